@@ -1,0 +1,50 @@
+/*
+ * context.c - the chaos_ctx lifecycle and error reporting.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "hv.h"
+
+const char *chaos_version_string(void)
+{
+    return PACKAGE_VERSION;
+}
+
+int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
+    va_end(ap);
+    return code < 0 ? code : -EIO;
+}
+
+void chaos__clear_error(chaos_ctx *ctx)
+{
+    ctx->errmsg[0] = '\0';
+}
+
+int chaos_open(chaos_ctx **ctxp)
+{
+    chaos_ctx *ctx = calloc(1, sizeof(*ctx));
+    *ctxp = ctx;
+    if (!ctx)
+        return -ENOMEM;
+    return hv_open(ctx);
+}
+
+void chaos_close(chaos_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    hv_close(ctx);
+    free(ctx);
+}
+
+const char *chaos_errmsg(const chaos_ctx *ctx)
+{
+    return ctx ? ctx->errmsg : "out of memory";
+}

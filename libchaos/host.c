@@ -1,0 +1,72 @@
+/*
+ * host.c - host information and the domain list.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hv.h"
+
+static int need_hv(chaos_ctx *ctx)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    return 0;
+}
+
+int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
+{
+    int rc = need_hv(ctx);
+    return rc ? rc : hv_physinfo(ctx, out);
+}
+
+const char *chaos_dom_state_name(enum chaos_dom_state state)
+{
+    switch (state) {
+    case CHAOS_DOM_RUNNING:  return "running";
+    case CHAOS_DOM_BLOCKED:  return "blocked";
+    case CHAOS_DOM_PAUSED:   return "paused";
+    case CHAOS_DOM_SHUTDOWN: return "shutdown";
+    case CHAOS_DOM_CRASHED:  return "crashed";
+    case CHAOS_DOM_DYING:    return "dying";
+    }
+    return "unknown";
+}
+
+int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    /* Read in batches until Xen returns a short batch: the number of
+     * domains is not bounded by anything we know in advance. */
+    enum { BATCH = 256 };
+    struct chaos_dominfo *all = NULL;
+    size_t n = 0;
+    chaos_domid next = 0;
+    for (;;) {
+        struct chaos_dominfo *grown = realloc(all, (n + BATCH) * sizeof(*all));
+        if (!grown) {
+            free(all);
+            return chaos__fail(ctx, -ENOMEM, "out of memory");
+        }
+        all = grown;
+        int got = hv_domain_list(ctx, next, all + n, BATCH);
+        if (got < 0) {
+            free(all);
+            return got;
+        }
+        n += (size_t)got;
+        if (got < BATCH)
+            break;
+        next = all[n - 1].domid + 1;
+    }
+    *list = all;
+    return (int)n;
+}
+
+void chaos_dominfo_free(struct chaos_dominfo *list)
+{
+    free(list);
+}

@@ -1,0 +1,176 @@
+/*
+ * hv.c - the hypervisor module (see hv.h).  Translates between Xen's
+ * interfaces and the project's types, and turns Xen's errno values into
+ * context errors that say which hypercall failed.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenctrl.h>
+#include <xentoollog.h>
+
+#include "hv.h"
+
+/*
+ * Xen's libraries report details through a xentoollog logger and print to
+ * stderr when given none.  Library code must not print, so this logger keeps
+ * the last warning or error instead; failures append it to the context's
+ * message, where the caller sees it.
+ */
+struct capture_logger {
+    xentoollog_logger vtable;
+    char last[256];
+};
+
+static void capture_vmessage(xentoollog_logger *logger,
+                             xentoollog_level level, int errnoval,
+                             const char *context, const char *format,
+                             va_list al)
+{
+    struct capture_logger *cl = (struct capture_logger *)logger;
+    if (level < XTL_WARN)
+        return;
+    int n = snprintf(cl->last, sizeof(cl->last), "%s%s", context ? context : "",
+                     context ? ": " : "");
+    if (n >= 0 && (size_t)n < sizeof(cl->last))
+        vsnprintf(cl->last + n, sizeof(cl->last) - (size_t)n, format, al);
+}
+
+static void capture_progress(xentoollog_logger *logger, const char *context,
+                             const char *doing_what, int percent,
+                             unsigned long done, unsigned long total)
+{
+}
+
+static void capture_destroy(xentoollog_logger *logger)
+{
+}
+
+struct chaos_hv {
+    struct capture_logger log;
+    xc_interface *xch;
+};
+
+int hv_open(chaos_ctx *ctx)
+{
+    struct chaos_hv *hv = calloc(1, sizeof(*hv));
+    if (!hv)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    hv->log.vtable = (xentoollog_logger){
+        .vmessage = capture_vmessage,
+        .progress = capture_progress,
+        .destroy = capture_destroy,
+    };
+    xentoollog_logger *logger = &hv->log.vtable;
+    hv->xch = xc_interface_open(logger, logger, 0);
+    if (!hv->xch) {
+        int err = errno ? errno : ENODEV;
+        free(hv);
+        return chaos__fail(ctx, -err,
+            "cannot open the Xen control interface (/dev/xen/privcmd): %s; "
+            "is this dom0 of a Xen host, with the xen-privcmd driver loaded, "
+            "and are you root?", strerror(err));
+    }
+    ctx->hv = hv;
+    return 0;
+}
+
+void hv_close(chaos_ctx *ctx)
+{
+    if (!ctx->hv)
+        return;
+    xc_interface_close(ctx->hv->xch);
+    free(ctx->hv);
+    ctx->hv = NULL;
+}
+
+int hv_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
+{
+    xc_interface *xch = ctx->hv->xch;
+    xc_physinfo_t pi;
+    memset(&pi, 0, sizeof(pi));
+    if (xc_physinfo(xch, &pi) != 0)
+        return chaos__fail(ctx, -errno, "XEN_SYSCTL_physinfo failed: %s",
+                           strerror(errno));
+
+    int ver = xc_version(xch, XENVER_version, NULL);
+    if (ver < 0)
+        return chaos__fail(ctx, -errno, "XENVER_version failed: %s",
+                           strerror(errno));
+    xen_extraversion_t extra;
+    memset(extra, 0, sizeof(extra));
+    if (xc_version(xch, XENVER_extraversion, &extra) < 0)
+        return chaos__fail(ctx, -errno, "XENVER_extraversion failed: %s",
+                           strerror(errno));
+
+    long page = XC_PAGE_SIZE;
+    *out = (struct chaos_physinfo){
+        .nr_cpus = pi.nr_cpus,
+        .nr_nodes = pi.nr_nodes,
+        .cores_per_socket = pi.cores_per_socket,
+        .threads_per_core = pi.threads_per_core,
+        .cpu_khz = pi.cpu_khz,
+        .total_bytes = (uint64_t)pi.total_pages * page,
+        .free_bytes = (uint64_t)pi.free_pages * page,
+        .xen_major = (unsigned)ver >> 16,
+        .xen_minor = (unsigned)ver & 0xffff,
+        .cap_pv = pi.capabilities & XEN_SYSCTL_PHYSCAP_pv,
+        .cap_hvm = pi.capabilities & XEN_SYSCTL_PHYSCAP_hvm,
+        .cap_hap = pi.capabilities & XEN_SYSCTL_PHYSCAP_hap,
+        .cap_shadow = pi.capabilities & XEN_SYSCTL_PHYSCAP_shadow,
+    };
+    snprintf(out->xen_extra, sizeof(out->xen_extra), "%s", extra);
+    return 0;
+}
+
+static enum chaos_dom_state state_of(uint32_t flags)
+{
+    if (flags & XEN_DOMINF_dying)
+        return CHAOS_DOM_DYING;
+    if (flags & XEN_DOMINF_shutdown) {
+        unsigned reason = (flags >> XEN_DOMINF_shutdownshift) &
+                          XEN_DOMINF_shutdownmask;
+        return reason == SHUTDOWN_crash ? CHAOS_DOM_CRASHED
+                                        : CHAOS_DOM_SHUTDOWN;
+    }
+    if (flags & XEN_DOMINF_paused)
+        return CHAOS_DOM_PAUSED;
+    if (flags & XEN_DOMINF_blocked)
+        return CHAOS_DOM_BLOCKED;
+    return CHAOS_DOM_RUNNING;
+}
+
+int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
+                   struct chaos_dominfo *out, unsigned max)
+{
+    xc_domaininfo_t *raw = calloc(max, sizeof(*raw));
+    if (!raw)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    int n = xc_domain_getinfolist(ctx->hv->xch, first, max, raw);
+    if (n < 0) {
+        int err = errno;
+        free(raw);
+        return chaos__fail(ctx, -err, "XEN_SYSCTL_getdomaininfolist failed: %s",
+                           strerror(err));
+    }
+    for (int i = 0; i < n; i++) {
+        const xc_domaininfo_t *d = &raw[i];
+        out[i] = (struct chaos_dominfo){
+            .domid = d->domain,
+            .state = state_of(d->flags),
+            .pvh_or_hvm = d->flags & XEN_DOMINF_hvm_guest,
+            .vcpus = d->nr_online_vcpus,
+            .mem_bytes = (uint64_t)d->tot_pages * XC_PAGE_SIZE,
+            .maxmem_bytes = (uint64_t)d->max_pages * XC_PAGE_SIZE,
+            .cpu_time_ns = d->cpu_time,
+            .shutdown_reason = (d->flags >> XEN_DOMINF_shutdownshift) &
+                               XEN_DOMINF_shutdownmask,
+        };
+        if (d->domain == 0)
+            snprintf(out[i].name, sizeof(out[i].name), "Domain-0");
+    }
+    free(raw);
+    return n;
+}

@@ -1,0 +1,30 @@
+/*
+ * internal.h - what the parts of libchaos share and the public API hides.
+ * Nothing here includes a Xen header: only hv.c speaks to Xen's libraries,
+ * the rest of the library uses the project's own types.
+ */
+#ifndef CHAOS_INTERNAL_H
+#define CHAOS_INTERNAL_H
+
+#include "chaos.h"
+
+#define CHAOS_ERRMSG_MAX 512
+
+struct chaos_hv;   /* the hypervisor connection, owned by hv.c */
+
+struct chaos_ctx {
+    struct chaos_hv *hv;
+    char errmsg[CHAOS_ERRMSG_MAX];
+};
+
+/*
+ * Records a failure on the context and returns code (a negative errno value),
+ * so call sites read:  return chaos__fail(ctx, -EINVAL, "bad %s", what);
+ */
+int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Clears the last error; called at the start of every public operation. */
+void chaos__clear_error(chaos_ctx *ctx);
+
+#endif /* CHAOS_INTERNAL_H */

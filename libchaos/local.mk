@@ -1,0 +1,28 @@
+# libchaos: the toolstack library.
+#
+# The hypervisor module (hv*.c) is a convenience library of its own: it is
+# the only code compiled with Xen's include paths, which enforces that the
+# rest of libchaos speaks the project's types.  Xen's public headers use
+# anonymous unions and other GNU extensions, so it is built as gnu11.
+noinst_LTLIBRARIES += libchaos/libhv.la
+libchaos_libhv_la_SOURCES = \
+	libchaos/hv.h \
+	libchaos/hv.c
+libchaos_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
+	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
+	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \
+	$(XENTOOLLOG_CFLAGS)
+libchaos_libhv_la_LIBADD = $(XENCTRL_LIBS) $(XENGUEST_LIBS) $(XENFMEM_LIBS) \
+	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENSTORE_LIBS) $(XENTOOLLOG_LIBS)
+
+lib_LTLIBRARIES += libchaos/libchaos.la
+include_HEADERS += libchaos/chaos.h
+libchaos_libchaos_la_SOURCES = \
+	libchaos/chaos.h \
+	libchaos/internal.h \
+	libchaos/context.c \
+	libchaos/host.c
+libchaos_libchaos_la_LIBADD = libchaos/libhv.la
+# Interface version current:revision:age (libtool rules, not the release).
+libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
+	-export-symbols-regex '^chaos_[a-z]'

@@ -1,0 +1,28 @@
+/*
+ * cmd.h - the subcommands of the `chaos` command.  Each returns the process
+ * exit status: 0 success, 1 operation failed, 2 usage error.
+ */
+#ifndef CHAOS_CMD_H
+#define CHAOS_CMD_H
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+struct chaos_cmd {
+    const char *name;
+    const char *summary;                 /* one line, for `chaos --help` */
+    const char *help;                    /* full text, for `chaos CMD --help` */
+    int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
+};
+
+int cmd_info(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+extern const char cmd_info_help[];
+extern const char cmd_list_help[];
+
+/* Prints "chaos: " + message to stderr. */
+void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* True if argv holds -h/--help; the caller then prints its help text. */
+int cmd_wants_help(int argc, char **argv);
+
+#endif

@@ -1,0 +1,180 @@
+/*
+ * cmd_host.c - `chaos info` and `chaos list`.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "chaos.h"
+#include "cmd.h"
+
+const char cmd_info_help[] =
+    "Usage: chaos info [--json]\n"
+    "\n"
+    "Show the hypervisor version, the host's CPUs and memory, and which guest\n"
+    "types it can run (like `xl info`).\n"
+    "\n"
+    "  --json   print one JSON object instead of text\n";
+
+const char cmd_list_help[] =
+    "Usage: chaos list [--json]\n"
+    "\n"
+    "List the domains on this host with their id, memory, vCPUs, state and\n"
+    "CPU time (like `xl list`).  Memory is in MiB, time in seconds.\n"
+    "\n"
+    "  --json   print a JSON array of objects instead of a table\n";
+
+/* Parses the only option these commands take; returns -1 on usage error. */
+static int parse_json_flag(int argc, char **argv, int *json)
+{
+    static const struct option opts[] = {
+        { "json", no_argument, NULL, 'j' },
+        { NULL, 0, NULL, 0 },
+    };
+    *json = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+        if (c != 'j')
+            return -1;
+        *json = 1;
+    }
+    if (optind != argc) {
+        cmd_error("%s: unexpected argument '%s'", argv[0], argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static chaos_ctx *open_or_report(void)
+{
+    chaos_ctx *ctx;
+    if (chaos_open(&ctx) < 0) {
+        cmd_error("%s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static const uint64_t MiB = 1024 * 1024;
+
+int cmd_info(int argc, char **argv)
+{
+    int json;
+    if (parse_json_flag(argc, argv, &json) < 0)
+        return EXIT_USAGE;
+    chaos_ctx *ctx = open_or_report();
+    if (!ctx)
+        return EXIT_FAIL;
+    struct chaos_physinfo pi;
+    int rc = chaos_physinfo(ctx, &pi);
+    if (rc < 0) {
+        cmd_error("info: %s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return EXIT_FAIL;
+    }
+    chaos_close(ctx);
+
+    char caps[64];
+    snprintf(caps, sizeof(caps), "%s%s%s%s", pi.cap_pv ? "pv " : "",
+             pi.cap_hvm ? "hvm " : "", pi.cap_hap ? "hap " : "",
+             pi.cap_shadow ? "shadow " : "");
+    if (json) {
+        json_object *o = json_object_new_object();
+        char ver[64];
+        snprintf(ver, sizeof(ver), "%u.%u%s", pi.xen_major, pi.xen_minor,
+                 pi.xen_extra);
+        json_object_object_add(o, "xen_version", json_object_new_string(ver));
+        json_object_object_add(o, "nr_cpus", json_object_new_int(pi.nr_cpus));
+        json_object_object_add(o, "nr_nodes", json_object_new_int(pi.nr_nodes));
+        json_object_object_add(o, "cores_per_socket",
+                               json_object_new_int(pi.cores_per_socket));
+        json_object_object_add(o, "threads_per_core",
+                               json_object_new_int(pi.threads_per_core));
+        json_object_object_add(o, "cpu_mhz",
+                               json_object_new_int(pi.cpu_khz / 1000));
+        json_object_object_add(o, "total_memory_mib",
+                               json_object_new_int64(pi.total_bytes / MiB));
+        json_object_object_add(o, "free_memory_mib",
+                               json_object_new_int64(pi.free_bytes / MiB));
+        json_object *c = json_object_new_array();
+        const struct { bool on; const char *name; } cap[] = {
+            { pi.cap_pv, "pv" }, { pi.cap_hvm, "hvm" },
+            { pi.cap_hap, "hap" }, { pi.cap_shadow, "shadow" },
+        };
+        for (size_t i = 0; i < sizeof(cap) / sizeof(cap[0]); i++)
+            if (cap[i].on)
+                json_object_array_add(c, json_object_new_string(cap[i].name));
+        json_object_object_add(o, "capabilities", c);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+        json_object_put(o);
+        return EXIT_OK;
+    }
+    printf("xen_version            : %u.%u%s\n", pi.xen_major, pi.xen_minor,
+           pi.xen_extra);
+    printf("nr_cpus                : %u\n", pi.nr_cpus);
+    printf("nr_nodes               : %u\n", pi.nr_nodes);
+    printf("cores_per_socket       : %u\n", pi.cores_per_socket);
+    printf("threads_per_core       : %u\n", pi.threads_per_core);
+    printf("cpu_mhz                : %u\n", pi.cpu_khz / 1000);
+    printf("total_memory           : %" PRIu64 "\n", pi.total_bytes / MiB);
+    printf("free_memory            : %" PRIu64 "\n", pi.free_bytes / MiB);
+    printf("capabilities           : %s\n", caps);
+    return EXIT_OK;
+}
+
+int cmd_list(int argc, char **argv)
+{
+    int json;
+    if (parse_json_flag(argc, argv, &json) < 0)
+        return EXIT_USAGE;
+    chaos_ctx *ctx = open_or_report();
+    if (!ctx)
+        return EXIT_FAIL;
+    struct chaos_dominfo *doms;
+    int n = chaos_domain_list(ctx, &doms);
+    if (n < 0) {
+        cmd_error("list: %s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return EXIT_FAIL;
+    }
+    chaos_close(ctx);
+
+    if (json) {
+        json_object *a = json_object_new_array();
+        for (int i = 0; i < n; i++) {
+            const struct chaos_dominfo *d = &doms[i];
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "domid", json_object_new_int(d->domid));
+            json_object_object_add(o, "name", json_object_new_string(d->name));
+            json_object_object_add(o, "type", json_object_new_string(
+                                       d->pvh_or_hvm ? "pvh" : "pv"));
+            json_object_object_add(o, "state", json_object_new_string(
+                                       chaos_dom_state_name(d->state)));
+            json_object_object_add(o, "memory_mib",
+                                   json_object_new_int64(d->mem_bytes / MiB));
+            json_object_object_add(o, "vcpus", json_object_new_int(d->vcpus));
+            json_object_object_add(o, "cpu_time_ns",
+                                   json_object_new_int64(d->cpu_time_ns));
+            json_object_array_add(a, o);
+        }
+        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
+        json_object_put(a);
+    } else {
+        printf("%-32s %5s %7s %5s %-8s %9s\n", "Name", "ID", "Mem", "VCPUs",
+               "State", "Time(s)");
+        for (int i = 0; i < n; i++) {
+            const struct chaos_dominfo *d = &doms[i];
+            printf("%-32s %5u %7" PRIu64 " %5u %-8s %9.1f\n",
+                   d->name[0] ? d->name : "-", d->domid, d->mem_bytes / MiB,
+                   d->vcpus, chaos_dom_state_name(d->state),
+                   (double)d->cpu_time_ns / 1e9);
+        }
+    }
+    chaos_dominfo_free(doms);
+    return EXIT_OK;
+}

@@ -1,0 +1,83 @@
+/*
+ * main.c - `chaos`, the xl-like command line of the chaos toolstack.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chaos.h"
+#include "cmd.h"
+
+static const struct chaos_cmd commands[] = {
+    { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
+    { "list", "list domains", cmd_list_help, cmd_list },
+};
+enum { N_COMMANDS = sizeof(commands) / sizeof(commands[0]) };
+
+void cmd_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("chaos: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+int cmd_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+            return 1;
+    }
+    return 0;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: chaos [--version] [--help] COMMAND [ARGS...]\n"
+        "\n"
+        "Build, start and inspect Xen domains without libxl or XenStore.\n"
+        "Run in dom0 as root.  `chaos COMMAND --help` describes a command.\n"
+        "\n"
+        "Commands:\n");
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out,
+        "\n"
+        "Exit status: 0 on success, 1 when the operation failed, 2 on a\n"
+        "usage error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+        !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+        printf("chaos %s (libchaos %s)\n", PACKAGE_VERSION,
+               chaos_version_string());
+        return EXIT_OK;
+    }
+    for (int i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(argv[1], commands[i].name))
+            continue;
+        if (cmd_wants_help(argc - 1, argv + 1)) {
+            fputs(commands[i].help, stdout);
+            return EXIT_OK;
+        }
+        return commands[i].run(argc - 1, argv + 1);
+    }
+    cmd_error("unknown command '%s'; `chaos --help` lists the commands",
+              argv[1]);
+    return EXIT_USAGE;
+}
