@@ -117,6 +117,171 @@ const char *chaos_dom_state_name(enum chaos_dom_state state);
 int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list);
 void chaos_dominfo_free(struct chaos_dominfo *list);
 
+/* ---- configuration (config.c) ---- */
+/* ------------------------------------------------------------------ */
+/* Guest configuration                                                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A guest's configuration, read from xl.cfg(5) text (the syntax of Xen's xl;
+ * docs/config.md lists the keys chaos supports).  Configurations need no
+ * chaos_ctx: parsing and checking never talk to Xen.
+ *
+ * Errors: functions return 0 or a negative errno value (-EINVAL for bad
+ * input, -ENOENT/-EACCES/... for a file that cannot be read, -ENOMEM) and
+ * chaos_config_errmsg() then tells why.  Problems in config text are
+ * reported as "FILE:LINE:COLUMN: message", problems in overrides as
+ * "command line: message".  A failed call leaves the configuration exactly
+ * as it was.
+ *
+ * Strings returned by getters belong to the configuration and stay valid
+ * until the next call that changes it, or chaos_config_free().
+ *
+ * Typical use, as `chaos create guest.cfg memory=256` does:
+ *     chaos_config_parse_file(cfg, "guest.cfg");
+ *     chaos_config_set_arg(cfg, "memory=256");
+ *     chaos_config_validate(cfg);
+ */
+typedef struct chaos_config chaos_config;
+
+enum chaos_guest_type {
+    CHAOS_GUEST_PV,            /* type = "pv" (xl's default on x86) */
+    CHAOS_GUEST_PVH,           /* type = "pvh" */
+};
+
+/* What to do when the guest powers off, reboots or crashes (xl's names). */
+enum chaos_action {
+    CHAOS_ACTION_DESTROY,            /* "destroy" */
+    CHAOS_ACTION_RESTART,            /* "restart" */
+    CHAOS_ACTION_PRESERVE,           /* "preserve" */
+    CHAOS_ACTION_RENAME_RESTART,     /* "rename-restart" */
+    CHAOS_ACTION_COREDUMP_DESTROY,   /* "coredump-destroy" */
+    CHAOS_ACTION_COREDUMP_RESTART,   /* "coredump-restart" */
+    CHAOS_ACTION_SOFT_RESET,         /* "soft-reset" */
+};
+
+enum chaos_event {
+    CHAOS_ON_POWEROFF,         /* on_poweroff, default destroy */
+    CHAOS_ON_REBOOT,           /* on_reboot, default restart */
+    CHAOS_ON_CRASH,            /* on_crash, default destroy */
+};
+
+/* Whether the guest gets XenStore entries (chaos-specific key "xenstore"). */
+enum chaos_xenstore_mode {
+    CHAOS_XENSTORE_AUTO,       /* "auto" (default): chaos decides */
+    CHAOS_XENSTORE_YES,        /* "yes" or 1 */
+    CHAOS_XENSTORE_NO,         /* "no" or 0: noxs device pages only */
+};
+
+/* A configuration with every key at its default; NULL if out of memory. */
+chaos_config *chaos_config_new(void);
+/* Releases cfg.  NULL is accepted. */
+void chaos_config_free(chaos_config *cfg);
+
+/*
+ * Text describing the last failure on cfg ("" if none; "out of memory" for
+ * a NULL cfg).  Owned by cfg, valid until the next call on it.
+ */
+const char *chaos_config_errmsg(const chaos_config *cfg);
+
+/*
+ * Reads len bytes of xl.cfg text (need not be NUL-terminated) and applies
+ * its settings on top of cfg, in order: later settings win, "KEY += VALUE"
+ * appends to a string.  source names the text in messages (NULL:
+ * "<config>").  Unknown keys and xl keys chaos does not support yet are
+ * errors.  Does not run chaos_config_validate().
+ */
+int chaos_config_parse(chaos_config *cfg, const char *text, size_t len,
+                       const char *source);
+/* The same for the file at path (named by path in messages). */
+int chaos_config_parse_file(chaos_config *cfg, const char *path);
+
+/*
+ * Applies one override, as xl accepts them after the config file.  value is
+ * read as an xl.cfg value ("\"quiet\"", 256, 0x100); text that is not one
+ * (/boot/vmlinuz, console=hvc0 quiet) is taken as a plain string, so
+ * shell users need not quote.  key may end in '+' to append ("extra+").
+ */
+int chaos_config_set(chaos_config *cfg, const char *key, const char *value);
+/* The same for one "KEY=VALUE" or "KEY+=VALUE" command-line argument. */
+int chaos_config_set_arg(chaos_config *cfg, const char *arg);
+
+/*
+ * Whole-configuration checks, to run once all settings are in: a name and
+ * a kernel are given, maxmem >= memory, maxvcpus >= vcpus, and a PV guest's
+ * command line fits Xen's 1023 bytes.
+ */
+int chaos_config_validate(chaos_config *cfg);
+
+/*
+ * The configuration as xl.cfg text that chaos_config_parse() reads back to
+ * an equal configuration (every key with its effective value, so defaults
+ * are recorded).  Returns a NUL-terminated string the caller releases with
+ * free(), or NULL when out of memory.
+ */
+char *chaos_config_to_text(const chaos_config *cfg);
+
+/*
+ * Fields.  Getters return effective values: what was set, else xl's
+ * default.  Setters check the value as the parser does and return -EINVAL
+ * (with a message) when it is bad.  String setters copy their argument;
+ * NULL unsets the key.
+ */
+const char *chaos_config_name(const chaos_config *cfg);     /* NULL: unset */
+int chaos_config_set_name(chaos_config *cfg, const char *name);
+
+enum chaos_guest_type chaos_config_type(const chaos_config *cfg);
+int chaos_config_set_type(chaos_config *cfg, enum chaos_guest_type type);
+
+const char *chaos_config_kernel(const chaos_config *cfg);   /* NULL: unset */
+int chaos_config_set_kernel(chaos_config *cfg, const char *path);
+const char *chaos_config_ramdisk(const chaos_config *cfg);  /* NULL: none */
+int chaos_config_set_ramdisk(chaos_config *cfg, const char *path);
+
+/*
+ * The command line the guest gets: cmdline if given, else as xl builds it
+ * from root and extra ("root=ROOT EXTRA", "root=ROOT" or "EXTRA"); NULL if
+ * none of the three is given.  The setter sets "cmdline", which then takes
+ * precedence over root and extra (set those with chaos_config_set()).
+ */
+const char *chaos_config_cmdline(const chaos_config *cfg);
+int chaos_config_set_cmdline(chaos_config *cfg, const char *cmdline);
+
+/* Memory in MiB: memory defaults to maxmem if that is given, else 32;
+ * maxmem defaults to memory. */
+uint64_t chaos_config_memory_mib(const chaos_config *cfg);
+int chaos_config_set_memory_mib(chaos_config *cfg, uint64_t mib);
+uint64_t chaos_config_maxmem_mib(const chaos_config *cfg);
+int chaos_config_set_maxmem_mib(chaos_config *cfg, uint64_t mib);
+
+/* vCPUs online at start (default 1) and the most the guest may bring up
+ * (default: vcpus). */
+unsigned chaos_config_vcpus(const chaos_config *cfg);
+int chaos_config_set_vcpus(chaos_config *cfg, unsigned vcpus);
+unsigned chaos_config_maxvcpus(const chaos_config *cfg);
+int chaos_config_set_maxvcpus(chaos_config *cfg, unsigned maxvcpus);
+
+enum chaos_action chaos_config_action(const chaos_config *cfg,
+                                      enum chaos_event event);
+int chaos_config_set_action(chaos_config *cfg, enum chaos_event event,
+                            enum chaos_action action);
+/* xl's name of an action ("rename-restart"); NULL if out of range. Static. */
+const char *chaos_action_name(enum chaos_action action);
+
+enum chaos_xenstore_mode chaos_config_xenstore(const chaos_config *cfg);
+int chaos_config_set_xenstore(chaos_config *cfg, enum chaos_xenstore_mode mode);
+
+/*
+ * The domain's UUID as 36 lower-case characters, or NULL when none is
+ * given (creation then generates one).  The setter takes the
+ * xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx form, any case.  uuid_bytes copies
+ * the 16 bytes into out and returns 0, or -ENOENT when none is given.
+ */
+const char *chaos_config_uuid(const chaos_config *cfg);
+int chaos_config_set_uuid(chaos_config *cfg, const char *uuid);
+int chaos_config_uuid_bytes(const chaos_config *cfg, uint8_t out[16]);
+/* ---- end configuration ---- */
+
 #ifdef __cplusplus
 }
 #endif

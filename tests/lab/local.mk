@@ -1,0 +1,38 @@
+# Lab tests: run inside the dom0 of a real Xen booted by tools/lab/chaos-lab.
+#
+# Test programs the lab image carries are built on demand (EXTRA_PROGRAMS)
+# by `make lab-programs`; the lab asks `make print-lab-programs` for their
+# paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
+LAB_TEST_BINARIES = tests/lab/xen-probe
+EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
+CLEANFILES += $(LAB_TEST_BINARIES)
+
+# The probe checks Xen itself, so it uses libxenctrl directly (gnu11 for
+# Xen's headers, as libchaos/libhv.la).
+tests_lab_xen_probe_SOURCES = tests/lab/xen-probe.c
+tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
+tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
+
+EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
+	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
+	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh
+
+CHAOS_LAB = $(top_srcdir)/tools/lab/chaos-lab
+# Options for the lab run, e.g. make check-lab LAB_FLAGS="--accel tcg".
+LAB_FLAGS =
+
+.PHONY: lab-programs print-lab-programs check-lab check-unit
+lab-programs: $(LAB_TEST_BINARIES)
+print-lab-programs:
+	@echo $(LAB_TEST_BINARIES)
+
+# One boot of the lab runs every lab test (tests/lab/run-all).
+check-lab: all lab-programs
+	$(CHAOS_LAB) --build $(abs_top_builddir) $(LAB_FLAGS) run /lab/tests/run-all
+
+# Unit tests only (Check), without booting the lab.
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS
+
+# `make check`: unit tests (TESTS), then the lab tests.
+check-local: check-lab
