@@ -170,7 +170,7 @@ enum chaos_event {
 enum chaos_xenstore_mode {
     CHAOS_XENSTORE_AUTO,       /* "auto" (default): chaos decides */
     CHAOS_XENSTORE_YES,        /* "yes" or 1 */
-    CHAOS_XENSTORE_NO,         /* "no" or 0: noxs device pages only */
+    CHAOS_XENSTORE_NO,         /* "no" or 0: none (devices through noxs) */
 };
 
 /* A configuration with every key at its default; NULL if out of memory. */

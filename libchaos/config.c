@@ -1,8 +1,9 @@
 /*
  * config.c - guest configuration: xl.cfg text (parsed by xlcfg.c) mapped
  * onto a chaos_config, command-line overrides, whole-config validation and
- * serialisation back to xl.cfg text.  No Xen calls: chaosd and the tests
- * use this without a hypervisor.
+ * serialisation back to xl.cfg text.  Which keys exist is config_keys.c;
+ * the C getters and setters are config_api.c.  No Xen calls: chaosd and
+ * the tests use this without a hypervisor.
  *
  * Every operation that can fail works on a copy of the fields and commits
  * it only on success, so a bad file or override never leaves a half-applied
@@ -18,57 +19,6 @@
 
 #include "config_internal.h"
 #include "xlcfg.h"
-
-static const char *const key_names[KEY__COUNT] = {
-    [KEY_NAME] = "name",         [KEY_TYPE] = "type",
-    [KEY_BUILDER] = "builder",   [KEY_KERNEL] = "kernel",
-    [KEY_RAMDISK] = "ramdisk",   [KEY_CMDLINE] = "cmdline",
-    [KEY_ROOT] = "root",         [KEY_EXTRA] = "extra",
-    [KEY_MEMORY] = "memory",     [KEY_MAXMEM] = "maxmem",
-    [KEY_VCPUS] = "vcpus",       [KEY_MAXVCPUS] = "maxvcpus",
-    [KEY_ON_POWEROFF] = "on_poweroff", [KEY_ON_REBOOT] = "on_reboot",
-    [KEY_ON_CRASH] = "on_crash", [KEY_XENSTORE] = "xenstore",
-    [KEY_UUID] = "uuid",
-};
-
-/*
- * Keys xl.cfg(5) (Xen 4.17) and xl's parser know that chaos does not
- * implement yet: they get "not supported by chaos yet" rather than
- * "unknown key", so users know the config is not simply misspelt.
- */
-static const char *const xl_only_keys[] = {
-    "acpi", "acpi_firmware", "acpi_laptop_slate", "acpi_s3", "acpi_s4",
-    "altp2m", "altp2mhvm", "apic", "bios", "bios_path_override", "boot",
-    "bootloader", "bootloader_args", "cap", "channel", "cpu_weight", "cpuid",
-    "cpus", "cpus_soft", "device_model", "device_model_args",
-    "device_model_args_hvm", "device_model_args_pv", "device_model_override",
-    "device_model_stubdomain_override", "device_model_stubdomain_seclabel",
-    "device_model_user", "device_model_version", "device_tree", "disk",
-    "display", "dm_restrict", "driver_domain", "dtdev", "e820_host",
-    "extratime", "firmware", "firmware_override", "gfx_passthru",
-    "gic_version", "hap", "hdtype", "hpet", "init_seclabel", "iomem",
-    "ioports", "irqs", "keymap", "latency", "llc_colors", "localtime",
-    "max_event_channels", "max_grant_frames", "max_grant_version",
-    "max_maptrack_frames", "mca_caps", "mmio_hole", "ms_vm_genid",
-    "msr_relaxed", "nestedhvm", "nographic", "nomigrate", "nx",
-    "on_soft_reset", "on_watchdog", "oos", "opengl", "p9", "pae",
-    "passthrough", "pci", "pci_msitranslate", "pci_permissive",
-    "pci_power_mgmt", "pci_seize", "period", "pool", "pvcalls", "pvh",
-    "pvshim", "pvshim_cmdline", "pvshim_extra", "pvshim_path", "rdm",
-    "rdm_mem_boundary", "rtc_timeoffset", "sdl", "seclabel", "serial",
-    "shadow_memory", "slice", "smbios", "smbios_firmware", "soundhw",
-    "spice", "spice_clipboard_sharing", "spice_image_compression",
-    "spice_streaming_video", "spiceagent_mouse", "spicedisable_ticketing",
-    "spicehost", "spicepasswd", "spiceport", "spicetls_port",
-    "spiceusbredirection", "spicevdagent", "stdvga", "stubdomain_cmdline",
-    "stubdomain_kernel", "stubdomain_memory", "stubdomain_ramdisk", "tee",
-    "timer_mode", "tsc_mode", "usb", "usbctrl", "usbdev", "usbdevice",
-    "usbversion", "vcpu_hard_affinity", "vdispl", "vendor_device", "vfb",
-    "vga", "videoram", "vif", "viridian", "virtio", "vkb", "vkb_device",
-    "vmtrace_buf_kb", "vnc", "vncdisplay", "vnclisten", "vncpasswd",
-    "vncunused", "vncviewer", "vnuma", "vpmu", "vpt_align", "vsnd", "vtpm",
-    "vuart", "xauthority", "xen_platform_pci", "xend_suspend_evtchn_compat",
-};
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -302,7 +252,7 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
 {
     char pbuf[CONFIG_ORIGIN_MAX + 2];
     const char *pfx = prefix(origin, pbuf);
-    const char *key = key_names[k];
+    const char *key = config__key_names[k];
     char **field = string_field(f, k);
     int i;
 
@@ -415,7 +365,7 @@ int config__set_number(chaos_config *cfg, struct config_fields *f,
 
     if (n < 1 || n > max)
         return config__fail(cfg, -EINVAL, "%s'%s': %llu is out of range "
-                            "(1 to %llu%s)", pfx, key_names[k],
+                            "(1 to %llu%s)", pfx, config__key_names[k],
                             (unsigned long long)n, (unsigned long long)max,
                             memory ? " MiB" : "");
     switch (k) {
@@ -425,7 +375,7 @@ int config__set_number(chaos_config *cfg, struct config_fields *f,
     case KEY_MAXVCPUS: f->maxvcpus = (unsigned)n; break;
     default:
         return config__fail(cfg, -EINVAL, "%s'%s': expected a string, not a "
-                            "number", pfx, key_names[k]);
+                            "number", pfx, config__key_names[k]);
     }
     remember(f, k, origin);
     return 0;
@@ -457,71 +407,6 @@ static const char *string_value(const struct config_fields *f, enum config_key k
 
 /* ---- applying a parsed setting ---- */
 
-/* Levenshtein distance, capped: small words only, for suggestions. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), row[33];
-
-    if (la > 32 || lb > 32)
-        return 99;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The known key closest to an unknown one, or NULL if none is close. */
-static const char *suggest(const char *key)
-{
-    const char *best = NULL;
-    size_t best_d = 3;          /* suggest only at distance 1 or 2 */
-
-    for (int k = 0; k < KEY__COUNT; k++) {
-        size_t d = edit_distance(key, key_names[k]);
-        if (d < best_d)
-            best = key_names[k], best_d = d;
-    }
-    for (size_t i = 0; i < N_ELEMENTS(xl_only_keys); i++) {
-        size_t d = edit_distance(key, xl_only_keys[i]);
-        if (d < best_d)
-            best = xl_only_keys[i], best_d = d;
-    }
-    if (best && best_d * 3 > strlen(key))
-        return NULL;            /* too different to be a typo */
-    return best;
-}
-
-/* Maps a key to its id, or explains why it has none. */
-static int find_key(chaos_config *cfg, const char *key, const char *pfx)
-{
-    char hint[80] = "";
-    const char *near;
-
-    for (int k = 0; k < KEY__COUNT; k++)
-        if (strcmp(key, key_names[k]) == 0)
-            return k;
-    if (lookup(xl_only_keys, N_ELEMENTS(xl_only_keys), key) >= 0)
-        return config__fail(cfg, -EINVAL, "%s'%s' is not supported by chaos "
-                            "yet", pfx, key);
-    near = suggest(key);
-    if (near)
-        snprintf(hint, sizeof(hint), " (did you mean '%s'?)", near);
-    return config__fail(cfg, -EINVAL, "%sunknown key '%.64s'%s", pfx, key, hint);
-}
-
 /*
  * Applies one setting.  key_origin locates the key (for key errors),
  * origin the value.  Numbers may be written quoted and strings may be bare
@@ -537,7 +422,7 @@ static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
     const char *prev;
     int k, rc;
 
-    k = find_key(cfg, key, prefix(key_origin, pbuf));
+    k = config__find_key(cfg, key, prefix(key_origin, pbuf));
     if (k < 0)
         return k;
     pfx = prefix(origin, pbuf);
@@ -700,8 +585,8 @@ static int read_file(chaos_config *cfg, const char *path, char **textp,
 
 int chaos_config_parse_file(chaos_config *cfg, const char *path)
 {
-    char *text;
-    size_t len;
+    char *text = NULL;
+    size_t len = 0;
     int rc;
 
     cfg->errmsg[0] = '\0';
@@ -752,7 +637,9 @@ int chaos_config_set(chaos_config *cfg, const char *key, const char *value)
     /* Read the value as xl would ("KEY = VALUE" on a line of its own); if
      * it is not exactly one value, take the text as it is. */
     literal.text = (char *)value;
-    if (asprintf(&text, "v = %s", value) >= 0 &&
+    if (asprintf(&text, "v = %s", value) < 0)
+        text = NULL;            /* then the value is taken literally */
+    if (text &&
         xlcfg_parse(text, strlen(text), origin, &tree, ignored,
                     sizeof(ignored)) == 0 && tree->n_settings == 1)
         v = &tree->settings[0].value;
@@ -870,7 +757,7 @@ char *chaos_config_to_text(const chaos_config *cfg)
             (unsigned long long)config__maxmem(f),
             config__vcpus(f), config__maxvcpus(f));
     for (int k = KEY_ON_POWEROFF; k <= KEY_ON_CRASH; k++)
-        put_string(out, key_names[k], string_value(f, (enum config_key)k));
+        put_string(out, config__key_names[k], string_value(f, (enum config_key)k));
     put_string(out, "xenstore", string_value(f, KEY_XENSTORE));
     if (f->given[KEY_UUID])
         put_string(out, "uuid", f->uuid_text);

@@ -5,6 +5,7 @@ libchaos_libchaos_la_SOURCES += \
 	libchaos/xlcfg.c \
 	libchaos/config_internal.h \
 	libchaos/config.c \
+	libchaos/config_keys.c \
 	libchaos/config_api.c
 
 # Unit tests.  test_xlcfg exercises the internal parser, which the library
@@ -24,10 +25,11 @@ tests_unit_test_config_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 # New inputs go to tests/fuzz/work-xlcfg in the build tree; the seeds in
 # tests/fuzz/corpus/xlcfg stay as they are.  Crashes land in the build dir.
 FUZZ_SECONDS = 30
-FUZZ_XLCFG_SOURCES = \
+FUZZ_XLCFG_FILES = \
 	$(srcdir)/tests/fuzz/fuzz_xlcfg.c \
 	$(srcdir)/libchaos/xlcfg.c \
 	$(srcdir)/libchaos/config.c \
+	$(srcdir)/libchaos/config_keys.c \
 	$(srcdir)/libchaos/config_api.c
 FUZZ_XLCFG_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -39,13 +41,13 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/xlcfg
 CLEANFILES += tests/fuzz/fuzz_xlcfg
 
-tests/fuzz/fuzz_xlcfg: $(FUZZ_XLCFG_SOURCES) $(srcdir)/libchaos/xlcfg.h \
+tests/fuzz/fuzz_xlcfg: $(FUZZ_XLCFG_FILES) $(srcdir)/libchaos/xlcfg.h \
 		$(srcdir)/libchaos/config_internal.h $(srcdir)/libchaos/chaos.h
 	@test -n "$(FUZZ_CC)" || { \
 	  echo "fuzz-config: no clang found by configure (apt-get install clang)"; \
 	  exit 1; }
 	@$(MKDIR_P) tests/fuzz
-	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_XLCFG_FLAGS) -o $@ $(FUZZ_XLCFG_SOURCES)
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_XLCFG_FLAGS) -o $@ $(FUZZ_XLCFG_FILES)
 
 fuzz-config: tests/fuzz/fuzz_xlcfg
 	@$(MKDIR_P) tests/fuzz/work-xlcfg

@@ -66,6 +66,16 @@ struct chaos_config {
     char errmsg[CONFIG_ERRMSG_MAX];
 };
 
+/* xl's name of each key. */
+extern const char *const config__key_names[KEY__COUNT];
+
+/*
+ * Maps an xl key to its id.  A key xl knows that chaos does not support
+ * yet, or an unknown one, is an error: -EINVAL, with a message starting
+ * with pfx ("guest.cfg:3:1: ").
+ */
+int config__find_key(chaos_config *cfg, const char *key, const char *pfx);
+
 /* Records a failure on cfg and returns code. */
 int config__fail(chaos_config *cfg, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

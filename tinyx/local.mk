@@ -1,0 +1,90 @@
+# tinyx: minimal Linux images, and the initramfs packer the Xen lab uses.
+#
+# All the reusable code (ELF closure, cpio writer, spec and image planner)
+# is one convenience library: the `tinyx` command, the unit tests and the
+# fuzz targets are built from the very same code.
+noinst_LTLIBRARIES += tinyx/libtinyx.la
+TINYX_LIB_SRCS = \
+	tinyx/txutil.c \
+	tinyx/sysroot.c \
+	tinyx/elfdeps.c \
+	tinyx/elfwalk.c \
+	tinyx/cpio.c \
+	tinyx/spec.c \
+	tinyx/initramfs.c \
+	tinyx/pack.c
+TINYX_LIB_HDRS = \
+	tinyx/txutil.h \
+	tinyx/sysroot.h \
+	tinyx/elfdeps.h \
+	tinyx/cpio.h \
+	tinyx/initramfs.h
+tinyx_libtinyx_la_SOURCES = $(TINYX_LIB_SRCS) $(TINYX_LIB_HDRS)
+tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+tinyx_libtinyx_la_LIBADD = $(ZLIB_LIBS)
+
+bin_PROGRAMS += tinyx/tinyx
+tinyx_tinyx_SOURCES = tinyx/tinyx.c
+tinyx_tinyx_LDADD = tinyx/libtinyx.la
+
+# ---------------------------------------------------------------- unit tests
+# The tests build small ELF files with $(CC) at run time, read archives back
+# with cpio(1) and gzip(1), and run the tinyx command itself.
+TINYX_TESTS = \
+	tests/unit/test_tinyx_elfdeps \
+	tests/unit/test_tinyx_cpio \
+	tests/unit/test_tinyx_pack
+check_PROGRAMS += $(TINYX_TESTS)
+TESTS += $(TINYX_TESTS)
+TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
+	-DTEST_CC='"$(CC)"' -DTINYX_BIN='"$(abs_top_builddir)/tinyx/tinyx"'
+TINYX_TEST_LIBS = tinyx/libtinyx.la $(CHECK_LIBS)
+TINYX_TEST_COMMON = tests/unit/tinyx_testlib.h tests/unit/tinyx_testlib.c
+
+tests_unit_test_tinyx_elfdeps_SOURCES = tests/unit/test_tinyx_elfdeps.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_elfdeps_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_elfdeps_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_cpio_SOURCES = tests/unit/test_tinyx_cpio.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_cpio_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_cpio_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_pack_SOURCES = tests/unit/test_tinyx_pack.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_pack_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_pack_LDADD = $(TINYX_TEST_LIBS)
+
+# Only tinyx's tests (the CLI test needs the tinyx command built).
+check-tinyx: tinyx/tinyx $(TINYX_TESTS)
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TINYX_TESTS)'
+.PHONY: check-tinyx
+
+# ---------------------------------------------------------------- fuzzing
+# `make fuzz-tinyx [FUZZ_SECONDS=N]` builds the libFuzzer targets with clang
+# and runs each for N seconds (0: build only; default: FUZZ_SECONDS of the
+# other fuzz fragments, else 10).  Not part of all or check.
+TINYX_FUZZ_TARGETS = tests/fuzz/fuzz_elfdeps tests/fuzz/fuzz_spec
+TINYX_FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE \
+	-include $(top_builddir)/config.h -I$(top_srcdir)/tinyx $(ZLIB_CFLAGS)
+TINYX_FUZZ_SRC = $(TINYX_LIB_SRCS:%=$(top_srcdir)/%)
+EXTRA_DIST += tests/fuzz/fuzz_elfdeps.c tests/fuzz/fuzz_spec.c
+CLEANFILES += $(TINYX_FUZZ_TARGETS)
+
+fuzz-tinyx:
+	@test -n "$(FUZZ_CC)" || { echo "fuzz-tinyx: no clang (apt-get install clang, then re-run configure)" >&2; exit 1; }
+	@$(MKDIR_P) tests/fuzz/corpus-elfdeps tests/fuzz/corpus-spec
+	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_elfdeps \
+		$(top_srcdir)/tests/fuzz/fuzz_elfdeps.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
+	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_spec \
+		$(top_srcdir)/tests/fuzz/fuzz_spec.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
+	@for f in /bin/true /bin/ls /usr/lib/x86_64-linux-gnu/libz.so.1; do \
+		test -f $$f && cp -L $$f tests/fuzz/corpus-elfdeps/seed-$$(basename $$f) || :; done
+	@printf 'dir /a 0700\nfile "/b c" ./x 0644\nelf /bin/x /bin/true\nlib libc.so.6\ntree / ./t\nslink /l ../x\nnod /dev/console c 5 1 0600\n' \
+		>tests/fuzz/corpus-spec/seed-spec
+	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
+	if test "$$secs" != 0; then \
+		for t in $(TINYX_FUZZ_TARGETS); do \
+			echo "running $$t for $$secs s"; \
+			./$$t -max_total_time=$$secs -print_final_stats=1 \
+				tests/fuzz/corpus-$${t#tests/fuzz/fuzz_} || exit 1; \
+		done; \
+	fi
+.PHONY: fuzz-tinyx

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Helpers for lab tests (sourced).  Busybox sh.
 fail() { echo "FAIL: $*"; exit 1; }
 # Milliseconds since dom0 booted (busybox date has no %N).

@@ -15,7 +15,8 @@ tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
-	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh
+	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
+	tests/lab-host/lab-failures.sh
 
 CHAOS_LAB = $(top_srcdir)/tools/lab/chaos-lab
 # Options for the lab run, e.g. make check-lab LAB_FLAGS="--accel tcg".
@@ -26,9 +27,12 @@ lab-programs: $(LAB_TEST_BINARIES)
 print-lab-programs:
 	@echo $(LAB_TEST_BINARIES)
 
-# One boot of the lab runs every lab test (tests/lab/run-all).
+# One boot of the lab runs every lab test (tests/lab/run-all); then the lab
+# tool's own failure handling is checked from the host (timeouts, statuses,
+# Ctrl-C), since a lab that hangs or lies would make every other test moot.
 check-lab: all lab-programs
 	$(CHAOS_LAB) --build $(abs_top_builddir) $(LAB_FLAGS) run /lab/tests/run-all
+	$(top_srcdir)/tests/lab-host/lab-failures.sh $(abs_top_builddir) $(LAB_FLAGS)
 
 # Unit tests only (Check), without booting the lab.
 check-unit:
