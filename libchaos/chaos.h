@@ -104,7 +104,12 @@ struct chaos_dominfo {
     uint64_t maxmem_bytes;
     uint64_t cpu_time_ns;
     int shutdown_reason;       /* valid when state is SHUTDOWN/CRASHED */
+    uint8_t uuid[16];          /* Xen's domain handle */
 };
+
+/* Xen's shutdown reason codes, by name: "poweroff", "reboot", "suspend",
+ * "crash", "watchdog", "soft_reset", or "unknown".  Static. */
+const char *chaos_shutdown_reason_name(int reason);
 
 /* Stable lower-case name of a state ("running", "paused", ...). Static. */
 const char *chaos_dom_state_name(enum chaos_dom_state state);
@@ -116,6 +121,175 @@ const char *chaos_dom_state_name(enum chaos_dom_state state);
  */
 int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list);
 void chaos_dominfo_free(struct chaos_dominfo *list);
+
+/* Information about one domain; -ESRCH if there is none with that id. */
+int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
+                      struct chaos_dominfo *out);
+
+/*
+ * Finds a domain by name, or by id when the text is a number.  Names are
+ * those given at creation by chaos (and "Domain-0").  -ESRCH if none.
+ */
+int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
+                        chaos_domid *out);
+
+/* ------------------------------------------------------------------ */
+/* Creating domains: prepare, then execute                             */
+/* ------------------------------------------------------------------ */
+
+/* The configuration type (chaos_config) is declared further down. */
+typedef struct chaos_config chaos_config;
+
+/* Flags for chaos_domain_create() and chaos_shell_execute(). */
+#define CHAOS_CREATE_PAUSED (1u << 0)   /* leave the new guest paused */
+
+/* How long each phase of one creation took, in nanoseconds. */
+struct chaos_create_timings {
+    uint64_t prepare_ns;   /* domain, limits, vCPUs, memory, event channels */
+    uint64_t load_ns;      /* reading kernel and ramdisk */
+    uint64_t build_ns;     /* parse, load into the guest, start info, vCPU */
+    uint64_t start_ns;     /* unpause */
+    uint64_t total_ns;
+};
+
+/*
+ * A shell is a domain after the prepare phase: created and paused, limits,
+ * vCPUs, TSC/CPUID policy, event channels set, memory populated, and no
+ * kernel.  Shells are how chaosd does the expensive work ahead of time.
+ * A shell belongs to the process (and context) that prepared it.
+ */
+typedef struct chaos_shell chaos_shell;
+
+/*
+ * Prepares a shell for guests like cfg: uses its type, memory, maxmem,
+ * vcpus/maxvcpus and uuid (kernel, name, cmdline are not needed yet).
+ * On success *shellp is a shell the caller passes to chaos_shell_execute()
+ * or chaos_shell_discard().  On failure nothing is left behind.
+ */
+int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                        chaos_shell **shellp);
+
+/* The id of the shell's domain. */
+chaos_domid chaos_shell_domid(const chaos_shell *shell);
+
+/*
+ * Executes cfg in a shell: loads its kernel, ramdisk and command line,
+ * names the domain and starts it (or leaves it paused with
+ * CHAOS_CREATE_PAUSED).  cfg must ask for the shell's type, memory and
+ * vCPUs.  The shell is consumed in every case: on success the guest runs
+ * with id chaos_shell_domid(); on failure its domain is destroyed.
+ * timings may be NULL.
+ */
+int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
+                        const chaos_config *cfg, unsigned flags,
+                        struct chaos_create_timings *timings);
+
+/* Destroys an unused shell's domain and frees it.  NULL is accepted. */
+void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell);
+
+/*
+ * Creates a guest from a validated config: prepare, then execute.  On
+ * success *domid is the new domain.  On failure no domain, memory or event
+ * channel is left behind.  timings may be NULL.
+ */
+int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_create_timings *timings);
+
+/* Destroys a domain at once (like `xl destroy`), and forgets its name. */
+int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid);
+
+int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid);
+int chaos_domain_unpause(chaos_ctx *ctx, chaos_domid domid);
+
+/*
+ * Where a guest's console ring is: the frame (an MFN for PV, GFN for PVH)
+ * and the guest's console event channel port, as recorded at creation.
+ * -ENOENT for domains chaos did not create.
+ */
+int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid,
+                         uint64_t *frame, uint32_t *port);
+
+/* ---- console (console_*.c) ---- */
+/* ------------------------------------------------------------------ */
+/* Guest consoles                                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * chaos serves guests' PV consoles itself (there is no xenconsoled).  A
+ * console server copies what the guest prints to a log file and to every
+ * client attached to its UNIX socket, CHAOS_CONSOLE_DIR/DOMID.sock (0600,
+ * root only), and what clients send to the guest's keyboard input.  The
+ * socket carries plain bytes both ways: an attached client first receives
+ * the recent output (the backlog), then live output.  docs/console.md
+ * describes the design.
+ */
+#define CHAOS_CONSOLE_DIR "/run/chaos/console"
+
+/*
+ * Attaches to the console of domid.  Returns a connected, blocking stream
+ * socket that the caller owns (close(2) detaches), or a negative errno:
+ * -ENOENT / -ECONNREFUSED when nothing serves that domain's console.
+ */
+int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid);
+
+/* Serving a console, e.g. from a per-guest monitor process or chaosd. */
+typedef struct chaos_console_server chaos_console_server;
+
+struct chaos_console_options {
+    const char *log_path;      /* NULL: no log file */
+    uint64_t log_cap_bytes;    /* 0: 1 MiB; a full log moves to PATH.1 */
+    size_t backlog_bytes;      /* 0: 16 KiB of recent output for attachers */
+    const char *socket_path;   /* NULL: CHAOS_CONSOLE_DIR/DOMID.sock */
+};
+
+/*
+ * Starts serving the console of domid, whose ring is at frame (an MFN for
+ * PV, a GFN for PVH guests) with the guest's event channel port, as
+ * chaos_domain_console() reports them.  opts may be NULL (defaults).
+ * Opens its own Xen handles: after fork(), call it in the child.  Output
+ * the guest printed before this call is collected at once.  On success
+ * *out is a server the caller drives with the functions below and
+ * releases with chaos_console_server_close().
+ */
+int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
+                        uint32_t port, const struct chaos_console_options *opts,
+                        chaos_console_server **out);
+
+/*
+ * Event-loop integration (poll(2), libuv, ...), no threads, never blocks:
+ *  1. n = chaos_console_server_pollfds(srv, fds, CHAOS_CONSOLE_MAX_POLLFDS)
+ *     fills fds (fd and events) with what to watch; ask before each wait,
+ *     the set changes as clients attach and leave;
+ *  2. wait (poll(fds, n, timeout));
+ *  3. chaos_console_server_handle(ctx, srv, fds, n) acts on revents.
+ * Calling handle with n == 0 (e.g. after a timeout every few hundred ms)
+ * just moves pending data, which makes lost notifications harmless.
+ * handle returns 0, or a negative errno when the guest side failed and the
+ * server should be closed.  Problems that do not stop it (a guest that
+ * corrupts its ring, a log write failure, a client too slow to keep up and
+ * disconnected) are reported by chaos_console_server_take_warning(): the
+ * first since the last call, or NULL; valid until the next call on srv.
+ */
+#define CHAOS_CONSOLE_MAX_POLLFDS 18
+struct pollfd;
+unsigned chaos_console_server_pollfds(const chaos_console_server *srv,
+                                      struct pollfd *fds, unsigned max);
+int chaos_console_server_handle(chaos_ctx *ctx, chaos_console_server *srv,
+                                const struct pollfd *fds, unsigned n);
+const char *chaos_console_server_take_warning(chaos_console_server *srv);
+
+/* Clients attached right now. */
+unsigned chaos_console_server_clients(const chaos_console_server *srv);
+
+/*
+ * Disconnects the clients, removes the socket, closes the log, and unmaps
+ * the ring (the guest's domain cannot finish dying while it is mapped).
+ * Call chaos_console_server_handle(ctx, srv, NULL, 0) first to collect the
+ * guest's last output.  NULL is accepted.
+ */
+void chaos_console_server_close(chaos_console_server *srv);
+/* ---- end console ---- */
 
 /* ---- configuration (config.c) ---- */
 /* ------------------------------------------------------------------ */

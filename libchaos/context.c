@@ -25,6 +25,7 @@ int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
 void chaos__clear_error(chaos_ctx *ctx)
 {
     ctx->errmsg[0] = '\0';
+    hv_clear_log(ctx);
 }
 
 int chaos_open(chaos_ctx **ctxp)

@@ -34,6 +34,17 @@ const char *chaos_dom_state_name(enum chaos_dom_state state)
     return "unknown";
 }
 
+const char *chaos_shutdown_reason_name(int reason)
+{
+    /* Xen's SHUTDOWN_* codes (public/sched.h), which are ABI. */
+    static const char *const names[] = {
+        "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
+    };
+    if (reason >= 0 && reason < (int)(sizeof(names) / sizeof(names[0])))
+        return names[reason];
+    return "unknown";
+}
+
 int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
 {
     int rc = need_hv(ctx);
@@ -62,6 +73,7 @@ int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
             break;
         next = all[n - 1].domid + 1;
     }
+    chaos__fill_names(ctx, all, (int)n);
     *list = all;
     return (int)n;
 }

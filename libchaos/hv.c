@@ -4,6 +4,7 @@
  * context errors that say which hypercall failed.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,8 @@
 #include <xenctrl.h>
 #include <xentoollog.h>
 
-#include "hv.h"
+#include "hv_build.h"
+#include "hv_private.h"
 
 /*
  * Xen's libraries report details through a xentoollog logger and print to
@@ -52,6 +54,34 @@ struct chaos_hv {
     struct capture_logger log;
     xc_interface *xch;
 };
+
+xc_interface *hv_xch(chaos_ctx *ctx)
+{
+    return ctx->hv->xch;
+}
+
+void hv_clear_log(chaos_ctx *ctx)
+{
+    if (ctx->hv)
+        ctx->hv->log.last[0] = '\0';
+}
+
+int hv_fail(chaos_ctx *ctx, int err, const char *fmt, ...)
+{
+    if (err <= 0)
+        err = EIO;
+    char what[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof(what), fmt, ap);
+    va_end(ap);
+    /* Xen's own message, when it logged one, is more precise than errno,
+     * which some libxenguest paths leave stale. */
+    const char *xen = ctx->hv ? ctx->hv->log.last : "";
+    chaos__fail(ctx, -err, "%s: %s", what, xen[0] ? xen : strerror(err));
+    hv_clear_log(ctx);
+    return -err;
+}
 
 int hv_open(chaos_ctx *ctx)
 {
@@ -142,6 +172,24 @@ static enum chaos_dom_state state_of(uint32_t flags)
     return CHAOS_DOM_RUNNING;
 }
 
+static void fill_dominfo(const xc_domaininfo_t *d, struct chaos_dominfo *out)
+{
+    *out = (struct chaos_dominfo){
+        .domid = d->domain,
+        .state = state_of(d->flags),
+        .pvh_or_hvm = d->flags & XEN_DOMINF_hvm_guest,
+        .vcpus = d->nr_online_vcpus,
+        .mem_bytes = (uint64_t)d->tot_pages * XC_PAGE_SIZE,
+        .maxmem_bytes = (uint64_t)d->max_pages * XC_PAGE_SIZE,
+        .cpu_time_ns = d->cpu_time,
+        .shutdown_reason = (d->flags >> XEN_DOMINF_shutdownshift) &
+                           XEN_DOMINF_shutdownmask,
+    };
+    memcpy(out->uuid, d->handle, sizeof(out->uuid));
+    if (d->domain == 0)
+        snprintf(out->name, sizeof(out->name), "Domain-0");
+}
+
 int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
                    struct chaos_dominfo *out, unsigned max)
 {
@@ -155,22 +203,51 @@ int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
         return chaos__fail(ctx, -err, "XEN_SYSCTL_getdomaininfolist failed: %s",
                            strerror(err));
     }
-    for (int i = 0; i < n; i++) {
-        const xc_domaininfo_t *d = &raw[i];
-        out[i] = (struct chaos_dominfo){
-            .domid = d->domain,
-            .state = state_of(d->flags),
-            .pvh_or_hvm = d->flags & XEN_DOMINF_hvm_guest,
-            .vcpus = d->nr_online_vcpus,
-            .mem_bytes = (uint64_t)d->tot_pages * XC_PAGE_SIZE,
-            .maxmem_bytes = (uint64_t)d->max_pages * XC_PAGE_SIZE,
-            .cpu_time_ns = d->cpu_time,
-            .shutdown_reason = (d->flags >> XEN_DOMINF_shutdownshift) &
-                               XEN_DOMINF_shutdownmask,
-        };
-        if (d->domain == 0)
-            snprintf(out[i].name, sizeof(out[i].name), "Domain-0");
-    }
+    for (int i = 0; i < n; i++)
+        fill_dominfo(&raw[i], &out[i]);
     free(raw);
     return n;
+}
+
+int hv_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
+{
+    if (xc_domain_destroy(ctx->hv->xch, domid) != 0)
+        return hv_fail(ctx, errno, "destroying domain %u failed", domid);
+    return 0;
+}
+
+int hv_domain_pause(chaos_ctx *ctx, chaos_domid domid)
+{
+    if (xc_domain_pause(ctx->hv->xch, domid) != 0)
+        return hv_fail(ctx, errno, "pausing domain %u failed", domid);
+    return 0;
+}
+
+int hv_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
+{
+    if (xc_domain_unpause(ctx->hv->xch, domid) != 0)
+        return hv_fail(ctx, errno, "unpausing domain %u failed", domid);
+    return 0;
+}
+
+int hv_domain_info(chaos_ctx *ctx, chaos_domid domid, struct chaos_dominfo *out)
+{
+    xc_domaininfo_t raw;
+    int n = xc_domain_getinfolist(ctx->hv->xch, domid, 1, &raw);
+    if (n < 0)
+        return hv_fail(ctx, errno, "XEN_SYSCTL_getdomaininfolist failed");
+    if (n == 0 || raw.domain != domid)
+        return chaos__fail(ctx, -ESRCH, "no domain with id %u", domid);
+    fill_dominfo(&raw, out);
+    return 0;
+}
+
+int hv_domain_set_handle(chaos_ctx *ctx, chaos_domid domid,
+                         const uint8_t uuid[16])
+{
+    xen_domain_handle_t handle;
+    memcpy(handle, uuid, sizeof(handle));
+    if (xc_domain_sethandle(ctx->hv->xch, domid, handle) != 0)
+        return hv_fail(ctx, errno, "setting the UUID of domain %u failed", domid);
+    return 0;
 }

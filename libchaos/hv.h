@@ -19,4 +19,7 @@ int hv_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out);
 int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
                    struct chaos_dominfo *out, unsigned max);
 
+/* Forgets the last message Xen's libraries logged (start of an operation). */
+void hv_clear_log(chaos_ctx *ctx);
+
 #endif /* CHAOS_HV_H */

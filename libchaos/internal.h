@@ -27,4 +27,7 @@ int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
 /* Clears the last error; called at the start of every public operation. */
 void chaos__clear_error(chaos_ctx *ctx);
 
+/* Fills in the names chaos recorded for the domains in list (domain.c). */
+void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n);
+
 #endif /* CHAOS_INTERNAL_H */

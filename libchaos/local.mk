@@ -7,7 +7,10 @@
 noinst_LTLIBRARIES += libchaos/libhv.la
 libchaos_libhv_la_SOURCES = \
 	libchaos/hv.h \
-	libchaos/hv.c
+	libchaos/hv_private.h \
+	libchaos/hv_build.h \
+	libchaos/hv.c \
+	libchaos/hv_build.c
 libchaos_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
 	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \
@@ -21,7 +24,10 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/chaos.h \
 	libchaos/internal.h \
 	libchaos/context.c \
-	libchaos/host.c
+	libchaos/host.c \
+	libchaos/registry.h \
+	libchaos/registry.c \
+	libchaos/domain.c
 libchaos_libchaos_la_LIBADD = libchaos/libhv.la
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \

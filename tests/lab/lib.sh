@@ -14,3 +14,26 @@ wait_for() {
 }
 # Number of domains Xen reports (dom0 included).
 domain_count() { chaos list --json | grep -c '"domid"'; }
+# Free host memory in MiB, as Xen reports it.
+free_mib() { chaos info --json | sed -n 's/.*"free_memory_mib": *\([0-9]*\).*/\1/p'; }
+# The field of one domain in `chaos list --json`: dom_field DOMID FIELD
+dom_field() {
+    chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
+        grep "\"domid\":$1," | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
+}
+# Waits until domain $1 has shut down (up to $2 s); prints its reason.
+wait_shutdown() {
+    wait_for "$2" "[ \"\$(dom_field $1 state)\" = shutdown ] || [ \"\$(dom_field $1 state)\" = crashed ]" ||
+        return 1
+    dom_field "$1" shutdown_reason
+}
+# Remembers the domain count and free memory, to compare after a test.
+snapshot() { SNAP_DOMS=$(domain_count); SNAP_FREE=$(free_mib); }
+# Fails unless domains and free memory are back to the snapshot (Xen scrubs
+# freed memory in the background, so allow it a few seconds).
+expect_nothing_left() {
+    [ "$(domain_count)" = "$SNAP_DOMS" ] ||
+        fail "domains left behind: $(chaos list)"
+    wait_for 10 "[ \"\$(free_mib)\" = \"$SNAP_FREE\" ]" ||
+        fail "free memory not back: $SNAP_FREE MiB before, $(free_mib) MiB now"
+}

@@ -19,6 +19,15 @@ int cmd_list(int argc, char **argv);
 extern const char cmd_info_help[];
 extern const char cmd_list_help[];
 
+int cmd_create(int argc, char **argv);
+int cmd_destroy(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_unpause(int argc, char **argv);
+extern const char cmd_create_help[];
+extern const char cmd_destroy_help[];
+extern const char cmd_pause_help[];
+extern const char cmd_unpause_help[];
+
 /* Prints "chaos: " + message to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

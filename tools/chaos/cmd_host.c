@@ -160,6 +160,10 @@ int cmd_list(int argc, char **argv)
             json_object_object_add(o, "vcpus", json_object_new_int(d->vcpus));
             json_object_object_add(o, "cpu_time_ns",
                                    json_object_new_int64(d->cpu_time_ns));
+            if (d->state == CHAOS_DOM_SHUTDOWN || d->state == CHAOS_DOM_CRASHED)
+                json_object_object_add(o, "shutdown_reason",
+                                       json_object_new_string(
+                                           chaos_shutdown_reason_name(d->shutdown_reason)));
             json_object_array_add(a, o);
         }
         puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));

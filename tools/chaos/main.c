@@ -9,8 +9,13 @@
 #include "cmd.h"
 
 static const struct chaos_cmd commands[] = {
+    { "create", "create and start a guest from an xl.cfg file",
+      cmd_create_help, cmd_create },
+    { "destroy", "destroy a guest at once", cmd_destroy_help, cmd_destroy },
     { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
     { "list", "list domains", cmd_list_help, cmd_list },
+    { "pause", "pause a guest", cmd_pause_help, cmd_pause },
+    { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
 };
 enum { N_COMMANDS = sizeof(commands) / sizeof(commands[0]) };
 

@@ -1,0 +1,411 @@
+/*
+ * domain.c - creating guests (prepare + execute), destroying and
+ * controlling them, and their names.  Speaks the project's types; the
+ * hypervisor work is in hv_build.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hv_build.h"
+#include "registry.h"
+
+struct chaos_shell {
+    struct hv_shell *hv;
+    enum chaos_guest_type type;
+    uint64_t memory_mib;
+    unsigned max_vcpus;
+    uint64_t prepare_ns;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int need_hv(chaos_ctx *ctx)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    return 0;
+}
+
+/* The record of a live domain chaos created; -ENOENT if none or stale. */
+static int live_record(chaos_ctx *ctx, chaos_domid domid,
+                       struct registry_record *rec)
+{
+    int rc = registry_read(domid, rec);
+    if (rc)
+        return rc == -EINVAL ? -ENOENT : rc;
+    struct chaos_dominfo info;
+    if (hv_domain_info(ctx, domid, &info) != 0 ||
+        memcmp(info.uuid, rec->uuid, sizeof(rec->uuid)) != 0) {
+        chaos__clear_error(ctx);
+        registry_remove(domid);   /* the domain it described is gone */
+        return -ENOENT;
+    }
+    return 0;
+}
+
+/* Finds a live domain chaos named `name`; 0 and *domid, or -ESRCH. */
+static int find_by_name(chaos_ctx *ctx, const char *name, chaos_domid *domid)
+{
+    DIR *dir = opendir(registry_dir());
+    if (!dir)
+        return -ESRCH;
+    int rc = -ESRCH;
+    struct dirent *e;
+    while (rc && (e = readdir(dir))) {
+        char *end;
+        unsigned long id = strtoul(e->d_name, &end, 10);
+        if (end == e->d_name || *end)
+            continue;
+        struct registry_record rec;
+        if (registry_read((chaos_domid)id, &rec) == 0 &&
+            !strcmp(rec.name, name) &&
+            live_record(ctx, (chaos_domid)id, &rec) == 0) {
+            *domid = (chaos_domid)id;
+            rc = 0;
+        }
+    }
+    closedir(dir);
+    return rc;
+}
+
+void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
+{
+    for (int i = 0; i < n; i++) {
+        struct registry_record rec;
+        if (list[i].domid != 0 && registry_read(list[i].domid, &rec) == 0 &&
+            !memcmp(rec.uuid, list[i].uuid, sizeof(rec.uuid)))
+            snprintf(list[i].name, sizeof(list[i].name), "%s", rec.name);
+    }
+}
+
+int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
+                      struct chaos_dominfo *out)
+{
+    int rc = need_hv(ctx);
+    if (!rc)
+        rc = hv_domain_info(ctx, domid, out);
+    if (!rc)
+        chaos__fill_names(ctx, out, 1);
+    return rc;
+}
+
+int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
+                        chaos_domid *out)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    char *end;
+    unsigned long id = strtoul(name_or_id, &end, 10);
+    if (end != name_or_id && !*end) {
+        struct chaos_dominfo info;
+        rc = hv_domain_info(ctx, (chaos_domid)id, &info);
+        if (rc == 0)
+            *out = (chaos_domid)id;
+        return rc;
+    }
+    if (!strcmp(name_or_id, "Domain-0")) {
+        *out = 0;
+        return 0;
+    }
+    if (find_by_name(ctx, name_or_id, out) == 0)
+        return 0;
+    return chaos__fail(ctx, -ESRCH, "no domain named '%s'", name_or_id);
+}
+
+/* ---------------------------------------------------------------- shells */
+
+int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                        chaos_shell **shellp)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    uint64_t t0 = now_ns();
+    struct hv_shell_spec spec = {
+        .pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+        .max_vcpus = chaos_config_maxvcpus(cfg),
+        .memory_kib = chaos_config_memory_mib(cfg) * 1024,
+        .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
+        .xenstore = false,
+    };
+    /* A handle is needed now; execute replaces it with cfg's if it has one. */
+    if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid))
+        return chaos__fail(ctx, -errno, "cannot get random bytes for a UUID");
+    spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40;   /* RFC 4122 version 4 */
+    spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
+
+    /* Refuse early with a clear message rather than half-populating. */
+    struct chaos_physinfo pi;
+    rc = hv_physinfo(ctx, &pi);
+    if (rc)
+        return rc;
+    uint64_t want = chaos_config_memory_mib(cfg);
+    if (want > pi.free_bytes >> 20)
+        return chaos__fail(ctx, -ENOMEM, "the guest needs %llu MiB of memory "
+                           "but only %llu MiB are free",
+                           (unsigned long long)want,
+                           (unsigned long long)(pi.free_bytes >> 20));
+
+    chaos_shell *shell = calloc(1, sizeof(*shell));
+    if (!shell)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    rc = hv_shell_prepare(ctx, &spec, &shell->hv);
+    if (rc) {
+        free(shell);
+        return rc;
+    }
+    shell->type = chaos_config_type(cfg);
+    shell->memory_mib = want;
+    shell->max_vcpus = spec.max_vcpus;
+    shell->prepare_ns = now_ns() - t0;
+    *shellp = shell;
+    return 0;
+}
+
+chaos_domid chaos_shell_domid(const chaos_shell *shell)
+{
+    return hv_shell_domid(shell->hv);
+}
+
+void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
+{
+    if (!shell)
+        return;
+    hv_domain_destroy(ctx, hv_shell_domid(shell->hv));
+    hv_shell_release(shell->hv);
+    free(shell);
+}
+
+/* A file mapped read-only, or read into memory. */
+struct blob {
+    void *data;
+    size_t size;
+};
+
+static int map_file(chaos_ctx *ctx, const char *what, const char *path,
+                    struct blob *b)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return chaos__fail(ctx, -errno, "cannot read %s '%s': %s", what, path,
+                           strerror(errno));
+    struct stat st;
+    const char *bad = NULL;
+    if (fstat(fd, &st) != 0)
+        bad = strerror(errno);
+    else if (!S_ISREG(st.st_mode))
+        bad = "not a regular file";
+    else if (st.st_size == 0)
+        bad = "empty";
+    if (bad) {
+        close(fd);
+        return chaos__fail(ctx, -EINVAL, "%s '%s' is unusable: %s", what,
+                           path, bad);
+    }
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int err = errno;
+    close(fd);
+    if (p == MAP_FAILED)
+        return chaos__fail(ctx, -err, "cannot map %s '%s': %s", what, path,
+                           strerror(err));
+    b->data = p;
+    b->size = (size_t)st.st_size;
+    return 0;
+}
+
+static void unmap_blob(struct blob *b)
+{
+    if (b->data)
+        munmap(b->data, b->size);
+    b->data = NULL;
+}
+
+/* Checks that cfg asks for what the shell was prepared with. */
+static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
+                      const chaos_config *cfg)
+{
+    if (chaos_config_type(cfg) != shell->type ||
+        chaos_config_memory_mib(cfg) != shell->memory_mib ||
+        chaos_config_maxvcpus(cfg) != shell->max_vcpus)
+        return chaos__fail(ctx, -EINVAL, "the configuration does not match "
+                           "the shell (type, memory or vcpus differ)");
+    return 0;
+}
+
+static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
+                   unsigned flags, struct chaos_create_timings *t)
+{
+    chaos_domid domid = hv_shell_domid(shell->hv);
+    int rc = shell_fits(ctx, shell, cfg);
+    if (rc)
+        return rc;
+    const char *name = chaos_config_name(cfg);
+    chaos_domid other;
+    if (name && find_by_name(ctx, name, &other) == 0)
+        return chaos__fail(ctx, -EEXIST, "a domain named '%s' already exists "
+                           "(id %u)", name, other);
+    uint8_t uuid[16];
+    if (chaos_config_uuid_bytes(cfg, uuid) == 0) {
+        rc = hv_domain_set_handle(ctx, domid, uuid);
+        if (rc)
+            return rc;
+    }
+
+    uint64_t t0 = now_ns();
+    struct blob kernel = { 0 }, ramdisk = { 0 };
+    rc = map_file(ctx, "kernel", chaos_config_kernel(cfg), &kernel);
+    const char *rd = chaos_config_ramdisk(cfg);
+    if (!rc && rd && rd[0])
+        rc = map_file(ctx, "ramdisk", rd, &ramdisk);
+    uint64_t t1 = now_ns();
+    struct hv_boot_info info;
+    if (!rc) {
+        struct hv_boot_spec boot = {
+            .kernel = kernel.data, .kernel_size = kernel.size,
+            .ramdisk = ramdisk.data, .ramdisk_size = ramdisk.size,
+            .cmdline = chaos_config_cmdline(cfg),
+        };
+        rc = hv_shell_execute(ctx, shell->hv, &boot, &info);
+        if (rc) {
+            /* Name the kernel; copy first, the message is in the same buffer. */
+            char why[CHAOS_ERRMSG_MAX];
+            snprintf(why, sizeof(why), "%s", chaos_errmsg(ctx));
+            chaos__fail(ctx, rc, "kernel '%s': %s", chaos_config_kernel(cfg), why);
+        }
+    }
+    unmap_blob(&kernel);
+    unmap_blob(&ramdisk);
+    if (rc)
+        return rc;
+    uint64_t t2 = now_ns();
+
+    struct registry_record rec = {
+        .domid = domid,
+        .console_frame = info.console_frame,
+        .console_port = info.console_port,
+    };
+    struct chaos_dominfo di;
+    rc = hv_domain_info(ctx, domid, &di);
+    if (rc)
+        return rc;
+    memcpy(rec.uuid, di.uuid, sizeof(rec.uuid));
+    snprintf(rec.name, sizeof(rec.name), "%s", name ? name : "");
+    snprintf(rec.type, sizeof(rec.type), "%s",
+             shell->type == CHAOS_GUEST_PVH ? "pvh" : "pv");
+    rc = registry_write(&rec);
+    if (rc)
+        return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
+                           registry_dir(), strerror(-rc));
+
+    if (!(flags & CHAOS_CREATE_PAUSED)) {
+        rc = hv_domain_unpause(ctx, domid);
+        if (rc) {
+            registry_remove(domid);
+            return rc;
+        }
+    }
+    uint64_t t3 = now_ns();
+    if (t) {
+        t->prepare_ns = shell->prepare_ns;
+        t->load_ns = t1 - t0;
+        t->build_ns = t2 - t1;
+        t->start_ns = t3 - t2;
+        t->total_ns = shell->prepare_ns + (t3 - t0);
+    }
+    return 0;
+}
+
+int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
+                        const chaos_config *cfg, unsigned flags,
+                        struct chaos_create_timings *timings)
+{
+    int rc = need_hv(ctx);
+    if (!rc)
+        rc = execute(ctx, shell, cfg, flags, timings);
+    if (rc) {
+        /* Keep the message: discarding may overwrite it. */
+        char msg[CHAOS_ERRMSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+        chaos_shell_discard(ctx, shell);
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+        return rc;
+    }
+    hv_shell_release(shell->hv);
+    free(shell);
+    return 0;
+}
+
+int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_create_timings *timings)
+{
+    chaos_shell *shell;
+    int rc = chaos_shell_prepare(ctx, cfg, &shell);
+    if (rc)
+        return rc;
+    chaos_domid id = chaos_shell_domid(shell);
+    rc = chaos_shell_execute(ctx, shell, cfg, flags, timings);
+    if (rc == 0)
+        *domid = id;
+    return rc;
+}
+
+/* -------------------------------------------------------------- control */
+
+int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    if (domid == 0)
+        return chaos__fail(ctx, -EPERM, "refusing to destroy Domain-0");
+    struct registry_record rec;
+    int known = live_record(ctx, domid, &rec) == 0;
+    rc = hv_domain_destroy(ctx, domid);
+    if (rc == 0 && known)
+        registry_remove(domid);
+    return rc;
+}
+
+int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid)
+{
+    int rc = need_hv(ctx);
+    return rc ? rc : hv_domain_pause(ctx, domid);
+}
+
+int chaos_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
+{
+    int rc = need_hv(ctx);
+    return rc ? rc : hv_domain_unpause(ctx, domid);
+}
+
+int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
+                         uint32_t *port)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    struct registry_record rec;
+    if (live_record(ctx, domid, &rec) != 0)
+        return chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
+                           domid);
+    *frame = rec.console_frame;
+    *port = rec.console_port;
+    return 0;
+}

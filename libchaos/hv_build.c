@@ -1,0 +1,242 @@
+/*
+ * hv_build.c - the prepare/execute split of guest building, on
+ * libxenguest's xc_dom_* domain builder.
+ *
+ * libxenguest builds a guest in one sequence (allocate, kernel, parse,
+ * mem_init, boot_mem_init, build_image, boot_image, gnttab_init), and its
+ * memory population (boot_mem_init) comes after parsing the kernel.  What
+ * population really needs from the kernel is only the guest type (for the
+ * guest's address size) and whether the kernel asks for an auto-translated
+ * physmap.  Every guest chaos builds as PV is a 64-bit PV kernel without
+ * that feature, so prepare sets the guest type itself and populates memory
+ * before any kernel is known; execute parses the kernel and checks that it
+ * is what prepare assumed (a mismatch is an error naming the kernel).
+ * The price: a shell keeps its xc_dom_image in the process that prepared
+ * it, so a shell cannot be handed to another process or survive a restart
+ * of its owner (chaosd destroys such orphans and prepares new ones).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xenctrl.h>
+#include <xenguest.h>
+
+#include "hv_build.h"
+#include "hv_private.h"
+
+/* The only PV guest type Debian's Xen runs (no CONFIG_PV32). */
+static const char PV64_GUEST_TYPE[] = "xen-3.0-x86_64";
+
+struct hv_shell {
+    chaos_domid domid;
+    bool pvh;
+    bool xenstore;
+    struct xc_dom_image *dom;
+    uint32_t console_port;
+    uint32_t store_port;
+};
+
+chaos_domid hv_shell_domid(const struct hv_shell *shell)
+{
+    return shell->domid;
+}
+
+void hv_shell_release(struct hv_shell *shell)
+{
+    if (!shell)
+        return;
+    if (shell->dom)
+        xc_dom_release(shell->dom);
+    free(shell);
+}
+
+/* Records the failure with Xen's own last message, and returns -errno. */
+#define FAIL(ctx, what) hv_fail((ctx), errno, "%s", (what))
+
+static int create_domain(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+                         chaos_domid *domid)
+{
+    struct xen_domctl_createdomain cfg = {
+        .flags = spec->pvh ? (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap) : 0,
+        .max_vcpus = spec->max_vcpus,
+        .max_evtchn_port = 1023,       /* as libxl's default event_channels */
+        .max_grant_frames = -1,        /* Xen's defaults */
+        .max_maptrack_frames = -1,
+        /* Xen 4.17 refuses a create without a grant table version. */
+        .grant_opts = XEN_DOMCTL_GRANT_version(1),
+        /* A PVH guest has a local APIC and nothing else emulated. */
+        .arch.emulation_flags = spec->pvh ? XEN_X86_EMU_LAPIC : 0,
+    };
+    memcpy(cfg.handle, spec->uuid, sizeof(cfg.handle));
+    uint32_t id = 0;   /* Xen picks the id */
+    if (xc_domain_create(hv_xch(ctx), &id, &cfg) != 0) {
+        int err = errno;
+        if (err == EINVAL && spec->pvh)
+            return hv_fail(ctx, err, "XEN_DOMCTL_createdomain (PVH) failed: "
+                           "does this host have HAP (see `chaos info`)?");
+        return hv_fail(ctx, err, "XEN_DOMCTL_createdomain failed");
+    }
+    *domid = id;
+    return 0;
+}
+
+/* The domain-wide settings libxl makes before building (libxl__build_pre). */
+static int set_limits(chaos_ctx *ctx, chaos_domid domid,
+                      const struct hv_shell_spec *spec)
+{
+    xc_interface *xch = hv_xch(ctx);
+    /* Still needed after create in 4.17: without it boot_image fails. */
+    if (xc_domain_max_vcpus(xch, domid, spec->max_vcpus) != 0)
+        return FAIL(ctx, "XEN_DOMCTL_max_vcpus failed");
+    /* libxl adds LIBXL_MAXMEM_CONSTANT (1 MiB) of slack on x86. */
+    if (xc_domain_setmaxmem(xch, domid, spec->maxmem_kib + 1024) != 0)
+        return FAIL(ctx, "XEN_DOMCTL_max_mem failed");
+    if (!spec->pvh &&
+        xc_domain_set_memmap_limit(xch, domid, spec->maxmem_kib) != 0)
+        return FAIL(ctx, "XENMEM_set_memory_map failed");
+    if (spec->pvh) {
+        /* HAP's page-table pool: libxl's rule of thumb, in bytes. */
+        uint64_t kib = 4 * (256 * (uint64_t)spec->max_vcpus +
+                            2 * (spec->maxmem_kib / 1024));
+        if (xc_set_paging_mempool_size(xch, domid, kib * 1024) != 0)
+            return FAIL(ctx, "XEN_DOMCTL_set_paging_mempool_size failed");
+    }
+    if (xc_domain_set_tsc_info(xch, domid, 0 /* default mode */, 0, 0, 0) != 0)
+        return FAIL(ctx, "XEN_DOMCTL_settscinfo failed");
+    if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */,
+                              false, false, NULL, NULL) != 0)
+        return FAIL(ctx, "applying the CPUID policy failed");
+    return 0;
+}
+
+static int alloc_ports(chaos_ctx *ctx, struct hv_shell *shell)
+{
+    xc_interface *xch = hv_xch(ctx);
+    /* Back ends (console, XenStore) live in dom0: remote domain 0. */
+    int port = xc_evtchn_alloc_unbound(xch, shell->domid, 0);
+    if (port < 0)
+        return FAIL(ctx, "allocating the console event channel failed");
+    shell->console_port = (uint32_t)port;
+    if (shell->xenstore) {
+        port = xc_evtchn_alloc_unbound(xch, shell->domid, 0);
+        if (port < 0)
+            return FAIL(ctx, "allocating the XenStore event channel failed");
+        shell->store_port = (uint32_t)port;
+    }
+    return 0;
+}
+
+static int populate(chaos_ctx *ctx, struct hv_shell *shell,
+                    const struct hv_shell_spec *spec)
+{
+    struct xc_dom_image *dom = xc_dom_allocate(hv_xch(ctx), NULL, NULL);
+    if (!dom)
+        return FAIL(ctx, "xc_dom_allocate failed");
+    shell->dom = dom;
+    dom->container_type = spec->pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
+    dom->console_evtchn = shell->console_port;
+    dom->console_domid = 0;
+    dom->xenstore_evtchn = shell->xenstore ? shell->store_port : 0;
+    dom->xenstore_domid = 0;
+    dom->max_vcpus = spec->max_vcpus;
+    if (xc_dom_boot_xen_init(dom, hv_xch(ctx), shell->domid) != 0)
+        return FAIL(ctx, "xc_dom_boot_xen_init failed");
+    if (spec->pvh)
+        return hv_fail(ctx, ENOTSUP, "PVH guests are not supported by "
+                       "chaos yet (use type = \"pv\")");
+    dom->guest_type = PV64_GUEST_TYPE;   /* see the comment at the top */
+    if (xc_dom_mem_init(dom, (unsigned)(spec->memory_kib / 1024)) != 0)
+        return FAIL(ctx, "xc_dom_mem_init failed");
+    if (xc_dom_boot_mem_init(dom) != 0) {
+        int err = errno;
+        if (err == ENOMEM)
+            return hv_fail(ctx, err, "not enough free memory for %llu MiB "
+                           "(see free_memory in `chaos info`)",
+                           (unsigned long long)spec->memory_kib / 1024);
+        return hv_fail(ctx, err, "populating guest memory failed");
+    }
+    return 0;
+}
+
+int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+                     struct hv_shell **out)
+{
+    struct hv_shell *shell = calloc(1, sizeof(*shell));
+    if (!shell)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    shell->pvh = spec->pvh;
+    shell->xenstore = spec->xenstore;
+    int rc = create_domain(ctx, spec, &shell->domid);
+    if (rc) {
+        free(shell);
+        return rc;
+    }
+    rc = set_limits(ctx, shell->domid, spec);
+    if (!rc)
+        rc = alloc_ports(ctx, shell);
+    if (!rc)
+        rc = populate(ctx, shell, spec);
+    if (rc) {
+        /* Destroying the domain frees its memory and event channels too. */
+        xc_domain_destroy(hv_xch(ctx), shell->domid);
+        hv_shell_release(shell);
+        return rc;
+    }
+    *out = shell;
+    return 0;
+}
+
+int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
+                     const struct hv_boot_spec *boot, struct hv_boot_info *info)
+{
+    struct xc_dom_image *dom = shell->dom;
+    memset(info, 0, sizeof(*info));
+    if (!dom)
+        return chaos__fail(ctx, -EINVAL, "shell was already used");
+    dom->cmdline = xc_dom_strdup(dom, boot->cmdline ? boot->cmdline : "");
+    if (!dom->cmdline)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    /* libxenguest does not modify the blobs: it decompresses into copies. */
+    if (xc_dom_kernel_mem(dom, boot->kernel, boot->kernel_size) != 0)
+        return FAIL(ctx, "reading the kernel image failed");
+    if (boot->ramdisk &&
+        xc_dom_module_mem(dom, boot->ramdisk, boot->ramdisk_size, NULL) != 0)
+        return FAIL(ctx, "reading the ramdisk failed");
+    /* Whatever errno the loaders leave, the cause is the image itself. */
+    if (xc_dom_parse_image(dom) != 0)
+        return hv_fail(ctx, EINVAL, "not a bootable Xen kernel");
+    if (!shell->pvh && strcmp(dom->guest_type, PV64_GUEST_TYPE) != 0)
+        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest; chaos builds "
+                       "64-bit PV guests (%s)", dom->guest_type, PV64_GUEST_TYPE);
+    if (boot->want_elf) {
+        /* After parsing, kernel_blob holds the decompressed kernel. */
+        info->elf = malloc(dom->kernel_size);
+        if (!info->elf)
+            return chaos__fail(ctx, -ENOMEM, "out of memory");
+        memcpy(info->elf, dom->kernel_blob, dom->kernel_size);
+        info->elf_size = dom->kernel_size;
+    }
+    int rc = 0;
+    if (xc_dom_build_image(dom) != 0)
+        rc = FAIL(ctx, "loading the kernel into guest memory failed "
+                  "(is memory large enough for kernel and ramdisk?)");
+    else if (xc_dom_boot_image(dom) != 0)
+        rc = FAIL(ctx, "setting up the boot vCPU failed");
+    else if (xc_dom_gnttab_init(dom) != 0)
+        rc = FAIL(ctx, "setting up the grant table failed");
+    if (rc) {
+        free(info->elf);
+        info->elf = NULL;
+        return rc;
+    }
+    info->console_port = shell->console_port;
+    info->store_port = shell->store_port;
+    info->console_frame = xc_dom_p2m(dom, dom->console_pfn);
+    if (shell->xenstore)
+        info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
+    xc_dom_release(dom);
+    shell->dom = NULL;
+    return 0;
+}

@@ -1,0 +1,72 @@
+/*
+ * hv_build.h - building guests: the prepare and execute phases, at the
+ * level of Xen's interfaces but in the project's types.  Part of the
+ * hypervisor module (see hv.h).
+ */
+#ifndef CHAOS_HV_BUILD_H
+#define CHAOS_HV_BUILD_H
+
+#include "hv.h"
+
+/* What the prepare phase needs: nothing about the kernel. */
+struct hv_shell_spec {
+    bool pvh;                 /* false: 64-bit PV */
+    uint8_t uuid[16];         /* Xen's domain handle */
+    unsigned max_vcpus;
+    uint64_t memory_kib;      /* populated now */
+    uint64_t maxmem_kib;      /* ceiling for ballooning */
+    bool xenstore;            /* reserve a XenStore page and port */
+};
+
+/* What the execute phase loads.  Buffers are borrowed for the call. */
+struct hv_boot_spec {
+    const void *kernel;       /* ELF, bzImage, or gzip of either */
+    size_t kernel_size;
+    const void *ramdisk;      /* NULL: none */
+    size_t ramdisk_size;
+    const char *cmdline;      /* "" for none */
+    bool want_elf;            /* return the decompressed kernel (for a cache) */
+};
+
+struct hv_boot_info {
+    uint64_t console_frame;   /* MFN (PV) or GFN (PVH) of the console ring */
+    uint32_t console_port;    /* the guest's console event channel */
+    uint64_t store_frame;     /* likewise for XenStore (if requested) */
+    uint32_t store_port;
+    void *elf;                /* want_elf: malloc'd decompressed kernel, */
+    size_t elf_size;          /* owned by the caller (free()); else NULL */
+};
+
+struct hv_shell;
+
+/*
+ * Prepare: creates the domain (paused), sets its limits, vCPUs, TSC and
+ * CPUID policy, allocates the event channels and populates its memory.
+ * On failure nothing is left behind (the domain is destroyed).
+ */
+int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+                     struct hv_shell **out);
+
+chaos_domid hv_shell_domid(const struct hv_shell *shell);
+
+/*
+ * Execute: parses the kernel, loads it and the ramdisk into the shell's
+ * memory, writes start info and vCPU context, sets up the grant table.
+ * The domain stays paused.  On failure the caller destroys the domain.
+ */
+int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
+                     const struct hv_boot_spec *boot, struct hv_boot_info *info);
+
+/* Frees the builder's state.  The domain itself is left as it is. */
+void hv_shell_release(struct hv_shell *shell);
+
+/* Domain control (hv.c). */
+int hv_domain_destroy(chaos_ctx *ctx, chaos_domid domid);
+int hv_domain_pause(chaos_ctx *ctx, chaos_domid domid);
+int hv_domain_unpause(chaos_ctx *ctx, chaos_domid domid);
+/* Fills one entry; -ESRCH when there is no such domain. */
+int hv_domain_info(chaos_ctx *ctx, chaos_domid domid, struct chaos_dominfo *out);
+int hv_domain_set_handle(chaos_ctx *ctx, chaos_domid domid,
+                         const uint8_t uuid[16]);
+
+#endif /* CHAOS_HV_BUILD_H */

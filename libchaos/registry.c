@@ -1,0 +1,149 @@
+/*
+ * registry.c - records of the domains chaos created (see registry.h).
+ * Plain text, one "key=value" per line, so that an operator can read them.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "registry.h"
+
+const char *registry_dir(void)
+{
+    static char dir[512];
+    const char *base = getenv("CHAOS_RUN_DIR");
+    snprintf(dir, sizeof(dir), "%s/domains",
+             base && base[0] ? base : "/run/chaos");
+    return dir;
+}
+
+static int record_path(chaos_domid domid, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%u", registry_dir(), domid);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+/* mkdir -p for the registry directory (two levels at most). */
+static int ensure_dir(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", registry_dir());
+    char *slash = strrchr(dir, '/');
+    if (slash && slash != dir) {
+        *slash = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+            return -errno;
+        *slash = '/';
+    }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+void registry_uuid_format(const uint8_t u[16], char out[37])
+{
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
+             u[10], u[11], u[12], u[13], u[14], u[15]);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+int registry_uuid_parse(const char *text, uint8_t uuid[16])
+{
+    int n = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p == '-')
+            continue;
+        int hi = hexval(p[0]), lo = p[1] ? hexval(p[1]) : -1;
+        if (hi < 0 || lo < 0 || n == 16)
+            return -EINVAL;
+        uuid[n++] = (uint8_t)(hi << 4 | lo);
+        p++;
+    }
+    return n == 16 ? 0 : -EINVAL;
+}
+
+int registry_write(const struct registry_record *rec)
+{
+    int rc = ensure_dir();
+    if (rc)
+        return rc;
+    char path[600], tmp[620];
+    if (record_path(rec->domid, path, sizeof(path)))
+        return -ENAMETOOLONG;
+    snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -errno;
+    char uuid[37];
+    registry_uuid_format(rec->uuid, uuid);
+    fprintf(f, "domid=%u\nuuid=%s\nname=%s\ntype=%s\n"
+               "console_frame=%" PRIu64 "\nconsole_port=%u\n",
+            rec->domid, uuid, rec->name, rec->type, rec->console_frame,
+            rec->console_port);
+    /* Renamed into place only when complete: readers never see half. */
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        rc = -errno;
+        unlink(tmp);
+        return rc;
+    }
+    return 0;
+}
+
+int registry_read(chaos_domid domid, struct registry_record *rec)
+{
+    char path[600];
+    if (record_path(domid, path, sizeof(path)))
+        return -ENAMETOOLONG;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -errno;
+    memset(rec, 0, sizeof(*rec));
+    rec->domid = domid;
+    char line[256];
+    int seen_uuid = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\n")] = '\0';
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        const char *key = line, *val = eq + 1;
+        if (!strcmp(key, "uuid"))
+            seen_uuid = registry_uuid_parse(val, rec->uuid) == 0;
+        else if (!strcmp(key, "name"))
+            snprintf(rec->name, sizeof(rec->name), "%s", val);
+        else if (!strcmp(key, "type"))
+            snprintf(rec->type, sizeof(rec->type), "%s", val);
+        else if (!strcmp(key, "console_frame"))
+            rec->console_frame = strtoull(val, NULL, 10);
+        else if (!strcmp(key, "console_port"))
+            rec->console_port = (uint32_t)strtoul(val, NULL, 10);
+    }
+    fclose(f);
+    return seen_uuid ? 0 : -EINVAL;
+}
+
+int registry_remove(chaos_domid domid)
+{
+    char path[600];
+    if (record_path(domid, path, sizeof(path)))
+        return -ENAMETOOLONG;
+    if (unlink(path) != 0 && errno != ENOENT)
+        return -errno;
+    return 0;
+}

@@ -1,0 +1,36 @@
+/*
+ * Event channels without interrupts.
+ *
+ * The kernel never registers an event callback (no upcalls, no IDT work):
+ * it keeps event delivery masked and waits with SCHEDOP_poll, which blocks
+ * the vCPU until one of the given ports is pending or a deadline passes,
+ * and works whatever the mask.  Xen sets a port's pending bit in
+ * shared_info and never clears it; we clear it before looking for work, so
+ * a notification that arrives while we look makes the next poll return.
+ */
+#ifndef CHAOS_UK_EVTCHN_H
+#define CHAOS_UK_EVTCHN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "xen_abi.h"
+
+void evtchn_init(struct shared_info *shared);
+
+/* Notify the other end of `port`. */
+void evtchn_send(evtchn_port_t port);
+
+/* Clear the pending bit of `port`; returns whether it was set. */
+bool evtchn_clear(evtchn_port_t port);
+
+/*
+ * Block until `port` is pending or Xen system time reaches `deadline_ns`
+ * (0: no deadline).  May return early (spuriously); callers loop.
+ */
+void evtchn_poll(evtchn_port_t port, uint64_t deadline_ns);
+
+/* Block until Xen system time reaches `deadline_ns`. */
+void sleep_until(uint64_t deadline_ns);
+
+#endif

@@ -1,0 +1,86 @@
+/*
+ * PVH boot: boot.S switched to long mode with the first 4 GiB identity
+ * mapped (virtual == physical) and called pvh_start with the physical
+ * address of struct hvm_start_info.  Unlike PV, nothing is set up for us:
+ * we install the hypercall page, map shared_info and ask Xen where the
+ * console is (HVM parameters), then start the kernel.
+ */
+#include <stdbool.h>
+
+#include "hypercall.h"
+#include "kernel.h"
+#include "trap.h"
+#include "x86.h"
+
+_Noreturn void pvh_start(uint32_t start_info_paddr);
+
+/*
+ * Xen's CPUID leaves sit at 0x40000000 or, when Xen also emulates another
+ * hypervisor's interface (Viridian), a multiple of 0x100 above it; the base
+ * leaf's signature is "XenVMMXenVMM".  Leaf base + 2 names the MSR that
+ * makes Xen write the hypercall stubs into a page of our choice.
+ */
+static bool hypercall_page_init(void)
+{
+    uint32_t base, eax, ebx, ecx, edx;
+
+    for (base = 0x40000000; base < 0x40010000; base += 0x100) {
+        __cpuid(base, eax, ebx, ecx, edx);
+        if (ebx == 0x566e6558 && ecx == 0x65584d4d && edx == 0x4d4d566e &&
+            eax >= base + 2) {
+            __cpuid(base + 2, eax, ebx, ecx, edx);
+            wrmsr(ebx, (uint64_t)(uintptr_t)hypercall_page);
+            return true;
+        }
+    }
+    return false;
+}
+
+static uint64_t hvm_param(uint32_t index)
+{
+    struct xen_hvm_param param = { .domid = DOMID_SELF, .index = index };
+
+    if (hyp_hvm_op(HVMOP_get_param, &param) != 0)
+        return 0;
+    return param.value;
+}
+
+void pvh_start(uint32_t start_info_paddr)
+{
+    const struct hvm_start_info *start_info =
+        (const void *)(uintptr_t)start_info_paddr;
+    struct boot_info boot = {
+        .mode = "pvh",
+        .cmdline = "",
+        .shared_info = (struct shared_info *)shared_info_page,
+    };
+    struct xen_add_to_physmap map_shared_info = {
+        .domid = DOMID_SELF,
+        .space = XENMAPSPACE_shared_info,
+        .idx = 0,
+        .gpfn = (uintptr_t)shared_info_page >> PAGE_SHIFT,
+    };
+    uint64_t console_pfn;
+
+    trap_init();
+    if (!hypercall_page_init())
+        __builtin_trap();   /* not on Xen: nobody to tell */
+
+    /* Put shared_info where our page was (that RAM page goes back to
+     * Xen). */
+    if (hyp_memory_op(XENMEM_add_to_physmap, &map_shared_info) != 0)
+        kernel_early_crash("chaos unikernel: cannot map shared_info\n");
+
+    console_pfn = hvm_param(HVM_PARAM_CONSOLE_PFN);
+    if (console_pfn != 0 && console_pfn < (1ull << (32 - PAGE_SHIFT))) {
+        boot.console = (struct xencons_interface *)(uintptr_t)
+                       (console_pfn << PAGE_SHIFT);
+        boot.console_port = (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+    }
+
+    if (start_info->magic == XEN_HVM_START_MAGIC_VALUE &&
+        start_info->cmdline_paddr != 0 &&
+        start_info->cmdline_paddr < (1ull << 32))
+        boot.cmdline = (const char *)(uintptr_t)start_info->cmdline_paddr;
+    kernel_start(&boot);
+}

@@ -1,0 +1,193 @@
+/*
+ * cmd_domain.c - `chaos create`, `destroy`, `pause`, `unpause`.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "chaos.h"
+#include "cmd.h"
+
+const char cmd_create_help[] =
+    "Usage: chaos create [-p] [-q] [--timings] [--json] CONFIG [KEY=VALUE...]\n"
+    "\n"
+    "Create and start a guest from CONFIG, a file in xl.cfg(5) syntax (see\n"
+    "docs/config.md for the keys chaos supports).  KEY=VALUE arguments after\n"
+    "the file override or add settings, as with `xl create`; for example\n"
+    "  chaos create hello.cfg name=hello2 memory=8\n"
+    "\n"
+    "Creation runs the prepare phase (domain, limits, vCPUs, memory, event\n"
+    "channels) and then the execute phase (load the kernel, start it).  On\n"
+    "any failure nothing is left behind.\n"
+    "\n"
+    "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
+    "  -q, --quiet    print nothing on success\n"
+    "      --timings  print how long each phase took\n"
+    "      --json     print the result (domid, name, timings) as JSON\n"
+    "\n"
+    "Exit status: 0 created, 1 creation failed, 2 usage or config error.\n";
+
+const char cmd_destroy_help[] =
+    "Usage: chaos destroy DOMAIN\n"
+    "\n"
+    "Destroy DOMAIN (a name or a domain id) at once, like `xl destroy`: the\n"
+    "guest is not asked to shut down.\n";
+
+const char cmd_pause_help[] =
+    "Usage: chaos pause DOMAIN\n"
+    "\n"
+    "Pause all vCPUs of DOMAIN (a name or a domain id).\n";
+
+const char cmd_unpause_help[] =
+    "Usage: chaos unpause DOMAIN\n"
+    "\n"
+    "Let a paused DOMAIN (a name or a domain id) run again.\n";
+
+static chaos_ctx *open_ctx(void)
+{
+    chaos_ctx *ctx;
+    if (chaos_open(&ctx) < 0) {
+        cmd_error("%s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+/* Loads CONFIG and the KEY=VALUE overrides; prints the error and returns
+ * NULL when they are not a valid configuration. */
+static chaos_config *load_config(const char *path, int nargs, char **args)
+{
+    chaos_config *cfg = chaos_config_new();
+    if (!cfg) {
+        cmd_error("out of memory");
+        return NULL;
+    }
+    int rc = chaos_config_parse_file(cfg, path);
+    for (int i = 0; rc == 0 && i < nargs; i++)
+        rc = chaos_config_set_arg(cfg, args[i]);
+    if (rc == 0)
+        rc = chaos_config_validate(cfg);
+    if (rc) {
+        /* The message names file:line:column (or the argument). */
+        fprintf(stderr, "chaos: %s\n", chaos_config_errmsg(cfg));
+        chaos_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+int cmd_create(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "paused", no_argument, NULL, 'p' },
+        { "quiet", no_argument, NULL, 'q' },
+        { "timings", no_argument, NULL, 't' },
+        { "json", no_argument, NULL, 'j' },
+        { NULL, 0, NULL, 0 },
+    };
+    int paused = 0, quiet = 0, timings = 0, json = 0, c;
+    optind = 1;
+    /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
+    while ((c = getopt_long(argc, argv, "+pq", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': paused = 1; break;
+        case 'q': quiet = 1; break;
+        case 't': timings = 1; break;
+        case 'j': json = 1; break;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        cmd_error("create: a CONFIG file is needed (see chaos create --help)");
+        return EXIT_USAGE;
+    }
+    const char *path = argv[optind];
+    chaos_config *cfg = load_config(path, argc - optind - 1, argv + optind + 1);
+    if (!cfg)
+        return EXIT_USAGE;
+    chaos_ctx *ctx = open_ctx();
+    if (!ctx) {
+        chaos_config_free(cfg);
+        return EXIT_FAIL;
+    }
+    chaos_domid domid;
+    struct chaos_create_timings t;
+    int rc = chaos_domain_create(ctx, cfg, paused ? CHAOS_CREATE_PAUSED : 0,
+                                 &domid, &t);
+    if (rc < 0) {
+        cmd_error("create: %s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        chaos_config_free(cfg);
+        return EXIT_FAIL;
+    }
+    const char *name = chaos_config_name(cfg);
+    if (json) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "domid", json_object_new_int((int)domid));
+        json_object_object_add(o, "name", json_object_new_string(name));
+        json_object_object_add(o, "paused", json_object_new_boolean(paused));
+        json_object *tj = json_object_new_object();
+        json_object_object_add(tj, "prepare_ms", json_object_new_double(ms(t.prepare_ns)));
+        json_object_object_add(tj, "load_ms", json_object_new_double(ms(t.load_ns)));
+        json_object_object_add(tj, "build_ms", json_object_new_double(ms(t.build_ns)));
+        json_object_object_add(tj, "start_ms", json_object_new_double(ms(t.start_ns)));
+        json_object_object_add(tj, "total_ms", json_object_new_double(ms(t.total_ns)));
+        json_object_object_add(o, "timings", tj);
+        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+        json_object_put(o);
+    } else if (!quiet) {
+        printf("created domain %s (id %u)%s\n", name, domid,
+               paused ? ", paused" : "");
+    }
+    if (timings && !json)
+        printf("timings: prepare %.3f ms, load %.3f ms, build %.3f ms, "
+               "start %.3f ms, total %.3f ms\n", ms(t.prepare_ns),
+               ms(t.load_ns), ms(t.build_ns), ms(t.start_ns), ms(t.total_ns));
+    chaos_close(ctx);
+    chaos_config_free(cfg);
+    return EXIT_OK;
+}
+
+/* The commands that take exactly one DOMAIN and call one operation. */
+static int one_domain(int argc, char **argv,
+                      int (*op)(chaos_ctx *, chaos_domid))
+{
+    if (argc != 2) {
+        cmd_error("%s: exactly one DOMAIN (name or id) is needed", argv[0]);
+        return EXIT_USAGE;
+    }
+    chaos_ctx *ctx = open_ctx();
+    if (!ctx)
+        return EXIT_FAIL;
+    chaos_domid domid;
+    int rc = chaos_domain_lookup(ctx, argv[1], &domid);
+    if (rc == 0)
+        rc = op(ctx, domid);
+    if (rc < 0)
+        cmd_error("%s: %s", argv[0], chaos_errmsg(ctx));
+    chaos_close(ctx);
+    return rc < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
+int cmd_destroy(int argc, char **argv)
+{
+    return one_domain(argc, argv, chaos_domain_destroy);
+}
+
+int cmd_pause(int argc, char **argv)
+{
+    return one_domain(argc, argv, chaos_domain_pause);
+}
+
+int cmd_unpause(int argc, char **argv)
+{
+    return one_domain(argc, argv, chaos_domain_unpause);
+}
