@@ -3,7 +3,7 @@
 # Test programs the lab image carries are built on demand (EXTRA_PROGRAMS)
 # by `make lab-programs`; the lab asks `make print-lab-programs` for their
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
-LAB_TEST_BINARIES = tests/lab/xen-probe
+LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
 CLEANFILES += $(LAB_TEST_BINARIES)
 
@@ -12,6 +12,8 @@ CLEANFILES += $(LAB_TEST_BINARIES)
 tests_lab_xen_probe_SOURCES = tests/lab/xen-probe.c
 tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
+
+tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \

@@ -1,0 +1,81 @@
+/*
+ * lab-time-create: times one guest creation for the benchmarks.
+ *
+ *   lab-time-create LOGFILE TIMEOUT_S CMD [ARG...]
+ *
+ * Runs CMD (e.g. `chaos create -q x.cfg`), then watches LOGFILE (the
+ * guest's console log) until it holds a complete first line.  Prints
+ * "COMMAND_MS,FIRST_LINE_MS" on the monotonic clock, both from the moment
+ * CMD was started; FIRST_LINE_MS is empty if no line came within TIMEOUT_S.
+ * Exits with CMD's status (the line is printed only when CMD succeeded).
+ * A shell cannot do this: dom0's busybox has no clock finer than 10 ms.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* True once the file exists and holds a newline. */
+static int has_line(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return 0;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    return n > 0 && memchr(buf, '\n', (size_t)n) != NULL;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: lab-time-create LOGFILE TIMEOUT_S CMD [ARG...]\n");
+        return 2;
+    }
+    const char *log = argv[1];
+    double timeout_ms = atof(argv[2]) * 1e3;
+    double t0 = now_ms();
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return 1;
+    }
+    if (pid == 0) {
+        execvp(argv[3], argv + 3);
+        perror(argv[3]);
+        _exit(127);
+    }
+    int status;
+    if (waitpid(pid, &status, 0) < 0) {
+        perror("waitpid");
+        return 1;
+    }
+    double t1 = now_ms();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    double first = -1;
+    struct timespec tick = { 0, 1000000 };   /* 1 ms */
+    while (now_ms() - t0 < timeout_ms) {
+        if (has_line(log)) {
+            first = now_ms();
+            break;
+        }
+        nanosleep(&tick, NULL);
+    }
+    if (first < 0)
+        printf("%.3f,\n", t1 - t0);
+    else
+        printf("%.3f,%.3f\n", t1 - t0, first - t0);
+    return 0;
+}
