@@ -202,6 +202,20 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid);
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid);
 int chaos_domain_unpause(chaos_ctx *ctx, chaos_domid domid);
 
+enum chaos_shutdown_kind {
+    CHAOS_SHUTDOWN_POWEROFF,
+    CHAOS_SHUTDOWN_REBOOT,
+};
+
+/*
+ * Asks the guest to shut down (or reboot), like `xl shutdown`: the request
+ * goes through XenStore (control/shutdown), so only guests created with
+ * XenStore can receive it; for others this returns -ENOTSUP.  Returns once
+ * the request is written: watch the domain's state to see it happen.
+ */
+int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
+                          enum chaos_shutdown_kind kind);
+
 /*
  * Where a guest's console ring is: the frame (an MFN for PV, GFN for PVH)
  * and the guest's console event channel port, as recorded at creation.

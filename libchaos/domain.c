@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "hv_build.h"
+#include "hv_xs.h"
 #include "registry.h"
 
 struct chaos_shell {
@@ -87,9 +88,13 @@ void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
 {
     for (int i = 0; i < n; i++) {
         struct registry_record rec;
-        if (list[i].domid != 0 && registry_read(list[i].domid, &rec) == 0 &&
+        if (list[i].domid == 0)
+            continue;
+        if (registry_read(list[i].domid, &rec) == 0 &&
             !memcmp(rec.uuid, list[i].uuid, sizeof(rec.uuid)))
             snprintf(list[i].name, sizeof(list[i].name), "%s", rec.name);
+        else   /* e.g. made by xl: its name is in XenStore, if one runs */
+            hv_xs_name(ctx, list[i].domid, list[i].name, sizeof(list[i].name));
     }
 }
 
@@ -142,7 +147,9 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         .max_vcpus = chaos_config_maxvcpus(cfg),
         .memory_kib = chaos_config_memory_mib(cfg) * 1024,
         .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
-        .xenstore = false,
+        /* Whether the guest needs XenStore is known only once its kernel
+         * is (execute); the port costs nothing, so every shell has one. */
+        .xenstore = true,
     };
     /* A handle is needed now; execute replaces it with cfg's if it has one. */
     if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid))
@@ -248,6 +255,33 @@ static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
     return 0;
 }
 
+/*
+ * XenStore only where the guest needs it: when the config says so, or, by
+ * default, when the kernel is Linux (stock Linux looks for its control
+ * requests and devices there).  Other guests boot with no xenstored at all.
+ * The builder has decided (it had to, before writing the start info); here
+ * the guest's entries are written and it is introduced to xenstored.
+ */
+static int setup_xenstore(chaos_ctx *ctx, const chaos_config *cfg,
+                          chaos_domid domid, const uint8_t uuid[16],
+                          const struct hv_boot_info *info)
+{
+    if (!info->xenstore)   /* decided by the builder, see hv_boot_spec */
+        return 0;
+    struct hv_xs_guest guest = {
+        .domid = domid,
+        .name = chaos_config_name(cfg),
+        .uuid = uuid,
+        .store_frame = info->store_frame,
+        .store_port = info->store_port,
+        .memory_kib = chaos_config_memory_mib(cfg) * 1024,
+        .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
+        .vcpus = chaos_config_vcpus(cfg),
+        .max_vcpus = chaos_config_maxvcpus(cfg),
+    };
+    return hv_xs_introduce(ctx, &guest);
+}
+
 static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                    unsigned flags, struct chaos_create_timings *t)
 {
@@ -280,6 +314,9 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
             .kernel = kernel.data, .kernel_size = kernel.size,
             .ramdisk = ramdisk.data, .ramdisk_size = ramdisk.size,
             .cmdline = chaos_config_cmdline(cfg),
+            .xenstore = chaos_config_xenstore(cfg) == CHAOS_XENSTORE_YES ? HV_XENSTORE_YES
+                      : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO ? HV_XENSTORE_NO
+                      : HV_XENSTORE_AUTO,
         };
         rc = hv_shell_execute(ctx, shell->hv, &boot, &info);
         if (rc) {
@@ -295,27 +332,33 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     uint64_t t2 = now_ns();
 
+    struct chaos_dominfo di;
+    rc = hv_domain_info(ctx, domid, &di);
+    if (rc)
+        return rc;
+    rc = setup_xenstore(ctx, cfg, domid, di.uuid, &info);
+    if (rc)
+        return rc;
     struct registry_record rec = {
         .domid = domid,
         .console_frame = info.console_frame,
         .console_port = info.console_port,
     };
-    struct chaos_dominfo di;
-    rc = hv_domain_info(ctx, domid, &di);
-    if (rc)
-        return rc;
     memcpy(rec.uuid, di.uuid, sizeof(rec.uuid));
     snprintf(rec.name, sizeof(rec.name), "%s", name ? name : "");
     snprintf(rec.type, sizeof(rec.type), "%s",
              shell->type == CHAOS_GUEST_PVH ? "pvh" : "pv");
     rc = registry_write(&rec);
-    if (rc)
+    if (rc) {
+        hv_xs_forget(ctx, domid);
         return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
                            registry_dir(), strerror(-rc));
+    }
 
     if (!(flags & CHAOS_CREATE_PAUSED)) {
         rc = hv_domain_unpause(ctx, domid);
         if (rc) {
+            hv_xs_forget(ctx, domid);
             registry_remove(domid);
             return rc;
         }
@@ -378,9 +421,27 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
     struct registry_record rec;
     int known = live_record(ctx, domid, &rec) == 0;
     rc = hv_domain_destroy(ctx, domid);
-    if (rc == 0 && known)
-        registry_remove(domid);
+    if (rc == 0) {
+        hv_xs_forget(ctx, domid);
+        if (known)
+            registry_remove(domid);
+    }
     return rc;
+}
+
+int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
+                          enum chaos_shutdown_kind kind)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    struct chaos_dominfo info;
+    rc = hv_domain_info(ctx, domid, &info);
+    if (rc)
+        return rc;
+    return hv_xs_request_shutdown(ctx, domid,
+                                  kind == CHAOS_SHUTDOWN_REBOOT ? "reboot"
+                                                                : "poweroff");
 }
 
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid)

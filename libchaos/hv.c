@@ -14,6 +14,7 @@
 
 #include "hv_build.h"
 #include "hv_private.h"
+#include "hv_xs.h"
 
 /*
  * Xen's libraries report details through a xentoollog logger and print to
@@ -53,7 +54,13 @@ static void capture_destroy(xentoollog_logger *logger)
 struct chaos_hv {
     struct capture_logger log;
     xc_interface *xch;
+    struct chaos_hv_xs xs;
 };
+
+struct chaos_hv_xs *hv_xs_slot(chaos_ctx *ctx)
+{
+    return &ctx->hv->xs;
+}
 
 xc_interface *hv_xch(chaos_ctx *ctx)
 {
@@ -111,6 +118,7 @@ void hv_close(chaos_ctx *ctx)
 {
     if (!ctx->hv)
         return;
+    hv_xs_close(ctx);
     xc_interface_close(ctx->hv->xch);
     free(ctx->hv);
     ctx->hv = NULL;

@@ -1,16 +1,19 @@
 /*
  * hv_build.c - the prepare/execute split of guest building, on
- * libxenguest's xc_dom_* domain builder.
+ * libxenguest's xc_dom_* domain builder.  PV guests are built here; what
+ * differs for PVH is in hv_build_pvh.c.
  *
  * libxenguest builds a guest in one sequence (allocate, kernel, parse,
  * mem_init, boot_mem_init, build_image, boot_image, gnttab_init), and its
  * memory population (boot_mem_init) comes after parsing the kernel.  What
- * population really needs from the kernel is only the guest type (for the
- * guest's address size) and whether the kernel asks for an auto-translated
- * physmap.  Every guest chaos builds as PV is a 64-bit PV kernel without
- * that feature, so prepare sets the guest type itself and populates memory
- * before any kernel is known; execute parses the kernel and checks that it
- * is what prepare assumed (a mismatch is an error naming the kernel).
+ * population really needs from the kernel is only the guest type, which
+ * selects libxenguest's "arch hooks" (PV: the guest's address size and
+ * page-table format; PVH: the HVM hooks), and for PV whether the kernel
+ * asks for an auto-translated physmap.  Every guest chaos builds is either
+ * a 64-bit PV kernel without that feature or a PVH kernel, so prepare sets
+ * the guest type itself and populates memory before any kernel is known;
+ * execute parses the kernel and checks that it is what prepare assumed (a
+ * mismatch is an error naming the kernel).
  * The price: a shell keeps its xc_dom_image in the process that prepared
  * it, so a shell cannot be handed to another process or survive a restart
  * of its owner (chaosd destroys such orphans and prepares new ones).
@@ -20,23 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <xenctrl.h>
-#include <xenguest.h>
-
-#include "hv_build.h"
-#include "hv_private.h"
+#include "hv_build_int.h"
 
 /* The only PV guest type Debian's Xen runs (no CONFIG_PV32). */
 static const char PV64_GUEST_TYPE[] = "xen-3.0-x86_64";
-
-struct hv_shell {
-    chaos_domid domid;
-    bool pvh;
-    bool xenstore;
-    struct xc_dom_image *dom;
-    uint32_t console_port;
-    uint32_t store_port;
-};
+/* libxenguest's name for every PVH guest (its HVM arch hooks), whatever
+ * the kernel's own bitness: the boot ABI enters it in 32-bit mode. */
+static const char PVH_GUEST_TYPE[] = "hvm-3.0-x86_32";
 
 chaos_domid hv_shell_domid(const struct hv_shell *shell)
 {
@@ -51,9 +44,6 @@ void hv_shell_release(struct hv_shell *shell)
         xc_dom_release(shell->dom);
     free(shell);
 }
-
-/* Records the failure with Xen's own last message, and returns -errno. */
-#define FAIL(ctx, what) hv_fail((ctx), errno, "%s", (what))
 
 static int create_domain(chaos_ctx *ctx, const struct hv_shell_spec *spec,
                          chaos_domid *domid)
@@ -143,10 +133,15 @@ static int populate(chaos_ctx *ctx, struct hv_shell *shell,
     dom->max_vcpus = spec->max_vcpus;
     if (xc_dom_boot_xen_init(dom, hv_xch(ctx), shell->domid) != 0)
         return FAIL(ctx, "xc_dom_boot_xen_init failed");
-    if (spec->pvh)
-        return hv_fail(ctx, ENOTSUP, "PVH guests are not supported by "
-                       "chaos yet (use type = \"pv\")");
-    dom->guest_type = PV64_GUEST_TYPE;   /* see the comment at the top */
+    /* See the comment at the top: the guest type picks the arch hooks. */
+    if (spec->pvh) {
+        dom->guest_type = PVH_GUEST_TYPE;
+        int rc = hv_pvh_prepare(ctx, shell, spec);
+        if (rc)
+            return rc;
+    } else {
+        dom->guest_type = PV64_GUEST_TYPE;
+    }
     if (xc_dom_mem_init(dom, (unsigned)(spec->memory_kib / 1024)) != 0)
         return FAIL(ctx, "xc_dom_mem_init failed");
     if (xc_dom_boot_mem_init(dom) != 0) {
@@ -168,6 +163,7 @@ int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
         return chaos__fail(ctx, -ENOMEM, "out of memory");
     shell->pvh = spec->pvh;
     shell->xenstore = spec->xenstore;
+    shell->max_vcpus = spec->max_vcpus;
     int rc = create_domain(ctx, spec, &shell->domid);
     if (rc) {
         free(shell);
@@ -188,6 +184,31 @@ int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
     return 0;
 }
 
+/* Checks that the parsed kernel is the kind of guest prepare assumed. */
+static int check_guest_type(chaos_ctx *ctx, const struct hv_shell *shell)
+{
+    const char *type = shell->dom->guest_type;
+    if (shell->pvh && strcmp(type, PVH_GUEST_TYPE) != 0)
+        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest, not PVH", type);
+    if (!shell->pvh && strcmp(type, PV64_GUEST_TYPE) != 0)
+        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest; chaos builds "
+                       "64-bit PV guests (%s)", type, PV64_GUEST_TYPE);
+    return 0;
+}
+
+/* Loads kernel, ramdisk and boot information and sets up the boot vCPU. */
+static int load_and_boot(chaos_ctx *ctx, struct xc_dom_image *dom)
+{
+    if (xc_dom_build_image(dom) != 0)
+        return FAIL(ctx, "loading the kernel into guest memory failed "
+                    "(is memory large enough for kernel and ramdisk?)");
+    if (xc_dom_boot_image(dom) != 0)
+        return FAIL(ctx, "setting up the boot vCPU failed");
+    if (xc_dom_gnttab_init(dom) != 0)
+        return FAIL(ctx, "setting up the grant table failed");
+    return 0;
+}
+
 int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
                      const struct hv_boot_spec *boot, struct hv_boot_info *info)
 {
@@ -195,6 +216,14 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
     memset(info, 0, sizeof(*info));
     if (!dom)
         return chaos__fail(ctx, -EINVAL, "shell was already used");
+    /*
+     * What xc_dom_allocate(xch, cmdline, ...) would have done with a
+     * command line: in 4.17 it only copies it into dom->cmdline.  The
+     * size of its copy in the guest (dom->cmdline_size) is computed by
+     * libxenguest itself, in the PVH start-info layout (rounded up to 8
+     * bytes), when build_image runs; the PV start_info has a fixed
+     * 1024-byte field and ignores it.  So nothing else is set here.
+     */
     dom->cmdline = xc_dom_strdup(dom, boot->cmdline ? boot->cmdline : "");
     if (!dom->cmdline)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
@@ -206,10 +235,22 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
         return FAIL(ctx, "reading the ramdisk failed");
     /* Whatever errno the loaders leave, the cause is the image itself. */
     if (xc_dom_parse_image(dom) != 0)
-        return hv_fail(ctx, EINVAL, "not a bootable Xen kernel");
-    if (!shell->pvh && strcmp(dom->guest_type, PV64_GUEST_TYPE) != 0)
-        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest; chaos builds "
-                       "64-bit PV guests (%s)", dom->guest_type, PV64_GUEST_TYPE);
+        return hv_fail(ctx, EINVAL, shell->pvh ?
+                       "not a bootable PVH kernel (it needs the ELF note "
+                       "XEN_ELFNOTE_PHYS32_ENTRY)" :
+                       "not a bootable Xen kernel");
+    int rc = check_guest_type(ctx, shell);
+    if (rc)
+        return rc;
+    /* Which OS the kernel says it is decides whether it needs XenStore. */
+    snprintf(info->guest_os, sizeof(info->guest_os), "%s",
+             xc_dom_guest_os(dom) ? xc_dom_guest_os(dom) : "");
+    info->xenstore = shell->xenstore &&
+        (boot->xenstore == HV_XENSTORE_YES ||
+         (boot->xenstore == HV_XENSTORE_AUTO &&
+          !strcmp(info->guest_os, "linux")));
+    if (!info->xenstore)
+        dom->xenstore_evtchn = 0;   /* start info / HVM param: "no XenStore" */
     if (boot->want_elf) {
         /* After parsing, kernel_blob holds the decompressed kernel. */
         info->elf = malloc(dom->kernel_size);
@@ -218,14 +259,7 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
         memcpy(info->elf, dom->kernel_blob, dom->kernel_size);
         info->elf_size = dom->kernel_size;
     }
-    int rc = 0;
-    if (xc_dom_build_image(dom) != 0)
-        rc = FAIL(ctx, "loading the kernel into guest memory failed "
-                  "(is memory large enough for kernel and ramdisk?)");
-    else if (xc_dom_boot_image(dom) != 0)
-        rc = FAIL(ctx, "setting up the boot vCPU failed");
-    else if (xc_dom_gnttab_init(dom) != 0)
-        rc = FAIL(ctx, "setting up the grant table failed");
+    rc = load_and_boot(ctx, dom);
     if (rc) {
         free(info->elf);
         info->elf = NULL;
@@ -233,9 +267,19 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
     }
     info->console_port = shell->console_port;
     info->store_port = shell->store_port;
-    info->console_frame = xc_dom_p2m(dom, dom->console_pfn);
-    if (shell->xenstore)
-        info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
+    /*
+     * PV: the ring's machine frame (what dom0 maps).  PVH: its guest frame
+     * (GFN) as the guest sees it, one of the HVM special pages below 4 GiB;
+     * Xen translates it when dom0 maps it by GFN.
+     */
+    if (shell->pvh) {
+        info->console_frame = dom->console_pfn;
+        info->store_frame = info->xenstore ? dom->xenstore_pfn : 0;
+    } else {
+        info->console_frame = xc_dom_p2m(dom, dom->console_pfn);
+        if (info->xenstore)
+            info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
+    }
     xc_dom_release(dom);
     shell->dom = NULL;
     return 0;

@@ -26,6 +26,10 @@ struct hv_boot_spec {
     size_t ramdisk_size;
     const char *cmdline;      /* "" for none */
     bool want_elf;            /* return the decompressed kernel (for a cache) */
+    /* Whether the guest gets a XenStore ring: AUTO means "if its kernel
+     * says it is Linux".  Decided here, after parsing: a guest handed a
+     * XenStore port waits for xenstored forever, so others get none. */
+    enum { HV_XENSTORE_AUTO, HV_XENSTORE_NO, HV_XENSTORE_YES } xenstore;
 };
 
 struct hv_boot_info {
@@ -35,6 +39,9 @@ struct hv_boot_info {
     uint32_t store_port;
     void *elf;                /* want_elf: malloc'd decompressed kernel, */
     size_t elf_size;          /* owned by the caller (free()); else NULL */
+    char guest_os[32];        /* the kernel's GUEST_OS note, e.g. "linux" */
+    bool xenstore;            /* the guest was given a XenStore ring: the
+                                 caller must introduce it to xenstored */
 };
 
 struct hv_shell;

@@ -9,6 +9,12 @@
 
 #include "hv.h"
 
+/* XenStore connection state of a context (hv_xs.c), opened on first use. */
+struct chaos_hv_xs {
+    struct xs_handle *h;
+};
+struct chaos_hv_xs *hv_xs_slot(chaos_ctx *ctx);
+
 /* The libxenctrl handle of a connected context. */
 xc_interface *hv_xch(chaos_ctx *ctx);
 

@@ -9,8 +9,12 @@ libchaos_libhv_la_SOURCES = \
 	libchaos/hv.h \
 	libchaos/hv_private.h \
 	libchaos/hv_build.h \
+	libchaos/hv_build_int.h \
 	libchaos/hv.c \
-	libchaos/hv_build.c
+	libchaos/hv_build.c \
+	libchaos/hv_build_pvh.c \
+	libchaos/hv_xs.h \
+	libchaos/hv_xs.c
 libchaos_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
 	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \
@@ -27,8 +31,18 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/host.c \
 	libchaos/registry.h \
 	libchaos/registry.c \
-	libchaos/domain.c
+	libchaos/domain.c \
+	libchaos/acpi.h \
+	libchaos/acpi.c
 libchaos_libchaos_la_LIBADD = libchaos/libhv.la
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^chaos_[a-z]'
+
+# The ACPI tables of PVH guests (pure code, no Xen headers).
+check_PROGRAMS += tests/unit/test_acpi
+TESTS += tests/unit/test_acpi
+tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c \
+	libchaos/acpi.h libchaos/acpi.c
+tests_unit_test_acpi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_acpi_LDADD = $(CHECK_LIBS)

@@ -37,3 +37,9 @@ expect_nothing_left() {
     wait_for 10 "[ \"\$(free_mib)\" = \"$SNAP_FREE\" ]" ||
         fail "free memory not back: $SNAP_FREE MiB before, $(free_mib) MiB now"
 }
+# True once Linux in domain $1 has said it handles poweroff requests.
+xenstore_feature() {
+    [ "$(xenstore-read /local/domain/$1/control/feature-poweroff 2>/dev/null)" = 1 ]
+}
+# True if xenstored runs in dom0 (busybox here has no pgrep).
+xenstored_running() { ps | grep -q '[x]enstored'; }

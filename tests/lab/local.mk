@@ -19,7 +19,8 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
 	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-bad-input.sh \
-	tests/lab/test-xl-unikernel.sh \
+	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh \
+	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
 
 CHAOS_LAB = $(top_srcdir)/tools/lab/chaos-lab

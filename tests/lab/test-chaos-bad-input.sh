@@ -7,7 +7,8 @@ cd /tmp
 good='name = "bad-input"
 type = "pv"
 kernel = "/lab/guest/vmlinuz"
-memory = 128'
+memory = 128
+xenstore = "no"'
 
 # expect_error NAME EXPECTED-STATUS PATTERN CONFIG-TEXT [KEY=VALUE...]
 expect_error() {

@@ -1,9 +1,11 @@
 /*
- * cmd_domain.c - `chaos create`, `destroy`, `pause`, `unpause`.
+ * cmd_domain.c - `chaos create`, `destroy`, `shutdown`, `pause`, `unpause`.
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <json-c/json.h>
 
@@ -190,4 +192,85 @@ int cmd_pause(int argc, char **argv)
 int cmd_unpause(int argc, char **argv)
 {
     return one_domain(argc, argv, chaos_domain_unpause);
+}
+
+const char cmd_shutdown_help[] =
+    "Usage: chaos shutdown [-w] [-R] [--timeout SEC] DOMAIN\n"
+    "\n"
+    "Ask DOMAIN (a name or a domain id) to shut down cleanly, like\n"
+    "`xl shutdown`.  The request travels through XenStore, so only guests\n"
+    "created with XenStore (Linux guests, by default) can receive it; for\n"
+    "the others use `chaos destroy`.\n"
+    "\n"
+    "  -w, --wait      wait until the guest has shut down (or is gone)\n"
+    "  -R, --reboot    ask for a reboot instead of a poweroff\n"
+    "      --timeout SEC  with -w: give up after SEC seconds (default 60)\n"
+    "\n"
+    "Exit status: 0 request sent (and, with -w, the guest shut down), 1 the\n"
+    "request failed or the wait timed out, 2 usage error.\n";
+
+/* True once the domain has shut down, is dying, or is gone. */
+static int has_stopped(chaos_ctx *ctx, chaos_domid domid)
+{
+    struct chaos_dominfo info;
+    if (chaos_domain_info(ctx, domid, &info) < 0)
+        return 1;
+    return info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED ||
+           info.state == CHAOS_DOM_DYING;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "wait", no_argument, NULL, 'w' },
+        { "reboot", no_argument, NULL, 'R' },
+        { "timeout", required_argument, NULL, 't' },
+        { NULL, 0, NULL, 0 },
+    };
+    int wait = 0, reboot = 0, c;
+    double timeout = 60;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "wR", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w': wait = 1; break;
+        case 'R': reboot = 1; break;
+        case 't': timeout = atof(optarg); break;
+        default: return EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1) {
+        cmd_error("shutdown: exactly one DOMAIN (name or id) is needed");
+        return EXIT_USAGE;
+    }
+    chaos_ctx *ctx = open_ctx();
+    if (!ctx)
+        return EXIT_FAIL;
+    chaos_domid domid;
+    int rc = chaos_domain_lookup(ctx, argv[optind], &domid);
+    if (rc == 0)
+        rc = chaos_domain_shutdown(ctx, domid, reboot ? CHAOS_SHUTDOWN_REBOOT
+                                                      : CHAOS_SHUTDOWN_POWEROFF);
+    if (rc < 0) {
+        cmd_error("shutdown: %s", chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return EXIT_FAIL;
+    }
+    int status = EXIT_OK;
+    if (wait) {
+        /* Polling, 10 times a second: this is a command waiting for one
+         * domain; chaosd reacts to Xen's domain events instead. */
+        struct timespec tick = { 0, 100000000 };
+        double waited = 0;
+        while (!has_stopped(ctx, domid) && waited < timeout) {
+            nanosleep(&tick, NULL);
+            waited += 0.1;
+        }
+        if (!has_stopped(ctx, domid)) {
+            cmd_error("shutdown: domain %u still running after %.0f s", domid,
+                      timeout);
+            status = EXIT_FAIL;
+        }
+    }
+    chaos_close(ctx);
+    return status;
 }
