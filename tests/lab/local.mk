@@ -20,6 +20,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
 	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-bad-input.sh \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh \
+	tests/lab/test-chaos-console.sh \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
 

@@ -25,6 +25,7 @@ kernel = "/lab/guest/vmlinuz"
 ramdisk = "/lab/guest/initrd"
 extra = "console=hvc0 quiet lab.wait"
 memory = 128
+on_poweroff = "preserve"
 CFG
 chaos create /tmp/xs-linux.cfg || fail "chaos create of a XenStore guest failed"
 xl list | grep -q "^chaos-xs-linux " || fail "xl does not see the guest's name: $(xl list)"

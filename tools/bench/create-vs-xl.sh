@@ -22,7 +22,7 @@ write_cfg() {  # write_cfg FILE NAME GUEST
 console_log() {  # console_log TOOLSTACK NAME
     case $1 in
     xl) echo "/var/log/xen/console/guest-$2.log" ;;
-    chaos) echo "${CHAOS_CONSOLE_LOG_DIR:-/var/log/chaos}/$2.log" ;;
+    chaos) echo "/var/log/chaos/console/$2.log" ;;
     esac
 }
 

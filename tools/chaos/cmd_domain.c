@@ -1,19 +1,26 @@
 /*
  * cmd_domain.c - `chaos create`, `destroy`, `shutdown`, `pause`, `unpause`.
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "chaos.h"
 #include "cmd.h"
+#include "monitor.h"
+
+/* Where guest console logs and the monitors' own messages go. */
+#define CONSOLE_LOG_DIR "/var/log/chaos/console"
 
 const char cmd_create_help[] =
-    "Usage: chaos create [-p] [-q] [--timings] [--json] CONFIG [KEY=VALUE...]\n"
+    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] CONFIG [KEY=VALUE...]\n"
     "\n"
     "Create and start a guest from CONFIG, a file in xl.cfg(5) syntax (see\n"
     "docs/config.md for the keys chaos supports).  KEY=VALUE arguments after\n"
@@ -24,7 +31,13 @@ const char cmd_create_help[] =
     "channels) and then the execute phase (load the kernel, start it).  On\n"
     "any failure nothing is left behind.\n"
     "\n"
+    "A background process (the guest's monitor) then serves the guest's\n"
+    "console, logging it to " CONSOLE_LOG_DIR "/NAME.log and letting\n"
+    "`chaos console` attach, and carries out on_poweroff/on_crash when the\n"
+    "guest stops; it exits when the domain is gone.\n"
+    "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
+    "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
     "  -q, --quiet    print nothing on success\n"
     "      --timings  print how long each phase took\n"
     "      --json     print the result (domid, name, timings) as JSON\n"
@@ -86,21 +99,68 @@ static chaos_config *load_config(const char *path, int nargs, char **args)
     return cfg;
 }
 
+/*
+ * Starts the guest's monitor: a child process, in its own session, that
+ * serves the console and carries out the on_* actions until the domain is
+ * gone (like xl's background process).  Its stdio must not be ours: a
+ * caller reading `chaos create`'s output would otherwise wait for the
+ * guest to die.  Its own messages go to CONSOLE_LOG_DIR/NAME.monitor.log.
+ */
+static int start_monitor(chaos_ctx *ctx, const chaos_config *cfg,
+                         chaos_domid domid)
+{
+    uint64_t frame;
+    uint32_t port;
+    if (chaos_domain_console(ctx, domid, &frame, &port) < 0) {
+        cmd_error("create: %s", chaos_errmsg(ctx));
+        return -1;
+    }
+    const char *name = chaos_config_name(cfg);
+    char log[512], mlog[512];
+    snprintf(log, sizeof(log), CONSOLE_LOG_DIR "/%s.log", name);
+    snprintf(mlog, sizeof(mlog), CONSOLE_LOG_DIR "/%s.monitor.log", name);
+    enum chaos_action on[3] = {
+        [CHAOS_ON_POWEROFF] = chaos_config_action(cfg, CHAOS_ON_POWEROFF),
+        [CHAOS_ON_REBOOT] = chaos_config_action(cfg, CHAOS_ON_REBOOT),
+        [CHAOS_ON_CRASH] = chaos_config_action(cfg, CHAOS_ON_CRASH),
+    };
+    pid_t pid = fork();
+    if (pid < 0) {
+        cmd_error("create: cannot start the console monitor: %m");
+        return -1;
+    }
+    if (pid > 0)
+        return 0;
+    /* The child: never touches the parent's context (Xen handles must not
+     * cross a fork); chaos_monitor_run opens its own. */
+    setsid();
+    mkdir("/var/log/chaos", 0750);
+    mkdir(CONSOLE_LOG_DIR, 0750);
+    int null = open("/dev/null", O_RDWR);
+    int err = open(mlog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    dup2(null, 0);
+    dup2(null, 1);
+    dup2(err >= 0 ? err : null, 2);
+    _exit(chaos_monitor_run(domid, frame, port, log, on));
+}
+
 int cmd_create(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "paused", no_argument, NULL, 'p' },
+        { "console", no_argument, NULL, 'c' },
         { "quiet", no_argument, NULL, 'q' },
         { "timings", no_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
         { NULL, 0, NULL, 0 },
     };
-    int paused = 0, quiet = 0, timings = 0, json = 0, c;
+    int paused = 0, console = 0, quiet = 0, timings = 0, json = 0, c;
     optind = 1;
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
-    while ((c = getopt_long(argc, argv, "+pq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+pcq", opts, NULL)) != -1) {
         switch (c) {
         case 'p': paused = 1; break;
+        case 'c': console = 1; break;
         case 'q': quiet = 1; break;
         case 't': timings = 1; break;
         case 'j': json = 1; break;
@@ -153,9 +213,17 @@ int cmd_create(int argc, char **argv)
         printf("timings: prepare %.3f ms, load %.3f ms, build %.3f ms, "
                "start %.3f ms, total %.3f ms\n", ms(t.prepare_ns),
                ms(t.load_ns), ms(t.build_ns), ms(t.start_ns), ms(t.total_ns));
+    fflush(stdout);
+    int status = start_monitor(ctx, cfg, domid) < 0 ? EXIT_FAIL : EXIT_OK;
     chaos_close(ctx);
     chaos_config_free(cfg);
-    return EXIT_OK;
+    if (status == EXIT_OK && console) {
+        char id[16];
+        snprintf(id, sizeof(id), "%u", domid);
+        char *args[] = { "console", "--wait=5", id, NULL };
+        return cmd_console(3, args);
+    }
+    return status;
 }
 
 /* The commands that take exactly one DOMAIN and call one operation. */

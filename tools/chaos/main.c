@@ -11,6 +11,8 @@
 static const struct chaos_cmd commands[] = {
     { "create", "create and start a guest from an xl.cfg file",
       cmd_create_help, cmd_create },
+    { "console", "attach to a guest's console (Ctrl-] detaches)",
+      cmd_console_help, cmd_console },
     { "destroy", "destroy a guest at once", cmd_destroy_help, cmd_destroy },
     { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
     { "list", "list domains", cmd_list_help, cmd_list },
