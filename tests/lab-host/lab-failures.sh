@@ -38,13 +38,18 @@ set -m
 "$LAB" --build "$BUILD" -q --out "$dir" run -- sleep 100000 >/dev/null 2>&1 &
 pid=$!
 set +m
-for _ in $(seq 1 100); do qemu_of "$dir" && break; sleep 0.2; done
+# Generous bounds: on a loaded machine building the image and starting QEMU
+# can take long; what is checked is the outcome, not the speed.
+for _ in $(seq 1 600); do qemu_of "$dir" && break; sleep 0.2; done
 sleep 2
-kill -INT $pid
+# Ctrl-C signals the terminal's whole foreground process group, so that a
+# running child (make, tinyx) stops too; do the same (set -m made the run
+# a process group of its own).
+kill -INT -- -$pid
 # Bounded wait: a lab that ignores Ctrl-C must fail this check, not hang it.
-for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
+for _ in $(seq 1 300); do kill -0 $pid 2>/dev/null || break; sleep 0.2; done
 if kill -0 $pid 2>/dev/null; then
-    kill -KILL $pid; pkill -f "qemu-system-x86_64.*$dir"; st=timeout
+    kill -KILL -- -$pid; pkill -f "qemu-system-x86_64.*$dir"; st=timeout
 else
     wait $pid; st=$?
 fi
