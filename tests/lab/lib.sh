@@ -29,10 +29,12 @@ wait_shutdown() {
 }
 # Remembers the domain count and free memory, to compare after a test.
 snapshot() { SNAP_DOMS=$(domain_count); SNAP_FREE=$(free_mib); }
-# Fails unless domains and free memory are back to the snapshot (Xen scrubs
-# freed memory in the background, so allow it a few seconds).
+# Fails unless domains and free memory are back to the snapshot.  A destroyed
+# domain lingers as "dying" until the last mapping of its pages goes (e.g.
+# the console monitor's, released on its next poll), and Xen scrubs freed
+# memory in the background, so allow both a few seconds.
 expect_nothing_left() {
-    [ "$(domain_count)" = "$SNAP_DOMS" ] ||
+    wait_for 10 "[ \"\$(domain_count)\" = \"$SNAP_DOMS\" ]" ||
         fail "domains left behind: $(chaos list)"
     wait_for 10 "[ \"\$(free_mib)\" = \"$SNAP_FREE\" ]" ||
         fail "free memory not back: $SNAP_FREE MiB before, $(free_mib) MiB now"
