@@ -163,8 +163,9 @@ int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
         return chaos__fail(ctx, -ENOMEM, "out of memory");
     shell->pvh = spec->pvh;
     shell->xenstore = spec->xenstore;
-    shell->max_vcpus = spec->max_vcpus;
-    int rc = create_domain(ctx, spec, &shell->domid);
+    int rc = spec->pvh ? hv_pvh_check(ctx, spec) : 0;
+    if (!rc)
+        rc = create_domain(ctx, spec, &shell->domid);
     if (rc) {
         free(shell);
         return rc;
@@ -260,6 +261,8 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
         info->elf_size = dom->kernel_size;
     }
     rc = load_and_boot(ctx, dom);
+    if (!rc && shell->pvh && !info->xenstore)
+        rc = hv_pvh_hide_xenstore(ctx, shell);
     if (rc) {
         free(info->elf);
         info->elf = NULL;

@@ -94,10 +94,7 @@ static unsigned pvh_memory_map(uint64_t ram, uint64_t acpi_size,
 static int pvh_acpi(chaos_ctx *ctx, struct xc_dom_image *dom,
                     unsigned nr_vcpus, size_t *size)
 {
-    size_t need = acpi_tables_size(nr_vcpus);
-    if (need == 0)
-        return chaos__fail(ctx, -EINVAL, "a PVH guest has 1 to %d vCPUs, "
-                           "not %u", ACPI_MAX_VCPUS, nr_vcpus);
+    size_t need = acpi_tables_size(nr_vcpus);   /* hv_pvh_check: not 0 */
     uint8_t *tables = xc_dom_malloc(dom, need);   /* freed with dom */
     if (!tables)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
@@ -108,6 +105,14 @@ static int pvh_acpi(chaos_ctx *ctx, struct xc_dom_image *dom,
     dom->acpi_modules[0].length = (uint32_t)n;
     dom->acpi_modules[0].guest_addr_out = PVH_ACPI_BASE;
     *size = (size_t)n;
+    return 0;
+}
+
+int hv_pvh_check(chaos_ctx *ctx, const struct hv_shell_spec *spec)
+{
+    if (acpi_tables_size(spec->max_vcpus) == 0)
+        return chaos__fail(ctx, -EINVAL, "a PVH guest has 1 to %d vCPUs, "
+                           "not %u", ACPI_MAX_VCPUS, spec->max_vcpus);
     return 0;
 }
 
@@ -150,5 +155,22 @@ int hv_pvh_prepare(chaos_ctx *ctx, struct hv_shell *shell,
         return FAIL(ctx, "XENMEM_set_memory_map failed");
     dom->e820 = map;
     dom->e820_entries = n;
+    return 0;
+}
+
+/*
+ * libxenguest gives every PVH guest a XenStore ring (a special page, in
+ * HVM_PARAM_STORE_PFN) and an event channel (HVM_PARAM_STORE_EVTCHN, from
+ * dom->xenstore_evtchn, 0 when the guest gets no XenStore).  A PV guest
+ * with store_evtchn 0 knows there is no XenStore yet; Linux as a PVH
+ * guest does not look at the port: seeing a ring it waits for xenstored's
+ * answer forever, in its boot (xenbus_probe), measured in the lab.  An
+ * HVM_PARAM_STORE_PFN of 0 is Xen's "XenStore not initialised", which
+ * Linux takes as "no XenStore" and boots on.
+ */
+int hv_pvh_hide_xenstore(chaos_ctx *ctx, struct hv_shell *shell)
+{
+    if (xc_hvm_param_set(hv_xch(ctx), shell->domid, HVM_PARAM_STORE_PFN, 0))
+        return FAIL(ctx, "clearing HVM_PARAM_STORE_PFN failed");
     return 0;
 }

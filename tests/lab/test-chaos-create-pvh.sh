@@ -1,0 +1,69 @@
+#!/bin/sh
+# chaos creates PVH guests on real Xen, without xenstored running: the
+# chaos unikernel, then Debian's Linux kernel (a bzImage, decompressed by
+# libxenguest) with the lab's busybox initramfs, on two vCPUs (Linux finds
+# them in the ACPI tables chaos writes, docs/pvh.md; without those tables
+# it would hang).
+# Evidence that each booted: its console log (served by chaos) holds what
+# it printed, and it powers itself off: Xen reports the reason "poweroff"
+# (Linux, with no ACPI way to power off, halts all its vCPUs, which Xen
+# takes as a poweroff; a hang or a panic would show as no shutdown or as
+# "crash").  on_poweroff = "preserve" keeps each guest for inspection;
+# then destroy leaves nothing behind.
+. /lab/tests/lib.sh
+xenstored_running && fail "this test needs no xenstored running"
+snapshot
+
+cd /usr/local/libexec/chaos/unikernel || fail "unikernel images not installed"
+out=$(chaos create --timings hello-pvh.cfg name=uk-hello-pvh on_poweroff=preserve) ||
+    fail "chaos create hello-pvh: $out"
+echo "$out"
+id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+[ "$(dom_field "$id" type)" = pvh ] || fail "domain $id is not PVH: $(chaos list)"
+reason=$(wait_shutdown "$id" 60) || fail "hello did not shut down in 60 s: $(chaos list)"
+[ "$reason" = poweroff ] || fail "hello shut down with reason '$reason'"
+log=/var/log/chaos/console/uk-hello-pvh.log
+wait_for 10 "grep -q chaos-boot-mode=pvh $log" ||
+    fail "hello's output is not in $log: $(cat $log)"
+echo "unikernel hello (PVH) ran and powered off; it printed: $(tr -d '\r' <$log | tr '\n' ' ')"
+chaos destroy "$id" || fail "chaos destroy by id failed"
+
+# One Linux guest (under a busy TCG lab its boot can take minutes), with
+# two vCPUs: Linux must find both in the MADT and start them.
+name=chaos-linux-pvh
+cat >/tmp/linux-pvh.cfg <<CFG
+name = "$name"
+type = "pvh"
+kernel = "/lab/guest/vmlinuz"
+ramdisk = "/lab/guest/initrd"
+extra = "console=hvc0"
+memory = 128
+vcpus = 2
+# Linux gets XenStore by default; this guest shows it boots without.
+xenstore = "no"
+on_poweroff = "preserve"
+CFG
+out=$(chaos create --timings /tmp/linux-pvh.cfg) || fail "chaos create: $out"
+echo "$out"
+id=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
+     grep "\"name\":\"$name\"" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p')
+[ -n "$id" ] || fail "chaos list does not show $name: $(chaos list)"
+log=/var/log/chaos/console/$name.log
+reason=$(wait_shutdown "$id" 600) ||
+    fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
+its console log ends with: $(tail -n 15 $log)"
+[ "$reason" = poweroff ] || fail "Linux PVH guest shut down with reason" \
+    "'$reason'; its console log ends with: $(tail -n 15 $log)"
+wait_for 10 "grep -q CHAOS-LAB-GUEST-OK $log" ||
+    fail "the guest's marker is not in its console log: $(tail -n 5 $log)"
+grep -aq "ACPI: APIC 0x00000000FC" $log ||
+    fail "Linux did not read chaos's MADT: $(grep -a ACPI $log)"
+grep -aq "smpboot: Total of 2 processors activated" $log ||
+    fail "Linux did not start both vCPUs: $(grep -a smp $log)"
+echo "Linux PVH guest $id booted to /init on 2 vCPUs and powered off;" \
+     "it printed: $(grep -a -e 'ACPI: APIC' -e 'Total of' -e CHAOS-LAB-GUEST-OK $log |
+                    tr -d '\r' | sed 's/^\[[ 0-9.]*\] //' | tr '\n' ';')"
+chaos destroy "$name" || fail "chaos destroy by name failed"
+
+expect_nothing_left
+echo "nothing left behind"
