@@ -12,20 +12,40 @@ TINYX_LIB_SRCS = \
 	tinyx/cpio.c \
 	tinyx/spec.c \
 	tinyx/initramfs.c \
-	tinyx/pack.c
+	tinyx/pack.c \
+	tinyx/spawn.c \
+	tinyx/rootfs.c \
+	tinyx/guestcfg.c \
+	tinyx/debpkg.c \
+	tinyx/kernel.c \
+	tinyx/resolve.c \
+	tinyx/build.c
 TINYX_LIB_HDRS = \
 	tinyx/txutil.h \
 	tinyx/sysroot.h \
 	tinyx/elfdeps.h \
 	tinyx/cpio.h \
-	tinyx/initramfs.h
+	tinyx/initramfs.h \
+	tinyx/spawn.h \
+	tinyx/build.h \
+	tinyx/debpkg.h \
+	tinyx/kernel.h \
+	tinyx/tinyx_build.h \
+	tinyx/build_int.h
 tinyx_libtinyx_la_SOURCES = $(TINYX_LIB_SRCS) $(TINYX_LIB_HDRS)
-tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+# build.c finds the init template where `make install` puts it.
+tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) -DTINYX_DATADIR='"$(tinyxdatadir)"'
 tinyx_libtinyx_la_LIBADD = $(ZLIB_LIBS)
 
 bin_PROGRAMS += tinyx/tinyx
-tinyx_tinyx_SOURCES = tinyx/tinyx.c
+tinyx_tinyx_SOURCES = tinyx/tinyx.c tinyx/cmd_build.c tinyx/tinyx_cmds.h
 tinyx_tinyx_LDADD = tinyx/libtinyx.la
+
+# The /init template of tinyx images (data: tinyx build reads it), and the
+# man page of the command.
+tinyxdatadir = $(pkgdatadir)/tinyx
+dist_tinyxdata_DATA = tinyx/init.sh
+dist_man_MANS += tinyx/tinyx.1
 
 # ---------------------------------------------------------------- unit tests
 # The tests build small ELF files with $(CC) at run time, read archives back
@@ -33,11 +53,14 @@ tinyx_tinyx_LDADD = tinyx/libtinyx.la
 TINYX_TESTS = \
 	tests/unit/test_tinyx_elfdeps \
 	tests/unit/test_tinyx_cpio \
-	tests/unit/test_tinyx_pack
+	tests/unit/test_tinyx_pack \
+	tests/unit/test_tinyx_build \
+	tests/unit/test_tinyx_build_cli
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
-	-DTEST_CC='"$(CC)"' -DTINYX_BIN='"$(abs_top_builddir)/tinyx/tinyx"'
+	-DTEST_CC='"$(CC)"' -DTINYX_BIN='"$(abs_top_builddir)/tinyx/tinyx"' \
+	-DTINYX_SRCDIR='"$(abs_top_srcdir)/tinyx"'
 TINYX_TEST_LIBS = tinyx/libtinyx.la $(CHECK_LIBS)
 TINYX_TEST_COMMON = tests/unit/tinyx_testlib.h tests/unit/tinyx_testlib.c
 
@@ -50,6 +73,12 @@ tests_unit_test_tinyx_cpio_LDADD = $(TINYX_TEST_LIBS)
 tests_unit_test_tinyx_pack_SOURCES = tests/unit/test_tinyx_pack.c $(TINYX_TEST_COMMON)
 tests_unit_test_tinyx_pack_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_pack_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_build_SOURCES = tests/unit/test_tinyx_build.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_build_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_build_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
+tests_unit_test_tinyx_build_cli_SOURCES = tests/unit/test_tinyx_build_cli.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_build_cli_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_build_cli_LDADD = $(TINYX_TEST_LIBS)
 
 # Only tinyx's tests (the CLI test needs the tinyx command built).
 check-tinyx: tinyx/tinyx $(TINYX_TESTS)
@@ -88,3 +117,28 @@ fuzz-tinyx:
 		done; \
 	fi
 .PHONY: fuzz-tinyx
+
+# ---------------------------------------------------------------- lab images
+# Images the lab boots (tests/lab/test-tinyx.sh): built on the host, where
+# apt works, at lab-image time; tools/lab/chaos-lab packs the folder into
+# dom0 as /lab/tinyx.  A real Debian program that prints something
+# checkable: sqlite3 computing 6*7 (sqlite3, libsqlite3-0, libreadline8,
+# libtinfo6, zlib1g, libc6: a small package set).  One image per target.
+TINYX_LAB_DIR = tinyx/lab-images
+TINYX_LAB_BUILD = TINYX_DATADIR=$(abs_top_srcdir)/tinyx ./tinyx/tinyx build -q --force \
+	--package sqlite3
+TINYX_LAB_APP = -- sqlite3 :memory: 'select 6*7 as answer;'
+$(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
+	@$(MKDIR_P) $(TINYX_LAB_DIR)
+	$(TINYX_LAB_BUILD) -t xen-pv -n tinyx-sqlite3-pv \
+		--image-dir /lab/tinyx/sqlite3-pv -o $(TINYX_LAB_DIR)/sqlite3-pv $(TINYX_LAB_APP)
+	$(TINYX_LAB_BUILD) -t xen-pvh -n tinyx-sqlite3-pvh \
+		--image-dir /lab/tinyx/sqlite3-pvh -o $(TINYX_LAB_DIR)/sqlite3-pvh $(TINYX_LAB_APP)
+	@touch $@
+lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp
+.PHONY: lab-tinyx-images
+clean-local: clean-tinyx-lab
+clean-tinyx-lab:
+	rm -rf $(TINYX_LAB_DIR)
+.PHONY: clean-tinyx-lab
+EXTRA_DIST += tools/bench/tinyx-bench

@@ -2,9 +2,10 @@
  * tinyx.c - the `tinyx` command: builds minimal Linux images.
  *
  * Subcommands live in one table; adding one (e.g. `tinyx build`) means a
- * run function, a help function and a row.  Exit status everywhere:
- * 0 success, 1 failure, 2 usage error.  This is the only file of tinyx that
- * prints; the library reports through struct tx_error.
+ * run function, a help function and a row (`build` and `kernel` live in
+ * cmd_build.c).  Exit status everywhere: 0 success, 1 failure, 2 usage
+ * error.  Only the command files print; the library reports through
+ * struct tx_error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,6 +17,7 @@
 #include "cpio.h"
 #include "elfdeps.h"
 #include "initramfs.h"
+#include "tinyx_cmds.h"
 
 #define EXIT_USAGE 2
 
@@ -305,6 +307,8 @@ out:
 static const struct command commands[] = {
     { "pack", "build a cpio (initramfs) archive from a spec", cmd_pack, help_pack },
     { "deps", "print the shared-library closure of ELF files", cmd_deps, help_deps },
+    { "build", "make a bootable Xen guest that runs one application", cmd_build, help_build },
+    { "kernel", "fetch or build the kernel of tinyx images", cmd_kernel, help_kernel },
 };
 
 static const struct command *find_command(const char *name)

@@ -18,8 +18,8 @@ tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
-	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-bad-input.sh \
-	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh \
+	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-create-pvh.sh tests/lab/test-chaos-bad-input.sh \
+	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \
 	tests/lab/test-chaos-console.sh \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh

@@ -1,0 +1,76 @@
+#!/bin/sh
+# tinyx build's images boot on real Xen.  The images (made on the host by
+# `make lab-tinyx-images`: Debian's sqlite3 computing `select 6*7`, Debian's
+# kernel) boot as PV and PVH guests through Debian's xl create and through
+# chaos create.  Evidence: the console log (xenconsoled's for xl, chaos's
+# monitor's for chaos) shows sqlite3's answer (42) and /init's
+# "tinyx: exit status 0", and the guest goes away once it powered off.
+. /lab/tests/lib.sh
+
+# chaos-lab packs BUILD/tinyx/lab-images as /lab/tinyx; by hand:
+#   chaos-lab --file BUILD/tinyx/lab-images:tinyx run ...
+dir=/lab/tinyx
+[ -d $dir ] || dir=/lab/share/files/tinyx
+[ -f $dir/sqlite3-pv/guest.cfg ] ||
+    fail "no tinyx lab images in /lab/tinyx (make lab-tinyx-images on the host)"
+
+# The config of one image, with its paths pointing where the image is.
+config() {
+    sed "s|/lab/tinyx/|$dir/|" $dir/sqlite3-$1/guest.cfg >/tmp/tinyx-$1.cfg
+    echo /tmp/tinyx-$1.cfg
+}
+
+# check_console LOG WHO: the application's output and its exit status.
+check_console() {
+    grep -q '^42' "$1" || fail "$2: no '42' from sqlite3 in the console: $(tail -n 20 "$1")"
+    grep -q 'tinyx: exit status 0' "$1" ||
+        fail "$2: no 'tinyx: exit status 0' in the console: $(tail -n 20 "$1")"
+    echo "$2: console shows: $(grep -a -m1 '^42' "$1" | tr -d '\r'), $(grep -a -m1 'tinyx: exit' "$1" | tr -d '\r')"
+}
+
+# ------------------------------------------------------------ xl create
+/lab/bin/xl-up || fail "xl-up could not start xenstored/xenconsoled"
+snapshot
+for t in pv pvh; do
+    name=tinyx-sqlite3-$t
+    log=/var/log/xen/console/guest-$name.log
+    t0=$(now_ms)
+    xl create "$(config $t)" || fail "xl create ($t) failed"
+    wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
+        fail "xl $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null)"
+    echo "xl $t: application done $(( $(now_ms) - t0 )) ms after xl create began"
+    check_console "$log" "xl $t"
+    wait_for 60 "! xl domid $name >/dev/null 2>&1" ||
+        fail "xl $t: guest did not go away after powering off: $(xl list)"
+done
+expect_nothing_left
+
+# ------------------------------------------------------------ chaos create
+# (xenstored is running now: Linux guests get their XenStore entries.)
+# chaos's monitor logs the console to /var/log/chaos/console/NAME.log and
+# carries out on_poweroff = "destroy" (docs/console.md).
+in_chaos_list() {
+    chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep -q "\"name\":\"$1\""
+}
+for t in pv pvh; do
+    name=tinyx-sqlite3-$t
+    log=/var/log/chaos/console/$name.log
+    rm -f "$log"
+    t0=$(now_ms)
+    if ! out=$(chaos create --timings "$(config $t)" 2>&1); then
+        if [ $t = pvh ] && echo "$out" | grep -qi 'pvh'; then
+            echo "chaos $t: not available in this build: $out"
+            continue
+        fi
+        fail "chaos create ($t): $out"
+    fi
+    echo "$out"
+    wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
+        fail "chaos $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null); $(chaos list)"
+    echo "chaos $t: application done $(( $(now_ms) - t0 )) ms after chaos create began"
+    check_console "$log" "chaos $t"
+    wait_for 60 "! in_chaos_list $name" ||
+        fail "chaos $t: the guest was not destroyed after powering off: $(chaos list)"
+done
+expect_nothing_left
+echo "tinyx images boot through xl and chaos"

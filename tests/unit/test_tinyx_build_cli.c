@@ -1,0 +1,336 @@
+/*
+ * test_tinyx_build_cli.c - `tinyx build` run as a command, offline: a host
+ * program into a complete output folder, reproducibility, the Debian
+ * package path (fake apt-cache and apt-get in PATH serving .deb files built
+ * here with dpkg-deb, so dependency layers are fetched for real from a
+ * world the test controls), and the error paths: missing library,
+ * unreadable or non-ELF program, unknown package, existing output; none of
+ * which may leave anything in the output's folder.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tinyx_testlib.h"
+
+static char *D;
+
+/* Strings made by S() live until the end of the test (teardown frees them),
+ * so the tests can build paths inline. */
+static char *kept[512];
+static size_t nkept;
+static char *keep_str(char *s)
+{
+    ck_assert_uint_lt(nkept, sizeof(kept) / sizeof(*kept));
+    return kept[nkept++] = s;
+}
+#define S(...) keep_str(tt_fmt(__VA_ARGS__))
+
+static void free_kept(void)
+{
+    while (nkept)
+        free(kept[--nkept]);
+}
+
+static void setup(void)
+{
+    D = tt_tmpdir();
+    unsetenv("SOURCE_DATE_EPOCH");
+    setenv("TINYX_DATADIR", TINYX_SRCDIR, 1);
+    /* A static "busybox" and a "kernel": the test boots nothing. */
+    tt_write_str(S("%s/bb.c", D), "int main(void) { return 0; }\n");
+    tt_cc(D, "-static -o bb bb.c");
+    tt_write_str(S("%s/kernel", D), "not really a kernel\n");
+}
+
+static void teardown(void)
+{
+    tt_rm_rf(D);
+    free(D);
+    free_kept();
+}
+
+/* Runs tinyx build with the test's busybox, kernel and cache; returns its
+ * exit status, its stderr in *errout (if not NULL). */
+static int build(char **errout, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int build(char **errout, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *args = NULL;
+    ck_assert(vasprintf(&args, fmt, ap) >= 0);
+    va_end(ap);
+    int st;
+    char *err = tt_capture(&st, "cd '%s' && %s build -q --busybox %s/bb --kernel %s/kernel "
+                           "--cache %s/cache %s 2>&1 >/dev/null", D, TINYX_BIN, D, D, D, args);
+    free(args);
+    if (errout)
+        *errout = err;
+    else
+        free(err);
+    return st;
+}
+
+/* Nothing but the expected entries in D/sub (no temporary folders). */
+static void assert_no_leftovers(const char *sub, const char *expected)
+{
+    int st;
+    char *ls = tt_capture(&st, "cd '%s/%s' && ls -A | tr '\\n' ' '", D, sub);
+    ck_assert_msg(strcmp(ls, expected) == 0, "left in %s: \"%s\", expected \"%s\"", sub, ls,
+                  expected);
+    free(ls);
+}
+
+/* The initramfs's file list. */
+static char *initrd_list(const char *out)
+{
+    int st;
+    char *l = tt_capture(&st, "cd '%s' && gzip -dc %s/initrd.gz | cpio -it --quiet", D, out);
+    ck_assert_int_eq(st, 0);
+    return l;
+}
+
+START_TEST(test_host_program)
+{
+    mkdir(S("%s/o", D), 0755);
+    char *err;
+    int st = build(&err, "-o o/true -t xen-pvh -e A=b -f bb.c:/srv/bb.c /bin/true --version");
+    ck_assert_msg(st == 0, "tinyx build failed: %s", err);
+    free(err);
+    assert_no_leftovers("o", "true ");
+    assert_no_leftovers("o/true", "build guest.cfg initrd.gz manifest vmlinuz ");
+    char *list = initrd_list("o/true");
+    const char *want[] = { "\ninit\n", "bin/busybox\n", "bin/sh\n", "true\n", "libc.so.6\n",
+                           "etc/passwd\n", "etc/nsswitch.conf\n", "srv/bb.c\n", "dev/console\n" };
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+        ck_assert_msg(strstr(list, want[i]), "initramfs lacks %s: %s", want[i], list);
+    free(list);
+    char *cfg = tt_read(S("%s/o/true/guest.cfg", D), NULL);
+    char *kpath = S("kernel   = \"%s/o/true/vmlinuz\"\n", D);
+    ck_assert_msg(strstr(cfg, kpath), "%s", cfg);
+    ck_assert_ptr_nonnull(strstr(cfg, "type     = \"pvh\"\n"));
+    ck_assert_ptr_nonnull(strstr(cfg, "name     = \"true\"\n"));
+    free(cfg);
+    char *init = tt_read(S("%s/o/true/build/files/init", D), NULL);
+    ck_assert_ptr_nonnull(strstr(init, "set -- '/bin/true' '--version'\n"));
+    ck_assert_ptr_nonnull(strstr(init, "export A='b'\n"));
+    free(init);
+    /* The manifest names every entry, its size and where it came from,
+     * with generated files under the final folder, not the temporary one. */
+    char *man = tt_read(S("%s/o/true/manifest", D), NULL);
+    ck_assert_ptr_nonnull(strstr(man, "/srv/bb.c\tfile\t"));
+    char *gen = S("\t%s/o/true/build/files/init <- ", D);
+    ck_assert_msg(strstr(man, gen), "%s", man);
+    ck_assert_ptr_null(strstr(man, ".tmp"));
+    free(man);
+}
+END_TEST
+
+START_TEST(test_reproducible)
+{
+    ck_assert_int_eq(build(NULL, "-o a --image-dir . /bin/true"), 0);
+    ck_assert_int_eq(build(NULL, "-o b --image-dir . /bin/true"), 0);
+    ck_assert_int_eq(tt_sh("cd '%s' && cmp a/initrd.gz b/initrd.gz", D), 0);
+    ck_assert_int_eq(tt_sh("cd '%s' && cmp a/guest.cfg b/guest.cfg", D), 0);
+    /* Rebuilding in place (--force) gives the same bytes too. */
+    tt_sh_ok("cd '%s' && cp a/initrd.gz first.gz", D);
+    ck_assert_int_eq(build(NULL, "--force -o a --image-dir . /bin/true"), 0);
+    ck_assert_int_eq(tt_sh("cd '%s' && cmp a/initrd.gz first.gz", D), 0);
+    char *cfg = tt_read(S("%s/a/guest.cfg", D), NULL);
+    ck_assert_ptr_nonnull(strstr(cfg, "kernel   = \"vmlinuz\"\n"));
+    free(cfg);
+}
+END_TEST
+
+START_TEST(test_existing_output)
+{
+    tt_write_str(S("%s/o/x/keep", D), "mine\n");
+    char *err;
+    ck_assert_int_eq(build(&err, "-o o/x /bin/true"), 1);
+    ck_assert_msg(strstr(err, "exists (--force replaces it)"), "%s", err);
+    free(err);
+    assert_no_leftovers("o/x", "keep ");
+    ck_assert_int_eq(build(NULL, "--force -o o/x /bin/true"), 0);
+    assert_no_leftovers("o", "x ");
+    assert_no_leftovers("o/x", "build guest.cfg initrd.gz manifest vmlinuz ");
+}
+END_TEST
+
+START_TEST(test_missing_library)
+{
+    tt_write_str(S("%s/lib.c", D), "int f(void) { return 1; }\n");
+    tt_write_str(S("%s/app.c", D), "int f(void); int main(void) { return f(); }\n");
+    tt_cc(D, "-shared -fPIC -Wl,-soname,libgone.so.1 -o libgone.so.1 lib.c");
+    tt_cc(D, "-o app app.c ./libgone.so.1");
+    unlink(S("%s/libgone.so.1", D));
+    mkdir(S("%s/o", D), 0755);
+    char *err;
+    ck_assert_int_eq(build(&err, "-o o/app ./app"), 1);
+    ck_assert_msg(strstr(err, "libgone.so.1"), "%s", err);
+    free(err);
+    assert_no_leftovers("o", "");
+}
+END_TEST
+
+START_TEST(test_bad_programs)
+{
+    mkdir(S("%s/o", D), 0755);
+    tt_write_str(S("%s/script", D), "#!/bin/sh\necho hi\n");
+    chmod(S("%s/script", D), 0755);
+    tt_write_str(S("%s/secret", D), "\177ELF");
+    chmod(S("%s/secret", D), 0);
+    struct {
+        const char *args, *message;
+    } cases[] = {
+        { "-o o/x ./nonexistent", "nonexistent" },
+        { "-o o/x ./script", "is not an ELF program" },
+        { "-o o/x ./o", "o" },
+        { "-o o/x no-such-program-anywhere", "not found in PATH" },
+        { "-o o/x -e 'BAD-NAME=1' /bin/true", "BAD-NAME=1" },
+        { "-o o/x -f ./missing-file /bin/true", "missing-file" },
+        { "-o o/x --kernel ./nothing /bin/true", "nothing" },
+        { "-o o/x --lib libnot-there.so.9 /bin/true", "libnot-there.so.9" },
+        { "-o o/x -n 123 /bin/true", "--name 123" },
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        char *err;
+        int st = build(&err, "%s", cases[i].args);
+        ck_assert_msg(st == 1, "%s: status %d: %s", cases[i].args, st, err);
+        ck_assert_msg(strstr(err, cases[i].message), "%s: %s", cases[i].args, err);
+        ck_assert_msg(strncmp(err, "tinyx build: ", 13) == 0, "%s", err);
+        free(err);
+        assert_no_leftovers("o", "");
+    }
+    /* Unreadable even for root?  Only when not root. */
+    if (geteuid() != 0) {
+        char *err;
+        ck_assert_int_eq(build(&err, "-o o/x ./secret"), 1);
+        ck_assert_ptr_nonnull(strstr(err, "secret"));
+        free(err);
+    }
+    /* Usage errors: 2. */
+    ck_assert_int_eq(build(NULL, "/bin/true"), 2);
+    ck_assert_int_eq(build(NULL, "-o o/x -t hvm /bin/true"), 2);
+    ck_assert_int_eq(build(NULL, "-o o/x -m lots /bin/true"), 2);
+    ck_assert_int_eq(build(NULL, "-o o/x"), 2);
+    assert_no_leftovers("o", "");
+}
+END_TEST
+
+/* ------------------------------------------------------------ packages */
+
+/* A fake apt world in D/apt: records and .deb files; fake apt-cache and
+ * apt-get in D/fakebin serve them. */
+static void fake_apt(void)
+{
+    tt_mkdirs(S("%s/fakebin", D));
+    tt_mkdirs(S("%s/apt", D));
+    tt_write_str(S("%s/fakebin/apt-cache", D),
+        "#!/bin/sh\n"
+        "# apt-cache show --no-all-versions NAME\n"
+        "r=\"$FAKEAPT/$3.record\"\n"
+        "[ -f \"$r\" ] || { echo 'E: No packages found' >&2; exit 100; }\n"
+        "cat \"$r\"\n");
+    tt_write_str(S("%s/fakebin/apt-get", D),
+        "#!/bin/sh\n"
+        "# apt-get download -q NAME=VERSION, into the working folder\n"
+        "name=${3%%=*}; ver=${3#*=}\n"
+        "cp \"$FAKEAPT/${name}_${ver}_amd64.deb\" . || exit 100\n");
+    tt_sh_ok("chmod +x '%s/fakebin/apt-cache' '%s/fakebin/apt-get'", D, D);
+}
+
+/* A package NAME version 1 holding the files under D/pkg-NAME. */
+static void fake_package(const char *name, const char *depends)
+{
+    tt_write_str(S("%s/apt/%s.record", D, name),
+                 S("Package: %s\nVersion: 1\nArchitecture: amd64\n%s%s%s\n", name,
+                        depends ? "Depends: " : "", depends ? depends : "", depends ? "\n" : ""));
+    tt_write_str(S("%s/pkg-%s/DEBIAN/control", D, name),
+                 S("Package: %s\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\n"
+                        "Description: test\n", name));
+    tt_sh_ok("cd '%s' && dpkg-deb --build --root-owner-group pkg-%s apt/%s_1_amd64.deb "
+             ">/dev/null", D, name, name);
+}
+
+START_TEST(test_package_layers)
+{
+    fake_apt();
+    /* fakeapp needs libfake.so.1 (package libfake1, a Depends) which needs
+     * libc (package libc6, a Depends of libfake1 only: a second layer). */
+    tt_write_str(S("%s/lib.c", D), "int f(void) { return 0; }\n");
+    tt_write_str(S("%s/app.c", D), "int f(void); int main(void) { return f(); }\n");
+    tt_mkdirs(S("%s/pkg-libfake1/usr/lib/x86_64-linux-gnu", D));
+    tt_mkdirs(S("%s/pkg-fakeapp/usr/bin", D));
+    tt_cc(D, "-shared -fPIC -Wl,-soname,libfake.so.1 "
+             "-o pkg-libfake1/usr/lib/x86_64-linux-gnu/libfake.so.1 lib.c");
+    tt_cc(D, "-o pkg-fakeapp/usr/bin/fakeapp app.c pkg-libfake1/usr/lib/x86_64-linux-gnu/libfake.so.1");
+    tt_mkdirs(S("%s/pkg-libc6/lib/x86_64-linux-gnu", D));
+    tt_mkdirs(S("%s/pkg-libc6/lib64", D));
+    tt_sh_ok("cp -L /lib/x86_64-linux-gnu/libc.so.6 /lib64/ld-linux-x86-64.so.2 "
+             "'%s/pkg-libc6/lib/x86_64-linux-gnu/' && "
+             "ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 '%s/pkg-libc6/lib64/'", D, D);
+    fake_package("fakeapp", "libfake1 (>= 1), not-in-the-archive | also-not");
+    fake_package("libfake1", "libc6");
+    fake_package("libc6", NULL);
+    setenv("FAKEAPT", S("%s/apt", D), 1);
+    char *path = S("%s/fakebin:%s", D, getenv("PATH"));
+    char *err;
+    int st;
+    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+                     "--cache cache -o out -p fakeapp -- fakeapp arg1 2>&1", D, path, TINYX_BIN);
+    ck_assert_msg(st == 0, "package build failed: %s", err);
+    free(err);
+    char *pk = tt_read(S("%s/out/build/packages", D), NULL);
+    ck_assert_str_eq(pk, "fakeapp\t1\tamd64\nlibfake1\t1\tamd64\nlibc6\t1\tamd64\n");
+    free(pk);
+    char *list = initrd_list("out");
+    ck_assert_msg(strstr(list, "usr/bin/fakeapp\n") && strstr(list, "libfake.so.1\n") &&
+                  strstr(list, "libc.so.6\n"), "%s", list);
+    free(list);
+    /* Cached: the .deb files and unpacked folders are there. */
+    ck_assert_int_eq(tt_sh("test -f '%s/cache/debs/libfake1_1_amd64.deb' && "
+                           "test -d '%s/cache/pkgs/libc6_1_amd64/lib'", D, D), 0);
+
+    /* A package that does not exist. */
+    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+                     "--cache cache -o out2 -p no-such-package 2>&1", D, path, TINYX_BIN);
+    ck_assert_int_eq(st, 1);
+    ck_assert_msg(strstr(err, "package no-such-package does not exist"), "%s", err);
+    free(err);
+    ck_assert_int_eq(tt_sh("test -e '%s/out2'", D), 1);
+
+    /* A library no package of the closure has: the dependency is gone. */
+    fake_package("fakeapp", "not-in-the-archive");
+    tt_rm_rf(S("%s/cache", D));
+    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+                     "--cache cache -o out3 -p fakeapp 2>&1", D, path, TINYX_BIN);
+    ck_assert_int_eq(st, 1);
+    ck_assert_msg(strstr(err, "libfake.so.1") && strstr(err, "none of the packages fetched"),
+                  "%s", err);
+    free(err);
+    ck_assert_int_eq(tt_sh("ls -d '%s'/out3* 2>/dev/null", D), 2);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("tinyx build (command)");
+    TCase *tc = tcase_create("all");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_host_program);
+    tcase_add_test(tc, test_reproducible);
+    tcase_add_test(tc, test_existing_output);
+    tcase_add_test(tc, test_missing_library);
+    tcase_add_test(tc, test_bad_programs);
+    tcase_add_test(tc, test_package_layers);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

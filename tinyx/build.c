@@ -1,0 +1,522 @@
+/*
+ * build.c - `tinyx build` as a library call (tinyx_build.h): with the
+ * program and its libraries found (resolve.c: on the host, or in a Debian
+ * package and the dependencies that provide them), make the root file
+ * system spec (rootfs.c), pack it (initramfs.h), get the kernel (kernel.c),
+ * write the config (guestcfg.c) and the manifest.
+ *
+ * Everything is written into a temporary folder next to the output folder,
+ * renamed over it at the very end: a failed build leaves nothing behind,
+ * and an older output is replaced only once the new one is complete.
+ */
+#include "build_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cpio.h"
+#include "debpkg.h"
+#include "elfdeps.h"
+#include "initramfs.h"
+#include "spawn.h"
+#include "sysroot.h"
+
+#ifndef TINYX_DATADIR
+#define TINYX_DATADIR "/usr/local/share/chaos/tinyx"
+#endif
+#define DEFAULT_CACHE "/var/cache/tinyx"
+#define MAX_TEMPLATE (1u << 20)
+
+void progress(struct bstate *s, const char *fmt, ...)
+{
+    if (!s->o->progress)
+        return;
+    va_list ap;
+    char *msg = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n >= 0) {
+        s->o->progress(s->o->progress_ctx, msg);
+        free(msg);
+    }
+}
+
+int note(struct bstate *s, const char *fmt, ...)
+{
+    va_list ap;
+    char *msg = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    return n < 0 ? -ENOMEM : tx_strv_push_owned(&s->res->notes, msg);
+}
+
+char *own(struct bstate *s, char *str)
+{
+    if (str && tx_strv_push_owned(&s->owned, str) < 0)
+        return NULL;
+    return str;
+}
+
+/* ------------------------------------------------------------ busybox */
+
+static bool is_static_elf(const char *path)
+{
+    struct elfdeps_info info;
+    struct tx_error e;
+    if (elfdeps_parse_file(path, &info, &e) < 0)
+        return false;
+    bool st = !info.interp && info.needed.n == 0 && (info.type == 2 || info.type == 3);
+    elfdeps_info_free(&info);
+    return st;
+}
+
+static int find_busybox(struct bstate *s, char **out, struct tx_error *err)
+{
+    if (s->o->busybox) {
+        if (!is_static_elf(s->o->busybox))
+            return tx_fail(err, -EINVAL, "--busybox %s: not a static program", s->o->busybox);
+        *out = absolute(s->o->busybox);
+        return *out ? 0 : tx_fail(err, -ENOMEM, "out of memory");
+    }
+    if (is_static_elf("/bin/busybox")) {
+        *out = strdup("/bin/busybox");
+        return *out ? 0 : tx_fail(err, -ENOMEM, "out of memory");
+    }
+    struct debpkg p;
+    int r = debpkg_lookup("busybox-static", &p, err);
+    if (r == 0)
+        r = debpkg_fetch(s->cache, &p, err);
+    if (r == 0 && !(*out = tx_path_join(p.root, "bin/busybox")))
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    debpkg_free(&p);
+    return r;
+}
+
+/* ------------------------------------------------------------ output */
+
+static char *default_name(const char *app_dest)
+{
+    char *n = strdup(tx_basename(app_dest));
+    if (!n)
+        return NULL;
+    for (char *p = n; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p))
+            *p = '-';
+    if (!guestcfg_name_ok(n)) {
+        free(n);
+        n = strdup("tinyx-app");
+    }
+    return n;
+}
+
+/* The manifest, with the temporary folder's name replaced by the final one
+ * (generated files are named by where they will be). */
+static int write_manifest(const struct image *img, const char *tmp, const char *final,
+                          const char *path, struct tx_error *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return tx_fail(err, -errno, "%s: %s", path, strerror(errno));
+    int r = initramfs_write_manifest(img, fd, err);
+    if (close(fd) < 0 && r == 0)
+        r = tx_fail(err, -errno, "%s: %s", path, strerror(errno));
+    char *text = NULL, *buf = NULL;
+    size_t len = 0;
+    if (r == 0 && (r = tx_read_file(path, SIZE_MAX / 2, &text, &len)) < 0)
+        r = tx_fail(err, r, "%s: %s", path, strerror(-r));
+    FILE *f = r == 0 ? open_memstream(&buf, &len) : NULL;
+    if (r == 0 && !f)
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    if (r < 0) {
+        free(text);
+        return r;
+    }
+    size_t tl = strlen(tmp);
+    for (const char *p = text; *p;) {
+        const char *m = strstr(p, tmp);
+        if (!m) {
+            fputs(p, f);
+            break;
+        }
+        fwrite(p, 1, (size_t)(m - p), f);
+        fputs(final, f);
+        p = m + tl;
+    }
+    free(text);
+    if (fclose(f) != 0) {
+        free(buf);
+        return tx_fail(err, -ENOMEM, "out of memory");
+    }
+    r = tx_write_file(path, buf, len, err);
+    free(buf);
+    return r;
+}
+
+static int read_template(const struct tinyx_build_opts *o, char **tmpl, struct tx_error *err)
+{
+    const char *dir = o->datadir ? o->datadir : TINYX_DATADIR;
+    char *path = tx_path_join(dir, "init.sh");
+    size_t len;
+    if (!path)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    int r = tx_read_file(path, MAX_TEMPLATE, tmpl, &len);
+    if (r < 0)
+        r = tx_fail(err, r, "init template %s: %s (is tinyx installed? TINYX_DATADIR "
+                    "names another folder)", path, strerror(-r));
+    free(path);
+    return r;
+}
+
+static int pack_image(struct bstate *s, const char *tmp, const char *final, const char *name,
+                      struct tx_error *err)
+{
+    char *tmpl = NULL, *busybox = NULL, *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
+    char *gendir = builddir ? tx_path_join(builddir, ROOTFS_GEN_DIR) : NULL;
+    struct rootfs_plan plan = {0};
+    struct spec spec = {0};
+    struct image img = {0};
+    bool planned = false;
+    int r = builddir && gendir ? 0 : tx_fail(err, -ENOMEM, "out of memory");
+    if (r == 0 && (r = tx_mkdirs(gendir)) < 0)
+        r = tx_fail(err, r, "%s: %s", gendir, strerror(-r));
+    if (r == 0)
+        r = read_template(s->o, &tmpl, err);
+    if (r == 0)
+        r = find_busybox(s, &busybox, err);
+    if (r < 0)
+        goto out;
+    const char **libs = malloc((s->o->nlibs + 1) * sizeof(*libs));
+    size_t nlibs = 0;
+    if (!libs) {
+        r = tx_fail(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < s->o->nlibs; i++)
+        libs[nlibs++] = s->o->libs[i];
+    if (s->libgcc_s)
+        libs[nlibs++] = "libgcc_s.so.1";
+    struct rootfs_input in = {
+        .name = name, .app_src = s->app_src, .app_dest = s->app_dest,
+        .args = s->o->args, .nargs = s->o->nargs, .env = s->o->env, .nenv = s->o->nenv,
+        .workdir = s->o->workdir, .busybox = busybox,
+        .extras = s->extras, .nextras = s->nextras, .libs = libs, .nlibs = nlibs,
+        .glibc = s->glibc, .libdirs = (const char *const *)s->libdirs.v,
+        .nlibdirs = s->libdirs.n,
+    };
+    r = rootfs_make(tmpl, &in, &plan, err);
+    free(libs);
+    if (r < 0)
+        goto out;
+    for (size_t i = 0; i < plan.ngen && r == 0; i++) {
+        char *p = tx_path_join(gendir, plan.gen[i].name);
+        r = p ? tx_write_file(p, plan.gen[i].data, plan.gen[i].len, err)
+              : tx_fail(err, -ENOMEM, "out of memory");
+        if (r == 0 && chmod(p, plan.gen[i].mode) < 0)
+            r = tx_fail(err, -errno, "%s: %s", p, strerror(errno));
+        free(p);
+    }
+    char *specpath = tx_path_join(builddir, "tinyx.spec");
+    if (r == 0)
+        r = specpath ? tx_write_file(specpath, plan.spec, strlen(plan.spec), err)
+                     : tx_fail(err, -ENOMEM, "out of memory");
+    free(specpath);
+    if (r == 0)
+        r = spec_parse(plan.spec, strlen(plan.spec), "tinyx.spec", builddir, &spec, err);
+    if (r < 0)
+        goto out;
+    struct initramfs_opts po = {
+        .sysroots = (const char *const *)s->roots.v, .nsysroots = s->roots.n, .gzip = true,
+    };
+    if ((r = cpio_mtime_from_env(&po.mtime, err)) < 0)
+        goto out;
+    progress(s, "packing the initramfs");
+    if ((r = initramfs_plan(&spec, &po, &img, err)) < 0)
+        goto out;
+    planned = true;
+    char *initrd = tx_path_join(tmp, TINYX_OUT_INITRD);
+    char *manifest = tx_path_join(tmp, TINYX_OUT_MANIFEST);
+    int fd = initrd ? open(initrd, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+    if (!initrd || !manifest)
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    else if (fd < 0)
+        r = tx_fail(err, -errno, "%s: %s", initrd, strerror(errno));
+    if (r == 0)
+        r = initramfs_write(&img, &po, fd, err);
+    if (fd >= 0 && close(fd) < 0 && r == 0)
+        r = tx_fail(err, -errno, "%s: %s", initrd, strerror(errno));
+    struct stat st;
+    if (r == 0 && stat(initrd, &st) == 0)
+        s->res->initrd_bytes = (uint64_t)st.st_size;
+    if (r == 0)
+        r = write_manifest(&img, tmp, final, manifest, err);
+    for (size_t i = 0; r == 0 && i < img.n; i++)
+        if (img.v[i].type == IMG_FILE || img.v[i].type == IMG_SYMLINK)
+            s->res->unpacked_bytes += img.v[i].size;
+    s->res->nfiles = img.n;
+    free(initrd);
+    free(manifest);
+out:
+    if (planned)
+        image_free(&img);
+    spec_free(&spec);
+    rootfs_plan_free(&plan);
+    free(tmpl);
+    free(busybox);
+    free(builddir);
+    free(gendir);
+    return r;
+}
+
+static int get_kernel(struct bstate *s, struct tinyx_kernel *k, struct tx_error *err)
+{
+    const char *kind = s->o->kernel ? s->o->kernel : "debian";
+    if (strcmp(kind, "debian") == 0)
+        return kernel_debian(s->cache, s->o->progress, s->o->progress_ctx, k, err);
+    if (strcmp(kind, "tinyconfig") == 0)
+        return kernel_tinyconfig(s->cache, s->o->target, s->o->jobs, false, s->o->progress,
+                                 s->o->progress_ctx, k, err);
+    struct stat st;
+    if (stat(kind, &st) < 0 || !S_ISREG(st.st_mode) || access(kind, R_OK) < 0)
+        return tx_fail(err, -ENOENT, "--kernel %s: not \"debian\", \"tinyconfig\" or a "
+                       "readable kernel image", kind);
+    k->path = strdup(kind);
+    k->desc = tx_asprintf("%s (given)", kind);
+    k->base_mib = 96;    /* as Debian's: an unknown kernel may be as large */
+    return k->path && k->desc ? 0 : tx_fail(err, -ENOMEM, "out of memory");
+}
+
+static int write_outputs(struct bstate *s, const char *tmp, const char *final,
+                         const char *name, struct tx_error *err)
+{
+    struct tinyx_kernel k = {0};
+    int r = get_kernel(s, &k, err);
+    char *kpath = tx_path_join(tmp, TINYX_OUT_KERNEL);
+    if (r == 0 && !kpath)
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    /* A hard link costs nothing and stays valid if the cache is renewed. */
+    if (r == 0 && link(k.path, kpath) < 0)
+        r = tx_copy_file(k.path, kpath, err);
+    struct stat st;
+    if (r == 0 && stat(kpath, &st) == 0)
+        s->res->kernel_bytes = (uint64_t)st.st_size;
+    if (r == 0)
+        r = note(s, "kernel: %s", k.desc) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+    unsigned mem = s->o->memory_mib ? s->o->memory_mib
+                                    : guestcfg_memory_mib(k.base_mib, s->res->initrd_bytes,
+                                                          s->res->unpacked_bytes);
+    s->res->memory_mib = mem;
+    const char *dir = s->o->image_dir ? s->o->image_dir : final;
+    bool here = strcmp(dir, ".") == 0;
+    char *kcfg = here ? strdup(TINYX_OUT_KERNEL) : tx_path_join(dir, TINYX_OUT_KERNEL);
+    char *rcfg = here ? strdup(TINYX_OUT_INITRD) : tx_path_join(dir, TINYX_OUT_INITRD);
+    char *extra = tx_asprintf("console=hvc0 quiet panic=-1%s%s", s->o->cmdline ? " " : "",
+                              s->o->cmdline ? s->o->cmdline : "");
+    char *text = NULL, *cfgpath = tx_path_join(tmp, TINYX_OUT_CONFIG);
+    if (r == 0 && (!kcfg || !rcfg || !extra || !cfgpath))
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    if (r == 0) {
+        struct guestcfg cfg = { .name = name, .target = s->o->target, .kernel = kcfg,
+                                .ramdisk = rcfg, .memory_mib = mem, .extra = extra };
+        r = guestcfg_render(&cfg, &text, err);
+    }
+    if (r == 0)
+        r = tx_write_file(cfgpath, text, strlen(text), err);
+    free(text);
+    free(cfgpath);
+    free(kcfg);
+    free(rcfg);
+    free(extra);
+    free(kpath);
+    kernel_free(&k);
+    return r;
+}
+
+static int write_packages(struct bstate *s, const char *tmp, struct tx_error *err)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < s->npkgs; i++)
+        fprintf(f, "%s\t%s\t%s\n", s->pkgs[i].name, s->pkgs[i].version, s->pkgs[i].arch);
+    if (fclose(f) != 0)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    char *path = tx_asprintf("%s/%s/packages", tmp, TINYX_OUT_BUILD);
+    int r = path ? tx_write_file(path, buf, len, err) : tx_fail(err, -ENOMEM, "out of memory");
+    free(path);
+    free(buf);
+    return r;
+}
+
+/* The output folder as an absolute path (its parent created). */
+static int final_path(const char *out, char **final, struct tx_error *err)
+{
+    char *norm = NULL;
+    if (out[0] == '/') {
+        norm = tx_path_normalize(out);
+    } else {
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof(cwd)))
+            return tx_fail(err, -errno, "getcwd: %s", strerror(errno));
+        char *j = tx_path_join(cwd, out);
+        norm = j ? tx_path_normalize(j) : NULL;
+        free(j);
+    }
+    if (!norm)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    if (strcmp(norm, "/") == 0) {
+        free(norm);
+        return tx_fail(err, -EINVAL, "the output folder cannot be /");
+    }
+    char *parent = tx_dirname(norm);
+    int r = parent ? tx_mkdirs(parent) : -ENOMEM;
+    if (r < 0)
+        r = tx_fail(err, r, "%s: %s", parent ? parent : out, strerror(-r));
+    free(parent);
+    if (r < 0) {
+        free(norm);
+        return r;
+    }
+    *final = norm;
+    return 0;
+}
+
+static int commit(const char *tmp, const char *final, bool force, struct tx_error *err)
+{
+    struct stat st;
+    if (lstat(final, &st) < 0) {
+        if (rename(tmp, final) < 0)
+            return tx_fail(err, -errno, "%s: %s", final, strerror(errno));
+        return 0;
+    }
+    if (!force)
+        return tx_fail(err, -EEXIST, "%s exists (--force replaces it)", final);
+    /* Old output aside, new one in, old one removed: at each moment the
+     * output folder is either the old one or the new one. */
+    char *old = tx_asprintf("%s.old%ld", final, (long)getpid());
+    if (!old)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    tx_remove_tree(old);
+    int r = 0;
+    if (rename(final, old) < 0)
+        r = tx_fail(err, -errno, "%s: %s", final, strerror(errno));
+    else if (rename(tmp, final) < 0) {
+        r = tx_fail(err, -errno, "%s: %s", final, strerror(errno));
+        rename(old, final);
+    } else {
+        tx_remove_tree(old);
+    }
+    free(old);
+    return r;
+}
+
+int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res,
+                struct tx_error *err)
+{
+    struct bstate s = { .o = o, .res = res, .cache = o->cache ? o->cache : DEFAULT_CACHE };
+    char *final = NULL, *tmp = NULL, *name = NULL;
+    memset(res, 0, sizeof(*res));
+    struct stat st;
+    int r = final_path(o->output, &final, err);
+    if (r < 0)
+        return r;
+    /* Said before any slow work. */
+    if (!o->force && lstat(final, &st) == 0) {
+        r = tx_fail(err, -EEXIST, "%s exists (--force replaces it)", final);
+        goto out;
+    }
+    for (size_t i = 0; i < o->nenv; i++)
+        if (!rootfs_env_ok(o->env[i])) {
+            r = tx_fail(err, -EINVAL, "--env %s: expected NAME=VALUE", o->env[i]);
+            goto out;
+        }
+    if (o->name && !guestcfg_name_ok(o->name)) {
+        r = tx_fail(err, -EINVAL, "--name %s: 1-63 letters, digits, _ - . (not all digits)",
+                    o->name);
+        goto out;
+    }
+    if (o->package)
+        r = add_package(&s, o->package, err);
+    else
+        r = tx_strv_push(&s.roots, "/") < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+    if (r == 0)
+        r = find_program(&s, err);
+    if (r == 0)
+        r = collect_extras(&s, err);
+    if (r == 0)
+        r = resolve_libraries(&s, err);
+    if (r < 0)
+        goto out;
+    name = o->name ? strdup(o->name) : default_name(s.app_dest);
+    tmp = tx_asprintf("%s.tmpXXXXXX", final);
+    if (!name || !tmp) {
+        r = tx_fail(err, -ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!mkdtemp(tmp)) {
+        r = tx_fail(err, -errno, "cannot create a folder next to %s: %s", final,
+                    strerror(errno));
+        free(tmp);
+        tmp = NULL;
+        goto out;
+    }
+    chmod(tmp, 0755);
+    r = note(&s, "program: %s (from %s), in the image at %s", tx_basename(s.app_dest),
+             o->package ? o->package : s.app_src, s.app_dest);
+    if (r == 0 && s.npkgs) {
+        char *list = NULL;
+        for (size_t i = 0; i < s.npkgs; i++) {
+            char *n = tx_asprintf("%s%s%s", list ? list : "", list ? " " : "", s.pkgs[i].name);
+            free(list);
+            list = n;
+        }
+        r = list ? note(&s, "packages fetched: %s", list) : -ENOMEM;
+        free(list);
+    }
+    if (r == 0 && s.glibc)
+        r = note(&s, "glibc program: /etc/passwd, group, nsswitch.conf and hosts added%s",
+                 s.libgcc_s ? ", and libgcc_s.so.1" : "");
+    if (r < 0) {
+        r = tx_fail(err, r, "out of memory");
+        goto out;
+    }
+    if ((r = pack_image(&s, tmp, final, name, err)) < 0 ||
+        (r = write_packages(&s, tmp, err)) < 0 ||
+        (r = write_outputs(&s, tmp, final, name, err)) < 0)
+        goto out;
+    r = commit(tmp, final, o->force, err);
+out:
+    if (tmp)
+        tx_remove_tree(tmp);
+    free(tmp);
+    free(final);
+    free(name);
+    free(s.app_src);
+    free(s.app_dest);
+    for (size_t i = 0; i < s.npkgs; i++)
+        debpkg_free(&s.pkgs[i]);
+    free(s.pkgs);
+    free(s.extras);
+    tx_strv_free(&s.owned);
+    tx_strv_free(&s.roots);
+    tx_strv_free(&s.seen);
+    tx_strv_free(&s.libdirs);
+    if (r < 0)
+        tinyx_build_result_free(res);
+    return r;
+}
+
+void tinyx_build_result_free(struct tinyx_build_result *res)
+{
+    tx_strv_free(&res->notes);
+}

@@ -1,0 +1,128 @@
+/*
+ * build.h - `tinyx build`: from one application to a bootable Xen guest
+ * (kernel, initramfs, xl.cfg-syntax config, manifest).  Design and rules
+ * are in docs/tinyx.md; this header lists the pieces:
+ *
+ *  - rootfs.c   what goes in the image (a spec for the packer), the /init
+ *               script and the small /etc files: pure functions;
+ *  - guestcfg.c the guest config and the memory it gets: pure;
+ *  - debpkg.c   Debian packages through apt-cache, apt-get and dpkg-deb;
+ *  - kernel.c   the kernel: Debian's, or a tinyconfig build;
+ *  - build.c    the whole build, into a temporary folder renamed at the end.
+ *
+ * As everywhere in tinyx: 0 or -errno, with a sentence in struct tx_error;
+ * nothing here prints.
+ */
+#ifndef TINYX_BUILD_H
+#define TINYX_BUILD_H
+
+#include <stdint.h>
+
+#include "txutil.h"
+
+enum tinyx_target { TINYX_XEN_PV, TINYX_XEN_PVH };
+
+/* "xen-pv" / "xen-pvh" <-> enum; -EINVAL for anything else. */
+int tinyx_target_parse(const char *s, enum tinyx_target *t);
+const char *tinyx_target_name(enum tinyx_target t);
+
+/* ---------------------------------------------------------------- rootfs */
+
+/* An extra file or folder, or a library to add by name. */
+struct rootfs_extra {
+    const char *src;    /* host path (a folder goes in whole) */
+    const char *dest;   /* image path */
+    bool is_dir;
+    bool is_elf;        /* a program or library: bring its closure */
+};
+
+struct rootfs_input {
+    const char *name;           /* hostname of the guest */
+    const char *app_src;        /* host path of the program */
+    const char *app_dest;       /* its path in the image */
+    const char *const *args;    /* arguments after the program */
+    size_t nargs;
+    const char *const *env;     /* NAME=VALUE, after the defaults */
+    size_t nenv;
+    const char *workdir;        /* NULL: "/" */
+    const char *busybox;        /* host path of a static busybox */
+    const struct rootfs_extra *extras;
+    size_t nextras;
+    const char *const *libs;    /* libraries to add by name (dlopen()ed) */
+    size_t nlibs;
+    bool glibc;                 /* the program's closure holds glibc's libc */
+    const char *const *libdirs; /* directories for LD_LIBRARY_PATH: where
+                                 * libraries were found outside ld.so's
+                                 * default directories */
+    size_t nlibdirs;
+    const char *const *modules; /* kernel modules (host paths), load order */
+    const char *const *module_dests;  /* their image paths */
+    size_t nmodules;
+};
+
+/* A file the build writes itself (init, /etc files). */
+struct rootfs_gen {
+    char *name;         /* file name inside the generated-files folder */
+    char *data;
+    size_t len;
+    unsigned mode;
+};
+
+struct rootfs_plan {
+    char *spec;         /* the packer's spec; generated files are named
+                         * GEN/NAME, relative to the spec's folder */
+    struct rootfs_gen *gen;
+    size_t ngen;
+};
+
+/* The folder, relative to the spec, that holds generated files. */
+#define ROOTFS_GEN_DIR "files"
+
+/* The line of the init template that the application block replaces. */
+#define ROOTFS_INIT_MARKER "# @TINYX_APP@"
+
+/*
+ * Shell-quotes s for sh ('...', with ' as '\''), appended to *buf (a
+ * malloc'ed string, grown).  0 or -ENOMEM.
+ */
+int rootfs_sh_quote(char **buf, const char *s);
+
+/* The init script: TEMPLATE with its marker line replaced by the
+ * application block.  Errors: no marker, a bad NAME=VALUE. */
+int rootfs_render_init(const char *tmpl, const struct rootfs_input *in, char **out,
+                       struct tx_error *err);
+
+/* The whole plan: spec and generated files (init included). */
+int rootfs_make(const char *tmpl, const struct rootfs_input *in, struct rootfs_plan *out,
+                struct tx_error *err);
+void rootfs_plan_free(struct rootfs_plan *p);
+
+/* True when NAME=VALUE has a valid shell variable NAME. */
+bool rootfs_env_ok(const char *assignment);
+
+/* ---------------------------------------------------------------- guest config */
+
+struct guestcfg {
+    const char *name;
+    enum tinyx_target target;
+    const char *kernel;         /* paths as the config must say them */
+    const char *ramdisk;
+    unsigned memory_mib;
+    const char *extra;          /* kernel command line */
+};
+
+/* xl.cfg(5) text that both `xl create` and `chaos create` accept. */
+int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err);
+
+/*
+ * The memory a guest needs to boot this image, in MiB: the kernel's own
+ * footprint (base_mib), plus the compressed initramfs (loaded by the
+ * builder) and its unpacked contents (the root file system lives in RAM),
+ * plus headroom for the application, rounded up to a multiple of 8.
+ */
+unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes, uint64_t unpacked_bytes);
+
+/* A guest name xl and chaos accept (letters, digits, _-.; not all digits). */
+bool guestcfg_name_ok(const char *name);
+
+#endif
