@@ -12,7 +12,6 @@
 #include "tinyx_build.h"
 #include "tinyx_cmds.h"
 
-#define EXIT_USAGE 2
 
 void help_build(FILE *f)
 {
@@ -111,23 +110,6 @@ static void on_progress(void *ctx, const char *msg)
         fprintf(stderr, "tinyx: %s\n", msg);
 }
 
-static int usage(const char *cmd, const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "tinyx %s: %s\n", cmd, msg);
-    fprintf(stderr, "Try 'tinyx %s --help'.\n", cmd);
-    return EXIT_USAGE;
-}
-
-static int push(const char ***v, size_t *n, const char *s)
-{
-    const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
-    if (!nv)
-        return -ENOMEM;
-    nv[(*n)++] = s;
-    *v = nv;
-    return 0;
-}
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
 {
@@ -188,26 +170,26 @@ int cmd_build(int argc, char **argv)
         case 'p': o.package = optarg; break;
         case 't':
             if (tinyx_target_parse(optarg, &o.target) < 0) {
-                status = usage("build", "--target must be xen-pv or xen-pvh");
+                status = tx_usage_error("build", "--target must be xen-pv or xen-pvh");
                 goto out;
             }
             break;
-        case 'e': r = push(&env, &nenv, optarg); break;
-        case 'f': r = push(&files, &nfiles, optarg); break;
-        case 'i': r = push(&incs, &nincs, optarg); break;
-        case 'l': r = push(&libs, &nlibs, optarg); break;
+        case 'e': r = tx_push_arg(&env, &nenv, optarg); break;
+        case 'f': r = tx_push_arg(&files, &nfiles, optarg); break;
+        case 'i': r = tx_push_arg(&incs, &nincs, optarg); break;
+        case 'l': r = tx_push_arg(&libs, &nlibs, optarg); break;
         case 'C': o.workdir = optarg; break;
         case 'n': o.name = optarg; break;
         case 'k': o.kernel = optarg; break;
         case 'm':
             if (parse_uint(optarg, 1u << 20, &o.memory_mib) < 0) {
-                status = usage("build", "--memory takes a number of MiB");
+                status = tx_usage_error("build", "--memory takes a number of MiB");
                 goto out;
             }
             break;
         case 'j':
             if (parse_uint(optarg, 1024, &o.jobs) < 0) {
-                status = usage("build", "--jobs takes a positive number");
+                status = tx_usage_error("build", "--jobs takes a positive number");
                 goto out;
             }
             break;
@@ -218,7 +200,7 @@ int cmd_build(int argc, char **argv)
         case OPT_FORCE: o.force = true; break;
         case 'q': quiet = true; break;
         case 'h': help_build(stdout); status = EXIT_SUCCESS; goto out;
-        default: status = usage("build", NULL); goto out;
+        default: status = tx_usage_error("build", NULL); goto out;
         }
         if (r < 0) {
             fputs("tinyx build: out of memory\n", stderr);
@@ -226,7 +208,7 @@ int cmd_build(int argc, char **argv)
         }
     }
     if (!o.output) {
-        status = usage("build", "no output folder given (-o DIR)");
+        status = tx_usage_error("build", "no output folder given (-o DIR)");
         goto out;
     }
     if (optind < argc) {
@@ -234,7 +216,7 @@ int cmd_build(int argc, char **argv)
         o.args = (const char *const *)argv + optind + 1;
         o.nargs = (size_t)(argc - optind - 1);
     } else if (!o.package) {
-        status = usage("build", "no PROGRAM given");
+        status = tx_usage_error("build", "no PROGRAM given");
         goto out;
     }
     o.env = env;
@@ -322,20 +304,20 @@ int cmd_kernel(int argc, char **argv)
         switch (c) {
         case 't':
             if (tinyx_target_parse(optarg, &target) < 0)
-                return usage("kernel", "--target must be xen-pv or xen-pvh");
+                return tx_usage_error("kernel", "--target must be xen-pv or xen-pvh");
             break;
         case OPT_CACHE: cache = optarg; break;
         case OPT_CONFIG_ONLY: config_only = true; break;
         case 'j':
             if (parse_uint(optarg, 1024, &jobs) < 0)
-                return usage("kernel", "--jobs takes a positive number");
+                return tx_usage_error("kernel", "--jobs takes a positive number");
             break;
         case 'h': help_kernel(stdout); return EXIT_SUCCESS;
-        default: return usage("kernel", NULL);
+        default: return tx_usage_error("kernel", NULL);
         }
     }
     if (argc - optind != 1)
-        return usage("kernel", "give one KERNEL: debian or tinyconfig");
+        return tx_usage_error("kernel", "give one KERNEL: debian or tinyconfig");
     const char *kind = argv[optind];
     if (!cache)
         cache = "/var/cache/tinyx";
@@ -347,7 +329,7 @@ int cmd_kernel(int argc, char **argv)
     else if (strcmp(kind, "tinyconfig") == 0)
         r = kernel_tinyconfig(cache, target, jobs, config_only, on_progress, &quiet, &k, &err);
     else
-        return usage("kernel", "KERNEL must be debian or tinyconfig");
+        return tx_usage_error("kernel", "KERNEL must be debian or tinyconfig");
     if (r < 0) {
         fprintf(stderr, "tinyx kernel: %s\n", err.msg);
         return EXIT_FAILURE;

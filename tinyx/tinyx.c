@@ -19,7 +19,6 @@
 #include "initramfs.h"
 #include "tinyx_cmds.h"
 
-#define EXIT_USAGE 2
 
 struct command {
     const char *name;
@@ -31,8 +30,7 @@ struct command {
 static const struct command *find_command(const char *name);
 static void help_main(FILE *f);
 
-/* msg NULL: getopt has already said what is wrong. */
-static int usage_error(const char *cmd, const char *msg)
+int tx_usage_error(const char *cmd, const char *msg)
 {
     if (msg)
         fprintf(stderr, "tinyx %s: %s\n", cmd, msg);
@@ -40,14 +38,13 @@ static int usage_error(const char *cmd, const char *msg)
     return EXIT_USAGE;
 }
 
-/* Adds a --sysroot argument; the list stays small. */
-static int push_sysroot(const char ***list, size_t *n, const char *dir)
+int tx_push_arg(const char ***v, size_t *n, const char *s)
 {
-    const char **nl = realloc(*list, (*n + 1) * sizeof(**list));
-    if (!nl)
+    const char **nv = realloc(*v, (*n + 1) * sizeof(**v));
+    if (!nv)
         return -ENOMEM;
-    nl[(*n)++] = dir;
-    *list = nl;
+    nv[(*n)++] = s;
+    *v = nv;
     return 0;
 }
 
@@ -149,7 +146,7 @@ static int cmd_pack(int argc, char **argv)
         switch (c) {
         case 'o': out = optarg; break;
         case 's':
-            if (push_sysroot(&sysroots, &nsysroots, optarg) < 0) {
+            if (tx_push_arg(&sysroots, &nsysroots, optarg) < 0) {
                 fputs("tinyx pack: out of memory\n", stderr);
                 goto out;
             }
@@ -158,15 +155,15 @@ static int cmd_pack(int argc, char **argv)
         case 'm': manifest = optarg; break;
         case 'w': po.warn_missing = true; break;
         case 'h': help_pack(stdout); status = EXIT_SUCCESS; goto out;
-        default: status = usage_error("pack", NULL); goto out;
+        default: status = tx_usage_error("pack", NULL); goto out;
         }
     }
     if (!out) {
-        status = usage_error("pack", "no output given (-o OUT)");
+        status = tx_usage_error("pack", "no output given (-o OUT)");
         goto out;
     }
     if (argc - optind != 1) {
-        status = usage_error("pack", argc - optind ? "give exactly one SPEC"
+        status = tx_usage_error("pack", argc - optind ? "give exactly one SPEC"
                                                         : "no SPEC given");
         goto out;
     }
@@ -256,18 +253,18 @@ static int cmd_deps(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "s:wh", opts, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (push_sysroot(&sysroots, &nsysroots, optarg) < 0) {
+            if (tx_push_arg(&sysroots, &nsysroots, optarg) < 0) {
                 fputs("tinyx deps: out of memory\n", stderr);
                 goto out;
             }
             break;
         case 'w': flags |= ELFDEPS_WARN_MISSING; break;
         case 'h': help_deps(stdout); status = EXIT_SUCCESS; goto out;
-        default: status = usage_error("deps", NULL); goto out;
+        default: status = tx_usage_error("deps", NULL); goto out;
         }
     }
     if (optind == argc) {
-        status = usage_error("deps", "no FILE given");
+        status = tx_usage_error("deps", "no FILE given");
         goto out;
     }
     static const char *const root[] = { "/" };

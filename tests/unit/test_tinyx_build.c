@@ -17,23 +17,6 @@
 
 static char *D;
 
-/* Strings made by S() live until the end of the test (teardown frees them),
- * so the tests can build paths inline. */
-static char *kept[512];
-static size_t nkept;
-static char *keep_str(char *s)
-{
-    ck_assert_uint_lt(nkept, sizeof(kept) / sizeof(*kept));
-    return kept[nkept++] = s;
-}
-#define S(...) keep_str(tt_fmt(__VA_ARGS__))
-
-static void free_kept(void)
-{
-    while (nkept)
-        free(kept[--nkept]);
-}
-
 static void setup(void)
 {
     D = tt_tmpdir();
@@ -43,7 +26,7 @@ static void teardown(void)
 {
     tt_rm_rf(D);
     free(D);
-    free_kept();
+    tt_free_kept();
 }
 
 static char *read_template(void)

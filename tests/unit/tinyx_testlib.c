@@ -228,3 +228,18 @@ int tt_cpio_parse(const unsigned char *data, size_t len, struct tt_cpio_entry *o
         n++;
     }
 }
+
+static char *kept[512];
+static size_t nkept;
+
+char *tt_keep(char *s)
+{
+    ck_assert_uint_lt(nkept, sizeof(kept) / sizeof(*kept));
+    return kept[nkept++] = s;
+}
+
+void tt_free_kept(void)
+{
+    while (nkept)
+        free(kept[--nkept]);
+}

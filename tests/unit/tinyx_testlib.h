@@ -28,6 +28,12 @@ void tt_symlink(const char *target, const char *path);
 /* printf to a malloc'ed string; never NULL. */
 char *tt_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Keeps s (malloc'ed) until tt_free_kept(), usually in a test's teardown,
+ * so tests can build strings inline: S("%s/bin", dir). */
+char *tt_keep(char *s);
+void tt_free_kept(void);
+#define S(...) tt_keep(tt_fmt(__VA_ARGS__))
+
 /* Runs a shell command; returns its exit status (-1 if it did not exit). */
 int tt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a shell command, asserting it exits 0. */
