@@ -150,6 +150,8 @@ struct chaos_create_timings {
     uint64_t build_ns;     /* parse, load into the guest, start info, vCPU */
     uint64_t start_ns;     /* unpause */
     uint64_t total_ns;
+    bool kernel_cached;    /* the kernel came from the context's kernel
+                              cache (chaos_kernel_cache_enable) */
 };
 
 /*
@@ -223,6 +225,101 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
  */
 int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid,
                          uint64_t *frame, uint32_t *port);
+
+/* ---- domain events (events.c) ---- */
+/* ------------------------------------------------------------------ */
+/* Domain events                                                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A subscription to what happens to domains: one appears, shuts down (with
+ * its reason), crashes, or is gone.  It gives a file descriptor that an
+ * event loop polls for POLLIN; when it is readable, chaos_events_read()
+ * returns what happened since the last call.
+ *
+ * Xen announces domain state changes with one virtual interrupt
+ * (VIRQ_DOM_EXC), which only one process on the host can bind; xenstored
+ * binds it when it runs.  So the subscription takes the best source there
+ * is: the VIRQ itself; else XenStore's @releaseDomain watch (xenstored
+ * running; it fires for guests xenstored knows); and in every case a slow
+ * periodic check, so that no change is missed, only seen later.  Events
+ * come from comparing Xen's domain list with the previous one, so a domain
+ * that appears and vanishes between two checks is not reported.
+ */
+typedef struct chaos_events chaos_events;
+
+enum chaos_event_kind {
+    CHAOS_EVENT_NEW,           /* a domain appeared */
+    CHAOS_EVENT_SHUTDOWN,      /* it shut down: see shutdown_reason */
+    CHAOS_EVENT_CRASH,         /* it crashed (shutdown reason "crash") */
+    CHAOS_EVENT_DEATH,         /* it no longer exists (or is dying) */
+};
+
+struct chaos_domain_event {
+    enum chaos_event_kind kind;
+    chaos_domid domid;
+    int shutdown_reason;       /* SHUTDOWN, CRASH: Xen's reason code */
+    char name[64];             /* the name chaos knew for it, or "" */
+    uint8_t uuid[16];          /* Xen's domain handle */
+};
+
+/* Stable lower-case name of a kind ("new", "shutdown", ...). Static. */
+const char *chaos_event_kind_name(enum chaos_event_kind kind);
+
+/*
+ * Subscribes.  The domains that exist now are the starting point (no NEW
+ * events for them).  *evp belongs to the caller: chaos_events_close().
+ * The subscription uses ctx in chaos_events_read(); it must not outlive it.
+ */
+int chaos_events_open(chaos_ctx *ctx, chaos_events **evp);
+
+/* The descriptor to poll for POLLIN.  Owned by the subscription. */
+int chaos_events_fd(const chaos_events *ev);
+
+/* Which source the subscription uses: "virq", "xenstore" or "poll". Static. */
+const char *chaos_events_source(const chaos_events *ev);
+
+/*
+ * Never blocks.  Fills up to max events, oldest first, and returns how
+ * many (0: nothing happened), or a negative error.  Events that did not
+ * fit are kept for the next call, and the descriptor stays readable.
+ */
+int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
+                      struct chaos_domain_event *out, unsigned max);
+
+/* Ends the subscription (releases the VIRQ).  NULL is accepted. */
+void chaos_events_close(chaos_events *ev);
+/* ---- end domain events ---- */
+
+/* ---- kernel cache (kernel_cache.c) ---- */
+/* ------------------------------------------------------------------ */
+/* Kernel cache                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Parsing a kernel is most of the cost of building a Linux guest:
+ * libxenguest decompresses a bzImage on every build.  With the cache
+ * enabled, a context keeps each kernel it has built from, decompressed,
+ * keyed by the SHA-256 of the file's content, and later creations
+ * (chaos_shell_execute, chaos_domain_create) load that copy instead.  A
+ * file is recognised without reading it again while its device, inode,
+ * size, mtime and ctime are unchanged; when any changes it is read and
+ * hashed again (a changed file is a new kernel, the same bytes at another
+ * path are the same kernel).  Least recently used kernels go first when
+ * the cache would exceed max_bytes.  Disabled by default.
+ */
+struct chaos_kernel_cache_stats {
+    unsigned entries;
+    uint64_t bytes;            /* decompressed kernels held */
+    uint64_t hits;             /* creations that used a cached kernel */
+    uint64_t misses;           /* creations that parsed the file */
+};
+
+/* Enables the cache with a size limit; 0 disables it and frees it. */
+int chaos_kernel_cache_enable(chaos_ctx *ctx, uint64_t max_bytes);
+void chaos_kernel_cache_stats(const chaos_ctx *ctx,
+                              struct chaos_kernel_cache_stats *out);
+/* ---- end kernel cache ---- */
 
 /* ---- console (console_*.c) ---- */
 /* ------------------------------------------------------------------ */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "hv.h"
+#include "kernel_cache.h"
 
 const char *chaos_version_string(void)
 {
@@ -42,6 +43,7 @@ void chaos_close(chaos_ctx *ctx)
     if (!ctx)
         return;
     hv_close(ctx);
+    chaos__kernel_cache_free(ctx);
     free(ctx);
 }
 

@@ -17,6 +17,7 @@
 
 #include "hv_build.h"
 #include "hv_xs.h"
+#include "kernel_cache.h"
 #include "registry.h"
 
 struct chaos_shell {
@@ -151,11 +152,16 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
          * is (execute); the port costs nothing, so every shell has one. */
         .xenstore = true,
     };
-    /* A handle is needed now; execute replaces it with cfg's if it has one. */
-    if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid))
+    /* A handle is needed now: cfg's if it has one (chaosd names its shells
+     * before they exist, to find them after a crash), else a random one. */
+    if (chaos_config_uuid_bytes(cfg, spec.uuid) == 0) {
+        /* given */
+    } else if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid)) {
         return chaos__fail(ctx, -errno, "cannot get random bytes for a UUID");
-    spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40;   /* RFC 4122 version 4 */
-    spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
+    } else {
+        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40;   /* RFC 4122 version 4 */
+        spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
+    }
 
     /* Refuse early with a clear message rather than half-populating. */
     struct chaos_physinfo pi;
@@ -203,6 +209,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 struct blob {
     void *data;
     size_t size;
+    struct stat st;            /* the file's, when it was mapped */
 };
 
 static int map_file(chaos_ctx *ctx, const char *what, const char *path,
@@ -233,6 +240,7 @@ static int map_file(chaos_ctx *ctx, const char *what, const char *path,
                            strerror(err));
     b->data = p;
     b->size = (size_t)st.st_size;
+    b->st = st;
     return 0;
 }
 
@@ -303,15 +311,23 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
 
     uint64_t t0 = now_ns();
     struct blob kernel = { 0 }, ramdisk = { 0 };
+    struct kernel_cache_probe cached = { 0 };
     rc = map_file(ctx, "kernel", chaos_config_kernel(cfg), &kernel);
+    if (!rc)
+        chaos__kernel_cache_probe(ctx, &kernel.st, kernel.data, kernel.size,
+                                  &cached);
     const char *rd = chaos_config_ramdisk(cfg);
     if (!rc && rd && rd[0])
         rc = map_file(ctx, "ramdisk", rd, &ramdisk);
     uint64_t t1 = now_ns();
     struct hv_boot_info info;
     if (!rc) {
+        /* A cached kernel is the ELF libxenguest would have decompressed
+         * from the file: it loads that as it is. */
         struct hv_boot_spec boot = {
-            .kernel = kernel.data, .kernel_size = kernel.size,
+            .kernel = cached.hit ? cached.elf : kernel.data,
+            .kernel_size = cached.hit ? cached.elf_size : kernel.size,
+            .want_elf = cached.enabled && !cached.hit,
             .ramdisk = ramdisk.data, .ramdisk_size = ramdisk.size,
             .cmdline = chaos_config_cmdline(cfg),
             .xenstore = chaos_config_xenstore(cfg) == CHAOS_XENSTORE_YES ? HV_XENSTORE_YES
@@ -319,6 +335,8 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                       : HV_XENSTORE_AUTO,
         };
         rc = hv_shell_execute(ctx, shell->hv, &boot, &info);
+        if (!rc && info.elf)
+            chaos__kernel_cache_store(ctx, &cached, info.elf, info.elf_size);
         if (rc) {
             /* Name the kernel; copy first, the message is in the same buffer. */
             char why[CHAOS_ERRMSG_MAX];
@@ -370,6 +388,7 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         t->build_ns = t2 - t1;
         t->start_ns = t3 - t2;
         t->total_ns = shell->prepare_ns + (t3 - t0);
+        t->kernel_cached = cached.hit;
     }
     return 0;
 }

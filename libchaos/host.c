@@ -45,11 +45,8 @@ const char *chaos_shutdown_reason_name(int reason)
     return "unknown";
 }
 
-int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
+int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list)
 {
-    int rc = need_hv(ctx);
-    if (rc)
-        return rc;
     /* Read in batches until Xen returns a short batch: the number of
      * domains is not bounded by anything we know in advance. */
     enum { BATCH = 256 };
@@ -73,9 +70,19 @@ int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
             break;
         next = all[n - 1].domid + 1;
     }
-    chaos__fill_names(ctx, all, (int)n);
     *list = all;
     return (int)n;
+}
+
+int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    int n = chaos__domain_list_raw(ctx, list);
+    if (n > 0)
+        chaos__fill_names(ctx, *list, n);
+    return n;
 }
 
 void chaos_dominfo_free(struct chaos_dominfo *list)

@@ -67,6 +67,11 @@ xc_interface *hv_xch(chaos_ctx *ctx)
     return ctx->hv->xch;
 }
 
+xentoollog_logger *hv_logger(chaos_ctx *ctx)
+{
+    return &ctx->hv->log.vtable;
+}
+
 void hv_clear_log(chaos_ctx *ctx)
 {
     if (ctx->hv)

@@ -18,6 +18,10 @@ struct chaos_hv_xs *hv_xs_slot(chaos_ctx *ctx);
 /* The libxenctrl handle of a connected context. */
 xc_interface *hv_xch(chaos_ctx *ctx);
 
+/* The context's logger, for opening more of Xen's libraries: it keeps
+ * their messages for hv_fail() instead of printing them. */
+xentoollog_logger *hv_logger(chaos_ctx *ctx);
+
 /*
  * Records a failure: the formatted text, then the last message Xen's
  * libraries logged, or strerror(err) if they logged none.  Returns -err.

@@ -28,7 +28,7 @@
  * blocks forever in a dom0 with no xenstored (its XS_OPEN_SOCKETONLY flag is
  * "deprecated and ignored" in 4.17).
  */
-static bool daemon_listening(void)
+bool hv_xs_daemon_listening(void)
 {
     const char *path = xs_daemon_socket();
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -47,7 +47,7 @@ static bool daemon_listening(void)
 static struct xs_handle *xsh(chaos_ctx *ctx)
 {
     struct chaos_hv_xs *x = hv_xs_slot(ctx);
-    if (!x->h && daemon_listening())
+    if (!x->h && hv_xs_daemon_listening())
         x->h = xs_open(0);
     return x->h;
 }

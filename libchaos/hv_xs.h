@@ -22,6 +22,12 @@ struct hv_xs_guest {
     unsigned max_vcpus;
 };
 
+/*
+ * True if xenstored accepts connections on its socket.  xs_open() must
+ * not be called otherwise (see hv_xs.c).  Needs no context.
+ */
+bool hv_xs_daemon_listening(void);
+
 /* 1 if a xenstored answers on its socket, else 0.  Never blocks. */
 int hv_xs_running(chaos_ctx *ctx);
 

@@ -11,9 +11,12 @@
 #define CHAOS_ERRMSG_MAX 512
 
 struct chaos_hv;   /* the hypervisor connection, owned by hv.c */
+struct kcache;     /* decompressed kernels (kernel_cache.c), or NULL */
 
 struct chaos_ctx {
     struct chaos_hv *hv;
+    struct kcache *kcache;
+    uint64_t kcache_hits, kcache_misses;
     char errmsg[CHAOS_ERRMSG_MAX];
 };
 
@@ -26,6 +29,13 @@ int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
 
 /* Clears the last error; called at the start of every public operation. */
 void chaos__clear_error(chaos_ctx *ctx);
+
+/*
+ * Every domain, ordered by domid, without names (host.c): returns the count
+ * and sets *list (free()), or a negative errno.  For callers that name only
+ * some of them.
+ */
+int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list);
 
 /* Fills in the names chaos recorded for the domains in list (domain.c). */
 void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n);

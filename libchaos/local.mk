@@ -14,7 +14,9 @@ libchaos_libhv_la_SOURCES = \
 	libchaos/hv_build.c \
 	libchaos/hv_build_pvh.c \
 	libchaos/hv_xs.h \
-	libchaos/hv_xs.c
+	libchaos/hv_xs.c \
+	libchaos/hv_events.h \
+	libchaos/hv_events.c
 libchaos_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
 	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \
@@ -33,8 +35,17 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/registry.c \
 	libchaos/domain.c \
 	libchaos/acpi.h \
-	libchaos/acpi.c
-libchaos_libchaos_la_LIBADD = libchaos/libhv.la
+	libchaos/acpi.c \
+	libchaos/events_diff.h \
+	libchaos/events_diff.c \
+	libchaos/events.c \
+	libchaos/kcache.h \
+	libchaos/kcache.c \
+	libchaos/kernel_cache.h \
+	libchaos/kernel_cache.c
+# nettle: SHA-256 of kernel files (kernel_cache.c).
+libchaos_libchaos_la_CFLAGS = $(AM_CFLAGS) $(NETTLE_CFLAGS)
+libchaos_libchaos_la_LIBADD = libchaos/libhv.la $(NETTLE_LIBS)
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^chaos_[a-z]'
@@ -46,3 +57,21 @@ tests_unit_test_acpi_SOURCES = tests/unit/test_acpi.c \
 	libchaos/acpi.h libchaos/acpi.c
 tests_unit_test_acpi_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_acpi_LDADD = $(CHECK_LIBS)
+
+# Domain events: the snapshot diff and the event queue (pure code).
+check_PROGRAMS += tests/unit/test_events_diff
+TESTS += tests/unit/test_events_diff
+tests_unit_test_events_diff_SOURCES = tests/unit/test_events_diff.c \
+	libchaos/events_diff.h libchaos/events_diff.c
+tests_unit_test_events_diff_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_events_diff_LDADD = $(CHECK_LIBS)
+
+# The kernel cache's lookups and LRU accounting (pure code).
+check_PROGRAMS += tests/unit/test_kernel_cache
+TESTS += tests/unit/test_kernel_cache
+tests_unit_test_kernel_cache_SOURCES = tests/unit/test_kernel_cache.c \
+	libchaos/kcache.h libchaos/kcache.c
+tests_unit_test_kernel_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_kernel_cache_LDADD = $(CHECK_LIBS)
+
+EXTRA_DIST += docs/events.md

@@ -3,7 +3,8 @@
 # Test programs the lab image carries are built on demand (EXTRA_PROGRAMS)
 # by `make lab-programs`; the lab asks `make print-lab-programs` for their
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
-LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create
+LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
+	tests/lab/lab-events tests/lab/lab-kernel-cache
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
 CLEANFILES += $(LAB_TEST_BINARIES)
 
@@ -14,13 +15,23 @@ tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
+# Domain events as lines, and the kernel cache shown twice (libchaos).
+# -no-install: a real ELF file (not libtool's wrapper script) that the lab
+# can pack; dom0 finds libchaos in /usr/local/lib.
+tests_lab_lab_events_SOURCES = tests/lab/lab-events.c
+tests_lab_lab_events_LDADD = libchaos/libchaos.la
+tests_lab_lab_events_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_lab_lab_kernel_cache_SOURCES = tests/lab/lab-kernel-cache.c
+tests_lab_lab_kernel_cache_LDADD = libchaos/libchaos.la
+tests_lab_lab_kernel_cache_LDFLAGS = $(AM_LDFLAGS) -no-install
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
 	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-create-pvh.sh tests/lab/test-chaos-bad-input.sh \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \
-	tests/lab/test-chaos-console.sh \
+	tests/lab/test-chaos-console.sh tests/lab/test-chaos-events.sh \
+	tests/lab/test-chaos-restart.sh tests/lab/test-chaos-kernel-cache.sh \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
 

@@ -41,7 +41,11 @@ memory = 128
 vcpus = 2
 # Linux gets XenStore by default; this guest shows it boots without.
 xenstore = "no"
+# Keep the domain whatever happens, so a failure shows Xen's reason
+# (the default on_reboot, restart, would boot it again).
 on_poweroff = "preserve"
+on_reboot = "preserve"
+on_crash = "preserve"
 CFG
 out=$(chaos create --timings /tmp/linux-pvh.cfg) || fail "chaos create: $out"
 echo "$out"
@@ -49,11 +53,15 @@ id=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
      grep "\"name\":\"$name\"" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p')
 [ -n "$id" ] || fail "chaos list does not show $name: $(chaos list)"
 log=/var/log/chaos/console/$name.log
+# What Xen said about the guest (e.g. "d5v0 Triple fault"), for failures.
+xen_says() { xl dmesg 2>/dev/null | grep -a "d${id}v" | tail -n 5; }
 reason=$(wait_shutdown "$id" 600) ||
     fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
-its console log ends with: $(tail -n 15 $log)"
+its console log ends with: $(tail -n 15 $log)
+Xen: $(xen_says)"
 [ "$reason" = poweroff ] || fail "Linux PVH guest shut down with reason" \
-    "'$reason'; its console log ends with: $(tail -n 15 $log)"
+    "'$reason'; its console log ends with: $(tail -n 15 $log)
+Xen: $(xen_says)"
 wait_for 10 "grep -q CHAOS-LAB-GUEST-OK $log" ||
     fail "the guest's marker is not in its console log: $(tail -n 5 $log)"
 grep -aq "ACPI: APIC 0x00000000FC" $log ||

@@ -119,11 +119,6 @@ static int start_monitor(chaos_ctx *ctx, const chaos_config *cfg,
     char log[512], mlog[512];
     snprintf(log, sizeof(log), CONSOLE_LOG_DIR "/%s.log", name);
     snprintf(mlog, sizeof(mlog), CONSOLE_LOG_DIR "/%s.monitor.log", name);
-    enum chaos_action on[3] = {
-        [CHAOS_ON_POWEROFF] = chaos_config_action(cfg, CHAOS_ON_POWEROFF),
-        [CHAOS_ON_REBOOT] = chaos_config_action(cfg, CHAOS_ON_REBOOT),
-        [CHAOS_ON_CRASH] = chaos_config_action(cfg, CHAOS_ON_CRASH),
-    };
     pid_t pid = fork();
     if (pid < 0) {
         cmd_error("create: cannot start the console monitor: %m");
@@ -141,7 +136,8 @@ static int start_monitor(chaos_ctx *ctx, const chaos_config *cfg,
     dup2(null, 0);
     dup2(null, 1);
     dup2(err >= 0 ? err : null, 2);
-    _exit(chaos_monitor_run(domid, frame, port, log, on));
+    /* cfg is the parent's copy, which the child keeps (restart uses it). */
+    _exit(chaos_monitor_run(domid, frame, port, log, cfg));
 }
 
 int cmd_create(int argc, char **argv)
@@ -175,6 +171,12 @@ int cmd_create(int argc, char **argv)
     chaos_config *cfg = load_config(path, argc - optind - 1, argv + optind + 1);
     if (!cfg)
         return EXIT_USAGE;
+    char why[256];
+    if (chaos_monitor_check_actions(cfg, why, sizeof(why)) < 0) {
+        cmd_error("create: %s", why);
+        chaos_config_free(cfg);
+        return EXIT_USAGE;
+    }
     chaos_ctx *ctx = open_ctx();
     if (!ctx) {
         chaos_config_free(cfg);

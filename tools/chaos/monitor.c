@@ -1,8 +1,8 @@
 /*
  * monitor.c - the per-guest console monitor (see monitor.h): one small
- * process per guest that serves its console until the guest is gone.
- * chaosd will later serve many consoles from one event loop with the same
- * library calls.
+ * process per guest that serves its console, carries out its on_*
+ * actions, and exits when the guest is gone.  chaosd will later serve
+ * many consoles from one event loop with the same library calls.
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,15 +20,30 @@
  * How often the monitor asks Xen whether its domain still exists.
  *
  * Why poll: Xen announces domain deaths with VIRQ_DOM_EXC, but that
- * virtual interrupt can be bound by only one process in dom0, and
- * xenstored takes it when it runs; a monitor per guest could not all bind
- * it anyway.  One getdomaininfo hypercall every 250 ms costs microseconds,
- * and a dead guest's console needs no faster reaction: the only cost of
- * noticing late is that the domain stays "dying" until we unmap its ring.
+ * virtual interrupt can be bound by only one process in dom0 (xenstored,
+ * or chaosd through chaos_events_open), and a monitor per guest could
+ * not all bind it anyway.  One getdomaininfo hypercall every 250 ms costs
+ * microseconds, and a dead guest's console needs no faster reaction: the
+ * only cost of noticing late is that the domain stays "dying" until we
+ * unmap its ring.
  */
 #define LIVENESS_INTERVAL_MS 250
 
-static chaos_domid monitored;
+/* The guest being served; it changes when a restart creates it again. */
+struct monitor {
+    chaos_ctx *ctx;
+    const chaos_config *cfg;        /* NULL: take no action */
+    const char *log_path;
+    chaos_console_server *srv;
+    chaos_domid domid;
+    uint8_t uuid[16];               /* tells it from a later domain with
+                                       the same id */
+    bool acted;                     /* its shutdown has been handled */
+    bool query_failed;              /* reported once */
+    bool restart_failed;            /* exit with status 1 */
+};
+
+static chaos_domid monitored;       /* for report(), which every path uses */
 static volatile sig_atomic_t stop_signal;
 
 static void on_stop_signal(int sig)
@@ -76,61 +91,153 @@ static void make_parent_dirs(const char *path)
     free(dir);
 }
 
+static bool supported(enum chaos_action act)
+{
+    return act == CHAOS_ACTION_DESTROY || act == CHAOS_ACTION_PRESERVE ||
+           act == CHAOS_ACTION_RESTART;
+}
+
+int chaos_monitor_check_actions(const chaos_config *cfg, char *msg, size_t len)
+{
+    static const char *const keys[] = {
+        [CHAOS_ON_POWEROFF] = "on_poweroff",
+        [CHAOS_ON_REBOOT] = "on_reboot",
+        [CHAOS_ON_CRASH] = "on_crash",
+    };
+    for (int ev = CHAOS_ON_POWEROFF; ev <= CHAOS_ON_CRASH; ev++) {
+        enum chaos_action act = chaos_config_action(cfg, (enum chaos_event)ev);
+        if (!supported(act)) {
+            snprintf(msg, len, "%s = \"%s\" is not supported yet (chaos "
+                     "carries out destroy, preserve and restart)", keys[ev],
+                     chaos_action_name(act));
+            return -ENOTSUP;
+        }
+    }
+    return 0;
+}
+
+/* Starts serving the console of domain id (whose ring is at frame/port). */
+static int serve_domain(struct monitor *m, chaos_domid id, uint64_t frame,
+                        uint32_t port)
+{
+    monitored = id;
+    struct chaos_dominfo info;
+    if (chaos_domain_info(m->ctx, id, &info) < 0) {
+        report("%s", chaos_errmsg(m->ctx));
+        return -1;
+    }
+    struct chaos_console_options opts = { .log_path = m->log_path };
+    if (chaos_console_serve(m->ctx, id, frame, port, &opts, &m->srv) < 0) {
+        m->srv = NULL;
+        report("%s", chaos_errmsg(m->ctx));
+        return -1;
+    }
+    m->domid = id;
+    memcpy(m->uuid, info.uuid, sizeof(m->uuid));
+    m->acted = false;
+    return 0;
+}
+
+/* Stops serving: the guest's last words first (a panic message, say),
+ * then unmap the ring, without which its domain cannot finish dying. */
+static void stop_serving(struct monitor *m)
+{
+    if (!m->srv)
+        return;
+    chaos_console_server_handle(m->ctx, m->srv, NULL, 0);
+    chaos_console_server_close(m->srv);
+    m->srv = NULL;
+}
+
 /*
- * True while the domain we started with exists and is not dying.  The
- * UUID guards against a new domain that got the same id.  A query that
- * fails for another reason counts as alive (and is reported once), since
- * abandoning a live guest's console is worse than a late exit.
+ * "restart", as xl means it: destroy the domain and create it again from
+ * the same configuration (same name; the console log goes on).
  */
-static const enum chaos_action *actions;   /* NULL: take no action */
+static int restart(struct monitor *m, const char *why)
+{
+    report("domain %u shut down (%s): restarting it", m->domid, why);
+    stop_serving(m);
+    if (chaos_domain_destroy(m->ctx, m->domid) < 0) {
+        report("destroying domain %u failed: %s", m->domid,
+               chaos_errmsg(m->ctx));
+        return -1;
+    }
+    chaos_domid id;
+    uint64_t frame;
+    uint32_t port;
+    if (chaos_domain_create(m->ctx, m->cfg, 0, &id, NULL) < 0 ||
+        chaos_domain_console(m->ctx, id, &frame, &port) < 0) {
+        report("restarting '%s' failed: %s", chaos_config_name(m->cfg),
+               chaos_errmsg(m->ctx));
+        return -1;
+    }
+    report("'%s' restarted as domain %u", chaos_config_name(m->cfg), id);
+    return serve_domain(m, id, frame, port);
+}
+
+enum liveness { ALIVE, GONE, RESTART };
 
 /*
  * The guest has shut down: carry out what its config says for the reason
- * (xl's on_poweroff / on_reboot / on_crash), as xl's own background process
- * does.  destroy and preserve are supported; the restart family and
- * soft-reset are not yet, and fall back to destroy, saying so.
+ * (xl's on_poweroff / on_reboot / on_crash), once per domain.
  */
-static void apply_action(chaos_ctx *ctx, const struct chaos_dominfo *info)
+static enum liveness apply_action(struct monitor *m,
+                                  const struct chaos_dominfo *info)
 {
-    static bool done;
-    if (!actions || done)
-        return;
-    done = true;
+    if (!m->cfg || m->acted)
+        return ALIVE;
+    m->acted = true;
     const char *why = chaos_shutdown_reason_name(info->shutdown_reason);
     enum chaos_event ev = info->state == CHAOS_DOM_CRASHED ? CHAOS_ON_CRASH
                         : !strcmp(why, "reboot") ? CHAOS_ON_REBOOT
                         : CHAOS_ON_POWEROFF;
-    enum chaos_action act = actions[ev];
+    enum chaos_action act = chaos_config_action(m->cfg, ev);
     if (act == CHAOS_ACTION_PRESERVE) {
-        report("domain %u shut down (%s): preserved", monitored, why);
-        return;
+        report("domain %u shut down (%s): preserved", m->domid, why);
+        return ALIVE;
     }
-    if (act != CHAOS_ACTION_DESTROY && act != CHAOS_ACTION_COREDUMP_DESTROY)
-        report("domain %u shut down (%s): action '%s' is not supported yet; "
-               "destroying it", monitored, why, chaos_action_name(act));
-    if (chaos_domain_destroy(ctx, monitored) < 0)
-        report("destroying domain %u failed: %s", monitored, chaos_errmsg(ctx));
+    if (act == CHAOS_ACTION_RESTART)
+        return RESTART;
+    /* chaos create refused the others (chaos_monitor_check_actions). */
+    if (act != CHAOS_ACTION_DESTROY)
+        report("domain %u shut down (%s): action '%s' is not supported; "
+               "destroying it", m->domid, why, chaos_action_name(act));
+    if (chaos_domain_destroy(m->ctx, m->domid) < 0)
+        report("destroying domain %u failed: %s", m->domid,
+               chaos_errmsg(m->ctx));
+    return ALIVE;   /* the next look sees it dying or gone */
 }
 
-static bool domain_alive(chaos_ctx *ctx, const uint8_t uuid[16])
+/*
+ * Whether the domain we serve still exists and is not dying, and acts on
+ * its shutdown.  A query that fails for another reason than "no such
+ * domain" counts as alive (and is reported once), since abandoning a live
+ * guest's console is worse than a late exit.
+ */
+static enum liveness check(struct monitor *m)
 {
-    static bool query_failed;
     struct chaos_dominfo info;
-    int rc = chaos_domain_info(ctx, monitored, &info);
+    int rc = chaos_domain_info(m->ctx, m->domid, &info);
     if (rc == -ESRCH)
-        return false;
+        return GONE;
     if (rc < 0) {
-        if (!query_failed)
-            report("cannot query the domain: %s", chaos_errmsg(ctx));
-        query_failed = true;
-        return true;
+        if (!m->query_failed)
+            report("cannot query the domain: %s", chaos_errmsg(m->ctx));
+        m->query_failed = true;
+        return ALIVE;
     }
-    query_failed = false;
-    if (memcmp(info.uuid, uuid, sizeof(info.uuid)) != 0)
-        return false;
-    if (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED)
-        apply_action(ctx, &info);
-    return info.state != CHAOS_DOM_DYING;
+    m->query_failed = false;
+    if (memcmp(info.uuid, m->uuid, sizeof(info.uuid)) != 0)
+        return GONE;
+    if (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED) {
+        if (apply_action(m, &info) == RESTART) {
+            if (restart(m, chaos_shutdown_reason_name(info.shutdown_reason)) == 0)
+                return ALIVE;   /* serving the new domain now */
+            m->restart_failed = true;
+            return GONE;
+        }
+    }
+    return info.state != CHAOS_DOM_DYING ? ALIVE : GONE;
 }
 
 /* Stop signals are blocked except while waiting in ppoll(), so one that
@@ -155,8 +262,7 @@ static void catch_stop_signals(sigset_t *wait_mask)
     signal(SIGPIPE, SIG_IGN);
 }
 
-static int serve(chaos_ctx *ctx, chaos_console_server *srv,
-                 const uint8_t uuid[16])
+static int serve(struct monitor *m)
 {
     sigset_t wait_mask;
     catch_stop_signals(&wait_mask);
@@ -164,7 +270,7 @@ static int serve(chaos_ctx *ctx, chaos_console_server *srv,
 
     while (!stop_signal) {
         struct pollfd fds[CHAOS_CONSOLE_MAX_POLLFDS];
-        unsigned n = chaos_console_server_pollfds(srv, fds,
+        unsigned n = chaos_console_server_pollfds(m->srv, fds,
                                                   CHAOS_CONSOLE_MAX_POLLFDS);
         uint64_t now = now_ms();
         uint64_t wait = next_check > now ? next_check - now : 0;
@@ -176,53 +282,39 @@ static int serve(chaos_ctx *ctx, chaos_console_server *srv,
             return 1;
         }
         /* After a timeout or a signal, n == 0 still moves pending data. */
-        if (chaos_console_server_handle(ctx, srv, fds,
+        if (chaos_console_server_handle(m->ctx, m->srv, fds,
                                         ready > 0 ? n : 0) < 0) {
-            report("%s", chaos_errmsg(ctx));
+            report("%s", chaos_errmsg(m->ctx));
             return 1;
         }
-        const char *warning = chaos_console_server_take_warning(srv);
+        const char *warning = chaos_console_server_take_warning(m->srv);
         if (warning)
             report("%s", warning);
         if (now_ms() >= next_check) {
-            if (!domain_alive(ctx, uuid))
+            if (check(m) == GONE)
                 break;
             next_check = now_ms() + LIVENESS_INTERVAL_MS;
         }
     }
-    /* The guest's last words (a panic message, say) before we unmap. */
-    chaos_console_server_handle(ctx, srv, NULL, 0);
-    return 0;
+    return m->restart_failed ? 1 : 0;
 }
 
 int chaos_monitor_run(chaos_domid domid, uint64_t frame, uint32_t port,
-                      const char *log_path, const enum chaos_action *on)
+                      const char *log_path, const chaos_config *cfg)
 {
     monitored = domid;
-    actions = on;
-    chaos_ctx *ctx;
-    if (chaos_open(&ctx) < 0) {
-        report("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
-        return 1;
-    }
-    struct chaos_dominfo info;
-    if (chaos_domain_info(ctx, domid, &info) < 0) {
-        report("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
+    struct monitor m = { .cfg = cfg, .log_path = log_path };
+    if (chaos_open(&m.ctx) < 0) {
+        report("%s", chaos_errmsg(m.ctx));
+        chaos_close(m.ctx);
         return 1;
     }
     if (log_path)
         make_parent_dirs(log_path);
-    struct chaos_console_options opts = { .log_path = log_path };
-    chaos_console_server *srv;
-    if (chaos_console_serve(ctx, domid, frame, port, &opts, &srv) < 0) {
-        report("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
-        return 1;
-    }
-    int status = serve(ctx, srv, info.uuid);
-    chaos_console_server_close(srv);
-    chaos_close(ctx);
+    int status = 1;
+    if (serve_domain(&m, domid, frame, port) == 0)
+        status = serve(&m);
+    stop_serving(&m);
+    chaos_close(m.ctx);
     return status;
 }

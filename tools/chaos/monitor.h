@@ -4,6 +4,7 @@
 #ifndef CHAOS_MONITOR_H
 #define CHAOS_MONITOR_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chaos.h"
@@ -18,10 +19,24 @@
  * prefixed "chaos monitor DOMID:".  SIGTERM, SIGINT and SIGHUP stop it
  * cleanly.  Returns the exit status for the process: 0 when the domain
  * went away or it was told to stop, 1 when it could not serve.
- * on: the guest's on_poweroff/on_reboot/on_crash actions, indexed by
- * enum chaos_event, carried out when it shuts down; NULL: none.
+ *
+ * cfg: the guest's configuration (NULL: take no action).  When the guest
+ * shuts down, its on_poweroff/on_reboot/on_crash action is carried out,
+ * as xl's background process does: "destroy", "preserve", or "restart":
+ * the domain is destroyed and created again from cfg (same name, a new
+ * id), and the monitor goes on serving the new domain's console into the
+ * same log.  cfg must stay valid while this runs (after fork(), the
+ * parent's copy does).
  */
 int chaos_monitor_run(chaos_domid domid, uint64_t frame, uint32_t port,
-                      const char *log_path, const enum chaos_action *on);
+                      const char *log_path, const chaos_config *cfg);
+
+/*
+ * 0 if the monitor can carry out every on_* action of cfg; otherwise
+ * -ENOTSUP and a message in msg (len bytes) naming the key and action.
+ * `chaos create` checks this before creating anything, so a guest never
+ * runs with an action that would not be honoured.
+ */
+int chaos_monitor_check_actions(const chaos_config *cfg, char *msg, size_t len);
 
 #endif /* CHAOS_MONITOR_H */
