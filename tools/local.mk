@@ -4,6 +4,11 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/cmd.h \
 	tools/chaos/main.c \
 	tools/chaos/cmd_host.c \
-	tools/chaos/cmd_domain.c
-tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
-tools_chaos_chaos_LDADD = libchaos/libchaos.la $(JSONC_LIBS)
+	tools/chaos/cmd_domain.c \
+	tools/chaos/daemon_client.h \
+	tools/chaos/daemon_client.c \
+	tools/chaos/cmd_create_daemon.c \
+	tools/chaos/cmd_pool.c
+tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
+tools_chaos_chaos_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
+	$(JSONC_LIBS)

@@ -9,6 +9,8 @@
  * CMD was started; FIRST_LINE_MS is empty if no line came within TIMEOUT_S.
  * Exits with CMD's status (the line is printed only when CMD succeeded).
  * A shell cannot do this: dom0's busybox has no clock finer than 10 ms.
+ * With $LAB_TIME_STDOUT set, CMD's standard output goes to that file (so
+ * a caller can read CMD's answer without a shell in the timed path).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,6 +54,15 @@ int main(int argc, char **argv)
         return 1;
     }
     if (pid == 0) {
+        const char *out = getenv("LAB_TIME_STDOUT");
+        if (out && out[0]) {
+            int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+            if (fd < 0 || dup2(fd, 1) < 0) {
+                perror(out);
+                _exit(127);
+            }
+            close(fd);
+        }
         execvp(argv[3], argv + 3);
         perror(argv[3]);
         _exit(127);

@@ -4,6 +4,7 @@
 # by `make lab-programs`; the lab asks `make print-lab-programs` for their
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
+	tests/lab/lab-chaosd-create \
 	tests/lab/lab-events tests/lab/lab-kernel-cache
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
 CLEANFILES += $(LAB_TEST_BINARIES)
@@ -15,6 +16,8 @@ tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
+# chaosd's create request without the `chaos` command (pool-bench).
+tests_lab_lab_chaosd_create_SOURCES = tests/lab/lab-chaosd-create.c
 # Domain events as lines, and the kernel cache shown twice (libchaos).
 # -no-install: a real ELF file (not libtool's wrapper script) that the lab
 # can pack; dom0 finds libchaos in /usr/local/lib.
@@ -30,7 +33,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
 	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-create-pvh.sh tests/lab/test-chaos-bad-input.sh \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \
-	tests/lab/test-chaos-console.sh tests/lab/test-chaos-events.sh \
+	tests/lab/test-chaos-console.sh tests/lab/test-chaos-events.sh tests/lab/test-chaosd.sh \
 	tests/lab/test-chaos-restart.sh tests/lab/test-chaos-kernel-cache.sh \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh

@@ -25,6 +25,8 @@ int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_console(int argc, char **argv);
+int cmd_pool(int argc, char **argv);
+extern const char cmd_pool_help[];
 extern const char cmd_console_help[];
 extern const char cmd_shutdown_help[];
 extern const char cmd_create_help[];

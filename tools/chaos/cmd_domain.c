@@ -14,13 +14,15 @@
 
 #include "chaos.h"
 #include "cmd.h"
+#include "daemon_client.h"
 #include "monitor.h"
 
 /* Where guest console logs and the monitors' own messages go. */
 #define CONSOLE_LOG_DIR "/var/log/chaos/console"
 
 const char cmd_create_help[] =
-    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] CONFIG [KEY=VALUE...]\n"
+    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | --daemon]\n"
+    "                    [--socket PATH] CONFIG [KEY=VALUE...]\n"
     "\n"
     "Create and start a guest from CONFIG, a file in xl.cfg(5) syntax (see\n"
     "docs/config.md for the keys chaos supports).  KEY=VALUE arguments after\n"
@@ -31,16 +33,27 @@ const char cmd_create_help[] =
     "channels) and then the execute phase (load the kernel, start it).  On\n"
     "any failure nothing is left behind.\n"
     "\n"
-    "A background process (the guest's monitor) then serves the guest's\n"
-    "console, logging it to " CONSOLE_LOG_DIR "/NAME.log and letting\n"
-    "`chaos console` attach, and carries out on_poweroff/on_crash when the\n"
-    "guest stops; it exits when the domain is gone.\n"
+    "When chaosd runs (its socket answers), the request goes to it: it takes\n"
+    "a prepared shell from the pool of a matching flavor (same type, memory,\n"
+    "maxmem and vcpus), so only the execute phase remains, or builds the\n"
+    "guest directly when none fits; the output says which.  chaosd then\n"
+    "serves the console and carries out the on_* actions.  Relative kernel\n"
+    "and ramdisk paths are resolved here, before the request is sent.\n"
+    "\n"
+    "Without chaosd, chaos builds the guest itself, and a background process\n"
+    "(the guest's monitor) serves its console and carries out its on_*\n"
+    "actions until the domain is gone.  Either way the console is logged to\n"
+    "" CONSOLE_LOG_DIR "/NAME.log and `chaos console` attaches to it.\n"
     "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
     "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
     "  -q, --quiet    print nothing on success\n"
     "      --timings  print how long each phase took\n"
     "      --json     print the result (domid, name, timings) as JSON\n"
+    "      --direct   build here even when chaosd runs\n"
+    "      --daemon   go through chaosd, fail if it does not answer\n"
+    "      --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
+    "                 /run/chaos/chaosd.sock)\n"
     "\n"
     "Exit status: 0 created, 1 creation failed, 2 usage or config error.\n";
 
@@ -148,9 +161,14 @@ int cmd_create(int argc, char **argv)
         { "quiet", no_argument, NULL, 'q' },
         { "timings", no_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
+        { "direct", no_argument, NULL, 'D' },
+        { "daemon", no_argument, NULL, 'd' },
+        { "socket", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
     int paused = 0, console = 0, quiet = 0, timings = 0, json = 0, c;
+    enum { VIA_ANY, VIA_DAEMON, VIA_DIRECT } via = VIA_ANY;
+    const char *socket_path = NULL;
     optind = 1;
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
     while ((c = getopt_long(argc, argv, "+pcq", opts, NULL)) != -1) {
@@ -160,6 +178,9 @@ int cmd_create(int argc, char **argv)
         case 'q': quiet = 1; break;
         case 't': timings = 1; break;
         case 'j': json = 1; break;
+        case 'D': via = VIA_DIRECT; break;
+        case 'd': via = VIA_DAEMON; break;
+        case 'S': socket_path = optarg; break;
         default: return EXIT_USAGE;
         }
     }
@@ -176,6 +197,22 @@ int cmd_create(int argc, char **argv)
         cmd_error("create: %s", why);
         chaos_config_free(cfg);
         return EXIT_USAGE;
+    }
+    if (via != VIA_DIRECT) {
+        /* chaosd when it runs (its pools make this fast), else directly. */
+        const char *sock = daemon_socket_path(socket_path);
+        int fd = daemon_connect(sock);
+        if (fd >= 0) {
+            struct daemon_create_opts o = { .paused = paused, .console = console,
+                .quiet = quiet, .timings = timings, .json = json };
+            return create_via_daemon(fd, cfg, path, &o);
+        }
+        if (via == VIA_DAEMON) {
+            cmd_error("create: chaosd does not answer on %s: %s", sock,
+                      strerror(-fd));
+            chaos_config_free(cfg);
+            return EXIT_FAIL;
+        }
     }
     chaos_ctx *ctx = open_ctx();
     if (!ctx) {

@@ -17,6 +17,8 @@ static const struct chaos_cmd commands[] = {
     { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
     { "list", "list domains", cmd_list_help, cmd_list },
     { "pause", "pause a guest", cmd_pause_help, cmd_pause },
+    { "pool", "show or resize chaosd's pools of prepared shells",
+      cmd_pool_help, cmd_pool },
     { "shutdown", "ask a guest to shut down", cmd_shutdown_help, cmd_shutdown },
     { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
 };

@@ -1,0 +1,332 @@
+/*
+ * conf.c - the chaosd.conf parser (see conf.h).  Line-oriented: a line is
+ * blank, a comment, a "[flavor NAME]" header or "key = value".
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "protocol.h"
+
+/* A config file is a few hundred bytes; this bounds a hostile one. */
+#define CONF_MAX_BYTES (1024 * 1024)
+#define LINE_MAX_BYTES 1024
+
+void chaosd_conf_defaults(struct chaosd_conf *conf)
+{
+    memset(conf, 0, sizeof(*conf));
+    snprintf(conf->socket_path, sizeof(conf->socket_path), "%s",
+             CHAOSD_DEFAULT_SOCKET);
+    snprintf(conf->socket_group, sizeof(conf->socket_group), "chaos");
+    conf->idle_memory_mib = 256;
+    conf->kernel_cache_mib = 256;
+    conf->refill_workers = 1;
+    conf->ready_timeout_s = 60;
+}
+
+const struct chaosd_flavor *chaosd_conf_flavor(const struct chaosd_conf *conf,
+                                               const char *name)
+{
+    for (unsigned i = 0; i < conf->n_flavors; i++)
+        if (!strcmp(conf->flavors[i].name, name))
+            return &conf->flavors[i];
+    return NULL;
+}
+
+struct parser {
+    struct chaosd_conf *conf;
+    const char *source;
+    unsigned line;
+    struct chaosd_flavor *flavor;   /* the section we are in, or NULL */
+    char *err;
+    size_t errlen;
+};
+
+static int perr(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int perr(struct parser *p, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (p->errlen)
+        snprintf(p->err, p->errlen, "%s:%u: %s", p->source, p->line, msg);
+    return -EINVAL;
+}
+
+/* A value: either a quoted string (is_string) or a number. */
+struct value {
+    bool is_string;
+    char text[LINE_MAX_BYTES];
+    uint64_t number;
+};
+
+static int parse_value(struct parser *p, const char *s, struct value *v)
+{
+    if (*s == '"') {
+        const char *end = strchr(s + 1, '"');
+        if (!end)
+            return perr(p, "missing closing '\"'");
+        size_t n = (size_t)(end - s - 1);
+        memcpy(v->text, s + 1, n);
+        v->text[n] = '\0';
+        v->is_string = true;
+        s = end + 1;
+    } else if (isdigit((unsigned char)*s)) {
+        uint64_t n = 0;
+        for (; isdigit((unsigned char)*s); s++) {
+            if (n > (UINT64_MAX - 9) / 10)
+                return perr(p, "number too large");
+            n = n * 10 + (uint64_t)(*s - '0');
+        }
+        v->number = n;
+        v->is_string = false;
+    } else {
+        return perr(p, "a value is a \"quoted string\" or a number");
+    }
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (*s && *s != '#')
+        return perr(p, "unexpected text after the value");
+    return 0;
+}
+
+static int want_number(struct parser *p, const char *key, const struct value *v,
+                       uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (v->is_string)
+        return perr(p, "%s must be a number", key);
+    if (v->number < min || v->number > max)
+        return perr(p, "%s must be between %llu and %llu", key,
+                    (unsigned long long)min, (unsigned long long)max);
+    *out = v->number;
+    return 0;
+}
+
+static int want_string(struct parser *p, const char *key, const struct value *v,
+                       char *out, size_t size)
+{
+    if (!v->is_string)
+        return perr(p, "%s must be a \"quoted string\"", key);
+    if (strlen(v->text) >= size)
+        return perr(p, "%s is too long (at most %zu bytes)", key, size - 1);
+    snprintf(out, size, "%s", v->text);
+    return 0;
+}
+
+static int set_global(struct parser *p, const char *key, const struct value *v)
+{
+    struct chaosd_conf *c = p->conf;
+    uint64_t n = 0;
+    int rc;
+    if (!strcmp(key, "socket")) {
+        rc = want_string(p, key, v, c->socket_path, sizeof(c->socket_path));
+        if (!rc && c->socket_path[0] != '/')
+            rc = perr(p, "socket must be an absolute path");
+        return rc;
+    }
+    if (!strcmp(key, "socket_group"))
+        return want_string(p, key, v, c->socket_group, sizeof(c->socket_group));
+    if (!strcmp(key, "idle_memory_mib"))
+        return want_number(p, key, v, 0, 1u << 30, &c->idle_memory_mib);
+    if (!strcmp(key, "kernel_cache_mib"))
+        return want_number(p, key, v, 0, 1u << 20, &c->kernel_cache_mib);
+    if (!strcmp(key, "refill_workers")) {
+        rc = want_number(p, key, v, 1, 8, &n);
+        c->refill_workers = (unsigned)n;
+        return rc;
+    }
+    if (!strcmp(key, "ready_timeout_s")) {
+        rc = want_number(p, key, v, 0, 3600, &n);
+        c->ready_timeout_s = (unsigned)n;
+        return rc;
+    }
+    return perr(p, "unknown setting '%s'", key);
+}
+
+static int set_flavor(struct parser *p, const char *key, const struct value *v)
+{
+    struct chaosd_flavor *f = p->flavor;
+    uint64_t n = 0;
+    int rc;
+    if (!strcmp(key, "type")) {
+        if (!v->is_string || (strcmp(v->text, "pv") && strcmp(v->text, "pvh")))
+            return perr(p, "type must be \"pv\" or \"pvh\"");
+        f->pvh = !strcmp(v->text, "pvh");
+        return 0;
+    }
+    if (!strcmp(key, "memory"))
+        return want_number(p, key, v, 1, 1u << 24, &f->memory_mib);
+    if (!strcmp(key, "maxmem"))
+        return want_number(p, key, v, 1, 1u << 24, &f->maxmem_mib);
+    if (!strcmp(key, "vcpus")) {
+        rc = want_number(p, key, v, 1, 128, &n);
+        f->vcpus = (unsigned)n;
+        return rc;
+    }
+    if (!strcmp(key, "pool")) {
+        rc = want_number(p, key, v, 0, 100000, &n);
+        f->pool = (unsigned)n;
+        return rc;
+    }
+    return perr(p, "unknown flavor setting '%s' (type, memory, maxmem, "
+                "vcpus, pool)", key);
+}
+
+static bool valid_name_char(char ch)
+{
+    return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
+}
+
+/* Checks the section just ended: memory given, maxmem >= memory. */
+static int finish_flavor(struct parser *p)
+{
+    struct chaosd_flavor *f = p->flavor;
+    if (!f)
+        return 0;
+    if (!f->memory_mib)
+        return perr(p, "flavor '%s' has no memory setting", f->name);
+    if (!f->maxmem_mib)
+        f->maxmem_mib = f->memory_mib;
+    if (f->maxmem_mib < f->memory_mib)
+        return perr(p, "flavor '%s': maxmem is less than memory", f->name);
+    return 0;
+}
+
+static int section(struct parser *p, const char *s)
+{
+    /* s points after '['. */
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (strncmp(s, "flavor", 6) || (s[6] != ' ' && s[6] != '\t'))
+        return perr(p, "unknown section (expected [flavor NAME])");
+    s += 6;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    const char *name = s;
+    while (valid_name_char(*s))
+        s++;
+    size_t n = (size_t)(s - name);
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (n == 0 || *s != ']')
+        return perr(p, "a flavor name is letters, digits, '-', '_' or '.', "
+                    "then ']'");
+    if (n > CHAOSD_FLAVOR_NAME_MAX)
+        return perr(p, "flavor name longer than %d characters",
+                    CHAOSD_FLAVOR_NAME_MAX);
+    for (s++; *s == ' ' || *s == '\t'; s++)
+        ;
+    if (*s && *s != '#')
+        return perr(p, "unexpected text after ']'");
+    char nm[CHAOSD_FLAVOR_NAME_MAX + 1];
+    memcpy(nm, name, n);
+    nm[n] = '\0';
+    if (chaosd_conf_flavor(p->conf, nm))
+        return perr(p, "flavor '%s' is defined twice", nm);
+    if (p->conf->n_flavors == CHAOSD_MAX_FLAVORS)
+        return perr(p, "more than %d flavors", CHAOSD_MAX_FLAVORS);
+    struct chaosd_flavor *f = &p->conf->flavors[p->conf->n_flavors++];
+    memset(f, 0, sizeof(*f));
+    memcpy(f->name, nm, n + 1);
+    f->vcpus = 1;
+    p->flavor = f;
+    return 0;
+}
+
+static int parse_line(struct parser *p, const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (!*s || *s == '#')
+        return 0;
+    if (*s == '[') {
+        int rc = finish_flavor(p);
+        return rc ? rc : section(p, s + 1);
+    }
+    const char *key = s;
+    while (isalnum((unsigned char)*s) || *s == '_')
+        s++;
+    size_t klen = (size_t)(s - key);
+    while (*s == ' ' || *s == '\t')
+        s++;
+    if (klen == 0 || *s != '=')
+        return perr(p, "expected 'key = value', a [flavor NAME] or a comment");
+    char k[64];
+    if (klen >= sizeof(k))
+        return perr(p, "key too long");
+    memcpy(k, key, klen);
+    k[klen] = '\0';
+    for (s++; *s == ' ' || *s == '\t'; s++)
+        ;
+    struct value *v = malloc(sizeof(*v));
+    if (!v)
+        return perr(p, "out of memory");
+    int rc = parse_value(p, s, v);
+    if (!rc)
+        rc = p->flavor ? set_flavor(p, k, v) : set_global(p, k, v);
+    free(v);
+    return rc;
+}
+
+int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
+                      const char *source, char *err, size_t errlen)
+{
+    chaosd_conf_defaults(conf);
+    struct parser p = { .conf = conf, .source = source ? source : "<config>",
+                        .err = err, .errlen = errlen };
+    if (len > CONF_MAX_BYTES)
+        return perr(&p, "file larger than %d bytes", CONF_MAX_BYTES);
+    char line[LINE_MAX_BYTES + 1];
+    size_t pos = 0;
+    while (pos < len) {
+        p.line++;
+        const char *start = text + pos;
+        const char *nl = memchr(start, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - start) : len - pos;
+        pos += n + (nl ? 1 : 0);
+        if (n && start[n - 1] == '\r')   /* files edited on other systems */
+            n--;
+        if (n > LINE_MAX_BYTES)
+            return perr(&p, "line longer than %d bytes", LINE_MAX_BYTES);
+        if (memchr(start, '\0', n))
+            return perr(&p, "NUL byte in the text");
+        memcpy(line, start, n);
+        line[n] = '\0';
+        int rc = parse_line(&p, line);
+        if (rc)
+            return rc;
+    }
+    return finish_flavor(&p);
+}
+
+int chaosd_conf_load(struct chaosd_conf *conf, const char *path,
+                     char *err, size_t errlen)
+{
+    chaosd_conf_defaults(conf);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "%s: %s", path, strerror(e));
+        return -e;
+    }
+    char *buf = malloc(CONF_MAX_BYTES + 1);
+    size_t n = buf ? fread(buf, 1, CONF_MAX_BYTES + 1, f) : 0;
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        free(buf);
+        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+        return buf ? -EIO : -ENOMEM;
+    }
+    int rc = chaosd_conf_parse(conf, buf, n, path, err, errlen);
+    free(buf);
+    return rc;
+}

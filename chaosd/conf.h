@@ -1,0 +1,69 @@
+/*
+ * conf.h - chaosd's configuration file, /etc/chaos/chaosd.conf.
+ *
+ * Syntax (documented in docs/chaosd.md and the installed example):
+ *
+ *     # comment
+ *     socket = "/run/chaos/chaosd.sock"      global settings first
+ *     idle_memory_mib = 512
+ *
+ *     [flavor unikernel-pv]                 then one section per flavor
+ *     type = "pv"
+ *     memory = 4
+ *     pool = 8
+ *
+ * Values are "double-quoted strings" (no escapes) or unsigned decimal
+ * numbers.  Errors name FILE:LINE.  Pure code, unit-tested and fuzzed.
+ */
+#ifndef CHAOSD_CONF_H
+#define CHAOSD_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHAOSD_CONF_DEFAULT_PATH "/etc/chaos/chaosd.conf"
+#define CHAOSD_MAX_FLAVORS 32
+#define CHAOSD_FLAVOR_NAME_MAX 32
+
+/* What a shell is: a guest type, its memory and vCPUs. */
+struct chaosd_flavor {
+    char name[CHAOSD_FLAVOR_NAME_MAX + 1];
+    bool pvh;
+    uint64_t memory_mib;
+    uint64_t maxmem_mib;       /* default: memory */
+    unsigned vcpus;            /* maxvcpus of the shell (default 1) */
+    unsigned pool;             /* target number of idle shells */
+};
+
+struct chaosd_conf {
+    char socket_path[108];     /* sun_path's size */
+    char socket_group[33];     /* "" : root's group */
+    uint64_t idle_memory_mib;  /* budget of guest memory in idle shells */
+    uint64_t kernel_cache_mib; /* 0: no kernel cache */
+    unsigned refill_workers;   /* shells prepared at the same time */
+    unsigned ready_timeout_s;  /* readiness sent at the latest after this */
+    unsigned n_flavors;
+    struct chaosd_flavor flavors[CHAOSD_MAX_FLAVORS];
+};
+
+/* The defaults (no flavors). */
+void chaosd_conf_defaults(struct chaosd_conf *conf);
+
+/*
+ * Parses len bytes of text (need not be NUL-terminated) into *conf, which
+ * it first resets to the defaults.  source names the text in messages.
+ * Returns 0, or -EINVAL with "SOURCE:LINE: message" in err.
+ */
+int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
+                      const char *source, char *err, size_t errlen);
+
+/* The same for a file; -errno with "PATH: reason" when it cannot be read. */
+int chaosd_conf_load(struct chaosd_conf *conf, const char *path,
+                     char *err, size_t errlen);
+
+/* The flavor named name, or NULL. */
+const struct chaosd_flavor *chaosd_conf_flavor(const struct chaosd_conf *conf,
+                                               const char *name);
+
+#endif /* CHAOSD_CONF_H */

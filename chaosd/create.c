@@ -1,0 +1,197 @@
+/*
+ * create.c - creating a guest: from a pool shell when one fits (only the
+ * execute phase remains), else directly (prepare + execute).  Both run on
+ * the work queue, on a builder; the loop thread only does bookkeeping.
+ *
+ * Crash safety: the guest is recorded (RUNDIR/chaosd/guests/UUID) before
+ * the build starts, with the handle its domain will have; the shell's
+ * record goes only once the build ended.  A chaosd that dies in between
+ * leaves both records, and its successor adopts the guest if libchaos's
+ * registry knows it (the build finished) or destroys the domain if not.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "state.h"
+
+struct create_work {
+    uv_work_t req;
+    struct chaosd *d;
+    chaos_config *cfg;
+    bool paused;
+    create_done_fn done;
+    void *opaque;
+    uint64_t t0;
+    /* from the pool, or direct */
+    bool from_pool;
+    char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
+    struct pool_item item;     /* the shell (from_pool) */
+    unsigned builder;
+    struct state_guest rec;
+    /* results */
+    int rc;
+    chaos_domid domid;
+    struct chaos_create_timings t;
+    char err[512];
+};
+
+static void create_thread(uv_work_t *req)
+{
+    struct create_work *w = req->data;
+    struct builder *b = &w->d->builders[w->builder];
+    unsigned flags = w->paused ? CHAOS_CREATE_PAUSED : 0;
+    uv_mutex_lock(&b->lock);
+    if (w->from_pool) {
+        w->rc = chaos_shell_execute(b->ctx, w->item.shell, w->cfg, flags, &w->t);
+        w->domid = w->item.domid;
+    } else {
+        w->rc = chaos_domain_create(b->ctx, w->cfg, flags, &w->domid, &w->t);
+    }
+    if (w->rc < 0)
+        snprintf(w->err, sizeof(w->err), "%s", chaos_errmsg(b->ctx));
+    uv_mutex_unlock(&b->lock);
+}
+
+static double ms(uint64_t ns)
+{
+    return (double)ns / 1e6;
+}
+
+static json_object *result_json(struct create_work *w)
+{
+    json_object *o = json_object_new_object();
+    const char *name = chaos_config_name(w->cfg);
+    json_object_object_add(o, "domid", json_object_new_int64(w->domid));
+    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
+    json_object_object_add(o, "paused", json_object_new_boolean(w->paused));
+    json_object_object_add(o, "path", json_object_new_string(w->from_pool ? "pool" : "direct"));
+    if (w->from_pool)
+        json_object_object_add(o, "flavor", json_object_new_string(w->flavor));
+    json_object_object_add(o, "kernel_cached", json_object_new_boolean(w->t.kernel_cached));
+    json_object *t = json_object_new_object();
+    json_object_object_add(t, "prepare_ms", json_object_new_double(
+        w->from_pool ? 0.0 : ms(w->t.prepare_ns)));
+    json_object_object_add(t, "load_ms", json_object_new_double(ms(w->t.load_ns)));
+    json_object_object_add(t, "build_ms", json_object_new_double(ms(w->t.build_ns)));
+    json_object_object_add(t, "start_ms", json_object_new_double(ms(w->t.start_ns)));
+    /* From the request's arrival to now: queueing included. */
+    json_object_object_add(t, "request_ms", json_object_new_double(
+        ms(chaosd_now_ns() - w->t0)));
+    json_object_object_add(o, "timings", t);
+    return o;
+}
+
+static void create_after(uv_work_t *req, int status)
+{
+    struct create_work *w = req->data;
+    struct chaosd *d = w->d;
+    d->builders[w->builder].queued--;
+    /* The shell was consumed either way. */
+    if (w->from_pool)
+        state_shell_remove(w->item.uuid);
+    json_object *result = NULL;
+    if (w->rc < 0) {
+        state_guest_remove(w->rec.uuid);
+        log_warn("create of %s failed: %s", w->rec.name, w->err);
+    } else {
+        w->rec.domid = w->domid;
+        state_guest_write(&w->rec, NULL);
+        result = result_json(w);
+        if (w->from_pool)
+            d->creates_pool++;
+        else
+            d->creates_direct++;
+        log_info("created %s (%u) %s%s in %.1f ms", w->rec.name, w->domid,
+                 w->from_pool ? "from pool " : "directly",
+                 w->from_pool ? w->flavor : "", ms(chaosd_now_ns() - w->t0));
+        if (!d->stopping) {
+            /* The guest is ours now (console, on_* actions). */
+            guest_add(d, w->domid, w->cfg);
+            w->cfg = NULL;
+        }
+    }
+    w->done(d, w->opaque, w->rc, result, w->err);
+    chaos_config_free(w->cfg);
+    free(w);
+    if (!d->stopping) {
+        refill_kick(d);
+        chaosd_update_status(d);
+    }
+    chaosd_work_done(d);
+}
+
+/* The handle the guest will have: its config's, else (set into it) the
+ * shell's, so that records and Xen agree from the start. */
+static int guest_uuid(chaos_config *cfg, const uint8_t shell[16], uint8_t out[16])
+{
+    if (chaos_config_uuid_bytes(cfg, out) == 0)
+        return 0;
+    char text[37];
+    state_uuid_text(shell, text);
+    memcpy(out, shell, 16);
+    return chaos_config_set_uuid(cfg, text);
+}
+
+void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
+                  create_done_fn done, void *opaque)
+{
+    struct create_work *w = calloc(1, sizeof(*w));
+    char *text = NULL;
+    if (!w) {
+        chaos_config_free(cfg);
+        done(d, opaque, -ENOMEM, NULL, "out of memory");
+        return;
+    }
+    w->d = d;
+    w->cfg = cfg;
+    w->paused = paused;
+    w->done = done;
+    w->opaque = opaque;
+    w->t0 = chaosd_now_ns();
+    w->req.data = w;
+    int i = pool_match(&d->pool, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                       chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
+                       chaos_config_maxvcpus(cfg));
+    uint8_t shell_uuid[16];
+    if (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item)) {
+        w->from_pool = true;
+        snprintf(w->flavor, sizeof(w->flavor), "%s", d->pool.flavors[i].f.name);
+        w->builder = w->item.builder;
+        memcpy(shell_uuid, w->item.uuid, 16);
+        w->rec.domid = w->item.domid;
+    } else {
+        w->builder = builder_pick(d);
+        w->rec.domid = STATE_NO_DOMID;
+        if (state_new_uuid(shell_uuid) < 0)
+            goto fail;
+    }
+    if (guest_uuid(cfg, shell_uuid, w->rec.uuid) < 0)
+        goto fail;
+    memcpy(w->rec.shell_uuid, w->from_pool ? shell_uuid : w->rec.uuid, 16);
+    const char *name = chaos_config_name(cfg);
+    snprintf(w->rec.name, sizeof(w->rec.name), "%s", name ? name : "");
+    text = chaos_config_to_text(cfg);
+    if (!text || state_guest_write(&w->rec, text) < 0)
+        goto fail;
+    free(text);
+    d->builders[w->builder].queued++;
+    d->work_in_flight++;
+    uv_queue_work(d->loop, &w->req, create_thread, create_after);
+    return;
+
+fail:
+    free(text);
+    if (w->from_pool) {
+        /* Back to where it came from: nobody else saw it. */
+        int j = pool_index(&d->pool, d->pool.flavors[i].id);
+        d->pool.flavors[j].filling++;
+        pool_fill_done(&d->pool, j, &w->item);
+    }
+    chaos_config_free(w->cfg);
+    free(w);
+    done(d, opaque, -EIO, NULL, "cannot record the guest (out of memory, or "
+         "the run directory is not writable)");
+}

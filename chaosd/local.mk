@@ -1,0 +1,127 @@
+# chaosd: the daemon that keeps pools of prepared VM shells (docs/chaosd.md).
+#
+# The protocol codec is a convenience library shared with the `chaos`
+# command (its `create` and `pool` talk to chaosd).  The configuration
+# parser and the pool bookkeeping are pure code, compiled into the daemon
+# and into their unit tests and fuzz targets.  The daemon itself uses
+# libchaos's public API (chaos.h) only.
+noinst_LTLIBRARIES += chaosd/libchaosd_proto.la
+chaosd_libchaosd_proto_la_SOURCES = chaosd/protocol.h chaosd/protocol.c
+chaosd_libchaosd_proto_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
+chaosd_libchaosd_proto_la_LIBADD = $(JSONC_LIBS)
+
+CHAOSD_CORE_SRCS = chaosd/conf.h chaosd/conf.c chaosd/pool.h chaosd/pool.c
+
+sbin_PROGRAMS += chaosd/chaosd
+chaosd_chaosd_SOURCES = $(CHAOSD_CORE_SRCS) \
+	chaosd/daemon.h \
+	chaosd/main.c \
+	chaosd/daemon.c \
+	chaosd/server.c \
+	chaosd/requests.c \
+	chaosd/create.c \
+	chaosd/recover.c \
+	chaosd/refill.c \
+	chaosd/guests.c \
+	chaosd/state.h \
+	chaosd/state.c
+chaosd_chaosd_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DCHAOSD_CONF_PATH='"$(sysconfdir)/chaos/chaosd.conf"'
+chaosd_chaosd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBUV_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS)
+chaosd_chaosd_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
+	$(JSONC_LIBS) $(LIBUV_LIBS) $(LIBSYSTEMD_LIBS)
+
+# The example configuration, installed once: an operator's edits survive
+# a re-install.
+chaosdconfdir = $(sysconfdir)/chaos
+EXTRA_DIST += chaosd/chaosd.conf
+# The units' Documentation= points here.
+dist_doc_DATA = docs/chaosd.md
+install-data-local: install-chaosd-conf
+install-chaosd-conf:
+	$(MKDIR_P) '$(DESTDIR)$(chaosdconfdir)'
+	test -e '$(DESTDIR)$(chaosdconfdir)/chaosd.conf' || \
+	  $(INSTALL_DATA) $(srcdir)/chaosd/chaosd.conf '$(DESTDIR)$(chaosdconfdir)/chaosd.conf'
+uninstall-local: uninstall-chaosd-conf
+uninstall-chaosd-conf:
+	@echo "leaving $(DESTDIR)$(chaosdconfdir)/chaosd.conf (remove it by hand)"
+.PHONY: install-chaosd-conf uninstall-chaosd-conf
+
+# systemd units, with the installed paths substituted.
+systemdsystemunit_DATA = chaosd/chaosd.service chaosd/chaosd.socket
+EXTRA_DIST += chaosd/chaosd.service.in chaosd/chaosd.socket.in
+CLEANFILES += chaosd/chaosd.service chaosd/chaosd.socket
+chaosd/chaosd.service: $(srcdir)/chaosd/chaosd.service.in Makefile
+chaosd/chaosd.socket: $(srcdir)/chaosd/chaosd.socket.in Makefile
+chaosd/chaosd.service chaosd/chaosd.socket:
+	@$(MKDIR_P) chaosd
+	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' -e 's|@docdir[@]|$(docdir)|g' \
+	  $(srcdir)/$@.in >$@.tmp && mv $@.tmp $@
+
+# Unit tests (no Xen).
+CHAOSD_TESTS = tests/unit/test_chaosd_protocol tests/unit/test_chaosd_conf \
+	tests/unit/test_chaosd_pool
+check_PROGRAMS += $(CHAOSD_TESTS)
+TESTS += $(CHAOSD_TESTS)
+tests_unit_test_chaosd_protocol_SOURCES = tests/unit/test_chaosd_protocol.c
+tests_unit_test_chaosd_protocol_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_protocol_LDADD = chaosd/libchaosd_proto.la \
+	$(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_test_chaosd_conf_SOURCES = tests/unit/test_chaosd_conf.c \
+	chaosd/conf.h chaosd/conf.c
+tests_unit_test_chaosd_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_conf_LDADD = $(CHECK_LIBS)
+tests_unit_test_chaosd_pool_SOURCES = tests/unit/test_chaosd_pool.c \
+	$(CHAOSD_CORE_SRCS)
+tests_unit_test_chaosd_pool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_pool_LDADD = $(CHECK_LIBS)
+
+check-chaosd: $(CHAOSD_TESTS)
+	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(CHAOSD_TESTS)'
+.PHONY: check-chaosd
+
+# libFuzzer targets (clang; never part of all or check):
+#   make fuzz-chaosd FUZZ_SECONDS=60
+# fuzz_chaosd_request: request lines, framing included; fuzz_chaosd_conf:
+# chaosd.conf text.  Seeds: tests/fuzz/corpus/chaosd-{request,conf}.
+CHAOSD_FUZZ_TARGETS = tests/fuzz/fuzz_chaosd_request tests/fuzz/fuzz_chaosd_conf
+CHAOSD_FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-include $(top_builddir)/config.h -I$(srcdir)/chaosd $(JSONC_CFLAGS)
+EXTRA_DIST += tests/fuzz/fuzz_chaosd_request.c tests/fuzz/fuzz_chaosd_conf.c \
+	tests/fuzz/corpus/chaosd-request tests/fuzz/corpus/chaosd-conf
+CLEANFILES += $(CHAOSD_FUZZ_TARGETS)
+
+CHAOSD_FUZZ_CHECK = @test -n "$(FUZZ_CC)" || { echo "fuzz-chaosd: no clang \
+	(apt-get install clang, then re-run configure)" >&2; exit 1; }
+tests/fuzz/fuzz_chaosd_request: $(srcdir)/tests/fuzz/fuzz_chaosd_request.c \
+		$(srcdir)/chaosd/protocol.c $(srcdir)/chaosd/protocol.h
+	$(CHAOSD_FUZZ_CHECK)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(CHAOSD_FUZZ_FLAGS) -o $@ \
+		$(srcdir)/tests/fuzz/fuzz_chaosd_request.c $(srcdir)/chaosd/protocol.c \
+		$(JSONC_LIBS)
+tests/fuzz/fuzz_chaosd_conf: $(srcdir)/tests/fuzz/fuzz_chaosd_conf.c \
+		$(srcdir)/chaosd/conf.c $(srcdir)/chaosd/conf.h
+	$(CHAOSD_FUZZ_CHECK)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(CHAOSD_FUZZ_FLAGS) -o $@ \
+		$(srcdir)/tests/fuzz/fuzz_chaosd_conf.c $(srcdir)/chaosd/conf.c
+
+fuzz-chaosd: $(CHAOSD_FUZZ_TARGETS)
+	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
+	if test "$$secs" != 0; then \
+		for t in request conf; do \
+			$(MKDIR_P) tests/fuzz/work-chaosd-$$t; \
+			echo "running fuzz_chaosd_$$t for $$secs s"; \
+			./tests/fuzz/fuzz_chaosd_$$t -max_total_time=$$secs -max_len=8192 \
+				-print_final_stats=1 tests/fuzz/work-chaosd-$$t \
+				$(srcdir)/tests/fuzz/corpus/chaosd-$$t || exit 1; \
+		done; \
+	fi
+.PHONY: fuzz-chaosd

@@ -1,0 +1,142 @@
+/*
+ * protocol.h - the chaosd request/response protocol, shared by chaosd and
+ * its clients (the `chaos` command).  docs/chaosd.md is the reference.
+ *
+ * Framing: one JSON object per line ("\n"-terminated), both ways.  A
+ * request line is at most CHAOSD_MAX_LINE bytes; a longer one is dropped
+ * whole and answered with a "too-large" error, and the connection goes
+ * on with the next line.  Every message carries "v": CHAOSD_PROTOCOL_VERSION.
+ *
+ * This module is pure (json-c only): no sockets, no Xen, so it is unit-
+ * tested and fuzzed on its own.
+ */
+#ifndef CHAOSD_PROTOCOL_H
+#define CHAOSD_PROTOCOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#define CHAOSD_PROTOCOL_VERSION 1
+#define CHAOSD_MAX_LINE (64 * 1024)
+#define CHAOSD_DEFAULT_SOCKET "/run/chaos/chaosd.sock"
+
+enum chaosd_op {
+    CHAOSD_OP_CREATE,          /* config text or path (+ overrides) */
+    CHAOSD_OP_DESTROY,         /* domain */
+    CHAOSD_OP_SHUTDOWN,        /* domain, reboot */
+    CHAOSD_OP_LIST,
+    CHAOSD_OP_INFO,
+    CHAOSD_OP_POOL,            /* status of every pool */
+    CHAOSD_OP_POOL_RESIZE,     /* flavor, size */
+    CHAOSD_OP_SUBSCRIBE,       /* domain events, until the client leaves */
+    CHAOSD_OP_PING,
+};
+
+/* Machine-readable error codes of a failed request ("code" in replies). */
+enum chaosd_errcode {
+    CHAOSD_ERR_NONE,
+    CHAOSD_ERR_BAD_JSON,       /* "bad-json": not a JSON object */
+    CHAOSD_ERR_BAD_REQUEST,    /* "bad-request": a field is missing/wrong */
+    CHAOSD_ERR_VERSION,        /* "version": unsupported "v" */
+    CHAOSD_ERR_UNKNOWN_OP,     /* "unknown-op" */
+    CHAOSD_ERR_TOO_LARGE,      /* "too-large": line over CHAOSD_MAX_LINE */
+    CHAOSD_ERR_CONFIG,         /* "config": the guest config is invalid */
+    CHAOSD_ERR_NOT_FOUND,      /* "not-found": no such domain or flavor */
+    CHAOSD_ERR_FAILED,         /* "failed": the operation failed */
+    CHAOSD_ERR_BUSY,           /* "busy": the daemon is stopping */
+};
+
+/* Stable names of ops and error codes ("create", "bad-json"). Static. */
+const char *chaosd_op_name(enum chaosd_op op);
+const char *chaosd_errcode_name(enum chaosd_errcode code);
+
+/* Most KEY=VALUE overrides one create request may carry. */
+#define CHAOSD_MAX_OVERRIDES 64
+
+/*
+ * A decoded request.  Strings point into root and live as long as it;
+ * chaosd_request_free() releases everything.
+ */
+struct chaosd_request {
+    enum chaosd_op op;
+    json_object *root;
+    json_object *id;           /* any JSON value, echoed back; may be NULL */
+    /* create */
+    const char *config;        /* xl.cfg text, or NULL */
+    const char *path;          /* absolute path of an xl.cfg file, or NULL */
+    const char *source;        /* name of config text in messages, or NULL */
+    const char *overrides[CHAOSD_MAX_OVERRIDES];
+    unsigned n_overrides;
+    bool paused;
+    /* destroy, shutdown */
+    const char *domain;        /* name or id */
+    bool reboot;
+    /* pool-resize */
+    const char *flavor;
+    unsigned size;
+};
+
+/*
+ * Decodes one request line (len bytes, no newline needed, need not be
+ * NUL-terminated).  Returns CHAOSD_ERR_NONE with *req filled, or an error
+ * code with a message in err (and *req empty: nothing to free).  The id
+ * of a request that is valid JSON but otherwise bad is still returned in
+ * *id_out (a new reference, or NULL), so the error reply can carry it.
+ */
+enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
+                                          struct chaosd_request *req,
+                                          json_object **id_out,
+                                          char *err, size_t errlen);
+void chaosd_request_free(struct chaosd_request *req);
+
+/*
+ * Replies.  chaosd_reply_ok() returns {"v":1,"ok":true[,"id":ID]}, to which
+ * the caller adds fields; chaosd_reply_error() a complete error reply.
+ * id is borrowed (a new reference is taken).  NULL if out of memory.
+ */
+json_object *chaosd_reply_ok(json_object *id);
+json_object *chaosd_reply_error(json_object *id, enum chaosd_errcode code,
+                                const char *message);
+
+/* A new request object {"v":1,"op":OP}, for clients. */
+json_object *chaosd_request_new(enum chaosd_op op);
+
+/*
+ * Serialises a message as one line ("...\n"), malloc'd, length in *len.
+ * Consumes the reference to msg.  NULL if out of memory.
+ */
+char *chaosd_message_line(json_object *msg, size_t *len);
+
+/*
+ * Client side: decodes a reply line.  Returns the object (the caller
+ * owns it) and sets *ok, or NULL when the line is not a reply of this
+ * protocol version (err says why).  For an error reply, err holds the
+ * daemon's message.
+ */
+json_object *chaosd_reply_decode(const char *line, size_t len, bool *ok,
+                                 char *err, size_t errlen);
+
+/*
+ * Splitting a byte stream into lines, with the size bound: feed what was
+ * read; each complete line (without its "\n") or each oversized line
+ * (data NULL, len = bytes dropped, reported once the line ends) goes to
+ * the callback.  A callback returning nonzero stops the feed; the bytes
+ * after that line are dropped (a client that stops reading is done).
+ */
+struct chaosd_lines {
+    char *buf;
+    size_t len, cap, max;
+    size_t dropped;            /* >0 while discarding an oversized line */
+};
+typedef int (*chaosd_line_fn)(void *opaque, const char *line, size_t len);
+
+void chaosd_lines_init(struct chaosd_lines *lb, size_t max);
+void chaosd_lines_free(struct chaosd_lines *lb);
+/* Returns 0, the callback's nonzero value, or -ENOMEM. */
+int chaosd_lines_feed(struct chaosd_lines *lb, const char *data, size_t n,
+                      chaosd_line_fn fn, void *opaque);
+
+#endif /* CHAOSD_PROTOCOL_H */

@@ -1,0 +1,174 @@
+/*
+ * test_chaosd_conf.c - the chaosd.conf parser: defaults, every setting,
+ * flavors, and the FILE:LINE message of every error.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static struct chaosd_conf conf;
+static char err[256];
+
+static int parse(const char *text)
+{
+    return chaosd_conf_parse(&conf, text, strlen(text), "c.conf", err, sizeof(err));
+}
+
+#define ck_parse_ok(text) ck_assert_msg(parse(text) == 0, "%s", err)
+#define ck_parse_err(text, msg) do { \
+        ck_assert_int_eq(parse(text), -EINVAL); \
+        ck_assert_str_eq(err, (msg)); \
+    } while (0)
+
+START_TEST(defaults)
+{
+    ck_parse_ok("");
+    ck_assert_str_eq(conf.socket_path, "/run/chaos/chaosd.sock");
+    ck_assert_str_eq(conf.socket_group, "chaos");
+    ck_assert_uint_eq(conf.refill_workers, 1);
+    ck_assert_uint_eq(conf.n_flavors, 0);
+}
+END_TEST
+
+START_TEST(full_file)
+{
+    ck_parse_ok("# chaosd\n"
+                "socket = \"/tmp/x.sock\"   # trailing comment\n"
+                "socket_group = \"\"\n"
+                "idle_memory_mib = 1024\r\n"
+                "kernel_cache_mib = 64\n"
+                "refill_workers = 2\n"
+                "ready_timeout_s = 5\n"
+                "\n"
+                "[flavor uk-pv]\n"
+                "type = \"pv\"\n"
+                "memory = 4\n"
+                "pool = 8\n"
+                "  [ flavor   big.pvh_1 ]  # spaces are fine\n"
+                "type=\"pvh\"\n"
+                "memory=256\n"
+                "maxmem=512\n"
+                "vcpus=2\n");
+    ck_assert_str_eq(conf.socket_path, "/tmp/x.sock");
+    ck_assert_str_eq(conf.socket_group, "");
+    ck_assert_uint_eq(conf.idle_memory_mib, 1024);
+    ck_assert_uint_eq(conf.kernel_cache_mib, 64);
+    ck_assert_uint_eq(conf.refill_workers, 2);
+    ck_assert_uint_eq(conf.ready_timeout_s, 5);
+    ck_assert_uint_eq(conf.n_flavors, 2);
+    const struct chaosd_flavor *f = chaosd_conf_flavor(&conf, "uk-pv");
+    ck_assert_ptr_nonnull(f);
+    ck_assert(!f->pvh);
+    ck_assert_uint_eq(f->memory_mib, 4);
+    ck_assert_uint_eq(f->maxmem_mib, 4);
+    ck_assert_uint_eq(f->vcpus, 1);
+    ck_assert_uint_eq(f->pool, 8);
+    f = chaosd_conf_flavor(&conf, "big.pvh_1");
+    ck_assert(f->pvh);
+    ck_assert_uint_eq(f->maxmem_mib, 512);
+    ck_assert_uint_eq(f->vcpus, 2);
+    ck_assert_uint_eq(f->pool, 0);
+    ck_assert_ptr_null(chaosd_conf_flavor(&conf, "nope"));
+}
+END_TEST
+
+START_TEST(errors)
+{
+    ck_parse_err("\n\nfoo = 1\n", "c.conf:3: unknown setting 'foo'");
+    ck_parse_err("socket = relative\n",
+                 "c.conf:1: a value is a \"quoted string\" or a number");
+    ck_parse_err("socket = \"run/x\"\n", "c.conf:1: socket must be an absolute path");
+    ck_parse_err("socket = \"/x\n", "c.conf:1: missing closing '\"'");
+    ck_parse_err("socket = 5\n", "c.conf:1: socket must be a \"quoted string\"");
+    ck_parse_err("idle_memory_mib = \"5\"\n", "c.conf:1: idle_memory_mib must be a number");
+    ck_parse_err("refill_workers = 0\n",
+                 "c.conf:1: refill_workers must be between 1 and 8");
+    ck_parse_err("refill_workers = 99999999999999999999999\n",
+                 "c.conf:1: number too large");
+    ck_parse_err("ready_timeout_s = 5 6\n", "c.conf:1: unexpected text after the value");
+    ck_parse_err("just words\n",
+                 "c.conf:1: expected 'key = value', a [flavor NAME] or a comment");
+    ck_parse_err("[pool x]\n", "c.conf:1: unknown section (expected [flavor NAME])");
+    ck_parse_err("[flavor a/b]\n", "c.conf:1: a flavor name is letters, digits, "
+                 "'-', '_' or '.', then ']'");
+    ck_parse_err("[flavor ]\n", "c.conf:1: a flavor name is letters, digits, "
+                 "'-', '_' or '.', then ']'");
+    ck_parse_err("[flavor a] x\n", "c.conf:1: unexpected text after ']'");
+    ck_parse_err("[flavor a]\nmemory=4\n[flavor a]\n",
+                 "c.conf:3: flavor 'a' is defined twice");
+    ck_parse_err("[flavor a]\ntype=\"hvm\"\n", "c.conf:2: type must be \"pv\" or \"pvh\"");
+    ck_parse_err("[flavor a]\npool=1\n", "c.conf:2: flavor 'a' has no memory setting");
+    ck_parse_err("[flavor a]\nmemory=8\nmaxmem=4\n",
+                 "c.conf:3: flavor 'a': maxmem is less than memory");
+    ck_parse_err("[flavor a]\nmemory=8\nsocket=\"/x\"\n",
+                 "c.conf:3: unknown flavor setting 'socket' (type, memory, maxmem, "
+                 "vcpus, pool)");
+    ck_parse_err("[flavor a]\nmemory=0\n", "c.conf:2: memory must be between 1 and 16777216");
+    ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
+                 "c.conf:1: flavor name longer than 32 characters");
+    ck_assert_int_eq(chaosd_conf_parse(&conf, "a\0b", 3, "c.conf", err, sizeof(err)),
+                     -EINVAL);
+    ck_assert_str_eq(err, "c.conf:1: NUL byte in the text");
+    char longline[2000];
+    memset(longline, '#', sizeof(longline) - 1);
+    longline[sizeof(longline) - 1] = '\0';
+    ck_parse_err(longline, "c.conf:1: line longer than 1024 bytes");
+}
+END_TEST
+
+START_TEST(too_many_flavors)
+{
+    char text[8192] = "";
+    for (int i = 0; i <= CHAOSD_MAX_FLAVORS; i++) {
+        char one[64];
+        snprintf(one, sizeof(one), "[flavor f%d]\nmemory = 4\n", i);
+        strcat(text, one);
+    }
+    ck_parse_err(text, "c.conf:65: more than 32 flavors");
+}
+END_TEST
+
+START_TEST(files)
+{
+    char path[] = "/tmp/chaosd-conf-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    const char text[] = "[flavor x]\nmemory = 4\npool = 2\n";
+    ck_assert_int_eq(write(fd, text, sizeof(text) - 1), (int)sizeof(text) - 1);
+    close(fd);
+    ck_assert_int_eq(chaosd_conf_load(&conf, path, err, sizeof(err)), 0);
+    ck_assert_uint_eq(conf.flavors[0].pool, 2);
+    unlink(path);
+    ck_assert_int_eq(chaosd_conf_load(&conf, path, err, sizeof(err)), -ENOENT);
+    char want[128];
+    snprintf(want, sizeof(want), "%s: No such file or directory", path);
+    ck_assert_str_eq(err, want);
+}
+END_TEST
+
+static Suite *conf_suite(void)
+{
+    Suite *s = suite_create("chaosd.conf");
+    TCase *tc = tcase_create("parser");
+    tcase_add_test(tc, defaults);
+    tcase_add_test(tc, full_file);
+    tcase_add_test(tc, errors);
+    tcase_add_test(tc, too_many_flavors);
+    tcase_add_test(tc, files);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(conf_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

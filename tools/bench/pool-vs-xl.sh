@@ -1,0 +1,103 @@
+# Runs in the lab's dom0 (see tools/bench/pool-bench).  Sequential creates
+# of the chaos unikernel `hello`, left running (it sleeps), so that the
+# N-th create happens with N-1 guests up, by three methods in turn:
+#   pool    `chaos create` through chaosd, shells from its pool
+#   api     the same request sent by a 70-line libc client
+#           (tests/lab/lab-chaosd-create), as an orchestrator would: no
+#           start-up of the `chaos` command (libchaos + Xen's libraries)
+#   direct  `chaos create` through chaosd with the pool emptied (size 0):
+#           chaosd builds each guest (prepare + execute)
+#   xl      Debian's `xl create` (xenstored, xenconsoled running)
+# All guests of a method are destroyed before the next method starts.
+# Prints one CSV line per create:
+#   method,n,command_ms,first_line_ms,path,request_ms
+# command_ms: wall time of the create command; first_line_ms: from the
+# start of the command until the guest's first console line is in its log;
+# path and request_ms: chaosd's answer (pool/direct; time in chaosd).
+N=${N:-20}
+XL_N=${XL_N:-10}
+POOL=${POOL:-32}
+. /lab/tests/lib.sh
+UK=/usr/local/libexec/chaos/unikernel
+HOLD=sleep_ms=36000000   # 10 h: guests stay up for the whole run
+
+cat >/tmp/bench-chaosd.conf <<CONF
+socket = "/run/chaos/chaosd.sock"
+idle_memory_mib = $((POOL * 4 + 64))
+refill_workers = 1
+ready_timeout_s = 600
+[flavor hello]
+type = "pv"
+memory = 4
+vcpus = 1
+pool = $POOL
+CONF
+ulimit -n 65536
+START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service |
+        sed 's|--config [^ ]*|--config /tmp/bench-chaosd.conf|')
+$START >/tmp/bench-chaosd.log 2>&1 &
+CHAOSD=$!
+pool_idle() { chaos pool 2>/dev/null | awk '$1 == "hello" { print $6 }'; }
+wait_for 600 "[ \"\$(pool_idle)\" = $POOL ]" ||
+    { tail /tmp/bench-chaosd.log >&2; fail "the pool did not fill"; }
+
+write_cfg() {  # write_cfg FILE NAME
+    printf 'name="%s"\ntype="pv"\nkernel="%s/hello"\nmemory=4\nvcpus=1\ncmdline="%s"\n' \
+        "$2" "$UK" "$HOLD" >"$1"
+    printf 'on_poweroff="destroy"\non_crash="destroy"\non_reboot="destroy"\n' >>"$1"
+}
+
+destroy_all() {  # destroys every guest whose name starts with $1
+    for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
+                grep "\"name\":\"$1" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
+        chaos destroy "$id" >/dev/null 2>&1
+    done
+    wait_for 120 "! chaos list | grep -q '^$1'" || :
+}
+
+run_chaos() {  # run_chaos METHOD COUNT
+    method=$1
+    i=1
+    while [ $i -le "$2" ]; do
+        name=b$method-$i
+        write_cfg /tmp/$name.cfg $name
+        log=/var/log/chaos/console/$name.log
+        if [ "$method" = api ]; then cmd="/lab/bin/lab-chaosd-create /tmp/$name.cfg"
+        else cmd="chaos create -q --json --daemon /tmp/$name.cfg"; fi
+        # $cmd unquoted: split into words (no blanks in these paths).
+        times=$(LAB_TIME_STDOUT=/tmp/bench.out /lab/bin/lab-time-create "$log" 60 \
+                $cmd 2>/tmp/bench.err) ||
+            fail "$method create $name: $(cat /tmp/bench.err) $(cat /tmp/bench.out)"
+        path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' /tmp/bench.out)
+        req=$(sed -n 's/.*"request_ms": *\([0-9.]*\).*/\1/p' /tmp/bench.out)
+        echo "$method,$i,$times,$path,$req"
+        rm -f /tmp/$name.cfg
+        i=$((i + 1))
+    done
+}
+
+echo "method,n,command_ms,first_line_ms,path,request_ms"
+run_chaos pool "$N"
+destroy_all bpool-
+wait_for 600 "[ \"\$(pool_idle)\" = $POOL ]" || fail "the pool did not refill"
+run_chaos api "$N"
+destroy_all bapi-
+chaos pool set hello 0 >/dev/null
+run_chaos direct "$N"
+destroy_all bdirect-
+kill -TERM $CHAOSD
+wait $CHAOSD
+
+# xl needs xenstored, which takes Xen's domain-event interrupt: after chaosd.
+/lab/bin/xl-up >/dev/null 2>&1 || fail "xl-up failed"
+i=1
+while [ $i -le "$XL_N" ]; do
+    name=bxl-$i
+    write_cfg /tmp/$name.cfg $name
+    times=$(/lab/bin/lab-time-create /var/log/xen/console/guest-$name.log 60 \
+            xl create -q /tmp/$name.cfg 2>/tmp/bench.err) ||
+        fail "xl create $name: $(cat /tmp/bench.err)"
+    echo "xl,$i,$times,,"
+    i=$((i + 1))
+done
+for name in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$name"; done
