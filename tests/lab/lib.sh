@@ -21,6 +21,8 @@ dom_field() {
     chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
         grep "\"domid\":$1," | sed -n "s/.*\"$2\":\"\{0,1\}\([^\",}]*\).*/\1/p"
 }
+# The domain id in `chaos create`'s "created domain NAME (id N)" line.
+domid_of() { echo "$1" | sed -n 's/.*(id \([0-9]*\)).*/\1/p'; }
 # Waits until domain $1 has shut down (up to $2 s); prints its reason.
 wait_shutdown() {
     wait_for "$2" "[ \"\$(dom_field $1 state)\" = shutdown ] || [ \"\$(dom_field $1 state)\" = crashed ]" ||

@@ -37,7 +37,7 @@ cd /usr/local/libexec/chaos/unikernel || fail "unikernel images not installed"
 out=$(chaos create --timings hello-pv.cfg name=uk-hello on_poweroff=preserve) ||
     fail "chaos create hello: $out"
 echo "$out"
-id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+id=$(domid_of "$out")
 reason=$(wait_shutdown "$id" 60) || fail "hello did not shut down in 60 s: $(chaos list)"
 [ "$reason" = poweroff ] || fail "hello shut down with reason '$reason'"
 log=/var/log/chaos/console/uk-hello.log
@@ -47,7 +47,7 @@ chaos destroy "$id" || fail "chaos destroy by id failed"
 
 # The default on_poweroff ("destroy"): the guest's monitor destroys it.
 out=$(chaos create hello-pv.cfg name=uk-hello-2) || fail "chaos create hello: $out"
-id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+id=$(domid_of "$out")
 wait_for 60 "[ -z \"\$(dom_field $id state)\" ]" ||
     fail "hello ($id) was not destroyed after powering off: $(chaos list)"
 echo "on_poweroff = destroy: the monitor destroyed hello after it powered off"

@@ -18,7 +18,7 @@ cd /usr/local/libexec/chaos/unikernel || fail "unikernel images not installed"
 out=$(chaos create --timings hello-pvh.cfg name=uk-hello-pvh on_poweroff=preserve) ||
     fail "chaos create hello-pvh: $out"
 echo "$out"
-id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+id=$(domid_of "$out")
 [ "$(dom_field "$id" type)" = pvh ] || fail "domain $id is not PVH: $(chaos list)"
 reason=$(wait_shutdown "$id" 60) || fail "hello did not shut down in 60 s: $(chaos list)"
 [ "$reason" = poweroff ] || fail "hello shut down with reason '$reason'"
@@ -50,7 +50,7 @@ on_crash = "preserve"
 CFG
     out=$(chaos create --timings /tmp/$1.cfg) || fail "chaos create: $out"
     echo "$out"
-    id=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+    id=$(domid_of "$out")
     [ -n "$id" ] || fail "no domain id in: $out"
     log=/var/log/chaos/console/$1.log
     reason=$(wait_shutdown "$id" 600) || [ -n "$3" ] ||

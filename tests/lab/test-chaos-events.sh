@@ -36,7 +36,7 @@ create() {
     name=$1; shift
     out=$(chaos create "$UK/hello-pv.cfg" kernel=$UK/hello name="$name" "$@") ||
         fail "chaos create $name: $out"
-    echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p'
+    domid_of "$out"
 }
 
 # check_source SOURCE PREFIX: the whole sequence with one subscription.

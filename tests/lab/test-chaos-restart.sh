@@ -24,7 +24,7 @@ rm -f "$LOG"
 # destroy it before it restarts again.
 out=$(chaos create "$UK/hello-pv.cfg" kernel=$UK/hello name=$NAME \
       on_poweroff=restart cmdline=sleep_ms=8000) || fail "chaos create: $out"
-first=$(echo "$out" | sed -n 's/.*(id \([0-9]*\)).*/\1/p')
+first=$(domid_of "$out")
 echo "$out"
 wait_for 60 "[ \"\$(grep -c '$MARK' $LOG 2>/dev/null)\" -ge 2 ]" ||
     fail "no second run in the log within 60 s: $(cat $LOG); monitor: $(cat /var/log/chaos/console/$NAME.monitor.log)"

@@ -25,7 +25,6 @@ pools_full() {
     [ "$(pool_col unikernel-pv 6)" = 4 ] && [ "$(pool_col unikernel-pvh 6)" = 2 ]
 }
 paused_count() { chaos list --json | grep -c '"state": *"paused"'; }
-domid_of() { echo "$1" | sed -n 's/.*(id \([0-9]*\)).*/\1/p'; }
 
 # ---- start, pools fill
 start_chaosd
