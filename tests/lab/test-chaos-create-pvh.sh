@@ -32,6 +32,13 @@ chaos destroy "$id" || fail "chaos destroy by id failed"
 # minutes), without XenStore (Linux gets it by default; this shows it boots
 # without).  Each domain is kept whatever happens, so a failure shows Xen's
 # reason (the default on_reboot, restart, would boot it again).
+#
+# A boot that Xen ends with "Triple fault" is booted again, up to 3 times
+# in all, and said so: in this lab QEMU's TCG emulation of AMD-V for Xen
+# sometimes corrupts an HVM guest's state right after an instruction Xen
+# emulates (rdtsc, port I/O), on 1 vCPU or 2, for guests built by Debian's
+# xl just as often as by chaos (measured side by side; docs/pvh.md, "Known
+# problems").  Any other end, or three triple faults, fails the test.
 # linux_pvh NAME VCPUS [may-hang]: creates it, waits for its end; sets $id,
 # $log, $reason ("" if it had not ended in 600 s and may-hang was given).
 linux_pvh() {
@@ -48,15 +55,25 @@ on_poweroff = "preserve"
 on_reboot = "preserve"
 on_crash = "preserve"
 CFG
-    out=$(chaos create --timings /tmp/$1.cfg) || fail "chaos create: $out"
-    echo "$out"
-    id=$(domid_of "$out")
-    [ -n "$id" ] || fail "no domain id in: $out"
     log=/var/log/chaos/console/$1.log
-    reason=$(wait_shutdown "$id" 600) || [ -n "$3" ] ||
-        fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
+    attempt=1
+    while :; do
+        rm -f "$log"
+        out=$(chaos create --timings /tmp/$1.cfg) || fail "chaos create: $out"
+        echo "$out"
+        id=$(domid_of "$out")
+        [ -n "$id" ] || fail "no domain id in: $out"
+        reason=$(wait_shutdown "$id" 600) || [ -n "$3" ] ||
+            fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
 its console log ends with: $(tail -n 15 $log)
 Xen: $(xen_says)"
+        [ "$reason" = reboot ] && xen_says | grep -q "Triple fault" &&
+            [ $attempt -lt 3 ] || return 0
+        echo "KNOWN PROBLEM (the emulator's, docs/pvh.md): attempt $attempt" \
+             "triple-faulted; Xen: $(xen_says | head -n 1); booting it again"
+        chaos destroy "$id" || fail "chaos destroy $id failed"
+        attempt=$((attempt + 1))
+    done
 }
 # What Xen said about the guest (e.g. "d5v0 Triple fault").
 xen_says() { xl dmesg 2>/dev/null | grep -a "d${id}v" | tail -n 3; }
@@ -77,11 +94,9 @@ chaos destroy chaos-linux-pvh || fail "chaos destroy by name failed"
 
 # Two vCPUs: Linux must find both in chaos's MADT and start them (without
 # those tables it would hang).  Asserted: both processors activated.  How
-# the boot ends is reported, not asserted: in this lab (QEMU TCG emulating
-# AMD-V for Xen) a 2-vCPU Linux PVH guest sometimes triple-faults or hangs
-# in stop_machine when the host is loaded, built by Debian's xl just as
-# often as by chaos (measured side by side); see docs/pvh.md, "Known
-# problems".
+# the boot ends is reported, not asserted: besides the triple faults above,
+# a 2-vCPU guest sometimes hangs in stop_machine in this lab, built by
+# Debian's xl as well as by chaos (docs/pvh.md, "Known problems").
 linux_pvh chaos-linux-pvh2 2 may-hang
 grep -aq "ACPI: APIC 0x00000000FC" $log ||
     fail "Linux did not read chaos's MADT: $(grep -a ACPI $log)"
