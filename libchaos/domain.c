@@ -3,7 +3,6 @@
  * controlling them, and their names.  Speaks the project's types; the
  * hypervisor work is in hv_build.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -60,29 +59,80 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
     return 0;
 }
 
-/* Finds a live domain chaos named `name`; 0 and *domid, or -ESRCH. */
+/*
+ * Who holds `name` in the index (registry.h): 1 and *domid if a domain
+ * does -- Xen has one with that id and handle, not dying --, 0 if nobody
+ * does, after removing a stale or corrupt entry, or a negative errno if Xen
+ * cannot tell (ctx has the message).  Not live_record(): a create holds its
+ * name before it writes its record, and must not look stale meanwhile.
+ */
+static int name_holder(chaos_ctx *ctx, const char *name, chaos_domid *domid)
+{
+    uint8_t uuid[16];
+    int rc = registry_lookup_name(name, domid, uuid);
+    if (rc == -EINVAL) {
+        registry_drop_corrupt_name(name);
+        return 0;
+    }
+    if (rc)
+        return rc == -ENOENT ? 0 : chaos__fail(ctx, rc, "cannot read the "
+                                              "name index entry of '%s': %s",
+                                              name, strerror(-rc));
+    struct chaos_dominfo info;
+    rc = hv_domain_info(ctx, *domid, &info);
+    if (rc == 0 && !memcmp(info.uuid, uuid, sizeof(uuid)) &&
+        info.state != CHAOS_DOM_DYING)
+        return 1;
+    if (rc && rc != -ESRCH)
+        return rc;
+    chaos__clear_error(ctx);
+    registry_release_name(name, *domid, uuid);   /* only if still this one */
+    return 0;
+}
+
+/* Finds a live domain chaos named `name`; 0 and *domid, or -ESRCH.  One
+ * index read, no scan: names without an entry are not found (registry.h). */
 static int find_by_name(chaos_ctx *ctx, const char *name, chaos_domid *domid)
 {
-    DIR *dir = opendir(registry_dir());
-    if (!dir)
+    chaos_domid id;
+    struct registry_record rec;
+    if (name_holder(ctx, name, &id) != 1)
         return -ESRCH;
-    int rc = -ESRCH;
-    struct dirent *e;
-    while (rc && (e = readdir(dir))) {
-        char *end;
-        unsigned long id = strtoul(e->d_name, &end, 10);
-        if (end == e->d_name || *end)
-            continue;
-        struct registry_record rec;
-        if (registry_read((chaos_domid)id, &rec) == 0 &&
-            !strcmp(rec.name, name) &&
-            live_record(ctx, (chaos_domid)id, &rec) == 0) {
-            *domid = (chaos_domid)id;
-            rc = 0;
+    /* A domain still being built has no record yet: not found, kept. */
+    if (live_record(ctx, id, &rec) != 0 || strcmp(rec.name, name) != 0)
+        return -ESRCH;
+    *domid = id;
+    return 0;
+}
+
+/*
+ * Takes name for the domain being built (its final handle already set),
+ * before anything else could take it.  A stale holder (its domain gone) is
+ * removed and the claim tried once more.
+ */
+static int claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
+                      const uint8_t uuid[16])
+{
+    const char *bad = registry_name_problem(name);
+    if (bad)
+        return chaos__fail(ctx, -EINVAL, "the name '%s' cannot be used: %s",
+                           name, bad);
+    for (int attempt = 0;; attempt++) {
+        int rc = registry_claim_name(name, domid, uuid);
+        if (rc != -EEXIST) {
+            if (rc)
+                return chaos__fail(ctx, rc, "cannot record the name '%s' in "
+                                   "the index: %s", name, strerror(-rc));
+            return 0;
         }
+        chaos_domid other = 0;
+        rc = name_holder(ctx, name, &other);
+        if (rc < 0)
+            return rc;
+        if (rc == 1 || attempt == 1)
+            return chaos__fail(ctx, -EEXIST, "a domain named '%s' already "
+                               "exists (id %u)", name, other);
     }
-    closedir(dir);
-    return rc;
 }
 
 void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
@@ -290,25 +340,15 @@ static int setup_xenstore(chaos_ctx *ctx, const chaos_config *cfg,
     return hv_xs_introduce(ctx, &guest);
 }
 
-static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
-                   unsigned flags, struct chaos_create_timings *t)
+/* The execute phase once the name is held; di is the shell's info (its
+ * final handle).  On failure the caller releases the name. */
+static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
+                 const struct chaos_dominfo *di, unsigned flags,
+                 struct chaos_create_timings *t)
 {
-    chaos_domid domid = hv_shell_domid(shell->hv);
-    int rc = shell_fits(ctx, shell, cfg);
-    if (rc)
-        return rc;
+    chaos_domid domid = di->domid;
     const char *name = chaos_config_name(cfg);
-    chaos_domid other;
-    if (name && find_by_name(ctx, name, &other) == 0)
-        return chaos__fail(ctx, -EEXIST, "a domain named '%s' already exists "
-                           "(id %u)", name, other);
-    uint8_t uuid[16];
-    if (chaos_config_uuid_bytes(cfg, uuid) == 0) {
-        rc = hv_domain_set_handle(ctx, domid, uuid);
-        if (rc)
-            return rc;
-    }
-
+    int rc;
     uint64_t t0 = now_ns();
     struct blob kernel = { 0 }, ramdisk = { 0 };
     struct kernel_cache_probe cached = { 0 };
@@ -350,11 +390,7 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     uint64_t t2 = now_ns();
 
-    struct chaos_dominfo di;
-    rc = hv_domain_info(ctx, domid, &di);
-    if (rc)
-        return rc;
-    rc = setup_xenstore(ctx, cfg, domid, di.uuid, &info);
+    rc = setup_xenstore(ctx, cfg, domid, di->uuid, &info);
     if (rc)
         return rc;
     struct registry_record rec = {
@@ -362,7 +398,7 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         .console_frame = info.console_frame,
         .console_port = info.console_port,
     };
-    memcpy(rec.uuid, di.uuid, sizeof(rec.uuid));
+    memcpy(rec.uuid, di->uuid, sizeof(rec.uuid));
     snprintf(rec.name, sizeof(rec.name), "%s", name ? name : "");
     snprintf(rec.type, sizeof(rec.type), "%s",
              shell->type == CHAOS_GUEST_PVH ? "pvh" : "pv");
@@ -391,6 +427,36 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         t->kernel_cached = cached.hit;
     }
     return 0;
+}
+
+static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
+                   unsigned flags, struct chaos_create_timings *t)
+{
+    chaos_domid domid = hv_shell_domid(shell->hv);
+    int rc = shell_fits(ctx, shell, cfg);
+    if (rc)
+        return rc;
+    uint8_t uuid[16];
+    if (chaos_config_uuid_bytes(cfg, uuid) == 0) {
+        rc = hv_domain_set_handle(ctx, domid, uuid);
+        if (rc)
+            return rc;
+    }
+    /* The handle is final now: the name entry carries it, so that another
+     * create judging whether our claim is stale sees a live domain. */
+    struct chaos_dominfo di;
+    rc = hv_domain_info(ctx, domid, &di);
+    if (rc)
+        return rc;
+    const char *name = chaos_config_name(cfg);
+    if (name && !name[0])
+        name = NULL;   /* unnamed: nothing to index */
+    if (name && (rc = claim_name(ctx, name, domid, di.uuid)) != 0)
+        return rc;
+    rc = build(ctx, shell, cfg, &di, flags, t);
+    if (rc && name)   /* nothing left behind (exact match: see registry.h) */
+        registry_release_name(name, domid, di.uuid);
+    return rc;
 }
 
 int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,

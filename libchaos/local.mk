@@ -33,6 +33,7 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/host.c \
 	libchaos/registry.h \
 	libchaos/registry.c \
+	libchaos/registry_names.c \
 	libchaos/domain.c \
 	libchaos/acpi.h \
 	libchaos/acpi.c \
@@ -73,5 +74,13 @@ tests_unit_test_kernel_cache_SOURCES = tests/unit/test_kernel_cache.c \
 	libchaos/kcache.h libchaos/kcache.c
 tests_unit_test_kernel_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_kernel_cache_LDADD = $(CHECK_LIBS)
+
+# The registry's records and name index, on a temporary run dir (no Xen).
+check_PROGRAMS += tests/unit/test_registry
+TESTS += tests/unit/test_registry
+tests_unit_test_registry_SOURCES = tests/unit/test_registry.c \
+	libchaos/registry.h libchaos/registry.c libchaos/registry_names.c
+tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_registry_LDADD = $(CHECK_LIBS)
 
 EXTRA_DIST += docs/events.md

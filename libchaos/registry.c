@@ -13,12 +13,18 @@
 
 #include "registry.h"
 
+int registry_run_path(const char *sub, char *out, size_t len)
+{
+    const char *base = getenv("CHAOS_RUN_DIR");
+    int n = snprintf(out, len, "%s/%s", base && base[0] ? base : "/run/chaos",
+                     sub);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
 const char *registry_dir(void)
 {
     static char dir[512];
-    const char *base = getenv("CHAOS_RUN_DIR");
-    snprintf(dir, sizeof(dir), "%s/domains",
-             base && base[0] ? base : "/run/chaos");
+    registry_run_path("domains", dir, sizeof(dir));
     return dir;
 }
 
@@ -28,11 +34,11 @@ static int record_path(chaos_domid domid, char *out, size_t len)
     return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-/* mkdir -p for the registry directory (two levels at most). */
-static int ensure_dir(void)
+int registry_ensure_dir(const char *path)
 {
     char dir[512];
-    snprintf(dir, sizeof(dir), "%s", registry_dir());
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return -ENAMETOOLONG;
     char *slash = strrchr(dir, '/');
     if (slash && slash != dir) {
         *slash = '\0';
@@ -79,7 +85,7 @@ int registry_uuid_parse(const char *text, uint8_t uuid[16])
 
 int registry_write(const struct registry_record *rec)
 {
-    int rc = ensure_dir();
+    int rc = registry_ensure_dir(registry_dir());
     if (rc)
         return rc;
     char path[600], tmp[620];
@@ -143,6 +149,12 @@ int registry_remove(chaos_domid domid)
     char path[600];
     if (record_path(domid, path, sizeof(path)))
         return -ENAMETOOLONG;
+    /* The name first, then the record that says which name is ours (the
+     * other order would lose it).  Exact match: the name may belong to a
+     * newer domain by now. */
+    struct registry_record rec;
+    if (registry_read(domid, &rec) == 0 && rec.name[0])
+        registry_release_name(rec.name, domid, rec.uuid);
     if (unlink(path) != 0 && errno != ENOENT)
         return -errno;
     return 0;
