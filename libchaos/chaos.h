@@ -458,6 +458,17 @@ enum chaos_xenstore_mode {
     CHAOS_XENSTORE_NO,         /* "no" or 0: none (devices through noxs) */
 };
 
+/*
+ * How the guest sees the TSC (xl key "tsc_mode", xl.cfg(5)).  A shell's
+ * TSC mode is set when it is prepared (chaosd's pools use the default).
+ */
+enum chaos_tsc_mode {
+    CHAOS_TSC_DEFAULT,         /* "default": Xen emulates rdtsc only when
+                                  the host's TSC is not reliable */
+    CHAOS_TSC_ALWAYS_EMULATE,  /* "always_emulate" */
+    CHAOS_TSC_NATIVE,          /* "native": never emulated */
+};
+
 /* A configuration with every key at its default; NULL if out of memory. */
 chaos_config *chaos_config_new(void);
 /* Releases cfg.  NULL is accepted. */
@@ -555,6 +566,9 @@ const char *chaos_action_name(enum chaos_action action);
 
 enum chaos_xenstore_mode chaos_config_xenstore(const chaos_config *cfg);
 int chaos_config_set_xenstore(chaos_config *cfg, enum chaos_xenstore_mode mode);
+
+enum chaos_tsc_mode chaos_config_tsc_mode(const chaos_config *cfg);
+int chaos_config_set_tsc_mode(chaos_config *cfg, enum chaos_tsc_mode mode);
 
 /*
  * The domain's UUID as 36 lower-case characters, or NULL when none is

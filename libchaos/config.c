@@ -32,6 +32,13 @@ static const char *const action_names[] = {
     [CHAOS_ACTION_SOFT_RESET] = "soft-reset",
 };
 
+/* xl.cfg(5)'s names; xl also takes the deprecated numbers 0-3. */
+static const char *const tsc_mode_names[] = {
+    [CHAOS_TSC_DEFAULT] = "default",
+    [CHAOS_TSC_ALWAYS_EMULATE] = "always_emulate",
+    [CHAOS_TSC_NATIVE] = "native",
+};
+
 static const char *const xenstore_names[] = {
     [CHAOS_XENSTORE_AUTO] = "auto",
     [CHAOS_XENSTORE_YES] = "yes",
@@ -335,6 +342,20 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
                                 "or 0)", pfx, s);
         f->xenstore = (enum chaos_xenstore_mode)i;
         break;
+    case KEY_TSC_MODE:
+        i = lookup(tsc_mode_names, N_ELEMENTS(tsc_mode_names), s);
+        if (i < 0 && s[0] >= '0' && s[0] <= '2' && !s[1])
+            i = s[0] - '0';
+        if (i < 0 && (!strcmp(s, "native_paravirt") || !strcmp(s, "3")))
+            return config__fail(cfg, -EINVAL, "%s'tsc_mode': \"native_paravirt\" "
+                                "was removed from Xen (4.10); use \"native\"",
+                                pfx);
+        if (i < 0)
+            return config__fail(cfg, -EINVAL, "%s'tsc_mode': unknown mode '%s' "
+                                "(expected \"default\", \"always_emulate\" or "
+                                "\"native\")", pfx, s);
+        f->tsc_mode = (enum chaos_tsc_mode)i;
+        break;
     case KEY_UUID: {
         uint8_t bytes[16];
         if (parse_uuid(s, bytes) < 0)
@@ -397,6 +418,7 @@ static const char *string_value(const struct config_fields *f, enum config_key k
     case KEY_ON_REBOOT:
     case KEY_ON_CRASH: return action_names[f->actions[k - KEY_ON_POWEROFF]];
     case KEY_XENSTORE: return xenstore_names[f->xenstore];
+    case KEY_TSC_MODE: return tsc_mode_names[f->tsc_mode];
     case KEY_UUID:    return f->given[KEY_UUID] ? f->uuid_text : NULL;
     default: {
         char **s = string_field((struct config_fields *)f, k);
@@ -759,6 +781,8 @@ char *chaos_config_to_text(const chaos_config *cfg)
     for (int k = KEY_ON_POWEROFF; k <= KEY_ON_CRASH; k++)
         put_string(out, config__key_names[k], string_value(f, (enum config_key)k));
     put_string(out, "xenstore", string_value(f, KEY_XENSTORE));
+    if (f->tsc_mode != CHAOS_TSC_DEFAULT)
+        put_string(out, "tsc_mode", string_value(f, KEY_TSC_MODE));
     if (f->given[KEY_UUID])
         put_string(out, "uuid", f->uuid_text);
     failed = ferror(out);

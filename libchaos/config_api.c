@@ -160,6 +160,22 @@ int chaos_config_set_xenstore(chaos_config *cfg, enum chaos_xenstore_mode mode)
     return config__set_string(cfg, &cfg->f, KEY_XENSTORE, names[mode], "");
 }
 
+enum chaos_tsc_mode chaos_config_tsc_mode(const chaos_config *cfg)
+{
+    return cfg->f.tsc_mode;
+}
+
+int chaos_config_set_tsc_mode(chaos_config *cfg, enum chaos_tsc_mode mode)
+{
+    static const char *const names[] = { "default", "always_emulate", "native" };
+
+    begin(cfg);
+    if ((unsigned)mode >= sizeof(names) / sizeof(names[0]))
+        return config__fail(cfg, -EINVAL, "'tsc_mode': %d is not a mode",
+                            (int)mode);
+    return config__set_string(cfg, &cfg->f, KEY_TSC_MODE, names[mode], "");
+}
+
 const char *chaos_config_uuid(const chaos_config *cfg)
 {
     return cfg->f.given[KEY_UUID] ? cfg->f.uuid_text : NULL;

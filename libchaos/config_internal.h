@@ -30,6 +30,7 @@ enum config_key {
     KEY_ON_CRASH,
     KEY_XENSTORE,
     KEY_UUID,
+    KEY_TSC_MODE,
     KEY__COUNT
 };
 
@@ -55,6 +56,7 @@ struct config_fields {
     unsigned vcpus, maxvcpus;             /* valid when given[] */
     enum chaos_action actions[3];         /* by enum chaos_event */
     enum chaos_xenstore_mode xenstore;
+    enum chaos_tsc_mode tsc_mode;
     uint8_t uuid[16];                     /* valid when given[KEY_UUID] */
     char uuid_text[37];
     bool given[KEY__COUNT];

@@ -20,7 +20,7 @@ const char *const config__key_names[KEY__COUNT] = {
     [KEY_VCPUS] = "vcpus",       [KEY_MAXVCPUS] = "maxvcpus",
     [KEY_ON_POWEROFF] = "on_poweroff", [KEY_ON_REBOOT] = "on_reboot",
     [KEY_ON_CRASH] = "on_crash", [KEY_XENSTORE] = "xenstore",
-    [KEY_UUID] = "uuid",
+    [KEY_UUID] = "uuid",         [KEY_TSC_MODE] = "tsc_mode",
 };
 
 /*
@@ -54,7 +54,7 @@ static const char *const xl_only_keys[] = {
     "spicehost", "spicepasswd", "spiceport", "spicetls_port",
     "spiceusbredirection", "spicevdagent", "stdvga", "stubdomain_cmdline",
     "stubdomain_kernel", "stubdomain_memory", "stubdomain_ramdisk", "tee",
-    "timer_mode", "tsc_mode", "usb", "usbctrl", "usbdev", "usbdevice",
+    "timer_mode", "usb", "usbctrl", "usbdev", "usbdevice",
     "usbversion", "vcpu_hard_affinity", "vdispl", "vendor_device", "vfb",
     "vga", "videoram", "vif", "viridian", "virtio", "vkb", "vkb_device",
     "vmtrace_buf_kb", "vnc", "vncdisplay", "vnclisten", "vncpasswd",

@@ -24,6 +24,7 @@ struct chaos_shell {
     enum chaos_guest_type type;
     uint64_t memory_mib;
     unsigned max_vcpus;
+    enum chaos_tsc_mode tsc_mode;
     uint64_t prepare_ns;
 };
 
@@ -198,6 +199,10 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         .max_vcpus = chaos_config_maxvcpus(cfg),
         .memory_kib = chaos_config_memory_mib(cfg) * 1024,
         .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
+        .tsc_mode = chaos_config_tsc_mode(cfg) == CHAOS_TSC_NATIVE
+                        ? HV_TSC_NATIVE
+                        : chaos_config_tsc_mode(cfg) == CHAOS_TSC_ALWAYS_EMULATE
+                              ? HV_TSC_ALWAYS_EMULATE : HV_TSC_DEFAULT,
         /* Whether the guest needs XenStore is known only once its kernel
          * is (execute); the port costs nothing, so every shell has one. */
         .xenstore = true,
@@ -236,6 +241,7 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     shell->type = chaos_config_type(cfg);
     shell->memory_mib = want;
     shell->max_vcpus = spec.max_vcpus;
+    shell->tsc_mode = chaos_config_tsc_mode(cfg);
     shell->prepare_ns = now_ns() - t0;
     *shellp = shell;
     return 0;
@@ -307,9 +313,11 @@ static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
 {
     if (chaos_config_type(cfg) != shell->type ||
         chaos_config_memory_mib(cfg) != shell->memory_mib ||
-        chaos_config_maxvcpus(cfg) != shell->max_vcpus)
+        chaos_config_maxvcpus(cfg) != shell->max_vcpus ||
+        chaos_config_tsc_mode(cfg) != shell->tsc_mode)
         return chaos__fail(ctx, -EINVAL, "the configuration does not match "
-                           "the shell (type, memory or vcpus differ)");
+                           "the shell (type, memory, vcpus or tsc_mode "
+                           "differ)");
     return 0;
 }
 

@@ -93,7 +93,11 @@ static int set_limits(chaos_ctx *ctx, chaos_domid domid,
         if (xc_set_paging_mempool_size(xch, domid, kib * 1024) != 0)
             return FAIL(ctx, "XEN_DOMCTL_set_paging_mempool_size failed");
     }
-    if (xc_domain_set_tsc_info(xch, domid, 0 /* default mode */, 0, 0, 0) != 0)
+    /* Xen's TSC_MODE_* (its asm/time.h; not in the public headers):
+     * 0 default, 1 always emulate, 2 never emulate (xl's "native"). */
+    uint32_t tsc_mode = spec->tsc_mode == HV_TSC_NATIVE ? 2
+                        : spec->tsc_mode == HV_TSC_ALWAYS_EMULATE ? 1 : 0;
+    if (xc_domain_set_tsc_info(xch, domid, tsc_mode, 0, 0, 0) != 0)
         return FAIL(ctx, "XEN_DOMCTL_settscinfo failed");
     if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */,
                               false, false, NULL, NULL) != 0)

@@ -16,6 +16,7 @@ struct hv_shell_spec {
     uint64_t memory_kib;      /* populated now */
     uint64_t maxmem_kib;      /* ceiling for ballooning */
     bool xenstore;            /* reserve a XenStore page and port */
+    enum { HV_TSC_DEFAULT, HV_TSC_ALWAYS_EMULATE, HV_TSC_NATIVE } tsc_mode;
 };
 
 /* What the execute phase loads.  Buffers are borrowed for the call. */

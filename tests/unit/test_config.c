@@ -222,6 +222,38 @@ START_TEST(xenstore_values)
 }
 END_TEST
 
+START_TEST(tsc_mode_values)
+{
+    static const struct { const char *text; enum chaos_tsc_mode mode; } v[] = {
+        { "tsc_mode = \"native\"", CHAOS_TSC_NATIVE },
+        { "tsc_mode = 'default'", CHAOS_TSC_DEFAULT },
+        { "tsc_mode = \"always_emulate\"", CHAOS_TSC_ALWAYS_EMULATE },
+        { "tsc_mode = 2", CHAOS_TSC_NATIVE },   /* xl's deprecated numbers */
+        { "tsc_mode = 1", CHAOS_TSC_ALWAYS_EMULATE },
+        { "tsc_mode = 0", CHAOS_TSC_DEFAULT },
+    };
+    ck_parse_ok("name = 'a'");
+    ck_assert_int_eq(chaos_config_tsc_mode(cfg), CHAOS_TSC_DEFAULT);
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        ck_parse_ok(v[i].text);
+        ck_assert_int_eq(chaos_config_tsc_mode(cfg), v[i].mode);
+    }
+    ck_parse_err("tsc_mode = \"native_paravirt\"", "g.cfg:1:12: 'tsc_mode': "
+                 "\"native_paravirt\" was removed from Xen (4.10); use "
+                 "\"native\"");
+    ck_parse_err("tsc_mode = 3", "g.cfg:1:12: 'tsc_mode': \"native_paravirt\" "
+                 "was removed from Xen (4.10); use \"native\"");
+    ck_parse_err("tsc_mode = \"emulate\"", "g.cfg:1:12: 'tsc_mode': unknown "
+                 "mode 'emulate' (expected \"default\", \"always_emulate\" "
+                 "or \"native\")");
+    ck_assert_int_eq(chaos_config_set_tsc_mode(cfg, CHAOS_TSC_NATIVE), 0);
+    ck_assert_int_eq(chaos_config_tsc_mode(cfg), CHAOS_TSC_NATIVE);
+    ck_assert_int_eq(chaos_config_set_tsc_mode(cfg, (enum chaos_tsc_mode)3),
+                     -EINVAL);
+    ck_assert_int_eq(chaos_config_tsc_mode(cfg), CHAOS_TSC_NATIVE);
+}
+END_TEST
+
 START_TEST(value_errors)
 {
     ck_parse_err("name = 'a'\nmemory = \"lots\"",
@@ -500,6 +532,7 @@ static void ck_same(const chaos_config *a, const chaos_config *b)
         ck_assert_int_eq(chaos_config_action(a, (enum chaos_event)e),
                          chaos_config_action(b, (enum chaos_event)e));
     ck_assert_int_eq(chaos_config_xenstore(a), chaos_config_xenstore(b));
+    ck_assert_int_eq(chaos_config_tsc_mode(a), chaos_config_tsc_mode(b));
 }
 
 static void ck_round_trip(void)
@@ -524,7 +557,7 @@ START_TEST(round_trip)
     ck_round_trip();
     ck_parse_ok("cmdline = \"a \\\"q\\\" \\\\ \\t\\x01 caf\xc3\xa9\"");
     ck_round_trip();
-    ck_parse_ok("maxmem = 4096\nxenstore = 1\nbuilder = 'generic'");
+    ck_parse_ok("maxmem = 4096\nxenstore = 1\nbuilder = 'generic'\ntsc_mode = 2");
     ck_round_trip();
 }
 END_TEST
@@ -595,6 +628,7 @@ static Suite *config_suite(void)
     tcase_add_test(tc, later_settings_win_and_append);
     tcase_add_test(tc, builder_and_type);
     tcase_add_test(tc, xenstore_values);
+    tcase_add_test(tc, tsc_mode_values);
     tcase_add_test(tc, value_errors);
     tcase_add_test(tc, long_strings);
     tcase_add_test(tc, name_rules);
