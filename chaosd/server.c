@@ -183,11 +183,19 @@ static void on_connection(uv_stream_t *server, int status)
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 
-/* mode 0660, group socket_group when it exists. */
+/*
+ * Group socket_group when it exists; mode 0660 for a socket chaosd bound.
+ * A socket systemd passed keeps chaosd.socket's SocketMode, and is where
+ * its ListenStream says: path is the listening socket's own address, not
+ * necessarily the configured one.
+ */
 static void set_permissions(struct chaosd *d)
 {
-    const char *path = d->conf.socket_path;
-    if (chmod(path, 0660) != 0)
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+    size_t len = sizeof(path);
+    if (uv_pipe_getsockname(&d->listener, path, &len) < 0 || path[0] != '/')
+        return;   /* unnamed or abstract: no file to set */
+    if (!d->socket_activated && chmod(path, 0660) != 0)
         log_warn("chmod %s: %s", path, strerror(errno));
     if (!d->conf.socket_group[0])
         return;
@@ -222,7 +230,11 @@ int server_listen(struct chaosd *d)
     if (n == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
         d->socket_activated = true;
         rc = uv_pipe_open(&d->listener, SD_LISTEN_FDS_START);
-        log_info("listening on the socket systemd passed");
+        char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+        size_t len = sizeof(path);
+        if (rc < 0 || uv_pipe_getsockname(&d->listener, path, &len) < 0)
+            path[0] = '\0';
+        log_info("listening on the socket systemd passed (%s)", path);
     } else {
         if (n > 0)
             log_warn("ignoring %d sockets passed by systemd (expected one "

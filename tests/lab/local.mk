@@ -4,7 +4,7 @@
 # by `make lab-programs`; the lab asks `make print-lab-programs` for their
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
-	tests/lab/lab-chaosd-create \
+	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
 CLEANFILES += $(LAB_TEST_BINARIES)
@@ -18,6 +18,8 @@ tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
 # chaosd's create request without the `chaos` command (pool-bench).
 tests_lab_lab_chaosd_create_SOURCES = tests/lab/lab-chaosd-create.c
+# systemd for chaosd.socket + chaosd.service (dom0 has no systemd; libc only).
+tests_lab_lab_sd_activate_SOURCES = tests/lab/lab-sd-activate.c
 # Domain events as lines, and the kernel cache shown twice (libchaos).
 # -no-install: a real ELF file (not libtool's wrapper script) that the lab
 # can pack; dom0 finds libchaos in /usr/local/lib.
@@ -35,6 +37,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \
 	tests/lab/test-chaos-console.sh tests/lab/test-chaos-events.sh tests/lab/test-chaosd.sh \
 	tests/lab/test-chaos-restart.sh tests/lab/test-chaos-kernel-cache.sh \
+	tests/lab/test-chaosd-systemd.sh \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
 
