@@ -16,6 +16,7 @@
 # path and request_ms: chaosd's answer (pool/direct; time in chaosd).
 N=${N:-20}
 XL_N=${XL_N:-10}
+API_N=${API_N:-$N}
 POOL=${POOL:-32}
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -80,7 +81,7 @@ echo "method,n,command_ms,first_line_ms,path,request_ms"
 run_chaos pool "$N"
 destroy_all bpool-
 wait_for 600 "[ \"\$(pool_idle)\" = $POOL ]" || fail "the pool did not refill"
-run_chaos api "$N"
+run_chaos api "$API_N"
 destroy_all bapi-
 chaos pool set hello 0 >/dev/null
 run_chaos direct "$N"
