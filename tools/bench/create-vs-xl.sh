@@ -19,6 +19,11 @@ write_cfg() {  # write_cfg FILE NAME GUEST
     printf 'on_poweroff="destroy"\non_crash="destroy"\n' >>"$1"
 }
 
+gone_or_down() {  # gone_or_down DOMID: no such domain, or it has shut down
+    st=$(dom_field "$1" state)
+    [ -z "$st" ] || [ "$st" = shutdown ] || [ "$st" = crashed ]
+}
+
 console_log() {  # console_log TOOLSTACK NAME
     case $1 in
     xl) echo "/var/log/xen/console/guest-$2.log" ;;
@@ -39,9 +44,11 @@ for guest in unikernel linux; do
             times=$(/lab/bin/lab-time-create "$log" 120 $cmd 2>/tmp/bench.err) ||
                 fail "$ts create $name: $(cat /tmp/bench.err)"
             echo "$guest,$ts,$i,$times"
-            # Let the guest finish and go away before the next create.
+            # Let the guest finish and go away before the next create: it
+            # powers off, and its toolstack destroys it (on_poweroff), which
+            # may be done before we look; give up waiting after 120 s.
             id=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"name\":\"$name\"" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p')
-            [ -n "$id" ] && { wait_shutdown "$id" 120 >/dev/null; chaos destroy "$id" 2>/dev/null; }
+            [ -n "$id" ] && { wait_for 120 "gone_or_down $id"; chaos destroy "$id" 2>/dev/null; }
             i=$((i + 1))
         done
     done
