@@ -129,8 +129,6 @@ int chaosd_run(struct chaosd *d)
 {
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
-    d->loop = uv_default_loop();
-    d->loop->data = d;
     int rc = chaos_open(&d->ctx);
     if (rc < 0) {
         log_warn("cannot open Xen: %s", chaos_errmsg(d->ctx));
@@ -143,6 +141,10 @@ int chaosd_run(struct chaosd *d)
         chaos_close(d->ctx);
         return 1;
     }
+    /* The loop only now: it owns descriptors (epoll, signal pipe) that
+     * the early returns above would leave open. */
+    d->loop = uv_default_loop();
+    d->loop->data = d;
     pool_init(&d->pool, d->conf.idle_memory_mib);
     /* Every handle stop() closes exists from here on, whatever fails. */
     uv_signal_init(d->loop, &d->sig_term);
