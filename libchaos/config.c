@@ -33,13 +33,13 @@ static const char *const action_names[] = {
 };
 
 /* xl.cfg(5)'s names; xl also takes the deprecated numbers 0-3. */
-static const char *const tsc_mode_names[] = {
+const char *const config__tsc_mode_names[CHAOS_TSC_NATIVE + 1] = {
     [CHAOS_TSC_DEFAULT] = "default",
     [CHAOS_TSC_ALWAYS_EMULATE] = "always_emulate",
     [CHAOS_TSC_NATIVE] = "native",
 };
 
-static const char *const xenstore_names[] = {
+const char *const config__xenstore_names[CHAOS_XENSTORE_NO + 1] = {
     [CHAOS_XENSTORE_AUTO] = "auto",
     [CHAOS_XENSTORE_YES] = "yes",
     [CHAOS_XENSTORE_NO] = "no",
@@ -333,7 +333,8 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
         f->actions[k - KEY_ON_POWEROFF] = (enum chaos_action)i;
         break;
     case KEY_XENSTORE:
-        i = lookup(xenstore_names, N_ELEMENTS(xenstore_names), s);
+        i = lookup(config__xenstore_names,
+                   N_ELEMENTS(config__xenstore_names), s);
         if (i < 0 && (strcmp(s, "1") == 0 || strcmp(s, "0") == 0))
             i = s[0] == '1' ? CHAOS_XENSTORE_YES : CHAOS_XENSTORE_NO;
         if (i < 0)
@@ -343,7 +344,8 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
         f->xenstore = (enum chaos_xenstore_mode)i;
         break;
     case KEY_TSC_MODE:
-        i = lookup(tsc_mode_names, N_ELEMENTS(tsc_mode_names), s);
+        i = lookup(config__tsc_mode_names,
+                   N_ELEMENTS(config__tsc_mode_names), s);
         if (i < 0 && s[0] >= '0' && s[0] <= '2' && !s[1])
             i = s[0] - '0';
         if (i < 0 && (!strcmp(s, "native_paravirt") || !strcmp(s, "3")))
@@ -417,8 +419,8 @@ static const char *string_value(const struct config_fields *f, enum config_key k
     case KEY_ON_POWEROFF:
     case KEY_ON_REBOOT:
     case KEY_ON_CRASH: return action_names[f->actions[k - KEY_ON_POWEROFF]];
-    case KEY_XENSTORE: return xenstore_names[f->xenstore];
-    case KEY_TSC_MODE: return tsc_mode_names[f->tsc_mode];
+    case KEY_XENSTORE: return config__xenstore_names[f->xenstore];
+    case KEY_TSC_MODE: return config__tsc_mode_names[f->tsc_mode];
     case KEY_UUID:    return f->given[KEY_UUID] ? f->uuid_text : NULL;
     default: {
         char **s = string_field((struct config_fields *)f, k);

@@ -151,13 +151,12 @@ enum chaos_xenstore_mode chaos_config_xenstore(const chaos_config *cfg)
 
 int chaos_config_set_xenstore(chaos_config *cfg, enum chaos_xenstore_mode mode)
 {
-    static const char *const names[] = { "auto", "yes", "no" };
-
     begin(cfg);
-    if ((unsigned)mode >= sizeof(names) / sizeof(names[0]))
+    if ((unsigned)mode > CHAOS_XENSTORE_NO)
         return config__fail(cfg, -EINVAL, "'xenstore': %d is not a mode",
                             (int)mode);
-    return config__set_string(cfg, &cfg->f, KEY_XENSTORE, names[mode], "");
+    return config__set_string(cfg, &cfg->f, KEY_XENSTORE,
+                              config__xenstore_names[mode], "");
 }
 
 enum chaos_tsc_mode chaos_config_tsc_mode(const chaos_config *cfg)
@@ -167,13 +166,12 @@ enum chaos_tsc_mode chaos_config_tsc_mode(const chaos_config *cfg)
 
 int chaos_config_set_tsc_mode(chaos_config *cfg, enum chaos_tsc_mode mode)
 {
-    static const char *const names[] = { "default", "always_emulate", "native" };
-
     begin(cfg);
-    if ((unsigned)mode >= sizeof(names) / sizeof(names[0]))
+    if ((unsigned)mode > CHAOS_TSC_NATIVE)
         return config__fail(cfg, -EINVAL, "'tsc_mode': %d is not a mode",
                             (int)mode);
-    return config__set_string(cfg, &cfg->f, KEY_TSC_MODE, names[mode], "");
+    return config__set_string(cfg, &cfg->f, KEY_TSC_MODE,
+                              config__tsc_mode_names[mode], "");
 }
 
 const char *chaos_config_uuid(const chaos_config *cfg)

@@ -68,6 +68,10 @@ struct chaos_config {
     char errmsg[CONFIG_ERRMSG_MAX];
 };
 
+/* The values of the keys xenstore and tsc_mode, by enum. */
+extern const char *const config__xenstore_names[CHAOS_XENSTORE_NO + 1];
+extern const char *const config__tsc_mode_names[CHAOS_TSC_NATIVE + 1];
+
 /* xl's name of each key. */
 extern const char *const config__key_names[KEY__COUNT];
 
