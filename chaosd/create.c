@@ -84,6 +84,21 @@ static json_object *result_json(struct create_work *w)
     return o;
 }
 
+/* Subscribers' "created" event: chaosd started a guest (for a request or
+ * a restart).  Xen's own "new" event for its domain came earlier, when
+ * the shell was prepared, before it had a name or a kernel. */
+static json_object *created_event(struct create_work *w)
+{
+    json_object *o = json_object_new_object();
+    const char *name = chaos_config_name(w->cfg);
+    json_object_object_add(o, "v", json_object_new_int(CHAOSD_PROTOCOL_VERSION));
+    json_object_object_add(o, "event", json_object_new_string("created"));
+    json_object_object_add(o, "domid", json_object_new_int64(w->domid));
+    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
+    json_object_object_add(o, "path", json_object_new_string(w->from_pool ? "pool" : "direct"));
+    return o;
+}
+
 static void create_after(uv_work_t *req, int status)
 {
     struct create_work *w = req->data;
@@ -100,6 +115,7 @@ static void create_after(uv_work_t *req, int status)
         w->rec.domid = w->domid;
         state_guest_write(&w->rec, NULL);
         result = result_json(w);
+        server_broadcast(d, created_event(w));
         if (w->from_pool)
             d->creates_pool++;
         else

@@ -8,7 +8,8 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/daemon_client.h \
 	tools/chaos/daemon_client.c \
 	tools/chaos/cmd_create_daemon.c \
-	tools/chaos/cmd_pool.c
+	tools/chaos/cmd_pool.c \
+	tools/chaos/cmd_events.c
 tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tools_chaos_chaos_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
 	$(JSONC_LIBS)

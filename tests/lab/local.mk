@@ -7,6 +7,20 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
+
+# The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
+# (test-chaosd-valgrind.sh).  A plain shared object (libtool would want a
+# library to install), built without the sanitizers: it runs inside
+# valgrind, never with ASan.
+LAB_TEST_LIBS =
+if HAVE_VALGRIND
+LAB_TEST_LIBS += tests/lab/lab-vg-xen.so
+endif
+CLEANFILES += tests/lab/lab-vg-xen.so
+tests/lab/lab-vg-xen.so: $(srcdir)/tests/lab/lab-vg-xen.c
+	@$(MKDIR_P) tests/lab
+	$(AM_V_CCLD)$(CC) -std=gnu11 -O2 -g -fPIC -shared -Wall -Wextra $(WERROR_CFLAGS) \
+		-o $@ $(srcdir)/tests/lab/lab-vg-xen.c
 CLEANFILES += $(LAB_TEST_BINARIES)
 
 # The probe checks Xen itself, so it uses libxenctrl directly (gnu11 for
@@ -37,7 +51,8 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \
 	tests/lab/test-chaos-console.sh tests/lab/test-chaos-events.sh tests/lab/test-chaosd.sh \
 	tests/lab/test-chaos-restart.sh tests/lab/test-chaos-kernel-cache.sh \
-	tests/lab/test-chaosd-systemd.sh \
+	tests/lab/test-chaosd-systemd.sh tests/lab/test-chaosd-valgrind.sh \
+	tests/lab/chaosd.supp tests/lab/lab-vg-xen.c \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
 
@@ -46,9 +61,9 @@ CHAOS_LAB = $(top_srcdir)/tools/lab/chaos-lab
 LAB_FLAGS =
 
 .PHONY: lab-programs print-lab-programs check-lab check-unit
-lab-programs: $(LAB_TEST_BINARIES)
+lab-programs: $(LAB_TEST_BINARIES) $(LAB_TEST_LIBS)
 print-lab-programs:
-	@echo $(LAB_TEST_BINARIES)
+	@echo $(LAB_TEST_BINARIES) $(LAB_TEST_LIBS)
 
 # One boot of the lab runs every lab test (tests/lab/run-all); then the lab
 # tool's own failure handling is checked from the host (timeouts, statuses,

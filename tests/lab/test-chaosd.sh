@@ -34,6 +34,10 @@ chaos pool
 [ "$(paused_count)" = 6 ] || fail_log "expected 6 idle shells (paused domains): $(chaos list)"
 echo "ok: pools filled (4 PV + 2 PVH shells), readiness reported"
 
+# `chaos events` through chaosd's subscription, for the creates below.
+chaos events --json >/tmp/d-events.json 2>&1 &
+EVPID=$!
+
 # ---- create through chaosd: pool path, PV and PVH, console, actions
 cd $UK || fail "unikernel images not installed"
 out=$(chaos create --daemon --timings hello-pv.cfg name=d-hello on_poweroff=preserve) ||
@@ -41,6 +45,7 @@ out=$(chaos create --daemon --timings hello-pv.cfg name=d-hello on_poweroff=pres
 echo "$out"
 echo "$out" | grep -q 'from the pool of flavor unikernel-pv' || fail_log "not from the pool: $out"
 id=$(domid_of "$out")
+pv=$id
 reason=$(wait_shutdown "$id" 60) || fail_log "hello ($id) did not shut down: $(chaos list)"
 [ "$reason" = poweroff ] || fail_log "hello shut down with reason '$reason'"
 wait_for 10 "grep -q 'hello from chaos unikernel' /var/log/chaos/console/d-hello.log" ||
@@ -57,6 +62,21 @@ wait_for 60 "[ -z \"\$(dom_field $id state)\" ]" ||
 grep -q 'hello from chaos unikernel' /var/log/chaos/console/d-hello-pvh.log ||
     fail_log "PVH hello's output is not in its log"
 echo "ok: pool create (PVH): hello ran and chaosd carried out on_poweroff=destroy"
+pvh=$(domid_of "$out")
+# What `chaos events` saw: chaosd's "created", then Xen's shutdown and death.
+for e in '"event":"created","domid":'"$pv"',"name":"d-hello","path":"pool"' \
+         '"event":"shutdown","domid":'"$pv"',"name":"d-hello","reason":"poweroff"' \
+         '"event":"death","domid":'"$pv"',' \
+         '"event":"created","domid":'"$pvh"',"name":"d-hello-pvh","path":"pool"' \
+         '"event":"death","domid":'"$pvh"','; do
+    wait_for 10 "grep -q '$e' /tmp/d-events.json" ||
+        fail_log "chaos events did not show $e: $(cat /tmp/d-events.json)"
+done
+kill $EVPID
+wait $EVPID
+st=$?
+[ $st = 0 ] || fail "chaos events exited with status $st on SIGTERM"
+echo "ok: chaos events showed created (pool), shutdown (poweroff) and death"
 
 # A shape no flavor has: built directly by chaosd, and it says so.
 out=$(chaos create --daemon hello-pv.cfg name=d-direct memory=8) || fail_log "direct: $out"

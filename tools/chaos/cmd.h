@@ -26,6 +26,8 @@ int cmd_unpause(int argc, char **argv);
 int cmd_shutdown(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+extern const char cmd_events_help[];
 extern const char cmd_pool_help[];
 extern const char cmd_console_help[];
 extern const char cmd_shutdown_help[];

@@ -14,6 +14,7 @@ static const struct chaos_cmd commands[] = {
     { "console", "attach to a guest's console (Ctrl-] detaches)",
       cmd_console_help, cmd_console },
     { "destroy", "destroy a guest at once", cmd_destroy_help, cmd_destroy },
+    { "events", "print domain events as they happen", cmd_events_help, cmd_events },
     { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
     { "list", "list domains", cmd_list_help, cmd_list },
     { "pause", "pause a guest", cmd_pause_help, cmd_pause },
