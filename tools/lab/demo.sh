@@ -43,3 +43,34 @@ done
 step "the guest's console"; tr -d '\r' </var/log/xen/console/guest-demo-pv.log | tail -n 3
 sleep 3
 step "chaos list, after the guest powered off"; chaos list
+
+step "chaosd: the pool daemon, started with its systemd unit's ExecStart"
+START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service)
+echo "$START"
+$START >/tmp/chaosd.log 2>&1 &
+CHAOSD=$!
+for i in $(seq 1 600); do grep -q 'ready' /tmp/chaosd.log && break; sleep 0.2; done
+sed 's/^/  chaosd: /' /tmp/chaosd.log
+chaos pool
+chaos events >/tmp/events.txt 2>&1 &
+EVENTS=$!
+step "chaos create through chaosd: the kernel goes into a prepared shell"
+cd /usr/local/libexec/chaos/unikernel
+chaos create --timings hello-pv.cfg name=demo-pool
+cd /
+sleep 2
+tr -d '\r' </var/log/chaos/console/demo-pool.log | head -n 3
+step "a tinyx image: Debian's sqlite3 (built on the host by tinyx build) as a PV guest"
+grep -v '^#' /lab/tinyx/sqlite3-pv/guest.cfg
+chaos create /lab/tinyx/sqlite3-pv/guest.cfg
+for i in $(seq 1 1500); do
+    grep -q 'tinyx: exit status' /var/log/chaos/console/tinyx-sqlite3-pv.log 2>/dev/null && break
+    sleep 0.2
+done
+echo "its console:"
+tr -d '\r' </var/log/chaos/console/tinyx-sqlite3-pv.log | grep -v '^$' | tail -n 3
+sleep 2
+step "what chaos events printed meanwhile"
+kill $EVENTS; cat /tmp/events.txt
+step "chaosd stops on SIGTERM: idle shells destroyed, guests left alone"
+kill -TERM $CHAOSD; wait $CHAOSD; chaos list
