@@ -210,7 +210,8 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final, cons
         .workdir = s->o->workdir, .busybox = busybox,
         .extras = s->extras, .nextras = s->nextras, .libs = libs, .nlibs = nlibs,
         .glibc = s->glibc, .libdirs = (const char *const *)s->libdirs.v,
-        .nlibdirs = s->libdirs.n,
+        .nlibdirs = s->libdirs.n, .modules = (const char *const *)s->mod_src.v,
+        .module_dests = (const char *const *)s->mod_dest.v, .nmodules = s->mod_src.n,
     };
     r = rootfs_make(tmpl, &in, &plan, err);
     free(libs);
@@ -294,24 +295,163 @@ static int get_kernel(struct bstate *s, struct tinyx_kernel *k, struct tx_error 
     return k->path && k->desc ? 0 : tx_fail(err, -ENOMEM, "out of memory");
 }
 
+/* --module names, and a kernel whose modules are known: said before any
+ * slow work. */
+static int check_modules(const struct tinyx_build_opts *o, struct tx_error *err)
+{
+    for (size_t i = 0; i < o->nmodules; i++)
+        if (!kmod_name_ok(o->modules[i]))
+            return tx_fail(err, -EINVAL, "--module \"%s\": not a module name (give it as "
+                           "modprobe takes it, e.g. xen-netfront)", o->modules[i]);
+    const char *kind = o->kernel ? o->kernel : "debian";
+    if (!o->nmodules || strcmp(kind, "debian") == 0)
+        return 0;
+    if (strcmp(kind, "tinyconfig") == 0)
+        return tx_fail(err, -EINVAL, "--module %s: a tinyconfig kernel has no modules "
+                       "(what it has is built in); use --kernel debian", o->modules[0]);
+    return tx_fail(err, -EINVAL, "--module %s: the modules of a kernel given as a file (%s) "
+                   "are not known; use --kernel debian", o->modules[0], kind);
+}
+
+/* Where an unpacked compressed module goes: a folder of the build named
+ * after the kernel package, so that the manifest's origin still names the
+ * package and its version. */
+static char *unpacked_path(const struct bstate *s, const char *tmp, const char *dest)
+{
+    const struct debpkg *p = &s->kernel.pkg;
+    return tx_asprintf("%s/%s/modules/%s_%s_%s%s", tmp, TINYX_OUT_BUILD, p->name, p->version,
+                       p->arch, dest);
+}
+
+/* Unpacks a compressed module with Debian's tool for its format. */
+static int decompress(const char *src, const char *dest, struct tx_error *err)
+{
+    static const char *const tools[][3] = {
+        { ".xz", "xz", "xz-utils" }, { ".zst", "zstd", "zstd" }, { ".gz", "gzip", "gzip" },
+    };
+    size_t i = 0, n = sizeof(tools) / sizeof(*tools), len = strlen(src);
+    while (i < n && (len < strlen(tools[i][0]) ||
+                     strcmp(src + len - strlen(tools[i][0]), tools[i][0]) != 0))
+        i++;
+    if (i == n)
+        return tx_fail(err, -EINVAL, "%s: not a compressed module", src);
+    char *dir = tx_dirname(dest);
+    int r = dir ? tx_mkdirs(dir) : -ENOMEM;
+    if (r < 0)
+        r = tx_fail(err, r, "%s: %s", dir ? dir : dest, strerror(-r));
+    free(dir);
+    const char *argv[] = { tools[i][1], "-dc", src, NULL };
+    struct tx_run run = { .stdout_path = dest };
+    if (r == 0 && (r = tx_run(argv, &run, tools[i][2], err)) == 0 && run.status != 0) {
+        char *last = tx_last_line(run.errtext);
+        r = tx_fail(err, -EIO, "unpacking %s: %s exited with status %d: %s", src, argv[0],
+                    run.status, last ? last : "");
+        free(last);
+    }
+    tx_run_free(&run);
+    return r;
+}
+
+/*
+ * One module file into the image at /lib/modules/RELEASE/PATH, as in the
+ * package.  A compressed one (.ko.xz, .ko.zst, .ko.gz) is unpacked into the
+ * build folder first and goes in as PATH without that suffix: busybox
+ * insmod reads a compressed module only when built with that decompressor
+ * (never for zstd), and the kernel decompresses only through a
+ * finit_module() flag insmod does not pass; the initramfs is
+ * gzip-compressed anyway.
+ */
+static int stage_module(struct bstate *s, const char *tmp, const char *rel,
+                        struct tx_error *err)
+{
+    const struct tinyx_kernel *k = &s->kernel;
+    size_t clen = kmod_compression_len(rel);
+    /* Absolute: the spec's relative paths are taken from its own folder. */
+    char *inpkg = tx_path_join(k->modules_dir, rel);
+    char *src = inpkg ? absolute(inpkg) : NULL;
+    free(inpkg);
+    char *plain = strndup(rel, strlen(rel) - clen);
+    char *dest = plain ? tx_asprintf("/lib/modules/%s/%s", k->release, plain) : NULL;
+    int r = src && dest ? 0 : tx_fail(err, -ENOMEM, "out of memory");
+    if (r == 0 && clen) {
+        char *unpacked = unpacked_path(s, tmp, dest);
+        r = unpacked ? decompress(src, unpacked, err) : tx_fail(err, -ENOMEM, "out of memory");
+        free(src);
+        src = unpacked;
+    }
+    free(plain);
+    if (r < 0) {
+        free(src);
+        free(dest);
+        return r;
+    }
+    /* Both lists stay the same length: an entry in one alone would be a
+     * module without its image path. */
+    if (tx_strv_push_owned(&s->mod_src, src) < 0) {
+        free(dest);
+        return tx_fail(err, -ENOMEM, "out of memory");
+    }
+    if (tx_strv_push_owned(&s->mod_dest, dest) < 0) {
+        free(s->mod_src.v[--s->mod_src.n]);
+        return tx_fail(err, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* The --module files, with their dependencies, in load order (kernel.c,
+ * kmod.c); a module built into the kernel is a warning, not an error. */
+static int add_modules(struct bstate *s, const char *tmp, struct tx_error *err)
+{
+    if (!s->o->nmodules)
+        return 0;
+    char *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
+    struct kmod_plan plan = {0};
+    int r = builddir ? tx_mkdirs(builddir) : -ENOMEM;
+    if (r < 0)
+        r = tx_fail(err, r, "%s: %s", builddir ? builddir : tmp, strerror(-r));
+    if (r == 0)
+        r = kernel_modules(&s->kernel, s->o->modules, s->o->nmodules, builddir, &plan, err);
+    for (size_t i = 0; r == 0 && i < plan.builtin.n; i++)
+        if (tx_strv_push_owned(&s->res->warnings, tx_asprintf("%s is built into the kernel",
+                                                               plan.builtin.v[i])) < 0)
+            r = tx_fail(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; r == 0 && i < plan.load.n; i++)
+        r = stage_module(s, tmp, plan.load.v[i], err);
+    char *list = NULL;
+    for (size_t i = 0; r == 0 && i < s->mod_dest.n; i++) {
+        char *l = tx_asprintf("%s%s%s", list ? list : "", list ? " " : "",
+                              tx_basename(s->mod_dest.v[i]));
+        free(list);
+        if (!(list = l))
+            r = tx_fail(err, -ENOMEM, "out of memory");
+    }
+    if (r == 0 && list && note(s, "modules (from %s %s, loaded in this order): %s",
+                               s->kernel.pkg.name, s->kernel.pkg.version, list) < 0)
+        r = tx_fail(err, -ENOMEM, "out of memory");
+    free(list);
+    free(builddir);
+    kmod_plan_free(&plan);
+    return r;
+}
+
 static int write_outputs(struct bstate *s, const char *tmp, const char *final,
                          const char *name, struct tx_error *err)
 {
-    struct tinyx_kernel k = {0};
-    int r = get_kernel(s, &k, err);
+    const struct tinyx_kernel *k = &s->kernel;
+    int r = 0;
     char *kpath = tx_path_join(tmp, TINYX_OUT_KERNEL);
-    if (r == 0 && !kpath)
+    if (!kpath)
         r = tx_fail(err, -ENOMEM, "out of memory");
     /* A hard link costs nothing and stays valid if the cache is renewed. */
-    if (r == 0 && link(k.path, kpath) < 0)
-        r = tx_copy_file(k.path, kpath, err);
+    if (r == 0 && link(k->path, kpath) < 0)
+        r = tx_copy_file(k->path, kpath, err);
     struct stat st;
     if (r == 0 && stat(kpath, &st) == 0)
         s->res->kernel_bytes = (uint64_t)st.st_size;
     if (r == 0)
-        r = note(s, "kernel: %s", k.desc) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+        r = note(s, "kernel: %s", k->desc) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
     unsigned mem = s->o->memory_mib ? s->o->memory_mib
-                                    : guestcfg_memory_mib(k.base_mib, s->res->initrd_bytes,
+                                    : guestcfg_memory_mib(k->base_mib, s->res->initrd_bytes,
                                                           s->res->unpacked_bytes);
     s->res->memory_mib = mem;
     const char *dir = s->o->image_dir ? s->o->image_dir : final;
@@ -336,7 +476,6 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
     free(rcfg);
     free(extra);
     free(kpath);
-    kernel_free(&k);
     return r;
 }
 
@@ -349,6 +488,9 @@ static int write_packages(struct bstate *s, const char *tmp, struct tx_error *er
         return tx_fail(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < s->npkgs; i++)
         fprintf(f, "%s\t%s\t%s\n", s->pkgs[i].name, s->pkgs[i].version, s->pkgs[i].arch);
+    const struct debpkg *kp = &s->kernel.pkg;
+    if (kp->name)       /* Debian's kernel, and its modules */
+        fprintf(f, "%s\t%s\t%s\n", kp->name, kp->version, kp->arch);
     if (fclose(f) != 0)
         return tx_fail(err, -ENOMEM, "out of memory");
     char *path = tx_asprintf("%s/%s/packages", tmp, TINYX_OUT_BUILD);
@@ -445,6 +587,8 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
                     o->name);
         goto out;
     }
+    if ((r = check_modules(o, err)) < 0)
+        goto out;
     if (o->package)
         r = add_package(&s, o->package, err);
     else
@@ -455,6 +599,9 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
         r = collect_extras(&s, err);
     if (r == 0)
         r = resolve_libraries(&s, err);
+    /* The kernel before packing: the image holds its modules. */
+    if (r == 0)
+        r = get_kernel(&s, &s.kernel, err);
     if (r < 0)
         goto out;
     name = o->name ? strdup(o->name) : default_name(s.app_dest);
@@ -490,7 +637,8 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
         r = tx_fail(err, r, "out of memory");
         goto out;
     }
-    if ((r = pack_image(&s, tmp, final, name, err)) < 0 ||
+    if ((r = add_modules(&s, tmp, err)) < 0 ||
+        (r = pack_image(&s, tmp, final, name, err)) < 0 ||
         (r = write_packages(&s, tmp, err)) < 0 ||
         (r = write_outputs(&s, tmp, final, name, err)) < 0)
         goto out;
@@ -511,6 +659,9 @@ out:
     tx_strv_free(&s.roots);
     tx_strv_free(&s.seen);
     tx_strv_free(&s.libdirs);
+    tx_strv_free(&s.mod_src);
+    tx_strv_free(&s.mod_dest);
+    kernel_free(&s.kernel);
     if (r < 0)
         tinyx_build_result_free(res);
     return r;
@@ -519,4 +670,5 @@ out:
 void tinyx_build_result_free(struct tinyx_build_result *res)
 {
     tx_strv_free(&res->notes);
+    tx_strv_free(&res->warnings);
 }

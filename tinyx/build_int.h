@@ -27,6 +27,8 @@ struct bstate {
     struct rootfs_extra *extras;
     size_t nextras, capextras;
     struct tx_strv owned;           /* strings the extras point to */
+    struct tinyx_kernel kernel;
+    struct tx_strv mod_src, mod_dest;   /* --module files: host, image paths */
 };
 
 /* A progress message (when the caller asked for them). */

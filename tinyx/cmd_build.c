@@ -59,11 +59,20 @@ void help_build(FILE *f)
 "                           with dlopen() (repeatable)\n"
 "    -C, --workdir DIR      run PROGRAM in DIR of the image (default /)\n"
 "    -n, --name NAME        guest name (default: PROGRAM's name)\n"
-"    -k, --kernel KERNEL    debian (default): Debian's current kernel, no\n"
-"                           modules; tinyconfig: built from Debian's\n"
-"                           linux-source with make tinyconfig plus the Xen\n"
-"                           options of the target (cached; the first build\n"
-"                           takes long); or the path of a kernel image\n"
+"    -k, --kernel KERNEL    debian (default): Debian's current kernel, with\n"
+"                           the modules --module asks for and no others;\n"
+"                           tinyconfig: built from Debian's linux-source\n"
+"                           with make tinyconfig plus the Xen options of the\n"
+"                           target (cached; the first build takes long); or\n"
+"                           the path of a kernel image\n"
+"    -M, --module NAME      add kernel module NAME and the modules it needs,\n"
+"                           from the debian kernel's package (repeatable);\n"
+"                           NAME as modprobe takes it, - and _ alike (e.g.\n"
+"                           xen-netfront).  /init loads them before PROGRAM\n"
+"                           runs, dependencies first.  A module built into\n"
+"                           the kernel is skipped with a warning; an unknown\n"
+"                           one is an error.  Not with a tinyconfig kernel\n"
+"                           (no modules) or a kernel file (unknown modules)\n"
 "    -m, --memory MiB       guest memory (default: computed from the kernel\n"
 "                           and the image sizes)\n"
 "        --cmdline ARGS     appended to the kernel command line\n"
@@ -87,7 +96,8 @@ void help_build(FILE *f)
 "    DIR/guest.cfg   the guest config (xl.cfg syntax)\n"
 "    DIR/manifest    PATH TAB TYPE TAB SIZE TAB ORIGIN, one line per entry\n"
 "    DIR/build/      the packer's spec, the generated files (init, /etc\n"
-"                    files) and the packages used (NAME TAB VERSION TAB ARCH)\n"
+"                    files), unpacked compressed modules, and the packages\n"
+"                    used (NAME TAB VERSION TAB ARCH)\n"
 "\n"
 "ENVIRONMENT\n"
 "    TINYX_CACHE        default of --cache\n"
@@ -101,6 +111,7 @@ void help_build(FILE *f)
 "EXAMPLES\n"
 "    tinyx build -o sq --package sqlite3 -- sqlite3 :memory: 'select 6*7;'\n"
 "    tinyx build -o hello -t xen-pvh -e GREETING=hi ./hello --loud\n"
+"    tinyx build -o mods -M xen-netfront /bin/cat /proc/modules\n"
 "    chaos create sq/guest.cfg\n", f);
 }
 
@@ -142,6 +153,7 @@ int cmd_build(int argc, char **argv)
         { "workdir", required_argument, NULL, 'C' },
         { "name", required_argument, NULL, 'n' },
         { "kernel", required_argument, NULL, 'k' },
+        { "module", required_argument, NULL, 'M' },
         { "memory", required_argument, NULL, 'm' },
         { "jobs", required_argument, NULL, 'j' },
         { "cache", required_argument, NULL, OPT_CACHE },
@@ -154,8 +166,8 @@ int cmd_build(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     struct tinyx_build_opts o = { .target = TINYX_XEN_PV };
-    const char **env = NULL, **files = NULL, **incs = NULL, **libs = NULL;
-    size_t nenv = 0, nfiles = 0, nincs = 0, nlibs = 0;
+    const char **env = NULL, **files = NULL, **incs = NULL, **libs = NULL, **mods = NULL;
+    size_t nenv = 0, nfiles = 0, nincs = 0, nlibs = 0, nmods = 0;
     bool quiet = false;
     int c, status = EXIT_FAILURE, r = 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -164,7 +176,7 @@ int cmd_build(int argc, char **argv)
     o.datadir = getenv("TINYX_DATADIR");
 
     /* '+': options end at PROGRAM, whose own options are its business. */
-    while ((c = getopt_long(argc, argv, "+o:p:t:e:f:i:l:C:n:k:m:j:qh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+o:p:t:e:f:i:l:C:n:k:M:m:j:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': o.output = optarg; break;
         case 'p': o.package = optarg; break;
@@ -181,6 +193,7 @@ int cmd_build(int argc, char **argv)
         case 'C': o.workdir = optarg; break;
         case 'n': o.name = optarg; break;
         case 'k': o.kernel = optarg; break;
+        case 'M': r = tx_push_arg(&mods, &nmods, optarg); break;
         case 'm':
             if (parse_uint(optarg, 1u << 20, &o.memory_mib) < 0) {
                 status = tx_usage_error("build", "--memory takes a number of MiB");
@@ -227,6 +240,8 @@ int cmd_build(int argc, char **argv)
     o.nincludes = nincs;
     o.libs = libs;
     o.nlibs = nlibs;
+    o.modules = mods;
+    o.nmodules = nmods;
     o.progress = on_progress;
     o.progress_ctx = &quiet;
 
@@ -236,6 +251,9 @@ int cmd_build(int argc, char **argv)
         fprintf(stderr, "tinyx build: %s\n", err.msg);
         goto out;
     }
+    /* Not progress: something asked for was not done, said even with -q. */
+    for (size_t i = 0; i < res.warnings.n; i++)
+        fprintf(stderr, "tinyx: %s\n", res.warnings.v[i]);
     if (!quiet) {
         for (size_t i = 0; i < res.notes.n; i++)
             printf("  %s\n", res.notes.v[i]);
@@ -256,6 +274,7 @@ out:
     free(files);
     free(incs);
     free(libs);
+    free(mods);
     return status;
 }
 

@@ -29,6 +29,9 @@ void kernel_free(struct tinyx_kernel *k)
 {
     free(k->path);
     free(k->desc);
+    free(k->release);
+    free(k->modules_dir);
+    debpkg_free(&k->pkg);
     memset(k, 0, sizeof(*k));
 }
 
@@ -93,31 +96,119 @@ static char *find_prefixed(const char *dir, const char *prefix)
     return found;
 }
 
+/* The kernel release and its module tree, from the image's name
+ * (/boot/vmlinuz-RELEASE, as Debian names it and lib/modules/RELEASE).  A
+ * package without that folder simply has no modules to offer. */
+static int find_modules(struct tinyx_kernel *k)
+{
+    const char *base = tx_basename(k->path);
+    k->release = strdup(base + strlen("vmlinuz-"));
+    if (!k->release)
+        return -ENOMEM;
+    char *dir = tx_asprintf("%s/lib/modules/%s", k->pkg.root, k->release);
+    if (!dir)
+        return -ENOMEM;
+    struct stat st;
+    if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+        k->modules_dir = dir;
+    else
+        free(dir);
+    return 0;
+}
+
 int kernel_debian(const char *cache, tinyx_progress_fn progress, void *ctx,
                   struct tinyx_kernel *k, struct tx_error *err)
 {
-    struct debpkg p;
     memset(k, 0, sizeof(*k));
-    int r = resolve_meta("linux-image-amd64", "linux-image-", &p, err);
+    int r = resolve_meta("linux-image-amd64", "linux-image-", &k->pkg, err);
     if (r < 0)
         return tx_prefix(err, r, "Debian's kernel");
-    say(progress, ctx, "kernel: %s %s (fetched and unpacked once, then cached)", p.name,
-        p.version);
-    if ((r = debpkg_fetch(cache, &p, err)) < 0) {
-        debpkg_free(&p);
+    const struct debpkg *p = &k->pkg;
+    say(progress, ctx, "kernel: %s %s (fetched and unpacked once, then cached)", p->name,
+        p->version);
+    if ((r = debpkg_fetch(cache, &k->pkg, err)) < 0) {
+        kernel_free(k);
         return r;
     }
-    char *boot = tx_path_join(p.root, "boot");
+    char *boot = tx_path_join(p->root, "boot");
     k->path = boot ? find_prefixed(boot, "vmlinuz-") : NULL;
     free(boot);
     if (!k->path)
-        r = tx_fail(err, -ENOENT, "package %s has no /boot/vmlinuz-*", p.name);
-    else if (!(k->desc = tx_asprintf("Debian %s %s, no modules", p.name, p.version)))
+        r = tx_fail(err, -ENOENT, "package %s has no /boot/vmlinuz-*", p->name);
+    else if (!(k->desc = tx_asprintf("Debian %s %s", p->name, p->version)) ||
+             find_modules(k) < 0)
         r = tx_fail(err, -ENOMEM, "out of memory");
     k->base_mib = DEBIAN_BASE_MIB;
-    debpkg_free(&p);
     if (r < 0)
         kernel_free(k);
+    return r;
+}
+
+/* modules.dep as depmod would write it, from `depmod -n` (which prints the
+ * files it would write, modules.dep first, then the others each under a
+ * "# ..." header line: the text is cut there).  Through a file, not a
+ * pipe: the whole output is a few MiB. */
+static int run_depmod(const struct tinyx_kernel *k, const char *workdir, char **dep,
+                      size_t *len, struct tx_error *err)
+{
+    char *out = tx_path_join(workdir, "depmod.out");
+    if (!out)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    const char *argv[] = { "depmod", "-n", "-b", k->pkg.root, k->release, NULL };
+    struct tx_run run = { .stdout_path = out };
+    int r = tx_run(argv, &run, "kmod", err);
+    if (r == 0 && run.status != 0) {
+        char *last = tx_last_line(run.errtext);
+        r = tx_fail(err, -EIO, "depmod -n -b %s %s exited with status %d: %s", k->pkg.root,
+                    k->release, run.status, last ? last : "");
+        free(last);
+    }
+    tx_run_free(&run);
+    if (r == 0 && (r = tx_read_file(out, 256u << 20, dep, len)) < 0)
+        r = tx_fail(err, r, "%s: %s", out, strerror(-r));
+    unlink(out);
+    free(out);
+    if (r < 0)
+        return r;
+    char *hdr = (*dep)[0] == '#' ? *dep : strstr(*dep, "\n#");
+    if (hdr) {
+        *len = (size_t)(hdr - *dep) + (hdr != *dep);
+        (*dep)[*len] = '\0';
+    }
+    return 0;
+}
+
+int kernel_modules(const struct tinyx_kernel *k, const char *const *names, size_t nnames,
+                   const char *workdir, struct kmod_plan *plan, struct tx_error *err)
+{
+    memset(plan, 0, sizeof(*plan));
+    if (!k->modules_dir)
+        return tx_fail(err, -EINVAL, "%s has no module tree (lib/modules/%s)", k->desc,
+                       k->release ? k->release : "VERSION");
+    char *deppath = tx_path_join(k->modules_dir, "modules.dep");
+    char *bipath = tx_path_join(k->modules_dir, "modules.builtin");
+    char *dep = NULL, *builtin = NULL;
+    size_t deplen = 0, blen = 0;
+    if (!deppath || !bipath) {
+        free(deppath);
+        free(bipath);
+        return tx_fail(err, -ENOMEM, "out of memory");
+    }
+    int r = tx_read_file(deppath, 256u << 20, &dep, &deplen);
+    if (r == -ENOENT)
+        r = run_depmod(k, workdir, &dep, &deplen, err);
+    else if (r < 0)
+        r = tx_fail(err, r, "%s: %s", deppath, strerror(-r));
+    /* No modules.builtin: nothing is known to be built in. */
+    int rb = r == 0 ? tx_read_file(bipath, 64u << 20, &builtin, &blen) : 0;
+    if (rb < 0 && rb != -ENOENT)
+        r = tx_fail(err, rb, "%s: %s", bipath, strerror(-rb));
+    if (r == 0 && (r = kmod_plan(dep, deplen, builtin, blen, names, nnames, plan, err)) < 0)
+        r = tx_prefix(err, r, "kernel %s (%s %s)", k->release, k->pkg.name, k->pkg.version);
+    free(deppath);
+    free(bipath);
+    free(dep);
+    free(builtin);
     return r;
 }
 

@@ -18,6 +18,7 @@ TINYX_LIB_SRCS = \
 	tinyx/guestcfg.c \
 	tinyx/debpkg.c \
 	tinyx/kernel.c \
+	tinyx/kmod.c \
 	tinyx/resolve.c \
 	tinyx/build.c
 TINYX_LIB_HDRS = \
@@ -30,6 +31,7 @@ TINYX_LIB_HDRS = \
 	tinyx/build.h \
 	tinyx/debpkg.h \
 	tinyx/kernel.h \
+	tinyx/kmod.h \
 	tinyx/tinyx_build.h \
 	tinyx/build_int.h
 tinyx_libtinyx_la_SOURCES = $(TINYX_LIB_SRCS) $(TINYX_LIB_HDRS)
@@ -55,7 +57,8 @@ TINYX_TESTS = \
 	tests/unit/test_tinyx_cpio \
 	tests/unit/test_tinyx_pack \
 	tests/unit/test_tinyx_build \
-	tests/unit/test_tinyx_build_cli
+	tests/unit/test_tinyx_build_cli \
+	tests/unit/test_tinyx_kmod
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
@@ -79,6 +82,9 @@ tests_unit_test_tinyx_build_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
 tests_unit_test_tinyx_build_cli_SOURCES = tests/unit/test_tinyx_build_cli.c $(TINYX_TEST_COMMON)
 tests_unit_test_tinyx_build_cli_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_build_cli_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_kmod_SOURCES = tests/unit/test_tinyx_kmod.c
+tests_unit_test_tinyx_kmod_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_kmod_LDADD = $(TINYX_TEST_LIBS)
 
 # Only tinyx's tests (the CLI test needs the tinyx command built).
 check-tinyx: tinyx/tinyx $(TINYX_TESTS)
@@ -89,25 +95,29 @@ check-tinyx: tinyx/tinyx $(TINYX_TESTS)
 # `make fuzz-tinyx [FUZZ_SECONDS=N]` builds the libFuzzer targets with clang
 # and runs each for N seconds (0: build only; default: FUZZ_SECONDS of the
 # other fuzz fragments, else 10).  Not part of all or check.
-TINYX_FUZZ_TARGETS = tests/fuzz/fuzz_elfdeps tests/fuzz/fuzz_spec
+TINYX_FUZZ_TARGETS = tests/fuzz/fuzz_elfdeps tests/fuzz/fuzz_spec tests/fuzz/fuzz_kmod
 TINYX_FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE \
 	-include $(top_builddir)/config.h -I$(top_srcdir)/tinyx $(ZLIB_CFLAGS)
 TINYX_FUZZ_SRC = $(TINYX_LIB_SRCS:%=$(top_srcdir)/%)
-EXTRA_DIST += tests/fuzz/fuzz_elfdeps.c tests/fuzz/fuzz_spec.c
+EXTRA_DIST += tests/fuzz/fuzz_elfdeps.c tests/fuzz/fuzz_spec.c tests/fuzz/fuzz_kmod.c
 CLEANFILES += $(TINYX_FUZZ_TARGETS)
 
 fuzz-tinyx:
 	@test -n "$(FUZZ_CC)" || { echo "fuzz-tinyx: no clang (apt-get install clang, then re-run configure)" >&2; exit 1; }
-	@$(MKDIR_P) tests/fuzz/corpus-elfdeps tests/fuzz/corpus-spec
+	@$(MKDIR_P) tests/fuzz/corpus-elfdeps tests/fuzz/corpus-spec tests/fuzz/corpus-kmod
 	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_elfdeps \
 		$(top_srcdir)/tests/fuzz/fuzz_elfdeps.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
 	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_spec \
 		$(top_srcdir)/tests/fuzz/fuzz_spec.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
+	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_kmod \
+		$(top_srcdir)/tests/fuzz/fuzz_kmod.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
 	@for f in /bin/true /bin/ls /usr/lib/x86_64-linux-gnu/libz.so.1; do \
 		test -f $$f && cp -L $$f tests/fuzz/corpus-elfdeps/seed-$$(basename $$f) || :; done
 	@printf 'dir /a 0700\nfile "/b c" ./x 0644\nelf /bin/x /bin/true\nlib libc.so.6\ntree / ./t\nslink /l ../x\nnod /dev/console c 5 1 0600\n' \
 		>tests/fuzz/corpus-spec/seed-spec
+	@printf 'k/9p.ko.xz: k/9pnet.ko k/a-b.ko\nk/9pnet.ko: k/a-b.ko\nk/a-b.ko:\n\nk/b.ko:\0k/x_y-z.ko\n' \
+		>tests/fuzz/corpus-kmod/seed-kmod
 	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
 	if test "$$secs" != 0; then \
 		for t in $(TINYX_FUZZ_TARGETS); do \
@@ -124,9 +134,11 @@ fuzz-tinyx:
 # dom0 as /lab/tinyx.  A real Debian program that prints something
 # checkable: sqlite3 computing 6*7 (sqlite3, libsqlite3-0, libreadline8,
 # libtinfo6, zlib1g, libc6: a small package set).  One image per target.
+# And --module: Debian's xen-netfront (a module there) in a PV image whose
+# program, the host's cat, prints /proc/modules.
 TINYX_LAB_DIR = tinyx/lab-images
-TINYX_LAB_BUILD = TINYX_DATADIR=$(abs_top_srcdir)/tinyx ./tinyx/tinyx build -q --force \
-	--package sqlite3
+TINYX_LAB_TINYX = TINYX_DATADIR=$(abs_top_srcdir)/tinyx ./tinyx/tinyx build -q --force
+TINYX_LAB_BUILD = $(TINYX_LAB_TINYX) --package sqlite3
 TINYX_LAB_APP = -- sqlite3 :memory: 'select 6*7 as answer;'
 $(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
 	@$(MKDIR_P) $(TINYX_LAB_DIR)
@@ -134,6 +146,9 @@ $(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
 		--image-dir /lab/tinyx/sqlite3-pv -o $(TINYX_LAB_DIR)/sqlite3-pv $(TINYX_LAB_APP)
 	$(TINYX_LAB_BUILD) -t xen-pvh -n tinyx-sqlite3-pvh \
 		--image-dir /lab/tinyx/sqlite3-pvh -o $(TINYX_LAB_DIR)/sqlite3-pvh $(TINYX_LAB_APP)
+	$(TINYX_LAB_TINYX) -t xen-pv -n tinyx-modules-pv --module xen-netfront \
+		--image-dir /lab/tinyx/modules-pv -o $(TINYX_LAB_DIR)/modules-pv \
+		-- cat /proc/modules
 	@touch $@
 lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp
 .PHONY: lab-tinyx-images

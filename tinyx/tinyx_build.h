@@ -29,6 +29,9 @@ struct tinyx_build_opts {
     const char *name;               /* NULL: from the program */
     enum tinyx_target target;
     const char *kernel;             /* "debian" (NULL), "tinyconfig" or a path */
+    const char *const *modules;     /* kernel modules by name (Debian's kernel
+                                     * only), with their dependencies */
+    size_t nmodules;
     unsigned memory_mib;            /* 0: computed */
     const char *cache;              /* NULL: /var/cache/tinyx */
     const char *datadir;            /* where init.sh is (NULL: installed) */
@@ -45,6 +48,8 @@ struct tinyx_build_opts {
 
 struct tinyx_build_result {
     struct tx_strv notes;           /* what was decided, one line each */
+    struct tx_strv warnings;        /* what the user asked for that was not
+                                     * done, and why (a built-in module) */
     uint64_t initrd_bytes, unpacked_bytes, kernel_bytes;
     unsigned memory_mib;
     size_t nfiles;

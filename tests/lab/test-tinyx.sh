@@ -5,6 +5,9 @@
 # chaos create.  Evidence: the console log (xenconsoled's for xl, chaos's
 # monitor's for chaos) shows sqlite3's answer (42) and /init's
 # "tinyx: exit status 0", and the guest goes away once it powered off.
+# Then an image built with --module xen-netfront (a module in Debian's
+# kernel) boots through chaos create and its program, cat /proc/modules,
+# shows the module loaded by /init.
 . /lab/tests/lib.sh
 
 # chaos-lab packs BUILD/tinyx/lab-images as /lab/tinyx; by hand:
@@ -16,7 +19,7 @@ dir=/lab/tinyx
 
 # The config of one image, with its paths pointing where the image is.
 config() {
-    sed "s|/lab/tinyx/|$dir/|" $dir/sqlite3-$1/guest.cfg >/tmp/tinyx-$1.cfg
+    sed "s|/lab/tinyx/|$dir/|" $dir/$1/guest.cfg >/tmp/tinyx-$1.cfg
     echo /tmp/tinyx-$1.cfg
 }
 
@@ -35,7 +38,7 @@ for t in pv pvh; do
     name=tinyx-sqlite3-$t
     log=/var/log/xen/console/guest-$name.log
     t0=$(now_ms)
-    xl create "$(config $t)" || fail "xl create ($t) failed"
+    xl create "$(config sqlite3-$t)" || fail "xl create ($t) failed"
     wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
         fail "xl $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null)"
     echo "xl $t: application done $(( $(now_ms) - t0 )) ms after xl create began"
@@ -57,7 +60,7 @@ for t in pv pvh; do
     log=/var/log/chaos/console/$name.log
     rm -f "$log"
     t0=$(now_ms)
-    if ! out=$(chaos create --timings "$(config $t)" 2>&1); then
+    if ! out=$(chaos create --timings "$(config sqlite3-$t)" 2>&1); then
         if [ $t = pvh ] && echo "$out" | grep -qi 'pvh'; then
             echo "chaos $t: not available in this build: $out"
             continue
@@ -73,4 +76,29 @@ for t in pv pvh; do
         fail "chaos $t: the guest was not destroyed after powering off: $(chaos list)"
 done
 expect_nothing_left
-echo "tinyx images boot through xl and chaos"
+
+# ------------------------------------------------------------ --module
+# /proc/modules names a module with '_' (xen_netfront) at the start of its
+# line; /init's "cannot load module" message would name the file instead.
+name=tinyx-modules-pv
+log=/var/log/chaos/console/$name.log
+[ -f $dir/modules-pv/guest.cfg ] ||
+    fail "no modules-pv image in $dir (make lab-tinyx-images on the host)"
+rm -f "$log"
+t0=$(now_ms)
+out=$(chaos create "$(config modules-pv)" 2>&1) || fail "chaos create (modules-pv): $out"
+wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
+    fail "modules: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null); $(chaos list)"
+echo "modules: application done $(( $(now_ms) - t0 )) ms after chaos create began"
+if grep -a -q 'tinyx: cannot load module' "$log"; then
+    fail "modules: /init could not load a module: $(grep -a 'tinyx: cannot load' "$log")"
+fi
+grep -a -q '^xen_netfront ' "$log" ||
+    fail "modules: no xen_netfront in /proc/modules: $(tail -n 20 "$log")"
+grep -a -q 'tinyx: exit status 0' "$log" ||
+    fail "modules: no 'tinyx: exit status 0' in the console: $(tail -n 20 "$log")"
+echo "modules: console shows: $(grep -a -m1 '^xen_netfront ' "$log" | tr -d '\r'), $(grep -a -m1 'tinyx: exit' "$log" | tr -d '\r')"
+wait_for 60 "! in_chaos_list $name" ||
+    fail "modules: the guest was not destroyed after powering off: $(chaos list)"
+expect_nothing_left
+echo "tinyx images boot through xl and chaos; --module loads xen_netfront"

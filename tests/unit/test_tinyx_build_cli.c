@@ -3,7 +3,8 @@
  * program into a complete output folder, reproducibility, the Debian
  * package path (fake apt-cache and apt-get in PATH serving .deb files built
  * here with dpkg-deb, so dependency layers are fetched for real from a
- * world the test controls), and the error paths: missing library,
+ * world the test controls), kernel modules from a fake Debian kernel
+ * package served the same way, and the error paths: missing library,
  * unreadable or non-ELF program, unknown package, existing output; none of
  * which may leave anything in the output's folder.
  */
@@ -177,6 +178,10 @@ START_TEST(test_bad_programs)
         { "-o o/x --kernel ./nothing /bin/true", "nothing" },
         { "-o o/x --lib libnot-there.so.9 /bin/true", "libnot-there.so.9" },
         { "-o o/x -n 123 /bin/true", "--name 123" },
+        { "-o o/x -M xen-netfront /bin/true", "kernel given as a file" },
+        { "-o o/x -k tinyconfig --module xen-netfront /bin/true", "tinyconfig kernel has no "
+          "modules" },
+        { "-o o/x -k debian -M '' /bin/true", "not a module name" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char *err;
@@ -298,6 +303,110 @@ START_TEST(test_package_layers)
 }
 END_TEST
 
+/* ------------------------------------------------------------ modules */
+
+#define KREL "9.9.9-9-amd64"
+
+/* A fake Debian kernel package, NAME version 1, for release REL: a "kernel"
+ * image and a module tree at D/pkg-NAME/lib/modules/REL. */
+static char *fake_kernel_tree(const char *rel)
+{
+    char *root = S("%s/pkg-linux-image-%s", D, rel);
+    tt_write_str(S("%s/boot/vmlinuz-%s", root, rel), "fake kernel\n");
+    char *mods = S("%s/lib/modules/%s", root, rel);
+    tt_mkdirs(mods);
+    return mods;
+}
+
+START_TEST(test_kernel_modules)
+{
+    fake_apt();
+    /* Modules depmod can read: relocatable objects, fake_core exporting a
+     * symbol (in __ksymtab_strings, as the kernel's EXPORT_SYMBOL puts it)
+     * that fake-net and fake_fs use.  fake_fs is xz-compressed (the
+     * unpacking path; Debian 12 ships plain .ko files).  Like Debian's package, the tree has no
+     * modules.dep: tinyx runs depmod -n on it. */
+    char *mods = fake_kernel_tree(KREL);
+    tt_write_str(S("%s/core.c", D),
+                 "int fake_core_fn(void) { return 1; }\n"
+                 "static const char ks[] __attribute__((section(\"__ksymtab_strings\"), used))"
+                 " = \"fake_core_fn\";\n");
+    tt_write_str(S("%s/user.c", D), "int fake_core_fn(void);\n"
+                                    "int user_fn(void) { return fake_core_fn(); }\n");
+    tt_mkdirs(S("%s/kernel/lib", mods));
+    tt_mkdirs(S("%s/kernel/drivers/net", mods));
+    tt_mkdirs(S("%s/kernel/fs", mods));
+    tt_cc(D, "-c -o '%s/kernel/lib/fake-core.ko' core.c", mods);
+    tt_cc(D, "-c -o '%s/kernel/drivers/net/fake-net.ko' user.c", mods);
+    tt_cc(D, "-c -o fake_fs.ko user.c");
+    tt_sh_ok("cd '%s' && xz -c fake_fs.ko >'%s/kernel/fs/fake_fs.ko.xz'", D, mods);
+    tt_write_str(S("%s/modules.order", mods), "kernel/lib/fake-core.ko\n"
+                 "kernel/drivers/net/fake-net.ko\nkernel/fs/fake_fs.ko\n");
+    tt_write_str(S("%s/modules.builtin", mods), "kernel/drivers/video/fake-builtin.ko\n");
+    fake_package("linux-image-amd64", "linux-image-" KREL);
+    fake_package("linux-image-" KREL, NULL);
+    setenv("FAKEAPT", S("%s/apt", D), 1);
+    char *path = S("%s/fakebin:%s", D, getenv("PATH"));
+    int st;
+    char *err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+                           "-o out -M fake_net -M fake-builtin -M fake-fs -M fake-net "
+                           "/bin/true 2>&1", D, path, TINYX_BIN);
+    ck_assert_msg(st == 0, "build with modules failed: %s", err);
+    ck_assert_msg(strstr(err, "tinyx: fake-builtin is built into the kernel\n"), "%s", err);
+    free(err);
+    /* Dependencies first, each once, as the package has them but fake_fs
+     * unpacked (busybox insmod may not read .xz). */
+    char *init = tt_read(S("%s/out/build/files/init", D), NULL);
+    const char *M = "/lib/modules/" KREL "/kernel";
+    char *want = S("TINYX_MODULES='%s/lib/fake-core.ko %s/drivers/net/fake-net.ko "
+                   "%s/fs/fake_fs.ko'\n", M, M, M);
+    ck_assert_msg(strstr(init, want), "%s", init);
+    free(init);
+    char *list = initrd_list("out");
+    ck_assert_msg(strstr(list, "lib/modules/" KREL "/kernel/fs/fake_fs.ko\n") &&
+                  strstr(list, "lib/modules/" KREL "/kernel/lib/fake-core.ko\n") &&
+                  !strstr(list, "fake-builtin") && !strstr(list, ".xz"), "%s", list);
+    free(list);
+    char *unpacked = S("%s/out/build/modules/linux-image-" KREL "_1_amd64%s/fs/fake_fs.ko", D, M);
+    ck_assert_int_eq(tt_sh("cmp '%s/fake_fs.ko' '%s'", D, unpacked), 0);
+    /* The manifest's origins name the package and its version. */
+    char *man = tt_read(S("%s/out/manifest", D), NULL);
+    ck_assert_msg(strstr(man, S("\t%s/cache/pkgs/linux-image-" KREL "_1_amd64%s/drivers/net/"
+                                "fake-net.ko <- ", D, M)), "%s", man);
+    ck_assert_msg(strstr(man, S("\t%s <- ", unpacked)), "%s", man);
+    free(man);
+    char *pk = tt_read(S("%s/out/build/packages", D), NULL);
+    ck_assert_str_eq(pk, "linux-image-" KREL "\t1\tamd64\n");
+    free(pk);
+    assert_no_leftovers("out/build", "files modules packages tinyx.spec ");
+
+    /* An unknown module: named with the kernel release, nothing left. */
+    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+                     "-o out2 -M fake-net -M no-such-module /bin/true 2>&1", D, path, TINYX_BIN);
+    ck_assert_int_eq(st, 1);
+    ck_assert_msg(strstr(err, "kernel " KREL) && strstr(err, "no module no-such-module"),
+                  "%s", err);
+    free(err);
+    ck_assert_int_eq(tt_sh("ls -d '%s'/out2* 2>/dev/null", D), 2);
+
+    /* A package that ships modules.dep: that file decides, depmod does not
+     * run (it would find no module in a file that is not ELF). */
+    char *mods2 = fake_kernel_tree("9.9.9-10-amd64");
+    tt_write_str(S("%s/kernel/x/listed.ko", mods2), "not ELF\n");
+    tt_write_str(S("%s/modules.dep", mods2), "kernel/x/listed.ko:\n");
+    fake_package("linux-image-amd64", "linux-image-9.9.9-10-amd64");
+    fake_package("linux-image-9.9.9-10-amd64", NULL);
+    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+                     "-o out3 -M listed /bin/true 2>&1", D, path, TINYX_BIN);
+    ck_assert_msg(st == 0, "%s", err);
+    free(err);
+    init = tt_read(S("%s/out3/build/files/init", D), NULL);
+    ck_assert_msg(strstr(init, "TINYX_MODULES='/lib/modules/9.9.9-10-amd64/kernel/x/"
+                               "listed.ko'\n"), "%s", init);
+    free(init);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tinyx build (command)");
@@ -310,6 +419,7 @@ int main(void)
     tcase_add_test(tc, test_missing_library);
     tcase_add_test(tc, test_bad_programs);
     tcase_add_test(tc, test_package_layers);
+    tcase_add_test(tc, test_kernel_modules);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
