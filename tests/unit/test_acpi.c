@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "acpi.h"
+#include "check_run.h"
 
 #define BASE UINT64_C(0xfc000000)
 
@@ -251,9 +252,5 @@ static Suite *acpi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(acpi_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(acpi_suite());
 }

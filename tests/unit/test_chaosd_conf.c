@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "check_run.h"
 
 static struct chaosd_conf conf;
 static char err[256];
@@ -166,9 +167,5 @@ static Suite *conf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(conf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(conf_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "pool.h"
+#include "check_run.h"
 
 static struct chaosd_conf conf;
 static struct pool pool;
@@ -213,9 +214,5 @@ static Suite *pool_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(pool_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(pool_suite());
 }

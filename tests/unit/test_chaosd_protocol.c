@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "protocol.h"
+#include "check_run.h"
 
 static struct chaosd_request req;
 static char err[256];
@@ -258,9 +259,5 @@ static Suite *protocol_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(protocol_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(protocol_suite());
 }

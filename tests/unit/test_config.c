@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chaos.h"
+#include "check_run.h"
 
 static chaos_config *cfg;
 
@@ -648,9 +649,5 @@ static Suite *config_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(config_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(config_suite());
 }

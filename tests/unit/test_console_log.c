@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "console_log.h"
+#include "check_run.h"
 
 static char dir[] = "/tmp/chaos-test-log-XXXXXX";
 static char path[256], rotated[256];
@@ -189,9 +190,5 @@ static Suite *log_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(log_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(log_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "console_ring.h"
+#include "check_run.h"
 
 /* malloc'd to its exact size: the sanitizers catch any access outside. */
 static struct console_ring_page *page;
@@ -271,9 +272,5 @@ static Suite *ring_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ring_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(ring_suite());
 }

@@ -18,6 +18,7 @@
 
 #include "console_server.h"
 #include "console_socket.h"
+#include "check_run.h"
 
 static char dir[] = "/tmp/chaos-test-console-XXXXXX";
 static char sock_path[256], log_path[256];
@@ -461,9 +462,5 @@ static Suite *server_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(server_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(server_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "events_diff.h"
+#include "check_run.h"
 
 static struct chaos_dominfo dom(chaos_domid id, uint8_t tag,
                                 enum chaos_dom_state state, int reason,
@@ -237,9 +238,5 @@ static Suite *events_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(events_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(events_suite());
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kcache.h"
+#include "check_run.h"
 
 static struct kcache *kc;
 
@@ -193,9 +194,5 @@ static Suite *kcache_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(kcache_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(kcache_suite());
 }

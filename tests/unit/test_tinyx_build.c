@@ -14,6 +14,7 @@
 #include "initramfs.h"
 #include "kernel.h"
 #include "tinyx_testlib.h"
+#include "check_run.h"
 
 static char *D;
 
@@ -408,9 +409,5 @@ int main(void)
     tcase_add_test(tc, test_debpkg_bad_names);
     tcase_add_test(tc, test_kernel_fragment);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

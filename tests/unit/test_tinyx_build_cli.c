@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tinyx_testlib.h"
+#include "check_run.h"
 
 static char *D;
 
@@ -421,9 +422,5 @@ int main(void)
     tcase_add_test(tc, test_package_layers);
     tcase_add_test(tc, test_kernel_modules);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

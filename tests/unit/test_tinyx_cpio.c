@@ -11,6 +11,7 @@
 
 #include "cpio.h"
 #include "tinyx_testlib.h"
+#include "check_run.h"
 
 static char *D;     /* scratch directory of the current test */
 
@@ -341,9 +342,5 @@ int main(void)
     tcase_add_test(tc, test_size_mismatch);
     tcase_add_test(tc, test_write_error);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -11,6 +11,7 @@
 
 #include "elfdeps.h"
 #include "tinyx_testlib.h"
+#include "check_run.h"
 
 static char *T;     /* scratch directory, built once for the whole suite */
 static char *R;     /* T/root: the main sysroot */
@@ -581,9 +582,5 @@ int main(void)
     tcase_add_test(tc, test_lib_lookup);
     tcase_add_test(tc, test_bad_sysroot);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

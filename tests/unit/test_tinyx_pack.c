@@ -13,6 +13,7 @@
 #include "elfdeps.h"
 #include "initramfs.h"
 #include "tinyx_testlib.h"
+#include "check_run.h"
 
 static char *D;     /* scratch directory of the current test */
 
@@ -527,9 +528,5 @@ int main(void)
     tcase_add_test(tc, test_relocated_origin_and_missing);
     tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmdline.h"
+#include "check_run.h"
 
 static int word_is(const struct cmdline_word *w, const char *key,
                    const char *value)
@@ -118,8 +119,6 @@ int main(void)
 {
     Suite *suite = suite_create("unikernel_cmdline");
     TCase *tc = tcase_create("core");
-    SRunner *runner;
-    int failed;
 
     tcase_add_test(tc, test_words);
     tcase_add_test(tc, test_empty_and_null);
@@ -128,9 +127,5 @@ int main(void)
     tcase_add_test(tc, test_parse_u64);
     tcase_add_test(tc, test_get_u64);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(suite);
 }

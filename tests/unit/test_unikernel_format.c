@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "format.h"
+#include "check_run.h"
 
 /* Formats with both implementations and compares text and length. */
 __attribute__((format(printf, 1, 2)))
@@ -114,8 +115,6 @@ int main(void)
 {
     Suite *suite = suite_create("unikernel_format");
     TCase *tc = tcase_create("core");
-    SRunner *runner;
-    int failed;
 
     tcase_add_test(tc, test_integers);
     tcase_add_test(tc, test_width_and_flags);
@@ -124,9 +123,5 @@ int main(void)
     tcase_add_test(tc, test_unsupported_is_visible);
     tcase_add_test(tc, test_fmt_u64);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(suite);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "timemath.h"
+#include "check_run.h"
 
 /*
  * The scale Xen would publish for a TSC of `khz`: it picks tsc_shift so
@@ -95,17 +96,11 @@ int main(void)
 {
     Suite *suite = suite_create("unikernel_timemath");
     TCase *tc = tcase_create("core");
-    SRunner *runner;
-    int failed;
 
     tcase_add_test(tc, test_identity_scale);
     tcase_add_test(tc, test_common_frequencies);
     tcase_add_test(tc, test_large_delta_does_not_overflow);
     tcase_add_test(tc, test_runstate_age);
     suite_add_tcase(suite, tc);
-    runner = srunner_create(suite);
-    srunner_run_all(runner, CK_NORMAL);
-    failed = srunner_ntests_failed(runner);
-    srunner_free(runner);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(suite);
 }

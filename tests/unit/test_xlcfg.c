@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "xlcfg.h"
+#include "check_run.h"
 
 static char err[512];
 
@@ -292,9 +293,5 @@ static Suite *xlcfg_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(xlcfg_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(xlcfg_suite());
 }
