@@ -273,10 +273,15 @@ void request_dispatch(struct client *c, struct chaosd_request *req)
     case CHAOSD_OP_POOL_RESIZE:
         do_pool_resize(c, req);
         break;
-    case CHAOSD_OP_SUBSCRIBE:
+    case CHAOSD_OP_SUBSCRIBE: {
         c->subscribed = true;
-        client_send(c, chaosd_reply_ok(req->id));
+        /* Where Xen's events come from: how exact they are (docs/events.md). */
+        json_object *reply = chaosd_reply_ok(req->id);
+        json_object_object_add(reply, "source", json_object_new_string(
+            d->events ? chaos_events_source(d->events) : "none"));
+        client_send(c, reply);
         break;
+    }
     case CHAOSD_OP_PING: {
         json_object *reply = chaosd_reply_ok(req->id);
         json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));

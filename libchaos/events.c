@@ -6,9 +6,11 @@
  *  - the notification source of hv_events.c (VIRQ_DOM_EXC, or xenstored's
  *    watches), when there is one;
  *  - a timerfd: the periodic check that catches what the source does not
- *    announce (new domains never raise VIRQ_DOM_EXC; xenstored watches
- *    only fire for domains it knows), every 2 s, or every 250 ms when
- *    there is no source at all;
+ *    announce: new domains never raise VIRQ_DOM_EXC (every 2 s with that
+ *    source), and xenstored's watches only fire for domains it knows,
+ *    which the guests chaos builds without XenStore never are (every
+ *    250 ms with xenstored, as with no source at all: chaosd carries out
+ *    their lifecycle actions from these looks);
  *  - an eventfd, written when events are left over after a read that was
  *    given too little room, so the descriptor stays readable until the
  *    caller has them all.
@@ -27,8 +29,8 @@
 #include "events_diff.h"
 #include "hv_events.h"
 
-#define CHECK_MS_WITH_SOURCE 2000
-#define CHECK_MS_POLLING 250
+#define CHECK_MS_VIRQ 2000
+#define CHECK_MS_OTHERWISE 250
 
 struct chaos_events {
     struct hv_events *hv;
@@ -101,8 +103,8 @@ static int setup(chaos_ctx *ctx, chaos_events *ev)
         return chaos__fail(ctx, -errno, "cannot create the event "
                            "descriptors: %s", strerror(errno));
     int src = hv_events_fd(ev->hv);
-    rc = start_timer(ctx, ev->timerfd, src < 0 ? CHECK_MS_POLLING
-                                               : CHECK_MS_WITH_SOURCE);
+    rc = start_timer(ctx, ev->timerfd, hv_events_kind(ev->hv) == HV_EVENTS_VIRQ
+                                           ? CHECK_MS_VIRQ : CHECK_MS_OTHERWISE);
     if (!rc && src >= 0)
         rc = watch(ctx, ev->epfd, src, "notification source");
     if (!rc)

@@ -63,6 +63,8 @@ echo "ok: chaosd under memcheck filled its pools: $(grep -c . $LOG) log lines"
 # A subscriber for the whole run; it goes when chaosd does.
 printf '{"v":1,"op":"subscribe"}\n' | $RAW --raw 100000 >/tmp/chaosd-vg.events &
 SUB=$!
+wait_for 60 "grep -q '\"ok\":true' /tmp/chaosd-vg.events" || fail_log "the subscription was not answered"
+echo "subscribed: $(head -n 1 /tmp/chaosd-vg.events)"
 
 cd $UK || fail "unikernel images not installed"
 # Pool create (PV and PVH), on_poweroff = destroy carried out by chaosd.
@@ -104,6 +106,10 @@ out=$(chaos create --daemon hello-pv.cfg name=vg-crash on_crash=preserve cmdline
 cid=$(domid_of "$out")
 wait_for 120 "[ \"\$(dom_field $cid state)\" = crashed ] || [ \"\$(dom_field $cid shutdown_reason)\" = crash ]" ||
     fail_log "vg-crash ($cid) not preserved crashed: $(chaos list)"
+# Destroyed once subscribers heard of the crash (chaosd looks every 250 ms
+# when xenstored holds Xen's VIRQ).
+wait_for 10 "tr -d ' ' </tmp/chaosd-vg.events | grep -q '\"event\":\"crash\",\"domid\":$cid,'" ||
+    fail_log "no crash event for vg-crash: $(cat /tmp/chaosd-vg.events)"
 chaos destroy $cid || fail_log "destroy vg-crash"
 echo "ok: on_poweroff=restart and on_crash=preserve carried out"
 

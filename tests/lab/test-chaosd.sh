@@ -35,8 +35,11 @@ chaos pool
 echo "ok: pools filled (4 PV + 2 PVH shells), readiness reported"
 
 # `chaos events` through chaosd's subscription, for the creates below.
-chaos events --json >/tmp/d-events.json 2>&1 &
+chaos events --json >/tmp/d-events.json 2>/tmp/d-events.err &
 EVPID=$!
+wait_for 30 "grep -q 'subscribed to chaosd' /tmp/d-events.err" ||
+    fail_log "chaos events did not subscribe: $(cat /tmp/d-events.err)"
+echo "$(cat /tmp/d-events.err)"
 
 # ---- create through chaosd: pool path, PV and PVH, console, actions
 cd $UK || fail "unikernel images not installed"
@@ -51,6 +54,10 @@ reason=$(wait_shutdown "$id" 60) || fail_log "hello ($id) did not shut down: $(c
 wait_for 10 "grep -q 'hello from chaos unikernel' /var/log/chaos/console/d-hello.log" ||
     fail_log "hello's output is not in its console log: $(cat /var/log/chaos/console/d-hello.log)"
 echo "ok: pool create (PV): hello ran, its console log says: $(head -n 1 /var/log/chaos/console/d-hello.log | tr -d '\r')"
+# Kept (preserve) until its shutdown reached subscribers: chaosd's look
+# sees it within 250 ms even when Xen's events come through xenstored.
+wait_for 10 "tr -d ' ' </tmp/d-events.json | grep -q '\"event\":\"shutdown\",\"domid\":$id,'" ||
+    fail_log "no shutdown event for d-hello: $(cat /tmp/d-events.json)"
 chaos destroy "$id" || fail "destroy $id"
 
 out=$(chaos create hello-pvh.cfg name=d-hello-pvh) || fail_log "create PVH: $out"

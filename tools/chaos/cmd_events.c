@@ -49,6 +49,11 @@ const char cmd_events_help[] =
     "  --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
     "                 " CHAOSD_DEFAULT_SOCKET ")\n"
     "\n"
+    "Once it listens, it says so on standard error, with the source of Xen's\n"
+    "events: virq (exact), xenstore or poll (a domain is looked at every\n"
+    "250 ms, so a shutdown followed at once by destruction may show as death\n"
+    "alone; see docs/events.md).\n"
+    "\n"
     "Stops on Ctrl-C or SIGTERM, or when chaosd goes away.\n"
     "Exit status: 0 stopped as asked (or chaosd stopped), 1 subscribing or\n"
     "reading failed, 2 usage error.\n";
@@ -132,6 +137,10 @@ static int events_via_daemon(int fd, struct events_opts *o)
         close(fd);
         return EXIT_FAIL;
     }
+    /* Said once on stderr (stdout is the events): that it listens now, and
+     * how exact Xen's events are (docs/events.md). */
+    fprintf(stderr, "chaos: events: subscribed to chaosd (Xen's events from %s)\n",
+            daemon_str(reply, "source", "?"));
     json_object_put(reply);
     struct chaosd_lines lb;
     chaosd_lines_init(&lb, CHAOSD_MAX_LINE);
@@ -178,6 +187,9 @@ static int events_direct(struct events_opts *o)
         cmd_error("events: %s", chaos_errmsg(ctx));
         rc = EXIT_FAIL;
     }
+    if (rc == EXIT_OK)
+        fprintf(stderr, "chaos: events: subscribed to Xen (events from %s)\n",
+                chaos_events_source(ev));
     while (rc == EXIT_OK && !done(o)) {
         struct pollfd pfd = { .fd = chaos_events_fd(ev), .events = POLLIN };
         int r = poll(&pfd, 1, wait_ms(o));
