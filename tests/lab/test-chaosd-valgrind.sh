@@ -142,7 +142,7 @@ wait_for 120 "[ \"\$(pool_col unikernel-pv 6)\" = 1 ]" || fail_log "pool did not
 echo "ok: pool resized 2 -> 4 -> 1"
 
 # The subscriber saw the guests' events, with their names.
-for e in '"event":"created","domid":'"$rid"',"name":"vg-restart","path":"pool"' \
+for e in '"event":"created","domid":'"$rid"',"name":"vg-restart",' \
          '"event":"shutdown","domid":'"$rid"',"name":"vg-restart","reason":"poweroff"' \
          '"event":"crash","domid":'"$cid"',"name":"vg-crash","reason":"crash"' \
          '"event":"death","domid":'"$cid"','; do
