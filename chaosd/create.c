@@ -89,14 +89,8 @@ static json_object *result_json(struct create_work *w)
  * the shell was prepared, before it had a name or a kernel. */
 static json_object *created_event(struct create_work *w)
 {
-    json_object *o = json_object_new_object();
-    const char *name = chaos_config_name(w->cfg);
-    json_object_object_add(o, "v", json_object_new_int(CHAOSD_PROTOCOL_VERSION));
-    json_object_object_add(o, "event", json_object_new_string("created"));
-    json_object_object_add(o, "domid", json_object_new_int64(w->domid));
-    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
-    json_object_object_add(o, "path", json_object_new_string(w->from_pool ? "pool" : "direct"));
-    return o;
+    return chaosd_event_new("created", w->domid, chaos_config_name(w->cfg), "path",
+                            w->from_pool ? "pool" : "direct");
 }
 
 static void create_after(uv_work_t *req, int status)

@@ -263,15 +263,9 @@ void guest_restart(struct chaosd *d, chaos_config *cfg)
 
 static json_object *event_message(const struct chaos_domain_event *e)
 {
-    json_object *o = json_object_new_object();
-    json_object_object_add(o, "v", json_object_new_int(CHAOSD_PROTOCOL_VERSION));
-    json_object_object_add(o, "event", json_object_new_string(chaos_event_kind_name(e->kind)));
-    json_object_object_add(o, "domid", json_object_new_int64(e->domid));
-    json_object_object_add(o, "name", json_object_new_string(e->name));
-    if (e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH)
-        json_object_object_add(o, "reason", json_object_new_string(
-            chaos_shutdown_reason_name(e->shutdown_reason)));
-    return o;
+    bool stopped = e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH;
+    return chaosd_event_new(chaos_event_kind_name(e->kind), e->domid, e->name, "reason",
+                            stopped ? chaos_shutdown_reason_name(e->shutdown_reason) : NULL);
 }
 
 static void on_events(uv_poll_t *h, int status, int events)

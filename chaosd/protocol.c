@@ -287,6 +287,20 @@ json_object *chaosd_reply_ok(json_object *id)
     return o;
 }
 
+json_object *chaosd_event_new(const char *event, long long domid, const char *name,
+                              const char *detail_key, const char *detail)
+{
+    json_object *o = message_new();
+    if (!o)
+        return NULL;
+    json_object_object_add(o, "event", json_object_new_string(event));
+    json_object_object_add(o, "domid", json_object_new_int64(domid));
+    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
+    if (detail)
+        json_object_object_add(o, detail_key, json_object_new_string(detail));
+    return o;
+}
+
 json_object *chaosd_reply_error(json_object *id, enum chaosd_errcode code,
                                 const char *message)
 {

@@ -101,6 +101,16 @@ json_object *chaosd_reply_ok(json_object *id);
 json_object *chaosd_reply_error(json_object *id, enum chaosd_errcode code,
                                 const char *message);
 
+/*
+ * An event line's object {"v":1,"event":EVENT,"domid":N,"name":NAME} plus
+ * DETAIL_KEY: DETAIL when detail is not NULL ("reason" for Xen's shutdown
+ * and crash, "path" for chaosd's created).  name NULL is "".  NULL if out
+ * of memory.  chaosd sends these to subscribers; `chaos events --json`
+ * prints the same.
+ */
+json_object *chaosd_event_new(const char *event, long long domid, const char *name,
+                              const char *detail_key, const char *detail);
+
 /* A new request object {"v":1,"op":OP}, for clients. */
 json_object *chaosd_request_new(enum chaosd_op op);
 

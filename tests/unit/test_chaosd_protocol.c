@@ -182,6 +182,27 @@ START_TEST(reply_round_trip)
 }
 END_TEST
 
+/* Event lines: the exact text subscribers and `chaos events --json` get. */
+START_TEST(event_lines)
+{
+    size_t len;
+    char *text = chaosd_message_line(
+        chaosd_event_new("shutdown", 7, "web", "reason", "poweroff"), &len);
+    ck_assert_str_eq(text, "{\"v\":1,\"event\":\"shutdown\",\"domid\":7,"
+                     "\"name\":\"web\",\"reason\":\"poweroff\"}\n");
+    free(text);
+    text = chaosd_message_line(chaosd_event_new("created", 8, "a\"b", "path", "pool"), &len);
+    ck_assert_str_eq(text, "{\"v\":1,\"event\":\"created\",\"domid\":8,"
+                     "\"name\":\"a\\\"b\",\"path\":\"pool\"}\n");
+    free(text);
+    /* No name (a shell), no detail (new, death). */
+    text = chaosd_message_line(chaosd_event_new("new", 9, NULL, "reason", NULL), &len);
+    ck_assert_str_eq(text, "{\"v\":1,\"event\":\"new\",\"domid\":9,\"name\":\"\"}\n");
+    ck_assert_uint_eq(len, strlen(text));
+    free(text);
+}
+END_TEST
+
 /* Collects what the line splitter delivers. */
 static char got[16][64];
 static size_t got_len[16];
@@ -251,6 +272,7 @@ static Suite *protocol_suite(void)
     tcase_add_test(tc, malformed_requests);
     tcase_add_test(tc, error_keeps_id);
     tcase_add_test(tc, reply_round_trip);
+    tcase_add_test(tc, event_lines);
     tcase_add_test(tc, lines_split_and_bound);
     tcase_add_test(tc, lines_callback_stops);
     suite_add_tcase(s, tc);

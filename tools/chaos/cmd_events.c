@@ -88,14 +88,8 @@ static void print_event(struct events_opts *o, const char *kind, long long domid
                         const char *name, const char *detail_key, const char *detail)
 {
     if (o->json) {
-        json_object *m = json_object_new_object();
-        json_object_object_add(m, "v", json_object_new_int(CHAOSD_PROTOCOL_VERSION));
-        json_object_object_add(m, "event", json_object_new_string(kind));
-        json_object_object_add(m, "domid", json_object_new_int64(domid));
-        json_object_object_add(m, "name", json_object_new_string(name ? name : ""));
-        if (detail)
-            json_object_object_add(m, detail_key, json_object_new_string(detail));
-        puts(json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+        json_object *m = chaosd_event_new(kind, domid, name, detail_key, detail);
+        puts(m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN) : "{}");
         json_object_put(m);
     } else {
         printf("%-8s %6lld %s%s%s\n", kind, domid, name && name[0] ? name : "-",
