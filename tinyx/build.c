@@ -323,15 +323,16 @@ static char *unpacked_path(const struct bstate *s, const char *tmp, const char *
                        p->arch, dest);
 }
 
-/* Unpacks a compressed module with Debian's tool for its format. */
-static int decompress(const char *src, const char *dest, struct tx_error *err)
+/* Unpacks a compressed module with Debian's tool for its format; suffix
+ * is the compression suffix kmod_compression_len() found (".xz"...). */
+static int decompress(const char *src, const char *suffix, const char *dest,
+                      struct tx_error *err)
 {
     static const char *const tools[][3] = {
         { ".xz", "xz", "xz-utils" }, { ".zst", "zstd", "zstd" }, { ".gz", "gzip", "gzip" },
     };
-    size_t i = 0, n = sizeof(tools) / sizeof(*tools), len = strlen(src);
-    while (i < n && (len < strlen(tools[i][0]) ||
-                     strcmp(src + len - strlen(tools[i][0]), tools[i][0]) != 0))
+    size_t i = 0, n = sizeof(tools) / sizeof(*tools);
+    while (i < n && strcmp(suffix, tools[i][0]) != 0)
         i++;
     if (i == n)
         return tx_fail(err, -EINVAL, "%s: not a compressed module", src);
@@ -375,7 +376,8 @@ static int stage_module(struct bstate *s, const char *tmp, const char *rel,
     int r = src && dest ? 0 : tx_fail(err, -ENOMEM, "out of memory");
     if (r == 0 && clen) {
         char *unpacked = unpacked_path(s, tmp, dest);
-        r = unpacked ? decompress(src, unpacked, err) : tx_fail(err, -ENOMEM, "out of memory");
+        r = unpacked ? decompress(src, rel + strlen(rel) - clen, unpacked, err)
+                     : tx_fail(err, -ENOMEM, "out of memory");
         free(src);
         src = unpacked;
     }
