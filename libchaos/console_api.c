@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include "console_log.h"
-#include "console_server.h"
-#include "console_socket.h"
-#include "hv_console.h"
+#include "console/console_log.h"
+#include "console/console_server.h"
+#include "console/console_socket.h"
+#include "hv/hv_console.h"
 #include "internal.h"
 
 /* The parent of CHAOS_CONSOLE_DIR. */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "hv.h"
+#include "hv/hv.h"
 #include "kernel_cache.h"
 
 const char *chaos_version_string(void)

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hv_build.h"
-#include "hv_xs.h"
+#include "hv/hv_build.h"
+#include "hv/hv_xs.h"
 #include "kernel_cache.h"
 #include "registry.h"
 

@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "events_diff.h"
-#include "hv_events.h"
+#include "hv/hv_events.h"
 
 #define CHECK_MS_VIRQ 2000
 #define CHECK_MS_OTHERWISE 250

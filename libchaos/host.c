@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv.h"
+#include "hv/hv.h"
 
 static int need_hv(chaos_ctx *ctx)
 {

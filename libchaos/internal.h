@@ -11,12 +11,12 @@
 #define CHAOS_ERRMSG_MAX 512
 
 struct chaos_hv;   /* the hypervisor connection, owned by hv.c */
-struct kcache;     /* decompressed kernels (kernel_cache.c), or NULL */
+struct kernel_lru;     /* decompressed kernels (kernel_cache.c), or NULL */
 
 struct chaos_ctx {
     struct chaos_hv *hv;
-    struct kcache *kcache;
-    uint64_t kcache_hits, kcache_misses;
+    struct kernel_lru *kernel_lru;
+    uint64_t kernel_lru_hits, kernel_lru_misses;
     char errmsg[CHAOS_ERRMSG_MAX];
 };
 

@@ -21,12 +21,12 @@ int chaos_kernel_cache_enable(chaos_ctx *ctx, uint64_t max_bytes)
         chaos__kernel_cache_free(ctx);
         return 0;
     }
-    if (ctx->kcache) {
-        kcache_set_limit(ctx->kcache, max_bytes);
+    if (ctx->kernel_lru) {
+        kernel_lru_set_limit(ctx->kernel_lru, max_bytes);
         return 0;
     }
-    ctx->kcache = kcache_new(max_bytes);
-    if (!ctx->kcache)
+    ctx->kernel_lru = kernel_lru_new(max_bytes);
+    if (!ctx->kernel_lru)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
     return 0;
 }
@@ -35,24 +35,24 @@ void chaos_kernel_cache_stats(const chaos_ctx *ctx,
                               struct chaos_kernel_cache_stats *out)
 {
     *out = (struct chaos_kernel_cache_stats){
-        .hits = ctx->kcache_hits,
-        .misses = ctx->kcache_misses,
+        .hits = ctx->kernel_lru_hits,
+        .misses = ctx->kernel_lru_misses,
     };
-    if (ctx->kcache) {
-        out->entries = ctx->kcache->entries;
-        out->bytes = ctx->kcache->bytes;
+    if (ctx->kernel_lru) {
+        out->entries = ctx->kernel_lru->entries;
+        out->bytes = ctx->kernel_lru->bytes;
     }
 }
 
 void chaos__kernel_cache_free(chaos_ctx *ctx)
 {
-    kcache_free(ctx->kcache);
-    ctx->kcache = NULL;
+    kernel_lru_free(ctx->kernel_lru);
+    ctx->kernel_lru = NULL;
 }
 
-static struct kcache_id identity(const struct stat *st)
+static struct kernel_lru_id identity(const struct stat *st)
 {
-    return (struct kcache_id){
+    return (struct kernel_lru_id){
         .dev = st->st_dev,
         .ino = st->st_ino,
         .size = (uint64_t)st->st_size,
@@ -67,26 +67,26 @@ void chaos__kernel_cache_probe(chaos_ctx *ctx, const struct stat *st,
                                const void *data, size_t size,
                                struct kernel_cache_probe *probe)
 {
-    *probe = (struct kernel_cache_probe){ .enabled = ctx->kcache != NULL };
+    *probe = (struct kernel_cache_probe){ .enabled = ctx->kernel_lru != NULL };
     if (!probe->enabled)
         return;
     probe->id = identity(st);
-    const struct kcache_entry *e = kcache_find_id(ctx->kcache, &probe->id);
+    const struct kernel_lru_entry *e = kernel_lru_find_id(ctx->kernel_lru, &probe->id);
     if (!e) {
         struct sha256_ctx sha;
         sha256_init(&sha);
         sha256_update(&sha, size, data);
         sha256_digest(&sha, sizeof(probe->digest), probe->digest);
         probe->have_digest = true;
-        e = kcache_find_digest(ctx->kcache, probe->digest, &probe->id);
+        e = kernel_lru_find_digest(ctx->kernel_lru, probe->digest, &probe->id);
     }
     if (e) {
         probe->hit = true;
         probe->elf = e->elf;
         probe->elf_size = e->elf_size;
-        ctx->kcache_hits++;
+        ctx->kernel_lru_hits++;
     } else {
-        ctx->kcache_misses++;
+        ctx->kernel_lru_misses++;
     }
 }
 
@@ -94,11 +94,11 @@ void chaos__kernel_cache_store(chaos_ctx *ctx,
                                const struct kernel_cache_probe *probe,
                                void *elf, size_t elf_size)
 {
-    if (!ctx->kcache || !probe->have_digest) {
+    if (!ctx->kernel_lru || !probe->have_digest) {
         free(elf);
         return;
     }
     /* Too big for the limit, or no memory: it stays uncached, which
      * costs time, not correctness. */
-    kcache_insert(ctx->kcache, probe->digest, elf, elf_size, &probe->id);
+    kernel_lru_insert(ctx->kernel_lru, probe->digest, elf, elf_size, &probe->id);
 }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 #include "internal.h"
-#include "kcache.h"
+#include "kernel_cache_lru.h"
 
 /* What one look into the cache found about one kernel file. */
 struct kernel_cache_probe {
@@ -17,8 +17,8 @@ struct kernel_cache_probe {
     const void *elf;           /* owned by the cache: valid until the next */
     size_t elf_size;           /* call that changes it */
     bool have_digest;
-    uint8_t digest[KCACHE_DIGEST_SIZE];
-    struct kcache_id id;
+    uint8_t digest[KERNEL_LRU_DIGEST_SIZE];
+    struct kernel_lru_id id;
 };
 
 /*

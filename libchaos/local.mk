@@ -1,29 +1,6 @@
-# libchaos: the toolstack library.
-#
-# The hypervisor module (hv*.c) is a convenience library of its own: it is
-# the only code compiled with Xen's include paths, which enforces that the
-# rest of libchaos speaks the project's types.  Xen's public headers use
-# anonymous unions and other GNU extensions, so it is built as gnu11.
-noinst_LTLIBRARIES += libchaos/libhv.la
-libchaos_libhv_la_SOURCES = \
-	libchaos/hv.h \
-	libchaos/hv_private.h \
-	libchaos/hv_build.h \
-	libchaos/hv_build_int.h \
-	libchaos/hv.c \
-	libchaos/hv_build.c \
-	libchaos/hv_build_pvh.c \
-	libchaos/hv_xs.h \
-	libchaos/hv_xs.c \
-	libchaos/hv_events.h \
-	libchaos/hv_events.c
-libchaos_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
-	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
-	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \
-	$(XENTOOLLOG_CFLAGS)
-libchaos_libhv_la_LIBADD = $(XENCTRL_LIBS) $(XENGUEST_LIBS) $(XENFMEM_LIBS) \
-	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENSTORE_LIBS) $(XENTOOLLOG_LIBS)
-
+# libchaos: the toolstack library.  The hypervisor module (hv/), the
+# configuration (config/) and the console (console/) keep their rules in
+# their own local.mk; the rest of the library is flat, one prefix per part.
 lib_LTLIBRARIES += libchaos/libchaos.la
 include_HEADERS += libchaos/chaos.h
 libchaos_libchaos_la_SOURCES = \
@@ -40,13 +17,13 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/events_diff.h \
 	libchaos/events_diff.c \
 	libchaos/events.c \
-	libchaos/kcache.h \
-	libchaos/kcache.c \
+	libchaos/kernel_cache_lru.h \
+	libchaos/kernel_cache_lru.c \
 	libchaos/kernel_cache.h \
 	libchaos/kernel_cache.c
 # nettle: SHA-256 of kernel files (kernel_cache.c).
 libchaos_libchaos_la_CFLAGS = $(AM_CFLAGS) $(NETTLE_CFLAGS)
-libchaos_libchaos_la_LIBADD = libchaos/libhv.la $(NETTLE_LIBS)
+libchaos_libchaos_la_LIBADD = libchaos/hv/libhv.la $(NETTLE_LIBS)
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^chaos_[a-z]'
@@ -71,7 +48,7 @@ tests_unit_test_events_diff_LDADD = $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test_kernel_cache
 TESTS += tests/unit/test_kernel_cache
 tests_unit_test_kernel_cache_SOURCES = tests/unit/test_kernel_cache.c \
-	libchaos/kcache.h libchaos/kcache.c
+	libchaos/kernel_cache_lru.h libchaos/kernel_cache_lru.c
 tests_unit_test_kernel_cache_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_kernel_cache_LDADD = $(CHECK_LIBS)
 

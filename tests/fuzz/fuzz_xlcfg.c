@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "chaos.h"
-#include "xlcfg.h"
+#include "config/xlcfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "console_log.h"
+#include "console/console_log.h"
 #include "check_run.h"
 
 static char dir[] = "/tmp/chaos-test-log-XXXXXX";

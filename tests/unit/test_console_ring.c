@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "console_ring.h"
+#include "console/console_ring.h"
 #include "check_run.h"
 
 /* malloc'd to its exact size: the sanitizers catch any access outside. */

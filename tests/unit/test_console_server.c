@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "console_server.h"
-#include "console_socket.h"
+#include "console/console_server.h"
+#include "console/console_socket.h"
 #include "check_run.h"
 
 static char dir[] = "/tmp/chaos-test-console-XXXXXX";

@@ -1,4 +1,4 @@
-/* Unit tests: the unikernel's command-line parser (tinyx/unikernel). */
+/* Unit tests: the unikernel's command-line parser (unikernel). */
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests: the unikernel's printf-style formatter (tinyx/unikernel),
+ * Unit tests: the unikernel's printf-style formatter (unikernel),
  * checked against the C library's snprintf for every supported feature.
  */
 #include <check.h>

@@ -1,4 +1,4 @@
-/* Unit tests: the unikernel's Xen time arithmetic (tinyx/unikernel). */
+/* Unit tests: the unikernel's Xen time arithmetic (unikernel). */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "xlcfg.h"
+#include "config/xlcfg.h"
 #include "check_run.h"
 
 static char err[512];

@@ -1,64 +1,64 @@
 /*
- * kcache.h - the data structure of the kernel cache (kernel_cache.c): the
+ * kernel_cache_lru.h - the data structure of the kernel cache (kernel_cache.c): the
  * decompressed kernels, found by the SHA-256 of their file's content or by
  * the identity of a file already hashed, and dropped least recently used
  * first.  Pure logic, no I/O: unit-tested in tests/unit/test_kernel_cache.c.
  */
-#ifndef CHAOS_KCACHE_H
-#define CHAOS_KCACHE_H
+#ifndef CHAOS_KERNEL_CACHE_LRU_H
+#define CHAOS_KERNEL_CACHE_LRU_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define KCACHE_DIGEST_SIZE 32   /* SHA-256 */
+#define KERNEL_LRU_DIGEST_SIZE 32   /* SHA-256 */
 
 /*
  * What tells a file has not changed since it was hashed, without reading
  * it: a write changes size or mtime, and a rename over it, truncation or
  * touch -m to an old time change ctime (which no one can set).
  */
-struct kcache_id {
+struct kernel_lru_id {
     uint64_t dev, ino, size;
     int64_t mtime_sec, ctime_sec;
     long mtime_nsec, ctime_nsec;
 };
 
-struct kcache_entry {
-    struct kcache_entry *newer, *older;     /* use order */
-    uint8_t digest[KCACHE_DIGEST_SIZE];
+struct kernel_lru_entry {
+    struct kernel_lru_entry *newer, *older;     /* use order */
+    uint8_t digest[KERNEL_LRU_DIGEST_SIZE];
     void *elf;                              /* owned */
     size_t elf_size;
-    struct kcache_id *ids;                  /* files known to hold it */
+    struct kernel_lru_id *ids;                  /* files known to hold it */
     size_t n_ids;
 };
 
-struct kcache {
+struct kernel_lru {
     uint64_t max_bytes;
     uint64_t bytes;                         /* sum of elf_size */
     unsigned entries;
-    struct kcache_entry *newest, *oldest;
+    struct kernel_lru_entry *newest, *oldest;
 };
 
 /* An empty cache holding at most max_bytes of kernels; NULL: no memory. */
-struct kcache *kcache_new(uint64_t max_bytes);
-void kcache_free(struct kcache *kc);
+struct kernel_lru *kernel_lru_new(uint64_t max_bytes);
+void kernel_lru_free(struct kernel_lru *kc);
 
 /* Changes the limit, dropping the least recently used kernels to fit. */
-void kcache_set_limit(struct kcache *kc, uint64_t max_bytes);
+void kernel_lru_set_limit(struct kernel_lru *kc, uint64_t max_bytes);
 
 /* The kernel a file with this identity was found to hold, or NULL.  A
  * found entry becomes the most recently used. */
-const struct kcache_entry *kcache_find_id(struct kcache *kc,
-                                          const struct kcache_id *id);
+const struct kernel_lru_entry *kernel_lru_find_id(struct kernel_lru *kc,
+                                          const struct kernel_lru_id *id);
 
 /*
  * The kernel with this digest, or NULL.  A found entry becomes the most
  * recently used and, if id is not NULL, remembers id as one more file
  * that holds it (a failure to remember only costs a hash next time).
  */
-const struct kcache_entry *kcache_find_digest(struct kcache *kc,
+const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
                                               const uint8_t *digest,
-                                              const struct kcache_id *id);
+                                              const struct kernel_lru_id *id);
 
 /*
  * Adds a kernel (elf, malloc'd; the cache takes it in every case), read
@@ -69,7 +69,7 @@ const struct kcache_entry *kcache_find_digest(struct kcache *kc,
  * kernel alone exceeds the limit (it is freed), or -ENOMEM.  A digest
  * already present keeps its kernel and gains id.
  */
-int kcache_insert(struct kcache *kc, const uint8_t *digest, void *elf,
-                  size_t elf_size, const struct kcache_id *id);
+int kernel_lru_insert(struct kernel_lru *kc, const uint8_t *digest, void *elf,
+                  size_t elf_size, const struct kernel_lru_id *id);
 
-#endif /* CHAOS_KCACHE_H */
+#endif /* CHAOS_KERNEL_CACHE_LRU_H */

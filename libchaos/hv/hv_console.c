@@ -15,7 +15,7 @@
 #include <xentoollog.h>
 #include <xen/io/console.h>
 
-#include "console_ring.h"
+#include "console/console_ring.h"
 #include "hv_console.h"
 
 /*

@@ -1,18 +1,16 @@
-# Guest consoles (docs/console.md): chaos serves PV consoles itself.
+# libchaos/console: guest consoles (docs/console.md): chaos serves PV consoles itself.
 #
-# hv_console.c is the Xen side (ring mapping, event channel) and belongs to
-# the hypervisor module; everything else is pure logic on the project's
-# types, unit-tested with a fake ring in ordinary memory.
-libchaos_libhv_la_SOURCES += \
-	libchaos/hv_console.h \
-	libchaos/hv_console.c
+# The Xen side (ring mapping, event channel) is hv/hv_console.c, in the
+# hypervisor module; console_api.c (the public chaos_console_* calls) is
+# flat in libchaos/.  This folder is pure logic on the project's types,
+# unit-tested with a fake ring in ordinary memory.
 
 CONSOLE_CORE_SRCS = \
-	libchaos/console_ring.h libchaos/console_ring.c \
-	libchaos/console_log.h libchaos/console_log.c \
-	libchaos/console_fifo.h libchaos/console_fifo.c \
-	libchaos/console_socket.h libchaos/console_socket.c \
-	libchaos/console_server.h libchaos/console_server.c
+	libchaos/console/console_ring.h libchaos/console/console_ring.c \
+	libchaos/console/console_log.h libchaos/console/console_log.c \
+	libchaos/console/console_fifo.h libchaos/console/console_fifo.c \
+	libchaos/console/console_socket.h libchaos/console/console_socket.c \
+	libchaos/console/console_server.h libchaos/console/console_server.c
 libchaos_libchaos_la_SOURCES += $(CONSOLE_CORE_SRCS) libchaos/console_api.c
 
 # Unit tests.  They compile the internal modules themselves (the library
@@ -25,11 +23,11 @@ check_PROGRAMS += $(CONSOLE_TESTS)
 TESTS += $(CONSOLE_TESTS)
 CONSOLE_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_console_ring_SOURCES = tests/unit/test_console_ring.c \
-	libchaos/console_ring.h libchaos/console_ring.c
+	libchaos/console/console_ring.h libchaos/console/console_ring.c
 tests_unit_test_console_ring_CFLAGS = $(CONSOLE_TEST_FLAGS)
 tests_unit_test_console_ring_LDADD = $(CHECK_LIBS)
 tests_unit_test_console_log_SOURCES = tests/unit/test_console_log.c \
-	libchaos/console_log.h libchaos/console_log.c
+	libchaos/console/console_log.h libchaos/console/console_log.c
 tests_unit_test_console_log_CFLAGS = $(CONSOLE_TEST_FLAGS)
 tests_unit_test_console_log_LDADD = $(CHECK_LIBS)
 tests_unit_test_console_server_SOURCES = tests/unit/test_console_server.c \

@@ -1,6 +1,6 @@
 /*
- * kcache.c - decompressed kernels by content and by file identity, in
- * least-recently-used order (see kcache.h).  A cache holds a handful of
+ * kernel_cache_lru.c - decompressed kernels by content and by file identity, in
+ * least-recently-used order (see kernel_cache_lru.h).  A cache holds a handful of
  * kernels, so lookups are linear scans.
  */
 #include <errno.h>
@@ -8,17 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kcache.h"
+#include "kernel_cache_lru.h"
 
-struct kcache *kcache_new(uint64_t max_bytes)
+struct kernel_lru *kernel_lru_new(uint64_t max_bytes)
 {
-    struct kcache *kc = calloc(1, sizeof(*kc));
+    struct kernel_lru *kc = calloc(1, sizeof(*kc));
     if (kc)
         kc->max_bytes = max_bytes;
     return kc;
 }
 
-static void unlink_entry(struct kcache *kc, struct kcache_entry *e)
+static void unlink_entry(struct kernel_lru *kc, struct kernel_lru_entry *e)
 {
     if (e->newer)
         e->newer->older = e->older;
@@ -31,7 +31,7 @@ static void unlink_entry(struct kcache *kc, struct kcache_entry *e)
     e->newer = e->older = NULL;
 }
 
-static void push_newest(struct kcache *kc, struct kcache_entry *e)
+static void push_newest(struct kernel_lru *kc, struct kernel_lru_entry *e)
 {
     e->newer = NULL;
     e->older = kc->newest;
@@ -42,7 +42,7 @@ static void push_newest(struct kcache *kc, struct kcache_entry *e)
         kc->oldest = e;
 }
 
-static void drop(struct kcache *kc, struct kcache_entry *e)
+static void drop(struct kernel_lru *kc, struct kernel_lru_entry *e)
 {
     unlink_entry(kc, e);
     kc->bytes -= e->elf_size;
@@ -52,7 +52,7 @@ static void drop(struct kcache *kc, struct kcache_entry *e)
     free(e);
 }
 
-void kcache_free(struct kcache *kc)
+void kernel_lru_free(struct kernel_lru *kc)
 {
     if (!kc)
         return;
@@ -62,35 +62,35 @@ void kcache_free(struct kcache *kc)
 }
 
 /* Drops the least recently used until `extra` more bytes fit. */
-static void make_room(struct kcache *kc, uint64_t extra)
+static void make_room(struct kernel_lru *kc, uint64_t extra)
 {
     while (kc->oldest && kc->bytes + extra > kc->max_bytes)
         drop(kc, kc->oldest);
 }
 
-void kcache_set_limit(struct kcache *kc, uint64_t max_bytes)
+void kernel_lru_set_limit(struct kernel_lru *kc, uint64_t max_bytes)
 {
     kc->max_bytes = max_bytes;
     make_room(kc, 0);
 }
 
-static void touch(struct kcache *kc, struct kcache_entry *e)
+static void touch(struct kernel_lru *kc, struct kernel_lru_entry *e)
 {
     unlink_entry(kc, e);
     push_newest(kc, e);
 }
 
-static bool same_id(const struct kcache_id *a, const struct kcache_id *b)
+static bool same_id(const struct kernel_lru_id *a, const struct kernel_lru_id *b)
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
            a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
            a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
-const struct kcache_entry *kcache_find_id(struct kcache *kc,
-                                          const struct kcache_id *id)
+const struct kernel_lru_entry *kernel_lru_find_id(struct kernel_lru *kc,
+                                          const struct kernel_lru_id *id)
 {
-    for (struct kcache_entry *e = kc->newest; e; e = e->older)
+    for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
         for (size_t i = 0; i < e->n_ids; i++)
             if (same_id(&e->ids[i], id)) {
                 touch(kc, e);
@@ -100,9 +100,9 @@ const struct kcache_entry *kcache_find_id(struct kcache *kc,
 }
 
 /* A file (device, inode) holds one content: forget what it held before. */
-static void forget_file(struct kcache *kc, const struct kcache_id *id)
+static void forget_file(struct kernel_lru *kc, const struct kernel_lru_id *id)
 {
-    for (struct kcache_entry *e = kc->newest; e; e = e->older)
+    for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
         for (size_t i = 0; i < e->n_ids; )
             if (e->ids[i].dev == id->dev && e->ids[i].ino == id->ino)
                 e->ids[i] = e->ids[--e->n_ids];
@@ -110,11 +110,11 @@ static void forget_file(struct kcache *kc, const struct kcache_id *id)
                 i++;
 }
 
-static int remember(struct kcache *kc, struct kcache_entry *e,
-                    const struct kcache_id *id)
+static int remember(struct kernel_lru *kc, struct kernel_lru_entry *e,
+                    const struct kernel_lru_id *id)
 {
     forget_file(kc, id);
-    struct kcache_id *grown = realloc(e->ids, (e->n_ids + 1) * sizeof(*grown));
+    struct kernel_lru_id *grown = realloc(e->ids, (e->n_ids + 1) * sizeof(*grown));
     if (!grown)
         return -ENOMEM;
     e->ids = grown;
@@ -122,19 +122,19 @@ static int remember(struct kcache *kc, struct kcache_entry *e,
     return 0;
 }
 
-static struct kcache_entry *by_digest(struct kcache *kc, const uint8_t *digest)
+static struct kernel_lru_entry *by_digest(struct kernel_lru *kc, const uint8_t *digest)
 {
-    for (struct kcache_entry *e = kc->newest; e; e = e->older)
-        if (!memcmp(e->digest, digest, KCACHE_DIGEST_SIZE))
+    for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
+        if (!memcmp(e->digest, digest, KERNEL_LRU_DIGEST_SIZE))
             return e;
     return NULL;
 }
 
-const struct kcache_entry *kcache_find_digest(struct kcache *kc,
+const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
                                               const uint8_t *digest,
-                                              const struct kcache_id *id)
+                                              const struct kernel_lru_id *id)
 {
-    struct kcache_entry *e = by_digest(kc, digest);
+    struct kernel_lru_entry *e = by_digest(kc, digest);
     if (!e)
         return NULL;
     touch(kc, e);
@@ -143,10 +143,10 @@ const struct kcache_entry *kcache_find_digest(struct kcache *kc,
     return e;
 }
 
-int kcache_insert(struct kcache *kc, const uint8_t *digest, void *elf,
-                  size_t elf_size, const struct kcache_id *id)
+int kernel_lru_insert(struct kernel_lru *kc, const uint8_t *digest, void *elf,
+                  size_t elf_size, const struct kernel_lru_id *id)
 {
-    struct kcache_entry *e = by_digest(kc, digest);
+    struct kernel_lru_entry *e = by_digest(kc, digest);
     if (e) {
         free(elf);
         touch(kc, e);
@@ -161,7 +161,7 @@ int kcache_insert(struct kcache *kc, const uint8_t *digest, void *elf,
         free(elf);
         return -ENOMEM;
     }
-    memcpy(e->digest, digest, KCACHE_DIGEST_SIZE);
+    memcpy(e->digest, digest, KERNEL_LRU_DIGEST_SIZE);
     e->elf = elf;
     e->elf_size = elf_size;
     make_room(kc, elf_size);

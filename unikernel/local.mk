@@ -1,4 +1,4 @@
-# tinyx/unikernel: chaos's own Xen unikernel (docs/unikernel.md).
+# unikernel: chaos's own Xen unikernel (docs/unikernel.md).
 #
 # The images are freestanding x86-64 kernels, not host programs, so they
 # get flags of their own.  Per-target _CPPFLAGS/_CFLAGS replace AM_CPPFLAGS/
@@ -12,70 +12,70 @@
 # reserves for targets.)
 
 ukdir = $(pkglibexecdir)/unikernel
-uk_PROGRAMS = tinyx/unikernel/hello tinyx/unikernel/echo
+uk_PROGRAMS = unikernel/hello unikernel/echo
 dist_uk_DATA = \
-	tinyx/unikernel/hello-pv.cfg \
-	tinyx/unikernel/hello-pvh.cfg \
-	tinyx/unikernel/echo-pv.cfg \
-	tinyx/unikernel/echo-pvh.cfg
+	unikernel/hello-pv.cfg \
+	unikernel/hello-pvh.cfg \
+	unikernel/echo-pv.cfg \
+	unikernel/echo-pvh.cfg
 
-UK_CPP_FLAGS = -I$(srcdir)/tinyx/unikernel $(XENCTRL_CFLAGS)
+UK_CPP_FLAGS = -I$(srcdir)/unikernel $(XENCTRL_CFLAGS)
 UK_C_FLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all \
 	-O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-mno-red-zone -mgeneral-regs-only
 UK_LD_FLAGS = -nostdlib -static -no-pie \
-	-Wl,-T,$(srcdir)/tinyx/unikernel/unikernel.lds \
+	-Wl,-T,$(srcdir)/unikernel/unikernel.lds \
 	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
 	-Wl,--strip-debug
 UK_LINK = $(CCLD) $(UK_C_FLAGS) $(CFLAGS) $(UK_LD_FLAGS) -o $@
 
 UK_KERNEL_SOURCES = \
-	tinyx/unikernel/clock.c tinyx/unikernel/clock.h \
-	tinyx/unikernel/cmdline.c tinyx/unikernel/cmdline.h \
-	tinyx/unikernel/console.c tinyx/unikernel/console.h \
-	tinyx/unikernel/evtchn.c tinyx/unikernel/evtchn.h \
-	tinyx/unikernel/format.c tinyx/unikernel/format.h \
-	tinyx/unikernel/hypercall.h \
-	tinyx/unikernel/kernel.c tinyx/unikernel/kernel.h \
-	tinyx/unikernel/klib.c tinyx/unikernel/klib.h \
-	tinyx/unikernel/pv.c \
-	tinyx/unikernel/pvh.c \
-	tinyx/unikernel/timemath.c tinyx/unikernel/timemath.h \
-	tinyx/unikernel/trap.c tinyx/unikernel/trap.h \
-	tinyx/unikernel/x86.h \
-	tinyx/unikernel/xen_abi.h
+	unikernel/clock.c unikernel/clock.h \
+	unikernel/cmdline.c unikernel/cmdline.h \
+	unikernel/console.c unikernel/console.h \
+	unikernel/evtchn.c unikernel/evtchn.h \
+	unikernel/format.c unikernel/format.h \
+	unikernel/hypercall.h \
+	unikernel/kernel.c unikernel/kernel.h \
+	unikernel/klib.c unikernel/klib.h \
+	unikernel/pv.c \
+	unikernel/pvh.c \
+	unikernel/timemath.c unikernel/timemath.h \
+	unikernel/trap.c unikernel/trap.h \
+	unikernel/x86.h \
+	unikernel/xen_abi.h
 # Linked into every image; see the boot.S rule below.
-UK_BOOT_OBJ = tinyx/unikernel/boot.$(OBJEXT)
-UK_LINK_DEPS = $(UK_BOOT_OBJ) $(srcdir)/tinyx/unikernel/unikernel.lds
+UK_BOOT_OBJ = unikernel/boot.$(OBJEXT)
+UK_LINK_DEPS = $(UK_BOOT_OBJ) $(srcdir)/unikernel/unikernel.lds
 
-tinyx_unikernel_hello_SOURCES = $(UK_KERNEL_SOURCES) tinyx/unikernel/hello.c
-tinyx_unikernel_hello_CPPFLAGS = $(UK_CPP_FLAGS)
-tinyx_unikernel_hello_CFLAGS = $(UK_C_FLAGS)
-tinyx_unikernel_hello_LDADD = $(UK_BOOT_OBJ)
-tinyx_unikernel_hello_DEPENDENCIES = $(UK_LINK_DEPS)
-tinyx_unikernel_hello_LINK = $(UK_LINK)
+unikernel_hello_SOURCES = $(UK_KERNEL_SOURCES) unikernel/hello.c
+unikernel_hello_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_hello_CFLAGS = $(UK_C_FLAGS)
+unikernel_hello_LDADD = $(UK_BOOT_OBJ)
+unikernel_hello_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_hello_LINK = $(UK_LINK)
 
-tinyx_unikernel_echo_SOURCES = $(UK_KERNEL_SOURCES) tinyx/unikernel/echo.c
-tinyx_unikernel_echo_CPPFLAGS = $(UK_CPP_FLAGS)
-tinyx_unikernel_echo_CFLAGS = $(UK_C_FLAGS)
-tinyx_unikernel_echo_LDADD = $(UK_BOOT_OBJ)
-tinyx_unikernel_echo_DEPENDENCIES = $(UK_LINK_DEPS)
-tinyx_unikernel_echo_LINK = $(UK_LINK)
+unikernel_echo_SOURCES = $(UK_KERNEL_SOURCES) unikernel/echo.c
+unikernel_echo_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_echo_CFLAGS = $(UK_C_FLAGS)
+unikernel_echo_LDADD = $(UK_BOOT_OBJ)
+unikernel_echo_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_echo_LINK = $(UK_LINK)
 
 # configure.ac has no AM_PROG_AS (nothing else in chaos is assembly), so
 # automake cannot take a .S source; the C compiler driver assembles it.
-$(UK_BOOT_OBJ): tinyx/unikernel/boot.S tinyx/unikernel/x86.h \
-		tinyx/unikernel/$(am__dirstamp)
+$(UK_BOOT_OBJ): unikernel/boot.S unikernel/x86.h \
+		unikernel/$(am__dirstamp)
 	$(AM_V_CC)$(CC) $(UK_CPP_FLAGS) $(UK_C_FLAGS) $(CFLAGS) -c -o $@ \
-		$(srcdir)/tinyx/unikernel/boot.S
+		$(srcdir)/unikernel/boot.S
 EXTRA_DIST += \
-	tinyx/unikernel/boot.S \
-	tinyx/unikernel/unikernel.lds
+	unikernel/boot.S \
+	unikernel/unikernel.lds
 CLEANFILES += $(UK_BOOT_OBJ)
 
 # Host unit tests of the pure parts (command line, formatting, time math).
-UK_TEST_CPP_FLAGS = $(AM_CPPFLAGS) -I$(srcdir)/tinyx/unikernel
+UK_TEST_CPP_FLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
 UK_TEST_C_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 check_PROGRAMS += \
@@ -89,21 +89,21 @@ TESTS += \
 
 tests_unit_test_unikernel_cmdline_SOURCES = \
 	tests/unit/test_unikernel_cmdline.c \
-	tinyx/unikernel/cmdline.c tinyx/unikernel/cmdline.h
+	unikernel/cmdline.c unikernel/cmdline.h
 tests_unit_test_unikernel_cmdline_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_cmdline_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_cmdline_LDADD = $(CHECK_LIBS)
 
 tests_unit_test_unikernel_format_SOURCES = \
 	tests/unit/test_unikernel_format.c \
-	tinyx/unikernel/format.c tinyx/unikernel/format.h
+	unikernel/format.c unikernel/format.h
 tests_unit_test_unikernel_format_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_format_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_format_LDADD = $(CHECK_LIBS)
 
 tests_unit_test_unikernel_timemath_SOURCES = \
 	tests/unit/test_unikernel_timemath.c \
-	tinyx/unikernel/timemath.c tinyx/unikernel/timemath.h
+	unikernel/timemath.c unikernel/timemath.h
 tests_unit_test_unikernel_timemath_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_timemath_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_timemath_LDADD = $(CHECK_LIBS)

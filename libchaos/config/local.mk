@@ -1,19 +1,19 @@
-# Guest configuration: the xl.cfg parser (xlcfg.*) and the chaos_config API
+# libchaos/config: guest configuration: the xl.cfg parser (xlcfg.*) and the chaos_config API
 # (config*.c).  Pure logic, no Xen calls; see docs/config.md.
 libchaos_libchaos_la_SOURCES += \
-	libchaos/xlcfg.h \
-	libchaos/xlcfg.c \
-	libchaos/config_internal.h \
-	libchaos/config.c \
-	libchaos/config_keys.c \
-	libchaos/config_api.c
+	libchaos/config/xlcfg.h \
+	libchaos/config/xlcfg.c \
+	libchaos/config/config_internal.h \
+	libchaos/config/config.c \
+	libchaos/config/config_keys.c \
+	libchaos/config/config_api.c
 
 # Unit tests.  test_xlcfg exercises the internal parser, which the library
 # does not export, so it compiles xlcfg.c itself; test_config goes through
 # the public API of the installed-to-be library.
 check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_config
 TESTS += tests/unit/test_xlcfg tests/unit/test_config
-tests_unit_test_xlcfg_SOURCES = tests/unit/test_xlcfg.c libchaos/xlcfg.c
+tests_unit_test_xlcfg_SOURCES = tests/unit/test_xlcfg.c libchaos/config/xlcfg.c
 tests_unit_test_xlcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_xlcfg_LDADD = $(CHECK_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
@@ -27,10 +27,10 @@ tests_unit_test_config_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 FUZZ_SECONDS = 30
 FUZZ_XLCFG_FILES = \
 	$(srcdir)/tests/fuzz/fuzz_xlcfg.c \
-	$(srcdir)/libchaos/xlcfg.c \
-	$(srcdir)/libchaos/config.c \
-	$(srcdir)/libchaos/config_keys.c \
-	$(srcdir)/libchaos/config_api.c
+	$(srcdir)/libchaos/config/xlcfg.c \
+	$(srcdir)/libchaos/config/config.c \
+	$(srcdir)/libchaos/config/config_keys.c \
+	$(srcdir)/libchaos/config/config_api.c
 FUZZ_XLCFG_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include $(top_builddir)/config.h -I$(srcdir)/libchaos
@@ -41,8 +41,8 @@ EXTRA_DIST += \
 	tests/fuzz/corpus/xlcfg
 CLEANFILES += tests/fuzz/fuzz_xlcfg
 
-tests/fuzz/fuzz_xlcfg: $(FUZZ_XLCFG_FILES) $(srcdir)/libchaos/xlcfg.h \
-		$(srcdir)/libchaos/config_internal.h $(srcdir)/libchaos/chaos.h
+tests/fuzz/fuzz_xlcfg: $(FUZZ_XLCFG_FILES) $(srcdir)/libchaos/config/xlcfg.h \
+		$(srcdir)/libchaos/config/config_internal.h $(srcdir)/libchaos/chaos.h
 	@test -n "$(FUZZ_CC)" || { \
 	  echo "fuzz-config: no clang found by configure (apt-get install clang)"; \
 	  exit 1; }
