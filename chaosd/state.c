@@ -17,8 +17,7 @@
 const char *state_dir(void)
 {
     static char dir[512];
-    const char *base = getenv("CHAOS_RUN_DIR");
-    snprintf(dir, sizeof(dir), "%s/chaosd", base && base[0] ? base : "/run/chaos");
+    snprintf(dir, sizeof(dir), "%s/chaosd", chaos_run_dir());
     return dir;
 }
 

@@ -57,6 +57,15 @@ void chaos_close(chaos_ctx *ctx);
  */
 const char *chaos_errmsg(const chaos_ctx *ctx);
 
+/*
+ * The directory chaos keeps its run-time state in: domain records and the
+ * name index (domains/, names/), console sockets (console/), chaosd's
+ * records (chaosd/).  $CHAOS_RUN_DIR when set and not empty, else
+ * "/run/chaos".  Every path chaos uses under it is derived from this one
+ * call.  The string is the environment's or static: do not free it.
+ */
+const char *chaos_run_dir(void);
+
 /* ------------------------------------------------------------------ */
 /* Host                                                                */
 /* ------------------------------------------------------------------ */
@@ -226,7 +235,6 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
 int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid,
                          uint64_t *frame, uint32_t *port);
 
-/* ---- domain events (events.c) ---- */
 /* ------------------------------------------------------------------ */
 /* Domain events                                                       */
 /* ------------------------------------------------------------------ */
@@ -289,9 +297,7 @@ int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
 
 /* Ends the subscription (releases the VIRQ).  NULL is accepted. */
 void chaos_events_close(chaos_events *ev);
-/* ---- end domain events ---- */
 
-/* ---- kernel cache (kernel_cache.c) ---- */
 /* ------------------------------------------------------------------ */
 /* Kernel cache                                                        */
 /* ------------------------------------------------------------------ */
@@ -319,9 +325,7 @@ struct chaos_kernel_cache_stats {
 int chaos_kernel_cache_enable(chaos_ctx *ctx, uint64_t max_bytes);
 void chaos_kernel_cache_stats(const chaos_ctx *ctx,
                               struct chaos_kernel_cache_stats *out);
-/* ---- end kernel cache ---- */
 
-/* ---- console (console_*.c) ---- */
 /* ------------------------------------------------------------------ */
 /* Guest consoles                                                      */
 /* ------------------------------------------------------------------ */
@@ -329,14 +333,12 @@ void chaos_kernel_cache_stats(const chaos_ctx *ctx,
 /*
  * chaos serves guests' PV consoles itself (there is no xenconsoled).  A
  * console server copies what the guest prints to a log file and to every
- * client attached to its UNIX socket, CHAOS_CONSOLE_DIR/DOMID.sock (0600,
- * root only), and what clients send to the guest's keyboard input.  The
+ * client attached to its UNIX socket, RUNDIR/console/DOMID.sock (RUNDIR:
+ * chaos_run_dir(); 0600, root only), and what clients send to the guest's keyboard input.  The
  * socket carries plain bytes both ways: an attached client first receives
  * the recent output (the backlog), then live output.  docs/console.md
  * describes the design.
  */
-#define CHAOS_CONSOLE_DIR "/run/chaos/console"
-
 /*
  * Attaches to the console of domid.  Returns a connected, blocking stream
  * socket that the caller owns (close(2) detaches), or a negative errno:
@@ -351,7 +353,7 @@ struct chaos_console_options {
     const char *log_path;      /* NULL: no log file */
     uint64_t log_cap_bytes;    /* 0: 1 MiB; a full log moves to PATH.1 */
     size_t backlog_bytes;      /* 0: 16 KiB of recent output for attachers */
-    const char *socket_path;   /* NULL: CHAOS_CONSOLE_DIR/DOMID.sock */
+    const char *socket_path;   /* NULL: RUNDIR/console/DOMID.sock */
 };
 
 /*
@@ -400,9 +402,7 @@ unsigned chaos_console_server_clients(const chaos_console_server *srv);
  * guest's last output.  NULL is accepted.
  */
 void chaos_console_server_close(chaos_console_server *srv);
-/* ---- end console ---- */
 
-/* ---- configuration (config.c) ---- */
 /* ------------------------------------------------------------------ */
 /* Guest configuration                                                 */
 /* ------------------------------------------------------------------ */
@@ -426,8 +426,9 @@ void chaos_console_server_close(chaos_console_server *srv);
  *     chaos_config_parse_file(cfg, "guest.cfg");
  *     chaos_config_set_arg(cfg, "memory=256");
  *     chaos_config_validate(cfg);
+ *
+ * (The chaos_config type itself is declared with the creation functions.)
  */
-typedef struct chaos_config chaos_config;
 
 enum chaos_guest_type {
     CHAOS_GUEST_PV,            /* type = "pv" (xl's default on x86) */
@@ -455,7 +456,8 @@ enum chaos_event {
 enum chaos_xenstore_mode {
     CHAOS_XENSTORE_AUTO,       /* "auto" (default): chaos decides */
     CHAOS_XENSTORE_YES,        /* "yes" or 1 */
-    CHAOS_XENSTORE_NO,         /* "no" or 0: none (devices through noxs) */
+    CHAOS_XENSTORE_NO,         /* "no" or 0: none (the guest needs no
+                                  devices, as chaos's unikernel) */
 };
 
 /*
@@ -579,7 +581,6 @@ int chaos_config_set_tsc_mode(chaos_config *cfg, enum chaos_tsc_mode mode);
 const char *chaos_config_uuid(const chaos_config *cfg);
 int chaos_config_set_uuid(chaos_config *cfg, const char *uuid);
 int chaos_config_uuid_bytes(const chaos_config *cfg, uint8_t out[16]);
-/* ---- end configuration ---- */
 
 #ifdef __cplusplus
 }

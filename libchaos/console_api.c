@@ -17,9 +17,6 @@
 #include "hv/hv_console.h"
 #include "internal.h"
 
-/* The parent of CHAOS_CONSOLE_DIR. */
-#define CHAOS_RUN_DIR "/run/chaos"
-
 _Static_assert(CHAOS_CONSOLE_MAX_POLLFDS == CONSOLE_SERVER_MAX_POLLFDS,
                "the public bound matches the server's");
 
@@ -57,14 +54,15 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
                                opts->socket_path);
         strcpy(path, opts->socket_path);
     } else {
-        if (console_socket_default_path(domid, path, sizeof(path)) < 0)
+        const char *run_dir = chaos_run_dir();
+        if (console_socket_default_path(run_dir, domid, path, sizeof(path)) < 0)
             return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
-        /* The parent of CHAOS_CONSOLE_DIR may hold other things: create it
-         * if missing, but leave its mode to whoever owns it.  The server
-         * makes CHAOS_CONSOLE_DIR itself private. */
-        if (mkdir(CHAOS_RUN_DIR, 0755) < 0 && errno != EEXIST)
+        /* The run dir may hold other things: create it if missing, but
+         * leave its mode to whoever owns it.  The server makes RUNDIR/console
+         * itself private. */
+        if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
             return chaos__fail(ctx, -errno, "cannot create %s: %s",
-                               CHAOS_RUN_DIR, strerror(errno));
+                               run_dir, strerror(errno));
     }
 
     chaos_console_server *srv = calloc(1, sizeof(*srv));
@@ -138,7 +136,8 @@ int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid)
 {
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     chaos__clear_error(ctx);
-    if (console_socket_default_path(domid, path, sizeof(path)) < 0)
+    if (console_socket_default_path(chaos_run_dir(), domid, path,
+                                    sizeof(path)) < 0)
         return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
     int fd = console_socket_connect(path);
     switch (fd) {

@@ -18,6 +18,7 @@
 #include "hv/hv_xs.h"
 #include "kernel_cache.h"
 #include "registry.h"
+#include "util.h"
 
 struct chaos_shell {
     struct hv_shell *hv;
@@ -27,13 +28,6 @@ struct chaos_shell {
     enum chaos_tsc_mode tsc_mode;
     uint64_t prepare_ns;
 };
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static int need_hv(chaos_ctx *ctx)
 {
@@ -193,7 +187,7 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     int rc = need_hv(ctx);
     if (rc)
         return rc;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = util_now_ns();
     struct hv_shell_spec spec = {
         .pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH,
         .max_vcpus = chaos_config_maxvcpus(cfg),
@@ -242,7 +236,7 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     shell->memory_mib = want;
     shell->max_vcpus = spec.max_vcpus;
     shell->tsc_mode = chaos_config_tsc_mode(cfg);
-    shell->prepare_ns = now_ns() - t0;
+    shell->prepare_ns = util_now_ns() - t0;
     *shellp = shell;
     return 0;
 }
@@ -357,7 +351,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     chaos_domid domid = di->domid;
     const char *name = chaos_config_name(cfg);
     int rc;
-    uint64_t t0 = now_ns();
+    uint64_t t0 = util_now_ns();
     struct blob kernel = { 0 }, ramdisk = { 0 };
     struct kernel_cache_probe cached = { 0 };
     rc = map_file(ctx, "kernel", chaos_config_kernel(cfg), &kernel);
@@ -367,7 +361,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     const char *rd = chaos_config_ramdisk(cfg);
     if (!rc && rd && rd[0])
         rc = map_file(ctx, "ramdisk", rd, &ramdisk);
-    uint64_t t1 = now_ns();
+    uint64_t t1 = util_now_ns();
     struct hv_boot_info info;
     if (!rc) {
         /* A cached kernel is the ELF libxenguest would have decompressed
@@ -396,7 +390,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     unmap_blob(&ramdisk);
     if (rc)
         return rc;
-    uint64_t t2 = now_ns();
+    uint64_t t2 = util_now_ns();
 
     rc = setup_xenstore(ctx, cfg, domid, di->uuid, &info);
     if (rc)
@@ -425,7 +419,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
             return rc;
         }
     }
-    uint64_t t3 = now_ns();
+    uint64_t t3 = util_now_ns();
     if (t) {
         t->prepare_ns = shell->prepare_ns;
         t->load_ns = t1 - t0;

@@ -6,6 +6,7 @@ include_HEADERS += libchaos/chaos.h
 libchaos_libchaos_la_SOURCES = \
 	libchaos/chaos.h \
 	libchaos/internal.h \
+	libchaos/util.h \
 	libchaos/context.c \
 	libchaos/host.c \
 	libchaos/registry.h \

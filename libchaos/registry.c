@@ -13,11 +13,16 @@
 
 #include "registry.h"
 
-int registry_run_path(const char *sub, char *out, size_t len)
+/* The one place that decides where chaos's run-time state lives. */
+const char *chaos_run_dir(void)
 {
     const char *base = getenv("CHAOS_RUN_DIR");
-    int n = snprintf(out, len, "%s/%s", base && base[0] ? base : "/run/chaos",
-                     sub);
+    return base && base[0] ? base : "/run/chaos";
+}
+
+int registry_run_path(const char *sub, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%s", chaos_run_dir(), sub);
     return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 

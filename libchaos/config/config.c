@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "config_internal.h"
+#include "util.h"
 #include "xlcfg.h"
 
-#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const action_names[] = {
     [CHAOS_ACTION_DESTROY] = "destroy",

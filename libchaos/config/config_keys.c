@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "util.h"
 
-#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
 const char *const config__key_names[KEY__COUNT] = {
     [KEY_NAME] = "name",         [KEY_TYPE] = "type",

@@ -26,9 +26,10 @@ static int sock_fail(char *err, size_t errlen, int code, const char *fmt, ...)
     return code;
 }
 
-int console_socket_default_path(chaos_domid domid, char *buf, size_t len)
+int console_socket_default_path(const char *run_dir, chaos_domid domid,
+                                char *buf, size_t len)
 {
-    int n = snprintf(buf, len, "%s/%u.sock", CHAOS_CONSOLE_DIR, domid);
+    int n = snprintf(buf, len, "%s/console/%u.sock", run_dir, domid);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 

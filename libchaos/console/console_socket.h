@@ -1,7 +1,7 @@
 /*
  * console_socket.h - the UNIX sockets console clients attach through.
  *
- * A console server listens on CHAOS_CONSOLE_DIR/DOMID.sock (mode 0600 in a
+ * A console server listens on RUNDIR/console/DOMID.sock (mode 0600 in a
  * directory of mode 0700, so only root can attach); `chaos console` and
  * chaos_console_connect() connect to it.  The protocol is a plain byte
  * stream, see docs/console.md.
@@ -14,8 +14,10 @@
 
 #include "chaos.h"
 
-/* Writes the default socket path of domid; -ENAMETOOLONG if len is short. */
-int console_socket_default_path(chaos_domid domid, char *buf, size_t len);
+/* Writes the default socket path of domid, RUN_DIR/console/DOMID.sock;
+ * -ENAMETOOLONG if len is short. */
+int console_socket_default_path(const char *run_dir, chaos_domid domid,
+                                char *buf, size_t len);
 
 /*
  * Makes sure the directory path exists with the given mode: creates it if
