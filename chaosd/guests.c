@@ -46,6 +46,26 @@ static void close_watches(struct guest *g)
     }
 }
 
+/*
+ * Before every call into a supervisor: stop watching its fds.  A call may
+ * close them (a console that stops, a restart) and open others that get
+ * the same numbers, and libuv must never poll an fd that was closed under
+ * it (it could poll, or un-register, another file).  guest_sync() starts
+ * the watches the supervisor still wants.  Two epoll_ctl calls per fd per
+ * call: consoles are not busy enough for that to matter.
+ */
+static void pause_watches(struct guest *g)
+{
+    g->busy = true;
+    for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
+        struct guest_watch *w = g->watches[k];
+        if (w && w->events > 0)
+            uv_poll_stop(&w->poll);
+        if (w)
+            w->events = -1;
+    }
+}
+
 static void on_guest_fd(uv_poll_t *h, int status, int events)
 {
     struct guest_watch *w = h->data;
@@ -56,7 +76,7 @@ static void on_guest_fd(uv_poll_t *h, int status, int events)
                           (events & UV_WRITABLE ? POLLOUT : 0) |
                           (events & UV_DISCONNECT ? POLLHUP : 0) |
                           (status < 0 ? POLLERR : 0));
-    g->busy = true;
+    pause_watches(g);
     if (chaos_supervisor_handle(d->ctx, g->sup, &pfd, 1) < 0)
         log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
     g->busy = false;
@@ -208,7 +228,7 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
             continue;
         g->restart_cfg = NULL;
         chaos_config_free(cfg);
-        g->busy = true;
+        pause_watches(g);
         int rc = chaos_supervisor_restarted(d->ctx, g->sup, domid);
         g->busy = false;
         guest_sync(d, g);
@@ -300,7 +320,7 @@ static void on_tick(uv_timer_t *t)
         next = g->next;
         if (!g->sup || chaos_supervisor_timeout_ms(g->sup) != 0)
             continue;
-        g->busy = true;
+        pause_watches(g);
         if (chaos_supervisor_handle(d->ctx, g->sup, NULL, 0) < 0)
             log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
         g->busy = false;

@@ -23,6 +23,9 @@ PID=
 
 fail_log() {
     echo "--- chaosd log:"; tail -n 30 $LOG 2>/dev/null
+    echo "--- chaosd $PID alive: $([ -n "$PID" ] && [ -d /proc/$PID ] && echo yes || echo no)"
+    echo "--- chaos list:"; chaos list 2>&1
+    echo "--- kernel:"; dmesg | tail -n 5
     [ -n "$PID" ] && kill $PID 2>/dev/null
     fail "$*"
 }
