@@ -503,7 +503,8 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
 unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
                                   struct pollfd *fds, unsigned max);
 /* Milliseconds until handle() wants to be called even without events
- * (0: now; -1: never, it is DONE or FAILED). */
+ * (0: now; -1: not until something else happens: it waits for the
+ * restart hook, or it is DONE or FAILED).  A handle() call consumes a 0. */
 int chaos_supervisor_timeout_ms(const chaos_supervisor *sup);
 /* Acts on poll results (any subset of the fds; n == 0 is fine).  Returns
  * 0, or a negative errno for a failure that chaos_errmsg() describes;

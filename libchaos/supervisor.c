@@ -362,8 +362,10 @@ unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
 
 int chaos_supervisor_timeout_ms(const chaos_supervisor *sup)
 {
-    if (sup->state == CHAOS_SUPERVISOR_DONE ||
-        sup->state == CHAOS_SUPERVISOR_FAILED)
+    /* Waiting for the restart hook, or finished: nothing to do until the
+     * hook reports.  (A 0 here that handle() does not consume would make
+     * an event loop spin.) */
+    if (sup->state != CHAOS_SUPERVISOR_SERVING)
         return -1;
     if (sup->look_now)
         return 0;
@@ -375,8 +377,10 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
                             const struct pollfd *fds, unsigned n)
 {
     chaos__clear_error(ctx);
-    if (sup->state != CHAOS_SUPERVISOR_SERVING)
+    if (sup->state != CHAOS_SUPERVISOR_SERVING) {
+        sup->look_now = false;
         return 0;
+    }
     int rc = 0;
     bool tick = now_ms() >= sup->next_tick_ms;
     if (sup->console && (n > 0 || tick)) {
@@ -405,7 +409,8 @@ void chaos_supervisor_domain_event(chaos_ctx *ctx, chaos_supervisor *sup,
                                    const struct chaos_domain_event *ev)
 {
     (void)ctx;
-    if (ev->domid == sup->domid && !memcmp(ev->uuid, sup->uuid, 16))
+    if (sup->state == CHAOS_SUPERVISOR_SERVING && ev->domid == sup->domid &&
+        !memcmp(ev->uuid, sup->uuid, 16))
         sup->look_now = true;
 }
 
@@ -446,6 +451,7 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
     sup->state = CHAOS_SUPERVISOR_SERVING;
     sup->acted = false;
     sup->look_now = true;
+    sup->next_tick_ms = now_ms() + TICK_MS;
     return 0;
 }
 
