@@ -40,23 +40,26 @@ struct client {
     struct client *next;
 };
 
-/* One fd of a console server, watched by the loop. */
-struct console_watch {
+/* One fd of a guest's supervisor, watched by the loop. */
+struct guest_watch {
     uv_poll_t poll;
     int fd;
     int events;
     struct guest *guest;
-    bool used;
 };
 
+/* A guest chaosd serves: a libchaos supervisor (console, on_* actions)
+ * and the libuv handles that drive it (guests.c). */
 struct guest {
-    chaos_domid domid;
+    struct chaosd *d;
+    chaos_supervisor *sup;     /* NULL once it stopped serving */
+    chaos_domid domid;         /* the supervisor's domain, as last seen */
     uint8_t uuid[16];
     char name[64];
-    chaos_config *cfg;         /* what it was created from (restarts) */
-    chaos_console_server *console;
-    struct console_watch *watches[CHAOS_CONSOLE_MAX_POLLFDS];
-    bool acted;                /* its on_* action was carried out */
+    struct guest_watch *watches[CHAOS_SUPERVISOR_MAX_POLLFDS];
+    chaos_config *restart_cfg; /* handed to create_start for a restart */
+    uint64_t restart_id;       /* that restart's, for its completion */
+    bool busy;                 /* inside a supervisor call: do not free */
     struct guest *next;
 };
 
@@ -129,20 +132,24 @@ unsigned builder_pick(struct chaosd *d);
 bool builder_busy(void *opaque, unsigned builder);
 
 /* guests.c */
-/* Starts managing a running guest chaosd created or re-adopted: serves
- * its console and carries out its on_* actions (at once if it already
- * stopped).  Takes cfg.  0, or -1 when the domain cannot be queried. */
+/* Serves a running guest that chaos created (its supervisor: console, on_*
+ * actions, at once if it already stopped).  0, or a negative errno with
+ * d->ctx's message (-EBUSY: another process serves it). */
+int guest_serve(struct chaosd *d, chaos_domid domid);
+/* What create.c calls when a create finished: serves the new guest, or,
+ * when cfg is the one a restarting guest handed to create_start, hands
+ * the new domain to that guest's supervisor.  Takes cfg.  0 or -1. */
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg);
 struct guest *guest_find(struct chaosd *d, chaos_domid domid);
 void guest_remove(struct chaosd *d, struct guest *g);
-/* Subscribes to domain events and starts the periodic tick. */
+/* Subscribes to domain events (once; recovery calls it first, so that
+ * adopted guests are fed events too) and starts the loop's handles. */
+int guests_subscribe(struct chaosd *d);
 int guests_start(struct chaosd *d);
-/* Stops serving one guest's console (collecting its last output). */
+/* Stops serving one guest (collecting its console's last output). */
 void guests_console_close(struct chaosd *d, struct guest *g);
-/* Stops serving every console (guests keep running). */
+/* Stops serving every guest (they keep running). */
 void guests_stop(struct chaosd *d);
-/* Restarts a guest from its config after on_reboot = restart. */
-void guest_restart(struct chaosd *d, chaos_config *cfg);
 
 /* create.c: creating guests, for requests and restarts. */
 typedef void (*create_done_fn)(struct chaosd *d, void *opaque, int rc,

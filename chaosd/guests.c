@@ -1,78 +1,101 @@
 /*
- * guests.c - the running guests chaosd manages: it serves their consoles
- * from its loop (same log and socket as the per-guest monitor of a direct
- * `chaos create`, so `chaos console` works either way) and carries out
- * their on_poweroff / on_reboot / on_crash actions from Xen's domain
- * events.
+ * guests.c - the running guests chaosd serves.  Each is a libchaos guest
+ * supervisor (chaos.h), the same object the monitor of a direct `chaos
+ * create` runs, so consoles, logs and on_* actions behave the same either
+ * way; this file is only its libuv glue:
+ *
+ *  - uv_poll handles matching the supervisor's pollfds, one shared timer
+ *    for the soonest chaos_supervisor_timeout_ms();
+ *  - Xen's domain events (one subscription for chaosd) fed to the
+ *    supervisor of the domain they name;
+ *  - the restart hook: an asynchronous create_start (pool or direct), so
+ *    that the loop never waits for a build; its result goes back to the
+ *    supervisor, which then serves the new domain into the same log.
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "daemon.h"
 #include "state.h"
 
-#define CONSOLE_LOG_DIR "/var/log/chaos/console"
-/* Consoles are drained at least this often (lost notifications cost
- * nothing); without domain events, liveness is checked every 4 ticks. */
-#define TICK_MS 250
-
-static void console_sync(struct chaosd *d, struct guest *g);
+static void guest_sync(struct chaosd *d, struct guest *g);
+static void arm_timer(struct chaosd *d);
 
 static void on_watch_closed(uv_handle_t *h)
 {
     free(h->data);
 }
 
-static void close_watch(struct console_watch *w)
+static void close_watch(struct guest_watch *w)
 {
     uv_poll_stop(&w->poll);
     w->poll.data = w;
     uv_close((uv_handle_t *)&w->poll, on_watch_closed);
 }
 
-static void on_console_fd(uv_poll_t *h, int status, int events)
+static void close_watches(struct guest *g)
 {
-    struct console_watch *w = h->data;
+    for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
+        if (g->watches[k])
+            close_watch(g->watches[k]);
+        g->watches[k] = NULL;
+    }
+}
+
+/*
+ * Before every call into a supervisor: stop watching its fds.  A call may
+ * close them (a console that stops, a restart) and open others that get
+ * the same numbers, and libuv must never poll an fd that was closed under
+ * it (it could poll, or un-register, another file).  guest_sync() starts
+ * the watches the supervisor still wants.  Two epoll_ctl calls per fd per
+ * call: consoles are not busy enough for that to matter.
+ */
+static void pause_watches(struct guest *g)
+{
+    g->busy = true;
+    for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
+        struct guest_watch *w = g->watches[k];
+        if (w && w->events > 0)
+            uv_poll_stop(&w->poll);
+        if (w)
+            w->events = -1;
+    }
+}
+
+static void on_guest_fd(uv_poll_t *h, int status, int events)
+{
+    struct guest_watch *w = h->data;
     struct guest *g = w->guest;
-    struct chaosd *d = h->loop->data;
+    struct chaosd *d = g->d;
     struct pollfd pfd = { .fd = w->fd, .events = (short)w->events };
     pfd.revents = (short)((events & UV_READABLE ? POLLIN : 0) |
                           (events & UV_WRITABLE ? POLLOUT : 0) |
                           (events & UV_DISCONNECT ? POLLHUP : 0) |
                           (status < 0 ? POLLERR : 0));
-    if (chaos_console_server_handle(d->ctx, g->console, &pfd, 1) < 0) {
-        log_warn("console of %s (%u) failed: %s", g->name, g->domid,
-                 chaos_errmsg(d->ctx));
-        guests_console_close(d, g);
-        return;
-    }
-    console_sync(d, g);
+    pause_watches(g);
+    if (chaos_supervisor_handle(d->ctx, g->sup, &pfd, 1) < 0)
+        log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
+    g->busy = false;
+    guest_sync(d, g);
+    arm_timer(d);
 }
 
-/* Makes the uv_poll handles match the fds the server wants watched. */
-static void console_sync(struct chaosd *d, struct guest *g)
+/* Makes the uv_poll handles match the fds the supervisor wants watched. */
+static void sync_watches(struct chaosd *d, struct guest *g)
 {
-    if (!g->console)
-        return;
-    const char *warning = chaos_console_server_take_warning(g->console);
-    if (warning)
-        log_warn("console of %s (%u): %s", g->name, g->domid, warning);
-    struct pollfd fds[CHAOS_CONSOLE_MAX_POLLFDS];
-    unsigned n = chaos_console_server_pollfds(g->console, fds,
-                                              CHAOS_CONSOLE_MAX_POLLFDS);
-    /* Drop watches whose fd is no longer wanted. */
-    for (unsigned k = 0; k < CHAOS_CONSOLE_MAX_POLLFDS; k++) {
-        struct console_watch *w = g->watches[k];
-        if (!w)
-            continue;
+    struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
+    unsigned n = chaos_supervisor_pollfds(g->sup, fds,
+                                          CHAOS_SUPERVISOR_MAX_POLLFDS);
+    for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
+        struct guest_watch *w = g->watches[k];
         bool wanted = false;
-        for (unsigned i = 0; i < n && !wanted; i++)
+        for (unsigned i = 0; w && i < n && !wanted; i++)
             wanted = fds[i].fd == w->fd;
-        if (!wanted) {
+        if (w && !wanted) {
             close_watch(w);
             g->watches[k] = NULL;
         }
@@ -80,16 +103,17 @@ static void console_sync(struct chaosd *d, struct guest *g)
     for (unsigned i = 0; i < n; i++) {
         int ev = (fds[i].events & POLLIN ? UV_READABLE : 0) |
                  (fds[i].events & POLLOUT ? UV_WRITABLE : 0);
-        struct console_watch *w = NULL;
-        unsigned free_slot = CHAOS_CONSOLE_MAX_POLLFDS;
-        for (unsigned k = 0; k < CHAOS_CONSOLE_MAX_POLLFDS; k++) {
+        struct guest_watch *w = NULL;
+        unsigned free_slot = CHAOS_SUPERVISOR_MAX_POLLFDS;
+        for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
             if (g->watches[k] && g->watches[k]->fd == fds[i].fd)
                 w = g->watches[k];
-            else if (!g->watches[k] && free_slot == CHAOS_CONSOLE_MAX_POLLFDS)
+            else if (!g->watches[k] && free_slot == CHAOS_SUPERVISOR_MAX_POLLFDS)
                 free_slot = k;
         }
         if (!w) {
-            if (free_slot == CHAOS_CONSOLE_MAX_POLLFDS || !(w = calloc(1, sizeof(*w))))
+            if (free_slot == CHAOS_SUPERVISOR_MAX_POLLFDS ||
+                !(w = calloc(1, sizeof(*w))))
                 continue;
             w->fd = fds[i].fd;
             w->guest = g;
@@ -106,50 +130,119 @@ static void console_sync(struct chaosd *d, struct guest *g)
              * level-triggered readable fd would wake us forever. */
             w->events = ev;
             if (ev)
-                uv_poll_start(&w->poll, ev, on_console_fd);
+                uv_poll_start(&w->poll, ev, on_guest_fd);
             else
                 uv_poll_stop(&w->poll);
         }
     }
 }
 
-void guests_console_close(struct chaosd *d, struct guest *g)
+/*
+ * After every call into a supervisor: log its messages, follow a restart
+ * to the new domain's records, watch its fds, and let it go once its
+ * guest is gone.
+ */
+static void guest_sync(struct chaosd *d, struct guest *g)
 {
-    for (unsigned k = 0; k < CHAOS_CONSOLE_MAX_POLLFDS; k++) {
-        if (g->watches[k])
-            close_watch(g->watches[k]);
-        g->watches[k] = NULL;
+    if (!g->sup || g->busy)
+        return;
+    const char *msg;
+    while ((msg = chaos_supervisor_take_message(g->sup)))
+        log_info("%s", msg);
+    chaos_domid domid = chaos_supervisor_domid(g->sup);
+    if (domid != g->domid) {
+        g->domid = domid;
+        chaos_supervisor_uuid(g->sup, g->uuid);
     }
-    if (g->console) {
-        /* The guest's last words (a panic message) before unmapping. */
-        chaos_console_server_handle(d->ctx, g->console, NULL, 0);
-        chaos_console_server_close(g->console);
-        g->console = NULL;
-    }
+    enum chaos_supervisor_state st = chaos_supervisor_state(g->sup);
+    if (st == CHAOS_SUPERVISOR_DONE || st == CHAOS_SUPERVISOR_FAILED)
+        guest_remove(d, g);
+    else
+        sync_watches(d, g);
 }
 
-static void console_open(struct chaosd *d, struct guest *g)
+/* ------------------------------------------------------------- restart */
+
+static void restart_done(struct chaosd *d, void *opaque, int rc,
+                         json_object *result, const char *errmsg)
 {
-    uint64_t frame;
-    uint32_t port;
-    if (chaos_domain_console(d->ctx, g->domid, &frame, &port) < 0) {
-        log_warn("no console for %s (%u): %s", g->name, g->domid,
-                 chaos_errmsg(d->ctx));
-        return;
+    uint64_t id = (uint64_t)(uintptr_t)opaque;
+    json_object_put(result);
+    struct guest *g = d->guests;
+    while (g && g->restart_id != id)
+        g = g->next;
+    if (!g || !g->restart_cfg)
+        return;   /* served already (guest_add), or chaosd is stopping */
+    /* Failed: the create freed the config (or is about to). */
+    g->restart_cfg = NULL;
+    chaos_supervisor_restart_failed(g->sup, rc < 0 ? errmsg : "not served");
+    guest_sync(d, g);
+}
+
+/* The supervisor's restart hook: create again, asynchronously. */
+static void restart_hook(void *opaque, chaos_supervisor *sup, chaos_config *cfg)
+{
+    static uint64_t restarts;
+    struct guest *g = opaque;
+    (void)sup;
+    /* The old domain is destroyed: its record goes. */
+    state_guest_remove(g->uuid);
+    g->restart_cfg = cfg;
+    g->restart_id = ++restarts;
+    create_start(g->d, cfg, false, restart_done,
+                 (void *)(uintptr_t)g->restart_id);
+}
+
+/* ------------------------------------------------------ the guest list */
+
+int guest_serve(struct chaosd *d, chaos_domid domid)
+{
+    struct guest *g = calloc(1, sizeof(*g));
+    if (!g)
+        return -ENOMEM;
+    g->d = d;
+    struct chaos_supervisor_options opts = {
+        .domain_events = d->events != NULL,
+        .restart = restart_hook,
+        .opaque = g,
+    };
+    int rc = chaos_supervisor_start(d->ctx, domid, &opts, &g->sup);
+    if (rc < 0) {
+        free(g);
+        return rc;
     }
-    mkdir("/var/log/chaos", 0750);
-    mkdir(CONSOLE_LOG_DIR, 0750);
-    char log[256];
-    snprintf(log, sizeof(log), CONSOLE_LOG_DIR "/%s.log",
-             g->name[0] ? g->name : "unnamed");
-    struct chaos_console_options opts = { .log_path = log };
-    if (chaos_console_serve(d->ctx, g->domid, frame, port, &opts, &g->console) < 0) {
-        log_warn("cannot serve the console of %s (%u): %s", g->name, g->domid,
-                 chaos_errmsg(d->ctx));
-        g->console = NULL;
-        return;
+    g->domid = domid;
+    chaos_supervisor_uuid(g->sup, g->uuid);
+    snprintf(g->name, sizeof(g->name), "%s", chaos_supervisor_name(g->sup));
+    g->next = d->guests;
+    d->guests = g;
+    guest_sync(d, g);
+    arm_timer(d);   /* its first look is due at once */
+    return 0;
+}
+
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
+{
+    for (struct guest *g = d->guests; g; g = g->next) {
+        if (g->restart_cfg != cfg)
+            continue;
+        g->restart_cfg = NULL;
+        chaos_config_free(cfg);
+        pause_watches(g);
+        int rc = chaos_supervisor_restarted(d->ctx, g->sup, domid);
+        g->busy = false;
+        guest_sync(d, g);
+        arm_timer(d);
+        return rc < 0 ? -1 : 0;
     }
-    console_sync(d, g);
+    /* A new guest: its supervisor reads the config the registry kept. */
+    chaos_config_free(cfg);
+    int rc = guest_serve(d, domid);
+    if (rc < 0) {
+        log_warn("cannot serve domain %u: %s", domid, chaos_errmsg(d->ctx));
+        return -1;
+    }
+    return 0;
 }
 
 struct guest *guest_find(struct chaosd *d, chaos_domid domid)
@@ -160,74 +253,19 @@ struct guest *guest_find(struct chaosd *d, chaos_domid domid)
     return NULL;
 }
 
-/* Carries out the guest's action for how it stopped (xl's semantics). */
-static void apply_action(struct chaosd *d, struct guest *g, bool crashed,
-                         int reason)
+void guests_console_close(struct chaosd *d, struct guest *g)
 {
-    if (g->acted)
-        return;
-    g->acted = true;
-    const char *why = crashed ? "crash" : chaos_shutdown_reason_name(reason);
-    enum chaos_event ev = crashed ? CHAOS_ON_CRASH
-                        : !strcmp(why, "reboot") ? CHAOS_ON_REBOOT
-                        : CHAOS_ON_POWEROFF;
-    enum chaos_action act = chaos_config_action(g->cfg, ev);
-    log_info("%s (%u) shut down (%s): %s", g->name, g->domid, why,
-             chaos_action_name(act));
-    if (act == CHAOS_ACTION_PRESERVE)
-        return;
-    bool restart = act == CHAOS_ACTION_RESTART ||
-                   act == CHAOS_ACTION_RENAME_RESTART ||
-                   act == CHAOS_ACTION_COREDUMP_RESTART;
-    if (act == CHAOS_ACTION_SOFT_RESET)
-        log_warn("%s: soft-reset is not supported; destroying it", g->name);
-    chaos_config *again = restart ? g->cfg : NULL;
-    if (restart)
-        g->cfg = NULL;
-    chaos_domid domid = g->domid;
+    close_watches(g);
+    if (g->sup) {
+        chaos_supervisor_close(d->ctx, g->sup);
+        g->sup = NULL;
+    }
+}
+
+static void guest_free(struct chaosd *d, struct guest *g)
+{
     guests_console_close(d, g);
-    if (chaos_domain_destroy(d->ctx, domid) < 0)
-        log_warn("destroying %u failed: %s", domid, chaos_errmsg(d->ctx));
-    guest_remove(d, g);
-    if (again)
-        guest_restart(d, again);
-}
-
-/* Looks at one guest's state now (adoption, or no domain events). */
-static void check_guest(struct chaosd *d, struct guest *g)
-{
-    struct chaos_dominfo info;
-    int rc = chaos_domain_info(d->ctx, g->domid, &info);
-    if (rc == -ESRCH || (rc == 0 && (memcmp(info.uuid, g->uuid, 16) ||
-                                     info.state == CHAOS_DOM_DYING))) {
-        guests_console_close(d, g);
-        guest_remove(d, g);
-        return;
-    }
-    if (rc == 0 && (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED))
-        apply_action(d, g, info.state == CHAOS_DOM_CRASHED, info.shutdown_reason);
-}
-
-int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
-{
-    struct guest *g = calloc(1, sizeof(*g));
-    struct chaos_dominfo info;
-    if (!g || chaos_domain_info(d->ctx, domid, &info) < 0) {
-        log_warn("guest %u: %s", domid, g ? chaos_errmsg(d->ctx) : "out of memory");
-        free(g);
-        chaos_config_free(cfg);
-        return -1;
-    }
-    g->domid = domid;
-    g->cfg = cfg;
-    memcpy(g->uuid, info.uuid, sizeof(g->uuid));
-    const char *name = chaos_config_name(cfg);
-    snprintf(g->name, sizeof(g->name), "%s", name ? name : "");
-    g->next = d->guests;
-    d->guests = g;
-    console_open(d, g);
-    check_guest(d, g);   /* it may have stopped already (hello does) */
-    return 0;
+    free(g);
 }
 
 void guest_remove(struct chaosd *d, struct guest *g)
@@ -238,28 +276,14 @@ void guest_remove(struct chaosd *d, struct guest *g)
             break;
         }
     }
-    guests_console_close(d, g);
-    state_guest_remove(g->uuid);
-    chaos_config_free(g->cfg);
-    free(g);
+    /* A create for its restart may still run: its result finds no guest
+     * (restart_done looks the id up) and the domain stays recorded. */
+    if (!g->restart_cfg)
+        state_guest_remove(g->uuid);
+    guest_free(d, g);
 }
 
-static void restart_done(struct chaosd *d, void *opaque, int rc,
-                         json_object *result, const char *errmsg)
-{
-    if (rc < 0)
-        log_warn("restart failed: %s", errmsg);
-    json_object_put(result);
-}
-
-void guest_restart(struct chaosd *d, chaos_config *cfg)
-{
-    /* The new domain gets a handle of its own. */
-    chaos_config_set_uuid(cfg, NULL);
-    create_start(d, cfg, false, restart_done, NULL);
-}
-
-/* ------------------------------------------------------- domain events */
+/* ------------------------------------------------ domain events, timer */
 
 static json_object *event_message(const struct chaos_domain_event *e)
 {
@@ -273,56 +297,78 @@ static void on_events(uv_poll_t *h, int status, int events)
     struct chaosd *d = h->data;
     struct chaos_domain_event ev[32];
     int n;
+    (void)status, (void)events;
     while ((n = chaos_events_read(d->ctx, d->events, ev, 32)) > 0) {
         for (int i = 0; i < n; i++) {
             server_broadcast(d, event_message(&ev[i]));
             struct guest *g = guest_find(d, ev[i].domid);
-            if (!g || memcmp(g->uuid, ev[i].uuid, 16))
-                continue;
-            if (ev[i].kind == CHAOS_EVENT_DEATH) {
-                guest_remove(d, g);
-            } else if (ev[i].kind == CHAOS_EVENT_SHUTDOWN ||
-                       ev[i].kind == CHAOS_EVENT_CRASH) {
-                apply_action(d, g, ev[i].kind == CHAOS_EVENT_CRASH,
-                             ev[i].shutdown_reason);
-            }
+            if (g && g->sup)
+                chaos_supervisor_domain_event(d->ctx, g->sup, &ev[i]);
         }
         if (n < 32)
             break;
     }
     if (n < 0)
         log_warn("reading domain events: %s", chaos_errmsg(d->ctx));
+    arm_timer(d);   /* a supervisor an event named looks at once */
 }
 
 static void on_tick(uv_timer_t *t)
 {
     struct chaosd *d = t->data;
-    static unsigned ticks;
-    bool check = !d->events && ++ticks % 4 == 0;
     for (struct guest *g = d->guests, *next; g; g = next) {
         next = g->next;
-        if (g->console &&
-            chaos_console_server_handle(d->ctx, g->console, NULL, 0) < 0)
-            guests_console_close(d, g);
-        console_sync(d, g);
-        if (check)
-            check_guest(d, g);
+        if (!g->sup || chaos_supervisor_timeout_ms(g->sup) != 0)
+            continue;
+        pause_watches(g);
+        if (chaos_supervisor_handle(d->ctx, g->sup, NULL, 0) < 0)
+            log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
+        g->busy = false;
+        guest_sync(d, g);
     }
+    arm_timer(d);
 }
 
-int guests_start(struct chaosd *d)
+/* One timer for every guest: when the soonest supervisor wants a call. */
+static void arm_timer(struct chaosd *d)
 {
-    uv_timer_start(&d->tick, on_tick, TICK_MS, TICK_MS);
+    if (d->stopping || uv_is_closing((uv_handle_t *)&d->tick))
+        return;
+    int soonest = -1;
+    for (struct guest *g = d->guests; g; g = g->next) {
+        int t = g->sup ? chaos_supervisor_timeout_ms(g->sup) : -1;
+        if (t >= 0 && (soonest < 0 || t < soonest))
+            soonest = t;
+    }
+    if (soonest < 0)
+        uv_timer_stop(&d->tick);
+    else
+        uv_timer_start(&d->tick, on_tick, (uint64_t)soonest, 0);
+}
+
+int guests_subscribe(struct chaosd *d)
+{
+    if (d->events)
+        return 0;
     if (chaos_events_open(d->ctx, &d->events) < 0) {
-        log_warn("no domain events (%s): checking guests every %d ms instead",
-                 chaos_errmsg(d->ctx), 4 * TICK_MS);
+        log_warn("no domain events (%s): each guest's supervisor looks at it "
+                 "every 250 ms instead", chaos_errmsg(d->ctx));
         d->events = NULL;
         return 0;
     }
     log_info("domain events from %s", chaos_events_source(d->events));
-    uv_poll_init(d->loop, &d->events_poll, chaos_events_fd(d->events));
-    d->events_poll.data = d;
-    uv_poll_start(&d->events_poll, UV_READABLE, on_events);
+    return 0;
+}
+
+int guests_start(struct chaosd *d)
+{
+    guests_subscribe(d);
+    if (d->events) {
+        uv_poll_init(d->loop, &d->events_poll, chaos_events_fd(d->events));
+        d->events_poll.data = d;
+        uv_poll_start(&d->events_poll, UV_READABLE, on_events);
+    }
+    arm_timer(d);
     return 0;
 }
 
@@ -338,14 +384,18 @@ void guests_stop(struct chaosd *d)
     uv_timer_stop(&d->tick);
     if (!uv_is_closing((uv_handle_t *)&d->tick))
         uv_close((uv_handle_t *)&d->tick, NULL);
-    if (d->events && !uv_is_closing((uv_handle_t *)&d->events_poll))
+    if (d->events && !d->events_poll.loop) {
+        /* Subscribed by recovery, never polled: start-up failed. */
+        chaos_events_close(d->events);
+        d->events = NULL;
+    } else if (d->events && !uv_is_closing((uv_handle_t *)&d->events_poll)) {
         uv_close((uv_handle_t *)&d->events_poll, on_events_closed);
-    /* Guests keep running; their records stay for the next chaosd. */
+    }
+    /* Guests keep running; their records stay for the next chaosd, which
+     * takes them over (the locks go with their supervisors). */
     while (d->guests) {
         struct guest *g = d->guests;
         d->guests = g->next;
-        guests_console_close(d, g);
-        chaos_config_free(g->cfg);
-        free(g);
+        guest_free(d, g);
     }
 }

@@ -1,20 +1,26 @@
 /*
- * recover.c - what chaosd does at start with what an earlier chaosd left
- * (it stopped, or it crashed, possibly in the middle of a build):
+ * recover.c - what chaosd does at start with what was left running:
  *
- *  - guests/UUID records: a domain with that handle that libchaos's
- *    registry knows (its build finished) is adopted: its console is
- *    served again and its on_* actions apply.  One the registry does not
- *    know was being built when chaosd died: destroyed.  Records of
- *    domains that no longer exist are dropped.
+ *  - guests/UUID records (guests an earlier chaosd started): a domain with
+ *    that handle that libchaos's registry knows (its build finished) is
+ *    served again.  One the registry does not know was being built when
+ *    chaosd died: destroyed.  Records of domains that no longer exist are
+ *    dropped.
  *  - shells/UUID records: shells live in the memory of the process that
  *    prepared them (libxenguest's state), so they cannot be adopted; any
  *    domain with a recorded shell handle is destroyed, and the pools are
  *    filled anew.  Records are written before the domain exists, so a
  *    shell half-prepared when chaosd died is found too.
+ *  - every other guest chaos created (the registry has its record and its
+ *    configuration) is served too if nobody serves it: the guests of a
+ *    `chaos create` monitor that was killed.  A guest whose supervisor
+ *    lock is held (its monitor runs) is left to it.
  *
- * Domains are matched by Xen's handle, never by id alone: ids are reused.
+ * Serving is libchaos's guest supervisor (guests.c); its lock makes sure
+ * that chaosd and a monitor never both serve one guest.  Domains are
+ * matched by Xen's handle, never by id alone: ids are reused.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,7 +31,7 @@ struct recovery {
     struct chaosd *d;
     struct chaos_dominfo *list;
     int n;
-    unsigned adopted, half_built, shells;
+    unsigned adopted, left, half_built, shells;
 };
 
 /* The domain with that handle, or NULL. */
@@ -38,21 +44,21 @@ static const struct chaos_dominfo *by_uuid(const struct recovery *r,
     return NULL;
 }
 
-static chaos_config *saved_config(const struct state_guest *g)
+/* Serves a guest that chaos built, unless another process does. */
+static void adopt(struct recovery *r, const struct chaos_dominfo *dom)
 {
-    chaos_config *cfg = chaos_config_new();
-    char *text = state_guest_config(g->uuid);
-    if (cfg && (!text || chaos_config_parse(cfg, text, strlen(text), "saved") < 0)) {
-        /* Unreadable: keep the name; the default actions apply. */
-        log_warn("the saved config of %s is unreadable: default actions apply",
-                 g->name);
-        chaos_config_free(cfg);
-        cfg = chaos_config_new();
-        if (cfg && g->name[0])
-            chaos_config_set_name(cfg, g->name);
+    struct chaosd *d = r->d;
+    int rc = guest_serve(d, dom->domid);
+    if (rc == 0) {
+        r->adopted++;
+    } else if (rc == -EBUSY) {
+        log_info("%s (%u): left to its server: %s", dom->name, dom->domid,
+                 chaos_errmsg(d->ctx));
+        r->left++;
+    } else {
+        log_warn("cannot serve %s (%u): %s", dom->name, dom->domid,
+                 chaos_errmsg(d->ctx));
     }
-    free(text);
-    return cfg;
 }
 
 static void recover_guest(void *opaque, const struct state_guest *g)
@@ -81,28 +87,47 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     rec.domid = dom->domid;
     state_guest_write(&rec, NULL);
     state_shell_remove(g->shell_uuid);   /* built: not a shell any more */
-    chaos_config *cfg = saved_config(g);
-    if (cfg && guest_add(d, dom->domid, cfg) == 0)
-        r->adopted++;
+    adopt(r, dom);
 }
 
 static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
 {
     struct recovery *r = opaque;
     struct chaosd *d = r->d;
-    const struct chaos_dominfo *dom = by_uuid(r, uuid);
+    (void)domid;
+    struct chaos_dominfo *dom = (struct chaos_dominfo *)by_uuid(r, uuid);
     if (dom) {
-        if (chaos_domain_destroy(d->ctx, dom->domid) < 0)
+        if (chaos_domain_destroy(d->ctx, dom->domid) < 0) {
             log_warn("destroying shell %u: %s", dom->domid, chaos_errmsg(d->ctx));
-        else
+        } else {
             r->shells++;
+            dom->domid = 0;   /* gone: not a guest to adopt below */
+        }
     }
     state_shell_remove(uuid);
+}
+
+/* Guests chaos built that chaosd did not start, or whose record is gone. */
+static void recover_others(struct recovery *r)
+{
+    struct chaosd *d = r->d;
+    for (int i = 0; i < r->n; i++) {
+        const struct chaos_dominfo *dom = &r->list[i];
+        uint64_t frame;
+        uint32_t port;
+        if (dom->domid == 0 || guest_find(d, dom->domid) ||
+            dom->state == CHAOS_DOM_DYING ||
+            chaos_domain_console(d->ctx, dom->domid, &frame, &port) < 0)
+            continue;   /* not built by chaos (or a shell), or served */
+        adopt(r, dom);
+    }
 }
 
 int chaosd_recover(struct chaosd *d)
 {
     struct recovery r = { .d = d };
+    /* First: adopted guests are told of domain events from the start. */
+    guests_subscribe(d);
     r.n = chaos_domain_list(d->ctx, &r.list);
     if (r.n < 0) {
         log_warn("cannot list domains: %s", chaos_errmsg(d->ctx));
@@ -110,10 +135,12 @@ int chaosd_recover(struct chaosd *d)
     }
     state_each_guest(recover_guest, &r);
     state_each_shell(recover_shell, &r);
+    recover_others(&r);
     chaos_dominfo_free(r.list);
-    if (r.adopted || r.half_built || r.shells)
-        log_info("recovered: %u running guests adopted, %u half-built domains "
-                 "and %u idle shells of an earlier chaosd destroyed",
-                 r.adopted, r.half_built, r.shells);
+    if (r.adopted || r.left || r.half_built || r.shells)
+        log_info("recovered: %u running guests adopted, %u left to their "
+                 "servers, %u half-built domains and %u idle shells of an "
+                 "earlier chaosd destroyed", r.adopted, r.left, r.half_built,
+                 r.shells);
     return 0;
 }

@@ -62,6 +62,14 @@ static void do_create(struct client *c, struct chaosd_request *req)
         chaos_config_free(cfg);
         return;
     }
+    /* The rule `chaos create` applies too: actions the supervisor would
+     * not carry out are refused before anything is created. */
+    char why[256];
+    if (chaos_supervisor_check_config(cfg, why, sizeof(why)) < 0) {
+        reply_error(c, req->id, CHAOSD_ERR_CONFIG, why);
+        chaos_config_free(cfg);
+        return;
+    }
     /* chaosd's working directory means nothing to the client. */
     const char *rd = chaos_config_ramdisk(cfg);
     if (chaos_config_kernel(cfg)[0] != '/' || (rd && rd[0] && rd[0] != '/')) {

@@ -404,6 +404,148 @@ unsigned chaos_console_server_clients(const chaos_console_server *srv);
 void chaos_console_server_close(chaos_console_server *srv);
 
 /* ------------------------------------------------------------------ */
+/* Guest supervisor                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A supervisor serves everything a running guest needs from dom0, for the
+ * guest's whole life: its console (a console server, above) and its
+ * lifecycle actions (on_poweroff / on_reboot / on_crash); device back ends
+ * and the guest's store will be served from here too.  The per-guest
+ * monitor of `chaos create` and chaosd both serve guests with it, so a
+ * guest is served the same way whoever started it.  docs/design.md, "Who
+ * serves a guest", has the design.
+ *
+ * One server per guest.  A supervisor holds an exclusive flock(2) on
+ * RUNDIR/supervisors/UUID (RUNDIR: chaos_run_dir(); UUID:
+ * Xen's handle of the domain) while it serves the domain, so a second
+ * supervisor, in any process, cannot start (-EBUSY, naming the holder's
+ * pid).  The lock belongs to the open file, so a killed server frees it
+ * and another process may take the guest over (chaosd does at start).
+ *
+ * Event-loop contract (as the console server's; no threads, never blocks):
+ *  1. n = chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
+ *  2. wait for them, at most chaos_supervisor_timeout_ms(sup);
+ *  3. chaos_supervisor_handle(ctx, sup, fds, n) (n == 0 after a timeout);
+ *  4. log what chaos_supervisor_take_message() returns until NULL, and
+ *     close the supervisor once chaos_supervisor_state() is DONE/FAILED.
+ * Ask for the fds again after every handle: the set changes.
+ *
+ * Liveness.  Xen's domain-exception VIRQ can be bound by one process only,
+ * so a supervisor looks at its domain itself (one getdomaininfo every
+ * 250 ms), unless the caller says it feeds it domain events
+ * (domain_events, from its chaos_events subscription): then it looks when
+ * an event names its domain.
+ *
+ * Actions.  destroy, preserve and restart are carried out; the others are
+ * refused before a guest is created (chaos_supervisor_check_config), by
+ * the command and by chaosd alike.  restart destroys the domain and
+ * creates it again from its configuration, with a new Xen handle (see
+ * supervisor.c for why), a new id and the same name, and goes on serving
+ * it into the same console log.
+ */
+typedef struct chaos_supervisor chaos_supervisor;
+
+/* Where console logs go unless a log_path is given: DIR/NAME.log. */
+#define CHAOS_CONSOLE_LOG_DIR "/var/log/chaos/console"
+#define CHAOS_SUPERVISOR_MAX_POLLFDS CHAOS_CONSOLE_MAX_POLLFDS
+
+enum chaos_supervisor_state {
+    CHAOS_SUPERVISOR_SERVING,     /* the guest runs (or is preserved) */
+    CHAOS_SUPERVISOR_RESTARTING,  /* waiting for the restart hook */
+    CHAOS_SUPERVISOR_DONE,        /* the guest is gone: close it */
+    CHAOS_SUPERVISOR_FAILED,      /* a restart failed, or serving it did */
+};
+
+/*
+ * Who re-creates the guest for a restart.  Called from handle() with the
+ * configuration to create (owned by the hook from then on: free it or
+ * pass it on).  The hook, or something it starts, later calls
+ * chaos_supervisor_restarted() or chaos_supervisor_restart_failed(), on
+ * the same thread as every other call on sup; it may do so before it
+ * returns.  chaosd's starts an asynchronous create, so that its loop
+ * never waits for a build.
+ */
+typedef void chaos_supervisor_restart_fn(void *opaque, chaos_supervisor *sup,
+                                         chaos_config *cfg);
+
+struct chaos_supervisor_options {
+    const char *log_path;         /* NULL: CHAOS_CONSOLE_LOG_DIR/NAME.log */
+    bool domain_events;           /* the caller feeds chaos_supervisor_
+                                     domain_event(); no periodic look */
+    chaos_supervisor_restart_fn *restart;  /* NULL: chaos_domain_create()
+                                              on ctx, synchronously */
+    void *opaque;                 /* for restart */
+};
+
+/*
+ * 0 if the supervisor carries out every on_* action of cfg; otherwise
+ * -ENOTSUP and, in msg (len bytes), which key and action it refuses.
+ * Call it before creating anything.  Needs no context.
+ */
+int chaos_supervisor_check_config(const chaos_config *cfg, char *msg,
+                                  size_t len);
+
+/*
+ * Starts serving domid, a guest chaos created: takes the domain's lock
+ * (-EBUSY if another supervisor holds it), reads the configuration libchaos
+ * kept when it created the guest, and serves its console (the log's
+ * missing parent directories are made, 0750).  Taking over a guest whose
+ * server is gone is the same call.  The first handle() looks at the
+ * domain at once (it may have stopped already).  opts may be NULL.  On
+ * success *out is the caller's: chaos_supervisor_close().  Opens Xen
+ * handles of its own: after fork(), call it in the child.
+ */
+int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
+                           const struct chaos_supervisor_options *opts,
+                           chaos_supervisor **out);
+
+unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
+                                  struct pollfd *fds, unsigned max);
+/* Milliseconds until handle() wants to be called even without events
+ * (0: now; -1: not until something else happens: it waits for the
+ * restart hook, or it is DONE or FAILED).  A handle() call consumes a 0. */
+int chaos_supervisor_timeout_ms(const chaos_supervisor *sup);
+/* Acts on poll results (any subset of the fds; n == 0 is fine).  Returns
+ * 0, or a negative errno for a failure that chaos_errmsg() describes;
+ * the supervisor's state says whether it goes on. */
+int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
+                            const struct pollfd *fds, unsigned n);
+
+/* A domain event from the caller's subscription: the supervisor looks at
+ * its domain when the event is about it (others are ignored). */
+void chaos_supervisor_domain_event(chaos_ctx *ctx, chaos_supervisor *sup,
+                                   const struct chaos_domain_event *ev);
+
+/* The restart hook's result: the new domain, which the supervisor now
+ * serves (0), or a negative errno (state FAILED; see the messages). */
+int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
+                               chaos_domid domid);
+void chaos_supervisor_restart_failed(chaos_supervisor *sup, const char *why);
+
+/*
+ * The oldest message for the caller's log that it has not taken yet, or
+ * NULL: what happened to the guest ("'web' (domain 5) shut down (reboot):
+ * restart", "'web' restarted as domain 6") and console warnings.  The
+ * library never prints them.  Valid until the next call on sup.
+ */
+const char *chaos_supervisor_take_message(chaos_supervisor *sup);
+
+enum chaos_supervisor_state chaos_supervisor_state(const chaos_supervisor *sup);
+/* The domain served now (it changes with a restart), and its handle. */
+chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup);
+void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16]);
+/* The guest's name ("" if it has none). */
+const char *chaos_supervisor_name(const chaos_supervisor *sup);
+
+/*
+ * Stops serving: collects the guest's last console output, closes the
+ * console, releases the lock.  A guest still running keeps running and may
+ * be served again by another chaos_supervisor_start().  NULL is accepted.
+ */
+void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup);
+
+/* ------------------------------------------------------------------ */
 /* Guest configuration                                                 */
 /* ------------------------------------------------------------------ */
 

@@ -404,8 +404,13 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     snprintf(rec.name, sizeof(rec.name), "%s", name ? name : "");
     snprintf(rec.type, sizeof(rec.type), "%s",
              shell->type == CHAOS_GUEST_PVH ? "pvh" : "pv");
-    rc = registry_write(&rec);
+    /* The configuration first: the record makes both valid (whoever
+     * serves the guest later needs it for its on_* actions). */
+    rc = registry_write_config(domid, cfg);
+    if (!rc)
+        rc = registry_write(&rec);
     if (rc) {
+        registry_remove_config(domid);
         hv_xs_forget(ctx, domid);
         return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
                            registry_dir(), strerror(-rc));

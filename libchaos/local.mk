@@ -62,3 +62,25 @@ tests_unit_test_registry_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_registry_LDADD = $(CHECK_LIBS)
 
 EXTRA_DIST += docs/events.md
+
+# The guest supervisor (chaos.h): serves a running guest (console,
+# lifecycle actions) for the monitor of `chaos create` and for chaosd.
+# The registry keeps each guest's configuration for it.
+libchaos_libchaos_la_SOURCES += \
+	libchaos/registry_config.c \
+	libchaos/supervisor.h \
+	libchaos/supervisor.c \
+	libchaos/supervisor_lock.c \
+	libchaos/supervisor_rules.c
+
+# Its rules (reason -> on_* key, supported actions) and its lock, with
+# no Xen: the rules file is compiled in, the config API comes from the
+# library.
+check_PROGRAMS += tests/unit/test_supervisor
+TESTS += tests/unit/test_supervisor
+tests_unit_test_supervisor_SOURCES = tests/unit/test_supervisor.c \
+	libchaos/supervisor.h libchaos/supervisor_rules.c \
+	libchaos/supervisor_lock.c libchaos/registry.h libchaos/registry.c \
+	libchaos/registry_names.c
+tests_unit_test_supervisor_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_supervisor_LDADD = libchaos/libchaos.la $(CHECK_LIBS)

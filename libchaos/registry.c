@@ -149,6 +149,15 @@ int registry_read(chaos_domid domid, struct registry_record *rec)
     return seen_uuid ? 0 : -EINVAL;
 }
 
+int registry_remove_config(chaos_domid domid)
+{
+    char path[620];
+    int n = snprintf(path, sizeof(path), "%s/%u.cfg", registry_dir(), domid);
+    if (n <= 0 || (size_t)n >= sizeof(path))
+        return -ENAMETOOLONG;
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
 int registry_remove(chaos_domid domid)
 {
     char path[600];
@@ -160,6 +169,7 @@ int registry_remove(chaos_domid domid)
     struct registry_record rec;
     if (registry_read(domid, &rec) == 0 && rec.name[0])
         registry_release_name(rec.name, domid, rec.uuid);
+    registry_remove_config(domid);   /* before the record: its commit point */
     if (unlink(path) != 0 && errno != ENOENT)
         return -errno;
     return 0;

@@ -2,7 +2,8 @@
  * registry.h - what chaos remembers about the domains it created: name,
  * type, console location, Xen handle.  Xen itself keeps no names (xl keeps
  * them in XenStore, which chaos does not require), so each domain gets a
- * small record under RUNDIR/domains/DOMID, where RUNDIR is $CHAOS_RUN_DIR
+ * small record under RUNDIR/domains/DOMID (and its configuration beside it,
+ * DOMID.cfg: registry_config.c), where RUNDIR is $CHAOS_RUN_DIR
  * or /run/chaos.  A record is trusted only while Xen reports a domain with
  * the same id *and* the same handle (UUID): ids are reused after a domain
  * dies, handles are not.
@@ -44,6 +45,16 @@ int registry_read(chaos_domid domid, struct registry_record *rec);
 /* Removes the record of domid (no error if there is none), and the name
  * index entry of the record's name if it belongs to that domain. */
 int registry_remove(chaos_domid domid);
+
+/* ------------------------------------------ configs (registry_config.c) */
+
+/* Keeps cfg's text as RUNDIR/domains/DOMID.cfg (relative kernel and
+ * ramdisk paths made absolute).  -errno. */
+int registry_write_config(chaos_domid domid, const chaos_config *cfg);
+/* The kept text (*text: free()), or -ENOENT if none. */
+int registry_read_config(chaos_domid domid, char **text);
+/* Removes it (no error if there is none).  registry_remove() calls it. */
+int registry_remove_config(chaos_domid domid);
 
 /* RUNDIR/SUB into out (honours CHAOS_RUN_DIR); -ENAMETOOLONG if it does
  * not fit. */

@@ -35,7 +35,9 @@ second=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
 [ -z "$(dom_field "$first" state)" ] || fail "the first domain $first is still there: $(chaos list)"
 echo "restarted: domain $first -> $second, same name; monitor said: $(cat /var/log/chaos/console/$NAME.monitor.log | tr '\n' ' ')"
 echo "console log: $(tr -d '\r' <$LOG | tr '\n' ' ')"
-[ "$(grep -c "$MARK" $LOG)" = 2 ] || fail "expected the marker twice: $(cat $LOG)"
+# At least twice: on a loaded host the checks above can outlast the 8 s of
+# the second run, and a third run is as good a proof.
+[ "$(grep -c "$MARK" $LOG)" -ge 2 ] || fail "expected the marker at least twice: $(cat $LOG)"
 
 chaos destroy $NAME || fail "chaos destroy $NAME failed"
 expect_nothing_left

@@ -18,7 +18,7 @@
 #include "monitor.h"
 
 /* Where guest console logs and the monitors' own messages go. */
-#define CONSOLE_LOG_DIR "/var/log/chaos/console"
+#define CONSOLE_LOG_DIR CHAOS_CONSOLE_LOG_DIR
 
 const char cmd_create_help[] =
     "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | --daemon]\n"
@@ -42,8 +42,10 @@ const char cmd_create_help[] =
     "\n"
     "Without chaosd, chaos builds the guest itself, and a background process\n"
     "(the guest's monitor) serves its console and carries out its on_*\n"
-    "actions until the domain is gone.  Either way the console is logged to\n"
+    "actions until the domain is gone; if it is killed, a chaosd started\n"
+    "later takes the guest over.  Either way the console is logged to\n"
     "" CONSOLE_LOG_DIR "/NAME.log and `chaos console` attaches to it.\n"
+    "on_poweroff/on_reboot/on_crash may be destroy, preserve or restart.\n"
     "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
     "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
@@ -119,18 +121,10 @@ static chaos_config *load_config(const char *path, int nargs, char **args)
  * caller reading `chaos create`'s output would otherwise wait for the
  * guest to die.  Its own messages go to CONSOLE_LOG_DIR/NAME.monitor.log.
  */
-static int start_monitor(chaos_ctx *ctx, const chaos_config *cfg,
-                         chaos_domid domid)
+static int start_monitor(const chaos_config *cfg, chaos_domid domid)
 {
-    uint64_t frame;
-    uint32_t port;
-    if (chaos_domain_console(ctx, domid, &frame, &port) < 0) {
-        cmd_error("create: %s", chaos_errmsg(ctx));
-        return -1;
-    }
     const char *name = chaos_config_name(cfg);
-    char log[512], mlog[512];
-    snprintf(log, sizeof(log), CONSOLE_LOG_DIR "/%s.log", name);
+    char mlog[512];
     snprintf(mlog, sizeof(mlog), CONSOLE_LOG_DIR "/%s.monitor.log", name);
     pid_t pid = fork();
     if (pid < 0) {
@@ -149,8 +143,7 @@ static int start_monitor(chaos_ctx *ctx, const chaos_config *cfg,
     dup2(null, 0);
     dup2(null, 1);
     dup2(err >= 0 ? err : null, 2);
-    /* cfg is the parent's copy, which the child keeps (restart uses it). */
-    _exit(chaos_monitor_run(domid, frame, port, log, cfg));
+    _exit(chaos_monitor_run(domid));
 }
 
 int cmd_create(int argc, char **argv)
@@ -193,7 +186,8 @@ int cmd_create(int argc, char **argv)
     if (!cfg)
         return EXIT_USAGE;
     char why[256];
-    if (chaos_monitor_check_actions(cfg, why, sizeof(why)) < 0) {
+    /* Before anything is created: the rule chaosd applies too. */
+    if (chaos_supervisor_check_config(cfg, why, sizeof(why)) < 0) {
         cmd_error("create: %s", why);
         chaos_config_free(cfg);
         return EXIT_USAGE;
@@ -253,7 +247,7 @@ int cmd_create(int argc, char **argv)
                "start %.3f ms, total %.3f ms\n", ms(t.prepare_ns),
                ms(t.load_ns), ms(t.build_ns), ms(t.start_ns), ms(t.total_ns));
     fflush(stdout);
-    int status = start_monitor(ctx, cfg, domid) < 0 ? EXIT_FAIL : EXIT_OK;
+    int status = start_monitor(cfg, domid) < 0 ? EXIT_FAIL : EXIT_OK;
     chaos_close(ctx);
     chaos_config_free(cfg);
     if (status == EXIT_OK && console) {

@@ -1,0 +1,503 @@
+/*
+ * supervisor.c - the guest supervisor of chaos.h: serves one running guest
+ * (its console; device back ends and its store will join here) and
+ * carries out its on_* actions, for the monitor process of `chaos create`
+ * and for chaosd alike.
+ *
+ * A small state machine driven by one input, a *look* at the domain
+ * (getdomaininfo): every 250 ms when the caller has no domain events,
+ * else whenever an event names the domain, and once at start.  Events
+ * only say "look now": the look is what decides, so an event lost or seen
+ * twice changes nothing.
+ *
+ *   SERVING --stopped, destroy-----------------------------> DONE
+ *   SERVING --stopped, preserve--> SERVING (acted; until it is gone)
+ *   SERVING --stopped, restart--> RESTARTING --restarted()--> SERVING
+ *                                            \-failed------> FAILED
+ *   SERVING --gone or dying--------------------------------> DONE
+ *
+ * Restart creates the guest with a new Xen handle, not the one it had:
+ * the old domain may linger as "dying" while Xen frees its memory, and
+ * every record chaos keeps (registry, chaosd's state, the lock) tells
+ * domains apart by handle.  (xl keeps a configured UUID; chaos cannot
+ * while two domains may carry it.)
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "internal.h"
+#include "registry.h"
+#include "supervisor.h"
+#include "util.h"
+
+/*
+ * How often a supervisor without domain events looks at its domain, and
+ * how often every supervisor drains the console (lost notifications then
+ * cost at most this).  One getdomaininfo costs microseconds; a dead
+ * guest's console needs no faster reaction: noticing late only keeps the
+ * domain "dying" a little longer (its ring is still mapped).
+ */
+#define TICK_MS 250
+
+#define MSG_SLOTS 8
+#define MSG_LEN 300
+
+struct chaos_supervisor {
+    chaos_config *cfg;               /* what restarts create */
+    char *log_path;
+    struct chaos_supervisor_options opts;
+    enum chaos_supervisor_state state;
+    chaos_domid domid;
+    uint8_t uuid[16];
+    int lock_fd;                     /* -1: not held */
+    chaos_console_server *console;   /* NULL: none (failed, or gone) */
+    bool acted;                      /* this domain's stop was handled */
+    bool look_now;
+    bool query_failed;               /* reported once */
+    uint64_t next_tick_ms;
+    /* Messages for the caller, oldest first. */
+    char msgs[MSG_SLOTS][MSG_LEN];
+    unsigned msg_head, msg_count, msg_dropped;
+    char taken[MSG_LEN];
+};
+
+static void say(chaos_supervisor *sup, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void say(chaos_supervisor *sup, const char *fmt, ...)
+{
+    if (sup->msg_count == MSG_SLOTS) {
+        sup->msg_dropped++;
+        return;
+    }
+    char *slot = sup->msgs[(sup->msg_head + sup->msg_count++) % MSG_SLOTS];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(slot, MSG_LEN, fmt, ap);
+    va_end(ap);
+}
+
+static const char *name_of(const chaos_supervisor *sup)
+{
+    const char *name = chaos_config_name(sup->cfg);
+    return name ? name : "";
+}
+
+/* mkdir -p of the directory holding path (missing parts only, 0750). */
+static void make_parent_dirs(const char *path)
+{
+    char *dir = strdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash && slash != dir) {
+        *slash = '\0';
+        for (char *p = dir + 1; *p; p++) {
+            if (*p != '/')
+                continue;
+            *p = '\0';
+            mkdir(dir, 0750);
+            *p = '/';
+        }
+        mkdir(dir, 0750);     /* failures show when the log is opened */
+    }
+    free(dir);
+}
+
+/* The configuration libchaos kept when it created domid. */
+static int load_config(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
+{
+    char *text = NULL;
+    int rc = registry_read_config(domid, &text);
+    if (rc < 0)
+        return chaos__fail(ctx, rc == -ENOENT ? -ENOENT : rc,
+                           "domain %u has no saved configuration (%s): it "
+                           "was not created by this version of chaos",
+                           domid, strerror(-rc));
+    chaos_config *cfg = chaos_config_new();
+    if (!cfg) {
+        free(text);
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    }
+    rc = chaos_config_parse(cfg, text, strlen(text), "saved configuration");
+    free(text);
+    if (rc < 0) {
+        rc = chaos__fail(ctx, rc, "domain %u: %s", domid,
+                         chaos_config_errmsg(cfg));
+        chaos_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
+
+/* Serves the console of the domain in sup->domid. */
+static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    uint64_t frame;
+    uint32_t port;
+    int rc = chaos_domain_console(ctx, sup->domid, &frame, &port);
+    if (rc < 0)
+        return rc;
+    struct chaos_console_options copts = { .log_path = sup->log_path };
+    rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
+                             &sup->console);
+    if (rc < 0)
+        sup->console = NULL;
+    return rc;
+}
+
+/* The guest's last words first (a panic message), then unmap the ring,
+ * without which its domain cannot finish dying. */
+static void close_console(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    if (!sup->console)
+        return;
+    chaos_console_server_handle(ctx, sup->console, NULL, 0);
+    const char *warning = chaos_console_server_take_warning(sup->console);
+    if (warning)
+        say(sup, "console: %s", warning);
+    chaos_console_server_close(sup->console);
+    sup->console = NULL;
+}
+
+/* The domain is gone (or we destroyed it): nothing left to serve. */
+static void finish(chaos_ctx *ctx, chaos_supervisor *sup,
+                   enum chaos_supervisor_state state)
+{
+    close_console(ctx, sup);
+    supervisor_unlock(sup->uuid, sup->lock_fd, true);
+    sup->lock_fd = -1;
+    sup->state = state;
+}
+
+int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
+                           const struct chaos_supervisor_options *opts,
+                           chaos_supervisor **out)
+{
+    chaos__clear_error(ctx);
+    struct chaos_dominfo info;
+    int rc = chaos_domain_info(ctx, domid, &info);
+    if (rc < 0)
+        return rc;
+    chaos_supervisor *sup = calloc(1, sizeof(*sup));
+    if (!sup)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    if (opts)
+        sup->opts = *opts;
+    sup->opts.log_path = NULL;   /* ours is sup->log_path */
+    sup->domid = domid;
+    memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
+    long holder;
+    rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
+    if (rc < 0) {
+        sup->lock_fd = -1;
+        if (rc == -EBUSY && holder > 0)
+            chaos__fail(ctx, rc, "domain %u is served by process %ld",
+                        domid, holder);
+        else
+            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
+                        domid, strerror(-rc));
+        goto fail;
+    }
+    /* The record must still describe this domain (ids are reused) before
+     * its configuration is trusted: chaos_domain_console checks. */
+    uint64_t frame;
+    uint32_t port;
+    rc = chaos_domain_console(ctx, domid, &frame, &port);
+    if (rc == 0)
+        rc = load_config(ctx, domid, &sup->cfg);
+    if (rc < 0)
+        goto fail;
+    if (opts && opts->log_path) {
+        sup->log_path = strdup(opts->log_path);
+    } else {
+        const char *name = name_of(sup);
+        size_t len = strlen(CHAOS_CONSOLE_LOG_DIR) + strlen(name) + 16;
+        if ((sup->log_path = malloc(len)))
+            snprintf(sup->log_path, len, CHAOS_CONSOLE_LOG_DIR "/%s.log",
+                     name[0] ? name : "unnamed");
+    }
+    if (!sup->log_path) {
+        rc = chaos__fail(ctx, -ENOMEM, "out of memory");
+        goto fail;
+    }
+    make_parent_dirs(sup->log_path);
+    rc = open_console(ctx, sup);
+    if (rc < 0)
+        goto fail;
+    sup->state = CHAOS_SUPERVISOR_SERVING;
+    sup->look_now = true;     /* it may have stopped already */
+    sup->next_tick_ms = util_now_ms() + TICK_MS;
+    *out = sup;
+    return 0;
+
+fail:
+    supervisor_unlock(sup->uuid, sup->lock_fd, false);
+    chaos_config_free(sup->cfg);
+    free(sup->log_path);
+    free(sup);
+    return rc;
+}
+
+static void default_restart(void *opaque, chaos_supervisor *sup,
+                            chaos_config *cfg)
+{
+    chaos_ctx *ctx = opaque;
+    chaos_domid id;
+    if (chaos_domain_create(ctx, cfg, 0, &id, NULL) < 0)
+        chaos_supervisor_restart_failed(sup, chaos_errmsg(ctx));
+    else
+        chaos_supervisor_restarted(ctx, sup, id);
+    chaos_config_free(cfg);
+}
+
+/* A copy of the configuration for the restart hook, without the handle
+ * (see the top of this file). */
+static chaos_config *restart_config(const chaos_supervisor *sup)
+{
+    char *text = chaos_config_to_text(sup->cfg);
+    chaos_config *cfg = text ? chaos_config_new() : NULL;
+    if (cfg && (chaos_config_parse(cfg, text, strlen(text), "restart") < 0 ||
+                chaos_config_set_uuid(cfg, NULL) < 0)) {
+        chaos_config_free(cfg);
+        cfg = NULL;
+    }
+    free(text);
+    return cfg;
+}
+
+static void restart(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    chaos_config *cfg = restart_config(sup);
+    if (!cfg) {
+        say(sup, "'%s': cannot restart it: out of memory", name_of(sup));
+        finish(ctx, sup, CHAOS_SUPERVISOR_FAILED);
+        return;
+    }
+    /* The old domain's lock goes with it; restarted() takes the new one. */
+    finish(ctx, sup, CHAOS_SUPERVISOR_RESTARTING);
+    if (sup->opts.restart)
+        sup->opts.restart(sup->opts.opaque, sup, cfg);
+    else
+        default_restart(ctx, sup, cfg);
+}
+
+/* Carries out the action for how the domain stopped, once per domain. */
+static void act(chaos_ctx *ctx, chaos_supervisor *sup,
+                const struct chaos_dominfo *info)
+{
+    if (sup->acted)
+        return;
+    sup->acted = true;
+    bool crashed = info->state == CHAOS_DOM_CRASHED;
+    enum chaos_event ev = supervisor_event_for(crashed, info->shutdown_reason);
+    enum chaos_action action = chaos_config_action(sup->cfg, ev);
+    const char *why = crashed ? "crash"
+                              : chaos_shutdown_reason_name(info->shutdown_reason);
+    say(sup, "'%s' (domain %u) shut down (%s): %s", name_of(sup), sup->domid,
+        why, chaos_action_name(action));
+    if (action == CHAOS_ACTION_PRESERVE)
+        return;   /* served until someone destroys it */
+    if (!supervisor_action_supported(action))
+        say(sup, "%s = \"%s\" is not supported: destroying it",
+            supervisor_event_key(ev), chaos_action_name(action));
+    close_console(ctx, sup);
+    if (chaos_domain_destroy(ctx, sup->domid) < 0) {
+        say(sup, "destroying domain %u failed: %s", sup->domid,
+            chaos_errmsg(ctx));
+        finish(ctx, sup, CHAOS_SUPERVISOR_FAILED);
+        return;
+    }
+    if (action == CHAOS_ACTION_RESTART)
+        restart(ctx, sup);
+    else
+        finish(ctx, sup, CHAOS_SUPERVISOR_DONE);
+}
+
+/*
+ * Looks at the domain and acts on what it sees.  A query that fails for
+ * another reason than "no such domain" counts as alive (reported once):
+ * abandoning a live guest is worse than noticing its end late.
+ */
+static void look(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    struct chaos_dominfo info;
+    int rc = chaos_domain_info(ctx, sup->domid, &info);
+    if (rc < 0 && rc != -ESRCH) {
+        if (!sup->query_failed)
+            say(sup, "cannot query domain %u: %s", sup->domid,
+                chaos_errmsg(ctx));
+        sup->query_failed = true;
+        return;
+    }
+    sup->query_failed = false;
+    if (rc == -ESRCH || memcmp(info.uuid, sup->uuid, 16) != 0 ||
+        info.state == CHAOS_DOM_DYING) {
+        finish(ctx, sup, CHAOS_SUPERVISOR_DONE);
+        return;
+    }
+    if (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED)
+        act(ctx, sup, &info);
+}
+
+unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
+                                  struct pollfd *fds, unsigned max)
+{
+    /* Back ends will add theirs after the console's. */
+    if (sup->state != CHAOS_SUPERVISOR_SERVING || !sup->console)
+        return 0;
+    return chaos_console_server_pollfds(sup->console, fds, max);
+}
+
+int chaos_supervisor_timeout_ms(const chaos_supervisor *sup)
+{
+    /* Waiting for the restart hook, or finished: nothing to do until the
+     * hook reports.  (A 0 here that handle() does not consume would make
+     * an event loop spin.) */
+    if (sup->state != CHAOS_SUPERVISOR_SERVING)
+        return -1;
+    if (sup->look_now)
+        return 0;
+    uint64_t now = util_now_ms();
+    return sup->next_tick_ms > now ? (int)(sup->next_tick_ms - now) : 0;
+}
+
+int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
+                            const struct pollfd *fds, unsigned n)
+{
+    chaos__clear_error(ctx);
+    if (sup->state != CHAOS_SUPERVISOR_SERVING) {
+        sup->look_now = false;
+        return 0;
+    }
+    int rc = 0;
+    bool tick = util_now_ms() >= sup->next_tick_ms;
+    if (sup->console && (n > 0 || tick)) {
+        /* n == 0 on a tick: just move pending data. */
+        rc = chaos_console_server_handle(ctx, sup->console, fds, n);
+        const char *warning = chaos_console_server_take_warning(sup->console);
+        if (warning)
+            say(sup, "console: %s", warning);
+        if (rc < 0) {
+            /* The guest side broke: its actions still apply. */
+            say(sup, "console of domain %u stopped: %s", sup->domid,
+                chaos_errmsg(ctx));
+            close_console(ctx, sup);
+        }
+    }
+    if (tick)
+        sup->next_tick_ms = util_now_ms() + TICK_MS;
+    if (sup->look_now || (tick && !sup->opts.domain_events)) {
+        sup->look_now = false;
+        look(ctx, sup);
+    }
+    return rc;
+}
+
+void chaos_supervisor_domain_event(chaos_ctx *ctx, chaos_supervisor *sup,
+                                   const struct chaos_domain_event *ev)
+{
+    (void)ctx;
+    if (sup->state == CHAOS_SUPERVISOR_SERVING && ev->domid == sup->domid &&
+        !memcmp(ev->uuid, sup->uuid, 16))
+        sup->look_now = true;
+}
+
+int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
+                               chaos_domid domid)
+{
+    chaos__clear_error(ctx);
+    struct chaos_dominfo info;
+    long holder;
+    int rc = chaos_domain_info(ctx, domid, &info);
+    if (rc == 0) {
+        sup->domid = domid;
+        memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
+        rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
+        if (rc < 0) {
+            sup->lock_fd = -1;
+            /* Taken over between its creation and now (a starting chaosd
+             * adopting it): served, just not by us. */
+            if (rc == -EBUSY) {
+                say(sup, "'%s' restarted as domain %u, now served by "
+                    "process %ld", name_of(sup), domid, holder);
+                sup->state = CHAOS_SUPERVISOR_DONE;
+                return 0;
+            }
+            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
+                        domid, strerror(-rc));
+        }
+    }
+    if (rc == 0)
+        rc = open_console(ctx, sup);
+    if (rc < 0) {
+        say(sup, "'%s' restarted as domain %u, but cannot serve it: %s",
+            name_of(sup), domid, chaos_errmsg(ctx));
+        finish(ctx, sup, CHAOS_SUPERVISOR_FAILED);
+        return rc;
+    }
+    say(sup, "'%s' restarted as domain %u", name_of(sup), domid);
+    sup->state = CHAOS_SUPERVISOR_SERVING;
+    sup->acted = false;
+    sup->look_now = true;
+    sup->next_tick_ms = util_now_ms() + TICK_MS;
+    return 0;
+}
+
+void chaos_supervisor_restart_failed(chaos_supervisor *sup, const char *why)
+{
+    say(sup, "restarting '%s' failed: %s", name_of(sup), why ? why : "?");
+    sup->state = CHAOS_SUPERVISOR_FAILED;
+}
+
+const char *chaos_supervisor_take_message(chaos_supervisor *sup)
+{
+    if (sup->msg_count == 0) {
+        if (!sup->msg_dropped)
+            return NULL;
+        snprintf(sup->taken, sizeof(sup->taken), "(%u more messages lost)",
+                 sup->msg_dropped);
+        sup->msg_dropped = 0;
+        return sup->taken;
+    }
+    memcpy(sup->taken, sup->msgs[sup->msg_head], MSG_LEN);
+    sup->msg_head = (sup->msg_head + 1) % MSG_SLOTS;
+    sup->msg_count--;
+    return sup->taken;
+}
+
+enum chaos_supervisor_state chaos_supervisor_state(const chaos_supervisor *sup)
+{
+    return sup->state;
+}
+
+chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup)
+{
+    return sup->domid;
+}
+
+void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16])
+{
+    memcpy(out, sup->uuid, 16);
+}
+
+const char *chaos_supervisor_name(const chaos_supervisor *sup)
+{
+    return name_of(sup);
+}
+
+void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    if (!sup)
+        return;
+    close_console(ctx, sup);
+    supervisor_unlock(sup->uuid, sup->lock_fd, false);
+    chaos_config_free(sup->cfg);
+    free(sup->log_path);
+    free(sup);
+}

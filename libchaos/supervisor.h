@@ -1,0 +1,45 @@
+/*
+ * supervisor.h - the parts of the guest supervisor (chaos.h) that are
+ * plain rules or plain files, apart from the object that uses them:
+ *
+ *  - supervisor_rules.c: how a domain stopped -> which on_* key applies,
+ *    and which actions chaos carries out.  Pure code, unit-tested.
+ *  - supervisor_lock.c: the per-domain lock that makes one supervisor, in
+ *    one process, the only server of a guest.
+ */
+#ifndef CHAOS_SUPERVISOR_H
+#define CHAOS_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chaos.h"
+
+/*
+ * The on_* key that applies to a domain that stopped: on_crash when it
+ * crashed (state CRASHED, or the reason "crash"), on_reboot for the reason
+ * "reboot", on_poweroff for every other reason (poweroff; and suspend,
+ * watchdog and soft_reset, whose own xl keys chaos does not accept, as
+ * before).  reason is Xen's shutdown code.
+ */
+enum chaos_event supervisor_event_for(bool crashed, int reason);
+
+/* Whether the supervisor carries out act (destroy, preserve, restart). */
+bool supervisor_action_supported(enum chaos_action act);
+
+/* The on_* key's name ("on_reboot"); NULL when out of range. */
+const char *supervisor_event_key(enum chaos_event ev);
+
+/*
+ * Takes the lock of the domain with handle uuid: 0 and *fd (the lock, which
+ * supervisor_unlock releases), or -EBUSY with *holder the pid written by
+ * the process that holds it (0 if unknown), or another -errno.
+ */
+int supervisor_lock(const uint8_t uuid[16], int *fd, long *holder);
+
+/* Releases the lock; with remove, the domain is gone: its file goes too
+ * (unlinked while still held, see supervisor_lock.c). */
+void supervisor_unlock(const uint8_t uuid[16], int fd, bool remove);
+
+#endif /* CHAOS_SUPERVISOR_H */
