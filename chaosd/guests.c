@@ -297,8 +297,7 @@ static void on_events(uv_poll_t *h, int status, int events)
 static void on_tick(uv_timer_t *t)
 {
     struct chaosd *d = t->data;
-    static unsigned ticks;
-    bool check = !d->events && ++ticks % 4 == 0;
+    bool check = !d->events && ++d->ticks % 4 == 0;
     for (struct guest *g = d->guests, *next; g; g = next) {
         next = g->next;
         if (g->console &&

@@ -68,10 +68,10 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     }
     uint64_t frame;
     uint32_t port;
-    if (chaos_domain_console(d->ctx, dom->domid, &frame, &port) < 0) {
+    if (d->hv->domain_console(d->ctx, dom->domid, &frame, &port) < 0) {
         log_info("destroying domain %u: its build was cut short", dom->domid);
-        if (chaos_domain_destroy(d->ctx, dom->domid) < 0)
-            log_warn("destroying %u: %s", dom->domid, chaos_errmsg(d->ctx));
+        if (d->hv->domain_destroy(d->ctx, dom->domid) < 0)
+            log_warn("destroying %u: %s", dom->domid, d->hv->errmsg(d->ctx));
         state_shell_remove(g->shell_uuid);
         state_guest_remove(g->uuid);
         r->half_built++;
@@ -92,8 +92,8 @@ static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
     struct chaosd *d = r->d;
     const struct chaos_dominfo *dom = by_uuid(r, uuid);
     if (dom) {
-        if (chaos_domain_destroy(d->ctx, dom->domid) < 0)
-            log_warn("destroying shell %u: %s", dom->domid, chaos_errmsg(d->ctx));
+        if (d->hv->domain_destroy(d->ctx, dom->domid) < 0)
+            log_warn("destroying shell %u: %s", dom->domid, d->hv->errmsg(d->ctx));
         else
             r->shells++;
     }
@@ -103,14 +103,14 @@ static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
 int chaosd_recover(struct chaosd *d)
 {
     struct recovery r = { .d = d };
-    r.n = chaos_domain_list(d->ctx, &r.list);
+    r.n = d->hv->domain_list(d->ctx, &r.list);
     if (r.n < 0) {
-        log_warn("cannot list domains: %s", chaos_errmsg(d->ctx));
+        log_warn("cannot list domains: %s", d->hv->errmsg(d->ctx));
         return r.n;
     }
     state_each_guest(recover_guest, &r);
     state_each_shell(recover_shell, &r);
-    chaos_dominfo_free(r.list);
+    d->hv->dominfo_free(r.list);
     if (r.adopted || r.half_built || r.shells)
         log_info("recovered: %u running guests adopted, %u half-built domains "
                  "and %u idle shells of an earlier chaosd destroyed",
