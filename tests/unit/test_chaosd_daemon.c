@@ -70,6 +70,8 @@ void guests_console_close(struct chaosd *d, struct guest *g)
 void guests_stop(struct chaosd *d)
 {
     guests_stopped = true;
+    /* As guests.c does: the tick is its handle, chaosd_run() made it. */
+    uv_close((uv_handle_t *)&d->tick, NULL);
 }
 
 int server_listen(struct chaosd *d)
