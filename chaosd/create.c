@@ -43,15 +43,16 @@ static void create_thread(uv_work_t *req)
     struct create_work *w = req->data;
     struct builder *b = &w->d->builders[w->builder];
     unsigned flags = w->paused ? CHAOS_CREATE_PAUSED : 0;
+    const struct chaosd_hv_ops *hv = w->d->hv;
     uv_mutex_lock(&b->lock);
     if (w->from_pool) {
-        w->rc = chaos_shell_execute(b->ctx, w->item.shell, w->cfg, flags, &w->t);
+        w->rc = hv->shell_execute(b->ctx, w->item.shell, w->cfg, flags, &w->t);
         w->domid = w->item.domid;
     } else {
-        w->rc = chaos_domain_create(b->ctx, w->cfg, flags, &w->domid, &w->t);
+        w->rc = hv->domain_create(b->ctx, w->cfg, flags, &w->domid, &w->t);
     }
     if (w->rc < 0)
-        snprintf(w->err, sizeof(w->err), "%s", chaos_errmsg(b->ctx));
+        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
     uv_mutex_unlock(&b->lock);
 }
 
@@ -198,11 +199,9 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
 
 fail:
     free(text);
-    if (w->from_pool) {
-        /* Back to where it came from: nobody else saw it. */
-        int j = pool_index(&d->pool, d->pool.flavors[i].id);
-        d->pool.flavors[j].filling++;
-        pool_fill_done(&d->pool, j, &w->item);
+    if (w->from_pool && pool_put_back(&d->pool, i, &w->item) < 0) {
+        /* Cannot happen (nothing ran since pool_take()); never leak it. */
+        refill_discard(d, &w->item);
     }
     chaos_config_free(w->cfg);
     free(w);

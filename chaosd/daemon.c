@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,30 +16,6 @@
 
 #include "daemon.h"
 #include "state.h"
-
-static void vlog(const char *level, const char *fmt, va_list ap)
-{
-    /* journald adds the time; "<N>" prefixes give it the priority. */
-    fprintf(stderr, "%schaosd: ", level);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-}
-
-void log_info(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(SD_INFO, fmt, ap);
-    va_end(ap);
-}
-
-void log_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vlog(SD_WARNING, fmt, ap);
-    va_end(ap);
-}
 
 uint64_t chaosd_now_ns(void)
 {
@@ -129,16 +104,19 @@ int chaosd_run(struct chaosd *d)
 {
     signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
-    int rc = chaos_open(&d->ctx);
+    if (!d->hv)
+        d->hv = &chaosd_hv_libchaos;
+    int rc = d->hv->open(&d->ctx);
     if (rc < 0) {
-        log_warn("cannot open Xen: %s", chaos_errmsg(d->ctx));
-        chaos_close(d->ctx);
+        log_warn("cannot open Xen: %s",
+                 d->ctx ? d->hv->errmsg(d->ctx) : "out of memory");
+        d->hv->close(d->ctx);
         return 1;
     }
     rc = state_init();
     if (rc < 0) {
-        log_warn("cannot create %s: %s", state_dir(), strerror(-rc));
-        chaos_close(d->ctx);
+        log_warn("cannot create %s: %s", state_dir().path, strerror(-rc));
+        d->hv->close(d->ctx);
         return 1;
     }
     /* The loop only now: it owns descriptors (epoll, signal pipe) that
@@ -172,8 +150,10 @@ int chaosd_run(struct chaosd *d)
     uv_run(d->loop, UV_RUN_DEFAULT);
     builders_close(d);
     pool_free(&d->pool);
-    chaos_close(d->ctx);
-    uv_loop_close(d->loop);
+    d->hv->close(d->ctx);
+    /* Every handle is closed by now; one left open is a bug to see. */
+    if (uv_loop_close(d->loop) != 0)
+        log_warn("a libuv handle was left open");
     log_info("stopped");
     return d->exit_status;
 }

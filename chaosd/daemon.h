@@ -5,10 +5,12 @@
  * owns the sockets, the pools' bookkeeping, the guests' consoles and the
  * domain events, with its own libchaos context (d->ctx).  Building goes
  * to libuv's work queue: a prepare (refill) or an execute (create) runs
- * on a *builder*, a libchaos context with a mutex.  A shell keeps Xen
- * handles of the context that prepared it (libxenguest's builder state),
- * so it is executed on that same builder, under its mutex; the loop
- * thread never takes a builder's mutex, so it never waits for a build.
+ * on a *builder* (builders.h), a libchaos context with a mutex.
+ *
+ * State.  Everything the daemon knows is in one struct chaosd: no part
+ * keeps file-global or static state, so the unit tests run the real
+ * pool, refill, create and recovery code on a struct of their own, with
+ * a fake hypervisor behind d->hv (hv_ops.h).
  */
 #ifndef CHAOSD_DAEMON_H
 #define CHAOSD_DAEMON_H
@@ -19,16 +21,13 @@
 #include <json-c/json.h>
 #include <uv.h>
 
+#include "builders.h"
 #include "chaos.h"
 #include "conf.h"
+#include "hv_ops.h"
+#include "log.h"
 #include "pool.h"
 #include "protocol.h"
-
-struct builder {
-    chaos_ctx *ctx;
-    uv_mutex_t lock;
-    unsigned queued;           /* work items that will use it (loop thread) */
-};
 
 struct client {
     uv_pipe_t pipe;
@@ -63,25 +62,35 @@ struct guest {
     struct guest *next;
 };
 
+/* Bytes one read of a client connection takes at most. */
+#define CHAOSD_READ_BUF 65536
+
 struct chaosd {
     uv_loop_t *loop;
     struct chaosd_conf conf;
+    const struct chaosd_hv_ops *hv;   /* NULL: chaosd_hv_libchaos */
     chaos_ctx *ctx;            /* the loop thread's own context */
     struct builder *builders;
     unsigned n_builders;
     struct pool pool;
     unsigned refills_running;
     unsigned work_in_flight;   /* any work item queued or running */
+    uv_timer_t refill_retry;   /* after a failed prepare (refill.c) */
+    bool refill_retry_ready, refill_retry_pending;
 
     uv_pipe_t listener;
     bool listening;
     bool socket_activated;
     struct client *clients;
+    unsigned n_clients;
+    /* One loop thread: one read at a time, into this. */
+    char read_buf[CHAOSD_READ_BUF];
 
     struct guest *guests;
     chaos_events *events;
     uv_poll_t events_poll;
     uv_timer_t tick;           /* consoles' periodic drain, liveness */
+    unsigned ticks;
 
     uv_signal_t sig_term, sig_int;
     uv_timer_t ready_timer;
@@ -90,10 +99,6 @@ struct chaosd {
     int exit_status;
     uint64_t creates_pool, creates_direct;
 };
-
-/* Logging to stderr (journald adds time and unit). */
-void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* daemon.c */
 int chaosd_run(struct chaosd *d);
@@ -121,15 +126,13 @@ void server_broadcast(struct chaosd *d, json_object *msg);
 void request_dispatch(struct client *c, struct chaosd_request *req);
 
 /* refill.c */
-int builders_open(struct chaosd *d);
-void builders_close(struct chaosd *d);
 /* Starts refills while the pools want shells and the budget allows. */
 void refill_kick(struct chaosd *d);
+/* Discards one shell (on the builder that prepared it, on the work
+ * queue), then removes its record. */
+void refill_discard(struct chaosd *d, const struct pool_item *item);
 /* Destroys idle shells above their pools' targets (all when draining). */
 void refill_trim(struct chaosd *d, bool drain);
-/* The builder a new direct create should use. */
-unsigned builder_pick(struct chaosd *d);
-bool builder_busy(void *opaque, unsigned builder);
 
 /* guests.c */
 /* Serves a running guest that chaos created (its supervisor: console, on_*

@@ -12,19 +12,32 @@ chaosd_libchaosd_proto_la_LIBADD = $(JSONC_LIBS)
 
 CHAOSD_CORE_SRCS = chaosd/conf.h chaosd/conf.c chaosd/pool.h chaosd/pool.c
 
-sbin_PROGRAMS += chaosd/chaosd
-chaosd_chaosd_SOURCES = $(CHAOSD_CORE_SRCS) \
+# The daemon's logic (pools, refills, creates, recovery, start and stop),
+# compiled into the daemon and into test_chaosd_daemon, which runs it on a
+# real libuv loop against a fake hypervisor (hv_ops.h) instead of Xen.
+# Not in it: main.c, server.c, requests.c (the socket) and guests.c (the
+# running guests' supervisor); the test stands in for what it calls there.
+CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/daemon.h \
-	chaosd/main.c \
 	chaosd/daemon.c \
-	chaosd/server.c \
-	chaosd/requests.c \
+	chaosd/log.h \
+	chaosd/log.c \
+	chaosd/hv_ops.h \
+	chaosd/hv_ops.c \
+	chaosd/builders.h \
+	chaosd/builders.c \
+	chaosd/refill.c \
 	chaosd/create.c \
 	chaosd/recover.c \
-	chaosd/refill.c \
-	chaosd/guests.c \
 	chaosd/state.h \
 	chaosd/state.c
+
+sbin_PROGRAMS += chaosd/chaosd
+chaosd_chaosd_SOURCES = $(CHAOSD_LOGIC_SRCS) \
+	chaosd/main.c \
+	chaosd/server.c \
+	chaosd/requests.c \
+	chaosd/guests.c
 chaosd_chaosd_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCHAOSD_CONF_PATH='"$(sysconfdir)/chaos/chaosd.conf"'
 chaosd_chaosd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBUV_CFLAGS) \
@@ -62,7 +75,7 @@ chaosd/chaosd.service chaosd/chaosd.socket:
 
 # Unit tests (no Xen).
 CHAOSD_TESTS = tests/unit/test_chaosd_protocol tests/unit/test_chaosd_conf \
-	tests/unit/test_chaosd_pool
+	tests/unit/test_chaosd_pool tests/unit/test_chaosd_daemon
 check_PROGRAMS += $(CHAOSD_TESTS)
 TESTS += $(CHAOSD_TESTS)
 tests_unit_test_chaosd_protocol_SOURCES = tests/unit/test_chaosd_protocol.c
@@ -80,6 +93,13 @@ tests_unit_test_chaosd_pool_SOURCES = tests/unit/test_chaosd_pool.c \
 tests_unit_test_chaosd_pool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/chaosd
 tests_unit_test_chaosd_pool_LDADD = $(CHECK_LIBS)
+tests_unit_test_chaosd_daemon_SOURCES = tests/unit/test_chaosd_daemon.c \
+	tests/unit/chaosd_fakehv.h tests/unit/chaosd_fakehv.c $(CHAOSD_LOGIC_SRCS)
+tests_unit_test_chaosd_daemon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(JSONC_CFLAGS) $(LIBUV_CFLAGS) $(LIBSYSTEMD_CFLAGS) -I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_daemon_LDADD = libchaos/libchaos.la \
+	chaosd/libchaosd_proto.la $(CHECK_LIBS) $(JSONC_LIBS) $(LIBUV_LIBS) \
+	$(LIBSYSTEMD_LIBS)
 
 check-chaosd: $(CHAOSD_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(CHAOSD_TESTS)'

@@ -85,18 +85,27 @@ int main(int argc, char **argv)
         fprintf(stderr, "chaosd: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    static struct chaosd d;
+    /* All the daemon's state, on the heap: it holds a 64 KiB read buffer. */
+    struct chaosd *d = calloc(1, sizeof(*d));
+    if (!d) {
+        fputs("chaosd: out of memory\n", stderr);
+        return 1;
+    }
     char err[512];
-    if (chaosd_conf_load(&d.conf, conf_path, err, sizeof(err)) < 0) {
+    int status;
+    if (chaosd_conf_load(&d->conf, conf_path, err, sizeof(err)) < 0) {
         fprintf(stderr, "chaosd: %s\n", err);
-        return 2;
+        status = 2;
+    } else if (check_only) {
+        printf("%s: ok, %u flavors\n", conf_path, d->conf.n_flavors);
+        status = 0;
+    } else {
+        /* Line-buffered even into a pipe: journald sees each line at once. */
+        setvbuf(stderr, NULL, _IOLBF, 0);
+        log_info("chaos %s starting with %s", PACKAGE_VERSION, conf_path);
+        d->hv = &chaosd_hv_libchaos;
+        status = chaosd_run(d);
     }
-    if (check_only) {
-        printf("%s: ok, %u flavors\n", conf_path, d.conf.n_flavors);
-        return 0;
-    }
-    /* Line-buffered even into a pipe: journald sees each line at once. */
-    setvbuf(stderr, NULL, _IOLBF, 0);
-    log_info("chaos %s starting with %s", PACKAGE_VERSION, conf_path);
-    return chaosd_run(&d);
+    free(d);
+    return status;
 }

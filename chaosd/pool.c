@@ -176,6 +176,21 @@ bool pool_take(struct pool *p, int i, bool (*busy)(void *, unsigned),
     return true;
 }
 
+int pool_put_back(struct pool *p, int i, const struct pool_item *item)
+{
+    if (i < 0 || (unsigned)i >= p->n)
+        return -ENOENT;
+    struct pool_flavor *pf = &p->flavors[i];
+    if (pf->n_idle == pf->cap_idle)
+        return -ENOMEM;   /* not given out by pool_take() */
+    memmove(&pf->idle[1], &pf->idle[0], pf->n_idle * sizeof(pf->idle[0]));
+    pf->idle[0] = *item;
+    pf->n_idle++;
+    if (pf->handed_out)
+        pf->handed_out--;
+    return 0;
+}
+
 /* Forgets flavor i (not configured, nothing idle or in flight). */
 static void forget(struct pool *p, unsigned i)
 {

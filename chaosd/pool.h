@@ -94,6 +94,15 @@ bool pool_take(struct pool *p, int i, bool (*busy)(void *, unsigned),
                void *opaque, struct pool_item *out);
 
 /*
+ * Gives back an item pool_take(p, i, ...) handed out that was not used
+ * (nothing else touched the pool since): it becomes flavor i's oldest idle
+ * shell again and no longer counts as handed out.  pool_take() left its
+ * slot, so this never allocates: -ENOMEM if there is no slot (the item
+ * did not come from pool_take()), -ENOENT if flavor i is gone.
+ */
+int pool_put_back(struct pool *p, int i, const struct pool_item *item);
+
+/*
  * Takes one shell above its flavor's target (a shrunk pool, a flavor no
  * longer configured, or everything when draining) into *out; false if
  * none.  Flavors not configured and empty are forgotten.

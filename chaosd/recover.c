@@ -53,11 +53,11 @@ static void adopt(struct recovery *r, const struct chaos_dominfo *dom)
         r->adopted++;
     } else if (rc == -EBUSY) {
         log_info("%s (%u): left to its server: %s", dom->name, dom->domid,
-                 chaos_errmsg(d->ctx));
+                 d->hv->errmsg(d->ctx));
         r->left++;
     } else {
         log_warn("cannot serve %s (%u): %s", dom->name, dom->domid,
-                 chaos_errmsg(d->ctx));
+                 d->hv->errmsg(d->ctx));
     }
 }
 
@@ -74,10 +74,10 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     }
     uint64_t frame;
     uint32_t port;
-    if (chaos_domain_console(d->ctx, dom->domid, &frame, &port) < 0) {
+    if (d->hv->domain_console(d->ctx, dom->domid, &frame, &port) < 0) {
         log_info("destroying domain %u: its build was cut short", dom->domid);
-        if (chaos_domain_destroy(d->ctx, dom->domid) < 0)
-            log_warn("destroying %u: %s", dom->domid, chaos_errmsg(d->ctx));
+        if (d->hv->domain_destroy(d->ctx, dom->domid) < 0)
+            log_warn("destroying %u: %s", dom->domid, d->hv->errmsg(d->ctx));
         state_shell_remove(g->shell_uuid);
         state_guest_remove(g->uuid);
         r->half_built++;
@@ -97,8 +97,8 @@ static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
     (void)domid;
     struct chaos_dominfo *dom = (struct chaos_dominfo *)by_uuid(r, uuid);
     if (dom) {
-        if (chaos_domain_destroy(d->ctx, dom->domid) < 0) {
-            log_warn("destroying shell %u: %s", dom->domid, chaos_errmsg(d->ctx));
+        if (d->hv->domain_destroy(d->ctx, dom->domid) < 0) {
+            log_warn("destroying shell %u: %s", dom->domid, d->hv->errmsg(d->ctx));
         } else {
             r->shells++;
             dom->domid = 0;   /* gone: not a guest to adopt below */
@@ -117,7 +117,7 @@ static void recover_others(struct recovery *r)
         uint32_t port;
         if (dom->domid == 0 || guest_find(d, dom->domid) ||
             dom->state == CHAOS_DOM_DYING ||
-            chaos_domain_console(d->ctx, dom->domid, &frame, &port) < 0)
+            d->hv->domain_console(d->ctx, dom->domid, &frame, &port) < 0)
             continue;   /* not built by chaos (or a shell), or served */
         adopt(r, dom);
     }
@@ -128,15 +128,15 @@ int chaosd_recover(struct chaosd *d)
     struct recovery r = { .d = d };
     /* First: adopted guests are told of domain events from the start. */
     guests_subscribe(d);
-    r.n = chaos_domain_list(d->ctx, &r.list);
+    r.n = d->hv->domain_list(d->ctx, &r.list);
     if (r.n < 0) {
-        log_warn("cannot list domains: %s", chaos_errmsg(d->ctx));
+        log_warn("cannot list domains: %s", d->hv->errmsg(d->ctx));
         return r.n;
     }
     state_each_guest(recover_guest, &r);
     state_each_shell(recover_shell, &r);
     recover_others(&r);
-    chaos_dominfo_free(r.list);
+    d->hv->dominfo_free(r.list);
     if (r.adopted || r.left || r.half_built || r.shells)
         log_info("recovered: %u running guests adopted, %u left to their "
                  "servers, %u half-built domains and %u idle shells of an "

@@ -1,6 +1,6 @@
 /*
- * refill.c - builders (libchaos contexts for the work queue), refilling
- * the pools in the background, and giving back idle shells.
+ * refill.c - refilling the pools in the background, on the builders
+ * (builders.c), and giving back idle shells.
  *
  * A refill is recorded (RUNDIR/chaosd/shells/UUID) before Xen is asked
  * for the domain, with the handle chaosd chose: if chaosd dies half-way,
@@ -17,55 +17,6 @@
  * host would otherwise be asked again at once, forever). */
 #define REFILL_RETRY_MS 2000
 
-int builders_open(struct chaosd *d)
-{
-    /* One more than refills run at once: a create rarely waits for one. */
-    unsigned want = d->conf.refill_workers + 1;
-    d->builders = calloc(want, sizeof(*d->builders));
-    if (!d->builders)
-        return -ENOMEM;
-    for (unsigned i = 0; i < want; i++) {
-        struct builder *b = &d->builders[i];
-        uv_mutex_init(&b->lock);
-        d->n_builders++;
-        int rc = chaos_open(&b->ctx);
-        if (rc < 0) {
-            log_warn("cannot open a libchaos context: %s", chaos_errmsg(b->ctx));
-            return rc;
-        }
-        if (d->conf.kernel_cache_mib &&
-            chaos_kernel_cache_enable(b->ctx, d->conf.kernel_cache_mib << 20) < 0)
-            log_warn("kernel cache disabled: %s", chaos_errmsg(b->ctx));
-    }
-    return 0;
-}
-
-void builders_close(struct chaosd *d)
-{
-    for (unsigned i = 0; i < d->n_builders; i++) {
-        chaos_close(d->builders[i].ctx);
-        uv_mutex_destroy(&d->builders[i].lock);
-    }
-    free(d->builders);
-    d->builders = NULL;
-    d->n_builders = 0;
-}
-
-bool builder_busy(void *opaque, unsigned builder)
-{
-    struct chaosd *d = opaque;
-    return builder < d->n_builders && d->builders[builder].queued > 0;
-}
-
-unsigned builder_pick(struct chaosd *d)
-{
-    unsigned best = 0;
-    for (unsigned i = 1; i < d->n_builders; i++)
-        if (d->builders[i].queued < d->builders[best].queued)
-            best = i;
-    return best;
-}
-
 /* ------------------------------------------------------------ refilling */
 
 struct refill_work {
@@ -81,24 +32,22 @@ struct refill_work {
     char err[256];
 };
 
-static uv_timer_t retry_timer;
-static bool retry_timer_ready, retry_pending;
-
 static void refill_thread(uv_work_t *req)
 {
     struct refill_work *w = req->data;
     struct builder *b = &w->d->builders[w->builder];
     uv_mutex_lock(&b->lock);
-    w->rc = chaos_shell_prepare(b->ctx, w->cfg, &w->shell);
+    w->rc = w->d->hv->shell_prepare(b->ctx, w->cfg, &w->shell);
     if (w->rc < 0)
-        snprintf(w->err, sizeof(w->err), "%s", chaos_errmsg(b->ctx));
+        snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(b->ctx));
     uv_mutex_unlock(&b->lock);
 }
 
 static void on_retry(uv_timer_t *t)
 {
-    retry_pending = false;
-    refill_kick(t->data);
+    struct chaosd *d = t->data;
+    d->refill_retry_pending = false;
+    refill_kick(d);
 }
 
 /* Discards one shell on its builder, then forgets its record. */
@@ -113,7 +62,7 @@ static void discard_thread(uv_work_t *req)
     struct discard_work *w = req->data;
     struct builder *b = &w->d->builders[w->item.builder];
     uv_mutex_lock(&b->lock);
-    chaos_shell_discard(b->ctx, w->item.shell);
+    w->d->hv->shell_discard(b->ctx, w->item.shell);
     uv_mutex_unlock(&b->lock);
 }
 
@@ -127,7 +76,7 @@ static void discard_done(uv_work_t *req, int status)
     chaosd_work_done(d);
 }
 
-static void discard(struct chaosd *d, const struct pool_item *item)
+void refill_discard(struct chaosd *d, const struct pool_item *item)
 {
     struct discard_work *w = calloc(1, sizeof(*w));
     if (!w) {
@@ -154,19 +103,19 @@ static void refill_done(uv_work_t *req, int status)
         if (i >= 0)
             pool_fill_failed(&d->pool, i);
         log_warn("preparing a shell of flavor %s failed: %s", w->flavor, w->err);
-        if (!d->stopping && retry_timer_ready && !retry_pending) {
-            retry_pending = true;
-            uv_timer_start(&retry_timer, on_retry, REFILL_RETRY_MS, 0);
+        if (!d->stopping && d->refill_retry_ready && !d->refill_retry_pending) {
+            d->refill_retry_pending = true;
+            uv_timer_start(&d->refill_retry, on_retry, REFILL_RETRY_MS, 0);
         }
     } else {
         struct pool_item item = { .shell = w->shell, .builder = w->builder,
-                                  .domid = chaos_shell_domid(w->shell) };
+                                  .domid = d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
         state_shell_write(w->uuid, item.domid, w->flavor);
         if (i < 0 || d->stopping || pool_fill_done(&d->pool, i, &item) < 0) {
             if (i >= 0)
                 pool_fill_failed(&d->pool, i);
-            discard(d, &item);
+            refill_discard(d, &item);
         }
     }
     chaos_config_free(w->cfg);
@@ -200,17 +149,17 @@ static chaos_config *flavor_config(const struct chaosd_flavor *f,
 
 void refill_kick(struct chaosd *d)
 {
-    if (!retry_timer_ready) {
-        uv_timer_init(d->loop, &retry_timer);
-        retry_timer.data = d;
-        retry_timer_ready = true;
+    if (!d->refill_retry_ready) {
+        uv_timer_init(d->loop, &d->refill_retry);
+        d->refill_retry.data = d;
+        d->refill_retry_ready = true;
     }
     if (d->stopping) {
-        if (retry_timer_ready && !uv_is_closing((uv_handle_t *)&retry_timer))
-            uv_close((uv_handle_t *)&retry_timer, NULL);
+        if (!uv_is_closing((uv_handle_t *)&d->refill_retry))
+            uv_close((uv_handle_t *)&d->refill_retry, NULL);
         return;
     }
-    while (!retry_pending && d->refills_running < d->conf.refill_workers) {
+    while (!d->refill_retry_pending && d->refills_running < d->conf.refill_workers) {
         int i = pool_next_refill(&d->pool);
         if (i < 0)
             break;
@@ -220,7 +169,7 @@ void refill_kick(struct chaosd *d)
             w->cfg = flavor_config(&pf->f, w->uuid);
         if (!w || !w->cfg || state_shell_write(w->uuid, STATE_NO_DOMID, pf->f.name)) {
             log_warn("cannot start a refill of flavor %s (out of memory, or "
-                     "%s not writable)", pf->f.name, state_dir());
+                     "%s not writable)", pf->f.name, state_dir().path);
             pool_fill_failed(&d->pool, i);
             if (w)
                 chaos_config_free(w->cfg);
@@ -243,5 +192,5 @@ void refill_trim(struct chaosd *d, bool drain)
 {
     struct pool_item item;
     while (pool_take_excess(&d->pool, drain, &item))
-        discard(d, &item);
+        refill_discard(d, &item);
 }

@@ -96,8 +96,8 @@ static void do_destroy_or_shutdown(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
     chaos_domid domid;
-    if (chaos_domain_lookup(d->ctx, req->domain, &domid) < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_NOT_FOUND, chaos_errmsg(d->ctx));
+    if (d->hv->domain_lookup(d->ctx, req->domain, &domid) < 0) {
+        reply_error(c, req->id, CHAOSD_ERR_NOT_FOUND, d->hv->errmsg(d->ctx));
         return;
     }
     int rc;
@@ -106,15 +106,15 @@ static void do_destroy_or_shutdown(struct client *c, struct chaosd_request *req)
         struct guest *g = guest_find(d, domid);
         if (g)
             guests_console_close(d, g);
-        rc = chaos_domain_destroy(d->ctx, domid);
+        rc = d->hv->domain_destroy(d->ctx, domid);
         if (g && rc == 0)
             guest_remove(d, g);
     } else {
-        rc = chaos_domain_shutdown(d->ctx, domid, req->reboot
-                                   ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
+        rc = d->hv->domain_shutdown(d->ctx, domid, req->reboot
+                                    ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
     }
     if (rc < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_FAILED, chaos_errmsg(d->ctx));
+        reply_error(c, req->id, CHAOSD_ERR_FAILED, d->hv->errmsg(d->ctx));
         return;
     }
     json_object *reply = chaosd_reply_ok(req->id);
@@ -136,9 +136,9 @@ static void do_list(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
     struct chaos_dominfo *list;
-    int n = chaos_domain_list(d->ctx, &list);
+    int n = d->hv->domain_list(d->ctx, &list);
     if (n < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_FAILED, chaos_errmsg(d->ctx));
+        reply_error(c, req->id, CHAOSD_ERR_FAILED, d->hv->errmsg(d->ctx));
         return;
     }
     json_object *arr = json_object_new_array();
@@ -159,7 +159,7 @@ static void do_list(struct client *c, struct chaosd_request *req)
             json_object_object_add(o, "flavor", json_object_new_string(flavor));
         json_object_array_add(arr, o);
     }
-    chaos_dominfo_free(list);
+    d->hv->dominfo_free(list);
     json_object *reply = chaosd_reply_ok(req->id);
     json_object_object_add(reply, "domains", arr);
     client_send(c, reply);
@@ -215,8 +215,8 @@ static void do_info(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
     struct chaos_physinfo pi;
-    if (chaos_physinfo(d->ctx, &pi) < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_FAILED, chaos_errmsg(d->ctx));
+    if (d->hv->physinfo(d->ctx, &pi) < 0) {
+        reply_error(c, req->id, CHAOSD_ERR_FAILED, d->hv->errmsg(d->ctx));
         return;
     }
     json_object *reply = chaosd_reply_ok(req->id);
@@ -238,7 +238,7 @@ static void do_info(struct client *c, struct chaosd_request *req)
         if (uv_mutex_trylock(&b->lock) != 0)
             continue;
         struct chaos_kernel_cache_stats s;
-        chaos_kernel_cache_stats(b->ctx, &s);
+        d->hv->kernel_cache_stats(b->ctx, &s);
         uv_mutex_unlock(&b->lock);
         sum.entries += s.entries;
         sum.bytes += s.bytes;

@@ -25,8 +25,6 @@
 #define MAX_QUEUED_BYTES (4u << 20)
 #define MAX_CLIENTS 1024
 
-static unsigned n_clients;
-
 struct write_req {
     uv_write_t req;
     char *line;
@@ -69,7 +67,7 @@ void client_unref(struct client *c)
         }
     }
     chaosd_lines_free(&c->lines);
-    n_clients--;
+    d->n_clients--;
     free(c);
 }
 
@@ -141,8 +139,8 @@ static int on_line(void *opaque, const char *line, size_t len)
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    static char slab[64 * 1024];   /* one loop thread: one read at a time */
-    *buf = uv_buf_init(slab, sizeof(slab));
+    struct client *c = h->data;
+    *buf = uv_buf_init(c->d->read_buf, sizeof(c->d->read_buf));
 }
 
 static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
@@ -174,8 +172,8 @@ static void on_connection(uv_stream_t *server, int status)
     chaosd_lines_init(&c->lines, CHAOSD_MAX_LINE);
     c->next = d->clients;
     d->clients = c;
-    n_clients++;
-    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 || n_clients > MAX_CLIENTS ||
+    d->n_clients++;
+    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 || d->n_clients > MAX_CLIENTS ||
         d->stopping) {
         client_close(c);
         return;

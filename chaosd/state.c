@@ -14,10 +14,10 @@
 
 #include "state.h"
 
-const char *state_dir(void)
+struct state_dir state_dir(void)
 {
-    static char dir[512];
-    snprintf(dir, sizeof(dir), "%s/chaosd", chaos_run_dir());
+    struct state_dir dir;
+    snprintf(dir.path, sizeof(dir.path), "%s/chaosd", chaos_run_dir());
     return dir;
 }
 
@@ -31,7 +31,7 @@ static int make_dir(const char *path)
 int state_init(void)
 {
     char path[600];
-    snprintf(path, sizeof(path), "%s", state_dir());
+    snprintf(path, sizeof(path), "%s", state_dir().path);
     char *slash = strrchr(path, '/');
     if (slash && slash != path) {     /* RUNDIR itself is shared: 0755 */
         *slash = '\0';
@@ -40,10 +40,10 @@ int state_init(void)
         *slash = '/';
     }
     int rc = make_dir(path);
-    snprintf(path, sizeof(path), "%s/shells", state_dir());
+    snprintf(path, sizeof(path), "%s/shells", state_dir().path);
     if (!rc)
         rc = make_dir(path);
-    snprintf(path, sizeof(path), "%s/guests", state_dir());
+    snprintf(path, sizeof(path), "%s/guests", state_dir().path);
     if (!rc)
         rc = make_dir(path);
     return rc;
@@ -94,7 +94,7 @@ static void record_path(char *out, size_t len, const char *kind,
 {
     char u[37];
     state_uuid_text(uuid, u);
-    snprintf(out, len, "%s/%s/%s%s", state_dir(), kind, u, suffix);
+    snprintf(out, len, "%s/%s/%s%s", state_dir().path, kind, u, suffix);
 }
 
 /* Writes text to path through a temporary file and rename(2). */
@@ -206,7 +206,7 @@ static void each_record(const char *kind, bool guests,
                         void *opaque)
 {
     char dir[600];
-    snprintf(dir, sizeof(dir), "%s/%s", state_dir(), kind);
+    snprintf(dir, sizeof(dir), "%s/%s", state_dir().path, kind);
     DIR *dh = opendir(dir);
     if (!dh)
         return;

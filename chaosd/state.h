@@ -24,7 +24,14 @@
 
 /* Creates the directories.  -errno. */
 int state_init(void);
-const char *state_dir(void);
+
+/* RUNDIR/chaosd, read from the environment at each call (tests point
+ * CHAOS_RUN_DIR at a new directory per test); by value, so that no
+ * buffer is shared: state_dir().path lives to the end of the statement. */
+struct state_dir {
+    char path[512];
+};
+struct state_dir state_dir(void);
 
 /* A new random UUID (version 4), as Xen's handle for a new domain. */
 int state_new_uuid(uint8_t uuid[16]);

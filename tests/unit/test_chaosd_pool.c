@@ -1,9 +1,11 @@
 /*
  * test_chaosd_pool.c - shell pool bookkeeping: refill order and budget,
- * hand-out (never twice, FIFO, idle builders preferred), matching,
+ * hand-out (never twice, FIFO, idle builders preferred), giving back an
+ * unused shell, matching,
  * resizing, and reconfiguration (flavors removed or reshaped are drained).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +122,71 @@ START_TEST(take_prefers_idle_builder)
 }
 END_TEST
 
+START_TEST(put_back_restores_the_pool)
+{
+    uint32_t next = 1;
+    fill_all(&next);
+    int s = pool_find_name(&pool, "small");
+    uint64_t used = pool_used_mib(&pool);
+    struct pool_item it;
+    ck_assert(pool_take(&pool, s, NULL, NULL, &it));
+    ck_assert_uint_eq(pool.flavors[s].handed_out, 1);
+    ck_assert_uint_eq(pool_used_mib(&pool), used - 4);
+    /* Given back: first in line again, as if never taken; no refill was
+     * started or finished for it. */
+    ck_assert_int_eq(pool_put_back(&pool, s, &it), 0);
+    ck_assert_uint_eq(pool.flavors[s].n_idle, 3);
+    ck_assert_uint_eq(pool.flavors[s].filling, 0);
+    ck_assert_uint_eq(pool.flavors[s].handed_out, 0);
+    ck_assert_uint_eq(pool.flavors[s].fill_failures, 0);
+    ck_assert_uint_eq(pool_used_mib(&pool), used);
+    ck_assert(pool_settled(&pool));
+    struct pool_item again;
+    ck_assert(pool_take(&pool, s, NULL, NULL, &again));
+    ck_assert_uint_eq(again.domid, it.domid);
+    ck_assert_int_eq(pool_put_back(&pool, s, &again), 0);
+    /* The hand-out order of the others is unchanged. */
+    uint32_t order[3];
+    for (unsigned k = 0; k < 3; k++) {
+        ck_assert(pool_take(&pool, s, NULL, NULL, &again));
+        order[k] = again.domid;
+    }
+    ck_assert_uint_eq(order[0], it.domid);
+    ck_assert_uint_lt(order[1], order[2]);
+}
+END_TEST
+
+START_TEST(put_back_in_the_middle_of_a_take_by_builder)
+{
+    int s = pool_find_name(&pool, "small");
+    for (unsigned b = 0; b < 3; b++) {
+        pool_next_refill(&pool);
+        struct pool_item it = { .domid = 10 + b, .builder = b % 2 };
+        pool_fill_done(&pool, s, &it);
+    }
+    struct pool_item it;
+    ck_assert(pool_take(&pool, s, builder0_busy, NULL, &it));
+    ck_assert_uint_eq(it.domid, 11);
+    ck_assert_int_eq(pool_put_back(&pool, s, &it), 0);
+    /* Nothing lost, nothing doubled. */
+    unsigned seen = 0;
+    while (pool_take(&pool, s, NULL, NULL, &it))
+        seen |= 1u << (it.domid - 10);
+    ck_assert_uint_eq(seen, 7);
+}
+END_TEST
+
+START_TEST(put_back_to_a_forgotten_flavor)
+{
+    struct pool_item it = { .domid = 1 };
+    ck_assert_int_eq(pool_put_back(&pool, -1, &it), -ENOENT);
+    ck_assert_int_eq(pool_put_back(&pool, (int)pool.n, &it), -ENOENT);
+    /* No slot left by a take: refused rather than grown. */
+    ck_assert_int_eq(pool_put_back(&pool, pool_find_name(&pool, "small"), &it),
+                     -ENOMEM);
+}
+END_TEST
+
 START_TEST(matching)
 {
     int s = pool_find_name(&pool, "small"), b = pool_find_name(&pool, "big");
@@ -204,6 +271,9 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, emptiest_pool_first);
     tcase_add_test(tc, take_never_twice_and_fifo);
     tcase_add_test(tc, take_prefers_idle_builder);
+    tcase_add_test(tc, put_back_restores_the_pool);
+    tcase_add_test(tc, put_back_in_the_middle_of_a_take_by_builder);
+    tcase_add_test(tc, put_back_to_a_forgotten_flavor);
     tcase_add_test(tc, matching);
     tcase_add_test(tc, shrink_and_reconfigure);
     tcase_add_test(tc, in_flight_fill_of_removed_flavor);

@@ -1,0 +1,56 @@
+/*
+ * hv_ops.h - every call chaosd makes to libchaos about contexts, shells
+ * and domains goes through one table, so that the daemon's logic (pools,
+ * refills, creates, recovery) runs in unit tests against a fake
+ * hypervisor with fault injection (tests/unit/chaosd_fakehv.c) instead
+ * of Xen.  chaosd_hv_libchaos forwards each entry to the libchaos
+ * function of the same name; struct chaosd holds the table in use.
+ *
+ * The contract of each entry is that of its libchaos function (chaos.h):
+ * a fake must keep it (a failed execute destroys the shell's domain, a
+ * failed prepare or create leaves nothing behind) or the tests prove
+ * nothing.  Pure libchaos code (configs, names) is called directly.
+ */
+#ifndef CHAOSD_HV_OPS_H
+#define CHAOSD_HV_OPS_H
+
+#include "chaos.h"
+
+struct chaosd_hv_ops {
+    /* contexts: one for the loop thread, one per builder */
+    int (*open)(chaos_ctx **ctxp);
+    void (*close)(chaos_ctx *ctx);
+    const char *(*errmsg)(const chaos_ctx *ctx);
+    int (*kernel_cache_enable)(chaos_ctx *ctx, uint64_t max_bytes);
+    void (*kernel_cache_stats)(const chaos_ctx *ctx,
+                               struct chaos_kernel_cache_stats *out);
+    /* shells */
+    int (*shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
+                         chaos_shell **shellp);
+    chaos_domid (*shell_domid)(const chaos_shell *shell);
+    int (*shell_execute)(chaos_ctx *ctx, chaos_shell *shell,
+                         const chaos_config *cfg, unsigned flags,
+                         struct chaos_create_timings *timings);
+    void (*shell_discard)(chaos_ctx *ctx, chaos_shell *shell);
+    /* domains */
+    int (*domain_create)(chaos_ctx *ctx, const chaos_config *cfg,
+                         unsigned flags, chaos_domid *domid,
+                         struct chaos_create_timings *timings);
+    int (*domain_destroy)(chaos_ctx *ctx, chaos_domid domid);
+    int (*domain_list)(chaos_ctx *ctx, struct chaos_dominfo **list);
+    void (*dominfo_free)(struct chaos_dominfo *list);
+    int (*domain_info)(chaos_ctx *ctx, chaos_domid domid,
+                       struct chaos_dominfo *out);
+    int (*domain_lookup)(chaos_ctx *ctx, const char *name_or_id,
+                         chaos_domid *out);
+    int (*domain_shutdown)(chaos_ctx *ctx, chaos_domid domid,
+                           enum chaos_shutdown_kind kind);
+    int (*domain_console)(chaos_ctx *ctx, chaos_domid domid,
+                          uint64_t *frame, uint32_t *port);
+    int (*physinfo)(chaos_ctx *ctx, struct chaos_physinfo *out);
+};
+
+/* The real one: libchaos, Xen. */
+extern const struct chaosd_hv_ops chaosd_hv_libchaos;
+
+#endif /* CHAOSD_HV_OPS_H */

@@ -1,0 +1,357 @@
+/*
+ * chaosd_fakehv.c - the fake hypervisor of chaosd's unit tests (see
+ * chaosd_fakehv.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chaosd_fakehv.h"
+
+struct fakehv fakehv;
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+struct fake_ctx {
+    char err[256];
+};
+
+struct fake_shell {
+    chaos_domid domid;
+};
+
+void fakehv_reset(void)
+{
+    pthread_mutex_lock(&lock);
+    memset(&fakehv, 0, sizeof(fakehv));
+    fakehv.next_domid = 1;
+    pthread_mutex_unlock(&lock);
+}
+
+static int fail(chaos_ctx *ctx, int rc, const char *what)
+{
+    snprintf(((struct fake_ctx *)ctx)->err, sizeof(((struct fake_ctx *)ctx)->err),
+             "%s", what);
+    return rc;
+}
+
+/* Callers hold the lock. */
+static struct fakehv_dom *find(chaos_domid domid)
+{
+    for (unsigned i = 0; i < fakehv.n_doms; i++)
+        if (fakehv.doms[i].domid == domid)
+            return &fakehv.doms[i];
+    return NULL;
+}
+
+static void remove_dom(struct fakehv_dom *dom)
+{
+    *dom = fakehv.doms[--fakehv.n_doms];
+}
+
+static struct fakehv_dom *add(const uint8_t uuid[16], bool built)
+{
+    if (fakehv.n_doms == FAKEHV_MAX_DOMS)
+        return NULL;
+    struct fakehv_dom *dom = &fakehv.doms[fakehv.n_doms++];
+    memset(dom, 0, sizeof(*dom));
+    dom->domid = fakehv.next_domid++;
+    memcpy(dom->uuid, uuid, 16);
+    dom->built = built;
+    return dom;
+}
+
+chaos_domid fakehv_add_domain(const uint8_t uuid[16], bool built)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = add(uuid, built);
+    chaos_domid domid = dom ? dom->domid : 0;
+    pthread_mutex_unlock(&lock);
+    return domid;
+}
+
+const struct fakehv_dom *fakehv_find(chaos_domid domid)
+{
+    pthread_mutex_lock(&lock);
+    const struct fakehv_dom *dom = find(domid);
+    pthread_mutex_unlock(&lock);
+    return dom;
+}
+
+void fakehv_vanish(chaos_domid domid)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    if (dom)
+        remove_dom(dom);
+    pthread_mutex_unlock(&lock);
+}
+
+/* ------------------------------------------------------------ the table */
+
+static int f_open(chaos_ctx **ctxp)
+{
+    *ctxp = calloc(1, sizeof(struct fake_ctx));
+    if (!*ctxp)
+        return -ENOMEM;
+    pthread_mutex_lock(&lock);
+    fakehv.ctxs_open++;
+    pthread_mutex_unlock(&lock);
+    return 0;
+}
+
+static void f_close(chaos_ctx *ctx)
+{
+    if (!ctx)
+        return;
+    pthread_mutex_lock(&lock);
+    fakehv.ctxs_open--;
+    pthread_mutex_unlock(&lock);
+    free(ctx);
+}
+
+static const char *f_errmsg(const chaos_ctx *ctx)
+{
+    return ((const struct fake_ctx *)ctx)->err;
+}
+
+static int f_kernel_cache_enable(chaos_ctx *ctx, uint64_t max_bytes)
+{
+    return 0;
+}
+
+static void f_kernel_cache_stats(const chaos_ctx *ctx,
+                                 struct chaos_kernel_cache_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+}
+
+static int f_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                           chaos_shell **shellp)
+{
+    uint8_t uuid[16] = { 0 };
+    chaos_config_uuid_bytes(cfg, uuid);
+    pthread_mutex_lock(&lock);
+    fakehv.prepares++;
+    int rc = 0;
+    struct fake_shell *sh = NULL;
+    if (fakehv.fail_prepare) {
+        fakehv.fail_prepare--;
+        rc = fail(ctx, -ENOMEM, "injected: out of host memory");
+    } else if (!(sh = malloc(sizeof(*sh)))) {
+        rc = fail(ctx, -ENOMEM, "out of memory");
+    } else {
+        struct fakehv_dom *dom = add(uuid, false);
+        if (!dom) {
+            free(sh);
+            rc = fail(ctx, -ENOSPC, "fake: too many domains");
+        } else {
+            dom->memory_mib = chaos_config_memory_mib(cfg);
+            sh->domid = dom->domid;
+            fakehv.shells_live++;
+            *shellp = (chaos_shell *)sh;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static chaos_domid f_shell_domid(const chaos_shell *shell)
+{
+    return ((const struct fake_shell *)shell)->domid;
+}
+
+static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
+                           const chaos_config *cfg, unsigned flags,
+                           struct chaos_create_timings *timings)
+{
+    struct fake_shell *sh = (struct fake_shell *)shell;
+    pthread_mutex_lock(&lock);
+    fakehv.executes++;
+    fakehv.shells_live--;
+    struct fakehv_dom *dom = find(sh->domid);
+    int rc = 0;
+    if (!dom) {
+        rc = fail(ctx, -ESRCH, "the shell's domain is gone");
+    } else if (fakehv.fail_execute) {
+        /* Half-way: the kernel did not load; libchaos destroys the domain. */
+        fakehv.fail_execute--;
+        remove_dom(dom);
+        fakehv.destroys++;
+        rc = fail(ctx, -EIO, "injected: loading the kernel failed");
+    } else {
+        dom->built = true;
+        snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
+        if (timings)
+            memset(timings, 0, sizeof(*timings));
+    }
+    pthread_mutex_unlock(&lock);
+    free(sh);
+    return rc;
+}
+
+static void f_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
+{
+    struct fake_shell *sh = (struct fake_shell *)shell;
+    if (!sh)
+        return;
+    pthread_mutex_lock(&lock);
+    fakehv.discards++;
+    fakehv.shells_live--;
+    struct fakehv_dom *dom = find(sh->domid);
+    if (dom)
+        remove_dom(dom);
+    pthread_mutex_unlock(&lock);
+    free(sh);
+}
+
+static int f_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
+                           unsigned flags, chaos_domid *domid,
+                           struct chaos_create_timings *timings)
+{
+    uint8_t uuid[16] = { 0 };
+    chaos_config_uuid_bytes(cfg, uuid);
+    pthread_mutex_lock(&lock);
+    fakehv.creates++;
+    int rc = 0;
+    struct fakehv_dom *dom;
+    if (fakehv.fail_create) {
+        fakehv.fail_create--;
+        rc = fail(ctx, -EIO, "injected: building the guest failed");
+    } else if (!(dom = add(uuid, true))) {
+        rc = fail(ctx, -ENOSPC, "fake: too many domains");
+    } else {
+        dom->memory_mib = chaos_config_memory_mib(cfg);
+        snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
+        *domid = dom->domid;
+        if (timings)
+            memset(timings, 0, sizeof(*timings));
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static int f_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    int rc = 0;
+    if (dom) {
+        remove_dom(dom);
+        fakehv.destroys++;
+    } else {
+        rc = fail(ctx, -ESRCH, "no such domain");
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static void fill_info(const struct fakehv_dom *dom, struct chaos_dominfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->domid = dom->domid;
+    snprintf(out->name, sizeof(out->name), "%s", dom->name);
+    out->state = dom->built ? CHAOS_DOM_RUNNING : CHAOS_DOM_PAUSED;
+    out->vcpus = 1;
+    out->mem_bytes = out->maxmem_bytes = dom->memory_mib << 20;
+    memcpy(out->uuid, dom->uuid, 16);
+}
+
+static int f_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
+{
+    pthread_mutex_lock(&lock);
+    unsigned n = fakehv.n_doms;
+    struct chaos_dominfo *l = calloc(n + 1, sizeof(*l));
+    if (l) {
+        snprintf(l[0].name, sizeof(l[0].name), "Domain-0");
+        l[0].state = CHAOS_DOM_RUNNING;
+        for (unsigned i = 0; i < n; i++)
+            fill_info(&fakehv.doms[i], &l[i + 1]);
+    }
+    pthread_mutex_unlock(&lock);
+    if (!l)
+        return fail(ctx, -ENOMEM, "out of memory");
+    *list = l;
+    return (int)n + 1;
+}
+
+static void f_dominfo_free(struct chaos_dominfo *list)
+{
+    free(list);
+}
+
+static int f_domain_info(chaos_ctx *ctx, chaos_domid domid,
+                         struct chaos_dominfo *out)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    if (dom)
+        fill_info(dom, out);
+    pthread_mutex_unlock(&lock);
+    return dom ? 0 : fail(ctx, -ESRCH, "no such domain");
+}
+
+static int f_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
+                           chaos_domid *out)
+{
+    pthread_mutex_lock(&lock);
+    int rc = fail(ctx, -ESRCH, "no such domain");
+    for (unsigned i = 0; i < fakehv.n_doms; i++) {
+        if (!strcmp(fakehv.doms[i].name, name_or_id)) {
+            *out = fakehv.doms[i].domid;
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static int f_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
+                             enum chaos_shutdown_kind kind)
+{
+    return fail(ctx, -ENOTSUP, "fake: no XenStore");
+}
+
+static int f_domain_console(chaos_ctx *ctx, chaos_domid domid,
+                            uint64_t *frame, uint32_t *port)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    bool built = dom && dom->built;
+    pthread_mutex_unlock(&lock);
+    if (!built)
+        return fail(ctx, -ENOENT, "not created by chaos");
+    *frame = 0x1000 + domid;
+    *port = 1;
+    return 0;
+}
+
+static int f_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->total_bytes = 4096ull << 20;
+    out->free_bytes = 2048ull << 20;
+    return 0;
+}
+
+const struct chaosd_hv_ops fakehv_ops = {
+    .open = f_open,
+    .close = f_close,
+    .errmsg = f_errmsg,
+    .kernel_cache_enable = f_kernel_cache_enable,
+    .kernel_cache_stats = f_kernel_cache_stats,
+    .shell_prepare = f_shell_prepare,
+    .shell_domid = f_shell_domid,
+    .shell_execute = f_shell_execute,
+    .shell_discard = f_shell_discard,
+    .domain_create = f_domain_create,
+    .domain_destroy = f_domain_destroy,
+    .domain_list = f_domain_list,
+    .dominfo_free = f_dominfo_free,
+    .domain_info = f_domain_info,
+    .domain_lookup = f_domain_lookup,
+    .domain_shutdown = f_domain_shutdown,
+    .domain_console = f_domain_console,
+    .physinfo = f_physinfo,
+};

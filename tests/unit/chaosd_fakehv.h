@@ -1,0 +1,53 @@
+/*
+ * chaosd_fakehv.h - a fake hypervisor behind chaosd's ops table
+ * (chaosd/hv_ops.h), for unit tests of the daemon's logic: domains are
+ * entries in a table, shells and contexts are heap objects it counts, and
+ * faults are injected on demand.  It keeps libchaos's contracts: a failed
+ * prepare or create leaves nothing, a failed execute destroys the shell's
+ * domain, execute and discard consume the shell.  Thread-safe: chaosd
+ * calls it from libuv's work queue.
+ */
+#ifndef CHAOSD_FAKEHV_H
+#define CHAOSD_FAKEHV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv_ops.h"
+
+#define FAKEHV_MAX_DOMS 64
+
+struct fakehv_dom {
+    chaos_domid domid;
+    uint8_t uuid[16];
+    char name[64];
+    uint64_t memory_mib;
+    bool built;                /* executed or created: libchaos's registry
+                                  knows it (domain_console succeeds) */
+};
+
+struct fakehv {
+    struct fakehv_dom doms[FAKEHV_MAX_DOMS];   /* dom0 not included */
+    unsigned n_doms;
+    chaos_domid next_domid;
+    /* faults: how many of the next calls fail */
+    unsigned fail_prepare, fail_execute, fail_create;
+    /* what chaosd did */
+    unsigned prepares, executes, creates, discards, destroys;
+    unsigned ctxs_open;        /* contexts open now */
+    unsigned shells_live;      /* prepared and neither executed nor discarded */
+};
+
+extern struct fakehv fakehv;
+extern const struct chaosd_hv_ops fakehv_ops;
+
+/* Forgets everything (domids start at 1 again). */
+void fakehv_reset(void);
+/* A domain chaosd did not make in this process (an earlier chaosd did). */
+chaos_domid fakehv_add_domain(const uint8_t uuid[16], bool built);
+/* The domain with that id, or NULL. */
+const struct fakehv_dom *fakehv_find(chaos_domid domid);
+/* The domain disappears behind chaosd's back (`xl destroy`). */
+void fakehv_vanish(chaos_domid domid);
+
+#endif /* CHAOSD_FAKEHV_H */
