@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "state.h"
+#include "util.h"
 
 struct create_work {
     uv_work_t req;
@@ -80,7 +81,7 @@ static json_object *result_json(struct create_work *w)
     json_object_object_add(t, "start_ms", json_object_new_double(ms(w->t.start_ns)));
     /* From the request's arrival to now: queueing included. */
     json_object_object_add(t, "request_ms", json_object_new_double(
-        ms(chaosd_now_ns() - w->t0)));
+        ms(util_now_ns() - w->t0)));
     json_object_object_add(o, "timings", t);
     return o;
 }
@@ -117,7 +118,7 @@ static void create_after(uv_work_t *req, int status)
             d->creates_direct++;
         log_info("created %s (%u) %s%s in %.1f ms", w->rec.name, w->domid,
                  w->from_pool ? "from pool " : "directly",
-                 w->from_pool ? w->flavor : "", ms(chaosd_now_ns() - w->t0));
+                 w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0));
         if (!d->stopping) {
             /* The guest is ours now (console, on_* actions). */
             guest_add(d, w->domid, w->cfg);
@@ -161,7 +162,7 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     w->paused = paused;
     w->done = done;
     w->opaque = opaque;
-    w->t0 = chaosd_now_ns();
+    w->t0 = util_now_ns();
     w->req.data = w;
     /* Flavors' shells are prepared with Xen's default TSC mode (set at
      * prepare): a guest asking for another one is built directly. */

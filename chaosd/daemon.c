@@ -17,13 +17,6 @@
 #include "daemon.h"
 #include "state.h"
 
-uint64_t chaosd_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void send_ready(struct chaosd *d, const char *why)
 {
     if (d->ready)

@@ -106,7 +106,6 @@ int chaosd_run(struct chaosd *d);
 void chaosd_update_status(struct chaosd *d);
 /* Called when a work item ends: finishes a stop once none is left. */
 void chaosd_work_done(struct chaosd *d);
-uint64_t chaosd_now_ns(void);
 
 /* recover.c: adopts the guests and destroys the shells an earlier chaosd
  * left (see there). */

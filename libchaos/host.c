@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/hv.h"
+#include "util.h"
 
 static int need_hv(chaos_ctx *ctx)
 {
@@ -40,7 +41,7 @@ const char *chaos_shutdown_reason_name(int reason)
     static const char *const names[] = {
         "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
     };
-    if (reason >= 0 && reason < (int)(sizeof(names) / sizeof(names[0])))
+    if (reason >= 0 && reason < (int)N_ELEMENTS(names))
         return names[reason];
     return "unknown";
 }

@@ -20,6 +20,7 @@
 
 #include "chaos.h"
 #include "cmd.h"
+#include "util.h"
 
 const char cmd_console_help[] =
     "Usage: chaos console [--wait=SECONDS] DOMAIN\n"
@@ -268,12 +269,12 @@ int cmd_console(int argc, char **argv)
     int sigs[] = { SIGTERM, SIGHUP, SIGINT, SIGQUIT };
     struct sigaction sa = { .sa_handler = on_stop_signal };
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+    for (size_t i = 0; i < N_ELEMENTS(sigs); i++) {
         sigaddset(&stops, sigs[i]);
         sigaction(sigs[i], &sa, NULL);
     }
     sigprocmask(SIG_BLOCK, &stops, &wait_mask);
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    for (size_t i = 0; i < N_ELEMENTS(sigs); i++)
         sigdelset(&wait_mask, sigs[i]);
 
     struct terminal term;

@@ -7,6 +7,7 @@
 
 #include "chaos.h"
 #include "cmd.h"
+#include "util.h"
 
 static const struct chaos_cmd commands[] = {
     { "create", "create and start a guest from an xl.cfg file",
@@ -23,7 +24,7 @@ static const struct chaos_cmd commands[] = {
     { "shutdown", "ask a guest to shut down", cmd_shutdown_help, cmd_shutdown },
     { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
 };
-enum { N_COMMANDS = sizeof(commands) / sizeof(commands[0]) };
+enum { N_COMMANDS = N_ELEMENTS(commands) };
 
 void cmd_error(const char *fmt, ...)
 {
