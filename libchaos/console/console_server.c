@@ -3,12 +3,14 @@
  * a UNIX socket (see console_server.h and docs/console.md).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console_fifo.h"
@@ -356,6 +358,32 @@ static int dup_config(struct console_server *s,
     return 0;
 }
 
+/*
+ * A server that takes over a guest (chaosd adopting it after its monitor
+ * died, or a restart into the same log) finds the ring already drained by
+ * its predecessor: the recent output is only in the log.  So the backlog
+ * starts as the log's tail, and a client attaching then sees what the
+ * guest last said, as it would have from the old server.  Best effort: a
+ * log that cannot be read leaves the backlog empty.
+ */
+static void seed_backlog(struct console_server *s, const char *log_path)
+{
+    int fd = open(log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return;
+    struct stat st;
+    size_t cap = s->backlog.cap;
+    char *buf = malloc(cap);
+    if (buf && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+        off_t from = st.st_size > (off_t)cap ? st.st_size - (off_t)cap : 0;
+        ssize_t n = pread(fd, buf, (size_t)(st.st_size - from), from);
+        if (n > 0)
+            console_fifo_push_overwrite(&s->backlog, buf, (size_t)n);
+    }
+    free(buf);
+    close(fd);
+}
+
 int console_server_open(const struct console_guest *guest,
                         const struct console_server_config *cfg,
                         struct console_server **out, char *err, size_t errlen)
@@ -372,8 +400,10 @@ int console_server_open(const struct console_guest *guest,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
-    if (cfg->log_path)
+    if (cfg->log_path) {
+        seed_backlog(s, cfg->log_path);
         rc = console_log_open(cfg->log_path, cfg->log_cap_bytes, &s->log);
+    }
     if (rc < 0) {
         snprintf(err, errlen, "cannot open the console log %s: %s",
                  cfg->log_path, rc == -EINVAL ? "not a regular file"

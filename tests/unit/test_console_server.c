@@ -235,6 +235,28 @@ START_TEST(backlog_keeps_the_newest_bytes)
 }
 END_TEST
 
+/* A server taking over a guest starts its backlog from the log's tail. */
+START_TEST(backlog_starts_from_the_log_tail)
+{
+    FILE *f = fopen(log_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("said to the old server\r\n", f);
+    fclose(f);
+    struct console_server_config cfg = config();
+    cfg.backlog_bytes = 16;
+    start(&cfg);
+    guest_print("new\r\n");
+    turns(2);
+    int c = attach();
+    char got[64];
+    size_t n = drain_client(c, got, sizeof(got));
+    ck_assert_uint_eq(n, 16);
+    ck_assert_mem_eq(got, "ld server\r\nnew\r\n", 16);
+    ck_assert_str_eq(slurp(log_path), "said to the old server\r\nnew\r\n");
+    close(c);
+}
+END_TEST
+
 START_TEST(keystrokes_reach_the_input_ring)
 {
     struct console_server_config cfg = config();
@@ -446,6 +468,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, early_output_reaches_log_and_backlog);
     tcase_add_test(tc, backlog_then_live_output);
     tcase_add_test(tc, backlog_keeps_the_newest_bytes);
+    tcase_add_test(tc, backlog_starts_from_the_log_tail);
     tcase_add_test(tc, keystrokes_reach_the_input_ring);
     tcase_add_test(tc, input_waits_for_a_slow_guest);
     tcase_add_test(tc, several_clients_see_the_output);
