@@ -30,7 +30,7 @@
  * struct below (none: no fields); handler: handle_HANDLER in chaosd's
  * requests.c carries it out; access: CHAOSD_READ (anyone who can connect)
  * or CHAOSD_CHANGE (changes or destroys guests: root or the admin group,
- * docs/chaosd.md); fields: the request's fields, for docs and messages.
+ * docs/chaosd.md); fields: the request's fields in words, for people.
  * A new op is one row here, its decoder (if it has fields), its handler.
  */
 #define CHAOSD_OPS(X) \
