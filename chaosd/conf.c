@@ -22,6 +22,7 @@ void chaosd_conf_defaults(struct chaosd_conf *conf)
     snprintf(conf->socket_path, sizeof(conf->socket_path), "%s",
              CHAOSD_DEFAULT_SOCKET);
     snprintf(conf->socket_group, sizeof(conf->socket_group), "chaos");
+    snprintf(conf->admin_group, sizeof(conf->admin_group), "chaos");
     conf->idle_memory_mib = 256;
     conf->kernel_cache_mib = 256;
     conf->refill_workers = 1;
@@ -134,6 +135,8 @@ static int set_global(struct parser *p, const char *key, const struct value *v)
     }
     if (!strcmp(key, "socket_group"))
         return want_string(p, key, v, c->socket_group, sizeof(c->socket_group));
+    if (!strcmp(key, "admin_group"))
+        return want_string(p, key, v, c->admin_group, sizeof(c->admin_group));
     if (!strcmp(key, "idle_memory_mib"))
         return want_number(p, key, v, 0, 1u << 30, &c->idle_memory_mib);
     if (!strcmp(key, "kernel_cache_mib"))

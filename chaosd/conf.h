@@ -5,6 +5,7 @@
  *
  *     # comment
  *     socket = "/run/chaos/chaosd.sock"      global settings first
+ *     admin_group = "chaos"
  *     idle_memory_mib = 512
  *
  *     [flavor unikernel-pv]                 then one section per flavor
@@ -39,6 +40,7 @@ struct chaosd_flavor {
 struct chaosd_conf {
     char socket_path[108];     /* sun_path's size */
     char socket_group[33];     /* "" : root's group */
+    char admin_group[33];      /* may change guests besides root; "": none */
     uint64_t idle_memory_mib;  /* budget of guest memory in idle shells */
     uint64_t kernel_cache_mib; /* 0: no kernel cache */
     unsigned refill_workers;   /* shells prepared at the same time */

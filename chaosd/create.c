@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "json_codec.h"
 #include "state.h"
 #include "util.h"
 
@@ -64,26 +65,12 @@ static double ms(uint64_t ns)
 
 static json_object *result_json(struct create_work *w)
 {
-    json_object *o = json_object_new_object();
-    const char *name = chaos_config_name(w->cfg);
-    json_object_object_add(o, "domid", json_object_new_int64(w->domid));
-    json_object_object_add(o, "name", json_object_new_string(name ? name : ""));
-    json_object_object_add(o, "paused", json_object_new_boolean(w->paused));
-    json_object_object_add(o, "path", json_object_new_string(w->from_pool ? "pool" : "direct"));
-    if (w->from_pool)
-        json_object_object_add(o, "flavor", json_object_new_string(w->flavor));
-    json_object_object_add(o, "kernel_cached", json_object_new_boolean(w->t.kernel_cached));
-    json_object *t = json_object_new_object();
-    json_object_object_add(t, "prepare_ms", json_object_new_double(
-        w->from_pool ? 0.0 : ms(w->t.prepare_ns)));
-    json_object_object_add(t, "load_ms", json_object_new_double(ms(w->t.load_ns)));
-    json_object_object_add(t, "build_ms", json_object_new_double(ms(w->t.build_ns)));
-    json_object_object_add(t, "start_ms", json_object_new_double(ms(w->t.start_ns)));
-    /* From the request's arrival to now: queueing included. */
-    json_object_object_add(t, "request_ms", json_object_new_double(
-        ms(util_now_ns() - w->t0)));
-    json_object_object_add(o, "timings", t);
-    return o;
+    struct chaosd_create_result r = { .domid = w->domid,
+        .name = chaos_config_name(w->cfg), .paused = w->paused,
+        .flavor = w->from_pool ? w->flavor : NULL, .t = &w->t,
+        /* From the request's arrival to now: queueing included. */
+        .request_ms = ms(util_now_ns() - w->t0) };
+    return chaosd_json_create_result(&r);
 }
 
 /* Subscribers' "created" event: chaosd started a guest (for a request or

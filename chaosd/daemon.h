@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <json-c/json.h>
 #include <uv.h>
@@ -36,6 +37,9 @@ struct client {
     unsigned refs;             /* the connection + requests in flight */
     bool closing;
     bool subscribed;
+    pid_t pid;                 /* the peer (SO_PEERCRED); -1: unknown */
+    uid_t uid;
+    bool may_change;           /* root or admin_group: CHAOSD_CHANGE ops */
     struct client *next;
 };
 

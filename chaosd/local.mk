@@ -1,12 +1,15 @@
 # chaosd: the daemon that keeps pools of prepared VM shells (docs/chaosd.md).
 #
 # The protocol codec is a convenience library shared with the `chaos`
-# command (its `create` and `pool` talk to chaosd).  The configuration
+# command (its `create` and `pool` talk to chaosd), with the JSON objects
+# both print (json_codec.c: domains, host, create results; it reads
+# libchaos's types, so whoever links it links libchaos).  The configuration
 # parser and the pool bookkeeping are pure code, compiled into the daemon
 # and into their unit tests and fuzz targets.  The daemon itself uses
 # libchaos's public API (chaos.h) only.
 noinst_LTLIBRARIES += chaosd/libchaosd_proto.la
-chaosd_libchaosd_proto_la_SOURCES = chaosd/protocol.h chaosd/protocol.c
+chaosd_libchaosd_proto_la_SOURCES = chaosd/protocol.h chaosd/protocol.c \
+	chaosd/json_codec.h chaosd/json_codec.c
 chaosd_libchaosd_proto_la_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS)
 chaosd_libchaosd_proto_la_LIBADD = $(JSONC_LIBS)
 
@@ -51,6 +54,7 @@ chaosdconfdir = $(sysconfdir)/chaos
 EXTRA_DIST += chaosd/chaosd.conf
 # The units' Documentation= points here.
 dist_doc_DATA = docs/chaosd.md
+EXTRA_DIST += docs/json.md
 install-data-local: install-chaosd-conf
 install-chaosd-conf:
 	$(MKDIR_P) '$(DESTDIR)$(chaosdconfdir)'
@@ -75,7 +79,8 @@ chaosd/chaosd.service chaosd/chaosd.socket:
 
 # Unit tests (no Xen).
 CHAOSD_TESTS = tests/unit/test_chaosd_protocol tests/unit/test_chaosd_conf \
-	tests/unit/test_chaosd_pool tests/unit/test_chaosd_daemon
+	tests/unit/test_chaosd_pool tests/unit/test_chaosd_daemon \
+	tests/unit/test_chaosd_json
 check_PROGRAMS += $(CHAOSD_TESTS)
 TESTS += $(CHAOSD_TESTS)
 tests_unit_test_chaosd_protocol_SOURCES = tests/unit/test_chaosd_protocol.c
@@ -83,6 +88,11 @@ tests_unit_test_chaosd_protocol_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tests_unit_test_chaosd_protocol_LDADD = chaosd/libchaosd_proto.la \
 	$(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_test_chaosd_json_SOURCES = tests/unit/test_chaosd_json.c
+tests_unit_test_chaosd_json_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_json_LDADD = chaosd/libchaosd_proto.la \
+	libchaos/libchaos.la $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_test_chaosd_conf_SOURCES = tests/unit/test_chaosd_conf.c \
 	chaosd/conf.h chaosd/conf.c
 tests_unit_test_chaosd_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \

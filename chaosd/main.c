@@ -34,6 +34,8 @@ static const char help[] =
     "\n"
     "Configuration (see the installed example and docs/chaosd.md):\n"
     "  socket, socket_group       the request socket (mode 0660)\n"
+    "  admin_group                who may create, destroy, shut down and\n"
+    "                             resize pools (besides root)\n"
     "  idle_memory_mib            memory budget of all idle shells\n"
     "  kernel_cache_mib           decompressed kernels kept in memory\n"
     "  refill_workers             shells prepared at the same time\n"

@@ -12,19 +12,6 @@
 
 #include "protocol.h"
 
-static const char *const op_names[] = {
-    [CHAOSD_OP_CREATE] = "create",
-    [CHAOSD_OP_DESTROY] = "destroy",
-    [CHAOSD_OP_SHUTDOWN] = "shutdown",
-    [CHAOSD_OP_LIST] = "list",
-    [CHAOSD_OP_INFO] = "info",
-    [CHAOSD_OP_POOL] = "pool",
-    [CHAOSD_OP_POOL_RESIZE] = "pool-resize",
-    [CHAOSD_OP_SUBSCRIBE] = "subscribe",
-    [CHAOSD_OP_PING] = "ping",
-};
-enum { N_OPS = sizeof(op_names) / sizeof(op_names[0]) };
-
 static const char *const err_names[] = {
     [CHAOSD_ERR_NONE] = "none",
     [CHAOSD_ERR_BAD_JSON] = "bad-json",
@@ -36,12 +23,8 @@ static const char *const err_names[] = {
     [CHAOSD_ERR_NOT_FOUND] = "not-found",
     [CHAOSD_ERR_FAILED] = "failed",
     [CHAOSD_ERR_BUSY] = "busy",
+    [CHAOSD_ERR_FORBIDDEN] = "forbidden",
 };
-
-const char *chaosd_op_name(enum chaosd_op op)
-{
-    return (unsigned)op < N_OPS ? op_names[op] : "?";
-}
 
 const char *chaosd_errcode_name(enum chaosd_errcode code)
 {
@@ -95,30 +78,45 @@ static bool get_bool(json_object *o, const char *key, bool *bad)
     return json_object_get_boolean(v);
 }
 
-static enum chaosd_errcode decode_create(struct chaosd_request *req,
+/*
+ * The decoders: each reads its op's fields from root into req's member.
+ * They are named in CHAOSD_OPS (protocol.h) and tabled below.
+ */
+typedef enum chaosd_errcode decode_fn(json_object *root, struct chaosd_request *req,
+                                      char *err, size_t errlen);
+
+static enum chaosd_errcode decode_none(json_object *root, struct chaosd_request *req,
+                                       char *err, size_t errlen)
+{
+    (void)root; (void)req; (void)err; (void)errlen;
+    return CHAOSD_ERR_NONE;
+}
+
+static enum chaosd_errcode decode_create(json_object *root, struct chaosd_request *req,
                                          char *err, size_t errlen)
 {
+    struct chaosd_req_create *r = &req->create;
     bool bad = false;
-    req->config = get_string(req->root, "config", &bad);
+    r->config = get_string(root, "config", &bad);
     if (bad)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"config\" must be a string");
-    req->path = get_string(req->root, "path", &bad);
+    r->path = get_string(root, "path", &bad);
     if (bad)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"path\" must be a string");
-    req->source = get_string(req->root, "source", &bad);
+    r->source = get_string(root, "source", &bad);
     if (bad)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"source\" must be a string");
-    req->paused = get_bool(req->root, "paused", &bad);
+    r->paused = get_bool(root, "paused", &bad);
     if (bad)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"paused\" must be true or false");
-    if (!!req->config == !!req->path)
+    if (!!r->config == !!r->path)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
                     "create needs exactly one of \"config\" and \"path\"");
     /* The daemon's working directory means nothing to the client. */
-    if (req->path && req->path[0] != '/')
+    if (r->path && r->path[0] != '/')
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"path\" must be absolute");
     json_object *ov;
-    if (json_object_object_get_ex(req->root, "overrides", &ov) &&
+    if (json_object_object_get_ex(root, "overrides", &ov) &&
         !json_object_is_type(ov, json_type_null)) {
         if (!json_object_is_type(ov, json_type_array))
             return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
@@ -133,52 +131,82 @@ static enum chaosd_errcode decode_create(struct chaosd_request *req,
                 (size_t)json_object_get_string_len(s) != strlen(json_object_get_string(s)))
                 return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
                             "\"overrides\" must be an array of \"KEY=VALUE\" strings");
-            req->overrides[req->n_overrides++] = json_object_get_string(s);
+            r->overrides[r->n_overrides++] = json_object_get_string(s);
         }
     }
     return CHAOSD_ERR_NONE;
 }
 
-static enum chaosd_errcode decode_fields(struct chaosd_request *req,
-                                         char *err, size_t errlen)
+/* "domain": a name or an id, for the ops that act on one domain. */
+static enum chaosd_errcode get_domain(json_object *root, enum chaosd_op op,
+                                      const char **domain, char *err, size_t errlen)
 {
     bool bad = false;
-    switch (req->op) {
-    case CHAOSD_OP_CREATE:
-        return decode_create(req, err, errlen);
-    case CHAOSD_OP_SHUTDOWN:
-        req->reboot = get_bool(req->root, "reboot", &bad);
-        if (bad)
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"reboot\" must be true or false");
-        /* shutdown names a domain as destroy does */
-        /* fall through */
-    case CHAOSD_OP_DESTROY:
-        req->domain = get_string(req->root, "domain", &bad);
-        if (bad || !req->domain || !req->domain[0])
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "%s needs \"domain\": a name or a domain id",
-                        chaosd_op_name(req->op));
-        return CHAOSD_ERR_NONE;
-    case CHAOSD_OP_POOL_RESIZE: {
-        req->flavor = get_string(req->root, "flavor", &bad);
-        if (bad || !req->flavor)
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "pool-resize needs \"flavor\": a flavor name");
-        json_object *v;
-        if (!json_object_object_get_ex(req->root, "size", &v) ||
-            !json_object_is_type(v, json_type_int))
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "pool-resize needs \"size\": a number of shells");
-        int64_t size = json_object_get_int64(v);
-        if (size < 0 || size > 100000)
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "\"size\" must be between 0 and 100000");
-        req->size = (unsigned)size;
-        return CHAOSD_ERR_NONE;
-    }
-    default:
-        return CHAOSD_ERR_NONE;
-    }
+    *domain = get_string(root, "domain", &bad);
+    if (bad || !*domain || !(*domain)[0])
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "%s needs \"domain\": a name or a domain id", chaosd_op_name(op));
+    return CHAOSD_ERR_NONE;
+}
+
+static enum chaosd_errcode decode_destroy(json_object *root, struct chaosd_request *req,
+                                          char *err, size_t errlen)
+{
+    return get_domain(root, req->op, &req->destroy.domain, err, errlen);
+}
+
+static enum chaosd_errcode decode_shutdown(json_object *root, struct chaosd_request *req,
+                                           char *err, size_t errlen)
+{
+    bool bad = false;
+    req->shutdown.reboot = get_bool(root, "reboot", &bad);
+    if (bad)
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"reboot\" must be true or false");
+    return get_domain(root, req->op, &req->shutdown.domain, err, errlen);
+}
+
+static enum chaosd_errcode decode_pool_resize(json_object *root, struct chaosd_request *req,
+                                              char *err, size_t errlen)
+{
+    struct chaosd_req_pool_resize *r = &req->pool_resize;
+    bool bad = false;
+    r->flavor = get_string(root, "flavor", &bad);
+    if (bad || !r->flavor)
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "pool-resize needs \"flavor\": a flavor name");
+    json_object *v;
+    if (!json_object_object_get_ex(root, "size", &v) ||
+        !json_object_is_type(v, json_type_int))
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "pool-resize needs \"size\": a number of shells");
+    int64_t size = json_object_get_int64(v);
+    if (size < 0 || size > 100000)
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"size\" must be between 0 and 100000");
+    r->size = (unsigned)size;
+    return CHAOSD_ERR_NONE;
+}
+
+/* The codec's half of each row of CHAOSD_OPS. */
+static const struct op_row {
+    struct chaosd_op_info info;
+    decode_fn *decode;
+} ops[] = {
+#define ROW(op, name, dec, handler, access, fields) \
+    [CHAOSD_OP_##op] = { { name, access, fields }, decode_##dec },
+    CHAOSD_OPS(ROW)
+#undef ROW
+};
+_Static_assert(sizeof(ops) / sizeof(ops[0]) == CHAOSD_N_OPS, "one row per op");
+
+const struct chaosd_op_info *chaosd_op_info(enum chaosd_op op)
+{
+    return (unsigned)op < CHAOSD_N_OPS ? &ops[op].info : NULL;
+}
+
+const char *chaosd_op_name(enum chaosd_op op)
+{
+    return (unsigned)op < CHAOSD_N_OPS ? ops[op].info.name : "?";
 }
 
 enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
@@ -244,14 +272,14 @@ enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
                         "request has no \"op\" string");
         } else {
             unsigned i;
-            for (i = 0; i < N_OPS && strcmp(op, op_names[i]); i++)
+            for (i = 0; i < CHAOSD_N_OPS && strcmp(op, ops[i].info.name); i++)
                 ;
-            if (i == N_OPS) {
+            if (i == CHAOSD_N_OPS) {
                 code = fail(err, errlen, CHAOSD_ERR_UNKNOWN_OP,
                             "unknown op \"%.64s\"", op);
             } else {
                 req->op = (enum chaosd_op)i;
-                code = decode_fields(req, err, errlen);
+                code = ops[i].decode(root, req, err, errlen);
             }
         }
     }

@@ -23,17 +23,51 @@
 #define CHAOSD_MAX_LINE (64 * 1024)
 #define CHAOSD_DEFAULT_SOCKET "/run/chaos/chaosd.sock"
 
+/*
+ * The operations, one row each:
+ *   X(OP, "name", decoder, handler, access, "fields")
+ * decoder: decode_DECODER in protocol.c reads the op's fields into its
+ * struct below (none: no fields); handler: handle_HANDLER in chaosd's
+ * requests.c carries it out; access: CHAOSD_READ (anyone who can connect)
+ * or CHAOSD_CHANGE (changes or destroys guests: root or the admin group,
+ * docs/chaosd.md); fields: the request's fields in words, for people.
+ * A new op is one row here, its decoder (if it has fields), its handler.
+ */
+#define CHAOSD_OPS(X) \
+    X(CREATE, "create", create, create, CHAOSD_CHANGE, \
+      "config TEXT | path FILE, [source NAME], [overrides [\"KEY=VALUE\"...]], [paused BOOL]") \
+    X(DESTROY, "destroy", destroy, destroy, CHAOSD_CHANGE, "domain NAME|ID") \
+    X(SHUTDOWN, "shutdown", shutdown, shutdown, CHAOSD_CHANGE, \
+      "domain NAME|ID, [reboot BOOL]") \
+    X(LIST, "list", none, list, CHAOSD_READ, "") \
+    X(INFO, "info", none, info, CHAOSD_READ, "") \
+    X(POOL, "pool", none, pool, CHAOSD_READ, "") \
+    X(POOL_RESIZE, "pool-resize", pool_resize, pool_resize, CHAOSD_CHANGE, \
+      "flavor NAME, size N") \
+    X(SUBSCRIBE, "subscribe", none, subscribe, CHAOSD_READ, "") \
+    X(PING, "ping", none, ping, CHAOSD_READ, "")
+
+#define CHAOSD_OP_ENUM_(op, name, dec, handler, access, fields) CHAOSD_OP_##op,
 enum chaosd_op {
-    CHAOSD_OP_CREATE,          /* config text or path (+ overrides) */
-    CHAOSD_OP_DESTROY,         /* domain */
-    CHAOSD_OP_SHUTDOWN,        /* domain, reboot */
-    CHAOSD_OP_LIST,
-    CHAOSD_OP_INFO,
-    CHAOSD_OP_POOL,            /* status of every pool */
-    CHAOSD_OP_POOL_RESIZE,     /* flavor, size */
-    CHAOSD_OP_SUBSCRIBE,       /* domain events, until the client leaves */
-    CHAOSD_OP_PING,
+    CHAOSD_OPS(CHAOSD_OP_ENUM_)
+    CHAOSD_N_OPS
 };
+#undef CHAOSD_OP_ENUM_
+
+/* Who may ask for an op (chaosd checks the peer's credentials). */
+enum chaosd_access {
+    CHAOSD_READ,               /* anyone the socket's mode lets connect */
+    CHAOSD_CHANGE,             /* root, or a member of the admin group */
+};
+
+/* An op's row, as the codec knows it (the handler is chaosd's). */
+struct chaosd_op_info {
+    const char *name;
+    enum chaosd_access access;
+    const char *fields;
+};
+/* The row of op, or NULL when op is out of range. */
+const struct chaosd_op_info *chaosd_op_info(enum chaosd_op op);
 
 /* Machine-readable error codes of a failed request ("code" in replies). */
 enum chaosd_errcode {
@@ -47,6 +81,7 @@ enum chaosd_errcode {
     CHAOSD_ERR_NOT_FOUND,      /* "not-found": no such domain or flavor */
     CHAOSD_ERR_FAILED,         /* "failed": the operation failed */
     CHAOSD_ERR_BUSY,           /* "busy": the daemon is stopping */
+    CHAOSD_ERR_FORBIDDEN,      /* "forbidden": the peer may not do this */
 };
 
 /* Stable names of ops and error codes ("create", "bad-json"). Static. */
@@ -56,27 +91,42 @@ const char *chaosd_errcode_name(enum chaosd_errcode code);
 /* Most KEY=VALUE overrides one create request may carry. */
 #define CHAOSD_MAX_OVERRIDES 64
 
-/*
- * A decoded request.  Strings point into root and live as long as it;
- * chaosd_request_free() releases everything.
- */
-struct chaosd_request {
-    enum chaosd_op op;
-    json_object *root;
-    json_object *id;           /* any JSON value, echoed back; may be NULL */
-    /* create */
+/* The fields of each op that has some. */
+struct chaosd_req_create {
     const char *config;        /* xl.cfg text, or NULL */
     const char *path;          /* absolute path of an xl.cfg file, or NULL */
     const char *source;        /* name of config text in messages, or NULL */
     const char *overrides[CHAOSD_MAX_OVERRIDES];
     unsigned n_overrides;
     bool paused;
-    /* destroy, shutdown */
+};
+struct chaosd_req_destroy {
+    const char *domain;        /* name or id */
+};
+struct chaosd_req_shutdown {
     const char *domain;        /* name or id */
     bool reboot;
-    /* pool-resize */
+};
+struct chaosd_req_pool_resize {
     const char *flavor;
     unsigned size;
+};
+
+/*
+ * A decoded request: op says which member of the union is filled.
+ * Strings point into root and live as long as it; chaosd_request_free()
+ * releases everything.
+ */
+struct chaosd_request {
+    enum chaosd_op op;
+    json_object *root;
+    json_object *id;           /* any JSON value, echoed back; may be NULL */
+    union {
+        struct chaosd_req_create create;
+        struct chaosd_req_destroy destroy;
+        struct chaosd_req_shutdown shutdown;
+        struct chaosd_req_pool_resize pool_resize;
+    };
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "json_codec.h"
 
 static void reply_error(struct client *c, json_object *id,
                         enum chaosd_errcode code, const char *msg)
@@ -41,20 +42,21 @@ static void create_replied(struct chaosd *d, void *opaque, int rc,
     free(r);
 }
 
-static void do_create(struct client *c, struct chaosd_request *req)
+static void handle_create(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
+    const struct chaosd_req_create *cr = &req->create;
     chaos_config *cfg = chaos_config_new();
     if (!cfg) {
         reply_error(c, req->id, CHAOSD_ERR_FAILED, "out of memory");
         return;
     }
-    int rc = req->config
-        ? chaos_config_parse(cfg, req->config, strlen(req->config),
-                             req->source ? req->source : "request")
-        : chaos_config_parse_file(cfg, req->path);
-    for (unsigned i = 0; rc == 0 && i < req->n_overrides; i++)
-        rc = chaos_config_set_arg(cfg, req->overrides[i]);
+    int rc = cr->config
+        ? chaos_config_parse(cfg, cr->config, strlen(cr->config),
+                             cr->source ? cr->source : "request")
+        : chaos_config_parse_file(cfg, cr->path);
+    for (unsigned i = 0; rc == 0 && i < cr->n_overrides; i++)
+        rc = chaos_config_set_arg(cfg, cr->overrides[i]);
     if (rc == 0)
         rc = chaos_config_validate(cfg);
     if (rc) {
@@ -87,39 +89,59 @@ static void do_create(struct client *c, struct chaosd_request *req)
     r->c = c;
     r->id = req->id ? json_object_get(req->id) : NULL;
     client_ref(c);
-    create_start(d, cfg, req->paused, create_replied, r);
+    create_start(d, cfg, cr->paused, create_replied, r);
 }
 
 /* ------------------------------------------------------- other requests */
 
-static void do_destroy_or_shutdown(struct client *c, struct chaosd_request *req)
+/* The domain a request names; replies not-found and returns false when
+ * there is none. */
+static bool lookup(struct client *c, struct chaosd_request *req, const char *domain,
+                   chaos_domid *domid)
 {
     struct chaosd *d = c->d;
-    chaos_domid domid;
-    if (d->hv->domain_lookup(d->ctx, req->domain, &domid) < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_NOT_FOUND, d->hv->errmsg(d->ctx));
-        return;
-    }
-    int rc;
-    if (req->op == CHAOSD_OP_DESTROY) {
-        /* Unmap its console first: a mapped page keeps it dying. */
-        struct guest *g = guest_find(d, domid);
-        if (g)
-            guests_console_close(d, g);
-        rc = d->hv->domain_destroy(d->ctx, domid);
-        if (g && rc == 0)
-            guest_remove(d, g);
-    } else {
-        rc = d->hv->domain_shutdown(d->ctx, domid, req->reboot
-                                    ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
-    }
+    if (d->hv->domain_lookup(d->ctx, domain, domid) == 0)
+        return true;
+    reply_error(c, req->id, CHAOSD_ERR_NOT_FOUND, d->hv->errmsg(d->ctx));
+    return false;
+}
+
+static void reply_domid(struct client *c, struct chaosd_request *req, int rc,
+                        chaos_domid domid)
+{
     if (rc < 0) {
-        reply_error(c, req->id, CHAOSD_ERR_FAILED, d->hv->errmsg(d->ctx));
+        reply_error(c, req->id, CHAOSD_ERR_FAILED, c->d->hv->errmsg(c->d->ctx));
         return;
     }
     json_object *reply = chaosd_reply_ok(req->id);
     json_object_object_add(reply, "domid", json_object_new_int64(domid));
     client_send(c, reply);
+}
+
+static void handle_destroy(struct client *c, struct chaosd_request *req)
+{
+    struct chaosd *d = c->d;
+    chaos_domid domid;
+    if (!lookup(c, req, req->destroy.domain, &domid))
+        return;
+    /* Unmap its console first: a mapped page keeps it dying. */
+    struct guest *g = guest_find(d, domid);
+    if (g)
+        guests_console_close(d, g);
+    int rc = d->hv->domain_destroy(d->ctx, domid);
+    if (g && rc == 0)
+        guest_remove(d, g);
+    reply_domid(c, req, rc, domid);
+}
+
+static void handle_shutdown(struct client *c, struct chaosd_request *req)
+{
+    chaos_domid domid;
+    if (!lookup(c, req, req->shutdown.domain, &domid))
+        return;
+    int rc = chaos_domain_shutdown(c->d->ctx, domid, req->shutdown.reboot
+                                   ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
+    reply_domid(c, req, rc, domid);
 }
 
 /* Whether domid is an idle shell, and of which flavor. */
@@ -132,7 +154,7 @@ static const char *shell_flavor(struct chaosd *d, chaos_domid domid)
     return NULL;
 }
 
-static void do_list(struct client *c, struct chaosd_request *req)
+static void handle_list(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
     struct chaos_dominfo *list;
@@ -143,20 +165,10 @@ static void do_list(struct client *c, struct chaosd_request *req)
     }
     json_object *arr = json_object_new_array();
     for (int i = 0; i < n; i++) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "domid", json_object_new_int64(list[i].domid));
-        json_object_object_add(o, "name", json_object_new_string(list[i].name));
-        json_object_object_add(o, "state", json_object_new_string(
-            chaos_dom_state_name(list[i].state)));
-        json_object_object_add(o, "mem_mib", json_object_new_int64(
-            (int64_t)(list[i].mem_bytes >> 20)));
-        json_object_object_add(o, "vcpus", json_object_new_int64(list[i].vcpus));
         const char *flavor = shell_flavor(d, list[i].domid);
         const char *role = flavor ? "shell"
                          : guest_find(d, list[i].domid) ? "guest" : "other";
-        json_object_object_add(o, "chaosd", json_object_new_string(role));
-        if (flavor)
-            json_object_object_add(o, "flavor", json_object_new_string(flavor));
+        json_object *o = chaosd_json_domain(&list[i], role, flavor);
         json_object_array_add(arr, o);
     }
     d->hv->dominfo_free(list);
@@ -193,25 +205,31 @@ static json_object *pool_json(struct chaosd *d, json_object *reply)
     return reply;
 }
 
-static void do_pool_resize(struct client *c, struct chaosd_request *req)
+static void handle_pool(struct client *c, struct chaosd_request *req)
+{
+    client_send(c, pool_json(c->d, chaosd_reply_ok(req->id)));
+}
+
+static void handle_pool_resize(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
-    int i = pool_find_name(&d->pool, req->flavor);
+    const struct chaosd_req_pool_resize *r = &req->pool_resize;
+    int i = pool_find_name(&d->pool, r->flavor);
     if (i < 0) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "no flavor named '%.64s'", req->flavor);
+        snprintf(msg, sizeof(msg), "no flavor named '%.64s'", r->flavor);
         reply_error(c, req->id, CHAOSD_ERR_NOT_FOUND, msg);
         return;
     }
-    pool_resize(&d->pool, i, req->size);
-    log_info("pool %s resized to %u", req->flavor, req->size);
+    pool_resize(&d->pool, i, r->size);
+    log_info("pool %s resized to %u", r->flavor, r->size);
     refill_trim(d, false);
     refill_kick(d);
     chaosd_update_status(d);
     client_send(c, pool_json(d, chaosd_reply_ok(req->id)));
 }
 
-static void do_info(struct client *c, struct chaosd_request *req)
+static void handle_info(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
     struct chaos_physinfo pi;
@@ -221,8 +239,7 @@ static void do_info(struct client *c, struct chaosd_request *req)
     }
     json_object *reply = chaosd_reply_ok(req->id);
     json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));
-    json_object_object_add(reply, "free_memory_mib", json_object_new_int64((int64_t)(pi.free_bytes >> 20)));
-    json_object_object_add(reply, "total_memory_mib", json_object_new_int64((int64_t)(pi.total_bytes >> 20)));
+    chaosd_json_host(reply, &pi);
     unsigned guests = 0;
     for (struct guest *g = d->guests; g; g = g->next)
         guests++;
@@ -254,6 +271,35 @@ static void do_info(struct client *c, struct chaosd_request *req)
     client_send(c, pool_json(d, reply));
 }
 
+static void handle_subscribe(struct client *c, struct chaosd_request *req)
+{
+    struct chaosd *d = c->d;
+    c->subscribed = true;
+    /* Where Xen's events come from: how exact they are (docs/events.md). */
+    json_object *reply = chaosd_reply_ok(req->id);
+    json_object_object_add(reply, "source", json_object_new_string(
+        d->events ? chaos_events_source(d->events) : "none"));
+    client_send(c, reply);
+}
+
+static void handle_ping(struct client *c, struct chaosd_request *req)
+{
+    json_object *reply = chaosd_reply_ok(req->id);
+    json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));
+    client_send(c, reply);
+}
+
+/* chaosd's half of each row of CHAOSD_OPS (protocol.h): a missing
+ * handle_NAME is a compile error. */
+typedef void handler_fn(struct client *c, struct chaosd_request *req);
+static handler_fn *const handlers[] = {
+#define ROW(op, name, dec, handler, access, fields) [CHAOSD_OP_##op] = handle_##handler,
+    CHAOSD_OPS(ROW)
+#undef ROW
+};
+_Static_assert(sizeof(handlers) / sizeof(handlers[0]) == CHAOSD_N_OPS,
+               "one handler per op");
+
 void request_dispatch(struct client *c, struct chaosd_request *req)
 {
     struct chaosd *d = c->d;
@@ -261,40 +307,18 @@ void request_dispatch(struct client *c, struct chaosd_request *req)
         reply_error(c, req->id, CHAOSD_ERR_BUSY, "chaosd is stopping");
         return;
     }
-    switch (req->op) {
-    case CHAOSD_OP_CREATE:
-        do_create(c, req);
-        break;
-    case CHAOSD_OP_DESTROY:
-    case CHAOSD_OP_SHUTDOWN:
-        do_destroy_or_shutdown(c, req);
-        break;
-    case CHAOSD_OP_LIST:
-        do_list(c, req);
-        break;
-    case CHAOSD_OP_INFO:
-        do_info(c, req);
-        break;
-    case CHAOSD_OP_POOL:
-        client_send(c, pool_json(d, chaosd_reply_ok(req->id)));
-        break;
-    case CHAOSD_OP_POOL_RESIZE:
-        do_pool_resize(c, req);
-        break;
-    case CHAOSD_OP_SUBSCRIBE: {
-        c->subscribed = true;
-        /* Where Xen's events come from: how exact they are (docs/events.md). */
-        json_object *reply = chaosd_reply_ok(req->id);
-        json_object_object_add(reply, "source", json_object_new_string(
-            d->events ? chaos_events_source(d->events) : "none"));
-        client_send(c, reply);
-        break;
+    const struct chaosd_op_info *op = chaosd_op_info(req->op);
+    if (op->access == CHAOSD_CHANGE && !c->may_change) {
+        const char *group = d->conf.admin_group;
+        log_warn("refused %s from uid %ld pid %ld: not root%s%s%s", op->name,
+                 (long)c->uid, (long)c->pid, group[0] ? " and not in group '" : "",
+                 group, group[0] ? "'" : "");
+        char msg[256];
+        snprintf(msg, sizeof(msg), "%s is forbidden: only root%s%s%s may change "
+                 "guests", op->name, group[0] ? " and members of the group '" : "",
+                 group, group[0] ? "'" : "");
+        reply_error(c, req->id, CHAOSD_ERR_FORBIDDEN, msg);
+        return;
     }
-    case CHAOSD_OP_PING: {
-        json_object *reply = chaosd_reply_ok(req->id);
-        json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));
-        client_send(c, reply);
-        break;
-    }
-    }
+    handlers[req->op](c, req);
 }

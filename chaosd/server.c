@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +157,58 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
     client_unref(c);
 }
 
+/*
+ * Whether uid may change guests: root, or a member of group (by its
+ * primary gid, or by its supplementary groups: getgrouplist on its name).
+ * Looked up at each connection, so a group changed since chaosd started
+ * counts.  The lookups read /etc/group (or NSS): cheap next to a create.
+ */
+static bool may_change(const char *group, uid_t uid, gid_t gid)
+{
+    if (uid == 0)
+        return true;
+    if (!group[0])
+        return false;
+    struct group *gr = getgrnam(group);
+    if (!gr)
+        return false;
+    gid_t want = gr->gr_gid;
+    if (gid == want)
+        return true;
+    struct passwd *pw = getpwuid(uid);
+    if (!pw)
+        return false;
+    gid_t groups[256];
+    int n = (int)(sizeof(groups) / sizeof(groups[0]));
+    /* -1 when there are more: the first n are still filled in. */
+    if (getgrouplist(pw->pw_name, gid, groups, &n) < 0)
+        n = (int)(sizeof(groups) / sizeof(groups[0]));
+    for (int i = 0; i < n; i++)
+        if (groups[i] == want)
+            return true;
+    return false;
+}
+
+/* Who is on the other end (SO_PEERCRED: the credentials at connect). */
+static void read_peer(struct chaosd *d, struct client *c)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    uv_os_fd_t fd;
+    c->pid = -1;
+    c->uid = (uid_t)-1;
+    int rc = uv_fileno((uv_handle_t *)&c->pipe, &fd);
+    if (rc == 0 && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        rc = -errno;
+    if (rc < 0) {
+        log_warn("cannot read a client's credentials: %s", strerror(-rc));
+        return;   /* unknown: read-only ops only */
+    }
+    c->pid = cred.pid;
+    c->uid = cred.uid;
+    c->may_change = may_change(d->conf.admin_group, cred.uid, cred.gid);
+}
+
 static void on_connection(uv_stream_t *server, int status)
 {
     struct chaosd *d = server->data;
@@ -178,6 +231,7 @@ static void on_connection(uv_stream_t *server, int status)
         client_close(c);
         return;
     }
+    read_peer(d, c);
     uv_read_start((uv_stream_t *)&c->pipe, on_alloc, on_read);
 }
 

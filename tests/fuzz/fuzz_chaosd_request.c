@@ -48,7 +48,10 @@ static int one_line(void *opaque, const char *line, size_t len)
     if (code != CHAOSD_ERR_NONE) {
         check_reply(chaosd_reply_error(id, code, err));
     } else {
-        if (req.op == CHAOSD_OP_CREATE && !!req.config == !!req.path)
+        if (req.op == CHAOSD_OP_CREATE && !!req.create.config == !!req.create.path)
+            abort();
+        /* Every op a request can name has its row. */
+        if (!chaosd_op_info(req.op))
             abort();
         json_object *r = chaosd_reply_ok(req.id);
         json_object_object_add(r, "op", json_object_new_string(chaosd_op_name(req.op)));

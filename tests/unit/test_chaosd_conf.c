@@ -31,6 +31,7 @@ START_TEST(defaults)
     ck_parse_ok("");
     ck_assert_str_eq(conf.socket_path, "/run/chaos/chaosd.sock");
     ck_assert_str_eq(conf.socket_group, "chaos");
+    ck_assert_str_eq(conf.admin_group, "chaos");
     ck_assert_uint_eq(conf.refill_workers, 1);
     ck_assert_uint_eq(conf.n_flavors, 0);
 }
@@ -41,6 +42,7 @@ START_TEST(full_file)
     ck_parse_ok("# chaosd\n"
                 "socket = \"/tmp/x.sock\"   # trailing comment\n"
                 "socket_group = \"\"\n"
+                "admin_group = \"vmops\"\n"
                 "idle_memory_mib = 1024\r\n"
                 "kernel_cache_mib = 64\n"
                 "refill_workers = 2\n"
@@ -57,6 +59,7 @@ START_TEST(full_file)
                 "vcpus=2\n");
     ck_assert_str_eq(conf.socket_path, "/tmp/x.sock");
     ck_assert_str_eq(conf.socket_group, "");
+    ck_assert_str_eq(conf.admin_group, "vmops");
     ck_assert_uint_eq(conf.idle_memory_mib, 1024);
     ck_assert_uint_eq(conf.kernel_cache_mib, 64);
     ck_assert_uint_eq(conf.refill_workers, 2);
@@ -86,6 +89,9 @@ START_TEST(errors)
     ck_parse_err("socket = \"run/x\"\n", "c.conf:1: socket must be an absolute path");
     ck_parse_err("socket = \"/x\n", "c.conf:1: missing closing '\"'");
     ck_parse_err("socket = 5\n", "c.conf:1: socket must be a \"quoted string\"");
+    ck_parse_err("admin_group = 0\n", "c.conf:1: admin_group must be a \"quoted string\"");
+    ck_parse_err("admin_group = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
+                 "c.conf:1: admin_group is too long (at most 32 bytes)");
     ck_parse_err("idle_memory_mib = \"5\"\n", "c.conf:1: idle_memory_mib must be a number");
     ck_parse_err("refill_workers = 0\n",
                  "c.conf:1: refill_workers must be between 1 and 8");

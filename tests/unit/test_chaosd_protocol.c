@@ -36,8 +36,43 @@ START_TEST(every_op_decodes)
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"list\"}"), CHAOSD_ERR_NONE);
     ck_assert_int_eq(req.op, CHAOSD_OP_LIST);
     chaosd_request_free(&req);
-    for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+    ck_assert_uint_eq(CHAOSD_N_OPS, sizeof(ops) / sizeof(ops[0]));
+    for (unsigned i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         ck_assert_str_eq(chaosd_op_name((enum chaosd_op)i), ops[i]);
+        char line[128];
+        snprintf(line, sizeof(line), "{\"v\":1,\"op\":\"%s\"}", ops[i]);
+        /* The ops without required fields decode bare. */
+        enum chaosd_errcode rc = decode(line);
+        if (rc == CHAOSD_ERR_NONE) {
+            ck_assert_int_eq(req.op, (enum chaosd_op)i);
+            chaosd_request_free(&req);
+        } else {
+            ck_assert_int_eq(rc, CHAOSD_ERR_BAD_REQUEST);
+        }
+    }
+    ck_assert_str_eq(chaosd_op_name(CHAOSD_N_OPS), "?");
+    ck_assert_ptr_null(chaosd_op_info(CHAOSD_N_OPS));
+}
+END_TEST
+
+/* Which ops change or destroy guests: what chaosd checks the peer for. */
+START_TEST(op_access)
+{
+    static const enum chaosd_op change[] = { CHAOSD_OP_CREATE, CHAOSD_OP_DESTROY,
+        CHAOSD_OP_SHUTDOWN, CHAOSD_OP_POOL_RESIZE };
+    unsigned n_change = 0;
+    for (unsigned i = 0; i < CHAOSD_N_OPS; i++) {
+        const struct chaosd_op_info *op = chaosd_op_info((enum chaosd_op)i);
+        ck_assert_ptr_nonnull(op->fields);
+        bool listed = false;
+        for (unsigned k = 0; k < sizeof(change) / sizeof(change[0]); k++)
+            listed |= change[k] == (enum chaosd_op)i;
+        ck_assert_int_eq(op->access, listed ? CHAOSD_CHANGE : CHAOSD_READ);
+        n_change += op->access == CHAOSD_CHANGE;
+    }
+    ck_assert_uint_eq(n_change, 4);
+    ck_assert_str_eq(chaosd_errcode_name(CHAOSD_ERR_FORBIDDEN), "forbidden");
+    ck_assert_str_eq(chaosd_op_info(CHAOSD_OP_DESTROY)->fields, "domain NAME|ID");
 }
 END_TEST
 
@@ -49,18 +84,18 @@ START_TEST(create_fields)
                             "\"overrides\":[\"memory=8\",\"name=b\"]}"),
                      CHAOSD_ERR_NONE);
     ck_assert_int_eq(req.op, CHAOSD_OP_CREATE);
-    ck_assert_str_eq(req.config, "name=\"a\"\nmemory=4\n");
-    ck_assert_str_eq(req.source, "a.cfg");
-    ck_assert(req.paused);
-    ck_assert_ptr_null(req.path);
-    ck_assert_uint_eq(req.n_overrides, 2);
-    ck_assert_str_eq(req.overrides[1], "name=b");
+    ck_assert_str_eq(req.create.config, "name=\"a\"\nmemory=4\n");
+    ck_assert_str_eq(req.create.source, "a.cfg");
+    ck_assert(req.create.paused);
+    ck_assert_ptr_null(req.create.path);
+    ck_assert_uint_eq(req.create.n_overrides, 2);
+    ck_assert_str_eq(req.create.overrides[1], "name=b");
     ck_assert_int_eq(json_object_get_int(req.id), 7);
     chaosd_request_free(&req);
 
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"create\",\"path\":\"/etc/x.cfg\"}"),
                      CHAOSD_ERR_NONE);
-    ck_assert_str_eq(req.path, "/etc/x.cfg");
+    ck_assert_str_eq(req.create.path, "/etc/x.cfg");
     chaosd_request_free(&req);
 }
 END_TEST
@@ -90,8 +125,8 @@ START_TEST(other_ops_fields)
 {
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"shutdown\",\"domain\":\"web\","
                             "\"reboot\":true}"), CHAOSD_ERR_NONE);
-    ck_assert_str_eq(req.domain, "web");
-    ck_assert(req.reboot);
+    ck_assert_str_eq(req.shutdown.domain, "web");
+    ck_assert(req.shutdown.reboot);
     chaosd_request_free(&req);
     ck_decode_err("{\"v\":1,\"op\":\"destroy\"}", CHAOSD_ERR_BAD_REQUEST,
                   "destroy needs \"domain\": a name or a domain id");
@@ -100,8 +135,8 @@ START_TEST(other_ops_fields)
                   "destroy needs \"domain\": a name or a domain id");
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\","
                             "\"size\":12}"), CHAOSD_ERR_NONE);
-    ck_assert_str_eq(req.flavor, "f");
-    ck_assert_uint_eq(req.size, 12);
+    ck_assert_str_eq(req.pool_resize.flavor, "f");
+    ck_assert_uint_eq(req.pool_resize.size, 12);
     chaosd_request_free(&req);
     ck_decode_err("{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":-1}",
                   CHAOSD_ERR_BAD_REQUEST, "\"size\" must be between 0 and 100000");
@@ -266,6 +301,7 @@ static Suite *protocol_suite(void)
     Suite *s = suite_create("chaosd protocol");
     TCase *tc = tcase_create("codec");
     tcase_add_test(tc, every_op_decodes);
+    tcase_add_test(tc, op_access);
     tcase_add_test(tc, create_fields);
     tcase_add_test(tc, create_errors);
     tcase_add_test(tc, other_ops_fields);

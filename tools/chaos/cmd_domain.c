@@ -15,6 +15,7 @@
 #include "chaos.h"
 #include "cmd.h"
 #include "daemon_client.h"
+#include "json_codec.h"
 #include "monitor.h"
 
 /* Where guest console logs and the monitors' own messages go. */
@@ -51,13 +52,16 @@ const char cmd_create_help[] =
     "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
     "  -q, --quiet    print nothing on success\n"
     "      --timings  print how long each phase took\n"
-    "      --json     print the result (domid, name, timings) as JSON\n"
+    "      --json     print the result (domid, name, timings...) as JSON\n"
+    "                 (docs/json.md)\n"
     "      --direct   build here even when chaosd runs\n"
     "      --daemon   go through chaosd, fail if it does not answer\n"
     "      --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
     "                 /run/chaos/chaosd.sock)\n"
     "\n"
-    "Exit status: 0 created, 1 creation failed, 2 usage or config error.\n";
+    "Exit status: 0 created, 1 creation failed (also when chaosd refuses\n"
+    "it as forbidden: only root and its admin_group may create), 2 usage or\n"
+    "config error.\n";
 
 const char cmd_destroy_help[] =
     "Usage: chaos destroy DOMAIN\n"
@@ -225,17 +229,9 @@ int cmd_create(int argc, char **argv)
     }
     const char *name = chaos_config_name(cfg);
     if (json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "domid", json_object_new_int((int)domid));
-        json_object_object_add(o, "name", json_object_new_string(name));
-        json_object_object_add(o, "paused", json_object_new_boolean(paused));
-        json_object *tj = json_object_new_object();
-        json_object_object_add(tj, "prepare_ms", json_object_new_double(ms(t.prepare_ns)));
-        json_object_object_add(tj, "load_ms", json_object_new_double(ms(t.load_ns)));
-        json_object_object_add(tj, "build_ms", json_object_new_double(ms(t.build_ns)));
-        json_object_object_add(tj, "start_ms", json_object_new_double(ms(t.start_ns)));
-        json_object_object_add(tj, "total_ms", json_object_new_double(ms(t.total_ns)));
-        json_object_object_add(o, "timings", tj);
+        struct chaosd_create_result r = { .domid = domid, .name = name,
+            .paused = paused, .t = &t, .request_ms = -1 };
+        json_object *o = chaosd_json_create_result(&r);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
     } else if (!quiet) {

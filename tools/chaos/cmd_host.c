@@ -10,6 +10,7 @@
 
 #include "chaos.h"
 #include "cmd.h"
+#include "json_codec.h"
 
 const char cmd_info_help[] =
     "Usage: chaos info [--json]\n"
@@ -17,7 +18,7 @@ const char cmd_info_help[] =
     "Show the hypervisor version, the host's CPUs and memory, and which guest\n"
     "types it can run (like `xl info`).\n"
     "\n"
-    "  --json   print one JSON object instead of text\n";
+    "  --json   print one JSON object instead of text (docs/json.md)\n";
 
 const char cmd_list_help[] =
     "Usage: chaos list [--json]\n"
@@ -25,7 +26,8 @@ const char cmd_list_help[] =
     "List the domains on this host with their id, memory, vCPUs, state and\n"
     "CPU time (like `xl list`).  Memory is in MiB, time in seconds.\n"
     "\n"
-    "  --json   print a JSON array of objects instead of a table\n";
+    "  --json   print a JSON array of domain objects instead of a table\n"
+    "           (docs/json.md)\n";
 
 /* Parses the only option these commands take; returns -1 on usage error. */
 static int parse_json_flag(int argc, char **argv, int *json)
@@ -84,32 +86,7 @@ int cmd_info(int argc, char **argv)
              pi.cap_hvm ? "hvm " : "", pi.cap_hap ? "hap " : "",
              pi.cap_shadow ? "shadow " : "");
     if (json) {
-        json_object *o = json_object_new_object();
-        char ver[64];
-        snprintf(ver, sizeof(ver), "%u.%u%s", pi.xen_major, pi.xen_minor,
-                 pi.xen_extra);
-        json_object_object_add(o, "xen_version", json_object_new_string(ver));
-        json_object_object_add(o, "nr_cpus", json_object_new_int(pi.nr_cpus));
-        json_object_object_add(o, "nr_nodes", json_object_new_int(pi.nr_nodes));
-        json_object_object_add(o, "cores_per_socket",
-                               json_object_new_int(pi.cores_per_socket));
-        json_object_object_add(o, "threads_per_core",
-                               json_object_new_int(pi.threads_per_core));
-        json_object_object_add(o, "cpu_mhz",
-                               json_object_new_int(pi.cpu_khz / 1000));
-        json_object_object_add(o, "total_memory_mib",
-                               json_object_new_int64(pi.total_bytes / MiB));
-        json_object_object_add(o, "free_memory_mib",
-                               json_object_new_int64(pi.free_bytes / MiB));
-        json_object *c = json_object_new_array();
-        const struct { bool on; const char *name; } cap[] = {
-            { pi.cap_pv, "pv" }, { pi.cap_hvm, "hvm" },
-            { pi.cap_hap, "hap" }, { pi.cap_shadow, "shadow" },
-        };
-        for (size_t i = 0; i < sizeof(cap) / sizeof(cap[0]); i++)
-            if (cap[i].on)
-                json_object_array_add(c, json_object_new_string(cap[i].name));
-        json_object_object_add(o, "capabilities", c);
+        json_object *o = chaosd_json_host(NULL, &pi);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
         json_object_put(o);
         return EXIT_OK;
@@ -146,26 +123,8 @@ int cmd_list(int argc, char **argv)
 
     if (json) {
         json_object *a = json_object_new_array();
-        for (int i = 0; i < n; i++) {
-            const struct chaos_dominfo *d = &doms[i];
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "domid", json_object_new_int(d->domid));
-            json_object_object_add(o, "name", json_object_new_string(d->name));
-            json_object_object_add(o, "type", json_object_new_string(
-                                       d->pvh_or_hvm ? "pvh" : "pv"));
-            json_object_object_add(o, "state", json_object_new_string(
-                                       chaos_dom_state_name(d->state)));
-            json_object_object_add(o, "memory_mib",
-                                   json_object_new_int64(d->mem_bytes / MiB));
-            json_object_object_add(o, "vcpus", json_object_new_int(d->vcpus));
-            json_object_object_add(o, "cpu_time_ns",
-                                   json_object_new_int64(d->cpu_time_ns));
-            if (d->state == CHAOS_DOM_SHUTDOWN || d->state == CHAOS_DOM_CRASHED)
-                json_object_object_add(o, "shutdown_reason",
-                                       json_object_new_string(
-                                           chaos_shutdown_reason_name(d->shutdown_reason)));
-            json_object_array_add(a, o);
-        }
+        for (int i = 0; i < n; i++)
+            json_object_array_add(a, chaosd_json_domain(&doms[i], NULL, NULL));
         puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
         json_object_put(a);
     } else {

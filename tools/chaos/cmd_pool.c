@@ -28,7 +28,11 @@ const char cmd_pool_help[] =
     "  --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
     "                 " CHAOSD_DEFAULT_SOCKET ")\n"
     "\n"
-    "Exit status: 0 done, 1 chaosd failed or does not run, 2 usage error.\n";
+    "`chaos pool set` is for root and chaosd's admin_group; chaosd refuses\n"
+    "anyone else (forbidden).\n"
+    "\n"
+    "Exit status: 0 done, 1 chaosd failed, refused (forbidden) or does not\n"
+    "run, 2 usage error.\n";
 
 static void print_pools(json_object *reply)
 {
