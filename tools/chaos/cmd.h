@@ -5,6 +5,8 @@
 #ifndef CHAOS_CMD_H
 #define CHAOS_CMD_H
 
+#include "chaos.h"
+
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct chaos_cmd {
@@ -38,6 +40,10 @@ extern const char cmd_unpause_help[];
 
 /* Prints "chaos: " + message to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Opens a libchaos context; on failure says why ("chaos: WHAT: ...", or
+ * without WHAT when it is NULL) and returns NULL. */
+chaos_ctx *cmd_open_ctx(const char *what);
 
 /* True if argv holds -h/--help; the caller then prints its help text. */
 int cmd_wants_help(int argc, char **argv);

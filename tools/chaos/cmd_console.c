@@ -245,12 +245,9 @@ int cmd_console(int argc, char **argv)
     if (parse_args(argc, argv, &wait_s, &domain) < 0)
         return EXIT_USAGE;
 
-    chaos_ctx *ctx;
-    if (chaos_open(&ctx) < 0) {
-        cmd_error("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
+    if (!ctx)
         return EXIT_FAIL;
-    }
     chaos_domid domid;
     int sock = chaos_domain_lookup(ctx, domain, &domid);
     if (sock >= 0)

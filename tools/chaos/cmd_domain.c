@@ -79,17 +79,6 @@ const char cmd_unpause_help[] =
     "\n"
     "Let a paused DOMAIN (a name or a domain id) run again.\n";
 
-static chaos_ctx *open_ctx(void)
-{
-    chaos_ctx *ctx;
-    if (chaos_open(&ctx) < 0) {
-        cmd_error("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 static double ms(uint64_t ns)
 {
     return (double)ns / 1e6;
@@ -212,7 +201,7 @@ int cmd_create(int argc, char **argv)
             return EXIT_FAIL;
         }
     }
-    chaos_ctx *ctx = open_ctx();
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx) {
         chaos_config_free(cfg);
         return EXIT_FAIL;
@@ -263,7 +252,7 @@ static int one_domain(int argc, char **argv,
         cmd_error("%s: exactly one DOMAIN (name or id) is needed", argv[0]);
         return EXIT_USAGE;
     }
-    chaos_ctx *ctx = open_ctx();
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx)
         return EXIT_FAIL;
     chaos_domid domid;
@@ -339,7 +328,7 @@ int cmd_shutdown(int argc, char **argv)
         cmd_error("shutdown: exactly one DOMAIN (name or id) is needed");
         return EXIT_USAGE;
     }
-    chaos_ctx *ctx = open_ctx();
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx)
         return EXIT_FAIL;
     chaos_domid domid;

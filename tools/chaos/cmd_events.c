@@ -167,13 +167,10 @@ static int events_via_daemon(int fd, struct events_opts *o)
 
 static int events_direct(struct events_opts *o)
 {
-    chaos_ctx *ctx = NULL;
     chaos_events *ev = NULL;
-    if (chaos_open(&ctx) < 0) {
-        cmd_error("events: %s", ctx ? chaos_errmsg(ctx) : "cannot open libchaos");
-        chaos_close(ctx);
+    chaos_ctx *ctx = cmd_open_ctx("events");
+    if (!ctx)
         return EXIT_FAIL;
-    }
     int rc = EXIT_OK;
     if (chaos_events_open(ctx, &ev) < 0) {
         cmd_error("events: %s", chaos_errmsg(ctx));

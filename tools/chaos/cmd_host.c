@@ -51,17 +51,6 @@ static int parse_json_flag(int argc, char **argv, int *json)
     return 0;
 }
 
-static chaos_ctx *open_or_report(void)
-{
-    chaos_ctx *ctx;
-    if (chaos_open(&ctx) < 0) {
-        cmd_error("%s", chaos_errmsg(ctx));
-        chaos_close(ctx);
-        return NULL;
-    }
-    return ctx;
-}
-
 static const uint64_t MiB = 1024 * 1024;
 
 int cmd_info(int argc, char **argv)
@@ -69,7 +58,7 @@ int cmd_info(int argc, char **argv)
     int json;
     if (parse_json_flag(argc, argv, &json) < 0)
         return EXIT_USAGE;
-    chaos_ctx *ctx = open_or_report();
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx)
         return EXIT_FAIL;
     struct chaos_physinfo pi;
@@ -109,7 +98,7 @@ int cmd_list(int argc, char **argv)
     int json;
     if (parse_json_flag(argc, argv, &json) < 0)
         return EXIT_USAGE;
-    chaos_ctx *ctx = open_or_report();
+    chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx)
         return EXIT_FAIL;
     struct chaos_dominfo *doms;

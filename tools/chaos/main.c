@@ -36,6 +36,18 @@ void cmd_error(const char *fmt, ...)
     va_end(ap);
 }
 
+chaos_ctx *cmd_open_ctx(const char *what)
+{
+    chaos_ctx *ctx;
+    if (chaos_open(&ctx) < 0) {
+        cmd_error("%s%s%s", what ? what : "", what ? ": " : "",
+                  ctx ? chaos_errmsg(ctx) : "cannot open libchaos: out of memory");
+        chaos_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
 int cmd_wants_help(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
