@@ -25,3 +25,10 @@ libchaos_hv_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 	$(XENTOOLLOG_CFLAGS)
 libchaos_hv_libhv_la_LIBADD = $(XENCTRL_LIBS) $(XENGUEST_LIBS) $(XENFMEM_LIBS) \
 	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENSTORE_LIBS) $(XENTOOLLOG_LIBS)
+
+# Nothing outside this module may include a Xen header (the script lists
+# the exceptions and why).  Part of `make lint`.
+.PHONY: lint-xen-headers
+lint-xen-headers:
+	$(SHELL) $(top_srcdir)/tools/lint/xen-headers.sh $(top_srcdir)
+EXTRA_DIST += tools/lint/xen-headers.sh
