@@ -46,6 +46,10 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
     int rc;
 
     chaos__clear_error(ctx);
+    /* A context whose chaos_open() failed has no hypervisor handle to map
+     * the ring with (nor to report through). */
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
     if (!opts)
         opts = &defaults;
     if (opts->socket_path) {
@@ -68,7 +72,7 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
     chaos_console_server *srv = calloc(1, sizeof(*srv));
     if (!srv)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
-    rc = hv_console_open(ctx, domid, frame, port, &srv->hv);
+    rc = hv_console_open(ctx->hv, domid, frame, port, &srv->hv);
     if (rc < 0) {
         free(srv);
         return rc;

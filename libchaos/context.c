@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "hv/hv.h"
+#include "internal.h"
 #include "kernel_cache.h"
 
 const char *chaos_version_string(void)
@@ -26,7 +27,7 @@ int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
 void chaos__clear_error(chaos_ctx *ctx)
 {
     ctx->errmsg[0] = '\0';
-    hv_clear_log(ctx);
+    hv_clear_log(ctx->hv);
 }
 
 int chaos_open(chaos_ctx **ctxp)
@@ -35,14 +36,16 @@ int chaos_open(chaos_ctx **ctxp)
     *ctxp = ctx;
     if (!ctx)
         return -ENOMEM;
-    return hv_open(ctx);
+    /* The module writes its failures straight into the context's message,
+     * this open's included. */
+    return hv_open(&ctx->hv, ctx->errmsg, sizeof(ctx->errmsg));
 }
 
 void chaos_close(chaos_ctx *ctx)
 {
     if (!ctx)
         return;
-    hv_close(ctx);
+    hv_close(ctx->hv);
     chaos__kernel_cache_free(ctx);
     free(ctx);
 }

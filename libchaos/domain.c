@@ -16,6 +16,7 @@
 
 #include "hv/hv_build.h"
 #include "hv/hv_xs.h"
+#include "internal.h"
 #include "kernel_cache.h"
 #include "registry.h"
 #include "util.h"
@@ -45,7 +46,7 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
     if (rc)
         return rc == -EINVAL ? -ENOENT : rc;
     struct chaos_dominfo info;
-    if (hv_domain_info(ctx, domid, &info) != 0 ||
+    if (hv_domain_info(ctx->hv, domid, &info) != 0 ||
         memcmp(info.uuid, rec->uuid, sizeof(rec->uuid)) != 0) {
         chaos__clear_error(ctx);
         registry_remove(domid);   /* the domain it described is gone */
@@ -74,7 +75,7 @@ static int name_holder(chaos_ctx *ctx, const char *name, chaos_domid *domid)
                                               "name index entry of '%s': %s",
                                               name, strerror(-rc));
     struct chaos_dominfo info;
-    rc = hv_domain_info(ctx, *domid, &info);
+    rc = hv_domain_info(ctx->hv, *domid, &info);
     if (rc == 0 && !memcmp(info.uuid, uuid, sizeof(uuid)) &&
         info.state != CHAOS_DOM_DYING)
         return 1;
@@ -140,7 +141,8 @@ void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
             !memcmp(rec.uuid, list[i].uuid, sizeof(rec.uuid)))
             snprintf(list[i].name, sizeof(list[i].name), "%s", rec.name);
         else   /* e.g. made by xl: its name is in XenStore, if one runs */
-            hv_xs_name(ctx, list[i].domid, list[i].name, sizeof(list[i].name));
+            hv_xs_name(ctx->hv, list[i].domid, list[i].name,
+                       sizeof(list[i].name));
     }
 }
 
@@ -149,7 +151,7 @@ int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
 {
     int rc = need_hv(ctx);
     if (!rc)
-        rc = hv_domain_info(ctx, domid, out);
+        rc = hv_domain_info(ctx->hv, domid, out);
     if (!rc)
         chaos__fill_names(ctx, out, 1);
     return rc;
@@ -165,7 +167,7 @@ int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
     unsigned long id = strtoul(name_or_id, &end, 10);
     if (end != name_or_id && !*end) {
         struct chaos_dominfo info;
-        rc = hv_domain_info(ctx, (chaos_domid)id, &info);
+        rc = hv_domain_info(ctx->hv, (chaos_domid)id, &info);
         if (rc == 0)
             *out = (chaos_domid)id;
         return rc;
@@ -214,7 +216,7 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
 
     /* Refuse early with a clear message rather than half-populating. */
     struct chaos_physinfo pi;
-    rc = hv_physinfo(ctx, &pi);
+    rc = hv_physinfo(ctx->hv, &pi);
     if (rc)
         return rc;
     uint64_t want = chaos_config_memory_mib(cfg);
@@ -227,7 +229,7 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     chaos_shell *shell = calloc(1, sizeof(*shell));
     if (!shell)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
-    rc = hv_shell_prepare(ctx, &spec, &shell->hv);
+    rc = hv_shell_prepare(ctx->hv, &spec, &shell->hv);
     if (rc) {
         free(shell);
         return rc;
@@ -250,7 +252,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 {
     if (!shell)
         return;
-    hv_domain_destroy(ctx, hv_shell_domid(shell->hv));
+    hv_domain_destroy(ctx->hv, hv_shell_domid(shell->hv));
     hv_shell_release(shell->hv);
     free(shell);
 }
@@ -339,7 +341,7 @@ static int setup_xenstore(chaos_ctx *ctx, const chaos_config *cfg,
         .vcpus = chaos_config_vcpus(cfg),
         .max_vcpus = chaos_config_maxvcpus(cfg),
     };
-    return hv_xs_introduce(ctx, &guest);
+    return hv_xs_introduce(ctx->hv, &guest);
 }
 
 /* The execute phase once the name is held; di is the shell's info (its
@@ -376,7 +378,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                       : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO ? HV_XENSTORE_NO
                       : HV_XENSTORE_AUTO,
         };
-        rc = hv_shell_execute(ctx, shell->hv, &boot, &info);
+        rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
         if (!rc && info.elf)
             chaos__kernel_cache_store(ctx, &cached, info.elf, info.elf_size);
         if (rc) {
@@ -411,15 +413,15 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         rc = registry_write(&rec);
     if (rc) {
         registry_remove_config(domid);
-        hv_xs_forget(ctx, domid);
+        hv_xs_forget(ctx->hv, domid);
         return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
                            registry_dir(), strerror(-rc));
     }
 
     if (!(flags & CHAOS_CREATE_PAUSED)) {
-        rc = hv_domain_unpause(ctx, domid);
+        rc = hv_domain_unpause(ctx->hv, domid);
         if (rc) {
-            hv_xs_forget(ctx, domid);
+            hv_xs_forget(ctx->hv, domid);
             registry_remove(domid);
             return rc;
         }
@@ -445,14 +447,14 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     uint8_t uuid[16];
     if (chaos_config_uuid_bytes(cfg, uuid) == 0) {
-        rc = hv_domain_set_handle(ctx, domid, uuid);
+        rc = hv_domain_set_handle(ctx->hv, domid, uuid);
         if (rc)
             return rc;
     }
     /* The handle is final now: the name entry carries it, so that another
      * create judging whether our claim is stale sees a live domain. */
     struct chaos_dominfo di;
-    rc = hv_domain_info(ctx, domid, &di);
+    rc = hv_domain_info(ctx->hv, domid, &di);
     if (rc)
         return rc;
     const char *name = chaos_config_name(cfg);
@@ -512,9 +514,9 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
         return chaos__fail(ctx, -EPERM, "refusing to destroy Domain-0");
     struct registry_record rec;
     int known = live_record(ctx, domid, &rec) == 0;
-    rc = hv_domain_destroy(ctx, domid);
+    rc = hv_domain_destroy(ctx->hv, domid);
     if (rc == 0) {
-        hv_xs_forget(ctx, domid);
+        hv_xs_forget(ctx->hv, domid);
         if (known)
             registry_remove(domid);
     }
@@ -528,10 +530,10 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
     if (rc)
         return rc;
     struct chaos_dominfo info;
-    rc = hv_domain_info(ctx, domid, &info);
+    rc = hv_domain_info(ctx->hv, domid, &info);
     if (rc)
         return rc;
-    return hv_xs_request_shutdown(ctx, domid,
+    return hv_xs_request_shutdown(ctx->hv, domid,
                                   kind == CHAOS_SHUTDOWN_REBOOT ? "reboot"
                                                                 : "poweroff");
 }
@@ -539,13 +541,13 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid)
 {
     int rc = need_hv(ctx);
-    return rc ? rc : hv_domain_pause(ctx, domid);
+    return rc ? rc : hv_domain_pause(ctx->hv, domid);
 }
 
 int chaos_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
 {
     int rc = need_hv(ctx);
-    return rc ? rc : hv_domain_unpause(ctx, domid);
+    return rc ? rc : hv_domain_unpause(ctx->hv, domid);
 }
 
 int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,

@@ -28,6 +28,7 @@
 
 #include "events_diff.h"
 #include "hv/hv_events.h"
+#include "internal.h"
 
 #define CHECK_MS_VIRQ 2000
 #define CHECK_MS_OTHERWISE 250
@@ -93,7 +94,7 @@ static int start_timer(chaos_ctx *ctx, int fd, unsigned ms)
 
 static int setup(chaos_ctx *ctx, chaos_events *ev)
 {
-    int rc = hv_events_open(ctx, &ev->hv);
+    int rc = hv_events_open(ctx->hv, &ev->hv);
     if (rc)
         return rc;
     ev->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -169,7 +170,7 @@ int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
     chaos__clear_error(ctx);
     /* Quiet every descriptor before looking, so that a change from now
      * on makes the fd readable again rather than being lost. */
-    int rc = hv_events_drain(ctx, ev->hv);
+    int rc = hv_events_drain(ctx->hv, ev->hv);
     if (rc < 0)
         return rc;
     drain_counter(ev->timerfd);

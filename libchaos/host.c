@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hv/hv.h"
+#include "internal.h"
 #include "util.h"
 
 static int need_hv(chaos_ctx *ctx)
@@ -19,7 +20,7 @@ static int need_hv(chaos_ctx *ctx)
 int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
 {
     int rc = need_hv(ctx);
-    return rc ? rc : hv_physinfo(ctx, out);
+    return rc ? rc : hv_physinfo(ctx->hv, out);
 }
 
 const char *chaos_dom_state_name(enum chaos_dom_state state)
@@ -61,7 +62,7 @@ int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list)
             return chaos__fail(ctx, -ENOMEM, "out of memory");
         }
         all = grown;
-        int got = hv_domain_list(ctx, next, all + n, BATCH);
+        int got = hv_domain_list(ctx->hv, next, all + n, BATCH);
         if (got < 0) {
             free(all);
             return got;

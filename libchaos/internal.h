@@ -1,7 +1,9 @@
 /*
  * internal.h - what the parts of libchaos share and the public API hides.
- * Nothing here includes a Xen header: only hv.c speaks to Xen's libraries,
- * the rest of the library uses the project's own types.
+ * Nothing here includes a Xen header: only the hypervisor module
+ * (libchaos/hv/, libhv.la) speaks to Xen's libraries, the rest of the
+ * library uses the project's own types.  The module does not include this
+ * file: it reports its errors into ctx->errmsg through its own handle.
  */
 #ifndef CHAOS_INTERNAL_H
 #define CHAOS_INTERNAL_H
@@ -10,7 +12,7 @@
 
 #define CHAOS_ERRMSG_MAX 512
 
-struct chaos_hv;   /* the hypervisor connection, owned by hv.c */
+struct chaos_hv;       /* the hypervisor connection (hv/hv.h) */
 struct kernel_lru;     /* decompressed kernels (kernel_cache.c), or NULL */
 
 struct chaos_ctx {

@@ -1,7 +1,7 @@
 /*
  * hv.c - the hypervisor module (see hv.h).  Translates between Xen's
  * interfaces and the project's types, and turns Xen's errno values into
- * context errors that say which hypercall failed.
+ * messages that say which hypercall failed.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,7 +19,7 @@
 /*
  * Xen's libraries report details through a xentoollog logger and print to
  * stderr when given none.  Library code must not print, so this logger keeps
- * the last warning or error instead; failures append it to the context's
+ * the last warning or error instead; hv_fail() appends it to the failure's
  * message, where the caller sees it.
  */
 struct capture_logger {
@@ -55,30 +55,60 @@ struct chaos_hv {
     struct capture_logger log;
     xc_interface *xch;
     struct chaos_hv_xs xs;
+    char *errbuf;       /* where failures are written (hv_open's caller's) */
+    size_t errlen;
 };
 
-struct chaos_hv_xs *hv_xs_slot(chaos_ctx *ctx)
+struct chaos_hv_xs *hv_xs_slot(struct chaos_hv *hv)
 {
-    return &ctx->hv->xs;
+    return &hv->xs;
 }
 
-xc_interface *hv_xch(chaos_ctx *ctx)
+xc_interface *hv_xch(struct chaos_hv *hv)
 {
-    return ctx->hv->xch;
+    return hv->xch;
 }
 
-xentoollog_logger *hv_logger(chaos_ctx *ctx)
+xentoollog_logger *hv_logger(struct chaos_hv *hv)
 {
-    return &ctx->hv->log.vtable;
+    return &hv->log.vtable;
 }
 
-void hv_clear_log(chaos_ctx *ctx)
+void hv_clear_log(struct chaos_hv *hv)
 {
-    if (ctx->hv)
-        ctx->hv->log.last[0] = '\0';
+    if (hv)
+        hv->log.last[0] = '\0';
 }
 
-int hv_fail(chaos_ctx *ctx, int err, const char *fmt, ...)
+static int vreport(char *buf, size_t len, int code, const char *fmt,
+                   va_list ap)
+{
+    vsnprintf(buf, len, fmt, ap);
+    return code < 0 ? code : -EIO;
+}
+
+/* Writes a message into a buffer that is not (yet) a handle's. */
+static int report(char *buf, size_t len, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int report(char *buf, size_t len, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    code = vreport(buf, len, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int hv_error(struct chaos_hv *hv, int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    code = vreport(hv->errbuf, hv->errlen, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int hv_fail(struct chaos_hv *hv, int err, const char *fmt, ...)
 {
     if (err <= 0)
         err = EIO;
@@ -89,17 +119,20 @@ int hv_fail(chaos_ctx *ctx, int err, const char *fmt, ...)
     va_end(ap);
     /* Xen's own message, when it logged one, is more precise than errno,
      * which some libxenguest paths leave stale. */
-    const char *xen = ctx->hv ? ctx->hv->log.last : "";
-    chaos__fail(ctx, -err, "%s: %s", what, xen[0] ? xen : strerror(err));
-    hv_clear_log(ctx);
+    const char *xen = hv->log.last;
+    hv_error(hv, -err, "%s: %s", what, xen[0] ? xen : strerror(err));
+    hv_clear_log(hv);
     return -err;
 }
 
-int hv_open(chaos_ctx *ctx)
+int hv_open(struct chaos_hv **out, char *errbuf, size_t errlen)
 {
+    *out = NULL;
     struct chaos_hv *hv = calloc(1, sizeof(*hv));
     if (!hv)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return report(errbuf, errlen, -ENOMEM, "out of memory");
+    hv->errbuf = errbuf;
+    hv->errlen = errlen;
     hv->log.vtable = (xentoollog_logger){
         .vmessage = capture_vmessage,
         .progress = capture_progress,
@@ -110,43 +143,42 @@ int hv_open(chaos_ctx *ctx)
     if (!hv->xch) {
         int err = errno ? errno : ENODEV;
         free(hv);
-        return chaos__fail(ctx, -err,
+        return report(errbuf, errlen, -err,
             "cannot open the Xen control interface (/dev/xen/privcmd): %s; "
             "is this dom0 of a Xen host, with the xen-privcmd driver loaded, "
             "and are you root?", strerror(err));
     }
-    ctx->hv = hv;
+    *out = hv;
     return 0;
 }
 
-void hv_close(chaos_ctx *ctx)
+void hv_close(struct chaos_hv *hv)
 {
-    if (!ctx->hv)
+    if (!hv)
         return;
-    hv_xs_close(ctx);
-    xc_interface_close(ctx->hv->xch);
-    free(ctx->hv);
-    ctx->hv = NULL;
+    hv_xs_close(hv);
+    xc_interface_close(hv->xch);
+    free(hv);
 }
 
-int hv_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
+int hv_physinfo(struct chaos_hv *hv, struct chaos_physinfo *out)
 {
-    xc_interface *xch = ctx->hv->xch;
+    xc_interface *xch = hv->xch;
     xc_physinfo_t pi;
     memset(&pi, 0, sizeof(pi));
     if (xc_physinfo(xch, &pi) != 0)
-        return chaos__fail(ctx, -errno, "XEN_SYSCTL_physinfo failed: %s",
-                           strerror(errno));
+        return hv_error(hv, -errno, "XEN_SYSCTL_physinfo failed: %s",
+                        strerror(errno));
 
     int ver = xc_version(xch, XENVER_version, NULL);
     if (ver < 0)
-        return chaos__fail(ctx, -errno, "XENVER_version failed: %s",
-                           strerror(errno));
+        return hv_error(hv, -errno, "XENVER_version failed: %s",
+                        strerror(errno));
     xen_extraversion_t extra;
     memset(extra, 0, sizeof(extra));
     if (xc_version(xch, XENVER_extraversion, &extra) < 0)
-        return chaos__fail(ctx, -errno, "XENVER_extraversion failed: %s",
-                           strerror(errno));
+        return hv_error(hv, -errno, "XENVER_extraversion failed: %s",
+                        strerror(errno));
 
     long page = XC_PAGE_SIZE;
     *out = (struct chaos_physinfo){
@@ -203,18 +235,18 @@ static void fill_dominfo(const xc_domaininfo_t *d, struct chaos_dominfo *out)
         snprintf(out->name, sizeof(out->name), "Domain-0");
 }
 
-int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
+int hv_domain_list(struct chaos_hv *hv, chaos_domid first,
                    struct chaos_dominfo *out, unsigned max)
 {
     xc_domaininfo_t *raw = calloc(max, sizeof(*raw));
     if (!raw)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
-    int n = xc_domain_getinfolist(ctx->hv->xch, first, max, raw);
+        return hv_error(hv, -ENOMEM, "out of memory");
+    int n = xc_domain_getinfolist(hv->xch, first, max, raw);
     if (n < 0) {
         int err = errno;
         free(raw);
-        return chaos__fail(ctx, -err, "XEN_SYSCTL_getdomaininfolist failed: %s",
-                           strerror(err));
+        return hv_error(hv, -err, "XEN_SYSCTL_getdomaininfolist failed: %s",
+                        strerror(err));
     }
     for (int i = 0; i < n; i++)
         fill_dominfo(&raw[i], &out[i]);
@@ -222,45 +254,46 @@ int hv_domain_list(chaos_ctx *ctx, chaos_domid first,
     return n;
 }
 
-int hv_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
+int hv_domain_destroy(struct chaos_hv *hv, chaos_domid domid)
 {
-    if (xc_domain_destroy(ctx->hv->xch, domid) != 0)
-        return hv_fail(ctx, errno, "destroying domain %u failed", domid);
+    if (xc_domain_destroy(hv->xch, domid) != 0)
+        return hv_fail(hv, errno, "destroying domain %u failed", domid);
     return 0;
 }
 
-int hv_domain_pause(chaos_ctx *ctx, chaos_domid domid)
+int hv_domain_pause(struct chaos_hv *hv, chaos_domid domid)
 {
-    if (xc_domain_pause(ctx->hv->xch, domid) != 0)
-        return hv_fail(ctx, errno, "pausing domain %u failed", domid);
+    if (xc_domain_pause(hv->xch, domid) != 0)
+        return hv_fail(hv, errno, "pausing domain %u failed", domid);
     return 0;
 }
 
-int hv_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
+int hv_domain_unpause(struct chaos_hv *hv, chaos_domid domid)
 {
-    if (xc_domain_unpause(ctx->hv->xch, domid) != 0)
-        return hv_fail(ctx, errno, "unpausing domain %u failed", domid);
+    if (xc_domain_unpause(hv->xch, domid) != 0)
+        return hv_fail(hv, errno, "unpausing domain %u failed", domid);
     return 0;
 }
 
-int hv_domain_info(chaos_ctx *ctx, chaos_domid domid, struct chaos_dominfo *out)
+int hv_domain_info(struct chaos_hv *hv, chaos_domid domid,
+                   struct chaos_dominfo *out)
 {
     xc_domaininfo_t raw;
-    int n = xc_domain_getinfolist(ctx->hv->xch, domid, 1, &raw);
+    int n = xc_domain_getinfolist(hv->xch, domid, 1, &raw);
     if (n < 0)
-        return hv_fail(ctx, errno, "XEN_SYSCTL_getdomaininfolist failed");
+        return hv_fail(hv, errno, "XEN_SYSCTL_getdomaininfolist failed");
     if (n == 0 || raw.domain != domid)
-        return chaos__fail(ctx, -ESRCH, "no domain with id %u", domid);
+        return hv_error(hv, -ESRCH, "no domain with id %u", domid);
     fill_dominfo(&raw, out);
     return 0;
 }
 
-int hv_domain_set_handle(chaos_ctx *ctx, chaos_domid domid,
+int hv_domain_set_handle(struct chaos_hv *hv, chaos_domid domid,
                          const uint8_t uuid[16])
 {
     xen_domain_handle_t handle;
     memcpy(handle, uuid, sizeof(handle));
-    if (xc_domain_sethandle(ctx->hv->xch, domid, handle) != 0)
-        return hv_fail(ctx, errno, "setting the UUID of domain %u failed", domid);
+    if (xc_domain_sethandle(hv->xch, domid, handle) != 0)
+        return hv_fail(hv, errno, "setting the UUID of domain %u failed", domid);
     return 0;
 }

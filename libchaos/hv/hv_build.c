@@ -45,7 +45,7 @@ void hv_shell_release(struct hv_shell *shell)
     free(shell);
 }
 
-static int create_domain(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+static int create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
                          chaos_domid *domid)
 {
     struct xen_domctl_createdomain cfg = {
@@ -61,73 +61,73 @@ static int create_domain(chaos_ctx *ctx, const struct hv_shell_spec *spec,
     };
     memcpy(cfg.handle, spec->uuid, sizeof(cfg.handle));
     uint32_t id = 0;   /* Xen picks the id */
-    if (xc_domain_create(hv_xch(ctx), &id, &cfg) != 0) {
+    if (xc_domain_create(hv_xch(hv), &id, &cfg) != 0) {
         int err = errno;
         if (err == EINVAL && spec->pvh)
-            return hv_fail(ctx, err, "XEN_DOMCTL_createdomain (PVH) failed: "
+            return hv_fail(hv, err, "XEN_DOMCTL_createdomain (PVH) failed: "
                            "does this host have HAP (see `chaos info`)?");
-        return hv_fail(ctx, err, "XEN_DOMCTL_createdomain failed");
+        return hv_fail(hv, err, "XEN_DOMCTL_createdomain failed");
     }
     *domid = id;
     return 0;
 }
 
 /* The domain-wide settings libxl makes before building (libxl__build_pre). */
-static int set_limits(chaos_ctx *ctx, chaos_domid domid,
+static int set_limits(struct chaos_hv *hv, chaos_domid domid,
                       const struct hv_shell_spec *spec)
 {
-    xc_interface *xch = hv_xch(ctx);
+    xc_interface *xch = hv_xch(hv);
     /* Still needed after create in 4.17: without it boot_image fails. */
     if (xc_domain_max_vcpus(xch, domid, spec->max_vcpus) != 0)
-        return FAIL(ctx, "XEN_DOMCTL_max_vcpus failed");
+        return FAIL(hv, "XEN_DOMCTL_max_vcpus failed");
     /* libxl adds LIBXL_MAXMEM_CONSTANT (1 MiB) of slack on x86. */
     if (xc_domain_setmaxmem(xch, domid, spec->maxmem_kib + 1024) != 0)
-        return FAIL(ctx, "XEN_DOMCTL_max_mem failed");
+        return FAIL(hv, "XEN_DOMCTL_max_mem failed");
     if (!spec->pvh &&
         xc_domain_set_memmap_limit(xch, domid, spec->maxmem_kib) != 0)
-        return FAIL(ctx, "XENMEM_set_memory_map failed");
+        return FAIL(hv, "XENMEM_set_memory_map failed");
     if (spec->pvh) {
         /* HAP's page-table pool: libxl's rule of thumb, in bytes. */
         uint64_t kib = 4 * (256 * (uint64_t)spec->max_vcpus +
                             2 * (spec->maxmem_kib / 1024));
         if (xc_set_paging_mempool_size(xch, domid, kib * 1024) != 0)
-            return FAIL(ctx, "XEN_DOMCTL_set_paging_mempool_size failed");
+            return FAIL(hv, "XEN_DOMCTL_set_paging_mempool_size failed");
     }
     /* Xen's TSC_MODE_* (its asm/time.h; not in the public headers):
      * 0 default, 1 always emulate, 2 never emulate (xl's "native"). */
     uint32_t tsc_mode = spec->tsc_mode == HV_TSC_NATIVE ? 2
                         : spec->tsc_mode == HV_TSC_ALWAYS_EMULATE ? 1 : 0;
     if (xc_domain_set_tsc_info(xch, domid, tsc_mode, 0, 0, 0) != 0)
-        return FAIL(ctx, "XEN_DOMCTL_settscinfo failed");
+        return FAIL(hv, "XEN_DOMCTL_settscinfo failed");
     if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */,
                               false, false, NULL, NULL) != 0)
-        return FAIL(ctx, "applying the CPUID policy failed");
+        return FAIL(hv, "applying the CPUID policy failed");
     return 0;
 }
 
-static int alloc_ports(chaos_ctx *ctx, struct hv_shell *shell)
+static int alloc_ports(struct chaos_hv *hv, struct hv_shell *shell)
 {
-    xc_interface *xch = hv_xch(ctx);
+    xc_interface *xch = hv_xch(hv);
     /* Back ends (console, XenStore) live in dom0: remote domain 0. */
     int port = xc_evtchn_alloc_unbound(xch, shell->domid, 0);
     if (port < 0)
-        return FAIL(ctx, "allocating the console event channel failed");
+        return FAIL(hv, "allocating the console event channel failed");
     shell->console_port = (uint32_t)port;
     if (shell->xenstore) {
         port = xc_evtchn_alloc_unbound(xch, shell->domid, 0);
         if (port < 0)
-            return FAIL(ctx, "allocating the XenStore event channel failed");
+            return FAIL(hv, "allocating the XenStore event channel failed");
         shell->store_port = (uint32_t)port;
     }
     return 0;
 }
 
-static int populate(chaos_ctx *ctx, struct hv_shell *shell,
+static int populate(struct chaos_hv *hv, struct hv_shell *shell,
                     const struct hv_shell_spec *spec)
 {
-    struct xc_dom_image *dom = xc_dom_allocate(hv_xch(ctx), NULL, NULL);
+    struct xc_dom_image *dom = xc_dom_allocate(hv_xch(hv), NULL, NULL);
     if (!dom)
-        return FAIL(ctx, "xc_dom_allocate failed");
+        return FAIL(hv, "xc_dom_allocate failed");
     shell->dom = dom;
     dom->container_type = spec->pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
     dom->console_evtchn = shell->console_port;
@@ -135,53 +135,53 @@ static int populate(chaos_ctx *ctx, struct hv_shell *shell,
     dom->xenstore_evtchn = shell->xenstore ? shell->store_port : 0;
     dom->xenstore_domid = 0;
     dom->max_vcpus = spec->max_vcpus;
-    if (xc_dom_boot_xen_init(dom, hv_xch(ctx), shell->domid) != 0)
-        return FAIL(ctx, "xc_dom_boot_xen_init failed");
+    if (xc_dom_boot_xen_init(dom, hv_xch(hv), shell->domid) != 0)
+        return FAIL(hv, "xc_dom_boot_xen_init failed");
     /* See the comment at the top: the guest type picks the arch hooks. */
     if (spec->pvh) {
         dom->guest_type = PVH_GUEST_TYPE;
-        int rc = hv_pvh_prepare(ctx, shell, spec);
+        int rc = hv_pvh_prepare(hv, shell, spec);
         if (rc)
             return rc;
     } else {
         dom->guest_type = PV64_GUEST_TYPE;
     }
     if (xc_dom_mem_init(dom, (unsigned)(spec->memory_kib / 1024)) != 0)
-        return FAIL(ctx, "xc_dom_mem_init failed");
+        return FAIL(hv, "xc_dom_mem_init failed");
     if (xc_dom_boot_mem_init(dom) != 0) {
         int err = errno;
         if (err == ENOMEM)
-            return hv_fail(ctx, err, "not enough free memory for %llu MiB "
+            return hv_fail(hv, err, "not enough free memory for %llu MiB "
                            "(see free_memory in `chaos info`)",
                            (unsigned long long)spec->memory_kib / 1024);
-        return hv_fail(ctx, err, "populating guest memory failed");
+        return hv_fail(hv, err, "populating guest memory failed");
     }
     return 0;
 }
 
-int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+int hv_shell_prepare(struct chaos_hv *hv, const struct hv_shell_spec *spec,
                      struct hv_shell **out)
 {
     struct hv_shell *shell = calloc(1, sizeof(*shell));
     if (!shell)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     shell->pvh = spec->pvh;
     shell->xenstore = spec->xenstore;
-    int rc = spec->pvh ? hv_pvh_check(ctx, spec) : 0;
+    int rc = spec->pvh ? hv_pvh_check(hv, spec) : 0;
     if (!rc)
-        rc = create_domain(ctx, spec, &shell->domid);
+        rc = create_domain(hv, spec, &shell->domid);
     if (rc) {
         free(shell);
         return rc;
     }
-    rc = set_limits(ctx, shell->domid, spec);
+    rc = set_limits(hv, shell->domid, spec);
     if (!rc)
-        rc = alloc_ports(ctx, shell);
+        rc = alloc_ports(hv, shell);
     if (!rc)
-        rc = populate(ctx, shell, spec);
+        rc = populate(hv, shell, spec);
     if (rc) {
         /* Destroying the domain frees its memory and event channels too. */
-        xc_domain_destroy(hv_xch(ctx), shell->domid);
+        xc_domain_destroy(hv_xch(hv), shell->domid);
         hv_shell_release(shell);
         return rc;
     }
@@ -190,37 +190,37 @@ int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
 }
 
 /* Checks that the parsed kernel is the kind of guest prepare assumed. */
-static int check_guest_type(chaos_ctx *ctx, const struct hv_shell *shell)
+static int check_guest_type(struct chaos_hv *hv, const struct hv_shell *shell)
 {
     const char *type = shell->dom->guest_type;
     if (shell->pvh && strcmp(type, PVH_GUEST_TYPE) != 0)
-        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest, not PVH", type);
+        return hv_fail(hv, EINVAL, "kernel is a '%s' guest, not PVH", type);
     if (!shell->pvh && strcmp(type, PV64_GUEST_TYPE) != 0)
-        return hv_fail(ctx, EINVAL, "kernel is a '%s' guest; chaos builds "
+        return hv_fail(hv, EINVAL, "kernel is a '%s' guest; chaos builds "
                        "64-bit PV guests (%s)", type, PV64_GUEST_TYPE);
     return 0;
 }
 
 /* Loads kernel, ramdisk and boot information and sets up the boot vCPU. */
-static int load_and_boot(chaos_ctx *ctx, struct xc_dom_image *dom)
+static int load_and_boot(struct chaos_hv *hv, struct xc_dom_image *dom)
 {
     if (xc_dom_build_image(dom) != 0)
-        return FAIL(ctx, "loading the kernel into guest memory failed "
+        return FAIL(hv, "loading the kernel into guest memory failed "
                     "(is memory large enough for kernel and ramdisk?)");
     if (xc_dom_boot_image(dom) != 0)
-        return FAIL(ctx, "setting up the boot vCPU failed");
+        return FAIL(hv, "setting up the boot vCPU failed");
     if (xc_dom_gnttab_init(dom) != 0)
-        return FAIL(ctx, "setting up the grant table failed");
+        return FAIL(hv, "setting up the grant table failed");
     return 0;
 }
 
-int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
+int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
                      const struct hv_boot_spec *boot, struct hv_boot_info *info)
 {
     struct xc_dom_image *dom = shell->dom;
     memset(info, 0, sizeof(*info));
     if (!dom)
-        return chaos__fail(ctx, -EINVAL, "shell was already used");
+        return hv_error(hv, -EINVAL, "shell was already used");
     /*
      * What xc_dom_allocate(xch, cmdline, ...) would have done with a
      * command line: in 4.17 it only copies it into dom->cmdline.  The
@@ -231,20 +231,20 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
      */
     dom->cmdline = xc_dom_strdup(dom, boot->cmdline ? boot->cmdline : "");
     if (!dom->cmdline)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     /* libxenguest does not modify the blobs: it decompresses into copies. */
     if (xc_dom_kernel_mem(dom, boot->kernel, boot->kernel_size) != 0)
-        return FAIL(ctx, "reading the kernel image failed");
+        return FAIL(hv, "reading the kernel image failed");
     if (boot->ramdisk &&
         xc_dom_module_mem(dom, boot->ramdisk, boot->ramdisk_size, NULL) != 0)
-        return FAIL(ctx, "reading the ramdisk failed");
+        return FAIL(hv, "reading the ramdisk failed");
     /* Whatever errno the loaders leave, the cause is the image itself. */
     if (xc_dom_parse_image(dom) != 0)
-        return hv_fail(ctx, EINVAL, shell->pvh ?
+        return hv_fail(hv, EINVAL, shell->pvh ?
                        "not a bootable PVH kernel (it needs the ELF note "
                        "XEN_ELFNOTE_PHYS32_ENTRY)" :
                        "not a bootable Xen kernel");
-    int rc = check_guest_type(ctx, shell);
+    int rc = check_guest_type(hv, shell);
     if (rc)
         return rc;
     /* Which OS the kernel says it is decides whether it needs XenStore. */
@@ -260,13 +260,13 @@ int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
         /* After parsing, kernel_blob holds the decompressed kernel. */
         info->elf = malloc(dom->kernel_size);
         if (!info->elf)
-            return chaos__fail(ctx, -ENOMEM, "out of memory");
+            return hv_error(hv, -ENOMEM, "out of memory");
         memcpy(info->elf, dom->kernel_blob, dom->kernel_size);
         info->elf_size = dom->kernel_size;
     }
-    rc = load_and_boot(ctx, dom);
+    rc = load_and_boot(hv, dom);
     if (!rc && shell->pvh && !info->xenstore)
-        rc = hv_pvh_hide_xenstore(ctx, shell);
+        rc = hv_pvh_hide_xenstore(hv, shell);
     if (rc) {
         free(info->elf);
         info->elf = NULL;

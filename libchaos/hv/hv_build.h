@@ -52,7 +52,7 @@ struct hv_shell;
  * CPUID policy, allocates the event channels and populates its memory.
  * On failure nothing is left behind (the domain is destroyed).
  */
-int hv_shell_prepare(chaos_ctx *ctx, const struct hv_shell_spec *spec,
+int hv_shell_prepare(struct chaos_hv *hv, const struct hv_shell_spec *spec,
                      struct hv_shell **out);
 
 chaos_domid hv_shell_domid(const struct hv_shell *shell);
@@ -62,19 +62,20 @@ chaos_domid hv_shell_domid(const struct hv_shell *shell);
  * memory, writes start info and vCPU context, sets up the grant table.
  * The domain stays paused.  On failure the caller destroys the domain.
  */
-int hv_shell_execute(chaos_ctx *ctx, struct hv_shell *shell,
+int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
                      const struct hv_boot_spec *boot, struct hv_boot_info *info);
 
 /* Frees the builder's state.  The domain itself is left as it is. */
 void hv_shell_release(struct hv_shell *shell);
 
 /* Domain control (hv.c). */
-int hv_domain_destroy(chaos_ctx *ctx, chaos_domid domid);
-int hv_domain_pause(chaos_ctx *ctx, chaos_domid domid);
-int hv_domain_unpause(chaos_ctx *ctx, chaos_domid domid);
+int hv_domain_destroy(struct chaos_hv *hv, chaos_domid domid);
+int hv_domain_pause(struct chaos_hv *hv, chaos_domid domid);
+int hv_domain_unpause(struct chaos_hv *hv, chaos_domid domid);
 /* Fills one entry; -ESRCH when there is no such domain. */
-int hv_domain_info(chaos_ctx *ctx, chaos_domid domid, struct chaos_dominfo *out);
-int hv_domain_set_handle(chaos_ctx *ctx, chaos_domid domid,
+int hv_domain_info(struct chaos_hv *hv, chaos_domid domid,
+                   struct chaos_dominfo *out);
+int hv_domain_set_handle(struct chaos_hv *hv, chaos_domid domid,
                          const uint8_t uuid[16]);
 
 #endif /* CHAOS_HV_BUILD_H */

@@ -22,23 +22,23 @@ struct hv_shell {
 };
 
 /* Records the failure with Xen's own last message, and returns -errno. */
-#define FAIL(ctx, what) hv_fail((ctx), errno, "%s", (what))
+#define FAIL(hv, what) hv_fail((hv), errno, "%s", (what))
 
 /* PVH: refuses what chaos cannot build, before any domain exists. */
-int hv_pvh_check(chaos_ctx *ctx, const struct hv_shell_spec *spec);
+int hv_pvh_check(struct chaos_hv *hv, const struct hv_shell_spec *spec);
 
 /*
  * PVH, prepare (hv_build_pvh.c): the domain-wide HVM settings, the
  * guest's physical memory layout and its ACPI tables, in shell->dom,
  * before xc_dom_mem_init and xc_dom_boot_mem_init populate the memory.
  */
-int hv_pvh_prepare(chaos_ctx *ctx, struct hv_shell *shell,
+int hv_pvh_prepare(struct chaos_hv *hv, struct hv_shell *shell,
                    const struct hv_shell_spec *spec);
 
 /*
  * PVH, execute, after the kernel is loaded: for a guest given no XenStore,
  * removes the XenStore ring libxenguest always announces to PVH guests.
  */
-int hv_pvh_hide_xenstore(chaos_ctx *ctx, struct hv_shell *shell);
+int hv_pvh_hide_xenstore(struct chaos_hv *hv, struct hv_shell *shell);
 
 #endif /* CHAOS_HV_BUILD_INT_H */

@@ -91,16 +91,16 @@ static unsigned pvh_memory_map(uint64_t ram, uint64_t acpi_size,
  * populates their pages and copies them in build_image, and puts module
  * 0's address in hvm_start_info.rsdp_paddr, hence the RSDP first.
  */
-static int pvh_acpi(chaos_ctx *ctx, struct xc_dom_image *dom,
+static int pvh_acpi(struct chaos_hv *hv, struct xc_dom_image *dom,
                     unsigned nr_vcpus, size_t *size)
 {
     size_t need = acpi_tables_size(nr_vcpus);   /* hv_pvh_check: not 0 */
     uint8_t *tables = xc_dom_malloc(dom, need);   /* freed with dom */
     if (!tables)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     long n = acpi_tables_build(tables, need, PVH_ACPI_BASE, nr_vcpus);
     if (n < 0)
-        return chaos__fail(ctx, (int)n, "building the ACPI tables failed");
+        return hv_error(hv, (int)n, "building the ACPI tables failed");
     dom->acpi_modules[0].data = tables;
     dom->acpi_modules[0].length = (uint32_t)n;
     dom->acpi_modules[0].guest_addr_out = PVH_ACPI_BASE;
@@ -108,25 +108,25 @@ static int pvh_acpi(chaos_ctx *ctx, struct xc_dom_image *dom,
     return 0;
 }
 
-int hv_pvh_check(chaos_ctx *ctx, const struct hv_shell_spec *spec)
+int hv_pvh_check(struct chaos_hv *hv, const struct hv_shell_spec *spec)
 {
     if (acpi_tables_size(spec->max_vcpus) == 0)
-        return chaos__fail(ctx, -EINVAL, "a PVH guest has 1 to %d vCPUs, "
-                           "not %u", ACPI_MAX_VCPUS, spec->max_vcpus);
+        return hv_error(hv, -EINVAL, "a PVH guest has 1 to %d vCPUs, "
+                        "not %u", ACPI_MAX_VCPUS, spec->max_vcpus);
     return 0;
 }
 
-int hv_pvh_prepare(chaos_ctx *ctx, struct hv_shell *shell,
+int hv_pvh_prepare(struct chaos_hv *hv, struct hv_shell *shell,
                    const struct hv_shell_spec *spec)
 {
-    xc_interface *xch = hv_xch(ctx);
+    xc_interface *xch = hv_xch(hv);
     struct xc_dom_image *dom = shell->dom;
     uint64_t ram = spec->memory_kib * 1024;
 
     /* What the LAPIC timer does after missed ticks: xl's default. */
     if (xc_hvm_param_set(xch, shell->domid, HVM_PARAM_TIMER_MODE,
                          HVMPTM_no_delay_for_missed_ticks) != 0)
-        return FAIL(ctx, "setting HVM_PARAM_TIMER_MODE failed");
+        return FAIL(hv, "setting HVM_PARAM_TIMER_MODE failed");
 
     /*
      * What libxenguest's meminit_hvm populates: [0, lowmem_end) and
@@ -144,15 +144,15 @@ int hv_pvh_prepare(chaos_ctx *ctx, struct hv_shell *shell,
     dom->device_model = false;
 
     size_t acpi_size = 0;
-    int rc = pvh_acpi(ctx, dom, spec->max_vcpus, &acpi_size);
+    int rc = pvh_acpi(hv, dom, spec->max_vcpus, &acpi_size);
     if (rc)
         return rc;
     struct e820entry *map = xc_dom_malloc(dom, PVH_MAP_MAX * sizeof(*map));
     if (!map)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     unsigned n = pvh_memory_map(ram, acpi_size, map);
     if (xc_domain_set_memory_map(xch, shell->domid, map, n) != 0)
-        return FAIL(ctx, "XENMEM_set_memory_map failed");
+        return FAIL(hv, "XENMEM_set_memory_map failed");
     dom->e820 = map;
     dom->e820_entries = n;
     return 0;
@@ -168,9 +168,9 @@ int hv_pvh_prepare(chaos_ctx *ctx, struct hv_shell *shell,
  * HVM_PARAM_STORE_PFN of 0 is Xen's "XenStore not initialised", which
  * Linux takes as "no XenStore" and boots on.
  */
-int hv_pvh_hide_xenstore(chaos_ctx *ctx, struct hv_shell *shell)
+int hv_pvh_hide_xenstore(struct chaos_hv *hv, struct hv_shell *shell)
 {
-    if (xc_hvm_param_set(hv_xch(ctx), shell->domid, HVM_PARAM_STORE_PFN, 0))
-        return FAIL(ctx, "clearing HVM_PARAM_STORE_PFN failed");
+    if (xc_hvm_param_set(hv_xch(hv), shell->domid, HVM_PARAM_STORE_PFN, 0))
+        return FAIL(hv, "clearing HVM_PARAM_STORE_PFN failed");
     return 0;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "hv_private.h"   /* first: xenctrl.h before the other Xen headers */
+
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
 #include <xentoollog.h>
@@ -39,7 +41,7 @@ _Static_assert(CONSOLE_RING_PAGE_SIZE == 4096, "one x86 page, as mapped below");
 /*
  * libxenforeignmemory logs failures to stderr when given no logger, and
  * the library must not print: this one stays silent.  (The errno values
- * it reports are what the ctx error carries.)
+ * it reports are what the hv error carries.)
  */
 static void silent_vmessage(xentoollog_logger *logger, xentoollog_level level,
                             int errnoval, const char *context,
@@ -71,48 +73,48 @@ struct hv_console {
     bool bound;
 };
 
-int hv_console_open(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
+int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
                     uint32_t remote_port, struct hv_console **out)
 {
     struct hv_console *c = calloc(1, sizeof(*c));
     if (!c)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     int rc;
 
     c->fmem = xenforeignmemory_open(&silent_logger, 0);
     if (!c->fmem) {
-        rc = chaos__fail(ctx, -errno, "cannot open xenforeignmemory "
-                         "(/dev/xen/privcmd): %s", strerror(errno));
+        rc = hv_error(hv, -errno, "cannot open xenforeignmemory "
+                      "(/dev/xen/privcmd): %s", strerror(errno));
         goto fail;
     }
     xen_pfn_t pfn = (xen_pfn_t)frame;
     if ((uint64_t)pfn != frame) {
-        rc = chaos__fail(ctx, -EINVAL, "console frame 0x%llx out of range",
-                         (unsigned long long)frame);
+        rc = hv_error(hv, -EINVAL, "console frame 0x%llx out of range",
+                      (unsigned long long)frame);
         goto fail;
     }
     /* err == NULL: all or nothing, errno says why. */
     c->ring = xenforeignmemory_map(c->fmem, domid, PROT_READ | PROT_WRITE,
                                    1, &pfn, NULL);
     if (!c->ring) {
-        rc = chaos__fail(ctx, -errno, "cannot map console ring frame 0x%llx "
-                         "of domain %u: %s", (unsigned long long)frame, domid,
-                         strerror(errno));
+        rc = hv_error(hv, -errno, "cannot map console ring frame 0x%llx "
+                      "of domain %u: %s", (unsigned long long)frame, domid,
+                      strerror(errno));
         goto fail;
     }
     c->xce = xenevtchn_open(&silent_logger, 0);
     if (!c->xce) {
-        rc = chaos__fail(ctx, -errno, "cannot open xenevtchn "
-                         "(/dev/xen/evtchn; is xen-evtchn loaded?): %s",
-                         strerror(errno));
+        rc = hv_error(hv, -errno, "cannot open xenevtchn "
+                      "(/dev/xen/evtchn; is xen-evtchn loaded?): %s",
+                      strerror(errno));
         goto fail;
     }
     xenevtchn_port_or_error_t port =
         xenevtchn_bind_interdomain(c->xce, domid, remote_port);
     if (port < 0) {
-        rc = chaos__fail(ctx, -errno, "cannot bind console event channel "
-                         "%u of domain %u: %s", remote_port, domid,
-                         strerror(errno));
+        rc = hv_error(hv, -errno, "cannot bind console event channel "
+                      "%u of domain %u: %s", remote_port, domid,
+                      strerror(errno));
         goto fail;
     }
     c->local_port = (evtchn_port_t)port;

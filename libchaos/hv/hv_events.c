@@ -20,16 +20,16 @@ struct hv_events {
     xenevtchn_handle *xce;      /* VIRQ */
     evtchn_port_t port;
     struct xs_handle *xs;       /* XENSTORE: a connection of our own, so
-                                   the context's requests never meet our
+                                   the handle's requests never meet our
                                    watch events */
 };
 
 static const char TOKEN[] = "chaos-events";
 
 /* Binds VIRQ_DOM_EXC; false if another process has it (or no driver). */
-static bool try_virq(chaos_ctx *ctx, struct hv_events *ev)
+static bool try_virq(struct chaos_hv *hv, struct hv_events *ev)
 {
-    ev->xce = xenevtchn_open(hv_logger(ctx), 0);
+    ev->xce = xenevtchn_open(hv_logger(hv), 0);
     if (!ev->xce)
         return false;
     xenevtchn_port_or_error_t port = xenevtchn_bind_virq(ev->xce, VIRQ_DOM_EXC);
@@ -63,17 +63,17 @@ static bool try_xenstore(struct hv_events *ev)
     return true;
 }
 
-int hv_events_open(chaos_ctx *ctx, struct hv_events **out)
+int hv_events_open(struct chaos_hv *hv, struct hv_events **out)
 {
     struct hv_events *ev = calloc(1, sizeof(*ev));
     if (!ev)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
+        return hv_error(hv, -ENOMEM, "out of memory");
     ev->kind = HV_EVENTS_POLL;
-    if (!try_virq(ctx, ev))
+    if (!try_virq(hv, ev))
         try_xenstore(ev);
     /* A refused bind is expected (xenstored holds the VIRQ): not a
      * message for the next failure to report. */
-    hv_clear_log(ctx);
+    hv_clear_log(hv);
     *out = ev;
     return 0;
 }
@@ -106,24 +106,24 @@ static bool readable(int fd)
  * this, so a change that happens from here on raises a new notification
  * and none is lost.
  */
-static int drain_virq(chaos_ctx *ctx, struct hv_events *ev)
+static int drain_virq(struct chaos_hv *hv, struct hv_events *ev)
 {
     int n = 0;
     int fd = xenevtchn_fd(ev->xce);
     while (readable(fd)) {
         xenevtchn_port_or_error_t port = xenevtchn_pending(ev->xce);
         if (port < 0)
-            return hv_fail(ctx, errno, "reading the VIRQ_DOM_EXC event "
+            return hv_fail(hv, errno, "reading the VIRQ_DOM_EXC event "
                            "channel failed");
         if (xenevtchn_unmask(ev->xce, (evtchn_port_t)port) != 0)
-            return hv_fail(ctx, errno, "unmasking event channel %d failed",
+            return hv_fail(hv, errno, "unmasking event channel %d failed",
                            port);
         n++;
     }
     return n;
 }
 
-static int drain_xenstore(chaos_ctx *ctx, struct hv_events *ev)
+static int drain_xenstore(struct chaos_hv *hv, struct hv_events *ev)
 {
     int n = 0;
     char **w;
@@ -132,16 +132,16 @@ static int drain_xenstore(chaos_ctx *ctx, struct hv_events *ev)
         n++;
     }
     if (errno != EAGAIN)
-        return hv_fail(ctx, errno, "reading XenStore watch events failed "
+        return hv_fail(hv, errno, "reading XenStore watch events failed "
                        "(did xenstored stop?)");
     return n;
 }
 
-int hv_events_drain(chaos_ctx *ctx, struct hv_events *ev)
+int hv_events_drain(struct chaos_hv *hv, struct hv_events *ev)
 {
     switch (ev->kind) {
-    case HV_EVENTS_VIRQ:     return drain_virq(ctx, ev);
-    case HV_EVENTS_XENSTORE: return drain_xenstore(ctx, ev);
+    case HV_EVENTS_VIRQ:     return drain_virq(hv, ev);
+    case HV_EVENTS_XENSTORE: return drain_xenstore(hv, ev);
     case HV_EVENTS_POLL:     break;
     }
     return 0;

@@ -31,7 +31,7 @@ struct hv_events;
  * errors are only failures to allocate.  *out is released with
  * hv_events_close().
  */
-int hv_events_open(chaos_ctx *ctx, struct hv_events **out);
+int hv_events_open(struct chaos_hv *hv, struct hv_events **out);
 
 enum hv_events_kind hv_events_kind(const struct hv_events *ev);
 
@@ -43,7 +43,7 @@ int hv_events_fd(const struct hv_events *ev);
  * so that the descriptor is quiet until the next one.  Never blocks.
  * Returns the number consumed, or a negative errno.
  */
-int hv_events_drain(chaos_ctx *ctx, struct hv_events *ev);
+int hv_events_drain(struct chaos_hv *hv, struct hv_events *ev);
 
 void hv_events_close(struct hv_events *ev);
 

@@ -9,24 +9,33 @@
 
 #include "hv.h"
 
-/* XenStore connection state of a context (hv_xs.c), opened on first use. */
+/* XenStore connection state of a handle (hv_xs.c), opened on first use. */
 struct chaos_hv_xs {
     struct xs_handle *h;
 };
-struct chaos_hv_xs *hv_xs_slot(chaos_ctx *ctx);
+struct chaos_hv_xs *hv_xs_slot(struct chaos_hv *hv);
 
-/* The libxenctrl handle of a connected context. */
-xc_interface *hv_xch(chaos_ctx *ctx);
+/* The libxenctrl handle. */
+xc_interface *hv_xch(struct chaos_hv *hv);
 
-/* The context's logger, for opening more of Xen's libraries: it keeps
+/* The handle's logger, for opening more of Xen's libraries: it keeps
  * their messages for hv_fail() instead of printing them. */
-xentoollog_logger *hv_logger(chaos_ctx *ctx);
+xentoollog_logger *hv_logger(struct chaos_hv *hv);
 
 /*
- * Records a failure: the formatted text, then the last message Xen's
- * libraries logged, or strerror(err) if they logged none.  Returns -err.
+ * The module's error reporting, into the buffer given to hv_open().  Both
+ * return a negative errno, so call sites read:
+ *     return hv_fail(hv, errno, "XEN_DOMCTL_foo failed");
+ * hv_fail: the formatted text, then the last message Xen's libraries
+ * logged, or strerror(err) if they logged none; returns -err (-EIO if
+ * err is not positive).
+ * hv_error: the formatted text alone (out of memory, bad arguments, or
+ * a message that already names the cause); returns code (a negative
+ * errno), or -EIO if code is not negative.
  */
-int hv_fail(chaos_ctx *ctx, int err, const char *fmt, ...)
+int hv_fail(struct chaos_hv *hv, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int hv_error(struct chaos_hv *hv, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif /* CHAOS_HV_PRIVATE_H */

@@ -44,25 +44,25 @@ bool hv_xs_daemon_listening(void)
 }
 
 /* Connects on first use, and only to a listening daemon. */
-static struct xs_handle *xsh(chaos_ctx *ctx)
+static struct xs_handle *xsh(struct chaos_hv *hv)
 {
-    struct chaos_hv_xs *x = hv_xs_slot(ctx);
+    struct chaos_hv_xs *x = hv_xs_slot(hv);
     if (!x->h && hv_xs_daemon_listening())
         x->h = xs_open(0);
     return x->h;
 }
 
-void hv_xs_close(chaos_ctx *ctx)
+void hv_xs_close(struct chaos_hv *hv)
 {
-    struct chaos_hv_xs *x = hv_xs_slot(ctx);
+    struct chaos_hv_xs *x = hv_xs_slot(hv);
     if (x->h)
         xs_close(x->h);
     x->h = NULL;
 }
 
-int hv_xs_running(chaos_ctx *ctx)
+int hv_xs_running(struct chaos_hv *hv)
 {
-    return xsh(ctx) != NULL;
+    return xsh(hv) != NULL;
 }
 
 /* Permissions: the guest may read (ro) or owns the node (rw); dom0 always
@@ -135,41 +135,41 @@ static bool write_entries(struct xs_handle *h, xs_transaction_t t,
     return ok && xs_mkdir(h, t, path) && set_perms(h, t, path, g->domid, false);
 }
 
-int hv_xs_introduce(chaos_ctx *ctx, const struct hv_xs_guest *g)
+int hv_xs_introduce(struct chaos_hv *hv, const struct hv_xs_guest *g)
 {
-    struct xs_handle *h = xsh(ctx);
+    struct xs_handle *h = xsh(hv);
     if (!h)
-        return chaos__fail(ctx, -ENOTCONN, "this guest needs XenStore, but no "
-                           "xenstored is running (start xenstored, or set "
-                           "xenstore = \"no\" if the guest does not need it)");
+        return hv_error(hv, -ENOTCONN, "this guest needs XenStore, but no "
+                        "xenstored is running (start xenstored, or set "
+                        "xenstore = \"no\" if the guest does not need it)");
     for (int attempt = 0; attempt < 10; attempt++) {
         xs_transaction_t t = xs_transaction_start(h);
         if (t == XBT_NULL)
-            return hv_fail(ctx, errno, "starting a XenStore transaction failed");
+            return hv_fail(hv, errno, "starting a XenStore transaction failed");
         if (!write_entries(h, t, g)) {
             int err = errno;
             xs_transaction_end(h, t, true);
-            return hv_fail(ctx, err, "writing the XenStore entries of domain %u "
+            return hv_fail(hv, err, "writing the XenStore entries of domain %u "
                            "failed", g->domid);
         }
         if (xs_transaction_end(h, t, false))
             break;
         if (errno != EAGAIN)
-            return hv_fail(ctx, errno, "committing the XenStore entries of "
+            return hv_fail(hv, errno, "committing the XenStore entries of "
                            "domain %u failed", g->domid);
     }
     if (!xs_introduce_domain(h, g->domid, g->store_frame, g->store_port)) {
         int err = errno;
-        hv_xs_forget(ctx, g->domid);
-        return hv_fail(ctx, err, "introducing domain %u to xenstored failed",
+        hv_xs_forget(hv, g->domid);
+        return hv_fail(hv, err, "introducing domain %u to xenstored failed",
                        g->domid);
     }
     return 0;
 }
 
-void hv_xs_forget(chaos_ctx *ctx, chaos_domid domid)
+void hv_xs_forget(struct chaos_hv *hv, chaos_domid domid)
 {
-    struct xs_handle *h = xsh(ctx);
+    struct xs_handle *h = xsh(hv);
     if (!h)
         return;
     char dom[64], path[96];
@@ -182,24 +182,25 @@ void hv_xs_forget(chaos_ctx *ctx, chaos_domid domid)
     xs_rm(h, XBT_NULL, dom);
 }
 
-int hv_xs_request_shutdown(chaos_ctx *ctx, chaos_domid domid, const char *what)
+int hv_xs_request_shutdown(struct chaos_hv *hv, chaos_domid domid,
+                           const char *what)
 {
-    struct xs_handle *h = xsh(ctx);
+    struct xs_handle *h = xsh(hv);
     char path[96];
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
     char *cur = h ? xs_read(h, XBT_NULL, path, NULL) : NULL;
     if (!cur)
-        return chaos__fail(ctx, -ENOTSUP, "domain %u has no control channel (it "
-                           "runs without XenStore); use `chaos destroy`", domid);
+        return hv_error(hv, -ENOTSUP, "domain %u has no control channel (it "
+                        "runs without XenStore); use `chaos destroy`", domid);
     free(cur);
     if (!xs_write(h, XBT_NULL, path, what, strlen(what)))
-        return hv_fail(ctx, errno, "writing %s failed", path);
+        return hv_fail(hv, errno, "writing %s failed", path);
     return 0;
 }
 
-int hv_xs_name(chaos_ctx *ctx, chaos_domid domid, char *out, size_t len)
+int hv_xs_name(struct chaos_hv *hv, chaos_domid domid, char *out, size_t len)
 {
-    struct xs_handle *h = xsh(ctx);
+    struct xs_handle *h = xsh(hv);
     if (!h)
         return -ENOENT;
     char path[64];

@@ -24,27 +24,28 @@ struct hv_xs_guest {
 
 /*
  * True if xenstored accepts connections on its socket.  xs_open() must
- * not be called otherwise (see hv_xs.c).  Needs no context.
+ * not be called otherwise (see hv_xs.c).  Needs no handle.
  */
 bool hv_xs_daemon_listening(void);
 
 /* 1 if a xenstored answers on its socket, else 0.  Never blocks. */
-int hv_xs_running(chaos_ctx *ctx);
+int hv_xs_running(struct chaos_hv *hv);
 
 /* Writes the guest's entries and introduces it to xenstored. */
-int hv_xs_introduce(chaos_ctx *ctx, const struct hv_xs_guest *guest);
+int hv_xs_introduce(struct chaos_hv *hv, const struct hv_xs_guest *guest);
 
 /* Removes the guest's entries (nothing to do without xenstored). */
-void hv_xs_forget(chaos_ctx *ctx, chaos_domid domid);
+void hv_xs_forget(struct chaos_hv *hv, chaos_domid domid);
 
 /* Writes control/shutdown ("poweroff", "reboot"); -ENOTSUP if the guest
  * has no XenStore entries (it was created without XenStore). */
-int hv_xs_request_shutdown(chaos_ctx *ctx, chaos_domid domid, const char *what);
+int hv_xs_request_shutdown(struct chaos_hv *hv, chaos_domid domid,
+                           const char *what);
 
 /* The name XenStore has for a domain (e.g. one xl created); 0 if found. */
-int hv_xs_name(chaos_ctx *ctx, chaos_domid domid, char *out, size_t len);
+int hv_xs_name(struct chaos_hv *hv, chaos_domid domid, char *out, size_t len);
 
 /* Closes the connection (hv_close). */
-void hv_xs_close(chaos_ctx *ctx);
+void hv_xs_close(struct chaos_hv *hv);
 
 #endif /* CHAOS_HV_XS_H */

@@ -1,6 +1,6 @@
 # libchaos/hv: the hypervisor module.
 #
-# A convenience library of its own: it is
+# A convenience library of its own (hv.h says what it may include): it is
 # the only code compiled with Xen's include paths, which enforces that the
 # rest of libchaos speaks the project's types.  Xen's public headers use
 # anonymous unions and other GNU extensions, so it is built as gnu11.
@@ -26,3 +26,9 @@ libchaos_hv_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 libchaos_hv_libhv_la_LIBADD = $(XENCTRL_LIBS) $(XENGUEST_LIBS) $(XENFMEM_LIBS) \
 	$(XENGNTTAB_LIBS) $(XENEVTCHN_LIBS) $(XENSTORE_LIBS) $(XENTOOLLOG_LIBS)
 
+# Nothing outside this module may include a Xen header (the script lists
+# the exceptions and why).  Part of `make lint`.
+.PHONY: lint-xen-headers
+lint-xen-headers:
+	$(SHELL) $(top_srcdir)/tools/lint/xen-headers.sh $(top_srcdir)
+EXTRA_DIST += tools/lint/xen-headers.sh

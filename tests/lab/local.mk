@@ -24,7 +24,7 @@ tests/lab/lab-vg-xen.so: $(srcdir)/tests/lab/lab-vg-xen.c
 CLEANFILES += $(LAB_TEST_BINARIES)
 
 # The probe checks Xen itself, so it uses libxenctrl directly (gnu11 for
-# Xen's headers, as libchaos/libhv.la).
+# Xen's headers, as libchaos/hv/libhv.la).
 tests_lab_xen_probe_SOURCES = tests/lab/xen-probe.c
 tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
