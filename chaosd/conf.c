@@ -43,23 +43,45 @@ struct parser {
     const char *source;
     unsigned line;
     struct chaosd_flavor *flavor;   /* the section we are in, or NULL */
+    unsigned flavor_line;           /* its "[flavor NAME]" line */
+    unsigned maxmem_line;           /* its maxmem setting's line, or 0 */
     char *err;
     size_t errlen;
 };
 
-static int perr(struct parser *p, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int perr(struct parser *p, const char *fmt, ...)
+static int vperr_at(struct parser *p, unsigned line, const char *fmt,
+                    va_list ap)
 {
     char msg[256];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    if (p->errlen)
+        snprintf(p->err, p->errlen, "%s:%u: %s", p->source, line, msg);
+    return -EINVAL;
+}
+
+static int perr(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int perr_at(struct parser *p, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* An error on the current line. */
+static int perr(struct parser *p, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int rc = vperr_at(p, p->line, fmt, ap);
     va_end(ap);
-    if (p->errlen)
-        snprintf(p->err, p->errlen, "%s:%u: %s", p->source, p->line, msg);
-    return -EINVAL;
+    return rc;
+}
+
+/* An error found later than the line it is about (a section's end). */
+static int perr_at(struct parser *p, unsigned line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int rc = vperr_at(p, line, fmt, ap);
+    va_end(ap);
+    return rc;
 }
 
 /* A value: either a quoted string (is_string) or a number. */
@@ -154,6 +176,19 @@ static int set_global(struct parser *p, const char *key, const struct value *v)
     return perr(p, "unknown setting '%s'", key);
 }
 
+/* Settings that only go before the first [flavor] (see set_global). */
+static bool is_global_key(const char *key)
+{
+    static const char *const keys[] = {
+        "socket", "socket_group", "idle_memory_mib", "kernel_cache_mib",
+        "refill_workers", "ready_timeout_s",
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (!strcmp(key, keys[i]))
+            return true;
+    return false;
+}
+
 static int set_flavor(struct parser *p, const char *key, const struct value *v)
 {
     struct chaosd_flavor *f = p->flavor;
@@ -167,8 +202,10 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     }
     if (!strcmp(key, "memory"))
         return want_number(p, key, v, 1, 1u << 24, &f->memory_mib);
-    if (!strcmp(key, "maxmem"))
+    if (!strcmp(key, "maxmem")) {
+        p->maxmem_line = p->line;
         return want_number(p, key, v, 1, 1u << 24, &f->maxmem_mib);
+    }
     if (!strcmp(key, "vcpus")) {
         rc = want_number(p, key, v, 1, 128, &n);
         f->vcpus = (unsigned)n;
@@ -179,6 +216,9 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
         f->pool = (unsigned)n;
         return rc;
     }
+    if (is_global_key(key))
+        return perr(p, "'%s' is a global setting: put it before the first "
+                    "[flavor]", key);
     return perr(p, "unknown flavor setting '%s' (type, memory, maxmem, "
                 "vcpus, pool)", key);
 }
@@ -188,18 +228,24 @@ static bool valid_name_char(char ch)
     return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
 }
 
-/* Checks the section just ended: memory given, maxmem >= memory. */
+/* Checks the section just ended: memory given, maxmem >= memory.  The
+ * messages point at the section's header and at maxmem, not at the line
+ * that ended the section. */
 static int finish_flavor(struct parser *p)
 {
     struct chaosd_flavor *f = p->flavor;
     if (!f)
         return 0;
     if (!f->memory_mib)
-        return perr(p, "flavor '%s' has no memory setting", f->name);
+        return perr_at(p, p->flavor_line, "flavor '%s' has no memory setting",
+                       f->name);
     if (!f->maxmem_mib)
         f->maxmem_mib = f->memory_mib;
     if (f->maxmem_mib < f->memory_mib)
-        return perr(p, "flavor '%s': maxmem is less than memory", f->name);
+        return perr_at(p, p->maxmem_line, "flavor '%s': maxmem (%llu) is less "
+                       "than memory (%llu)", f->name,
+                       (unsigned long long)f->maxmem_mib,
+                       (unsigned long long)f->memory_mib);
     return 0;
 }
 
@@ -241,6 +287,8 @@ static int section(struct parser *p, const char *s)
     memcpy(f->name, nm, n + 1);
     f->vcpus = 1;
     p->flavor = f;
+    p->flavor_line = p->line;
+    p->maxmem_line = 0;
     return 0;
 }
 

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=sh # busybox ash: keep to POSIX sh
 # /init of a tinyx image (template; `tinyx build` replaces the marker line
 # below with the application's settings and writes the result as /init).
 #

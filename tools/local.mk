@@ -13,3 +13,6 @@ tools_chaos_chaos_SOURCES = \
 tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tools_chaos_chaos_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
 	$(JSONC_LIBS)
+
+# Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
+EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc

@@ -508,6 +508,8 @@ static int apply_tree(chaos_config *cfg, const struct xlcfg *tree,
             return rc;
         }
     }
+    /* Whole-config errors (chaos_config_validate) name the file. */
+    snprintf(work.source, sizeof(work.source), "%s", source);
     fields_clear(&cfg->f);
     cfg->f = work;
     return 0;
@@ -708,14 +710,16 @@ int chaos_config_validate(chaos_config *cfg)
 {
     const struct config_fields *f = &cfg->f;
     char pbuf[CONFIG_ORIGIN_MAX + 2];
+    /* A missing key has no line: name the text the config came from. */
+    const char *src = prefix(f->source, pbuf);
 
     cfg->errmsg[0] = '\0';
     if (!f->name)
-        return config__fail(cfg, -EINVAL, "no 'name' given (every guest "
-                            "needs one)");
+        return config__fail(cfg, -EINVAL, "%sno 'name' given (every guest "
+                            "needs one)", src);
     if (!f->kernel)
-        return config__fail(cfg, -EINVAL, "no 'kernel' given (chaos boots "
-                            "guests from a kernel image)");
+        return config__fail(cfg, -EINVAL, "%sno 'kernel' given (chaos boots "
+                            "guests from a kernel image)", src);
     if (config__maxmem(f) < config__memory(f)) {
         enum config_key at = f->given[KEY_MAXMEM] ? KEY_MAXMEM : KEY_MEMORY;
         return config__fail(cfg, -EINVAL, "%s'maxmem' (%llu MiB) is less than "
@@ -730,10 +734,15 @@ int chaos_config_validate(chaos_config *cfg)
                             config__maxvcpus(f), config__vcpus(f));
     }
     if (f->type == CHAOS_GUEST_PV && f->effective_cmdline &&
-        strlen(f->effective_cmdline) > CONFIG_PV_CMDLINE)
-        return config__fail(cfg, -EINVAL, "the kernel command line is %zu "
-                            "bytes; a PV guest takes at most %d",
+        strlen(f->effective_cmdline) > CONFIG_PV_CMDLINE) {
+        /* The key that made it: cmdline, else extra (root joins it). */
+        enum config_key at = f->cmdline ? KEY_CMDLINE
+                           : f->extra ? KEY_EXTRA : KEY_ROOT;
+        return config__fail(cfg, -EINVAL, "%s'%s': the kernel command line "
+                            "is %zu bytes; a PV guest takes at most %d",
+                            prefix(f->origin[at], pbuf), config__key_names[at],
                             strlen(f->effective_cmdline), CONFIG_PV_CMDLINE);
+    }
     return 0;
 }
 

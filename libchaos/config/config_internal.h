@@ -61,6 +61,7 @@ struct config_fields {
     char uuid_text[37];
     bool given[KEY__COUNT];
     char origin[KEY__COUNT][CONFIG_ORIGIN_MAX];
+    char source[CONFIG_ORIGIN_MAX];       /* last text parsed, or "" */
 };
 
 struct chaos_config {

@@ -43,7 +43,8 @@ expect_nothing_left() {
 }
 # True once Linux in domain $1 has said it handles poweroff requests.
 xenstore_feature() {
-    [ "$(xenstore-read /local/domain/$1/control/feature-poweroff 2>/dev/null)" = 1 ]
+    [ "$(xenstore-read "/local/domain/$1/control/feature-poweroff" 2>/dev/null)" = 1 ]
 }
 # True if xenstored runs in dom0 (busybox here has no pgrep).
+# shellcheck disable=SC2009 # no pgrep in the lab's busybox
 xenstored_running() { ps | grep -q '[x]enstored'; }

@@ -1,9 +1,10 @@
 #!/bin/sh
 # Bad input: each case gives a clear error naming the problem, a non-zero
 # exit status, and leaves no domain and no memory behind.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
-cd /tmp
+cd /tmp || fail "cannot cd to /tmp"
 good='name = "bad-input"
 type = "pv"
 kernel = "/lab/guest/vmlinuz"

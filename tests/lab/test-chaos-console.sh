@@ -3,6 +3,7 @@
 # what a guest prints reaches its log, `chaos console` shows the backlog
 # and live output, typed input reaches the guest, and the guest's monitor
 # carries out on_poweroff (destroy) and exits, removing its socket.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 UK=/usr/local/libexec/chaos/unikernel
@@ -15,7 +16,8 @@ for type in pv pvh; do
     wait_for 60 "grep -q 'echo: ready' $log" ||
         fail "$type: the guest's output never reached $log: $(cat $log 2>&1)"
     echo "ok: $type: guest output reached $log"
-    ls -l /run/chaos/console/$id.sock | grep -q '^srw-------' ||
+    # shellcheck disable=SC2010 # reads the mode ls prints, not file names
+    ls -l "/run/chaos/console/$id.sock" | grep -q '^srw-------' ||
         fail "$type: console socket is not 0600: $(ls -l /run/chaos/console/)"
     (sleep 1; printf 'hello lab\r'; sleep 4; printf 'quit\r'; sleep 4) |
         timeout 30 chaos console "$name" >/tmp/console-$type.out 2>&1

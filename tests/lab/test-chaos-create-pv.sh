@@ -6,6 +6,7 @@
 # (on_poweroff = "preserve" keeps it for inspection).  A guest with the
 # default on_poweroff = "destroy" is destroyed by its monitor.  Nothing is
 # left behind.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test needs no xenstored running"
 snapshot

@@ -10,6 +10,7 @@
 # takes as a poweroff; a hang or a panic would show as no shutdown or as
 # "crash").  on_poweroff = "preserve" keeps each guest for inspection;
 # then destroy leaves nothing behind.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test needs no xenstored running"
 snapshot
@@ -44,7 +45,7 @@ chaos destroy "$id" || fail "chaos destroy by id failed"
 # linux_pvh NAME VCPUS [may-hang]: creates it, waits for its end; sets $id,
 # $log, $reason ("" if it had not ended in 600 s and may-hang was given).
 linux_pvh() {
-    cat >/tmp/$1.cfg <<CFG
+    cat >"/tmp/$1.cfg" <<CFG
 name = "$1"
 type = "pvh"
 kernel = "/lab/guest/vmlinuz"
@@ -62,13 +63,13 @@ CFG
     attempt=1
     while :; do
         rm -f "$log"
-        out=$(chaos create --timings /tmp/$1.cfg) || fail "chaos create: $out"
+        out=$(chaos create --timings "/tmp/$1.cfg") || fail "chaos create: $out"
         echo "$out"
         id=$(domid_of "$out")
         [ -n "$id" ] || fail "no domain id in: $out"
         reason=$(wait_shutdown "$id" 600) || [ -n "$3" ] ||
             fail "Linux PVH guest $id did not shut down in 600 s: $(chaos list)
-its console log ends with: $(tail -n 15 $log)
+its console log ends with: $(tail -n 15 "$log")
 Xen: $(xen_says)"
         [ "$reason" = reboot ] && xen_says | grep -q "Triple fault" &&
             [ $attempt -lt 3 ] || return 0
@@ -88,11 +89,11 @@ printed() {
 # One vCPU: boots to /init, prints the marker and powers off.
 linux_pvh chaos-linux-pvh 1
 [ "$reason" = poweroff ] || fail "Linux PVH guest shut down with reason" \
-    "'$reason'; its console log ends with: $(tail -n 15 $log)
+    "'$reason'; its console log ends with: $(tail -n 15 "$log")
 Xen: $(xen_says)"
 wait_for 10 "grep -q CHAOS-LAB-GUEST-OK $log" ||
-    fail "the guest's marker is not in its console log: $(tail -n 5 $log)"
-echo "Linux PVH guest $id booted to /init and powered off; it printed: $(printed $log)"
+    fail "the guest's marker is not in its console log: $(tail -n 5 "$log")"
+echo "Linux PVH guest $id booted to /init and powered off; it printed: $(printed "$log")"
 chaos destroy chaos-linux-pvh || fail "chaos destroy by name failed"
 
 # Two vCPUs: Linux must find both in chaos's MADT and start them (without
@@ -101,12 +102,12 @@ chaos destroy chaos-linux-pvh || fail "chaos destroy by name failed"
 # a 2-vCPU guest sometimes hangs in stop_machine in this lab, built by
 # Debian's xl as well as by chaos (docs/pvh.md, "Known problems").
 linux_pvh chaos-linux-pvh2 2 may-hang
-grep -aq "ACPI: APIC 0x00000000FC" $log ||
-    fail "Linux did not read chaos's MADT: $(grep -a ACPI $log)"
-grep -aq "smpboot: Total of 2 processors activated" $log ||
-    fail "Linux did not start both vCPUs: $(grep -a smp $log)"
-echo "Linux PVH guest $id started both vCPUs; it printed: $(printed $log)"
-if [ "$reason" = poweroff ] && grep -q CHAOS-LAB-GUEST-OK $log; then
+grep -aq "ACPI: APIC 0x00000000FC" "$log" ||
+    fail "Linux did not read chaos's MADT: $(grep -a ACPI "$log")"
+grep -aq "smpboot: Total of 2 processors activated" "$log" ||
+    fail "Linux did not start both vCPUs: $(grep -a smp "$log")"
+echo "Linux PVH guest $id started both vCPUs; it printed: $(printed "$log")"
+if [ "$reason" = poweroff ] && grep -q CHAOS-LAB-GUEST-OK "$log"; then
     echo "  and it booted to /init and powered off"
 else
     echo "  KNOWN PROBLEM (the emulator's, docs/pvh.md): it ended with reason" \

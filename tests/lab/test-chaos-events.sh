@@ -5,6 +5,7 @@
 # as the source (no xenstored: nothing else holds VIRQ_DOM_EXC), then with
 # xenstored running (it holds the VIRQ; its domain watches are the
 # source).  xenstored is stopped again at the end, as later tests expect.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test starts without xenstored"
 UK=/usr/local/libexec/chaos/unikernel

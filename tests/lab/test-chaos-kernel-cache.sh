@@ -4,6 +4,7 @@
 # (decompresses) the bzImage; the second must use the cached kernel.  Both
 # guests must boot to /init (their console logs hold the marker) and power
 # off.  Times are printed, not asserted: the lab is emulated and shared.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 cat >/tmp/kc-linux.cfg <<CFG

@@ -5,6 +5,7 @@
 # the same log (the marker appears twice).  Destroying it then leaves
 # nothing behind (the monitor exits and unmaps the console).  Actions chaos
 # does not carry out yet are refused before anything is created.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 UK=/usr/local/libexec/chaos/unikernel

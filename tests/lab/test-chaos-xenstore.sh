@@ -5,6 +5,7 @@
 # - a Linux guest (XenStore by default) with xenstored running: introduced
 #   with its entries (xl sees its name), and `chaos shutdown -w` reaches it
 #   through control/shutdown: it powers off cleanly.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test starts without xenstored"
 snapshot

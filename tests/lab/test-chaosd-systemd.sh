@@ -7,6 +7,7 @@
 # the main process, after STATUS= lines; requests work at once; SIGTERM
 # brings STOPPING=1 and exit status 0, idle shells are destroyed, a guest
 # keeps running, and systemd's socket stays.  Nothing is left.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 UNITS=/usr/local/lib/systemd/system

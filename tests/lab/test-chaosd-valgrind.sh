@@ -11,6 +11,7 @@
 # lab-vg-xen.so makes the hypercalls for it (see that file).  Exit 77
 # (reported as SKIP by run-all, with the reason) when this build cannot run
 # under valgrind: an ASan build, or no valgrind at build time.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 SHIM=/lab/bin/lab-vg-xen.so
 CHAOSD=/usr/local/sbin/chaosd
@@ -110,7 +111,7 @@ wait_for 120 "[ \"\$(dom_field $cid state)\" = crashed ] || [ \"\$(dom_field $ci
 # when xenstored holds Xen's VIRQ).
 wait_for 10 "tr -d ' ' </tmp/chaosd-vg.events | grep -q '\"event\":\"crash\",\"domid\":$cid,'" ||
     fail_log "no crash event for vg-crash: $(cat /tmp/chaosd-vg.events)"
-chaos destroy $cid || fail_log "destroy vg-crash"
+chaos destroy "$cid" || fail_log "destroy vg-crash"
 echo "ok: on_poweroff=restart and on_crash=preserve carried out"
 
 # Requests of every kind, good and bad; chaosd answers each and carries on.

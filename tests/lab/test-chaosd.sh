@@ -6,6 +6,7 @@
 # in the middle of a refill, a new chaosd destroys the orphaned shells,
 # re-adopts the running guest (and carries out its action), and hands out
 # every shell once; SIGTERM destroys idle shells only.  Nothing is left.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 UK=/usr/local/libexec/chaos/unikernel
@@ -39,7 +40,7 @@ chaos events --json >/tmp/d-events.json 2>/tmp/d-events.err &
 EVPID=$!
 wait_for 30 "grep -q 'subscribed to chaosd' /tmp/d-events.err" ||
     fail_log "chaos events did not subscribe: $(cat /tmp/d-events.err)"
-echo "$(cat /tmp/d-events.err)"
+cat /tmp/d-events.err
 
 # ---- create through chaosd: pool path, PV and PVH, console, actions
 cd $UK || fail "unikernel images not installed"
@@ -120,6 +121,7 @@ preparing() { grep -l '^domid=-1$' /run/chaos/chaosd/shells/* 2>/dev/null | head
 kill -9 $PID
 wait $PID 2>/dev/null
 half=$(basename "$(preparing)" 2>/dev/null)
+# shellcheck disable=SC2012 # chaosd names its records by domain id
 records=$(ls /run/chaos/chaosd/shells | wc -l)
 # 40 PV + 2 PVH records would mean the refill had finished.
 [ "$records" -lt 42 ] || fail_log "the refill had finished before SIGKILL ($records shell records)"
@@ -130,6 +132,7 @@ wait_for 120 pools_full || fail_log "pools did not fill after the restart: $(cha
 grep -q 'recovered: 1 running guests adopted' $LOG || fail_log "d-survivor was not adopted"
 # Exactly the configured shells exist: the old ones were destroyed.
 [ "$(paused_count)" = 6 ] || fail_log "orphaned shells: $(paused_count) paused domains, expected 6: $(chaos list)"
+# shellcheck disable=SC2012 # chaosd names its records by domain id
 [ "$(ls /run/chaos/chaosd/shells | wc -l)" = 6 ] || fail_log "shell records: $(ls /run/chaos/chaosd/shells)"
 echo "ok: restart after SIGKILL: orphaned shells destroyed ($before domains before, $(domain_count) now), d-survivor adopted"
 # The adopted guest's on_poweroff (destroy) is carried out by the new chaosd.
@@ -146,13 +149,14 @@ while [ $i -le 8 ]; do
     ids="$ids $(echo "$out" | sed -n 's/.*"domid": *\([0-9]*\).*/\1/p')"
     i=$((i + 1))
 done
+# shellcheck disable=SC2086 # echo $ids: one line of the words, no blanks
 [ "$(echo $ids | tr ' ' '\n' | sort -u | wc -l)" = 8 ] || fail_log "domids repeat: $ids"
 for id in $ids; do
-    st=$(dom_field $id state)
+    st=$(dom_field "$id" state)
     [ "$st" = running ] || [ "$st" = blocked ] || fail_log "guest $id is '$st'"
 done
 echo "ok: 8 creates gave 8 distinct running guests:$ids"
-for id in $ids; do chaos destroy $id || fail "destroy $id"; done
+for id in $ids; do chaos destroy "$id" || fail "destroy $id"; done
 
 # ---- SIGTERM: idle shells destroyed, guests left alone
 wait_for 60 pools_full || fail_log "pools did not refill"
@@ -164,7 +168,7 @@ status=$?
 [ "$status" = 0 ] || fail_log "chaosd exited with status $status after SIGTERM"
 [ ! -e /run/chaos/chaosd.sock ] || fail "the socket was left behind"
 [ "$(paused_count)" = 0 ] || fail_log "idle shells left after SIGTERM: $(chaos list)"
-st=$(dom_field $kid state)
+st=$(dom_field "$kid" state)
 [ "$st" = running ] || [ "$st" = blocked ] || fail_log "d-stays is '$st' after SIGTERM"
 echo "ok: SIGTERM destroyed the idle shells and left d-stays running"
 # Without chaosd, `chaos create` builds directly (and says nothing of pools).

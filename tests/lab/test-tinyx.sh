@@ -8,6 +8,7 @@
 # Then an image built with --module xen-netfront (a module in Debian's
 # kernel) boots through chaos create and its program, cat /proc/modules,
 # shows the module loaded by /init.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 
 # chaos-lab packs BUILD/tinyx/lab-images as /lab/tinyx; by hand:
@@ -19,8 +20,8 @@ dir=/lab/tinyx
 
 # The config of one image, with its paths pointing where the image is.
 config() {
-    sed "s|/lab/tinyx/|$dir/|" $dir/$1/guest.cfg >/tmp/tinyx-$1.cfg
-    echo /tmp/tinyx-$1.cfg
+    sed "s|/lab/tinyx/|$dir/|" "$dir/$1/guest.cfg" >"/tmp/tinyx-$1.cfg"
+    echo "/tmp/tinyx-$1.cfg"
 }
 
 # check_console LOG WHO: the application's output and its exit status.

@@ -2,6 +2,7 @@
 # Baseline: Debian's own xl boots a Linux PV guest (Debian's kernel with a
 # tiny busybox initramfs) and the guest's marker appears in its console log.
 # Every later comparison of chaos is measured against this path.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 /lab/bin/xl-up || fail "xl-up could not start xenstored/xenconsoled"
 

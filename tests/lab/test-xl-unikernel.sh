@@ -5,15 +5,17 @@
 #   tools/lab/chaos-lab run /lab/tests/run-all xl-unikernel
 # (run-all runs it with the other lab tests).
 # Busybox sh.  Exit 0 when every check passed.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 UK=${UK_DIR:-/usr/local/libexec/chaos/unikernel}
 /lab/bin/xl-up || fail "xl-up could not start xenstored/xenconsoled"
+# shellcheck disable=SC2015 # fail unless both are there: as meant
 [ -f "$UK/hello" ] && [ -f "$UK/echo" ] || fail "no images in $UK"
 
 # boot NAME TYPE IMAGE [CMDLINE]: xl create a 4 MiB guest (no -c: the lab
 # has no console client; xenconsoled logs every guest).
 boot() {
-    cat >/tmp/$1.cfg <<CFG
+    cat >"/tmp/$1.cfg" <<CFG
 name = "$1"
 type = "$2"
 kernel = "$UK/$3"
@@ -24,13 +26,13 @@ on_crash = "destroy"
 on_reboot = "destroy"
 cmdline = "$4"
 CFG
-    xl create /tmp/$1.cfg >/tmp/$1.create 2>&1 ||
-        fail "xl create $1: $(cat /tmp/$1.create)"
+    xl create "/tmp/$1.cfg" >"/tmp/$1.create" 2>&1 ||
+        fail "xl create $1: $(cat "/tmp/$1.create")"
 }
-console() { tr -d '\r' </var/log/xen/console/guest-$1.log 2>/dev/null; }
+console() { tr -d '\r' <"/var/log/xen/console/guest-$1.log" 2>/dev/null; }
 expect() {   # NAME TEXT: wait until the console shows TEXT
     wait_for 60 "console $1 | grep -qF -- '$2'" ||
-        fail "$1: no '$2' on the console; it says: $(console $1)"
+        fail "$1: no '$2' on the console; it says: $(console "$1")"
 }
 gone() {
     wait_for 60 "! xl domid $1 >/dev/null 2>&1" ||
@@ -39,6 +41,7 @@ gone() {
 # The pty xenconsoled opened for the guest created last (it keeps each
 # guest's pty open); input written there reaches the guest's ring.
 xenconsoled_ptys() {
+    # shellcheck disable=SC2012 # reads the link targets ls prints
     ls -l /proc/"$(cat /var/run/xenconsoled.pid)"/fd |
         sed -n 's|.*-> \(/dev/pts/[0-9]*\)$|\1|p' | sort
 }

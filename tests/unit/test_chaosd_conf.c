@@ -109,12 +109,17 @@ START_TEST(errors)
     ck_parse_err("[flavor a]\nmemory=4\n[flavor a]\n",
                  "c.conf:3: flavor 'a' is defined twice");
     ck_parse_err("[flavor a]\ntype=\"hvm\"\n", "c.conf:2: type must be \"pv\" or \"pvh\"");
-    ck_parse_err("[flavor a]\npool=1\n", "c.conf:2: flavor 'a' has no memory setting");
-    ck_parse_err("[flavor a]\nmemory=8\nmaxmem=4\n",
-                 "c.conf:3: flavor 'a': maxmem is less than memory");
+    ck_parse_err("[flavor a]\npool=1\n", "c.conf:1: flavor 'a' has no memory setting");
+    ck_parse_err("[flavor a]\npool=1\n[flavor b]\nmemory=1\n",
+                 "c.conf:1: flavor 'a' has no memory setting");
+    ck_parse_err("[flavor a]\nmaxmem=4\nmemory=8\n\n",
+                 "c.conf:2: flavor 'a': maxmem (4) is less than memory (8)");
     ck_parse_err("[flavor a]\nmemory=8\nsocket=\"/x\"\n",
-                 "c.conf:3: unknown flavor setting 'socket' (type, memory, maxmem, "
-                 "vcpus, pool)");
+                 "c.conf:3: 'socket' is a global setting: put it before the "
+                 "first [flavor]");
+    ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
+                 "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
+                 "maxmem, vcpus, pool)");
     ck_parse_err("[flavor a]\nmemory=0\n", "c.conf:2: memory must be between 1 and 16777216");
     ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
                  "c.conf:1: flavor name longer than 32 characters");

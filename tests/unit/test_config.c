@@ -414,8 +414,8 @@ START_TEST(validation)
                      "no 'name' given (every guest needs one)");
     ck_parse_ok("name = 'a'");
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "no 'kernel' given (chaos boots "
-                     "guests from a kernel image)");
+    ck_assert_str_eq(chaos_config_errmsg(cfg), "g.cfg: no 'kernel' given (chaos "
+                     "boots guests from a kernel image)");
     ck_parse_ok("kernel = '/k'\nmemory = 256\nmaxmem = 128");
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
     ck_assert_str_eq(chaos_config_errmsg(cfg), "g.cfg:3:10: 'maxmem' (128 MiB) "
@@ -443,8 +443,8 @@ START_TEST(pv_cmdline_limit)
     ck_parse_ok("name = 'a'\nkernel = '/k'");
     ck_assert_int_eq(chaos_config_set_cmdline(cfg, big), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "the kernel command line is "
-                     "1024 bytes; a PV guest takes at most 1023");
+    ck_assert_str_eq(chaos_config_errmsg(cfg), "'cmdline': the kernel command "
+                     "line is 1024 bytes; a PV guest takes at most 1023");
     ck_assert_int_eq(chaos_config_set_type(cfg, CHAOS_GUEST_PVH), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), 0);
     big[1023] = '\0';

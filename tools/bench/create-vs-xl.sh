@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Runs in the lab's dom0 (see tools/bench/create-bench).  For each guest
 # (the chaos unikernel, and Debian's Linux with the lab's busybox initrd)
 # and each toolstack (chaos, Debian's xl), creates the guest N times and
@@ -7,6 +8,7 @@
 # start of the command until the guest's first console line is in its log
 # (empty when no console log is available for that toolstack).
 N=${N:-20}
+# shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
 /lab/bin/xl-up >/dev/null 2>&1 || fail "xl-up failed"
 UK=/usr/local/libexec/chaos/unikernel
@@ -41,6 +43,7 @@ for guest in unikernel linux; do
             log=$(console_log $ts $name)
             if [ $ts = chaos ]; then cmd="chaos create -q /tmp/$name.cfg"
             else cmd="xl create -q /tmp/$name.cfg"; fi
+            # shellcheck disable=SC2086 # $cmd is split into words (no blanks in it)
             times=$(/lab/bin/lab-time-create "$log" 120 $cmd 2>/tmp/bench.err) ||
                 fail "$ts create $name: $(cat /tmp/bench.err)"
             echo "$guest,$ts,$i,$times"

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Runs in the lab's dom0 (see tools/bench/pool-bench).  Sequential creates
 # of the chaos unikernel `hello`, left running (it sleeps), so that the
 # N-th create happens with N-1 guests up, by three methods in turn:
@@ -18,6 +19,7 @@ N=${N:-20}
 XL_N=${XL_N:-10}
 API_N=${API_N:-$N}
 POOL=${POOL:-32}
+# shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
 HOLD=sleep_ms=36000000   # 10 h: guests stay up for the whole run
@@ -33,6 +35,7 @@ memory = 4
 vcpus = 1
 pool = $POOL
 CONF
+# shellcheck disable=SC3045 # busybox ash's ulimit has -n
 ulimit -n 65536
 START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service |
         sed 's|--config [^ ]*|--config /tmp/bench-chaosd.conf|')
@@ -61,18 +64,18 @@ run_chaos() {  # run_chaos METHOD COUNT
     i=1
     while [ $i -le "$2" ]; do
         name=b$method-$i
-        write_cfg /tmp/$name.cfg $name
+        write_cfg "/tmp/$name.cfg" "$name"
         log=/var/log/chaos/console/$name.log
         if [ "$method" = api ]; then cmd="/lab/bin/lab-chaosd-create /tmp/$name.cfg"
         else cmd="chaos create -q --json --daemon /tmp/$name.cfg"; fi
-        # $cmd unquoted: split into words (no blanks in these paths).
+        # shellcheck disable=SC2086 # $cmd is split into words (no blanks in it)
         times=$(LAB_TIME_STDOUT=/tmp/bench.out /lab/bin/lab-time-create "$log" 60 \
                 $cmd 2>/tmp/bench.err) ||
             fail "$method create $name: $(cat /tmp/bench.err) $(cat /tmp/bench.out)"
         path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' /tmp/bench.out)
         req=$(sed -n 's/.*"request_ms": *\([0-9.]*\).*/\1/p' /tmp/bench.out)
         echo "$method,$i,$times,$path,$req"
-        rm -f /tmp/$name.cfg
+        rm -f "/tmp/$name.cfg"
         i=$((i + 1))
     done
 }

@@ -1,10 +1,11 @@
+# shellcheck shell=sh
 # Runs in the lab's dom0 (tools/demo): what chaos and xl see of a real Xen.
 step() { printf '\n== %s\n' "$*"; }
 step "chaos --version"; chaos --version
 step "chaos info"; chaos info
 step "chaos list"; chaos list
 step "chaos create: the chaos unikernel 'hello' as a PV guest (4 MiB, no XenStore)"
-cd /usr/local/libexec/chaos/unikernel && cat hello-pv.cfg | grep -v '^#' && cd /
+cd /usr/local/libexec/chaos/unikernel && grep -v '^#' hello-pv.cfg && cd /
 chaos create --timings /usr/local/libexec/chaos/unikernel/hello-pv.cfg \
     kernel=/usr/local/libexec/chaos/unikernel/hello
 step "chaos create: Debian's Linux kernel + a busybox initramfs as a PV guest"
@@ -36,7 +37,7 @@ CFG
 cat /tmp/demo.cfg
 xl create /tmp/demo.cfg
 step "chaos list, with the guest running"; chaos list
-for i in $(seq 1 600); do
+for _ in $(seq 1 600); do
     grep -q CHAOS-LAB-GUEST-OK /var/log/xen/console/guest-demo-pv.log 2>/dev/null && break
     sleep 0.2
 done
@@ -49,13 +50,13 @@ START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service)
 echo "$START"
 $START >/tmp/chaosd.log 2>&1 &
 CHAOSD=$!
-for i in $(seq 1 600); do grep -q 'ready' /tmp/chaosd.log && break; sleep 0.2; done
+for _ in $(seq 1 600); do grep -q 'ready' /tmp/chaosd.log && break; sleep 0.2; done
 sed 's/^/  chaosd: /' /tmp/chaosd.log
 chaos pool
 chaos events >/tmp/events.txt 2>&1 &
 EVENTS=$!
 step "chaos create through chaosd: the kernel goes into a prepared shell"
-cd /usr/local/libexec/chaos/unikernel
+cd /usr/local/libexec/chaos/unikernel || exit 1
 chaos create --timings hello-pv.cfg name=demo-pool
 cd /
 sleep 2
@@ -63,7 +64,7 @@ tr -d '\r' </var/log/chaos/console/demo-pool.log | head -n 3
 step "a tinyx image: Debian's sqlite3 (built on the host by tinyx build) as a PV guest"
 grep -v '^#' /lab/tinyx/sqlite3-pv/guest.cfg
 chaos create /lab/tinyx/sqlite3-pv/guest.cfg
-for i in $(seq 1 1500); do
+for _ in $(seq 1 1500); do
     grep -q 'tinyx: exit status' /var/log/chaos/console/tinyx-sqlite3-pv.log 2>/dev/null && break
     sleep 0.2
 done
