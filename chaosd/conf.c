@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "util.h"
 #include "protocol.h"
 
 /* A config file is a few hundred bytes; this bounds a hostile one. */
@@ -144,49 +145,94 @@ static int want_string(struct parser *p, const char *key, const struct value *v,
     return 0;
 }
 
-static int set_global(struct parser *p, const char *key, const struct value *v)
+/* The global settings, one setter each (a table: is_global_key() and the
+ * parser read the same rows). */
+static int set_socket(struct parser *p, const char *key, const struct value *v)
 {
     struct chaosd_conf *c = p->conf;
-    uint64_t n = 0;
-    int rc;
-    if (!strcmp(key, "socket")) {
-        rc = want_string(p, key, v, c->socket_path, sizeof(c->socket_path));
-        if (!rc && c->socket_path[0] != '/')
-            rc = perr(p, "socket must be an absolute path");
-        return rc;
-    }
-    if (!strcmp(key, "socket_group"))
-        return want_string(p, key, v, c->socket_group, sizeof(c->socket_group));
-    if (!strcmp(key, "admin_group"))
-        return want_string(p, key, v, c->admin_group, sizeof(c->admin_group));
-    if (!strcmp(key, "idle_memory_mib"))
-        return want_number(p, key, v, 0, 1u << 30, &c->idle_memory_mib);
-    if (!strcmp(key, "kernel_cache_mib"))
-        return want_number(p, key, v, 0, 1u << 20, &c->kernel_cache_mib);
-    if (!strcmp(key, "refill_workers")) {
-        rc = want_number(p, key, v, 1, 8, &n);
-        c->refill_workers = (unsigned)n;
-        return rc;
-    }
-    if (!strcmp(key, "ready_timeout_s")) {
-        rc = want_number(p, key, v, 0, 3600, &n);
-        c->ready_timeout_s = (unsigned)n;
-        return rc;
-    }
-    return perr(p, "unknown setting '%s'", key);
+    int rc = want_string(p, key, v, c->socket_path, sizeof(c->socket_path));
+    if (!rc && c->socket_path[0] != '/')
+        rc = perr(p, "socket must be an absolute path");
+    return rc;
 }
 
-/* Settings that only go before the first [flavor] (see set_global). */
+static int set_socket_group(struct parser *p, const char *key,
+                            const struct value *v)
+{
+    return want_string(p, key, v, p->conf->socket_group,
+                       sizeof(p->conf->socket_group));
+}
+
+static int set_admin_group(struct parser *p, const char *key,
+                           const struct value *v)
+{
+    return want_string(p, key, v, p->conf->admin_group,
+                       sizeof(p->conf->admin_group));
+}
+
+static int set_idle_memory(struct parser *p, const char *key,
+                           const struct value *v)
+{
+    return want_number(p, key, v, 0, 1u << 30, &p->conf->idle_memory_mib);
+}
+
+static int set_kernel_cache(struct parser *p, const char *key,
+                            const struct value *v)
+{
+    return want_number(p, key, v, 0, 1u << 20, &p->conf->kernel_cache_mib);
+}
+
+static int set_refill_workers(struct parser *p, const char *key,
+                              const struct value *v)
+{
+    uint64_t n = 0;
+    int rc = want_number(p, key, v, 1, 8, &n);
+    p->conf->refill_workers = (unsigned)n;
+    return rc;
+}
+
+static int set_ready_timeout(struct parser *p, const char *key,
+                             const struct value *v)
+{
+    uint64_t n = 0;
+    int rc = want_number(p, key, v, 0, 3600, &n);
+    p->conf->ready_timeout_s = (unsigned)n;
+    return rc;
+}
+
+static const struct global_setting {
+    const char *key;
+    int (*set)(struct parser *p, const char *key, const struct value *v);
+} global_settings[] = {
+    { "socket", set_socket },
+    { "socket_group", set_socket_group },
+    { "admin_group", set_admin_group },
+    { "idle_memory_mib", set_idle_memory },
+    { "kernel_cache_mib", set_kernel_cache },
+    { "refill_workers", set_refill_workers },
+    { "ready_timeout_s", set_ready_timeout },
+};
+
+static const struct global_setting *global_setting(const char *key)
+{
+    for (size_t i = 0; i < N_ELEMENTS(global_settings); i++)
+        if (!strcmp(key, global_settings[i].key))
+            return &global_settings[i];
+    return NULL;
+}
+
+static int set_global(struct parser *p, const char *key, const struct value *v)
+{
+    const struct global_setting *g = global_setting(key);
+    if (!g)
+        return perr(p, "unknown setting '%s'", key);
+    return g->set(p, key, v);
+}
+
+/* Settings that only go before the first [flavor]. */
 static bool is_global_key(const char *key)
 {
-    static const char *const keys[] = {
-        "socket", "socket_group", "idle_memory_mib", "kernel_cache_mib",
-        "refill_workers", "ready_timeout_s",
-    };
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (!strcmp(key, keys[i]))
-            return true;
-    return false;
+    return global_setting(key) != NULL;
 }
 
 static int set_flavor(struct parser *p, const char *key, const struct value *v)
