@@ -6,6 +6,7 @@
 # the guest keeps running; a member of admin_group (a supplementary group
 # of its user, known to chaosd through getgrouplist) may change guests.
 # `chaos` reports a refusal on stderr and exits 1.  Nothing is left.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 CHAOSD=/usr/local/sbin/chaosd

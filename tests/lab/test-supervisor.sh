@@ -10,6 +10,7 @@
 #    lock is held, and it says so); once the monitor is killed (SIGKILL),
 #    a restarted chaosd adopts the guest: its console socket answers again
 #    and chaosd carries out its restart.
+# shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
 UK=/usr/local/libexec/chaos/unikernel
@@ -75,7 +76,7 @@ out=$(chaos create --daemon "$UK/hello-pv.cfg" kernel=$UK/hello name=sv-d \
 first=$(domid_of "$out")
 wait_for 90 "[ \$(marks sv-d) -ge 2 ]" || fail_log "sv-d did not run twice: $(cat $LOGDIR/sv-d.log)"
 second=$(id_of_name sv-d)
-[ -n "$second" ] && [ "$second" != "$first" ] || fail_log "sv-d: $first -> '$second'"
+{ [ -n "$second" ] && [ "$second" != "$first" ]; } || fail_log "sv-d: $first -> '$second'"
 grep -q "'sv-d' (domain $first) shut down (poweroff): restart" $LOG || fail_log "no shutdown message"
 grep -q "'sv-d' restarted as domain $second" $LOG || fail_log "no restart message"
 chaos destroy sv-d || fail_log "destroy sv-d"
@@ -85,9 +86,9 @@ out=$(chaos create --daemon "$UK/hello-pv.cfg" kernel=$UK/hello name=sv-dc \
 id=$(domid_of "$out")
 wait_for 60 "grep -q \"'sv-dc' (domain $id) shut down (crash): preserve\" $LOG" ||
     fail_log "chaosd did not preserve sv-dc"
-[ "$(dom_field $id state)" = crashed ] || fail_log "sv-dc is $(dom_field $id state)"
+[ "$(dom_field "$id" state)" = crashed ] || fail_log "sv-dc is $(dom_field "$id" state)"
 grep -q "$MARK" $LOGDIR/sv-dc.log || fail_log "no console output from sv-dc"
-chaos destroy $id || fail_log "destroy sv-dc"
+chaos destroy "$id" || fail_log "destroy sv-dc"
 echo "ok: chaosd: sv-dc crashed and was preserved"
 stop_chaosd
 
@@ -98,7 +99,7 @@ first=$(domid_of "$out")
 MLOG=$LOGDIR/sv-m.monitor.log
 wait_for 90 "[ \$(marks sv-m) -ge 2 ]" || fail "sv-m did not run twice: $(cat $MLOG)"
 second=$(id_of_name sv-m)
-[ -n "$second" ] && [ "$second" != "$first" ] || fail "sv-m: $first -> '$second'"
+{ [ -n "$second" ] && [ "$second" != "$first" ]; } || fail "sv-m: $first -> '$second'"
 grep -q "'sv-m' (domain $first) shut down (poweroff): restart" $MLOG || fail "monitor: $(cat $MLOG)"
 grep -q "'sv-m' restarted as domain $second" $MLOG || fail "monitor: $(cat $MLOG)"
 chaos destroy sv-m || fail "destroy sv-m"
@@ -108,8 +109,8 @@ out=$(chaos create --direct "$UK/hello-pv.cfg" kernel=$UK/hello name=sv-mc \
 id=$(domid_of "$out")
 wait_for 60 "grep -q \"'sv-mc' (domain $id) shut down (crash): preserve\" $LOGDIR/sv-mc.monitor.log" ||
     fail "the monitor did not preserve sv-mc: $(cat $LOGDIR/sv-mc.monitor.log)"
-[ "$(dom_field $id state)" = crashed ] || fail "sv-mc is $(dom_field $id state)"
-chaos destroy $id || fail "destroy sv-mc"
+[ "$(dom_field "$id" state)" = crashed ] || fail "sv-mc is $(dom_field "$id" state)"
+chaos destroy "$id" || fail "destroy sv-mc"
 echo "ok: monitor: sv-mc crashed and was preserved"
 
 # ---- who serves: a monitor's guest, chaosd, the monitor killed
@@ -121,10 +122,10 @@ start_chaosd
 wait_for 120 "grep -q 'sv-a ($aid): left to its server: domain $aid is served by process' $LOG" ||
     fail_log "chaosd did not leave sv-a to its monitor"
 mon=$(sed -n "s/.*sv-a ($aid): left to its server: domain $aid is served by process \([0-9]*\).*/\1/p" $LOG | tail -n 1)
-[ -d /proc/$mon ] || fail_log "no process $mon"
+[ -d "/proc/$mon" ] || fail_log "no process $mon"
 echo "ok: chaosd left sv-a to its monitor (process $mon)"
 stop_chaosd
-kill -9 $mon
+kill -9 "$mon"
 start_chaosd
 wait_for 120 "grep -q 'recovered: 1 running guests adopted' $LOG" ||
     fail_log "chaosd did not adopt sv-a after its monitor was killed"
