@@ -26,7 +26,8 @@ int builders_open(struct chaosd *d)
             return rc;
         }
         if (d->conf.kernel_cache_mib &&
-            d->hv->kernel_cache_enable(b->ctx, d->conf.kernel_cache_mib << 20) < 0)
+            d->hv->kernel_cache_enable(b->ctx, d->conf.kernel_cache_mib << 20) <
+                0)
             log_warn("kernel cache disabled: %s", d->hv->errmsg(b->ctx));
     }
     return 0;

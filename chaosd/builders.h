@@ -20,7 +20,7 @@ struct chaosd;
 struct builder {
     chaos_ctx *ctx;
     uv_mutex_t lock;
-    unsigned queued;           /* work items that will use it (loop thread) */
+    unsigned queued; /* work items that will use it (loop thread) */
 };
 
 /* Opens conf.refill_workers + 1 builders (kernel cache enabled as

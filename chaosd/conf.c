@@ -43,9 +43,9 @@ struct parser {
     struct chaosd_conf *conf;
     const char *source;
     unsigned line;
-    struct chaosd_flavor *flavor;   /* the section we are in, or NULL */
-    unsigned flavor_line;           /* its "[flavor NAME]" line */
-    unsigned maxmem_line;           /* its maxmem setting's line, or 0 */
+    struct chaosd_flavor *flavor; /* the section we are in, or NULL */
+    unsigned flavor_line;         /* its "[flavor NAME]" line */
+    unsigned maxmem_line;         /* its maxmem setting's line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -263,10 +263,14 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
         return rc;
     }
     if (is_global_key(key))
-        return perr(p, "'%s' is a global setting: put it before the first "
-                    "[flavor]", key);
-    return perr(p, "unknown flavor setting '%s' (type, memory, maxmem, "
-                "vcpus, pool)", key);
+        return perr(p,
+                    "'%s' is a global setting: put it before the first "
+                    "[flavor]",
+                    key);
+    return perr(p,
+                "unknown flavor setting '%s' (type, memory, maxmem, "
+                "vcpus, pool)",
+                key);
 }
 
 static bool valid_name_char(char ch)
@@ -288,9 +292,10 @@ static int finish_flavor(struct parser *p)
     if (!f->maxmem_mib)
         f->maxmem_mib = f->memory_mib;
     if (f->maxmem_mib < f->memory_mib)
-        return perr_at(p, p->maxmem_line, "flavor '%s': maxmem (%llu) is less "
-                       "than memory (%llu)", f->name,
-                       (unsigned long long)f->maxmem_mib,
+        return perr_at(p, p->maxmem_line,
+                       "flavor '%s': maxmem (%llu) is less "
+                       "than memory (%llu)",
+                       f->name, (unsigned long long)f->maxmem_mib,
                        (unsigned long long)f->memory_mib);
     return 0;
 }
@@ -313,7 +318,7 @@ static int section(struct parser *p, const char *s)
         s++;
     if (n == 0 || *s != ']')
         return perr(p, "a flavor name is letters, digits, '-', '_' or '.', "
-                    "then ']'");
+                       "then ']'");
     if (n > CHAOSD_FLAVOR_NAME_MAX)
         return perr(p, "flavor name longer than %d characters",
                     CHAOSD_FLAVOR_NAME_MAX);
@@ -377,8 +382,10 @@ int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
                       const char *source, char *err, size_t errlen)
 {
     chaosd_conf_defaults(conf);
-    struct parser p = { .conf = conf, .source = source ? source : "<config>",
-                        .err = err, .errlen = errlen };
+    struct parser p = { .conf = conf,
+                        .source = source ? source : "<config>",
+                        .err = err,
+                        .errlen = errlen };
     if (len > CONF_MAX_BYTES)
         return perr(&p, "file larger than %d bytes", CONF_MAX_BYTES);
     char line[LINE_MAX_BYTES + 1];
@@ -389,7 +396,7 @@ int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
         const char *nl = memchr(start, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - start) : len - pos;
         pos += n + (nl ? 1 : 0);
-        if (n && start[n - 1] == '\r')   /* files edited on other systems */
+        if (n && start[n - 1] == '\r') /* files edited on other systems */
             n--;
         if (n > LINE_MAX_BYTES)
             return perr(&p, "line longer than %d bytes", LINE_MAX_BYTES);
@@ -404,8 +411,8 @@ int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
     return finish_flavor(&p);
 }
 
-int chaosd_conf_load(struct chaosd_conf *conf, const char *path,
-                     char *err, size_t errlen)
+int chaosd_conf_load(struct chaosd_conf *conf, const char *path, char *err,
+                     size_t errlen)
 {
     chaosd_conf_defaults(conf);
     FILE *f = fopen(path, "r");
@@ -420,7 +427,8 @@ int chaosd_conf_load(struct chaosd_conf *conf, const char *path,
     fclose(f);
     if (!buf || bad) {
         free(buf);
-        snprintf(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+        snprintf(err, errlen, "%s: %s", path,
+                 buf ? "read error" : "out of memory");
         return buf ? -EIO : -ENOMEM;
     }
     int rc = chaosd_conf_parse(conf, buf, n, path, err, errlen);

@@ -32,9 +32,9 @@ struct chaosd_flavor {
     char name[CHAOSD_FLAVOR_NAME_MAX + 1];
     bool pvh;
     uint64_t memory_mib;
-    uint64_t maxmem_mib;       /* default: memory */
-    unsigned vcpus;            /* maxvcpus of the shell (default 1) */
-    unsigned pool;             /* target number of idle shells */
+    uint64_t maxmem_mib; /* default: memory */
+    unsigned vcpus;      /* maxvcpus of the shell (default 1) */
+    unsigned pool;       /* target number of idle shells */
 };
 
 struct chaosd_conf {
@@ -61,8 +61,8 @@ int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
                       const char *source, char *err, size_t errlen);
 
 /* The same for a file; -errno with "PATH: reason" when it cannot be read. */
-int chaosd_conf_load(struct chaosd_conf *conf, const char *path,
-                     char *err, size_t errlen);
+int chaosd_conf_load(struct chaosd_conf *conf, const char *path, char *err,
+                     size_t errlen);
 
 /* The flavor named name, or NULL. */
 const struct chaosd_flavor *chaosd_conf_flavor(const struct chaosd_conf *conf,

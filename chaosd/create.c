@@ -30,7 +30,7 @@ struct create_work {
     /* from the pool, or direct */
     bool from_pool;
     char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
-    struct pool_item item;     /* the shell (from_pool) */
+    struct pool_item item; /* the shell (from_pool) */
     unsigned builder;
     struct state_guest rec;
     /* results */
@@ -65,11 +65,15 @@ static double ms(uint64_t ns)
 
 static json_object *result_json(struct create_work *w)
 {
-    struct chaosd_create_result r = { .domid = w->domid,
-        .name = chaos_config_name(w->cfg), .paused = w->paused,
-        .flavor = w->from_pool ? w->flavor : NULL, .t = &w->t,
+    struct chaosd_create_result r = {
+        .domid = w->domid,
+        .name = chaos_config_name(w->cfg),
+        .paused = w->paused,
+        .flavor = w->from_pool ? w->flavor : NULL,
+        .t = &w->t,
         /* From the request's arrival to now: queueing included. */
-        .request_ms = ms(util_now_ns() - w->t0) };
+        .request_ms = ms(util_now_ns() - w->t0)
+    };
     return chaosd_json_create_result(&r);
 }
 
@@ -78,8 +82,8 @@ static json_object *result_json(struct create_work *w)
  * the shell was prepared, before it had a name or a kernel. */
 static json_object *created_event(struct create_work *w)
 {
-    return chaosd_event_new("created", w->domid, chaos_config_name(w->cfg), "path",
-                            w->from_pool ? "pool" : "direct");
+    return chaosd_event_new("created", w->domid, chaos_config_name(w->cfg),
+                            "path", w->from_pool ? "pool" : "direct");
 }
 
 static void create_after(uv_work_t *req, int status)
@@ -124,7 +128,8 @@ static void create_after(uv_work_t *req, int status)
 
 /* The handle the guest will have: its config's, else (set into it) the
  * shell's, so that records and Xen agree from the start. */
-static int guest_uuid(chaos_config *cfg, const uint8_t shell[16], uint8_t out[16])
+static int guest_uuid(chaos_config *cfg, const uint8_t shell[16],
+                      uint8_t out[16])
 {
     if (chaos_config_uuid_bytes(cfg, out) == 0)
         return 0;
@@ -153,11 +158,12 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     w->req.data = w;
     /* Flavors' shells are prepared with Xen's default TSC mode (set at
      * prepare): a guest asking for another one is built directly. */
-    int i = chaos_config_tsc_mode(cfg) != CHAOS_TSC_DEFAULT ? -1
-            : pool_match(&d->pool, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-                         chaos_config_memory_mib(cfg),
-                         chaos_config_maxmem_mib(cfg),
-                         chaos_config_maxvcpus(cfg));
+    int i = chaos_config_tsc_mode(cfg) != CHAOS_TSC_DEFAULT
+                ? -1
+                : pool_match(
+                      &d->pool, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                      chaos_config_memory_mib(cfg),
+                      chaos_config_maxmem_mib(cfg), chaos_config_maxvcpus(cfg));
     uint8_t shell_uuid[16];
     if (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item)) {
         w->from_pool = true;
@@ -193,6 +199,7 @@ fail:
     }
     chaos_config_free(w->cfg);
     free(w);
-    done(d, opaque, -EIO, NULL, "cannot record the guest (out of memory, or "
+    done(d, opaque, -EIO, NULL,
+         "cannot record the guest (out of memory, or "
          "the run directory is not writable)");
 }

@@ -34,9 +34,10 @@ void chaosd_update_status(struct chaosd *d)
         idle += d->pool.flavors[i].n_idle;
         want += d->pool.flavors[i].f.pool;
     }
-    sd_notifyf(0, "STATUS=%u/%u idle shells, %llu created from pools, "
-               "%llu directly", idle, want,
-               (unsigned long long)d->creates_pool,
+    sd_notifyf(0,
+               "STATUS=%u/%u idle shells, %llu created from pools, "
+               "%llu directly",
+               idle, want, (unsigned long long)d->creates_pool,
                (unsigned long long)d->creates_direct);
     if (d->listening && pool_settled(&d->pool))
         send_ready(d, "pools filled");
@@ -66,11 +67,12 @@ static void stop(struct chaosd *d, const char *why)
     if (d->stopping)
         return;
     d->stopping = true;
-    log_info("stopping (%s): destroying idle shells, leaving guests running", why);
+    log_info("stopping (%s): destroying idle shells, leaving guests running",
+             why);
     sd_notify(0, "STOPPING=1");
     server_close(d);
     guests_stop(d);
-    refill_kick(d);   /* closes its retry timer */
+    refill_kick(d); /* closes its retry timer */
     refill_trim(d, true);
     close_handle((uv_handle_t *)&d->sig_term);
     close_handle((uv_handle_t *)&d->sig_int);

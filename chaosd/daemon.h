@@ -34,12 +34,12 @@ struct client {
     uv_pipe_t pipe;
     struct chaosd *d;
     struct chaosd_lines lines;
-    unsigned refs;             /* the connection + requests in flight */
+    unsigned refs; /* the connection + requests in flight */
     bool closing;
     bool subscribed;
-    pid_t pid;                 /* the peer (SO_PEERCRED); -1: unknown */
+    pid_t pid; /* the peer (SO_PEERCRED); -1: unknown */
     uid_t uid;
-    bool may_change;           /* root or admin_group: CHAOSD_CHANGE ops */
+    bool may_change; /* root or admin_group: CHAOSD_CHANGE ops */
     struct client *next;
 };
 
@@ -55,8 +55,8 @@ struct guest_watch {
  * and the libuv handles that drive it (guests.c). */
 struct guest {
     struct chaosd *d;
-    chaos_supervisor *sup;     /* NULL once it stopped serving */
-    chaos_domid domid;         /* the supervisor's domain, as last seen */
+    chaos_supervisor *sup; /* NULL once it stopped serving */
+    chaos_domid domid;     /* the supervisor's domain, as last seen */
     uint8_t uuid[16];
     char name[64];
     struct guest_watch *watches[CHAOS_SUPERVISOR_MAX_POLLFDS];
@@ -72,14 +72,14 @@ struct guest {
 struct chaosd {
     uv_loop_t *loop;
     struct chaosd_conf conf;
-    const struct chaosd_hv_ops *hv;   /* NULL: chaosd_hv_libchaos */
-    chaos_ctx *ctx;            /* the loop thread's own context */
+    const struct chaosd_hv_ops *hv; /* NULL: chaosd_hv_libchaos */
+    chaos_ctx *ctx;                 /* the loop thread's own context */
     struct builder *builders;
     unsigned n_builders;
     struct pool pool;
     unsigned refills_running;
-    unsigned work_in_flight;   /* any work item queued or running */
-    uv_timer_t refill_retry;   /* after a failed prepare (refill.c) */
+    unsigned work_in_flight; /* any work item queued or running */
+    uv_timer_t refill_retry; /* after a failed prepare (refill.c) */
     bool refill_retry_ready, refill_retry_pending;
 
     uv_pipe_t listener;
@@ -93,7 +93,7 @@ struct chaosd {
     struct guest *guests;
     chaos_events *events;
     uv_poll_t events_poll;
-    uv_timer_t tick;           /* consoles' periodic drain, liveness */
+    uv_timer_t tick; /* consoles' periodic drain, liveness */
     unsigned ticks;
 
     uv_signal_t sig_term, sig_int;

@@ -88,8 +88,8 @@ static void on_guest_fd(uv_poll_t *h, int status, int events)
 static void sync_watches(struct chaosd *d, struct guest *g)
 {
     struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
-    unsigned n = chaos_supervisor_pollfds(g->sup, fds,
-                                          CHAOS_SUPERVISOR_MAX_POLLFDS);
+    unsigned n =
+        chaos_supervisor_pollfds(g->sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
     for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
         struct guest_watch *w = g->watches[k];
         bool wanted = false;
@@ -108,7 +108,8 @@ static void sync_watches(struct chaosd *d, struct guest *g)
         for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
             if (g->watches[k] && g->watches[k]->fd == fds[i].fd)
                 w = g->watches[k];
-            else if (!g->watches[k] && free_slot == CHAOS_SUPERVISOR_MAX_POLLFDS)
+            else if (!g->watches[k] &&
+                     free_slot == CHAOS_SUPERVISOR_MAX_POLLFDS)
                 free_slot = k;
         }
         if (!w) {
@@ -172,7 +173,7 @@ static void restart_done(struct chaosd *d, void *opaque, int rc,
     while (g && g->restart_id != id)
         g = g->next;
     if (!g || !g->restart_cfg)
-        return;   /* served already (guest_add), or chaosd is stopping */
+        return; /* served already (guest_add), or chaosd is stopping */
     /* Failed: the create freed the config (or is about to). */
     g->restart_cfg = NULL;
     chaos_supervisor_restart_failed(g->sup, rc < 0 ? errmsg : "not served");
@@ -217,7 +218,7 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
     g->next = d->guests;
     d->guests = g;
     guest_sync(d, g);
-    arm_timer(d);   /* its first look is due at once */
+    arm_timer(d); /* its first look is due at once */
     return 0;
 }
 
@@ -287,9 +288,11 @@ void guest_remove(struct chaosd *d, struct guest *g)
 
 static json_object *event_message(const struct chaos_domain_event *e)
 {
-    bool stopped = e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH;
-    return chaosd_event_new(chaos_event_kind_name(e->kind), e->domid, e->name, "reason",
-                            stopped ? chaos_shutdown_reason_name(e->shutdown_reason) : NULL);
+    bool stopped =
+        e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH;
+    return chaosd_event_new(
+        chaos_event_kind_name(e->kind), e->domid, e->name, "reason",
+        stopped ? chaos_shutdown_reason_name(e->shutdown_reason) : NULL);
 }
 
 static void on_events(uv_poll_t *h, int status, int events)
@@ -310,7 +313,7 @@ static void on_events(uv_poll_t *h, int status, int events)
     }
     if (n < 0)
         log_warn("reading domain events: %s", chaos_errmsg(d->ctx));
-    arm_timer(d);   /* a supervisor an event named looks at once */
+    arm_timer(d); /* a supervisor an event named looks at once */
 }
 
 static void on_tick(uv_timer_t *t)
@@ -352,7 +355,8 @@ int guests_subscribe(struct chaosd *d)
         return 0;
     if (chaos_events_open(d->ctx, &d->events) < 0) {
         log_warn("no domain events (%s): each guest's supervisor looks at it "
-                 "every 250 ms instead", chaos_errmsg(d->ctx));
+                 "every 250 ms instead",
+                 chaos_errmsg(d->ctx));
         d->events = NULL;
         return 0;
     }

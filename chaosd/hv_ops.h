@@ -45,8 +45,8 @@ struct chaosd_hv_ops {
                          chaos_domid *out);
     int (*domain_shutdown)(chaos_ctx *ctx, chaos_domid domid,
                            enum chaos_shutdown_kind kind);
-    int (*domain_console)(chaos_ctx *ctx, chaos_domid domid,
-                          uint64_t *frame, uint32_t *port);
+    int (*domain_console)(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
+                          uint32_t *port);
     int (*physinfo)(chaos_ctx *ctx, struct chaos_physinfo *out);
 };
 

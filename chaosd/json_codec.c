@@ -39,7 +39,8 @@ json_object *chaosd_json_domain(const struct chaos_dominfo *d, const char *role,
     add_int(o, "vcpus", d->vcpus);
     add_int(o, "cpu_time_ns", (int64_t)d->cpu_time_ns);
     if (d->state == CHAOS_DOM_SHUTDOWN || d->state == CHAOS_DOM_CRASHED)
-        add_str(o, "shutdown_reason", chaos_shutdown_reason_name(d->shutdown_reason));
+        add_str(o, "shutdown_reason",
+                chaos_shutdown_reason_name(d->shutdown_reason));
     if (role)
         add_str(o, "chaosd", role);
     if (flavor)
@@ -62,14 +63,16 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
     add_str(o, "path", r->flavor ? "pool" : "direct");
     if (r->flavor)
         add_str(o, "flavor", r->flavor);
-    json_object_object_add(o, "kernel_cached", json_object_new_boolean(r->t->kernel_cached));
+    json_object_object_add(o, "kernel_cached",
+                           json_object_new_boolean(r->t->kernel_cached));
     add_ms(t, "prepare_ms", r->flavor ? 0 : r->t->prepare_ns);
     add_ms(t, "load_ms", r->t->load_ns);
     add_ms(t, "build_ms", r->t->build_ns);
     add_ms(t, "start_ms", r->t->start_ns);
     add_ms(t, "total_ms", r->t->total_ns);
     if (r->request_ms >= 0)
-        json_object_object_add(t, "request_ms", json_object_new_double(r->request_ms));
+        json_object_object_add(t, "request_ms",
+                               json_object_new_double(r->request_ms));
     json_object_object_add(o, "timings", t);
     return o;
 }
@@ -81,7 +84,8 @@ json_object *chaosd_json_host(json_object *o, const struct chaos_physinfo *pi)
     if (!o)
         return NULL;
     char ver[64];
-    snprintf(ver, sizeof(ver), "%u.%u%s", pi->xen_major, pi->xen_minor, pi->xen_extra);
+    snprintf(ver, sizeof(ver), "%u.%u%s", pi->xen_major, pi->xen_minor,
+             pi->xen_extra);
     add_str(o, "xen_version", ver);
     add_int(o, "nr_cpus", pi->nr_cpus);
     add_int(o, "nr_nodes", pi->nr_nodes);
@@ -91,9 +95,14 @@ json_object *chaosd_json_host(json_object *o, const struct chaos_physinfo *pi)
     add_int(o, "total_memory_mib", (int64_t)(pi->total_bytes / MiB));
     add_int(o, "free_memory_mib", (int64_t)(pi->free_bytes / MiB));
     json_object *caps = json_object_new_array();
-    const struct { bool on; const char *name; } cap[] = {
-        { pi->cap_pv, "pv" }, { pi->cap_hvm, "hvm" },
-        { pi->cap_hap, "hap" }, { pi->cap_shadow, "shadow" },
+    const struct {
+        bool on;
+        const char *name;
+    } cap[] = {
+        { pi->cap_pv, "pv" },
+        { pi->cap_hvm, "hvm" },
+        { pi->cap_hap, "hap" },
+        { pi->cap_shadow, "shadow" },
     };
     for (size_t i = 0; caps && i < sizeof(cap) / sizeof(cap[0]); i++)
         if (cap[i].on)

@@ -31,9 +31,9 @@ struct chaosd_create_result {
     chaos_domid domid;
     const char *name;
     bool paused;
-    const char *flavor;        /* the pool's flavor, or NULL: built directly */
+    const char *flavor; /* the pool's flavor, or NULL: built directly */
     const struct chaos_create_timings *t;
-    double request_ms;         /* chaosd: arrival to reply; < 0: not sent */
+    double request_ms; /* chaosd: arrival to reply; < 0: not sent */
 };
 
 /*

@@ -71,16 +71,22 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': conf_path = optarg; break;
-        case 'k': check_only = true; break;
-        case 'h': fputs(help, stdout); return 0;
-        case 'V':
-            printf("chaosd %s (libchaos %s)\n", PACKAGE_VERSION,
-                   chaos_version_string());
-            return 0;
-        default:
-            fputs("chaosd: see chaosd --help\n", stderr);
-            return 2;
+            case 'c':
+                conf_path = optarg;
+                break;
+            case 'k':
+                check_only = true;
+                break;
+            case 'h':
+                fputs(help, stdout);
+                return 0;
+            case 'V':
+                printf("chaosd %s (libchaos %s)\n", PACKAGE_VERSION,
+                       chaos_version_string());
+                return 0;
+            default:
+                fputs("chaosd: see chaosd --help\n", stderr);
+                return 2;
         }
     }
     if (optind != argc) {

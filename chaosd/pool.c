@@ -21,7 +21,8 @@ void pool_free(struct pool *p)
     memset(p, 0, sizeof(*p));
 }
 
-static bool same_shape(const struct chaosd_flavor *a, const struct chaosd_flavor *b)
+static bool same_shape(const struct chaosd_flavor *a,
+                       const struct chaosd_flavor *b)
 {
     return a->pvh == b->pvh && a->memory_mib == b->memory_mib &&
            a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus;
@@ -46,8 +47,8 @@ int pool_find_name(const struct pool *p, const char *name)
 int pool_configure(struct pool *p, const struct chaosd_conf *conf)
 {
     /* Room for every new flavor, so that nothing fails half-way. */
-    struct pool_flavor *fl = realloc(p->flavors, (p->n + conf->n_flavors + 1) *
-                                     sizeof(*fl));
+    struct pool_flavor *fl =
+        realloc(p->flavors, (p->n + conf->n_flavors + 1) * sizeof(*fl));
     if (!fl)
         return -ENOMEM;
     p->flavors = fl;
@@ -182,7 +183,7 @@ int pool_put_back(struct pool *p, int i, const struct pool_item *item)
         return -ENOENT;
     struct pool_flavor *pf = &p->flavors[i];
     if (pf->n_idle == pf->cap_idle)
-        return -ENOMEM;   /* not given out by pool_take() */
+        return -ENOMEM; /* not given out by pool_take() */
     memmove(&pf->idle[1], &pf->idle[0], pf->n_idle * sizeof(pf->idle[0]));
     pf->idle[0] = *item;
     pf->n_idle++;

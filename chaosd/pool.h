@@ -21,20 +21,20 @@
 
 struct pool_item {
     void *shell;
-    uint8_t uuid[16];          /* Xen's handle of the shell's domain */
+    uint8_t uuid[16]; /* Xen's handle of the shell's domain */
     uint32_t domid;
-    unsigned builder;          /* which builder (context) prepared it */
+    unsigned builder; /* which builder (context) prepared it */
 };
 
 struct pool_flavor {
-    unsigned id;               /* stable across configure(); indices are not */
-    struct chaosd_flavor f;    /* name, type, memory, vcpus, pool target */
-    bool configured;           /* false: left over from an older config;
+    unsigned id;            /* stable across configure(); indices are not */
+    struct chaosd_flavor f; /* name, type, memory, vcpus, pool target */
+    bool configured;        /* false: left over from an older config;
                                   drained, then forgotten */
-    unsigned filling;          /* prepares in flight */
+    unsigned filling;       /* prepares in flight */
     unsigned n_idle, cap_idle;
-    struct pool_item *idle;    /* FIFO: oldest first */
-    uint64_t handed_out;       /* statistics */
+    struct pool_item *idle; /* FIFO: oldest first */
+    uint64_t handed_out;    /* statistics */
     uint64_t fill_failures;
 };
 

@@ -29,7 +29,8 @@ static const char *const err_names[] = {
 const char *chaosd_errcode_name(enum chaosd_errcode code)
 {
     return (unsigned)code < sizeof(err_names) / sizeof(err_names[0])
-        ? err_names[code] : "?";
+               ? err_names[code]
+               : "?";
 }
 
 static enum chaosd_errcode fail(char *err, size_t errlen,
@@ -51,7 +52,8 @@ static enum chaosd_errcode fail(char *err, size_t errlen,
 static const char *get_string(json_object *o, const char *key, bool *bad)
 {
     json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+    if (!json_object_object_get_ex(o, key, &v) ||
+        json_object_is_type(v, json_type_null))
         return NULL;
     if (!json_object_is_type(v, json_type_string)) {
         *bad = true;
@@ -69,7 +71,8 @@ static const char *get_string(json_object *o, const char *key, bool *bad)
 static bool get_bool(json_object *o, const char *key, bool *bad)
 {
     json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+    if (!json_object_object_get_ex(o, key, &v) ||
+        json_object_is_type(v, json_type_null))
         return false;
     if (!json_object_is_type(v, json_type_boolean)) {
         *bad = true;
@@ -82,45 +85,57 @@ static bool get_bool(json_object *o, const char *key, bool *bad)
  * The decoders: each reads its op's fields from root into req's member.
  * They are named in CHAOSD_OPS (protocol.h) and tabled below.
  */
-typedef enum chaosd_errcode decode_fn(json_object *root, struct chaosd_request *req,
-                                      char *err, size_t errlen);
+typedef enum chaosd_errcode decode_fn(json_object *root,
+                                      struct chaosd_request *req, char *err,
+                                      size_t errlen);
 
-static enum chaosd_errcode decode_none(json_object *root, struct chaosd_request *req,
-                                       char *err, size_t errlen)
+static enum chaosd_errcode decode_none(json_object *root,
+                                       struct chaosd_request *req, char *err,
+                                       size_t errlen)
 {
-    (void)root; (void)req; (void)err; (void)errlen;
+    (void)root;
+    (void)req;
+    (void)err;
+    (void)errlen;
     return CHAOSD_ERR_NONE;
 }
 
-static enum chaosd_errcode decode_create(json_object *root, struct chaosd_request *req,
-                                         char *err, size_t errlen)
+static enum chaosd_errcode decode_create(json_object *root,
+                                         struct chaosd_request *req, char *err,
+                                         size_t errlen)
 {
     struct chaosd_req_create *r = &req->create;
     bool bad = false;
     r->config = get_string(root, "config", &bad);
     if (bad)
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"config\" must be a string");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"config\" must be a string");
     r->path = get_string(root, "path", &bad);
     if (bad)
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"path\" must be a string");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"path\" must be a string");
     r->source = get_string(root, "source", &bad);
     if (bad)
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"source\" must be a string");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"source\" must be a string");
     r->paused = get_bool(root, "paused", &bad);
     if (bad)
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"paused\" must be true or false");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"paused\" must be true or false");
     if (!!r->config == !!r->path)
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
                     "create needs exactly one of \"config\" and \"path\"");
     /* The daemon's working directory means nothing to the client. */
     if (r->path && r->path[0] != '/')
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"path\" must be absolute");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"path\" must be absolute");
     json_object *ov;
     if (json_object_object_get_ex(root, "overrides", &ov) &&
         !json_object_is_type(ov, json_type_null)) {
         if (!json_object_is_type(ov, json_type_array))
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "\"overrides\" must be an array of \"KEY=VALUE\" strings");
+            return fail(
+                err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                "\"overrides\" must be an array of \"KEY=VALUE\" strings");
         size_t n = json_object_array_length(ov);
         if (n > CHAOSD_MAX_OVERRIDES)
             return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
@@ -128,9 +143,11 @@ static enum chaosd_errcode decode_create(json_object *root, struct chaosd_reques
         for (size_t i = 0; i < n; i++) {
             json_object *s = json_object_array_get_idx(ov, i);
             if (!json_object_is_type(s, json_type_string) ||
-                (size_t)json_object_get_string_len(s) != strlen(json_object_get_string(s)))
-                return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                            "\"overrides\" must be an array of \"KEY=VALUE\" strings");
+                (size_t)json_object_get_string_len(s) !=
+                    strlen(json_object_get_string(s)))
+                return fail(
+                    err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"overrides\" must be an array of \"KEY=VALUE\" strings");
             r->overrides[r->n_overrides++] = json_object_get_string(s);
         }
     }
@@ -139,33 +156,39 @@ static enum chaosd_errcode decode_create(json_object *root, struct chaosd_reques
 
 /* "domain": a name or an id, for the ops that act on one domain. */
 static enum chaosd_errcode get_domain(json_object *root, enum chaosd_op op,
-                                      const char **domain, char *err, size_t errlen)
+                                      const char **domain, char *err,
+                                      size_t errlen)
 {
     bool bad = false;
     *domain = get_string(root, "domain", &bad);
     if (bad || !*domain || !(*domain)[0])
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                    "%s needs \"domain\": a name or a domain id", chaosd_op_name(op));
+                    "%s needs \"domain\": a name or a domain id",
+                    chaosd_op_name(op));
     return CHAOSD_ERR_NONE;
 }
 
-static enum chaosd_errcode decode_destroy(json_object *root, struct chaosd_request *req,
-                                          char *err, size_t errlen)
+static enum chaosd_errcode decode_destroy(json_object *root,
+                                          struct chaosd_request *req, char *err,
+                                          size_t errlen)
 {
     return get_domain(root, req->op, &req->destroy.domain, err, errlen);
 }
 
-static enum chaosd_errcode decode_shutdown(json_object *root, struct chaosd_request *req,
+static enum chaosd_errcode decode_shutdown(json_object *root,
+                                           struct chaosd_request *req,
                                            char *err, size_t errlen)
 {
     bool bad = false;
     req->shutdown.reboot = get_bool(root, "reboot", &bad);
     if (bad)
-        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST, "\"reboot\" must be true or false");
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"reboot\" must be true or false");
     return get_domain(root, req->op, &req->shutdown.domain, err, errlen);
 }
 
-static enum chaosd_errcode decode_pool_resize(json_object *root, struct chaosd_request *req,
+static enum chaosd_errcode decode_pool_resize(json_object *root,
+                                              struct chaosd_request *req,
                                               char *err, size_t errlen)
 {
     struct chaosd_req_pool_resize *r = &req->pool_resize;
@@ -211,8 +234,8 @@ const char *chaosd_op_name(enum chaosd_op op)
 
 enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
                                           struct chaosd_request *req,
-                                          json_object **id_out,
-                                          char *err, size_t errlen)
+                                          json_object **id_out, char *err,
+                                          size_t errlen)
 {
     memset(req, 0, sizeof(*req));
     if (id_out)
@@ -221,20 +244,23 @@ enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
         return fail(err, errlen, CHAOSD_ERR_TOO_LARGE,
                     "request longer than %d bytes", CHAOSD_MAX_LINE);
     if (len > INT_MAX || memchr(line, '\0', len))
-        return fail(err, errlen, CHAOSD_ERR_BAD_JSON, "request is not JSON text");
-    json_tokener *tok = json_tokener_new_ex(32);   /* nesting depth bound */
+        return fail(err, errlen, CHAOSD_ERR_BAD_JSON,
+                    "request is not JSON text");
+    json_tokener *tok = json_tokener_new_ex(32); /* nesting depth bound */
     if (!tok)
         return fail(err, errlen, CHAOSD_ERR_FAILED, "out of memory");
     json_object *root = json_tokener_parse_ex(tok, line, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     /* Only whitespace may follow the object on the line. */
-    size_t end = jerr == json_tokener_success ? json_tokener_get_parse_end(tok) : 0;
+    size_t end =
+        jerr == json_tokener_success ? json_tokener_get_parse_end(tok) : 0;
     json_tokener_free(tok);
     if (!root || jerr != json_tokener_success) {
         json_object_put(root);
         return fail(err, errlen, CHAOSD_ERR_BAD_JSON, "request is not JSON: %s",
-                    jerr == json_tokener_continue ? "unexpected end"
-                                                  : json_tokener_error_desc(jerr));
+                    jerr == json_tokener_continue
+                        ? "unexpected end"
+                        : json_tokener_error_desc(jerr));
     }
     for (size_t i = end; i < len; i++) {
         if (!strchr(" \t\r", line[i])) {
@@ -245,7 +271,8 @@ enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
     }
     if (!json_object_is_type(root, json_type_object)) {
         json_object_put(root);
-        return fail(err, errlen, CHAOSD_ERR_BAD_JSON, "request is not a JSON object");
+        return fail(err, errlen, CHAOSD_ERR_BAD_JSON,
+                    "request is not a JSON object");
     }
     req->root = root;
     json_object *v;
@@ -257,13 +284,15 @@ enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
     enum chaosd_errcode code = CHAOSD_ERR_NONE;
     if (!json_object_object_get_ex(root, "v", &v) ||
         !json_object_is_type(v, json_type_int)) {
-        code = fail(err, errlen, CHAOSD_ERR_VERSION,
-                    "request has no \"v\" (protocol version; this daemon speaks %d)",
-                    CHAOSD_PROTOCOL_VERSION);
+        code = fail(
+            err, errlen, CHAOSD_ERR_VERSION,
+            "request has no \"v\" (protocol version; this daemon speaks %d)",
+            CHAOSD_PROTOCOL_VERSION);
     } else if (json_object_get_int64(v) != CHAOSD_PROTOCOL_VERSION) {
-        code = fail(err, errlen, CHAOSD_ERR_VERSION,
-                    "protocol version %lld is not supported (this daemon speaks %d)",
-                    (long long)json_object_get_int64(v), CHAOSD_PROTOCOL_VERSION);
+        code = fail(
+            err, errlen, CHAOSD_ERR_VERSION,
+            "protocol version %lld is not supported (this daemon speaks %d)",
+            (long long)json_object_get_int64(v), CHAOSD_PROTOCOL_VERSION);
     } else {
         bool bad = false;
         const char *op = get_string(root, "op", &bad);
@@ -300,7 +329,8 @@ static json_object *message_new(void)
 {
     json_object *o = json_object_new_object();
     if (o)
-        json_object_object_add(o, "v", json_object_new_int(CHAOSD_PROTOCOL_VERSION));
+        json_object_object_add(o, "v",
+                               json_object_new_int(CHAOSD_PROTOCOL_VERSION));
     return o;
 }
 
@@ -315,8 +345,9 @@ json_object *chaosd_reply_ok(json_object *id)
     return o;
 }
 
-json_object *chaosd_event_new(const char *event, long long domid, const char *name,
-                              const char *detail_key, const char *detail)
+json_object *chaosd_event_new(const char *event, long long domid,
+                              const char *name, const char *detail_key,
+                              const char *detail)
 {
     json_object *o = message_new();
     if (!o)
@@ -338,8 +369,10 @@ json_object *chaosd_reply_error(json_object *id, enum chaosd_errcode code,
     json_object_object_add(o, "ok", json_object_new_boolean(0));
     if (id)
         json_object_object_add(o, "id", json_object_get(id));
-    json_object_object_add(o, "code", json_object_new_string(chaosd_errcode_name(code)));
-    json_object_object_add(o, "error", json_object_new_string(message ? message : ""));
+    json_object_object_add(o, "code",
+                           json_object_new_string(chaosd_errcode_name(code)));
+    json_object_object_add(o, "error",
+                           json_object_new_string(message ? message : ""));
     return o;
 }
 
@@ -347,7 +380,8 @@ json_object *chaosd_request_new(enum chaosd_op op)
 {
     json_object *o = message_new();
     if (o)
-        json_object_object_add(o, "op", json_object_new_string(chaosd_op_name(op)));
+        json_object_object_add(o, "op",
+                               json_object_new_string(chaosd_op_name(op)));
     return o;
 }
 
@@ -357,7 +391,8 @@ char *chaosd_message_line(json_object *msg, size_t *len)
         return NULL;
     size_t n;
     /* PLAIN: json-c never emits a raw newline inside it (strings escape it). */
-    const char *s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &n);
+    const char *s =
+        json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &n);
     char *line = s ? malloc(n + 2) : NULL;
     if (line) {
         memcpy(line, s, n);
@@ -396,7 +431,8 @@ json_object *chaosd_reply_decode(const char *line, size_t len, bool *ok,
     if (!*ok) {
         json_object *e;
         const char *msg = json_object_object_get_ex(o, "error", &e)
-            ? json_object_get_string(e) : "unknown error";
+                              ? json_object_get_string(e)
+                              : "unknown error";
         if (errlen)
             snprintf(err, errlen, "%s", msg);
     }
@@ -420,7 +456,7 @@ void chaosd_lines_free(struct chaosd_lines *lb)
 static int append(struct chaosd_lines *lb, const char *data, size_t n)
 {
     if (n == 0)
-        return 0;   /* buf may still be NULL */
+        return 0; /* buf may still be NULL */
     if (lb->len + n > lb->cap) {
         size_t cap = lb->cap ? lb->cap : 256;
         while (cap < lb->len + n)

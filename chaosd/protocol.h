@@ -33,31 +33,29 @@
  * docs/chaosd.md); fields: the request's fields in words, for people.
  * A new op is one row here, its decoder (if it has fields), its handler.
  */
-#define CHAOSD_OPS(X) \
-    X(CREATE, "create", create, create, CHAOSD_CHANGE, \
-      "config TEXT | path FILE, [source NAME], [overrides [\"KEY=VALUE\"...]], [paused BOOL]") \
+#define CHAOSD_OPS(X)                                                        \
+    X(CREATE, "create", create, create, CHAOSD_CHANGE,                       \
+      "config TEXT | path FILE, [source NAME], [overrides "                  \
+      "[\"KEY=VALUE\"...]], [paused BOOL]")                                  \
     X(DESTROY, "destroy", destroy, destroy, CHAOSD_CHANGE, "domain NAME|ID") \
-    X(SHUTDOWN, "shutdown", shutdown, shutdown, CHAOSD_CHANGE, \
-      "domain NAME|ID, [reboot BOOL]") \
-    X(LIST, "list", none, list, CHAOSD_READ, "") \
-    X(INFO, "info", none, info, CHAOSD_READ, "") \
-    X(POOL, "pool", none, pool, CHAOSD_READ, "") \
-    X(POOL_RESIZE, "pool-resize", pool_resize, pool_resize, CHAOSD_CHANGE, \
-      "flavor NAME, size N") \
-    X(SUBSCRIBE, "subscribe", none, subscribe, CHAOSD_READ, "") \
+    X(SHUTDOWN, "shutdown", shutdown, shutdown, CHAOSD_CHANGE,               \
+      "domain NAME|ID, [reboot BOOL]")                                       \
+    X(LIST, "list", none, list, CHAOSD_READ, "")                             \
+    X(INFO, "info", none, info, CHAOSD_READ, "")                             \
+    X(POOL, "pool", none, pool, CHAOSD_READ, "")                             \
+    X(POOL_RESIZE, "pool-resize", pool_resize, pool_resize, CHAOSD_CHANGE,   \
+      "flavor NAME, size N")                                                 \
+    X(SUBSCRIBE, "subscribe", none, subscribe, CHAOSD_READ, "")              \
     X(PING, "ping", none, ping, CHAOSD_READ, "")
 
 #define CHAOSD_OP_ENUM_(op, name, dec, handler, access, fields) CHAOSD_OP_##op,
-enum chaosd_op {
-    CHAOSD_OPS(CHAOSD_OP_ENUM_)
-    CHAOSD_N_OPS
-};
+enum chaosd_op { CHAOSD_OPS(CHAOSD_OP_ENUM_) CHAOSD_N_OPS };
 #undef CHAOSD_OP_ENUM_
 
 /* Who may ask for an op (chaosd checks the peer's credentials). */
 enum chaosd_access {
-    CHAOSD_READ,               /* anyone the socket's mode lets connect */
-    CHAOSD_CHANGE,             /* root, or a member of the admin group */
+    CHAOSD_READ,   /* anyone the socket's mode lets connect */
+    CHAOSD_CHANGE, /* root, or a member of the admin group */
 };
 
 /* An op's row, as the codec knows it (the handler is chaosd's). */
@@ -72,16 +70,16 @@ const struct chaosd_op_info *chaosd_op_info(enum chaosd_op op);
 /* Machine-readable error codes of a failed request ("code" in replies). */
 enum chaosd_errcode {
     CHAOSD_ERR_NONE,
-    CHAOSD_ERR_BAD_JSON,       /* "bad-json": not a JSON object */
-    CHAOSD_ERR_BAD_REQUEST,    /* "bad-request": a field is missing/wrong */
-    CHAOSD_ERR_VERSION,        /* "version": unsupported "v" */
-    CHAOSD_ERR_UNKNOWN_OP,     /* "unknown-op" */
-    CHAOSD_ERR_TOO_LARGE,      /* "too-large": line over CHAOSD_MAX_LINE */
-    CHAOSD_ERR_CONFIG,         /* "config": the guest config is invalid */
-    CHAOSD_ERR_NOT_FOUND,      /* "not-found": no such domain or flavor */
-    CHAOSD_ERR_FAILED,         /* "failed": the operation failed */
-    CHAOSD_ERR_BUSY,           /* "busy": the daemon is stopping */
-    CHAOSD_ERR_FORBIDDEN,      /* "forbidden": the peer may not do this */
+    CHAOSD_ERR_BAD_JSON,    /* "bad-json": not a JSON object */
+    CHAOSD_ERR_BAD_REQUEST, /* "bad-request": a field is missing/wrong */
+    CHAOSD_ERR_VERSION,     /* "version": unsupported "v" */
+    CHAOSD_ERR_UNKNOWN_OP,  /* "unknown-op" */
+    CHAOSD_ERR_TOO_LARGE,   /* "too-large": line over CHAOSD_MAX_LINE */
+    CHAOSD_ERR_CONFIG,      /* "config": the guest config is invalid */
+    CHAOSD_ERR_NOT_FOUND,   /* "not-found": no such domain or flavor */
+    CHAOSD_ERR_FAILED,      /* "failed": the operation failed */
+    CHAOSD_ERR_BUSY,        /* "busy": the daemon is stopping */
+    CHAOSD_ERR_FORBIDDEN,   /* "forbidden": the peer may not do this */
 };
 
 /* Stable names of ops and error codes ("create", "bad-json"). Static. */
@@ -93,18 +91,18 @@ const char *chaosd_errcode_name(enum chaosd_errcode code);
 
 /* The fields of each op that has some. */
 struct chaosd_req_create {
-    const char *config;        /* xl.cfg text, or NULL */
-    const char *path;          /* absolute path of an xl.cfg file, or NULL */
-    const char *source;        /* name of config text in messages, or NULL */
+    const char *config; /* xl.cfg text, or NULL */
+    const char *path;   /* absolute path of an xl.cfg file, or NULL */
+    const char *source; /* name of config text in messages, or NULL */
     const char *overrides[CHAOSD_MAX_OVERRIDES];
     unsigned n_overrides;
     bool paused;
 };
 struct chaosd_req_destroy {
-    const char *domain;        /* name or id */
+    const char *domain; /* name or id */
 };
 struct chaosd_req_shutdown {
-    const char *domain;        /* name or id */
+    const char *domain; /* name or id */
     bool reboot;
 };
 struct chaosd_req_pool_resize {
@@ -120,7 +118,7 @@ struct chaosd_req_pool_resize {
 struct chaosd_request {
     enum chaosd_op op;
     json_object *root;
-    json_object *id;           /* any JSON value, echoed back; may be NULL */
+    json_object *id; /* any JSON value, echoed back; may be NULL */
     union {
         struct chaosd_req_create create;
         struct chaosd_req_destroy destroy;
@@ -138,8 +136,8 @@ struct chaosd_request {
  */
 enum chaosd_errcode chaosd_request_decode(const char *line, size_t len,
                                           struct chaosd_request *req,
-                                          json_object **id_out,
-                                          char *err, size_t errlen);
+                                          json_object **id_out, char *err,
+                                          size_t errlen);
 void chaosd_request_free(struct chaosd_request *req);
 
 /*
@@ -158,8 +156,9 @@ json_object *chaosd_reply_error(json_object *id, enum chaosd_errcode code,
  * of memory.  chaosd sends these to subscribers; `chaos events --json`
  * prints the same.
  */
-json_object *chaosd_event_new(const char *event, long long domid, const char *name,
-                              const char *detail_key, const char *detail);
+json_object *chaosd_event_new(const char *event, long long domid,
+                              const char *name, const char *detail_key,
+                              const char *detail);
 
 /* A new request object {"v":1,"op":OP}, for clients. */
 json_object *chaosd_request_new(enum chaosd_op op);
@@ -189,7 +188,7 @@ json_object *chaosd_reply_decode(const char *line, size_t len, bool *ok,
 struct chaosd_lines {
     char *buf;
     size_t len, cap, max;
-    size_t dropped;            /* >0 while discarding an oversized line */
+    size_t dropped; /* >0 while discarding an oversized line */
 };
 typedef int (*chaosd_line_fn)(void *opaque, const char *line, size_t len);
 

@@ -67,7 +67,7 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     struct chaosd *d = r->d;
     const struct chaos_dominfo *dom = by_uuid(r, g->uuid);
     if (!dom)
-        dom = by_uuid(r, g->shell_uuid);   /* died before the handle was set */
+        dom = by_uuid(r, g->shell_uuid); /* died before the handle was set */
     if (!dom) {
         state_guest_remove(g->uuid);
         return;
@@ -86,7 +86,7 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     struct state_guest rec = *g;
     rec.domid = dom->domid;
     state_guest_write(&rec, NULL);
-    state_shell_remove(g->shell_uuid);   /* built: not a shell any more */
+    state_shell_remove(g->shell_uuid); /* built: not a shell any more */
     adopt(r, dom);
 }
 
@@ -98,10 +98,11 @@ static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
     struct chaos_dominfo *dom = (struct chaos_dominfo *)by_uuid(r, uuid);
     if (dom) {
         if (d->hv->domain_destroy(d->ctx, dom->domid) < 0) {
-            log_warn("destroying shell %u: %s", dom->domid, d->hv->errmsg(d->ctx));
+            log_warn("destroying shell %u: %s", dom->domid,
+                     d->hv->errmsg(d->ctx));
         } else {
             r->shells++;
-            dom->domid = 0;   /* gone: not a guest to adopt below */
+            dom->domid = 0; /* gone: not a guest to adopt below */
         }
     }
     state_shell_remove(uuid);
@@ -118,7 +119,7 @@ static void recover_others(struct recovery *r)
         if (dom->domid == 0 || guest_find(d, dom->domid) ||
             dom->state == CHAOS_DOM_DYING ||
             d->hv->domain_console(d->ctx, dom->domid, &frame, &port) < 0)
-            continue;   /* not built by chaos (or a shell), or served */
+            continue; /* not built by chaos (or a shell), or served */
         adopt(r, dom);
     }
 }
@@ -140,7 +141,7 @@ int chaosd_recover(struct chaosd *d)
     if (r.adopted || r.left || r.half_built || r.shells)
         log_info("recovered: %u running guests adopted, %u left to their "
                  "servers, %u half-built domains and %u idle shells of an "
-                 "earlier chaosd destroyed", r.adopted, r.left, r.half_built,
-                 r.shells);
+                 "earlier chaosd destroyed",
+                 r.adopted, r.left, r.half_built, r.shells);
     return 0;
 }

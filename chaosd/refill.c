@@ -102,13 +102,15 @@ static void refill_done(uv_work_t *req, int status)
         state_shell_remove(w->uuid);
         if (i >= 0)
             pool_fill_failed(&d->pool, i);
-        log_warn("preparing a shell of flavor %s failed: %s", w->flavor, w->err);
+        log_warn("preparing a shell of flavor %s failed: %s", w->flavor,
+                 w->err);
         if (!d->stopping && d->refill_retry_ready && !d->refill_retry_pending) {
             d->refill_retry_pending = true;
             uv_timer_start(&d->refill_retry, on_retry, REFILL_RETRY_MS, 0);
         }
     } else {
-        struct pool_item item = { .shell = w->shell, .builder = w->builder,
+        struct pool_item item = { .shell = w->shell,
+                                  .builder = w->builder,
                                   .domid = d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
         state_shell_write(w->uuid, item.domid, w->flavor);
@@ -135,7 +137,8 @@ static chaos_config *flavor_config(const struct chaosd_flavor *f,
     chaos_config *cfg = chaos_config_new();
     char u[37];
     state_uuid_text(uuid, u);
-    if (!cfg || chaos_config_set_type(cfg, f->pvh ? CHAOS_GUEST_PVH : CHAOS_GUEST_PV) ||
+    if (!cfg ||
+        chaos_config_set_type(cfg, f->pvh ? CHAOS_GUEST_PVH : CHAOS_GUEST_PV) ||
         chaos_config_set_memory_mib(cfg, f->memory_mib) ||
         chaos_config_set_maxmem_mib(cfg, f->maxmem_mib) ||
         chaos_config_set_vcpus(cfg, f->vcpus) ||
@@ -159,7 +162,8 @@ void refill_kick(struct chaosd *d)
             uv_close((uv_handle_t *)&d->refill_retry, NULL);
         return;
     }
-    while (!d->refill_retry_pending && d->refills_running < d->conf.refill_workers) {
+    while (!d->refill_retry_pending &&
+           d->refills_running < d->conf.refill_workers) {
         int i = pool_next_refill(&d->pool);
         if (i < 0)
             break;
@@ -167,9 +171,11 @@ void refill_kick(struct chaosd *d)
         struct refill_work *w = calloc(1, sizeof(*w));
         if (w && state_new_uuid(w->uuid) == 0)
             w->cfg = flavor_config(&pf->f, w->uuid);
-        if (!w || !w->cfg || state_shell_write(w->uuid, STATE_NO_DOMID, pf->f.name)) {
+        if (!w || !w->cfg ||
+            state_shell_write(w->uuid, STATE_NO_DOMID, pf->f.name)) {
             log_warn("cannot start a refill of flavor %s (out of memory, or "
-                     "%s not writable)", pf->f.name, state_dir().path);
+                     "%s not writable)",
+                     pf->f.name, state_dir().path);
             pool_fill_failed(&d->pool, i);
             if (w)
                 chaos_config_free(w->cfg);

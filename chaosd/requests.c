@@ -52,9 +52,9 @@ static void handle_create(struct client *c, struct chaosd_request *req)
         return;
     }
     int rc = cr->config
-        ? chaos_config_parse(cfg, cr->config, strlen(cr->config),
-                             cr->source ? cr->source : "request")
-        : chaos_config_parse_file(cfg, cr->path);
+                 ? chaos_config_parse(cfg, cr->config, strlen(cr->config),
+                                      cr->source ? cr->source : "request")
+                 : chaos_config_parse_file(cfg, cr->path);
     for (unsigned i = 0; rc == 0 && i < cr->n_overrides; i++)
         rc = chaos_config_set_arg(cfg, cr->overrides[i]);
     if (rc == 0)
@@ -75,7 +75,8 @@ static void handle_create(struct client *c, struct chaosd_request *req)
     /* chaosd's working directory means nothing to the client. */
     const char *rd = chaos_config_ramdisk(cfg);
     if (chaos_config_kernel(cfg)[0] != '/' || (rd && rd[0] && rd[0] != '/')) {
-        reply_error(c, req->id, CHAOSD_ERR_CONFIG, "kernel and ramdisk must be "
+        reply_error(c, req->id, CHAOSD_ERR_CONFIG,
+                    "kernel and ramdisk must be "
                     "absolute paths in requests to chaosd");
         chaos_config_free(cfg);
         return;
@@ -96,8 +97,8 @@ static void handle_create(struct client *c, struct chaosd_request *req)
 
 /* The domain a request names; replies not-found and returns false when
  * there is none. */
-static bool lookup(struct client *c, struct chaosd_request *req, const char *domain,
-                   chaos_domid *domid)
+static bool lookup(struct client *c, struct chaosd_request *req,
+                   const char *domain, chaos_domid *domid)
 {
     struct chaosd *d = c->d;
     if (d->hv->domain_lookup(d->ctx, domain, domid) == 0)
@@ -139,8 +140,9 @@ static void handle_shutdown(struct client *c, struct chaosd_request *req)
     chaos_domid domid;
     if (!lookup(c, req, req->shutdown.domain, &domid))
         return;
-    int rc = chaos_domain_shutdown(c->d->ctx, domid, req->shutdown.reboot
-                                   ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
+    int rc = chaos_domain_shutdown(
+        c->d->ctx, domid,
+        req->shutdown.reboot ? CHAOS_SHUTDOWN_REBOOT : CHAOS_SHUTDOWN_POWEROFF);
     reply_domid(c, req, rc, domid);
 }
 
@@ -166,8 +168,9 @@ static void handle_list(struct client *c, struct chaosd_request *req)
     json_object *arr = json_object_new_array();
     for (int i = 0; i < n; i++) {
         const char *flavor = shell_flavor(d, list[i].domid);
-        const char *role = flavor ? "shell"
-                         : guest_find(d, list[i].domid) ? "guest" : "other";
+        const char *role = flavor                         ? "shell"
+                           : guest_find(d, list[i].domid) ? "guest"
+                                                          : "other";
         json_object *o = chaosd_json_domain(&list[i], role, flavor);
         json_object_array_add(arr, o);
     }
@@ -181,16 +184,22 @@ static json_object *flavor_json(const struct pool_flavor *pf)
 {
     json_object *o = json_object_new_object();
     json_object_object_add(o, "flavor", json_object_new_string(pf->f.name));
-    json_object_object_add(o, "type", json_object_new_string(pf->f.pvh ? "pvh" : "pv"));
-    json_object_object_add(o, "memory_mib", json_object_new_int64((int64_t)pf->f.memory_mib));
-    json_object_object_add(o, "maxmem_mib", json_object_new_int64((int64_t)pf->f.maxmem_mib));
+    json_object_object_add(o, "type",
+                           json_object_new_string(pf->f.pvh ? "pvh" : "pv"));
+    json_object_object_add(o, "memory_mib",
+                           json_object_new_int64((int64_t)pf->f.memory_mib));
+    json_object_object_add(o, "maxmem_mib",
+                           json_object_new_int64((int64_t)pf->f.maxmem_mib));
     json_object_object_add(o, "vcpus", json_object_new_int64(pf->f.vcpus));
     json_object_object_add(o, "size", json_object_new_int64(pf->f.pool));
     json_object_object_add(o, "idle", json_object_new_int64(pf->n_idle));
     json_object_object_add(o, "filling", json_object_new_int64(pf->filling));
-    json_object_object_add(o, "handed_out", json_object_new_int64((int64_t)pf->handed_out));
-    json_object_object_add(o, "fill_failures", json_object_new_int64((int64_t)pf->fill_failures));
-    json_object_object_add(o, "configured", json_object_new_boolean(pf->configured));
+    json_object_object_add(o, "handed_out",
+                           json_object_new_int64((int64_t)pf->handed_out));
+    json_object_object_add(o, "fill_failures",
+                           json_object_new_int64((int64_t)pf->fill_failures));
+    json_object_object_add(o, "configured",
+                           json_object_new_boolean(pf->configured));
     return o;
 }
 
@@ -200,8 +209,11 @@ static json_object *pool_json(struct chaosd *d, json_object *reply)
     for (unsigned i = 0; i < d->pool.n; i++)
         json_object_array_add(arr, flavor_json(&d->pool.flavors[i]));
     json_object_object_add(reply, "pools", arr);
-    json_object_object_add(reply, "budget_mib", json_object_new_int64((int64_t)d->pool.budget_mib));
-    json_object_object_add(reply, "used_mib", json_object_new_int64((int64_t)pool_used_mib(&d->pool)));
+    json_object_object_add(reply, "budget_mib",
+                           json_object_new_int64((int64_t)d->pool.budget_mib));
+    json_object_object_add(
+        reply, "used_mib",
+        json_object_new_int64((int64_t)pool_used_mib(&d->pool)));
     return reply;
 }
 
@@ -238,16 +250,21 @@ static void handle_info(struct client *c, struct chaosd_request *req)
         return;
     }
     json_object *reply = chaosd_reply_ok(req->id);
-    json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));
+    json_object_object_add(reply, "version",
+                           json_object_new_string(PACKAGE_VERSION));
     chaosd_json_host(reply, &pi);
     unsigned guests = 0;
     for (struct guest *g = d->guests; g; g = g->next)
         guests++;
     json_object_object_add(reply, "guests", json_object_new_int64(guests));
-    json_object_object_add(reply, "creates_pool", json_object_new_int64((int64_t)d->creates_pool));
-    json_object_object_add(reply, "creates_direct", json_object_new_int64((int64_t)d->creates_direct));
-    json_object_object_add(reply, "events", json_object_new_string(
-        d->events ? chaos_events_source(d->events) : "none"));
+    json_object_object_add(reply, "creates_pool",
+                           json_object_new_int64((int64_t)d->creates_pool));
+    json_object_object_add(reply, "creates_direct",
+                           json_object_new_int64((int64_t)d->creates_direct));
+    json_object_object_add(
+        reply, "events",
+        json_object_new_string(d->events ? chaos_events_source(d->events)
+                                         : "none"));
     /* Kernel cache figures of idle builders (a busy one is not waited for). */
     struct chaos_kernel_cache_stats sum = { 0 };
     for (unsigned i = 0; i < d->n_builders; i++) {
@@ -264,9 +281,12 @@ static void handle_info(struct client *c, struct chaosd_request *req)
     }
     json_object *kc = json_object_new_object();
     json_object_object_add(kc, "entries", json_object_new_int64(sum.entries));
-    json_object_object_add(kc, "mib", json_object_new_int64((int64_t)(sum.bytes >> 20)));
-    json_object_object_add(kc, "hits", json_object_new_int64((int64_t)sum.hits));
-    json_object_object_add(kc, "misses", json_object_new_int64((int64_t)sum.misses));
+    json_object_object_add(kc, "mib",
+                           json_object_new_int64((int64_t)(sum.bytes >> 20)));
+    json_object_object_add(kc, "hits",
+                           json_object_new_int64((int64_t)sum.hits));
+    json_object_object_add(kc, "misses",
+                           json_object_new_int64((int64_t)sum.misses));
     json_object_object_add(reply, "kernel_cache", kc);
     client_send(c, pool_json(d, reply));
 }
@@ -277,15 +297,18 @@ static void handle_subscribe(struct client *c, struct chaosd_request *req)
     c->subscribed = true;
     /* Where Xen's events come from: how exact they are (docs/events.md). */
     json_object *reply = chaosd_reply_ok(req->id);
-    json_object_object_add(reply, "source", json_object_new_string(
-        d->events ? chaos_events_source(d->events) : "none"));
+    json_object_object_add(
+        reply, "source",
+        json_object_new_string(d->events ? chaos_events_source(d->events)
+                                         : "none"));
     client_send(c, reply);
 }
 
 static void handle_ping(struct client *c, struct chaosd_request *req)
 {
     json_object *reply = chaosd_reply_ok(req->id);
-    json_object_object_add(reply, "version", json_object_new_string(PACKAGE_VERSION));
+    json_object_object_add(reply, "version",
+                           json_object_new_string(PACKAGE_VERSION));
     client_send(c, reply);
 }
 
@@ -293,7 +316,8 @@ static void handle_ping(struct client *c, struct chaosd_request *req)
  * handle_NAME is a compile error. */
 typedef void handler_fn(struct client *c, struct chaosd_request *req);
 static handler_fn *const handlers[] = {
-#define ROW(op, name, dec, handler, access, fields) [CHAOSD_OP_##op] = handle_##handler,
+#define ROW(op, name, dec, handler, access, fields) \
+    [CHAOSD_OP_##op] = handle_##handler,
     CHAOSD_OPS(ROW)
 #undef ROW
 };
@@ -311,12 +335,15 @@ void request_dispatch(struct client *c, struct chaosd_request *req)
     if (op->access == CHAOSD_CHANGE && !c->may_change) {
         const char *group = d->conf.admin_group;
         log_warn("refused %s from uid %ld pid %ld: not root%s%s%s", op->name,
-                 (long)c->uid, (long)c->pid, group[0] ? " and not in group '" : "",
-                 group, group[0] ? "'" : "");
+                 (long)c->uid, (long)c->pid,
+                 group[0] ? " and not in group '" : "", group,
+                 group[0] ? "'" : "");
         char msg[256];
-        snprintf(msg, sizeof(msg), "%s is forbidden: only root%s%s%s may change "
-                 "guests", op->name, group[0] ? " and members of the group '" : "",
-                 group, group[0] ? "'" : "");
+        snprintf(msg, sizeof(msg),
+                 "%s is forbidden: only root%s%s%s may change "
+                 "guests",
+                 op->name, group[0] ? " and members of the group '" : "", group,
+                 group[0] ? "'" : "");
         reply_error(c, req->id, CHAOSD_ERR_FORBIDDEN, msg);
         return;
     }

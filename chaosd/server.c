@@ -40,7 +40,7 @@ static void on_written(uv_write_t *req, int status)
 
 static void on_client_closed(uv_handle_t *h)
 {
-    client_unref(h->data);   /* the connection's own reference */
+    client_unref(h->data); /* the connection's own reference */
 }
 
 static void client_close(struct client *c)
@@ -82,7 +82,8 @@ void client_send(struct client *c, json_object *msg)
         free(line);
         return;
     }
-    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) > MAX_QUEUED_BYTES) {
+    if (uv_stream_get_write_queue_size((uv_stream_t *)&c->pipe) >
+        MAX_QUEUED_BYTES) {
         log_warn("a client does not read its replies: disconnected");
         free(line);
         client_close(c);
@@ -116,17 +117,19 @@ static int on_line(void *opaque, const char *line, size_t len)
     struct client *c = opaque;
     char err[256];
     if (!line) {
-        snprintf(err, sizeof(err), "request longer than %d bytes (%zu bytes "
-                 "dropped)", CHAOSD_MAX_LINE, len);
+        snprintf(err, sizeof(err),
+                 "request longer than %d bytes (%zu bytes "
+                 "dropped)",
+                 CHAOSD_MAX_LINE, len);
         client_send(c, chaosd_reply_error(NULL, CHAOSD_ERR_TOO_LARGE, err));
         return 0;
     }
     if (len == 0 || (len == 1 && line[0] == '\r'))
-        return 0;   /* blank lines are harmless */
+        return 0; /* blank lines are harmless */
     struct chaosd_request req;
     json_object *id = NULL;
-    enum chaosd_errcode code = chaosd_request_decode(line, len, &req, &id, err,
-                                                     sizeof(err));
+    enum chaosd_errcode code =
+        chaosd_request_decode(line, len, &req, &id, err, sizeof(err));
     if (code != CHAOSD_ERR_NONE) {
         client_send(c, chaosd_reply_error(id, code, err));
         json_object_put(id);
@@ -135,7 +138,7 @@ static int on_line(void *opaque, const char *line, size_t len)
     json_object_put(id);
     request_dispatch(c, &req);
     chaosd_request_free(&req);
-    return c->closing;   /* stop reading a connection being closed */
+    return c->closing; /* stop reading a connection being closed */
 }
 
 static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -148,11 +151,12 @@ static void on_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
     struct client *c = s->data;
     if (n < 0) {
-        client_close(c);   /* EOF or error: requests in flight still finish */
+        client_close(c); /* EOF or error: requests in flight still finish */
         return;
     }
-    client_ref(c);   /* requests may close it while we feed */
-    if (chaosd_lines_feed(&c->lines, buf->base, (size_t)n, on_line, c) == -ENOMEM)
+    client_ref(c); /* requests may close it while we feed */
+    if (chaosd_lines_feed(&c->lines, buf->base, (size_t)n, on_line, c) ==
+        -ENOMEM)
         client_close(c);
     client_unref(c);
 }
@@ -202,7 +206,7 @@ static void read_peer(struct chaosd *d, struct client *c)
         rc = -errno;
     if (rc < 0) {
         log_warn("cannot read a client's credentials: %s", strerror(-rc));
-        return;   /* unknown: read-only ops only */
+        return; /* unknown: read-only ops only */
     }
     c->pid = cred.pid;
     c->uid = cred.uid;
@@ -226,8 +230,8 @@ static void on_connection(uv_stream_t *server, int status)
     c->next = d->clients;
     d->clients = c;
     d->n_clients++;
-    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 || d->n_clients > MAX_CLIENTS ||
-        d->stopping) {
+    if (uv_accept(server, (uv_stream_t *)&c->pipe) < 0 ||
+        d->n_clients > MAX_CLIENTS || d->stopping) {
         client_close(c);
         return;
     }
@@ -246,7 +250,7 @@ static void set_permissions(struct chaosd *d)
     char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
     size_t len = sizeof(path);
     if (uv_pipe_getsockname(&d->listener, path, &len) < 0 || path[0] != '/')
-        return;   /* unnamed or abstract: no file to set */
+        return; /* unnamed or abstract: no file to set */
     if (!d->socket_activated && chmod(path, 0660) != 0)
         log_warn("chmod %s: %s", path, strerror(errno));
     if (!d->conf.socket_group[0])
@@ -279,7 +283,8 @@ int server_listen(struct chaosd *d)
     d->listener.data = d;
     int n = sd_listen_fds(1);
     int rc;
-    if (n == 1 && sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
+    if (n == 1 &&
+        sd_is_socket_unix(SD_LISTEN_FDS_START, SOCK_STREAM, 1, NULL, 0) > 0) {
         d->socket_activated = true;
         rc = uv_pipe_open(&d->listener, SD_LISTEN_FDS_START);
         char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
@@ -290,7 +295,8 @@ int server_listen(struct chaosd *d)
     } else {
         if (n > 0)
             log_warn("ignoring %d sockets passed by systemd (expected one "
-                     "UNIX stream socket)", n);
+                     "UNIX stream socket)",
+                     n);
         const char *path = d->conf.socket_path;
         char dir[sizeof(d->conf.socket_path)];
         snprintf(dir, sizeof(dir), "%s", path);
@@ -303,7 +309,7 @@ int server_listen(struct chaosd *d)
             log_warn("%s: another chaosd is running", path);
             return -EADDRINUSE;
         }
-        unlink(path);   /* a stale socket of a chaosd that died */
+        unlink(path); /* a stale socket of a chaosd that died */
         rc = uv_pipe_bind(&d->listener, path);
         if (rc < 0) {
             log_warn("cannot bind %s: %s", path, uv_strerror(rc));

@@ -33,7 +33,7 @@ int state_init(void)
     char path[600];
     snprintf(path, sizeof(path), "%s", state_dir().path);
     char *slash = strrchr(path, '/');
-    if (slash && slash != path) {     /* RUNDIR itself is shared: 0755 */
+    if (slash && slash != path) { /* RUNDIR itself is shared: 0755 */
         *slash = '\0';
         if (mkdir(path, 0755) != 0 && errno != EEXIST)
             return -errno;
@@ -53,16 +53,18 @@ int state_new_uuid(uint8_t u[16])
 {
     if (getrandom(u, 16, 0) != 16)
         return -EIO;
-    u[6] = (uint8_t)((u[6] & 0x0f) | 0x40);   /* RFC 4122 version 4 */
+    u[6] = (uint8_t)((u[6] & 0x0f) | 0x40); /* RFC 4122 version 4 */
     u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
     return 0;
 }
 
 void state_uuid_text(const uint8_t u[16], char out[37])
 {
-    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-             "%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2], u[3], u[4], u[5],
-             u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+             "%02x%02x%02x%02x%02x%02x",
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+             u[11], u[12], u[13], u[14], u[15]);
 }
 
 int state_uuid_parse(const char *text, uint8_t u[16])
@@ -78,7 +80,8 @@ int state_uuid_parse(const char *text, uint8_t u[16])
         if (i == 8 || i == 13 || i == 18 || i == 23)
             continue;
         unsigned v;
-        if (sscanf(text + i, "%1x", &v) != 1 || !strchr("0123456789abcdefABCDEF", text[i]))
+        if (sscanf(text + i, "%1x", &v) != 1 ||
+            !strchr("0123456789abcdefABCDEF", text[i]))
             return -EINVAL;
         if (n % 2 == 0)
             u[n / 2] = (uint8_t)(v << 4);
@@ -215,7 +218,8 @@ static void each_record(const char *kind, bool guests,
         struct state_guest g = { .domid = STATE_NO_DOMID };
         char path[900];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (strlen(e->d_name) != 36 || state_uuid_parse(e->d_name, g.uuid) != 0) {
+        if (strlen(e->d_name) != 36 ||
+            state_uuid_parse(e->d_name, g.uuid) != 0) {
             /* Leftover temporaries of a writer that died. */
             if (strstr(e->d_name, ".tmp"))
                 unlink(path);
@@ -244,7 +248,8 @@ static void shell_adapter(void *opaque, const struct state_guest *g)
 }
 
 void state_each_shell(void (*fn)(void *opaque, const uint8_t uuid[16],
-                                 int64_t domid), void *opaque)
+                                 int64_t domid),
+                      void *opaque)
 {
     struct shell_iter it = { fn, opaque };
     each_record("shells", false, shell_adapter, &it);

@@ -38,13 +38,14 @@ int state_new_uuid(uint8_t uuid[16]);
 void state_uuid_text(const uint8_t uuid[16], char out[37]);
 int state_uuid_parse(const char *text, uint8_t uuid[16]);
 
-int state_shell_write(const uint8_t uuid[16], int64_t domid, const char *flavor);
+int state_shell_write(const uint8_t uuid[16], int64_t domid,
+                      const char *flavor);
 int state_shell_remove(const uint8_t uuid[16]);
 
 struct state_guest {
-    uint8_t uuid[16];          /* the guest's handle */
-    uint8_t shell_uuid[16];    /* the shell's (differs if the config set one) */
-    int64_t domid;             /* STATE_NO_DOMID while being created */
+    uint8_t uuid[16];       /* the guest's handle */
+    uint8_t shell_uuid[16]; /* the shell's (differs if the config set one) */
+    int64_t domid;          /* STATE_NO_DOMID while being created */
     char name[64];
 };
 /* cfg_text may be NULL (keeps the existing .cfg file). */
@@ -56,7 +57,8 @@ char *state_guest_config(const uint8_t uuid[16]);
 /* Calls fn for every record of one kind; records that cannot be read are
  * removed.  fn returns nothing; iteration order is unspecified. */
 void state_each_shell(void (*fn)(void *opaque, const uint8_t uuid[16],
-                                 int64_t domid), void *opaque);
+                                 int64_t domid),
+                      void *opaque);
 void state_each_guest(void (*fn)(void *opaque, const struct state_guest *g),
                       void *opaque);
 

@@ -11,33 +11,33 @@
 #include "acpi.h"
 
 /* Identification in every table header (the OEM fields are free text). */
-#define OEM_ID        "CHAOS "     /* 6 bytes */
-#define OEM_TABLE_ID  "CHAOSPVH"   /* 8 bytes */
-#define CREATOR_ID    "CHAO"       /* 4 bytes */
-#define OEM_REVISION      1
-#define CREATOR_REVISION  1
+#define OEM_ID "CHAOS "         /* 6 bytes */
+#define OEM_TABLE_ID "CHAOSPVH" /* 8 bytes */
+#define CREATOR_ID "CHAO"       /* 4 bytes */
+#define OEM_REVISION 1
+#define CREATOR_REVISION 1
 
 /* Sizes (bytes) of the fixed parts. */
 enum {
-    RSDP_SIZE = 36,         /* ACPI 2.0 RSDP; the 1.0 part is 20 bytes */
+    RSDP_SIZE = 36, /* ACPI 2.0 RSDP; the 1.0 part is 20 bytes */
     RSDP_V1_SIZE = 20,
-    HEADER_SIZE = 36,       /* the common System Description Table header */
-    FADT_SIZE = 268,        /* FADT revision 5 (ACPI 5.0) */
-    MADT_FIXED_SIZE = 44,   /* header, local APIC address, flags */
-    MADT_LAPIC_SIZE = 8,    /* one Processor Local APIC structure */
-    XSDT_ENTRIES = 2,       /* FADT and MADT */
+    HEADER_SIZE = 36,     /* the common System Description Table header */
+    FADT_SIZE = 268,      /* FADT revision 5 (ACPI 5.0) */
+    MADT_FIXED_SIZE = 44, /* header, local APIC address, flags */
+    MADT_LAPIC_SIZE = 8,  /* one Processor Local APIC structure */
+    XSDT_ENTRIES = 2,     /* FADT and MADT */
 };
 
 /* FADT: Flags (offset 112) and IA-PC boot architecture flags (109). */
-#define FADT_WBINVD             (1u << 0)
-#define FADT_PWR_BUTTON         (1u << 4)   /* no fixed-feature power button */
-#define FADT_SLP_BUTTON         (1u << 5)   /* no fixed-feature sleep button */
-#define FADT_HW_REDUCED_ACPI    (1u << 20)
-#define IAPC_VGA_NOT_PRESENT    (1u << 2)
+#define FADT_WBINVD (1u << 0)
+#define FADT_PWR_BUTTON (1u << 4) /* no fixed-feature power button */
+#define FADT_SLP_BUTTON (1u << 5) /* no fixed-feature sleep button */
+#define FADT_HW_REDUCED_ACPI (1u << 20)
+#define IAPC_VGA_NOT_PRESENT (1u << 2)
 #define IAPC_CMOS_RTC_NOT_PRESENT (1u << 5)
 
-#define MADT_TYPE_LOCAL_APIC    0
-#define MADT_LAPIC_ENABLED      (1u << 0)
+#define MADT_TYPE_LOCAL_APIC 0
+#define MADT_LAPIC_ENABLED (1u << 0)
 
 static size_t align16(size_t n)
 {
@@ -129,22 +129,23 @@ static void write_fadt(uint8_t *t, uint64_t dsdt)
      * register block, which that flag tells the OS not to look for. */
     put32(t, 40, (uint32_t)dsdt);
     put16(t, 109, IAPC_VGA_NOT_PRESENT | IAPC_CMOS_RTC_NOT_PRESENT);
-    put32(t, 112, FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
-                  FADT_HW_REDUCED_ACPI);
-    put64(t, 140, dsdt);                    /* X_DSDT */
+    put32(t, 112,
+          FADT_WBINVD | FADT_PWR_BUTTON | FADT_SLP_BUTTON |
+              FADT_HW_REDUCED_ACPI);
+    put64(t, 140, dsdt); /* X_DSDT */
     seal(t, FADT_SIZE);
 }
 
 static void write_madt(uint8_t *t, size_t len, unsigned nr_vcpus)
 {
-    header(t, "APIC", (uint32_t)len, 3);   /* ACPI 5.0, as the FADT */
+    header(t, "APIC", (uint32_t)len, 3); /* ACPI 5.0, as the FADT */
     put32(t, 36, ACPI_LAPIC_ADDRESS);
-    put32(t, 40, 0);    /* flags: no PCAT_COMPAT, there are no 8259 PICs */
+    put32(t, 40, 0); /* flags: no PCAT_COMPAT, there are no 8259 PICs */
     for (unsigned i = 0; i < nr_vcpus; i++) {
         uint8_t *e = t + MADT_FIXED_SIZE + MADT_LAPIC_SIZE * i;
         put8(e, 0, MADT_TYPE_LOCAL_APIC);
         put8(e, 1, MADT_LAPIC_SIZE);
-        put8(e, 2, (uint8_t)i);                       /* ACPI processor UID */
+        put8(e, 2, (uint8_t)i); /* ACPI processor UID */
         put8(e, 3, (uint8_t)acpi_vcpu_apic_id(i));
         put32(e, 4, MADT_LAPIC_ENABLED);
     }
@@ -155,8 +156,8 @@ static void write_rsdp(uint8_t *t, uint64_t xsdt)
 {
     memcpy(t, "RSD PTR ", 8);
     memcpy(t + 9, OEM_ID, 6);
-    put8(t, 15, 2);                 /* revision 2: ACPI 2.0+, has an XSDT */
-    put32(t, 16, 0);                /* no RSDT */
+    put8(t, 15, 2);  /* revision 2: ACPI 2.0+, has an XSDT */
+    put32(t, 16, 0); /* no RSDT */
     put32(t, 20, RSDP_SIZE);
     put64(t, 24, xsdt);
     /* Two checksums: over the ACPI 1.0 part, then over all of it. */
@@ -164,8 +165,7 @@ static void write_rsdp(uint8_t *t, uint64_t xsdt)
     t[32] = checksum(t, RSDP_SIZE);
 }
 
-long acpi_tables_build(void *buf, size_t size, uint64_t base,
-                       unsigned nr_vcpus)
+long acpi_tables_build(void *buf, size_t size, uint64_t base, unsigned nr_vcpus)
 {
     size_t need = acpi_tables_size(nr_vcpus);
     if (need == 0 || (base & 15) || base + need > (UINT64_C(1) << 32))

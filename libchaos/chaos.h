@@ -27,8 +27,9 @@ extern "C" {
 #define CHAOS_VERSION_PATCH 0
 /* One number that compares: CHAOS_VERSION >= CHAOS_MKVERSION(0, 1, 0). */
 #define CHAOS_MKVERSION(maj, min, pat) (((maj) << 16) | ((min) << 8) | (pat))
-#define CHAOS_VERSION \
-    CHAOS_MKVERSION(CHAOS_VERSION_MAJOR, CHAOS_VERSION_MINOR, CHAOS_VERSION_PATCH)
+#define CHAOS_VERSION                                         \
+    CHAOS_MKVERSION(CHAOS_VERSION_MAJOR, CHAOS_VERSION_MINOR, \
+                    CHAOS_VERSION_PATCH)
 
 /* Version of the library actually linked, as "MAJOR.MINOR.PATCH".  Static. */
 const char *chaos_version_string(void);
@@ -76,14 +77,14 @@ struct chaos_physinfo {
     unsigned cores_per_socket;
     unsigned threads_per_core;
     unsigned cpu_khz;
-    uint64_t total_bytes;      /* host memory */
-    uint64_t free_bytes;       /* memory not owned by any domain */
+    uint64_t total_bytes; /* host memory */
+    uint64_t free_bytes;  /* memory not owned by any domain */
     unsigned xen_major, xen_minor;
-    char xen_extra[32];        /* e.g. ".7" */
-    bool cap_pv;               /* PV guests supported */
-    bool cap_hvm;              /* HVM/PVH guests supported */
-    bool cap_hap;              /* hardware-assisted paging (needed by PVH) */
-    bool cap_shadow;           /* shadow paging (log-dirty for PV) */
+    char xen_extra[32]; /* e.g. ".7" */
+    bool cap_pv;        /* PV guests supported */
+    bool cap_hvm;       /* HVM/PVH guests supported */
+    bool cap_hap;       /* hardware-assisted paging (needed by PVH) */
+    bool cap_shadow;    /* shadow paging (log-dirty for PV) */
 };
 
 int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out);
@@ -95,25 +96,25 @@ int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out);
 typedef uint32_t chaos_domid;
 
 enum chaos_dom_state {
-    CHAOS_DOM_RUNNING,         /* running or runnable */
+    CHAOS_DOM_RUNNING, /* running or runnable */
     CHAOS_DOM_BLOCKED,
     CHAOS_DOM_PAUSED,
-    CHAOS_DOM_SHUTDOWN,        /* shut down, not yet destroyed */
+    CHAOS_DOM_SHUTDOWN, /* shut down, not yet destroyed */
     CHAOS_DOM_CRASHED,
     CHAOS_DOM_DYING,
 };
 
 struct chaos_dominfo {
     chaos_domid domid;
-    char name[64];             /* "" when the domain has no known name */
+    char name[64]; /* "" when the domain has no known name */
     enum chaos_dom_state state;
-    bool pvh_or_hvm;           /* false: PV */
-    unsigned vcpus;            /* online vCPUs */
-    uint64_t mem_bytes;        /* memory currently owned */
+    bool pvh_or_hvm;    /* false: PV */
+    unsigned vcpus;     /* online vCPUs */
+    uint64_t mem_bytes; /* memory currently owned */
     uint64_t maxmem_bytes;
     uint64_t cpu_time_ns;
-    int shutdown_reason;       /* valid when state is SHUTDOWN/CRASHED */
-    uint8_t uuid[16];          /* Xen's domain handle */
+    int shutdown_reason; /* valid when state is SHUTDOWN/CRASHED */
+    uint8_t uuid[16];    /* Xen's domain handle */
 };
 
 /* Xen's shutdown reason codes, by name: "poweroff", "reboot", "suspend",
@@ -150,16 +151,16 @@ int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
 typedef struct chaos_config chaos_config;
 
 /* Flags for chaos_domain_create() and chaos_shell_execute(). */
-#define CHAOS_CREATE_PAUSED (1u << 0)   /* leave the new guest paused */
+#define CHAOS_CREATE_PAUSED (1u << 0) /* leave the new guest paused */
 
 /* How long each phase of one creation took, in nanoseconds. */
 struct chaos_create_timings {
-    uint64_t prepare_ns;   /* domain, limits, vCPUs, memory, event channels */
-    uint64_t load_ns;      /* reading kernel and ramdisk */
-    uint64_t build_ns;     /* parse, load into the guest, start info, vCPU */
-    uint64_t start_ns;     /* unpause */
+    uint64_t prepare_ns; /* domain, limits, vCPUs, memory, event channels */
+    uint64_t load_ns;    /* reading kernel and ramdisk */
+    uint64_t build_ns;   /* parse, load into the guest, start info, vCPU */
+    uint64_t start_ns;   /* unpause */
     uint64_t total_ns;
-    bool kernel_cached;    /* the kernel came from the context's kernel
+    bool kernel_cached; /* the kernel came from the context's kernel
                               cache (chaos_kernel_cache_enable) */
 };
 
@@ -203,8 +204,8 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell);
  * success *domid is the new domain.  On failure no domain, memory or event
  * channel is left behind.  timings may be NULL.
  */
-int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
-                        unsigned flags, chaos_domid *domid,
+int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg, unsigned flags,
+                        chaos_domid *domid,
                         struct chaos_create_timings *timings);
 
 /* Destroys a domain at once (like `xl destroy`), and forgets its name. */
@@ -232,8 +233,8 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
  * and the guest's console event channel port, as recorded at creation.
  * -ENOENT for domains chaos did not create.
  */
-int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid,
-                         uint64_t *frame, uint32_t *port);
+int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
+                         uint32_t *port);
 
 /* ------------------------------------------------------------------ */
 /* Domain events                                                       */
@@ -257,18 +258,18 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid,
 typedef struct chaos_events chaos_events;
 
 enum chaos_event_kind {
-    CHAOS_EVENT_NEW,           /* a domain appeared */
-    CHAOS_EVENT_SHUTDOWN,      /* it shut down: see shutdown_reason */
-    CHAOS_EVENT_CRASH,         /* it crashed (shutdown reason "crash") */
-    CHAOS_EVENT_DEATH,         /* it no longer exists (or is dying) */
+    CHAOS_EVENT_NEW,      /* a domain appeared */
+    CHAOS_EVENT_SHUTDOWN, /* it shut down: see shutdown_reason */
+    CHAOS_EVENT_CRASH,    /* it crashed (shutdown reason "crash") */
+    CHAOS_EVENT_DEATH,    /* it no longer exists (or is dying) */
 };
 
 struct chaos_domain_event {
     enum chaos_event_kind kind;
     chaos_domid domid;
-    int shutdown_reason;       /* SHUTDOWN, CRASH: Xen's reason code */
-    char name[64];             /* the name chaos knew for it, or "" */
-    uint8_t uuid[16];          /* Xen's domain handle */
+    int shutdown_reason; /* SHUTDOWN, CRASH: Xen's reason code */
+    char name[64];       /* the name chaos knew for it, or "" */
+    uint8_t uuid[16];    /* Xen's domain handle */
 };
 
 /* Stable lower-case name of a kind ("new", "shutdown", ...). Static. */
@@ -316,9 +317,9 @@ void chaos_events_close(chaos_events *ev);
  */
 struct chaos_kernel_cache_stats {
     unsigned entries;
-    uint64_t bytes;            /* decompressed kernels held */
-    uint64_t hits;             /* creations that used a cached kernel */
-    uint64_t misses;           /* creations that parsed the file */
+    uint64_t bytes;  /* decompressed kernels held */
+    uint64_t hits;   /* creations that used a cached kernel */
+    uint64_t misses; /* creations that parsed the file */
 };
 
 /* Enables the cache with a size limit; 0 disables it and frees it. */
@@ -350,10 +351,10 @@ int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid);
 typedef struct chaos_console_server chaos_console_server;
 
 struct chaos_console_options {
-    const char *log_path;      /* NULL: no log file */
-    uint64_t log_cap_bytes;    /* 0: 1 MiB; a full log moves to PATH.1 */
-    size_t backlog_bytes;      /* 0: 16 KiB of recent output for attachers */
-    const char *socket_path;   /* NULL: RUNDIR/console/DOMID.sock */
+    const char *log_path;    /* NULL: no log file */
+    uint64_t log_cap_bytes;  /* 0: 1 MiB; a full log moves to PATH.1 */
+    size_t backlog_bytes;    /* 0: 16 KiB of recent output for attachers */
+    const char *socket_path; /* NULL: RUNDIR/console/DOMID.sock */
 };
 
 /*
@@ -451,10 +452,10 @@ typedef struct chaos_supervisor chaos_supervisor;
 #define CHAOS_SUPERVISOR_MAX_POLLFDS CHAOS_CONSOLE_MAX_POLLFDS
 
 enum chaos_supervisor_state {
-    CHAOS_SUPERVISOR_SERVING,     /* the guest runs (or is preserved) */
-    CHAOS_SUPERVISOR_RESTARTING,  /* waiting for the restart hook */
-    CHAOS_SUPERVISOR_DONE,        /* the guest is gone: close it */
-    CHAOS_SUPERVISOR_FAILED,      /* a restart failed, or serving it did */
+    CHAOS_SUPERVISOR_SERVING,    /* the guest runs (or is preserved) */
+    CHAOS_SUPERVISOR_RESTARTING, /* waiting for the restart hook */
+    CHAOS_SUPERVISOR_DONE,       /* the guest is gone: close it */
+    CHAOS_SUPERVISOR_FAILED,     /* a restart failed, or serving it did */
 };
 
 /*
@@ -470,12 +471,12 @@ typedef void chaos_supervisor_restart_fn(void *opaque, chaos_supervisor *sup,
                                          chaos_config *cfg);
 
 struct chaos_supervisor_options {
-    const char *log_path;         /* NULL: CHAOS_CONSOLE_LOG_DIR/NAME.log */
-    bool domain_events;           /* the caller feeds chaos_supervisor_
+    const char *log_path; /* NULL: CHAOS_CONSOLE_LOG_DIR/NAME.log */
+    bool domain_events;   /* the caller feeds chaos_supervisor_
                                      domain_event(); no periodic look */
-    chaos_supervisor_restart_fn *restart;  /* NULL: chaos_domain_create()
+    chaos_supervisor_restart_fn *restart; /* NULL: chaos_domain_create()
                                               on ctx, synchronously */
-    void *opaque;                 /* for restart */
+    void *opaque;                         /* for restart */
 };
 
 /*
@@ -573,32 +574,32 @@ void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup);
  */
 
 enum chaos_guest_type {
-    CHAOS_GUEST_PV,            /* type = "pv" (xl's default on x86) */
-    CHAOS_GUEST_PVH,           /* type = "pvh" */
+    CHAOS_GUEST_PV,  /* type = "pv" (xl's default on x86) */
+    CHAOS_GUEST_PVH, /* type = "pvh" */
 };
 
 /* What to do when the guest powers off, reboots or crashes (xl's names). */
 enum chaos_action {
-    CHAOS_ACTION_DESTROY,            /* "destroy" */
-    CHAOS_ACTION_RESTART,            /* "restart" */
-    CHAOS_ACTION_PRESERVE,           /* "preserve" */
-    CHAOS_ACTION_RENAME_RESTART,     /* "rename-restart" */
-    CHAOS_ACTION_COREDUMP_DESTROY,   /* "coredump-destroy" */
-    CHAOS_ACTION_COREDUMP_RESTART,   /* "coredump-restart" */
-    CHAOS_ACTION_SOFT_RESET,         /* "soft-reset" */
+    CHAOS_ACTION_DESTROY,          /* "destroy" */
+    CHAOS_ACTION_RESTART,          /* "restart" */
+    CHAOS_ACTION_PRESERVE,         /* "preserve" */
+    CHAOS_ACTION_RENAME_RESTART,   /* "rename-restart" */
+    CHAOS_ACTION_COREDUMP_DESTROY, /* "coredump-destroy" */
+    CHAOS_ACTION_COREDUMP_RESTART, /* "coredump-restart" */
+    CHAOS_ACTION_SOFT_RESET,       /* "soft-reset" */
 };
 
 enum chaos_event {
-    CHAOS_ON_POWEROFF,         /* on_poweroff, default destroy */
-    CHAOS_ON_REBOOT,           /* on_reboot, default restart */
-    CHAOS_ON_CRASH,            /* on_crash, default destroy */
+    CHAOS_ON_POWEROFF, /* on_poweroff, default destroy */
+    CHAOS_ON_REBOOT,   /* on_reboot, default restart */
+    CHAOS_ON_CRASH,    /* on_crash, default destroy */
 };
 
 /* Whether the guest gets XenStore entries (chaos-specific key "xenstore"). */
 enum chaos_xenstore_mode {
-    CHAOS_XENSTORE_AUTO,       /* "auto" (default): chaos decides */
-    CHAOS_XENSTORE_YES,        /* "yes" or 1 */
-    CHAOS_XENSTORE_NO,         /* "no" or 0: none (the guest needs no
+    CHAOS_XENSTORE_AUTO, /* "auto" (default): chaos decides */
+    CHAOS_XENSTORE_YES,  /* "yes" or 1 */
+    CHAOS_XENSTORE_NO,   /* "no" or 0: none (the guest needs no
                                   devices, as chaos's unikernel) */
 };
 
@@ -607,10 +608,10 @@ enum chaos_xenstore_mode {
  * TSC mode is set when it is prepared (chaosd's pools use the default).
  */
 enum chaos_tsc_mode {
-    CHAOS_TSC_DEFAULT,         /* "default": Xen emulates rdtsc only when
+    CHAOS_TSC_DEFAULT,        /* "default": Xen emulates rdtsc only when
                                   the host's TSC is not reliable */
-    CHAOS_TSC_ALWAYS_EMULATE,  /* "always_emulate" */
-    CHAOS_TSC_NATIVE,          /* "native": never emulated */
+    CHAOS_TSC_ALWAYS_EMULATE, /* "always_emulate" */
+    CHAOS_TSC_NATIVE,         /* "native": never emulated */
 };
 
 /* A configuration with every key at its default; NULL if out of memory. */
@@ -667,15 +668,15 @@ char *chaos_config_to_text(const chaos_config *cfg);
  * (with a message) when it is bad.  String setters copy their argument;
  * NULL unsets the key.
  */
-const char *chaos_config_name(const chaos_config *cfg);     /* NULL: unset */
+const char *chaos_config_name(const chaos_config *cfg); /* NULL: unset */
 int chaos_config_set_name(chaos_config *cfg, const char *name);
 
 enum chaos_guest_type chaos_config_type(const chaos_config *cfg);
 int chaos_config_set_type(chaos_config *cfg, enum chaos_guest_type type);
 
-const char *chaos_config_kernel(const chaos_config *cfg);   /* NULL: unset */
+const char *chaos_config_kernel(const chaos_config *cfg); /* NULL: unset */
 int chaos_config_set_kernel(chaos_config *cfg, const char *path);
-const char *chaos_config_ramdisk(const chaos_config *cfg);  /* NULL: none */
+const char *chaos_config_ramdisk(const chaos_config *cfg); /* NULL: none */
 int chaos_config_set_ramdisk(chaos_config *cfg, const char *path);
 
 /*

@@ -65,8 +65,8 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
          * leave its mode to whoever owns it.  The server makes RUNDIR/console
          * itself private. */
         if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-            return chaos__fail(ctx, -errno, "cannot create %s: %s",
-                               run_dir, strerror(errno));
+            return chaos__fail(ctx, -errno, "cannot create %s: %s", run_dir,
+                               strerror(errno));
     }
 
     chaos_console_server *srv = calloc(1, sizeof(*srv));
@@ -87,8 +87,8 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
     struct console_server_config cfg = {
         .socket_path = path,
         .log_path = opts->log_path,
-        .log_cap_bytes = opts->log_cap_bytes ? opts->log_cap_bytes
-                                             : CONSOLE_LOG_DEFAULT_CAP,
+        .log_cap_bytes =
+            opts->log_cap_bytes ? opts->log_cap_bytes : CONSOLE_LOG_DEFAULT_CAP,
         .backlog_bytes = opts->backlog_bytes,
     };
     rc = console_server_open(&guest, &cfg, &srv->server, err, sizeof(err));
@@ -145,17 +145,23 @@ int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid)
         return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
     int fd = console_socket_connect(path);
     switch (fd) {
-    case -ENOENT:
-        return chaos__fail(ctx, fd, "nothing serves the console of domain "
-                           "%u (no %s): was it created by chaos, and is it "
-                           "still running?", domid, path);
-    case -ECONNREFUSED:
-        return chaos__fail(ctx, fd, "the console server of domain %u is "
-                           "gone (stale %s)", domid, path);
-    case -EACCES:
-    case -EPERM:
-        return chaos__fail(ctx, fd, "cannot attach to %s: %s (consoles are "
-                           "for root)", path, strerror(-fd));
+        case -ENOENT:
+            return chaos__fail(ctx, fd,
+                               "nothing serves the console of domain "
+                               "%u (no %s): was it created by chaos, and is it "
+                               "still running?",
+                               domid, path);
+        case -ECONNREFUSED:
+            return chaos__fail(ctx, fd,
+                               "the console server of domain %u is "
+                               "gone (stale %s)",
+                               domid, path);
+        case -EACCES:
+        case -EPERM:
+            return chaos__fail(ctx, fd,
+                               "cannot attach to %s: %s (consoles are "
+                               "for root)",
+                               path, strerror(-fd));
     }
     if (fd < 0)
         return chaos__fail(ctx, fd, "cannot attach to %s: %s", path,

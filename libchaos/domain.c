@@ -49,7 +49,7 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
     if (hv_domain_info(ctx->hv, domid, &info) != 0 ||
         memcmp(info.uuid, rec->uuid, sizeof(rec->uuid)) != 0) {
         chaos__clear_error(ctx);
-        registry_remove(domid);   /* the domain it described is gone */
+        registry_remove(domid); /* the domain it described is gone */
         return -ENOENT;
     }
     return 0;
@@ -71,9 +71,11 @@ static int name_holder(chaos_ctx *ctx, const char *name, chaos_domid *domid)
         return 0;
     }
     if (rc)
-        return rc == -ENOENT ? 0 : chaos__fail(ctx, rc, "cannot read the "
-                                              "name index entry of '%s': %s",
-                                              name, strerror(-rc));
+        return rc == -ENOENT ? 0
+                             : chaos__fail(ctx, rc,
+                                           "cannot read the "
+                                           "name index entry of '%s': %s",
+                                           name, strerror(-rc));
     struct chaos_dominfo info;
     rc = hv_domain_info(ctx->hv, *domid, &info);
     if (rc == 0 && !memcmp(info.uuid, uuid, sizeof(uuid)) &&
@@ -82,7 +84,7 @@ static int name_holder(chaos_ctx *ctx, const char *name, chaos_domid *domid)
     if (rc && rc != -ESRCH)
         return rc;
     chaos__clear_error(ctx);
-    registry_release_name(name, *domid, uuid);   /* only if still this one */
+    registry_release_name(name, *domid, uuid); /* only if still this one */
     return 0;
 }
 
@@ -117,8 +119,10 @@ static int claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
         int rc = registry_claim_name(name, domid, uuid);
         if (rc != -EEXIST) {
             if (rc)
-                return chaos__fail(ctx, rc, "cannot record the name '%s' in "
-                                   "the index: %s", name, strerror(-rc));
+                return chaos__fail(ctx, rc,
+                                   "cannot record the name '%s' in "
+                                   "the index: %s",
+                                   name, strerror(-rc));
             return 0;
         }
         chaos_domid other = 0;
@@ -126,8 +130,10 @@ static int claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
         if (rc < 0)
             return rc;
         if (rc == 1 || attempt == 1)
-            return chaos__fail(ctx, -EEXIST, "a domain named '%s' already "
-                               "exists (id %u)", name, other);
+            return chaos__fail(ctx, -EEXIST,
+                               "a domain named '%s' already "
+                               "exists (id %u)",
+                               name, other);
     }
 }
 
@@ -140,7 +146,7 @@ void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
         if (registry_read(list[i].domid, &rec) == 0 &&
             !memcmp(rec.uuid, list[i].uuid, sizeof(rec.uuid)))
             snprintf(list[i].name, sizeof(list[i].name), "%s", rec.name);
-        else   /* e.g. made by xl: its name is in XenStore, if one runs */
+        else /* e.g. made by xl: its name is in XenStore, if one runs */
             hv_xs_name(ctx->hv, list[i].domid, list[i].name,
                        sizeof(list[i].name));
     }
@@ -197,8 +203,9 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
         .tsc_mode = chaos_config_tsc_mode(cfg) == CHAOS_TSC_NATIVE
                         ? HV_TSC_NATIVE
-                        : chaos_config_tsc_mode(cfg) == CHAOS_TSC_ALWAYS_EMULATE
-                              ? HV_TSC_ALWAYS_EMULATE : HV_TSC_DEFAULT,
+                    : chaos_config_tsc_mode(cfg) == CHAOS_TSC_ALWAYS_EMULATE
+                        ? HV_TSC_ALWAYS_EMULATE
+                        : HV_TSC_DEFAULT,
         /* Whether the guest needs XenStore is known only once its kernel
          * is (execute); the port costs nothing, so every shell has one. */
         .xenstore = true,
@@ -207,10 +214,11 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
      * before they exist, to find them after a crash), else a random one. */
     if (chaos_config_uuid_bytes(cfg, spec.uuid) == 0) {
         /* given */
-    } else if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid)) {
+    } else if (getrandom(spec.uuid, sizeof(spec.uuid), 0) !=
+               sizeof(spec.uuid)) {
         return chaos__fail(ctx, -errno, "cannot get random bytes for a UUID");
     } else {
-        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40;   /* RFC 4122 version 4 */
+        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
         spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
     }
 
@@ -221,7 +229,8 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         return rc;
     uint64_t want = chaos_config_memory_mib(cfg);
     if (want > pi.free_bytes >> 20)
-        return chaos__fail(ctx, -ENOMEM, "the guest needs %llu MiB of memory "
+        return chaos__fail(ctx, -ENOMEM,
+                           "the guest needs %llu MiB of memory "
                            "but only %llu MiB are free",
                            (unsigned long long)want,
                            (unsigned long long)(pi.free_bytes >> 20));
@@ -261,7 +270,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 struct blob {
     void *data;
     size_t size;
-    struct stat st;            /* the file's, when it was mapped */
+    struct stat st; /* the file's, when it was mapped */
 };
 
 static int map_file(chaos_ctx *ctx, const char *what, const char *path,
@@ -281,8 +290,8 @@ static int map_file(chaos_ctx *ctx, const char *what, const char *path,
         bad = "empty";
     if (bad) {
         close(fd);
-        return chaos__fail(ctx, -EINVAL, "%s '%s' is unusable: %s", what,
-                           path, bad);
+        return chaos__fail(ctx, -EINVAL, "%s '%s' is unusable: %s", what, path,
+                           bad);
     }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     int err = errno;
@@ -311,7 +320,8 @@ static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
         chaos_config_memory_mib(cfg) != shell->memory_mib ||
         chaos_config_maxvcpus(cfg) != shell->max_vcpus ||
         chaos_config_tsc_mode(cfg) != shell->tsc_mode)
-        return chaos__fail(ctx, -EINVAL, "the configuration does not match "
+        return chaos__fail(ctx, -EINVAL,
+                           "the configuration does not match "
                            "the shell (type, memory, vcpus or tsc_mode "
                            "differ)");
     return 0;
@@ -328,7 +338,7 @@ static int setup_xenstore(chaos_ctx *ctx, const chaos_config *cfg,
                           chaos_domid domid, const uint8_t uuid[16],
                           const struct hv_boot_info *info)
 {
-    if (!info->xenstore)   /* decided by the builder, see hv_boot_spec */
+    if (!info->xenstore) /* decided by the builder, see hv_boot_spec */
         return 0;
     struct hv_xs_guest guest = {
         .domid = domid,
@@ -372,11 +382,14 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
             .kernel = cached.hit ? cached.elf : kernel.data,
             .kernel_size = cached.hit ? cached.elf_size : kernel.size,
             .want_elf = cached.enabled && !cached.hit,
-            .ramdisk = ramdisk.data, .ramdisk_size = ramdisk.size,
+            .ramdisk = ramdisk.data,
+            .ramdisk_size = ramdisk.size,
             .cmdline = chaos_config_cmdline(cfg),
-            .xenstore = chaos_config_xenstore(cfg) == CHAOS_XENSTORE_YES ? HV_XENSTORE_YES
-                      : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO ? HV_XENSTORE_NO
-                      : HV_XENSTORE_AUTO,
+            .xenstore = chaos_config_xenstore(cfg) == CHAOS_XENSTORE_YES
+                            ? HV_XENSTORE_YES
+                        : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO
+                            ? HV_XENSTORE_NO
+                            : HV_XENSTORE_AUTO,
         };
         rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
         if (!rc && info.elf)
@@ -385,7 +398,8 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
             /* Name the kernel; copy first, the message is in the same buffer. */
             char why[CHAOS_ERRMSG_MAX];
             snprintf(why, sizeof(why), "%s", chaos_errmsg(ctx));
-            chaos__fail(ctx, rc, "kernel '%s': %s", chaos_config_kernel(cfg), why);
+            chaos__fail(ctx, rc, "kernel '%s': %s", chaos_config_kernel(cfg),
+                        why);
         }
     }
     unmap_blob(&kernel);
@@ -459,11 +473,11 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     const char *name = chaos_config_name(cfg);
     if (name && !name[0])
-        name = NULL;   /* unnamed: nothing to index */
+        name = NULL; /* unnamed: nothing to index */
     if (name && (rc = claim_name(ctx, name, domid, di.uuid)) != 0)
         return rc;
     rc = build(ctx, shell, cfg, &di, flags, t);
-    if (rc && name)   /* nothing left behind (exact match: see registry.h) */
+    if (rc && name) /* nothing left behind (exact match: see registry.h) */
         registry_release_name(name, domid, di.uuid);
     return rc;
 }
@@ -488,8 +502,8 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     return 0;
 }
 
-int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
-                        unsigned flags, chaos_domid *domid,
+int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg, unsigned flags,
+                        chaos_domid *domid,
                         struct chaos_create_timings *timings)
 {
     chaos_shell *shell;
@@ -533,9 +547,8 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
     rc = hv_domain_info(ctx->hv, domid, &info);
     if (rc)
         return rc;
-    return hv_xs_request_shutdown(ctx->hv, domid,
-                                  kind == CHAOS_SHUTDOWN_REBOOT ? "reboot"
-                                                                : "poweroff");
+    return hv_xs_request_shutdown(
+        ctx->hv, domid, kind == CHAOS_SHUTDOWN_REBOOT ? "reboot" : "poweroff");
 }
 
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid)

@@ -36,7 +36,7 @@
 struct chaos_events {
     struct hv_events *hv;
     int epfd, timerfd, pendfd;
-    struct chaos_dominfo *snap;     /* the domains at the last look */
+    struct chaos_dominfo *snap; /* the domains at the last look */
     size_t n_snap;
     struct events_queue queue;
 };
@@ -44,10 +44,14 @@ struct chaos_events {
 const char *chaos_event_kind_name(enum chaos_event_kind kind)
 {
     switch (kind) {
-    case CHAOS_EVENT_NEW:      return "new";
-    case CHAOS_EVENT_SHUTDOWN: return "shutdown";
-    case CHAOS_EVENT_CRASH:    return "crash";
-    case CHAOS_EVENT_DEATH:    return "death";
+        case CHAOS_EVENT_NEW:
+            return "new";
+        case CHAOS_EVENT_SHUTDOWN:
+            return "shutdown";
+        case CHAOS_EVENT_CRASH:
+            return "crash";
+        case CHAOS_EVENT_DEATH:
+            return "death";
     }
     return "unknown";
 }
@@ -101,11 +105,15 @@ static int setup(chaos_ctx *ctx, chaos_events *ev)
     ev->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
     ev->pendfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (ev->epfd < 0 || ev->timerfd < 0 || ev->pendfd < 0)
-        return chaos__fail(ctx, -errno, "cannot create the event "
-                           "descriptors: %s", strerror(errno));
+        return chaos__fail(ctx, -errno,
+                           "cannot create the event "
+                           "descriptors: %s",
+                           strerror(errno));
     int src = hv_events_fd(ev->hv);
-    rc = start_timer(ctx, ev->timerfd, hv_events_kind(ev->hv) == HV_EVENTS_VIRQ
-                                           ? CHECK_MS_VIRQ : CHECK_MS_OTHERWISE);
+    rc = start_timer(ctx, ev->timerfd,
+                     hv_events_kind(ev->hv) == HV_EVENTS_VIRQ
+                         ? CHECK_MS_VIRQ
+                         : CHECK_MS_OTHERWISE);
     if (!rc && src >= 0)
         rc = watch(ctx, ev->epfd, src, "notification source");
     if (!rc)
@@ -149,9 +157,12 @@ int chaos_events_fd(const chaos_events *ev)
 const char *chaos_events_source(const chaos_events *ev)
 {
     switch (hv_events_kind(ev->hv)) {
-    case HV_EVENTS_VIRQ:     return "virq";
-    case HV_EVENTS_XENSTORE: return "xenstore";
-    case HV_EVENTS_POLL:     break;
+        case HV_EVENTS_VIRQ:
+            return "virq";
+        case HV_EVENTS_XENSTORE:
+            return "xenstore";
+        case HV_EVENTS_POLL:
+            break;
     }
     return "poll";
 }

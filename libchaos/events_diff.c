@@ -8,7 +8,8 @@
 
 #include "events_diff.h"
 
-int events_queue_push(struct events_queue *q, const struct chaos_domain_event *e)
+int events_queue_push(struct events_queue *q,
+                      const struct chaos_domain_event *e)
 {
     if (q->head + q->len == q->cap) {
         if (q->head > 0) {
@@ -17,7 +18,8 @@ int events_queue_push(struct events_queue *q, const struct chaos_domain_event *e
             q->head = 0;
         } else {
             size_t cap = q->cap ? q->cap * 2 : 16;
-            struct chaos_domain_event *grown = realloc(q->ev, cap * sizeof(*grown));
+            struct chaos_domain_event *grown =
+                realloc(q->ev, cap * sizeof(*grown));
             if (!grown)
                 return -ENOMEM;
             q->ev = grown;
@@ -82,8 +84,10 @@ static int push(struct events_queue *q, enum chaos_event_kind kind,
     struct chaos_domain_event e = {
         .kind = kind,
         .domid = d->domid,
-        .shutdown_reason = kind == CHAOS_EVENT_SHUTDOWN ||
-                           kind == CHAOS_EVENT_CRASH ? d->shutdown_reason : 0,
+        .shutdown_reason =
+            kind == CHAOS_EVENT_SHUTDOWN || kind == CHAOS_EVENT_CRASH
+                ? d->shutdown_reason
+                : 0,
     };
     memcpy(e.uuid, d->uuid, sizeof(e.uuid));
     memcpy(e.name, name, sizeof(e.name));
@@ -93,8 +97,9 @@ static int push(struct events_queue *q, enum chaos_event_kind kind,
 
 static int push_stop(struct events_queue *q, const struct chaos_dominfo *d)
 {
-    return push(q, d->state == CHAOS_DOM_CRASHED ? CHAOS_EVENT_CRASH
-                                                 : CHAOS_EVENT_SHUTDOWN,
+    return push(q,
+                d->state == CHAOS_DOM_CRASHED ? CHAOS_EVENT_CRASH
+                                              : CHAOS_EVENT_SHUTDOWN,
                 d, d->name);
 }
 
@@ -126,8 +131,8 @@ static int changed(struct events_queue *q, const struct chaos_dominfo *old,
         return gone(q, old, cur);
     if (!present(old))
         return appeared(q, cur);
-    if (stopped(cur) && !(stopped(old) &&
-                          old->shutdown_reason == cur->shutdown_reason))
+    if (stopped(cur) &&
+        !(stopped(old) && old->shutdown_reason == cur->shutdown_reason))
         return push_stop(q, cur);
     return 0;
 }

@@ -13,13 +13,14 @@
 /* Events waiting to be read, oldest first.  Zero-initialised is empty. */
 struct events_queue {
     struct chaos_domain_event *ev;
-    size_t head;               /* index of the oldest */
+    size_t head; /* index of the oldest */
     size_t len;
     size_t cap;
 };
 
 /* Appends one event; -ENOMEM if it cannot grow. */
-int events_queue_push(struct events_queue *q, const struct chaos_domain_event *e);
+int events_queue_push(struct events_queue *q,
+                      const struct chaos_domain_event *e);
 
 /* Moves up to max of the oldest events to out; returns how many. */
 size_t events_queue_pop(struct events_queue *q, struct chaos_domain_event *out,

@@ -26,12 +26,18 @@ int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
 const char *chaos_dom_state_name(enum chaos_dom_state state)
 {
     switch (state) {
-    case CHAOS_DOM_RUNNING:  return "running";
-    case CHAOS_DOM_BLOCKED:  return "blocked";
-    case CHAOS_DOM_PAUSED:   return "paused";
-    case CHAOS_DOM_SHUTDOWN: return "shutdown";
-    case CHAOS_DOM_CRASHED:  return "crashed";
-    case CHAOS_DOM_DYING:    return "dying";
+        case CHAOS_DOM_RUNNING:
+            return "running";
+        case CHAOS_DOM_BLOCKED:
+            return "blocked";
+        case CHAOS_DOM_PAUSED:
+            return "paused";
+        case CHAOS_DOM_SHUTDOWN:
+            return "shutdown";
+        case CHAOS_DOM_CRASHED:
+            return "crashed";
+        case CHAOS_DOM_DYING:
+            return "dying";
     }
     return "unknown";
 }

@@ -12,8 +12,8 @@
 
 #define CHAOS_ERRMSG_MAX 512
 
-struct chaos_hv;       /* the hypervisor connection (hv/hv.h) */
-struct kernel_lru;     /* decompressed kernels (kernel_cache.c), or NULL */
+struct chaos_hv;   /* the hypervisor connection (hv/hv.h) */
+struct kernel_lru; /* decompressed kernels (kernel_cache.c), or NULL */
 
 struct chaos_ctx {
     struct chaos_hv *hv;

@@ -71,7 +71,8 @@ void chaos__kernel_cache_probe(chaos_ctx *ctx, const struct stat *st,
     if (!probe->enabled)
         return;
     probe->id = identity(st);
-    const struct kernel_lru_entry *e = kernel_lru_find_id(ctx->kernel_lru, &probe->id);
+    const struct kernel_lru_entry *e =
+        kernel_lru_find_id(ctx->kernel_lru, &probe->id);
     if (!e) {
         struct sha256_ctx sha;
         sha256_init(&sha);
@@ -100,5 +101,6 @@ void chaos__kernel_cache_store(chaos_ctx *ctx,
     }
     /* Too big for the limit, or no memory: it stays uncached, which
      * costs time, not correctness. */
-    kernel_lru_insert(ctx->kernel_lru, probe->digest, elf, elf_size, &probe->id);
+    kernel_lru_insert(ctx->kernel_lru, probe->digest, elf, elf_size,
+                      &probe->id);
 }

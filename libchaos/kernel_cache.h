@@ -12,10 +12,10 @@
 
 /* What one look into the cache found about one kernel file. */
 struct kernel_cache_probe {
-    bool enabled;              /* the context has a cache */
-    bool hit;                  /* elf is the decompressed kernel */
-    const void *elf;           /* owned by the cache: valid until the next */
-    size_t elf_size;           /* call that changes it */
+    bool enabled;    /* the context has a cache */
+    bool hit;        /* elf is the decompressed kernel */
+    const void *elf; /* owned by the cache: valid until the next */
+    size_t elf_size; /* call that changes it */
     bool have_digest;
     uint8_t digest[KERNEL_LRU_DIGEST_SIZE];
     struct kernel_lru_id id;

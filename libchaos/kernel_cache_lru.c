@@ -80,15 +80,16 @@ static void touch(struct kernel_lru *kc, struct kernel_lru_entry *e)
     push_newest(kc, e);
 }
 
-static bool same_id(const struct kernel_lru_id *a, const struct kernel_lru_id *b)
+static bool same_id(const struct kernel_lru_id *a,
+                    const struct kernel_lru_id *b)
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
            a->mtime_sec == b->mtime_sec && a->mtime_nsec == b->mtime_nsec &&
            a->ctime_sec == b->ctime_sec && a->ctime_nsec == b->ctime_nsec;
 }
 
-const struct kernel_lru_entry *kernel_lru_find_id(struct kernel_lru *kc,
-                                          const struct kernel_lru_id *id)
+const struct kernel_lru_entry *
+kernel_lru_find_id(struct kernel_lru *kc, const struct kernel_lru_id *id)
 {
     for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
         for (size_t i = 0; i < e->n_ids; i++)
@@ -103,7 +104,7 @@ const struct kernel_lru_entry *kernel_lru_find_id(struct kernel_lru *kc,
 static void forget_file(struct kernel_lru *kc, const struct kernel_lru_id *id)
 {
     for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
-        for (size_t i = 0; i < e->n_ids; )
+        for (size_t i = 0; i < e->n_ids;)
             if (e->ids[i].dev == id->dev && e->ids[i].ino == id->ino)
                 e->ids[i] = e->ids[--e->n_ids];
             else
@@ -114,7 +115,8 @@ static int remember(struct kernel_lru *kc, struct kernel_lru_entry *e,
                     const struct kernel_lru_id *id)
 {
     forget_file(kc, id);
-    struct kernel_lru_id *grown = realloc(e->ids, (e->n_ids + 1) * sizeof(*grown));
+    struct kernel_lru_id *grown =
+        realloc(e->ids, (e->n_ids + 1) * sizeof(*grown));
     if (!grown)
         return -ENOMEM;
     e->ids = grown;
@@ -122,7 +124,8 @@ static int remember(struct kernel_lru *kc, struct kernel_lru_entry *e,
     return 0;
 }
 
-static struct kernel_lru_entry *by_digest(struct kernel_lru *kc, const uint8_t *digest)
+static struct kernel_lru_entry *by_digest(struct kernel_lru *kc,
+                                          const uint8_t *digest)
 {
     for (struct kernel_lru_entry *e = kc->newest; e; e = e->older)
         if (!memcmp(e->digest, digest, KERNEL_LRU_DIGEST_SIZE))
@@ -130,9 +133,9 @@ static struct kernel_lru_entry *by_digest(struct kernel_lru *kc, const uint8_t *
     return NULL;
 }
 
-const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
-                                              const uint8_t *digest,
-                                              const struct kernel_lru_id *id)
+const struct kernel_lru_entry *
+kernel_lru_find_digest(struct kernel_lru *kc, const uint8_t *digest,
+                       const struct kernel_lru_id *id)
 {
     struct kernel_lru_entry *e = by_digest(kc, digest);
     if (!e)
@@ -144,7 +147,7 @@ const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
 }
 
 int kernel_lru_insert(struct kernel_lru *kc, const uint8_t *digest, void *elf,
-                  size_t elf_size, const struct kernel_lru_id *id)
+                      size_t elf_size, const struct kernel_lru_id *id)
 {
     struct kernel_lru_entry *e = by_digest(kc, digest);
     if (e) {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define KERNEL_LRU_DIGEST_SIZE 32   /* SHA-256 */
+#define KERNEL_LRU_DIGEST_SIZE 32 /* SHA-256 */
 
 /*
  * What tells a file has not changed since it was hashed, without reading
@@ -24,17 +24,17 @@ struct kernel_lru_id {
 };
 
 struct kernel_lru_entry {
-    struct kernel_lru_entry *newer, *older;     /* use order */
+    struct kernel_lru_entry *newer, *older; /* use order */
     uint8_t digest[KERNEL_LRU_DIGEST_SIZE];
-    void *elf;                              /* owned */
+    void *elf; /* owned */
     size_t elf_size;
-    struct kernel_lru_id *ids;                  /* files known to hold it */
+    struct kernel_lru_id *ids; /* files known to hold it */
     size_t n_ids;
 };
 
 struct kernel_lru {
     uint64_t max_bytes;
-    uint64_t bytes;                         /* sum of elf_size */
+    uint64_t bytes; /* sum of elf_size */
     unsigned entries;
     struct kernel_lru_entry *newest, *oldest;
 };
@@ -48,17 +48,17 @@ void kernel_lru_set_limit(struct kernel_lru *kc, uint64_t max_bytes);
 
 /* The kernel a file with this identity was found to hold, or NULL.  A
  * found entry becomes the most recently used. */
-const struct kernel_lru_entry *kernel_lru_find_id(struct kernel_lru *kc,
-                                          const struct kernel_lru_id *id);
+const struct kernel_lru_entry *
+kernel_lru_find_id(struct kernel_lru *kc, const struct kernel_lru_id *id);
 
 /*
  * The kernel with this digest, or NULL.  A found entry becomes the most
  * recently used and, if id is not NULL, remembers id as one more file
  * that holds it (a failure to remember only costs a hash next time).
  */
-const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
-                                              const uint8_t *digest,
-                                              const struct kernel_lru_id *id);
+const struct kernel_lru_entry *
+kernel_lru_find_digest(struct kernel_lru *kc, const uint8_t *digest,
+                       const struct kernel_lru_id *id);
 
 /*
  * Adds a kernel (elf, malloc'd; the cache takes it in every case), read
@@ -70,6 +70,6 @@ const struct kernel_lru_entry *kernel_lru_find_digest(struct kernel_lru *kc,
  * already present keeps its kernel and gains id.
  */
 int kernel_lru_insert(struct kernel_lru *kc, const uint8_t *digest, void *elf,
-                  size_t elf_size, const struct kernel_lru_id *id);
+                      size_t elf_size, const struct kernel_lru_id *id);
 
 #endif /* CHAOS_KERNEL_CACHE_LRU_H */

@@ -61,15 +61,18 @@ void registry_uuid_format(const uint8_t u[16], char out[37])
     snprintf(out, 37,
              "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
              "%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9],
-             u[10], u[11], u[12], u[13], u[14], u[15]);
+             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+             u[11], u[12], u[13], u[14], u[15]);
 }
 
 static int hexval(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
     return -1;
 }
 
@@ -102,8 +105,9 @@ int registry_write(const struct registry_record *rec)
         return -errno;
     char uuid[37];
     registry_uuid_format(rec->uuid, uuid);
-    fprintf(f, "domid=%u\nuuid=%s\nname=%s\ntype=%s\n"
-               "console_frame=%" PRIu64 "\nconsole_port=%u\n",
+    fprintf(f,
+            "domid=%u\nuuid=%s\nname=%s\ntype=%s\n"
+            "console_frame=%" PRIu64 "\nconsole_port=%u\n",
             rec->domid, uuid, rec->name, rec->type, rec->console_frame,
             rec->console_port);
     /* Renamed into place only when complete: readers never see half. */
@@ -169,7 +173,7 @@ int registry_remove(chaos_domid domid)
     struct registry_record rec;
     if (registry_read(domid, &rec) == 0 && rec.name[0])
         registry_release_name(rec.name, domid, rec.uuid);
-    registry_remove_config(domid);   /* before the record: its commit point */
+    registry_remove_config(domid); /* before the record: its commit point */
     if (unlink(path) != 0 && errno != ENOENT)
         return -errno;
     return 0;

@@ -28,7 +28,7 @@ struct registry_record {
     chaos_domid domid;
     uint8_t uuid[16];
     char name[64];
-    char type[8];              /* "pv" or "pvh" */
+    char type[8]; /* "pv" or "pvh" */
     uint64_t console_frame;
     uint32_t console_port;
 };

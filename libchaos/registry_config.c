@@ -31,7 +31,7 @@ static int absolute(chaos_config *cfg, const char *path,
         return 0;
     char *abs = realpath(path, NULL);
     if (!abs)
-        return 0;   /* the build read it a moment ago; keep it as given */
+        return 0; /* the build read it a moment ago; keep it as given */
     int rc = set(cfg, abs);
     free(abs);
     return rc;

@@ -26,7 +26,7 @@
 
 #include "registry.h"
 
-#define NAME_MAX_LEN 63        /* as the config's names and record.name */
+#define NAME_MAX_LEN 63 /* as the config's names and record.name */
 
 const char *registry_name_problem(const char *name)
 {
@@ -100,8 +100,7 @@ static int parse_entry(const char *text, chaos_domid *domid, uint8_t uuid[16])
     return 0;
 }
 
-int registry_lookup_name(const char *name, chaos_domid *domid,
-                         uint8_t uuid[16])
+int registry_lookup_name(const char *name, chaos_domid *domid, uint8_t uuid[16])
 {
     char path[600];
     int rc = entry_path(name, path, sizeof(path));
@@ -137,7 +136,7 @@ static int remove_if(const char *name,
         return rc;
     int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (lock < 0)
-        return errno == ENOENT ? 0 : -errno;   /* no index: nothing to do */
+        return errno == ENOENT ? 0 : -errno; /* no index: nothing to do */
     if (flock(lock, LOCK_EX) != 0) {
         rc = -errno;
         close(lock);
@@ -149,14 +148,14 @@ static int remove_if(const char *name,
     if (rc == -ENOENT)
         rc = 0;
     else if (rc != 0 && rc != -EINVAL)
-        ;                                      /* cannot read: leave it */
+        ; /* cannot read: leave it */
     else if (!match(rc, domid, uuid, arg))
         rc = -EBUSY;
     else if (unlink(path) != 0 && errno != ENOENT)
         rc = -errno;
     else
         rc = 0;
-    close(lock);                               /* releases the flock */
+    close(lock); /* releases the flock */
     return rc;
 }
 

@@ -49,17 +49,17 @@
 #define MSG_LEN 300
 
 struct chaos_supervisor {
-    chaos_config *cfg;               /* what restarts create */
+    chaos_config *cfg; /* what restarts create */
     char *log_path;
     struct chaos_supervisor_options opts;
     enum chaos_supervisor_state state;
     chaos_domid domid;
     uint8_t uuid[16];
-    int lock_fd;                     /* -1: not held */
-    chaos_console_server *console;   /* NULL: none (failed, or gone) */
-    bool acted;                      /* this domain's stop was handled */
+    int lock_fd;                   /* -1: not held */
+    chaos_console_server *console; /* NULL: none (failed, or gone) */
+    bool acted;                    /* this domain's stop was handled */
     bool look_now;
-    bool query_failed;               /* reported once */
+    bool query_failed; /* reported once */
     uint64_t next_tick_ms;
     /* Messages for the caller, oldest first. */
     char msgs[MSG_SLOTS][MSG_LEN];
@@ -103,7 +103,7 @@ static void make_parent_dirs(const char *path)
             mkdir(dir, 0750);
             *p = '/';
         }
-        mkdir(dir, 0750);     /* failures show when the log is opened */
+        mkdir(dir, 0750); /* failures show when the log is opened */
     }
     free(dir);
 }
@@ -189,7 +189,7 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
         return chaos__fail(ctx, -ENOMEM, "out of memory");
     if (opts)
         sup->opts = *opts;
-    sup->opts.log_path = NULL;   /* ours is sup->log_path */
+    sup->opts.log_path = NULL; /* ours is sup->log_path */
     sup->domid = domid;
     memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
     long holder;
@@ -197,11 +197,11 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
     if (rc < 0) {
         sup->lock_fd = -1;
         if (rc == -EBUSY && holder > 0)
-            chaos__fail(ctx, rc, "domain %u is served by process %ld",
-                        domid, holder);
+            chaos__fail(ctx, rc, "domain %u is served by process %ld", domid,
+                        holder);
         else
-            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
-                        domid, strerror(-rc));
+            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s", domid,
+                        strerror(-rc));
         goto fail;
     }
     /* The record must still describe this domain (ids are reused) before
@@ -231,7 +231,7 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
     if (rc < 0)
         goto fail;
     sup->state = CHAOS_SUPERVISOR_SERVING;
-    sup->look_now = true;     /* it may have stopped already */
+    sup->look_now = true; /* it may have stopped already */
     sup->next_tick_ms = util_now_ms() + TICK_MS;
     *out = sup;
     return 0;
@@ -297,12 +297,12 @@ static void act(chaos_ctx *ctx, chaos_supervisor *sup,
     bool crashed = info->state == CHAOS_DOM_CRASHED;
     enum chaos_event ev = supervisor_event_for(crashed, info->shutdown_reason);
     enum chaos_action action = chaos_config_action(sup->cfg, ev);
-    const char *why = crashed ? "crash"
-                              : chaos_shutdown_reason_name(info->shutdown_reason);
+    const char *why =
+        crashed ? "crash" : chaos_shutdown_reason_name(info->shutdown_reason);
     say(sup, "'%s' (domain %u) shut down (%s): %s", name_of(sup), sup->domid,
         why, chaos_action_name(action));
     if (action == CHAOS_ACTION_PRESERVE)
-        return;   /* served until someone destroys it */
+        return; /* served until someone destroys it */
     if (!supervisor_action_supported(action))
         say(sup, "%s = \"%s\" is not supported: destroying it",
             supervisor_event_key(ev), chaos_action_name(action));
@@ -424,13 +424,15 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
             /* Taken over between its creation and now (a starting chaosd
              * adopting it): served, just not by us. */
             if (rc == -EBUSY) {
-                say(sup, "'%s' restarted as domain %u, now served by "
-                    "process %ld", name_of(sup), domid, holder);
+                say(sup,
+                    "'%s' restarted as domain %u, now served by "
+                    "process %ld",
+                    name_of(sup), domid, holder);
                 sup->state = CHAOS_SUPERVISOR_DONE;
                 return 0;
             }
-            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
-                        domid, strerror(-rc));
+            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s", domid,
+                        strerror(-rc));
         }
     }
     if (rc == 0)

@@ -76,7 +76,7 @@ int supervisor_lock(const uint8_t uuid[16], int *fdp, long *holder)
             *fdp = fd;
             return 0;
         }
-        close(fd);   /* removed under us by its last server: again */
+        close(fd); /* removed under us by its last server: again */
     }
     return -EAGAIN;
 }

@@ -29,8 +29,7 @@ enum chaos_event supervisor_event_for(bool crashed, int reason)
 
 const char *supervisor_event_key(enum chaos_event ev)
 {
-    return (unsigned)ev < N_ELEMENTS(event_keys)
-           ? event_keys[ev] : NULL;
+    return (unsigned)ev < N_ELEMENTS(event_keys) ? event_keys[ev] : NULL;
 }
 
 /*
@@ -50,8 +49,7 @@ static const bool supported[] = {
 
 bool supervisor_action_supported(enum chaos_action act)
 {
-    return (unsigned)act < N_ELEMENTS(supported) &&
-           supported[act];
+    return (unsigned)act < N_ELEMENTS(supported) && supported[act];
 }
 
 int chaos_supervisor_check_config(const chaos_config *cfg, char *msg,
@@ -61,7 +59,8 @@ int chaos_supervisor_check_config(const chaos_config *cfg, char *msg,
         enum chaos_action act = chaos_config_action(cfg, (enum chaos_event)ev);
         if (!supervisor_action_supported(act)) {
             const char *name = chaos_action_name(act);
-            snprintf(msg, len, "%s = \"%s\" is not supported yet (chaos "
+            snprintf(msg, len,
+                     "%s = \"%s\" is not supported yet (chaos "
                      "carries out destroy, preserve and restart)",
                      event_keys[ev], name ? name : "?");
             return -ENOTSUP;

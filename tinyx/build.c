@@ -74,7 +74,8 @@ static bool is_static_elf(const char *path)
     struct tx_error e;
     if (elfdeps_parse_file(path, &info, &e) < 0)
         return false;
-    bool st = !info.interp && info.needed.n == 0 && (info.type == 2 || info.type == 3);
+    bool st = !info.interp && info.needed.n == 0 &&
+              (info.type == 2 || info.type == 3);
     elfdeps_info_free(&info);
     return st;
 }
@@ -83,7 +84,8 @@ static int find_busybox(struct bstate *s, char **out, struct tx_error *err)
 {
     if (s->o->busybox) {
         if (!is_static_elf(s->o->busybox))
-            return tx_fail(err, -EINVAL, "--busybox %s: not a static program", s->o->busybox);
+            return tx_fail(err, -EINVAL, "--busybox %s: not a static program",
+                           s->o->busybox);
         *out = absolute(s->o->busybox);
         return *out ? 0 : tx_fail(err, -ENOMEM, "out of memory");
     }
@@ -109,7 +111,9 @@ static char *default_name(const char *app_dest)
     if (!n)
         return NULL;
     for (char *p = n; *p; p++)
-        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", *p))
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+                    "6789_-.",
+                    *p))
             *p = '-';
     if (!guestcfg_name_ok(n)) {
         free(n);
@@ -120,8 +124,9 @@ static char *default_name(const char *app_dest)
 
 /* The manifest, with the temporary folder's name replaced by the final one
  * (generated files are named by where they will be). */
-static int write_manifest(const struct image *img, const char *tmp, const char *final,
-                          const char *path, struct tx_error *err)
+static int write_manifest(const struct image *img, const char *tmp,
+                          const char *final, const char *path,
+                          struct tx_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -161,7 +166,8 @@ static int write_manifest(const struct image *img, const char *tmp, const char *
     return r;
 }
 
-static int read_template(const struct tinyx_build_opts *o, char **tmpl, struct tx_error *err)
+static int read_template(const struct tinyx_build_opts *o, char **tmpl,
+                         struct tx_error *err)
 {
     const char *dir = o->datadir ? o->datadir : TINYX_DATADIR;
     char *path = tx_path_join(dir, "init.sh");
@@ -170,20 +176,23 @@ static int read_template(const struct tinyx_build_opts *o, char **tmpl, struct t
         return tx_fail(err, -ENOMEM, "out of memory");
     int r = tx_read_file(path, MAX_TEMPLATE, tmpl, &len);
     if (r < 0)
-        r = tx_fail(err, r, "init template %s: %s (is tinyx installed? TINYX_DATADIR "
-                    "names another folder)", path, strerror(-r));
+        r = tx_fail(err, r,
+                    "init template %s: %s (is tinyx installed? TINYX_DATADIR "
+                    "names another folder)",
+                    path, strerror(-r));
     free(path);
     return r;
 }
 
-static int pack_image(struct bstate *s, const char *tmp, const char *final, const char *name,
-                      struct tx_error *err)
+static int pack_image(struct bstate *s, const char *tmp, const char *final,
+                      const char *name, struct tx_error *err)
 {
-    char *tmpl = NULL, *busybox = NULL, *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
+    char *tmpl = NULL, *busybox = NULL,
+         *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
     char *gendir = builddir ? tx_path_join(builddir, ROOTFS_GEN_DIR) : NULL;
-    struct rootfs_plan plan = {0};
-    struct spec spec = {0};
-    struct image img = {0};
+    struct rootfs_plan plan = { 0 };
+    struct spec spec = { 0 };
+    struct image img = { 0 };
     bool planned = false;
     int r = builddir && gendir ? 0 : tx_fail(err, -ENOMEM, "out of memory");
     if (r == 0 && (r = tx_mkdirs(gendir)) < 0)
@@ -205,13 +214,25 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final, cons
     if (s->libgcc_s)
         libs[nlibs++] = "libgcc_s.so.1";
     struct rootfs_input in = {
-        .name = name, .app_src = s->app_src, .app_dest = s->app_dest,
-        .args = s->o->args, .nargs = s->o->nargs, .env = s->o->env, .nenv = s->o->nenv,
-        .workdir = s->o->workdir, .busybox = busybox,
-        .extras = s->extras, .nextras = s->nextras, .libs = libs, .nlibs = nlibs,
-        .glibc = s->glibc, .libdirs = (const char *const *)s->libdirs.v,
-        .nlibdirs = s->libdirs.n, .modules = (const char *const *)s->mod_src.v,
-        .module_dests = (const char *const *)s->mod_dest.v, .nmodules = s->mod_src.n,
+        .name = name,
+        .app_src = s->app_src,
+        .app_dest = s->app_dest,
+        .args = s->o->args,
+        .nargs = s->o->nargs,
+        .env = s->o->env,
+        .nenv = s->o->nenv,
+        .workdir = s->o->workdir,
+        .busybox = busybox,
+        .extras = s->extras,
+        .nextras = s->nextras,
+        .libs = libs,
+        .nlibs = nlibs,
+        .glibc = s->glibc,
+        .libdirs = (const char *const *)s->libdirs.v,
+        .nlibdirs = s->libdirs.n,
+        .modules = (const char *const *)s->mod_src.v,
+        .module_dests = (const char *const *)s->mod_dest.v,
+        .nmodules = s->mod_src.n,
     };
     r = rootfs_make(tmpl, &in, &plan, err);
     free(libs);
@@ -227,15 +248,19 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final, cons
     }
     char *specpath = tx_path_join(builddir, "tinyx.spec");
     if (r == 0)
-        r = specpath ? tx_write_file(specpath, plan.spec, strlen(plan.spec), err)
-                     : tx_fail(err, -ENOMEM, "out of memory");
+        r = specpath
+                ? tx_write_file(specpath, plan.spec, strlen(plan.spec), err)
+                : tx_fail(err, -ENOMEM, "out of memory");
     free(specpath);
     if (r == 0)
-        r = spec_parse(plan.spec, strlen(plan.spec), "tinyx.spec", builddir, &spec, err);
+        r = spec_parse(plan.spec, strlen(plan.spec), "tinyx.spec", builddir,
+                       &spec, err);
     if (r < 0)
         goto out;
     struct initramfs_opts po = {
-        .sysroots = (const char *const *)s->roots.v, .nsysroots = s->roots.n, .gzip = true,
+        .sysroots = (const char *const *)s->roots.v,
+        .nsysroots = s->roots.n,
+        .gzip = true,
     };
     if ((r = cpio_mtime_from_env(&po.mtime, err)) < 0)
         goto out;
@@ -245,7 +270,9 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final, cons
     planned = true;
     char *initrd = tx_path_join(tmp, TINYX_OUT_INITRD);
     char *manifest = tx_path_join(tmp, TINYX_OUT_MANIFEST);
-    int fd = initrd ? open(initrd, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644) : -1;
+    int fd = initrd
+                 ? open(initrd, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)
+                 : -1;
     if (!initrd || !manifest)
         r = tx_fail(err, -ENOMEM, "out of memory");
     else if (fd < 0)
@@ -277,21 +304,25 @@ out:
     return r;
 }
 
-static int get_kernel(struct bstate *s, struct tinyx_kernel *k, struct tx_error *err)
+static int get_kernel(struct bstate *s, struct tinyx_kernel *k,
+                      struct tx_error *err)
 {
     const char *kind = s->o->kernel ? s->o->kernel : "debian";
     if (strcmp(kind, "debian") == 0)
-        return kernel_debian(s->cache, s->o->progress, s->o->progress_ctx, k, err);
+        return kernel_debian(s->cache, s->o->progress, s->o->progress_ctx, k,
+                             err);
     if (strcmp(kind, "tinyconfig") == 0)
-        return kernel_tinyconfig(s->cache, s->o->target, s->o->jobs, false, s->o->progress,
-                                 s->o->progress_ctx, k, err);
+        return kernel_tinyconfig(s->cache, s->o->target, s->o->jobs, false,
+                                 s->o->progress, s->o->progress_ctx, k, err);
     struct stat st;
     if (stat(kind, &st) < 0 || !S_ISREG(st.st_mode) || access(kind, R_OK) < 0)
-        return tx_fail(err, -ENOENT, "--kernel %s: not \"debian\", \"tinyconfig\" or a "
-                       "readable kernel image", kind);
+        return tx_fail(err, -ENOENT,
+                       "--kernel %s: not \"debian\", \"tinyconfig\" or a "
+                       "readable kernel image",
+                       kind);
     k->path = strdup(kind);
     k->desc = tx_asprintf("%s (given)", kind);
-    k->base_mib = 96;    /* as Debian's: an unknown kernel may be as large */
+    k->base_mib = 96; /* as Debian's: an unknown kernel may be as large */
     return k->path && k->desc ? 0 : tx_fail(err, -ENOMEM, "out of memory");
 }
 
@@ -301,26 +332,33 @@ static int check_modules(const struct tinyx_build_opts *o, struct tx_error *err)
 {
     for (size_t i = 0; i < o->nmodules; i++)
         if (!kmod_name_ok(o->modules[i]))
-            return tx_fail(err, -EINVAL, "--module \"%s\": not a module name (give it as "
-                           "modprobe takes it, e.g. xen-netfront)", o->modules[i]);
+            return tx_fail(err, -EINVAL,
+                           "--module \"%s\": not a module name (give it as "
+                           "modprobe takes it, e.g. xen-netfront)",
+                           o->modules[i]);
     const char *kind = o->kernel ? o->kernel : "debian";
     if (!o->nmodules || strcmp(kind, "debian") == 0)
         return 0;
     if (strcmp(kind, "tinyconfig") == 0)
-        return tx_fail(err, -EINVAL, "--module %s: a tinyconfig kernel has no modules "
-                       "(what it has is built in); use --kernel debian", o->modules[0]);
-    return tx_fail(err, -EINVAL, "--module %s: the modules of a kernel given as a file (%s) "
-                   "are not known; use --kernel debian", o->modules[0], kind);
+        return tx_fail(err, -EINVAL,
+                       "--module %s: a tinyconfig kernel has no modules "
+                       "(what it has is built in); use --kernel debian",
+                       o->modules[0]);
+    return tx_fail(err, -EINVAL,
+                   "--module %s: the modules of a kernel given as a file (%s) "
+                   "are not known; use --kernel debian",
+                   o->modules[0], kind);
 }
 
 /* Where an unpacked compressed module goes: a folder of the build named
  * after the kernel package, so that the manifest's origin still names the
  * package and its version. */
-static char *unpacked_path(const struct bstate *s, const char *tmp, const char *dest)
+static char *unpacked_path(const struct bstate *s, const char *tmp,
+                           const char *dest)
 {
     const struct debpkg *p = &s->kernel.pkg;
-    return tx_asprintf("%s/%s/modules/%s_%s_%s%s", tmp, TINYX_OUT_BUILD, p->name, p->version,
-                       p->arch, dest);
+    return tx_asprintf("%s/%s/modules/%s_%s_%s%s", tmp, TINYX_OUT_BUILD,
+                       p->name, p->version, p->arch, dest);
 }
 
 /* Unpacks a compressed module with Debian's tool for its format; suffix
@@ -329,7 +367,9 @@ static int decompress(const char *src, const char *suffix, const char *dest,
                       struct tx_error *err)
 {
     static const char *const tools[][3] = {
-        { ".xz", "xz", "xz-utils" }, { ".zst", "zstd", "zstd" }, { ".gz", "gzip", "gzip" },
+        { ".xz", "xz", "xz-utils" },
+        { ".zst", "zstd", "zstd" },
+        { ".gz", "gzip", "gzip" },
     };
     size_t i = 0, n = sizeof(tools) / sizeof(*tools);
     while (i < n && strcmp(suffix, tools[i][0]) != 0)
@@ -343,10 +383,11 @@ static int decompress(const char *src, const char *suffix, const char *dest,
     free(dir);
     const char *argv[] = { tools[i][1], "-dc", src, NULL };
     struct tx_run run = { .stdout_path = dest };
-    if (r == 0 && (r = tx_run(argv, &run, tools[i][2], err)) == 0 && run.status != 0) {
+    if (r == 0 && (r = tx_run(argv, &run, tools[i][2], err)) == 0 &&
+        run.status != 0) {
         char *last = tx_last_line(run.errtext);
-        r = tx_fail(err, -EIO, "unpacking %s: %s exited with status %d: %s", src, argv[0],
-                    run.status, last ? last : "");
+        r = tx_fail(err, -EIO, "unpacking %s: %s exited with status %d: %s",
+                    src, argv[0], run.status, last ? last : "");
         free(last);
     }
     tx_run_free(&run);
@@ -372,7 +413,8 @@ static int stage_module(struct bstate *s, const char *tmp, const char *rel,
     char *src = inpkg ? absolute(inpkg) : NULL;
     free(inpkg);
     char *plain = strndup(rel, strlen(rel) - clen);
-    char *dest = plain ? tx_asprintf("/lib/modules/%s/%s", k->release, plain) : NULL;
+    char *dest =
+        plain ? tx_asprintf("/lib/modules/%s/%s", k->release, plain) : NULL;
     int r = src && dest ? 0 : tx_fail(err, -ENOMEM, "out of memory");
     if (r == 0 && clen) {
         char *unpacked = unpacked_path(s, tmp, dest);
@@ -407,15 +449,17 @@ static int add_modules(struct bstate *s, const char *tmp, struct tx_error *err)
     if (!s->o->nmodules)
         return 0;
     char *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
-    struct kmod_plan plan = {0};
+    struct kmod_plan plan = { 0 };
     int r = builddir ? tx_mkdirs(builddir) : -ENOMEM;
     if (r < 0)
         r = tx_fail(err, r, "%s: %s", builddir ? builddir : tmp, strerror(-r));
     if (r == 0)
-        r = kernel_modules(&s->kernel, s->o->modules, s->o->nmodules, builddir, &plan, err);
+        r = kernel_modules(&s->kernel, s->o->modules, s->o->nmodules, builddir,
+                           &plan, err);
     for (size_t i = 0; r == 0 && i < plan.builtin.n; i++)
-        if (tx_strv_push_owned(&s->res->warnings, tx_asprintf("%s is built into the kernel",
-                                                               plan.builtin.v[i])) < 0)
+        if (tx_strv_push_owned(&s->res->warnings,
+                               tx_asprintf("%s is built into the kernel",
+                                           plan.builtin.v[i])) < 0)
             r = tx_fail(err, -ENOMEM, "out of memory");
     for (size_t i = 0; r == 0 && i < plan.load.n; i++)
         r = stage_module(s, tmp, plan.load.v[i], err);
@@ -427,8 +471,9 @@ static int add_modules(struct bstate *s, const char *tmp, struct tx_error *err)
         if (!(list = l))
             r = tx_fail(err, -ENOMEM, "out of memory");
     }
-    if (r == 0 && list && note(s, "modules (from %s %s, loaded in this order): %s",
-                               s->kernel.pkg.name, s->kernel.pkg.version, list) < 0)
+    if (r == 0 && list &&
+        note(s, "modules (from %s %s, loaded in this order): %s",
+             s->kernel.pkg.name, s->kernel.pkg.version, list) < 0)
         r = tx_fail(err, -ENOMEM, "out of memory");
     free(list);
     free(builddir);
@@ -451,23 +496,33 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
     if (r == 0 && stat(kpath, &st) == 0)
         s->res->kernel_bytes = (uint64_t)st.st_size;
     if (r == 0)
-        r = note(s, "kernel: %s", k->desc) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
-    unsigned mem = s->o->memory_mib ? s->o->memory_mib
-                                    : guestcfg_memory_mib(k->base_mib, s->res->initrd_bytes,
-                                                          s->res->unpacked_bytes);
+        r = note(s, "kernel: %s", k->desc) < 0
+                ? tx_fail(err, -ENOMEM, "out of memory")
+                : 0;
+    unsigned mem = s->o->memory_mib
+                       ? s->o->memory_mib
+                       : guestcfg_memory_mib(k->base_mib, s->res->initrd_bytes,
+                                             s->res->unpacked_bytes);
     s->res->memory_mib = mem;
     const char *dir = s->o->image_dir ? s->o->image_dir : final;
     bool here = strcmp(dir, ".") == 0;
-    char *kcfg = here ? strdup(TINYX_OUT_KERNEL) : tx_path_join(dir, TINYX_OUT_KERNEL);
-    char *rcfg = here ? strdup(TINYX_OUT_INITRD) : tx_path_join(dir, TINYX_OUT_INITRD);
-    char *extra = tx_asprintf("console=hvc0 quiet panic=-1%s%s", s->o->cmdline ? " " : "",
-                              s->o->cmdline ? s->o->cmdline : "");
+    char *kcfg =
+        here ? strdup(TINYX_OUT_KERNEL) : tx_path_join(dir, TINYX_OUT_KERNEL);
+    char *rcfg =
+        here ? strdup(TINYX_OUT_INITRD) : tx_path_join(dir, TINYX_OUT_INITRD);
+    char *extra =
+        tx_asprintf("console=hvc0 quiet panic=-1%s%s", s->o->cmdline ? " " : "",
+                    s->o->cmdline ? s->o->cmdline : "");
     char *text = NULL, *cfgpath = tx_path_join(tmp, TINYX_OUT_CONFIG);
     if (r == 0 && (!kcfg || !rcfg || !extra || !cfgpath))
         r = tx_fail(err, -ENOMEM, "out of memory");
     if (r == 0) {
-        struct guestcfg cfg = { .name = name, .target = s->o->target, .kernel = kcfg,
-                                .ramdisk = rcfg, .memory_mib = mem, .extra = extra };
+        struct guestcfg cfg = { .name = name,
+                                .target = s->o->target,
+                                .kernel = kcfg,
+                                .ramdisk = rcfg,
+                                .memory_mib = mem,
+                                .extra = extra };
         r = guestcfg_render(&cfg, &text, err);
     }
     if (r == 0)
@@ -481,7 +536,8 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
     return r;
 }
 
-static int write_packages(struct bstate *s, const char *tmp, struct tx_error *err)
+static int write_packages(struct bstate *s, const char *tmp,
+                          struct tx_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -489,14 +545,16 @@ static int write_packages(struct bstate *s, const char *tmp, struct tx_error *er
     if (!f)
         return tx_fail(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < s->npkgs; i++)
-        fprintf(f, "%s\t%s\t%s\n", s->pkgs[i].name, s->pkgs[i].version, s->pkgs[i].arch);
+        fprintf(f, "%s\t%s\t%s\n", s->pkgs[i].name, s->pkgs[i].version,
+                s->pkgs[i].arch);
     const struct debpkg *kp = &s->kernel.pkg;
-    if (kp->name)       /* Debian's kernel, and its modules */
+    if (kp->name) /* Debian's kernel, and its modules */
         fprintf(f, "%s\t%s\t%s\n", kp->name, kp->version, kp->arch);
     if (fclose(f) != 0)
         return tx_fail(err, -ENOMEM, "out of memory");
     char *path = tx_asprintf("%s/%s/packages", tmp, TINYX_OUT_BUILD);
-    int r = path ? tx_write_file(path, buf, len, err) : tx_fail(err, -ENOMEM, "out of memory");
+    int r = path ? tx_write_file(path, buf, len, err)
+                 : tx_fail(err, -ENOMEM, "out of memory");
     free(path);
     free(buf);
     return r;
@@ -535,7 +593,8 @@ static int final_path(const char *out, char **final, struct tx_error *err)
     return 0;
 }
 
-static int commit(const char *tmp, const char *final, bool force, struct tx_error *err)
+static int commit(const char *tmp, const char *final, bool force,
+                  struct tx_error *err)
 {
     struct stat st;
     if (lstat(final, &st) < 0) {
@@ -564,10 +623,12 @@ static int commit(const char *tmp, const char *final, bool force, struct tx_erro
     return r;
 }
 
-int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res,
-                struct tx_error *err)
+int tinyx_build(const struct tinyx_build_opts *o,
+                struct tinyx_build_result *res, struct tx_error *err)
 {
-    struct bstate s = { .o = o, .res = res, .cache = o->cache ? o->cache : DEFAULT_CACHE };
+    struct bstate s = { .o = o,
+                        .res = res,
+                        .cache = o->cache ? o->cache : DEFAULT_CACHE };
     char *final = NULL, *tmp = NULL, *name = NULL;
     memset(res, 0, sizeof(*res));
     struct stat st;
@@ -581,11 +642,13 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
     }
     for (size_t i = 0; i < o->nenv; i++)
         if (!rootfs_env_ok(o->env[i])) {
-            r = tx_fail(err, -EINVAL, "--env %s: expected NAME=VALUE", o->env[i]);
+            r = tx_fail(err, -EINVAL, "--env %s: expected NAME=VALUE",
+                        o->env[i]);
             goto out;
         }
     if (o->name && !guestcfg_name_ok(o->name)) {
-        r = tx_fail(err, -EINVAL, "--name %s: 1-63 letters, digits, _ - . (not all digits)",
+        r = tx_fail(err, -EINVAL,
+                    "--name %s: 1-63 letters, digits, _ - . (not all digits)",
                     o->name);
         goto out;
     }
@@ -594,7 +657,9 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
     if (o->package)
         r = add_package(&s, o->package, err);
     else
-        r = tx_strv_push(&s.roots, "/") < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+        r = tx_strv_push(&s.roots, "/") < 0
+                ? tx_fail(err, -ENOMEM, "out of memory")
+                : 0;
     if (r == 0)
         r = find_program(&s, err);
     if (r == 0)
@@ -620,12 +685,14 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
         goto out;
     }
     chmod(tmp, 0755);
-    r = note(&s, "program: %s (from %s), in the image at %s", tx_basename(s.app_dest),
-             o->package ? o->package : s.app_src, s.app_dest);
+    r = note(&s, "program: %s (from %s), in the image at %s",
+             tx_basename(s.app_dest), o->package ? o->package : s.app_src,
+             s.app_dest);
     if (r == 0 && s.npkgs) {
         char *list = NULL;
         for (size_t i = 0; i < s.npkgs; i++) {
-            char *n = tx_asprintf("%s%s%s", list ? list : "", list ? " " : "", s.pkgs[i].name);
+            char *n = tx_asprintf("%s%s%s", list ? list : "", list ? " " : "",
+                                  s.pkgs[i].name);
             free(list);
             list = n;
         }
@@ -633,7 +700,9 @@ int tinyx_build(const struct tinyx_build_opts *o, struct tinyx_build_result *res
         free(list);
     }
     if (r == 0 && s.glibc)
-        r = note(&s, "glibc program: /etc/passwd, group, nsswitch.conf and hosts added%s",
+        r = note(&s,
+                 "glibc program: /etc/passwd, group, nsswitch.conf and hosts "
+                 "added%s",
                  s.libgcc_s ? ", and libgcc_s.so.1" : "");
     if (r < 0) {
         r = tx_fail(err, r, "out of memory");

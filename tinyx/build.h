@@ -30,25 +30,25 @@ const char *tinyx_target_name(enum tinyx_target t);
 
 /* An extra file or folder, or a library to add by name. */
 struct rootfs_extra {
-    const char *src;    /* host path (a folder goes in whole) */
-    const char *dest;   /* image path */
+    const char *src;  /* host path (a folder goes in whole) */
+    const char *dest; /* image path */
     bool is_dir;
-    bool is_elf;        /* a program or library: bring its closure */
+    bool is_elf; /* a program or library: bring its closure */
 };
 
 struct rootfs_input {
-    const char *name;           /* hostname of the guest */
-    const char *app_src;        /* host path of the program */
-    const char *app_dest;       /* its path in the image */
-    const char *const *args;    /* arguments after the program */
+    const char *name;        /* hostname of the guest */
+    const char *app_src;     /* host path of the program */
+    const char *app_dest;    /* its path in the image */
+    const char *const *args; /* arguments after the program */
     size_t nargs;
-    const char *const *env;     /* NAME=VALUE, after the defaults */
+    const char *const *env; /* NAME=VALUE, after the defaults */
     size_t nenv;
-    const char *workdir;        /* NULL: "/" */
-    const char *busybox;        /* host path of a static busybox */
+    const char *workdir; /* NULL: "/" */
+    const char *busybox; /* host path of a static busybox */
     const struct rootfs_extra *extras;
     size_t nextras;
-    const char *const *libs;    /* libraries to add by name (dlopen()ed) */
+    const char *const *libs; /* libraries to add by name (dlopen()ed) */
     size_t nlibs;
     bool glibc;                 /* the program's closure holds glibc's libc */
     const char *const *libdirs; /* directories for LD_LIBRARY_PATH: where
@@ -56,20 +56,20 @@ struct rootfs_input {
                                  * default directories */
     size_t nlibdirs;
     const char *const *modules; /* kernel modules (host paths), load order */
-    const char *const *module_dests;  /* their image paths */
+    const char *const *module_dests; /* their image paths */
     size_t nmodules;
 };
 
 /* A file the build writes itself (init, /etc files). */
 struct rootfs_gen {
-    char *name;         /* file name inside the generated-files folder */
+    char *name; /* file name inside the generated-files folder */
     char *data;
     size_t len;
     unsigned mode;
 };
 
 struct rootfs_plan {
-    char *spec;         /* the packer's spec; generated files are named
+    char *spec; /* the packer's spec; generated files are named
                          * GEN/NAME, relative to the spec's folder */
     struct rootfs_gen *gen;
     size_t ngen;
@@ -89,12 +89,12 @@ int rootfs_sh_quote(char **buf, const char *s);
 
 /* The init script: TEMPLATE with its marker line replaced by the
  * application block.  Errors: no marker, a bad NAME=VALUE. */
-int rootfs_render_init(const char *tmpl, const struct rootfs_input *in, char **out,
-                       struct tx_error *err);
+int rootfs_render_init(const char *tmpl, const struct rootfs_input *in,
+                       char **out, struct tx_error *err);
 
 /* The whole plan: spec and generated files (init included). */
-int rootfs_make(const char *tmpl, const struct rootfs_input *in, struct rootfs_plan *out,
-                struct tx_error *err);
+int rootfs_make(const char *tmpl, const struct rootfs_input *in,
+                struct rootfs_plan *out, struct tx_error *err);
 void rootfs_plan_free(struct rootfs_plan *p);
 
 /* True when NAME=VALUE has a valid shell variable NAME. */
@@ -105,14 +105,15 @@ bool rootfs_env_ok(const char *assignment);
 struct guestcfg {
     const char *name;
     enum tinyx_target target;
-    const char *kernel;         /* paths as the config must say them */
+    const char *kernel; /* paths as the config must say them */
     const char *ramdisk;
     unsigned memory_mib;
-    const char *extra;          /* kernel command line */
+    const char *extra; /* kernel command line */
 };
 
 /* xl.cfg(5) text that both `xl create` and `chaos create` accept. */
-int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err);
+int guestcfg_render(const struct guestcfg *cfg, char **out,
+                    struct tx_error *err);
 
 /*
  * The memory a guest needs to boot this image, in MiB: the kernel's own
@@ -120,7 +121,8 @@ int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err
  * builder) and its unpacked contents (the root file system lives in RAM),
  * plus headroom for the application, rounded up to a multiple of 8.
  */
-unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes, uint64_t unpacked_bytes);
+unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes,
+                             uint64_t unpacked_bytes);
 
 /* A guest name xl and chaos accept (letters, digits, _-.; not all digits). */
 bool guestcfg_name_ok(const char *name);

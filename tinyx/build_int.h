@@ -17,24 +17,26 @@ struct bstate {
     const struct tinyx_build_opts *o;
     struct tinyx_build_result *res;
     const char *cache;
-    struct tx_strv roots;           /* sysroots: package roots, or "/" */
-    struct debpkg *pkgs;            /* fetched, in order */
+    struct tx_strv roots; /* sysroots: package roots, or "/" */
+    struct debpkg *pkgs;  /* fetched, in order */
     size_t npkgs, cappkgs, expanded;
-    struct tx_strv seen;            /* package names asked for */
+    struct tx_strv seen; /* package names asked for */
     char *app_src, *app_dest;
     bool glibc, libgcc_s;
     struct tx_strv libdirs;
     struct rootfs_extra *extras;
     size_t nextras, capextras;
-    struct tx_strv owned;           /* strings the extras point to */
+    struct tx_strv owned; /* strings the extras point to */
     struct tinyx_kernel kernel;
-    struct tx_strv mod_src, mod_dest;   /* --module files: host, image paths */
+    struct tx_strv mod_src, mod_dest; /* --module files: host, image paths */
 };
 
 /* A progress message (when the caller asked for them). */
-void progress(struct bstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress(struct bstate *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* A line for the result's notes; 0 or -ENOMEM. */
-int note(struct bstate *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int note(struct bstate *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Keeps str until the build ends (for the extras); NULL when out of memory. */
 char *own(struct bstate *s, char *str);
 /* A host path made absolute (relative to the working folder). */

@@ -25,22 +25,24 @@ struct cpio_writer;
 #define CPIO_MAX_FILE_SIZE 0xffffffffULL
 
 /* Starts an archive on fd (which stays the caller's: not closed). */
-int cpio_writer_new(struct cpio_writer **out, int fd, unsigned flags, uint32_t mtime,
-                    struct tx_error *err);
+int cpio_writer_new(struct cpio_writer **out, int fd, unsigned flags,
+                    uint32_t mtime, struct tx_error *err);
 
 /* mode: permission bits (07777); the file type comes from the call. */
-int cpio_add_dir(struct cpio_writer *w, const char *name, unsigned mode, struct tx_error *err);
-int cpio_add_symlink(struct cpio_writer *w, const char *name, const char *target,
-                     struct tx_error *err);
+int cpio_add_dir(struct cpio_writer *w, const char *name, unsigned mode,
+                 struct tx_error *err);
+int cpio_add_symlink(struct cpio_writer *w, const char *name,
+                     const char *target, struct tx_error *err);
 /* type: 'c' (character) or 'b' (block). */
-int cpio_add_node(struct cpio_writer *w, const char *name, char type, unsigned major,
-                  unsigned minor, unsigned mode, struct tx_error *err);
+int cpio_add_node(struct cpio_writer *w, const char *name, char type,
+                  unsigned major, unsigned minor, unsigned mode,
+                  struct tx_error *err);
 /* Copies exactly size bytes read from fd (from its current position); a
  * file that turns out shorter or longer than size is an error. */
-int cpio_add_file(struct cpio_writer *w, const char *name, unsigned mode, int fd,
-                  uint64_t size, struct tx_error *err);
-int cpio_add_data(struct cpio_writer *w, const char *name, unsigned mode, const void *data,
-                  size_t len, struct tx_error *err);
+int cpio_add_file(struct cpio_writer *w, const char *name, unsigned mode,
+                  int fd, uint64_t size, struct tx_error *err);
+int cpio_add_data(struct cpio_writer *w, const char *name, unsigned mode,
+                  const void *data, size_t len, struct tx_error *err);
 
 /* Writes the trailer (and the gzip trailer) and flushes everything. */
 int cpio_finish(struct cpio_writer *w, struct tx_error *err);

@@ -32,7 +32,8 @@ static char *field_value(const char *rec, size_t reclen, const char *field)
         size_t len = strcspn(line, "\n");
         if (len > reclen - pos)
             len = reclen - pos;
-        if (len > flen && strncmp(line, field, flen) == 0 && line[flen] == ':') {
+        if (len > flen && strncmp(line, field, flen) == 0 &&
+            line[flen] == ':') {
             char *v = NULL;
             size_t vl = 0;
             FILE *f = open_memstream(&v, &vl);
@@ -40,7 +41,8 @@ static char *field_value(const char *rec, size_t reclen, const char *field)
                 return NULL;
             fwrite(line + flen + 1, 1, len - flen - 1, f);
             /* Continuation lines start with a blank. */
-            for (size_t p = pos + len + 1; p < reclen && (rec[p] == ' ' || rec[p] == '\t');) {
+            for (size_t p = pos + len + 1;
+                 p < reclen && (rec[p] == ' ' || rec[p] == '\t');) {
                 size_t l = strcspn(rec + p, "\n");
                 fputc(' ', f);
                 fwrite(rec + p, 1, l, f);
@@ -55,7 +57,8 @@ static char *field_value(const char *rec, size_t reclen, const char *field)
             while (*s == ' ' || *s == '\t')
                 s++;
             size_t n = strlen(s);
-            while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+            while (n &&
+                   (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
                 n--;
             memmove(v, s, n);
             v[n] = '\0';
@@ -96,7 +99,7 @@ int debpkg_parse_depends(const char *field, struct tx_strv *deps)
             }
             q += l;
             if (q < p + len)
-                q++;    /* the '|' */
+                q++; /* the '|' */
         }
         if (fclose(f) != 0) {
             free(alt);
@@ -112,7 +115,8 @@ int debpkg_parse_depends(const char *field, struct tx_strv *deps)
     return 0;
 }
 
-int debpkg_parse_record(const char *text, struct debpkg *out, struct tx_error *err)
+int debpkg_parse_record(const char *text, struct debpkg *out,
+                        struct tx_error *err)
 {
     memset(out, 0, sizeof(*out));
     /* The first record ends at the first empty line. */
@@ -124,8 +128,8 @@ int debpkg_parse_record(const char *text, struct debpkg *out, struct tx_error *e
     out->version = field_value(text, reclen, "Version");
     out->arch = field_value(text, reclen, "Architecture");
     if (!out->version || !out->arch) {
-        int r = tx_fail(err, -EINVAL, "package %s: record without %s", out->name,
-                        out->version ? "Architecture" : "Version");
+        int r = tx_fail(err, -EINVAL, "package %s: record without %s",
+                        out->name, out->version ? "Architecture" : "Version");
         debpkg_free(out);
         return r;
     }
@@ -166,20 +170,26 @@ int debpkg_lookup(const char *name, struct debpkg *out, struct tx_error *err)
 {
     memset(out, 0, sizeof(*out));
     if (!*name || name[0] == '-' || strpbrk(name, " \t\n/"))
-        return tx_fail(err, -EINVAL, "\"%s\" is not a Debian package name", name);
-    const char *argv[] = { "apt-cache", "show", "--no-all-versions", name, NULL };
-    struct tx_run run = {0};
+        return tx_fail(err, -EINVAL, "\"%s\" is not a Debian package name",
+                       name);
+    const char *argv[] = { "apt-cache", "show", "--no-all-versions", name,
+                           NULL };
+    struct tx_run run = { 0 };
     int r = tx_run(argv, &run, "apt", err);
     if (r < 0)
         return r;
     if (run.status != 0 || !run.out || !run.out[0]) {
         char *why = tx_last_line(run.errtext);
-        if (run.status == 0)    /* apt-cache prints nothing for those */
-            r = tx_fail(err, -ENOENT, "package %s is virtual (other packages provide it); "
-                        "name one of them (apt-cache showpkg %s lists them)", name, name);
+        if (run.status == 0) /* apt-cache prints nothing for those */
+            r = tx_fail(err, -ENOENT,
+                        "package %s is virtual (other packages provide it); "
+                        "name one of them (apt-cache showpkg %s lists them)",
+                        name, name);
         else
-            r = tx_fail(err, -ENOENT, "package %s does not exist: apt-cache says \"%s\" "
-                        "(if it should, run apt-get update)", name, why ? why : "");
+            r = tx_fail(err, -ENOENT,
+                        "package %s does not exist: apt-cache says \"%s\" "
+                        "(if it should, run apt-get update)",
+                        name, why ? why : "");
         free(why);
         tx_run_free(&run);
         return r;
@@ -202,17 +212,18 @@ static bool is_dir(const char *path)
 }
 
 /* Runs a tool, turning a non-zero status into an error with its last words. */
-static int run_ok(const char *const *argv, const char *cwd, const char *pkg_hint,
-                  const char *what, struct tx_error *err)
+static int run_ok(const char *const *argv, const char *cwd,
+                  const char *pkg_hint, const char *what, struct tx_error *err)
 {
     struct tx_run run = { .cwd = cwd };
     int r = tx_run(argv, &run, pkg_hint, err);
     if (r < 0)
         return tx_prefix(err, r, "%s", what);
     if (run.status != 0) {
-        char *why = tx_last_line(run.errtext && run.errtext[0] ? run.errtext : run.out);
-        r = tx_fail(err, -EIO, "%s: %s exited with status %d: %s", what, argv[0], run.status,
-                    why ? why : "");
+        char *why =
+            tx_last_line(run.errtext && run.errtext[0] ? run.errtext : run.out);
+        r = tx_fail(err, -EIO, "%s: %s exited with status %d: %s", what,
+                    argv[0], run.status, why ? why : "");
         free(why);
     }
     tx_run_free(&run);
@@ -221,10 +232,12 @@ static int run_ok(const char *const *argv, const char *cwd, const char *pkg_hint
 
 int debpkg_fetch(const char *cache, struct debpkg *p, struct tx_error *err)
 {
-    char *debs = tx_path_join(cache, "debs"), *pkgs = tx_path_join(cache, "pkgs");
+    char *debs = tx_path_join(cache, "debs"),
+         *pkgs = tx_path_join(cache, "pkgs");
     char *debname = debpkg_deb_name(p);
     char *deb = debs && debname ? tx_path_join(debs, debname) : NULL;
-    char *base = debname ? strndup(debname, strlen(debname) - 4) : NULL;   /* no .deb */
+    char *base =
+        debname ? strndup(debname, strlen(debname) - 4) : NULL; /* no .deb */
     char *root = pkgs && base ? tx_path_join(pkgs, base) : NULL;
     char *tmp = root ? tx_asprintf("%s.tmp%ld", root, (long)getpid()) : NULL;
     char *what = tx_asprintf("fetching package %s %s", p->name, p->version);
@@ -240,10 +253,12 @@ int debpkg_fetch(const char *cache, struct debpkg *p, struct tx_error *err)
     if (!is_file(deb)) {
         char *spec = tx_asprintf("%s=%s", p->name, p->version);
         const char *argv[] = { "apt-get", "download", "-q", spec, NULL };
-        r = spec ? run_ok(argv, debs, "apt", what, err) : tx_fail(err, -ENOMEM, "out of memory");
+        r = spec ? run_ok(argv, debs, "apt", what, err)
+                 : tx_fail(err, -ENOMEM, "out of memory");
         free(spec);
         if (r == 0 && !is_file(deb))
-            r = tx_fail(err, -ENOENT, "%s: apt-get download left no %s", what, deb);
+            r = tx_fail(err, -ENOENT, "%s: apt-get download left no %s", what,
+                        deb);
         if (r < 0)
             goto out;
     }
@@ -253,7 +268,8 @@ int debpkg_fetch(const char *cache, struct debpkg *p, struct tx_error *err)
         r = run_ok(argv, NULL, "dpkg", what, err);
         if (r == 0 && rename(tmp, root) < 0 && !is_dir(root))
             r = tx_fail(err, -errno, "%s: %s: %s", what, root, strerror(errno));
-        tx_remove_tree(tmp);    /* lost a race to another build: theirs is as good */
+        tx_remove_tree(
+            tmp); /* lost a race to another build: theirs is as good */
         if (r < 0)
             goto out;
     }

@@ -23,7 +23,7 @@ struct debpkg {
      * separated by '|', versions and architecture qualifiers removed:
      * "libc6", "libreadline8", "debconf|debconf-2.0". */
     struct tx_strv depends;
-    char *root;         /* the unpacked package, once fetched */
+    char *root; /* the unpacked package, once fetched */
 };
 
 /*
@@ -31,7 +31,8 @@ struct debpkg {
  * the text holds no record (apt-cache prints nothing for a virtual
  * package), -EINVAL when a field is missing.
  */
-int debpkg_parse_record(const char *text, struct debpkg *out, struct tx_error *err);
+int debpkg_parse_record(const char *text, struct debpkg *out,
+                        struct tx_error *err);
 
 /* Splits a Depends field (pure); appends to deps. */
 int debpkg_parse_depends(const char *field, struct tx_strv *deps);

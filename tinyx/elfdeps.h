@@ -23,15 +23,15 @@
 /* ---------------------------------------------------------------- parsing */
 
 struct elfdeps_info {
-    unsigned type;          /* e_type: ET_EXEC, ET_DYN, ET_REL, ... */
-    bool dynamic;           /* has a PT_DYNAMIC segment */
-    bool nodeflib;          /* DF_1_NODEFLIB: skip the default directories */
-    char *interp;           /* PT_INTERP, or NULL */
-    char *soname;           /* DT_SONAME, or NULL */
-    char *rpath;            /* DT_RPATH, or NULL; NULL too when DT_RUNPATH is
+    unsigned type;         /* e_type: ET_EXEC, ET_DYN, ET_REL, ... */
+    bool dynamic;          /* has a PT_DYNAMIC segment */
+    bool nodeflib;         /* DF_1_NODEFLIB: skip the default directories */
+    char *interp;          /* PT_INTERP, or NULL */
+    char *soname;          /* DT_SONAME, or NULL */
+    char *rpath;           /* DT_RPATH, or NULL; NULL too when DT_RUNPATH is
                              * present, since ld.so then ignores it */
-    char *runpath;          /* DT_RUNPATH, or NULL */
-    struct tx_strv needed;  /* DT_NEEDED, in file order */
+    char *runpath;         /* DT_RUNPATH, or NULL */
+    struct tx_strv needed; /* DT_NEEDED, in file order */
 };
 
 /*
@@ -42,7 +42,8 @@ struct elfdeps_info {
 int elfdeps_parse_mem(const void *data, size_t len, struct elfdeps_info *info,
                       struct tx_error *err);
 int elfdeps_parse_fd(int fd, struct elfdeps_info *info, struct tx_error *err);
-int elfdeps_parse_file(const char *path, struct elfdeps_info *info, struct tx_error *err);
+int elfdeps_parse_file(const char *path, struct elfdeps_info *info,
+                       struct tx_error *err);
 void elfdeps_info_free(struct elfdeps_info *info);
 
 /* True when the first bytes of a file are the ELF magic. */
@@ -50,7 +51,7 @@ bool elfdeps_has_elf_magic(const void *data, size_t len);
 
 /* ---------------------------------------------------------------- closure */
 
-struct elfdeps;     /* sysroots, search directories, cache of parsed files */
+struct elfdeps; /* sysroots, search directories, cache of parsed files */
 
 /* Report a missing library in the closure's warnings instead of failing. */
 #define ELFDEPS_WARN_MISSING 0x1u
@@ -68,20 +69,20 @@ const char *elfdeps_sysroot(const struct elfdeps *ed, size_t i);
 
 /* One library lookup that ld.so would do, and its result. */
 struct elfdeps_dep {
-    char *needed;           /* the name asked for: DT_NEEDED, PT_INTERP, lib NAME */
-    char *found;            /* host path of the place it was found (as
+    char *needed; /* the name asked for: DT_NEEDED, PT_INTERP, lib NAME */
+    char *found;  /* host path of the place it was found (as
                              * searched, before symlinks): what ldd shows */
-    char *host;             /* host path of the file itself, symlinks resolved */
-    char *dest;             /* where the file goes in the image */
-    struct tx_links links;  /* symlinks met on the way, as image paths, which
+    char *host;   /* host path of the file itself, symlinks resolved */
+    char *dest;   /* where the file goes in the image */
+    struct tx_links links; /* symlinks met on the way, as image paths, which
                              * the image must recreate for `found` to work */
-    size_t needed_by;       /* index of the dep that asked, or ELFDEPS_ROOT */
+    size_t needed_by;      /* index of the dep that asked, or ELFDEPS_ROOT */
 };
 
 struct elfdeps_closure {
-    struct elfdeps_dep *v;  /* in the order ld.so loads them (breadth-first) */
+    struct elfdeps_dep *v; /* in the order ld.so loads them (breadth-first) */
     size_t n, cap;
-    struct tx_strv warnings;  /* missing libraries, with ELFDEPS_WARN_MISSING */
+    struct tx_strv warnings; /* missing libraries, with ELFDEPS_WARN_MISSING */
 };
 
 /*
@@ -92,8 +93,9 @@ struct elfdeps_closure {
  * a library missing (without ELFDEPS_WARN_MISSING), is an error naming the
  * library and the chain of objects that needed it.
  */
-int elfdeps_closure_of_file(struct elfdeps *ed, const char *src, const char *dest,
-                            struct elfdeps_closure *out, struct tx_error *err);
+int elfdeps_closure_of_file(struct elfdeps *ed, const char *src,
+                            const char *dest, struct elfdeps_closure *out,
+                            struct tx_error *err);
 
 /* The closure of library NAME (a soname such as "libgcc_s.so.1", or an
  * absolute path inside the sysroots), searched as ld.so searches for a

@@ -37,13 +37,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_OBJECTS 4096        /* per program: far above any real closure */
-#define MAX_SEARCH_DIRS 4096    /* per lookup */
+#define MAX_OBJECTS 4096     /* per program: far above any real closure */
+#define MAX_SEARCH_DIRS 4096 /* per lookup */
 #define ANY_ROOT ((size_t)-1)
 
 static const char *const default_dirs[] = {
-    "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-    "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+    "/lib/x86_64-linux-gnu",
+    "/usr/lib/x86_64-linux-gnu",
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
 };
 
 struct parsed {
@@ -52,11 +56,11 @@ struct parsed {
 };
 
 struct elfdeps {
-    char **roots;               /* nsys sysroots, then "" for files outside them */
+    char **roots; /* nsys sysroots, then "" for files outside them */
     size_t nsys;
     unsigned flags;
-    struct tx_strv libdirs;     /* ld.so.conf directories, then default ones */
-    struct parsed **cache;      /* parsed files (never moved: walks keep pointers
+    struct tx_strv libdirs; /* ld.so.conf directories, then default ones */
+    struct parsed **cache;  /* parsed files (never moved: walks keep pointers
                                  * into them), found by host path via cache_idx */
     size_t ncache, capcache;
     struct tx_map cache_idx;
@@ -64,14 +68,14 @@ struct elfdeps {
 
 /* An object "loaded" in the simulated process. */
 struct wobj {
-    size_t parsed;              /* index into ed->cache */
-    size_t loader;              /* the object that caused loading it, or ELFDEPS_ROOT */
-    size_t dep;                 /* its entry in the closure, or ELFDEPS_ROOT */
-    size_t root;                /* the root it was found in */
-    char *dir;                  /* $ORIGIN, inside that root */
-    char *adir;                 /* $ORIGIN in the image, when relocated; else NULL */
-    const char *display;        /* for messages */
-    struct tx_strv names;       /* names it answers to */
+    size_t parsed; /* index into ed->cache */
+    size_t loader; /* the object that caused loading it, or ELFDEPS_ROOT */
+    size_t dep;    /* its entry in the closure, or ELFDEPS_ROOT */
+    size_t root;   /* the root it was found in */
+    char *dir;     /* $ORIGIN, inside that root */
+    char *adir;    /* $ORIGIN in the image, when relocated; else NULL */
+    const char *display;  /* for messages */
+    struct tx_strv names; /* names it answers to */
 };
 
 struct walk {
@@ -79,15 +83,16 @@ struct walk {
     struct elfdeps_closure *out;
     struct wobj *v;
     size_t n, cap;
-    struct tx_map by_host;      /* host path -> index in v */
-    struct tx_strv skipped;     /* incompatible candidates met by the current lookup */
+    struct tx_map by_host; /* host path -> index in v */
+    struct tx_strv
+        skipped; /* incompatible candidates met by the current lookup */
 };
 
 /* A directory to search: in one root, or in every sysroot (ANY_ROOT). */
 struct sdir {
     char *path;
     size_t root;
-    char *adir;                 /* image directory when relocated ($ORIGIN) */
+    char *adir; /* image directory when relocated ($ORIGIN) */
 };
 
 struct sdirs {
@@ -95,7 +100,7 @@ struct sdirs {
     size_t n, cap;
 };
 
-static const struct elfdeps_info no_info;   /* the requester of a `lib` lookup */
+static const struct elfdeps_info no_info; /* the requester of a `lib` lookup */
 
 /* ------------------------------------------------------------ context */
 
@@ -121,7 +126,8 @@ int elfdeps_new(struct elfdeps **out, const char *const *sysroots, size_t n,
         r = tx_fail(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < ed->nsys && r == 0; i++)
         r = tx_ldconf_dirs(ed->roots[i], &ed->libdirs, err);
-    for (size_t i = 0; i < sizeof(default_dirs) / sizeof(*default_dirs) && r == 0; i++)
+    for (size_t i = 0;
+         i < sizeof(default_dirs) / sizeof(*default_dirs) && r == 0; i++)
         if (!tx_strv_contains(&ed->libdirs, default_dirs[i]))
             r = tx_strv_push(&ed->libdirs, default_dirs[i]);
     if (r < 0) {
@@ -163,7 +169,8 @@ const char *elfdeps_sysroot(const struct elfdeps *ed, size_t i)
 }
 
 /* Parses HOST once per context; the message in err has no file name. */
-static int get_parsed(struct elfdeps *ed, const char *host, size_t *idx, struct tx_error *err)
+static int get_parsed(struct elfdeps *ed, const char *host, size_t *idx,
+                      struct tx_error *err)
 {
     if (tx_map_get(&ed->cache_idx, host, idx))
         return 0;
@@ -173,7 +180,8 @@ static int get_parsed(struct elfdeps *ed, const char *host, size_t *idx, struct 
         return r;
     struct parsed *p = calloc(1, sizeof(*p));
     if (!p || !(p->host = strdup(host)) ||
-        tx_grow(&ed->cache, &ed->capcache, ed->ncache + 1, sizeof(*ed->cache)) < 0 ||
+        tx_grow(&ed->cache, &ed->capcache, ed->ncache + 1, sizeof(*ed->cache)) <
+            0 ||
         tx_map_put(&ed->cache_idx, host, ed->ncache) < 0) {
         if (p)
             free(p->host);
@@ -205,8 +213,9 @@ void elfdeps_closure_free(struct elfdeps_closure *c)
 }
 
 /* Appends a dep; takes found, host, dest and links (freed on failure too). */
-static int add_dep(struct elfdeps_closure *c, const char *needed, char *found, char *host,
-                   char *dest, struct tx_links *links, size_t needed_by)
+static int add_dep(struct elfdeps_closure *c, const char *needed, char *found,
+                   char *host, char *dest, struct tx_links *links,
+                   size_t needed_by)
 {
     char *nd = strdup(needed);
     if (!nd || !found || !host || !dest ||
@@ -218,8 +227,12 @@ static int add_dep(struct elfdeps_closure *c, const char *needed, char *found, c
         tx_links_free(links);
         return -ENOMEM;
     }
-    c->v[c->n] = (struct elfdeps_dep){ .needed = nd, .found = found, .host = host,
-                                       .dest = dest, .links = *links, .needed_by = needed_by };
+    c->v[c->n] = (struct elfdeps_dep){ .needed = nd,
+                                       .found = found,
+                                       .host = host,
+                                       .dest = dest,
+                                       .links = *links,
+                                       .needed_by = needed_by };
     memset(links, 0, sizeof(*links));
     return (int)c->n++;
 }
@@ -228,7 +241,8 @@ static int add_dep(struct elfdeps_closure *c, const char *needed, char *found, c
 
 static const struct elfdeps_info *info_of(const struct walk *w, size_t obj)
 {
-    return obj == ELFDEPS_ROOT ? &no_info : &w->ed->cache[w->v[obj].parsed]->info;
+    return obj == ELFDEPS_ROOT ? &no_info
+                               : &w->ed->cache[w->v[obj].parsed]->info;
 }
 
 static void walk_free(struct walk *w)
@@ -252,8 +266,9 @@ static char *chain_of(const struct walk *w, size_t obj)
         size_t up = w->v[o].loader;
         if (up == ELFDEPS_ROOT)
             break;
-        char *t = ++depth > 16 ? tx_asprintf("%s, ...", s)
-                               : tx_asprintf("%s, loaded for %s", s, w->v[up].display);
+        char *t = ++depth > 16
+                      ? tx_asprintf("%s, ...", s)
+                      : tx_asprintf("%s, loaded for %s", s, w->v[up].display);
         free(s);
         s = t;
         if (depth > 16)
@@ -268,7 +283,8 @@ static size_t match_dst(const char *p, const char *name)
     size_t n = strlen(name);
     if (p[0] == '{')
         return strncmp(p + 1, name, n) == 0 && p[1 + n] == '}' ? n + 2 : 0;
-    if (strncmp(p, name, n) == 0 && !isalnum((unsigned char)p[n]) && p[n] != '_')
+    if (strncmp(p, name, n) == 0 && !isalnum((unsigned char)p[n]) &&
+        p[n] != '_')
         return n;
     return 0;
 }
@@ -316,28 +332,32 @@ static void sdirs_free(struct sdirs *d)
 }
 
 /* Adds one search directory (expanding DSTs with OBJ's origin). */
-static int sdirs_add(struct sdirs *d, const struct walk *w, size_t obj, const char *entry,
-                     struct tx_error *err)
+static int sdirs_add(struct sdirs *d, const struct walk *w, size_t obj,
+                     const char *entry, struct tx_error *err)
 {
     const struct wobj *o = obj == ELFDEPS_ROOT ? NULL : &w->v[obj];
     bool used = false, unused;
     if (d->n >= MAX_SEARCH_DIRS)
-        return tx_fail(err, -E2BIG, "more than %d directories to search (corrupt RPATH?)",
+        return tx_fail(err, -E2BIG,
+                       "more than %d directories to search (corrupt RPATH?)",
                        MAX_SEARCH_DIRS);
     char *path = expand_dst(entry, o ? o->dir : "/", &used);
-    char *adir = used && o && o->adir ? expand_dst(entry, o->adir, &unused) : NULL;
+    char *adir =
+        used && o && o->adir ? expand_dst(entry, o->adir, &unused) : NULL;
     if (!path || (used && o && o->adir && !adir)) {
         free(path);
         free(adir);
         return tx_fail(err, -ENOMEM, "out of memory");
     }
-    if (path[0] != '/' || tx_grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v)) < 0) {
+    if (path[0] != '/' ||
+        tx_grow(&d->v, &d->cap, d->n + 1, sizeof(*d->v)) < 0) {
         bool relative = path[0] != '/';
         free(path);
         free(adir);
         return relative ? 0 : tx_fail(err, -ENOMEM, "out of memory");
     }
-    d->v[d->n++] = (struct sdir){ .path = path, .root = used && o ? o->root : ANY_ROOT,
+    d->v[d->n++] = (struct sdir){ .path = path,
+                                  .root = used && o ? o->root : ANY_ROOT,
                                   .adir = adir };
     return 0;
 }
@@ -355,7 +375,8 @@ static int sdirs_add_list(struct sdirs *d, const struct walk *w, size_t obj,
 }
 
 /* The directories ld.so searches for a plain NAME requested by REQ. */
-static int search_path(struct sdirs *d, const struct walk *w, size_t req, struct tx_error *err)
+static int search_path(struct sdirs *d, const struct walk *w, size_t req,
+                       struct tx_error *err)
 {
     const struct elfdeps_info *in = info_of(w, req);
     int r = 0;
@@ -379,8 +400,13 @@ static int new_wobj(struct walk *w, size_t parsed, size_t loader, size_t root,
         free(adir);
         return w->n >= MAX_OBJECTS ? -E2BIG : -ENOMEM;
     }
-    w->v[w->n] = (struct wobj){ .parsed = parsed, .loader = loader, .dep = ELFDEPS_ROOT,
-                                .root = root, .dir = dir, .adir = adir, .display = display };
+    w->v[w->n] = (struct wobj){ .parsed = parsed,
+                                .loader = loader,
+                                .dep = ELFDEPS_ROOT,
+                                .root = root,
+                                .dir = dir,
+                                .adir = adir,
+                                .display = display };
     return (int)w->n++;
 }
 
@@ -388,14 +414,15 @@ static int new_wobj(struct walk *w, size_t parsed, size_t loader, size_t root,
  * Is BASE in directory SD of root RI?  1: yes, recorded; 0: not there (or
  * an incompatible file, noted in w->skipped); < 0: error.
  */
-static int try_candidate(struct walk *w, size_t req, const char *needed, const char *base,
-                         const struct sdir *sd, size_t ri, struct tx_error *err)
+static int try_candidate(struct walk *w, size_t req, const char *needed,
+                         const char *base, const struct sdir *sd, size_t ri,
+                         struct tx_error *err)
 {
     struct elfdeps *ed = w->ed;
     const char *root = ed->roots[ri];
     char *path = tx_path_join(sd->path, base), *canon = NULL, *host = NULL;
     char *found = NULL, *dest = NULL, *chain = NULL;
-    struct tx_links links = {0};
+    struct tx_links links = { 0 };
     size_t pi, existing;
     struct stat st;
     int ret = 0, r;
@@ -417,7 +444,9 @@ static int try_candidate(struct walk *w, size_t req, const char *needed, const c
         goto out;
     r = get_parsed(ed, host, &pi, err);
     if (r == -ENOTSUP) {
-        ret = tx_strv_push(&w->skipped, found) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+        ret = tx_strv_push(&w->skipped, found) < 0
+                  ? tx_fail(err, -ENOMEM, "out of memory")
+                  : 0;
         goto out;
     }
     if (r < 0) {
@@ -425,14 +454,17 @@ static int try_candidate(struct walk *w, size_t req, const char *needed, const c
         /* -ELIBBAD: the damage is in a library, not in what the caller
          * asked about (callers tell "not an ELF file" apart by -ENOEXEC). */
         ret = tx_prefix(err, r == -ENOEXEC || r == -EINVAL ? -ELIBBAD : r,
-                        "%s (found for %s, needed by %s)", found, needed, chain ? chain : "?");
+                        "%s (found for %s, needed by %s)", found, needed,
+                        chain ? chain : "?");
         goto out;
     }
     const struct elfdeps_info *info = &ed->cache[pi]->info;
     if (info->type != ET_DYN) {
         chain = chain_of(w, req);
-        ret = tx_fail(err, -ELIBBAD, "%s (found for %s, needed by %s): not a shared library "
-                      "(ELF type %u)", found, needed, chain ? chain : "?", info->type);
+        ret = tx_fail(err, -ELIBBAD,
+                      "%s (found for %s, needed by %s): not a shared library "
+                      "(ELF type %u)",
+                      found, needed, chain ? chain : "?", info->type);
         goto out;
     }
     dest = sd->adir ? tx_path_join(sd->adir, base) : strdup(canon);
@@ -464,7 +496,8 @@ static int try_candidate(struct walk *w, size_t req, const char *needed, const c
     char *adir = sd->adir ? tx_dirname(dest) : NULL;
     int obj = new_wobj(w, pi, req, ri, dir, adir, NULL);
     if (obj == -E2BIG) {
-        ret = tx_fail(err, obj, "more than %d libraries in the closure of %s (a loop?)",
+        ret = tx_fail(err, obj,
+                      "more than %d libraries in the closure of %s (a loop?)",
                       MAX_OBJECTS, w->v[0].display);
         goto out;
     }
@@ -474,7 +507,8 @@ static int try_candidate(struct walk *w, size_t req, const char *needed, const c
     }
     int dep = add_dep(w->out, needed, found, host, dest, &links, req_dep);
     found = host = dest = NULL;
-    if (dep < 0 || tx_map_put(&w->by_host, w->out->v[dep].host, (size_t)obj) < 0 ||
+    if (dep < 0 ||
+        tx_map_put(&w->by_host, w->out->v[dep].host, (size_t)obj) < 0 ||
         tx_strv_push(&w->v[obj].names, needed) < 0 ||
         (info->soname && tx_strv_push(&w->v[obj].names, info->soname) < 0)) {
         ret = tx_fail(err, -ENOMEM, "out of memory");
@@ -494,7 +528,8 @@ out:
     return ret;
 }
 
-static int not_found(struct walk *w, size_t req, const char *needed, struct tx_error *err)
+static int not_found(struct walk *w, size_t req, const char *needed,
+                     struct tx_error *err)
 {
     char *chain = chain_of(w, req);
     char *skipped = NULL;
@@ -508,17 +543,20 @@ static int not_found(struct walk *w, size_t req, const char *needed, struct tx_e
             fclose(f);
         }
     }
-    char *msg = req == ELFDEPS_ROOT
-        ? tx_asprintf("library %s not found%s", needed, skipped ? skipped : "")
-        : tx_asprintf("library %s not found, needed by %s%s", needed,
-                      chain ? chain : "?", skipped ? skipped : "");
+    char *msg =
+        req == ELFDEPS_ROOT
+            ? tx_asprintf("library %s not found%s", needed,
+                          skipped ? skipped : "")
+            : tx_asprintf("library %s not found, needed by %s%s", needed,
+                          chain ? chain : "?", skipped ? skipped : "");
     free(chain);
     free(skipped);
     if (!msg)
         return tx_fail(err, -ENOMEM, "out of memory");
     if (w->ed->flags & ELFDEPS_WARN_MISSING)
         return tx_strv_push_owned(&w->out->warnings, msg) < 0
-                   ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+                   ? tx_fail(err, -ENOMEM, "out of memory")
+                   : 0;
     tx_fail(err, -ENOENT, "%s", msg);
     free(msg);
     return -ENOENT;
@@ -528,7 +566,7 @@ static int not_found(struct walk *w, size_t req, const char *needed, struct tx_e
 static int lookup(struct walk *w, size_t req, const char *needed, bool is_path,
                   struct tx_error *err)
 {
-    struct sdirs dirs = {0};
+    struct sdirs dirs = { 0 };
     char *expanded = NULL;
     const char *base = needed;
     int r = 0;
@@ -543,7 +581,8 @@ static int lookup(struct walk *w, size_t req, const char *needed, bool is_path,
         const struct wobj *o = req == ELFDEPS_ROOT ? NULL : &w->v[req];
         bool used = false;
         expanded = expand_dst(needed, o ? o->dir : "/", &used);
-        char *norm = expanded ? tx_path_join("/", expanded) : NULL;   /* relative: from / */
+        char *norm = expanded ? tx_path_join("/", expanded)
+                              : NULL; /* relative: from / */
         char *dir = norm ? tx_dirname(norm) : NULL;
         free(norm);
         if (!dir || tx_grow(&dirs.v, &dirs.cap, 1, sizeof(*dirs.v)) < 0) {
@@ -558,8 +597,9 @@ static int lookup(struct walk *w, size_t req, const char *needed, bool is_path,
             adir = e ? tx_dirname(e) : NULL;
             free(e);
         }
-        dirs.v[dirs.n++] = (struct sdir){ .path = dir, .adir = adir,
-                                          .root = used && o ? o->root : ANY_ROOT };
+        dirs.v[dirs.n++] = (struct sdir){
+            .path = dir, .adir = adir, .root = used && o ? o->root : ANY_ROOT
+        };
         base = tx_basename(expanded);
     } else if ((r = search_path(&dirs, w, req, err)) < 0) {
         goto out;
@@ -598,11 +638,13 @@ static int walk_all(struct walk *w, size_t from, struct tx_error *err)
 }
 
 /* Where host file REAL is: the first sysroot holding it, else the host. */
-static size_t locate(const struct elfdeps *ed, const char *real, const char **inpath)
+static size_t locate(const struct elfdeps *ed, const char *real,
+                     const char **inpath)
 {
     for (size_t i = 0; i < ed->nsys; i++) {
         size_t len = strlen(ed->roots[i]);
-        if (strncmp(real, ed->roots[i], len) == 0 && (real[len] == '/' || real[len] == '\0')) {
+        if (strncmp(real, ed->roots[i], len) == 0 &&
+            (real[len] == '/' || real[len] == '\0')) {
             *inpath = real[len] ? real + len : "/";
             return i;
         }
@@ -611,8 +653,9 @@ static size_t locate(const struct elfdeps *ed, const char *real, const char **in
     return ed->nsys;
 }
 
-int elfdeps_closure_of_file(struct elfdeps *ed, const char *src, const char *dest,
-                            struct elfdeps_closure *out, struct tx_error *err)
+int elfdeps_closure_of_file(struct elfdeps *ed, const char *src,
+                            const char *dest, struct elfdeps_closure *out,
+                            struct tx_error *err)
 {
     struct walk w = { .ed = ed, .out = out };
     char *real = NULL, *adir = NULL;
@@ -630,12 +673,13 @@ int elfdeps_closure_of_file(struct elfdeps *ed, const char *src, const char *des
     }
     const struct elfdeps_info *in = &ed->cache[pi]->info;
     if (in->type != ET_EXEC && in->type != ET_DYN) {
-        r = tx_fail(err, -ENOEXEC, "%s: not an executable or shared library (ELF type %u)",
+        r = tx_fail(err, -ENOEXEC,
+                    "%s: not an executable or shared library (ELF type %u)",
                     src, in->type);
         goto out;
     }
     if (!in->dynamic && !in->interp)
-        goto out;               /* static: nothing to load */
+        goto out; /* static: nothing to load */
 
     const char *inpath;
     size_t ri = locate(ed, real, &inpath);
@@ -645,7 +689,7 @@ int elfdeps_closure_of_file(struct elfdeps *ed, const char *src, const char *des
         adir = norm ? tx_dirname(norm) : NULL;
         free(norm);
         if (adir && strcmp(adir, dir) == 0) {
-            free(adir);         /* in place: $ORIGIN is the same in the image */
+            free(adir); /* in place: $ORIGIN is the same in the image */
             adir = NULL;
         } else if (!adir) {
             free(dir);
@@ -678,7 +722,7 @@ int elfdeps_closure_of_lib(struct elfdeps *ed, const char *name,
     struct walk w = { .ed = ed, .out = out };
     memset(out, 0, sizeof(*out));
     int r = lookup(&w, ELFDEPS_ROOT, name, false, err);
-    if (r == 0 && w.n > 0)      /* w.n == 0: missing, and only a warning */
+    if (r == 0 && w.n > 0) /* w.n == 0: missing, and only a warning */
         r = walk_all(&w, 0, err);
     walk_free(&w);
     if (r < 0)

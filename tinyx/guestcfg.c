@@ -24,8 +24,9 @@ bool guestcfg_name_ok(const char *name)
         return false;
     for (const char *p = name; *p; p++) {
         bool digit = *p >= '0' && *p <= '9';
-        bool ok = digit || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                  *p == '_' || *p == '-' || *p == '.';
+        bool ok = digit || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= 'A' && *p <= 'Z') || *p == '_' || *p == '-' ||
+                  *p == '.';
         if (!ok)
             return false;
         digits_only &= digit;
@@ -33,7 +34,8 @@ bool guestcfg_name_ok(const char *name)
     return !digits_only;
 }
 
-unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes, uint64_t unpacked_bytes)
+unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes,
+                             uint64_t unpacked_bytes)
 {
     /* The builder loads the compressed initramfs into guest memory and the
      * kernel unpacks it into rootfs (page cache) before freeing it: both
@@ -46,11 +48,13 @@ unsigned guestcfg_memory_mib(unsigned base_mib, uint64_t initrd_bytes, uint64_t 
 
 /* A config string: xl's parser takes "..." with C-like escapes; none of
  * ours needs more than \" and \\, and control characters are refused. */
-static int put_string(FILE *f, const char *key, const char *value, struct tx_error *err)
+static int put_string(FILE *f, const char *key, const char *value,
+                      struct tx_error *err)
 {
     for (const char *p = value; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            return tx_fail(err, -EINVAL, "the config's %s cannot hold control characters",
+            return tx_fail(err, -EINVAL,
+                           "the config's %s cannot hold control characters",
                            key);
     fprintf(f, "%-8s = \"", key);
     for (const char *p = value; *p; p++) {
@@ -62,11 +66,15 @@ static int put_string(FILE *f, const char *key, const char *value, struct tx_err
     return 0;
 }
 
-int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err)
+int guestcfg_render(const struct guestcfg *cfg, char **out,
+                    struct tx_error *err)
 {
     if (!guestcfg_name_ok(cfg->name))
-        return tx_fail(err, -EINVAL, "\"%s\" is not a valid guest name (1-63 letters, digits, "
-                       "_ - .; not all digits)", cfg->name);
+        return tx_fail(
+            err, -EINVAL,
+            "\"%s\" is not a valid guest name (1-63 letters, digits, "
+            "_ - .; not all digits)",
+            cfg->name);
     if (cfg->memory_mib == 0)
         return tx_fail(err, -EINVAL, "guest memory must be at least 1 MiB");
     char *buf = NULL;
@@ -74,12 +82,14 @@ int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return tx_fail(err, -ENOMEM, "out of memory");
-    fprintf(f, "# Written by tinyx build (target %s).  Works with both\n"
-               "#   chaos create THIS-FILE    and    xl create THIS-FILE\n",
+    fprintf(f,
+            "# Written by tinyx build (target %s).  Works with both\n"
+            "#   chaos create THIS-FILE    and    xl create THIS-FILE\n",
             tinyx_target_name(cfg->target));
     int r = put_string(f, "name", cfg->name, err);
     if (r == 0)
-        r = put_string(f, "type", cfg->target == TINYX_XEN_PVH ? "pvh" : "pv", err);
+        r = put_string(f, "type", cfg->target == TINYX_XEN_PVH ? "pvh" : "pv",
+                       err);
     if (r == 0)
         r = put_string(f, "kernel", cfg->kernel, err);
     if (r == 0)
@@ -93,7 +103,9 @@ int guestcfg_render(const struct guestcfg *cfg, char **out, struct tx_error *err
         fputs("vcpus    = 1\n", f);
         /* The image powers itself off when the application exits; a crash
          * or reboot must not loop. */
-        fputs("on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = \"destroy\"\n", f);
+        fputs("on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = "
+              "\"destroy\"\n",
+              f);
     }
     if (fclose(f) != 0 && r == 0)
         r = tx_fail(err, -ENOMEM, "out of memory");

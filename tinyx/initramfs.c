@@ -30,7 +30,7 @@
 
 struct planner {
     const struct spec *spec;
-    const struct spec_entry *se;    /* the line being expanded */
+    const struct spec_entry *se; /* the line being expanded */
     struct elfdeps *ed;
     struct image *img;
     struct image_entry *pending;
@@ -65,7 +65,9 @@ static char *origin_of(const struct planner *pl, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vasprintf(&what, fmt, ap);
     va_end(ap);
-    char *s = n >= 0 ? tx_asprintf("%s:%u: %s", pl->spec->file, pl->se->line, what) : NULL;
+    char *s = n >= 0
+                  ? tx_asprintf("%s:%u: %s", pl->spec->file, pl->se->line, what)
+                  : NULL;
     if (n >= 0)
         free(what);
     return s;
@@ -76,7 +78,8 @@ static int pend(struct planner *pl, struct image_entry *e, struct tx_error *err)
 {
     if (!e->path || !e->origin || (e->type == IMG_FILE && !e->src) ||
         (e->type == IMG_SYMLINK && !e->target) ||
-        tx_grow(&pl->pending, &pl->cappending, pl->npending + 1, sizeof(*pl->pending)) < 0) {
+        tx_grow(&pl->pending, &pl->cappending, pl->npending + 1,
+                sizeof(*pl->pending)) < 0) {
         entry_free(e);
         return tx_fail(err, -ENOMEM, "out of memory");
     }
@@ -84,41 +87,54 @@ static int pend(struct planner *pl, struct image_entry *e, struct tx_error *err)
     return 0;
 }
 
-static int pend_dir(struct planner *pl, const char *dest, unsigned mode, char *origin,
-                    struct tx_error *err)
+static int pend_dir(struct planner *pl, const char *dest, unsigned mode,
+                    char *origin, struct tx_error *err)
 {
-    struct image_entry e = { .path = strdup(dest), .type = IMG_DIR, .mode = mode,
-                             .origin = origin };
+    struct image_entry e = {
+        .path = strdup(dest), .type = IMG_DIR, .mode = mode, .origin = origin
+    };
     return pend(pl, &e, err);
 }
 
-static int pend_symlink(struct planner *pl, const char *dest, const char *target, char *origin,
-                        struct tx_error *err)
+static int pend_symlink(struct planner *pl, const char *dest,
+                        const char *target, char *origin, struct tx_error *err)
 {
-    struct image_entry e = { .path = strdup(dest), .type = IMG_SYMLINK, .mode = 0777,
-                             .target = strdup(target), .size = strlen(target),
+    struct image_entry e = { .path = strdup(dest),
+                             .type = IMG_SYMLINK,
+                             .mode = 0777,
+                             .target = strdup(target),
+                             .size = strlen(target),
                              .origin = origin };
     return pend(pl, &e, err);
 }
 
 /* A regular file from host path SRC (symlinks followed). */
-static int pend_file(struct planner *pl, const char *dest, const char *src, bool has_mode,
-                     unsigned mode, char *origin, struct tx_error *err)
+static int pend_file(struct planner *pl, const char *dest, const char *src,
+                     bool has_mode, unsigned mode, char *origin,
+                     struct tx_error *err)
 {
     struct stat st;
     int r = 0;
     if (stat(src, &st) < 0)
-        r = tx_fail(err, -errno, "%s: %s: %s", origin ? origin : "?", src, strerror(errno));
+        r = tx_fail(err, -errno, "%s: %s: %s", origin ? origin : "?", src,
+                    strerror(errno));
     else if (!S_ISREG(st.st_mode))
-        r = tx_fail(err, -EINVAL, "%s: %s: not a regular file%s", origin ? origin : "?", src,
-                    S_ISDIR(st.st_mode) ? " (a directory goes in with `tree`)" : "");
+        r = tx_fail(err, -EINVAL, "%s: %s: not a regular file%s",
+                    origin ? origin : "?", src,
+                    S_ISDIR(st.st_mode) ? " (a directory goes in with `tree`)"
+                                        : "");
     if (r < 0) {
         free(origin);
         return r;
     }
-    struct image_entry e = { .path = strdup(dest), .type = IMG_FILE, .src = strdup(src),
-                             .mode = has_mode ? mode : (unsigned)st.st_mode & 07777,
-                             .size = (uint64_t)st.st_size, .dev = st.st_dev, .ino = st.st_ino,
+    struct image_entry e = { .path = strdup(dest),
+                             .type = IMG_FILE,
+                             .src = strdup(src),
+                             .mode =
+                                 has_mode ? mode : (unsigned)st.st_mode & 07777,
+                             .size = (uint64_t)st.st_size,
+                             .dev = st.st_dev,
+                             .ino = st.st_ino,
                              .origin = origin };
     return pend(pl, &e, err);
 }
@@ -131,22 +147,27 @@ static int pend_closure(struct planner *pl, const struct elfdeps_closure *c,
     int r = 0;
     for (size_t i = 0; i < c->warnings.n && r == 0; i++)
         r = tx_strv_push_owned(&pl->img->warnings,
-                               tx_asprintf("%s:%u: %s", pl->spec->file, pl->se->line,
-                                           c->warnings.v[i]));
+                               tx_asprintf("%s:%u: %s", pl->spec->file,
+                                           pl->se->line, c->warnings.v[i]));
     if (r < 0)
         return tx_fail(err, r, "out of memory");
     for (size_t i = 0; i < c->n && r == 0; i++) {
         const struct elfdeps_dep *d = &c->v[i];
-        const char *by = d->needed_by == ELFDEPS_ROOT ? root_name : c->v[d->needed_by].found;
+        const char *by =
+            d->needed_by == ELFDEPS_ROOT ? root_name : c->v[d->needed_by].found;
         for (size_t k = 0; k < d->links.n && r == 0; k++)
             r = pend_symlink(pl, d->links.v[k].path, d->links.v[k].target,
-                             origin_of(pl, "symlink on the way to %s, needed by %s",
-                                       d->needed, by), err);
+                             origin_of(pl,
+                                       "symlink on the way to %s, needed by %s",
+                                       d->needed, by),
+                             err);
         if (r == 0)
-            r = pend_file(pl, d->dest, d->host, false, 0,
-                          pl->se->kind == SPEC_LIB && i == 0
-                              ? origin_of(pl, "lib %s", d->needed)
-                              : origin_of(pl, "%s, needed by %s", d->needed, by), err);
+            r = pend_file(
+                pl, d->dest, d->host, false, 0,
+                pl->se->kind == SPEC_LIB && i == 0
+                    ? origin_of(pl, "lib %s", d->needed)
+                    : origin_of(pl, "%s, needed by %s", d->needed, by),
+                err);
     }
     return r;
 }
@@ -154,8 +175,8 @@ static int pend_closure(struct planner *pl, const struct elfdeps_closure *c,
 /* The closure of ELF file SRC placed at DEST.  Errors keep the library's
  * codes (-ENOEXEC: SRC is no program or library, -ENOTSUP: another
  * architecture), so a tree can tell plain files from broken ones. */
-static int pend_elf_closure(struct planner *pl, const char *src, const char *dest,
-                            struct tx_error *err)
+static int pend_elf_closure(struct planner *pl, const char *src,
+                            const char *dest, struct tx_error *err)
 {
     struct elfdeps_closure c;
     int r = elfdeps_closure_of_file(pl->ed, src, dest, &c, err);
@@ -172,8 +193,9 @@ static bool file_has_elf_magic(const char *path)
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0)
         return false;
-    bool elf = tx_read_full(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-               elfdeps_has_elf_magic(magic, sizeof(magic));
+    bool elf =
+        tx_read_full(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+        elfdeps_has_elf_magic(magic, sizeof(magic));
     close(fd);
     return elf;
 }
@@ -184,21 +206,23 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* One item of a tree: HOST (not followed if a symlink) at DEST. */
-static int pend_tree_item(struct planner *pl, const char *host, const char *dest,
-                          unsigned depth, struct tx_error *err);
+static int pend_tree_item(struct planner *pl, const char *host,
+                          const char *dest, unsigned depth,
+                          struct tx_error *err);
 
 static int pend_tree_dir(struct planner *pl, const char *host, const char *dest,
                          unsigned depth, struct tx_error *err)
 {
-    struct tx_strv names = {0};
+    struct tx_strv names = { 0 };
     int r = 0;
     if (depth > MAX_TREE_DEPTH)
-        return tx_fail(err, -ELOOP, "%s:%u: %s: directories nested deeper than %d",
+        return tx_fail(err, -ELOOP,
+                       "%s:%u: %s: directories nested deeper than %d",
                        pl->spec->file, pl->se->line, host, MAX_TREE_DEPTH);
     DIR *d = opendir(host);
     if (!d)
-        return tx_fail(err, -errno, "%s:%u: %s: %s", pl->spec->file, pl->se->line, host,
-                       strerror(errno));
+        return tx_fail(err, -errno, "%s:%u: %s: %s", pl->spec->file,
+                       pl->se->line, host, strerror(errno));
     struct dirent *de;
     while (r == 0 && (de = readdir(d)) != NULL)
         if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
@@ -221,13 +245,14 @@ static int pend_tree_dir(struct planner *pl, const char *host, const char *dest,
     return r;
 }
 
-static int pend_tree_item(struct planner *pl, const char *host, const char *dest,
-                          unsigned depth, struct tx_error *err)
+static int pend_tree_item(struct planner *pl, const char *host,
+                          const char *dest, unsigned depth,
+                          struct tx_error *err)
 {
     struct stat st;
     if (lstat(host, &st) < 0)
-        return tx_fail(err, -errno, "%s:%u: %s: %s", pl->spec->file, pl->se->line, host,
-                       strerror(errno));
+        return tx_fail(err, -errno, "%s:%u: %s: %s", pl->spec->file,
+                       pl->se->line, host, strerror(errno));
     char *origin = origin_of(pl, "tree, from %s", host);
     if (S_ISDIR(st.st_mode)) {
         int r = pend_dir(pl, dest, st.st_mode & 07777, origin, err);
@@ -247,23 +272,27 @@ static int pend_tree_item(struct planner *pl, const char *host, const char *dest
         ssize_t n = readlink(host, target, sizeof(target));
         if (n < 0 || n >= (ssize_t)sizeof(target)) {
             free(origin);
-            return tx_fail(err, n < 0 ? -errno : -ENAMETOOLONG, "%s:%u: %s: cannot read link",
-                           pl->spec->file, pl->se->line, host);
+            return tx_fail(err, n < 0 ? -errno : -ENAMETOOLONG,
+                           "%s:%u: %s: cannot read link", pl->spec->file,
+                           pl->se->line, host);
         }
         target[n] = '\0';
         return pend_symlink(pl, dest, target, origin, err);
     }
     if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) {
-        struct image_entry e = { .path = strdup(dest), .type = IMG_NODE,
+        struct image_entry e = { .path = strdup(dest),
+                                 .type = IMG_NODE,
                                  .mode = st.st_mode & 07777,
                                  .devtype = S_ISCHR(st.st_mode) ? 'c' : 'b',
-                                 .major = major(st.st_rdev), .minor = minor(st.st_rdev),
+                                 .major = major(st.st_rdev),
+                                 .minor = minor(st.st_rdev),
                                  .origin = origin };
         return pend(pl, &e, err);
     }
     free(origin);
-    return tx_fail(err, -EINVAL, "%s:%u: %s: a %s cannot go in the archive", pl->spec->file,
-                   pl->se->line, host, S_ISFIFO(st.st_mode) ? "FIFO" : "socket");
+    return tx_fail(err, -EINVAL, "%s:%u: %s: a %s cannot go in the archive",
+                   pl->spec->file, pl->se->line, host,
+                   S_ISFIFO(st.st_mode) ? "FIFO" : "socket");
 }
 
 /* Expands one spec line into pending entries. */
@@ -274,44 +303,50 @@ static int pend_line(struct planner *pl, struct tx_error *err)
     int r;
 
     switch (se->kind) {
-    case SPEC_DIR:
-        return pend_dir(pl, se->dest, se->has_mode ? se->mode : 0755,
-                        origin_of(pl, "dir"), err);
-    case SPEC_FILE:
-        return pend_file(pl, se->dest, se->src, se->has_mode, se->mode,
-                         origin_of(pl, "file"), err);
-    case SPEC_ELF:
-        r = pend_file(pl, se->dest, se->src, se->has_mode, se->mode,
-                      origin_of(pl, "elf"), err);
-        return r < 0 ? r : pend_elf_closure(pl, se->src, se->dest, err);
-    case SPEC_LIB: {
-        struct elfdeps_closure c;
-        if ((r = elfdeps_closure_of_lib(pl->ed, se->src, &c, &sub)) < 0)
-            return tx_fail(err, r, "%s:%u: lib %s: %s", pl->spec->file, se->line, se->src,
-                           sub.msg);
-        r = pend_closure(pl, &c, se->src, err);
-        elfdeps_closure_free(&c);
-        return r;
+        case SPEC_DIR:
+            return pend_dir(pl, se->dest, se->has_mode ? se->mode : 0755,
+                            origin_of(pl, "dir"), err);
+        case SPEC_FILE:
+            return pend_file(pl, se->dest, se->src, se->has_mode, se->mode,
+                             origin_of(pl, "file"), err);
+        case SPEC_ELF:
+            r = pend_file(pl, se->dest, se->src, se->has_mode, se->mode,
+                          origin_of(pl, "elf"), err);
+            return r < 0 ? r : pend_elf_closure(pl, se->src, se->dest, err);
+        case SPEC_LIB: {
+            struct elfdeps_closure c;
+            if ((r = elfdeps_closure_of_lib(pl->ed, se->src, &c, &sub)) < 0)
+                return tx_fail(err, r, "%s:%u: lib %s: %s", pl->spec->file,
+                               se->line, se->src, sub.msg);
+            r = pend_closure(pl, &c, se->src, err);
+            elfdeps_closure_free(&c);
+            return r;
+        }
+        case SPEC_TREE: {
+            struct stat st;
+            if (stat(se->src, &st) < 0 || !S_ISDIR(st.st_mode))
+                return tx_fail(err, -ENOTDIR, "%s:%u: tree %s: not a directory",
+                               pl->spec->file, se->line, se->src);
+            r = pend_dir(pl, se->dest, st.st_mode & 07777,
+                         origin_of(pl, "tree, from %s", se->src), err);
+            return r < 0 ? r : pend_tree_dir(pl, se->src, se->dest, 0, err);
+        }
+        case SPEC_SLINK:
+            return pend_symlink(pl, se->dest, se->src, origin_of(pl, "slink"),
+                                err);
+        case SPEC_NOD: {
+            struct image_entry e = { .path = strdup(se->dest),
+                                     .type = IMG_NODE,
+                                     .mode = se->mode,
+                                     .devtype = se->devtype,
+                                     .major = se->major,
+                                     .minor = se->minor,
+                                     .origin = origin_of(pl, "nod") };
+            return pend(pl, &e, err);
+        }
     }
-    case SPEC_TREE: {
-        struct stat st;
-        if (stat(se->src, &st) < 0 || !S_ISDIR(st.st_mode))
-            return tx_fail(err, -ENOTDIR, "%s:%u: tree %s: not a directory", pl->spec->file,
-                           se->line, se->src);
-        r = pend_dir(pl, se->dest, st.st_mode & 07777,
-                     origin_of(pl, "tree, from %s", se->src), err);
-        return r < 0 ? r : pend_tree_dir(pl, se->src, se->dest, 0, err);
-    }
-    case SPEC_SLINK:
-        return pend_symlink(pl, se->dest, se->src, origin_of(pl, "slink"), err);
-    case SPEC_NOD: {
-        struct image_entry e = { .path = strdup(se->dest), .type = IMG_NODE, .mode = se->mode,
-                                 .devtype = se->devtype, .major = se->major,
-                                 .minor = se->minor, .origin = origin_of(pl, "nod") };
-        return pend(pl, &e, err);
-    }
-    }
-    return tx_fail(err, -EINVAL, "%s:%u: unknown entry", pl->spec->file, se->line);
+    return tx_fail(err, -EINVAL, "%s:%u: unknown entry", pl->spec->file,
+                   se->line);
 }
 
 /* ------------------------------------------------------------ placing */
@@ -319,10 +354,14 @@ static int pend_line(struct planner *pl, struct tx_error *err)
 static const char *type_name(const struct image_entry *e)
 {
     switch (e->type) {
-    case IMG_DIR: return "directory";
-    case IMG_FILE: return "file";
-    case IMG_SYMLINK: return "symlink";
-    case IMG_NODE: return e->devtype == 'b' ? "block device" : "character device";
+        case IMG_DIR:
+            return "directory";
+        case IMG_FILE:
+            return "file";
+        case IMG_SYMLINK:
+            return "symlink";
+        case IMG_NODE:
+            return e->devtype == 'b' ? "block device" : "character device";
     }
     return "?";
 }
@@ -334,7 +373,8 @@ static struct image_entry *image_get(struct image *img, const char *path)
 }
 
 /* Adds e to the image (taking its strings). */
-static int image_add(struct image *img, struct image_entry *e, struct tx_error *err)
+static int image_add(struct image *img, struct image_entry *e,
+                     struct tx_error *err)
 {
     if (tx_grow(&img->v, &img->cap, img->n + 1, sizeof(*img->v)) < 0 ||
         tx_map_put(&img->idx, e->path, img->n) < 0) {
@@ -345,12 +385,13 @@ static int image_add(struct image *img, struct image_entry *e, struct tx_error *
     return 0;
 }
 
-static int conflict(const struct image_entry *e, const struct image_entry *old, const char *why,
-                    struct tx_error *err)
+static int conflict(const struct image_entry *e, const struct image_entry *old,
+                    const char *why, struct tx_error *err)
 {
-    return tx_fail(err, -EEXIST, "%s: %s %s conflicts with the %s already there (%s)%s%s",
-                   e->origin, type_name(e), e->path, type_name(old), old->origin,
-                   why ? ": " : "", why ? why : "");
+    return tx_fail(err, -EEXIST,
+                   "%s: %s %s conflicts with the %s already there (%s)%s%s",
+                   e->origin, type_name(e), e->path, type_name(old),
+                   old->origin, why ? ": " : "", why ? why : "");
 }
 
 /*
@@ -358,8 +399,9 @@ static int conflict(const struct image_entry *e, const struct image_entry *old, 
  * them, the last too), creating missing directories on the way.  *out is
  * the resulting path.  e is the entry being placed, for messages.
  */
-static int image_resolve(struct image *img, const char *path, const struct image_entry *e,
-                         char **out, struct tx_error *err)
+static int image_resolve(struct image *img, const char *path,
+                         const struct image_entry *e, char **out,
+                         struct tx_error *err)
 {
     char *pending = strdup(path), *cur = strdup("");
     size_t pos = 0;
@@ -393,10 +435,13 @@ static int image_resolve(struct image *img, const char *path, const struct image
             break;
         struct image_entry *have = image_get(img, cand);
         if (!have) {
-            struct image_entry dir = { .path = strdup(cand), .type = IMG_DIR, .mode = 0755,
-                                       .implicit = true,
-                                       .origin = tx_asprintf("%s (parent of %s)", e->origin,
-                                                             e->path) };
+            struct image_entry dir = {
+                .path = strdup(cand),
+                .type = IMG_DIR,
+                .mode = 0755,
+                .implicit = true,
+                .origin = tx_asprintf("%s (parent of %s)", e->origin, e->path)
+            };
             if (!dir.path || !dir.origin) {
                 entry_free(&dir);
                 r = -ENOMEM;
@@ -405,7 +450,8 @@ static int image_resolve(struct image *img, const char *path, const struct image
             }
         } else if (have->type == IMG_SYMLINK) {
             if (++followed > TX_MAX_SYMLINKS) {
-                r = tx_fail(err, -ELOOP, "%s: %s: too many levels of symlinks in the image",
+                r = tx_fail(err, -ELOOP,
+                            "%s: %s: too many levels of symlinks in the image",
                             e->origin, e->path);
             } else {
                 char *np = tx_asprintf("%s/%s", have->target, pending + pos);
@@ -422,8 +468,10 @@ static int image_resolve(struct image *img, const char *path, const struct image
             free(cand);
             continue;
         } else if (have->type != IMG_DIR) {
-            r = tx_fail(err, -ENOTDIR, "%s: cannot place %s: %s is a %s in the image (%s)",
-                        e->origin, e->path, cand, type_name(have), have->origin);
+            r = tx_fail(err, -ENOTDIR,
+                        "%s: cannot place %s: %s is a %s in the image (%s)",
+                        e->origin, e->path, cand, type_name(have),
+                        have->origin);
         }
         free(cur);
         cur = cand;
@@ -444,11 +492,11 @@ static int same_content(const char *a, const char *b, uint64_t size)
     int fa = open(a, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     int fb = open(b, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     int same = fa >= 0 && fb >= 0;
-    static char ba[65536], bb[65536];   /* planning is single-threaded */
+    static char ba[65536], bb[65536]; /* planning is single-threaded */
     for (uint64_t off = 0; same && off < size;) {
         size_t n = size - off < sizeof(ba) ? (size_t)(size - off) : sizeof(ba);
-        same = tx_read_full(fa, ba, n) == (ssize_t)n && tx_read_full(fb, bb, n) == (ssize_t)n &&
-               memcmp(ba, bb, n) == 0;
+        same = tx_read_full(fa, ba, n) == (ssize_t)n &&
+               tx_read_full(fb, bb, n) == (ssize_t)n && memcmp(ba, bb, n) == 0;
         off += n;
     }
     if (fa >= 0)
@@ -459,7 +507,8 @@ static int same_content(const char *a, const char *b, uint64_t size)
 }
 
 /* e arrives where old already is: keep one, or report a conflict. */
-static int merge(struct image_entry *old, struct image_entry *e, struct tx_error *err)
+static int merge(struct image_entry *old, struct image_entry *e,
+                 struct tx_error *err)
 {
     int r = 0;
     if (old->type != e->type) {
@@ -473,24 +522,27 @@ static int merge(struct image_entry *old, struct image_entry *e, struct tx_error
             e->origin = NULL;
         } else if (!old->implicit && !e->implicit && old->mode != e->mode) {
             char why[64];
-            snprintf(why, sizeof(why), "mode %04o against %04o", e->mode, old->mode);
+            snprintf(why, sizeof(why), "mode %04o against %04o", e->mode,
+                     old->mode);
             r = conflict(e, old, why, err);
         }
     } else if (e->type == IMG_SYMLINK) {
         if (strcmp(old->target, e->target) != 0) {
-            char *why = tx_asprintf("-> %s against -> %s", e->target, old->target);
+            char *why =
+                tx_asprintf("-> %s against -> %s", e->target, old->target);
             r = conflict(e, old, why, err);
             free(why);
         }
     } else if (e->type == IMG_NODE) {
-        if (old->devtype != e->devtype || old->major != e->major || old->minor != e->minor ||
-            old->mode != e->mode)
+        if (old->devtype != e->devtype || old->major != e->major ||
+            old->minor != e->minor || old->mode != e->mode)
             r = conflict(e, old, "different device or mode", err);
     } else {
         bool same_file = old->dev == e->dev && old->ino == e->ino;
         if (old->mode != e->mode)
             r = conflict(e, old, "different modes", err);
-        else if (!same_file && (old->size != e->size || !same_content(old->src, e->src, e->size)))
+        else if (!same_file && (old->size != e->size ||
+                                !same_content(old->src, e->src, e->size)))
             r = conflict(e, old, "different contents", err);
     }
     entry_free(e);
@@ -524,7 +576,7 @@ static int place(struct image *img, struct image_entry *e, struct tx_error *err)
     }
     free(e->path);
     e->path = where;
-    if (strcmp(where, "/") == 0) {      /* the root itself: nothing to write */
+    if (strcmp(where, "/") == 0) { /* the root itself: nothing to write */
         entry_free(e);
         return 0;
     }
@@ -534,7 +586,8 @@ static int place(struct image *img, struct image_entry *e, struct tx_error *err)
 
 static int cmp_entry_path(const void *a, const void *b)
 {
-    return strcmp(((const struct image_entry *)a)->path, ((const struct image_entry *)b)->path);
+    return strcmp(((const struct image_entry *)a)->path,
+                  ((const struct image_entry *)b)->path);
 }
 
 static int cmp_pending_index(const void *a, const void *b, void *arg)
@@ -592,7 +645,7 @@ int initramfs_plan(const struct spec *spec, const struct initramfs_opts *opts,
     free(pl.pending);
     elfdeps_free(pl.ed);
     if (r == 0) {
-        tx_map_free(&img->idx);         /* indices die with the sort */
+        tx_map_free(&img->idx); /* indices die with the sort */
         if (img->n)
             qsort(img->v, img->n, sizeof(*img->v), cmp_entry_path);
     } else {

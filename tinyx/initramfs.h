@@ -46,29 +46,37 @@
 
 /* ---------------------------------------------------------------- spec */
 
-enum spec_kind { SPEC_DIR, SPEC_FILE, SPEC_ELF, SPEC_LIB, SPEC_TREE, SPEC_SLINK, SPEC_NOD };
+enum spec_kind {
+    SPEC_DIR,
+    SPEC_FILE,
+    SPEC_ELF,
+    SPEC_LIB,
+    SPEC_TREE,
+    SPEC_SLINK,
+    SPEC_NOD
+};
 
 struct spec_entry {
     enum spec_kind kind;
     unsigned line;
-    char *dest;         /* normalized image path ("/a/b"); NULL for lib */
-    char *src;          /* file, elf, tree: host path; lib: NAME; slink: TARGET */
+    char *dest; /* normalized image path ("/a/b"); NULL for lib */
+    char *src;  /* file, elf, tree: host path; lib: NAME; slink: TARGET */
     bool has_mode;
     unsigned mode;
-    char devtype;       /* nod: 'c' or 'b' */
+    char devtype; /* nod: 'c' or 'b' */
     unsigned major, minor;
 };
 
 struct spec {
-    char *file;         /* the spec's name in messages */
+    char *file; /* the spec's name in messages */
     struct spec_entry *v;
     size_t n, cap;
 };
 
 /* Parses TEXT (LEN bytes); FILE names it in messages ("FILE:LINE: ..."),
  * BASEDIR is where relative SRC paths start. */
-int spec_parse(const char *text, size_t len, const char *file, const char *basedir,
-               struct spec *out, struct tx_error *err);
+int spec_parse(const char *text, size_t len, const char *file,
+               const char *basedir, struct spec *out, struct tx_error *err);
 /* Reads and parses the spec at PATH ("-": standard input). */
 int spec_load(const char *path, struct spec *out, struct tx_error *err);
 void spec_free(struct spec *spec);
@@ -78,33 +86,33 @@ void spec_free(struct spec *spec);
 enum image_type { IMG_DIR, IMG_FILE, IMG_SYMLINK, IMG_NODE };
 
 struct image_entry {
-    char *path;         /* in the image, absolute */
+    char *path; /* in the image, absolute */
     enum image_type type;
-    unsigned mode;      /* permission bits */
-    bool implicit;      /* a parent directory no line asked for */
-    char *src;          /* IMG_FILE: the host file */
-    uint64_t size;      /* IMG_FILE: its size */
-    dev_t dev;          /* IMG_FILE: identity of src, to spot duplicates */
+    unsigned mode; /* permission bits */
+    bool implicit; /* a parent directory no line asked for */
+    char *src;     /* IMG_FILE: the host file */
+    uint64_t size; /* IMG_FILE: its size */
+    dev_t dev;     /* IMG_FILE: identity of src, to spot duplicates */
     ino_t ino;
-    char *target;       /* IMG_SYMLINK */
-    char devtype;       /* IMG_NODE: 'c' or 'b' */
+    char *target; /* IMG_SYMLINK */
+    char devtype; /* IMG_NODE: 'c' or 'b' */
     unsigned major, minor;
-    char *origin;       /* why it is there: "SPEC:LINE: ..." */
+    char *origin; /* why it is there: "SPEC:LINE: ..." */
 };
 
 struct image {
-    struct image_entry *v;  /* sorted by path once planned */
+    struct image_entry *v; /* sorted by path once planned */
     size_t n, cap;
-    struct tx_map idx;      /* path -> index, while planning */
+    struct tx_map idx; /* path -> index, while planning */
     struct tx_strv warnings;
 };
 
 struct initramfs_opts {
-    const char *const *sysroots;    /* tried in order; NULL/0: "/" */
+    const char *const *sysroots; /* tried in order; NULL/0: "/" */
     size_t nsysroots;
     bool gzip;
-    bool warn_missing;              /* a missing library is a warning */
-    uint32_t mtime;                 /* of every entry */
+    bool warn_missing; /* a missing library is a warning */
+    uint32_t mtime;    /* of every entry */
 };
 
 /* Works out every entry of the image (reading ELF files, resolving
@@ -112,10 +120,11 @@ struct initramfs_opts {
 int initramfs_plan(const struct spec *spec, const struct initramfs_opts *opts,
                    struct image *img, struct tx_error *err);
 /* Writes the planned image as cpio to fd. */
-int initramfs_write(const struct image *img, const struct initramfs_opts *opts, int fd,
-                    struct tx_error *err);
+int initramfs_write(const struct image *img, const struct initramfs_opts *opts,
+                    int fd, struct tx_error *err);
 /* Writes one line per entry: PATH TAB TYPE TAB SIZE TAB ORIGIN. */
-int initramfs_write_manifest(const struct image *img, int fd, struct tx_error *err);
+int initramfs_write_manifest(const struct image *img, int fd,
+                             struct tx_error *err);
 void image_free(struct image *img);
 
 /*

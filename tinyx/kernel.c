@@ -54,8 +54,8 @@ static void say(tinyx_progress_fn fn, void *ctx, const char *fmt, ...)
 
 /* The versioned package a meta-package (linux-image-amd64, linux-source)
  * points at: its first dependency starting with PREFIX and a digit. */
-static int resolve_meta(const char *meta, const char *prefix, struct debpkg *out,
-                        struct tx_error *err)
+static int resolve_meta(const char *meta, const char *prefix,
+                        struct debpkg *out, struct tx_error *err)
 {
     struct debpkg m;
     int r = debpkg_lookup(meta, &m, err);
@@ -64,12 +64,13 @@ static int resolve_meta(const char *meta, const char *prefix, struct debpkg *out
     const char *target = NULL;
     size_t pl = strlen(prefix);
     for (size_t i = 0; i < m.depends.n && !target; i++)
-        if (strncmp(m.depends.v[i], prefix, pl) == 0 && m.depends.v[i][pl] >= '0' &&
-            m.depends.v[i][pl] <= '9')
+        if (strncmp(m.depends.v[i], prefix, pl) == 0 &&
+            m.depends.v[i][pl] >= '0' && m.depends.v[i][pl] <= '9')
             target = m.depends.v[i];
     if (!target) {
         debpkg_free(&m);
-        return tx_fail(err, -ENOENT, "%s depends on no %sVERSION package", meta, prefix);
+        return tx_fail(err, -ENOENT, "%s depends on no %sVERSION package", meta,
+                       prefix);
     }
     char *t = strdup(target);
     char *bar = t ? strchr(t, '|') : NULL;
@@ -124,8 +125,8 @@ int kernel_debian(const char *cache, tinyx_progress_fn progress, void *ctx,
     if (r < 0)
         return tx_prefix(err, r, "Debian's kernel");
     const struct debpkg *p = &k->pkg;
-    say(progress, ctx, "kernel: %s %s (fetched and unpacked once, then cached)", p->name,
-        p->version);
+    say(progress, ctx, "kernel: %s %s (fetched and unpacked once, then cached)",
+        p->name, p->version);
     if ((r = debpkg_fetch(cache, &k->pkg, err)) < 0) {
         kernel_free(k);
         return r;
@@ -148,19 +149,21 @@ int kernel_debian(const char *cache, tinyx_progress_fn progress, void *ctx,
  * files it would write, modules.dep first, then the others each under a
  * "# ..." header line: the text is cut there).  Through a file, not a
  * pipe: the whole output is a few MiB. */
-static int run_depmod(const struct tinyx_kernel *k, const char *workdir, char **dep,
-                      size_t *len, struct tx_error *err)
+static int run_depmod(const struct tinyx_kernel *k, const char *workdir,
+                      char **dep, size_t *len, struct tx_error *err)
 {
     char *out = tx_path_join(workdir, "depmod.out");
     if (!out)
         return tx_fail(err, -ENOMEM, "out of memory");
-    const char *argv[] = { "depmod", "-n", "-b", k->pkg.root, k->release, NULL };
+    const char *argv[] = {
+        "depmod", "-n", "-b", k->pkg.root, k->release, NULL
+    };
     struct tx_run run = { .stdout_path = out };
     int r = tx_run(argv, &run, "kmod", err);
     if (r == 0 && run.status != 0) {
         char *last = tx_last_line(run.errtext);
-        r = tx_fail(err, -EIO, "depmod -n -b %s %s exited with status %d: %s", k->pkg.root,
-                    k->release, run.status, last ? last : "");
+        r = tx_fail(err, -EIO, "depmod -n -b %s %s exited with status %d: %s",
+                    k->pkg.root, k->release, run.status, last ? last : "");
         free(last);
     }
     tx_run_free(&run);
@@ -178,13 +181,14 @@ static int run_depmod(const struct tinyx_kernel *k, const char *workdir, char **
     return 0;
 }
 
-int kernel_modules(const struct tinyx_kernel *k, const char *const *names, size_t nnames,
-                   const char *workdir, struct kmod_plan *plan, struct tx_error *err)
+int kernel_modules(const struct tinyx_kernel *k, const char *const *names,
+                   size_t nnames, const char *workdir, struct kmod_plan *plan,
+                   struct tx_error *err)
 {
     memset(plan, 0, sizeof(*plan));
     if (!k->modules_dir)
-        return tx_fail(err, -EINVAL, "%s has no module tree (lib/modules/%s)", k->desc,
-                       k->release ? k->release : "VERSION");
+        return tx_fail(err, -EINVAL, "%s has no module tree (lib/modules/%s)",
+                       k->desc, k->release ? k->release : "VERSION");
     char *deppath = tx_path_join(k->modules_dir, "modules.dep");
     char *bipath = tx_path_join(k->modules_dir, "modules.builtin");
     char *dep = NULL, *builtin = NULL;
@@ -203,8 +207,10 @@ int kernel_modules(const struct tinyx_kernel *k, const char *const *names, size_
     int rb = r == 0 ? tx_read_file(bipath, 64u << 20, &builtin, &blen) : 0;
     if (rb < 0 && rb != -ENOENT)
         r = tx_fail(err, rb, "%s: %s", bipath, strerror(-rb));
-    if (r == 0 && (r = kmod_plan(dep, deplen, builtin, blen, names, nnames, plan, err)) < 0)
-        r = tx_prefix(err, r, "kernel %s (%s %s)", k->release, k->pkg.name, k->pkg.version);
+    if (r == 0 && (r = kmod_plan(dep, deplen, builtin, blen, names, nnames,
+                                 plan, err)) < 0)
+        r = tx_prefix(err, r, "kernel %s (%s %s)", k->release, k->pkg.name,
+                      k->pkg.version);
     free(deppath);
     free(bipath);
     free(dep);
@@ -221,24 +227,49 @@ int kernel_modules(const struct tinyx_kernel *k, const char *const *names, size_
  */
 static const char *const frag_common[] = {
     /* a 64-bit Xen guest */
-    "CONFIG_64BIT", "CONFIG_HYPERVISOR_GUEST", "CONFIG_PARAVIRT", "CONFIG_XEN",
+    "CONFIG_64BIT",
+    "CONFIG_HYPERVISOR_GUEST",
+    "CONFIG_PARAVIRT",
+    "CONFIG_XEN",
     /* its console: hvc0 on the Xen PV console */
-    "CONFIG_TTY", "CONFIG_PRINTK", "CONFIG_HVC_XEN", "CONFIG_UNIX98_PTYS",
+    "CONFIG_TTY",
+    "CONFIG_PRINTK",
+    "CONFIG_HVC_XEN",
+    "CONFIG_UNIX98_PTYS",
     /* the initramfs: gzip-compressed cpio, the root file system */
-    "CONFIG_BLK_DEV_INITRD", "CONFIG_RD_GZIP",
+    "CONFIG_BLK_DEV_INITRD",
+    "CONFIG_RD_GZIP",
     /* running /init and the application */
-    "CONFIG_BINFMT_ELF", "CONFIG_BINFMT_SCRIPT", "CONFIG_MULTIUSER",
+    "CONFIG_BINFMT_ELF",
+    "CONFIG_BINFMT_SCRIPT",
+    "CONFIG_MULTIUSER",
     /* what /init mounts */
-    "CONFIG_PROC_FS", "CONFIG_SYSFS", "CONFIG_DEVTMPFS", "CONFIG_TMPFS", "CONFIG_SHMEM",
+    "CONFIG_PROC_FS",
+    "CONFIG_SYSFS",
+    "CONFIG_DEVTMPFS",
+    "CONFIG_TMPFS",
+    "CONFIG_SHMEM",
     /* what glibc programs use as a matter of course */
-    "CONFIG_FUTEX", "CONFIG_EPOLL", "CONFIG_SIGNALFD", "CONFIG_TIMERFD", "CONFIG_EVENTFD",
-    "CONFIG_POSIX_TIMERS", "CONFIG_FILE_LOCKING", "CONFIG_AIO", "CONFIG_ADVISE_SYSCALLS",
-    "CONFIG_MEMBARRIER", "CONFIG_RSEQ", "CONFIG_SYSVIPC", "CONFIG_UNIX", "CONFIG_NET",
+    "CONFIG_FUTEX",
+    "CONFIG_EPOLL",
+    "CONFIG_SIGNALFD",
+    "CONFIG_TIMERFD",
+    "CONFIG_EVENTFD",
+    "CONFIG_POSIX_TIMERS",
+    "CONFIG_FILE_LOCKING",
+    "CONFIG_AIO",
+    "CONFIG_ADVISE_SYSCALLS",
+    "CONFIG_MEMBARRIER",
+    "CONFIG_RSEQ",
+    "CONFIG_SYSVIPC",
+    "CONFIG_UNIX",
+    "CONFIG_NET",
     "CONFIG_INET",
 };
 static const char *const frag_pv[] = { "CONFIG_XEN_PV" };
 /* PVH boots through ACPI tables (XEN_PVH depends on ACPI). */
-static const char *const frag_pvh[] = { "CONFIG_XEN_PVHVM", "CONFIG_ACPI", "CONFIG_XEN_PVH" };
+static const char *const frag_pvh[] = { "CONFIG_XEN_PVHVM", "CONFIG_ACPI",
+                                        "CONFIG_XEN_PVH" };
 
 char *kernel_fragment(enum tinyx_target target)
 {
@@ -263,11 +294,13 @@ char *kernel_fragment(enum tinyx_target target)
     return buf;
 }
 
-int kernel_config_check(const char *config, const char *fragment, struct tx_strv *missing)
+int kernel_config_check(const char *config, const char *fragment,
+                        struct tx_strv *missing)
 {
     for (const char *p = fragment; *p;) {
         size_t len = strcspn(p, "\n");
-        if (len > 2 && strncmp(p, "CONFIG_", 7) == 0 && p[len - 2] == '=' && p[len - 1] == 'y') {
+        if (len > 2 && strncmp(p, "CONFIG_", 7) == 0 && p[len - 2] == '=' &&
+            p[len - 1] == 'y') {
             /* Look for the same line, whole, in the config. */
             bool found = false;
             for (const char *c = config; *c && !found;) {
@@ -300,16 +333,17 @@ static unsigned long long fnv1a(const char *s)
     return h;
 }
 
-static int run_logged(const char *const *argv, const char *log, const char *pkg_hint,
-                      const char *what, struct tx_error *err)
+static int run_logged(const char *const *argv, const char *log,
+                      const char *pkg_hint, const char *what,
+                      struct tx_error *err)
 {
     struct tx_run run = { .log_path = log };
     int r = tx_run(argv, &run, pkg_hint, err);
     if (r < 0)
         return tx_prefix(err, r, "%s", what);
     if (run.status != 0)
-        r = tx_fail(err, -EIO, "%s: %s exited with status %d (log: %s)", what, argv[0],
-                    run.status, log);
+        r = tx_fail(err, -EIO, "%s: %s exited with status %d (log: %s)", what,
+                    argv[0], run.status, log);
     tx_run_free(&run);
     return r;
 }
@@ -321,8 +355,9 @@ static bool exists(const char *path)
 }
 
 /* Unpacks the linux-source tarball once; returns the source tree. */
-static int kernel_source(const char *cache, tinyx_progress_fn progress, void *ctx,
-                         char **srcdir, char **version, struct tx_error *err)
+static int kernel_source(const char *cache, tinyx_progress_fn progress,
+                         void *ctx, char **srcdir, char **version,
+                         struct tx_error *err)
 {
     struct debpkg p;
     int r = resolve_meta("linux-source", "linux-source-", &p, err);
@@ -339,17 +374,21 @@ static int kernel_source(const char *cache, tinyx_progress_fn progress, void *ct
     char *tmp = dir ? tx_asprintf("%s.tmp%ld", dir, (long)getpid()) : NULL;
     char *log = dir ? tx_asprintf("%s.log", dir) : NULL;
     if (!tarball || !dir || !tmp || !log)
-        r = tarball ? tx_fail(err, -ENOMEM, "out of memory")
-                    : tx_fail(err, -ENOENT, "%s has no /usr/src/linux-source-* tarball", p.name);
+        r = tarball
+                ? tx_fail(err, -ENOMEM, "out of memory")
+                : tx_fail(err, -ENOENT,
+                          "%s has no /usr/src/linux-source-* tarball", p.name);
     if (r == 0 && !exists(dir)) {
         say(progress, ctx, "unpacking %s (once)", tx_basename(tarball));
         tx_remove_tree(tmp);
         if ((r = tx_mkdirs(tmp)) < 0)
             r = tx_fail(err, r, "%s: %s", tmp, strerror(-r));
-        const char *argv[] = { "tar", "-x", "-f", tarball, "-C", tmp, "--strip-components=1",
-                               NULL };
+        const char *argv[] = {
+            "tar", "-x", "-f", tarball, "-C", tmp, "--strip-components=1", NULL
+        };
         if (r == 0)
-            r = run_logged(argv, log, "tar xz-utils", "unpacking the kernel source", err);
+            r = run_logged(argv, log, "tar xz-utils",
+                           "unpacking the kernel source", err);
         if (r == 0 && rename(tmp, dir) < 0 && !exists(dir))
             r = tx_fail(err, -errno, "%s: %s", dir, strerror(errno));
         tx_remove_tree(tmp);
@@ -390,33 +429,45 @@ static bool in_path(const char *prog)
 static int check_build_tools(struct tx_error *err)
 {
     static const char *const need[][2] = {
-        { "make", "make" }, { "gcc", "gcc" }, { "flex", "flex" }, { "bison", "bison" },
-        { "bc", "bc" }, { "perl", "perl" }, { "xz", "xz-utils" }, { "tar", "tar" },
-        { "/usr/include/libelf.h", "libelf-dev" },     /* objtool */
+        { "make", "make" },
+        { "gcc", "gcc" },
+        { "flex", "flex" },
+        { "bison", "bison" },
+        { "bc", "bc" },
+        { "perl", "perl" },
+        { "xz", "xz-utils" },
+        { "tar", "tar" },
+        { "/usr/include/libelf.h", "libelf-dev" }, /* objtool */
         { "/usr/include/openssl/ssl.h", "libssl-dev" },
     };
     char missing[512] = "";
     for (size_t i = 0; i < sizeof(need) / sizeof(*need); i++) {
-        bool ok = need[i][0][0] == '/' ? access(need[i][0], R_OK) == 0 : in_path(need[i][0]);
+        bool ok = need[i][0][0] == '/' ? access(need[i][0], R_OK) == 0
+                                       : in_path(need[i][0]);
         if (!ok && strlen(missing) + strlen(need[i][1]) + 2 < sizeof(missing)) {
             strcat(missing, " ");
             strcat(missing, need[i][1]);
         }
     }
     if (missing[0])
-        return tx_fail(err, -ENOENT, "building a kernel needs Debian packages that are not "
-                       "installed: apt-get install%s", missing);
+        return tx_fail(err, -ENOENT,
+                       "building a kernel needs Debian packages that are not "
+                       "installed: apt-get install%s",
+                       missing);
     return 0;
 }
 
-int kernel_tinyconfig(const char *cache, enum tinyx_target target, unsigned jobs,
-                      bool config_only, tinyx_progress_fn progress, void *ctx,
+int kernel_tinyconfig(const char *cache, enum tinyx_target target,
+                      unsigned jobs, bool config_only,
+                      tinyx_progress_fn progress, void *ctx,
                       struct tinyx_kernel *k, struct tx_error *err)
 {
     char *src = NULL, *ver = NULL, *frag = kernel_fragment(target);
-    char *build = NULL, *log = NULL, *config = NULL, *image = NULL, *text = NULL;
+    char *build = NULL, *log = NULL, *config = NULL, *image = NULL,
+         *text = NULL;
     memset(k, 0, sizeof(*k));
-    int r = frag ? check_build_tools(err) : tx_fail(err, -ENOMEM, "out of memory");
+    int r =
+        frag ? check_build_tools(err) : tx_fail(err, -ENOMEM, "out of memory");
     if (r == 0)
         r = kernel_source(cache, progress, ctx, &src, &ver, err);
     if (r < 0)
@@ -461,20 +512,27 @@ int kernel_tinyconfig(const char *cache, enum tinyx_target target, unsigned jobs
         text = NULL;
         if (r == 0 && (r = tx_read_file(config, 16u << 20, &text, &len)) < 0)
             r = tx_fail(err, r, "%s: %s", config, strerror(-r));
-        struct tx_strv missing = {0};
+        struct tx_strv missing = { 0 };
         if (r == 0 && (r = kernel_config_check(text, frag, &missing)) < 0)
             r = tx_fail(err, r, "out of memory");
         if (r == 0 && missing.n)
-            r = tx_fail(err, -EINVAL, "the kernel config lacks %s%s (its dependencies are not "
-                        "met; see %s)", missing.v[0], missing.n > 1 ? " and more" : "", config);
+            r = tx_fail(
+                err, -EINVAL,
+                "the kernel config lacks %s%s (its dependencies are not "
+                "met; see %s)",
+                missing.v[0], missing.n > 1 ? " and more" : "", config);
         tx_strv_free(&missing);
         if (r == 0 && !config_only) {
-            say(progress, ctx, "building the kernel (slow the first time; log: %s)", log);
-            const char *mk[] = { "make", "-C", src, odir, jflag, "bzImage", NULL };
+            say(progress, ctx,
+                "building the kernel (slow the first time; log: %s)", log);
+            const char *mk[] = {
+                "make", "-C", src, odir, jflag, "bzImage", NULL
+            };
             r = run_logged(mk, log, hint, "building the kernel", err);
             char *bz = tx_asprintf("%s/arch/x86/boot/bzImage", build);
             if (r == 0)
-                r = bz ? tx_copy_file(bz, image, err) : tx_fail(err, -ENOMEM, "out of memory");
+                r = bz ? tx_copy_file(bz, image, err)
+                       : tx_fail(err, -ENOMEM, "out of memory");
             free(bz);
         }
     }
@@ -483,8 +541,8 @@ int kernel_tinyconfig(const char *cache, enum tinyx_target target, unsigned jobs
     if (r < 0)
         goto out;
     k->path = strdup(config_only ? config : image);
-    k->desc = tx_asprintf("tinyconfig build of Debian's linux-source %s for %s", ver,
-                          tinyx_target_name(target));
+    k->desc = tx_asprintf("tinyconfig build of Debian's linux-source %s for %s",
+                          ver, tinyx_target_name(target));
     k->base_mib = TINY_BASE_MIB;
     if (!k->path || !k->desc)
         r = tx_fail(err, -ENOMEM, "out of memory");

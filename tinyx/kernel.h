@@ -21,14 +21,15 @@
 #include "kmod.h"
 
 struct tinyx_kernel {
-    char *path;         /* the kernel image (in the cache, or the user's) */
-    char *desc;         /* for messages and the build notes */
-    unsigned base_mib;  /* memory the kernel needs to boot an empty initramfs */
+    char *path;        /* the kernel image (in the cache, or the user's) */
+    char *desc;        /* for messages and the build notes */
+    unsigned base_mib; /* memory the kernel needs to boot an empty initramfs */
     /* Debian's kernel only (else zero): its package, unpacked in the
      * cache, and its module tree there. */
     struct debpkg pkg;
-    char *release;      /* the kernel release: VERSION of lib/modules/VERSION */
-    char *modules_dir;  /* PKG-ROOT/lib/modules/VERSION; NULL: no modules known */
+    char *release; /* the kernel release: VERSION of lib/modules/VERSION */
+    char
+        *modules_dir; /* PKG-ROOT/lib/modules/VERSION; NULL: no modules known */
 };
 
 typedef void (*tinyx_progress_fn)(void *ctx, const char *msg);
@@ -36,8 +37,9 @@ typedef void (*tinyx_progress_fn)(void *ctx, const char *msg);
 int kernel_debian(const char *cache, tinyx_progress_fn progress, void *ctx,
                   struct tinyx_kernel *k, struct tx_error *err);
 
-int kernel_tinyconfig(const char *cache, enum tinyx_target target, unsigned jobs,
-                      bool config_only, tinyx_progress_fn progress, void *ctx,
+int kernel_tinyconfig(const char *cache, enum tinyx_target target,
+                      unsigned jobs, bool config_only,
+                      tinyx_progress_fn progress, void *ctx,
                       struct tinyx_kernel *k, struct tx_error *err);
 
 void kernel_free(struct tinyx_kernel *k);
@@ -52,8 +54,9 @@ void kernel_free(struct tinyx_kernel *k);
  * -EINVAL for one without a module tree; -ENOENT for an unknown name, the
  * message naming it and the kernel release.
  */
-int kernel_modules(const struct tinyx_kernel *k, const char *const *names, size_t nnames,
-                   const char *workdir, struct kmod_plan *plan, struct tx_error *err);
+int kernel_modules(const struct tinyx_kernel *k, const char *const *names,
+                   size_t nnames, const char *workdir, struct kmod_plan *plan,
+                   struct tx_error *err);
 
 /* The config options (CONFIG_X=y lines) added to tinyconfig for TARGET. */
 char *kernel_fragment(enum tinyx_target target);
@@ -63,6 +66,7 @@ char *kernel_fragment(enum tinyx_target target);
  * the fragment must be set so (kconfig silently drops an option whose
  * dependencies are not met).  The missing ones are appended to missing.
  */
-int kernel_config_check(const char *config, const char *fragment, struct tx_strv *missing);
+int kernel_config_check(const char *config, const char *fragment,
+                        struct tx_strv *missing);
 
 #endif

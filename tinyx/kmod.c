@@ -17,7 +17,7 @@ struct dline {
 struct depidx {
     struct dline *v;
     size_t n, cap;
-    struct tx_map byname;       /* module name -> its first line */
+    struct tx_map byname; /* module name -> its first line */
 };
 
 /* A token: a run of non-blank characters. */
@@ -100,7 +100,8 @@ static char *mod_name(const char *p, size_t len)
 }
 
 /* The next line of text from *pos; false at the end. */
-static bool next_line(const char *text, size_t len, size_t *pos, struct tok *line)
+static bool next_line(const char *text, size_t len, size_t *pos,
+                      struct tok *line)
 {
     if (*pos >= len)
         return false;
@@ -134,7 +135,8 @@ static bool skip_line(struct tok line)
     return !next_tok(&p, end, &t) || t.s[0] == '#';
 }
 
-static int malformed(struct tx_error *err, const char *file, size_t lineno, const char *why)
+static int malformed(struct tx_error *err, const char *file, size_t lineno,
+                     const char *why)
 {
     return tx_fail(err, -EINVAL, "%s, line %zu: %s", file, lineno, why);
 }
@@ -147,15 +149,19 @@ static int parse_dep_line(struct depidx *ix, struct tok line, size_t lineno,
     if (!colon)
         return malformed(err, "modules.dep", lineno, "no ':' after the module");
     size_t modlen = (size_t)(colon - line.s);
-    struct dline d = { .mod = line.s, .modlen = modlen, .deps = colon + 1,
+    struct dline d = { .mod = line.s,
+                       .modlen = modlen,
+                       .deps = colon + 1,
                        .depslen = line.len - modlen - 1 };
     if (!path_ok(d.mod, d.modlen))
-        return malformed(err, "modules.dep", lineno, "not a relative path to a .ko file");
+        return malformed(err, "modules.dep", lineno,
+                         "not a relative path to a .ko file");
     const char *p = d.deps, *end = d.deps + d.depslen;
     for (struct tok t; next_tok(&p, end, &t);)
         if (!path_ok(t.s, t.len))
-            return malformed(err, "modules.dep", lineno,
-                             "a dependency is not a relative path to a .ko file");
+            return malformed(
+                err, "modules.dep", lineno,
+                "a dependency is not a relative path to a .ko file");
     char *name = mod_name(d.mod, d.modlen);
     if (!name || tx_grow(&ix->v, &ix->cap, ix->n + 1, sizeof(*ix->v)) < 0) {
         free(name);
@@ -163,7 +169,9 @@ static int parse_dep_line(struct depidx *ix, struct tok line, size_t lineno,
     }
     /* The first line of a name wins, as with modprobe (depmod lists the
      * preferred copy of a module first). */
-    int r = tx_map_get(&ix->byname, name, NULL) ? 0 : tx_map_put(&ix->byname, name, ix->n);
+    int r = tx_map_get(&ix->byname, name, NULL)
+                ? 0
+                : tx_map_put(&ix->byname, name, ix->n);
     free(name);
     if (r < 0)
         return tx_fail(err, -ENOMEM, "out of memory");
@@ -171,7 +179,8 @@ static int parse_dep_line(struct depidx *ix, struct tok line, size_t lineno,
     return 0;
 }
 
-static int parse_dep(const char *text, size_t len, struct depidx *ix, struct tx_error *err)
+static int parse_dep(const char *text, size_t len, struct depidx *ix,
+                     struct tx_error *err)
 {
     size_t pos = 0, lineno = 0;
     struct tok line;
@@ -212,7 +221,8 @@ static int parse_builtin(const char *text, size_t len, struct tx_map *names,
 }
 
 /* Appends path to the plan unless it is there already. */
-static int add_once(struct kmod_plan *plan, struct tx_map *seen, const char *p, size_t len)
+static int add_once(struct kmod_plan *plan, struct tx_map *seen, const char *p,
+                    size_t len)
 {
     char *path = strndup(p, len);
     if (!path)
@@ -231,7 +241,8 @@ static int add_once(struct kmod_plan *plan, struct tx_map *seen, const char *p, 
 
 /* A module's dependencies, last listed first, then the module: the order
  * modprobe loads them in. */
-static int add_module(struct kmod_plan *plan, struct tx_map *seen, const struct dline *d)
+static int add_module(struct kmod_plan *plan, struct tx_map *seen,
+                      const struct dline *d)
 {
     struct tok *deps = NULL;
     size_t n = 0, cap = 0;
@@ -272,8 +283,9 @@ static char *normalize(const char *name)
 
 /* One name asked for: its modules into the plan, or into the built-in
  * list. */
-static int plan_name(const struct depidx *ix, const struct tx_map *builtin, const char *name,
-                     struct tx_map *asked, struct tx_map *seen, struct kmod_plan *plan,
+static int plan_name(const struct depidx *ix, const struct tx_map *builtin,
+                     const char *name, struct tx_map *asked,
+                     struct tx_map *seen, struct kmod_plan *plan,
                      struct tx_error *err)
 {
     if (!kmod_name_ok(name))
@@ -284,27 +296,32 @@ static int plan_name(const struct depidx *ix, const struct tx_map *builtin, cons
     size_t i;
     int r = 0;
     if (tx_map_get(asked, norm, NULL))
-        r = 0;      /* asked for twice, maybe spelt otherwise */
+        r = 0; /* asked for twice, maybe spelt otherwise */
     else if ((r = tx_map_put(asked, norm, 0)) < 0)
         r = tx_fail(err, r, "out of memory");
     else if (tx_map_get(&ix->byname, norm, &i))
-        r = add_module(plan, seen, &ix->v[i]) < 0 ? tx_fail(err, -ENOMEM, "out of memory") : 0;
+        r = add_module(plan, seen, &ix->v[i]) < 0
+                ? tx_fail(err, -ENOMEM, "out of memory")
+                : 0;
     else if (tx_map_get(builtin, norm, NULL))
-        r = tx_strv_push(&plan->builtin, name) < 0 ? tx_fail(err, -ENOMEM, "out of memory")
-                                                   : 0;
+        r = tx_strv_push(&plan->builtin, name) < 0
+                ? tx_fail(err, -ENOMEM, "out of memory")
+                : 0;
     else
-        r = tx_fail(err, -ENOENT, "no module %s (neither modules.dep nor modules.builtin "
-                    "lists it)", name);
+        r = tx_fail(err, -ENOENT,
+                    "no module %s (neither modules.dep nor modules.builtin "
+                    "lists it)",
+                    name);
     free(norm);
     return r;
 }
 
-int kmod_plan(const char *dep, size_t deplen, const char *builtin, size_t builtinlen,
-              const char *const *names, size_t nnames, struct kmod_plan *plan,
-              struct tx_error *err)
+int kmod_plan(const char *dep, size_t deplen, const char *builtin,
+              size_t builtinlen, const char *const *names, size_t nnames,
+              struct kmod_plan *plan, struct tx_error *err)
 {
-    struct depidx ix = {0};
-    struct tx_map bnames = {0}, asked = {0}, seen = {0};
+    struct depidx ix = { 0 };
+    struct tx_map bnames = { 0 }, asked = { 0 }, seen = { 0 };
     memset(plan, 0, sizeof(*plan));
     int r = parse_dep(dep, deplen, &ix, err);
     if (r == 0)

@@ -26,9 +26,9 @@
 #include "txutil.h"
 
 struct kmod_plan {
-    struct tx_strv load;        /* module files to load, in order, as
+    struct tx_strv load;    /* module files to load, in order, as
                                  * modules.dep names them */
-    struct tx_strv builtin;     /* names asked for that are built into the
+    struct tx_strv builtin; /* names asked for that are built into the
                                  * kernel (nothing to load), as given */
 };
 
@@ -45,9 +45,9 @@ struct kmod_plan {
  * every line must be "PATH.ko[.EXT]:" and paths, relative ones without
  * ".." components); -ENOMEM.  plan is empty after an error.
  */
-int kmod_plan(const char *dep, size_t deplen, const char *builtin, size_t builtinlen,
-              const char *const *names, size_t nnames, struct kmod_plan *plan,
-              struct tx_error *err);
+int kmod_plan(const char *dep, size_t deplen, const char *builtin,
+              size_t builtinlen, const char *const *names, size_t nnames,
+              struct kmod_plan *plan, struct tx_error *err);
 
 void kmod_plan_free(struct kmod_plan *plan);
 

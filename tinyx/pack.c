@@ -26,35 +26,38 @@ static int write_file_entry(struct cpio_writer *w, const struct image_entry *e,
     if (fstat(fd, &st) < 0)
         r = tx_fail(err, -errno, "%s: %s", e->src, strerror(errno));
     else if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size != e->size)
-        r = tx_fail(err, -ESTALE, "%s: changed while the image was being built", e->src);
+        r = tx_fail(err, -ESTALE, "%s: changed while the image was being built",
+                    e->src);
     else
         r = cpio_add_file(w, e->path, e->mode, fd, e->size, err);
     close(fd);
     return r;
 }
 
-int initramfs_write(const struct image *img, const struct initramfs_opts *opts, int fd,
-                    struct tx_error *err)
+int initramfs_write(const struct image *img, const struct initramfs_opts *opts,
+                    int fd, struct tx_error *err)
 {
     struct cpio_writer *w;
-    int r = cpio_writer_new(&w, fd, opts->gzip ? CPIO_GZIP : 0, opts->mtime, err);
+    int r =
+        cpio_writer_new(&w, fd, opts->gzip ? CPIO_GZIP : 0, opts->mtime, err);
     for (size_t i = 0; i < img->n && r == 0; i++) {
         const struct image_entry *e = &img->v[i];
         switch (e->type) {
-        case IMG_DIR:
-            r = cpio_add_dir(w, e->path, e->mode, err);
-            break;
-        case IMG_SYMLINK:
-            r = cpio_add_symlink(w, e->path, e->target, err);
-            break;
-        case IMG_NODE:
-            r = cpio_add_node(w, e->path, e->devtype, e->major, e->minor, e->mode, err);
-            break;
-        case IMG_FILE:
-            r = write_file_entry(w, e, err);
-            if (r < 0)
-                tx_prefix(err, r, "%s", e->origin);
-            break;
+            case IMG_DIR:
+                r = cpio_add_dir(w, e->path, e->mode, err);
+                break;
+            case IMG_SYMLINK:
+                r = cpio_add_symlink(w, e->path, e->target, err);
+                break;
+            case IMG_NODE:
+                r = cpio_add_node(w, e->path, e->devtype, e->major, e->minor,
+                                  e->mode, err);
+                break;
+            case IMG_FILE:
+                r = write_file_entry(w, e, err);
+                if (r < 0)
+                    tx_prefix(err, r, "%s", e->origin);
+                break;
         }
     }
     if (r == 0)
@@ -78,7 +81,8 @@ static void put_escaped(FILE *f, const char *s)
     }
 }
 
-int initramfs_write_manifest(const struct image *img, int fd, struct tx_error *err)
+int initramfs_write_manifest(const struct image *img, int fd,
+                             struct tx_error *err)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -88,26 +92,31 @@ int initramfs_write_manifest(const struct image *img, int fd, struct tx_error *e
     for (size_t i = 0; i < img->n; i++) {
         const struct image_entry *e = &img->v[i];
         static const char *const types[] = {
-            [IMG_DIR] = "dir", [IMG_FILE] = "file", [IMG_SYMLINK] = "symlink", [IMG_NODE] = "nod",
+            [IMG_DIR] = "dir",
+            [IMG_FILE] = "file",
+            [IMG_SYMLINK] = "symlink",
+            [IMG_NODE] = "nod",
         };
         put_escaped(f, e->path);
         fprintf(f, "\t%s\t%llu\t", types[e->type],
-                e->type == IMG_FILE || e->type == IMG_SYMLINK ? (unsigned long long)e->size : 0ULL);
+                e->type == IMG_FILE || e->type == IMG_SYMLINK
+                    ? (unsigned long long)e->size
+                    : 0ULL);
         switch (e->type) {
-        case IMG_FILE:
-            put_escaped(f, e->src);
-            fputs(" <- ", f);
-            break;
-        case IMG_SYMLINK:
-            fputs("-> ", f);
-            put_escaped(f, e->target);
-            fputs(" <- ", f);
-            break;
-        case IMG_NODE:
-            fprintf(f, "%c %u:%u <- ", e->devtype, e->major, e->minor);
-            break;
-        case IMG_DIR:
-            break;
+            case IMG_FILE:
+                put_escaped(f, e->src);
+                fputs(" <- ", f);
+                break;
+            case IMG_SYMLINK:
+                fputs("-> ", f);
+                put_escaped(f, e->target);
+                fputs(" <- ", f);
+                break;
+            case IMG_NODE:
+                fprintf(f, "%c %u:%u <- ", e->devtype, e->major, e->minor);
+                break;
+            case IMG_DIR:
+                break;
         }
         put_escaped(f, e->origin);
         fputc('\n', f);
@@ -118,7 +127,8 @@ int initramfs_write_manifest(const struct image *img, int fd, struct tx_error *e
     }
     int r = tx_write_all(fd, buf, len);
     free(buf);
-    return r < 0 ? tx_fail(err, r, "writing the manifest: %s", strerror(-r)) : 0;
+    return r < 0 ? tx_fail(err, r, "writing the manifest: %s", strerror(-r))
+                 : 0;
 }
 
 /*
@@ -146,20 +156,22 @@ static int output_open(struct output *o, const char *path, struct tx_error *err)
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         o->in_place = true;
         o->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-        return o->fd < 0 ? tx_fail(err, -errno, "%s: %s", path, strerror(errno)) : 0;
+        return o->fd < 0 ? tx_fail(err, -errno, "%s: %s", path, strerror(errno))
+                         : 0;
     }
     if (!(o->tmp = tx_asprintf("%s.tmpXXXXXX", path)))
         return tx_fail(err, -ENOMEM, "out of memory");
     o->fd = mkostemp(o->tmp, O_CLOEXEC);
     if (o->fd < 0) {
-        int r = tx_fail(err, -errno, "%s: cannot create a temporary file next to it: %s",
+        int r = tx_fail(err, -errno,
+                        "%s: cannot create a temporary file next to it: %s",
                         path, strerror(errno));
         free(o->tmp);
         o->tmp = NULL;
         return r;
     }
     /* mkostemp makes it 0600; give it what creat() would have. */
-    mode_t mask = umask(0);     /* the only way to read the umask */
+    mode_t mask = umask(0); /* the only way to read the umask */
     umask(mask);
     if (fchmod(o->fd, 0666 & ~mask) < 0)
         return tx_fail(err, -errno, "%s: %s", o->tmp, strerror(errno));
@@ -173,7 +185,8 @@ static int output_commit(struct output *o, struct tx_error *err)
     if (fd == STDOUT_FILENO)
         return 0;
     if (close(fd) < 0)
-        return tx_fail(err, -errno, "%s: %s", o->tmp ? o->tmp : o->path, strerror(errno));
+        return tx_fail(err, -errno, "%s: %s", o->tmp ? o->tmp : o->path,
+                       strerror(errno));
     if (o->tmp && rename(o->tmp, o->path) < 0)
         return tx_fail(err, -errno, "%s: %s", o->path, strerror(errno));
     free(o->tmp);

@@ -38,7 +38,8 @@ int add_package(struct bstate *s, const char *name, struct tx_error *err)
         return r;
     progress(s, "fetching %s %s", p.name, p.version);
     if ((r = debpkg_fetch(s->cache, &p, err)) < 0 ||
-        (r = tx_grow(&s->pkgs, &s->cappkgs, s->npkgs + 1, sizeof(*s->pkgs))) < 0 ||
+        (r = tx_grow(&s->pkgs, &s->cappkgs, s->npkgs + 1, sizeof(*s->pkgs))) <
+            0 ||
         (r = tx_strv_push(&s->roots, p.root)) < 0) {
         debpkg_free(&p);
         return r == -ENOMEM ? tx_fail(err, r, "out of memory") : r;
@@ -61,7 +62,8 @@ static int fetch_layer(struct bstate *s, struct tx_error *err)
             if (!alts)
                 return tx_fail(err, -ENOMEM, "out of memory");
             bool done = false;
-            for (char *a = strtok_r(alts, "|", &save); a && !done; a = strtok_r(NULL, "|", &save))
+            for (char *a = strtok_r(alts, "|", &save); a && !done;
+                 a = strtok_r(NULL, "|", &save))
                 done = fetched(s, a) || tx_strv_contains(&s->seen, a);
             save = NULL;
             free(alts);
@@ -70,7 +72,8 @@ static int fetch_layer(struct bstate *s, struct tx_error *err)
             alts = strdup(deps->v[i]);
             if (!alts)
                 return tx_fail(err, -ENOMEM, "out of memory");
-            for (char *a = strtok_r(alts, "|", &save); a && !done; a = strtok_r(NULL, "|", &save)) {
+            for (char *a = strtok_r(alts, "|", &save); a && !done;
+                 a = strtok_r(NULL, "|", &save)) {
                 struct tx_error sub;
                 int r = add_package(s, a, &sub);
                 if (r == 0) {
@@ -121,7 +124,8 @@ static char *find_in_roots(struct bstate *s, const char *path)
 }
 
 static const char *const bin_dirs[] = {
-    "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+    "/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+    "/usr/bin",        "/sbin",          "/bin",
 };
 
 int find_program(struct bstate *s, struct tx_error *err)
@@ -136,16 +140,20 @@ int find_program(struct bstate *s, struct tx_error *err)
             s->app_dest = tx_path_normalize(prog);
             s->app_src = s->app_dest ? find_in_roots(s, s->app_dest) : NULL;
         } else if (!strchr(prog, '/')) {
-            for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(*bin_dirs) && !s->app_src; i++) {
+            for (size_t i = 0;
+                 i < sizeof(bin_dirs) / sizeof(*bin_dirs) && !s->app_src; i++) {
                 free(s->app_dest);
                 s->app_dest = tx_path_join(bin_dirs[i], prog);
                 s->app_src = s->app_dest ? find_in_roots(s, s->app_dest) : NULL;
             }
         }
         if (!s->app_src)
-            return tx_fail(err, -ENOENT, "package %s has no program %s%s", o->package, prog,
-                           prog[0] == '/' ? "" : " in /usr/bin, /bin, /usr/sbin, /sbin or "
-                           "/usr/local/*; give its path with --program");
+            return tx_fail(err, -ENOENT, "package %s has no program %s%s",
+                           o->package, prog,
+                           prog[0] == '/'
+                               ? ""
+                               : " in /usr/bin, /bin, /usr/sbin, /sbin or "
+                                 "/usr/local/*; give its path with --program");
     } else if (strchr(prog, '/')) {
         char *abs = prog[0] == '/' ? strdup(prog) : NULL;
         if (!abs) {
@@ -154,13 +162,15 @@ int find_program(struct bstate *s, struct tx_error *err)
         }
         s->app_src = abs;
         /* A program from a build folder goes where programs go. */
-        s->app_dest = prog[0] == '/' ? tx_path_normalize(prog)
-                                     : tx_path_join("/usr/local/bin", tx_basename(prog));
+        s->app_dest = prog[0] == '/'
+                          ? tx_path_normalize(prog)
+                          : tx_path_join("/usr/local/bin", tx_basename(prog));
     } else {
         const char *path = getenv("PATH");
-        char *dirs = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin"), *save = NULL;
-        for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d && !s->app_src;
-             d = strtok_r(NULL, ":", &save)) {
+        char *dirs = strdup(path ? path : "/usr/local/bin:/usr/bin:/bin"),
+             *save = NULL;
+        for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL;
+             d && !s->app_src; d = strtok_r(NULL, ":", &save)) {
             char *cand = tx_path_join(d, prog);
             if (cand && d[0] == '/' && access(cand, X_OK) == 0) {
                 s->app_src = cand;
@@ -180,14 +190,18 @@ int find_program(struct bstate *s, struct tx_error *err)
     struct tx_error sub;
     int r = elfdeps_parse_file(s->app_src, &info, &sub);
     if (r == -ENOEXEC)
-        return tx_fail(err, r, "%s is not an ELF program (for a script, make its interpreter "
-                       "the program and add the script with --file)", s->app_src);
+        return tx_fail(
+            err, r,
+            "%s is not an ELF program (for a script, make its interpreter "
+            "the program and add the script with --file)",
+            s->app_src);
     if (r < 0)
         return tx_fail(err, r, "cannot use %s: %s", s->app_src, sub.msg);
     bool exec = info.type == 2 /* ET_EXEC */ || info.type == 3 /* ET_DYN */;
     elfdeps_info_free(&info);
     if (!exec)
-        return tx_fail(err, -ENOEXEC, "%s is an ELF file but not a program", s->app_src);
+        return tx_fail(err, -ENOEXEC, "%s is an ELF file but not a program",
+                       s->app_src);
     return 0;
 }
 
@@ -214,21 +228,26 @@ char *absolute(const char *path)
     return getcwd(cwd, sizeof(cwd)) ? tx_path_join(cwd, path) : NULL;
 }
 
-static int add_extra(struct bstate *s, const char *src, const char *dest, struct tx_error *err)
+static int add_extra(struct bstate *s, const char *src, const char *dest,
+                     struct tx_error *err)
 {
     struct stat st;
     if (stat(src, &st) < 0)
         return tx_fail(err, -errno, "extra file %s: %s", src, strerror(errno));
     if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
-        return tx_fail(err, -EINVAL, "extra file %s: not a file or folder", src);
+        return tx_fail(err, -EINVAL, "extra file %s: not a file or folder",
+                       src);
     if (access(src, R_OK) < 0)
         return tx_fail(err, -errno, "extra file %s: %s", src, strerror(errno));
     char *d = own(s, tx_path_normalize(dest)), *sc = own(s, absolute(src));
-    if (!d || !sc || tx_grow(&s->extras, &s->capextras, s->nextras + 1,
-                             sizeof(*s->extras)) < 0)
+    if (!d || !sc ||
+        tx_grow(&s->extras, &s->capextras, s->nextras + 1, sizeof(*s->extras)) <
+            0)
         return tx_fail(err, -ENOMEM, "out of memory");
     s->extras[s->nextras++] = (struct rootfs_extra){
-        .src = sc, .dest = d, .is_dir = S_ISDIR(st.st_mode),
+        .src = sc,
+        .dest = d,
+        .is_dir = S_ISDIR(st.st_mode),
         .is_elf = S_ISREG(st.st_mode) && is_program_or_lib(src),
     };
     return 0;
@@ -250,15 +269,17 @@ int collect_extras(struct bstate *s, struct tx_error *err)
             src = strdup(f);
             dest = f[0] == '/' ? strdup(f) : tx_path_join("/", tx_basename(f));
         }
-        r = src && dest && *src ? add_extra(s, src, dest, err)
-                                : tx_fail(err, -EINVAL, "--file %s: expected SRC[:DEST]", f);
+        r = src && dest && *src
+                ? add_extra(s, src, dest, err)
+                : tx_fail(err, -EINVAL, "--file %s: expected SRC[:DEST]", f);
         free(src);
         free(dest);
     }
     for (size_t i = 0; i < o->nincludes && r == 0; i++) {
         const char *p = o->includes[i];
         if (p[0] != '/')
-            return tx_fail(err, -EINVAL, "--include %s: give an absolute path", p);
+            return tx_fail(err, -EINVAL, "--include %s: give an absolute path",
+                           p);
         char *host = NULL;
         for (size_t k = 0; k < s->roots.n && !host; k++) {
             char *root = NULL, *canon = NULL;
@@ -275,8 +296,9 @@ int collect_extras(struct bstate *s, struct tx_error *err)
             free(canon);
         }
         if (!host)
-            return tx_fail(err, -ENOENT, "--include %s: not in %s", p,
-                           o->package ? "the package or the dependencies fetched" : "/");
+            return tx_fail(
+                err, -ENOENT, "--include %s: not in %s", p,
+                o->package ? "the package or the dependencies fetched" : "/");
         r = add_extra(s, host, p, err);
         free(host);
     }
@@ -292,7 +314,8 @@ int collect_extras(struct bstate *s, struct tx_error *err)
  * dlopen()s it for pthread_cancel and backtraces; added when it can be
  * found) and the library folders outside ld.so's defaults.
  */
-static int scan_libraries(struct bstate *s, struct tx_strv *missing, struct tx_error *err)
+static int scan_libraries(struct bstate *s, struct tx_strv *missing,
+                          struct tx_error *err)
 {
     struct elfdeps *ed;
     const char *const *roots = (const char *const *)s->roots.v;
@@ -300,12 +323,17 @@ static int scan_libraries(struct bstate *s, struct tx_strv *missing, struct tx_e
     if (r < 0)
         return r;
     static const char *const defaults[] = {
-        "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
-        "/lib", "/usr/lib",
+        "/lib/x86_64-linux-gnu",
+        "/usr/lib/x86_64-linux-gnu",
+        "/lib64",
+        "/usr/lib64",
+        "/lib",
+        "/usr/lib",
     };
     tx_strv_free(&s->libdirs);
     s->glibc = s->libgcc_s = false;
-    for (size_t item = 0; r == 0 && item < 1 + s->nextras + s->o->nlibs; item++) {
+    for (size_t item = 0; r == 0 && item < 1 + s->nextras + s->o->nlibs;
+         item++) {
         struct elfdeps_closure c;
         if (item == 0) {
             r = elfdeps_closure_of_file(ed, s->app_src, s->app_dest, &c, err);
@@ -315,10 +343,13 @@ static int scan_libraries(struct bstate *s, struct tx_strv *missing, struct tx_e
                 continue;
             r = elfdeps_closure_of_file(ed, x->src, x->dest, &c, err);
         } else {
-            r = elfdeps_closure_of_lib(ed, s->o->libs[item - 1 - s->nextras], &c, err);
-            if (r == -ENOENT) {     /* the library itself missing */
-                r = tx_strv_push_owned(missing, tx_asprintf("library %s (--lib): %s",
-                                       s->o->libs[item - 1 - s->nextras], err->msg));
+            r = elfdeps_closure_of_lib(ed, s->o->libs[item - 1 - s->nextras],
+                                       &c, err);
+            if (r == -ENOENT) { /* the library itself missing */
+                r = tx_strv_push_owned(
+                    missing,
+                    tx_asprintf("library %s (--lib): %s",
+                                s->o->libs[item - 1 - s->nextras], err->msg));
                 continue;
             }
         }
@@ -331,7 +362,8 @@ static int scan_libraries(struct bstate *s, struct tx_strv *missing, struct tx_e
                 s->glibc = true;
             char *dir = tx_dirname(c.v[i].dest);
             bool dflt = false;
-            for (size_t k = 0; dir && k < sizeof(defaults) / sizeof(*defaults); k++)
+            for (size_t k = 0; dir && k < sizeof(defaults) / sizeof(*defaults);
+                 k++)
                 dflt |= strcmp(dir, defaults[k]) == 0;
             if (!dir)
                 r = -ENOMEM;
@@ -361,13 +393,16 @@ static int scan_libraries(struct bstate *s, struct tx_strv *missing, struct tx_e
 int resolve_libraries(struct bstate *s, struct tx_error *err)
 {
     for (unsigned layer = 0;; layer++) {
-        struct tx_strv missing = {0};
+        struct tx_strv missing = { 0 };
         int r = scan_libraries(s, &missing, err);
         /* libgcc_s is wanted, not needed: worth a layer, not an error. */
         bool want_more = missing.n > 0 || (s->glibc && !s->libgcc_s);
         if (r == 0 && want_more && s->o->package && layer < MAX_LAYERS) {
-            progress(s, "%zu librar%s missing; fetching the dependencies of %zu package%s",
-                     missing.n, missing.n == 1 ? "y" : "ies", s->npkgs - s->expanded,
+            progress(s,
+                     "%zu librar%s missing; fetching the dependencies of %zu "
+                     "package%s",
+                     missing.n, missing.n == 1 ? "y" : "ies",
+                     s->npkgs - s->expanded,
                      s->npkgs - s->expanded == 1 ? "" : "s");
             r = fetch_layer(s, err);
             if (r > 0) {
@@ -380,13 +415,17 @@ int resolve_libraries(struct bstate *s, struct tx_error *err)
              * interpreter of a package that lacks libc, say). */
             char *all = NULL;
             for (size_t i = 0; i < missing.n; i++) {
-                char *n = tx_asprintf("%s%s%s", all ? all : "", all ? "; " : "", missing.v[i]);
+                char *n = tx_asprintf("%s%s%s", all ? all : "", all ? "; " : "",
+                                      missing.v[i]);
                 free(all);
                 all = n;
             }
-            r = tx_fail(err, -ENOENT, "%s%s", all ? all : "out of memory",
-                        s->o->package ? "; in none of the packages fetched (the package and "
-                        "its Depends): add what has it with --file or --lib" : "");
+            r = tx_fail(
+                err, -ENOENT, "%s%s", all ? all : "out of memory",
+                s->o->package
+                    ? "; in none of the packages fetched (the package and "
+                      "its Depends): add what has it with --file or --lib"
+                    : "");
             free(all);
         }
         tx_strv_free(&missing);

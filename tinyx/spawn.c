@@ -35,7 +35,7 @@ static int capture_read(struct capture *c)
     if (n == 0)
         return 0;
     if (c->len + (size_t)n + 1 > MAX_CAPTURE)
-        return 1;   /* keep draining, stop keeping */
+        return 1; /* keep draining, stop keeping */
     if (tx_grow(&c->buf, &c->cap, c->len + (size_t)n + 1, 1) < 0)
         return -ENOMEM;
     memcpy(c->buf + c->len, tmp, (size_t)n);
@@ -45,19 +45,22 @@ static int capture_read(struct capture *c)
 }
 
 /* In the child: never returns. */
-static void child(const char *const *argv, const struct tx_run *run, int out_w, int err_w,
-                  int report_w)
+static void child(const char *const *argv, const struct tx_run *run, int out_w,
+                  int err_w, int report_w)
 {
     int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     int out_fd = out_w, err_fd = err_w;
     if (run->log_path) {
-        out_fd = open(run->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        out_fd = open(run->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                      0644);
         err_fd = out_fd;
     }
     if (run->stdout_path)
-        out_fd = open(run->stdout_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        out_fd = open(run->stdout_path,
+                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (devnull < 0 || out_fd < 0 || err_fd < 0 || dup2(devnull, 0) < 0 ||
-        dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 || (run->cwd && chdir(run->cwd) < 0))
+        dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0 ||
+        (run->cwd && chdir(run->cwd) < 0))
         goto fail;
     /* The parent may ignore SIGPIPE; tools expect the default. */
     signal(SIGPIPE, SIG_DFL);
@@ -72,12 +75,13 @@ fail:;
 int tx_run(const char *const *argv, struct tx_run *run, const char *pkg_hint,
            struct tx_error *err)
 {
-    int outp[2] = {-1, -1}, errp[2] = {-1, -1}, rep[2] = {-1, -1};
+    int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, rep[2] = { -1, -1 };
     int r = 0;
     run->out = run->errtext = NULL;
     run->out_len = 0;
     run->status = -1;
-    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0) {
+    if (pipe2(outp, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
+        pipe2(rep, O_CLOEXEC) < 0) {
         r = tx_fail(err, -errno, "cannot run %s: %s", argv[0], strerror(errno));
         goto out;
     }
@@ -132,22 +136,30 @@ int tx_run(const char *const *argv, struct tx_run *run, const char *pkg_hint,
     run->out_len = cs[0].len;
     run->errtext = cs[1].buf;
     if (r < 0) {
-        r = tx_fail(err, r, "reading the output of %s: %s", argv[0], strerror(-r));
+        r = tx_fail(err, r, "reading the output of %s: %s", argv[0],
+                    strerror(-r));
         goto out;
     }
     int child_errno = 0;
-    if (read(rep[0], &child_errno, sizeof(child_errno)) == (ssize_t)sizeof(child_errno)) {
+    if (read(rep[0], &child_errno, sizeof(child_errno)) ==
+        (ssize_t)sizeof(child_errno)) {
         if (child_errno == ENOENT && pkg_hint)
-            r = tx_fail(err, -ENOENT, "%s not found; install the Debian package: "
-                        "apt-get install %s", argv[0], pkg_hint);
+            r = tx_fail(err, -ENOENT,
+                        "%s not found; install the Debian package: "
+                        "apt-get install %s",
+                        argv[0], pkg_hint);
         else
-            r = tx_fail(err, -child_errno, "cannot run %s: %s", argv[0], strerror(child_errno));
+            r = tx_fail(err, -child_errno, "cannot run %s: %s", argv[0],
+                        strerror(child_errno));
     }
 out:
     for (int i = 0; i < 2; i++) {
-        if (outp[i] >= 0) close(outp[i]);
-        if (errp[i] >= 0) close(errp[i]);
-        if (rep[i] >= 0) close(rep[i]);
+        if (outp[i] >= 0)
+            close(outp[i]);
+        if (errp[i] >= 0)
+            close(errp[i]);
+        if (rep[i] >= 0)
+            close(rep[i]);
     }
     if (r < 0) {
         tx_run_free(run);
@@ -170,7 +182,8 @@ char *tx_last_line(const char *text)
     for (const char *p = text ? text : ""; *p;) {
         size_t len = strcspn(p, "\n");
         size_t k = len;
-        while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\r' || p[k - 1] == '\t'))
+        while (k > 0 &&
+               (p[k - 1] == ' ' || p[k - 1] == '\r' || p[k - 1] == '\t'))
             k--;
         if (k > 0) {
             best = p;
@@ -242,12 +255,13 @@ int tx_copy_file(const char *src, const char *dest, struct tx_error *err)
         r = tx_fail(err, -EINVAL, "%s: not a regular file", src);
         goto done;
     }
-    out = open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
+    out =
+        open(dest, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 0777);
     if (out < 0) {
         r = tx_fail(err, -errno, "%s: %s", dest, strerror(errno));
         goto done;
     }
-    static char buf[1 << 16];   /* single-threaded command */
+    static char buf[1 << 16]; /* single-threaded command */
     for (;;) {
         ssize_t n = tx_read_full(in, buf, sizeof(buf));
         if (n < 0) {
@@ -271,7 +285,8 @@ done:
     return r;
 }
 
-int tx_write_file(const char *path, const void *data, size_t len, struct tx_error *err)
+int tx_write_file(const char *path, const void *data, size_t len,
+                  struct tx_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)

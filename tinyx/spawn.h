@@ -11,15 +11,15 @@
 #include "txutil.h"
 
 struct tx_run {
-    const char *cwd;        /* directory to run in (NULL: ours) */
-    const char *log_path;   /* when set, stdout and stderr are appended to
+    const char *cwd;         /* directory to run in (NULL: ours) */
+    const char *log_path;    /* when set, stdout and stderr are appended to
                              * this file instead of being captured (long,
                              * chatty jobs such as a kernel build) */
-    const char *stdout_path;/* when set, stdout goes to this file (created) */
-    char *out;              /* captured stdout (NUL-terminated), caller frees */
+    const char *stdout_path; /* when set, stdout goes to this file (created) */
+    char *out; /* captured stdout (NUL-terminated), caller frees */
     size_t out_len;
-    char *errtext;          /* captured stderr, caller frees */
-    int status;             /* exit status, or 128+signal */
+    char *errtext; /* captured stderr, caller frees */
+    int status;    /* exit status, or 128+signal */
 };
 
 /*
@@ -48,6 +48,7 @@ int tx_mkdirs(const char *path);
 int tx_copy_file(const char *src, const char *dest, struct tx_error *err);
 
 /* Writes data to path (created or truncated, mode 0644 & ~umask). */
-int tx_write_file(const char *path, const void *data, size_t len, struct tx_error *err);
+int tx_write_file(const char *path, const void *data, size_t len,
+                  struct tx_error *err);
 
 #endif

@@ -27,7 +27,8 @@
 int tx_links_add(struct tx_links *links, const char *path, const char *target)
 {
     for (size_t i = 0; i < links->n; i++)
-        if (strcmp(links->v[i].path, path) == 0 && strcmp(links->v[i].target, target) == 0)
+        if (strcmp(links->v[i].path, path) == 0 &&
+            strcmp(links->v[i].target, target) == 0)
             return 0;
     if (tx_grow(&links->v, &links->cap, links->n + 1, sizeof(*links->v)) < 0)
         return -ENOMEM;
@@ -86,10 +87,11 @@ static bool has_component(const char *s)
     return false;
 }
 
-int tx_resolve(const char *root, const char *path, char **canon, struct tx_links *links)
+int tx_resolve(const char *root, const char *path, char **canon,
+               struct tx_links *links)
 {
     size_t rootlen = strlen(root);
-    char *pending = strdup(path);         /* components still to walk */
+    char *pending = strdup(path);            /* components still to walk */
     char *cur = malloc(RESOLVE_MAX_LEN + 1); /* resolved so far: "" or "/a/b" */
     char *host = malloc(rootlen + RESOLVE_MAX_LEN + 2);
     char *target = malloc(PATH_MAX + 1);
@@ -164,7 +166,7 @@ int tx_resolve(const char *root, const char *path, char **canon, struct tx_links
             goto out;
         }
         target[tlen] = '\0';
-        if (tlen == 0) {        /* Linux: an empty symlink resolves to nothing */
+        if (tlen == 0) { /* Linux: an empty symlink resolves to nothing */
             ret = -ENOENT;
             goto out;
         }
@@ -214,19 +216,20 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* Reads every file matching PATTERN (glob only in its last component). */
-static int ldconf_include(const char *root, const char *pattern, struct tx_strv *dirs,
-                          unsigned depth, struct tx_error *err)
+static int ldconf_include(const char *root, const char *pattern,
+                          struct tx_strv *dirs, unsigned depth,
+                          struct tx_error *err)
 {
     if (!has_glob(tx_basename(pattern)))
         return ldconf_file(root, pattern, dirs, depth, false, err);
 
     char *dir = tx_dirname(pattern), *canon = NULL, *host = NULL;
-    struct tx_strv names = {0};
+    struct tx_strv names = { 0 };
     int ret = 0;
     if (!dir)
         return -ENOMEM;
     if (tx_resolve(root, dir, &canon, NULL) < 0)
-        goto out;               /* no such directory: nothing included */
+        goto out; /* no such directory: nothing included */
     host = tx_host_path(root, canon);
     if (!host) {
         ret = -ENOMEM;
@@ -267,7 +270,7 @@ out:
 static int ldconf_add_dir(struct tx_strv *dirs, const char *dir)
 {
     if (dir[0] != '/')
-        return 0;               /* ld.so ignores relative entries too */
+        return 0; /* ld.so ignores relative entries too */
     char *norm = tx_path_normalize(dir);
     if (!norm)
         return -ENOMEM;
@@ -279,7 +282,8 @@ static int ldconf_add_dir(struct tx_strv *dirs, const char *dir)
 }
 
 static int ldconf_line(const char *root, const char *conf_canon, char *line,
-                       struct tx_strv *dirs, unsigned depth, struct tx_error *err)
+                       struct tx_strv *dirs, unsigned depth,
+                       struct tx_error *err)
 {
     char *hash = strchr(line, '#');
     if (hash)
@@ -313,7 +317,8 @@ static int ldconf_line(const char *root, const char *conf_canon, char *line,
      * and may append "=TYPE". */
     do {
         char *save2 = NULL;
-        for (char *d = strtok_r(word, ":,", &save2); d; d = strtok_r(NULL, ":,", &save2)) {
+        for (char *d = strtok_r(word, ":,", &save2); d;
+             d = strtok_r(NULL, ":,", &save2)) {
             char *eq = strchr(d, '=');
             if (eq)
                 *eq = '\0';
@@ -332,7 +337,8 @@ static int ldconf_file(const char *root, const char *path, struct tx_strv *dirs,
     int ret = 0;
 
     if (depth > LDCONF_MAX_DEPTH)
-        return tx_fail(err, -ELOOP, "%s%s: includes nested more than %d deep (a loop?)",
+        return tx_fail(err, -ELOOP,
+                       "%s%s: includes nested more than %d deep (a loop?)",
                        root, path, LDCONF_MAX_DEPTH);
     int r = tx_resolve(root, path, &canon, NULL);
     if (r == -ENOENT && !must_exist)
@@ -346,14 +352,15 @@ static int ldconf_file(const char *root, const char *path, struct tx_strv *dirs,
     }
     struct stat st;
     if (stat(host, &st) < 0 || !S_ISREG(st.st_mode))
-        goto out;               /* a directory or device: not a config file */
+        goto out; /* a directory or device: not a config file */
     r = tx_read_file(host, LDCONF_MAX_SIZE, &data, &len);
     if (r < 0) {
         ret = tx_fail(err, r, "%s: %s", host, strerror(-r));
         goto out;
     }
     char *save = NULL;
-    for (char *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+    for (char *line = strtok_r(data, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save))
         if ((ret = ldconf_line(root, canon, line, dirs, depth, err)) < 0)
             goto out;
 out:

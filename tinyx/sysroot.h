@@ -40,7 +40,8 @@ void tx_links_free(struct tx_links *links);
  * -ENAMETOOLONG, -ENOMEM, or another -errno of lstat/readlink.  Sets no
  * message: callers know what they were looking for.
  */
-int tx_resolve(const char *root, const char *path, char **canon, struct tx_links *links);
+int tx_resolve(const char *root, const char *path, char **canon,
+               struct tx_links *links);
 
 /* ROOT + PATH as a host path ("" + "/x" = "/x", "/r" + "/" = "/r"). */
 char *tx_host_path(const char *root, const char *path);
@@ -56,6 +57,7 @@ int tx_root_from_dir(const char *dir, char **root, struct tx_error *err);
  * file's directory) up to a fixed depth.  All files are read inside ROOT.
  * A missing /etc/ld.so.conf is not an error.  "hwcap" lines are ignored.
  */
-int tx_ldconf_dirs(const char *root, struct tx_strv *dirs, struct tx_error *err);
+int tx_ldconf_dirs(const char *root, struct tx_strv *dirs,
+                   struct tx_error *err);
 
 #endif

@@ -113,13 +113,13 @@ void tx_strv_free(struct tx_strv *sv)
 /* ------------------------------------------------------------ map */
 
 struct tx_map_slot {
-    char *key;      /* NULL: empty slot */
+    char *key; /* NULL: empty slot */
     size_t val;
 };
 
 static uint64_t hash_str(const char *s)
 {
-    uint64_t h = 14695981039346656037ULL;      /* FNV-1a */
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
@@ -200,7 +200,7 @@ char *tx_path_normalize(const char *path)
     char *out = malloc(len + 2);
     if (!out)
         return NULL;
-    size_t o = 0;               /* out[0..o) holds "/a/b" (o == 0: root) */
+    size_t o = 0; /* out[0..o) holds "/a/b" (o == 0: root) */
     const char *p = path;
     while (*p) {
         while (*p == '/')
@@ -215,7 +215,7 @@ char *tx_path_normalize(const char *path)
             while (o > 0 && out[o - 1] != '/')
                 o--;
             if (o > 0)
-                o--;            /* drop the slash too */
+                o--; /* drop the slash too */
             continue;
         }
         out[o++] = '/';
@@ -311,7 +311,8 @@ ssize_t tx_read_full(int fd, void *buf, size_t len)
 int tx_read_file(const char *path, size_t max, char **data, size_t *len)
 {
     bool is_stdin = strcmp(path, "-") == 0;
-    int fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    int fd =
+        is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
         return -errno;
     size_t cap = 4096, n = 0;
@@ -346,7 +347,7 @@ int tx_read_file(const char *path, size_t max, char **data, size_t *len)
             goto out;
         }
         if (n < cap - 1)
-            break;              /* short read: end of file */
+            break; /* short read: end of file */
     }
     buf[n] = '\0';
     *data = buf;

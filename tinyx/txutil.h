@@ -43,8 +43,9 @@ struct tx_strv {
     char **v;
     size_t n, cap;
 };
-int tx_strv_push(struct tx_strv *sv, const char *s);     /* copies s */
-int tx_strv_push_owned(struct tx_strv *sv, char *s);     /* takes s (frees it on failure) */
+int tx_strv_push(struct tx_strv *sv, const char *s); /* copies s */
+int tx_strv_push_owned(struct tx_strv *sv,
+                       char *s); /* takes s (frees it on failure) */
 bool tx_strv_contains(const struct tx_strv *sv, const char *s);
 void tx_strv_free(struct tx_strv *sv);
 
@@ -65,9 +66,9 @@ void tx_map_free(struct tx_map *m);
  * input is taken relative to "/".
  */
 char *tx_path_normalize(const char *path);
-char *tx_path_join(const char *dir, const char *name);   /* "dir/name" */
-char *tx_dirname(const char *path);                       /* "/a/b" -> "/a", "/a" -> "/" */
-const char *tx_basename(const char *path);                /* pointer into path */
+char *tx_path_join(const char *dir, const char *name); /* "dir/name" */
+char *tx_dirname(const char *path);        /* "/a/b" -> "/a", "/a" -> "/" */
+const char *tx_basename(const char *path); /* pointer into path */
 
 /* Full-length write, retrying on EINTR and short writes.  0 or -errno. */
 int tx_write_all(int fd, const void *buf, size_t len);

@@ -24,10 +24,10 @@ uint64_t clock_now_ns(void)
         tsc = rdtsc();
         stamp = time_info->tsc_timestamp;
         now = time_info->system_time;
-        if (tsc > stamp)    /* a TSC read just before an update */
-            now += xen_tsc_delta_to_ns(tsc - stamp,
-                                       time_info->tsc_to_system_mul,
-                                       time_info->tsc_shift);
+        if (tsc > stamp) /* a TSC read just before an update */
+            now +=
+                xen_tsc_delta_to_ns(tsc - stamp, time_info->tsc_to_system_mul,
+                                    time_info->tsc_shift);
         rmb();
     } while ((version & 1) != 0 || version != time_info->version);
     return now;

@@ -40,7 +40,7 @@ static bool key_equals(const struct cmdline_word *word, const char *key)
     size_t i;
 
     for (i = 0; i < word->key_len; i++)
-        if (key[i] != word->key[i])     /* also stops at key's NUL */
+        if (key[i] != word->key[i]) /* also stops at key's NUL */
             return false;
     return key[i] == '\0';
 }
@@ -67,7 +67,7 @@ bool cmdline_value_is(const struct cmdline_word *word, const char *text)
     if (word->value == NULL)
         return false;
     for (i = 0; i < word->value_len; i++)
-        if (text[i] != word->value[i])  /* also stops at text's NUL */
+        if (text[i] != word->value[i]) /* also stops at text's NUL */
             return false;
     return text[i] == '\0';
 }

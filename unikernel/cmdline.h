@@ -16,7 +16,7 @@
 struct cmdline_word {
     const char *key;
     size_t key_len;
-    const char *value;      /* NULL for a bare `key` */
+    const char *value; /* NULL for a bare `key` */
     size_t value_len;
 };
 

@@ -6,10 +6,10 @@
 #include "hypercall.h"
 #include "x86.h"
 
-static volatile struct xencons_interface *ring;     /* shared with dom0 */
+static volatile struct xencons_interface *ring; /* shared with dom0 */
 static evtchn_port_t ring_port;
-static uint64_t timeout_ns = 5000000000ull;     /* 5 s: see docs */
-static bool backend_stalled;    /* it timed out once: stop waiting */
+static uint64_t timeout_ns = 5000000000ull; /* 5 s: see docs */
+static bool backend_stalled; /* it timed out once: stop waiting */
 
 void console_init(struct xencons_interface *console_ring, evtchn_port_t port)
 {
@@ -57,10 +57,10 @@ static void put_bytes(const char *text, size_t len)
         size_t room = sizeof(ring->out) - (prod - cons);
 
         if (room == 0) {
-            evtchn_send(ring_port);     /* make sure it knows to read */
+            evtchn_send(ring_port); /* make sure it knows to read */
             if (backend_stalled || !wait_for_backend(output_has_room)) {
                 backend_stalled = true;
-                return;                 /* drop the rest */
+                return; /* drop the rest */
             }
             continue;
         }
@@ -69,7 +69,7 @@ static void put_bytes(const char *text, size_t len)
         rmb();
         for (; room > 0 && len > 0; room--, len--)
             ring->out[MASK_XENCONS_IDX(prod++, ring->out)] = *text++;
-        wmb();      /* the bytes before the index that publishes them */
+        wmb(); /* the bytes before the index that publishes them */
         ring->out_prod = prod;
     }
 }
@@ -102,13 +102,13 @@ size_t console_read(char *buf, size_t len)
         return 0;
     cons = ring->in_cons;
     prod = ring->in_prod;
-    rmb();      /* the index before the bytes it covers */
+    rmb(); /* the index before the bytes it covers */
     while (cons != prod && n < len)
         buf[n++] = ring->in[MASK_XENCONS_IDX(cons++, ring->in)];
-    mb();       /* done reading before handing the space back */
+    mb(); /* done reading before handing the space back */
     ring->in_cons = cons;
     if (n > 0)
-        evtchn_send(ring_port);     /* room for more input */
+        evtchn_send(ring_port); /* room for more input */
     return n;
 }
 

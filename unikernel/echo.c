@@ -21,8 +21,8 @@ static int handle_line(const char *line, size_t len)
 {
     static const char quit[] = "quit";
 
-    if (len == sizeof(quit) - 1 &&
-        line[0] == 'q' && line[1] == 'u' && line[2] == 'i' && line[3] == 't')
+    if (len == sizeof(quit) - 1 && line[0] == 'q' && line[1] == 'u' &&
+        line[2] == 'i' && line[3] == 't')
         return 1;
     kprintf("echo: %.*s\n", (int)len, line);
     return 0;

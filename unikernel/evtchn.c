@@ -43,7 +43,7 @@ static void poll_ports(evtchn_port_t *ports, unsigned int nr_ports,
 {
     struct sched_poll poll = {
         .nr_ports = nr_ports,
-        .timeout = deadline_ns,     /* absolute Xen system time, 0 = none */
+        .timeout = deadline_ns, /* absolute Xen system time, 0 = none */
     };
 
     set_xen_guest_handle(poll.ports, ports);

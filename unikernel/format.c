@@ -20,11 +20,11 @@ size_t fmt_u64(char *buf, uint64_t value, unsigned int base, int uppercase)
 
 /* One conversion specification, as parsed. */
 struct spec {
-    bool left;          /* '-' */
-    bool zero;          /* '0' */
-    int width;          /* -1: none */
-    int precision;      /* -1: none */
-    char length;        /* 'H' hh, 'h', 'l', 'L' ll/j/z/t, 0 none */
+    bool left;     /* '-' */
+    bool zero;     /* '0' */
+    int width;     /* -1: none */
+    int precision; /* -1: none */
+    char length;   /* 'H' hh, 'h', 'l', 'L' ll/j/z/t, 0 none */
 };
 
 struct out {
@@ -110,22 +110,32 @@ static void emit_text(struct out *out, const struct spec *spec,
 static int64_t fetch_signed(const struct spec *spec, va_list *ap)
 {
     switch (spec->length) {
-    case 'H': return (signed char)va_arg(*ap, int);
-    case 'h': return (short)va_arg(*ap, int);
-    case 'l': return va_arg(*ap, long);
-    case 'L': return va_arg(*ap, long long);
-    default:  return va_arg(*ap, int);
+        case 'H':
+            return (signed char)va_arg(*ap, int);
+        case 'h':
+            return (short)va_arg(*ap, int);
+        case 'l':
+            return va_arg(*ap, long);
+        case 'L':
+            return va_arg(*ap, long long);
+        default:
+            return va_arg(*ap, int);
     }
 }
 
 static uint64_t fetch_unsigned(const struct spec *spec, va_list *ap)
 {
     switch (spec->length) {
-    case 'H': return (unsigned char)va_arg(*ap, unsigned int);
-    case 'h': return (unsigned short)va_arg(*ap, unsigned int);
-    case 'l': return va_arg(*ap, unsigned long);
-    case 'L': return va_arg(*ap, unsigned long long);
-    default:  return va_arg(*ap, unsigned int);
+        case 'H':
+            return (unsigned char)va_arg(*ap, unsigned int);
+        case 'h':
+            return (unsigned short)va_arg(*ap, unsigned int);
+        case 'l':
+            return va_arg(*ap, unsigned long);
+        case 'L':
+            return va_arg(*ap, unsigned long long);
+        default:
+            return va_arg(*ap, unsigned int);
     }
 }
 
@@ -134,7 +144,7 @@ static int parse_number(const char **p)
     int n = 0;
 
     while (**p >= '0' && **p <= '9') {
-        if (n < 100000)     /* absurd widths are clamped, not overflowed */
+        if (n < 100000) /* absurd widths are clamped, not overflowed */
             n = n * 10 + (**p - '0');
         (*p)++;
     }
@@ -167,34 +177,36 @@ static bool parse_spec(const char **p, struct spec *spec, va_list *ap)
     if (**p == '.') {
         (*p)++;
         if (**p == '*') {
-            spec->precision = va_arg(*ap, int);     /* < 0: as if absent */
+            spec->precision = va_arg(*ap, int); /* < 0: as if absent */
             (*p)++;
         } else {
             spec->precision = parse_number(p);
         }
     }
     switch (**p) {
-    case 'h':
-        (*p)++;
-        spec->length = 'h';
-        if (**p == 'h') {
+        case 'h':
             (*p)++;
-            spec->length = 'H';
-        }
-        break;
-    case 'l':
-        (*p)++;
-        spec->length = 'l';
-        if (**p == 'l') {
+            spec->length = 'h';
+            if (**p == 'h') {
+                (*p)++;
+                spec->length = 'H';
+            }
+            break;
+        case 'l':
+            (*p)++;
+            spec->length = 'l';
+            if (**p == 'l') {
+                (*p)++;
+                spec->length = 'L';
+            }
+            break;
+        case 'z':
+        case 'j':
+        case 't':
+            /* size_t, intmax_t, ptrdiff_t: all 64-bit here */
             (*p)++;
             spec->length = 'L';
-        }
-        break;
-    case 'z': case 'j': case 't':
-        /* size_t, intmax_t, ptrdiff_t: all 64-bit here */
-        (*p)++;
-        spec->length = 'L';
-        break;
+            break;
     }
     return **p != '\0';
 }
@@ -218,63 +230,64 @@ int fmt_vformat(fmt_sink_fn *sink, void *ctx, const char *fmt, va_list ap)
         if (*p == '\0')
             break;
 
-        start = p++;    /* at the '%' */
+        start = p++; /* at the '%' */
         if (!parse_spec(&p, &spec, &args)) {
             emit(&out, start, (size_t)(p - start));
             break;
         }
         switch (*p) {
-        case 'd':
-        case 'i': {
-            int64_t v = fetch_signed(&spec, &args);
-            uint64_t magnitude = v < 0 ? (uint64_t)0 - (uint64_t)v
-                                       : (uint64_t)v;
+            case 'd':
+            case 'i': {
+                int64_t v = fetch_signed(&spec, &args);
+                uint64_t magnitude =
+                    v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-            n = fmt_u64(digits, magnitude, 10, 0);
-            emit_number(&out, &spec, "-", v < 0 ? 1 : 0, digits, n);
-            break;
-        }
-        case 'u':
-            n = fmt_u64(digits, fetch_unsigned(&spec, &args), 10, 0);
-            emit_number(&out, &spec, "", 0, digits, n);
-            break;
-        case 'x':
-        case 'X':
-            n = fmt_u64(digits, fetch_unsigned(&spec, &args), 16, *p == 'X');
-            emit_number(&out, &spec, "", 0, digits, n);
-            break;
-        case 'p': {
-            uintptr_t v = (uintptr_t)va_arg(args, void *);
-
-            if (v == 0) {           /* as glibc */
-                emit_text(&out, &spec, "(nil)");
+                n = fmt_u64(digits, magnitude, 10, 0);
+                emit_number(&out, &spec, "-", v < 0 ? 1 : 0, digits, n);
                 break;
             }
-            n = fmt_u64(digits, v, 16, 0);
-            emit_number(&out, &spec, "0x", 2, digits, n);
-            break;
-        }
-        case 'c':
-            digits[0] = (char)va_arg(args, int);
-            digits[1] = '\0';
-            spec.precision = -1;
-            if (digits[0] == '\0') {    /* a NUL character still counts */
-                emit_fill(&out, ' ', spec.left ? 0 : spec.width - 1);
-                emit(&out, digits, 1);
-                emit_fill(&out, ' ', spec.left ? spec.width - 1 : 0);
-            } else {
-                emit_text(&out, &spec, digits);
+            case 'u':
+                n = fmt_u64(digits, fetch_unsigned(&spec, &args), 10, 0);
+                emit_number(&out, &spec, "", 0, digits, n);
+                break;
+            case 'x':
+            case 'X':
+                n = fmt_u64(digits, fetch_unsigned(&spec, &args), 16,
+                            *p == 'X');
+                emit_number(&out, &spec, "", 0, digits, n);
+                break;
+            case 'p': {
+                uintptr_t v = (uintptr_t)va_arg(args, void *);
+
+                if (v == 0) { /* as glibc */
+                    emit_text(&out, &spec, "(nil)");
+                    break;
+                }
+                n = fmt_u64(digits, v, 16, 0);
+                emit_number(&out, &spec, "0x", 2, digits, n);
+                break;
             }
-            break;
-        case 's':
-            emit_text(&out, &spec, va_arg(args, const char *));
-            break;
-        case '%':
-            emit(&out, "%", 1);
-            break;
-        default:
-            emit(&out, start, (size_t)(p + 1 - start));
-            break;
+            case 'c':
+                digits[0] = (char)va_arg(args, int);
+                digits[1] = '\0';
+                spec.precision = -1;
+                if (digits[0] == '\0') { /* a NUL character still counts */
+                    emit_fill(&out, ' ', spec.left ? 0 : spec.width - 1);
+                    emit(&out, digits, 1);
+                    emit_fill(&out, ' ', spec.left ? spec.width - 1 : 0);
+                } else {
+                    emit_text(&out, &spec, digits);
+                }
+                break;
+            case 's':
+                emit_text(&out, &spec, va_arg(args, const char *));
+                break;
+            case '%':
+                emit(&out, "%", 1);
+                break;
+            default:
+                emit(&out, start, (size_t)(p + 1 - start));
+                break;
         }
         p++;
     }
@@ -285,7 +298,7 @@ int fmt_vformat(fmt_sink_fn *sink, void *ctx, const char *fmt, va_list ap)
 struct buffer {
     char *buf;
     size_t size;
-    size_t used;    /* characters stored, excluding the NUL */
+    size_t used; /* characters stored, excluding the NUL */
 };
 
 static void buffer_sink(void *ctx, const char *text, size_t len)

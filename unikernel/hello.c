@@ -40,8 +40,7 @@ int app_main(const char *cmdline)
 
     kprintf("hello from chaos unikernel\n");
     kprintf("chaos-boot-mode=%s\n", kernel_boot_mode());
-    kprintf("chaos-entry-ns=%llu\n",
-            (unsigned long long)kernel_entry_age_ns());
+    kprintf("chaos-entry-ns=%llu\n", (unsigned long long)kernel_entry_age_ns());
     kprintf("chaos-boot-ns=%llu\n", (unsigned long long)boot_ns);
 
     if (!cmdline_get_u64(cmdline, "sleep_ms", &sleep_ms) ||

@@ -26,8 +26,8 @@ static inline long hypercall5(unsigned int nr, unsigned long a1,
 
     /* A call from inline asm: safe because we build with -mno-red-zone. */
     __asm__ volatile("call *%[stub]"
-                     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3),
-                       "+r"(r10), "+r"(r8)
+                     : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10),
+                       "+r"(r8)
                      : [stub] "r"(hypercall_page + nr * 32)
                      : "rcx", "r11", "memory");
     return ret;

@@ -21,7 +21,7 @@ _Noreturn static void shutdown(unsigned int reason)
 {
     struct sched_shutdown request = { .reason = reason };
 
-    for (;;)    /* SCHEDOP_shutdown does not return; this only says so */
+    for (;;) /* SCHEDOP_shutdown does not return; this only says so */
         hyp_sched_op(SCHEDOP_shutdown, &request);
 }
 

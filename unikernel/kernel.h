@@ -14,10 +14,10 @@
 
 /* What pv.c or pvh.c found out about the domain. */
 struct boot_info {
-    const char *mode;                   /* "pv" or "pvh" */
-    const char *cmdline;                /* never NULL */
-    struct shared_info *shared_info;    /* mapped */
-    struct xencons_interface *console;  /* NULL: no console ring */
+    const char *mode;                  /* "pv" or "pvh" */
+    const char *cmdline;               /* never NULL */
+    struct shared_info *shared_info;   /* mapped */
+    struct xencons_interface *console; /* NULL: no console ring */
     evtchn_port_t console_port;
 };
 

@@ -64,7 +64,7 @@ void pvh_start(uint32_t start_info_paddr)
 
     trap_init();
     if (!hypercall_page_init())
-        __builtin_trap();   /* not on Xen: nobody to tell */
+        __builtin_trap(); /* not on Xen: nobody to tell */
 
     /* Put shared_info where our page was (that RAM page goes back to
      * Xen). */
@@ -73,8 +73,8 @@ void pvh_start(uint32_t start_info_paddr)
 
     console_pfn = hvm_param(HVM_PARAM_CONSOLE_PFN);
     if (console_pfn != 0 && console_pfn < (1ull << (32 - PAGE_SHIFT))) {
-        boot.console = (struct xencons_interface *)(uintptr_t)
-                       (console_pfn << PAGE_SHIFT);
+        boot.console =
+            (struct xencons_interface *)(uintptr_t)(console_pfn << PAGE_SHIFT);
         boot.console_port = (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
     }
 

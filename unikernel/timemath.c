@@ -19,7 +19,7 @@ uint64_t xen_tsc_khz(uint32_t tsc_to_system_mul, int8_t tsc_shift)
 
     if (tsc_to_system_mul == 0)
         return 0;
-    khz = (UINT64_C(1000000) << 32) / tsc_to_system_mul;   /* 2^52: fits */
+    khz = (UINT64_C(1000000) << 32) / tsc_to_system_mul; /* 2^52: fits */
     if (tsc_shift < 0)
         khz <<= -tsc_shift;
     else

@@ -7,29 +7,29 @@
 #ifndef CHAOS_UK_X86_H
 #define CHAOS_UK_X86_H
 
-#define PAGE_SHIFT      12
-#define PAGE_SIZE       4096
+#define PAGE_SHIFT 12
+#define PAGE_SIZE 4096
 
 /* Page-table entry bits (Intel SDM vol. 3, 4.5). */
-#define PTE_PRESENT     0x001
-#define PTE_WRITABLE    0x002
-#define PTE_USER        0x004
-#define PTE_ACCESSED    0x020
-#define PTE_DIRTY       0x040
-#define PTE_LARGE       0x080   /* in a page directory: a 2 MiB page */
+#define PTE_PRESENT 0x001
+#define PTE_WRITABLE 0x002
+#define PTE_USER 0x004
+#define PTE_ACCESSED 0x020
+#define PTE_DIRTY 0x040
+#define PTE_LARGE 0x080 /* in a page directory: a 2 MiB page */
 
-#define X86_CR0_PG      0x80000000
-#define X86_CR4_PAE     0x00000020
-#define MSR_EFER        0xc0000080
-#define EFER_LME        0x00000100
+#define X86_CR0_PG 0x80000000
+#define X86_CR4_PAE 0x00000020
+#define MSR_EFER 0xc0000080
+#define EFER_LME 0x00000100
 
 /* Selectors of the boot GDT in boot.S (used by PVH only). */
 #define BOOT_GDT_CODE64 0x08
-#define BOOT_GDT_DATA   0x10
+#define BOOT_GDT_DATA 0x10
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
-#include <cpuid.h>  /* GCC's own header: __cpuid(), no libc involved */
+#include <cpuid.h> /* GCC's own header: __cpuid(), no libc involved */
 
 static inline uint64_t rdtsc(void)
 {
@@ -60,10 +60,10 @@ static inline uint64_t read_cr2(void)
  * order, so the producer/consumer barriers only stop the compiler; a full
  * fence is needed only where a store must be visible before a later load.
  */
-#define barrier()   __atomic_signal_fence(__ATOMIC_SEQ_CST)
-#define rmb()       barrier()
-#define wmb()       barrier()
-#define mb()        __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define barrier() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define rmb() barrier()
+#define wmb() barrier()
+#define mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 
 #endif /* !__ASSEMBLER__ */
 #endif

@@ -12,7 +12,7 @@
 #ifndef CHAOS_UK_XEN_ABI_H
 #define CHAOS_UK_XEN_ABI_H
 
-#define __XEN_INTERFACE_VERSION__ 0x00040e00    /* Xen 4.14+ interface */
+#define __XEN_INTERFACE_VERSION__ 0x00040e00 /* Xen 4.14+ interface */
 
 #include <stdint.h>
 #include <xen/xen.h>

@@ -21,7 +21,6 @@
 #include "util.h"
 #include "xlcfg.h"
 
-
 static const char *const action_names[] = {
     [CHAOS_ACTION_DESTROY] = "destroy",
     [CHAOS_ACTION_RESTART] = "restart",
@@ -85,13 +84,20 @@ static void fields_init(struct config_fields *f)
 static char **string_field(struct config_fields *f, enum config_key k)
 {
     switch (k) {
-    case KEY_NAME:    return &f->name;
-    case KEY_KERNEL:  return &f->kernel;
-    case KEY_RAMDISK: return &f->ramdisk;
-    case KEY_CMDLINE: return &f->cmdline;
-    case KEY_ROOT:    return &f->root;
-    case KEY_EXTRA:   return &f->extra;
-    default:          return NULL;
+        case KEY_NAME:
+            return &f->name;
+        case KEY_KERNEL:
+            return &f->kernel;
+        case KEY_RAMDISK:
+            return &f->ramdisk;
+        case KEY_CMDLINE:
+            return &f->cmdline;
+        case KEY_ROOT:
+            return &f->root;
+        case KEY_EXTRA:
+            return &f->extra;
+        default:
+            return NULL;
     }
 }
 
@@ -106,7 +112,8 @@ static void fields_clear(struct config_fields *f)
     fields_init(f);
 }
 
-static int fields_copy(struct config_fields *dst, const struct config_fields *src)
+static int fields_copy(struct config_fields *dst,
+                       const struct config_fields *src)
 {
     *dst = *src;
     for (int k = 0; k < KEY__COUNT; k++) {
@@ -122,7 +129,8 @@ nomem:
     /* Strings not yet copied still point into src: forget them. */
     for (int k = 0; k < KEY__COUNT; k++) {
         char **d = string_field(dst, (enum config_key)k);
-        char **s = string_field((struct config_fields *)src, (enum config_key)k);
+        char **s =
+            string_field((struct config_fields *)src, (enum config_key)k);
         if (d && *d && *d != *s)
             free(*d);
     }
@@ -192,9 +200,10 @@ static int parse_uuid(const char *s, uint8_t out[16])
         int hi = -1, lo = -1;
         for (int j = 0; j < 2; j++) {
             char c = s[i + j];
-            int v = c >= '0' && c <= '9' ? c - '0'
-                  : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                  : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            int v = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
             if (v < 0)
                 return -1;
             if (j == 0)
@@ -223,18 +232,25 @@ static int check_name(chaos_config *cfg, const char *s, const char *pfx)
         if (alnum || c == '_' || (i > 0 && (c == '-' || c == '.')))
             continue;
         if (i == 0 && (c == '-' || c == '.'))
-            return config__fail(cfg, -EINVAL, "%s'name': must start with a "
-                                "letter, a digit or '_'", pfx);
+            return config__fail(cfg, -EINVAL,
+                                "%s'name': must start with a "
+                                "letter, a digit or '_'",
+                                pfx);
         if ((unsigned char)c >= 0x20 && c != 0x7f)
-            return config__fail(cfg, -EINVAL, "%s'name': '%c' is not allowed "
+            return config__fail(cfg, -EINVAL,
+                                "%s'name': '%c' is not allowed "
                                 "(use letters, digits, '_', '-' and '.')",
                                 pfx, c);
-        return config__fail(cfg, -EINVAL, "%s'name': control characters are "
-                            "not allowed", pfx);
+        return config__fail(cfg, -EINVAL,
+                            "%s'name': control characters are "
+                            "not allowed",
+                            pfx);
     }
     if (digits == len)
-        return config__fail(cfg, -EINVAL, "%s'name': '%s' is all digits, which "
-                            "reads as a domain id", pfx, s);
+        return config__fail(cfg, -EINVAL,
+                            "%s'name': '%s' is all digits, which "
+                            "reads as a domain id",
+                            pfx, s);
     return 0;
 }
 
@@ -266,7 +282,8 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
     if (!s) {
         /* Unsetting: only optional strings can be. */
         if (!field && k != KEY_UUID)
-            return config__fail(cfg, -EINVAL, "%s'%s' cannot be unset", pfx, key);
+            return config__fail(cfg, -EINVAL, "%s'%s' cannot be unset", pfx,
+                                key);
         if (field) {
             free(*field);
             *field = NULL;
@@ -276,103 +293,123 @@ int config__set_string(chaos_config *cfg, struct config_fields *f,
         return field ? update_cmdline(f) : 0;
     }
     if (strlen(s) > CONFIG_MAX_STRING)
-        return config__fail(cfg, -EINVAL, "%s'%s': longer than %d bytes",
-                            pfx, key, CONFIG_MAX_STRING);
+        return config__fail(cfg, -EINVAL, "%s'%s': longer than %d bytes", pfx,
+                            key, CONFIG_MAX_STRING);
     switch (k) {
-    case KEY_NAME:
-    case KEY_KERNEL:
-    case KEY_RAMDISK:
-        if (!s[0])
-            return config__fail(cfg, -EINVAL, "%s'%s': must not be empty",
-                                pfx, key);
-        if (k == KEY_NAME && (i = check_name(cfg, s, pfx)) < 0)
-            return i;
-        /* fall through */
-    case KEY_CMDLINE:
-    case KEY_ROOT:
-    case KEY_EXTRA: {
-        char *copy = strdup(s);
-        if (!copy)
-            return config__fail(cfg, -ENOMEM, "out of memory");
-        free(*field);
-        *field = copy;
-        if (update_cmdline(f) < 0)
-            return config__fail(cfg, -ENOMEM, "out of memory");
-        break;
-    }
-    case KEY_TYPE:
-    case KEY_BUILDER:
-        if ((k == KEY_TYPE && strcmp(s, "pv") == 0) ||
-            (k == KEY_BUILDER && strcmp(s, "generic") == 0))
-            f->type = CHAOS_GUEST_PV;
-        else if (k == KEY_TYPE && strcmp(s, "pvh") == 0)
-            f->type = CHAOS_GUEST_PVH;
-        else if (strcmp(s, "hvm") == 0)
-            return config__fail(cfg, -EINVAL, "%s'%s': HVM guests are not "
-                                "supported by chaos (use type = \"pv\" or "
-                                "\"pvh\")", pfx, key);
-        else if (k == KEY_TYPE)
-            return config__fail(cfg, -EINVAL, "%s'type': unknown guest type "
-                                "'%s' (expected \"pv\" or \"pvh\")", pfx, s);
-        else
-            return config__fail(cfg, -EINVAL, "%s'builder': unknown builder "
-                                "'%s' (expected \"generic\", or use type = "
-                                "\"pv\")", pfx, s);
-        /* builder is only a spelling of type: record it as type. */
-        remember(f, KEY_TYPE, origin);
-        break;
-    case KEY_ON_POWEROFF:
-    case KEY_ON_REBOOT:
-    case KEY_ON_CRASH:
-        i = lookup(action_names, N_ELEMENTS(action_names), s);
-        if (i < 0)
-            return config__fail(cfg, -EINVAL, "%s'%s': unknown action '%s' "
-                                "(expected destroy, restart, preserve, "
-                                "rename-restart, coredump-destroy, "
-                                "coredump-restart or soft-reset)", pfx, key, s);
-        f->actions[k - KEY_ON_POWEROFF] = (enum chaos_action)i;
-        break;
-    case KEY_XENSTORE:
-        i = lookup(config__xenstore_names,
-                   N_ELEMENTS(config__xenstore_names), s);
-        if (i < 0 && (strcmp(s, "1") == 0 || strcmp(s, "0") == 0))
-            i = s[0] == '1' ? CHAOS_XENSTORE_YES : CHAOS_XENSTORE_NO;
-        if (i < 0)
-            return config__fail(cfg, -EINVAL, "%s'xenstore': unknown value "
-                                "'%s' (expected \"auto\", \"yes\", \"no\", 1 "
-                                "or 0)", pfx, s);
-        f->xenstore = (enum chaos_xenstore_mode)i;
-        break;
-    case KEY_TSC_MODE:
-        i = lookup(config__tsc_mode_names,
-                   N_ELEMENTS(config__tsc_mode_names), s);
-        if (i < 0 && s[0] >= '0' && s[0] <= '2' && !s[1])
-            i = s[0] - '0';
-        if (i < 0 && (!strcmp(s, "native_paravirt") || !strcmp(s, "3")))
-            return config__fail(cfg, -EINVAL, "%s'tsc_mode': \"native_paravirt\" "
-                                "was removed from Xen (4.10); use \"native\"",
-                                pfx);
-        if (i < 0)
-            return config__fail(cfg, -EINVAL, "%s'tsc_mode': unknown mode '%s' "
-                                "(expected \"default\", \"always_emulate\" or "
-                                "\"native\")", pfx, s);
-        f->tsc_mode = (enum chaos_tsc_mode)i;
-        break;
-    case KEY_UUID: {
-        uint8_t bytes[16];
-        if (parse_uuid(s, bytes) < 0)
-            return config__fail(cfg, -EINVAL, "%s'uuid': '%.64s' is not a UUID "
-                                "(expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
-                                pfx, s);
-        memcpy(f->uuid, bytes, sizeof(bytes));
-        for (i = 0; i < 36; i++)
-            f->uuid_text[i] = (char)(s[i] >= 'A' && s[i] <= 'F'
-                                     ? s[i] - 'A' + 'a' : s[i]);
-        f->uuid_text[36] = '\0';
-        break;
-    }
-    default:
-        return config__fail(cfg, -EINVAL, "%s'%s': expected a number", pfx, key);
+        case KEY_NAME:
+        case KEY_KERNEL:
+        case KEY_RAMDISK:
+            if (!s[0])
+                return config__fail(cfg, -EINVAL, "%s'%s': must not be empty",
+                                    pfx, key);
+            if (k == KEY_NAME && (i = check_name(cfg, s, pfx)) < 0)
+                return i;
+            /* fall through */
+        case KEY_CMDLINE:
+        case KEY_ROOT:
+        case KEY_EXTRA: {
+            char *copy = strdup(s);
+            if (!copy)
+                return config__fail(cfg, -ENOMEM, "out of memory");
+            free(*field);
+            *field = copy;
+            if (update_cmdline(f) < 0)
+                return config__fail(cfg, -ENOMEM, "out of memory");
+            break;
+        }
+        case KEY_TYPE:
+        case KEY_BUILDER:
+            if ((k == KEY_TYPE && strcmp(s, "pv") == 0) ||
+                (k == KEY_BUILDER && strcmp(s, "generic") == 0))
+                f->type = CHAOS_GUEST_PV;
+            else if (k == KEY_TYPE && strcmp(s, "pvh") == 0)
+                f->type = CHAOS_GUEST_PVH;
+            else if (strcmp(s, "hvm") == 0)
+                return config__fail(cfg, -EINVAL,
+                                    "%s'%s': HVM guests are not "
+                                    "supported by chaos (use type = \"pv\" or "
+                                    "\"pvh\")",
+                                    pfx, key);
+            else if (k == KEY_TYPE)
+                return config__fail(cfg, -EINVAL,
+                                    "%s'type': unknown guest type "
+                                    "'%s' (expected \"pv\" or \"pvh\")",
+                                    pfx, s);
+            else
+                return config__fail(cfg, -EINVAL,
+                                    "%s'builder': unknown builder "
+                                    "'%s' (expected \"generic\", or use type = "
+                                    "\"pv\")",
+                                    pfx, s);
+            /* builder is only a spelling of type: record it as type. */
+            remember(f, KEY_TYPE, origin);
+            break;
+        case KEY_ON_POWEROFF:
+        case KEY_ON_REBOOT:
+        case KEY_ON_CRASH:
+            i = lookup(action_names, N_ELEMENTS(action_names), s);
+            if (i < 0)
+                return config__fail(cfg, -EINVAL,
+                                    "%s'%s': unknown action '%s' "
+                                    "(expected destroy, restart, preserve, "
+                                    "rename-restart, coredump-destroy, "
+                                    "coredump-restart or soft-reset)",
+                                    pfx, key, s);
+            f->actions[k - KEY_ON_POWEROFF] = (enum chaos_action)i;
+            break;
+        case KEY_XENSTORE:
+            i = lookup(config__xenstore_names,
+                       N_ELEMENTS(config__xenstore_names), s);
+            if (i < 0 && (strcmp(s, "1") == 0 || strcmp(s, "0") == 0))
+                i = s[0] == '1' ? CHAOS_XENSTORE_YES : CHAOS_XENSTORE_NO;
+            if (i < 0)
+                return config__fail(
+                    cfg, -EINVAL,
+                    "%s'xenstore': unknown value "
+                    "'%s' (expected \"auto\", \"yes\", \"no\", 1 "
+                    "or 0)",
+                    pfx, s);
+            f->xenstore = (enum chaos_xenstore_mode)i;
+            break;
+        case KEY_TSC_MODE:
+            i = lookup(config__tsc_mode_names,
+                       N_ELEMENTS(config__tsc_mode_names), s);
+            if (i < 0 && s[0] >= '0' && s[0] <= '2' && !s[1])
+                i = s[0] - '0';
+            if (i < 0 && (!strcmp(s, "native_paravirt") || !strcmp(s, "3")))
+                return config__fail(
+                    cfg, -EINVAL,
+                    "%s'tsc_mode': \"native_paravirt\" "
+                    "was removed from Xen (4.10); use \"native\"",
+                    pfx);
+            if (i < 0)
+                return config__fail(
+                    cfg, -EINVAL,
+                    "%s'tsc_mode': unknown mode '%s' "
+                    "(expected \"default\", \"always_emulate\" or "
+                    "\"native\")",
+                    pfx, s);
+            f->tsc_mode = (enum chaos_tsc_mode)i;
+            break;
+        case KEY_UUID: {
+            uint8_t bytes[16];
+            if (parse_uuid(s, bytes) < 0)
+                return config__fail(
+                    cfg, -EINVAL,
+                    "%s'uuid': '%.64s' is not a UUID "
+                    "(expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+                    pfx, s);
+            memcpy(f->uuid, bytes, sizeof(bytes));
+            for (i = 0; i < 36; i++)
+                f->uuid_text[i] =
+                    (char)(s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 'a'
+                                                      : s[i]);
+            f->uuid_text[36] = '\0';
+            break;
+        }
+        default:
+            return config__fail(cfg, -EINVAL, "%s'%s': expected a number", pfx,
+                                key);
     }
     remember(f, k, origin);
     return 0;
@@ -387,18 +424,29 @@ int config__set_number(chaos_config *cfg, struct config_fields *f,
     uint64_t max = memory ? CONFIG_MAX_MEMORY : CONFIG_MAX_VCPUS;
 
     if (n < 1 || n > max)
-        return config__fail(cfg, -EINVAL, "%s'%s': %llu is out of range "
-                            "(1 to %llu%s)", pfx, config__key_names[k],
-                            (unsigned long long)n, (unsigned long long)max,
-                            memory ? " MiB" : "");
+        return config__fail(cfg, -EINVAL,
+                            "%s'%s': %llu is out of range "
+                            "(1 to %llu%s)",
+                            pfx, config__key_names[k], (unsigned long long)n,
+                            (unsigned long long)max, memory ? " MiB" : "");
     switch (k) {
-    case KEY_MEMORY:   f->memory_mib = n; break;
-    case KEY_MAXMEM:   f->maxmem_mib = n; break;
-    case KEY_VCPUS:    f->vcpus = (unsigned)n; break;
-    case KEY_MAXVCPUS: f->maxvcpus = (unsigned)n; break;
-    default:
-        return config__fail(cfg, -EINVAL, "%s'%s': expected a string, not a "
-                            "number", pfx, config__key_names[k]);
+        case KEY_MEMORY:
+            f->memory_mib = n;
+            break;
+        case KEY_MAXMEM:
+            f->maxmem_mib = n;
+            break;
+        case KEY_VCPUS:
+            f->vcpus = (unsigned)n;
+            break;
+        case KEY_MAXVCPUS:
+            f->maxvcpus = (unsigned)n;
+            break;
+        default:
+            return config__fail(cfg, -EINVAL,
+                                "%s'%s': expected a string, not a "
+                                "number",
+                                pfx, config__key_names[k]);
     }
     remember(f, k, origin);
     return 0;
@@ -411,21 +459,28 @@ static bool is_number_key(enum config_key k)
 }
 
 /* The current value of string key k as it would be written in a file. */
-static const char *string_value(const struct config_fields *f, enum config_key k)
+static const char *string_value(const struct config_fields *f,
+                                enum config_key k)
 {
     switch (k) {
-    case KEY_TYPE:    return f->type == CHAOS_GUEST_PVH ? "pvh" : "pv";
-    case KEY_BUILDER: return "generic";
-    case KEY_ON_POWEROFF:
-    case KEY_ON_REBOOT:
-    case KEY_ON_CRASH: return action_names[f->actions[k - KEY_ON_POWEROFF]];
-    case KEY_XENSTORE: return config__xenstore_names[f->xenstore];
-    case KEY_TSC_MODE: return config__tsc_mode_names[f->tsc_mode];
-    case KEY_UUID:    return f->given[KEY_UUID] ? f->uuid_text : NULL;
-    default: {
-        char **s = string_field((struct config_fields *)f, k);
-        return s ? *s : NULL;
-    }
+        case KEY_TYPE:
+            return f->type == CHAOS_GUEST_PVH ? "pvh" : "pv";
+        case KEY_BUILDER:
+            return "generic";
+        case KEY_ON_POWEROFF:
+        case KEY_ON_REBOOT:
+        case KEY_ON_CRASH:
+            return action_names[f->actions[k - KEY_ON_POWEROFF]];
+        case KEY_XENSTORE:
+            return config__xenstore_names[f->xenstore];
+        case KEY_TSC_MODE:
+            return config__tsc_mode_names[f->tsc_mode];
+        case KEY_UUID:
+            return f->given[KEY_UUID] ? f->uuid_text : NULL;
+        default: {
+            char **s = string_field((struct config_fields *)f, k);
+            return s ? *s : NULL;
+        }
     }
 }
 
@@ -452,15 +507,18 @@ static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
     pfx = prefix(origin, pbuf);
     if (v->kind == XLCFG_LIST)
         return config__fail(cfg, -EINVAL, "%s'%s': expected %s, found a list",
-                            pfx, key, is_number_key(k) ? "a number" : "a string");
+                            pfx, key,
+                            is_number_key(k) ? "a number" : "a string");
     if (is_number_key(k)) {
         const char *t = v->text;
         char *end;
         unsigned long long n;
 
         if (op == XLCFG_APPEND)
-            return config__fail(cfg, -EINVAL, "%s'%s': can't use += with "
-                                "numbers", pfx, key);
+            return config__fail(cfg, -EINVAL,
+                                "%s'%s': can't use += with "
+                                "numbers",
+                                pfx, key);
         /* Digits first: strtoull would also take " 12", "+12" and "-12". */
         errno = 0;
         n = t[0] >= '0' && t[0] <= '9' ? strtoull(t, &end, 0) : 0;
@@ -468,8 +526,8 @@ static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
             return config__fail(cfg, -EINVAL, "%s'%s': '%.64s' is not a number",
                                 pfx, key, t);
         if (errno == ERANGE)
-            return config__fail(cfg, -EINVAL, "%s'%s': %.64s is too large",
-                                pfx, key, t);
+            return config__fail(cfg, -EINVAL, "%s'%s': %.64s is too large", pfx,
+                                key, t);
         return config__set_number(cfg, f, (enum config_key)k, n, origin);
     }
     prev = f->given[k] ? string_value(f, (enum config_key)k) : NULL;
@@ -502,7 +560,8 @@ static int apply_tree(chaos_config *cfg, const struct xlcfg *tree,
         const struct xlcfg_setting *set = &tree->settings[i];
         origin_of(key_at, source, set->pos);
         origin_of(value_at, source, set->value.pos);
-        rc = apply(cfg, &work, set->key, set->op, &set->value, key_at, value_at);
+        rc =
+            apply(cfg, &work, set->key, set->op, &set->value, key_at, value_at);
         if (rc < 0) {
             fields_clear(&work);
             return rc;
@@ -547,7 +606,8 @@ int chaos_config_parse(chaos_config *cfg, const char *text, size_t len,
     cfg->errmsg[0] = '\0';
     if (!source)
         source = "<config>";
-    rc = xlcfg_parse(text, len, source, &tree, cfg->errmsg, sizeof(cfg->errmsg));
+    rc =
+        xlcfg_parse(text, len, source, &tree, cfg->errmsg, sizeof(cfg->errmsg));
     if (rc < 0)
         return rc;
     rc = apply_tree(cfg, tree, source);
@@ -579,9 +639,11 @@ static int read_file(chaos_config *cfg, const char *path, char **textp,
             char *bigger = cap > XLCFG_MAX_TEXT ? NULL : realloc(text, cap * 2);
             if (!bigger) {
                 rc = cap > XLCFG_MAX_TEXT
-                     ? config__fail(cfg, -EFBIG, "%s: too large (at most %u "
-                                    "bytes)", path, XLCFG_MAX_TEXT)
-                     : config__fail(cfg, -ENOMEM, "out of memory");
+                         ? config__fail(cfg, -EFBIG,
+                                        "%s: too large (at most %u "
+                                        "bytes)",
+                                        path, XLCFG_MAX_TEXT)
+                         : config__fail(cfg, -ENOMEM, "out of memory");
                 break;
             }
             text = bigger;
@@ -664,10 +726,11 @@ int chaos_config_set(chaos_config *cfg, const char *key, const char *value)
      * it is not exactly one value, take the text as it is. */
     literal.text = (char *)value;
     if (asprintf(&text, "v = %s", value) < 0)
-        text = NULL;            /* then the value is taken literally */
+        text = NULL; /* then the value is taken literally */
     if (text &&
         xlcfg_parse(text, strlen(text), origin, &tree, ignored,
-                    sizeof(ignored)) == 0 && tree->n_settings == 1)
+                    sizeof(ignored)) == 0 &&
+        tree->n_settings == 1)
         v = &tree->settings[0].value;
     free(text);
     rc = fields_copy(&work, &cfg->f);
@@ -694,8 +757,10 @@ int chaos_config_set_arg(chaos_config *cfg, const char *arg)
     int rc;
 
     if (!eq)
-        return config__fail(cfg, -EINVAL, "command line: '%.64s' is not "
-                            "KEY=VALUE", arg);
+        return config__fail(cfg, -EINVAL,
+                            "command line: '%.64s' is not "
+                            "KEY=VALUE",
+                            arg);
     key = strndup(arg, (size_t)(eq - arg));
     if (!key)
         return config__fail(cfg, -ENOMEM, "out of memory");
@@ -715,30 +780,40 @@ int chaos_config_validate(chaos_config *cfg)
 
     cfg->errmsg[0] = '\0';
     if (!f->name)
-        return config__fail(cfg, -EINVAL, "%sno 'name' given (every guest "
-                            "needs one)", src);
+        return config__fail(cfg, -EINVAL,
+                            "%sno 'name' given (every guest "
+                            "needs one)",
+                            src);
     if (!f->kernel)
-        return config__fail(cfg, -EINVAL, "%sno 'kernel' given (chaos boots "
-                            "guests from a kernel image)", src);
+        return config__fail(cfg, -EINVAL,
+                            "%sno 'kernel' given (chaos boots "
+                            "guests from a kernel image)",
+                            src);
     if (config__maxmem(f) < config__memory(f)) {
         enum config_key at = f->given[KEY_MAXMEM] ? KEY_MAXMEM : KEY_MEMORY;
-        return config__fail(cfg, -EINVAL, "%s'maxmem' (%llu MiB) is less than "
-                            "'memory' (%llu MiB)", prefix(f->origin[at], pbuf),
+        return config__fail(cfg, -EINVAL,
+                            "%s'maxmem' (%llu MiB) is less than "
+                            "'memory' (%llu MiB)",
+                            prefix(f->origin[at], pbuf),
                             (unsigned long long)config__maxmem(f),
                             (unsigned long long)config__memory(f));
     }
     if (config__maxvcpus(f) < config__vcpus(f)) {
         enum config_key at = f->given[KEY_MAXVCPUS] ? KEY_MAXVCPUS : KEY_VCPUS;
-        return config__fail(cfg, -EINVAL, "%s'maxvcpus' (%u) is less than "
-                            "'vcpus' (%u)", prefix(f->origin[at], pbuf),
-                            config__maxvcpus(f), config__vcpus(f));
+        return config__fail(cfg, -EINVAL,
+                            "%s'maxvcpus' (%u) is less than "
+                            "'vcpus' (%u)",
+                            prefix(f->origin[at], pbuf), config__maxvcpus(f),
+                            config__vcpus(f));
     }
     if (f->type == CHAOS_GUEST_PV && f->effective_cmdline &&
         strlen(f->effective_cmdline) > CONFIG_PV_CMDLINE) {
         /* The key that made it: cmdline, else extra (root joins it). */
         enum config_key at = f->cmdline ? KEY_CMDLINE
-                           : f->extra ? KEY_EXTRA : KEY_ROOT;
-        return config__fail(cfg, -EINVAL, "%s'%s': the kernel command line "
+                             : f->extra ? KEY_EXTRA
+                                        : KEY_ROOT;
+        return config__fail(cfg, -EINVAL,
+                            "%s'%s': the kernel command line "
                             "is %zu bytes; a PV guest takes at most %d",
                             prefix(f->origin[at], pbuf), config__key_names[at],
                             strlen(f->effective_cmdline), CONFIG_PV_CMDLINE);
@@ -787,10 +862,11 @@ char *chaos_config_to_text(const chaos_config *cfg)
         put_string(out, "extra", f->extra);
     fprintf(out, "memory = %llu\nmaxmem = %llu\nvcpus = %u\nmaxvcpus = %u\n",
             (unsigned long long)config__memory(f),
-            (unsigned long long)config__maxmem(f),
-            config__vcpus(f), config__maxvcpus(f));
+            (unsigned long long)config__maxmem(f), config__vcpus(f),
+            config__maxvcpus(f));
     for (int k = KEY_ON_POWEROFF; k <= KEY_ON_CRASH; k++)
-        put_string(out, config__key_names[k], string_value(f, (enum config_key)k));
+        put_string(out, config__key_names[k],
+                   string_value(f, (enum config_key)k));
     put_string(out, "xenstore", string_value(f, KEY_XENSTORE));
     if (f->tsc_mode != CHAOS_TSC_DEFAULT)
         put_string(out, "tsc_mode", string_value(f, KEY_TSC_MODE));

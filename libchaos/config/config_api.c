@@ -33,10 +33,10 @@ enum chaos_guest_type chaos_config_type(const chaos_config *cfg)
 int chaos_config_set_type(chaos_config *cfg, enum chaos_guest_type type)
 {
     switch (type) {
-    case CHAOS_GUEST_PV:
-        return config__set_string(begin(cfg), &cfg->f, KEY_TYPE, "pv", "");
-    case CHAOS_GUEST_PVH:
-        return config__set_string(begin(cfg), &cfg->f, KEY_TYPE, "pvh", "");
+        case CHAOS_GUEST_PV:
+            return config__set_string(begin(cfg), &cfg->f, KEY_TYPE, "pv", "");
+        case CHAOS_GUEST_PVH:
+            return config__set_string(begin(cfg), &cfg->f, KEY_TYPE, "pvh", "");
     }
     return config__fail(cfg, -EINVAL, "'type': %d is not a guest type",
                         (int)type);
@@ -115,9 +115,12 @@ int chaos_config_set_maxvcpus(chaos_config *cfg, unsigned maxvcpus)
 static enum config_key event_key(enum chaos_event event)
 {
     switch (event) {
-    case CHAOS_ON_POWEROFF: return KEY_ON_POWEROFF;
-    case CHAOS_ON_REBOOT:   return KEY_ON_REBOOT;
-    case CHAOS_ON_CRASH:    return KEY_ON_CRASH;
+        case CHAOS_ON_POWEROFF:
+            return KEY_ON_POWEROFF;
+        case CHAOS_ON_REBOOT:
+            return KEY_ON_REBOOT;
+        case CHAOS_ON_CRASH:
+            return KEY_ON_CRASH;
     }
     return KEY__COUNT;
 }
@@ -138,7 +141,8 @@ int chaos_config_set_action(chaos_config *cfg, enum chaos_event event,
 
     begin(cfg);
     if (k == KEY__COUNT)
-        return config__fail(cfg, -EINVAL, "%d is not a guest event", (int)event);
+        return config__fail(cfg, -EINVAL, "%d is not a guest event",
+                            (int)event);
     if (!name)
         return config__fail(cfg, -EINVAL, "%d is not an action", (int)action);
     return config__set_string(cfg, &cfg->f, k, name, "");

@@ -15,7 +15,7 @@
 enum config_key {
     KEY_NAME,
     KEY_TYPE,
-    KEY_BUILDER,               /* legacy spelling of type: "generic" = pv */
+    KEY_BUILDER, /* legacy spelling of type: "generic" = pv */
     KEY_KERNEL,
     KEY_RAMDISK,
     KEY_CMDLINE,
@@ -40,28 +40,28 @@ enum config_key {
 #define CONFIG_ERRMSG_MAX 640
 
 /* Limits chaos applies before the hypervisor applies its own. */
-#define CONFIG_MAX_STRING   4096                 /* bytes, any string value */
-#define CONFIG_MAX_NAME     63                   /* fits chaos_dominfo.name */
-#define CONFIG_MAX_MEMORY   (UINT64_C(1) << 30)  /* MiB: 1 PiB */
-#define CONFIG_MAX_VCPUS    8192                 /* Xen's MAX_VIRT_CPUS */
-#define CONFIG_PV_CMDLINE   1023                 /* start_info.cmd_line */
-#define CONFIG_DEFAULT_MEMORY 32                 /* MiB, libxl's default */
+#define CONFIG_MAX_STRING 4096                /* bytes, any string value */
+#define CONFIG_MAX_NAME 63                    /* fits chaos_dominfo.name */
+#define CONFIG_MAX_MEMORY (UINT64_C(1) << 30) /* MiB: 1 PiB */
+#define CONFIG_MAX_VCPUS 8192                 /* Xen's MAX_VIRT_CPUS */
+#define CONFIG_PV_CMDLINE 1023                /* start_info.cmd_line */
+#define CONFIG_DEFAULT_MEMORY 32              /* MiB, libxl's default */
 
 struct config_fields {
     char *name, *kernel, *ramdisk;
-    char *cmdline, *root, *extra;         /* as given */
-    char *effective_cmdline;              /* what the guest gets, or NULL */
+    char *cmdline, *root, *extra; /* as given */
+    char *effective_cmdline;      /* what the guest gets, or NULL */
     enum chaos_guest_type type;
-    uint64_t memory_mib, maxmem_mib;      /* valid when given[] */
-    unsigned vcpus, maxvcpus;             /* valid when given[] */
-    enum chaos_action actions[3];         /* by enum chaos_event */
+    uint64_t memory_mib, maxmem_mib; /* valid when given[] */
+    unsigned vcpus, maxvcpus;        /* valid when given[] */
+    enum chaos_action actions[3];    /* by enum chaos_event */
     enum chaos_xenstore_mode xenstore;
     enum chaos_tsc_mode tsc_mode;
-    uint8_t uuid[16];                     /* valid when given[KEY_UUID] */
+    uint8_t uuid[16]; /* valid when given[KEY_UUID] */
     char uuid_text[37];
     bool given[KEY__COUNT];
     char origin[KEY__COUNT][CONFIG_ORIGIN_MAX];
-    char source[CONFIG_ORIGIN_MAX];       /* last text parsed, or "" */
+    char source[CONFIG_ORIGIN_MAX]; /* last text parsed, or "" */
 };
 
 struct chaos_config {

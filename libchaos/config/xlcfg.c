@@ -16,23 +16,32 @@
 #include "xlcfg.h"
 
 enum tok_type {
-    T_EOF, T_NEWLINE, T_SEMI, T_EQ, T_PLUSEQ, T_COMMA, T_LBRACK, T_RBRACK,
-    T_IDENT, T_NUMBER, T_STRING,
+    T_EOF,
+    T_NEWLINE,
+    T_SEMI,
+    T_EQ,
+    T_PLUSEQ,
+    T_COMMA,
+    T_LBRACK,
+    T_RBRACK,
+    T_IDENT,
+    T_NUMBER,
+    T_STRING,
 };
 
 struct token {
     enum tok_type type;
     struct xlcfg_pos pos;
-    char *text;                 /* IDENT, NUMBER, STRING: owned until taken */
+    char *text; /* IDENT, NUMBER, STRING: owned until taken */
 };
 
 struct parser {
-    const char *p, *end;        /* unread text */
-    struct xlcfg_pos at;        /* position of *p */
+    const char *p, *end; /* unread text */
+    struct xlcfg_pos at; /* position of *p */
     const char *source;
     char *err;
     size_t errlen;
-    struct token tok;           /* the lookahead */
+    struct token tok; /* the lookahead */
 };
 
 static int fail(struct parser *ps, struct xlcfg_pos pos, const char *fmt, ...)
@@ -41,8 +50,8 @@ static int fail(struct parser *ps, struct xlcfg_pos pos, const char *fmt, ...)
 static int fail(struct parser *ps, struct xlcfg_pos pos, const char *fmt, ...)
 {
     va_list ap;
-    int n = snprintf(ps->err, ps->errlen, "%s:%u:%u: ",
-                     ps->source, pos.line, pos.column);
+    int n = snprintf(ps->err, ps->errlen, "%s:%u:%u: ", ps->source, pos.line,
+                     pos.column);
     if (n >= 0 && (size_t)n < ps->errlen) {
         va_start(ap, fmt);
         vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
@@ -136,8 +145,9 @@ static int lex_escape(struct parser *ps, char **q)
         value = (unsigned)(hi * 16 + lo);
         n = 4;
     } else if (c >= '0' && c <= '7') {
-        for (n = 1; n <= 3 && ps->p + n < ps->end &&
-                    ps->p[n] >= '0' && ps->p[n] <= '7'; n++)
+        for (n = 1; n <= 3 && ps->p + n < ps->end && ps->p[n] >= '0' &&
+                    ps->p[n] <= '7';
+             n++)
             value = value * 8 + (unsigned)(ps->p[n] - '0');
         if (value > 0377)
             return fail(ps, at, "octal escape \\%.3s is larger than \\377",
@@ -179,7 +189,7 @@ static int lex_string(struct parser *ps, struct token *tok)
             return fail(ps, ps->at, "a string cannot contain a NUL character");
         if (*ps->p == '\\') {
             if (ps->p + 1 >= ps->end || ps->p[1] == '\n')
-                break;          /* a backslash does not continue a line */
+                break; /* a backslash does not continue a line */
             rc = lex_escape(ps, &q);
             if (rc < 0)
                 return rc;
@@ -239,29 +249,41 @@ static int next(struct parser *ps)
     }
     tok->pos = ps->at;
     switch (*ps->p) {
-    case '\n': tok->type = T_NEWLINE; break;
-    case ';':  tok->type = T_SEMI; break;
-    case '=':  tok->type = T_EQ; break;
-    case ',':  tok->type = T_COMMA; break;
-    case '[':  tok->type = T_LBRACK; break;
-    case ']':  tok->type = T_RBRACK; break;
-    case '+':
-        if (ps->p + 1 < ps->end && ps->p[1] == '=') {
-            tok->type = T_PLUSEQ;
-            advance(ps, 2);
-            return 0;
-        }
-        return fail(ps, tok->pos, "unexpected character '+'");
-    case '"':
-    case '\'':
-        return lex_string(ps, tok);
-    default:
-        if (is_word_char(*ps->p))
-            return lex_word(ps, tok);
-        if (*ps->p == '\0')
-            return fail(ps, tok->pos, "unexpected NUL byte");
-        return fail(ps, tok->pos, "unexpected character %s",
-                    show_char(*ps->p, shown));
+        case '\n':
+            tok->type = T_NEWLINE;
+            break;
+        case ';':
+            tok->type = T_SEMI;
+            break;
+        case '=':
+            tok->type = T_EQ;
+            break;
+        case ',':
+            tok->type = T_COMMA;
+            break;
+        case '[':
+            tok->type = T_LBRACK;
+            break;
+        case ']':
+            tok->type = T_RBRACK;
+            break;
+        case '+':
+            if (ps->p + 1 < ps->end && ps->p[1] == '=') {
+                tok->type = T_PLUSEQ;
+                advance(ps, 2);
+                return 0;
+            }
+            return fail(ps, tok->pos, "unexpected character '+'");
+        case '"':
+        case '\'':
+            return lex_string(ps, tok);
+        default:
+            if (is_word_char(*ps->p))
+                return lex_word(ps, tok);
+            if (*ps->p == '\0')
+                return fail(ps, tok->pos, "unexpected NUL byte");
+            return fail(ps, tok->pos, "unexpected character %s",
+                        show_char(*ps->p, shown));
     }
     advance(ps, 1);
     return 0;
@@ -271,22 +293,30 @@ static int next(struct parser *ps)
 static const char *describe(const struct token *tok, char *buf, size_t size)
 {
     switch (tok->type) {
-    case T_EOF:     return "end of file";
-    case T_NEWLINE: return "end of line";
-    case T_SEMI:    return "';'";
-    case T_EQ:      return "'='";
-    case T_PLUSEQ:  return "'+='";
-    case T_COMMA:   return "','";
-    case T_LBRACK:  return "'['";
-    case T_RBRACK:  return "']'";
-    case T_IDENT:
-        snprintf(buf, size, "'%.40s'", tok->text);
-        return buf;
-    case T_NUMBER:
-        snprintf(buf, size, "number %.40s", tok->text);
-        return buf;
-    case T_STRING:
-        return "a string";
+        case T_EOF:
+            return "end of file";
+        case T_NEWLINE:
+            return "end of line";
+        case T_SEMI:
+            return "';'";
+        case T_EQ:
+            return "'='";
+        case T_PLUSEQ:
+            return "'+='";
+        case T_COMMA:
+            return "','";
+        case T_LBRACK:
+            return "'['";
+        case T_RBRACK:
+            return "']'";
+        case T_IDENT:
+            snprintf(buf, size, "'%.40s'", tok->text);
+            return buf;
+        case T_NUMBER:
+            snprintf(buf, size, "number %.40s", tok->text);
+            return buf;
+        case T_STRING:
+            return "a string";
     }
     return "?";
 }
@@ -310,8 +340,8 @@ static int skip_newlines(struct parser *ps)
     return rc;
 }
 
-static int parse_value(struct parser *ps, struct xlcfg_value *v,
-                       unsigned depth, const char *after);
+static int parse_value(struct parser *ps, struct xlcfg_value *v, unsigned depth,
+                       const char *after);
 
 static int parse_list(struct parser *ps, struct xlcfg_value *v, unsigned depth)
 {
@@ -343,7 +373,8 @@ static int parse_list(struct parser *ps, struct xlcfg_value *v, unsigned depth)
         if (ps->tok.type == T_RBRACK)
             break;
         if (ps->tok.type != T_COMMA)
-            return fail(ps, ps->tok.pos, "expected ',' or ']' in list, found %s",
+            return fail(ps, ps->tok.pos,
+                        "expected ',' or ']' in list, found %s",
                         describe(&ps->tok, buf, sizeof(buf)));
         if ((rc = next(ps)) < 0 || (rc = skip_newlines(ps)) < 0)
             return rc;
@@ -355,31 +386,34 @@ static int parse_list(struct parser *ps, struct xlcfg_value *v, unsigned depth)
  * Parses one value at the lookahead.  after names what preceded it ("'='")
  * for the message when the value is missing; NULL inside a list.
  */
-static int parse_value(struct parser *ps, struct xlcfg_value *v,
-                       unsigned depth, const char *after)
+static int parse_value(struct parser *ps, struct xlcfg_value *v, unsigned depth,
+                       const char *after)
 {
     char buf[128];
 
     v->pos = ps->tok.pos;
     switch (ps->tok.type) {
-    case T_STRING:
-    case T_NUMBER:
-        v->kind = ps->tok.type == T_STRING ? XLCFG_STRING : XLCFG_NUMBER;
-        v->text = ps->tok.text;
-        ps->tok.text = NULL;
-        return next(ps);
-    case T_LBRACK:
-        return parse_list(ps, v, depth);
-    default:
-        if (after && ps->tok.type == T_IDENT)
-            return fail(ps, ps->tok.pos, "expected a value after %s, found "
-                        "'%.40s' (strings must be quoted: \"%.40s\")",
-                        after, ps->tok.text, ps->tok.text);
-        if (after)
-            return fail(ps, ps->tok.pos, "expected a value after %s, found %s",
-                        after, describe(&ps->tok, buf, sizeof(buf)));
-        return fail(ps, ps->tok.pos, "expected a value or ']' in list, found %s",
-                    describe(&ps->tok, buf, sizeof(buf)));
+        case T_STRING:
+        case T_NUMBER:
+            v->kind = ps->tok.type == T_STRING ? XLCFG_STRING : XLCFG_NUMBER;
+            v->text = ps->tok.text;
+            ps->tok.text = NULL;
+            return next(ps);
+        case T_LBRACK:
+            return parse_list(ps, v, depth);
+        default:
+            if (after && ps->tok.type == T_IDENT)
+                return fail(ps, ps->tok.pos,
+                            "expected a value after %s, found "
+                            "'%.40s' (strings must be quoted: \"%.40s\")",
+                            after, ps->tok.text, ps->tok.text);
+            if (after)
+                return fail(ps, ps->tok.pos,
+                            "expected a value after %s, found %s", after,
+                            describe(&ps->tok, buf, sizeof(buf)));
+            return fail(ps, ps->tok.pos,
+                        "expected a value or ']' in list, found %s",
+                        describe(&ps->tok, buf, sizeof(buf)));
     }
 }
 
@@ -394,8 +428,9 @@ static int parse_setting(struct parser *ps, struct xlcfg_setting *set)
     if ((rc = next(ps)) < 0)
         return rc;
     if (ps->tok.type != T_EQ && ps->tok.type != T_PLUSEQ)
-        return fail(ps, ps->tok.pos, "expected '=' or '+=' after '%.40s', found %s",
-                    set->key, describe(&ps->tok, buf, sizeof(buf)));
+        return fail(ps, ps->tok.pos,
+                    "expected '=' or '+=' after '%.40s', found %s", set->key,
+                    describe(&ps->tok, buf, sizeof(buf)));
     set->op = ps->tok.type == T_EQ ? XLCFG_ASSIGN : XLCFG_APPEND;
     if ((rc = next(ps)) < 0)
         return rc;
@@ -448,8 +483,12 @@ int xlcfg_parse(const char *text, size_t len, const char *source,
                 struct xlcfg **out, char *err, size_t errlen)
 {
     struct parser ps = {
-        .p = text, .end = text + len, .at = { 1, 1 },
-        .source = source ? source : "<config>", .err = err, .errlen = errlen,
+        .p = text,
+        .end = text + len,
+        .at = { 1, 1 },
+        .source = source ? source : "<config>",
+        .err = err,
+        .errlen = errlen,
     };
     struct xlcfg *cfg;
     int rc;
@@ -458,8 +497,10 @@ int xlcfg_parse(const char *text, size_t len, const char *source,
     if (errlen)
         err[0] = '\0';
     if (len > XLCFG_MAX_TEXT) {
-        snprintf(err, errlen, "%s: configuration is too large (%zu bytes, "
-                 "at most %u)", ps.source, len, XLCFG_MAX_TEXT);
+        snprintf(err, errlen,
+                 "%s: configuration is too large (%zu bytes, "
+                 "at most %u)",
+                 ps.source, len, XLCFG_MAX_TEXT);
         return -EFBIG;
     }
     cfg = calloc(1, sizeof(*cfg));
@@ -490,9 +531,12 @@ void xlcfg_free(struct xlcfg *cfg)
 const char *xlcfg_kind_name(enum xlcfg_kind kind)
 {
     switch (kind) {
-    case XLCFG_STRING: return "a string";
-    case XLCFG_NUMBER: return "a number";
-    case XLCFG_LIST:   return "a list";
+        case XLCFG_STRING:
+            return "a string";
+        case XLCFG_NUMBER:
+            return "a number";
+        case XLCFG_LIST:
+            return "a list";
     }
     return "?";
 }
@@ -502,22 +546,37 @@ size_t xlcfg_quote(char *buf, size_t size, const char *s)
     size_t n = 0;
     char esc[8];
 
-#define PUT(ch) do { if (n + 1 < size) buf[n] = (ch); n++; } while (0)
+#define PUT(ch)            \
+    do {                   \
+        if (n + 1 < size)  \
+            buf[n] = (ch); \
+        n++;               \
+    } while (0)
     PUT('"');
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         const char *e = NULL;
         switch (c) {
-        case '"':  e = "\\\""; break;
-        case '\\': e = "\\\\"; break;
-        case '\n': e = "\\n"; break;
-        case '\t': e = "\\t"; break;
-        case '\r': e = "\\r"; break;
-        default:
-            if (c < 0x20 || c == 0x7f) {
-                snprintf(esc, sizeof(esc), "\\x%02x", c);
-                e = esc;
-            }
+            case '"':
+                e = "\\\"";
+                break;
+            case '\\':
+                e = "\\\\";
+                break;
+            case '\n':
+                e = "\\n";
+                break;
+            case '\t':
+                e = "\\t";
+                break;
+            case '\r':
+                e = "\\r";
+                break;
+            default:
+                if (c < 0x20 || c == 0x7f) {
+                    snprintf(esc, sizeof(esc), "\\x%02x", c);
+                    e = esc;
+                }
         }
         if (e) {
             for (; *e; e++)

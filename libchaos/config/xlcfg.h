@@ -58,21 +58,21 @@ enum xlcfg_kind {
 
 struct xlcfg_value {
     enum xlcfg_kind kind;
-    struct xlcfg_pos pos;          /* where the value starts */
-    char *text;                    /* STRING: unescaped; NUMBER: as written */
-    struct xlcfg_value *items;     /* LIST: n_items values */
+    struct xlcfg_pos pos;      /* where the value starts */
+    char *text;                /* STRING: unescaped; NUMBER: as written */
+    struct xlcfg_value *items; /* LIST: n_items values */
     size_t n_items;
 };
 
 enum xlcfg_op {
-    XLCFG_ASSIGN,                  /* KEY = VALUE */
-    XLCFG_APPEND,                  /* KEY += VALUE */
+    XLCFG_ASSIGN, /* KEY = VALUE */
+    XLCFG_APPEND, /* KEY += VALUE */
 };
 
 struct xlcfg_setting {
     char *key;
     enum xlcfg_op op;
-    struct xlcfg_pos pos;          /* where the key starts */
+    struct xlcfg_pos pos; /* where the key starts */
     struct xlcfg_value value;
 };
 

@@ -50,7 +50,7 @@ void console_fifo_push_overwrite(struct console_fifo *f, const void *buf,
                                  size_t len)
 {
     const char *src = buf;
-    if (len >= f->cap) {                /* only the last cap bytes survive */
+    if (len >= f->cap) { /* only the last cap bytes survive */
         src += len - f->cap;
         len = f->cap;
         f->head = 0;
@@ -67,7 +67,7 @@ size_t console_fifo_peek(const struct console_fifo *f, size_t off,
     if (off >= f->len)
         return 0;
     size_t start = slot(f, off);
-    size_t run = f->cap - start;        /* up to the end of the storage */
+    size_t run = f->cap - start; /* up to the end of the storage */
     if (run > f->len - off)
         run = f->len - off;
     *p = f->data + start;
@@ -79,7 +79,7 @@ void console_fifo_drop(struct console_fifo *f, size_t n)
     f->head = slot(f, n);
     f->len -= n;
     if (f->len == 0)
-        f->head = 0;    /* keeps runs long: the next peek is contiguous */
+        f->head = 0; /* keeps runs long: the next peek is contiguous */
 }
 
 size_t console_fifo_free_run(struct console_fifo *f, char **p)

@@ -13,8 +13,8 @@
 struct console_fifo {
     char *data;
     size_t cap;
-    size_t head;        /* index of the oldest byte */
-    size_t len;         /* bytes held */
+    size_t head; /* index of the oldest byte */
+    size_t len;  /* bytes held */
 };
 
 /* Allocates cap bytes (cap > 0); returns 0 or -ENOMEM. */

@@ -15,11 +15,11 @@
 #include "console_log.h"
 
 struct console_log {
-    int fd;                 /* -1 after a failed reopen: retried on write */
-    uint64_t cap;           /* 0: none */
-    uint64_t size;          /* bytes in the current file */
+    int fd;        /* -1 after a failed reopen: retried on write */
+    uint64_t cap;  /* 0: none */
+    uint64_t size; /* bytes in the current file */
     char *path;
-    char *rotated_path;     /* path + ".1" */
+    char *rotated_path; /* path + ".1" */
     char errmsg[256];
 };
 
@@ -42,8 +42,10 @@ static int log_fail(struct console_log *log, int code, const char *fmt, ...)
  */
 static int open_log_file(const char *path, uint64_t *size)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK |
-                        O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0640);
+    int fd = open(path,
+                  O_WRONLY | O_CREAT | O_APPEND | O_NONBLOCK | O_NOFOLLOW |
+                      O_NOCTTY | O_CLOEXEC,
+                  0640);
     if (fd < 0)
         return -errno;
     struct stat st;
@@ -103,9 +105,10 @@ static int rotate(struct console_log *log)
         int err = errno;
         if (ftruncate(log->fd, 0) == 0)
             log->size = 0;
-        return log_fail(log, -err, "cannot rename %s to %s: %s; "
-                        "truncated it instead", log->path, log->rotated_path,
-                        strerror(err));
+        return log_fail(log, -err,
+                        "cannot rename %s to %s: %s; "
+                        "truncated it instead",
+                        log->path, log->rotated_path, strerror(err));
     }
     close(log->fd);
     log->fd = -1;
@@ -124,9 +127,11 @@ static int write_all(struct console_log *log, const char *buf, size_t len)
             return log_fail(log, -err, "writing %s: %s; dropped %zu bytes",
                             log->path, strerror(err), len);
         }
-        if (n == 0)     /* cannot happen for regular files; do not spin */
-            return log_fail(log, -EIO, "writing %s: no progress; dropped "
-                            "%zu bytes", log->path, len);
+        if (n == 0) /* cannot happen for regular files; do not spin */
+            return log_fail(log, -EIO,
+                            "writing %s: no progress; dropped "
+                            "%zu bytes",
+                            log->path, len);
         log->size += (uint64_t)n;
         buf += n;
         len -= (size_t)n;
@@ -143,13 +148,13 @@ int console_log_write(struct console_log *log, const void *buf, size_t len)
     if (log->fd < 0 && (problem = reopen(log)) < 0)
         return problem;
     if (log->cap && len > log->cap) {
-        bytes += len - log->cap;       /* keep the newest output */
+        bytes += len - log->cap; /* keep the newest output */
         len = (size_t)log->cap;
     }
     if (log->cap && log->size > 0 && log->size + len > log->cap) {
         problem = rotate(log);
         if (log->fd < 0)
-            return problem;            /* no file to write the chunk to */
+            return problem; /* no file to write the chunk to */
     }
     int rc = write_all(log, bytes, len);
     return rc < 0 ? rc : problem;

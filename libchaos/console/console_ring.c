@@ -54,7 +54,7 @@ static void copy_from_ring(const char *ring, uint32_t size, uint32_t idx,
                            char *dst, size_t n)
 {
     size_t off = idx & (size - 1);
-    size_t first = size - off;         /* bytes before the wrap point */
+    size_t first = size - off; /* bytes before the wrap point */
     if (first > n)
         first = n;
     memcpy(dst, ring + off, first);
@@ -72,14 +72,14 @@ static void copy_to_ring(char *ring, uint32_t size, uint32_t idx,
     memcpy(ring, src + first, n - first);
 }
 
-size_t console_ring_read_output(struct console_ring_page *page,
-                                void *buf, size_t cap, bool *corrupt)
+size_t console_ring_read_output(struct console_ring_page *page, void *buf,
+                                size_t cap, bool *corrupt)
 {
     /* Our own index: nothing to order against, but read it only once. */
     uint32_t cons = __atomic_load_n(&page->out_cons, __ATOMIC_RELAXED);
     /* ACQUIRE: the bytes below were written before this index. */
     uint32_t prod = __atomic_load_n(&page->out_prod, __ATOMIC_ACQUIRE);
-    uint32_t avail = prod - cons;      /* wraps correctly at 2^32 */
+    uint32_t avail = prod - cons; /* wraps correctly at 2^32 */
     bool resync = false;
 
     if (avail > CONSOLE_RING_OUT_SIZE) {
@@ -101,8 +101,8 @@ size_t console_ring_read_output(struct console_ring_page *page,
     return n;
 }
 
-size_t console_ring_write_input(struct console_ring_page *page,
-                                const void *buf, size_t len, bool *corrupt)
+size_t console_ring_write_input(struct console_ring_page *page, const void *buf,
+                                size_t len, bool *corrupt)
 {
     uint32_t prod = __atomic_load_n(&page->in_prod, __ATOMIC_RELAXED);
     /* ACQUIRE: the guest finished reading the slots it handed back before

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONSOLE_RING_IN_SIZE  1024u
+#define CONSOLE_RING_IN_SIZE 1024u
 #define CONSOLE_RING_OUT_SIZE 2048u
 #define CONSOLE_RING_PAGE_SIZE 4096u
 
@@ -32,8 +32,8 @@
  * offset with static assertions, so a typo here cannot compile.
  */
 struct console_ring_page {
-    char in[CONSOLE_RING_IN_SIZE];     /* dom0 produces, guest consumes */
-    char out[CONSOLE_RING_OUT_SIZE];   /* guest produces, dom0 consumes */
+    char in[CONSOLE_RING_IN_SIZE];   /* dom0 produces, guest consumes */
+    char out[CONSOLE_RING_OUT_SIZE]; /* guest produces, dom0 consumes */
     uint32_t in_cons, in_prod;
     uint32_t out_cons, out_prod;
 };
@@ -50,8 +50,8 @@ struct console_ring_page {
  * and *corrupt is set to true (it is never set to false, so one flag can
  * collect a whole drain).  corrupt may be NULL.
  */
-size_t console_ring_read_output(struct console_ring_page *page,
-                                void *buf, size_t cap, bool *corrupt);
+size_t console_ring_read_output(struct console_ring_page *page, void *buf,
+                                size_t cap, bool *corrupt);
 
 /*
  * Copies up to len bytes of input from buf into the guest's input ring
@@ -60,8 +60,8 @@ size_t console_ring_read_output(struct console_ring_page *page,
  * indices claim more than the ring holds, nothing is written and
  * *corrupt is set to true.  corrupt may be NULL.
  */
-size_t console_ring_write_input(struct console_ring_page *page,
-                                const void *buf, size_t len, bool *corrupt);
+size_t console_ring_write_input(struct console_ring_page *page, const void *buf,
+                                size_t len, bool *corrupt);
 
 /* True when the guest has output waiting (a cheap check, no side effect). */
 bool console_ring_output_pending(const struct console_ring_page *page);

@@ -29,9 +29,9 @@
 #define DRAIN_BUDGET (64 * 1024)
 
 struct client {
-    int fd;                     /* -1: dropped, removed at the end of handle */
-    bool input_closed;          /* it shut down its sending side */
-    struct console_fifo queue;  /* output not yet accepted by its socket */
+    int fd;                    /* -1: dropped, removed at the end of handle */
+    bool input_closed;         /* it shut down its sending side */
+    struct console_fifo queue; /* output not yet accepted by its socket */
 };
 
 struct console_server {
@@ -41,7 +41,7 @@ struct console_server {
     dev_t socket_dev;
     ino_t socket_ino;
     struct console_log *log;
-    bool log_failing;           /* reported; quiet until a write succeeds */
+    bool log_failing; /* reported; quiet until a write succeeds */
     /* A hostile guest could corrupt its ring at will: say so once only. */
     bool output_corrupt_reported;
     bool input_corrupt_reported;
@@ -53,17 +53,16 @@ struct console_server {
     struct client clients[CONSOLE_SERVER_MAX_CLIENTS];
     char errmsg[256];
     char warning[256];
-    unsigned warnings;          /* since the last take_warning */
-    char taken[300];            /* what take_warning returned */
+    unsigned warnings; /* since the last take_warning */
+    char taken[300];   /* what take_warning returned */
 };
 
-static int server_fail(struct console_server *s, int code, const char *fmt,
-                       ...) __attribute__((format(printf, 3, 4)));
+static int server_fail(struct console_server *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void warn(struct console_server *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-static int server_fail(struct console_server *s, int code, const char *fmt,
-                       ...)
+static int server_fail(struct console_server *s, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -121,7 +120,7 @@ static void flush_client(struct console_server *s, struct client *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n <= 0) {
-            drop_client(c);     /* EPIPE, ECONNRESET: it went away */
+            drop_client(c); /* EPIPE, ECONNRESET: it went away */
             return;
         }
         console_fifo_drop(&c->queue, (size_t)n);
@@ -144,8 +143,10 @@ static void deliver(struct console_server *s, const char *buf, size_t n)
     for (unsigned i = 0; i < s->nclients; i++) {
         struct client *c = &s->clients[i];
         if (c->fd >= 0 && !console_fifo_push(&c->queue, buf, n)) {
-            warn(s, "disconnected a console client that did not keep up "
-                 "(%zu bytes queued)", c->queue.len);
+            warn(s,
+                 "disconnected a console client that did not keep up "
+                 "(%zu bytes queued)",
+                 c->queue.len);
             drop_client(c);
         }
     }
@@ -171,11 +172,11 @@ static void drain_output(struct console_server *s)
     }
     if (corrupt && !s->output_corrupt_reported) {
         warn(s, "the guest's console output indices were inconsistent; "
-             "resynchronised (output may be garbled)");
+                "resynchronised (output may be garbled)");
         s->output_corrupt_reported = true;
     }
     if (total > 0)
-        notify_guest(s, "reading its output");   /* room for more output */
+        notify_guest(s, "reading its output"); /* room for more output */
 }
 
 static void flush_input(struct console_server *s)
@@ -188,11 +189,11 @@ static void flush_input(struct console_server *s)
         console_fifo_drop(&s->input, n);
         wrote += n;
         if (n < run)
-            break;              /* the guest's ring is full */
+            break; /* the guest's ring is full */
     }
     if (corrupt && !s->input_corrupt_reported) {
         warn(s, "the guest's console input indices are inconsistent; "
-             "its input is not delivered");
+                "its input is not delivered");
         s->input_corrupt_reported = true;
     }
     if (wrote > 0)
@@ -205,7 +206,7 @@ static void read_client(struct console_server *s, struct client *c)
     char *p;
     size_t room = console_fifo_free_run(&s->input, &p);
     if (room == 0)
-        return;                 /* backpressure: read it later */
+        return; /* backpressure: read it later */
     ssize_t n = recv(c->fd, p, room, MSG_DONTWAIT);
     if (n > 0)
         console_fifo_commit(&s->input, (size_t)n);
@@ -233,12 +234,11 @@ static void attach(struct console_server *s, int fd)
     static const char busy[] = "\r\nchaos: too many clients attached to "
                                "this console\r\n";
     if (s->nclients >= s->max_clients) {
-        ssize_t ignored = send(fd, busy, sizeof(busy) - 1,
-                               MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t ignored =
+            send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
         (void)ignored;
         close(fd);
-        warn(s, "refused a console client: %u already attached",
-             s->nclients);
+        warn(s, "refused a console client: %u already attached", s->nclients);
         return;
     }
     struct client *c = &s->clients[s->nclients];
@@ -252,7 +252,7 @@ static void attach(struct console_server *s, int fd)
     const char *p;
     size_t run, off = 0;
     while ((run = console_fifo_peek(&s->backlog, off, &p)) > 0) {
-        console_fifo_push(&c->queue, p, run);   /* queue >= backlog */
+        console_fifo_push(&c->queue, p, run); /* queue >= backlog */
         off += run;
     }
     s->nclients++;
@@ -261,8 +261,8 @@ static void attach(struct console_server *s, int fd)
 static void accept_clients(struct console_server *s)
 {
     for (;;) {
-        int fd = accept4(s->listen_fd, NULL, NULL,
-                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd =
+            accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
             attach(s, fd);
             continue;
@@ -275,8 +275,8 @@ static void accept_clients(struct console_server *s)
     }
 }
 
-int console_server_handle(struct console_server *s,
-                          const struct pollfd *fds, unsigned n)
+int console_server_handle(struct console_server *s, const struct pollfd *fds,
+                          unsigned n)
 {
     bool accept_now = false;
     s->errmsg[0] = '\0';
@@ -286,12 +286,15 @@ int console_server_handle(struct console_server *s,
             continue;
         if (fds[i].fd == s->guest.fd) {
             if (rev & (POLLERR | POLLNVAL))
-                return server_fail(s, -EIO, "the guest's event channel fd "
+                return server_fail(s, -EIO,
+                                   "the guest's event channel fd "
                                    "reported an error");
             int rc = (rev & POLLIN) ? s->guest.ack(s->guest.opaque) : 0;
             if (rc < 0)
-                return server_fail(s, rc, "cannot take the guest's "
-                                   "notification: %s", strerror(-rc));
+                return server_fail(s, rc,
+                                   "cannot take the guest's "
+                                   "notification: %s",
+                                   strerror(-rc));
         } else if (fds[i].fd == s->listen_fd) {
             accept_now = true;
         } else {
@@ -342,15 +345,15 @@ static int dup_config(struct console_server *s,
     s->socket_path = strdup(cfg->socket_path);
     if (!s->socket_path)
         return -ENOMEM;
-    s->max_clients = cfg->max_clients ? cfg->max_clients
-                                      : CONSOLE_MAX_CLIENTS_DEFAULT;
+    s->max_clients =
+        cfg->max_clients ? cfg->max_clients : CONSOLE_MAX_CLIENTS_DEFAULT;
     if (s->max_clients > CONSOLE_SERVER_MAX_CLIENTS)
         s->max_clients = CONSOLE_SERVER_MAX_CLIENTS;
-    size_t backlog = cfg->backlog_bytes ? cfg->backlog_bytes
-                                        : CONSOLE_BACKLOG_DEFAULT;
+    size_t backlog =
+        cfg->backlog_bytes ? cfg->backlog_bytes : CONSOLE_BACKLOG_DEFAULT;
     s->queue_bytes = cfg->client_queue_bytes ? cfg->client_queue_bytes
                                              : CONSOLE_CLIENT_QUEUE_DEFAULT;
-    if (s->queue_bytes < backlog)      /* a new client gets all the backlog */
+    if (s->queue_bytes < backlog) /* a new client gets all the backlog */
         s->queue_bytes = backlog;
     if (console_fifo_init(&s->backlog, backlog) < 0 ||
         console_fifo_init(&s->input, INPUT_PENDING_BYTES) < 0)
@@ -406,16 +409,16 @@ int console_server_open(const struct console_guest *guest,
     }
     if (rc < 0) {
         snprintf(err, errlen, "cannot open the console log %s: %s",
-                 cfg->log_path, rc == -EINVAL ? "not a regular file"
-                                              : strerror(-rc));
+                 cfg->log_path,
+                 rc == -EINVAL ? "not a regular file" : strerror(-rc));
         goto fail;
     }
-    rc = console_socket_listen(s->socket_path, &s->socket_dev,
-                               &s->socket_ino, err, errlen);
+    rc = console_socket_listen(s->socket_path, &s->socket_dev, &s->socket_ino,
+                               err, errlen);
     if (rc < 0)
         goto fail;
     s->listen_fd = rc;
-    drain_output(s);     /* printed before we bound the event channel */
+    drain_output(s); /* printed before we bound the event channel */
     *out = s;
     return 0;
 fail:

@@ -34,27 +34,27 @@
 /* The guest's fd, the listening socket and every client. */
 #define CONSOLE_SERVER_MAX_POLLFDS (2 + CONSOLE_SERVER_MAX_CLIENTS)
 
-#define CONSOLE_BACKLOG_DEFAULT      (16 * 1024)
+#define CONSOLE_BACKLOG_DEFAULT (16 * 1024)
 #define CONSOLE_CLIENT_QUEUE_DEFAULT (64 * 1024)
-#define CONSOLE_MAX_CLIENTS_DEFAULT  8
+#define CONSOLE_MAX_CLIENTS_DEFAULT 8
 
 /* The guest end of a console: the real one is made by hv_console.c. */
 struct console_guest {
-    struct console_ring_page *ring;    /* the shared page */
-    int fd;                            /* readable: the guest notified us */
-    int (*ack)(void *opaque);          /* consume that notification and
+    struct console_ring_page *ring; /* the shared page */
+    int fd;                         /* readable: the guest notified us */
+    int (*ack)(void *opaque);       /* consume that notification and
                                         * unmask; 0 or -errno */
-    int (*notify)(void *opaque);       /* kick the guest; 0 or -errno */
+    int (*notify)(void *opaque);    /* kick the guest; 0 or -errno */
     void *opaque;
 };
 
 struct console_server_config {
-    const char *socket_path;           /* required; its dir is made 0700 */
-    const char *log_path;              /* NULL: no log file */
-    uint64_t log_cap_bytes;            /* 0: no cap (see console_log.h) */
-    size_t backlog_bytes;              /* 0: CONSOLE_BACKLOG_DEFAULT */
-    size_t client_queue_bytes;         /* 0: CONSOLE_CLIENT_QUEUE_DEFAULT */
-    unsigned max_clients;              /* 0: default; at most ..._MAX_CLIENTS */
+    const char *socket_path;   /* required; its dir is made 0700 */
+    const char *log_path;      /* NULL: no log file */
+    uint64_t log_cap_bytes;    /* 0: no cap (see console_log.h) */
+    size_t backlog_bytes;      /* 0: CONSOLE_BACKLOG_DEFAULT */
+    size_t client_queue_bytes; /* 0: CONSOLE_CLIENT_QUEUE_DEFAULT */
+    unsigned max_clients;      /* 0: default; at most ..._MAX_CLIENTS */
 };
 
 struct console_server;
@@ -86,8 +86,8 @@ unsigned console_server_pollfds(const struct console_server *s,
  * console cannot go on (console_server_errmsg() says why).  Problems that
  * do not stop the console are kept for console_server_take_warning().
  */
-int console_server_handle(struct console_server *s,
-                          const struct pollfd *fds, unsigned n);
+int console_server_handle(struct console_server *s, const struct pollfd *fds,
+                          unsigned n);
 
 /* Why the last console_server_handle() failed. */
 const char *console_server_errmsg(const struct console_server *s);

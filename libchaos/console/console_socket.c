@@ -33,8 +33,8 @@ int console_socket_default_path(const char *run_dir, chaos_domid domid,
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int console_socket_ensure_dir(const char *path, mode_t mode,
-                              char *err, size_t errlen)
+int console_socket_ensure_dir(const char *path, mode_t mode, char *err,
+                              size_t errlen)
 {
     if (mkdir(path, mode) < 0 && errno != EEXIST)
         return sock_fail(err, errlen, -errno, "cannot create %s: %s", path,
@@ -43,8 +43,10 @@ int console_socket_ensure_dir(const char *path, mode_t mode,
      * for a link between the checks cannot be chmod-ed by mistake. */
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return sock_fail(err, errlen, -errno, "%s is not a directory we can "
-                         "use: %s", path, strerror(errno));
+        return sock_fail(err, errlen, -errno,
+                         "%s is not a directory we can "
+                         "use: %s",
+                         path, strerror(errno));
     struct stat st;
     int rc = 0;
     if (fstat(fd, &st) < 0)
@@ -95,16 +97,22 @@ static int remove_stale(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
-        return errno == ENOENT ? 0 : sock_fail(err, errlen, -errno,
-                                   "cannot stat %s: %s", path, strerror(errno));
+        return errno == ENOENT
+                   ? 0
+                   : sock_fail(err, errlen, -errno, "cannot stat %s: %s", path,
+                               strerror(errno));
     if (!S_ISSOCK(st.st_mode))
-        return sock_fail(err, errlen, -EEXIST, "%s exists and is not a "
-                         "socket", path);
+        return sock_fail(err, errlen, -EEXIST,
+                         "%s exists and is not a "
+                         "socket",
+                         path);
     int fd = console_socket_connect(path);
     if (fd >= 0) {
         close(fd);
-        return sock_fail(err, errlen, -EADDRINUSE, "another process already "
-                         "serves %s", path);
+        return sock_fail(err, errlen, -EADDRINUSE,
+                         "another process already "
+                         "serves %s",
+                         path);
     }
     if (fd != -ECONNREFUSED)
         return sock_fail(err, errlen, fd, "cannot probe %s: %s", path,
@@ -131,17 +139,21 @@ static int parent_dir(const char *path, char *dir, size_t len)
     return 0;
 }
 
-int console_socket_listen(const char *path, dev_t *dev, ino_t *ino,
-                          char *err, size_t errlen)
+int console_socket_listen(const char *path, dev_t *dev, ino_t *ino, char *err,
+                          size_t errlen)
 {
     struct sockaddr_un sa;
     char dir[sizeof(sa.sun_path)];
     if (make_address(path, &sa) < 0)
-        return sock_fail(err, errlen, -ENAMETOOLONG, "socket path too long: "
-                         "%s", path);
+        return sock_fail(err, errlen, -ENAMETOOLONG,
+                         "socket path too long: "
+                         "%s",
+                         path);
     if (parent_dir(path, dir, sizeof(dir)) < 0)
-        return sock_fail(err, errlen, -EINVAL, "socket path %s must be in a "
-                         "directory of its own (DIR/NAME)", path);
+        return sock_fail(err, errlen, -EINVAL,
+                         "socket path %s must be in a "
+                         "directory of its own (DIR/NAME)",
+                         path);
     int rc = console_socket_ensure_dir(dir, 0700, err, errlen);
     if (rc < 0)
         return rc;

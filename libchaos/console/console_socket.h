@@ -25,8 +25,8 @@ int console_socket_default_path(const char *run_dir, chaos_domid domid,
  * owned by us, and its mode is corrected.  Returns 0 or a negative errno
  * value with a message in err.
  */
-int console_socket_ensure_dir(const char *path, mode_t mode,
-                              char *err, size_t errlen);
+int console_socket_ensure_dir(const char *path, mode_t mode, char *err,
+                              size_t errlen);
 
 /*
  * Listens on path (non-blocking, close-on-exec) after making its directory
@@ -36,8 +36,8 @@ int console_socket_ensure_dir(const char *path, mode_t mode,
  * (so close can tell it is still ours), or a negative errno value with a
  * message in err.
  */
-int console_socket_listen(const char *path, dev_t *dev, ino_t *ino,
-                          char *err, size_t errlen);
+int console_socket_listen(const char *path, dev_t *dev, ino_t *ino, char *err,
+                          size_t errlen);
 
 /* Removes path if it is still the socket file (dev, ino) we created. */
 void console_socket_unlink(const char *path, dev_t dev, ino_t ino);

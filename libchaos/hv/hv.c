@@ -27,10 +27,9 @@ struct capture_logger {
     char last[256];
 };
 
-static void capture_vmessage(xentoollog_logger *logger,
-                             xentoollog_level level, int errnoval,
-                             const char *context, const char *format,
-                             va_list al)
+static void capture_vmessage(xentoollog_logger *logger, xentoollog_level level,
+                             int errnoval, const char *context,
+                             const char *format, va_list al)
 {
     struct capture_logger *cl = (struct capture_logger *)logger;
     if (level < XTL_WARN)
@@ -55,7 +54,7 @@ struct chaos_hv {
     struct capture_logger log;
     xc_interface *xch;
     struct chaos_hv_xs xs;
-    char *errbuf;       /* where failures are written (hv_open's caller's) */
+    char *errbuf; /* where failures are written (hv_open's caller's) */
     size_t errlen;
 };
 
@@ -80,8 +79,7 @@ void hv_clear_log(struct chaos_hv *hv)
         hv->log.last[0] = '\0';
 }
 
-static int vreport(char *buf, size_t len, int code, const char *fmt,
-                   va_list ap)
+static int vreport(char *buf, size_t len, int code, const char *fmt, va_list ap)
 {
     vsnprintf(buf, len, fmt, ap);
     return code < 0 ? code : -EIO;
@@ -143,10 +141,12 @@ int hv_open(struct chaos_hv **out, char *errbuf, size_t errlen)
     if (!hv->xch) {
         int err = errno ? errno : ENODEV;
         free(hv);
-        return report(errbuf, errlen, -err,
+        return report(
+            errbuf, errlen, -err,
             "cannot open the Xen control interface (/dev/xen/privcmd): %s; "
             "is this dom0 of a Xen host, with the xen-privcmd driver loaded, "
-            "and are you root?", strerror(err));
+            "and are you root?",
+            strerror(err));
     }
     *out = hv;
     return 0;
@@ -205,8 +205,8 @@ static enum chaos_dom_state state_of(uint32_t flags)
     if (flags & XEN_DOMINF_dying)
         return CHAOS_DOM_DYING;
     if (flags & XEN_DOMINF_shutdown) {
-        unsigned reason = (flags >> XEN_DOMINF_shutdownshift) &
-                          XEN_DOMINF_shutdownmask;
+        unsigned reason =
+            (flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask;
         return reason == SHUTDOWN_crash ? CHAOS_DOM_CRASHED
                                         : CHAOS_DOM_SHUTDOWN;
     }
@@ -227,8 +227,8 @@ static void fill_dominfo(const xc_domaininfo_t *d, struct chaos_dominfo *out)
         .mem_bytes = (uint64_t)d->tot_pages * XC_PAGE_SIZE,
         .maxmem_bytes = (uint64_t)d->max_pages * XC_PAGE_SIZE,
         .cpu_time_ns = d->cpu_time,
-        .shutdown_reason = (d->flags >> XEN_DOMINF_shutdownshift) &
-                           XEN_DOMINF_shutdownmask,
+        .shutdown_reason =
+            (d->flags >> XEN_DOMINF_shutdownshift) & XEN_DOMINF_shutdownmask,
     };
     memcpy(out->uuid, d->handle, sizeof(out->uuid));
     if (d->domain == 0)
@@ -294,6 +294,7 @@ int hv_domain_set_handle(struct chaos_hv *hv, chaos_domid domid,
     xen_domain_handle_t handle;
     memcpy(handle, uuid, sizeof(handle));
     if (xc_domain_sethandle(hv->xch, domid, handle) != 0)
-        return hv_fail(hv, errno, "setting the UUID of domain %u failed", domid);
+        return hv_fail(hv, errno, "setting the UUID of domain %u failed",
+                       domid);
     return 0;
 }

@@ -31,7 +31,7 @@ struct chaos_hv;
  * outlive the handle.  Returns 0 or a negative errno.
  */
 int hv_open(struct chaos_hv **out, char *errbuf, size_t errlen);
-void hv_close(struct chaos_hv *hv);   /* NULL ok */
+void hv_close(struct chaos_hv *hv); /* NULL ok */
 
 int hv_physinfo(struct chaos_hv *hv, struct chaos_physinfo *out);
 

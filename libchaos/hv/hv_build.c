@@ -51,8 +51,8 @@ static int create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
     struct xen_domctl_createdomain cfg = {
         .flags = spec->pvh ? (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap) : 0,
         .max_vcpus = spec->max_vcpus,
-        .max_evtchn_port = 1023,       /* as libxl's default event_channels */
-        .max_grant_frames = -1,        /* Xen's defaults */
+        .max_evtchn_port = 1023, /* as libxl's default event_channels */
+        .max_grant_frames = -1,  /* Xen's defaults */
         .max_maptrack_frames = -1,
         /* Xen 4.17 refuses a create without a grant table version. */
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
@@ -60,11 +60,12 @@ static int create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
         .arch.emulation_flags = spec->pvh ? XEN_X86_EMU_LAPIC : 0,
     };
     memcpy(cfg.handle, spec->uuid, sizeof(cfg.handle));
-    uint32_t id = 0;   /* Xen picks the id */
+    uint32_t id = 0; /* Xen picks the id */
     if (xc_domain_create(hv_xch(hv), &id, &cfg) != 0) {
         int err = errno;
         if (err == EINVAL && spec->pvh)
-            return hv_fail(hv, err, "XEN_DOMCTL_createdomain (PVH) failed: "
+            return hv_fail(hv, err,
+                           "XEN_DOMCTL_createdomain (PVH) failed: "
                            "does this host have HAP (see `chaos info`)?");
         return hv_fail(hv, err, "XEN_DOMCTL_createdomain failed");
     }
@@ -95,12 +96,13 @@ static int set_limits(struct chaos_hv *hv, chaos_domid domid,
     }
     /* Xen's TSC_MODE_* (its asm/time.h; not in the public headers):
      * 0 default, 1 always emulate, 2 never emulate (xl's "native"). */
-    uint32_t tsc_mode = spec->tsc_mode == HV_TSC_NATIVE ? 2
-                        : spec->tsc_mode == HV_TSC_ALWAYS_EMULATE ? 1 : 0;
+    uint32_t tsc_mode = spec->tsc_mode == HV_TSC_NATIVE           ? 2
+                        : spec->tsc_mode == HV_TSC_ALWAYS_EMULATE ? 1
+                                                                  : 0;
     if (xc_domain_set_tsc_info(xch, domid, tsc_mode, 0, 0, 0) != 0)
         return FAIL(hv, "XEN_DOMCTL_settscinfo failed");
-    if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */,
-                              false, false, NULL, NULL) != 0)
+    if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */, false,
+                              false, NULL, NULL) != 0)
         return FAIL(hv, "applying the CPUID policy failed");
     return 0;
 }
@@ -129,7 +131,8 @@ static int populate(struct chaos_hv *hv, struct hv_shell *shell,
     if (!dom)
         return FAIL(hv, "xc_dom_allocate failed");
     shell->dom = dom;
-    dom->container_type = spec->pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
+    dom->container_type =
+        spec->pvh ? XC_DOM_HVM_CONTAINER : XC_DOM_PV_CONTAINER;
     dom->console_evtchn = shell->console_port;
     dom->console_domid = 0;
     dom->xenstore_evtchn = shell->xenstore ? shell->store_port : 0;
@@ -151,7 +154,8 @@ static int populate(struct chaos_hv *hv, struct hv_shell *shell,
     if (xc_dom_boot_mem_init(dom) != 0) {
         int err = errno;
         if (err == ENOMEM)
-            return hv_fail(hv, err, "not enough free memory for %llu MiB "
+            return hv_fail(hv, err,
+                           "not enough free memory for %llu MiB "
                            "(see free_memory in `chaos info`)",
                            (unsigned long long)spec->memory_kib / 1024);
         return hv_fail(hv, err, "populating guest memory failed");
@@ -196,8 +200,10 @@ static int check_guest_type(struct chaos_hv *hv, const struct hv_shell *shell)
     if (shell->pvh && strcmp(type, PVH_GUEST_TYPE) != 0)
         return hv_fail(hv, EINVAL, "kernel is a '%s' guest, not PVH", type);
     if (!shell->pvh && strcmp(type, PV64_GUEST_TYPE) != 0)
-        return hv_fail(hv, EINVAL, "kernel is a '%s' guest; chaos builds "
-                       "64-bit PV guests (%s)", type, PV64_GUEST_TYPE);
+        return hv_fail(hv, EINVAL,
+                       "kernel is a '%s' guest; chaos builds "
+                       "64-bit PV guests (%s)",
+                       type, PV64_GUEST_TYPE);
     return 0;
 }
 
@@ -206,7 +212,7 @@ static int load_and_boot(struct chaos_hv *hv, struct xc_dom_image *dom)
 {
     if (xc_dom_build_image(dom) != 0)
         return FAIL(hv, "loading the kernel into guest memory failed "
-                    "(is memory large enough for kernel and ramdisk?)");
+                        "(is memory large enough for kernel and ramdisk?)");
     if (xc_dom_boot_image(dom) != 0)
         return FAIL(hv, "setting up the boot vCPU failed");
     if (xc_dom_gnttab_init(dom) != 0)
@@ -240,22 +246,22 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
         return FAIL(hv, "reading the ramdisk failed");
     /* Whatever errno the loaders leave, the cause is the image itself. */
     if (xc_dom_parse_image(dom) != 0)
-        return hv_fail(hv, EINVAL, shell->pvh ?
-                       "not a bootable PVH kernel (it needs the ELF note "
-                       "XEN_ELFNOTE_PHYS32_ENTRY)" :
-                       "not a bootable Xen kernel");
+        return hv_fail(hv, EINVAL,
+                       shell->pvh
+                           ? "not a bootable PVH kernel (it needs the ELF note "
+                             "XEN_ELFNOTE_PHYS32_ENTRY)"
+                           : "not a bootable Xen kernel");
     int rc = check_guest_type(hv, shell);
     if (rc)
         return rc;
     /* Which OS the kernel says it is decides whether it needs XenStore. */
     snprintf(info->guest_os, sizeof(info->guest_os), "%s",
              xc_dom_guest_os(dom) ? xc_dom_guest_os(dom) : "");
-    info->xenstore = shell->xenstore &&
-        (boot->xenstore == HV_XENSTORE_YES ||
-         (boot->xenstore == HV_XENSTORE_AUTO &&
-          !strcmp(info->guest_os, "linux")));
+    info->xenstore = shell->xenstore && (boot->xenstore == HV_XENSTORE_YES ||
+                                         (boot->xenstore == HV_XENSTORE_AUTO &&
+                                          !strcmp(info->guest_os, "linux")));
     if (!info->xenstore)
-        dom->xenstore_evtchn = 0;   /* start info / HVM param: "no XenStore" */
+        dom->xenstore_evtchn = 0; /* start info / HVM param: "no XenStore" */
     if (boot->want_elf) {
         /* After parsing, kernel_blob holds the decompressed kernel. */
         info->elf = malloc(dom->kernel_size);

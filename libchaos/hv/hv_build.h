@@ -10,23 +10,23 @@
 
 /* What the prepare phase needs: nothing about the kernel. */
 struct hv_shell_spec {
-    bool pvh;                 /* false: 64-bit PV */
-    uint8_t uuid[16];         /* Xen's domain handle */
+    bool pvh;         /* false: 64-bit PV */
+    uint8_t uuid[16]; /* Xen's domain handle */
     unsigned max_vcpus;
-    uint64_t memory_kib;      /* populated now */
-    uint64_t maxmem_kib;      /* ceiling for ballooning */
-    bool xenstore;            /* reserve a XenStore page and port */
+    uint64_t memory_kib; /* populated now */
+    uint64_t maxmem_kib; /* ceiling for ballooning */
+    bool xenstore;       /* reserve a XenStore page and port */
     enum { HV_TSC_DEFAULT, HV_TSC_ALWAYS_EMULATE, HV_TSC_NATIVE } tsc_mode;
 };
 
 /* What the execute phase loads.  Buffers are borrowed for the call. */
 struct hv_boot_spec {
-    const void *kernel;       /* ELF, bzImage, or gzip of either */
+    const void *kernel; /* ELF, bzImage, or gzip of either */
     size_t kernel_size;
-    const void *ramdisk;      /* NULL: none */
+    const void *ramdisk; /* NULL: none */
     size_t ramdisk_size;
-    const char *cmdline;      /* "" for none */
-    bool want_elf;            /* return the decompressed kernel (for a cache) */
+    const char *cmdline; /* "" for none */
+    bool want_elf;       /* return the decompressed kernel (for a cache) */
     /* Whether the guest gets a XenStore ring: AUTO means "if its kernel
      * says it is Linux".  Decided here, after parsing: a guest handed a
      * XenStore port waits for xenstored forever, so others get none. */
@@ -34,14 +34,14 @@ struct hv_boot_spec {
 };
 
 struct hv_boot_info {
-    uint64_t console_frame;   /* MFN (PV) or GFN (PVH) of the console ring */
-    uint32_t console_port;    /* the guest's console event channel */
-    uint64_t store_frame;     /* likewise for XenStore (if requested) */
+    uint64_t console_frame; /* MFN (PV) or GFN (PVH) of the console ring */
+    uint32_t console_port;  /* the guest's console event channel */
+    uint64_t store_frame;   /* likewise for XenStore (if requested) */
     uint32_t store_port;
-    void *elf;                /* want_elf: malloc'd decompressed kernel, */
-    size_t elf_size;          /* owned by the caller (free()); else NULL */
-    char guest_os[32];        /* the kernel's GUEST_OS note, e.g. "linux" */
-    bool xenstore;            /* the guest was given a XenStore ring: the
+    void *elf;         /* want_elf: malloc'd decompressed kernel, */
+    size_t elf_size;   /* owned by the caller (free()); else NULL */
+    char guest_os[32]; /* the kernel's GUEST_OS note, e.g. "linux" */
+    bool xenstore;     /* the guest was given a XenStore ring: the
                                  caller must introduce it to xenstored */
 };
 
@@ -63,7 +63,8 @@ chaos_domid hv_shell_domid(const struct hv_shell *shell);
  * The domain stays paused.  On failure the caller destroys the domain.
  */
 int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
-                     const struct hv_boot_spec *boot, struct hv_boot_info *info);
+                     const struct hv_boot_spec *boot,
+                     struct hv_boot_info *info);
 
 /* Frees the builder's state.  The domain itself is left as it is. */
 void hv_shell_release(struct hv_shell *shell);

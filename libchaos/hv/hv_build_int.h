@@ -16,7 +16,7 @@ struct hv_shell {
     chaos_domid domid;
     bool pvh;
     bool xenstore;
-    struct xc_dom_image *dom;   /* NULL once executed */
+    struct xc_dom_image *dom; /* NULL once executed */
     uint32_t console_port;
     uint32_t store_port;
 };

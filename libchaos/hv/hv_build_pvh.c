@@ -41,7 +41,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "hv_build_int.h"   /* first: Xen's headers need xenctrl.h's types */
+#include "hv_build_int.h" /* first: Xen's headers need xenctrl.h's types */
 
 #include <xen/hvm/params.h>
 
@@ -51,10 +51,10 @@
 #define GIB4 (UINT64_C(1) << 32)
 /* Start of the hole below 4 GiB, and of the ACPI tables in it. */
 #define PVH_HOLE_START UINT64_C(0xfc000000)
-#define PVH_ACPI_BASE  PVH_HOLE_START
+#define PVH_ACPI_BASE PVH_HOLE_START
 /* The HVM special pages libxenguest populates (xg_private.h's
  * X86_HVM_END_SPECIAL_REGION and X86_HVM_NR_SPECIAL_PAGES, not public). */
-#define PVH_SPECIAL_END   (UINT64_C(0xff000) * PAGE)
+#define PVH_SPECIAL_END (UINT64_C(0xff000) * PAGE)
 #define PVH_SPECIAL_START (PVH_SPECIAL_END - 8 * PAGE)
 
 /* Low RAM, ACPI tables, special pages, high RAM. */
@@ -81,7 +81,9 @@ static unsigned pvh_memory_map(uint64_t ram, uint64_t acpi_size,
     };
     if (ram > low)
         map[n++] = (struct e820entry){
-            .addr = GIB4, .size = ram - low, .type = E820_RAM,
+            .addr = GIB4,
+            .size = ram - low,
+            .type = E820_RAM,
         };
     return n;
 }
@@ -95,7 +97,7 @@ static int pvh_acpi(struct chaos_hv *hv, struct xc_dom_image *dom,
                     unsigned nr_vcpus, size_t *size)
 {
     size_t need = acpi_tables_size(nr_vcpus);   /* hv_pvh_check: not 0 */
-    uint8_t *tables = xc_dom_malloc(dom, need);   /* freed with dom */
+    uint8_t *tables = xc_dom_malloc(dom, need); /* freed with dom */
     if (!tables)
         return hv_error(hv, -ENOMEM, "out of memory");
     long n = acpi_tables_build(tables, need, PVH_ACPI_BASE, nr_vcpus);
@@ -111,8 +113,10 @@ static int pvh_acpi(struct chaos_hv *hv, struct xc_dom_image *dom,
 int hv_pvh_check(struct chaos_hv *hv, const struct hv_shell_spec *spec)
 {
     if (acpi_tables_size(spec->max_vcpus) == 0)
-        return hv_error(hv, -EINVAL, "a PVH guest has 1 to %d vCPUs, "
-                        "not %u", ACPI_MAX_VCPUS, spec->max_vcpus);
+        return hv_error(hv, -EINVAL,
+                        "a PVH guest has 1 to %d vCPUs, "
+                        "not %u",
+                        ACPI_MAX_VCPUS, spec->max_vcpus);
     return 0;
 }
 

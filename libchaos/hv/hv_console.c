@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hv_private.h"   /* first: xenctrl.h before the other Xen headers */
+#include "hv_private.h" /* first: xenctrl.h before the other Xen headers */
 
 #include <xenevtchn.h>
 #include <xenforeignmemory.h>
@@ -25,9 +25,10 @@
  * no Xen headers; this is the one place both are visible, so check here
  * that they agree field by field.
  */
-#define SAME_OFFSET(field) \
-    _Static_assert(offsetof(struct xencons_interface, field) == \
-                   offsetof(struct console_ring_page, field), #field)
+#define SAME_OFFSET(field)                                        \
+    _Static_assert(offsetof(struct xencons_interface, field) ==   \
+                       offsetof(struct console_ring_page, field), \
+                   #field)
 SAME_OFFSET(in);
 SAME_OFFSET(out);
 SAME_OFFSET(in_cons);
@@ -35,7 +36,8 @@ SAME_OFFSET(in_prod);
 SAME_OFFSET(out_cons);
 SAME_OFFSET(out_prod);
 _Static_assert(sizeof(struct xencons_interface) ==
-               sizeof(struct console_ring_page), "same size");
+                   sizeof(struct console_ring_page),
+               "same size");
 _Static_assert(CONSOLE_RING_PAGE_SIZE == 4096, "one x86 page, as mapped below");
 
 /*
@@ -83,8 +85,10 @@ int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
 
     c->fmem = xenforeignmemory_open(&silent_logger, 0);
     if (!c->fmem) {
-        rc = hv_error(hv, -errno, "cannot open xenforeignmemory "
-                      "(/dev/xen/privcmd): %s", strerror(errno));
+        rc = hv_error(hv, -errno,
+                      "cannot open xenforeignmemory "
+                      "(/dev/xen/privcmd): %s",
+                      strerror(errno));
         goto fail;
     }
     xen_pfn_t pfn = (xen_pfn_t)frame;
@@ -94,17 +98,19 @@ int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
         goto fail;
     }
     /* err == NULL: all or nothing, errno says why. */
-    c->ring = xenforeignmemory_map(c->fmem, domid, PROT_READ | PROT_WRITE,
-                                   1, &pfn, NULL);
+    c->ring = xenforeignmemory_map(c->fmem, domid, PROT_READ | PROT_WRITE, 1,
+                                   &pfn, NULL);
     if (!c->ring) {
-        rc = hv_error(hv, -errno, "cannot map console ring frame 0x%llx "
-                      "of domain %u: %s", (unsigned long long)frame, domid,
-                      strerror(errno));
+        rc = hv_error(hv, -errno,
+                      "cannot map console ring frame 0x%llx "
+                      "of domain %u: %s",
+                      (unsigned long long)frame, domid, strerror(errno));
         goto fail;
     }
     c->xce = xenevtchn_open(&silent_logger, 0);
     if (!c->xce) {
-        rc = hv_error(hv, -errno, "cannot open xenevtchn "
+        rc = hv_error(hv, -errno,
+                      "cannot open xenevtchn "
                       "(/dev/xen/evtchn; is xen-evtchn loaded?): %s",
                       strerror(errno));
         goto fail;
@@ -112,9 +118,10 @@ int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
     xenevtchn_port_or_error_t port =
         xenevtchn_bind_interdomain(c->xce, domid, remote_port);
     if (port < 0) {
-        rc = hv_error(hv, -errno, "cannot bind console event channel "
-                      "%u of domain %u: %s", remote_port, domid,
-                      strerror(errno));
+        rc = hv_error(hv, -errno,
+                      "cannot bind console event channel "
+                      "%u of domain %u: %s",
+                      remote_port, domid, strerror(errno));
         goto fail;
     }
     c->local_port = (evtchn_port_t)port;

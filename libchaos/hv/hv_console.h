@@ -16,13 +16,17 @@ struct hv_console;
 /* Maps the guest's console ring page (frame: MFN for PV, GFN for PVH) with
  * xenforeignmemory and binds the guest's console event channel port with
  * xenevtchn (interdomain bind).  The hv error says what failed. */
-int  hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
-                     uint32_t remote_port, struct hv_console **out);
-void *hv_console_ring(struct hv_console *c);   /* 4096-byte page: struct xencons_interface layout */
-int  hv_console_fd(struct hv_console *c);      /* readable when the guest notified us */
-int  hv_console_ack(struct hv_console *c);     /* consume the pending notification, unmask */
-int  hv_console_notify(struct hv_console *c);  /* kick the guest */
-void hv_console_close(struct hv_console *c);   /* unmaps, unbinds, closes handles; NULL ok */
+int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
+                    uint32_t remote_port, struct hv_console **out);
+void *hv_console_ring(
+    struct hv_console *c); /* 4096-byte page: struct xencons_interface layout */
+int hv_console_fd(
+    struct hv_console *c); /* readable when the guest notified us */
+int hv_console_ack(
+    struct hv_console *c); /* consume the pending notification, unmask */
+int hv_console_notify(struct hv_console *c); /* kick the guest */
+void hv_console_close(
+    struct hv_console *c); /* unmaps, unbinds, closes handles; NULL ok */
 
 /*
  * Details (all functions not taking the hv handle return 0 or a negative errno):

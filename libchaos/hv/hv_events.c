@@ -17,9 +17,9 @@
 
 struct hv_events {
     enum hv_events_kind kind;
-    xenevtchn_handle *xce;      /* VIRQ */
+    xenevtchn_handle *xce; /* VIRQ */
     evtchn_port_t port;
-    struct xs_handle *xs;       /* XENSTORE: a connection of our own, so
+    struct xs_handle *xs; /* XENSTORE: a connection of our own, so
                                    the handle's requests never meet our
                                    watch events */
 };
@@ -53,8 +53,7 @@ static bool try_xenstore(struct hv_events *ev)
     /* @releaseDomain: a domain xenstored knows shut down or died;
      * @introduceDomain: one was introduced to it. */
     if (!xs_watch(ev->xs, "@releaseDomain", TOKEN) ||
-        !xs_watch(ev->xs, "@introduceDomain", TOKEN) ||
-        xs_fileno(ev->xs) < 0) {
+        !xs_watch(ev->xs, "@introduceDomain", TOKEN) || xs_fileno(ev->xs) < 0) {
         xs_close(ev->xs);
         ev->xs = NULL;
         return false;
@@ -86,9 +85,12 @@ enum hv_events_kind hv_events_kind(const struct hv_events *ev)
 int hv_events_fd(const struct hv_events *ev)
 {
     switch (ev->kind) {
-    case HV_EVENTS_VIRQ:     return xenevtchn_fd(ev->xce);
-    case HV_EVENTS_XENSTORE: return xs_fileno(ev->xs);
-    case HV_EVENTS_POLL:     break;
+        case HV_EVENTS_VIRQ:
+            return xenevtchn_fd(ev->xce);
+        case HV_EVENTS_XENSTORE:
+            return xs_fileno(ev->xs);
+        case HV_EVENTS_POLL:
+            break;
     }
     return -1;
 }
@@ -113,7 +115,8 @@ static int drain_virq(struct chaos_hv *hv, struct hv_events *ev)
     while (readable(fd)) {
         xenevtchn_port_or_error_t port = xenevtchn_pending(ev->xce);
         if (port < 0)
-            return hv_fail(hv, errno, "reading the VIRQ_DOM_EXC event "
+            return hv_fail(hv, errno,
+                           "reading the VIRQ_DOM_EXC event "
                            "channel failed");
         if (xenevtchn_unmask(ev->xce, (evtchn_port_t)port) != 0)
             return hv_fail(hv, errno, "unmasking event channel %d failed",
@@ -132,7 +135,8 @@ static int drain_xenstore(struct chaos_hv *hv, struct hv_events *ev)
         n++;
     }
     if (errno != EAGAIN)
-        return hv_fail(hv, errno, "reading XenStore watch events failed "
+        return hv_fail(hv, errno,
+                       "reading XenStore watch events failed "
                        "(did xenstored stop?)");
     return n;
 }
@@ -140,9 +144,12 @@ static int drain_xenstore(struct chaos_hv *hv, struct hv_events *ev)
 int hv_events_drain(struct chaos_hv *hv, struct hv_events *ev)
 {
     switch (ev->kind) {
-    case HV_EVENTS_VIRQ:     return drain_virq(hv, ev);
-    case HV_EVENTS_XENSTORE: return drain_xenstore(hv, ev);
-    case HV_EVENTS_POLL:     break;
+        case HV_EVENTS_VIRQ:
+            return drain_virq(hv, ev);
+        case HV_EVENTS_XENSTORE:
+            return drain_xenstore(hv, ev);
+        case HV_EVENTS_POLL:
+            break;
     }
     return 0;
 }

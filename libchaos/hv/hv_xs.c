@@ -67,8 +67,8 @@ int hv_xs_running(struct chaos_hv *hv)
 
 /* Permissions: the guest may read (ro) or owns the node (rw); dom0 always
  * has full access as the privileged domain. */
-static bool set_perms(struct xs_handle *h, xs_transaction_t t,
-                      const char *path, chaos_domid domid, bool rw)
+static bool set_perms(struct xs_handle *h, xs_transaction_t t, const char *path,
+                      chaos_domid domid, bool rw)
 {
     struct xs_permissions ro[2] = {
         { .id = 0, .perms = XS_PERM_NONE },
@@ -119,16 +119,24 @@ static bool write_entries(struct xs_handle *h, xs_transaction_t t,
     for (unsigned i = 0; ok && i < g->max_vcpus; i++) {
         char key[48];
         snprintf(key, sizeof(key), "cpu/%u/availability", i);
-        ok = put(h, t, dom, key, i < g->vcpus ? "online" : "offline",
-                 g->domid, false);
+        ok = put(h, t, dom, key, i < g->vcpus ? "online" : "offline", g->domid,
+                 false);
     }
     /* Where the guest writes: its requests, features and driver state. */
     static const char *const guest_owned[] = {
-        "control/shutdown", "control/feature-poweroff",
-        "control/feature-reboot", "control/feature-suspend",
-        "control/sysrq", "data", "drivers", "feature", "attr", "error",
+        "control/shutdown",
+        "control/feature-poweroff",
+        "control/feature-reboot",
+        "control/feature-suspend",
+        "control/sysrq",
+        "data",
+        "drivers",
+        "feature",
+        "attr",
+        "error",
     };
-    for (size_t i = 0; ok && i < sizeof(guest_owned) / sizeof(*guest_owned); i++)
+    for (size_t i = 0; ok && i < sizeof(guest_owned) / sizeof(*guest_owned);
+         i++)
         ok = put(h, t, dom, guest_owned[i], "", g->domid, true);
     char path[128];
     snprintf(path, sizeof(path), "%s/device", dom);
@@ -139,7 +147,8 @@ int hv_xs_introduce(struct chaos_hv *hv, const struct hv_xs_guest *g)
 {
     struct xs_handle *h = xsh(hv);
     if (!h)
-        return hv_error(hv, -ENOTCONN, "this guest needs XenStore, but no "
+        return hv_error(hv, -ENOTCONN,
+                        "this guest needs XenStore, but no "
                         "xenstored is running (start xenstored, or set "
                         "xenstore = \"no\" if the guest does not need it)");
     for (int attempt = 0; attempt < 10; attempt++) {
@@ -149,14 +158,18 @@ int hv_xs_introduce(struct chaos_hv *hv, const struct hv_xs_guest *g)
         if (!write_entries(h, t, g)) {
             int err = errno;
             xs_transaction_end(h, t, true);
-            return hv_fail(hv, err, "writing the XenStore entries of domain %u "
-                           "failed", g->domid);
+            return hv_fail(hv, err,
+                           "writing the XenStore entries of domain %u "
+                           "failed",
+                           g->domid);
         }
         if (xs_transaction_end(h, t, false))
             break;
         if (errno != EAGAIN)
-            return hv_fail(hv, errno, "committing the XenStore entries of "
-                           "domain %u failed", g->domid);
+            return hv_fail(hv, errno,
+                           "committing the XenStore entries of "
+                           "domain %u failed",
+                           g->domid);
     }
     if (!xs_introduce_domain(h, g->domid, g->store_frame, g->store_port)) {
         int err = errno;
@@ -190,8 +203,10 @@ int hv_xs_request_shutdown(struct chaos_hv *hv, chaos_domid domid,
     snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
     char *cur = h ? xs_read(h, XBT_NULL, path, NULL) : NULL;
     if (!cur)
-        return hv_error(hv, -ENOTSUP, "domain %u has no control channel (it "
-                        "runs without XenStore); use `chaos destroy`", domid);
+        return hv_error(hv, -ENOTSUP,
+                        "domain %u has no control channel (it "
+                        "runs without XenStore); use `chaos destroy`",
+                        domid);
     free(cur);
     if (!xs_write(h, XBT_NULL, path, what, strlen(what)))
         return hv_fail(hv, errno, "writing %s failed", path);

@@ -13,12 +13,12 @@
 struct hv_xs_guest {
     chaos_domid domid;
     const char *name;
-    const uint8_t *uuid;        /* 16 bytes */
-    uint64_t store_frame;       /* MFN (PV) or GFN (PVH) of its XenStore ring */
+    const uint8_t *uuid;  /* 16 bytes */
+    uint64_t store_frame; /* MFN (PV) or GFN (PVH) of its XenStore ring */
     uint32_t store_port;
     uint64_t memory_kib;
     uint64_t maxmem_kib;
-    unsigned vcpus;             /* online at boot */
+    unsigned vcpus; /* online at boot */
     unsigned max_vcpus;
 };
 

@@ -26,7 +26,8 @@ static void check_reply(json_object *reply)
         abort();
     bool ok;
     char err[256];
-    json_object *back = chaosd_reply_decode(line, len - 1, &ok, err, sizeof(err));
+    json_object *back =
+        chaosd_reply_decode(line, len - 1, &ok, err, sizeof(err));
     if (!back)
         abort();
     json_object_put(back);
@@ -38,23 +39,26 @@ static int one_line(void *opaque, const char *line, size_t len)
     (void)opaque;
     char err[256];
     if (!line) {
-        check_reply(chaosd_reply_error(NULL, CHAOSD_ERR_TOO_LARGE, "too large"));
+        check_reply(
+            chaosd_reply_error(NULL, CHAOSD_ERR_TOO_LARGE, "too large"));
         return 0;
     }
     struct chaosd_request req;
     json_object *id = NULL;
-    enum chaosd_errcode code = chaosd_request_decode(line, len, &req, &id, err,
-                                                     sizeof(err));
+    enum chaosd_errcode code =
+        chaosd_request_decode(line, len, &req, &id, err, sizeof(err));
     if (code != CHAOSD_ERR_NONE) {
         check_reply(chaosd_reply_error(id, code, err));
     } else {
-        if (req.op == CHAOSD_OP_CREATE && !!req.create.config == !!req.create.path)
+        if (req.op == CHAOSD_OP_CREATE &&
+            !!req.create.config == !!req.create.path)
             abort();
         /* Every op a request can name has its row. */
         if (!chaosd_op_info(req.op))
             abort();
         json_object *r = chaosd_reply_ok(req.id);
-        json_object_object_add(r, "op", json_object_new_string(chaosd_op_name(req.op)));
+        json_object_object_add(r, "op",
+                               json_object_new_string(chaosd_op_name(req.op)));
         check_reply(r);
         chaosd_request_free(&req);
     }
@@ -69,7 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* Two reads, split in the middle: framing must not depend on reads. */
     size_t half = size / 2;
     chaosd_lines_feed(&lb, (const char *)data, half, one_line, NULL);
-    chaosd_lines_feed(&lb, (const char *)data + half, size - half, one_line, NULL);
+    chaosd_lines_feed(&lb, (const char *)data + half, size - half, one_line,
+                      NULL);
     chaosd_lines_free(&lb);
     /* The whole input as one line, with the daemon's real bound. */
     one_line(NULL, (const char *)data, size);

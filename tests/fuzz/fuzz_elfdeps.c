@@ -33,7 +33,8 @@ static void write_file(const char *path, const uint8_t *data, size_t size)
     fclose(f);
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int remove_one(const char *path, const struct stat *st, int flag,
+                      struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     remove(path);
@@ -54,7 +55,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         abort();
     atexit(remove_root);
     char p[256];
-    const char *dirs[] = { "bin", "lib", "opt", "etc", "etc/conf.d", "usr", "usr/lib" };
+    const char *dirs[] = { "bin",        "lib", "opt",    "etc",
+                           "etc/conf.d", "usr", "usr/lib" };
     for (size_t i = 0; i < sizeof(dirs) / sizeof(*dirs); i++) {
         snprintf(p, sizeof(p), "%s/%s", root, dirs[i]);
         mkdir(p, 0755);
@@ -91,7 +93,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct elfdeps_closure c;
     if (elfdeps_closure_of_file(ed, prog, NULL, &c, &err) == 0)
         elfdeps_closure_free(&c);
-    if (elfdeps_closure_of_file(ed, prog, "/elsewhere/deep/prog", &c, &err) == 0)
+    if (elfdeps_closure_of_file(ed, prog, "/elsewhere/deep/prog", &c, &err) ==
+        0)
         elfdeps_closure_free(&c);
     if (elfdeps_closure_of_lib(ed, "libc.so.6", &c, &err) == 0)
         elfdeps_closure_free(&c);

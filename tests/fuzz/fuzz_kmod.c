@@ -18,8 +18,8 @@
 static const char *const names[] = { "a", "b", "a-b", "a_b", "9p", "x-y-z" };
 #define NNAMES (sizeof(names) / sizeof(*names))
 
-static void plan_and_check(const char *dep, size_t deplen, const char *builtin, size_t blen,
-                           const char *const *want, size_t nwant)
+static void plan_and_check(const char *dep, size_t deplen, const char *builtin,
+                           size_t blen, const char *const *want, size_t nwant)
 {
     struct kmod_plan plan;
     struct tx_error err;

@@ -24,12 +24,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct tx_error err;
     if (devnull < 0 && (devnull = open("/dev/null", O_WRONLY)) < 0)
         abort();
-    if (spec_parse((const char *)data, size, "fuzz.spec", "/nonexistent", &spec, &err) < 0)
+    if (spec_parse((const char *)data, size, "fuzz.spec", "/nonexistent", &spec,
+                   &err) < 0)
         return 0;
     bool host_free = true;
     for (size_t i = 0; i < spec.n; i++)
-        host_free &= spec.v[i].kind == SPEC_DIR || spec.v[i].kind == SPEC_SLINK ||
-                     spec.v[i].kind == SPEC_NOD;
+        host_free &= spec.v[i].kind == SPEC_DIR ||
+                     spec.v[i].kind == SPEC_SLINK || spec.v[i].kind == SPEC_NOD;
     if (host_free) {
         struct image img;
         struct initramfs_opts opts = { .gzip = size % 2 == 1 };

@@ -21,7 +21,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void die(const char *what, const char *text)
 {
-    fprintf(stderr, "fuzz_xlcfg: %s\n--- text ---\n%s\n", what, text ? text : "");
+    fprintf(stderr, "fuzz_xlcfg: %s\n--- text ---\n%s\n", what,
+            text ? text : "");
     abort();
 }
 

@@ -37,7 +37,8 @@ static double now_s(void)
 
 static void print_event(const struct chaos_domain_event *e)
 {
-    int stopped = e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH;
+    int stopped =
+        e->kind == CHAOS_EVENT_SHUTDOWN || e->kind == CHAOS_EVENT_CRASH;
     printf("event %s %u %s %s\n", chaos_event_kind_name(e->kind), e->domid,
            e->name[0] ? e->name : "-",
            stopped ? chaos_shutdown_reason_name(e->shutdown_reason) : "-");

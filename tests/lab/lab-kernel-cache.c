@@ -44,8 +44,8 @@ static int run_guest(chaos_ctx *ctx, chaos_domid id, const char *log)
     time_t deadline = time(NULL) + 300;
     while (reason < 0 && time(NULL) < deadline) {
         struct pollfd fds[CHAOS_CONSOLE_MAX_POLLFDS];
-        unsigned n = chaos_console_server_pollfds(srv, fds,
-                                                  CHAOS_CONSOLE_MAX_POLLFDS);
+        unsigned n =
+            chaos_console_server_pollfds(srv, fds, CHAOS_CONSOLE_MAX_POLLFDS);
         int ready = poll(fds, n, 250);
         chaos_console_server_handle(ctx, srv, fds, ready > 0 ? n : 0);
         struct chaos_dominfo info;
@@ -62,7 +62,8 @@ static int run_guest(chaos_ctx *ctx, chaos_domid id, const char *log)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: lab-kernel-cache LOGDIR CONFIG [KEY=VALUE...]\n");
+        fprintf(stderr,
+                "usage: lab-kernel-cache LOGDIR CONFIG [KEY=VALUE...]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -95,8 +96,9 @@ int main(int argc, char **argv)
         snprintf(log, sizeof(log), "%s/run-%d.log", argv[1], run);
         int reason = run_guest(ctx, id, log);
         printf("run %d: domid=%u kernel_cached=%d load_ms=%.1f build_ms=%.1f "
-               "total_ms=%.1f reason=%s\n", run, id, t.kernel_cached,
-               ms(t.load_ns), ms(t.build_ns), ms(t.total_ns),
+               "total_ms=%.1f reason=%s\n",
+               run, id, t.kernel_cached, ms(t.load_ns), ms(t.build_ns),
+               ms(t.total_ns),
                reason < 0 ? "none" : chaos_shutdown_reason_name(reason));
         if (reason < 0)
             status = 1;

@@ -75,8 +75,10 @@ static int log_datagram(FILE *log, int fd, pid_t main_pid)
     char buf[4097];
     char cbuf[CMSG_SPACE(sizeof(struct ucred))];
     struct iovec iov = { buf, sizeof(buf) - 1 };
-    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+    struct msghdr mh = { .msg_iov = &iov,
+                         .msg_iovlen = 1,
+                         .msg_control = cbuf,
+                         .msg_controllen = sizeof(cbuf) };
     ssize_t n = recvmsg(fd, &mh, MSG_DONTWAIT);
     if (n < 0)
         return -1;
@@ -115,7 +117,8 @@ int main(int argc, char **argv)
             break;
     }
     if (!listen_path || !log_path || i + 1 >= argc || strcmp(argv[i], "--")) {
-        fprintf(stderr, "usage: lab-sd-activate --listen PATH [--socket-mode OCTAL] "
+        fprintf(stderr,
+                "usage: lab-sd-activate --listen PATH [--socket-mode OCTAL] "
                 "--notify-log FILE [--ready-timeout SEC] -- CMD [ARG...]\n");
         return 2;
     }
@@ -144,8 +147,8 @@ int main(int argc, char **argv)
     struct stat st;
     if (rc != 0 || listen(lfd, SOMAXCONN) != 0 || stat(listen_path, &st) != 0)
         die("listen on", listen_path);
-    printf("lab-sd-activate: listening on %s (inode %lu, mode %03o)\n", listen_path,
-           (unsigned long)st.st_ino, (unsigned)st.st_mode & 07777);
+    printf("lab-sd-activate: listening on %s (inode %lu, mode %03o)\n",
+           listen_path, (unsigned long)st.st_ino, (unsigned)st.st_mode & 07777);
 
     /* NOTIFY_SOCKET, with the sender's credentials on each message. */
     char tmp[] = "/tmp/lab-sd-XXXXXX", notify_path[64];
@@ -157,10 +160,10 @@ int main(int argc, char **argv)
     if (bind(nfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
         setsockopt(nfd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) != 0)
         die("notify socket", notify_path);
-    FILE *log = fopen(log_path, "ae");   /* not inherited by CMD */
+    FILE *log = fopen(log_path, "ae"); /* not inherited by CMD */
     if (!log)
         die("open", log_path);
-    int report[2];   /* the supervisor tells the foreground process */
+    int report[2]; /* the supervisor tells the foreground process */
     if (pipe2(report, O_CLOEXEC) != 0)
         die("pipe", "");
     fflush(stdout);
@@ -168,7 +171,7 @@ int main(int argc, char **argv)
     pid_t sup = fork();
     if (sup < 0)
         die("fork", "");
-    if (sup > 0) {   /* foreground: wait for the verdict */
+    if (sup > 0) { /* foreground: wait for the verdict */
         close(report[1]);
         char msg[256];
         ssize_t n = read(report[0], msg, sizeof(msg) - 1);
@@ -180,7 +183,7 @@ int main(int argc, char **argv)
     pid_t pid = fork();
     if (pid < 0)
         die("fork", "");
-    if (pid == 0) {   /* the service: fd 3 and the environment */
+    if (pid == 0) { /* the service: fd 3 and the environment */
         if (lfd == 3 ? fcntl(3, F_SETFD, 0) != 0 : dup2(lfd, 3) != 3)
             die("fd 3 for", listen_path);
         char buf[32];
@@ -203,25 +206,28 @@ int main(int argc, char **argv)
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid) {
             while (log_datagram(log, nfd, pid) >= 0)
-                ;   /* the last messages it sent */
+                ; /* the last messages it sent */
             if (WIFEXITED(status))
-                fprintf(log, "%lld exit status %d\n", ms(), WEXITSTATUS(status));
+                fprintf(log, "%lld exit status %d\n", ms(),
+                        WEXITSTATUS(status));
             else
                 fprintf(log, "%lld exit signal %d\n", ms(), WTERMSIG(status));
             fclose(log);
         }
         char msg[256] = "";
         if (!told && ready)
-            snprintf(msg, sizeof(msg), "READY after %lld ms, main pid %d", ms(), (int)pid);
+            snprintf(msg, sizeof(msg), "READY after %lld ms, main pid %d", ms(),
+                     (int)pid);
         else if (!told && w == pid)
-            snprintf(msg, sizeof(msg), "%s exited before READY=1 (see %s)", cmd[0], log_path);
+            snprintf(msg, sizeof(msg), "%s exited before READY=1 (see %s)",
+                     cmd[0], log_path);
         else if (!told && ms() > timeout_s * 1000LL) {
             snprintf(msg, sizeof(msg), "no READY=1 within %u s: SIGTERM to %d",
                      timeout_s, (int)pid);
             kill(pid, SIGTERM);
             term_at = ms();
         } else if (term_at >= 0 && ms() > term_at + 90000) {
-            kill(pid, SIGKILL);   /* TimeoutStopSec's default */
+            kill(pid, SIGKILL); /* TimeoutStopSec's default */
             term_at = -1;
         }
         if (msg[0]) {

@@ -42,7 +42,8 @@ static int has_line(const char *path)
 int main(int argc, char **argv)
 {
     if (argc < 4) {
-        fprintf(stderr, "usage: lab-time-create LOGFILE TIMEOUT_S CMD [ARG...]\n");
+        fprintf(stderr,
+                "usage: lab-time-create LOGFILE TIMEOUT_S CMD [ARG...]\n");
         return 2;
     }
     const char *log = argv[1];
@@ -76,7 +77,7 @@ int main(int argc, char **argv)
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     double first = -1;
-    struct timespec tick = { 0, 1000000 };   /* 1 ms */
+    struct timespec tick = { 0, 1000000 }; /* 1 ms */
     while (now_ms() - t0 < timeout_ms) {
         if (has_line(log)) {
             first = now_ms();

@@ -45,10 +45,14 @@
 #define MAX_BUFFERS 256
 
 /* The hypercall buffer mappings: libxencall keeps a few, reused. */
-static struct { void *addr; size_t len; } buffers[MAX_BUFFERS];
+static struct {
+    void *addr;
+    size_t len;
+} buffers[MAX_BUFFERS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-static long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+static long raw_syscall6(long nr, long a, long b, long c, long d, long e,
+                         long f)
 {
     long ret;
     register long r10 __asm__("r10") = d;
@@ -56,7 +60,8 @@ static long raw_syscall6(long nr, long a, long b, long c, long d, long e, long f
     register long r9 __asm__("r9") = f;
     __asm__ volatile("syscall"
                      : "=a"(ret)
-                     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8),
+                       "r"(r9)
                      : "rcx", "r11", "memory");
     return ret;
 }
@@ -106,7 +111,8 @@ int ioctl(int fd, unsigned long req, ...)
     long arg = (long)va_arg(ap, void *);
     va_end(ap);
     if (req != PRIVCMD_HYPERCALL || !RUNNING_ON_VALGRIND)
-        return (int)result(raw_syscall6(SYS_ioctl, fd, (long)req, arg, 0, 0, 0));
+        return (int)result(
+            raw_syscall6(SYS_ioctl, fd, (long)req, arg, 0, 0, 0));
     long ret = (long)VALGRIND_NON_SIMD_CALL3(native_ioctl, fd, req, arg);
     mark_buffers_defined();
     return (int)result(ret);
@@ -114,7 +120,8 @@ int ioctl(int fd, unsigned long req, ...)
 
 void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
 {
-    long ret = raw_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
+    long ret =
+        raw_syscall6(SYS_mmap, (long)addr, (long)len, prot, flags, fd, off);
     if (ret < 0 && ret > -4096) {
         errno = (int)-ret;
         return MAP_FAILED;
@@ -139,5 +146,6 @@ int munmap(void *addr, size_t len)
         if (buffers[i].addr == addr)
             buffers[i].addr = NULL;
     pthread_mutex_unlock(&lock);
-    return (int)result(raw_syscall6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0));
+    return (int)result(
+        raw_syscall6(SYS_munmap, (long)addr, (long)len, 0, 0, 0, 0));
 }

@@ -19,15 +19,15 @@
 
 static int failures;
 
-#define CHECK(cond, ...)                                        \
-    do {                                                        \
-        if (cond) {                                             \
-            printf("ok: " __VA_ARGS__);                         \
-        } else {                                                \
-            printf("FAIL: " __VA_ARGS__);                       \
-            failures++;                                         \
-        }                                                       \
-        putchar('\n');                                          \
+#define CHECK(cond, ...)                  \
+    do {                                  \
+        if (cond) {                       \
+            printf("ok: " __VA_ARGS__);   \
+        } else {                          \
+            printf("FAIL: " __VA_ARGS__); \
+            failures++;                   \
+        }                                 \
+        putchar('\n');                    \
     } while (0)
 
 static int list_domids(xc_interface *xch, uint32_t *ids)
@@ -62,9 +62,10 @@ int main(void)
 
     xc_physinfo_t pi = { 0 };
     int rc = xc_physinfo(xch, &pi);
-    CHECK(rc == 0, "physinfo: %u CPUs, %" PRIu64 " MiB total, %" PRIu64
-          " MiB free, caps 0x%x", pi.nr_cpus,
-          (uint64_t)pi.total_pages * XC_PAGE_SIZE >> 20,
+    CHECK(rc == 0,
+          "physinfo: %u CPUs, %" PRIu64 " MiB total, %" PRIu64
+          " MiB free, caps 0x%x",
+          pi.nr_cpus, (uint64_t)pi.total_pages * XC_PAGE_SIZE >> 20,
           (uint64_t)pi.free_pages * XC_PAGE_SIZE >> 20, pi.capabilities);
     CHECK(pi.capabilities & XEN_SYSCTL_PHYSCAP_pv, "host can run PV guests");
     int ver = xc_version(xch, XENVER_version, NULL);
@@ -84,7 +85,7 @@ int main(void)
         /* Xen 4.17 rejects a create without a grant version (EINVAL). */
         .grant_opts = XEN_DOMCTL_GRANT_version(1),
     };
-    uint32_t domid = 0;  /* 0: let Xen pick */
+    uint32_t domid = 0; /* 0: let Xen pick */
     rc = xc_domain_create(xch, &domid, &cfg);
     CHECK(rc == 0, "created an empty PV domain: domid %u (%s)", domid,
           rc ? strerror(errno) : "ok");
@@ -101,7 +102,7 @@ int main(void)
 
     int n_after = list_domids(xch, after);
     CHECK(n_after == n_before &&
-          !memcmp(before, after, (size_t)n_before * sizeof(before[0])),
+              !memcmp(before, after, (size_t)n_before * sizeof(before[0])),
           "domain list is back to what it was (%d domains)", n_after);
     /* Xen scrubs freed pages in the background before counting them as
      * free again, so give it a moment. */
@@ -113,9 +114,9 @@ int main(void)
         sleep_ms(50);
     }
     CHECK(pi2.free_pages == free_before,
-          "free memory is back to what it was (%" PRIu64 " pages, before %"
-          PRIu64 ", %" PRIu64 " to scrub)", (uint64_t)pi2.free_pages,
-          free_before, (uint64_t)pi2.scrub_pages);
+          "free memory is back to what it was (%" PRIu64
+          " pages, before %" PRIu64 ", %" PRIu64 " to scrub)",
+          (uint64_t)pi2.free_pages, free_before, (uint64_t)pi2.scrub_pages);
 
     xc_interface_close(xch);
     printf("xen-probe: %s\n", failures ? "FAILED" : "all checks passed");

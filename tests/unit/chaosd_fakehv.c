@@ -31,8 +31,8 @@ void fakehv_reset(void)
 
 static int fail(chaos_ctx *ctx, int rc, const char *what)
 {
-    snprintf(((struct fake_ctx *)ctx)->err, sizeof(((struct fake_ctx *)ctx)->err),
-             "%s", what);
+    snprintf(((struct fake_ctx *)ctx)->err,
+             sizeof(((struct fake_ctx *)ctx)->err), "%s", what);
     return rc;
 }
 
@@ -313,8 +313,8 @@ static int f_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
     return fail(ctx, -ENOTSUP, "fake: no XenStore");
 }
 
-static int f_domain_console(chaos_ctx *ctx, chaos_domid domid,
-                            uint64_t *frame, uint32_t *port)
+static int f_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
+                            uint32_t *port)
 {
     pthread_mutex_lock(&lock);
     struct fakehv_dom *dom = find(domid);

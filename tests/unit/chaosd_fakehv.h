@@ -22,20 +22,20 @@ struct fakehv_dom {
     uint8_t uuid[16];
     char name[64];
     uint64_t memory_mib;
-    bool built;                /* executed or created: libchaos's registry
+    bool built; /* executed or created: libchaos's registry
                                   knows it (domain_console succeeds) */
 };
 
 struct fakehv {
-    struct fakehv_dom doms[FAKEHV_MAX_DOMS];   /* dom0 not included */
+    struct fakehv_dom doms[FAKEHV_MAX_DOMS]; /* dom0 not included */
     unsigned n_doms;
     chaos_domid next_domid;
     /* faults: how many of the next calls fail */
     unsigned fail_prepare, fail_execute, fail_create;
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
-    unsigned ctxs_open;        /* contexts open now */
-    unsigned shells_live;      /* prepared and neither executed nor discarded */
+    unsigned ctxs_open;   /* contexts open now */
+    unsigned shells_live; /* prepared and neither executed nor discarded */
 };
 
 extern struct fakehv fakehv;

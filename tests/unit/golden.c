@@ -17,13 +17,13 @@
 #endif
 
 #define MAX_FILES 512
-#define DIFF_MAX 4000           /* Check's messages are at most 8 KiB */
+#define DIFF_MAX 4000 /* Check's messages are at most 8 KiB */
 
 static const char *g_folder, *g_ext;
 static golden_fn *g_fn;
-static char *g_names[MAX_FILES];        /* every file in the folder */
+static char *g_names[MAX_FILES]; /* every file in the folder */
 static size_t g_n_names;
-static char *g_inputs[MAX_FILES];       /* those ending in g_ext */
+static char *g_inputs[MAX_FILES]; /* those ending in g_ext */
 static size_t g_n_inputs;
 static bool g_update;
 
@@ -91,7 +91,7 @@ static char *diff(const char *want_name, const char *want, const char *got)
     FILE *out = open_memstream(&text, &size);
     if (!out)
         return NULL;
-    size_t same = 0;        /* bytes of whole lines both texts start with */
+    size_t same = 0; /* bytes of whole lines both texts start with */
     for (size_t i = 0; want[i] && want[i] == got[i]; i++)
         if (want[i] == '\n')
             same = i + 1;
@@ -134,8 +134,8 @@ START_TEST(golden_file)
     }
     if (!exists(want_name)) {
         ck_abort_msg("%s: %s, but %s is missing%s%s (make golden-update "
-                     "writes it)\n%s", input,
-                     accepted ? "accepted" : "refused", want_name,
+                     "writes it)\n%s",
+                     input, accepted ? "accepted" : "refused", want_name,
                      exists(other) ? "; expected: " : "",
                      exists(other) ? other : "", got);
     }
@@ -162,15 +162,19 @@ START_TEST(no_strays)
         const char *dot = strrchr(name, '.');
         ck_assert_msg(dot && (!strcmp(dot, ".err") || !strcmp(dot, ".ok")),
                       "%s/%s: neither an input (*%s) nor an expected text "
-                      "(.err, .ok)", g_folder, name, g_ext);
+                      "(.err, .ok)",
+                      g_folder, name, g_ext);
         char input[512];
-        snprintf(input, sizeof(input), "%.*s%s", (int)(dot - name), name, g_ext);
+        snprintf(input, sizeof(input), "%.*s%s", (int)(dot - name), name,
+                 g_ext);
         ck_assert_msg(exists(input), "%s/%s: no input %s for it", g_folder,
                       name, input);
         if (!strcmp(dot, ".err")) {
             snprintf(input, sizeof(input), "%.*s.ok", (int)(dot - name), name);
-            ck_assert_msg(!exists(input), "%s/%s and %s: only one can be "
-                          "right", g_folder, name, input);
+            ck_assert_msg(!exists(input),
+                          "%s/%s and %s: only one can be "
+                          "right",
+                          g_folder, name, input);
         }
     }
 }

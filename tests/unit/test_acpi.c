@@ -88,13 +88,13 @@ START_TEST(test_rsdp)
     struct blob b = build(1);
     const uint8_t *r = b.buf;
     ck_assert_int_eq(memcmp(r, "RSD PTR ", 8), 0);
-    ck_assert_uint_eq(r[15], 2);                 /* ACPI 2.0+ */
-    ck_assert_uint_eq(get32(r + 16), 0);         /* no RSDT */
+    ck_assert_uint_eq(r[15], 2);         /* ACPI 2.0+ */
+    ck_assert_uint_eq(get32(r + 16), 0); /* no RSDT */
     ck_assert_uint_eq(get32(r + 20), 36);
-    ck_assert_uint_eq(sum(r, 20), 0);            /* ACPI 1.0 checksum */
-    ck_assert_uint_eq(sum(r, 36), 0);            /* extended checksum */
+    ck_assert_uint_eq(sum(r, 20), 0); /* ACPI 1.0 checksum */
+    ck_assert_uint_eq(sum(r, 36), 0); /* extended checksum */
     const uint8_t *xsdt = table_at(&b, get64(r + 24), "XSDT");
-    ck_assert_uint_eq(get32(xsdt + 4), 36 + 2 * 8);   /* FADT, MADT */
+    ck_assert_uint_eq(get32(xsdt + 4), 36 + 2 * 8); /* FADT, MADT */
     free(b.buf);
 }
 END_TEST
@@ -103,18 +103,18 @@ START_TEST(test_fadt_hw_reduced_and_dsdt)
 {
     struct blob b = build(1);
     const uint8_t *f = find(&b, "FACP");
-    ck_assert_uint_eq(get32(f + 4), 268);        /* revision 5 layout */
+    ck_assert_uint_eq(get32(f + 4), 268); /* revision 5 layout */
     ck_assert_uint_eq(f[8], 5);
-    ck_assert_uint_ne(get32(f + 112) & (1u << 20), 0);   /* HW_REDUCED */
+    ck_assert_uint_ne(get32(f + 112) & (1u << 20), 0); /* HW_REDUCED */
     uint16_t boot = (uint16_t)(f[109] | f[110] << 8);
-    ck_assert_uint_ne(boot & (1u << 2), 0);      /* no VGA */
-    ck_assert_uint_ne(boot & (1u << 5), 0);      /* no CMOS RTC */
-    ck_assert_uint_eq(get32(f + 36), 0);         /* no FACS */
+    ck_assert_uint_ne(boot & (1u << 2), 0); /* no VGA */
+    ck_assert_uint_ne(boot & (1u << 5), 0); /* no CMOS RTC */
+    ck_assert_uint_eq(get32(f + 36), 0);    /* no FACS */
     ck_assert_uint_eq(get64(f + 132), 0);
-    ck_assert_uint_eq(f[46] | f[47] << 8, 0);    /* no SCI */
-    for (size_t off = 56; off < 88; off += 4)    /* no register blocks */
+    ck_assert_uint_eq(f[46] | f[47] << 8, 0); /* no SCI */
+    for (size_t off = 56; off < 88; off += 4) /* no register blocks */
         ck_assert_uint_eq(get32(f + off), 0);
-    for (size_t off = 148; off < 268; off++)     /* nor their 64-bit forms */
+    for (size_t off = 148; off < 268; off++) /* nor their 64-bit forms */
         ck_assert_uint_eq(f[off], 0);
     /* DSDT: both pointers agree, and it is a valid empty table. */
     uint64_t dsdt = get64(f + 140);
@@ -131,16 +131,16 @@ static void check_madt(unsigned nr_vcpus)
     struct blob b = build(nr_vcpus);
     const uint8_t *m = find(&b, "APIC");
     ck_assert_uint_eq(get32(m + 36), ACPI_LAPIC_ADDRESS);
-    ck_assert_uint_eq(get32(m + 40), 0);         /* no 8259 PICs */
+    ck_assert_uint_eq(get32(m + 40), 0); /* no 8259 PICs */
     uint32_t len = get32(m + 4);
     ck_assert_uint_eq(len, 44 + 8 * nr_vcpus);
     unsigned i = 0;
     for (uint32_t off = 44; off < len; off += m[off + 1], i++) {
-        ck_assert_uint_eq(m[off], 0);            /* Processor Local APIC */
+        ck_assert_uint_eq(m[off], 0); /* Processor Local APIC */
         ck_assert_uint_eq(m[off + 1], 8);
-        ck_assert_uint_eq(m[off + 2], i);        /* processor UID */
-        ck_assert_uint_eq(m[off + 3], 2 * i);    /* Xen's APIC ID */
-        ck_assert_uint_eq(get32(m + off + 4), 1);   /* enabled */
+        ck_assert_uint_eq(m[off + 2], i);         /* processor UID */
+        ck_assert_uint_eq(m[off + 3], 2 * i);     /* Xen's APIC ID */
+        ck_assert_uint_eq(get32(m + off + 4), 1); /* enabled */
     }
     ck_assert_uint_eq(i, nr_vcpus);
     free(b.buf);
@@ -155,7 +155,7 @@ END_TEST
 START_TEST(test_madt_many_vcpus)
 {
     check_madt(2);
-    check_madt(ACPI_MAX_VCPUS);   /* last APIC ID 254: 255 is broadcast */
+    check_madt(ACPI_MAX_VCPUS); /* last APIC ID 254: 255 is broadcast */
 }
 END_TEST
 
@@ -191,12 +191,12 @@ START_TEST(test_errors)
     size_t need = acpi_tables_size(4);
     ck_assert_int_eq(acpi_tables_build(buf, need - 1, BASE, 4), -ENOSPC);
     ck_assert_int_eq(acpi_tables_build(buf, sizeof(buf), BASE, 0), -EINVAL);
-    ck_assert_int_eq(acpi_tables_build(buf, sizeof(buf), BASE,
-                                       ACPI_MAX_VCPUS + 1), -EINVAL);
+    ck_assert_int_eq(
+        acpi_tables_build(buf, sizeof(buf), BASE, ACPI_MAX_VCPUS + 1), -EINVAL);
     ck_assert_int_eq(acpi_tables_build(buf, sizeof(buf), BASE + 8, 4),
-                     -EINVAL);                   /* misaligned */
-    ck_assert_int_eq(acpi_tables_build(buf, sizeof(buf),
-                                       UINT64_C(1) << 32, 4), -EINVAL);
+                     -EINVAL); /* misaligned */
+    ck_assert_int_eq(acpi_tables_build(buf, sizeof(buf), UINT64_C(1) << 32, 4),
+                     -EINVAL);
 }
 END_TEST
 
@@ -208,7 +208,7 @@ START_TEST(test_leaves_rest_of_buffer_and_is_deterministic)
     memset(c, 0x5a, sizeof(c));
     ck_assert_int_eq(acpi_tables_build(a, sizeof(a), BASE, 3), (long)need);
     ck_assert_int_eq(acpi_tables_build(c, sizeof(c), BASE, 3), (long)need);
-    ck_assert_int_eq(memcmp(a, c, need), 0);     /* no stale bytes inside */
+    ck_assert_int_eq(memcmp(a, c, need), 0); /* no stale bytes inside */
     for (size_t i = need; i < sizeof(a); i++)
         ck_assert_uint_eq(a[i], 0xa5);
 }

@@ -17,13 +17,15 @@ static char err[256];
 
 static int parse(const char *text)
 {
-    return chaosd_conf_parse(&conf, text, strlen(text), "c.conf", err, sizeof(err));
+    return chaosd_conf_parse(&conf, text, strlen(text), "c.conf", err,
+                             sizeof(err));
 }
 
 #define ck_parse_ok(text) ck_assert_msg(parse(text) == 0, "%s", err)
-#define ck_parse_err(text, msg) do { \
+#define ck_parse_err(text, msg)                 \
+    do {                                        \
         ck_assert_int_eq(parse(text), -EINVAL); \
-        ck_assert_str_eq(err, (msg)); \
+        ck_assert_str_eq(err, (msg));           \
     } while (0)
 
 START_TEST(defaults)
@@ -86,30 +88,40 @@ START_TEST(errors)
     ck_parse_err("\n\nfoo = 1\n", "c.conf:3: unknown setting 'foo'");
     ck_parse_err("socket = relative\n",
                  "c.conf:1: a value is a \"quoted string\" or a number");
-    ck_parse_err("socket = \"run/x\"\n", "c.conf:1: socket must be an absolute path");
+    ck_parse_err("socket = \"run/x\"\n",
+                 "c.conf:1: socket must be an absolute path");
     ck_parse_err("socket = \"/x\n", "c.conf:1: missing closing '\"'");
-    ck_parse_err("socket = 5\n", "c.conf:1: socket must be a \"quoted string\"");
-    ck_parse_err("admin_group = 0\n", "c.conf:1: admin_group must be a \"quoted string\"");
+    ck_parse_err("socket = 5\n",
+                 "c.conf:1: socket must be a \"quoted string\"");
+    ck_parse_err("admin_group = 0\n",
+                 "c.conf:1: admin_group must be a \"quoted string\"");
     ck_parse_err("admin_group = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n",
                  "c.conf:1: admin_group is too long (at most 32 bytes)");
-    ck_parse_err("idle_memory_mib = \"5\"\n", "c.conf:1: idle_memory_mib must be a number");
+    ck_parse_err("idle_memory_mib = \"5\"\n",
+                 "c.conf:1: idle_memory_mib must be a number");
     ck_parse_err("refill_workers = 0\n",
                  "c.conf:1: refill_workers must be between 1 and 8");
     ck_parse_err("refill_workers = 99999999999999999999999\n",
                  "c.conf:1: number too large");
-    ck_parse_err("ready_timeout_s = 5 6\n", "c.conf:1: unexpected text after the value");
-    ck_parse_err("just words\n",
-                 "c.conf:1: expected 'key = value', a [flavor NAME] or a comment");
-    ck_parse_err("[pool x]\n", "c.conf:1: unknown section (expected [flavor NAME])");
-    ck_parse_err("[flavor a/b]\n", "c.conf:1: a flavor name is letters, digits, "
+    ck_parse_err("ready_timeout_s = 5 6\n",
+                 "c.conf:1: unexpected text after the value");
+    ck_parse_err(
+        "just words\n",
+        "c.conf:1: expected 'key = value', a [flavor NAME] or a comment");
+    ck_parse_err("[pool x]\n",
+                 "c.conf:1: unknown section (expected [flavor NAME])");
+    ck_parse_err("[flavor a/b]\n",
+                 "c.conf:1: a flavor name is letters, digits, "
                  "'-', '_' or '.', then ']'");
     ck_parse_err("[flavor ]\n", "c.conf:1: a flavor name is letters, digits, "
-                 "'-', '_' or '.', then ']'");
+                                "'-', '_' or '.', then ']'");
     ck_parse_err("[flavor a] x\n", "c.conf:1: unexpected text after ']'");
     ck_parse_err("[flavor a]\nmemory=4\n[flavor a]\n",
                  "c.conf:3: flavor 'a' is defined twice");
-    ck_parse_err("[flavor a]\ntype=\"hvm\"\n", "c.conf:2: type must be \"pv\" or \"pvh\"");
-    ck_parse_err("[flavor a]\npool=1\n", "c.conf:1: flavor 'a' has no memory setting");
+    ck_parse_err("[flavor a]\ntype=\"hvm\"\n",
+                 "c.conf:2: type must be \"pv\" or \"pvh\"");
+    ck_parse_err("[flavor a]\npool=1\n",
+                 "c.conf:1: flavor 'a' has no memory setting");
     ck_parse_err("[flavor a]\npool=1\n[flavor b]\nmemory=1\n",
                  "c.conf:1: flavor 'a' has no memory setting");
     ck_parse_err("[flavor a]\nmaxmem=4\nmemory=8\n\n",
@@ -120,11 +132,13 @@ START_TEST(errors)
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
                  "maxmem, vcpus, pool)");
-    ck_parse_err("[flavor a]\nmemory=0\n", "c.conf:2: memory must be between 1 and 16777216");
+    ck_parse_err("[flavor a]\nmemory=0\n",
+                 "c.conf:2: memory must be between 1 and 16777216");
     ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
                  "c.conf:1: flavor name longer than 32 characters");
-    ck_assert_int_eq(chaosd_conf_parse(&conf, "a\0b", 3, "c.conf", err, sizeof(err)),
-                     -EINVAL);
+    ck_assert_int_eq(
+        chaosd_conf_parse(&conf, "a\0b", 3, "c.conf", err, sizeof(err)),
+        -EINVAL);
     ck_assert_str_eq(err, "c.conf:1: NUL byte in the text");
     char longline[2000];
     memset(longline, '#', sizeof(longline) - 1);

@@ -27,7 +27,7 @@
 /* ------------------------------------- stand-ins for server.c, guests.c */
 
 #define MAX_ADOPTED 16
-static chaos_domid adopted[MAX_ADOPTED];   /* guest_add() calls */
+static chaos_domid adopted[MAX_ADOPTED]; /* guest_add() calls */
 static unsigned n_adopted, n_broadcasts;
 static bool listened, guests_started, guests_stopped, server_closed;
 /* Called by the server_listen() stand-in: the test's way into the loop
@@ -64,7 +64,7 @@ int guests_subscribe(struct chaosd *d)
 
 struct guest *guest_find(struct chaosd *d, chaos_domid domid)
 {
-    static struct guest served;   /* only compared with NULL */
+    static struct guest served; /* only compared with NULL */
     for (unsigned i = 0; i < n_adopted; i++)
         if (adopted[i] == domid)
             return &served;
@@ -113,7 +113,8 @@ static char run_dir[64];
 static struct chaosd *d;
 static uv_loop_t loop;
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *f)
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *f)
 {
     return remove(path);
 }
@@ -186,13 +187,13 @@ static void fill(void)
 static void finish(void)
 {
     d->stopping = true;
-    refill_kick(d);             /* closes the retry timer */
+    refill_kick(d); /* closes the retry timer */
     refill_trim(d, true);
     run();
     builders_close(d);
     pool_free(&d->pool);
     d->hv->close(d->ctx);
-    ck_assert_int_eq(uv_loop_close(&loop), 0);   /* every handle closed */
+    ck_assert_int_eq(uv_loop_close(&loop), 0); /* every handle closed */
     ck_assert_uint_eq(fakehv.shells_live, 0);
     ck_assert_uint_eq(fakehv.ctxs_open, 0);
 }
@@ -227,8 +228,10 @@ static unsigned domains(void)
 static chaos_config *guest_config(const char *name, unsigned memory)
 {
     char text[256];
-    snprintf(text, sizeof(text), "name = \"%s\"\nkernel = \"/boot/k\"\n"
-             "memory = %u\ntype = \"pv\"\n", name, memory);
+    snprintf(text, sizeof(text),
+             "name = \"%s\"\nkernel = \"/boot/k\"\n"
+             "memory = %u\ntype = \"pv\"\n",
+             name, memory);
     chaos_config *cfg = chaos_config_new();
     ck_assert_ptr_nonnull(cfg);
     ck_assert_int_eq(chaos_config_parse(cfg, text, strlen(text), "test"), 0);
@@ -257,7 +260,8 @@ static void create_done(struct chaosd *dd, void *opaque, int rc,
         if (json_object_object_get_ex(result, "path", &v))
             snprintf(o->path, sizeof(o->path), "%s", json_object_get_string(v));
         if (json_object_object_get_ex(result, "flavor", &v))
-            snprintf(o->flavor, sizeof(o->flavor), "%s", json_object_get_string(v));
+            snprintf(o->flavor, sizeof(o->flavor), "%s",
+                     json_object_get_string(v));
         if (json_object_object_get_ex(result, "domid", &v))
             o->domid = (chaos_domid)json_object_get_int64(v);
     }
@@ -310,7 +314,7 @@ END_TEST
 
 START_TEST(failed_prepare_counted_and_retried)
 {
-    d->conf.n_flavors = 1;            /* "small" only */
+    d->conf.n_flavors = 1; /* "small" only */
     d->conf.flavors[0].pool = 2;
     fakehv.fail_prepare = 1;
     start();
@@ -334,9 +338,9 @@ START_TEST(failed_prepare_while_stopping_is_not_retried)
     fakehv.fail_prepare = 100;
     start();
     refill_kick(d);
-    d->stopping = true;               /* before the prepares end */
+    d->stopping = true; /* before the prepares end */
     refill_kick(d);
-    run();                            /* returns: no timer armed */
+    run(); /* returns: no timer armed */
     ck_assert(!d->refill_retry_pending);
     ck_assert_uint_eq(domains(), 0);
     ck_assert_uint_eq(count_records("shells"), 0);
@@ -350,7 +354,7 @@ START_TEST(create_from_pool)
 {
     start();
     fill();
-    chaos_domid shell = d->pool.flavors[0].idle[0].domid;   /* the oldest */
+    chaos_domid shell = d->pool.flavors[0].idle[0].domid; /* the oldest */
     struct outcome o = create("g1", 4);
     ck_assert_int_eq(o.rc, 0);
     ck_assert_str_eq(o.path, "pool");
@@ -426,7 +430,7 @@ START_TEST(shell_vanished_before_use)
     start();
     fill();
     chaos_domid shell = d->pool.flavors[0].idle[0].domid;
-    fakehv_vanish(shell);             /* `xl destroy` by someone else */
+    fakehv_vanish(shell); /* `xl destroy` by someone else */
     struct outcome o = create("g4", 4);
     ck_assert_int_lt(o.rc, 0);
     ck_assert_str_eq(o.err, "the shell's domain is gone");
@@ -495,7 +499,8 @@ static void record_guest(const uint8_t uuid[16], const uint8_t shell_uuid[16],
     memcpy(g.shell_uuid, shell_uuid, 16);
     snprintf(g.name, sizeof(g.name), "%s", name);
     char cfg[128];
-    snprintf(cfg, sizeof(cfg), "name = \"%s\"\nkernel = \"/boot/k\"\nmemory = 4\n", name);
+    snprintf(cfg, sizeof(cfg),
+             "name = \"%s\"\nkernel = \"/boot/k\"\nmemory = 4\n", name);
     ck_assert_int_eq(state_guest_write(&g, cfg), 0);
 }
 
@@ -568,7 +573,7 @@ static void on_stop_timer(uv_timer_t *t)
     if (!pool_settled(&dd->pool))
         return;
     uv_close((uv_handle_t *)t, NULL);
-    raise(SIGTERM);                   /* chaosd's own handler stops it */
+    raise(SIGTERM); /* chaosd's own handler stops it */
 }
 
 /* Stops chaosd with SIGTERM once its pools are full. */

@@ -16,7 +16,8 @@
 static struct chaosd_conf conf;
 static struct pool pool;
 
-static void add_flavor(const char *name, bool pvh, uint64_t mib, unsigned target)
+static void add_flavor(const char *name, bool pvh, uint64_t mib,
+                       unsigned target)
 {
     struct chaosd_flavor *f = &conf.flavors[conf.n_flavors++];
     memset(f, 0, sizeof(*f));
@@ -48,7 +49,9 @@ static unsigned fill_all(uint32_t *next)
     unsigned n = 0;
     int i;
     while ((i = pool_next_refill(&pool)) >= 0) {
-        struct pool_item it = { .shell = NULL, .domid = (*next)++, .builder = 0 };
+        struct pool_item it = { .shell = NULL,
+                                .domid = (*next)++,
+                                .builder = 0 };
         ck_assert_int_eq(pool_fill_done(&pool, i, &it), 0);
         n++;
     }
@@ -73,8 +76,8 @@ START_TEST(emptiest_pool_first)
 {
     int a = pool_next_refill(&pool);
     int b = pool_next_refill(&pool);
-    ck_assert_int_ne(a, b);      /* both empty: one each before seconds */
-    ck_assert(!pool_settled(&pool));   /* two in flight */
+    ck_assert_int_ne(a, b);          /* both empty: one each before seconds */
+    ck_assert(!pool_settled(&pool)); /* two in flight */
     pool_fill_failed(&pool, a);
     ck_assert_uint_eq(pool.flavors[a].fill_failures, 1);
     ck_assert_int_eq(pool_next_refill(&pool), a);
@@ -118,7 +121,7 @@ START_TEST(take_prefers_idle_builder)
     ck_assert(pool_take(&pool, s, builder0_busy, NULL, &it));
     ck_assert_uint_eq(it.domid, 11);
     ck_assert(pool_take(&pool, s, builder0_busy, NULL, &it));
-    ck_assert_uint_eq(it.domid, 10);   /* all busy: the oldest */
+    ck_assert_uint_eq(it.domid, 10); /* all busy: the oldest */
 }
 END_TEST
 
@@ -227,7 +230,8 @@ START_TEST(shrink_and_reconfigure)
     /* Drained unconfigured flavors are forgotten; ids still resolve. */
     ck_assert_uint_eq(pool.n, 2);
     ck_assert_int_eq(pool_index(&pool, big_old), -1);
-    ck_assert_int_eq(pool_index(&pool, pool.flavors[nb > 1 ? 0 : nb].id) >= 0, 1);
+    ck_assert_int_eq(pool_index(&pool, pool.flavors[nb > 1 ? 0 : nb].id) >= 0,
+                     1);
 }
 END_TEST
 
@@ -239,9 +243,9 @@ START_TEST(in_flight_fill_of_removed_flavor)
     ck_assert_int_eq(pool_configure(&pool, &conf), 0);
     struct pool_item it = { .domid = 9 };
     int i = pool_index(&pool, id);
-    ck_assert_int_ge(i, 0);      /* kept while its prepare is in flight */
+    ck_assert_int_ge(i, 0); /* kept while its prepare is in flight */
     pool_fill_done(&pool, i, &it);
-    ck_assert(!pool_take(&pool, i, NULL, NULL, &it));   /* not handed out */
+    ck_assert(!pool_take(&pool, i, NULL, NULL, &it)); /* not handed out */
     ck_assert(pool_take_excess(&pool, false, &it));
     ck_assert_uint_eq(it.domid, 9);
     ck_assert(!pool_take_excess(&pool, false, &it));

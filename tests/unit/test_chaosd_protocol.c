@@ -18,21 +18,23 @@ static char err[256];
 static enum chaosd_errcode decode(const char *line)
 {
     json_object *id = NULL;
-    enum chaosd_errcode rc = chaosd_request_decode(line, strlen(line), &req,
-                                                   &id, err, sizeof(err));
+    enum chaosd_errcode rc =
+        chaosd_request_decode(line, strlen(line), &req, &id, err, sizeof(err));
     json_object_put(id);
     return rc;
 }
 
-#define ck_decode_err(line, code, msg) do { \
+#define ck_decode_err(line, code, msg)          \
+    do {                                        \
         ck_assert_int_eq(decode(line), (code)); \
-        ck_assert_str_eq(err, (msg)); \
+        ck_assert_str_eq(err, (msg));           \
     } while (0)
 
 START_TEST(every_op_decodes)
 {
-    static const char *const ops[] = { "create", "destroy", "shutdown", "list",
-        "info", "pool", "pool-resize", "subscribe", "ping" };
+    static const char *const ops[] = { "create",      "destroy",   "shutdown",
+                                       "list",        "info",      "pool",
+                                       "pool-resize", "subscribe", "ping" };
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"list\"}"), CHAOSD_ERR_NONE);
     ck_assert_int_eq(req.op, CHAOSD_OP_LIST);
     chaosd_request_free(&req);
@@ -58,8 +60,10 @@ END_TEST
 /* Which ops change or destroy guests: what chaosd checks the peer for. */
 START_TEST(op_access)
 {
-    static const enum chaosd_op change[] = { CHAOSD_OP_CREATE, CHAOSD_OP_DESTROY,
-        CHAOSD_OP_SHUTDOWN, CHAOSD_OP_POOL_RESIZE };
+    static const enum chaosd_op change[] = { CHAOSD_OP_CREATE,
+                                             CHAOSD_OP_DESTROY,
+                                             CHAOSD_OP_SHUTDOWN,
+                                             CHAOSD_OP_POOL_RESIZE };
     unsigned n_change = 0;
     for (unsigned i = 0; i < CHAOSD_N_OPS; i++) {
         const struct chaosd_op_info *op = chaosd_op_info((enum chaosd_op)i);
@@ -72,7 +76,8 @@ START_TEST(op_access)
     }
     ck_assert_uint_eq(n_change, 4);
     ck_assert_str_eq(chaosd_errcode_name(CHAOSD_ERR_FORBIDDEN), "forbidden");
-    ck_assert_str_eq(chaosd_op_info(CHAOSD_OP_DESTROY)->fields, "domain NAME|ID");
+    ck_assert_str_eq(chaosd_op_info(CHAOSD_OP_DESTROY)->fields,
+                     "domain NAME|ID");
 }
 END_TEST
 
@@ -93,8 +98,9 @@ START_TEST(create_fields)
     ck_assert_int_eq(json_object_get_int(req.id), 7);
     chaosd_request_free(&req);
 
-    ck_assert_int_eq(decode("{\"v\":1,\"op\":\"create\",\"path\":\"/etc/x.cfg\"}"),
-                     CHAOSD_ERR_NONE);
+    ck_assert_int_eq(
+        decode("{\"v\":1,\"op\":\"create\",\"path\":\"/etc/x.cfg\"}"),
+        CHAOSD_ERR_NONE);
     ck_assert_str_eq(req.create.path, "/etc/x.cfg");
     chaosd_request_free(&req);
 }
@@ -113,9 +119,10 @@ START_TEST(create_errors)
                   CHAOSD_ERR_BAD_REQUEST, "\"config\" must be a string");
     ck_decode_err("{\"v\":1,\"op\":\"create\",\"config\":\"a\\u0000b\"}",
                   CHAOSD_ERR_BAD_REQUEST, "\"config\" must be a string");
-    ck_decode_err("{\"v\":1,\"op\":\"create\",\"config\":\"\",\"overrides\":[1]}",
-                  CHAOSD_ERR_BAD_REQUEST,
-                  "\"overrides\" must be an array of \"KEY=VALUE\" strings");
+    ck_decode_err(
+        "{\"v\":1,\"op\":\"create\",\"config\":\"\",\"overrides\":[1]}",
+        CHAOSD_ERR_BAD_REQUEST,
+        "\"overrides\" must be an array of \"KEY=VALUE\" strings");
     ck_decode_err("{\"v\":1,\"op\":\"create\",\"config\":\"\",\"paused\":1}",
                   CHAOSD_ERR_BAD_REQUEST, "\"paused\" must be true or false");
 }
@@ -124,7 +131,8 @@ END_TEST
 START_TEST(other_ops_fields)
 {
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"shutdown\",\"domain\":\"web\","
-                            "\"reboot\":true}"), CHAOSD_ERR_NONE);
+                            "\"reboot\":true}"),
+                     CHAOSD_ERR_NONE);
     ck_assert_str_eq(req.shutdown.domain, "web");
     ck_assert(req.shutdown.reboot);
     chaosd_request_free(&req);
@@ -134,15 +142,18 @@ START_TEST(other_ops_fields)
                   CHAOSD_ERR_BAD_REQUEST,
                   "destroy needs \"domain\": a name or a domain id");
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\","
-                            "\"size\":12}"), CHAOSD_ERR_NONE);
+                            "\"size\":12}"),
+                     CHAOSD_ERR_NONE);
     ck_assert_str_eq(req.pool_resize.flavor, "f");
     ck_assert_uint_eq(req.pool_resize.size, 12);
     chaosd_request_free(&req);
-    ck_decode_err("{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":-1}",
-                  CHAOSD_ERR_BAD_REQUEST, "\"size\" must be between 0 and 100000");
-    ck_decode_err("{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":\"2\"}",
-                  CHAOSD_ERR_BAD_REQUEST,
-                  "pool-resize needs \"size\": a number of shells");
+    ck_decode_err(
+        "{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":-1}",
+        CHAOSD_ERR_BAD_REQUEST, "\"size\" must be between 0 and 100000");
+    ck_decode_err(
+        "{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":\"2\"}",
+        CHAOSD_ERR_BAD_REQUEST,
+        "pool-resize needs \"size\": a number of shells");
 }
 END_TEST
 
@@ -154,11 +165,13 @@ START_TEST(malformed_requests)
     ck_decode_err("[1,2]", CHAOSD_ERR_BAD_JSON, "request is not a JSON object");
     ck_decode_err("{\"v\":1,\"op\":\"list\"} {}", CHAOSD_ERR_BAD_JSON,
                   "request is not one JSON object per line");
-    ck_decode_err("{\"op\":\"list\"}", CHAOSD_ERR_VERSION,
-                  "request has no \"v\" (protocol version; this daemon speaks 1)");
+    ck_decode_err(
+        "{\"op\":\"list\"}", CHAOSD_ERR_VERSION,
+        "request has no \"v\" (protocol version; this daemon speaks 1)");
     ck_decode_err("{\"v\":2,\"op\":\"list\"}", CHAOSD_ERR_VERSION,
                   "protocol version 2 is not supported (this daemon speaks 1)");
-    ck_decode_err("{\"v\":1}", CHAOSD_ERR_BAD_REQUEST, "request has no \"op\" string");
+    ck_decode_err("{\"v\":1}", CHAOSD_ERR_BAD_REQUEST,
+                  "request has no \"op\" string");
     ck_decode_err("{\"v\":1,\"op\":\"launch\"}", CHAOSD_ERR_UNKNOWN_OP,
                   "unknown op \"launch\"");
     /* Deep nesting is refused by the tokenizer, not by the stack. */
@@ -168,8 +181,9 @@ START_TEST(malformed_requests)
     ck_assert_int_eq(decode(deep), CHAOSD_ERR_BAD_JSON);
     /* A NUL inside the line. */
     json_object *id;
-    ck_assert_int_eq(chaosd_request_decode("{\"v\":1}\0x", 9, &req, &id, err,
-                                           sizeof(err)), CHAOSD_ERR_BAD_JSON);
+    ck_assert_int_eq(
+        chaosd_request_decode("{\"v\":1}\0x", 9, &req, &id, err, sizeof(err)),
+        CHAOSD_ERR_BAD_JSON);
 }
 END_TEST
 
@@ -177,18 +191,22 @@ START_TEST(error_keeps_id)
 {
     json_object *id = NULL;
     const char *line = "{\"v\":1,\"op\":\"nope\",\"id\":\"abc\"}";
-    ck_assert_int_eq(chaosd_request_decode(line, strlen(line), &req, &id, err,
-                                           sizeof(err)), CHAOSD_ERR_UNKNOWN_OP);
+    ck_assert_int_eq(
+        chaosd_request_decode(line, strlen(line), &req, &id, err, sizeof(err)),
+        CHAOSD_ERR_UNKNOWN_OP);
     ck_assert_ptr_nonnull(id);
     json_object *reply = chaosd_reply_error(id, CHAOSD_ERR_UNKNOWN_OP, err);
     json_object_put(id);
     size_t len;
     char *text = chaosd_message_line(reply, &len);
-    ck_assert_str_eq(text, "{\"v\":1,\"ok\":false,\"id\":\"abc\","
-                     "\"code\":\"unknown-op\",\"error\":\"unknown op \\\"nope\\\"\"}\n");
+    ck_assert_str_eq(
+        text,
+        "{\"v\":1,\"ok\":false,\"id\":\"abc\","
+        "\"code\":\"unknown-op\",\"error\":\"unknown op \\\"nope\\\"\"}\n");
     ck_assert_uint_eq(len, strlen(text));
     bool ok = true;
-    json_object *back = chaosd_reply_decode(text, len - 1, &ok, err, sizeof(err));
+    json_object *back =
+        chaosd_reply_decode(text, len - 1, &ok, err, sizeof(err));
     ck_assert_ptr_nonnull(back);
     ck_assert(!ok);
     ck_assert_str_eq(err, "unknown op \"nope\"");
@@ -211,9 +229,10 @@ START_TEST(reply_round_trip)
     ck_assert_int_eq(json_object_get_int(d), 5);
     json_object_put(back);
     free(text);
-    ck_assert_ptr_null(chaosd_reply_decode("{\"v\":9,\"ok\":true}", 18, &ok, err,
-                                           sizeof(err)));
-    ck_assert_ptr_null(chaosd_reply_decode("garbage", 7, &ok, err, sizeof(err)));
+    ck_assert_ptr_null(chaosd_reply_decode("{\"v\":9,\"ok\":true}", 18, &ok,
+                                           err, sizeof(err)));
+    ck_assert_ptr_null(
+        chaosd_reply_decode("garbage", 7, &ok, err, sizeof(err)));
 }
 END_TEST
 
@@ -224,15 +243,18 @@ START_TEST(event_lines)
     char *text = chaosd_message_line(
         chaosd_event_new("shutdown", 7, "web", "reason", "poweroff"), &len);
     ck_assert_str_eq(text, "{\"v\":1,\"event\":\"shutdown\",\"domid\":7,"
-                     "\"name\":\"web\",\"reason\":\"poweroff\"}\n");
+                           "\"name\":\"web\",\"reason\":\"poweroff\"}\n");
     free(text);
-    text = chaosd_message_line(chaosd_event_new("created", 8, "a\"b", "path", "pool"), &len);
+    text = chaosd_message_line(
+        chaosd_event_new("created", 8, "a\"b", "path", "pool"), &len);
     ck_assert_str_eq(text, "{\"v\":1,\"event\":\"created\",\"domid\":8,"
-                     "\"name\":\"a\\\"b\",\"path\":\"pool\"}\n");
+                           "\"name\":\"a\\\"b\",\"path\":\"pool\"}\n");
     free(text);
     /* No name (a shell), no detail (new, death). */
-    text = chaosd_message_line(chaosd_event_new("new", 9, NULL, "reason", NULL), &len);
-    ck_assert_str_eq(text, "{\"v\":1,\"event\":\"new\",\"domid\":9,\"name\":\"\"}\n");
+    text = chaosd_message_line(chaosd_event_new("new", 9, NULL, "reason", NULL),
+                               &len);
+    ck_assert_str_eq(text,
+                     "{\"v\":1,\"event\":\"new\",\"domid\":9,\"name\":\"\"}\n");
     ck_assert_uint_eq(len, strlen(text));
     free(text);
 }
@@ -267,7 +289,8 @@ START_TEST(lines_split_and_bound)
     /* "cd" waits for its newline; then a line of 12 bytes in two reads. */
     ck_assert_int_eq(chaosd_lines_feed(&lb, "e\n0123456", 9, collect, NULL), 0);
     ck_assert_str_eq(got[2], "cde");
-    ck_assert_int_eq(chaosd_lines_feed(&lb, "789ab\nok\n", 9, collect, NULL), 0);
+    ck_assert_int_eq(chaosd_lines_feed(&lb, "789ab\nok\n", 9, collect, NULL),
+                     0);
     ck_assert_int_eq(n_got, 5);
     ck_assert_str_eq(got[3], "<dropped 12>");
     ck_assert_str_eq(got[4], "ok");
@@ -280,7 +303,8 @@ END_TEST
 
 static int stop_at_first(void *opaque, const char *line, size_t len)
 {
-    (void)line; (void)len;
+    (void)line;
+    (void)len;
     ++*(int *)opaque;
     return 42;
 }
@@ -290,7 +314,8 @@ START_TEST(lines_callback_stops)
     struct chaosd_lines lb;
     chaosd_lines_init(&lb, 100);
     int calls = 0;
-    ck_assert_int_eq(chaosd_lines_feed(&lb, "a\nb\n", 4, stop_at_first, &calls), 42);
+    ck_assert_int_eq(chaosd_lines_feed(&lb, "a\nb\n", 4, stop_at_first, &calls),
+                     42);
     ck_assert_int_eq(calls, 1);
     chaosd_lines_free(&lb);
 }

@@ -36,14 +36,16 @@ static int parse(const char *text)
 #define ck_parse_ok(text) \
     ck_assert_msg(parse(text) == 0, "%s", chaos_config_errmsg(cfg))
 
-#define ck_parse_err(text, msg) do { \
-        ck_assert_int_eq(parse(text), -EINVAL); \
+#define ck_parse_err(text, msg)                            \
+    do {                                                   \
+        ck_assert_int_eq(parse(text), -EINVAL);            \
         ck_assert_str_eq(chaos_config_errmsg(cfg), (msg)); \
     } while (0)
 
-#define ck_set_err(key, value, msg) do { \
+#define ck_set_err(key, value, msg)                                       \
+    do {                                                                  \
         ck_assert_int_eq(chaos_config_set(cfg, (key), (value)), -EINVAL); \
-        ck_assert_str_eq(chaos_config_errmsg(cfg), (msg)); \
+        ck_assert_str_eq(chaos_config_errmsg(cfg), (msg));                \
     } while (0)
 
 static const char full_config[] =
@@ -97,7 +99,8 @@ START_TEST(every_key)
     ck_assert_int_eq(chaos_config_type(cfg), CHAOS_GUEST_PVH);
     ck_assert_str_eq(chaos_config_kernel(cfg), "/var/lib/chaos/vmlinuz");
     ck_assert_str_eq(chaos_config_ramdisk(cfg), "/var/lib/chaos/initrd");
-    ck_assert_str_eq(chaos_config_cmdline(cfg), "root=/dev/xvda1 ro console=hvc0");
+    ck_assert_str_eq(chaos_config_cmdline(cfg),
+                     "root=/dev/xvda1 ro console=hvc0");
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 256);
     ck_assert_uint_eq(chaos_config_maxmem_mib(cfg), 512);
     ck_assert_uint_eq(chaos_config_vcpus(cfg), 2);
@@ -109,7 +112,8 @@ START_TEST(every_key)
     ck_assert_int_eq(chaos_config_action(cfg, CHAOS_ON_CRASH),
                      CHAOS_ACTION_COREDUMP_RESTART);
     ck_assert_int_eq(chaos_config_xenstore(cfg), CHAOS_XENSTORE_NO);
-    ck_assert_str_eq(chaos_config_uuid(cfg), "6a2b7f3e-0c1d-4e5f-8a9b-0c1d2e3f4a5b");
+    ck_assert_str_eq(chaos_config_uuid(cfg),
+                     "6a2b7f3e-0c1d-4e5f-8a9b-0c1d2e3f4a5b");
     ck_assert_int_eq(chaos_config_uuid_bytes(cfg, uuid), 0);
     ck_assert_uint_eq(uuid[0], 0x6a);
     ck_assert_uint_eq(uuid[15], 0x5b);
@@ -119,8 +123,10 @@ END_TEST
 
 START_TEST(all_actions)
 {
-    static const char *names[] = { "destroy", "restart", "preserve",
-        "rename-restart", "coredump-destroy", "coredump-restart", "soft-reset" };
+    static const char *names[] = { "destroy",          "restart",
+                                   "preserve",         "rename-restart",
+                                   "coredump-destroy", "coredump-restart",
+                                   "soft-reset" };
     char text[64];
     for (int a = 0; a < 7; a++) {
         ck_assert_str_eq(chaos_action_name((enum chaos_action)a), names[a]);
@@ -136,10 +142,12 @@ START_TEST(memory_defaults_as_xl)
 {
     ck_parse_ok("memory = 512");
     ck_assert_uint_eq(chaos_config_maxmem_mib(cfg), 512);
-    teardown(); setup();
+    teardown();
+    setup();
     ck_parse_ok("maxmem = 1024");
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 1024);
-    teardown(); setup();
+    teardown();
+    setup();
     ck_parse_ok("vcpus = 3");
     ck_assert_uint_eq(chaos_config_maxvcpus(cfg), 3);
 }
@@ -147,13 +155,13 @@ END_TEST
 
 START_TEST(numbers_as_xl_reads_them)
 {
-    ck_parse_ok("memory = 010");         /* strtol base 0: octal, as xl */
+    ck_parse_ok("memory = 010"); /* strtol base 0: octal, as xl */
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 8);
     ck_parse_ok("memory = 0X20");
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 32);
-    ck_parse_ok("memory = '64'");        /* quoted numbers are accepted */
+    ck_parse_ok("memory = '64'"); /* quoted numbers are accepted */
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 64);
-    ck_parse_ok("extra = 7\nextra += \"a\"");  /* bare numbers as strings */
+    ck_parse_ok("extra = 7\nextra += \"a\""); /* bare numbers as strings */
     ck_assert_str_eq(chaos_config_cmdline(cfg), "7a");
 }
 END_TEST
@@ -162,18 +170,21 @@ START_TEST(cmdline_composition)
 {
     ck_parse_ok("root = \"/dev/xvda\"");
     ck_assert_str_eq(chaos_config_cmdline(cfg), "root=/dev/xvda");
-    teardown(); setup();
+    teardown();
+    setup();
     ck_parse_ok("extra = \"quiet\"");
     ck_assert_str_eq(chaos_config_cmdline(cfg), "quiet");
     ck_parse_ok("extra += \" loglevel=3\"");
     ck_assert_str_eq(chaos_config_cmdline(cfg), "quiet loglevel=3");
     ck_parse_ok("root = \"/dev/xvda\"");
-    ck_assert_str_eq(chaos_config_cmdline(cfg), "root=/dev/xvda quiet loglevel=3");
-    ck_parse_ok("cmdline = \"init=/app\"");          /* cmdline wins */
+    ck_assert_str_eq(chaos_config_cmdline(cfg),
+                     "root=/dev/xvda quiet loglevel=3");
+    ck_parse_ok("cmdline = \"init=/app\""); /* cmdline wins */
     ck_assert_str_eq(chaos_config_cmdline(cfg), "init=/app");
     ck_assert_int_eq(chaos_config_set_cmdline(cfg, NULL), 0);
-    ck_assert_str_eq(chaos_config_cmdline(cfg), "root=/dev/xvda quiet loglevel=3");
-    ck_parse_ok("cmdline = \"\"");                   /* empty still wins */
+    ck_assert_str_eq(chaos_config_cmdline(cfg),
+                     "root=/dev/xvda quiet loglevel=3");
+    ck_parse_ok("cmdline = \"\""); /* empty still wins */
     ck_assert_str_eq(chaos_config_cmdline(cfg), "");
 }
 END_TEST
@@ -184,8 +195,8 @@ START_TEST(later_settings_win_and_append)
                 "extra += 'c'\nkernel += '/k'");
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 128);
     ck_assert_str_eq(chaos_config_cmdline(cfg), "abc");
-    ck_assert_str_eq(chaos_config_kernel(cfg), "/k");  /* nothing to append to */
-    ck_parse_ok("type = 'pv'\ntype += 'h'");           /* xl allows even this */
+    ck_assert_str_eq(chaos_config_kernel(cfg), "/k"); /* nothing to append to */
+    ck_parse_ok("type = 'pv'\ntype += 'h'");          /* xl allows even this */
     ck_assert_int_eq(chaos_config_type(cfg), CHAOS_GUEST_PVH);
 }
 END_TEST
@@ -194,20 +205,26 @@ START_TEST(builder_and_type)
 {
     ck_parse_ok("type = \"pvh\"\nbuilder = \"generic\"");
     ck_assert_int_eq(chaos_config_type(cfg), CHAOS_GUEST_PV);
-    ck_parse_err("builder = \"hvm\"", "g.cfg:1:11: 'builder': HVM guests are not "
+    ck_parse_err("builder = \"hvm\"",
+                 "g.cfg:1:11: 'builder': HVM guests are not "
                  "supported by chaos (use type = \"pv\" or \"pvh\")");
-    ck_parse_err("type = \"hvm\"", "g.cfg:1:8: 'type': HVM guests are not "
+    ck_parse_err("type = \"hvm\"",
+                 "g.cfg:1:8: 'type': HVM guests are not "
                  "supported by chaos (use type = \"pv\" or \"pvh\")");
     ck_parse_err("type = \"PV\"", "g.cfg:1:8: 'type': unknown guest type 'PV' "
-                 "(expected \"pv\" or \"pvh\")");
-    ck_parse_err("builder = \"linux\"", "g.cfg:1:11: 'builder': unknown builder "
+                                  "(expected \"pv\" or \"pvh\")");
+    ck_parse_err("builder = \"linux\"",
+                 "g.cfg:1:11: 'builder': unknown builder "
                  "'linux' (expected \"generic\", or use type = \"pv\")");
 }
 END_TEST
 
 START_TEST(xenstore_values)
 {
-    static const struct { const char *text; enum chaos_xenstore_mode mode; } v[] = {
+    static const struct {
+        const char *text;
+        enum chaos_xenstore_mode mode;
+    } v[] = {
         { "xenstore = \"yes\"", CHAOS_XENSTORE_YES },
         { "xenstore = 0", CHAOS_XENSTORE_NO },
         { "xenstore = \"auto\"", CHAOS_XENSTORE_AUTO },
@@ -218,18 +235,22 @@ START_TEST(xenstore_values)
         ck_parse_ok(v[i].text);
         ck_assert_int_eq(chaos_config_xenstore(cfg), v[i].mode);
     }
-    ck_parse_err("xenstore = 2", "g.cfg:1:12: 'xenstore': unknown value '2' "
+    ck_parse_err("xenstore = 2",
+                 "g.cfg:1:12: 'xenstore': unknown value '2' "
                  "(expected \"auto\", \"yes\", \"no\", 1 or 0)");
 }
 END_TEST
 
 START_TEST(tsc_mode_values)
 {
-    static const struct { const char *text; enum chaos_tsc_mode mode; } v[] = {
+    static const struct {
+        const char *text;
+        enum chaos_tsc_mode mode;
+    } v[] = {
         { "tsc_mode = \"native\"", CHAOS_TSC_NATIVE },
         { "tsc_mode = 'default'", CHAOS_TSC_DEFAULT },
         { "tsc_mode = \"always_emulate\"", CHAOS_TSC_ALWAYS_EMULATE },
-        { "tsc_mode = 2", CHAOS_TSC_NATIVE },   /* xl's deprecated numbers */
+        { "tsc_mode = 2", CHAOS_TSC_NATIVE }, /* xl's deprecated numbers */
         { "tsc_mode = 1", CHAOS_TSC_ALWAYS_EMULATE },
         { "tsc_mode = 0", CHAOS_TSC_DEFAULT },
     };
@@ -239,12 +260,14 @@ START_TEST(tsc_mode_values)
         ck_parse_ok(v[i].text);
         ck_assert_int_eq(chaos_config_tsc_mode(cfg), v[i].mode);
     }
-    ck_parse_err("tsc_mode = \"native_paravirt\"", "g.cfg:1:12: 'tsc_mode': "
+    ck_parse_err("tsc_mode = \"native_paravirt\"",
+                 "g.cfg:1:12: 'tsc_mode': "
                  "\"native_paravirt\" was removed from Xen (4.10); use "
                  "\"native\"");
     ck_parse_err("tsc_mode = 3", "g.cfg:1:12: 'tsc_mode': \"native_paravirt\" "
-                 "was removed from Xen (4.10); use \"native\"");
-    ck_parse_err("tsc_mode = \"emulate\"", "g.cfg:1:12: 'tsc_mode': unknown "
+                                 "was removed from Xen (4.10); use \"native\"");
+    ck_parse_err("tsc_mode = \"emulate\"",
+                 "g.cfg:1:12: 'tsc_mode': unknown "
                  "mode 'emulate' (expected \"default\", \"always_emulate\" "
                  "or \"native\")");
     ck_assert_int_eq(chaos_config_set_tsc_mode(cfg, CHAOS_TSC_NATIVE), 0);
@@ -259,33 +282,40 @@ START_TEST(value_errors)
 {
     ck_parse_err("name = 'a'\nmemory = \"lots\"",
                  "g.cfg:2:10: 'memory': 'lots' is not a number");
-    ck_parse_err("memory = 128M", "g.cfg:1:10: 'memory': '128M' is not a number");
+    ck_parse_err("memory = 128M",
+                 "g.cfg:1:10: 'memory': '128M' is not a number");
     ck_parse_err("memory = 08", "g.cfg:1:10: 'memory': '08' is not a number");
-    ck_parse_err("memory = ' 12'", "g.cfg:1:10: 'memory': ' 12' is not a number");
+    ck_parse_err("memory = ' 12'",
+                 "g.cfg:1:10: 'memory': ' 12' is not a number");
     ck_parse_err("memory = '-1'", "g.cfg:1:10: 'memory': '-1' is not a number");
     ck_parse_err("memory = 0", "g.cfg:1:10: 'memory': 0 is out of range "
-                 "(1 to 1073741824 MiB)");
-    ck_parse_err("maxmem = 99999999999999999999", "g.cfg:1:10: 'maxmem': "
+                               "(1 to 1073741824 MiB)");
+    ck_parse_err("maxmem = 99999999999999999999",
+                 "g.cfg:1:10: 'maxmem': "
                  "99999999999999999999 is too large");
-    ck_parse_err("vcpus = 0", "g.cfg:1:9: 'vcpus': 0 is out of range (1 to 8192)");
+    ck_parse_err("vcpus = 0",
+                 "g.cfg:1:9: 'vcpus': 0 is out of range (1 to 8192)");
     ck_parse_err("maxvcpus = 8193", "g.cfg:1:12: 'maxvcpus': 8193 is out of "
-                 "range (1 to 8192)");
+                                    "range (1 to 8192)");
     ck_parse_err("memory = [1]", "g.cfg:1:10: 'memory': expected a number, "
-                 "found a list");
+                                 "found a list");
     ck_parse_err("kernel = ['/k']", "g.cfg:1:10: 'kernel': expected a string, "
-                 "found a list");
+                                    "found a list");
     ck_parse_err("memory = 1\nmemory += 2", "g.cfg:2:11: 'memory': can't use "
-                 "+= with numbers");
+                                            "+= with numbers");
     ck_parse_err("kernel = ''", "g.cfg:1:10: 'kernel': must not be empty");
     ck_parse_err("ramdisk = ''", "g.cfg:1:11: 'ramdisk': must not be empty");
-    ck_parse_err("on_crash = \"explode\"", "g.cfg:1:12: 'on_crash': unknown "
+    ck_parse_err("on_crash = \"explode\"",
+                 "g.cfg:1:12: 'on_crash': unknown "
                  "action 'explode' (expected destroy, restart, preserve, "
                  "rename-restart, coredump-destroy, coredump-restart or "
                  "soft-reset)");
-    ck_parse_err("uuid = \"6a2b7f3e0c1d4e5f8a9b0c1d2e3f4a5b\"", "g.cfg:1:8: "
+    ck_parse_err("uuid = \"6a2b7f3e0c1d4e5f8a9b0c1d2e3f4a5b\"",
+                 "g.cfg:1:8: "
                  "'uuid': '6a2b7f3e0c1d4e5f8a9b0c1d2e3f4a5b' is not a UUID "
                  "(expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
-    ck_parse_err("uuid = \"6a2b7f3e-0c1d-4e5f-8a9b-0c1d2e3f4a5g\"", "g.cfg:1:8: "
+    ck_parse_err("uuid = \"6a2b7f3e-0c1d-4e5f-8a9b-0c1d2e3f4a5g\"",
+                 "g.cfg:1:8: "
                  "'uuid': '6a2b7f3e-0c1d-4e5f-8a9b-0c1d2e3f4a5g' is not a UUID "
                  "(expected xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)");
 }
@@ -310,17 +340,20 @@ START_TEST(name_rules)
     ck_parse_ok("name = \"Web_01-a.b\"");
     ck_parse_err("name = \"\"", "g.cfg:1:8: 'name': must not be empty");
     ck_parse_err("name = \"my vm\"", "g.cfg:1:8: 'name': ' ' is not allowed "
-                 "(use letters, digits, '_', '-' and '.')");
+                                     "(use letters, digits, '_', '-' and '.')");
     ck_parse_err("name = \"a/b\"", "g.cfg:1:8: 'name': '/' is not allowed "
-                 "(use letters, digits, '_', '-' and '.')");
+                                   "(use letters, digits, '_', '-' and '.')");
     ck_parse_err("name = \"a\\tb\"", "g.cfg:1:8: 'name': control characters "
-                 "are not allowed");
-    ck_parse_err("name = \"-x\"", "g.cfg:1:8: 'name': must start with a letter, "
+                                     "are not allowed");
+    ck_parse_err("name = \"-x\"",
+                 "g.cfg:1:8: 'name': must start with a letter, "
                  "a digit or '_'");
     ck_parse_err("name = 42", "g.cfg:1:8: 'name': '42' is all digits, which "
-                 "reads as a domain id");
-    ck_parse_err("name = \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
-                 "g.cfg:1:8: 'name': longer than 63 characters");
+                              "reads as a domain id");
+    ck_parse_err(
+        "name = "
+        "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"",
+        "g.cfg:1:8: 'name': longer than 63 characters");
     ck_assert_str_eq(chaos_config_name(cfg), "Web_01-a.b");
 }
 END_TEST
@@ -329,17 +362,21 @@ START_TEST(unknown_and_unsupported_keys)
 {
     ck_parse_err("name = 'a'\nvif = [ 'bridge=xenbr0' ]",
                  "g.cfg:2:1: 'vif' is not supported by chaos yet");
-    ck_parse_err("  disk = []", "g.cfg:1:3: 'disk' is not supported by chaos yet");
-    ck_parse_err("device_model_version = 'qemu-xen'",
-                 "g.cfg:1:1: 'device_model_version' is not supported by chaos yet");
+    ck_parse_err("  disk = []",
+                 "g.cfg:1:3: 'disk' is not supported by chaos yet");
+    ck_parse_err(
+        "device_model_version = 'qemu-xen'",
+        "g.cfg:1:1: 'device_model_version' is not supported by chaos yet");
     ck_parse_err("fooo = 1", "g.cfg:1:1: unknown key 'fooo'");
     ck_parse_err("memroy = 1", "g.cfg:1:1: unknown key 'memroy' "
-                 "(did you mean 'memory'?)");
-    ck_parse_err("vcpu = 1", "g.cfg:1:1: unknown key 'vcpu' (did you mean 'vcpus'?)");
+                               "(did you mean 'memory'?)");
+    ck_parse_err("vcpu = 1",
+                 "g.cfg:1:1: unknown key 'vcpu' (did you mean 'vcpus'?)");
     ck_parse_err("MEMORY = 1", "g.cfg:1:1: unknown key 'MEMORY' "
-                 "(did you mean 'memory'?)");
+                               "(did you mean 'memory'?)");
     ck_parse_err("x = 1", "g.cfg:1:1: unknown key 'x'");
-    ck_parse_err("dsik = 1", "g.cfg:1:1: unknown key 'dsik' (did you mean 'disk'?)");
+    ck_parse_err("dsik = 1",
+                 "g.cfg:1:1: unknown key 'dsik' (did you mean 'disk'?)");
 }
 END_TEST
 
@@ -361,17 +398,19 @@ END_TEST
 START_TEST(syntax_error_reaches_errmsg)
 {
     ck_assert_int_eq(parse("name = \"a\"\nvcpus = 1\nmemory =\n"), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg),
-                     "g.cfg:3:9: expected a value after '=', found end of line");
+    ck_assert_str_eq(
+        chaos_config_errmsg(cfg),
+        "g.cfg:3:9: expected a value after '=', found end of line");
     ck_assert_int_eq(chaos_config_parse(cfg, "=", 1, NULL), -EINVAL);
     ck_assert_str_eq(chaos_config_errmsg(cfg), "<config>:1:1: expected a key, "
-                     "found '='");
+                                               "found '='");
 }
 END_TEST
 
 START_TEST(overrides)
 {
-    ck_parse_ok("name = 'a'\nkernel = '/k'\nextra = 'console=hvc0'\nmemory = 64");
+    ck_parse_ok(
+        "name = 'a'\nkernel = '/k'\nextra = 'console=hvc0'\nmemory = 64");
     ck_assert_int_eq(chaos_config_set(cfg, "memory", "256"), 0);
     ck_assert_uint_eq(chaos_config_memory_mib(cfg), 256);
     ck_assert_int_eq(chaos_config_set(cfg, "memory", "'0x80'"), 0);
@@ -384,21 +423,28 @@ START_TEST(overrides)
     ck_assert_str_eq(chaos_config_cmdline(cfg), "console=hvc0 quiet");
     ck_assert_int_eq(chaos_config_set(cfg, "extra+", "\" a=b\""), 0);
     ck_assert_str_eq(chaos_config_cmdline(cfg), "console=hvc0 quiet a=b");
-    ck_assert_int_eq(chaos_config_set_arg(cfg, "cmdline=init=/bin/sh; vcpus=4"), 0);
+    ck_assert_int_eq(chaos_config_set_arg(cfg, "cmdline=init=/bin/sh; vcpus=4"),
+                     0);
     ck_assert_str_eq(chaos_config_cmdline(cfg), "init=/bin/sh; vcpus=4");
     ck_assert_uint_eq(chaos_config_vcpus(cfg), 1);
     ck_assert_int_eq(chaos_config_set_arg(cfg, "type=pvh"), 0);
     ck_assert_int_eq(chaos_config_type(cfg), CHAOS_GUEST_PVH);
 
-    ck_set_err("memory", "lots", "command line: 'memory': 'lots' is not a number");
-    ck_set_err("memory", "0", "command line: 'memory': 0 is out of range "
+    ck_set_err("memory", "lots",
+               "command line: 'memory': 'lots' is not a number");
+    ck_set_err("memory", "0",
+               "command line: 'memory': 0 is out of range "
                "(1 to 1073741824 MiB)");
-    ck_set_err("memory+", "1", "command line: 'memory': can't use += with numbers");
-    ck_set_err("vif", "[]", "command line: 'vif' is not supported by chaos yet");
-    ck_set_err("nmae", "x", "command line: unknown key 'nmae' (did you mean 'name'?)");
+    ck_set_err("memory+", "1",
+               "command line: 'memory': can't use += with numbers");
+    ck_set_err("vif", "[]",
+               "command line: 'vif' is not supported by chaos yet");
+    ck_set_err("nmae", "x",
+               "command line: unknown key 'nmae' (did you mean 'name'?)");
     ck_set_err("me mory", "1", "command line: 'me mory' is not a valid key");
     ck_set_err("", "1", "command line: '' is not a valid key");
-    ck_set_err("kernel", "['/a']", "command line: 'kernel': expected a string, "
+    ck_set_err("kernel", "['/a']",
+               "command line: 'kernel': expected a string, "
                "found a list");
     ck_assert_int_eq(chaos_config_set_arg(cfg, "memory"), -EINVAL);
     ck_assert_str_eq(chaos_config_errmsg(cfg),
@@ -414,21 +460,24 @@ START_TEST(validation)
                      "no 'name' given (every guest needs one)");
     ck_parse_ok("name = 'a'");
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "g.cfg: no 'kernel' given (chaos "
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "g.cfg: no 'kernel' given (chaos "
                      "boots guests from a kernel image)");
     ck_parse_ok("kernel = '/k'\nmemory = 256\nmaxmem = 128");
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "g.cfg:3:10: 'maxmem' (128 MiB) "
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "g.cfg:3:10: 'maxmem' (128 MiB) "
                      "is less than 'memory' (256 MiB)");
     ck_assert_int_eq(chaos_config_set_arg(cfg, "maxmem=256"), 0);
     ck_parse_ok("maxvcpus = 2\nvcpus = 4");
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
     ck_assert_str_eq(chaos_config_errmsg(cfg), "g.cfg:1:12: 'maxvcpus' (2) is "
-                     "less than 'vcpus' (4)");
+                                               "less than 'vcpus' (4)");
     ck_assert_int_eq(chaos_config_set_maxvcpus(cfg, 3), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "'maxvcpus' (3) is less than "
-                     "'vcpus' (4)");            /* set from C: no origin */
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "'maxvcpus' (3) is less than "
+                     "'vcpus' (4)"); /* set from C: no origin */
     ck_assert_int_eq(chaos_config_set_maxvcpus(cfg, 4), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), 0);
     ck_assert_str_eq(chaos_config_errmsg(cfg), "");
@@ -443,7 +492,8 @@ START_TEST(pv_cmdline_limit)
     ck_parse_ok("name = 'a'\nkernel = '/k'");
     ck_assert_int_eq(chaos_config_set_cmdline(cfg, big), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "'cmdline': the kernel command "
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "'cmdline': the kernel command "
                      "line is 1024 bytes; a PV guest takes at most 1023");
     ck_assert_int_eq(chaos_config_set_type(cfg, CHAOS_GUEST_PVH), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), 0);
@@ -461,11 +511,12 @@ START_TEST(setters_and_getters)
     ck_assert_int_eq(chaos_config_set_name(cfg, "vm0"), 0);
     ck_assert_str_eq(chaos_config_name(cfg), "vm0");
     ck_assert_int_eq(chaos_config_set_name(cfg, "a b"), -EINVAL);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "'name': ' ' is not allowed "
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "'name': ' ' is not allowed "
                      "(use letters, digits, '_', '-' and '.')");
     ck_assert_str_eq(chaos_config_name(cfg), "vm0");
     ck_assert_int_eq(chaos_config_set_kernel(cfg, "/k"), 0);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "");     /* cleared on success */
+    ck_assert_str_eq(chaos_config_errmsg(cfg), ""); /* cleared on success */
     ck_assert_int_eq(chaos_config_set_ramdisk(cfg, "/r"), 0);
     ck_assert_str_eq(chaos_config_ramdisk(cfg), "/r");
     ck_assert_int_eq(chaos_config_set_ramdisk(cfg, NULL), 0);
@@ -476,7 +527,7 @@ START_TEST(setters_and_getters)
     ck_assert_uint_eq(chaos_config_maxmem_mib(cfg), 128);
     ck_assert_int_eq(chaos_config_set_memory_mib(cfg, 0), -EINVAL);
     ck_assert_str_eq(chaos_config_errmsg(cfg), "'memory': 0 is out of range "
-                     "(1 to 1073741824 MiB)");
+                                               "(1 to 1073741824 MiB)");
     ck_assert_int_eq(chaos_config_set_vcpus(cfg, 2), 0);
     ck_assert_int_eq(chaos_config_set_maxvcpus(cfg, 8), 0);
     ck_assert_uint_eq(chaos_config_vcpus(cfg), 2);
@@ -484,24 +535,29 @@ START_TEST(setters_and_getters)
     ck_assert_int_eq(chaos_config_set_vcpus(cfg, 9000), -EINVAL);
     ck_assert_int_eq(chaos_config_set_type(cfg, CHAOS_GUEST_PVH), 0);
     ck_assert_int_eq(chaos_config_type(cfg), CHAOS_GUEST_PVH);
-    ck_assert_int_eq(chaos_config_set_type(cfg, (enum chaos_guest_type)7), -EINVAL);
-    ck_assert_int_eq(chaos_config_set_action(cfg, CHAOS_ON_REBOOT,
-                                             CHAOS_ACTION_SOFT_RESET), 0);
+    ck_assert_int_eq(chaos_config_set_type(cfg, (enum chaos_guest_type)7),
+                     -EINVAL);
+    ck_assert_int_eq(
+        chaos_config_set_action(cfg, CHAOS_ON_REBOOT, CHAOS_ACTION_SOFT_RESET),
+        0);
     ck_assert_int_eq(chaos_config_action(cfg, CHAOS_ON_REBOOT),
                      CHAOS_ACTION_SOFT_RESET);
-    ck_assert_int_eq(chaos_config_set_action(cfg, CHAOS_ON_REBOOT,
-                                             (enum chaos_action)42), -EINVAL);
-    ck_assert_int_eq(chaos_config_set_action(cfg, (enum chaos_event)5,
-                                             CHAOS_ACTION_DESTROY), -EINVAL);
+    ck_assert_int_eq(
+        chaos_config_set_action(cfg, CHAOS_ON_REBOOT, (enum chaos_action)42),
+        -EINVAL);
+    ck_assert_int_eq(
+        chaos_config_set_action(cfg, (enum chaos_event)5, CHAOS_ACTION_DESTROY),
+        -EINVAL);
     ck_assert_int_eq(chaos_config_set_xenstore(cfg, CHAOS_XENSTORE_YES), 0);
     ck_assert_int_eq(chaos_config_xenstore(cfg), CHAOS_XENSTORE_YES);
-    ck_assert_int_eq(chaos_config_set_xenstore(cfg, (enum chaos_xenstore_mode)3),
-                     -EINVAL);
+    ck_assert_int_eq(
+        chaos_config_set_xenstore(cfg, (enum chaos_xenstore_mode)3), -EINVAL);
     ck_assert_int_eq(chaos_config_set_uuid(cfg, "not-a-uuid"), -EINVAL);
     ck_assert_ptr_null(chaos_config_uuid(cfg));
-    ck_assert_int_eq(chaos_config_set_uuid(cfg,
-                     "00112233-4455-6677-8899-AABBCCDDEEFF"), 0);
-    ck_assert_str_eq(chaos_config_uuid(cfg), "00112233-4455-6677-8899-aabbccddeeff");
+    ck_assert_int_eq(
+        chaos_config_set_uuid(cfg, "00112233-4455-6677-8899-AABBCCDDEEFF"), 0);
+    ck_assert_str_eq(chaos_config_uuid(cfg),
+                     "00112233-4455-6677-8899-aabbccddeeff");
     ck_assert_int_eq(chaos_config_uuid_bytes(cfg, uuid), 0);
     ck_assert_uint_eq(uuid[10], 0xaa);
     ck_assert_int_eq(chaos_config_set_uuid(cfg, NULL), 0);
@@ -513,10 +569,12 @@ END_TEST
 /* Every getter agrees between two configurations. */
 static void ck_same(const chaos_config *a, const chaos_config *b)
 {
-#define SAME_STR(get) do { \
-        const char *x = get(a), *y = get(b); \
+#define SAME_STR(get)                                              \
+    do {                                                           \
+        const char *x = get(a), *y = get(b);                       \
         ck_assert_msg((!x && !y) || (x && y && strcmp(x, y) == 0), \
-                      #get ": '%s' vs '%s'", x ? x : "(null)", y ? y : "(null)"); \
+                      #get ": '%s' vs '%s'", x ? x : "(null)",     \
+                      y ? y : "(null)");                           \
     } while (0)
     SAME_STR(chaos_config_name);
     SAME_STR(chaos_config_kernel);
@@ -545,7 +603,7 @@ static void ck_round_trip(void)
                   "%s\n%s", chaos_config_errmsg(again), text);
     ck_same(cfg, again);
     char *text2 = chaos_config_to_text(again);
-    ck_assert_str_eq(text, text2);           /* and the text is stable */
+    ck_assert_str_eq(text, text2); /* and the text is stable */
     free(text);
     free(text2);
     chaos_config_free(again);
@@ -553,12 +611,13 @@ static void ck_round_trip(void)
 
 START_TEST(round_trip)
 {
-    ck_round_trip();                         /* all defaults */
+    ck_round_trip(); /* all defaults */
     ck_parse_ok(full_config);
     ck_round_trip();
     ck_parse_ok("cmdline = \"a \\\"q\\\" \\\\ \\t\\x01 caf\xc3\xa9\"");
     ck_round_trip();
-    ck_parse_ok("maxmem = 4096\nxenstore = 1\nbuilder = 'generic'\ntsc_mode = 2");
+    ck_parse_ok(
+        "maxmem = 4096\nxenstore = 1\nbuilder = 'generic'\ntsc_mode = 2");
     ck_round_trip();
 }
 END_TEST
@@ -567,20 +626,19 @@ START_TEST(to_text_content)
 {
     ck_parse_ok("name = 'a'\nkernel = '/k'\nextra = \"x\\\"y\"");
     char *text = chaos_config_to_text(cfg);
-    ck_assert_str_eq(text,
-        "# chaos guest configuration (xl.cfg syntax)\n"
-        "name = \"a\"\n"
-        "type = \"pv\"\n"
-        "kernel = \"/k\"\n"
-        "extra = \"x\\\"y\"\n"
-        "memory = 32\n"
-        "maxmem = 32\n"
-        "vcpus = 1\n"
-        "maxvcpus = 1\n"
-        "on_poweroff = \"destroy\"\n"
-        "on_reboot = \"restart\"\n"
-        "on_crash = \"destroy\"\n"
-        "xenstore = \"auto\"\n");
+    ck_assert_str_eq(text, "# chaos guest configuration (xl.cfg syntax)\n"
+                           "name = \"a\"\n"
+                           "type = \"pv\"\n"
+                           "kernel = \"/k\"\n"
+                           "extra = \"x\\\"y\"\n"
+                           "memory = 32\n"
+                           "maxmem = 32\n"
+                           "vcpus = 1\n"
+                           "maxvcpus = 1\n"
+                           "on_poweroff = \"destroy\"\n"
+                           "on_reboot = \"restart\"\n"
+                           "on_crash = \"destroy\"\n"
+                           "xenstore = \"auto\"\n");
     free(text);
 }
 END_TEST
@@ -602,16 +660,21 @@ START_TEST(files)
     close(fd);
     ck_assert_int_eq(chaos_config_parse_file(cfg, path), -EINVAL);
     char expect[128];
-    snprintf(expect, sizeof(expect), "%s:16:9: expected a value after '=', "
-             "found 'x' (strings must be quoted: \"x\")", path);
+    snprintf(expect, sizeof(expect),
+             "%s:16:9: expected a value after '=', "
+             "found 'x' (strings must be quoted: \"x\")",
+             path);
     ck_assert_str_eq(chaos_config_errmsg(cfg), expect);
     unlink(path);
 
-    ck_assert_int_eq(chaos_config_parse_file(cfg, "/nonexistent/g.cfg"), -ENOENT);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "/nonexistent/g.cfg: cannot "
+    ck_assert_int_eq(chaos_config_parse_file(cfg, "/nonexistent/g.cfg"),
+                     -ENOENT);
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "/nonexistent/g.cfg: cannot "
                      "open: No such file or directory");
     ck_assert_int_eq(chaos_config_parse_file(cfg, "/tmp"), -EISDIR);
-    ck_assert_str_eq(chaos_config_errmsg(cfg), "/tmp: cannot read: Is a directory");
+    ck_assert_str_eq(chaos_config_errmsg(cfg),
+                     "/tmp: cannot read: Is a directory");
 }
 END_TEST
 

@@ -65,7 +65,7 @@ START_TEST(appends_chunks)
     ck_assert_str_eq(slurp(path, &len), "boot\r\nok\r\n");
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
-    ck_assert_int_eq(st.st_mode & 0777, 0640);    /* umask 022 (setup) */
+    ck_assert_int_eq(st.st_mode & 0777, 0640); /* umask 022 (setup) */
 }
 END_TEST
 
@@ -81,9 +81,9 @@ START_TEST(rotates_at_the_cap_without_splitting)
     ck_assert_int_eq(console_log_write(log, "abcd", 4), 0);
     ck_assert_str_eq(slurp(rotated, &len), "12345678");
     ck_assert_str_eq(slurp(path, &len), "abcd");
-    ck_assert_int_eq(console_log_write(log, "efghij", 6), 0);  /* exactly 10 */
+    ck_assert_int_eq(console_log_write(log, "efghij", 6), 0); /* exactly 10 */
     ck_assert_str_eq(slurp(path, &len), "abcdefghij");
-    ck_assert_int_eq(console_log_write(log, "k", 1), 0);    /* rotates again */
+    ck_assert_int_eq(console_log_write(log, "k", 1), 0); /* rotates again */
     ck_assert_str_eq(slurp(rotated, &len), "abcdefghij");
     ck_assert_str_eq(slurp(path, &len), "k");
     console_log_close(log);
@@ -125,7 +125,7 @@ START_TEST(continues_an_existing_log)
     console_log_close(log);
     ck_assert_int_eq(console_log_open(path, 12, &log), 0);
     ck_assert_uint_eq(console_log_size(log), 10);
-    ck_assert_int_eq(console_log_write(log, "second\n", 7), 0);  /* 17 > 12 */
+    ck_assert_int_eq(console_log_write(log, "second\n", 7), 0); /* 17 > 12 */
     console_log_close(log);
     ck_assert_str_eq(slurp(rotated, &len), "first run\n");
     ck_assert_str_eq(slurp(path, &len), "second\n");
@@ -158,7 +158,7 @@ START_TEST(failed_rotation_truncates_and_reports)
     char blocker[300];
     ck_assert_int_eq(mkdir(rotated, 0700), 0);
     snprintf(blocker, sizeof(blocker), "%s/keep", rotated);
-    ck_assert_int_eq(mkdir(blocker, 0700), 0);   /* a non-empty directory */
+    ck_assert_int_eq(mkdir(blocker, 0700), 0); /* a non-empty directory */
 
     ck_assert_int_eq(console_log_open(path, 10, &log), 0);
     ck_assert_int_eq(console_log_write(log, "12345678", 8), 0);

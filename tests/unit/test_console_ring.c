@@ -57,8 +57,8 @@ START_TEST(empty_ring_reads_nothing)
 {
     char buf[16];
     bool corrupt = false;
-    ck_assert_uint_eq(console_ring_read_output(page, buf, sizeof(buf),
-                                               &corrupt), 0);
+    ck_assert_uint_eq(
+        console_ring_read_output(page, buf, sizeof(buf), &corrupt), 0);
     ck_assert(!corrupt);
     ck_assert(!console_ring_output_pending(page));
     ck_assert_uint_eq(page->out_cons, 0);
@@ -98,7 +98,7 @@ START_TEST(full_output_ring_reads_whole)
     static char want[CONSOLE_RING_OUT_SIZE], got[CONSOLE_RING_OUT_SIZE + 10];
     fill_pattern(want, sizeof(want), 1);
     ck_assert_uint_eq(guest_print(want, sizeof(want)), sizeof(want));
-    ck_assert_uint_eq(guest_print("x", 1), 0);          /* really full */
+    ck_assert_uint_eq(guest_print("x", 1), 0); /* really full */
     bool corrupt = false;
     size_t n = console_ring_read_output(page, got, sizeof(got), &corrupt);
     ck_assert_uint_eq(n, sizeof(want));
@@ -110,12 +110,12 @@ END_TEST
 /* Indices near 2^32 and the buffer's end: both wraps in one transfer. */
 START_TEST(output_wraps_indices_and_buffer)
 {
-    const uint32_t start = UINT32_MAX - 5;     /* slot 2042 of 2048 */
+    const uint32_t start = UINT32_MAX - 5; /* slot 2042 of 2048 */
     page->out_cons = page->out_prod = start;
     char want[300], got[300];
     fill_pattern(want, sizeof(want), 9);
     guest_print(want, sizeof(want));
-    ck_assert_uint_lt(page->out_prod, start);           /* index wrapped */
+    ck_assert_uint_lt(page->out_prod, start); /* index wrapped */
     size_t n = console_ring_read_output(page, got, sizeof(got), NULL);
     ck_assert_uint_eq(n, sizeof(want));
     ck_assert_mem_eq(got, want, sizeof(want));
@@ -152,7 +152,7 @@ END_TEST
 
 START_TEST(input_wraps_indices_and_buffer)
 {
-    const uint32_t start = UINT32_MAX - 2;     /* slot 1021 of 1024 */
+    const uint32_t start = UINT32_MAX - 2; /* slot 1021 of 1024 */
     page->in_cons = page->in_prod = start;
     char want[50], got[50];
     fill_pattern(want, sizeof(want), 5);
@@ -181,8 +181,8 @@ START_TEST(lying_output_producer_is_clamped)
     ck_assert_int_eq(got[0], (char)first);
     ck_assert_uint_eq(page->out_cons, page->out_prod);
     corrupt = false;
-    ck_assert_uint_eq(console_ring_read_output(page, got, sizeof(got),
-                                               &corrupt), 0);
+    ck_assert_uint_eq(
+        console_ring_read_output(page, got, sizeof(got), &corrupt), 0);
     ck_assert(!corrupt);
 }
 END_TEST
@@ -197,7 +197,7 @@ START_TEST(output_consumer_ahead_of_producer_is_clamped)
     bool corrupt = false;
     size_t n = console_ring_read_output(page, small, sizeof(small), &corrupt);
     ck_assert(corrupt);
-    ck_assert_uint_eq(n, sizeof(small));     /* a partial read is fine too */
+    ck_assert_uint_eq(n, sizeof(small)); /* a partial read is fine too */
     ck_assert_uint_le(page->out_prod - page->out_cons, CONSOLE_RING_OUT_SIZE);
 }
 END_TEST
@@ -205,13 +205,13 @@ END_TEST
 START_TEST(lying_input_consumer_gets_nothing)
 {
     page->in_prod = 10;
-    page->in_cons = 20;                       /* "consumed" unwritten bytes */
+    page->in_cons = 20; /* "consumed" unwritten bytes */
     bool corrupt = false;
     ck_assert_uint_eq(console_ring_write_input(page, "abc", 3, &corrupt), 0);
     ck_assert(corrupt);
     ck_assert_uint_eq(page->in_prod, 10);
 
-    page->in_cons = 10 - 2000;                 /* more than the ring holds */
+    page->in_cons = 10 - 2000; /* more than the ring holds */
     corrupt = false;
     ck_assert_uint_eq(console_ring_write_input(page, "abc", 3, &corrupt), 0);
     ck_assert(corrupt);
@@ -231,9 +231,9 @@ START_TEST(random_traffic_keeps_the_stream)
         fill_pattern(sent, sizeof(sent), (unsigned)round);
         while (ngot < sizeof(got)) {
             if (nsent < sizeof(sent) && rand() % 2)
-                nsent += guest_print(sent + nsent,
-                                     (size_t)rand() % 3000 %
-                                     (sizeof(sent) - nsent + 1));
+                nsent +=
+                    guest_print(sent + nsent, (size_t)rand() % 3000 %
+                                                  (sizeof(sent) - nsent + 1));
             size_t cap = (size_t)rand() % 2500 + 1;
             if (cap > sizeof(got) - ngot)
                 cap = sizeof(got) - ngot;

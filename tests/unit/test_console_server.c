@@ -23,8 +23,8 @@
 static char dir[] = "/tmp/chaos-test-console-XXXXXX";
 static char sock_path[256], log_path[256];
 static struct console_ring_page *page;
-static int evtchn[2];               /* [0]: the server's fd, [1]: the guest's */
-static int kicks;                   /* notify() calls */
+static int evtchn[2]; /* [0]: the server's fd, [1]: the guest's */
+static int kicks;     /* notify() calls */
 static struct console_server *srv;
 
 static int fake_ack(void *opaque)
@@ -42,15 +42,18 @@ static int fake_notify(void *opaque)
 static struct console_guest fake_guest(void)
 {
     return (struct console_guest){
-        .ring = page, .fd = evtchn[0],
-        .ack = fake_ack, .notify = fake_notify,
+        .ring = page,
+        .fd = evtchn[0],
+        .ack = fake_ack,
+        .notify = fake_notify,
     };
 }
 
 static struct console_server_config config(void)
 {
     return (struct console_server_config){
-        .socket_path = sock_path, .log_path = log_path,
+        .socket_path = sock_path,
+        .log_path = log_path,
     };
 }
 
@@ -134,7 +137,7 @@ static void expect(int fd, const char *want)
             ck_assert_int_gt(n, 0);
             len += (size_t)n;
             got[len] = '\0';
-            if (memmem(got, len, want, strlen(want)))   /* may hold NULs */
+            if (memmem(got, len, want, strlen(want))) /* may hold NULs */
                 return;
         }
     }
@@ -185,7 +188,7 @@ START_TEST(socket_and_directory_are_private)
     ck_assert_int_eq(st.st_mode & 0777, 0700);
     console_server_close(srv);
     srv = NULL;
-    ck_assert_int_eq(lstat(sock_path, &st), -1);   /* removed on close */
+    ck_assert_int_eq(lstat(sock_path, &st), -1); /* removed on close */
 }
 END_TEST
 
@@ -196,7 +199,7 @@ START_TEST(early_output_reaches_log_and_backlog)
     struct console_server_config cfg = config();
     start(&cfg);
     ck_assert_int_eq(page->out_cons, page->out_prod);
-    ck_assert_int_gt(kicks, 0);       /* told the guest there is room */
+    ck_assert_int_gt(kicks, 0); /* told the guest there is room */
     ck_assert_str_eq(slurp(log_path), "Linux version 6.1\r\n");
     int c = attach();
     expect(c, "Linux version 6.1\r\n");
@@ -288,7 +291,7 @@ START_TEST(input_waits_for_a_slow_guest)
     for (int round = 0; round < 100 && ngot < sizeof(got); round++) {
         turns(2);
         ck_assert_uint_le(page->in_prod - page->in_cons, CONSOLE_RING_IN_SIZE);
-        while (page->in_cons != page->in_prod)          /* the guest reads */
+        while (page->in_cons != page->in_prod) /* the guest reads */
             got[ngot++] = page->in[page->in_cons++ % CONSOLE_RING_IN_SIZE];
         ck_assert_int_eq(write(evtchn[1], "!", 1), 1);
     }
@@ -325,7 +328,7 @@ START_TEST(too_many_clients_are_told_and_refused)
     ck_assert_uint_eq(console_server_clients(srv), 1);
     expect(b, "too many clients");
     char buf[64];
-    ck_assert_int_eq(read(b, buf, sizeof(buf)), 0);      /* then closed */
+    ck_assert_int_eq(read(b, buf, sizeof(buf)), 0); /* then closed */
     ck_assert_ptr_nonnull(console_server_take_warning(srv));
     close(a);
     close(b);
@@ -368,7 +371,7 @@ START_TEST(stuck_client_is_dropped)
     const char *w = console_server_take_warning(srv);
     ck_assert_ptr_nonnull(w);
     ck_assert_ptr_nonnull(strstr(w, "keep up"));
-    ck_assert_ptr_null(console_server_take_warning(srv));   /* taken */
+    ck_assert_ptr_null(console_server_take_warning(srv)); /* taken */
     guest_print("the end\r\n");
     expect(good, "the end");
     close(stuck);
@@ -392,7 +395,7 @@ START_TEST(hostile_indices_are_survived)
     ck_assert_ptr_nonnull(w);
     ck_assert_ptr_nonnull(strstr(w, "inconsistent"));
     ck_assert_uint_le(page->out_prod - page->out_cons, CONSOLE_RING_OUT_SIZE);
-    page->in_cons = page->in_prod;                  /* the guest behaves */
+    page->in_cons = page->in_prod; /* the guest behaves */
     guest_print("recovered\r\n");
     expect(c, "recovered");
     turns(2);
@@ -451,7 +454,7 @@ START_TEST(bad_paths_are_refused)
     ck_assert_int_eq(console_server_open(&g, &cfg, &srv, err, sizeof(err)),
                      -EINVAL);
     cfg = config();
-    cfg.log_path = dir;                 /* a directory, not a file */
+    cfg.log_path = dir; /* a directory, not a file */
     ck_assert_int_lt(console_server_open(&g, &cfg, &srv, err, sizeof(err)), 0);
     ck_assert_ptr_nonnull(strstr(err, "console log"));
     srv = NULL;

@@ -14,14 +14,15 @@ static struct chaos_dominfo dom(chaos_domid id, uint8_t tag,
                                 enum chaos_dom_state state, int reason,
                                 const char *name)
 {
-    struct chaos_dominfo d = { .domid = id, .state = state,
+    struct chaos_dominfo d = { .domid = id,
+                               .state = state,
                                .shutdown_reason = reason };
     memset(d.uuid, tag, sizeof(d.uuid));
     strcpy(d.name, name);
     return d;
 }
 
-#define RUN  CHAOS_DOM_RUNNING
+#define RUN CHAOS_DOM_RUNNING
 #define SHUT CHAOS_DOM_SHUTDOWN
 #define CRSH CHAOS_DOM_CRASHED
 #define DYIN CHAOS_DOM_DYING
@@ -168,7 +169,7 @@ START_TEST(carry_names)
                                  dom(2, 2, RUN, 0, "two"),
                                  dom(4, 4, RUN, 0, "four") };
     struct chaos_dominfo b[] = { dom(1, 1, RUN, 0, ""),
-                                 dom(2, 9, RUN, 0, ""),   /* another domain */
+                                 dom(2, 9, RUN, 0, ""), /* another domain */
                                  dom(3, 3, RUN, 0, ""),
                                  dom(4, 4, RUN, 0, "renamed") };
     events_carry_names(a, 3, b, 4);
@@ -210,7 +211,7 @@ END_TEST
 START_TEST(long_names_stay_terminated)
 {
     struct chaos_dominfo b = dom(3, 3, RUN, 0, "");
-    memset(b.name, 'n', sizeof(b.name));   /* not terminated */
+    memset(b.name, 'n', sizeof(b.name)); /* not terminated */
     ck_assert_uint_eq(diff(NULL, 0, &b, 1), 1);
     ck_assert_uint_eq(strlen(out[0].name), sizeof(out[0].name) - 1);
 }

@@ -18,17 +18,20 @@ static char *dump(const struct chaosd_conf *c)
     FILE *out = open_memstream(&text, &size);
     if (!out)
         return NULL;
-    fprintf(out, "socket = \"%s\"\nidle_memory_mib = %llu\n"
+    fprintf(out,
+            "socket = \"%s\"\nidle_memory_mib = %llu\n"
             "kernel_cache_mib = %llu\nrefill_workers = %u\n"
-            "ready_timeout_s = %u\n", c->socket_path,
-            (unsigned long long)c->idle_memory_mib,
+            "ready_timeout_s = %u\n",
+            c->socket_path, (unsigned long long)c->idle_memory_mib,
             (unsigned long long)c->kernel_cache_mib, c->refill_workers,
             c->ready_timeout_s);
     for (unsigned i = 0; i < c->n_flavors; i++) {
         const struct chaosd_flavor *f = &c->flavors[i];
-        fprintf(out, "\n[flavor %s]\ntype = \"%s\"\nmemory = %llu\n"
-                "maxmem = %llu\nvcpus = %u\npool = %u\n", f->name,
-                f->pvh ? "pvh" : "pv", (unsigned long long)f->memory_mib,
+        fprintf(out,
+                "\n[flavor %s]\ntype = \"%s\"\nmemory = %llu\n"
+                "maxmem = %llu\nvcpus = %u\npool = %u\n",
+                f->name, f->pvh ? "pvh" : "pv",
+                (unsigned long long)f->memory_mib,
                 (unsigned long long)f->maxmem_mib, f->vcpus, f->pool);
     }
     if (fclose(out) != 0) {
@@ -40,7 +43,7 @@ static char *dump(const struct chaosd_conf *c)
 
 static bool run(const char *path, char **out)
 {
-    static struct chaosd_conf conf;     /* 4 KiB: not on the stack */
+    static struct chaosd_conf conf; /* 4 KiB: not on the stack */
     char err[512];
     int rc = chaosd_conf_load(&conf, path, err, sizeof(err));
     if (rc == 0)

@@ -35,8 +35,11 @@ static const uint8_t *digest(uint8_t tag)
 
 static struct kernel_lru_id file(uint64_t ino, int64_t mtime)
 {
-    return (struct kernel_lru_id){ .dev = 8, .ino = ino, .size = 4096,
-                               .mtime_sec = mtime, .ctime_sec = mtime };
+    return (struct kernel_lru_id){ .dev = 8,
+                                   .ino = ino,
+                                   .size = 4096,
+                                   .mtime_sec = mtime,
+                                   .ctime_sec = mtime };
 }
 
 /* A kernel of size bytes whose first byte is tag. */
@@ -68,7 +71,8 @@ END_TEST
 START_TEST(find_by_identity_and_digest)
 {
     struct kernel_lru_id a = file(1, 100);
-    ck_assert_int_eq(kernel_lru_insert(kc, digest(0xaa), elf(1, 300), 300, &a), 0);
+    ck_assert_int_eq(kernel_lru_insert(kc, digest(0xaa), elf(1, 300), 300, &a),
+                     0);
     ck_assert_uint_eq(kc->entries, 1);
     ck_assert_uint_eq(kc->bytes, 300);
     ck_assert_uint_eq(tag_of(kernel_lru_find_id(kc, &a)), 1);
@@ -88,7 +92,8 @@ END_TEST
 START_TEST(changed_file_is_not_found_by_identity)
 {
     struct kernel_lru_id a = file(1, 100);
-    ck_assert_int_eq(kernel_lru_insert(kc, digest(0xaa), elf(1, 100), 100, &a), 0);
+    ck_assert_int_eq(kernel_lru_insert(kc, digest(0xaa), elf(1, 100), 100, &a),
+                     0);
     struct kernel_lru_id touched = a, resized = a, moved = a, other_dev = a;
     touched.mtime_nsec = 1;
     resized.size++;
@@ -101,18 +106,19 @@ START_TEST(changed_file_is_not_found_by_identity)
 
     /* The file rewritten with new content: it no longer names the old
      * kernel, which is still found by its digest. */
-    ck_assert_int_eq(kernel_lru_insert(kc, digest(0xbb), elf(2, 100), 100,
-                                   &touched), 0);
+    ck_assert_int_eq(
+        kernel_lru_insert(kc, digest(0xbb), elf(2, 100), 100, &touched), 0);
     ck_assert_uint_eq(tag_of(kernel_lru_find_id(kc, &touched)), 2);
     ck_assert_ptr_null(kernel_lru_find_id(kc, &a));
-    ck_assert_uint_eq(tag_of(kernel_lru_find_digest(kc, digest(0xaa), NULL)), 1);
+    ck_assert_uint_eq(tag_of(kernel_lru_find_digest(kc, digest(0xaa), NULL)),
+                      1);
 }
 END_TEST
 
 START_TEST(least_recently_used_goes_first)
 {
     struct kernel_lru_id a = file(1, 1), b = file(2, 1), c = file(3, 1),
-                     d = file(4, 1);
+                         d = file(4, 1);
     ck_assert_int_eq(kernel_lru_insert(kc, digest(1), elf(1, 400), 400, &a), 0);
     ck_assert_int_eq(kernel_lru_insert(kc, digest(2), elf(2, 400), 400, &b), 0);
     /* Using a makes b the oldest. */
@@ -122,7 +128,7 @@ START_TEST(least_recently_used_goes_first)
     ck_assert_uint_eq(kc->bytes, 800);
     ck_assert_ptr_null(kernel_lru_find_id(kc, &b));
     ck_assert_ptr_nonnull(kernel_lru_find_id(kc, &c));
-    ck_assert_ptr_nonnull(kernel_lru_find_id(kc, &a));   /* c is oldest now */
+    ck_assert_ptr_nonnull(kernel_lru_find_id(kc, &a)); /* c is oldest now */
     /* A big one evicts as many as needed. */
     ck_assert_int_eq(kernel_lru_insert(kc, digest(4), elf(4, 900), 900, &d), 0);
     ck_assert_uint_eq(kc->entries, 1);
@@ -139,7 +145,8 @@ START_TEST(too_big_and_exact_fit)
     ck_assert_int_eq(kernel_lru_insert(kc, digest(1), elf(1, 1001), 1001, &a),
                      -EFBIG);
     ck_assert_uint_eq(kc->entries, 0);
-    ck_assert_int_eq(kernel_lru_insert(kc, digest(2), elf(2, 1000), 1000, &b), 0);
+    ck_assert_int_eq(kernel_lru_insert(kc, digest(2), elf(2, 1000), 1000, &b),
+                     0);
     ck_assert_uint_eq(kc->bytes, 1000);
     ck_assert_ptr_null(kernel_lru_find_id(kc, &a));
 }
@@ -153,7 +160,8 @@ START_TEST(same_digest_twice_keeps_one)
     ck_assert_uint_eq(kc->entries, 1);
     ck_assert_uint_eq(kc->bytes, 100);
     ck_assert_uint_eq(tag_of(kernel_lru_find_id(kc, &b)), 1);
-    ck_assert_int_eq(kernel_lru_insert(kc, digest(2), elf(2, 100), 100, NULL), 0);
+    ck_assert_int_eq(kernel_lru_insert(kc, digest(2), elf(2, 100), 100, NULL),
+                     0);
     ck_assert_uint_eq(tag_of(kernel_lru_find_digest(kc, digest(2), NULL)), 2);
 }
 END_TEST
@@ -167,7 +175,7 @@ START_TEST(lower_limit_evicts)
     ck_assert_ptr_nonnull(kernel_lru_find_digest(kc, digest(1), NULL));
     kernel_lru_set_limit(kc, 600);
     ck_assert_uint_eq(kc->entries, 2);
-    ck_assert_ptr_null(kernel_lru_find_id(kc, &b));      /* the oldest */
+    ck_assert_ptr_null(kernel_lru_find_id(kc, &b)); /* the oldest */
     kernel_lru_set_limit(kc, 0);
     ck_assert_uint_eq(kc->entries, 0);
     ck_assert_uint_eq(kc->bytes, 0);

@@ -19,7 +19,8 @@
 #include "check_run.h"
 
 static char run_dir[96];
-static const uint8_t U1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t U1[16] = { 1, 2,  3,  4,  5,  6,  7,  8,
+                                9, 10, 11, 12, 13, 14, 15, 16 };
 static const uint8_t U2[16] = { 0xaa, 0xbb };
 
 /* One directory for the whole run, made and removed by the parent (an
@@ -98,7 +99,7 @@ START_TEST(claim_and_lookup)
     ck_assert_uint_eq(domid, 5);
     ck_assert(memcmp(uuid, U1, 16) == 0);
     ck_assert_int_eq(registry_lookup_name("db", &domid, uuid), -ENOENT);
-    ck_assert_int_eq(count_entries(), 1);   /* no temporary file left */
+    ck_assert_int_eq(count_entries(), 1); /* no temporary file left */
 
     /* The format is one line an operator can read. */
     char path[256], text[80] = "";
@@ -134,7 +135,7 @@ START_TEST(release_checks_owner)
     ck_assert_int_eq(registry_lookup_name("web", &domid, uuid), 0);
     ck_assert_int_eq(registry_release_name("web", 5, U1), 0);
     ck_assert_int_eq(registry_lookup_name("web", &domid, uuid), -ENOENT);
-    ck_assert_int_eq(registry_release_name("web", 5, U1), 0);   /* absent */
+    ck_assert_int_eq(registry_release_name("web", 5, U1), 0); /* absent */
     ck_assert_int_eq(registry_claim_name("web", 5, U1), 0);
     ck_assert_int_eq(registry_release_name("web", 5, NULL), 0); /* any uuid */
     ck_assert_int_eq(registry_lookup_name("web", &domid, uuid), -ENOENT);
@@ -202,7 +203,13 @@ END_TEST
 START_TEST(invalid_names)
 {
     static const char *const bad[] = {
-        "", "a/b", "/abs", ".hidden", ".", "..", ".claim-123456",
+        "",
+        "a/b",
+        "/abs",
+        ".hidden",
+        ".",
+        "..",
+        ".claim-123456",
         "0123456789012345678901234567890123456789012345678901234567890123",
     };
     chaos_domid domid;
@@ -227,10 +234,10 @@ END_TEST
 START_TEST(corrupt_entries)
 {
     static const char *const junk[] = {
-        "",                                           /* created, not written */
+        "", /* created, not written */
         "5",
-        "5 01020304-0506-0708-090a",                 /* half written */
-        "5 01020304-0506-0708-090a-0b0c0d0e0f10",    /* no newline */
+        "5 01020304-0506-0708-090a",              /* half written */
+        "5 01020304-0506-0708-090a-0b0c0d0e0f10", /* no newline */
         "x 01020304-0506-0708-090a-0b0c0d0e0f10\n",
         "99999 01020304-0506-0708-090a-0b0c0d0e0f10\n",
         "5 01020304-0506-0708-090a-0b0c0d0e0fzz\n",
@@ -266,7 +273,8 @@ START_TEST(concurrent_claims)
         if (pids[i] == 0) {
             uint8_t u[16] = { (uint8_t)i };
             _exit(registry_claim_name("race", (chaos_domid)(100 + i), u) == 0
-                  ? 0 : 1);
+                      ? 0
+                      : 1);
         }
     }
     int winners = 0;
@@ -277,7 +285,7 @@ START_TEST(concurrent_claims)
         winners += WEXITSTATUS(status) == 0;
     }
     ck_assert_int_eq(winners, 1);
-    ck_assert_int_eq(count_entries(), 1);   /* no temporary files left */
+    ck_assert_int_eq(count_entries(), 1); /* no temporary files left */
 }
 END_TEST
 

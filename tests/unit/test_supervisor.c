@@ -18,24 +18,35 @@
 #include "supervisor.h"
 #include "check_run.h"
 
-enum { POWEROFF = 0, REBOOT = 1, SUSPEND = 2, CRASH = 3, WATCHDOG = 4,
-       SOFT_RESET = 5 };
+enum {
+    POWEROFF = 0,
+    REBOOT = 1,
+    SUSPEND = 2,
+    CRASH = 3,
+    WATCHDOG = 4,
+    SOFT_RESET = 5
+};
 
 START_TEST(reason_to_key)
 {
-    static const struct { bool crashed; int reason; enum chaos_event ev; } t[] = {
+    static const struct {
+        bool crashed;
+        int reason;
+        enum chaos_event ev;
+    } t[] = {
         { false, POWEROFF, CHAOS_ON_POWEROFF },
         { false, REBOOT, CHAOS_ON_REBOOT },
         { false, CRASH, CHAOS_ON_CRASH },
         { true, CRASH, CHAOS_ON_CRASH },
-        { true, POWEROFF, CHAOS_ON_CRASH },   /* the state wins */
+        { true, POWEROFF, CHAOS_ON_CRASH }, /* the state wins */
         { false, SUSPEND, CHAOS_ON_POWEROFF },
         { false, WATCHDOG, CHAOS_ON_POWEROFF },
         { false, SOFT_RESET, CHAOS_ON_POWEROFF },
         { false, 99, CHAOS_ON_POWEROFF },
     };
     for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-        ck_assert_msg(supervisor_event_for(t[i].crashed, t[i].reason) == t[i].ev,
+        ck_assert_msg(supervisor_event_for(t[i].crashed, t[i].reason) ==
+                          t[i].ev,
                       "case %zu", i);
     ck_assert_str_eq(supervisor_event_key(CHAOS_ON_REBOOT), "on_reboot");
     ck_assert_ptr_null(supervisor_event_key((enum chaos_event)7));
@@ -71,8 +82,11 @@ START_TEST(check_config)
     ck_assert_int_eq(check_text("name = \"a\"\n", msg, sizeof(msg)), 0);
     ck_assert_int_eq(check_text("on_poweroff = \"restart\"\non_reboot = "
                                 "\"preserve\"\non_crash = \"destroy\"\n",
-                                msg, sizeof(msg)), 0);
-    static const struct { const char *key, *action; } refused[] = {
+                                msg, sizeof(msg)),
+                     0);
+    static const struct {
+        const char *key, *action;
+    } refused[] = {
         { "on_reboot", "rename-restart" },
         { "on_poweroff", "coredump-destroy" },
         { "on_crash", "coredump-restart" },
@@ -93,7 +107,8 @@ END_TEST
 /* ------------------------------------------------------------- lock */
 
 static char run_dir[64];
-static const uint8_t U1[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t U1[16] = { 1, 2,  3,  4,  5,  6,  7,  8,
+                                9, 10, 11, 12, 13, 14, 15, 16 };
 
 static void setup(void)
 {
@@ -112,8 +127,10 @@ static void teardown(void)
 static bool lock_file_exists(void)
 {
     char path[160];
-    snprintf(path, sizeof(path), "%s/supervisors/"
-             "01020304-0506-0708-090a-0b0c0d0e0f10", run_dir);
+    snprintf(path, sizeof(path),
+             "%s/supervisors/"
+             "01020304-0506-0708-090a-0b0c0d0e0f10",
+             run_dir);
     struct stat st;
     return stat(path, &st) == 0;
 }
@@ -127,10 +144,10 @@ START_TEST(lock_is_exclusive)
     /* A second server, even in the same process, is refused and told who. */
     ck_assert_int_eq(supervisor_lock(U1, &fd2, &holder), -EBUSY);
     ck_assert_int_eq(holder, (long)getpid());
-    supervisor_unlock(U1, fd, false);   /* guest still running: file stays */
+    supervisor_unlock(U1, fd, false); /* guest still running: file stays */
     ck_assert(lock_file_exists());
     ck_assert_int_eq(supervisor_lock(U1, &fd, &holder), 0);
-    supervisor_unlock(U1, fd, true);    /* domain gone: file goes */
+    supervisor_unlock(U1, fd, true); /* domain gone: file goes */
     ck_assert(!lock_file_exists());
 }
 END_TEST

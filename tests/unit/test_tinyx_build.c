@@ -73,8 +73,8 @@ END_TEST
 /* ------------------------------------------------------------ init */
 
 static const char *const tricky_args[] = {
-    "plain", "with space", "it's", "$HOME", "`id`", "a\"b", "back\\slash", "", "-e", "*",
-    "line\nbreak",
+    "plain",       "with space", "it's", "$HOME", "`id`",        "a\"b",
+    "back\\slash", "",           "-e",   "*",     "line\nbreak",
 };
 #define NTRICKY (sizeof(tricky_args) / sizeof(*tricky_args))
 
@@ -82,22 +82,31 @@ START_TEST(test_init_quoting_runs)
 {
     /* A template whose "application" prints its arguments and a variable:
      * what sh makes of the generated block is what the guest will get. */
-    const char *tmpl = "#!/bin/sh\n# @TINYX_APP@\nfor a in \"$@\"; do printf '[%s]' \"$a\"; done\n"
-                       "printf '{%s}{%s}{%s}' \"$GREETING\" \"$TINYX_WORKDIR\" \"$HOME\"\n";
+    const char *tmpl =
+        "#!/bin/sh\n# @TINYX_APP@\nfor a in \"$@\"; do printf '[%s]' \"$a\"; "
+        "done\n"
+        "printf '{%s}{%s}{%s}' \"$GREETING\" \"$TINYX_WORKDIR\" \"$HOME\"\n";
     const char *env[] = { "GREETING=it's a \"test\" $x" };
-    struct rootfs_input in = { .name = "t", .app_dest = "/usr/bin/app",
-                               .args = tricky_args, .nargs = NTRICKY, .env = env, .nenv = 1,
+    struct rootfs_input in = { .name = "t",
+                               .app_dest = "/usr/bin/app",
+                               .args = tricky_args,
+                               .nargs = NTRICKY,
+                               .env = env,
+                               .nenv = 1,
                                .workdir = "/srv/my dir" };
     char *out = NULL;
     struct tx_error err;
-    ck_assert_msg(rootfs_render_init(tmpl, &in, &out, &err) == 0, "%s", err.msg);
+    ck_assert_msg(rootfs_render_init(tmpl, &in, &out, &err) == 0, "%s",
+                  err.msg);
     char *path = S("%s/init", D);
     tt_write_str(path, out);
     int st;
     char *got = tt_capture(&st, "sh %s", path);
     ck_assert_int_eq(st, 0);
-    char *want = S("[/usr/bin/app][plain][with space][it's][$HOME][`id`][a\"b][back\\slash][]"
-                        "[-e][*][line\nbreak]{it's a \"test\" $x}{/srv/my dir}{/root}");
+    char *want =
+        S("[/usr/bin/app][plain][with "
+          "space][it's][$HOME][`id`][a\"b][back\\slash][]"
+          "[-e][*][line\nbreak]{it's a \"test\" $x}{/srv/my dir}{/root}");
     ck_assert_str_eq(got, want);
     free(got);
     free(out);
@@ -110,17 +119,26 @@ START_TEST(test_init_template)
     const char *args[] = { ":memory:", "select 6*7;" };
     const char *mods[] = { "/lib/modules/x/a.ko" };
     const char *dirs[] = { "/opt/lib", "/usr/local/lib" };
-    struct rootfs_input in = { .name = "sq", .app_dest = "/usr/bin/sqlite3", .args = args,
-                               .nargs = 2, .modules = mods, .module_dests = mods,
-                               .nmodules = 1, .libdirs = dirs, .nlibdirs = 2 };
+    struct rootfs_input in = { .name = "sq",
+                               .app_dest = "/usr/bin/sqlite3",
+                               .args = args,
+                               .nargs = 2,
+                               .modules = mods,
+                               .module_dests = mods,
+                               .nmodules = 1,
+                               .libdirs = dirs,
+                               .nlibdirs = 2 };
     char *out = NULL;
     struct tx_error err;
-    ck_assert_msg(rootfs_render_init(tmpl, &in, &out, &err) == 0, "%s", err.msg);
+    ck_assert_msg(rootfs_render_init(tmpl, &in, &out, &err) == 0, "%s",
+                  err.msg);
     ck_assert_ptr_null(strstr(out, ROOTFS_INIT_MARKER "\n"));
-    ck_assert_ptr_nonnull(strstr(out, "set -- '/usr/bin/sqlite3' ':memory:' 'select 6*7;'\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "set -- '/usr/bin/sqlite3' ':memory:' 'select 6*7;'\n"));
     ck_assert_ptr_nonnull(strstr(out, "TINYX_HOSTNAME='sq'\n"));
     ck_assert_ptr_nonnull(strstr(out, "TINYX_MODULES='/lib/modules/x/a.ko'\n"));
-    ck_assert_ptr_nonnull(strstr(out, "export LD_LIBRARY_PATH='/opt/lib:/usr/local/lib'\n"));
+    ck_assert_ptr_nonnull(
+        strstr(out, "export LD_LIBRARY_PATH='/opt/lib:/usr/local/lib'\n"));
     ck_assert_ptr_nonnull(strstr(out, "echo \"tinyx: exit status $status\""));
     ck_assert_ptr_nonnull(strstr(out, "poweroff -f"));
     ck_assert_int_eq(strncmp(out, "#!/bin/busybox sh\n", 18), 0);
@@ -139,18 +157,22 @@ START_TEST(test_init_errors)
     char *out = NULL;
     struct tx_error err;
     /* No marker, or the marker only inside a longer line. */
-    ck_assert_int_eq(rootfs_render_init("#!/bin/sh\necho\n", &in, &out, &err), -EINVAL);
+    ck_assert_int_eq(rootfs_render_init("#!/bin/sh\necho\n", &in, &out, &err),
+                     -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "@TINYX_APP@"));
-    ck_assert_int_eq(rootfs_render_init("x # @TINYX_APP@\n", &in, &out, &err), -EINVAL);
+    ck_assert_int_eq(rootfs_render_init("x # @TINYX_APP@\n", &in, &out, &err),
+                     -EINVAL);
     const char *env[] = { "OK=1", "BAD NAME=1" };
     in.env = env;
     in.nenv = 2;
-    ck_assert_int_eq(rootfs_render_init("# @TINYX_APP@\n", &in, &out, &err), -EINVAL);
+    ck_assert_int_eq(rootfs_render_init("# @TINYX_APP@\n", &in, &out, &err),
+                     -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "BAD NAME=1"));
     ck_assert_ptr_null(out);
     /* The marker as the last line without a newline is fine. */
     in.nenv = 1;
-    ck_assert_int_eq(rootfs_render_init("a\n# @TINYX_APP@", &in, &out, &err), 0);
+    ck_assert_int_eq(rootfs_render_init("a\n# @TINYX_APP@", &in, &out, &err),
+                     0);
     ck_assert_ptr_nonnull(strstr(out, "export OK='1'\n"));
     free(out);
 }
@@ -167,22 +189,36 @@ START_TEST(test_spec_generation)
         { .src = "/x/my file.conf", .dest = "/etc/my file.conf" },
     };
     const char *libs[] = { "libgcc_s.so.1" };
-    struct rootfs_input in = { .name = "app", .app_src = "/build/app", .app_dest = "/usr/bin/app",
-                               .busybox = "/bin/busybox", .extras = extras, .nextras = 3,
-                               .libs = libs, .nlibs = 1, .glibc = true };
+    struct rootfs_input in = { .name = "app",
+                               .app_src = "/build/app",
+                               .app_dest = "/usr/bin/app",
+                               .busybox = "/bin/busybox",
+                               .extras = extras,
+                               .nextras = 3,
+                               .libs = libs,
+                               .nlibs = 1,
+                               .glibc = true };
     struct rootfs_plan p;
     struct tx_error err;
     ck_assert_msg(rootfs_make(tmpl, &in, &p, &err) == 0, "%s", err.msg);
     const char *want[] = {
-        "dir /proc 0555\n", "dir /tmp 1777\n", "nod /dev/console c 5 1 0600\n",
-        "elf /bin/busybox /bin/busybox 0755\n", "slink /bin/sh busybox\n",
-        "file /init files/init 0755\n", "elf /usr/bin/app /build/app\n",
-        "file /etc/passwd files/passwd 0644\n", "file /etc/nsswitch.conf files/nsswitch.conf 0644\n",
-        "lib libgcc_s.so.1\n", "tree /srv/data /data/dir\n", "elf /usr/lib/plugin.so /x/plugin.so\n",
+        "dir /proc 0555\n",
+        "dir /tmp 1777\n",
+        "nod /dev/console c 5 1 0600\n",
+        "elf /bin/busybox /bin/busybox 0755\n",
+        "slink /bin/sh busybox\n",
+        "file /init files/init 0755\n",
+        "elf /usr/bin/app /build/app\n",
+        "file /etc/passwd files/passwd 0644\n",
+        "file /etc/nsswitch.conf files/nsswitch.conf 0644\n",
+        "lib libgcc_s.so.1\n",
+        "tree /srv/data /data/dir\n",
+        "elf /usr/lib/plugin.so /x/plugin.so\n",
         "file \"/etc/my file.conf\" \"/x/my file.conf\"\n",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-        ck_assert_msg(strstr(p.spec, want[i]), "spec lacks %s:\n%s", want[i], p.spec);
+        ck_assert_msg(strstr(p.spec, want[i]), "spec lacks %s:\n%s", want[i],
+                      p.spec);
     /* Generated files: init and the four glibc /etc files. */
     ck_assert_uint_eq(p.ngen, 5);
     ck_assert_str_eq(p.gen[0].name, "init");
@@ -194,8 +230,9 @@ START_TEST(test_spec_generation)
     ck_assert(passwd);
     /* The packer's parser takes it, every line. */
     struct spec s;
-    ck_assert_msg(spec_parse(p.spec, strlen(p.spec), "t.spec", "/gen", &s, &err) == 0, "%s",
-                  err.msg);
+    ck_assert_msg(
+        spec_parse(p.spec, strlen(p.spec), "t.spec", "/gen", &s, &err) == 0,
+        "%s", err.msg);
     ck_assert_uint_ge(s.n, 13);
     bool found_init = false;
     for (size_t i = 0; i < s.n; i++)
@@ -222,8 +259,11 @@ END_TEST
 START_TEST(test_spec_packs)
 {
     char *tmpl = read_template();
-    struct rootfs_input in = { .name = "t", .app_src = "/bin/true", .app_dest = "/bin/true",
-                               .busybox = "/bin/true", .glibc = true };
+    struct rootfs_input in = { .name = "t",
+                               .app_src = "/bin/true",
+                               .app_dest = "/bin/true",
+                               .busybox = "/bin/true",
+                               .glibc = true };
     struct rootfs_plan p;
     struct tx_error err;
     ck_assert(rootfs_make(tmpl, &in, &p, &err) == 0);
@@ -234,7 +274,7 @@ START_TEST(test_spec_packs)
     }
     struct spec s;
     ck_assert(spec_parse(p.spec, strlen(p.spec), "t.spec", D, &s, &err) == 0);
-    struct initramfs_opts po = {0};
+    struct initramfs_opts po = { 0 };
     struct image img;
     ck_assert_msg(initramfs_plan(&s, &po, &img, &err) == 0, "%s", err.msg);
     bool init = false, libc = false, etc = false;
@@ -255,8 +295,11 @@ END_TEST
 
 START_TEST(test_config_reads_back)
 {
-    struct guestcfg cfg = { .name = "sq", .target = TINYX_XEN_PVH, .kernel = "/img/vmlinuz",
-                            .ramdisk = "/img/a \"b\".gz", .memory_mib = 96,
+    struct guestcfg cfg = { .name = "sq",
+                            .target = TINYX_XEN_PVH,
+                            .kernel = "/img/vmlinuz",
+                            .ramdisk = "/img/a \"b\".gz",
+                            .memory_mib = 96,
                             .extra = "console=hvc0 quiet" };
     char *text = NULL;
     struct tx_error err;
@@ -265,8 +308,8 @@ START_TEST(test_config_reads_back)
     ck_assert_ptr_nonnull(strstr(text, "vcpus    = 1\n"));
     /* chaos's own parser reads it, with the same values. */
     chaos_config *c = chaos_config_new();
-    ck_assert_msg(chaos_config_parse(c, text, strlen(text), "guest.cfg") == 0, "%s",
-                  chaos_config_errmsg(c));
+    ck_assert_msg(chaos_config_parse(c, text, strlen(text), "guest.cfg") == 0,
+                  "%s", chaos_config_errmsg(c));
     ck_assert_msg(chaos_config_validate(c) == 0, "%s", chaos_config_errmsg(c));
     ck_assert_str_eq(chaos_config_name(c), "sq");
     ck_assert_int_eq(chaos_config_type(c), CHAOS_GUEST_PVH);
@@ -274,7 +317,8 @@ START_TEST(test_config_reads_back)
     ck_assert_str_eq(chaos_config_ramdisk(c), "/img/a \"b\".gz");
     ck_assert_str_eq(chaos_config_cmdline(c), "console=hvc0 quiet");
     ck_assert_uint_eq(chaos_config_memory_mib(c), 96);
-    ck_assert_int_eq(chaos_config_action(c, CHAOS_ON_REBOOT), CHAOS_ACTION_DESTROY);
+    ck_assert_int_eq(chaos_config_action(c, CHAOS_ON_REBOOT),
+                     CHAOS_ACTION_DESTROY);
     chaos_config_free(c);
     free(text);
 
@@ -287,7 +331,10 @@ END_TEST
 
 START_TEST(test_config_errors)
 {
-    struct guestcfg cfg = { .name = "42", .kernel = "k", .ramdisk = "r", .memory_mib = 64,
+    struct guestcfg cfg = { .name = "42",
+                            .kernel = "k",
+                            .ramdisk = "r",
+                            .memory_mib = 64,
                             .extra = "" };
     char *text = NULL;
     struct tx_error err;
@@ -323,7 +370,8 @@ START_TEST(test_debpkg_record)
         "Version: 1:3.40.1-2\n"
         "Architecture: amd64\n"
         "Pre-Depends: dpkg (>= 1.15)\n"
-        "Depends: libc6 (>= 2.34), libreadline8 (>= 6.0), libsqlite3-0 (= 3.40.1-2),\n"
+        "Depends: libc6 (>= 2.34), libreadline8 (>= 6.0), libsqlite3-0 (= "
+        "3.40.1-2),\n"
         " zlib1g:any | zlib-virtual, debconf (>= 0.5) | debconf-2.0\n"
         "Description: x\n"
         "\n"
@@ -346,7 +394,9 @@ START_TEST(test_debpkg_record)
     debpkg_free(&p);
 
     ck_assert_int_eq(debpkg_parse_record("", &p, &err), -ENOENT);
-    ck_assert_int_eq(debpkg_parse_record("Package: x\nArchitecture: all\n", &p, &err), -EINVAL);
+    ck_assert_int_eq(
+        debpkg_parse_record("Package: x\nArchitecture: all\n", &p, &err),
+        -EINVAL);
     ck_assert_ptr_nonnull(strstr(err.msg, "Version"));
 }
 END_TEST
@@ -365,23 +415,29 @@ END_TEST
 
 START_TEST(test_kernel_fragment)
 {
-    char *pv = kernel_fragment(TINYX_XEN_PV), *pvh = kernel_fragment(TINYX_XEN_PVH);
+    char *pv = kernel_fragment(TINYX_XEN_PV),
+         *pvh = kernel_fragment(TINYX_XEN_PVH);
     ck_assert_ptr_nonnull(strstr(pv, "\nCONFIG_XEN_PV=y\n"));
     ck_assert_ptr_null(strstr(pv, "CONFIG_XEN_PVH=y"));
     ck_assert_ptr_nonnull(strstr(pvh, "\nCONFIG_XEN_PVH=y\n"));
-    const char *common[] = { "CONFIG_HVC_XEN=y", "CONFIG_BLK_DEV_INITRD=y", "CONFIG_RD_GZIP=y",
-                             "CONFIG_DEVTMPFS=y", "CONFIG_BINFMT_SCRIPT=y", "CONFIG_FUTEX=y" };
+    const char *common[] = {
+        "CONFIG_HVC_XEN=y",  "CONFIG_BLK_DEV_INITRD=y", "CONFIG_RD_GZIP=y",
+        "CONFIG_DEVTMPFS=y", "CONFIG_BINFMT_SCRIPT=y",  "CONFIG_FUTEX=y"
+    };
     for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++) {
         ck_assert_ptr_nonnull(strstr(pv, common[i]));
         ck_assert_ptr_nonnull(strstr(pvh, common[i]));
     }
     /* A config that has all of them passes; one dropped by kconfig shows. */
-    struct tx_strv missing = {0};
+    struct tx_strv missing = { 0 };
     char *config = S("# comment\nCONFIG_FOO=m\n%s", pv);
     ck_assert_int_eq(kernel_config_check(config, pv, &missing), 0);
     ck_assert_uint_eq(missing.n, 0);
-    const char *partial = "CONFIG_XEN=y\n# CONFIG_XEN_PV is not set\nCONFIG_XEN_PVX=y\n";
-    ck_assert_int_eq(kernel_config_check(partial, "CONFIG_XEN=y\nCONFIG_XEN_PV=y\n", &missing), 0);
+    const char *partial =
+        "CONFIG_XEN=y\n# CONFIG_XEN_PV is not set\nCONFIG_XEN_PVX=y\n";
+    ck_assert_int_eq(kernel_config_check(
+                         partial, "CONFIG_XEN=y\nCONFIG_XEN_PV=y\n", &missing),
+                     0);
     ck_assert_uint_eq(missing.n, 1);
     ck_assert_str_eq(missing.v[0], "CONFIG_XEN_PV");
     tx_strv_free(&missing);

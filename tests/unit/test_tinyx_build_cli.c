@@ -40,7 +40,8 @@ static void teardown(void)
 
 /* Runs tinyx build with the test's busybox, kernel and cache; returns its
  * exit status, its stderr in *errout (if not NULL). */
-static int build(char **errout, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int build(char **errout, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static int build(char **errout, const char *fmt, ...)
 {
     va_list ap;
@@ -49,8 +50,11 @@ static int build(char **errout, const char *fmt, ...)
     ck_assert(vasprintf(&args, fmt, ap) >= 0);
     va_end(ap);
     int st;
-    char *err = tt_capture(&st, "cd '%s' && %s build -q --busybox %s/bb --kernel %s/kernel "
-                           "--cache %s/cache %s 2>&1 >/dev/null", D, TINYX_BIN, D, D, D, args);
+    char *err =
+        tt_capture(&st,
+                   "cd '%s' && %s build -q --busybox %s/bb --kernel %s/kernel "
+                   "--cache %s/cache %s 2>&1 >/dev/null",
+                   D, TINYX_BIN, D, D, D, args);
     free(args);
     if (errout)
         *errout = err;
@@ -64,8 +68,8 @@ static void assert_no_leftovers(const char *sub, const char *expected)
 {
     int st;
     char *ls = tt_capture(&st, "cd '%s/%s' && ls -A | tr '\\n' ' '", D, sub);
-    ck_assert_msg(strcmp(ls, expected) == 0, "left in %s: \"%s\", expected \"%s\"", sub, ls,
-                  expected);
+    ck_assert_msg(strcmp(ls, expected) == 0,
+                  "left in %s: \"%s\", expected \"%s\"", sub, ls, expected);
     free(ls);
 }
 
@@ -73,7 +77,8 @@ static void assert_no_leftovers(const char *sub, const char *expected)
 static char *initrd_list(const char *out)
 {
     int st;
-    char *l = tt_capture(&st, "cd '%s' && gzip -dc %s/initrd.gz | cpio -it --quiet", D, out);
+    char *l = tt_capture(
+        &st, "cd '%s' && gzip -dc %s/initrd.gz | cpio -it --quiet", D, out);
     ck_assert_int_eq(st, 0);
     return l;
 }
@@ -82,16 +87,27 @@ START_TEST(test_host_program)
 {
     mkdir(S("%s/o", D), 0755);
     char *err;
-    int st = build(&err, "-o o/true -t xen-pvh -e A=b -f bb.c:/srv/bb.c /bin/true --version");
+    int st = build(
+        &err,
+        "-o o/true -t xen-pvh -e A=b -f bb.c:/srv/bb.c /bin/true --version");
     ck_assert_msg(st == 0, "tinyx build failed: %s", err);
     free(err);
     assert_no_leftovers("o", "true ");
-    assert_no_leftovers("o/true", "build guest.cfg initrd.gz manifest vmlinuz ");
+    assert_no_leftovers("o/true",
+                        "build guest.cfg initrd.gz manifest vmlinuz ");
     char *list = initrd_list("o/true");
-    const char *want[] = { "\ninit\n", "bin/busybox\n", "bin/sh\n", "true\n", "libc.so.6\n",
-                           "etc/passwd\n", "etc/nsswitch.conf\n", "srv/bb.c\n", "dev/console\n" };
+    const char *want[] = { "\ninit\n",
+                           "bin/busybox\n",
+                           "bin/sh\n",
+                           "true\n",
+                           "libc.so.6\n",
+                           "etc/passwd\n",
+                           "etc/nsswitch.conf\n",
+                           "srv/bb.c\n",
+                           "dev/console\n" };
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
-        ck_assert_msg(strstr(list, want[i]), "initramfs lacks %s: %s", want[i], list);
+        ck_assert_msg(strstr(list, want[i]), "initramfs lacks %s: %s", want[i],
+                      list);
     free(list);
     char *cfg = tt_read(S("%s/o/true/guest.cfg", D), NULL);
     char *kpath = S("kernel   = \"%s/o/true/vmlinuz\"\n", D);
@@ -147,7 +163,8 @@ END_TEST
 START_TEST(test_missing_library)
 {
     tt_write_str(S("%s/lib.c", D), "int f(void) { return 1; }\n");
-    tt_write_str(S("%s/app.c", D), "int f(void); int main(void) { return f(); }\n");
+    tt_write_str(S("%s/app.c", D),
+                 "int f(void); int main(void) { return f(); }\n");
     tt_cc(D, "-shared -fPIC -Wl,-soname,libgone.so.1 -o libgone.so.1 lib.c");
     tt_cc(D, "-o app app.c ./libgone.so.1");
     unlink(S("%s/libgone.so.1", D));
@@ -180,7 +197,8 @@ START_TEST(test_bad_programs)
         { "-o o/x --lib libnot-there.so.9 /bin/true", "libnot-there.so.9" },
         { "-o o/x -n 123 /bin/true", "--name 123" },
         { "-o o/x -M xen-netfront /bin/true", "kernel given as a file" },
-        { "-o o/x -k tinyconfig --module xen-netfront /bin/true", "tinyconfig kernel has no "
+        { "-o o/x -k tinyconfig --module xen-netfront /bin/true",
+          "tinyconfig kernel has no "
           "modules" },
         { "-o o/x -k debian -M '' /bin/true", "not a module name" },
     };
@@ -188,7 +206,8 @@ START_TEST(test_bad_programs)
         char *err;
         int st = build(&err, "%s", cases[i].args);
         ck_assert_msg(st == 1, "%s: status %d: %s", cases[i].args, st, err);
-        ck_assert_msg(strstr(err, cases[i].message), "%s: %s", cases[i].args, err);
+        ck_assert_msg(strstr(err, cases[i].message), "%s: %s", cases[i].args,
+                      err);
         ck_assert_msg(strncmp(err, "tinyx build: ", 13) == 0, "%s", err);
         free(err);
         assert_no_leftovers("o", "");
@@ -217,17 +236,18 @@ static void fake_apt(void)
 {
     tt_mkdirs(S("%s/fakebin", D));
     tt_mkdirs(S("%s/apt", D));
-    tt_write_str(S("%s/fakebin/apt-cache", D),
+    tt_write_str(
+        S("%s/fakebin/apt-cache", D),
         "#!/bin/sh\n"
         "# apt-cache show --no-all-versions NAME\n"
         "r=\"$FAKEAPT/$3.record\"\n"
         "[ -f \"$r\" ] || { echo 'E: No packages found' >&2; exit 100; }\n"
         "cat \"$r\"\n");
     tt_write_str(S("%s/fakebin/apt-get", D),
-        "#!/bin/sh\n"
-        "# apt-get download -q NAME=VERSION, into the working folder\n"
-        "name=${3%%=*}; ver=${3#*=}\n"
-        "cp \"$FAKEAPT/${name}_${ver}_amd64.deb\" . || exit 100\n");
+                 "#!/bin/sh\n"
+                 "# apt-get download -q NAME=VERSION, into the working folder\n"
+                 "name=${3%%=*}; ver=${3#*=}\n"
+                 "cp \"$FAKEAPT/${name}_${ver}_amd64.deb\" . || exit 100\n");
     tt_sh_ok("chmod +x '%s/fakebin/apt-cache' '%s/fakebin/apt-get'", D, D);
 }
 
@@ -235,13 +255,18 @@ static void fake_apt(void)
 static void fake_package(const char *name, const char *depends)
 {
     tt_write_str(S("%s/apt/%s.record", D, name),
-                 S("Package: %s\nVersion: 1\nArchitecture: amd64\n%s%s%s\n", name,
-                        depends ? "Depends: " : "", depends ? depends : "", depends ? "\n" : ""));
-    tt_write_str(S("%s/pkg-%s/DEBIAN/control", D, name),
-                 S("Package: %s\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\n"
-                        "Description: test\n", name));
-    tt_sh_ok("cd '%s' && dpkg-deb --build --root-owner-group pkg-%s apt/%s_1_amd64.deb "
-             ">/dev/null", D, name, name);
+                 S("Package: %s\nVersion: 1\nArchitecture: amd64\n%s%s%s\n",
+                   name, depends ? "Depends: " : "", depends ? depends : "",
+                   depends ? "\n" : ""));
+    tt_write_str(
+        S("%s/pkg-%s/DEBIAN/control", D, name),
+        S("Package: %s\nVersion: 1\nArchitecture: amd64\nMaintainer: t <t@t>\n"
+          "Description: test\n",
+          name));
+    tt_sh_ok("cd '%s' && dpkg-deb --build --root-owner-group pkg-%s "
+             "apt/%s_1_amd64.deb "
+             ">/dev/null",
+             D, name, name);
 }
 
 START_TEST(test_package_layers)
@@ -250,17 +275,22 @@ START_TEST(test_package_layers)
     /* fakeapp needs libfake.so.1 (package libfake1, a Depends) which needs
      * libc (package libc6, a Depends of libfake1 only: a second layer). */
     tt_write_str(S("%s/lib.c", D), "int f(void) { return 0; }\n");
-    tt_write_str(S("%s/app.c", D), "int f(void); int main(void) { return f(); }\n");
+    tt_write_str(S("%s/app.c", D),
+                 "int f(void); int main(void) { return f(); }\n");
     tt_mkdirs(S("%s/pkg-libfake1/usr/lib/x86_64-linux-gnu", D));
     tt_mkdirs(S("%s/pkg-fakeapp/usr/bin", D));
     tt_cc(D, "-shared -fPIC -Wl,-soname,libfake.so.1 "
              "-o pkg-libfake1/usr/lib/x86_64-linux-gnu/libfake.so.1 lib.c");
-    tt_cc(D, "-o pkg-fakeapp/usr/bin/fakeapp app.c pkg-libfake1/usr/lib/x86_64-linux-gnu/libfake.so.1");
+    tt_cc(D, "-o pkg-fakeapp/usr/bin/fakeapp app.c "
+             "pkg-libfake1/usr/lib/x86_64-linux-gnu/libfake.so.1");
     tt_mkdirs(S("%s/pkg-libc6/lib/x86_64-linux-gnu", D));
     tt_mkdirs(S("%s/pkg-libc6/lib64", D));
-    tt_sh_ok("cp -L /lib/x86_64-linux-gnu/libc.so.6 /lib64/ld-linux-x86-64.so.2 "
-             "'%s/pkg-libc6/lib/x86_64-linux-gnu/' && "
-             "ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 '%s/pkg-libc6/lib64/'", D, D);
+    tt_sh_ok(
+        "cp -L /lib/x86_64-linux-gnu/libc.so.6 /lib64/ld-linux-x86-64.so.2 "
+        "'%s/pkg-libc6/lib/x86_64-linux-gnu/' && "
+        "ln -s /lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 "
+        "'%s/pkg-libc6/lib64/'",
+        D, D);
     fake_package("fakeapp", "libfake1 (>= 1), not-in-the-archive | also-not");
     fake_package("libfake1", "libc6");
     fake_package("libc6", NULL);
@@ -268,36 +298,52 @@ START_TEST(test_package_layers)
     char *path = S("%s/fakebin:%s", D, getenv("PATH"));
     char *err;
     int st;
-    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
-                     "--cache cache -o out -p fakeapp -- fakeapp arg1 2>&1", D, path, TINYX_BIN);
+    err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+        "--cache cache -o out -p fakeapp -- fakeapp arg1 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_msg(st == 0, "package build failed: %s", err);
     free(err);
     char *pk = tt_read(S("%s/out/build/packages", D), NULL);
-    ck_assert_str_eq(pk, "fakeapp\t1\tamd64\nlibfake1\t1\tamd64\nlibc6\t1\tamd64\n");
+    ck_assert_str_eq(
+        pk, "fakeapp\t1\tamd64\nlibfake1\t1\tamd64\nlibc6\t1\tamd64\n");
     free(pk);
     char *list = initrd_list("out");
-    ck_assert_msg(strstr(list, "usr/bin/fakeapp\n") && strstr(list, "libfake.so.1\n") &&
-                  strstr(list, "libc.so.6\n"), "%s", list);
+    ck_assert_msg(strstr(list, "usr/bin/fakeapp\n") &&
+                      strstr(list, "libfake.so.1\n") &&
+                      strstr(list, "libc.so.6\n"),
+                  "%s", list);
     free(list);
     /* Cached: the .deb files and unpacked folders are there. */
     ck_assert_int_eq(tt_sh("test -f '%s/cache/debs/libfake1_1_amd64.deb' && "
-                           "test -d '%s/cache/pkgs/libc6_1_amd64/lib'", D, D), 0);
+                           "test -d '%s/cache/pkgs/libc6_1_amd64/lib'",
+                           D, D),
+                     0);
 
     /* A package that does not exist. */
-    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
-                     "--cache cache -o out2 -p no-such-package 2>&1", D, path, TINYX_BIN);
+    err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+        "--cache cache -o out2 -p no-such-package 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_int_eq(st, 1);
-    ck_assert_msg(strstr(err, "package no-such-package does not exist"), "%s", err);
+    ck_assert_msg(strstr(err, "package no-such-package does not exist"), "%s",
+                  err);
     free(err);
     ck_assert_int_eq(tt_sh("test -e '%s/out2'", D), 1);
 
     /* A library no package of the closure has: the dependency is gone. */
     fake_package("fakeapp", "not-in-the-archive");
     tt_rm_rf(S("%s/cache", D));
-    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
-                     "--cache cache -o out3 -p fakeapp 2>&1", D, path, TINYX_BIN);
+    err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --kernel kernel "
+        "--cache cache -o out3 -p fakeapp 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_int_eq(st, 1);
-    ck_assert_msg(strstr(err, "libfake.so.1") && strstr(err, "none of the packages fetched"),
+    ck_assert_msg(strstr(err, "libfake.so.1") &&
+                      strstr(err, "none of the packages fetched"),
                   "%s", err);
     free(err);
     ck_assert_int_eq(tt_sh("ls -d '%s'/out3* 2>/dev/null", D), 2);
@@ -330,50 +376,68 @@ START_TEST(test_kernel_modules)
     char *mods = fake_kernel_tree(KREL);
     tt_write_str(S("%s/core.c", D),
                  "int fake_core_fn(void) { return 1; }\n"
-                 "static const char ks[] __attribute__((section(\"__ksymtab_strings\"), used))"
+                 "static const char ks[] "
+                 "__attribute__((section(\"__ksymtab_strings\"), used))"
                  " = \"fake_core_fn\";\n");
-    tt_write_str(S("%s/user.c", D), "int fake_core_fn(void);\n"
-                                    "int user_fn(void) { return fake_core_fn(); }\n");
+    tt_write_str(S("%s/user.c", D),
+                 "int fake_core_fn(void);\n"
+                 "int user_fn(void) { return fake_core_fn(); }\n");
     tt_mkdirs(S("%s/kernel/lib", mods));
     tt_mkdirs(S("%s/kernel/drivers/net", mods));
     tt_mkdirs(S("%s/kernel/fs", mods));
     tt_cc(D, "-c -o '%s/kernel/lib/fake-core.ko' core.c", mods);
     tt_cc(D, "-c -o '%s/kernel/drivers/net/fake-net.ko' user.c", mods);
     tt_cc(D, "-c -o fake_fs.ko user.c");
-    tt_sh_ok("cd '%s' && xz -c fake_fs.ko >'%s/kernel/fs/fake_fs.ko.xz'", D, mods);
-    tt_write_str(S("%s/modules.order", mods), "kernel/lib/fake-core.ko\n"
+    tt_sh_ok("cd '%s' && xz -c fake_fs.ko >'%s/kernel/fs/fake_fs.ko.xz'", D,
+             mods);
+    tt_write_str(S("%s/modules.order", mods),
+                 "kernel/lib/fake-core.ko\n"
                  "kernel/drivers/net/fake-net.ko\nkernel/fs/fake_fs.ko\n");
-    tt_write_str(S("%s/modules.builtin", mods), "kernel/drivers/video/fake-builtin.ko\n");
+    tt_write_str(S("%s/modules.builtin", mods),
+                 "kernel/drivers/video/fake-builtin.ko\n");
     fake_package("linux-image-amd64", "linux-image-" KREL);
     fake_package("linux-image-" KREL, NULL);
     setenv("FAKEAPT", S("%s/apt", D), 1);
     char *path = S("%s/fakebin:%s", D, getenv("PATH"));
     int st;
-    char *err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
-                           "-o out -M fake_net -M fake-builtin -M fake-fs -M fake-net "
-                           "/bin/true 2>&1", D, path, TINYX_BIN);
+    char *err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+        "-o out -M fake_net -M fake-builtin -M fake-fs -M fake-net "
+        "/bin/true 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_msg(st == 0, "build with modules failed: %s", err);
-    ck_assert_msg(strstr(err, "tinyx: fake-builtin is built into the kernel\n"), "%s", err);
+    ck_assert_msg(strstr(err, "tinyx: fake-builtin is built into the kernel\n"),
+                  "%s", err);
     free(err);
     /* Dependencies first, each once, as the package has them but fake_fs
      * unpacked (busybox insmod may not read .xz). */
     char *init = tt_read(S("%s/out/build/files/init", D), NULL);
     const char *M = "/lib/modules/" KREL "/kernel";
-    char *want = S("TINYX_MODULES='%s/lib/fake-core.ko %s/drivers/net/fake-net.ko "
-                   "%s/fs/fake_fs.ko'\n", M, M, M);
+    char *want =
+        S("TINYX_MODULES='%s/lib/fake-core.ko %s/drivers/net/fake-net.ko "
+          "%s/fs/fake_fs.ko'\n",
+          M, M, M);
     ck_assert_msg(strstr(init, want), "%s", init);
     free(init);
     char *list = initrd_list("out");
-    ck_assert_msg(strstr(list, "lib/modules/" KREL "/kernel/fs/fake_fs.ko\n") &&
-                  strstr(list, "lib/modules/" KREL "/kernel/lib/fake-core.ko\n") &&
-                  !strstr(list, "fake-builtin") && !strstr(list, ".xz"), "%s", list);
+    ck_assert_msg(
+        strstr(list, "lib/modules/" KREL "/kernel/fs/fake_fs.ko\n") &&
+            strstr(list, "lib/modules/" KREL "/kernel/lib/fake-core.ko\n") &&
+            !strstr(list, "fake-builtin") && !strstr(list, ".xz"),
+        "%s", list);
     free(list);
-    char *unpacked = S("%s/out/build/modules/linux-image-" KREL "_1_amd64%s/fs/fake_fs.ko", D, M);
+    char *unpacked =
+        S("%s/out/build/modules/linux-image-" KREL "_1_amd64%s/fs/fake_fs.ko",
+          D, M);
     ck_assert_int_eq(tt_sh("cmp '%s/fake_fs.ko' '%s'", D, unpacked), 0);
     /* The manifest's origins name the package and its version. */
     char *man = tt_read(S("%s/out/manifest", D), NULL);
-    ck_assert_msg(strstr(man, S("\t%s/cache/pkgs/linux-image-" KREL "_1_amd64%s/drivers/net/"
-                                "fake-net.ko <- ", D, M)), "%s", man);
+    ck_assert_msg(strstr(man, S("\t%s/cache/pkgs/linux-image-" KREL
+                                "_1_amd64%s/drivers/net/"
+                                "fake-net.ko <- ",
+                                D, M)),
+                  "%s", man);
     ck_assert_msg(strstr(man, S("\t%s <- ", unpacked)), "%s", man);
     free(man);
     char *pk = tt_read(S("%s/out/build/packages", D), NULL);
@@ -382,10 +446,14 @@ START_TEST(test_kernel_modules)
     assert_no_leftovers("out/build", "files modules packages tinyx.spec ");
 
     /* An unknown module: named with the kernel release, nothing left. */
-    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
-                     "-o out2 -M fake-net -M no-such-module /bin/true 2>&1", D, path, TINYX_BIN);
+    err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+        "-o out2 -M fake-net -M no-such-module /bin/true 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_int_eq(st, 1);
-    ck_assert_msg(strstr(err, "kernel " KREL) && strstr(err, "no module no-such-module"),
+    ck_assert_msg(strstr(err, "kernel " KREL) &&
+                      strstr(err, "no module no-such-module"),
                   "%s", err);
     free(err);
     ck_assert_int_eq(tt_sh("ls -d '%s'/out2* 2>/dev/null", D), 2);
@@ -397,13 +465,18 @@ START_TEST(test_kernel_modules)
     tt_write_str(S("%s/modules.dep", mods2), "kernel/x/listed.ko:\n");
     fake_package("linux-image-amd64", "linux-image-9.9.9-10-amd64");
     fake_package("linux-image-9.9.9-10-amd64", NULL);
-    err = tt_capture(&st, "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
-                     "-o out3 -M listed /bin/true 2>&1", D, path, TINYX_BIN);
+    err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+        "-o out3 -M listed /bin/true 2>&1",
+        D, path, TINYX_BIN);
     ck_assert_msg(st == 0, "%s", err);
     free(err);
     init = tt_read(S("%s/out3/build/files/init", D), NULL);
-    ck_assert_msg(strstr(init, "TINYX_MODULES='/lib/modules/9.9.9-10-amd64/kernel/x/"
-                               "listed.ko'\n"), "%s", init);
+    ck_assert_msg(strstr(init,
+                         "TINYX_MODULES='/lib/modules/9.9.9-10-amd64/kernel/x/"
+                         "listed.ko'\n"),
+                  "%s", init);
     free(init);
 }
 END_TEST

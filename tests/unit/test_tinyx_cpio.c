@@ -13,7 +13,7 @@
 #include "tinyx_testlib.h"
 #include "check_run.h"
 
-static char *D;     /* scratch directory of the current test */
+static char *D; /* scratch directory of the current test */
 
 static void setup(void)
 {
@@ -42,14 +42,17 @@ static char *make_big(size_t n)
     return path;
 }
 
-static void add_file(struct cpio_writer *w, const char *name, unsigned mode, const char *src)
+static void add_file(struct cpio_writer *w, const char *name, unsigned mode,
+                     const char *src)
 {
     struct tx_error err;
     struct stat st;
     int fd = open(src, O_RDONLY);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(fstat(fd, &st), 0);
-    ck_assert_msg(cpio_add_file(w, name, mode, fd, (uint64_t)st.st_size, &err) == 0, "%s", err.msg);
+    ck_assert_msg(
+        cpio_add_file(w, name, mode, fd, (uint64_t)st.st_size, &err) == 0, "%s",
+        err.msg);
     close(fd);
 }
 
@@ -63,7 +66,8 @@ static void write_sample(const char *path, unsigned flags, uint32_t mtime)
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(cpio_writer_new(&w, fd, flags, mtime, &err), 0);
     ck_assert_int_eq(cpio_add_dir(w, "/d", 0750, &err), 0);
-    ck_assert_int_eq(cpio_add_data(w, "d/hello.txt", 0640, "hello, world\n", 13, &err), 0);
+    ck_assert_int_eq(
+        cpio_add_data(w, "d/hello.txt", 0640, "hello, world\n", 13, &err), 0);
     ck_assert_int_eq(cpio_add_data(w, "d/empty", 0600, "", 0, &err), 0);
     char *big = make_big(300 * 1000 + 3);
     add_file(w, "d/big", 0755, big);
@@ -81,8 +85,8 @@ static void expect_mode(const char *path, unsigned mode)
 {
     struct stat st;
     ck_assert_msg(lstat(path, &st) == 0, "%s missing", path);
-    ck_assert_msg((st.st_mode & 07777) == mode, "%s: mode %04o, want %04o", path,
-                  st.st_mode & 07777, mode);
+    ck_assert_msg((st.st_mode & 07777) == mode, "%s: mode %04o, want %04o",
+                  path, st.st_mode & 07777, mode);
 }
 
 static void expect_extracted(const char *x)
@@ -144,7 +148,8 @@ START_TEST(test_readback_with_cpio)
     int st;
     char *list = tt_capture(&st, "cpio -t --quiet <'%s'", a);
     ck_assert_int_eq(st, 0);
-    ck_assert_str_eq(list, "d\nd/hello.txt\nd/empty\nd/big\nd/link\nd/abs\nd/sub dir\nd/sub dir/x\n");
+    ck_assert_str_eq(list, "d\nd/hello.txt\nd/empty\nd/big\nd/link\nd/abs\nd/"
+                           "sub dir\nd/sub dir/x\n");
     free(list);
     free(a);
     free(x);
@@ -161,7 +166,7 @@ START_TEST(test_headers)
     int n = tt_cpio_parse(data, len, e, 16);
     ck_assert_int_eq(n, 8);
     for (int i = 0; i < n; i++) {
-        ck_assert_uint_eq(e[i].ino, (uint32_t)i + 1);   /* sequential */
+        ck_assert_uint_eq(e[i].ino, (uint32_t)i + 1); /* sequential */
         ck_assert_uint_eq(e[i].uid, 0);
         ck_assert_uint_eq(e[i].gid, 0);
         ck_assert_uint_eq(e[i].mtime, 0);
@@ -185,7 +190,8 @@ START_TEST(test_device_nodes)
     ck_assert_int_eq(cpio_writer_new(&w, fd, 0, 0, &err), 0);
     ck_assert_int_eq(cpio_add_node(w, "dev/console", 'c', 5, 1, 0600, &err), 0);
     ck_assert_int_eq(cpio_add_node(w, "dev/sda", 'b', 8, 0, 0660, &err), 0);
-    ck_assert_int_eq(cpio_add_node(w, "dev/bad", 'x', 1, 1, 0600, &err), -EINVAL);
+    ck_assert_int_eq(cpio_add_node(w, "dev/bad", 'x', 1, 1, 0600, &err),
+                     -EINVAL);
     ck_assert_int_eq(cpio_finish(w, &err), 0);
     cpio_writer_free(w);
     close(fd);
@@ -193,7 +199,8 @@ START_TEST(test_device_nodes)
     char *list = tt_capture(&st, "cpio -tv --quiet <'%s'", a);
     ck_assert_int_eq(st, 0);
     ck_assert_msg(strstr(list, "crw-------") && strstr(list, "5,   1") &&
-                  strstr(list, "brw-rw----") && strstr(list, "8,   0"), "%s", list);
+                      strstr(list, "brw-rw----") && strstr(list, "8,   0"),
+                  "%s", list);
     free(list);
     size_t len;
     unsigned char *data = (unsigned char *)tt_read(a, &len);
@@ -245,7 +252,7 @@ START_TEST(test_reproducible_and_epoch)
 {
     char *a = tt_fmt("%s/a.cpio.gz", D), *b = tt_fmt("%s/b.cpio.gz", D);
     write_sample(a, CPIO_GZIP, 0);
-    sleep(1);                           /* a clock leaking in would show */
+    sleep(1); /* a clock leaking in would show */
     write_sample(b, CPIO_GZIP, 0);
     ck_assert_int_eq(tt_sh("cmp -s '%s' '%s'", a, b), 0);
 

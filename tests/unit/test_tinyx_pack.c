@@ -15,7 +15,7 @@
 #include "tinyx_testlib.h"
 #include "check_run.h"
 
-static char *D;     /* scratch directory of the current test */
+static char *D; /* scratch directory of the current test */
 
 static void setup(void)
 {
@@ -33,22 +33,23 @@ static void teardown(void)
 
 START_TEST(test_spec_parse)
 {
-    const char *text =
-        "# a comment\n"
-        "\n"
-        "dir /proc\n"
-        "dir   tmp 1777   # sticky\n"
-        "file /etc/motd motd.txt 0644\n"
-        "file \"/with space/x\" \"/src dir/a \\\"b\\\"\"\n"
-        "elf /bin/sh /bin/busybox\n"
-        "lib libgcc_s.so.1\n"
-        "tree / stage\n"
-        "slink /init /bin/busybox\r\n"
-        "nod /dev/console c 5 1\n"
-        "nod /dev/sda b 8 0 0660\n";
+    const char *text = "# a comment\n"
+                       "\n"
+                       "dir /proc\n"
+                       "dir   tmp 1777   # sticky\n"
+                       "file /etc/motd motd.txt 0644\n"
+                       "file \"/with space/x\" \"/src dir/a \\\"b\\\"\"\n"
+                       "elf /bin/sh /bin/busybox\n"
+                       "lib libgcc_s.so.1\n"
+                       "tree / stage\n"
+                       "slink /init /bin/busybox\r\n"
+                       "nod /dev/console c 5 1\n"
+                       "nod /dev/sda b 8 0 0660\n";
     struct spec s;
     struct tx_error err;
-    ck_assert_msg(spec_parse(text, strlen(text), "t.spec", "/base", &s, &err) == 0, "%s", err.msg);
+    ck_assert_msg(spec_parse(text, strlen(text), "t.spec", "/base", &s, &err) ==
+                      0,
+                  "%s", err.msg);
     ck_assert_int_eq(s.n, 10);
     ck_assert_int_eq(s.v[0].kind, SPEC_DIR);
     ck_assert_str_eq(s.v[0].dest, "/proc");
@@ -77,10 +78,11 @@ END_TEST
 
 static const struct {
     const char *text;
-    const char *message;    /* must appear, after "t.spec:LINE: " */
+    const char *message; /* must appear, after "t.spec:LINE: " */
 } bad_specs[] = {
     { "dir /a\nbogus /x\n", "t.spec:2: unknown entry type \"bogus\"" },
-    { "\n\nfile /a\n", "t.spec:3: wrong number of fields; usage: file DEST SRC [MODE]" },
+    { "\n\nfile /a\n",
+      "t.spec:3: wrong number of fields; usage: file DEST SRC [MODE]" },
     { "file /a \"unterminated\n", "t.spec:1: unterminated quote" },
     { "dir /a 0999\n", "t.spec:1: bad mode \"0999\"" },
     { "dir /a 17777\n", "t.spec:1: bad mode" },
@@ -91,7 +93,8 @@ static const struct {
     { "nod /dev/x c 1 -1\n", "t.spec:1: bad minor" },
     { "lib \"\"\n", "t.spec:1: empty library name" },
     { "file \"\" x\n", "t.spec:1: empty destination path" },
-    { "file /a \"x\"y\n", "t.spec:1: a quoted field must be followed by a blank" },
+    { "file /a \"x\"y\n",
+      "t.spec:1: a quoted field must be followed by a blank" },
     { "dir /a 0755 extra\n", "t.spec:1: wrong number of fields" },
     { "dir /a\ndir /b\0\n", "t.spec:2: NUL byte" },
 };
@@ -101,7 +104,7 @@ START_TEST(test_spec_errors)
     const char *text = bad_specs[_i].text;
     size_t len = strlen(text);
     if (strstr(bad_specs[_i].message, "NUL"))
-        len = 14;                       /* the text holds a NUL byte */
+        len = 14; /* the text holds a NUL byte */
     struct spec s;
     struct tx_error err;
     ck_assert_int_eq(spec_parse(text, len, "t.spec", ".", &s, &err), -EINVAL);
@@ -114,8 +117,9 @@ END_TEST
 /* ------------------------------------------------------------ packing */
 
 /* Packs SPEC_TEXT (written to D/spec/s.spec) into OUT; returns the code. */
-static int pack(const char *spec_text, const char *out, const char *manifest, bool gzip,
-                bool warn, struct tx_strv *warnings, struct tx_error *err)
+static int pack(const char *spec_text, const char *out, const char *manifest,
+                bool gzip, bool warn, struct tx_strv *warnings,
+                struct tx_error *err)
 {
     char *path = tt_fmt("%s/spec/s.spec", D);
     tt_write_str(path, spec_text);
@@ -176,15 +180,19 @@ START_TEST(test_pack_reproducible)
     char *a = tt_fmt("%s/a.cpio", D), *b = tt_fmt("%s/b.cpio", D);
     char *ga = tt_fmt("%s/a.cpio.gz", D), *gb = tt_fmt("%s/b.cpio.gz", D);
     struct tx_error err;
-    ck_assert_msg(pack(spec, a, NULL, false, false, NULL, &err) == 0, "%s", err.msg);
-    ck_assert_msg(pack(spec, ga, NULL, true, false, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(pack(spec, a, NULL, false, false, NULL, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_msg(pack(spec, ga, NULL, true, false, NULL, &err) == 0, "%s",
+                  err.msg);
     /* New timestamps on the inputs, another working directory. */
     char *motd = tt_fmt("%s/spec/files/motd.txt", D);
     struct utimbuf times = { .actime = 1000000, .modtime = 1000000 };
     ck_assert_int_eq(utime(motd, &times), 0);
     ck_assert_int_eq(chdir("/"), 0);
-    ck_assert_msg(pack(spec, b, NULL, false, false, NULL, &err) == 0, "%s", err.msg);
-    ck_assert_msg(pack(spec, gb, NULL, true, false, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(pack(spec, b, NULL, false, false, NULL, &err) == 0, "%s",
+                  err.msg);
+    ck_assert_msg(pack(spec, gb, NULL, true, false, NULL, &err) == 0, "%s",
+                  err.msg);
     ck_assert_int_eq(tt_sh("cmp '%s' '%s'", a, b), 0);
     ck_assert_int_eq(tt_sh("cmp '%s' '%s'", ga, gb), 0);
     tt_sh_ok("gzip -dc '%s' | cmp -s - '%s'", ga, a);
@@ -200,7 +208,7 @@ START_TEST(test_pack_reproducible)
         ck_assert_uint_eq(e[i].uid, 0);
         ck_assert_uint_eq(e[i].gid, 0);
         ck_assert_msg(e[i].name[0] != '/', "%s has a leading /", e[i].name);
-        if (i > 0)      /* sorted, so parents come first */
+        if (i > 0) /* sorted, so parents come first */
             ck_assert_msg(strcmp(e[i - 1].name, e[i].name) < 0, "%s before %s",
                           e[i - 1].name, e[i].name);
     }
@@ -223,14 +231,15 @@ static void expect_closure_present(const char *x, const char *prog)
     struct elfdeps_closure c;
     struct tx_error err;
     ck_assert_int_eq(elfdeps_new(&ed, roots, 1, 0, &err), 0);
-    ck_assert_msg(elfdeps_closure_of_file(ed, prog, NULL, &c, &err) == 0, "%s", err.msg);
+    ck_assert_msg(elfdeps_closure_of_file(ed, prog, NULL, &c, &err) == 0, "%s",
+                  err.msg);
     ck_assert_int_gt(c.n, 0);
     char *xroot = realpath(x, NULL);
     for (size_t i = 0; i < c.n; i++) {
         char *canon = NULL;
         int r = tx_resolve(xroot, c.v[i].found, &canon, NULL);
-        ck_assert_msg(r == 0, "%s (for %s) is not reachable in the image: %d", c.v[i].found,
-                      c.v[i].needed, r);
+        ck_assert_msg(r == 0, "%s (for %s) is not reachable in the image: %d",
+                      c.v[i].found, c.v[i].needed, r);
         char *inside = tt_fmt("%s%s", xroot, canon);
         ck_assert_int_eq(tt_sh("cmp -s '%s' '%s'", inside, c.v[i].host), 0);
         free(inside);
@@ -244,9 +253,11 @@ static void expect_closure_present(const char *x, const char *prog)
 START_TEST(test_pack_layout)
 {
     char *spec = sample_spec();
-    char *a = tt_fmt("%s/a.cpio", D), *x = tt_fmt("%s/x", D), *m = tt_fmt("%s/a.manifest", D);
+    char *a = tt_fmt("%s/a.cpio", D), *x = tt_fmt("%s/x", D),
+         *m = tt_fmt("%s/a.manifest", D);
     struct tx_error err;
-    ck_assert_msg(pack(spec, a, m, false, false, NULL, &err) == 0, "%s", err.msg);
+    ck_assert_msg(pack(spec, a, m, false, false, NULL, &err) == 0, "%s",
+                  err.msg);
     tt_mkdirs(x);
     tt_sh_ok("cd '%s' && cpio -idm --quiet <'%s'", x, a);
     expect_closure_present(x, "/bin/ls");
@@ -294,11 +305,13 @@ START_TEST(test_dest_below_symlink)
     /* Order-independent: the symlink comes last in the spec. */
     ck_assert_msg(pack("file /lib/modules/6.1/mod.ko mod.ko\n"
                        "dir /lib\n"
-                       "slink /lib usr/lib\n", a, NULL, false, false, NULL, &err) == 0,
+                       "slink /lib usr/lib\n",
+                       a, NULL, false, false, NULL, &err) == 0,
                   "%s", err.msg);
     char *list = list_archive(a);
-    ck_assert_str_eq(list, "lib\nusr\nusr/lib\nusr/lib/modules\nusr/lib/modules/6.1\n"
-                           "usr/lib/modules/6.1/mod.ko\n");
+    ck_assert_str_eq(list,
+                     "lib\nusr\nusr/lib\nusr/lib/modules\nusr/lib/modules/6.1\n"
+                     "usr/lib/modules/6.1/mod.ko\n");
     free(list);
     free(a);
     free(f);
@@ -317,41 +330,61 @@ START_TEST(test_conflicts)
     /* Identical twice (even from another file): fine. */
     ck_assert_msg(pack("file /x one 0644\nfile /x one 0644\nfile /x same 0644\n"
                        "dir /d\ndir /d 0755\nslink /l x\nslink /l x\n",
-                       a, NULL, false, false, NULL, &err) == 0, "%s", err.msg);
+                       a, NULL, false, false, NULL, &err) == 0,
+                  "%s", err.msg);
     /* A failed pack leaves no archive, not even the previous one. */
     ck_assert_int_eq(access(a, F_OK), 0);
-    ck_assert_int_eq(pack("file /x one\nfile /x two\n", a, NULL, false, false, NULL, &err),
-                     -EEXIST);
+    ck_assert_int_eq(
+        pack("file /x one\nfile /x two\n", a, NULL, false, false, NULL, &err),
+        -EEXIST);
     ck_assert_msg(strstr(err.msg, "s.spec:2") && strstr(err.msg, "s.spec:1") &&
-                  strstr(err.msg, "/x") && strstr(err.msg, "different contents"), "%s", err.msg);
+                      strstr(err.msg, "/x") &&
+                      strstr(err.msg, "different contents"),
+                  "%s", err.msg);
     ck_assert_int_ne(access(a, F_OK), 0);
     int st;
     char *left = tt_capture(&st, "ls -A '%s'", D);
     ck_assert_msg(strstr(left, "tmp") == NULL, "temporary file left: %s", left);
     free(left);
 
-    ck_assert_int_eq(pack("dir /d 0700\ndir /d 0755\n", a, NULL, false, false, NULL, &err),
-                     -EEXIST);
+    ck_assert_int_eq(
+        pack("dir /d 0700\ndir /d 0755\n", a, NULL, false, false, NULL, &err),
+        -EEXIST);
     ck_assert_ptr_nonnull(strstr(err.msg, "mode"));
-    ck_assert_int_eq(pack("slink /l a\nslink /l b\n", a, NULL, false, false, NULL, &err), -EEXIST);
-    ck_assert_int_eq(pack("file /x one\ndir /x\n", a, NULL, false, false, NULL, &err), -ENOTDIR);
-    ck_assert_msg(strstr(err.msg, "s.spec:2") && strstr(err.msg, "s.spec:1"), "%s", err.msg);
-    ck_assert_int_eq(pack("file /x one\nfile /x/y one\n", a, NULL, false, false, NULL, &err),
-                     -ENOTDIR);
+    ck_assert_int_eq(
+        pack("slink /l a\nslink /l b\n", a, NULL, false, false, NULL, &err),
+        -EEXIST);
+    ck_assert_int_eq(
+        pack("file /x one\ndir /x\n", a, NULL, false, false, NULL, &err),
+        -ENOTDIR);
+    ck_assert_msg(strstr(err.msg, "s.spec:2") && strstr(err.msg, "s.spec:1"),
+                  "%s", err.msg);
+    ck_assert_int_eq(
+        pack("file /x one\nfile /x/y one\n", a, NULL, false, false, NULL, &err),
+        -ENOTDIR);
     ck_assert_ptr_nonnull(strstr(err.msg, "s.spec:2"));
-    ck_assert_int_eq(pack("file /x one 0644\nfile /x one 0600\n", a, NULL, false, false, NULL,
-                          &err), -EEXIST);
-    ck_assert_int_eq(pack("slink /a b\nslink /b a\nfile /a/x one\n", a, NULL, false, false,
-                          NULL, &err), -ELOOP);
+    ck_assert_int_eq(pack("file /x one 0644\nfile /x one 0600\n", a, NULL,
+                          false, false, NULL, &err),
+                     -EEXIST);
+    ck_assert_int_eq(pack("slink /a b\nslink /b a\nfile /a/x one\n", a, NULL,
+                          false, false, NULL, &err),
+                     -ELOOP);
     /* Sources that are missing or of the wrong kind. */
-    ck_assert_int_lt(pack("file /x missing\n", a, NULL, false, false, NULL, &err), 0);
-    ck_assert_msg(strstr(err.msg, "s.spec:1") && strstr(err.msg, "missing"), "%s", err.msg);
-    ck_assert_int_lt(pack("elf /x one\n", a, NULL, false, false, NULL, &err), 0);
-    ck_assert_msg(strstr(err.msg, "s.spec:1") && strstr(err.msg, "not an ELF file"), "%s",
+    ck_assert_int_lt(
+        pack("file /x missing\n", a, NULL, false, false, NULL, &err), 0);
+    ck_assert_msg(strstr(err.msg, "s.spec:1") && strstr(err.msg, "missing"),
+                  "%s", err.msg);
+    ck_assert_int_lt(pack("elf /x one\n", a, NULL, false, false, NULL, &err),
+                     0);
+    ck_assert_msg(strstr(err.msg, "s.spec:1") &&
+                      strstr(err.msg, "not an ELF file"),
+                  "%s", err.msg);
+    ck_assert_int_lt(pack("tree /x one\n", a, NULL, false, false, NULL, &err),
+                     0);
+    ck_assert_int_lt(
+        pack("lib libnothere.so.7\n", a, NULL, false, false, NULL, &err), 0);
+    ck_assert_msg(strstr(err.msg, "s.spec:1: lib libnothere.so.7"), "%s",
                   err.msg);
-    ck_assert_int_lt(pack("tree /x one\n", a, NULL, false, false, NULL, &err), 0);
-    ck_assert_int_lt(pack("lib libnothere.so.7\n", a, NULL, false, false, NULL, &err), 0);
-    ck_assert_msg(strstr(err.msg, "s.spec:1: lib libnothere.so.7"), "%s", err.msg);
     free(one);
     free(two);
     free(same);
@@ -364,7 +397,8 @@ END_TEST
  * error naming the line, or a warning when asked. */
 START_TEST(test_relocated_origin_and_missing)
 {
-    char *src = tt_fmt("%s/build/src.c", D), *lsrc = tt_fmt("%s/build/lib.c", D);
+    char *src = tt_fmt("%s/build/src.c", D),
+         *lsrc = tt_fmt("%s/build/lib.c", D);
     tt_write_str(src, "int txf(void);\nint main(void) { return txf(); }\n");
     tt_write_str(lsrc, "int txf(void) { return 1; }\n");
     char *b = tt_fmt("%s/build", D);
@@ -380,22 +414,28 @@ START_TEST(test_relocated_origin_and_missing)
     tt_cc(b, "-o bin/app_gone src.c -L. -ltxgone");
     char *a = tt_fmt("%s/a.cpio", D);
     struct tx_error err;
-    ck_assert_msg(pack("elf /opt/app/bin/app ../build/bin/app\n", a, NULL, false, false, NULL,
-                       &err) == 0, "%s", err.msg);
+    ck_assert_msg(pack("elf /opt/app/bin/app ../build/bin/app\n", a, NULL,
+                       false, false, NULL, &err) == 0,
+                  "%s", err.msg);
     char *list = list_archive(a);
     ck_assert_msg(listed(list, "opt/app/olib/libtxo.so"), "%s", list);
     free(list);
 
-    ck_assert_int_eq(pack("dir /x\nelf /bin/app ../build/bin/app_gone\n", a, NULL, false, false,
-                          NULL, &err), -ENOENT);
-    ck_assert_msg(strstr(err.msg, "s.spec:2: library libtxgone.so not found, needed by") &&
-                  strstr(err.msg, "app_gone"),
+    ck_assert_int_eq(pack("dir /x\nelf /bin/app ../build/bin/app_gone\n", a,
+                          NULL, false, false, NULL, &err),
+                     -ENOENT);
+    ck_assert_msg(
+        strstr(err.msg,
+               "s.spec:2: library libtxgone.so not found, needed by") &&
+            strstr(err.msg, "app_gone"),
+        "%s", err.msg);
+    struct tx_strv warnings = { 0 };
+    ck_assert_msg(pack("elf /bin/app ../build/bin/app_gone\n", a, NULL, false,
+                       true, &warnings, &err) == 0,
                   "%s", err.msg);
-    struct tx_strv warnings = {0};
-    ck_assert_msg(pack("elf /bin/app ../build/bin/app_gone\n", a, NULL, false, true, &warnings,
-                       &err) == 0, "%s", err.msg);
     ck_assert_uint_eq(warnings.n, 1);
-    ck_assert_msg(strstr(warnings.v[0], "s.spec:1:") && strstr(warnings.v[0], "libtxgone.so"),
+    ck_assert_msg(strstr(warnings.v[0], "s.spec:1:") &&
+                      strstr(warnings.v[0], "libtxgone.so"),
                   "%s", warnings.v[0]);
     tx_strv_free(&warnings);
     free(a);
@@ -428,7 +468,8 @@ START_TEST(test_cli)
     free(out);
     ck_assert_int_eq(tinyx(&out, "pack --help"), 0);
     ck_assert_msg(strstr(out, "SYNOPSIS") && strstr(out, "SPEC FORMAT") &&
-                  strstr(out, "EXIT STATUS"), "%s", out);
+                      strstr(out, "EXIT STATUS"),
+                  "%s", out);
     free(out);
     ck_assert_int_eq(tinyx(&out, "help deps"), 0);
     ck_assert_ptr_nonnull(strstr(out, "NEEDED-NAME RESOLVED-PATH"));
@@ -437,7 +478,7 @@ START_TEST(test_cli)
     char *a = tt_fmt("%s/a.cpio", D), *spec = tt_fmt("%s/s.spec", D);
     tt_write_str(spec, "dir /proc\nnod /dev/console c 5 1\n");
     char *args = tt_fmt("pack '%s'", spec);
-    ck_assert_int_eq(tinyx(NULL, args), 2);         /* no -o */
+    ck_assert_int_eq(tinyx(NULL, args), 2); /* no -o */
     free(args);
     args = tt_fmt("pack --bogus -o '%s' '%s'", a, spec);
     ck_assert_int_eq(tinyx(NULL, args), 2);
@@ -454,7 +495,8 @@ START_TEST(test_cli)
 
     /* From standard input, gzip, manifest, sysroot. */
     char *m = tt_fmt("%s/a.man", D);
-    args = tt_fmt("pack --sysroot / --gzip --manifest '%s' -o '%s' - <'%s'", m, a, spec);
+    args = tt_fmt("pack --sysroot / --gzip --manifest '%s' -o '%s' - <'%s'", m,
+                  a, spec);
     ck_assert_int_eq(tinyx(&out, args), 0);
     ck_assert_str_eq(out, "");
     free(out);
@@ -480,7 +522,8 @@ START_TEST(test_cli)
     char *fifo = tt_fmt("%s/fifo", D);
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
     tt_write_str(spec, "dir /proc\n");
-    args = tt_fmt("pack -o '%s' '%s' & cpio -t --quiet <'%s'; wait $!", fifo, spec, fifo);
+    args = tt_fmt("pack -o '%s' '%s' & cpio -t --quiet <'%s'; wait $!", fifo,
+                  spec, fifo);
     ck_assert_int_eq(tinyx(&out, args), 0);
     ck_assert_str_eq(out, "proc\n");
     free(out);
@@ -520,7 +563,8 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_spec_parse);
-    tcase_add_loop_test(tc, test_spec_errors, 0, sizeof(bad_specs) / sizeof(*bad_specs));
+    tcase_add_loop_test(tc, test_spec_errors, 0,
+                        sizeof(bad_specs) / sizeof(*bad_specs));
     tcase_add_test(tc, test_pack_reproducible);
     tcase_add_test(tc, test_pack_layout);
     tcase_add_test(tc, test_dest_below_symlink);

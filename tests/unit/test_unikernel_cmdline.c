@@ -27,11 +27,11 @@ START_TEST(test_words)
     ck_assert(cmdline_next(&cursor, &w));
     ck_assert(word_is(&w, "flag", NULL));
     ck_assert(cmdline_next(&cursor, &w));
-    ck_assert(word_is(&w, "b", "two=2"));   /* first '=' splits */
+    ck_assert(word_is(&w, "b", "two=2")); /* first '=' splits */
     ck_assert(cmdline_next(&cursor, &w));
-    ck_assert(word_is(&w, "c", ""));        /* empty value, not bare */
+    ck_assert(word_is(&w, "c", "")); /* empty value, not bare */
     ck_assert(!cmdline_next(&cursor, &w));
-    ck_assert(!cmdline_next(&cursor, &w));  /* stays at the end */
+    ck_assert(!cmdline_next(&cursor, &w)); /* stays at the end */
 }
 END_TEST
 
@@ -57,7 +57,7 @@ START_TEST(test_find_last_wins_and_exact_keys)
     ck_assert(word_is(&w, "x", "3"));
     ck_assert(cmdline_find("x=1 xx=2 x=3", "xx", &w));
     ck_assert(word_is(&w, "xx", "2"));
-    ck_assert(!cmdline_find("xx=2", "x", &w));      /* no prefix match */
+    ck_assert(!cmdline_find("xx=2", "x", &w)); /* no prefix match */
     ck_assert(!cmdline_find("x=2", "xx", &w));
     ck_assert(cmdline_find("quiet", "quiet", &w));
     ck_assert(w.value == NULL);
@@ -76,7 +76,7 @@ START_TEST(test_value_is)
     ck_assert(cmdline_find("crash= x", "crash", &w));
     ck_assert(cmdline_value_is(&w, ""));
     ck_assert(cmdline_find("crash", "crash", &w));
-    ck_assert(!cmdline_value_is(&w, ""));       /* bare: no value */
+    ck_assert(!cmdline_value_is(&w, "")); /* bare: no value */
 }
 END_TEST
 
@@ -86,7 +86,7 @@ START_TEST(test_parse_u64)
 
     ck_assert(cmdline_parse_u64("0", 1, &v) && v == 0);
     ck_assert(cmdline_parse_u64("123", 3, &v) && v == 123);
-    ck_assert(cmdline_parse_u64("12345", 2, &v) && v == 12);  /* length */
+    ck_assert(cmdline_parse_u64("12345", 2, &v) && v == 12); /* length */
     ck_assert(cmdline_parse_u64("18446744073709551615", 20, &v));
     ck_assert(v == UINT64_MAX);
     v = 7;
@@ -96,7 +96,7 @@ START_TEST(test_parse_u64)
     ck_assert(!cmdline_parse_u64("+1", 2, &v));
     ck_assert(!cmdline_parse_u64("1x", 2, &v));
     ck_assert(!cmdline_parse_u64(" 1", 2, &v));
-    ck_assert_uint_eq(v, 7);    /* untouched on failure */
+    ck_assert_uint_eq(v, 7); /* untouched on failure */
 }
 END_TEST
 
@@ -105,12 +105,12 @@ START_TEST(test_get_u64)
     uint64_t v = 42;
 
     ck_assert(cmdline_get_u64("a=1", "b", &v));
-    ck_assert_uint_eq(v, 42);   /* absent: default kept */
+    ck_assert_uint_eq(v, 42); /* absent: default kept */
     ck_assert(cmdline_get_u64("b=5 a=1", "b", &v));
     ck_assert_uint_eq(v, 5);
-    ck_assert(!cmdline_get_u64("b", "b", &v));      /* bare */
-    ck_assert(!cmdline_get_u64("b=", "b", &v));     /* empty */
-    ck_assert(!cmdline_get_u64("b=1s", "b", &v));   /* junk */
+    ck_assert(!cmdline_get_u64("b", "b", &v));    /* bare */
+    ck_assert(!cmdline_get_u64("b=", "b", &v));   /* empty */
+    ck_assert(!cmdline_get_u64("b=1s", "b", &v)); /* junk */
     ck_assert_uint_eq(v, 5);
 }
 END_TEST

@@ -13,8 +13,8 @@
 #include "check_run.h"
 
 /* Formats with both implementations and compares text and length. */
-__attribute__((format(printf, 1, 2)))
-static void same_as_libc(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) static void same_as_libc(const char *fmt,
+                                                               ...)
 {
     char ours[256], theirs[256];
     va_list ap, ap2;
@@ -27,8 +27,8 @@ static void same_as_libc(const char *fmt, ...)
     va_end(ap2);
     va_end(ap);
     ck_assert_msg(strcmp(ours, theirs) == 0 && n_ours == n_theirs,
-                  "format \"%s\": ours \"%s\" (%d), libc \"%s\" (%d)",
-                  fmt, ours, n_ours, theirs, n_theirs);
+                  "format \"%s\": ours \"%s\" (%d), libc \"%s\" (%d)", fmt,
+                  ours, n_ours, theirs, n_theirs);
 }
 
 START_TEST(test_integers)

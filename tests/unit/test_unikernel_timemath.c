@@ -39,7 +39,7 @@ END_TEST
 START_TEST(test_common_frequencies)
 {
     static const uint64_t khz[] = { 1000000, 2000000, 2400000, 3000000,
-                                    3700000, 500000, 100000 };
+                                    3700000, 500000,  100000 };
     size_t i;
 
     for (i = 0; i < sizeof(khz) / sizeof(khz[0]); i++) {
@@ -55,9 +55,8 @@ START_TEST(test_common_frequencies)
                       "%llu kHz: 1 s of ticks gave %llu ns",
                       (unsigned long long)khz[i], (unsigned long long)ns);
         ck_assert_msg(xen_tsc_khz(mul, shift) + 2 >= khz[i] &&
-                      xen_tsc_khz(mul, shift) <= khz[i] + 2,
-                      "%llu kHz came back as %llu",
-                      (unsigned long long)khz[i],
+                          xen_tsc_khz(mul, shift) <= khz[i] + 2,
+                      "%llu kHz came back as %llu", (unsigned long long)khz[i],
                       (unsigned long long)xen_tsc_khz(mul, shift));
     }
 }

@@ -25,7 +25,7 @@ static struct xlcfg *parse_ok(const char *text)
 /* Parses text that must fail; returns the message. */
 static const char *parse_err(const char *text, size_t len)
 {
-    struct xlcfg *cfg = (struct xlcfg *)&err;   /* must be reset to NULL */
+    struct xlcfg *cfg = (struct xlcfg *)&err; /* must be reset to NULL */
     int rc = xlcfg_parse(text, len, "t.cfg", &cfg, err, sizeof(err));
     ck_assert_int_eq(rc, -EINVAL);
     ck_assert_ptr_null(cfg);
@@ -48,10 +48,9 @@ END_TEST
 
 START_TEST(strings_numbers_positions)
 {
-    struct xlcfg *cfg = parse_ok(
-        "name = \"web\"  # trailing comment\n"
-        "\tmemory=0x100;vcpus = 2\n"
-        "kernel='/boot/vmlinuz'");
+    struct xlcfg *cfg = parse_ok("name = \"web\"  # trailing comment\n"
+                                 "\tmemory=0x100;vcpus = 2\n"
+                                 "kernel='/boot/vmlinuz'");
     ck_assert_uint_eq(cfg->n_settings, 4);
 
     struct xlcfg_setting *s = &cfg->settings[0];
@@ -68,7 +67,7 @@ START_TEST(strings_numbers_positions)
     ck_assert_int_eq(s->value.kind, XLCFG_NUMBER);
     ck_assert_str_eq(s->value.text, "0x100");
     ck_assert_uint_eq(s->pos.line, 2);
-    ck_assert_uint_eq(s->pos.column, 2);          /* a tab is one column */
+    ck_assert_uint_eq(s->pos.column, 2); /* a tab is one column */
     ck_assert_uint_eq(s->value.pos.column, 9);
 
     s = &cfg->settings[2];
@@ -86,14 +85,13 @@ END_TEST
 
 START_TEST(escapes)
 {
-    struct xlcfg *cfg = parse_ok(
-        "a = \"q\\\" s\\' b\\\\ \\a\\b\\f\\n\\r\\t\\v\"\n"
-        "b = 'x\\x41\\x7e\\101\\7y'\n"
-        "c = \"it's\"\n"
-        "d = '\"'\n"
-        "e = \"caf\xc3\xa9\"\n");
-    ck_assert_str_eq(cfg->settings[0].value.text,
-                     "q\" s' b\\ \a\b\f\n\r\t\v");
+    struct xlcfg *cfg =
+        parse_ok("a = \"q\\\" s\\' b\\\\ \\a\\b\\f\\n\\r\\t\\v\"\n"
+                 "b = 'x\\x41\\x7e\\101\\7y'\n"
+                 "c = \"it's\"\n"
+                 "d = '\"'\n"
+                 "e = \"caf\xc3\xa9\"\n");
+    ck_assert_str_eq(cfg->settings[0].value.text, "q\" s' b\\ \a\b\f\n\r\t\v");
     ck_assert_str_eq(cfg->settings[1].value.text, "xA~A\ay");
     ck_assert_str_eq(cfg->settings[2].value.text, "it's");
     ck_assert_str_eq(cfg->settings[3].value.text, "\"");
@@ -104,14 +102,13 @@ END_TEST
 
 START_TEST(lists)
 {
-    struct xlcfg *cfg = parse_ok(
-        "disk = [ 'a', \"b\",\n"
-        "         # a comment inside\n"
-        "         3,\n"
-        "]\n"
-        "empty = []\n"
-        "nested = [ [ 'x', 1 ], [], 'y' ]\n"
-        "multi = [\n\n 'only'\n\n]\n");
+    struct xlcfg *cfg = parse_ok("disk = [ 'a', \"b\",\n"
+                                 "         # a comment inside\n"
+                                 "         3,\n"
+                                 "]\n"
+                                 "empty = []\n"
+                                 "nested = [ [ 'x', 1 ], [], 'y' ]\n"
+                                 "multi = [\n\n 'only'\n\n]\n");
     ck_assert_uint_eq(cfg->n_settings, 4);
 
     struct xlcfg_value *v = &cfg->settings[0].value;
@@ -155,12 +152,12 @@ START_TEST(syntax_errors)
 {
     ck_err("name = \"web\"\nvcpus = 1\nmemory =\n",
            "t.cfg:3:9: expected a value after '=', found end of line");
-    ck_err("memory =", "t.cfg:1:9: expected a value after '=', found end of file");
+    ck_err("memory =",
+           "t.cfg:1:9: expected a value after '=', found end of file");
     ck_err("memory = ;", "t.cfg:1:10: expected a value after '=', found ';'");
     ck_err("x += ]", "t.cfg:1:6: expected a value after '+=', found ']'");
-    ck_err("type = pvh",
-           "t.cfg:1:8: expected a value after '=', found 'pvh' "
-           "(strings must be quoted: \"pvh\")");
+    ck_err("type = pvh", "t.cfg:1:8: expected a value after '=', found 'pvh' "
+                         "(strings must be quoted: \"pvh\")");
     ck_err("memory 128", "t.cfg:1:8: expected '=' or '+=' after 'memory', "
                          "found number 128");
     ck_err("memory\n= 1", "t.cfg:1:7: expected '=' or '+=' after 'memory', "
@@ -172,10 +169,13 @@ START_TEST(syntax_errors)
                       "found number 2");
     ck_err("a = 1 b = 2", "t.cfg:1:7: expected end of line or ';' after the "
                           "value, found 'b'");
-    ck_err("a = [1 2]", "t.cfg:1:8: expected ',' or ']' in list, found number 2");
-    ck_err("a = [1,\n2", "t.cfg:2:2: expected ',' or ']' in list, found end of file");
+    ck_err("a = [1 2]",
+           "t.cfg:1:8: expected ',' or ']' in list, found number 2");
+    ck_err("a = [1,\n2",
+           "t.cfg:2:2: expected ',' or ']' in list, found end of file");
     ck_err("a = [,]", "t.cfg:1:6: expected a value or ']' in list, found ','");
-    ck_err("a = [1,,]", "t.cfg:1:8: expected a value or ']' in list, found ','");
+    ck_err("a = [1,,]",
+           "t.cfg:1:8: expected a value or ']' in list, found ','");
 }
 END_TEST
 
@@ -186,9 +186,11 @@ START_TEST(lexical_errors)
     ck_err("a = \"x\\q\"", "t.cfg:1:7: invalid escape '\\q' in string");
     ck_err("a = \"x\\\n\"", "t.cfg:1:5: string is not closed (missing \")");
     ck_err("a = \"\\x4\"", "t.cfg:1:6: \\x must be followed by two hex digits");
-    ck_err("a = \"\\400\"", "t.cfg:1:6: octal escape \\400 is larger than \\377");
+    ck_err("a = \"\\400\"",
+           "t.cfg:1:6: octal escape \\400 is larger than \\377");
     ck_err("a = \"\\0\"", "t.cfg:1:6: a string cannot contain a NUL character");
-    ck_err("a = \"\\x00\"", "t.cfg:1:6: a string cannot contain a NUL character");
+    ck_err("a = \"\\x00\"",
+           "t.cfg:1:6: a string cannot contain a NUL character");
     ck_err("a = -1", "t.cfg:1:5: unexpected character '-'");
     ck_err("a = 1.5", "t.cfg:1:6: unexpected character '.'");
     ck_err("a + 1", "t.cfg:1:3: unexpected character '+'");
@@ -198,8 +200,9 @@ START_TEST(lexical_errors)
     ck_assert_str_eq(parse_err("a = 1\0", 6), "t.cfg:1:6: unexpected NUL byte");
     ck_assert_str_eq(parse_err("a = \"x\0\"", 8),
                      "t.cfg:1:7: a string cannot contain a NUL character");
-    ck_assert_str_eq(parse_err("a = \"x\\\0\"", 9),
-                     "t.cfg:1:7: invalid escape: backslash followed by byte 0x00");
+    ck_assert_str_eq(
+        parse_err("a = \"x\\\0\"", 9),
+        "t.cfg:1:7: invalid escape: backslash followed by byte 0x00");
 }
 END_TEST
 
@@ -214,10 +217,10 @@ START_TEST(limits)
     for (int i = 0; i < XLCFG_MAX_DEPTH; i++)
         deep[n++] = ']';
     deep[n] = '\0';
-    cfg = parse_ok(deep);                  /* exactly the limit: fine */
+    cfg = parse_ok(deep); /* exactly the limit: fine */
     xlcfg_free(cfg);
 
-    memmove(deep + 5, deep + 4, n - 3);    /* one more '[' ... */
+    memmove(deep + 5, deep + 4, n - 3); /* one more '[' ... */
     deep[4] = '[';
     strcat(deep, "]");
     ck_assert_str_eq(parse_err(deep, strlen(deep)),
@@ -225,7 +228,8 @@ START_TEST(limits)
 
     /* Too long is refused before any work, with its own code. */
     ck_assert_int_eq(xlcfg_parse("", (size_t)XLCFG_MAX_TEXT + 1, "big", &cfg,
-                                 err, sizeof(err)), -EFBIG);
+                                 err, sizeof(err)),
+                     -EFBIG);
     ck_assert_ptr_null(cfg);
 }
 END_TEST
@@ -234,8 +238,8 @@ START_TEST(error_buffer_truncation)
 {
     char small[12];
     struct xlcfg *cfg;
-    ck_assert_int_eq(xlcfg_parse("=", 1, "file.cfg", &cfg, small, sizeof(small)),
-                     -EINVAL);
+    ck_assert_int_eq(
+        xlcfg_parse("=", 1, "file.cfg", &cfg, small, sizeof(small)), -EINVAL);
     ck_assert_str_eq(small, "file.cfg:1:");
     ck_assert_int_eq(xlcfg_parse("=", 1, NULL, &cfg, NULL, 0), -EINVAL);
 }
@@ -244,14 +248,19 @@ END_TEST
 START_TEST(quote_round_trip)
 {
     const char *samples[] = {
-        "", "plain", "with \"quotes\" and 'single'", "back\\slash",
-        "tab\tnew\nline\rcr", "\x01\x1f\x7f", "caf\xc3\xa9 \xff",
+        "",
+        "plain",
+        "with \"quotes\" and 'single'",
+        "back\\slash",
+        "tab\tnew\nline\rcr",
+        "\x01\x1f\x7f",
+        "caf\xc3\xa9 \xff",
     };
     char text[256], quoted[128];
 
     ck_assert_uint_eq(xlcfg_quote(quoted, sizeof(quoted), "a\"b"), 6);
     ck_assert_str_eq(quoted, "\"a\\\"b\"");
-    ck_assert_uint_eq(xlcfg_quote(quoted, 3, "abc"), 5);   /* truncates */
+    ck_assert_uint_eq(xlcfg_quote(quoted, 3, "abc"), 5); /* truncates */
     ck_assert_str_eq(quoted, "\"a");
 
     for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {

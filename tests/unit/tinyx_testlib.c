@@ -39,7 +39,8 @@ char *tt_tmpdir(void)
     return tmpl;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
 {
     (void)st, (void)flag, (void)ftw;
     remove(path);
@@ -62,7 +63,8 @@ void tt_mkdirs(const char *path)
         mkdir(p, 0755);
         *s = '/';
     }
-    ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", p, strerror(errno));
+    ck_assert_msg(mkdir(p, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", p,
+                  strerror(errno));
     free(p);
 }
 
@@ -117,7 +119,8 @@ char *tt_read(const char *path, size_t *len)
 void tt_symlink(const char *target, const char *path)
 {
     mkparent(path);
-    ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path, strerror(errno));
+    ck_assert_msg(symlink(target, path) == 0, "symlink %s: %s", path,
+                  strerror(errno));
 }
 
 static int status_of(int st)
@@ -192,7 +195,8 @@ static uint32_t hex8(const unsigned char *p)
     return (uint32_t)strtoul(buf, NULL, 16);
 }
 
-int tt_cpio_parse(const unsigned char *data, size_t len, struct tt_cpio_entry *out, int max)
+int tt_cpio_parse(const unsigned char *data, size_t len,
+                  struct tt_cpio_entry *out, int max)
 {
     size_t off = 0;
     int n = 0;

@@ -39,11 +39,13 @@ int tt_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a shell command, asserting it exits 0. */
 void tt_sh_ok(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Runs a command and returns its standard output; *status gets its exit status. */
-char *tt_capture(int *status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+char *tt_capture(int *status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Compiles with the C compiler the project was configured with
  * (TEST_CC), in directory dir, asserting success. */
-void tt_cc(const char *dir, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tt_cc(const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* One entry of a newc archive, as read back by tt_cpio_parse. */
 struct tt_cpio_entry {
@@ -52,6 +54,7 @@ struct tt_cpio_entry {
 };
 /* Parses a whole newc archive (uncompressed), checking its framing;
  * returns the number of entries before the trailer, or -1 if malformed. */
-int tt_cpio_parse(const unsigned char *data, size_t len, struct tt_cpio_entry *out, int max);
+int tt_cpio_parse(const unsigned char *data, size_t len,
+                  struct tt_cpio_entry *out, int max);
 
 #endif

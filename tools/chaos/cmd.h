@@ -11,9 +11,9 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 struct chaos_cmd {
     const char *name;
-    const char *summary;                 /* one line, for `chaos --help` */
-    const char *help;                    /* full text, for `chaos CMD --help` */
-    int (*run)(int argc, char **argv);   /* argv[0] is the subcommand name */
+    const char *summary;               /* one line, for `chaos --help` */
+    const char *help;                  /* full text, for `chaos CMD --help` */
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 };
 
 int cmd_info(int argc, char **argv);

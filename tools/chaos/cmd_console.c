@@ -51,13 +51,14 @@ const char cmd_console_help[] =
     "starts for each guest (or by chaosd), on /run/chaos/console/DOMID.sock\n"
     "($CHAOS_RUN_DIR/console/DOMID.sock if that is set; root only); any\n"
     "client that speaks plain bytes can attach there, for instance\n"
-    "  socat -,raw,echo=0,escape=0x1d UNIX-CONNECT:/run/chaos/console/DOMID.sock\n"
+    "  socat -,raw,echo=0,escape=0x1d "
+    "UNIX-CONNECT:/run/chaos/console/DOMID.sock\n"
     "\n"
     "Exit status: 0 after detaching or when the console closed, 1 when the\n"
     "console cannot be attached, 2 on a usage error.  Stopped by a signal,\n"
     "chaos restores the terminal and then dies of that signal.\n";
 
-#define ESCAPE_KEY 0x1d         /* Ctrl-], as in xl and telnet */
+#define ESCAPE_KEY 0x1d /* Ctrl-], as in xl and telnet */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -125,7 +126,7 @@ static enum keyboard read_keys(struct keys *k, bool escape_detaches)
     size_t len = (size_t)n;
     char *esc = escape_detaches ? memchr(in, ESCAPE_KEY, len) : NULL;
     if (esc)
-        len = (size_t)(esc - in);   /* what came before it still goes */
+        len = (size_t)(esc - in); /* what came before it still goes */
     /* If the guest does not read its input the buffer fills: drop keys
      * rather than stop reading, so that Ctrl-] always works. */
     size_t room = sizeof(k->buf) - k->len;
@@ -177,20 +178,20 @@ static enum outcome bridge(int sock, bool escape_detaches,
         }
         if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
             switch (read_keys(&keys, escape_detaches)) {
-            case KEYS_READ:
-                break;
-            case KEYS_ESCAPE:
-                send_keys(sock, &keys);     /* best effort */
-                return DETACHED;
-            case KEYS_END:
-                keyboard_open = false;      /* output keeps coming */
-                break;
+                case KEYS_READ:
+                    break;
+                case KEYS_ESCAPE:
+                    send_keys(sock, &keys); /* best effort */
+                    return DETACHED;
+                case KEYS_END:
+                    keyboard_open = false; /* output keeps coming */
+                    break;
             }
         }
         if (keys.len && !send_keys(sock, &keys))
             return CLOSED;
         if (!keyboard_open && !keys.len && !shut) {
-            shutdown(sock, SHUT_WR);        /* tell the server: no more */
+            shutdown(sock, SHUT_WR); /* tell the server: no more */
             shut = true;
         }
     }
@@ -209,8 +210,7 @@ static int connect_console(chaos_ctx *ctx, chaos_domid domid, long wait_s)
     }
 }
 
-static int parse_args(int argc, char **argv, long *wait_s,
-                      const char **domain)
+static int parse_args(int argc, char **argv, long *wait_s, const char **domain)
 {
     static const struct option opts[] = {
         { "wait", required_argument, NULL, 'w' },
@@ -282,21 +282,21 @@ int cmd_console(int argc, char **argv)
     close(sock);
 
     switch (how) {
-    case DETACHED:
-        return EXIT_OK;
-    case CLOSED:
-        fprintf(stderr, "\r\nchaos: the console of domain %u closed\n",
-                domid);
-        return EXIT_OK;
-    case STOPPED:
-        /* Die of the signal as if we had not caught it (the terminal is
+        case DETACHED:
+            return EXIT_OK;
+        case CLOSED:
+            fprintf(stderr, "\r\nchaos: the console of domain %u closed\n",
+                    domid);
+            return EXIT_OK;
+        case STOPPED:
+            /* Die of the signal as if we had not caught it (the terminal is
          * restored now), so the caller sees why we stopped. */
-        signal(stop_signal, SIG_DFL);
-        sigprocmask(SIG_UNBLOCK, &stops, NULL);
-        raise(stop_signal);
-        return EXIT_FAIL;
-    case FAILED:
-        break;
+            signal(stop_signal, SIG_DFL);
+            sigprocmask(SIG_UNBLOCK, &stops, NULL);
+            raise(stop_signal);
+            return EXIT_FAIL;
+        case FAILED:
+            break;
     }
     cmd_error("console: %s", strerror(err));
     return EXIT_FAIL;

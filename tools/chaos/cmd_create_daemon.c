@@ -34,7 +34,8 @@ static int absolute(chaos_config *cfg, const char *path,
 static double num(json_object *o, const char *key)
 {
     json_object *v;
-    return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v) : 0;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v)
+                                                 : 0;
 }
 
 int create_via_daemon(int fd, chaos_config *cfg, const char *source,
@@ -69,12 +70,15 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
         puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
     } else if (!o->quiet) {
         printf("created domain %s (id %lld)%s, %s%s\n",
-               daemon_str(reply, "name", "?"), domid, o->paused ? ", paused" : "",
-               !strcmp(how, "pool") ? "from the pool of flavor " : "by chaosd directly",
+               daemon_str(reply, "name", "?"), domid,
+               o->paused ? ", paused" : "",
+               !strcmp(how, "pool") ? "from the pool of flavor "
+                                    : "by chaosd directly",
                !strcmp(how, "pool") ? daemon_str(reply, "flavor", "?") : "");
     }
     json_object *t;
-    if (o->timings && !o->json && json_object_object_get_ex(reply, "timings", &t))
+    if (o->timings && !o->json &&
+        json_object_object_get_ex(reply, "timings", &t))
         printf("timings: prepare %.3f ms, load %.3f ms, build %.3f ms, start "
                "%.3f ms, request %.3f ms in chaosd (%s, kernel %s)\n",
                num(t, "prepare_ms"), num(t, "load_ms"), num(t, "build_ms"),

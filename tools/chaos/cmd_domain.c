@@ -22,7 +22,8 @@
 #define CONSOLE_LOG_DIR CHAOS_CONSOLE_LOG_DIR
 
 const char cmd_create_help[] =
-    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | --daemon]\n"
+    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | "
+    "--daemon]\n"
     "                    [--socket PATH] CONFIG [KEY=VALUE...]\n"
     "\n"
     "Create and start a guest from CONFIG, a file in xl.cfg(5) syntax (see\n"
@@ -159,15 +160,32 @@ int cmd_create(int argc, char **argv)
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
     while ((c = getopt_long(argc, argv, "+pcq", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': paused = 1; break;
-        case 'c': console = 1; break;
-        case 'q': quiet = 1; break;
-        case 't': timings = 1; break;
-        case 'j': json = 1; break;
-        case 'D': via = VIA_DIRECT; break;
-        case 'd': via = VIA_DAEMON; break;
-        case 'S': socket_path = optarg; break;
-        default: return EXIT_USAGE;
+            case 'p':
+                paused = 1;
+                break;
+            case 'c':
+                console = 1;
+                break;
+            case 'q':
+                quiet = 1;
+                break;
+            case 't':
+                timings = 1;
+                break;
+            case 'j':
+                json = 1;
+                break;
+            case 'D':
+                via = VIA_DIRECT;
+                break;
+            case 'd':
+                via = VIA_DAEMON;
+                break;
+            case 'S':
+                socket_path = optarg;
+                break;
+            default:
+                return EXIT_USAGE;
         }
     }
     if (optind >= argc) {
@@ -190,8 +208,11 @@ int cmd_create(int argc, char **argv)
         const char *sock = daemon_socket_path(socket_path);
         int fd = daemon_connect(sock);
         if (fd >= 0) {
-            struct daemon_create_opts o = { .paused = paused, .console = console,
-                .quiet = quiet, .timings = timings, .json = json };
+            struct daemon_create_opts o = { .paused = paused,
+                                            .console = console,
+                                            .quiet = quiet,
+                                            .timings = timings,
+                                            .json = json };
             return create_via_daemon(fd, cfg, path, &o);
         }
         if (via == VIA_DAEMON) {
@@ -218,8 +239,11 @@ int cmd_create(int argc, char **argv)
     }
     const char *name = chaos_config_name(cfg);
     if (json) {
-        struct chaosd_create_result r = { .domid = domid, .name = name,
-            .paused = paused, .t = &t, .request_ms = -1 };
+        struct chaosd_create_result r = { .domid = domid,
+                                          .name = name,
+                                          .paused = paused,
+                                          .t = &t,
+                                          .request_ms = -1 };
         json_object *o = chaosd_json_create_result(&r);
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
@@ -229,8 +253,9 @@ int cmd_create(int argc, char **argv)
     }
     if (timings && !json)
         printf("timings: prepare %.3f ms, load %.3f ms, build %.3f ms, "
-               "start %.3f ms, total %.3f ms\n", ms(t.prepare_ns),
-               ms(t.load_ns), ms(t.build_ns), ms(t.start_ns), ms(t.total_ns));
+               "start %.3f ms, total %.3f ms\n",
+               ms(t.prepare_ns), ms(t.load_ns), ms(t.build_ns), ms(t.start_ns),
+               ms(t.total_ns));
     fflush(stdout);
     int status = start_monitor(cfg, domid) < 0 ? EXIT_FAIL : EXIT_OK;
     chaos_close(ctx);
@@ -301,8 +326,8 @@ static int has_stopped(chaos_ctx *ctx, chaos_domid domid)
     struct chaos_dominfo info;
     if (chaos_domain_info(ctx, domid, &info) < 0)
         return 1;
-    return info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED ||
-           info.state == CHAOS_DOM_DYING;
+    return info.state == CHAOS_DOM_SHUTDOWN ||
+           info.state == CHAOS_DOM_CRASHED || info.state == CHAOS_DOM_DYING;
 }
 
 int cmd_shutdown(int argc, char **argv)
@@ -318,10 +343,17 @@ int cmd_shutdown(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "wR", opts, NULL)) != -1) {
         switch (c) {
-        case 'w': wait = 1; break;
-        case 'R': reboot = 1; break;
-        case 't': timeout = atof(optarg); break;
-        default: return EXIT_USAGE;
+            case 'w':
+                wait = 1;
+                break;
+            case 'R':
+                reboot = 1;
+                break;
+            case 't':
+                timeout = atof(optarg);
+                break;
+            default:
+                return EXIT_USAGE;
         }
     }
     if (optind != argc - 1) {
@@ -334,8 +366,9 @@ int cmd_shutdown(int argc, char **argv)
     chaos_domid domid;
     int rc = chaos_domain_lookup(ctx, argv[optind], &domid);
     if (rc == 0)
-        rc = chaos_domain_shutdown(ctx, domid, reboot ? CHAOS_SHUTDOWN_REBOOT
-                                                      : CHAOS_SHUTDOWN_POWEROFF);
+        rc = chaos_domain_shutdown(ctx, domid,
+                                   reboot ? CHAOS_SHUTDOWN_REBOOT
+                                          : CHAOS_SHUTDOWN_POWEROFF);
     if (rc < 0) {
         cmd_error("shutdown: %s", chaos_errmsg(ctx));
         chaos_close(ctx);

@@ -67,8 +67,8 @@ static void on_signal(int sig)
 
 struct events_opts {
     int json;
-    long count;         /* events still to print; < 0: no limit */
-    time_t deadline;    /* 0: none */
+    long count;      /* events still to print; < 0: no limit */
+    time_t deadline; /* 0: none */
 };
 
 /* Milliseconds to wait in poll(): until the deadline, at most 500, so a
@@ -80,16 +80,20 @@ static int wait_ms(const struct events_opts *o)
 
 static int done(const struct events_opts *o)
 {
-    return stop_signal || o->count == 0 || (o->deadline && time(NULL) >= o->deadline);
+    return stop_signal || o->count == 0 ||
+           (o->deadline && time(NULL) >= o->deadline);
 }
 
 /* Prints one event; detail may be NULL. */
-static void print_event(struct events_opts *o, const char *kind, long long domid,
-                        const char *name, const char *detail_key, const char *detail)
+static void print_event(struct events_opts *o, const char *kind,
+                        long long domid, const char *name,
+                        const char *detail_key, const char *detail)
 {
     if (o->json) {
-        json_object *m = chaosd_event_new(kind, domid, name, detail_key, detail);
-        puts(m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN) : "{}");
+        json_object *m =
+            chaosd_event_new(kind, domid, name, detail_key, detail);
+        puts(m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN)
+               : "{}");
         json_object_put(m);
     } else {
         printf("%-8s %6lld %s%s%s\n", kind, domid, name && name[0] ? name : "-",
@@ -106,14 +110,15 @@ static int on_event_line(void *opaque, const char *line, size_t len)
 {
     struct events_opts *o = opaque;
     if (!line)
-        return 0;  /* an oversized line: not an event of ours; skip it */
+        return 0; /* an oversized line: not an event of ours; skip it */
     json_object *m = json_tokener_parse(line);
     (void)len;
-    if (m && json_object_is_type(m, json_type_object) && daemon_str(m, "event", NULL)) {
+    if (m && json_object_is_type(m, json_type_object) &&
+        daemon_str(m, "event", NULL)) {
         const char *kind = daemon_str(m, "event", "?");
         const char *key = !strcmp(kind, "created") ? "path" : "reason";
-        print_event(o, kind, daemon_int(m, "domid", -1), daemon_str(m, "name", ""),
-                    key, daemon_str(m, key, NULL));
+        print_event(o, kind, daemon_int(m, "domid", -1),
+                    daemon_str(m, "name", ""), key, daemon_str(m, key, NULL));
     }
     json_object_put(m);
     return done(o);
@@ -122,8 +127,8 @@ static int on_event_line(void *opaque, const char *line, size_t len)
 static int events_via_daemon(int fd, struct events_opts *o)
 {
     char err[512];
-    json_object *reply = daemon_call(fd, chaosd_request_new(CHAOSD_OP_SUBSCRIBE),
-                                     err, sizeof(err));
+    json_object *reply = daemon_call(
+        fd, chaosd_request_new(CHAOSD_OP_SUBSCRIBE), err, sizeof(err));
     if (!reply) {
         cmd_error("events: %s", err);
         close(fd);
@@ -131,7 +136,8 @@ static int events_via_daemon(int fd, struct events_opts *o)
     }
     /* Said once on stderr (stdout is the events): that it listens now, and
      * how exact Xen's events are (docs/events.md). */
-    fprintf(stderr, "chaos: events: subscribed to chaosd (Xen's events from %s)\n",
+    fprintf(stderr,
+            "chaos: events: subscribed to chaosd (Xen's events from %s)\n",
             daemon_str(reply, "source", "?"));
     json_object_put(reply);
     struct chaosd_lines lb;
@@ -195,9 +201,13 @@ static int events_direct(struct events_opts *o)
             rc = EXIT_FAIL;
         }
         for (int i = 0; i < n && !done(o); i++) {
-            int reason = e[i].kind == CHAOS_EVENT_SHUTDOWN || e[i].kind == CHAOS_EVENT_CRASH;
-            print_event(o, chaos_event_kind_name(e[i].kind), e[i].domid, e[i].name, "reason",
-                        reason ? chaos_shutdown_reason_name(e[i].shutdown_reason) : NULL);
+            int reason = e[i].kind == CHAOS_EVENT_SHUTDOWN ||
+                         e[i].kind == CHAOS_EVENT_CRASH;
+            print_event(o, chaos_event_kind_name(e[i].kind), e[i].domid,
+                        e[i].name, "reason",
+                        reason
+                            ? chaos_shutdown_reason_name(e[i].shutdown_reason)
+                            : NULL);
         }
     }
     chaos_events_close(ev);
@@ -224,24 +234,33 @@ int cmd_events(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "n:t:", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': o.json = 1; break;
-        case 'n':
-        case 't':
-            v = strtol(optarg, &end, 10);
-            if (end == optarg || *end || v < 1) {
-                cmd_error("events: --%s wants a positive number, not '%s'",
-                          c == 'n' ? "count" : "timeout", optarg);
+            case 'j':
+                o.json = 1;
+                break;
+            case 'n':
+            case 't':
+                v = strtol(optarg, &end, 10);
+                if (end == optarg || *end || v < 1) {
+                    cmd_error("events: --%s wants a positive number, not '%s'",
+                              c == 'n' ? "count" : "timeout", optarg);
+                    return EXIT_USAGE;
+                }
+                if (c == 'n')
+                    o.count = v;
+                else
+                    o.deadline = time(NULL) + v;
+                break;
+            case 'D':
+                daemon = 1;
+                break;
+            case 'd':
+                direct = 1;
+                break;
+            case 'S':
+                socket_path = optarg;
+                break;
+            default:
                 return EXIT_USAGE;
-            }
-            if (c == 'n')
-                o.count = v;
-            else
-                o.deadline = time(NULL) + v;
-            break;
-        case 'D': daemon = 1; break;
-        case 'd': direct = 1; break;
-        case 'S': socket_path = optarg; break;
-        default: return EXIT_USAGE;
         }
     }
     if (optind < argc) {
@@ -262,7 +281,8 @@ int cmd_events(int argc, char **argv)
         if (fd >= 0)
             return events_via_daemon(fd, &o);
         if (daemon) {
-            cmd_error("events: chaosd does not answer on %s: %s", path, strerror(-fd));
+            cmd_error("events: chaosd does not answer on %s: %s", path,
+                      strerror(-fd));
             return EXIT_FAIL;
         }
     }

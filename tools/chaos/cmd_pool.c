@@ -37,8 +37,8 @@ const char cmd_pool_help[] =
 static void print_pools(json_object *reply)
 {
     json_object *pools;
-    printf("%-20s %-4s %8s %6s %6s %6s %8s %10s\n", "FLAVOR", "TYPE", "MEM(MiB)",
-           "VCPUS", "SIZE", "IDLE", "FILLING", "HANDED-OUT");
+    printf("%-20s %-4s %8s %6s %6s %6s %8s %10s\n", "FLAVOR", "TYPE",
+           "MEM(MiB)", "VCPUS", "SIZE", "IDLE", "FILLING", "HANDED-OUT");
     if (json_object_object_get_ex(reply, "pools", &pools)) {
         for (size_t i = 0; i < json_object_array_length(pools); i++) {
             json_object *p = json_object_array_get_idx(pools, i);
@@ -47,10 +47,12 @@ static void print_pools(json_object *reply)
                    daemon_int(p, "memory_mib", 0), daemon_int(p, "vcpus", 0),
                    daemon_int(p, "size", 0), daemon_int(p, "idle", 0),
                    daemon_int(p, "filling", 0), daemon_int(p, "handed_out", 0),
-                   daemon_int(p, "configured", 1) ? "" : "  (removed, draining)");
+                   daemon_int(p, "configured", 1) ? ""
+                                                  : "  (removed, draining)");
         }
     }
-    printf("idle shells use %lld of %lld MiB\n", daemon_int(reply, "used_mib", 0),
+    printf("idle shells use %lld of %lld MiB\n",
+           daemon_int(reply, "used_mib", 0),
            daemon_int(reply, "budget_mib", 0));
 }
 
@@ -66,9 +68,14 @@ int cmd_pool(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'S': socket_path = optarg; break;
-        default: return EXIT_USAGE;
+            case 'j':
+                json = 1;
+                break;
+            case 'S':
+                socket_path = optarg;
+                break;
+            default:
+                return EXIT_USAGE;
         }
     }
     json_object *req;
@@ -83,7 +90,8 @@ int cmd_pool(int argc, char **argv)
             return EXIT_USAGE;
         }
         req = chaosd_request_new(CHAOSD_OP_POOL_RESIZE);
-        json_object_object_add(req, "flavor", json_object_new_string(argv[optind + 1]));
+        json_object_object_add(req, "flavor",
+                               json_object_new_string(argv[optind + 1]));
         json_object_object_add(req, "size", json_object_new_int64(size));
     } else {
         cmd_error("pool: see chaos pool --help");
@@ -93,7 +101,8 @@ int cmd_pool(int argc, char **argv)
     int fd = daemon_connect(sock);
     if (fd < 0) {
         json_object_put(req);
-        cmd_error("pool: chaosd does not answer on %s: %s", sock, strerror(-fd));
+        cmd_error("pool: chaosd does not answer on %s: %s", sock,
+                  strerror(-fd));
         return EXIT_FAIL;
     }
     char err[1024];

@@ -56,7 +56,7 @@ static int got_line(void *opaque, const char *line, size_t len)
         return 1;
     }
     w->reply = chaosd_reply_decode(line, len, &w->ok, w->err, w->errlen);
-    return 1;   /* one request, one reply */
+    return 1; /* one request, one reply */
 }
 
 json_object *daemon_call(int fd, json_object *req, char *err, size_t errlen)
@@ -92,7 +92,8 @@ json_object *daemon_call(int fd, json_object *req, char *err, size_t errlen)
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0) {
-            snprintf(err, errlen, "no reply from chaosd in %d s", REPLY_TIMEOUT_MS / 1000);
+            snprintf(err, errlen, "no reply from chaosd in %d s",
+                     REPLY_TIMEOUT_MS / 1000);
             break;
         }
         char buf[16384];
@@ -114,12 +115,15 @@ json_object *daemon_call(int fd, json_object *req, char *err, size_t errlen)
 long long daemon_int(json_object *o, const char *key, long long dflt)
 {
     json_object *v;
-    return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v) : dflt;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_int64(v)
+                                                 : dflt;
 }
 
 const char *daemon_str(json_object *o, const char *key, const char *dflt)
 {
     json_object *v;
-    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-        ? json_object_get_string(v) : dflt;
+    return json_object_object_get_ex(o, key, &v) &&
+                   json_object_is_type(v, json_type_string)
+               ? json_object_get_string(v)
+               : dflt;
 }

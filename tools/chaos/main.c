@@ -10,17 +10,18 @@
 #include "util.h"
 
 static const struct chaos_cmd commands[] = {
-    { "create", "create and start a guest from an xl.cfg file",
-      cmd_create_help, cmd_create },
+    { "create", "create and start a guest from an xl.cfg file", cmd_create_help,
+      cmd_create },
     { "console", "attach to a guest's console (Ctrl-] detaches)",
       cmd_console_help, cmd_console },
     { "destroy", "destroy a guest at once", cmd_destroy_help, cmd_destroy },
-    { "events", "print domain events as they happen", cmd_events_help, cmd_events },
+    { "events", "print domain events as they happen", cmd_events_help,
+      cmd_events },
     { "info", "show the host and hypervisor", cmd_info_help, cmd_info },
     { "list", "list domains", cmd_list_help, cmd_list },
     { "pause", "pause a guest", cmd_pause_help, cmd_pause },
-    { "pool", "show or resize chaosd's pools of prepared shells",
-      cmd_pool_help, cmd_pool },
+    { "pool", "show or resize chaosd's pools of prepared shells", cmd_pool_help,
+      cmd_pool },
     { "shutdown", "ask a guest to shut down", cmd_shutdown_help, cmd_shutdown },
     { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
 };
@@ -41,7 +42,8 @@ chaos_ctx *cmd_open_ctx(const char *what)
     chaos_ctx *ctx;
     if (chaos_open(&ctx) < 0) {
         cmd_error("%s%s%s", what ? what : "", what ? ": " : "",
-                  ctx ? chaos_errmsg(ctx) : "cannot open libchaos: out of memory");
+                  ctx ? chaos_errmsg(ctx)
+                      : "cannot open libchaos: out of memory");
         chaos_close(ctx);
         return NULL;
     }
@@ -61,7 +63,8 @@ int cmd_wants_help(int argc, char **argv)
 
 static void usage(FILE *out)
 {
-    fprintf(out,
+    fprintf(
+        out,
         "Usage: chaos [--version] [--help] COMMAND [ARGS...]\n"
         "\n"
         "Build, start and inspect Xen domains without libxl or XenStore.\n"
@@ -71,9 +74,9 @@ static void usage(FILE *out)
     for (int i = 0; i < N_COMMANDS; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out,
-        "\n"
-        "Exit status: 0 on success, 1 when the operation failed, 2 on a\n"
-        "usage error.\n");
+            "\n"
+            "Exit status: 0 on success, 1 when the operation failed, 2 on a\n"
+            "usage error.\n");
 }
 
 int main(int argc, char **argv)

@@ -61,8 +61,8 @@ static int serve(chaos_ctx *ctx, chaos_supervisor *sup)
            ((st = chaos_supervisor_state(sup)) == CHAOS_SUPERVISOR_SERVING ||
             st == CHAOS_SUPERVISOR_RESTARTING)) {
         struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
-        unsigned n = chaos_supervisor_pollfds(sup, fds,
-                                              CHAOS_SUPERVISOR_MAX_POLLFDS);
+        unsigned n =
+            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
         int wait = chaos_supervisor_timeout_ms(sup);
         struct timespec ts = { .tv_sec = wait / 1000,
                                .tv_nsec = (long)(wait % 1000) * 1000000 };
