@@ -100,28 +100,26 @@ _Noreturn static void exception(unsigned int vector,
         exception(n, frame, error);                       \
     }
 
-HANDLER(0)
-HANDLER(1) HANDLER(2) HANDLER(3) HANDLER(4) HANDLER(5) HANDLER(6) HANDLER(7)
-    HANDLER_WITH_ERROR(8) HANDLER(9) HANDLER_WITH_ERROR(10)
-        HANDLER_WITH_ERROR(11) HANDLER_WITH_ERROR(12) HANDLER_WITH_ERROR(13)
-            HANDLER_WITH_ERROR(14) HANDLER(15) HANDLER(16)
-                HANDLER_WITH_ERROR(17) HANDLER(18) HANDLER(19) HANDLER(20)
-                    HANDLER_WITH_ERROR(21) HANDLER(22) HANDLER(23) HANDLER(24)
-                        HANDLER(25) HANDLER(26) HANDLER(27) HANDLER(28)
-                            HANDLER_WITH_ERROR(29) HANDLER_WITH_ERROR(30)
-                                HANDLER(31)
+/* A table, laid out by hand: clang-format cannot read these macros. */
+/* clang-format off */
+HANDLER(0)  HANDLER(1)  HANDLER(2)  HANDLER(3)  HANDLER(4)  HANDLER(5)
+HANDLER(6)  HANDLER(7)  HANDLER_WITH_ERROR(8)   HANDLER(9)
+HANDLER_WITH_ERROR(10)  HANDLER_WITH_ERROR(11)  HANDLER_WITH_ERROR(12)
+HANDLER_WITH_ERROR(13)  HANDLER_WITH_ERROR(14)  HANDLER(15) HANDLER(16)
+HANDLER_WITH_ERROR(17)  HANDLER(18) HANDLER(19) HANDLER(20)
+HANDLER_WITH_ERROR(21)  HANDLER(22) HANDLER(23) HANDLER(24) HANDLER(25)
+HANDLER(26) HANDLER(27) HANDLER(28) HANDLER_WITH_ERROR(29)
+HANDLER_WITH_ERROR(30)  HANDLER(31)
 
-                                    static void (*const handlers[32])(void) = {
-#define H(n) (void (*)(void)) exception_##n
-                                        H(0),  H(1),  H(2),  H(3),  H(4),
-                                        H(5),  H(6),  H(7),  H(8),  H(9),
-                                        H(10), H(11), H(12), H(13), H(14),
-                                        H(15), H(16), H(17), H(18), H(19),
-                                        H(20), H(21), H(22), H(23), H(24),
-                                        H(25), H(26), H(27), H(28), H(29),
-                                        H(30), H(31),
+static void (*const handlers[32])(void) = {
+#define H(n) (void (*)(void))exception_##n
+    H(0),  H(1),  H(2),  H(3),  H(4),  H(5),  H(6),  H(7),
+    H(8),  H(9),  H(10), H(11), H(12), H(13), H(14), H(15),
+    H(16), H(17), H(18), H(19), H(20), H(21), H(22), H(23),
+    H(24), H(25), H(26), H(27), H(28), H(29), H(30), H(31),
 #undef H
-                                    };
+};
+/* clang-format on */
 
 void trap_init(void)
 {
