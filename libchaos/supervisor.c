@@ -114,7 +114,7 @@ static int load_config(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
     char *text = NULL;
     int rc = registry_read_config(domid, &text);
     if (rc < 0)
-        return chaos__fail(ctx, rc == -ENOENT ? -ENOENT : rc,
+        return chaos__fail(ctx, rc,
                            "domain %u has no saved configuration (%s): it "
                            "was not created by this version of chaos",
                            domid, strerror(-rc));
