@@ -122,7 +122,8 @@ check-chaosd: $(CHAOSD_TESTS)
 CHAOSD_FUZZ_TARGETS = tests/fuzz/fuzz_chaosd_request tests/fuzz/fuzz_chaosd_conf
 CHAOSD_FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	-include $(top_builddir)/config.h -I$(srcdir)/chaosd $(JSONC_CFLAGS)
+	-include $(top_builddir)/config.h -I$(srcdir)/chaosd -I$(srcdir)/libchaos \
+	$(JSONC_CFLAGS)
 EXTRA_DIST += tests/fuzz/fuzz_chaosd_request.c tests/fuzz/fuzz_chaosd_conf.c \
 	tests/fuzz/corpus/chaosd-request tests/fuzz/corpus/chaosd-conf
 CLEANFILES += $(CHAOSD_FUZZ_TARGETS)
