@@ -147,6 +147,10 @@ int guest_serve(struct chaosd *d, chaos_domid domid);
  * the new domain to that guest's supervisor.  Takes cfg.  0 or -1. */
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg);
 struct guest *guest_find(struct chaosd *d, chaos_domid domid);
+/* Destroys a guest chaosd serves, through its supervisor (console
+ * unmapped first, lock released), and forgets it.  0 or a negative error
+ * (chaos_errmsg on d->ctx); g is freed on success. */
+int guest_destroy(struct chaosd *d, struct guest *g);
 void guest_remove(struct chaosd *d, struct guest *g);
 /* Subscribes to domain events (once; recovery calls it first, so that
  * adopted guests are fed events too) and starts the loop's handles. */

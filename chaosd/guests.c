@@ -284,6 +284,21 @@ void guest_remove(struct chaosd *d, struct guest *g)
     guest_free(d, g);
 }
 
+int guest_destroy(struct chaosd *d, struct guest *g)
+{
+    if (!g->sup) {
+        int rc = d->hv->domain_destroy(d->ctx, g->domid);
+        if (rc == 0)
+            guest_remove(d, g);
+        return rc;
+    }
+    pause_watches(g);
+    int rc = chaos_supervisor_destroy_domain(d->ctx, g->sup);
+    g->busy = false;
+    guest_sync(d, g); /* done: removes the guest */
+    return rc;
+}
+
 /* ------------------------------------------------ domain events, timer */
 
 static json_object *event_message(const struct chaos_domain_event *e)

@@ -125,13 +125,10 @@ static void handle_destroy(struct client *c, struct chaosd_request *req)
     chaos_domid domid;
     if (!lookup(c, req, req->destroy.domain, &domid))
         return;
-    /* Unmap its console first: a mapped page keeps it dying. */
+    /* A guest chaosd serves is destroyed by its supervisor (console
+     * unmapped first, its lock released); any other directly. */
     struct guest *g = guest_find(d, domid);
-    if (g)
-        guests_console_close(d, g);
-    int rc = d->hv->domain_destroy(d->ctx, domid);
-    if (g && rc == 0)
-        guest_remove(d, g);
+    int rc = g ? guest_destroy(d, g) : d->hv->domain_destroy(d->ctx, domid);
     reply_domid(c, req, rc, domid);
 }
 

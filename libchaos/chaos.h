@@ -540,6 +540,15 @@ void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16]);
 const char *chaos_supervisor_name(const chaos_supervisor *sup);
 
 /*
+ * Destroys the domain sup serves, as `chaos destroy` of a served guest
+ * should: its last console output is collected and the ring unmapped
+ * first (a mapped ring keeps a domain dying), then the domain is
+ * destroyed and the service ends (state DONE; the lock and its file go).
+ * 0, or a negative error (the supervisor then still serves it).
+ */
+int chaos_supervisor_destroy_domain(chaos_ctx *ctx, chaos_supervisor *sup);
+
+/*
  * Stops serving: collects the guest's last console output, closes the
  * console, releases the lock.  A guest still running keeps running and may
  * be served again by another chaos_supervisor_start().  NULL is accepted.

@@ -493,6 +493,26 @@ const char *chaos_supervisor_name(const chaos_supervisor *sup)
     return name_of(sup);
 }
 
+int chaos_supervisor_destroy_domain(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    chaos__clear_error(ctx);
+    if (sup->state != CHAOS_SUPERVISOR_SERVING)
+        return chaos__fail(ctx, -ESRCH, "'%s' is not running", name_of(sup));
+    close_console(ctx, sup);
+    int rc = chaos_domain_destroy(ctx, sup->domid);
+    if (rc < 0) {
+        /* Still there: serve its console again, and say why it stays. */
+        char why[256];
+        snprintf(why, sizeof(why), "%s", chaos_errmsg(ctx));
+        if (open_console(ctx, sup) < 0)
+            say(sup, "'%s': console not served any more: %s", name_of(sup),
+                chaos_errmsg(ctx));
+        return chaos__fail(ctx, rc, "%s", why);
+    }
+    finish(ctx, sup, CHAOS_SUPERVISOR_DONE);
+    return 0;
+}
+
 void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
 {
     if (!sup)

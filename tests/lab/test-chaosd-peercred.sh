@@ -119,6 +119,9 @@ echo "$out" | grep -q '^unikernel-pv  *pv  *4  *1  *2 ' || fail_log "labop's poo
 out=$(raw labop '{"v":1,"op":"destroy","domain":"peer-echo"}')
 echo "$out" | grep -q '"ok":true' || fail_log "labop's destroy: $out"
 wait_for 30 "[ -z \"\$(dom_field $id state)\" ]" || fail_log "peer-echo not destroyed: $(chaos list)"
+# Destroyed through its supervisor: its lock file went with it.
+[ -z "$(ls /run/chaos/supervisors 2>/dev/null)" ] ||
+    fail_log "a supervisor's lock is left: $(ls -l /run/chaos/supervisors)"
 grep -q 'refused .* from uid 4242' $LOG && fail_log "labop was refused something"
 echo "ok: a member of admin_group may resize pools and destroy guests"
 
