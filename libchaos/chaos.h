@@ -658,8 +658,11 @@ int chaos_config_set_arg(chaos_config *cfg, const char *arg);
 
 /*
  * Whole-configuration checks, to run once all settings are in: a name and
- * a kernel are given, maxmem >= memory, maxvcpus >= vcpus, and a PV guest's
- * command line fits Xen's 1023 bytes.
+ * a kernel are given, maxmem >= memory, maxvcpus >= vcpus, a PV guest's
+ * command line fits Xen's 1023 bytes, no two disks share a vdev and no two
+ * vifs a MAC or vifname.  Until the device back ends exist (issue 10), a
+ * configuration with a vif or a disk is refused here, so that `chaos
+ * create` and chaosd refuse it before they create anything.
  */
 int chaos_config_validate(chaos_config *cfg);
 
@@ -733,6 +736,59 @@ int chaos_config_set_tsc_mode(chaos_config *cfg, enum chaos_tsc_mode mode);
 const char *chaos_config_uuid(const chaos_config *cfg);
 int chaos_config_set_uuid(chaos_config *cfg, const char *uuid);
 int chaos_config_uuid_bytes(const chaos_config *cfg, uint8_t out[16]);
+
+/*
+ * Devices: network interfaces (xl key "vif", xl-network-configuration(5))
+ * and disks ("disk", xl-disk-configuration(5)), parsed and checked as
+ * docs/config.md says.  chaos_config_validate() refuses a configuration
+ * with any until the back ends exist (issue 10).  Files name a device by
+ * its place in its list: "vif[1]", "disk[0]".
+ */
+#define CHAOS_CONFIG_MAX_VIFS 8   /* per guest */
+#define CHAOS_CONFIG_MAX_DISKS 16 /* per guest */
+
+struct chaos_vif_config {
+    bool mac_given;       /* false: the config gives none; creation makes
+                             one (chaos_vif_fill_mac) */
+    uint8_t mac_bytes[6]; /* valid when mac[0] != '\0' */
+    char mac[18];         /* "00:16:3e:0a:1b:2c", lower case; "" if none */
+    char bridge[16];      /* default "xenbr0" (as xl) */
+    char vifname[16];     /* back end's interface name; "": chaos names it */
+    char ip[16];          /* dotted-quad IPv4 address; "": none */
+};
+
+struct chaos_disk_config {
+    const char *target; /* the raw image's absolute path (owned by the
+                           config: valid as getters' strings are).  Not
+                           checked until creation */
+    char vdev[8];       /* "xvda" .. "xvdzzz" */
+    bool readonly;      /* access=ro */
+};
+
+unsigned chaos_config_vif_count(const chaos_config *cfg);
+/* Copies vif i into out; -ENOENT when there is none. */
+int chaos_config_vif(const chaos_config *cfg, unsigned i,
+                     struct chaos_vif_config *out);
+/* Appends a vif from an xl vifspec ("mac=...,bridge=xenbr0"); -EINVAL
+ * (bad spec), -ENOSPC (CHAOS_CONFIG_MAX_VIFS already). */
+int chaos_config_add_vif(chaos_config *cfg, const char *spec);
+void chaos_config_clear_vifs(chaos_config *cfg);
+
+unsigned chaos_config_disk_count(const chaos_config *cfg);
+int chaos_config_disk(const chaos_config *cfg, unsigned i,
+                      struct chaos_disk_config *out);
+/* Appends a disk from an xl diskspec ("/img,raw,xvda,rw" or
+ * "vdev=xvda, target=/img"); -EINVAL or -ENOSPC. */
+int chaos_config_add_disk(chaos_config *cfg, const char *spec);
+void chaos_config_clear_disks(chaos_config *cfg);
+
+/*
+ * Gives a vif without a MAC the one xl would make from random bytes:
+ * 00:16:3e (Xen's OUI), then random[0] & 0x7f, random[1], random[2].
+ * A vif whose MAC was given is left as it is.  Pure: the caller brings
+ * the randomness (creation time, not parse time).
+ */
+void chaos_vif_fill_mac(struct chaos_vif_config *vif, const uint8_t random[3]);
 
 #ifdef __cplusplus
 }

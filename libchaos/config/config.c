@@ -109,6 +109,7 @@ static void fields_clear(struct config_fields *f)
             free(*s);
     }
     free(f->effective_cmdline);
+    config__clear_devices(f, KEY_DISK);
     fields_init(f);
 }
 
@@ -124,8 +125,13 @@ static int fields_copy(struct config_fields *dst,
     if (dst->effective_cmdline &&
         !(dst->effective_cmdline = strdup(dst->effective_cmdline)))
         goto nomem;
+    if (config__copy_devices(dst) < 0) {
+        free(dst->effective_cmdline);
+        goto nomem;
+    }
     return 0;
 nomem:
+    dst->n_disks = 0; /* their targets are src's */
     /* Strings not yet copied still point into src: forget them. */
     for (int k = 0; k < KEY__COUNT; k++) {
         char **d = string_field(dst, (enum config_key)k);
@@ -486,6 +492,49 @@ static const char *string_value(const struct config_fields *f,
 
 /* ---- applying a parsed setting ---- */
 
+static void origin_of(char *buf, const char *source, struct xlcfg_pos pos)
+{
+    snprintf(buf, CONFIG_ORIGIN_MAX, "%s:%u:%u", source, pos.line, pos.column);
+}
+
+/*
+ * vif and disk: a list of spec strings ('=' replaces the devices, '+='
+ * adds to them, as xl's lists); a single string is taken as a list of one,
+ * which lets `chaos create guest.cfg vif=bridge=xenbr1` work.  Each item
+ * is named by its own position in a file (source non-NULL).
+ */
+static int apply_devices(chaos_config *cfg, struct config_fields *f,
+                         enum config_key k, enum xlcfg_op op,
+                         const struct xlcfg_value *v, const char *source,
+                         const char *key_origin, const char *origin)
+{
+    const struct xlcfg_value *items = v->kind == XLCFG_LIST ? v->items : v;
+    size_t n = v->kind == XLCFG_LIST ? v->n_items : 1;
+    char at[CONFIG_ORIGIN_MAX], pbuf[CONFIG_ORIGIN_MAX + 2];
+    int rc;
+
+    if (op == XLCFG_ASSIGN)
+        config__clear_devices(f, k);
+    for (size_t i = 0; i < n; i++) {
+        if (source)
+            origin_of(at, source, items[i].pos);
+        else
+            snprintf(at, sizeof(at), "%s", origin);
+        if (items[i].kind == XLCFG_LIST)
+            return config__fail(cfg, -EINVAL,
+                                "%s'%s': expected a string for each device, "
+                                "found a list",
+                                prefix(at, pbuf), config__key_names[k]);
+        rc = k == KEY_VIF ? config__add_vif(cfg, f, items[i].text, at)
+                          : config__add_disk(cfg, f, items[i].text, at);
+        if (rc < 0)
+            return rc;
+    }
+    /* Validation's refusal names the key. */
+    remember(f, k, key_origin);
+    return 0;
+}
+
 /*
  * Applies one setting.  key_origin locates the key (for key errors),
  * origin the value.  Numbers may be written quoted and strings may be bare
@@ -493,7 +542,7 @@ static const char *string_value(const struct config_fields *f,
  */
 static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
                  enum xlcfg_op op, const struct xlcfg_value *v,
-                 const char *key_origin, const char *origin)
+                 const char *source, const char *key_origin, const char *origin)
 {
     char pbuf[CONFIG_ORIGIN_MAX + 2];
     const char *pfx;
@@ -504,6 +553,9 @@ static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
     k = config__find_key(cfg, key, prefix(key_origin, pbuf));
     if (k < 0)
         return k;
+    if (k == KEY_VIF || k == KEY_DISK)
+        return apply_devices(cfg, f, (enum config_key)k, op, v, source,
+                             key_origin, origin);
     pfx = prefix(origin, pbuf);
     if (v->kind == XLCFG_LIST)
         return config__fail(cfg, -EINVAL, "%s'%s': expected %s, found a list",
@@ -541,11 +593,6 @@ static int apply(chaos_config *cfg, struct config_fields *f, const char *key,
     return rc;
 }
 
-static void origin_of(char *buf, const char *source, struct xlcfg_pos pos)
-{
-    snprintf(buf, CONFIG_ORIGIN_MAX, "%s:%u:%u", source, pos.line, pos.column);
-}
-
 /* Applies a parsed tree to a copy of cfg's fields; commits on success. */
 static int apply_tree(chaos_config *cfg, const struct xlcfg *tree,
                       const char *source)
@@ -560,8 +607,8 @@ static int apply_tree(chaos_config *cfg, const struct xlcfg *tree,
         const struct xlcfg_setting *set = &tree->settings[i];
         origin_of(key_at, source, set->pos);
         origin_of(value_at, source, set->value.pos);
-        rc =
-            apply(cfg, &work, set->key, set->op, &set->value, key_at, value_at);
+        rc = apply(cfg, &work, set->key, set->op, &set->value, source, key_at,
+                   value_at);
         if (rc < 0) {
             fields_clear(&work);
             return rc;
@@ -737,7 +784,7 @@ int chaos_config_set(chaos_config *cfg, const char *key, const char *value)
     if (rc < 0) {
         rc = config__fail(cfg, -ENOMEM, "out of memory");
     } else {
-        rc = apply(cfg, &work, name, op, v, origin, origin);
+        rc = apply(cfg, &work, name, op, v, NULL, origin, origin);
         if (rc < 0) {
             fields_clear(&work);
         } else {
@@ -818,7 +865,7 @@ int chaos_config_validate(chaos_config *cfg)
                             prefix(f->origin[at], pbuf), config__key_names[at],
                             strlen(f->effective_cmdline), CONFIG_PV_CMDLINE);
     }
-    return 0;
+    return config__check_devices(cfg, f);
 }
 
 static void put_string(FILE *out, const char *key, const char *value)
@@ -872,6 +919,7 @@ char *chaos_config_to_text(const chaos_config *cfg)
         put_string(out, "tsc_mode", string_value(f, KEY_TSC_MODE));
     if (f->given[KEY_UUID])
         put_string(out, "uuid", f->uuid_text);
+    config__put_devices(out, f);
     failed = ferror(out);
     if (fclose(out) != 0 || failed) {
         free(text);

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "chaos.h"
 
@@ -31,6 +32,8 @@ enum config_key {
     KEY_XENSTORE,
     KEY_UUID,
     KEY_TSC_MODE,
+    KEY_VIF,  /* list of xl vifspecs: config_devices.c */
+    KEY_DISK, /* list of xl diskspecs: config_devices.c */
     KEY__COUNT
 };
 
@@ -47,6 +50,19 @@ enum config_key {
 #define CONFIG_PV_CMDLINE 1023                /* start_info.cmd_line */
 #define CONFIG_DEFAULT_MEMORY 32              /* MiB, libxl's default */
 
+/* One vif or disk, and where it was written (for validation's messages). */
+struct config_vif {
+    struct chaos_vif_config v;
+    char origin[CONFIG_ORIGIN_MAX];
+};
+
+struct config_disk {
+    char *target; /* malloc'd */
+    char vdev[8];
+    bool readonly;
+    char origin[CONFIG_ORIGIN_MAX];
+};
+
 struct config_fields {
     char *name, *kernel, *ramdisk;
     char *cmdline, *root, *extra; /* as given */
@@ -59,6 +75,9 @@ struct config_fields {
     enum chaos_tsc_mode tsc_mode;
     uint8_t uuid[16]; /* valid when given[KEY_UUID] */
     char uuid_text[37];
+    struct config_vif vifs[CHAOS_CONFIG_MAX_VIFS];
+    struct config_disk disks[CHAOS_CONFIG_MAX_DISKS];
+    unsigned n_vifs, n_disks;
     bool given[KEY__COUNT];
     char origin[KEY__COUNT][CONFIG_ORIGIN_MAX];
     char source[CONFIG_ORIGIN_MAX]; /* last text parsed, or "" */
@@ -103,5 +122,24 @@ uint64_t config__memory(const struct config_fields *f);
 uint64_t config__maxmem(const struct config_fields *f);
 unsigned config__vcpus(const struct config_fields *f);
 unsigned config__maxvcpus(const struct config_fields *f);
+
+/*
+ * Devices (config_devices.c).  add_* parse one xl spec and append it to f,
+ * or fail with a message starting "ORIGIN: vif[N]: " and change nothing.
+ */
+int config__add_vif(chaos_config *cfg, struct config_fields *f,
+                    const char *spec, const char *origin);
+int config__add_disk(chaos_config *cfg, struct config_fields *f,
+                     const char *spec, const char *origin);
+/* Forgets the vifs (k == KEY_VIF) or the disks (KEY_DISK). */
+void config__clear_devices(struct config_fields *f, enum config_key k);
+/* Strdups the disks' targets after a struct copy; -ENOMEM leaves dst
+ * without targets (all NULL) so that clearing it is safe. */
+int config__copy_devices(struct config_fields *dst);
+/* Validation: devices that clash with each other, then the refusal of
+ * devices creation cannot set up yet. */
+int config__check_devices(chaos_config *cfg, const struct config_fields *f);
+/* Writes the vif and disk lines of chaos_config_to_text(). */
+void config__put_devices(FILE *out, const struct config_fields *f);
 
 #endif /* CHAOS_CONFIG_INTERNAL_H */

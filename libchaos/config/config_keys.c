@@ -29,6 +29,8 @@ const char *const config__key_names[KEY__COUNT] = {
     [KEY_XENSTORE] = "xenstore",
     [KEY_UUID] = "uuid",
     [KEY_TSC_MODE] = "tsc_mode",
+    [KEY_VIF] = "vif",
+    [KEY_DISK] = "disk",
 };
 
 /*
@@ -66,7 +68,6 @@ static const char *const xl_only_keys[] = {
     "device_model_user",
     "device_model_version",
     "device_tree",
-    "disk",
     "display",
     "dm_restrict",
     "driver_domain",
@@ -161,7 +162,6 @@ static const char *const xl_only_keys[] = {
     "vfb",
     "vga",
     "videoram",
-    "vif",
     "viridian",
     "virtio",
     "vkb",

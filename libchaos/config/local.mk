@@ -6,19 +6,24 @@ libchaos_libchaos_la_SOURCES += \
 	libchaos/config/config_internal.h \
 	libchaos/config/config.c \
 	libchaos/config/config_keys.c \
+	libchaos/config/config_devices.c \
 	libchaos/config/config_api.c
 
 # Unit tests.  test_xlcfg exercises the internal parser, which the library
-# does not export, so it compiles xlcfg.c itself; test_config goes through
-# the public API of the installed-to-be library.
-check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_config
-TESTS += tests/unit/test_xlcfg tests/unit/test_config
+# does not export, so it compiles xlcfg.c itself; test_config and
+# test_devcfg (vif and disk) go through the public API of the library.
+check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_config \
+	tests/unit/test_devcfg
+TESTS += tests/unit/test_xlcfg tests/unit/test_config tests/unit/test_devcfg
 tests_unit_test_xlcfg_SOURCES = tests/unit/test_xlcfg.c libchaos/config/xlcfg.c
 tests_unit_test_xlcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_xlcfg_LDADD = $(CHECK_LIBS)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_config_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
+tests_unit_test_devcfg_SOURCES = tests/unit/test_devcfg.c
+tests_unit_test_devcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_devcfg_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 
 # libFuzzer target for the parser and the config mapping (never part of
 # 'make all' or 'make check'):  make fuzz-config FUZZ_SECONDS=60
@@ -30,6 +35,7 @@ FUZZ_XLCFG_FILES = \
 	$(srcdir)/libchaos/config/xlcfg.c \
 	$(srcdir)/libchaos/config/config.c \
 	$(srcdir)/libchaos/config/config_keys.c \
+	$(srcdir)/libchaos/config/config_devices.c \
 	$(srcdir)/libchaos/config/config_api.c
 FUZZ_XLCFG_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \

@@ -360,10 +360,10 @@ END_TEST
 
 START_TEST(unknown_and_unsupported_keys)
 {
-    ck_parse_err("name = 'a'\nvif = [ 'bridge=xenbr0' ]",
-                 "g.cfg:2:1: 'vif' is not supported by chaos yet");
-    ck_parse_err("  disk = []",
-                 "g.cfg:1:3: 'disk' is not supported by chaos yet");
+    ck_parse_err("name = 'a'\npci = [ '01:00.0' ]",
+                 "g.cfg:2:1: 'pci' is not supported by chaos yet");
+    ck_parse_err("  vfb = []",
+                 "g.cfg:1:3: 'vfb' is not supported by chaos yet");
     ck_parse_err(
         "device_model_version = 'qemu-xen'",
         "g.cfg:1:1: 'device_model_version' is not supported by chaos yet");
@@ -437,8 +437,8 @@ START_TEST(overrides)
                "(1 to 1073741824 MiB)");
     ck_set_err("memory+", "1",
                "command line: 'memory': can't use += with numbers");
-    ck_set_err("vif", "[]",
-               "command line: 'vif' is not supported by chaos yet");
+    ck_set_err("pci", "[]",
+               "command line: 'pci' is not supported by chaos yet");
     ck_set_err("nmae", "x",
                "command line: unknown key 'nmae' (did you mean 'name'?)");
     ck_set_err("me mory", "1", "command line: 'me mory' is not a valid key");
