@@ -18,10 +18,12 @@ TESTS += tests/unit/test_xlcfg tests/unit/test_config tests/unit/test_devcfg
 tests_unit_test_xlcfg_SOURCES = tests/unit/test_xlcfg.c libchaos/config/xlcfg.c
 tests_unit_test_xlcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_xlcfg_LDADD = $(CHECK_LIBS)
-tests_unit_test_config_SOURCES = tests/unit/test_config.c
+tests_unit_test_config_SOURCES = tests/unit/test_config.c \
+	tests/unit/config_fixture.h
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_config_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
-tests_unit_test_devcfg_SOURCES = tests/unit/test_devcfg.c
+tests_unit_test_devcfg_SOURCES = tests/unit/test_devcfg.c \
+	tests/unit/config_fixture.h
 tests_unit_test_devcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_devcfg_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 

@@ -13,34 +13,7 @@
 
 #include "chaos.h"
 #include "check_run.h"
-
-static chaos_config *cfg;
-
-static void setup(void)
-{
-    cfg = chaos_config_new();
-    ck_assert_ptr_nonnull(cfg);
-}
-
-static void teardown(void)
-{
-    chaos_config_free(cfg);
-    cfg = NULL;
-}
-
-static int parse(const char *text)
-{
-    return chaos_config_parse(cfg, text, strlen(text), "g.cfg");
-}
-
-#define ck_parse_ok(text) \
-    ck_assert_msg(parse(text) == 0, "%s", chaos_config_errmsg(cfg))
-
-#define ck_parse_err(text, msg)                            \
-    do {                                                   \
-        ck_assert_int_eq(parse(text), -EINVAL);            \
-        ck_assert_str_eq(chaos_config_errmsg(cfg), (msg)); \
-    } while (0)
+#include "config_fixture.h"
 
 #define ck_set_err(key, value, msg)                                       \
     do {                                                                  \
