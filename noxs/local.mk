@@ -1,7 +1,9 @@
 # noxs: the device page shared by dom0's back ends and the guests
 # (docs/noxs.md).  Today: the ABI header and dom0's page codec, both pure
 # code; the back ends and the unikernel's front ends will build on them.
-EXTRA_DIST += docs/noxs.md noxs/noxs_abi.h noxs/noxs.h noxs/noxs.c
+EXTRA_DIST += docs/noxs.md
+# dom0's codec is part of libchaos (the supervisor serves the page).
+libchaos_libchaos_la_SOURCES += noxs/noxs_abi.h noxs/noxs.h noxs/noxs.c
 
 # The ABI header is also guest code: prove on every build that it compiles
 # with the unikernel's freestanding flags (UK_C_FLAGS, unikernel/local.mk).
