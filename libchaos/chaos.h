@@ -449,7 +449,10 @@ typedef struct chaos_supervisor chaos_supervisor;
 
 /* Where console logs go unless a log_path is given: DIR/NAME.log. */
 #define CHAOS_CONSOLE_LOG_DIR "/var/log/chaos/console"
-#define CHAOS_SUPERVISOR_MAX_POLLFDS CHAOS_CONSOLE_MAX_POLLFDS
+/* The console's, the devices' event channels (one fd) and a TAP device
+ * for each vif. */
+#define CHAOS_SUPERVISOR_MAX_POLLFDS \
+    (CHAOS_CONSOLE_MAX_POLLFDS + 1 + CHAOS_CONFIG_MAX_VIFS)
 
 enum chaos_supervisor_state {
     CHAOS_SUPERVISOR_SERVING,    /* the guest runs (or is preserved) */
@@ -660,9 +663,8 @@ int chaos_config_set_arg(chaos_config *cfg, const char *arg);
  * Whole-configuration checks, to run once all settings are in: a name and
  * a kernel are given, maxmem >= memory, maxvcpus >= vcpus, a PV guest's
  * command line fits Xen's 1023 bytes, no two disks share a vdev and no two
- * vifs a MAC or vifname.  Until the device back ends exist (issue 10), a
- * configuration with a vif or a disk is refused here, so that `chaos
- * create` and chaosd refuse it before they create anything.
+ * vifs a MAC or vifname.  (Whether the bridge and the image exist is
+ * checked when the guest is prepared.)
  */
 int chaos_config_validate(chaos_config *cfg);
 
@@ -740,9 +742,10 @@ int chaos_config_uuid_bytes(const chaos_config *cfg, uint8_t out[16]);
 /*
  * Devices: network interfaces (xl key "vif", xl-network-configuration(5))
  * and disks ("disk", xl-disk-configuration(5)), parsed and checked as
- * docs/config.md says.  chaos_config_validate() refuses a configuration
- * with any until the back ends exist (issue 10).  Files name a device by
- * its place in its list: "vif[1]", "disk[0]".
+ * docs/config.md says.  A guest with any is a noxs guest (docs/noxs.md):
+ * its devices are served by user-space back ends in its supervisor, and
+ * its kernel must speak noxs (chaos's unikernel does; stock Linux does not
+ * yet).  Files name a device by its place in its list: "vif[1]", "disk[0]".
  */
 #define CHAOS_CONFIG_MAX_VIFS 8   /* per guest */
 #define CHAOS_CONFIG_MAX_DISKS 16 /* per guest */

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices.h"
 #include "hv/hv_build.h"
 #include "hv/hv_xs.h"
 #include "internal.h"
@@ -27,6 +28,7 @@ struct chaos_shell {
     uint64_t memory_mib;
     unsigned max_vcpus;
     enum chaos_tsc_mode tsc_mode;
+    struct devices *devs; /* NULL: no devices (not a noxs guest) */
     uint64_t prepare_ns;
 };
 
@@ -36,6 +38,14 @@ static int need_hv(chaos_ctx *ctx)
     if (!ctx->hv)
         return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
     return 0;
+}
+
+/* Removes what chaos kept of a domain that is gone: its devices (and the
+ * TAP devices they name) and its record. */
+static void forget(chaos_domid domid)
+{
+    devices_record_remove(domid);
+    registry_remove(domid);
 }
 
 /* The record of a live domain chaos created; -ENOENT if none or stale. */
@@ -49,7 +59,7 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
     if (hv_domain_info(ctx->hv, domid, &info) != 0 ||
         memcmp(info.uuid, rec->uuid, sizeof(rec->uuid)) != 0) {
         chaos__clear_error(ctx);
-        registry_remove(domid); /* the domain it described is gone */
+        forget(domid); /* the domain it described is gone */
         return -ENOENT;
     }
     return 0;
@@ -243,6 +253,16 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         free(shell);
         return rc;
     }
+    if (devices_wanted(cfg)) {
+        rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
+        if (rc) {
+            char msg[CHAOS_ERRMSG_MAX];
+            snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+            chaos_shell_discard(ctx, shell);
+            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+            return rc;
+        }
+    }
     shell->type = chaos_config_type(cfg);
     shell->memory_mib = want;
     shell->max_vcpus = spec.max_vcpus;
@@ -263,6 +283,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
         return;
     hv_domain_destroy(ctx->hv, hv_shell_domid(shell->hv));
     hv_shell_release(shell->hv);
+    devices_undo(shell->devs);
     free(shell);
 }
 
@@ -319,11 +340,12 @@ static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
     if (chaos_config_type(cfg) != shell->type ||
         chaos_config_memory_mib(cfg) != shell->memory_mib ||
         chaos_config_maxvcpus(cfg) != shell->max_vcpus ||
-        chaos_config_tsc_mode(cfg) != shell->tsc_mode)
+        chaos_config_tsc_mode(cfg) != shell->tsc_mode ||
+        devices_wanted(cfg) != (shell->devs != NULL))
         return chaos__fail(ctx, -EINVAL,
                            "the configuration does not match "
-                           "the shell (type, memory, vcpus or tsc_mode "
-                           "differ)");
+                           "the shell (type, memory, vcpus, tsc_mode or "
+                           "devices differ)");
     return 0;
 }
 
@@ -390,6 +412,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                         : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO
                             ? HV_XENSTORE_NO
                             : HV_XENSTORE_AUTO,
+            .noxs = shell->devs != NULL,
         };
         rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
         if (!rc && info.elf)
@@ -408,9 +431,17 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     uint64_t t2 = util_now_ns();
 
+    if (shell->devs) {
+        rc = devices_install(ctx, shell->devs, domid, &info.guest_os[0],
+                             info.store_frame, info.store_port);
+        if (rc)
+            return rc;
+    }
     rc = setup_xenstore(ctx, cfg, domid, di->uuid, &info);
-    if (rc)
+    if (rc) {
+        devices_record_remove(domid);
         return rc;
+    }
     struct registry_record rec = {
         .domid = domid,
         .console_frame = info.console_frame,
@@ -427,6 +458,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         rc = registry_write(&rec);
     if (rc) {
         registry_remove_config(domid);
+        devices_record_remove(domid);
         hv_xs_forget(ctx->hv, domid);
         return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
                            registry_dir(), strerror(-rc));
@@ -436,7 +468,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         rc = hv_domain_unpause(ctx->hv, domid);
         if (rc) {
             hv_xs_forget(ctx->hv, domid);
-            registry_remove(domid);
+            forget(domid);
             return rc;
         }
     }
@@ -498,6 +530,7 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
         return rc;
     }
     hv_shell_release(shell->hv);
+    devices_free(shell->devs); /* the record has them now */
     free(shell);
     return 0;
 }
@@ -532,7 +565,7 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
     if (rc == 0) {
         hv_xs_forget(ctx->hv, domid);
         if (known)
-            registry_remove(domid);
+            forget(domid);
     }
     return rc;
 }
@@ -547,6 +580,16 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
     rc = hv_domain_info(ctx->hv, domid, &info);
     if (rc)
         return rc;
+    /* A noxs guest has a control device and no XenStore. */
+    struct registry_record rec;
+    if (live_record(ctx, domid, &rec) == 0) {
+        rc =
+            devices_request(ctx, domid,
+                            kind == CHAOS_SHUTDOWN_REBOOT ? NOXS_CTRL_REBOOT
+                                                          : NOXS_CTRL_POWEROFF);
+        if (rc != -ENOENT)
+            return rc;
+    }
     return hv_xs_request_shutdown(
         ctx->hv, domid, kind == CHAOS_SHUTDOWN_REBOOT ? "reboot" : "poweroff");
 }

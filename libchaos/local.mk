@@ -13,6 +13,12 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/registry.c \
 	libchaos/registry_names.c \
 	libchaos/domain.c \
+	libchaos/devices.h \
+	libchaos/devices.c \
+	libchaos/devices_record.c \
+	libchaos/devices_control.c \
+	libchaos/devices_serve.h \
+	libchaos/devices_serve.c \
 	libchaos/acpi.h \
 	libchaos/acpi.c \
 	libchaos/events_diff.h \

@@ -1,6 +1,6 @@
 /*
  * supervisor.c - the guest supervisor of chaos.h: serves one running guest
- * (its console; device back ends and its store will join here) and
+ * (its console and its noxs devices; its store will join here) and
  * carries out its on_* actions, for the monitor process of `chaos create`
  * and for chaosd alike.
  *
@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "devices_serve.h"
 #include "internal.h"
 #include "registry.h"
 #include "supervisor.h"
@@ -55,9 +56,10 @@ struct chaos_supervisor {
     enum chaos_supervisor_state state;
     chaos_domid domid;
     uint8_t uuid[16];
-    int lock_fd;                   /* -1: not held */
-    chaos_console_server *console; /* NULL: none (failed, or gone) */
-    bool acted;                    /* this domain's stop was handled */
+    int lock_fd;                    /* -1: not held */
+    chaos_console_server *console;  /* NULL: none (failed, or gone) */
+    struct devices_server *devices; /* NULL: none */
+    bool acted;                     /* this domain's stop was handled */
     bool look_now;
     bool query_failed; /* reported once */
     uint64_t next_tick_ms;
@@ -146,15 +148,36 @@ static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
     struct chaos_console_options copts = { .log_path = sup->log_path };
     rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
                              &sup->console);
-    if (rc < 0)
+    if (rc < 0) {
         sup->console = NULL;
+        return rc;
+    }
+    rc = devices_serve(ctx, sup->domid, &sup->devices);
+    if (rc < 0) {
+        chaos_console_server_close(sup->console);
+        sup->console = NULL;
+    }
     return rc;
+}
+
+static void take_device_messages(chaos_supervisor *sup)
+{
+    const char *m;
+    while ((m = devices_server_take_message(sup->devices)))
+        say(sup, "devices: %s", m);
 }
 
 /* The guest's last words first (a panic message), then unmap the ring,
  * without which its domain cannot finish dying. */
 static void close_console(chaos_ctx *ctx, chaos_supervisor *sup)
 {
+    /* The back ends hold grant mappings of the guest's pages, which keep
+     * a destroyed domain dying as the console ring's mapping does. */
+    if (sup->devices) {
+        take_device_messages(sup);
+        devices_server_close(sup->devices);
+        sup->devices = NULL;
+    }
     if (!sup->console)
         return;
     chaos_console_server_handle(ctx, sup->console, NULL, 0);
@@ -348,10 +371,11 @@ static void look(chaos_ctx *ctx, chaos_supervisor *sup)
 unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
                                   struct pollfd *fds, unsigned max)
 {
-    /* Back ends will add theirs after the console's. */
+    /* The back ends' after the console's. */
     if (sup->state != CHAOS_SUPERVISOR_SERVING || !sup->console)
         return 0;
-    return chaos_console_server_pollfds(sup->console, fds, max);
+    unsigned n = chaos_console_server_pollfds(sup->console, fds, max);
+    return n + devices_server_pollfds(sup->devices, fds + n, max - n);
 }
 
 int chaos_supervisor_timeout_ms(const chaos_supervisor *sup)
@@ -389,6 +413,13 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
                 chaos_errmsg(ctx));
             close_console(ctx, sup);
         }
+    }
+    if (sup->devices) {
+        if (n > 0)
+            devices_server_handle(sup->devices, fds, n);
+        if (tick)
+            devices_server_handle(sup->devices, NULL, 0);
+        take_device_messages(sup);
     }
     if (tick)
         sup->next_tick_ms = util_now_ms() + TICK_MS;

@@ -690,20 +690,6 @@ int config__check_devices(chaos_config *cfg, const struct config_fields *f)
                     what, what[0] == 'm' ? a->mac : a->vifname, j);
         }
     }
-    /* The one rule on devices creation cannot set up yet: chaos create
-     * and chaosd both validate before they create anything. */
-    for (int k = KEY_VIF; k <= KEY_DISK; k++) {
-        if ((k == KEY_VIF ? f->n_vifs : f->n_disks) == 0)
-            continue;
-        char at[CONFIG_ORIGIN_MAX + 2] = "";
-        if (f->origin[k][0])
-            snprintf(at, sizeof(at), "%s: ", f->origin[k]);
-        return config__fail(cfg, -EINVAL,
-                            "%s'%s' is not supported by chaos yet: chaos "
-                            "create and chaosd have no %s back end (issue 10)",
-                            at, config__key_names[k],
-                            k == KEY_VIF ? "network" : "block");
-    }
     return 0;
 }
 

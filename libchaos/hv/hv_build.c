@@ -257,10 +257,13 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
     /* Which OS the kernel says it is decides whether it needs XenStore. */
     snprintf(info->guest_os, sizeof(info->guest_os), "%s",
              xc_dom_guest_os(dom) ? xc_dom_guest_os(dom) : "");
-    info->xenstore = shell->xenstore && (boot->xenstore == HV_XENSTORE_YES ||
-                                         (boot->xenstore == HV_XENSTORE_AUTO &&
-                                          !strcmp(info->guest_os, "linux")));
-    if (!info->xenstore)
+    info->xenstore = shell->xenstore && !boot->noxs &&
+                     (boot->xenstore == HV_XENSTORE_YES ||
+                      (boot->xenstore == HV_XENSTORE_AUTO &&
+                       !strcmp(info->guest_os, "linux")));
+    if (boot->noxs && !shell->xenstore)
+        return hv_error(hv, -EINVAL, "the shell has no store page for noxs");
+    if (!info->xenstore && !boot->noxs)
         dom->xenstore_evtchn = 0; /* start info / HVM param: "no XenStore" */
     if (boot->want_elf) {
         /* After parsing, kernel_blob holds the decompressed kernel. */
@@ -271,7 +274,7 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
         info->elf_size = dom->kernel_size;
     }
     rc = load_and_boot(hv, dom);
-    if (!rc && shell->pvh && !info->xenstore)
+    if (!rc && shell->pvh && !info->xenstore && !boot->noxs)
         rc = hv_pvh_hide_xenstore(hv, shell);
     if (rc) {
         free(info->elf);
@@ -287,10 +290,11 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
      */
     if (shell->pvh) {
         info->console_frame = dom->console_pfn;
-        info->store_frame = info->xenstore ? dom->xenstore_pfn : 0;
+        if (info->xenstore || boot->noxs)
+            info->store_frame = dom->xenstore_pfn;
     } else {
         info->console_frame = xc_dom_p2m(dom, dom->console_pfn);
-        if (info->xenstore)
+        if (info->xenstore || boot->noxs)
             info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
     }
     xc_dom_release(dom);

@@ -31,12 +31,17 @@ struct hv_boot_spec {
      * says it is Linux".  Decided here, after parsing: a guest handed a
      * XenStore port waits for xenstored forever, so others get none. */
     enum { HV_XENSTORE_AUTO, HV_XENSTORE_NO, HV_XENSTORE_YES } xenstore;
+    /* A noxs guest (docs/noxs.md): its store page and event channel are
+     * the device page's (the caller writes the page, at store_frame,
+     * before unpausing); the guest gets no XenStore. */
+    bool noxs;
 };
 
 struct hv_boot_info {
     uint64_t console_frame; /* MFN (PV) or GFN (PVH) of the console ring */
     uint32_t console_port;  /* the guest's console event channel */
-    uint64_t store_frame;   /* likewise for XenStore (if requested) */
+    uint64_t store_frame;   /* likewise for XenStore (if requested) or for
+                               the noxs page */
     uint32_t store_port;
     void *elf;         /* want_elf: malloc'd decompressed kernel, */
     size_t elf_size;   /* owned by the caller (free()); else NULL */

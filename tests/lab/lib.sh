@@ -48,3 +48,8 @@ xenstore_feature() {
 # True if xenstored runs in dom0 (busybox here has no pgrep).
 # shellcheck disable=SC2009 # no pgrep in the lab's busybox
 xenstored_running() { ps | grep -q '[x]enstored'; }
+# The domain id of the guest named $1 (empty if none).
+dom_field_by_name() {
+    chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
+        grep "\"name\":\"$1\"" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'
+}

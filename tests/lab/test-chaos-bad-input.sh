@@ -37,7 +37,7 @@ expect_error "unknown key" 2 "unknown key 'memroy'" "$good
 memroy = 3"
 expect_error "unsupported key" 2 "not supported by chaos yet" "$good
 pci = [ '0000:01:00.0' ]"
-expect_error "vif without a back end yet" 2 "'vif' is not supported by chaos yet" "$good
+expect_error "vif on a bridge that does not exist" 1 "xenbr0" "$good
 vif = [ 'bridge=xenbr0' ]"
 expect_error "too much memory" 1 "only [0-9]* MiB are free" "$good" memory=100000 maxmem=100000
 expect_error "ramdisk missing" 1 "cannot read ramdisk" "$good" ramdisk=/nonexistent

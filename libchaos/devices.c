@@ -1,0 +1,286 @@
+/*
+ * devices.c - a guest's noxs devices in the prepare and execute phases
+ * (see devices.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "devices.h"
+#include "hv/hv_dev.h"
+#include "internal.h"
+
+bool devices_wanted(const chaos_config *cfg)
+{
+    return chaos_config_vif_count(cfg) + chaos_config_disk_count(cfg) > 0;
+}
+
+/*
+ * blkif's virtual device number of "xvdX" (Xen's vbd-interface.txt):
+ * 202 << 8 | index << 4 for the first 16 disks.  noxs has 16 bits for it,
+ * so the extended numbering (index 16 and up) is refused; a guest has at
+ * most CHAOS_CONFIG_MAX_DISKS (16) disks anyway, but may name them freely.
+ */
+static int vdev_number(const char *vdev, uint16_t *out)
+{
+    unsigned v = 0; /* bijective base 26: a = 1 .. z = 26, aa = 27 */
+    const char *p = vdev + 3;
+
+    if (strncmp(vdev, "xvd", 3) != 0 || !*p)
+        return -EINVAL;
+    for (; *p; p++) {
+        if (*p < 'a' || *p > 'z')
+            return -EINVAL;
+        v = v * 26 + (unsigned)(*p - 'a' + 1);
+        if (v > 16)
+            return -ERANGE;
+    }
+    *out = (uint16_t)(202u << 8 | (v - 1) << 4);
+    return 0;
+}
+
+static int alloc_port(chaos_ctx *ctx, chaos_domid domid, uint32_t *port)
+{
+    return hv_evtchn_alloc_unbound(ctx->hv, domid, 0, port);
+}
+
+static int prepare_vif(chaos_ctx *ctx, const chaos_config *cfg,
+                       chaos_domid domid, unsigned i, struct devices *devs)
+{
+    struct chaos_vif_config vif;
+    struct noxs_device *d = &devs->host.devices[devs->host.nr_devices];
+    struct device_extra *x = &devs->extra[devs->host.nr_devices];
+    int rc = chaos_config_vif(cfg, i, &vif);
+
+    if (rc)
+        return chaos__fail(ctx, rc, "vif[%u]: missing", i);
+    if (!vif.mac_given) {
+        uint8_t rnd[3];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+            return chaos__fail(ctx, -errno,
+                               "cannot get random bytes for "
+                               "a MAC address");
+        chaos_vif_fill_mac(&vif, rnd);
+    }
+    d->type = NOXS_DEV_NET;
+    d->devid = (uint16_t)i;
+    d->backend_domid = 0;
+    d->state = NOXS_STATE_INITIALISING;
+    d->features = NOXS_NET_F_RX_COPY;
+    memcpy(d->u.net.mac, vif.mac_bytes, 6);
+    /* xl's interface name is vifDOMID.DEVID; vifname= overrides it. */
+    if (vif.vifname[0])
+        snprintf(x->tap, sizeof(x->tap), "%s", vif.vifname);
+    else if (snprintf(x->tap, sizeof(x->tap), "vif%u.%u", domid, i) >=
+             (int)sizeof(x->tap))
+        return chaos__fail(ctx, -ENAMETOOLONG, "vif[%u]: name too long", i);
+    snprintf(x->bridge, sizeof(x->bridge), "%s", vif.bridge);
+    rc = alloc_port(ctx, domid, &d->evtchn);
+    if (rc)
+        return rc;
+    rc = tap_create(x->tap, x->bridge, ctx->errmsg, sizeof(ctx->errmsg));
+    if (rc) {
+        char why[CHAOS_ERRMSG_MAX];
+        snprintf(why, sizeof(why), "%s", ctx->errmsg);
+        x->tap[0] = '\0'; /* nothing to undo */
+        return chaos__fail(ctx, rc, "vif[%u]: %s", i, why);
+    }
+    devs->host.nr_devices++;
+    return 0;
+}
+
+/* The image's size in 512-byte sectors: a regular file's or a block
+ * device's. */
+static int image_sectors(int fd, uint64_t *sectors)
+{
+    struct stat st;
+    uint64_t bytes;
+
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    if (S_ISREG(st.st_mode))
+        bytes = (uint64_t)st.st_size;
+    else if (S_ISBLK(st.st_mode)) {
+        if (ioctl(fd, BLKGETSIZE64, &bytes) != 0)
+            return -errno;
+    } else
+        return -EINVAL;
+    *sectors = bytes / 512;
+    return 0;
+}
+
+static int prepare_disk(chaos_ctx *ctx, const chaos_config *cfg,
+                        chaos_domid domid, unsigned i, struct devices *devs)
+{
+    struct chaos_disk_config disk;
+    struct noxs_device *d = &devs->host.devices[devs->host.nr_devices];
+    struct device_extra *x = &devs->extra[devs->host.nr_devices];
+    int rc = chaos_config_disk(cfg, i, &disk);
+
+    if (rc)
+        return chaos__fail(ctx, rc, "disk[%u]: missing", i);
+    if (vdev_number(disk.vdev, &d->devid) != 0)
+        return chaos__fail(ctx, -EINVAL,
+                           "disk[%u]: vdev '%s': chaos numbers disks xvda .. "
+                           "xvdp",
+                           i, disk.vdev);
+    /* Opened here only to check and measure it; the supervisor opens it
+     * again to serve it. */
+    int fd = open(disk.target, (disk.readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+    if (fd < 0)
+        return chaos__fail(ctx, -errno, "disk[%u]: cannot open '%s'%s: %s", i,
+                           disk.target, disk.readonly ? "" : " for writing",
+                           strerror(errno));
+    rc = image_sectors(fd, &d->u.blk.sectors);
+    close(fd);
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "disk[%u]: '%s' is neither a file nor a block "
+                           "device (%s)",
+                           i, disk.target, strerror(-rc));
+    if (d->u.blk.sectors == 0)
+        return chaos__fail(ctx, -EINVAL,
+                           "disk[%u]: '%s' is empty (or smaller than one "
+                           "512-byte sector)",
+                           i, disk.target);
+    d->type = NOXS_DEV_BLK;
+    d->backend_domid = 0;
+    d->state = NOXS_STATE_INITIALISING;
+    d->features = NOXS_BLK_F_FLUSH | (disk.readonly ? NOXS_BLK_F_READONLY : 0);
+    d->u.blk.sector_size = 512;
+    d->u.blk.max_ring_order = NOXS_BLK_MAX_RING_ORDER;
+    x->readonly = disk.readonly;
+    x->path = strdup(disk.target);
+    if (!x->path)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    rc = alloc_port(ctx, domid, &d->evtchn);
+    if (rc)
+        return rc;
+    devs->host.nr_devices++;
+    return 0;
+}
+
+/*
+ * The control device: no back end keeps its channel bound (a requester
+ * binds it for one notification, devices_control.c), so dom0 is ready
+ * from the start: its state is Connected at build (docs/noxs.md).
+ */
+static int prepare_control(chaos_ctx *ctx, chaos_domid domid,
+                           struct devices *devs)
+{
+    struct noxs_device *d = &devs->host.devices[devs->host.nr_devices];
+
+    d->type = NOXS_DEV_CONTROL;
+    d->backend_domid = 0;
+    d->state = NOXS_STATE_CONNECTED;
+    d->features =
+        NOXS_CTRL_F(NOXS_CTRL_POWEROFF) | NOXS_CTRL_F(NOXS_CTRL_REBOOT);
+    int rc = alloc_port(ctx, domid, &d->evtchn);
+    if (!rc)
+        devs->host.nr_devices++;
+    return rc;
+}
+
+int devices_prepare(chaos_ctx *ctx, const chaos_config *cfg, chaos_domid domid,
+                    struct devices **out)
+{
+    struct devices *devs = calloc(1, sizeof(*devs));
+    int rc = 0;
+
+    *out = NULL;
+    if (!devs)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    devs->host.generation = 1;
+    for (unsigned i = 0; !rc && i < chaos_config_vif_count(cfg); i++)
+        rc = prepare_vif(ctx, cfg, domid, i, devs);
+    for (unsigned i = 0; !rc && i < chaos_config_disk_count(cfg); i++)
+        rc = prepare_disk(ctx, cfg, domid, i, devs);
+    if (!rc)
+        rc = prepare_control(ctx, domid, devs);
+    if (!rc) {
+        char why[NOXS_ERR_MAX];
+        rc = noxs_host_check(&devs->host, why, sizeof(why));
+        if (rc)
+            chaos__fail(ctx, rc, "devices: %s", why);
+    }
+    if (rc) {
+        devices_undo(devs);
+        return rc;
+    }
+    *out = devs;
+    return 0;
+}
+
+void devices_undo(struct devices *devs)
+{
+    char ignored[128];
+
+    if (!devs)
+        return;
+    for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++)
+        if (devs->extra[i].tap[0])
+            tap_delete(devs->extra[i].tap, ignored, sizeof(ignored));
+    devices_free(devs);
+}
+
+void devices_free(struct devices *devs)
+{
+    if (!devs)
+        return;
+    for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++)
+        free(devs->extra[i].path);
+    free(devs);
+}
+
+int devices_page(const struct devices *devs, void *page, char *err,
+                 size_t errlen)
+{
+    return noxs_page_build(page, &devs->host, err, errlen);
+}
+
+int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
+                    const char *guest_os, uint64_t frame, uint32_t port)
+{
+    char why[NOXS_ERR_MAX];
+    struct hv_page *pg;
+
+    if (!strcmp(guest_os, "linux"))
+        return chaos__fail(ctx, -EOPNOTSUPP,
+                           "vif and disk need a noxs guest (such as chaos's "
+                           "unikernel); a Linux kernel finds its devices in "
+                           "XenStore, which chaos does not serve devices "
+                           "through yet (issue 11)");
+    if (frame == 0)
+        return chaos__fail(ctx, -EIO, "the builder gave no store page");
+    devs->page_frame = frame;
+    devs->page_port = port;
+    int rc = hv_page_map(ctx->hv, domid, frame, &pg);
+    if (rc)
+        return rc;
+    rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why));
+    hv_page_unmap(pg);
+    if (rc)
+        return chaos__fail(ctx, rc, "device page: %s", why);
+    rc = devices_record_write(domid, devs);
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "cannot record the devices of domain %u: %s", domid,
+                           strerror(-rc));
+    return 0;
+}
+
+int devices_find(const struct devices *devs, enum noxs_dev_type type)
+{
+    for (unsigned i = 0; i < devs->host.nr_devices; i++)
+        if (devs->host.devices[i].type == type)
+            return (int)i;
+    return -1;
+}

@@ -1,0 +1,93 @@
+/*
+ * devices.h - a guest's noxs devices (docs/noxs.md) on dom0's side, from
+ * prepare to destroy:
+ *
+ *  - devices.c: the prepare phase sets them up from the configuration
+ *    (an event channel each, the TAP devices on their bridges, the disk
+ *    images checked), and the execute phase gets the device page to copy
+ *    into the guest (dom0's truth, struct noxs_host, as a page).
+ *  - devices_record.c: what the supervisor (another process, later) and
+ *    `chaos shutdown` need, kept as RUNDIR/domains/DOMID.dev.
+ *  - devices_serve.c: the supervisor's part: the page, the event channels
+ *    and the back ends (libchaos/backend/).
+ *  - devices_control.c: control requests (poweroff, reboot) through the
+ *    control device.
+ *
+ * A guest has devices when its configuration has a vif or a disk; it then
+ * also gets a control device.  Such a guest is a noxs guest: its store
+ * page is the device page, and it has no XenStore.
+ */
+#ifndef CHAOS_DEVICES_H
+#define CHAOS_DEVICES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chaos.h"
+#include "noxs.h"
+
+/* What dom0 keeps about one device besides its noxs entry. */
+struct device_extra {
+    char tap[16];    /* net: the TAP device's name */
+    char bridge[16]; /* net: the bridge it is a port of */
+    char *path;      /* blk: the image (malloc'd) */
+    bool readonly;   /* blk: access=ro */
+};
+
+struct devices {
+    struct noxs_host host;
+    struct device_extra extra[NOXS_MAX_DEVICES];
+    uint64_t page_frame; /* the store page (PV: MFN, PVH: GFN); 0 until
+                            execute */
+    uint32_t page_port;  /* the store event channel (the guest's port) */
+};
+
+/* Whether cfg asks for devices (a vif or a disk). */
+bool devices_wanted(const chaos_config *cfg);
+
+/*
+ * Prepare: the devices of domid from cfg (validated): an unbound event
+ * channel for each (and the control device), MACs for vifs without one,
+ * TAP devices created on their bridges, disk images opened to check them
+ * and measure them.  On failure (a message on ctx) nothing is left but the
+ * event channels, which go with the domain the caller destroys.
+ */
+int devices_prepare(chaos_ctx *ctx, const chaos_config *cfg, chaos_domid domid,
+                    struct devices **out);
+
+/*
+ * Execute, once the kernel is loaded (the guest still paused): refuses a
+ * Linux kernel (guest_os, from its ELF notes: stock Linux finds devices in
+ * XenStore, issue 11), writes the device page into the guest's store page
+ * (frame, port: the store page's, from the builder) and records the
+ * devices for the supervisor.
+ */
+int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
+                    const char *guest_os, uint64_t frame, uint32_t port);
+
+/* Deletes what prepare made outside the domain (TAP devices), frees. */
+void devices_undo(struct devices *devs);
+void devices_free(struct devices *devs);
+
+/* The device page as the guest must first see it (NOXS_PAGE_SIZE). */
+int devices_page(const struct devices *devs, void *page, char *err,
+                 size_t errlen);
+
+/* Index of the first device of type, or -1. */
+int devices_find(const struct devices *devs, enum noxs_dev_type type);
+
+/* ---- devices_control.c ---- */
+/* Sends req (poweroff, reboot) to domid's control device.  -ENOENT (no
+ * message) when domid is not a noxs guest; the caller then uses XenStore. */
+int devices_request(chaos_ctx *ctx, chaos_domid domid,
+                    enum noxs_ctrl_request req);
+
+/* ---- devices_record.c ---- */
+int devices_record_write(chaos_domid domid, const struct devices *devs);
+/* -ENOENT: the domain has no devices (or no record). */
+int devices_record_read(chaos_domid domid, struct devices **out);
+/* Deletes the record and what it names outside the domain (TAP devices);
+ * no error when there is none. */
+void devices_record_remove(chaos_domid domid);
+
+#endif /* CHAOS_DEVICES_H */

@@ -1,0 +1,87 @@
+/*
+ * devices_control.c - poweroff and reboot requests through a noxs guest's
+ * control device (docs/noxs.md, "Control").
+ *
+ * Nobody keeps the control device's event channel bound: the requester
+ * (`chaos shutdown`, chaosd, a supervisor) maps the page, writes the
+ * request, binds the channel for one notification and lets it go.  So
+ * any dom0 process can ask, without a line to the guest's supervisor, and
+ * the supervisor needs no part in it.  (Two requesters at the same moment:
+ * the second one's bind fails, and it says so.)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "devices.h"
+#include "hv/hv_dev.h"
+#include "internal.h"
+
+static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
+                        unsigned idx, enum noxs_ctrl_request req, void *page)
+{
+    struct noxs_device *d = &devs->host.devices[idx];
+    struct noxs_page *live = page;
+    struct noxs_fe_page fe;
+    char why[NOXS_ERR_MAX];
+
+    /* The live sequence number is the guest's memory, but it only numbers
+     * requests: a guest that scribbles on it confuses its own control. */
+    d->u.control.request_seq = __atomic_load_n(
+        &live->devices[idx].be.u.control.request_seq, __ATOMIC_ACQUIRE);
+    d->u.control.request = d->u.control.request_seq ? req : NOXS_CTRL_NONE;
+    int rc = noxs_page_read(page, &devs->host, &fe, why, sizeof(why));
+    if (rc)
+        return chaos__fail(ctx, rc, "domain %u: device page: %s", domid, why);
+    if (fe.devices[idx].state != NOXS_STATE_CONNECTED ||
+        !(fe.devices[idx].features & NOXS_CTRL_F(req)))
+        return chaos__fail(ctx, -EOPNOTSUPP,
+                           "domain %u has not connected its control device "
+                           "for %s requests (its kernel does not handle them)",
+                           domid,
+                           req == NOXS_CTRL_REBOOT ? "reboot" : "poweroff");
+    d->u.control.request = req;
+    d->u.control.request_seq++;
+    rc = noxs_page_publish(page, &devs->host, idx, why, sizeof(why));
+    if (rc)
+        return chaos__fail(ctx, rc, "domain %u: %s", domid, why);
+
+    struct hv_evtchn *ev;
+    uint32_t local;
+    rc = hv_evtchn_open(ctx->hv, &ev);
+    if (rc)
+        return rc;
+    rc = hv_evtchn_bind(ev, domid, d->evtchn, &local);
+    if (!rc)
+        rc = hv_evtchn_notify(ev, local);
+    hv_evtchn_close(ev); /* unbinds: the guest's port is unbound again */
+    return rc;
+}
+
+int devices_request(chaos_ctx *ctx, chaos_domid domid,
+                    enum noxs_ctrl_request req)
+{
+    struct devices *devs;
+    int rc = devices_record_read(domid, &devs);
+
+    if (rc == -ENOENT)
+        return -ENOENT; /* not a noxs guest: no message, see devices.h */
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "domain %u: its device record is "
+                           "unreadable: %s",
+                           domid, strerror(-rc));
+    int idx = devices_find(devs, NOXS_DEV_CONTROL);
+    struct hv_page *pg = NULL;
+    if (idx < 0)
+        rc = chaos__fail(ctx, -EOPNOTSUPP, "domain %u has no control device",
+                         domid);
+    else
+        rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
+    if (!rc)
+        rc = send_request(ctx, domid, devs, (unsigned)idx, req,
+                          hv_page_addr(pg));
+    hv_page_unmap(pg);
+    devices_free(devs);
+    return rc;
+}

@@ -1,0 +1,191 @@
+/*
+ * devices_record.c - a guest's devices kept as RUNDIR/domains/DOMID.dev,
+ * beside its record and configuration (registry.h), for whoever serves the
+ * guest later (the supervisor, in another process) and for `chaos
+ * shutdown`.  Written at execute, before the record (the commit point);
+ * removed when the domain is destroyed, with the TAP devices it names.
+ *
+ * Text, one device a line, so that an operator can read it:
+ *   page FRAME PORT GENERATION
+ *   net DEVID PORT FEATURES MAC TAP BRIDGE
+ *   blk DEVID PORT FEATURES SECTORS RO PATH      (PATH: the rest of the line)
+ *   control DEVID PORT FEATURES
+ * Trusted like the record (root's run directory), but still parsed with
+ * bounds: a damaged file is an error, not a crash.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "devices.h"
+#include "registry.h"
+
+static int record_path(chaos_domid domid, char *out, size_t len)
+{
+    int n = snprintf(out, len, "%s/%u.dev", registry_dir(), domid);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+static void put_device(FILE *f, const struct noxs_device *d,
+                       const struct device_extra *x)
+{
+    switch (d->type) {
+        case NOXS_DEV_NET: {
+            const uint8_t *m = d->u.net.mac;
+            fprintf(f, "net %u %u %u %02x:%02x:%02x:%02x:%02x:%02x %s %s\n",
+                    d->devid, d->evtchn, d->features, m[0], m[1], m[2], m[3],
+                    m[4], m[5], x->tap, x->bridge);
+            break;
+        }
+        case NOXS_DEV_BLK:
+            fprintf(f, "blk %u %u %u %" PRIu64 " %d %s\n", d->devid, d->evtchn,
+                    d->features, d->u.blk.sectors, x->readonly ? 1 : 0,
+                    x->path);
+            break;
+        case NOXS_DEV_CONTROL:
+            fprintf(f, "control %u %u %u\n", d->devid, d->evtchn, d->features);
+            break;
+        default:
+            break;
+    }
+}
+
+int devices_record_write(chaos_domid domid, const struct devices *devs)
+{
+    char path[512], tmp[520];
+    int rc = record_path(domid, path, sizeof(path));
+
+    if (rc)
+        return rc;
+    if ((rc = registry_ensure_dir(registry_dir())) != 0)
+        return rc;
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    FILE *f = fopen(tmp, "we");
+    if (!f)
+        return -errno;
+    fprintf(f, "page %" PRIu64 " %u %u\n", devs->page_frame, devs->page_port,
+            devs->host.generation);
+    for (unsigned i = 0; i < devs->host.nr_devices; i++)
+        put_device(f, &devs->host.devices[i], &devs->extra[i]);
+    if (fflush(f) != 0 || ferror(f)) {
+        rc = -errno;
+        fclose(f);
+        unlink(tmp);
+        return rc ? rc : -EIO;
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        rc = -errno;
+        unlink(tmp);
+        return rc;
+    }
+    return 0;
+}
+
+/* One line into the next device of devs; false if it is malformed. */
+static bool parse_line(char *line, struct devices *devs)
+{
+    unsigned devid, port, features, ro, gen;
+    unsigned m[6];
+    uint64_t u64;
+    int used = 0;
+    struct noxs_device *d = &devs->host.devices[devs->host.nr_devices];
+    struct device_extra *x = &devs->extra[devs->host.nr_devices];
+
+    line[strcspn(line, "\n")] = '\0';
+    if (sscanf(line, "page %" SCNu64 " %u %u%n", &u64, &port, &gen, &used) ==
+            3 &&
+        !line[used]) {
+        devs->page_frame = u64;
+        devs->page_port = port;
+        devs->host.generation = gen;
+        return true;
+    }
+    if (devs->host.nr_devices >= NOXS_MAX_DEVICES)
+        return false;
+    if (sscanf(line, "net %u %u %u %x:%x:%x:%x:%x:%x %15s %15s%n", &devid,
+               &port, &features, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
+               x->tap, x->bridge, &used) == 11 &&
+        !line[used]) {
+        d->type = NOXS_DEV_NET;
+        for (int i = 0; i < 6; i++)
+            d->u.net.mac[i] = (uint8_t)m[i];
+    } else if (sscanf(line, "blk %u %u %u %" SCNu64 " %u %n", &devid, &port,
+                      &features, &u64, &ro, &used) == 5 &&
+               used > 0 && line[used]) {
+        d->type = NOXS_DEV_BLK;
+        d->u.blk.sectors = u64;
+        d->u.blk.sector_size = 512;
+        d->u.blk.max_ring_order = NOXS_BLK_MAX_RING_ORDER;
+        x->readonly = ro != 0;
+        x->path = strdup(line + used);
+        if (!x->path)
+            return false;
+    } else if (sscanf(line, "control %u %u %u%n", &devid, &port, &features,
+                      &used) == 3 &&
+               !line[used]) {
+        d->type = NOXS_DEV_CONTROL;
+    } else
+        return false;
+    d->devid = (uint16_t)devid;
+    d->evtchn = port;
+    d->features = features;
+    d->backend_domid = 0;
+    /* States are the live page's business; the record keeps the set. */
+    d->state = d->type == NOXS_DEV_CONTROL ? NOXS_STATE_CONNECTED
+                                           : NOXS_STATE_INITIALISING;
+    devs->host.nr_devices++;
+    return true;
+}
+
+int devices_record_read(chaos_domid domid, struct devices **out)
+{
+    char path[512], line[4200];
+    int rc = record_path(domid, path, sizeof(path));
+
+    *out = NULL;
+    if (rc)
+        return rc;
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -errno;
+    struct devices *devs = calloc(1, sizeof(*devs));
+    if (!devs) {
+        fclose(f);
+        return -ENOMEM;
+    }
+    rc = 0;
+    while (!rc && fgets(line, sizeof(line), f))
+        if (!parse_line(line, devs))
+            rc = -EBADMSG;
+    fclose(f);
+    if (!rc && (devs->page_frame == 0 || devs->host.nr_devices == 0))
+        rc = -EBADMSG;
+    if (!rc) {
+        char why[NOXS_ERR_MAX];
+        if (noxs_host_check(&devs->host, why, sizeof(why)) != 0)
+            rc = -EBADMSG;
+    }
+    if (rc) {
+        devices_free(devs);
+        return rc;
+    }
+    *out = devs;
+    return 0;
+}
+
+void devices_record_remove(chaos_domid domid)
+{
+    char path[512];
+    struct devices *devs;
+
+    if (record_path(domid, path, sizeof(path)) != 0)
+        return;
+    if (devices_record_read(domid, &devs) == 0)
+        devices_undo(devs); /* the TAP devices */
+    unlink(path);
+}

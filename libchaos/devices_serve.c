@@ -1,0 +1,359 @@
+/*
+ * devices_serve.c - the supervisor's side of a noxs guest's devices (see
+ * devices.h and docs/noxs.md): it maps the device page, binds every
+ * device's event channel, follows the state machine and runs the back
+ * ends (libchaos/backend/) on the supervisor's event loop.
+ *
+ * One input decides: a *scan* of the page (noxs_page_read: the guest's
+ * fields copied once and validated).  It runs on every event-channel
+ * notification and on every supervisor tick, so a notification sent
+ * before we bound a channel (the guest runs before its supervisor starts)
+ * costs at most one tick.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend/backend.h"
+#include "devices.h"
+#include "devices_serve.h"
+#include "hv/hv_dev.h"
+#include "internal.h"
+
+struct served {
+    uint32_t local_port; /* 0: not bound */
+    int fd;              /* net: the TAP's, blk: the image's; -1 */
+    bool failed;         /* disconnected for a protocol error */
+    struct netback *net;
+    struct blkback *blk;
+};
+
+struct devices_server {
+    chaos_ctx *ctx;
+    chaos_domid domid;
+    struct devices *devs;
+    struct hv_page *page;
+    struct hv_evtchn *evtchn;
+    struct hv_gnttab *gnttab;
+    struct backend_env env;
+    uint32_t page_local; /* the page's channel, ours */
+    bool page_failed;    /* the guest broke the page: devices stopped */
+    struct served dev[NOXS_MAX_DEVICES];
+    char msg[DEVICES_MSG_MAX];
+    bool has_msg;
+};
+
+static void say(struct devices_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(struct devices_server *s, const char *fmt, ...)
+{
+    va_list ap;
+    /* One message is kept; the supervisor takes it after every call. */
+    va_start(ap, fmt);
+    vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+    va_end(ap);
+    s->has_msg = true;
+}
+
+static const char *dev_name(const struct devices_server *s, unsigned i,
+                            char *buf, size_t len)
+{
+    const struct noxs_device *d = &s->devs->host.devices[i];
+    if (d->type == NOXS_DEV_NET)
+        snprintf(buf, len, "vif %u (%s)", d->devid, s->devs->extra[i].tap);
+    else
+        snprintf(buf, len, "%s %u", noxs_dev_type_name(d->type), d->devid);
+    return buf;
+}
+
+/* Writes device i's new back-end state into the page and tells the guest. */
+static void set_state(struct devices_server *s, unsigned i,
+                      enum noxs_state state)
+{
+    char why[NOXS_ERR_MAX];
+
+    s->devs->host.devices[i].state = state;
+    if (noxs_page_publish(hv_page_addr(s->page), &s->devs->host, i, why,
+                          sizeof(why)) != 0)
+        say(s, "domain %u: device %u: %s", s->domid, i, why);
+    if (s->dev[i].local_port)
+        hv_evtchn_notify(s->evtchn, s->dev[i].local_port);
+}
+
+static void disconnect(struct devices_server *s, unsigned i)
+{
+    netback_disconnect(s->dev[i].net);
+    blkback_disconnect(s->dev[i].blk);
+    s->dev[i].net = NULL;
+    s->dev[i].blk = NULL;
+}
+
+/* A back end failed on device i: log, disconnect, tell the guest. */
+static void fail_device(struct devices_server *s, unsigned i, int rc)
+{
+    char name[48];
+
+    say(s, "domain %u: %s disconnected: %s", s->domid,
+        dev_name(s, i, name, sizeof(name)),
+        s->ctx->errmsg[0] ? s->ctx->errmsg : strerror(-rc));
+    disconnect(s, i);
+    s->dev[i].failed = true;
+    set_state(s, i, NOXS_STATE_CLOSED);
+}
+
+static int connect_device(struct devices_server *s, unsigned i,
+                          const struct noxs_fe_device *fe)
+{
+    const struct noxs_device *d = &s->devs->host.devices[i];
+    struct served *v = &s->dev[i];
+
+    s->ctx->errmsg[0] = '\0';
+    if (d->type == NOXS_DEV_NET)
+        return netback_connect(&s->env, v->local_port, v->fd, d->u.net.mtu, fe,
+                               &v->net);
+    return blkback_connect(&s->env, v->local_port, v->fd, d->u.blk.sectors,
+                           s->devs->extra[i].readonly, fe, &v->blk);
+}
+
+/* One device's step of the state machine (docs/noxs.md, "States"). */
+static void step(struct devices_server *s, unsigned i,
+                 const struct noxs_fe_device *fe)
+{
+    struct served *v = &s->dev[i];
+    enum noxs_state be = s->devs->host.devices[i].state;
+    bool connected = v->net || v->blk;
+
+    if (s->devs->host.devices[i].type == NOXS_DEV_CONTROL)
+        return; /* devices_control.c: nothing to serve between requests */
+    if (!connected && be == NOXS_STATE_INITWAIT && fe->rings_ready &&
+        fe->state == NOXS_STATE_INITIALISED) {
+        int rc = connect_device(s, i, fe);
+        if (rc)
+            fail_device(s, i, rc);
+        else
+            set_state(s, i, NOXS_STATE_CONNECTED);
+    } else if ((connected || be == NOXS_STATE_CONNECTED) &&
+               (fe->state == NOXS_STATE_CLOSING ||
+                fe->state == NOXS_STATE_CLOSED)) {
+        disconnect(s, i);
+        set_state(s, i, NOXS_STATE_CLOSED);
+    } else if (be == NOXS_STATE_CLOSED &&
+               fe->state == NOXS_STATE_INITIALISING) {
+        /* Reopen: the front end starts again (after a reset or a bug). */
+        v->failed = false;
+        set_state(s, i, NOXS_STATE_INITWAIT);
+    }
+}
+
+static void scan(struct devices_server *s)
+{
+    struct noxs_fe_page fe;
+    char why[NOXS_ERR_MAX];
+
+    if (s->page_failed)
+        return;
+    int rc = noxs_page_read(hv_page_addr(s->page), &s->devs->host, &fe, why,
+                            sizeof(why));
+    if (rc) {
+        /* The page itself is broken: stop serving every device. */
+        say(s, "domain %u: device page: %s; its devices are disconnected",
+            s->domid, why);
+        for (unsigned i = 0; i < s->devs->host.nr_devices; i++)
+            disconnect(s, i);
+        s->page_failed = true;
+        return;
+    }
+    for (unsigned i = 0; i < s->devs->host.nr_devices; i++)
+        step(s, i, &fe.devices[i]);
+}
+
+static int kick(struct devices_server *s, unsigned i)
+{
+    struct served *v = &s->dev[i];
+
+    s->ctx->errmsg[0] = '\0';
+    if (v->net)
+        return netback_kick(v->net);
+    if (v->blk)
+        return blkback_kick(v->blk);
+    return 0;
+}
+
+/* Binds device i's channel and opens its dom0 end (TAP, image). */
+static int open_device(struct devices_server *s, unsigned i)
+{
+    const struct noxs_device *d = &s->devs->host.devices[i];
+    const struct device_extra *x = &s->devs->extra[i];
+    struct served *v = &s->dev[i];
+    int rc;
+
+    if (d->type == NOXS_DEV_CONTROL)
+        return 0; /* bound only by a requester (devices_control.c) */
+    if (d->type == NOXS_DEV_NET) {
+        rc = tap_open(x->tap, &v->fd, s->ctx->errmsg, sizeof(s->ctx->errmsg));
+        if (rc)
+            return rc;
+    } else {
+        v->fd = open(x->path, (x->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+        if (v->fd < 0)
+            return chaos__fail(s->ctx, -errno, "disk %u: cannot open '%s': %s",
+                               d->devid, x->path, strerror(errno));
+    }
+    rc = hv_evtchn_bind(s->evtchn, s->domid, d->evtchn, &v->local_port);
+    if (rc)
+        return rc;
+    set_state(s, i, NOXS_STATE_INITWAIT);
+    return 0;
+}
+
+int devices_serve(chaos_ctx *ctx, chaos_domid domid,
+                  struct devices_server **out)
+{
+    struct devices *devs;
+    int rc = devices_record_read(domid, &devs);
+
+    *out = NULL;
+    if (rc == -ENOENT)
+        return 0; /* no devices */
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "domain %u: its device record is "
+                           "unreadable: %s",
+                           domid, strerror(-rc));
+    struct devices_server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        devices_free(devs);
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    }
+    s->ctx = ctx;
+    s->domid = domid;
+    s->devs = devs;
+    for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++)
+        s->dev[i].fd = -1;
+    rc = hv_page_map(ctx->hv, domid, devs->page_frame, &s->page);
+    if (!rc)
+        rc = hv_evtchn_open(ctx->hv, &s->evtchn);
+    if (!rc)
+        rc = hv_gnttab_open(ctx->hv, &s->gnttab);
+    if (!rc)
+        rc = hv_evtchn_bind(s->evtchn, domid, devs->page_port, &s->page_local);
+    s->env = (struct backend_env){
+        .hv = ctx->hv,
+        .evtchn = s->evtchn,
+        .gnttab = s->gnttab,
+        .domid = domid,
+        .err = ctx->errmsg,
+        .errlen = sizeof(ctx->errmsg),
+    };
+    for (unsigned i = 0; !rc && i < devs->host.nr_devices; i++)
+        rc = open_device(s, i);
+    if (rc) {
+        char why[CHAOS_ERRMSG_MAX];
+        snprintf(why, sizeof(why), "%s", ctx->errmsg);
+        devices_server_close(s);
+        return chaos__fail(ctx, rc, "domain %u: devices: %s", domid, why);
+    }
+    scan(s);
+    *out = s;
+    return 0;
+}
+
+unsigned devices_server_pollfds(const struct devices_server *s,
+                                struct pollfd *fds, unsigned max)
+{
+    unsigned n = 0;
+
+    if (!s || max == 0)
+        return 0;
+    fds[n++] =
+        (struct pollfd){ .fd = hv_evtchn_fd(s->evtchn), .events = POLLIN };
+    for (unsigned i = 0; i < s->devs->host.nr_devices && n < max; i++)
+        if (s->dev[i].net && netback_wants_tap(s->dev[i].net))
+            fds[n++] = (struct pollfd){ .fd = s->dev[i].fd, .events = POLLIN };
+    return n;
+}
+
+static void on_port(struct devices_server *s, uint32_t port)
+{
+    for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
+        if (s->dev[i].local_port != port)
+            continue;
+        int rc = kick(s, i);
+        if (rc)
+            fail_device(s, i, rc);
+    }
+}
+
+static void on_tap(struct devices_server *s, int fd)
+{
+    for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
+        if (s->dev[i].fd != fd || !s->dev[i].net)
+            continue;
+        s->ctx->errmsg[0] = '\0';
+        int rc = netback_tap_readable(s->dev[i].net);
+        if (rc)
+            fail_device(s, i, rc);
+    }
+}
+
+void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
+                           unsigned n)
+{
+    int evfd = hv_evtchn_fd(s->evtchn);
+    bool any = false;
+
+    for (unsigned k = 0; k < n; k++) {
+        if (!(fds[k].revents & (POLLIN | POLLERR | POLLHUP)))
+            continue;
+        if (fds[k].fd == evfd) {
+            uint32_t port;
+            while (hv_evtchn_pending(s->evtchn, &port) == 0) {
+                any = true;
+                if (port != s->page_local)
+                    on_port(s, port);
+            }
+        } else {
+            on_tap(s, fds[k].fd);
+        }
+    }
+    /* State changes come on the same channels: look at the page after any
+     * notification, and on a tick (n == 0). */
+    if (any || n == 0)
+        scan(s);
+    if (n == 0)
+        for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
+            /* A tick also moves what a lost notification left behind. */
+            int rc = kick(s, i);
+            if (rc)
+                fail_device(s, i, rc);
+        }
+}
+
+const char *devices_server_take_message(struct devices_server *s)
+{
+    if (!s || !s->has_msg)
+        return NULL;
+    s->has_msg = false;
+    return s->msg;
+}
+
+void devices_server_close(struct devices_server *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++) {
+        disconnect(s, i);
+        if (s->dev[i].fd >= 0)
+            close(s->dev[i].fd);
+    }
+    hv_evtchn_close(s->evtchn); /* unbinds every port */
+    hv_gnttab_close(s->gnttab);
+    hv_page_unmap(s->page);
+    devices_free(s->devs);
+    free(s);
+}

@@ -1,0 +1,34 @@
+/*
+ * devices_serve.h - a noxs guest's devices served by its supervisor
+ * (devices_serve.c; supervisor.c is the only user).  The same event-loop
+ * contract as the console server: pollfds, then handle with what poll()
+ * returned (n == 0: a tick).  Never blocks.
+ */
+#ifndef CHAOS_DEVICES_SERVE_H
+#define CHAOS_DEVICES_SERVE_H
+
+#include <poll.h>
+
+#include "chaos.h"
+
+#define DEVICES_MSG_MAX 300
+
+struct devices_server;
+
+/* Serves domid's devices: 0 and *out (NULL when it has none), or a
+ * negative errno and a message on ctx (nothing left open).  ctx must
+ * outlive the server. */
+int devices_serve(chaos_ctx *ctx, chaos_domid domid,
+                  struct devices_server **out);
+unsigned devices_server_pollfds(const struct devices_server *s,
+                                struct pollfd *fds, unsigned max);
+/* Handles the entries of fds that are the server's (others are skipped). */
+void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
+                           unsigned n);
+/* A log line (a device disconnected, and why), or NULL. */
+const char *devices_server_take_message(struct devices_server *s);
+/* Disconnects, unbinds and unmaps everything; NULL ok.  TAP devices stay
+ * (they go when the domain is destroyed). */
+void devices_server_close(struct devices_server *s);
+
+#endif

@@ -1,0 +1,126 @@
+#!/bin/sh
+# noxs devices on real Xen, with no xenstored: chaos's unikernel reaches
+# dom0 over a bridge through the user-space network back end (http, PV and
+# PVH; udp-echo), writes a disk through the user-space block back end
+# (blk-test, byte-exact in the image afterwards), and powers off when
+# `chaos shutdown` asks through the control device.  Bad input (missing
+# bridge, missing image, a Linux kernel) leaves nothing behind: no domain,
+# no memory, no network interface.
+# shellcheck source=lib.sh
+. /lab/tests/lib.sh
+xenstored_running && fail "this test needs no xenstored running"
+UK=/usr/local/libexec/chaos/unikernel
+[ -x $UK/http ] || fail "unikernel http not installed"
+
+brctl addbr chaosbr0 || fail "cannot create the bridge"
+ip addr add 10.0.0.1/24 dev chaosbr0 && ip link set chaosbr0 up ||
+    fail "cannot set up the bridge"
+links() { ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | sort | tr '\n' ' '; }
+snapshot
+LINKS=$(links)
+echo "interfaces before: $LINKS"
+
+# guest NAME TYPE KERNEL IP [KEY=VALUE...]: creates a networked guest.
+guest() {
+    name=$1 type=$2 kernel=$3 ip=$4
+    shift 4
+    cat >/tmp/$name.cfg <<CFG
+name = "$name"
+type = "$type"
+kernel = "$UK/$kernel"
+memory = 8
+vif = [ 'bridge=chaosbr0' ]
+cmdline = "ip=$ip/24 name=$name"
+on_crash = "preserve"
+CFG
+    out=$(chaos create /tmp/$name.cfg "$@") || fail "chaos create $name: $out"
+    echo "$out"
+}
+
+log_of() { echo "/var/log/chaos/console/$1.log"; }
+
+# http_check NAME IP: the guest answers a GET with a page naming it.
+http_check() {
+    wait_for 60 "grep -q listening $(log_of "$1")" ||
+        fail "$1 did not say it listens: $(cat "$(log_of "$1")")"
+    page=""
+    for _ in 1 2 3 4 5; do
+        page=$(wget -q -T 5 -O - "http://$2/" 2>&1) && break
+        sleep 1
+    done
+    echo "$page" | grep -q "$1" ||
+        fail "$1: GET http://$2/ did not return its page: '$page'; console: $(tail -n 5 "$(log_of "$1")")"
+    echo "ok: $1 answered wget over chaosbr0: $(echo "$page" | tr '\n' ' ' | cut -c1-160)"
+}
+
+guest uk-http-pv pv http 10.0.0.2
+http_check uk-http-pv 10.0.0.2
+guest uk-http-pvh pvh http 10.0.0.3
+http_check uk-http-pvh 10.0.0.3
+
+guest uk-udp pv udp-echo 10.0.0.4
+wait_for 60 "grep -q ready $(log_of uk-udp) || grep -q listening $(log_of uk-udp)" ||
+    fail "udp-echo not ready: $(cat "$(log_of uk-udp)")"
+reply=""
+for _ in 1 2 3 4 5; do
+    reply=$(echo "chaos-udp-ping" | nc -u -w 2 10.0.0.4 7 2>&1)
+    echo "$reply" | grep -q chaos-udp-ping && break
+done
+echo "$reply" | grep -q chaos-udp-ping || fail "udp-echo did not echo: '$reply'"
+echo "ok: udp-echo echoed a datagram"
+
+# chaos shutdown reaches each guest through its control device; the
+# monitors destroy them (on_poweroff = "destroy"), and their TAPs go.
+for g in uk-http-pv uk-http-pvh uk-udp; do
+    id=$(dom_field_by_name "$g")
+    out=$(chaos shutdown "$g" 2>&1) || fail "chaos shutdown $g: $out"
+    wait_for 30 "[ -z \"\$(dom_field $id state)\" ]" ||
+        fail "$g ($id) did not go after chaos shutdown: $(chaos list); console: $(tail -n 3 "$(log_of "$g")")"
+    echo "ok: chaos shutdown $g: powered off and destroyed"
+done
+
+# Block: blk-test writes a pattern, flushes, reads it back; after it powered
+# off, the image holds the pattern byte for byte.
+dd if=/dev/zero of=/tmp/blk.img bs=512 count=2048 2>/dev/null
+cat >/tmp/uk-blk.cfg <<CFG
+name = "uk-blk"
+type = "pv"
+kernel = "$UK/blk-test"
+memory = 8
+disk = [ 'format=raw, vdev=xvda, access=rw, target=/tmp/blk.img' ]
+cmdline = "sectors=64 seed=7"
+on_poweroff = "preserve"
+CFG
+out=$(chaos create /tmp/uk-blk.cfg) || fail "chaos create uk-blk: $out"
+id=$(domid_of "$out")
+reason=$(wait_shutdown "$id" 60) || fail "blk-test did not finish: $(cat "$(log_of uk-blk)")"
+grep -q "blk-test: ok" "$(log_of uk-blk)" || fail "blk-test failed: $(cat "$(log_of uk-blk)")"
+[ "$reason" = poweroff ] || fail "blk-test shut down with reason $reason"
+chaos destroy uk-blk || fail "chaos destroy uk-blk"
+want=$(blk_pattern 64 7 | md5sum | cut -d' ' -f1)
+got=$(dd if=/tmp/blk.img bs=512 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
+[ "$want" = "$got" ] || fail "the image does not hold blk-test's pattern ($got, want $want)"
+echo "ok: blk-test's data is in the image, byte-exact ($got)"
+
+# Bad input: clear errors, nothing left.
+expect_error() {
+    label=$1 pattern=$2
+    shift 2
+    out=$(chaos create "$@" 2>&1) && fail "$label: accepted: $out"
+    echo "$out" | grep -q -- "$pattern" || fail "$label: message lacks '$pattern': $out"
+    [ "$(links)" = "$LINKS" ] || fail "$label: interfaces left: $(links)"
+    [ "$(domain_count)" = "$SNAP_DOMS" ] || fail "$label: a domain was left: $(chaos list)"
+    echo "ok: $label: $out"
+}
+printf 'name = "bad"\ntype = "pv"\nkernel = "%s/http"\nmemory = 8\n' "$UK" >/tmp/bad.cfg
+expect_error "missing bridge" "nobr0" /tmp/bad.cfg "vif=['bridge=nobr0']"
+expect_error "not a bridge" "lo" /tmp/bad.cfg "vif=['bridge=lo']"
+expect_error "missing image" "/nonexistent.img" /tmp/bad.cfg \
+    "disk=['format=raw, vdev=xvda, access=rw, target=/nonexistent.img']"
+expect_error "bad MAC" "mac" /tmp/bad.cfg "vif=['mac=01:00:5e:00:00:01,bridge=chaosbr0']"
+expect_error "Linux kernel with a vif" "issue 11" /tmp/bad.cfg \
+    kernel=/lab/guest/vmlinuz memory=128 "vif=['bridge=chaosbr0']"
+
+expect_nothing_left
+[ "$(links)" = "$LINKS" ] || fail "interfaces left behind: $(links)"
+echo "nothing left behind"
