@@ -235,6 +235,39 @@ static bool is_global_key(const char *key)
     return global_setting(key) != NULL;
 }
 
+/*
+ * vif = "bridge=chaosbr0": one network interface of the flavor's shells
+ * (an xl vifspec; a line each).  Checked with libchaos's own parser, so a
+ * flavor accepts exactly what a guest's vif list does; the flavor's device
+ * text is what requests are matched with (chaos_config_shell_devices).
+ */
+static int add_vif(struct parser *p, struct chaosd_flavor *f,
+                   const struct value *v)
+{
+    if (!v->is_string)
+        return perr(p, "vif must be a quoted vifspec, e.g. "
+                       "vif = \"bridge=xenbr0\"");
+    if (f->n_vifs == CHAOS_CONFIG_MAX_VIFS)
+        return perr(p, "more than %d vifs", CHAOS_CONFIG_MAX_VIFS);
+    if (strlen(v->text) >= sizeof(f->vifs[0]))
+        return perr(p, "vif too long");
+    chaos_config *cfg = chaos_config_new();
+    int rc = cfg ? 0 : -ENOMEM;
+    for (unsigned i = 0; !rc && i < f->n_vifs; i++)
+        rc = chaos_config_add_vif(cfg, f->vifs[i]);
+    if (!rc && (rc = chaos_config_add_vif(cfg, v->text)) != 0)
+        rc = perr(p, "vif: %s", chaos_config_errmsg(cfg));
+    else if (!rc)
+        rc = chaos_config_shell_devices(cfg, f->devices, sizeof(f->devices));
+    chaos_config_free(cfg);
+    if (rc == -ENOMEM)
+        return perr(p, "out of memory");
+    if (rc)
+        return rc;
+    snprintf(f->vifs[f->n_vifs++], sizeof(f->vifs[0]), "%s", v->text);
+    return 0;
+}
+
 static int set_flavor(struct parser *p, const char *key, const struct value *v)
 {
     struct chaosd_flavor *f = p->flavor;
@@ -262,6 +295,8 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
         f->pool = (unsigned)n;
         return rc;
     }
+    if (!strcmp(key, "vif"))
+        return add_vif(p, f, v);
     if (is_global_key(key))
         return perr(p,
                     "'%s' is a global setting: put it before the first "
@@ -269,7 +304,7 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
                     key);
     return perr(p,
                 "unknown flavor setting '%s' (type, memory, maxmem, "
-                "vcpus, pool)",
+                "vcpus, pool, vif)",
                 key);
 }
 

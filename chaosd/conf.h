@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chaos.h"
+
 #define CHAOSD_CONF_DEFAULT_PATH "/etc/chaos/chaosd.conf"
 #define CHAOSD_MAX_FLAVORS 32
 #define CHAOSD_FLAVOR_NAME_MAX 32
@@ -35,6 +37,13 @@ struct chaosd_flavor {
     uint64_t maxmem_mib; /* default: memory */
     unsigned vcpus;      /* maxvcpus of the shell (default 1) */
     unsigned pool;       /* target number of idle shells */
+    /* Network interfaces its shells are prepared with: xl vifspecs
+     * ("bridge=chaosbr0"), from its "vif" lines, in order. */
+    unsigned n_vifs;
+    char vifs[CHAOS_CONFIG_MAX_VIFS][128];
+    /* chaos_config_shell_devices() of a guest with those vifs: requests
+     * whose devices give the same text take these shells. */
+    char devices[CHAOS_SHELL_DEVICES_MAX];
 };
 
 struct chaosd_conf {

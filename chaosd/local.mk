@@ -97,7 +97,7 @@ tests_unit_test_chaosd_conf_SOURCES = tests/unit/test_chaosd_conf.c \
 	chaosd/conf.h chaosd/conf.c
 tests_unit_test_chaosd_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/chaosd
-tests_unit_test_chaosd_conf_LDADD = $(CHECK_LIBS)
+tests_unit_test_chaosd_conf_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 tests_unit_test_chaosd_pool_SOURCES = tests/unit/test_chaosd_pool.c \
 	$(CHAOSD_CORE_SRCS)
 tests_unit_test_chaosd_pool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \

@@ -76,14 +76,14 @@ int pool_configure(struct pool *p, const struct chaosd_conf *conf)
 }
 
 int pool_match(const struct pool *p, bool pvh, uint64_t memory_mib,
-               uint64_t maxmem_mib, unsigned maxvcpus)
+               uint64_t maxmem_mib, unsigned maxvcpus, const char *devices)
 {
     int found = -1;
     for (unsigned i = 0; i < p->n; i++) {
         const struct pool_flavor *pf = &p->flavors[i];
         if (!pf->configured || pf->f.pvh != pvh ||
             pf->f.memory_mib != memory_mib || pf->f.maxmem_mib != maxmem_mib ||
-            pf->f.vcpus != maxvcpus)
+            pf->f.vcpus != maxvcpus || strcmp(pf->f.devices, devices) != 0)
             continue;
         if (pf->n_idle)
             return (int)i;

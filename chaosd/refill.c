@@ -147,6 +147,11 @@ static chaos_config *flavor_config(const struct chaosd_flavor *f,
         chaos_config_free(cfg);
         return NULL;
     }
+    for (unsigned i = 0; i < f->n_vifs; i++)
+        if (chaos_config_add_vif(cfg, f->vifs[i]) != 0) {
+            chaos_config_free(cfg);
+            return NULL;
+        }
     return cfg;
 }
 

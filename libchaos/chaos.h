@@ -793,6 +793,17 @@ void chaos_config_clear_disks(chaos_config *cfg);
  */
 void chaos_vif_fill_mac(struct chaos_vif_config *vif, const uint8_t random[3]);
 
+/*
+ * The devices a shell is prepared with, as text: two configurations with
+ * the same text fit the same shells (chaosd matches requests to its pools
+ * with it; chaos_shell_execute refuses a shell whose text differs).  Each
+ * vif's bridge and vifname, each disk's vdev, image and access, in order;
+ * "" for none.  A MAC is not part of it: execute gives the guest the
+ * configured one.  Returns 0, or -ENOSPC when len is too small.
+ */
+#define CHAOS_SHELL_DEVICES_MAX 2048
+int chaos_config_shell_devices(const chaos_config *cfg, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

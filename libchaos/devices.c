@@ -18,6 +18,37 @@
 #include "hv/hv_dev.h"
 #include "internal.h"
 
+int chaos_config_shell_devices(const chaos_config *cfg, char *buf, size_t len)
+{
+    size_t used = 0;
+    int n;
+
+    if (len == 0)
+        return -ENOSPC;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < chaos_config_vif_count(cfg); i++) {
+        struct chaos_vif_config v;
+        if (chaos_config_vif(cfg, i, &v) != 0)
+            return -ENOENT;
+        n = snprintf(buf + used, len - used, "vif(%s,%s);", v.bridge,
+                     v.vifname);
+        if (n < 0 || (size_t)n >= len - used)
+            return -ENOSPC;
+        used += (size_t)n;
+    }
+    for (unsigned i = 0; i < chaos_config_disk_count(cfg); i++) {
+        struct chaos_disk_config d;
+        if (chaos_config_disk(cfg, i, &d) != 0)
+            return -ENOENT;
+        n = snprintf(buf + used, len - used, "disk(%s,%s,%s);", d.vdev,
+                     d.target, d.readonly ? "ro" : "rw");
+        if (n < 0 || (size_t)n >= len - used)
+            return -ENOSPC;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
 bool devices_wanted(const chaos_config *cfg)
 {
     return chaos_config_vif_count(cfg) + chaos_config_disk_count(cfg) > 0;
@@ -246,11 +277,29 @@ int devices_page(const struct devices *devs, void *page, char *err,
     return noxs_page_build(page, &devs->host, err, errlen);
 }
 
+/* A shell prepared ahead (a pool's) made MACs of its own: the guest's
+ * configuration wins where it gives one. */
+static void apply_macs(struct devices *devs, const chaos_config *cfg)
+{
+    unsigned vif = 0;
+
+    for (unsigned i = 0; i < devs->host.nr_devices; i++) {
+        struct chaos_vif_config v;
+        if (devs->host.devices[i].type != NOXS_DEV_NET)
+            continue;
+        if (chaos_config_vif(cfg, vif++, &v) == 0 && v.mac_given)
+            memcpy(devs->host.devices[i].u.net.mac, v.mac_bytes, 6);
+    }
+}
+
 int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
-                    const char *guest_os, uint64_t frame, uint32_t port)
+                    const chaos_config *cfg, const char *guest_os,
+                    uint64_t frame, uint32_t port)
 {
     char why[NOXS_ERR_MAX];
     struct hv_page *pg;
+
+    apply_macs(devs, cfg);
 
     if (!strcmp(guest_os, "linux"))
         return chaos__fail(ctx, -EOPNOTSUPP,

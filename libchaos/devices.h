@@ -56,14 +56,16 @@ int devices_prepare(chaos_ctx *ctx, const chaos_config *cfg, chaos_domid domid,
                     struct devices **out);
 
 /*
- * Execute, once the kernel is loaded (the guest still paused): refuses a
+ * Execute, once the kernel is loaded (the guest still paused): gives vifs
+ * the MACs cfg gives (a pool's shell made its own), refuses a
  * Linux kernel (guest_os, from its ELF notes: stock Linux finds devices in
  * XenStore, issue 11), writes the device page into the guest's store page
  * (frame, port: the store page's, from the builder) and records the
  * devices for the supervisor.
  */
 int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
-                    const char *guest_os, uint64_t frame, uint32_t port);
+                    const chaos_config *cfg, const char *guest_os,
+                    uint64_t frame, uint32_t port);
 
 /* Deletes what prepare made outside the domain (TAP devices), frees. */
 void devices_undo(struct devices *devs);

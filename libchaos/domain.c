@@ -29,6 +29,7 @@ struct chaos_shell {
     unsigned max_vcpus;
     enum chaos_tsc_mode tsc_mode;
     struct devices *devs; /* NULL: no devices (not a noxs guest) */
+    char *device_key;     /* chaos_config_shell_devices() of its config */
     uint64_t prepare_ns;
 };
 
@@ -253,6 +254,14 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         free(shell);
         return rc;
     }
+    char key[CHAOS_SHELL_DEVICES_MAX];
+    rc = chaos_config_shell_devices(cfg, key, sizeof(key));
+    if (rc == 0 && !(shell->device_key = strdup(key)))
+        rc = -ENOMEM;
+    if (rc) {
+        chaos_shell_discard(ctx, shell);
+        return chaos__fail(ctx, rc, "too many devices, or out of memory");
+    }
     if (devices_wanted(cfg)) {
         rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
         if (rc) {
@@ -284,6 +293,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
     hv_domain_destroy(ctx->hv, hv_shell_domid(shell->hv));
     hv_shell_release(shell->hv);
     devices_undo(shell->devs);
+    free(shell->device_key);
     free(shell);
 }
 
@@ -337,15 +347,20 @@ static void unmap_blob(struct blob *b)
 static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
                       const chaos_config *cfg)
 {
+    char key[CHAOS_SHELL_DEVICES_MAX];
+    if (chaos_config_shell_devices(cfg, key, sizeof(key)) != 0 ||
+        strcmp(key, shell->device_key) != 0)
+        return chaos__fail(ctx, -EINVAL,
+                           "the configuration's devices differ from the "
+                           "shell's");
     if (chaos_config_type(cfg) != shell->type ||
         chaos_config_memory_mib(cfg) != shell->memory_mib ||
         chaos_config_maxvcpus(cfg) != shell->max_vcpus ||
-        chaos_config_tsc_mode(cfg) != shell->tsc_mode ||
-        devices_wanted(cfg) != (shell->devs != NULL))
+        chaos_config_tsc_mode(cfg) != shell->tsc_mode)
         return chaos__fail(ctx, -EINVAL,
                            "the configuration does not match "
-                           "the shell (type, memory, vcpus, tsc_mode or "
-                           "devices differ)");
+                           "the shell (type, memory, vcpus or tsc_mode "
+                           "differ)");
     return 0;
 }
 
@@ -432,7 +447,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     uint64_t t2 = util_now_ns();
 
     if (shell->devs) {
-        rc = devices_install(ctx, shell->devs, domid, &info.guest_os[0],
+        rc = devices_install(ctx, shell->devs, domid, cfg, info.guest_os,
                              info.store_frame, info.store_port);
         if (rc)
             return rc;
@@ -531,6 +546,7 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     }
     hv_shell_release(shell->hv);
     devices_free(shell->devs); /* the record has them now */
+    free(shell->device_key);
     free(shell);
     return 0;
 }
