@@ -121,6 +121,25 @@ expect_error "bad MAC" "mac" /tmp/bad.cfg "vif=['mac=01:00:5e:00:00:01,bridge=ch
 expect_error "Linux kernel with a vif" "issue 11" /tmp/bad.cfg \
     kernel=/lab/guest/vmlinuz memory=128 "vif=['bridge=chaosbr0']"
 
+# 100 guests with a vif each (paused: their devices are made and served
+# all the same), then destroyed: nothing left.
+t0=$(now_ms)
+i=0
+while [ $i -lt 100 ]; do
+    out=$(chaos create -p /tmp/bad.cfg name=many-$i memory=4 "vif=['bridge=chaosbr0']" 2>&1) ||
+        fail "guest $i of 100: $out"
+    i=$((i + 1))
+done
+t1=$(now_ms)
+[ "$(ls /sys/class/net/chaosbr0/brif | grep -c '^vif')" = 100 ] ||
+    fail "not 100 ports on chaosbr0: $(ls /sys/class/net/chaosbr0/brif | tr '\n' ' ')"
+i=0
+while [ $i -lt 100 ]; do
+    chaos destroy many-$i || fail "destroying many-$i"
+    i=$((i + 1))
+done
+echo "ok: 100 guests with a vif created in $((t1 - t0)) ms and destroyed"
+
 expect_nothing_left
 [ "$(links)" = "$LINKS" ] || fail "interfaces left behind: $(links)"
 echo "nothing left behind"
