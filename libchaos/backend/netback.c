@@ -74,8 +74,8 @@ static void *map_ring(const struct backend_env *env, const char *what,
     if (p == NULL) {
         char why[128];
         snprintf(why, sizeof(why), "%s", env->err);
-        snprintf(env->err, env->errlen, "netback: %s ring (grant %u): %s",
-                 what, ref, why);
+        snprintf(env->err, env->errlen, "netback: %s ring (grant %u): %s", what,
+                 ref, why);
     }
     return p;
 }
@@ -87,8 +87,7 @@ int netback_connect(const struct backend_env *env, uint32_t local_port,
     *out = NULL;
     if (!fe->rings_ready) {
         snprintf(env->err, env->errlen,
-                 "netback: domain %u has not published its rings",
-                 env->domid);
+                 "netback: domain %u has not published its rings", env->domid);
         return -EINVAL;
     }
     struct netback *nb = calloc(1, sizeof(*nb));

@@ -75,8 +75,8 @@ struct nbr {
     uint16_t rx_ids[RX_BATCH];
 };
 
-__attribute__((format(printf, 3, 4))) static int
-fail(char *err, size_t errlen, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+                                                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -139,8 +139,8 @@ int nbr_new(void *tx_page, void *rx_page, size_t max_frame,
     int rc = check_prod("tx", load_idx(&txs->req_prod), txr, RING_SIZE(&r->tx),
                         err, errlen);
     if (rc == 0)
-        rc = check_prod("rx", load_idx(&rxs->req_prod), rxr,
-                        RING_SIZE(&r->rx), err, errlen);
+        rc = check_prod("rx", load_idx(&rxs->req_prod), rxr, RING_SIZE(&r->rx),
+                        err, errlen);
     if (rc < 0) {
         nbr_free(r);
         return rc;
@@ -184,8 +184,8 @@ static bool final_check(RING_IDX *req_event, const RING_IDX *req_prod,
 
 enum { PKT_READY = 0, PKT_INCOMPLETE = 1 };
 
-static int tx_check_id(const struct nbr *r, RING_IDX i, uint16_t id,
-                       char *err, size_t errlen)
+static int tx_check_id(const struct nbr *r, RING_IDX i, uint16_t id, char *err,
+                       size_t errlen)
 {
     /* Front ends index their buffers by id; one beyond the ring means a
      * corrupt ring, not a packet. */
@@ -351,8 +351,7 @@ static int tx_parse(struct nbr *r, RING_IDX prod, struct tx_pkt *p,
 
 /* Copies the batch's packets out of the guest, delivers them, answers
  * every slot. */
-static int tx_finish(struct nbr *r, unsigned npkt, unsigned nseg, char *err,
-                     size_t errlen)
+static int tx_finish(struct nbr *r, unsigned npkt, unsigned nseg)
 {
     if (nseg > 0) {
         int rc = r->ops->copy(r->arg, r->segs, nseg);
@@ -420,7 +419,7 @@ int nbr_tx(struct nbr *r, bool *notify, char *err, size_t errlen)
                 return 0;
             continue;
         }
-        rc = tx_finish(r, npkt, nseg, err, errlen);
+        rc = tx_finish(r, npkt, nseg);
         if (rc < 0)
             return rc;
         bool n;
@@ -512,8 +511,8 @@ int nbr_rx(struct nbr *r, bool *notify, char *err, size_t errlen)
         if (n == RX_BATCH)
             continue;
         /* Out of posted buffers: ask for an event when the guest posts. */
-        if (!final_check(&r->rx.sring->req_event, &r->rx.sring->req_prod,
-                         prod, r->rx.req_cons + 1))
+        if (!final_check(&r->rx.sring->req_event, &r->rx.sring->req_prod, prod,
+                         r->rx.req_cons + 1))
             return 0;
     }
 }

@@ -69,8 +69,7 @@ static struct nlmsghdr *link_msg(char *buf, struct nl *nl, uint16_t type,
 
 /* Sends one request and runs cb on its one reply (a link, or the ack):
  * 0 or the kernel's -errno. */
-static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb,
-                   void *data)
+static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
     char buf[32768]; /* a link's attributes fit (MNL_SOCKET_DUMP_SIZE) */
     if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
@@ -134,8 +133,8 @@ static int check_name(const char *what, const char *name, char *err,
     if (n > 0 && n < IFNAMSIZ && strpbrk(name, "/: \t\n") == NULL &&
         strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
         return 0;
-    snprintf(err, errlen, "invalid %s name '%.*s' (1 to %d characters)",
-             what, IFNAMSIZ, name, IFNAMSIZ - 1);
+    snprintf(err, errlen, "invalid %s name '%.*s' (1 to %d characters)", what,
+             IFNAMSIZ, name, IFNAMSIZ - 1);
     return -EINVAL;
 }
 
@@ -217,8 +216,7 @@ int tap_create(const char *name, const char *bridge, char *err, size_t errlen)
     rc = tun_attach(name, 0, IFF_TUN_EXCL, &fd);
     if (rc < 0) {
         snprintf(err, errlen, "cannot create TAP device '%s': %s", name,
-                 rc == -EBUSY ? "a device of that name exists"
-                              : strerror(-rc));
+                 rc == -EBUSY ? "a device of that name exists" : strerror(-rc));
         goto out;
     }
     if (ioctl(fd, TUNSETPERSIST, 1) < 0) {

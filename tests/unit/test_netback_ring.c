@@ -63,8 +63,8 @@ union rxent {
     struct rxreq req;
     struct rxrsp rsp;
 };
-#define SRING_HEADER                                                           \
-    uint32_t req_prod, req_event, rsp_prod, rsp_event;                         \
+#define SRING_HEADER                                   \
+    uint32_t req_prod, req_event, rsp_prod, rsp_event; \
     uint8_t pvt[4], pad[44]
 struct txsring {
     SRING_HEADER;
@@ -169,9 +169,9 @@ static void setup(void)
     nsink = nsource = source_next = copy_calls = 0;
     sink_rc = 0;
     err[0] = '\0';
-    ck_assert_int_eq(nbr_new(tx_page, rx_page, 1518, &ops, NULL, &ring, err,
-                             sizeof(err)),
-                     0);
+    ck_assert_int_eq(
+        nbr_new(tx_page, rx_page, 1518, &ops, NULL, &ring, err, sizeof(err)),
+        0);
 }
 
 static void teardown(void)
@@ -180,8 +180,8 @@ static void teardown(void)
     ring = NULL;
 }
 
-static void put_tx(unsigned idx, uint32_t gref, uint16_t offset,
-                   uint16_t flags, uint16_t id, uint16_t size)
+static void put_tx(unsigned idx, uint32_t gref, uint16_t offset, uint16_t flags,
+                   uint16_t id, uint16_t size)
 {
     txs->ring[idx % RING].req = (struct txreq){ gref, offset, flags, id, size };
 }
@@ -301,9 +301,9 @@ END_TEST
 
 START_TEST(test_tx_dropped_packets_are_answered)
 {
-    put_tx(0, 999, 0, 0, 1, 60);   /* a grant that fails */
-    put_tx(1, 10, 0, 0, 2, 2000);  /* larger than the 1518 of an MTU */
-    put_tx(2, 10, 0, 0, 3, 60);    /* fine, but the TAP refuses */
+    put_tx(0, 999, 0, 0, 1, 60);  /* a grant that fails */
+    put_tx(1, 10, 0, 0, 2, 2000); /* larger than the 1518 of an MTU */
+    put_tx(2, 10, 0, 0, 3, 60);   /* fine, but the TAP refuses */
     txs->req_prod = 3;
     sink_rc = -EAGAIN;
     bool notify;
@@ -564,7 +564,7 @@ START_TEST(test_csum)
     /* What cannot be done. */
     len = ipv4_frame(f, 17, 10);
     ck_assert_int_eq(nbr_csum_fill(f, len - 1), -1); /* cut short */
-    f[14 + 6] = 0x20;                                  /* a fragment */
+    f[14 + 6] = 0x20;                                /* a fragment */
     ck_assert_int_eq(nbr_csum_fill(f, len), -1);
     len = ipv4_frame(f, 1, 10); /* ICMP */
     ck_assert_int_eq(nbr_csum_fill(f, len), -1);
