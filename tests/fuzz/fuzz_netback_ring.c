@@ -131,8 +131,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char err[256] = "";
     struct nbr *r;
-    int rc = nbr_new(tx_page, rx_page, MAX_FRAME, &ops, NULL, &r, err,
-                     sizeof(err));
+    int rc =
+        nbr_new(tx_page, rx_page, MAX_FRAME, &ops, NULL, &r, err, sizeof(err));
     check_rc(rc, err);
     if (rc != 0)
         return 0;

@@ -39,7 +39,8 @@ int main(int argc, char **argv)
     if (fd >= 0) {
         int fl = fcntl(fd, F_GETFL), fdf = fcntl(fd, F_GETFD);
         if (!(fl & O_NONBLOCK) || !(fdf & FD_CLOEXEC)) {
-            fprintf(stderr, "tap_open: fd not non-blocking and close-on-exec\n");
+            fprintf(stderr,
+                    "tap_open: fd not non-blocking and close-on-exec\n");
             return 1;
         }
         /* Nothing was sent to a fresh device: a read must not block. */
