@@ -5,7 +5,7 @@
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
-	tests/lab/lab-events tests/lab/lab-kernel-cache
+	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap
 EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -43,6 +43,10 @@ tests_lab_lab_events_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_lab_lab_kernel_cache_SOURCES = tests/lab/lab-kernel-cache.c
 tests_lab_lab_kernel_cache_LDADD = libchaos/libchaos.la
 tests_lab_lab_kernel_cache_LDFLAGS = $(AM_LDFLAGS) -no-install
+# TAP devices (test-tap.sh): tap.c itself, as libchaos exports only chaos_*.
+tests_lab_lab_tap_SOURCES = tests/lab/lab-tap.c libchaos/backend/tap.c
+tests_lab_lab_tap_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS)
+tests_lab_lab_tap_LDADD = $(MNL_LIBS)
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
@@ -54,6 +58,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-chaosd-systemd.sh tests/lab/test-chaosd-valgrind.sh \
 	tests/lab/test-supervisor.sh tests/lab/test-chaosd-peercred.sh \
 	tests/lab/test-noxs.sh \
+	tests/lab/test-tap.sh \
 	tests/lab/chaosd.supp tests/lab/lab-vg-xen.c \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
