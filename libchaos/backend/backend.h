@@ -41,8 +41,8 @@ struct backend_env {
     struct chaos_hv *hv;
     struct hv_evtchn *evtchn; /* the supervisor's: one fd for all ports */
     struct hv_gnttab *gnttab;
-    chaos_domid domid;        /* the guest */
-    char *err;                /* message buffer (the hv handle's) */
+    chaos_domid domid; /* the guest */
+    char *err;         /* message buffer (the hv handle's) */
     size_t errlen;
 };
 
@@ -90,8 +90,7 @@ void netback_stats(const struct netback *nb, struct netback_stats *out);
  * supervisor (another process, later) need not hand over an fd: the
  * supervisor opens it by name.  On any failure nothing is left.
  */
-int tap_create(const char *name, const char *bridge, char *err,
-               size_t errlen);
+int tap_create(const char *name, const char *bridge, char *err, size_t errlen);
 /* Opens the existing TAP device name for I/O: non-blocking, close-on-exec
  * fd in *fd. */
 int tap_open(const char *name, int *fd, char *err, size_t errlen);

@@ -24,8 +24,7 @@ int hv_evtchn_alloc_unbound(struct chaos_hv *hv, chaos_domid domid,
     int p = xc_evtchn_alloc_unbound(hv_xch(hv), domid, remote);
     if (p < 0)
         return hv_fail(hv, errno,
-                       "cannot allocate an event channel in domain %u",
-                       domid);
+                       "cannot allocate an event channel in domain %u", domid);
     *port = (uint32_t)p;
     return 0;
 }
@@ -74,8 +73,8 @@ int hv_evtchn_bind(struct hv_evtchn *ev, chaos_domid domid,
         xenevtchn_bind_interdomain(ev->xce, domid, remote_port);
     if (p < 0)
         return hv_fail(ev->hv, errno,
-                       "cannot bind event channel %u of domain %u",
-                       remote_port, domid);
+                       "cannot bind event channel %u of domain %u", remote_port,
+                       domid);
     *local_port = (uint32_t)p;
     return 0;
 }
@@ -192,8 +191,7 @@ int hv_gnttab_copy(struct hv_gnttab *gt, chaos_domid domid,
             xs[i].len = s->len;
         }
         if (xengnttab_grant_copy(gt->xgt, n, xs) < 0)
-            return hv_fail(gt->hv, errno, "grant copy (%u segments) failed",
-                           n);
+            return hv_fail(gt->hv, errno, "grant copy (%u segments) failed", n);
         for (unsigned i = 0; i < n; i++)
             segs[i].status = xs[i].status;
         segs += n;
@@ -224,8 +222,8 @@ int hv_page_map(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
         rc = hv_fail(hv, errno, "cannot open /dev/xen/privcmd");
         goto fail;
     }
-    pg->addr = xenforeignmemory_map(pg->fmem, domid, PROT_READ | PROT_WRITE,
-                                    1, &pfn, NULL);
+    pg->addr = xenforeignmemory_map(pg->fmem, domid, PROT_READ | PROT_WRITE, 1,
+                                    &pfn, NULL);
     if (!pg->addr) {
         rc = hv_fail(hv, errno, "cannot map frame 0x%llx of domain %u",
                      (unsigned long long)frame, domid);
