@@ -9,11 +9,17 @@
  * The blkif layout is spelled out here rather than taken from Xen's
  * headers (only libchaos/hv/ and the ring consumers may include them):
  * it doubles as a check that the consumer reads the ABI's offsets.
+ *
+ * With CHAOS_BLKBACK_CORPUS=DIR in the environment it also writes each
+ * ring it serves into DIR, in the fuzz target's input format: its seeds
+ * (tests/fuzz/corpus/blkback).
  */
 #include <check.h>
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "backend/blkback_ring.h"
@@ -209,11 +215,33 @@ static void queue(const struct t_req *q)
     prod_pvt++;
 }
 
+/* The fuzz target's input (tests/fuzz/fuzz_blkback_ring.c): ring pages,
+ * flags (bit 0 read-only), sectors - 1, then the ring. */
+static void write_seed(void)
+{
+    static unsigned n;
+    const char *dir = getenv("CHAOS_BLKBACK_CORPUS");
+    char path[512];
+
+    if (!dir || !*dir)
+        return;
+    snprintf(path, sizeof(path), "%s/unit-%ld-%u", dir, (long)getpid(), n++);
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    uint8_t hdr[4] = { (uint8_t)ring_pages, readonly ? 1 : 0,
+                       (uint8_t)(DISK_SECTORS - 1),
+                       (uint8_t)((DISK_SECTORS - 1) >> 8) };
+    ck_assert_uint_eq(fwrite(hdr, 1, 4, f), 4);
+    ck_assert_uint_eq(fwrite(sr, 1, ring_pages * PAGE, f), ring_pages * PAGE);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 /* Publishes the queued requests and serves them; the return code. */
 static int serve(bool *notify)
 {
     bool dummy;
     __atomic_store_n(&sr->req_prod, prod_pvt, __ATOMIC_RELEASE);
+    write_seed();
     return blkring_serve(r, notify ? notify : &dummy, err, sizeof(err));
 }
 
