@@ -125,7 +125,9 @@ int blkback_connect(const struct backend_env *env, uint32_t local_port,
         return -EPROTO;
     }
     unsigned pages = fe->u.blk.ring_pages;
-    if (pages < 1 || pages > NOXS_BLK_MAX_RING_PAGES) {
+    /* Checked before mapping anything (noxs_page_read checked it too). */
+    if (pages < 1 || pages > NOXS_BLK_MAX_RING_PAGES ||
+        (pages & (pages - 1)) != 0) {
         snprintf(env->err, env->errlen,
                  "blk: ring of %u pages (ring_order: 0 to 2)", pages);
         return -EPROTO;
