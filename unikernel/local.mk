@@ -19,7 +19,7 @@ dist_uk_DATA = \
 	unikernel/echo-pv.cfg \
 	unikernel/echo-pvh.cfg
 
-UK_CPP_FLAGS = -I$(srcdir)/unikernel $(XENCTRL_CFLAGS)
+UK_CPP_FLAGS = -I$(srcdir)/unikernel -I$(srcdir)/noxs $(XENCTRL_CFLAGS)
 UK_C_FLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all \
 	-O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
@@ -34,11 +34,15 @@ UK_KERNEL_SOURCES = \
 	unikernel/clock.c unikernel/clock.h \
 	unikernel/cmdline.c unikernel/cmdline.h \
 	unikernel/console.c unikernel/console.h \
+	unikernel/devcheck.c unikernel/devcheck.h \
+	unikernel/devices.c unikernel/devices.h unikernel/devpage.h \
 	unikernel/evtchn.c unikernel/evtchn.h \
 	unikernel/format.c unikernel/format.h \
+	unikernel/gnttab.c unikernel/gnttab.h \
 	unikernel/hypercall.h \
 	unikernel/kernel.c unikernel/kernel.h \
 	unikernel/klib.c unikernel/klib.h \
+	unikernel/pages.c unikernel/pages.h \
 	unikernel/pv.c \
 	unikernel/pvh.c \
 	unikernel/timemath.c unikernel/timemath.h \
