@@ -31,6 +31,7 @@ UK_LD_FLAGS = -nostdlib -static -no-pie \
 UK_LINK = $(CCLD) $(UK_C_FLAGS) $(CFLAGS) $(UK_LD_FLAGS) -o $@
 
 UK_KERNEL_SOURCES = \
+	unikernel/blkfront.c unikernel/blkfront.h \
 	unikernel/clock.c unikernel/clock.h \
 	unikernel/cmdline.c unikernel/cmdline.h \
 	unikernel/console.c unikernel/console.h \
@@ -42,6 +43,7 @@ UK_KERNEL_SOURCES = \
 	unikernel/hypercall.h \
 	unikernel/kernel.c unikernel/kernel.h \
 	unikernel/klib.c unikernel/klib.h \
+	unikernel/netfront.c unikernel/netfront.h \
 	unikernel/pages.c unikernel/pages.h \
 	unikernel/pv.c \
 	unikernel/pvh.c \
