@@ -224,8 +224,7 @@ static int check_range(struct blkfront *bf, uint64_t sector, size_t count)
     return -1;
 }
 
-int blkfront_read(struct blkfront *bf, uint64_t sector, void *buf,
-                  size_t count)
+int blkfront_read(struct blkfront *bf, uint64_t sector, void *buf, size_t count)
 {
     uint8_t *out = buf;
 

@@ -19,8 +19,7 @@ uint32_t ctrl_taken(uint32_t offered)
     return offered & handled;
 }
 
-uint32_t ctrl_answer(uint32_t request, uint32_t taken,
-                     enum ctrl_action *action)
+uint32_t ctrl_answer(uint32_t request, uint32_t taken, enum ctrl_action *action)
 {
     *action = CTRL_ACT_NONE;
     /* Unknown, none, or not taken: refused (an answer of 0 would be a
@@ -34,8 +33,8 @@ uint32_t ctrl_answer(uint32_t request, uint32_t taken,
 
 bool blk_sector_size_ok(uint32_t sector_size)
 {
-    return sector_size == 512 || sector_size == 1024 ||
-           sector_size == 2048 || sector_size == 4096;
+    return sector_size == 512 || sector_size == 1024 || sector_size == 2048 ||
+           sector_size == 4096;
 }
 
 bool blk_range_ok(uint64_t sector, uint64_t count, uint32_t sector_size,
@@ -59,8 +58,7 @@ size_t netrx_frame_len(uint16_t offset, int16_t status, size_t page_size)
     return (size_t)status;
 }
 
-uint32_t ring_trusted_prod(uint32_t cons, uint32_t prod,
-                           uint32_t outstanding)
+uint32_t ring_trusted_prod(uint32_t cons, uint32_t prod, uint32_t outstanding)
 {
     /* Unsigned differences: ring indexes wrap around. */
     if (prod - cons > outstanding)

@@ -42,7 +42,6 @@ size_t netrx_frame_len(uint16_t offset, int16_t status, size_t page_size);
 /* The producer index to consume up to: prod, unless the other side claims
  * more than `outstanding` entries past cons (it cannot have answered more
  * than we asked), then cons + outstanding. */
-uint32_t ring_trusted_prod(uint32_t cons, uint32_t prod,
-                           uint32_t outstanding);
+uint32_t ring_trusted_prod(uint32_t cons, uint32_t prod, uint32_t outstanding);
 
 #endif

@@ -21,7 +21,7 @@
 
 static struct noxs_page *page; /* NULL: no noxs page, no devices */
 static evtchn_port_t page_port;
-static uint32_t generation;    /* the one we acted on */
+static uint32_t generation; /* the one we acted on */
 static struct devpage_dev devs[NOXS_MAX_DEVICES];
 static unsigned int nr_devs;
 
@@ -113,15 +113,15 @@ static void control_serve(void)
     acked_seq = seq;
     evtchn_send(control->be.evtchn);
     switch (action) {
-    case CTRL_ACT_POWEROFF:
-        kprintf("noxs: poweroff requested\n");
-        kernel_shutdown(SHUTDOWN_poweroff);
-    case CTRL_ACT_REBOOT:
-        kprintf("noxs: reboot requested\n");
-        kernel_shutdown(SHUTDOWN_reboot);
-    case CTRL_ACT_NONE:
-        kprintf("noxs: control request %u refused\n", (unsigned)request);
-        break;
+        case CTRL_ACT_POWEROFF:
+            kprintf("noxs: poweroff requested\n");
+            kernel_shutdown(SHUTDOWN_poweroff);
+        case CTRL_ACT_REBOOT:
+            kprintf("noxs: reboot requested\n");
+            kernel_shutdown(SHUTDOWN_reboot);
+        case CTRL_ACT_NONE:
+            kprintf("noxs: control request %u refused\n", (unsigned)request);
+            break;
     }
 }
 

@@ -97,10 +97,10 @@ grant_ref_t gnttab_grant(domid_t domid, unsigned long frame, bool readonly)
     table[ref].frame = (uint32_t)frame;
     /* Xen may act on the entry as soon as the flags say so: the domain
      * and frame first. */
-    __atomic_store_n(&table[ref].flags,
-                     (uint16_t)(GTF_permit_access |
-                                (readonly ? GTF_readonly : 0)),
-                     __ATOMIC_RELEASE);
+    __atomic_store_n(
+        &table[ref].flags,
+        (uint16_t)(GTF_permit_access | (readonly ? GTF_readonly : 0)),
+        __ATOMIC_RELEASE);
     return ref;
 }
 
@@ -118,8 +118,7 @@ bool gnttab_end(grant_ref_t ref)
         if (flags & (GTF_reading | GTF_writing))
             return false;
     } while (!__atomic_compare_exchange_n(&table[ref].flags, &flags, 0, false,
-                                          __ATOMIC_SEQ_CST,
-                                          __ATOMIC_ACQUIRE));
+                                          __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
     in_use[ref] = false;
     return true;
 }

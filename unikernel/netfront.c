@@ -70,8 +70,7 @@ static grant_ref_t grant_new_page(struct netfront *nf, void **page,
     *page = page_alloc();
     if (*page == NULL)
         return 0;
-    ref = gnttab_grant(nf->dev->be.backend_domid, page_frame(*page),
-                       readonly);
+    ref = gnttab_grant(nf->dev->be.backend_domid, page_frame(*page), readonly);
     if (ref == 0) {
         page_free(*page);
         *page = NULL;
@@ -188,7 +187,8 @@ static void tx_reclaim(struct netfront *nf)
     do {
         RING_IDX cons = nf->tx.rsp_cons;
         RING_IDX claimed = *(volatile RING_IDX *)&nf->tx.sring->rsp_prod;
-        RING_IDX prod = ring_trusted_prod(cons, claimed, nf->tx.req_prod_pvt - cons);
+        RING_IDX prod =
+            ring_trusted_prod(cons, claimed, nf->tx.req_prod_pvt - cons);
 
         bogus = prod != claimed;
         if (bogus)
@@ -252,9 +252,8 @@ static bool rx_slot(struct netfront *nf, RING_IDX idx,
     size_t len;
 
     if (nf->rx_skip_extras) { /* this slot is a netif_extra_info */
-        nf->rx_skip_extras =
-            (((volatile struct netif_extra_info *)rsp)->flags &
-             XEN_NETIF_EXTRA_FLAG_MORE) != 0;
+        nf->rx_skip_extras = (((volatile struct netif_extra_info *)rsp)->flags &
+                              XEN_NETIF_EXTRA_FLAG_MORE) != 0;
         return false;
     }
     if (id != buf)
