@@ -16,8 +16,10 @@
 
 /*
  * Finds the noxs page and connects the control device (if any).  Returns
- * the number of device entries, or -1 when the guest has no noxs page (a
- * message says why).  Called once by kernel_start before app_main.
+ * the number of devices of known types, or -1 when the guest has no noxs
+ * page: silently when there is none or it is not noxs (most guests), with
+ * a message when it is noxs but unusable (another version).  Called once
+ * by kernel_start before app_main.
  */
 int devices_init(void);
 

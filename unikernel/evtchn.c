@@ -38,7 +38,7 @@ bool evtchn_clear(evtchn_port_t port)
     return (__atomic_fetch_and(word, ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
 }
 
-static void poll_ports(evtchn_port_t *ports, unsigned int nr_ports,
+void evtchn_poll_ports(const evtchn_port_t *ports, unsigned int nr_ports,
                        uint64_t deadline_ns)
 {
     struct sched_poll poll = {
@@ -46,18 +46,19 @@ static void poll_ports(evtchn_port_t *ports, unsigned int nr_ports,
         .timeout = deadline_ns, /* absolute Xen system time, 0 = none */
     };
 
-    set_xen_guest_handle(poll.ports, ports);
+    /* Xen only reads the array; the handle type is not const. */
+    set_xen_guest_handle(poll.ports, (evtchn_port_t *)ports);
     hyp_sched_op(SCHEDOP_poll, &poll);
 }
 
 void evtchn_poll(evtchn_port_t port, uint64_t deadline_ns)
 {
-    poll_ports(&port, 1, deadline_ns);
+    evtchn_poll_ports(&port, 1, deadline_ns);
 }
 
 void sleep_until(uint64_t deadline_ns)
 {
     /* Polling no port at all is a plain timed sleep. */
     while (clock_now_ns() < deadline_ns)
-        poll_ports(NULL, 0, deadline_ns);
+        evtchn_poll_ports(NULL, 0, deadline_ns);
 }

@@ -18,6 +18,11 @@
 
 void evtchn_init(struct shared_info *shared);
 
+/* Ports of the 2-level ABI: one bit each in shared_info's pending array.
+ * A port number from outside (the noxs page) is checked against this
+ * before it indexes that array. */
+#define EVTCHN_NR_PORTS (8 * sizeof(((struct shared_info *)0)->evtchn_pending))
+
 /* Notify the other end of `port`. */
 void evtchn_send(evtchn_port_t port);
 
@@ -29,6 +34,10 @@ bool evtchn_clear(evtchn_port_t port);
  * (0: no deadline).  May return early (spuriously); callers loop.
  */
 void evtchn_poll(evtchn_port_t port, uint64_t deadline_ns);
+
+/* The same for several ports: returns when any of them is pending. */
+void evtchn_poll_ports(const evtchn_port_t *ports, unsigned int nr_ports,
+                       uint64_t deadline_ns);
 
 /* Block until Xen system time reaches `deadline_ns`. */
 void sleep_until(uint64_t deadline_ns);

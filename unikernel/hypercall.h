@@ -75,6 +75,12 @@ static inline long hyp_hvm_op(int cmd, void *arg)
                       (unsigned long)arg);
 }
 
+static inline long hyp_grant_table_op(int cmd, void *arg, unsigned int count)
+{
+    return hypercall3(__HYPERVISOR_grant_table_op, (unsigned long)cmd,
+                      (unsigned long)arg, count);
+}
+
 /* PV only: point one virtual page at a machine frame. */
 static inline long hyp_update_va_mapping(unsigned long va, uint64_t pte,
                                          unsigned long flags)

@@ -6,6 +6,7 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "console.h"
+#include "devices.h"
 #include "evtchn.h"
 #include "format.h"
 #include "hypercall.h"
@@ -37,12 +38,18 @@ void kernel_start(const struct boot_info *info)
     if (!cmdline_get_u64(boot.cmdline, "console_timeout_ms", &flush_ms))
         kprintf("ignoring malformed console_timeout_ms\n");
     console_set_timeout_ns(flush_ms * 1000000);
+    devices_init(); /* no noxs page: no devices, and nothing printed */
     kernel_exit(app_main(boot.cmdline));
 }
 
 const char *kernel_boot_mode(void)
 {
     return boot.mode;
+}
+
+const struct boot_info *kernel_boot_info(void)
+{
+    return &boot;
 }
 
 uint64_t kernel_entry_age_ns(void)
@@ -103,8 +110,13 @@ void kernel_exit(int status)
 {
     if (status != 0)
         kprintf("exit status %d\n", status);
+    kernel_shutdown(SHUTDOWN_poweroff);
+}
+
+void kernel_shutdown(unsigned int reason)
+{
     console_flush();
-    shutdown(SHUTDOWN_poweroff);
+    shutdown(reason);
 }
 
 void kernel_panic(const char *fmt, ...)

@@ -8,6 +8,7 @@
 #ifndef CHAOS_UK_KERNEL_H
 #define CHAOS_UK_KERNEL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "xen_abi.h"
@@ -19,12 +20,24 @@ struct boot_info {
     struct shared_info *shared_info;   /* mapped */
     struct xencons_interface *console; /* NULL: no console ring */
     evtchn_port_t console_port;
+    bool pv; /* PV (grants name machine frames) or PVH (guest frames) */
+    /* The store page's slot, where a noxs guest finds its device page
+     * (docs/noxs.md): mapped, or NULL when the toolstack gave none. */
+    void *store_page;
+    evtchn_port_t store_port;
+    /* PV: start_info's pseudo-physical-to-machine table (mfn_list) and
+     * its length; NULL and 0 in PVH. */
+    const unsigned long *p2m;
+    unsigned long nr_pages;
 };
 
 /* The page the platform code maps shared_info over (kernel.c). */
 extern uint8_t shared_info_page[];
 
 _Noreturn void kernel_start(const struct boot_info *boot);
+
+/* What the boot code found (valid from kernel_start on). */
+const struct boot_info *kernel_boot_info(void);
 
 /* The program. */
 int app_main(const char *cmdline);
@@ -36,6 +49,10 @@ void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "exit status N" and then powers off (Xen has no exit codes).
  */
 _Noreturn void kernel_exit(int status);
+
+/* Flushes the console and ends the domain with a SHUTDOWN_* reason
+ * (poweroff, reboot): what a control request from dom0 asks for. */
+_Noreturn void kernel_shutdown(unsigned int reason);
 
 /* Prints "panic: ..." and crashes the domain (SHUTDOWN_crash). */
 _Noreturn void kernel_panic(const char *fmt, ...)

@@ -12,14 +12,14 @@
 # reserves for targets.)
 
 ukdir = $(pkglibexecdir)/unikernel
-uk_PROGRAMS = unikernel/hello unikernel/echo
+uk_PROGRAMS = unikernel/hello unikernel/echo unikernel/devinfo
 dist_uk_DATA = \
 	unikernel/hello-pv.cfg \
 	unikernel/hello-pvh.cfg \
 	unikernel/echo-pv.cfg \
 	unikernel/echo-pvh.cfg
 
-UK_CPP_FLAGS = -I$(srcdir)/unikernel $(XENCTRL_CFLAGS)
+UK_CPP_FLAGS = -I$(srcdir)/unikernel -I$(srcdir)/noxs $(XENCTRL_CFLAGS)
 UK_C_FLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all \
 	-O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
@@ -31,14 +31,20 @@ UK_LD_FLAGS = -nostdlib -static -no-pie \
 UK_LINK = $(CCLD) $(UK_C_FLAGS) $(CFLAGS) $(UK_LD_FLAGS) -o $@
 
 UK_KERNEL_SOURCES = \
+	unikernel/blkfront.c unikernel/blkfront.h \
 	unikernel/clock.c unikernel/clock.h \
 	unikernel/cmdline.c unikernel/cmdline.h \
 	unikernel/console.c unikernel/console.h \
+	unikernel/devcheck.c unikernel/devcheck.h \
+	unikernel/devices.c unikernel/devices.h unikernel/devpage.h \
 	unikernel/evtchn.c unikernel/evtchn.h \
 	unikernel/format.c unikernel/format.h \
+	unikernel/gnttab.c unikernel/gnttab.h \
 	unikernel/hypercall.h \
 	unikernel/kernel.c unikernel/kernel.h \
 	unikernel/klib.c unikernel/klib.h \
+	unikernel/netfront.c unikernel/netfront.h \
+	unikernel/pages.c unikernel/pages.h \
 	unikernel/pv.c \
 	unikernel/pvh.c \
 	unikernel/timemath.c unikernel/timemath.h \
@@ -63,6 +69,13 @@ unikernel_echo_LDADD = $(UK_BOOT_OBJ)
 unikernel_echo_DEPENDENCIES = $(UK_LINK_DEPS)
 unikernel_echo_LINK = $(UK_LINK)
 
+unikernel_devinfo_SOURCES = $(UK_KERNEL_SOURCES) unikernel/devinfo.c
+unikernel_devinfo_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_devinfo_CFLAGS = $(UK_C_FLAGS)
+unikernel_devinfo_LDADD = $(UK_BOOT_OBJ)
+unikernel_devinfo_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_devinfo_LINK = $(UK_LINK)
+
 # configure.ac has no AM_PROG_AS (nothing else in chaos is assembly), so
 # automake cannot take a .S source; the C compiler driver assembles it.
 $(UK_BOOT_OBJ): unikernel/boot.S unikernel/x86.h \
@@ -75,15 +88,17 @@ EXTRA_DIST += \
 CLEANFILES += $(UK_BOOT_OBJ)
 
 # Host unit tests of the pure parts (command line, formatting, time math).
-UK_TEST_CPP_FLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
+UK_TEST_CPP_FLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel -I$(srcdir)/noxs
 UK_TEST_C_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
 check_PROGRAMS += \
 	tests/unit/test_unikernel_cmdline \
+	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
 	tests/unit/test_unikernel_timemath
 TESTS += \
 	tests/unit/test_unikernel_cmdline \
+	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
 	tests/unit/test_unikernel_timemath
 
@@ -93,6 +108,13 @@ tests_unit_test_unikernel_cmdline_SOURCES = \
 tests_unit_test_unikernel_cmdline_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_cmdline_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_cmdline_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_unikernel_devcheck_SOURCES = \
+	tests/unit/test_unikernel_devcheck.c \
+	unikernel/devcheck.c unikernel/devcheck.h
+tests_unit_test_unikernel_devcheck_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
+tests_unit_test_unikernel_devcheck_CFLAGS = $(UK_TEST_C_FLAGS)
+tests_unit_test_unikernel_devcheck_LDADD = $(CHECK_LIBS)
 
 tests_unit_test_unikernel_format_SOURCES = \
 	tests/unit/test_unikernel_format.c \

@@ -1,7 +1,7 @@
 /*
  * PV boot: Xen entered pv_entry (boot.S) in long mode with paging on and
  * the start_info page mapped; we map shared_info, find the console ring,
- * and start the kernel.
+ * and the store page, and start the kernel.
  *
  * Addresses: with VIRT_BASE = 0 (boot.S) Xen maps the boot area so that
  * the page at pseudo-physical frame N sits at virtual N * 4096.  That area
@@ -21,6 +21,9 @@ void pv_start(const struct start_info *start_info)
         .mode = "pv",
         .cmdline = (const char *)start_info->cmd_line,
         .shared_info = (struct shared_info *)shared_info_page,
+        .pv = true,
+        .p2m = (const unsigned long *)start_info->mfn_list,
+        .nr_pages = start_info->nr_pages,
     };
     uint64_t pte = start_info->shared_info | PTE_PRESENT | PTE_WRITABLE |
                    PTE_ACCESSED | PTE_DIRTY;
@@ -44,6 +47,16 @@ void pv_start(const struct start_info *start_info)
 
         boot.console = (struct xencons_interface *)(pfn << PAGE_SHIFT);
         boot.console_port = start_info->console.domU.evtchn;
+    }
+    /* The store page (noxs's device page, or a XenStore ring): a machine
+     * frame inside the boot mapping, like the console page. */
+    if (start_info->store_mfn != 0) {
+        unsigned long pfn = machine_to_phys_mapping[start_info->store_mfn];
+
+        if (pfn < start_info->nr_pages) {
+            boot.store_page = (void *)(pfn << PAGE_SHIFT);
+            boot.store_port = start_info->store_evtchn;
+        }
     }
     kernel_start(&boot);
 }

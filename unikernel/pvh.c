@@ -60,7 +60,7 @@ void pvh_start(uint32_t start_info_paddr)
         .idx = 0,
         .gpfn = (uintptr_t)shared_info_page >> PAGE_SHIFT,
     };
-    uint64_t console_pfn;
+    uint64_t console_pfn, store_pfn;
 
     trap_init();
     if (!hypercall_page_init())
@@ -76,6 +76,14 @@ void pvh_start(uint32_t start_info_paddr)
         boot.console =
             (struct xencons_interface *)(uintptr_t)(console_pfn << PAGE_SHIFT);
         boot.console_port = (evtchn_port_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+    }
+
+    /* The store page (noxs's device page, or a XenStore ring): special
+     * page 0xfeffc, below 4 GiB, so inside boot.S's identity mapping. */
+    store_pfn = hvm_param(HVM_PARAM_STORE_PFN);
+    if (store_pfn != 0 && store_pfn < (1ull << (32 - PAGE_SHIFT))) {
+        boot.store_page = (void *)(uintptr_t)(store_pfn << PAGE_SHIFT);
+        boot.store_port = (evtchn_port_t)hvm_param(HVM_PARAM_STORE_EVTCHN);
     }
 
     if (start_info->magic == XEN_HVM_START_MAGIC_VALUE &&

@@ -14,7 +14,20 @@
 
 #define __XEN_INTERFACE_VERSION__ 0x00040e00 /* Xen 4.14+ interface */
 
+#include <stddef.h> /* offsetof, size_t: io/ring.h needs them */
 #include <stdint.h>
+
+/*
+ * io/ring.h's barriers, which a guest must supply (interface versions
+ * above 0x00030208).  As x86.h explains, x86 orders stores with stores and
+ * loads with loads, so read and write barriers only stop the compiler; the
+ * full barrier orders a store before a later load.  (Spelled out here, not
+ * taken from x86.h, so this header stays free of CPU code.)
+ */
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+#define xen_wmb() __atomic_signal_fence(__ATOMIC_SEQ_CST)
+
 #include <xen/xen.h>
 #include <xen/event_channel.h>
 #include <xen/sched.h>
@@ -24,5 +37,10 @@
 #include <xen/hvm/params.h>
 #include <xen/io/console.h>
 #include <xen/arch-x86/hvm/start_info.h>
+#include <xen/grant_table.h>
+/* The split-driver rings; SHARED_RING_INIT calls memset (klib.h). */
+#include <xen/io/ring.h>
+#include <xen/io/netif.h>
+#include <xen/io/blkif.h>
 
 #endif
