@@ -81,10 +81,12 @@ UK_TEST_C_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 check_PROGRAMS += \
 	tests/unit/test_unikernel_cmdline \
 	tests/unit/test_unikernel_format \
+	tests/unit/test_unikernel_netstack \
 	tests/unit/test_unikernel_timemath
 TESTS += \
 	tests/unit/test_unikernel_cmdline \
 	tests/unit/test_unikernel_format \
+	tests/unit/test_unikernel_netstack \
 	tests/unit/test_unikernel_timemath
 
 tests_unit_test_unikernel_cmdline_SOURCES = \
@@ -107,3 +109,15 @@ tests_unit_test_unikernel_timemath_SOURCES = \
 tests_unit_test_unikernel_timemath_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_timemath_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_timemath_LDADD = $(CHECK_LIBS)
+
+UK_NETSTACK_SOURCES = \
+	unikernel/net_internal.h \
+	unikernel/net_ip.c \
+	unikernel/net_tcp.c \
+	unikernel/netstack.h
+tests_unit_test_unikernel_netstack_SOURCES = \
+	tests/unit/test_unikernel_netstack.c tests/unit/netstack_frames.h \
+	$(UK_NETSTACK_SOURCES)
+tests_unit_test_unikernel_netstack_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
+tests_unit_test_unikernel_netstack_CFLAGS = $(UK_TEST_C_FLAGS)
+tests_unit_test_unikernel_netstack_LDADD = $(CHECK_LIBS)
