@@ -46,8 +46,7 @@ uint32_t net_sum(uint32_t sum, const uint8_t *data, size_t len);
 /* Folds and inverts: the checksum field's value. */
 uint16_t net_fold(uint32_t sum);
 /* The TCP/UDP pseudo-header's sum. */
-uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-                        size_t len);
+uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
 
 /* A received IPv4 packet, already checked by the IP layer. */
 struct net_ip_packet {
@@ -66,8 +65,8 @@ static inline uint8_t *net_ip_payload(struct netstack *ns)
 {
     return ns->tx + ETH_HLEN + IP_HLEN;
 }
-int net_ip_send_to_mac(struct netstack *ns, const uint8_t *mac,
-                       uint32_t dst, uint8_t proto, size_t len);
+int net_ip_send_to_mac(struct netstack *ns, const uint8_t *mac, uint32_t dst,
+                       uint8_t proto, size_t len);
 
 void net_tcp_input(struct netstack *ns, const struct net_ip_packet *pkt);
 void net_tcp_tick(struct netstack *ns);

@@ -45,8 +45,8 @@ uint16_t net_fold(uint32_t sum)
 
 uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
 {
-    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-           proto + (uint32_t)len;
+    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto +
+           (uint32_t)len;
 }
 
 /* ---------------------------------------------------------------- output */
@@ -272,8 +272,7 @@ static void udp_input(struct netstack *ns, const struct net_ip_packet *pkt)
         return;
     /* A zero checksum means "none" over IPv4. */
     if (sum != 0 &&
-        net_fold(net_sum(net_pseudo_sum(pkt->src, pkt->dst, IP_PROTO_UDP,
-                                        ulen),
+        net_fold(net_sum(net_pseudo_sum(pkt->src, pkt->dst, IP_PROTO_UDP, ulen),
                          u, ulen)) != 0)
         return;
     port = get16(u + 2);
@@ -416,9 +415,9 @@ int netstack_udp_send(struct netstack *ns, uint16_t src_port, uint32_t dst_ip,
     put16(u + 2, dst_port);
     put16(u + 4, (uint16_t)(UDP_HLEN + len));
     put16(u + 6, 0);
-    sum = net_fold(net_sum(net_pseudo_sum(ns->cfg.ip, dst_ip, IP_PROTO_UDP,
-                                          UDP_HLEN + len),
-                           u, UDP_HLEN + len));
+    sum = net_fold(net_sum(
+        net_pseudo_sum(ns->cfg.ip, dst_ip, IP_PROTO_UDP, UDP_HLEN + len), u,
+        UDP_HLEN + len));
     put16(u + 6, sum == 0 ? 0xffff : sum); /* 0 would mean "none" */
     frame_len = ip_header(ns, dst_ip, IP_PROTO_UDP, UDP_HLEN + len);
     if (hop == 0xffffffff)

@@ -88,14 +88,14 @@ static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
         t[21] = 4;
         put16(t + 22, OUR_MSS);
     }
-    put16(t + 16, net_fold(net_sum(net_pseudo_sum(ns->cfg.ip, dst,
-                                                  IP_PROTO_TCP, hlen + len),
-                                   t, hlen + len)));
+    put16(t + 16, net_fold(net_sum(
+                      net_pseudo_sum(ns->cfg.ip, dst, IP_PROTO_TCP, hlen + len),
+                      t, hlen + len)));
     return net_ip_send_to_mac(ns, mac, dst, IP_PROTO_TCP, hlen + len);
 }
 
-static void conn_emit(struct netstack *ns, struct netstack_tcp *c,
-                      uint32_t seq, uint8_t flags, size_t off, size_t len)
+static void conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
+                      uint8_t flags, size_t off, size_t len)
 {
     c->ack_now = false;
     emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, seq,
@@ -189,8 +189,8 @@ static void gone(struct netstack *ns, struct netstack_tcp *c)
 
 static void abort_conn(struct netstack *ns, struct netstack_tcp *c)
 {
-    emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port,
-         c->snd_nxt, c->rcv_nxt, RST | ACK, NULL, 0);
+    emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, c->snd_nxt,
+         c->rcv_nxt, RST | ACK, NULL, 0);
     gone(ns, c);
 }
 
@@ -202,8 +202,9 @@ static void event(struct netstack *ns, struct netstack_tcp *c,
 
 static uint32_t new_iss(struct netstack *ns, const struct segment *s)
 {
-    uint64_t x = ns->iss_state ^ ns->now ^
-                 ((uint64_t)s->pkt->src << 32 | (uint64_t)s->sport << 16 | s->dport);
+    uint64_t x =
+        ns->iss_state ^ ns->now ^
+        ((uint64_t)s->pkt->src << 32 | (uint64_t)s->sport << 16 | s->dport);
 
     /* xorshift64*: unpredictable enough when seeded from the clock. */
     x ^= x >> 12;
@@ -347,8 +348,7 @@ static void conn_input(struct netstack *ns, struct netstack_tcp *c,
 
     if (s->flags & RST) {
         /* In the window: a blind attacker must guess it. */
-        if (!seq_lt(s->seq, c->rcv_nxt) &&
-            seq_lt(s->seq, c->rcv_nxt + RCV_WND))
+        if (!seq_lt(s->seq, c->rcv_nxt) && seq_lt(s->seq, c->rcv_nxt + RCV_WND))
             gone(ns, c);
         return;
     }
@@ -443,9 +443,9 @@ void net_tcp_input(struct netstack *ns, const struct net_ip_packet *pkt)
         return;
     hlen = (size_t)(t[12] >> 4) * 4;
     if (hlen < TCP_HLEN || hlen > pkt->len ||
-        net_fold(net_sum(net_pseudo_sum(pkt->src, pkt->dst, IP_PROTO_TCP,
-                                        pkt->len),
-                         t, pkt->len)) != 0)
+        net_fold(
+            net_sum(net_pseudo_sum(pkt->src, pkt->dst, IP_PROTO_TCP, pkt->len),
+                    t, pkt->len)) != 0)
         return;
     s.pkt = pkt;
     s.sport = get16(t);
@@ -511,10 +511,10 @@ static void retransmit(struct netstack *ns, struct netstack_tcp *c)
         c->rto_deadline = 0;
         return;
     }
-    conn_emit(ns, c, c->snd_una,
-              (uint8_t)((n > 0 ? PSH : 0) |
-                        (c->fin_sent && n == c->sent ? FIN : 0)),
-              0, n);
+    conn_emit(
+        ns, c, c->snd_una,
+        (uint8_t)((n > 0 ? PSH : 0) | (c->fin_sent && n == c->sent ? FIN : 0)),
+        0, n);
 }
 
 void net_tcp_tick(struct netstack *ns)
@@ -557,8 +557,8 @@ uint64_t net_tcp_next_timer(const struct netstack *ns)
 
 /* ---------------------------------------------------------------- API */
 
-int netstack_tcp_listen(struct netstack *ns, uint16_t port,
-                        netstack_tcp_fn *fn, void *arg)
+int netstack_tcp_listen(struct netstack *ns, uint16_t port, netstack_tcp_fn *fn,
+                        void *arg)
 {
     struct netstack_tcp_listener *free_slot = NULL;
     unsigned i;

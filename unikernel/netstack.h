@@ -94,7 +94,7 @@ struct netstack_arp {
     uint8_t tries;
     uint8_t mac[6];
     uint32_t ip;
-    uint64_t deadline; /* resolving: next request; resolved: expiry */
+    uint64_t deadline;  /* resolving: next request; resolved: expiry */
     size_t pending_len; /* one frame waiting for the answer (0: none) */
     uint8_t pending[NETSTACK_FRAME_MAX];
 };
@@ -171,8 +171,8 @@ int netstack_udp_send(struct netstack *ns, uint16_t src_port, uint32_t dst_ip,
                       uint16_t dst_port, const void *data, size_t len);
 
 /* Accepts connections on a port.  0, or -1. */
-int netstack_tcp_listen(struct netstack *ns, uint16_t port,
-                        netstack_tcp_fn *fn, void *arg);
+int netstack_tcp_listen(struct netstack *ns, uint16_t port, netstack_tcp_fn *fn,
+                        void *arg);
 
 /* Queues data; returns how many bytes were taken (0 when the buffer is
  * full or the connection cannot send any more). */
