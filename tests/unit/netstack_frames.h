@@ -58,8 +58,8 @@ static inline uint16_t csum(uint32_t sum, const uint8_t *p, size_t len)
 static inline uint32_t pseudo(uint32_t src, uint32_t dst, uint8_t proto,
                               size_t len)
 {
-    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-           proto + (uint32_t)len;
+    return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + proto +
+           (uint32_t)len;
 }
 
 static inline void eth(struct frame *f, const uint8_t *dst, const uint8_t *src,
@@ -159,8 +159,8 @@ static inline void udp(struct frame *f, uint16_t sport, uint16_t dport,
 
 /* A TCP segment; mss != 0 adds the MSS option. */
 static inline void tcp(struct frame *f, uint16_t sport, uint16_t dport,
-                       uint32_t seq, uint32_t ack, uint8_t flags,
-                       uint16_t mss, const void *data, size_t len)
+                       uint32_t seq, uint32_t ack, uint8_t flags, uint16_t mss,
+                       const void *data, size_t len)
 {
     uint8_t *t = f->b + 34;
     size_t hl = mss ? 24 : 20;

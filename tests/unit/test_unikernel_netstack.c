@@ -55,8 +55,7 @@ static void feed(const struct frame *f)
 
 /* An IPv4 frame we sent to the peer: checks the headers and returns the
  * payload (its length in *len). */
-static const uint8_t *ip_out(const struct frame *f, uint8_t proto,
-                             size_t *len)
+static const uint8_t *ip_out(const struct frame *f, uint8_t proto, size_t *len)
 {
     const uint8_t *h = f->b + 14;
     size_t total;
@@ -160,9 +159,8 @@ static void udp_echo(void *arg, struct netstack *n, uint32_t src_ip,
                      size_t len)
 {
     (void)arg;
-    ck_assert_int_eq(netstack_udp_send(n, dst_port, src_ip, src_port, data,
-                                       len),
-                     0);
+    ck_assert_int_eq(
+        netstack_udp_send(n, dst_port, src_ip, src_port, data, len), 0);
 }
 
 static void check_udp_reply(const struct frame *f, const char *text)
@@ -262,11 +260,13 @@ static void http_fn(void *arg, struct netstack *n, struct netstack_tcp *c,
             ck_assert_uint_le(h->len + len, sizeof(h->req));
             memcpy(h->req + h->len, data, len);
             h->len += len;
-            if (h->len >= 4 && memcmp(h->req + h->len - 4, "\r\n\r\n", 4) == 0) {
+            if (h->len >= 4 &&
+                memcmp(h->req + h->len - 4, "\r\n\r\n", 4) == 0) {
                 for (size_t i = 0; i < sizeof(page); i++)
                     page[i] = (char)('a' + i % 26);
-                ck_assert_uint_eq(netstack_tcp_send(n, c, page, h->response_len),
-                                  h->response_len);
+                ck_assert_uint_eq(
+                    netstack_tcp_send(n, c, page, h->response_len),
+                    h->response_len);
                 netstack_tcp_close(n, c);
             }
             break;
@@ -339,7 +339,8 @@ START_TEST(test_tcp_get)
     ck_assert_uint_eq(h.peer_closed, 1);
     ck_assert_uint_eq(h.gone, 0);
     /* TIME_WAIT is short. */
-    ck_assert_uint_eq(netstack_next_timer(ns), 1000 + NETSTACK_TCP_TIME_WAIT_MS);
+    ck_assert_uint_eq(netstack_next_timer(ns),
+                      1000 + NETSTACK_TCP_TIME_WAIT_MS);
     n_out = 0;
     netstack_tick(ns, 1000 + NETSTACK_TCP_TIME_WAIT_MS);
     ck_assert_uint_eq(h.gone, 1);
@@ -616,9 +617,9 @@ START_TEST(test_parse_ipv4)
         "",          " 10.0.0.2/8", "10.0.0.2/-1",   "1.2.3.4.5/8",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ck_assert_msg(!netstack_parse_ipv4(bad[i], strlen(bad[i]), &ip,
-                                           &prefix),
-                      "accepted %s", bad[i]);
+        ck_assert_msg(
+            !netstack_parse_ipv4(bad[i], strlen(bad[i]), &ip, &prefix),
+            "accepted %s", bad[i]);
     ck_assert(!netstack_parse_ipv4("10.0.0.2/24", 11, &ip, NULL));
 }
 END_TEST
