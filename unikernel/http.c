@@ -146,9 +146,8 @@ static void request_data(struct netstack *ns, struct netstack_tcp *conn,
 }
 
 static void http_event(void *arg, struct netstack *ns,
-                       struct netstack_tcp *conn,
-                       enum netstack_tcp_event event, const void *data,
-                       size_t len)
+                       struct netstack_tcp *conn, enum netstack_tcp_event event,
+                       const void *data, size_t len)
 {
     struct request *r = &requests[netstack_tcp_index(ns, conn)];
 
@@ -178,8 +177,7 @@ int app_main(const char *cmdline)
 
     if (cmdline_find(cmdline, "name", &w)) {
         if (w.value == NULL || !name_ok(w.value, w.value_len)) {
-            kprintf("http: bad name= (1..%d of a-z A-Z 0-9 . _ -)\n",
-                    NAME_MAX);
+            kprintf("http: bad name= (1..%d of a-z A-Z 0-9 . _ -)\n", NAME_MAX);
             return 2;
         }
         name = w.value;

@@ -96,8 +96,8 @@ void netapp_ready(const struct netapp *app, const char *proto, uint16_t port)
 
     kprintf("%s: listening on %u.%u.%u.%u:%u (%s, mac "
             "%02x:%02x:%02x:%02x:%02x:%02x)\n",
-            app->name, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
-            ip & 0xff, port, proto, m[0], m[1], m[2], m[3], m[4], m[5]);
+            app->name, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+            port, proto, m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
 void netapp_run(struct netapp *app)
