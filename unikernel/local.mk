@@ -168,3 +168,33 @@ tests_unit_test_unikernel_netstack_SOURCES = \
 tests_unit_test_unikernel_netstack_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_netstack_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_netstack_LDADD = $(CHECK_LIBS)
+
+# libFuzzer target for the netstack (never part of 'make all' or 'make
+# check'):  make fuzz-unikernel FUZZ_SECONDS=60
+# New inputs go to tests/fuzz/work-unikernel-netstack in the build tree;
+# the seeds in tests/fuzz/corpus/unikernel-netstack stay as they are.
+FUZZ_UK_NET_FILES = $(srcdir)/tests/fuzz/fuzz_unikernel_netstack.c \
+	$(srcdir)/unikernel/net_ip.c $(srcdir)/unikernel/net_tcp.c
+FUZZ_UK_NET_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I$(srcdir)/unikernel
+EXTRA_DIST += tests/fuzz/fuzz_unikernel_netstack.c \
+	tests/fuzz/corpus/unikernel-netstack
+CLEANFILES += tests/fuzz/fuzz_unikernel_netstack
+
+tests/fuzz/fuzz_unikernel_netstack: $(FUZZ_UK_NET_FILES) \
+		$(srcdir)/unikernel/netstack.h $(srcdir)/unikernel/net_internal.h
+	@test -n "$(FUZZ_CC)" || { \
+	  echo "fuzz-unikernel: no clang found by configure (apt-get install clang)"; \
+	  exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_UK_NET_FLAGS) -o $@ $(FUZZ_UK_NET_FILES)
+
+fuzz-unikernel: tests/fuzz/fuzz_unikernel_netstack
+	@$(MKDIR_P) tests/fuzz/work-unikernel-netstack
+	./tests/fuzz/fuzz_unikernel_netstack -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=8192 -print_final_stats=1 \
+	  tests/fuzz/work-unikernel-netstack \
+	  $(srcdir)/tests/fuzz/corpus/unikernel-netstack
+
+.PHONY: fuzz-unikernel
