@@ -178,7 +178,8 @@ static inline void tcp(struct frame *f, uint16_t sport, uint16_t dport,
         t[21] = 4;
         wr16(t + 22, mss);
     }
-    memcpy(t + hl, data, len);
+    if (len > 0)
+        memcpy(t + hl, data, len);
     wr16(t + 16, csum(pseudo(PEER_IP, OUR_IP, 6, hl + len), t, hl + len));
     ip(f, 6, hl + len);
 }
