@@ -12,12 +12,19 @@
 # reserves for targets.)
 
 ukdir = $(pkglibexecdir)/unikernel
-uk_PROGRAMS = unikernel/hello unikernel/echo unikernel/devinfo
+uk_PROGRAMS = unikernel/hello unikernel/echo unikernel/devinfo \
+	unikernel/udp-echo unikernel/http unikernel/blk-test
 dist_uk_DATA = \
 	unikernel/hello-pv.cfg \
 	unikernel/hello-pvh.cfg \
 	unikernel/echo-pv.cfg \
-	unikernel/echo-pvh.cfg
+	unikernel/echo-pvh.cfg \
+	unikernel/udp-echo-pv.cfg \
+	unikernel/udp-echo-pvh.cfg \
+	unikernel/http-pv.cfg \
+	unikernel/http-pvh.cfg \
+	unikernel/blk-test-pv.cfg \
+	unikernel/blk-test-pvh.cfg
 
 UK_CPP_FLAGS = -I$(srcdir)/unikernel -I$(srcdir)/noxs $(XENCTRL_CFLAGS)
 UK_C_FLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all \
@@ -76,6 +83,41 @@ unikernel_devinfo_LDADD = $(UK_BOOT_OBJ)
 unikernel_devinfo_DEPENDENCIES = $(UK_LINK_DEPS)
 unikernel_devinfo_LINK = $(UK_LINK)
 
+# The device demos (docs/unikernel.md): their front ends (devices.c,
+# netfront.c, blkfront.c) are in UK_KERNEL_SOURCES; the network ones add
+# the netstack.
+UK_NETSTACK_SOURCES = \
+	unikernel/net_internal.h \
+	unikernel/net_ip.c \
+	unikernel/net_tcp.c \
+	unikernel/netstack.h
+UK_NETAPP_SOURCES = $(UK_NETSTACK_SOURCES) \
+	unikernel/netapp.c unikernel/netapp.h
+
+unikernel_udp_echo_SOURCES = $(UK_KERNEL_SOURCES) \
+	$(UK_NETAPP_SOURCES) unikernel/udp-echo.c
+unikernel_udp_echo_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_udp_echo_CFLAGS = $(UK_C_FLAGS)
+unikernel_udp_echo_LDADD = $(UK_BOOT_OBJ)
+unikernel_udp_echo_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_udp_echo_LINK = $(UK_LINK)
+
+unikernel_http_SOURCES = $(UK_KERNEL_SOURCES) \
+	$(UK_NETAPP_SOURCES) unikernel/http.c
+unikernel_http_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_http_CFLAGS = $(UK_C_FLAGS)
+unikernel_http_LDADD = $(UK_BOOT_OBJ)
+unikernel_http_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_http_LINK = $(UK_LINK)
+
+unikernel_blk_test_SOURCES = $(UK_KERNEL_SOURCES) \
+	unikernel/blk-test.c
+unikernel_blk_test_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_blk_test_CFLAGS = $(UK_C_FLAGS)
+unikernel_blk_test_LDADD = $(UK_BOOT_OBJ)
+unikernel_blk_test_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_blk_test_LINK = $(UK_LINK)
+
 # configure.ac has no AM_PROG_AS (nothing else in chaos is assembly), so
 # automake cannot take a .S source; the C compiler driver assembles it.
 $(UK_BOOT_OBJ): unikernel/boot.S unikernel/x86.h \
@@ -95,11 +137,13 @@ check_PROGRAMS += \
 	tests/unit/test_unikernel_cmdline \
 	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
+	tests/unit/test_unikernel_netstack \
 	tests/unit/test_unikernel_timemath
 TESTS += \
 	tests/unit/test_unikernel_cmdline \
 	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
+	tests/unit/test_unikernel_netstack \
 	tests/unit/test_unikernel_timemath
 
 tests_unit_test_unikernel_cmdline_SOURCES = \
@@ -129,3 +173,40 @@ tests_unit_test_unikernel_timemath_SOURCES = \
 tests_unit_test_unikernel_timemath_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_timemath_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_timemath_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_unikernel_netstack_SOURCES = \
+	tests/unit/test_unikernel_netstack.c tests/unit/netstack_frames.h \
+	$(UK_NETSTACK_SOURCES)
+tests_unit_test_unikernel_netstack_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
+tests_unit_test_unikernel_netstack_CFLAGS = $(UK_TEST_C_FLAGS)
+tests_unit_test_unikernel_netstack_LDADD = $(CHECK_LIBS)
+
+# libFuzzer target for the netstack (never part of 'make all' or 'make
+# check'):  make fuzz-unikernel FUZZ_SECONDS=60
+# New inputs go to tests/fuzz/work-unikernel-netstack in the build tree;
+# the seeds in tests/fuzz/corpus/unikernel-netstack stay as they are.
+FUZZ_UK_NET_FILES = $(srcdir)/tests/fuzz/fuzz_unikernel_netstack.c \
+	$(srcdir)/unikernel/net_ip.c $(srcdir)/unikernel/net_tcp.c
+FUZZ_UK_NET_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-I$(srcdir)/unikernel
+EXTRA_DIST += tests/fuzz/fuzz_unikernel_netstack.c \
+	tests/fuzz/corpus/unikernel-netstack
+CLEANFILES += tests/fuzz/fuzz_unikernel_netstack
+
+tests/fuzz/fuzz_unikernel_netstack: $(FUZZ_UK_NET_FILES) \
+		$(srcdir)/unikernel/netstack.h $(srcdir)/unikernel/net_internal.h
+	@test -n "$(FUZZ_CC)" || { \
+	  echo "fuzz-unikernel: no clang found by configure (apt-get install clang)"; \
+	  exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_UK_NET_FLAGS) -o $@ $(FUZZ_UK_NET_FILES)
+
+fuzz-unikernel: tests/fuzz/fuzz_unikernel_netstack
+	@$(MKDIR_P) tests/fuzz/work-unikernel-netstack
+	./tests/fuzz/fuzz_unikernel_netstack -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=8192 -print_final_stats=1 \
+	  tests/fuzz/work-unikernel-netstack \
+	  $(srcdir)/tests/fuzz/corpus/unikernel-netstack
+
+.PHONY: fuzz-unikernel

@@ -6,7 +6,7 @@
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap
-EXTRA_PROGRAMS = $(LAB_TEST_BINARIES)
+EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
 # (test-chaosd-valgrind.sh).  A plain shared object (libtool would want a

@@ -1,0 +1,146 @@
+/*
+ * blk-test: exercises the first block device.  Writes a pattern to the
+ * first N sectors, flushes, reads them back and compares: prints
+ * "blk-test: ok N sectors" (exit status 0) or the first mismatch (1).
+ * On a read-only disk it writes nothing: it reads the sectors, says the
+ * disk is read-only and exits 0.
+ *
+ * The pattern depends on the sector number (a misdirected write shows)
+ * and on seed= (a run cannot pass on what an earlier one left).
+ *
+ * Command line:
+ *   sectors=N   how many sectors from 0 (default 64)
+ *   seed=N      the pattern's seed (default 1)
+ */
+#include "blkfront.h"
+#include "cmdline.h"
+#include "kernel.h"
+
+/* Sectors per request: the buffer is static, the stack is small. */
+#define CHUNK 16
+
+static uint8_t buf[CHUNK * BLKFRONT_SECTOR];
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+static uint8_t pattern(uint64_t seed, uint64_t sector, unsigned byte)
+{
+    uint64_t word = mix(seed ^ mix(sector ^ mix(byte / 8)));
+
+    return (uint8_t)(word >> (byte % 8 * 8));
+}
+
+static void fill(uint64_t seed, uint64_t first, size_t count)
+{
+    for (size_t s = 0; s < count; s++)
+        for (unsigned i = 0; i < BLKFRONT_SECTOR; i++)
+            buf[s * BLKFRONT_SECTOR + i] = pattern(seed, first + s, i);
+}
+
+/* Index of the first wrong byte in buf, or -1. */
+static long long compare(uint64_t seed, uint64_t first, size_t count)
+{
+    for (size_t s = 0; s < count; s++)
+        for (unsigned i = 0; i < BLKFRONT_SECTOR; i++)
+            if (buf[s * BLKFRONT_SECTOR + i] != pattern(seed, first + s, i))
+                return (long long)(s * BLKFRONT_SECTOR + i);
+    return -1;
+}
+
+static size_t chunk(uint64_t done, uint64_t total)
+{
+    return total - done < CHUNK ? (size_t)(total - done) : CHUNK;
+}
+
+static int read_only_check(struct blkfront *bf, uint64_t sectors)
+{
+    for (uint64_t s = 0; s < sectors; s += CHUNK)
+        if (blkfront_read(bf, s, buf, chunk(s, sectors)) != 0) {
+            kprintf("blk-test: read of sector %llu failed\n",
+                    (unsigned long long)s);
+            return 1;
+        }
+    kprintf("blk-test: disk is read-only: read %llu sectors, wrote none\n",
+            (unsigned long long)sectors);
+    return 0;
+}
+
+static int write_read_compare(struct blkfront *bf, uint64_t seed,
+                              uint64_t sectors)
+{
+    uint64_t s;
+
+    for (s = 0; s < sectors; s += CHUNK) {
+        fill(seed, s, chunk(s, sectors));
+        if (blkfront_write(bf, s, buf, chunk(s, sectors)) != 0) {
+            kprintf("blk-test: write of sector %llu failed\n",
+                    (unsigned long long)s);
+            return 1;
+        }
+    }
+    if (!blkfront_can_flush(bf))
+        kprintf("blk-test: the back end offers no flush\n");
+    else if (blkfront_flush(bf) != 0) {
+        kprintf("blk-test: flush failed\n");
+        return 1;
+    }
+    for (s = 0; s < sectors; s += CHUNK) {
+        long long bad;
+
+        if (blkfront_read(bf, s, buf, chunk(s, sectors)) != 0) {
+            kprintf("blk-test: read of sector %llu failed\n",
+                    (unsigned long long)s);
+            return 1;
+        }
+        bad = compare(seed, s, chunk(s, sectors));
+        if (bad >= 0) {
+            kprintf("blk-test: mismatch at sector %llu byte %u: "
+                    "wrote 0x%02x, read 0x%02x\n",
+                    (unsigned long long)(s + (uint64_t)bad / BLKFRONT_SECTOR),
+                    (unsigned)(bad % BLKFRONT_SECTOR),
+                    pattern(seed, s + (uint64_t)bad / BLKFRONT_SECTOR,
+                            (unsigned)(bad % BLKFRONT_SECTOR)),
+                    buf[bad]);
+            return 1;
+        }
+    }
+    kprintf("blk-test: ok %llu sectors\n", (unsigned long long)sectors);
+    return 0;
+}
+
+int app_main(const char *cmdline)
+{
+    uint64_t sectors = 64, seed = 1, size;
+    struct blkfront *bf;
+
+    if (!cmdline_get_u64(cmdline, "sectors", &sectors) ||
+        !cmdline_get_u64(cmdline, "seed", &seed) || sectors == 0) {
+        kprintf("blk-test: bad command line: %s\n", cmdline);
+        return 2;
+    }
+    bf = blkfront_open(0);
+    if (bf == NULL) {
+        kprintf("blk-test: no block device (a disk in the config?)\n");
+        return 1;
+    }
+    size = blkfront_sectors(bf);
+    kprintf("blk-test: disk of %llu sectors (%s, %s)\n",
+            (unsigned long long)size,
+            blkfront_readonly(bf) ? "read-only" : "read-write",
+            blkfront_can_flush(bf) ? "flush" : "no flush");
+    if (sectors > size) {
+        kprintf("blk-test: sectors=%llu but the disk has %llu\n",
+                (unsigned long long)sectors, (unsigned long long)size);
+        return 2;
+    }
+    if (blkfront_readonly(bf))
+        return read_only_check(bf, sectors);
+    return write_read_compare(bf, seed, sectors);
+}

@@ -1,0 +1,119 @@
+/*
+ * netapp.c - the network demos' common part (netapp.h): the glue between
+ * the netfront driver, the netstack and the kernel's clock and waiting.
+ */
+#include "netapp.h"
+
+#include "clock.h"
+#include "cmdline.h"
+#include "devices.h"
+#include "kernel.h"
+#include "netfront.h"
+
+/* The longest sleep without a timer: the loop wakes for a device event
+ * anyway, this only bounds how stale the stack's clock can get. */
+#define IDLE_WAKE_MS 1000
+
+static uint64_t now_ms(void)
+{
+    return clock_now_ns() / 1000000;
+}
+
+static int send_frame(void *arg, const void *frame, size_t len)
+{
+    return netfront_send(arg, frame, len);
+}
+
+static void deliver(void *arg, const void *frame, size_t len)
+{
+    netstack_input(arg, frame, len);
+}
+
+/* An address word (key=A.B.C.D or key=A.B.C.D/LEN). */
+static bool get_ip(const char *cmdline, const char *key, uint32_t *ip,
+                   unsigned *prefix)
+{
+    struct cmdline_word w;
+
+    return cmdline_find(cmdline, key, &w) && w.value != NULL &&
+           netstack_parse_ipv4(w.value, w.value_len, ip, prefix);
+}
+
+int netapp_start(struct netapp *app, const char *name, const char *cmdline)
+{
+    struct netstack_config cfg = { 0 };
+    struct cmdline_word w;
+    const uint8_t *mac;
+
+    app->name = name;
+    if (!get_ip(cmdline, "ip", &cfg.ip, &cfg.prefix) || cfg.ip == 0) {
+        kprintf("%s: needs ip=A.B.C.D/LEN on the command line "
+                "(e.g. ip=10.0.0.2/24)\n",
+                name);
+        return 2;
+    }
+    if (cmdline_find(cmdline, "gw", &w) &&
+        !get_ip(cmdline, "gw", &cfg.gateway, NULL)) {
+        kprintf("%s: bad gw= (want A.B.C.D)\n", name);
+        return 2;
+    }
+    app->nf = netfront_open(0);
+    if (app->nf == NULL) {
+        kprintf("%s: no network device (a vif in the config?)\n", name);
+        return 1;
+    }
+    mac = netfront_mac(app->nf);
+    for (unsigned i = 0; i < 6; i++)
+        cfg.mac[i] = mac[i];
+    /* The clock's low bits and the vCPU's age differ from boot to boot. */
+    cfg.iss_seed = clock_now_ns() ^ (clock_vcpu_age_ns() << 20);
+    cfg.output = send_frame;
+    cfg.output_arg = app->nf;
+    if (netstack_init(&app->ns, &cfg, now_ms()) != 0) {
+        kprintf("%s: bad network configuration\n", name);
+        return 2;
+    }
+    return 0;
+}
+
+bool netapp_port(const char *name, const char *cmdline, uint16_t default_port,
+                 uint16_t *port)
+{
+    uint64_t n = default_port;
+
+    if (!cmdline_get_u64(cmdline, "port", &n) || n == 0 || n > 65535) {
+        kprintf("%s: bad port= (want 1..65535)\n", name);
+        return false;
+    }
+    *port = (uint16_t)n;
+    return true;
+}
+
+void netapp_ready(const struct netapp *app, const char *proto, uint16_t port)
+{
+    uint32_t ip = app->ns.cfg.ip;
+    const uint8_t *m = app->ns.cfg.mac;
+
+    kprintf("%s: listening on %u.%u.%u.%u:%u (%s, mac "
+            "%02x:%02x:%02x:%02x:%02x:%02x)\n",
+            app->name, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
+            port, proto, m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+void netapp_run(struct netapp *app)
+{
+    for (;;) {
+        uint64_t now, next;
+
+        netfront_poll(app->nf, deliver, &app->ns);
+        now = now_ms();
+        netstack_tick(&app->ns, now);
+        next = netstack_next_timer(&app->ns);
+        if (next > now + IDLE_WAKE_MS)
+            next = now + IDLE_WAKE_MS;
+        /* now_ms() rounds down: one ms more so that we do not wake just
+         * before the timer.  A timer already due gives a deadline in the
+         * past: devices_wait returns at once. */
+        devices_wait((next + 1) * 1000000);
+    }
+}
