@@ -102,7 +102,7 @@ tests_unit_test_chaosd_pool_SOURCES = tests/unit/test_chaosd_pool.c \
 	$(CHAOSD_CORE_SRCS)
 tests_unit_test_chaosd_pool_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/chaosd
-tests_unit_test_chaosd_pool_LDADD = $(CHECK_LIBS)
+tests_unit_test_chaosd_pool_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 tests_unit_test_chaosd_daemon_SOURCES = tests/unit/test_chaosd_daemon.c \
 	tests/unit/chaosd_fakehv.h tests/unit/chaosd_fakehv.c $(CHAOSD_LOGIC_SRCS)
 tests_unit_test_chaosd_daemon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
@@ -138,11 +138,12 @@ tests/fuzz/fuzz_chaosd_request: $(srcdir)/tests/fuzz/fuzz_chaosd_request.c \
 		$(srcdir)/tests/fuzz/fuzz_chaosd_request.c $(srcdir)/chaosd/protocol.c \
 		$(JSONC_LIBS)
 tests/fuzz/fuzz_chaosd_conf: $(srcdir)/tests/fuzz/fuzz_chaosd_conf.c \
-		$(srcdir)/chaosd/conf.c $(srcdir)/chaosd/conf.h
+		$(srcdir)/chaosd/conf.c $(srcdir)/chaosd/conf.h $(CONFIG_PURE_FILES)
 	$(CHAOSD_FUZZ_CHECK)
 	@$(MKDIR_P) tests/fuzz
 	$(AM_V_CC)$(FUZZ_CC) $(CHAOSD_FUZZ_FLAGS) -o $@ \
-		$(srcdir)/tests/fuzz/fuzz_chaosd_conf.c $(srcdir)/chaosd/conf.c
+		$(srcdir)/tests/fuzz/fuzz_chaosd_conf.c $(srcdir)/chaosd/conf.c \
+		$(CONFIG_PURE_FILES)
 
 fuzz-chaosd: $(CHAOSD_FUZZ_TARGETS)
 	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \

@@ -18,37 +18,6 @@
 #include "hv/hv_dev.h"
 #include "internal.h"
 
-int chaos_config_shell_devices(const chaos_config *cfg, char *buf, size_t len)
-{
-    size_t used = 0;
-    int n;
-
-    if (len == 0)
-        return -ENOSPC;
-    buf[0] = '\0';
-    for (unsigned i = 0; i < chaos_config_vif_count(cfg); i++) {
-        struct chaos_vif_config v;
-        if (chaos_config_vif(cfg, i, &v) != 0)
-            return -ENOENT;
-        n = snprintf(buf + used, len - used, "vif(%s,%s);", v.bridge,
-                     v.vifname);
-        if (n < 0 || (size_t)n >= len - used)
-            return -ENOSPC;
-        used += (size_t)n;
-    }
-    for (unsigned i = 0; i < chaos_config_disk_count(cfg); i++) {
-        struct chaos_disk_config d;
-        if (chaos_config_disk(cfg, i, &d) != 0)
-            return -ENOENT;
-        n = snprintf(buf + used, len - used, "disk(%s,%s,%s);", d.vdev,
-                     d.target, d.readonly ? "ro" : "rw");
-        if (n < 0 || (size_t)n >= len - used)
-            return -ENOSPC;
-        used += (size_t)n;
-    }
-    return 0;
-}
-
 bool devices_wanted(const chaos_config *cfg)
 {
     return chaos_config_vif_count(cfg) + chaos_config_disk_count(cfg) > 0;

@@ -13,6 +13,7 @@
  *   seed=N      the pattern's seed (default 1)
  */
 #include "blkfront.h"
+#include "blkpattern.h"
 #include "cmdline.h"
 #include "kernel.h"
 
@@ -21,27 +22,11 @@
 
 static uint8_t buf[CHUNK * BLKFRONT_SECTOR];
 
-/* splitmix64's finaliser: every input bit reaches every output bit. */
-static uint64_t mix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ull;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
-}
-
-static uint8_t pattern(uint64_t seed, uint64_t sector, unsigned byte)
-{
-    uint64_t word = mix(seed ^ mix(sector ^ mix(byte / 8)));
-
-    return (uint8_t)(word >> (byte % 8 * 8));
-}
-
 static void fill(uint64_t seed, uint64_t first, size_t count)
 {
     for (size_t s = 0; s < count; s++)
         for (unsigned i = 0; i < BLKFRONT_SECTOR; i++)
-            buf[s * BLKFRONT_SECTOR + i] = pattern(seed, first + s, i);
+            buf[s * BLKFRONT_SECTOR + i] = blkpattern_byte(seed, first + s, i);
 }
 
 /* Index of the first wrong byte in buf, or -1. */
@@ -49,7 +34,8 @@ static long long compare(uint64_t seed, uint64_t first, size_t count)
 {
     for (size_t s = 0; s < count; s++)
         for (unsigned i = 0; i < BLKFRONT_SECTOR; i++)
-            if (buf[s * BLKFRONT_SECTOR + i] != pattern(seed, first + s, i))
+            if (buf[s * BLKFRONT_SECTOR + i] !=
+                blkpattern_byte(seed, first + s, i))
                 return (long long)(s * BLKFRONT_SECTOR + i);
     return -1;
 }
@@ -105,8 +91,8 @@ static int write_read_compare(struct blkfront *bf, uint64_t seed,
                     "wrote 0x%02x, read 0x%02x\n",
                     (unsigned long long)(s + (uint64_t)bad / BLKFRONT_SECTOR),
                     (unsigned)(bad % BLKFRONT_SECTOR),
-                    pattern(seed, s + (uint64_t)bad / BLKFRONT_SECTOR,
-                            (unsigned)(bad % BLKFRONT_SECTOR)),
+                    blkpattern_byte(seed, s + (uint64_t)bad / BLKFRONT_SECTOR,
+                                    (unsigned)(bad % BLKFRONT_SECTOR)),
                     buf[bad]);
             return 1;
         }

@@ -34,8 +34,7 @@ static void print_table(void)
             kprintf("devinfo: %s %u devid=%u backend=%u port=%u state=%u "
                     "features=%#x\n",
                     type_names[type], i, (unsigned)dev->be.devid,
-                    (unsigned)dev->be.backend_domid,
-                    (unsigned)dev->be.evtchn,
+                    (unsigned)dev->be.backend_domid, (unsigned)dev->be.evtchn,
                     (unsigned)devpage_be_state(dev),
                     (unsigned)dev->be.features);
     }
@@ -56,8 +55,9 @@ static int connect_all(void)
             continue;
         }
         mac = netfront_mac(nf);
-        kprintf("devinfo: net %u connected, mac %02x:%02x:%02x:%02x:%02x:%02x\n",
-                i, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+        kprintf(
+            "devinfo: net %u connected, mac %02x:%02x:%02x:%02x:%02x:%02x\n", i,
+            mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
     }
     for (i = 0; devpage_find(NOXS_DEV_BLK, i) != NULL; i++) {
         struct blkfront *bf = blkfront_open(i);
@@ -74,8 +74,8 @@ static int connect_all(void)
         /* The whole first logical sector, whatever its size (<= 4 KiB). */
         n = blkfront_sectors(bf) < 8 ? (size_t)blkfront_sectors(bf) : 8;
         if (n > 0 && blkfront_read(bf, 0, sector, n) == 0)
-            kprintf("devinfo: blk %u sector 0 starts %02x %02x %02x %02x\n",
-                    i, sector[0], sector[1], sector[2], sector[3]);
+            kprintf("devinfo: blk %u sector 0 starts %02x %02x %02x %02x\n", i,
+                    sector[0], sector[1], sector[2], sector[3]);
         else
             status = 1;
     }

@@ -111,7 +111,7 @@ unikernel_http_DEPENDENCIES = $(UK_LINK_DEPS)
 unikernel_http_LINK = $(UK_LINK)
 
 unikernel_blk_test_SOURCES = $(UK_KERNEL_SOURCES) \
-	unikernel/blk-test.c
+	unikernel/blk-test.c unikernel/blkpattern.h
 unikernel_blk_test_CPPFLAGS = $(UK_CPP_FLAGS)
 unikernel_blk_test_CFLAGS = $(UK_C_FLAGS)
 unikernel_blk_test_LDADD = $(UK_BOOT_OBJ)

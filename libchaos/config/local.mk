@@ -32,13 +32,15 @@ tests_unit_test_devcfg_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 # New inputs go to tests/fuzz/work-xlcfg in the build tree; the seeds in
 # tests/fuzz/corpus/xlcfg stay as they are.  Crashes land in the build dir.
 FUZZ_SECONDS = 30
-FUZZ_XLCFG_FILES = \
-	$(srcdir)/tests/fuzz/fuzz_xlcfg.c \
+# The parser's sources, which fuzz targets of other parsers built on it
+# (chaosd's configuration) compile too.
+CONFIG_PURE_FILES = \
 	$(srcdir)/libchaos/config/xlcfg.c \
 	$(srcdir)/libchaos/config/config.c \
 	$(srcdir)/libchaos/config/config_keys.c \
 	$(srcdir)/libchaos/config/config_devices.c \
 	$(srcdir)/libchaos/config/config_api.c
+FUZZ_XLCFG_FILES = $(srcdir)/tests/fuzz/fuzz_xlcfg.c $(CONFIG_PURE_FILES)
 FUZZ_XLCFG_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include $(top_builddir)/config.h -I$(srcdir)/libchaos

@@ -5,7 +5,8 @@
 # paths.  Test scripts (tests/lab/test-*.sh) are copied in as they are.
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
-	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap
+	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
+	tests/lab/lab-blk-pattern
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -47,6 +48,10 @@ tests_lab_lab_kernel_cache_LDFLAGS = $(AM_LDFLAGS) -no-install
 tests_lab_lab_tap_SOURCES = tests/lab/lab-tap.c libchaos/backend/tap.c
 tests_lab_lab_tap_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS)
 tests_lab_lab_tap_LDADD = $(MNL_LIBS)
+# The bytes blk-test writes (test-noxs.sh), from the unikernel's header.
+tests_lab_lab_blk_pattern_SOURCES = tests/lab/lab-blk-pattern.c \
+	unikernel/blkpattern.h
+tests_lab_lab_blk_pattern_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \

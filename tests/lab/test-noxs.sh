@@ -13,8 +13,9 @@ UK=/usr/local/libexec/chaos/unikernel
 [ -x $UK/http ] || fail "unikernel http not installed"
 
 brctl addbr chaosbr0 || fail "cannot create the bridge"
-ip addr add 10.0.0.1/24 dev chaosbr0 && ip link set chaosbr0 up ||
+if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
     fail "cannot set up the bridge"
+fi
 links() { ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | sort | tr '\n' ' '; }
 snapshot
 LINKS=$(links)
@@ -24,7 +25,7 @@ echo "interfaces before: $LINKS"
 guest() {
     name=$1 type=$2 kernel=$3 ip=$4
     shift 4
-    cat >/tmp/$name.cfg <<CFG
+    cat >"/tmp/$name.cfg" <<CFG
 name = "$name"
 type = "$type"
 kernel = "$UK/$kernel"
@@ -33,7 +34,7 @@ vif = [ 'bridge=chaosbr0' ]
 cmdline = "ip=$ip/24 name=$name"
 on_crash = "preserve"
 CFG
-    out=$(chaos create /tmp/$name.cfg "$@") || fail "chaos create $name: $out"
+    out=$(chaos create "/tmp/$name.cfg" "$@") || fail "chaos create $name: $out"
     echo "$out"
 }
 
@@ -97,7 +98,7 @@ reason=$(wait_shutdown "$id" 60) || fail "blk-test did not finish: $(cat "$(log_
 grep -q "blk-test: ok" "$(log_of uk-blk)" || fail "blk-test failed: $(cat "$(log_of uk-blk)")"
 [ "$reason" = poweroff ] || fail "blk-test shut down with reason $reason"
 chaos destroy uk-blk || fail "chaos destroy uk-blk"
-want=$(blk_pattern 64 7 | md5sum | cut -d' ' -f1)
+want=$(/lab/bin/lab-blk-pattern 64 7 | md5sum | cut -d' ' -f1)
 got=$(dd if=/tmp/blk.img bs=512 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$want" = "$got" ] || fail "the image does not hold blk-test's pattern ($got, want $want)"
 echo "ok: blk-test's data is in the image, byte-exact ($got)"
@@ -131,8 +132,8 @@ while [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 t1=$(now_ms)
-[ "$(ls /sys/class/net/chaosbr0/brif | grep -c '^vif')" = 100 ] ||
-    fail "not 100 ports on chaosbr0: $(ls /sys/class/net/chaosbr0/brif | tr '\n' ' ')"
+ports=$(find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' | wc -l)
+[ "$ports" = 100 ] || fail "$ports ports on chaosbr0, not 100"
 i=0
 while [ $i -lt 100 ]; do
     chaos destroy many-$i || fail "destroying many-$i"

@@ -19,7 +19,7 @@ tests_unit_test_golden_chaosd_conf_SOURCES = \
 	tests/unit/golden.c chaosd/conf.h chaosd/conf.c
 tests_unit_test_golden_chaosd_conf_CFLAGS = $(GOLDEN_CFLAGS) \
 	-I$(top_srcdir)/chaosd
-tests_unit_test_golden_chaosd_conf_LDADD = $(CHECK_LIBS)
+tests_unit_test_golden_chaosd_conf_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
 EXTRA_DIST += tests/golden
 
 # Rewrites the .err / .ok files from the parsers' current output, for when a

@@ -131,7 +131,7 @@ START_TEST(errors)
                  "first [flavor]");
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
-                 "maxmem, vcpus, pool)");
+                 "maxmem, vcpus, pool, vif)");
     ck_parse_err("[flavor a]\nmemory=0\n",
                  "c.conf:2: memory must be between 1 and 16777216");
     ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",

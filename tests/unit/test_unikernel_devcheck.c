@@ -45,9 +45,9 @@ START_TEST(test_ctrl_answer)
                       NOXS_CTRL_ACK_REFUSED);
     ck_assert_int_eq(action, CTRL_ACT_NONE);
     /* Not taken (not offered): refused even if the kernel could. */
-    ck_assert_uint_eq(ctrl_answer(NOXS_CTRL_POWEROFF,
-                                  NOXS_CTRL_F(NOXS_CTRL_REBOOT), &action),
-                      NOXS_CTRL_ACK_REFUSED);
+    ck_assert_uint_eq(
+        ctrl_answer(NOXS_CTRL_POWEROFF, NOXS_CTRL_F(NOXS_CTRL_REBOOT), &action),
+        NOXS_CTRL_ACK_REFUSED);
     ck_assert_int_eq(action, CTRL_ACT_NONE);
 }
 END_TEST

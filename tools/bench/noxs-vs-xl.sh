@@ -20,8 +20,10 @@ SERVED=${SERVED:-50}
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
 
-brctl addbr chaosbr0 && ip addr add 10.0.0.1/16 dev chaosbr0 &&
-    ip link set chaosbr0 up || fail "cannot set up the bridge"
+brctl addbr chaosbr0 || fail "cannot create the bridge"
+if ! ip addr add 10.0.0.1/16 dev chaosbr0 || ! ip link set chaosbr0 up; then
+    fail "cannot set up the bridge"
+fi
 # shellcheck disable=SC3045 # busybox ash's ulimit has -n
 ulimit -n 65536
 
@@ -89,7 +91,7 @@ while [ $i -le "$N" ]; do
     until_reachable "http://$(ip_of "$i")/" 60 || fail "a-$i never answered"
     echo "reachable,chaos,$i,$(($(now_ms) - t0))"
     [ $i = 1 ] && download "http://$(ip_of 1)/bytes/16777216" \
-        "$(ls /sys/class/net/chaosbr0/brif | grep '^vif' | head -n 1)" chaos
+        "$(find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' -exec basename {} \; | head -n 1)" chaos
     chaos destroy "a-$i" >/dev/null
     i=$((i + 1))
 done
