@@ -6,7 +6,7 @@
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
-	tests/lab/lab-blk-pattern
+	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -52,6 +52,8 @@ tests_lab_lab_tap_LDADD = $(MNL_LIBS)
 tests_lab_lab_blk_pattern_SOURCES = tests/lab/lab-blk-pattern.c \
 	unikernel/blkpattern.h
 tests_lab_lab_blk_pattern_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
+# One UDP round trip (test-noxs.sh: busybox nc has no UDP).
+tests_lab_lab_udp_echo_SOURCES = tests/lab/lab-udp-echo.c
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \

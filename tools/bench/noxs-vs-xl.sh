@@ -33,7 +33,8 @@ ip_of() { echo "10.0.$(($1 / 200 + 1)).$(($1 % 200 + 2))"; }
 # until_reachable URL SECONDS: polls with wget; fails after SECONDS.
 until_reachable() {
     end=$(($(date +%s) + $2))
-    until wget -q -T 1 -O /dev/null "$1" 2>/dev/null; do
+    # (no -T: busybox 1.35 static wget segfaults with it)
+    until timeout 1 wget -q -O /dev/null "$1" 2>/dev/null; do
         [ "$(date +%s)" -ge "$end" ] && return 1
     done
 }
