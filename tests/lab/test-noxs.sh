@@ -3,9 +3,10 @@
 # dom0 over a bridge through the user-space network back end (http, PV and
 # PVH; udp-echo), writes a disk through the user-space block back end
 # (blk-test, byte-exact in the image afterwards), and powers off when
-# `chaos shutdown` asks through the control device.  Bad input (missing
-# bridge, missing image, a Linux kernel) leaves nothing behind: no domain,
-# no memory, no network interface.
+# `chaos shutdown` asks through the control device.  chaosd's pool shells
+# carry their devices ready-made.  Bad input (missing bridge, missing
+# image, a Linux kernel) leaves nothing behind: no domain, no memory, no
+# network interface; nor do 100 guests with a vif each, once destroyed.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test needs no xenstored running"
@@ -100,6 +101,39 @@ got=$(dd if=/tmp/blk.img bs=512 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$want" = "$got" ] || fail "the image does not hold blk-test's pattern ($got, want $want)"
 echo "ok: blk-test's data is in the image, byte-exact ($got)"
 
+# chaosd: a flavor with a vif keeps shells whose TAP devices and event
+# channels were made in prepare; a matching request takes one, and the
+# guest is on the network.  SIGTERM destroys the idle shells and their TAPs.
+ports() { find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' | wc -l; }
+cat >/tmp/noxs-chaosd.conf <<CONF
+socket = "/run/chaos/chaosd.sock"
+[flavor net]
+type = "pv"
+memory = 8
+vif = "bridge=chaosbr0"
+pool = 2
+CONF
+START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service |
+    sed 's|--config [^ ]*||')
+# shellcheck disable=SC2086 # START is a command line
+$START --config /tmp/noxs-chaosd.conf >/tmp/noxs-chaosd.log 2>&1 &
+CHAOSD=$!
+pool_idle() { chaos pool 2>/dev/null | awk '$1 == "net" { print $6 }'; }
+wait_for 120 "[ \"\$(pool_idle)\" = 2 ]" ||
+    fail "the pool did not fill: $(tail -n 20 /tmp/noxs-chaosd.log)"
+[ "$(ports)" = 2 ] || fail "pool shells: $(ports) TAP ports on chaosbr0, not 2"
+echo "ok: chaosd's pool of 2 networked shells, their TAPs on chaosbr0 already"
+out=$(chaos create --daemon /tmp/uk-http-pv.cfg name=d-http \
+    'cmdline="ip=10.0.0.5/24 name=d-http"' 2>&1) ||
+    fail "chaos create --daemon: $out; $(tail -n 20 /tmp/noxs-chaosd.log)"
+echo "$out" | grep -q 'from the pool of flavor net' || fail "not from the pool: $out"
+http_check d-http 10.0.0.5
+chaos destroy d-http || fail "chaos destroy d-http"
+kill -TERM $CHAOSD
+wait $CHAOSD || fail "chaosd exited with status $? on SIGTERM: $(tail -n 20 /tmp/noxs-chaosd.log)"
+[ "$(ports)" = 0 ] || fail "$(ports) TAP ports left on chaosbr0 after chaosd stopped"
+echo "ok: a pool shell served d-http over the network; chaosd's SIGTERM left no TAP"
+
 # Bad input: clear errors, nothing left.
 expect_error() {
     label=$1 pattern=$2
@@ -129,8 +163,7 @@ while [ $i -lt 100 ]; do
     i=$((i + 1))
 done
 t1=$(now_ms)
-ports=$(find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' | wc -l)
-[ "$ports" = 100 ] || fail "$ports ports on chaosbr0, not 100"
+[ "$(ports)" = 100 ] || fail "$(ports) ports on chaosbr0, not 100"
 i=0
 while [ $i -lt 100 ]; do
     chaos destroy many-$i || fail "destroying many-$i"

@@ -1,7 +1,7 @@
 /*
  * test_devcfg.c - the devices of a chaos_config ("vif" and "disk"): xl's
  * spec syntaxes, what chaos refuses and the exact messages, the bounds,
- * validation (clashes, and the refusal until issue 10's back ends exist),
+ * validation (clashes between devices),
  * overrides, the C API and text round trips.
  */
 #include <check.h>
