@@ -129,6 +129,19 @@ out=$(chaos create --daemon /tmp/uk-http-pv.cfg name=d-http \
 echo "$out" | grep -q 'from the pool of flavor net' || fail "not from the pool: $out"
 http_check d-http 10.0.0.5
 chaos destroy d-http || fail "chaos destroy d-http"
+# Bad requests to chaosd (direct path: no flavor matches them) leave its
+# supervisor as it was: same open descriptors, no domain, no interface.
+fds() { find "/proc/$CHAOSD/fd" -mindepth 1 -maxdepth 1 | wc -l; }
+FDS=$(fds) DOMS=$(domain_count) NOW_LINKS=$(links)
+for bad in "vif=['bridge=nobr0']" \
+    "disk=['format=raw, vdev=xvda, access=rw, target=/nonexistent.img']"; do
+    out=$(chaos create --daemon /tmp/uk-http-pv.cfg name=d-bad "$bad" 2>&1) &&
+        fail "chaosd accepted $bad: $out"
+    [ "$(fds)" = "$FDS" ] || fail "chaosd: $(fds) descriptors after '$bad', $FDS before"
+    [ "$(domain_count)" = "$DOMS" ] || fail "chaosd left a domain after '$bad': $(chaos list)"
+    [ "$(links)" = "$NOW_LINKS" ] || fail "chaosd left an interface after '$bad': $(links)"
+    echo "ok: chaosd refused $bad: $out; nothing left (descriptors $FDS)"
+done
 kill -TERM $CHAOSD
 wait $CHAOSD || fail "chaosd exited with status $? on SIGTERM: $(tail -n 20 /tmp/noxs-chaosd.log)"
 [ "$(ports)" = 0 ] || fail "$(ports) TAP ports left on chaosbr0 after chaosd stopped"
@@ -141,7 +154,7 @@ expect_error() {
     out=$(chaos create "$@" 2>&1) && fail "$label: accepted: $out"
     echo "$out" | grep -q -- "$pattern" || fail "$label: message lacks '$pattern': $out"
     [ "$(links)" = "$LINKS" ] || fail "$label: interfaces left: $(links)"
-    [ "$(domain_count)" = "$SNAP_DOMS" ] || fail "$label: a domain was left: $(chaos list)"
+    expect_nothing_left
     echo "ok: $label: $out"
 }
 printf 'name = "bad"\ntype = "pv"\nkernel = "%s/http"\nmemory = 8\n' "$UK" >/tmp/bad.cfg
