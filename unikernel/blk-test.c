@@ -11,10 +11,16 @@
  * Command line:
  *   sectors=N   how many sectors from 0 (default 64)
  *   seed=N      the pattern's seed (default 1)
+ *   corrupt=1   instead, corrupt the ring (blkfront_corrupt_ring) and
+ *               wait for dom0 to shut the guest down: the lab checks
+ *               that the back end disconnects it and the supervisor
+ *               carries on
  */
 #include "blkfront.h"
 #include "blkpattern.h"
+#include "clock.h"
 #include "cmdline.h"
+#include "devices.h"
 #include "kernel.h"
 
 /* Sectors per request: the buffer is static, the stack is small. */
@@ -103,11 +109,12 @@ static int write_read_compare(struct blkfront *bf, uint64_t seed,
 
 int app_main(const char *cmdline)
 {
-    uint64_t sectors = 64, seed = 1, size;
+    uint64_t sectors = 64, seed = 1, corrupt = 0, size;
     struct blkfront *bf;
 
     if (!cmdline_get_u64(cmdline, "sectors", &sectors) ||
-        !cmdline_get_u64(cmdline, "seed", &seed) || sectors == 0) {
+        !cmdline_get_u64(cmdline, "seed", &seed) ||
+        !cmdline_get_u64(cmdline, "corrupt", &corrupt) || sectors == 0) {
         kprintf("blk-test: bad command line: %s\n", cmdline);
         return 2;
     }
@@ -115,6 +122,12 @@ int app_main(const char *cmdline)
     if (bf == NULL) {
         kprintf("blk-test: no block device (a disk in the config?)\n");
         return 1;
+    }
+    if (corrupt) {
+        blkfront_corrupt_ring(bf);
+        kprintf("blk-test: corrupted the ring; waiting to be shut down\n");
+        for (;;)
+            devices_wait(clock_now_ns() + 1000000000ull);
     }
     size = blkfront_sectors(bf);
     kprintf("blk-test: disk of %llu sectors (%s, %s)\n",

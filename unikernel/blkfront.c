@@ -277,3 +277,10 @@ int blkfront_flush(struct blkfront *bf)
     }
     return request(bf, BLKIF_OP_FLUSH_DISKCACHE, 0, 0);
 }
+
+void blkfront_corrupt_ring(struct blkfront *bf)
+{
+    bf->broken = true;
+    bf->ring.sring->req_prod = bf->ring.req_prod_pvt + 2 * RING_SIZE(&bf->ring);
+    evtchn_send(bf->port);
+}

@@ -34,4 +34,10 @@ int blkfront_write(struct blkfront *bf, uint64_t sector, const void *buf,
  * written before is on stable storage.  0 or -1. */
 int blkfront_flush(struct blkfront *bf);
 
+/* A hostile guest, on purpose (blk-test corrupt=1, the lab's proof that
+ * dom0's back end disconnects a guest that corrupts its ring and carries
+ * on): publishes a producer index two rings ahead of what was answered
+ * and notifies.  The device is unusable afterwards. */
+void blkfront_corrupt_ring(struct blkfront *bf);
+
 #endif

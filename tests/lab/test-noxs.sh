@@ -101,6 +101,19 @@ got=$(dd if=/tmp/blk.img bs=512 count=64 2>/dev/null | md5sum | cut -d' ' -f1)
 [ "$want" = "$got" ] || fail "the image does not hold blk-test's pattern ($got, want $want)"
 echo "ok: blk-test's data is in the image, byte-exact ($got)"
 
+# A guest that corrupts its ring is disconnected with a log line; its
+# supervisor carries on (chaos shutdown still reaches the guest).
+out=$(chaos create /tmp/uk-blk.cfg name=uk-blk-bad "cmdline='corrupt=1'" \
+    on_poweroff=destroy) || fail "chaos create uk-blk-bad: $out"
+mlog=/var/log/chaos/console/uk-blk-bad.monitor.log
+wait_for 30 "grep -q 'disconnected' $mlog" ||
+    fail "no disconnect logged: $(cat "$mlog"); console: $(cat "$(log_of uk-blk-bad)")"
+grep -q 'req_prod' "$mlog" || fail "the log does not say what was wrong: $(cat "$mlog")"
+out=$(chaos shutdown uk-blk-bad 2>&1) || fail "chaos shutdown uk-blk-bad: $out"
+wait_for 30 "! chaos list | grep -q uk-blk-bad" ||
+    fail "uk-blk-bad did not go after chaos shutdown: $(chaos list)"
+echo "ok: a corrupted ring: $(grep disconnected "$mlog" | head -n 1); the supervisor carried on"
+
 # chaosd: a flavor with a vif keeps shells whose TAP devices and event
 # channels were made in prepare; a matching request takes one, and the
 # guest is on the network.  SIGTERM destroys the idle shells and their TAPs.
