@@ -159,6 +159,8 @@ static void http_event(void *arg, struct netstack *ns,
         case NETSTACK_TCP_DATA:
             request_data(ns, conn, r, data, len);
             break;
+        case NETSTACK_TCP_WRITABLE:
+            break; /* every response fits the send buffer */
         case NETSTACK_TCP_PEER_CLOSED:
             if (!r->answered)
                 respond(ns, conn, r, bad_request, sizeof(bad_request) - 1);
