@@ -1,10 +1,13 @@
 /*
- * http: a minimal HTTP/1.0 responder on the first network device.  Any GET
- * gets the same small page, naming the guest and its boot time; anything
- * else (another method, a malformed request line, a request over 512
- * bytes, a peer that closes before the end of its headers) gets 400.  The
- * connection is closed after each response.  Runs until dom0 shuts the
- * guest down.
+ * http: a minimal HTTP/1.0 responder on the first network device.
+ * GET /bytes/N (1 <= N <= 1 GiB) answers N bytes of text, the 64-byte line
+ * BYTES_LINE over and over (cut short at the end), streamed as the peer
+ * acknowledges it: a download for throughput measurements.  Any other GET
+ * gets the same small page, naming the guest and its boot time.  Anything
+ * else (another method, a malformed request line, a bad N, a request over
+ * 512 bytes, a peer that closes before the end of its headers) gets 400.
+ * The connection is closed after each response.  Runs until dom0 shuts
+ * the guest down.
  *
  * Command line: ip=A.B.C.D/LEN (required), gw=A.B.C.D, port=N (default
  * 80), name=NAME (default "chaos"; letters, digits, '.', '_', '-').
@@ -18,18 +21,34 @@
 
 #define NAME_MAX 63
 #define REQUEST_MAX 512
+#define BYTES_PREFIX "/bytes/"
+#define BYTES_MAX (1ull << 30)
+#define BYTES_LINE \
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-\n"
+#define BYTES_LINE_LEN (sizeof(BYTES_LINE) - 1)
+/* The body is handed to the stack from bytes_text in pieces of up to
+ * BYTES_CHUNK, starting at any offset within the line. */
+#define BYTES_CHUNK 4096
+
+_Static_assert(BYTES_LINE_LEN == 64, "BYTES_LINE is 64 bytes");
 
 struct request {
     char text[REQUEST_MAX];
     size_t len;
     bool line_ok; /* the request line was a GET */
     bool answered;
+    uint64_t body_len;  /* /bytes/N: N (0: the page) */
+    uint64_t body_sent; /* of which the stack has taken */
 };
 
 static struct netapp app;
 static struct request requests[NETSTACK_TCP_CONNS];
 static char page[1024];
 static size_t page_len;
+static char bytes_text[BYTES_CHUNK + BYTES_LINE_LEN];
+
+/* Whatever precedes the body goes into an empty send buffer at once. */
+_Static_assert(sizeof(page) <= NETSTACK_TCP_SNDBUF, "the page fits");
 
 static const char bad_request[] = "HTTP/1.0 400 Bad Request\r\n"
                                   "Content-Type: text/plain\r\n"
@@ -102,8 +121,49 @@ static void respond(struct netstack *ns, struct netstack_tcp *conn,
     r->answered = true;
 }
 
-/* "GET <target> HTTP/1.x", the first line (line_len excludes the LF). */
-static bool is_get(const char *line, size_t line_len)
+/* Hands the stack as much of a /bytes/N body as it takes; closes after the
+ * last byte.  NETSTACK_TCP_WRITABLE calls it again when there is room. */
+static void send_body(struct netstack *ns, struct netstack_tcp *conn,
+                      struct request *r)
+{
+    while (r->body_sent < r->body_len) {
+        uint64_t left = r->body_len - r->body_sent;
+        size_t chunk = left < BYTES_CHUNK ? (size_t)left : BYTES_CHUNK;
+        size_t took = netstack_tcp_send(
+            ns, conn, bytes_text + r->body_sent % BYTES_LINE_LEN, chunk);
+
+        r->body_sent += took;
+        if (took < chunk)
+            return;
+    }
+    netstack_tcp_close(ns, conn);
+}
+
+static void respond_bytes(struct netstack *ns, struct netstack_tcp *conn,
+                          struct request *r)
+{
+    char head[160];
+    int len = fmt_snprintf(head, sizeof(head),
+                           "HTTP/1.0 200 OK\r\n"
+                           "Content-Type: text/plain\r\n"
+                           "Content-Length: %llu\r\n"
+                           "Connection: close\r\n"
+                           "\r\n",
+                           (unsigned long long)r->body_len);
+
+    r->answered = true;
+    if (netstack_tcp_send(ns, conn, head, (size_t)len) != (size_t)len) {
+        netstack_tcp_close(ns, conn); /* cannot send: no body either */
+        r->body_len = 0;
+        return;
+    }
+    send_body(ns, conn, r);
+}
+
+/* "GET <target> HTTP/1.x", the first line (line_len excludes the LF); the
+ * target in *target, *target_len. */
+static bool parse_get(const char *line, size_t line_len, const char **target,
+                      size_t *target_len)
 {
     const char *version;
 
@@ -112,15 +172,44 @@ static bool is_get(const char *line, size_t line_len)
     if (line_len < 4 || memcmp(line, "GET ", 4) != 0)
         return false;
     version = find(line, line_len, " HTTP/1.");
-    return version != NULL && version > line + 4 &&
-           (size_t)(version - line) + 9 == line_len;
+    if (version == NULL || version <= line + 4 ||
+        (size_t)(version - line) + 9 != line_len)
+        return false;
+    *target = line + 4;
+    *target_len = (size_t)(version - *target);
+    return true;
+}
+
+/* /bytes/N sets *body_len to N (1..BYTES_MAX, decimal digits only); any
+ * other target leaves it 0, for the page.  false: a bad N. */
+static bool parse_target(const char *t, size_t len, uint64_t *body_len)
+{
+    const size_t plen = sizeof(BYTES_PREFIX) - 1;
+    uint64_t n = 0;
+    size_t i;
+
+    *body_len = 0;
+    if (len < plen || memcmp(t, BYTES_PREFIX, plen) != 0)
+        return true;
+    if (len == plen)
+        return false;
+    for (i = plen; i < len; i++) {
+        if (t[i] < '0' || t[i] > '9')
+            return false;
+        n = n * 10 + (uint64_t)(t[i] - '0'); /* n <= BYTES_MAX: no overflow */
+        if (n > BYTES_MAX)
+            return false;
+    }
+    *body_len = n;
+    return n > 0;
 }
 
 /* Decides once enough of the request is in. */
 static void request_data(struct netstack *ns, struct netstack_tcp *conn,
                          struct request *r, const void *data, size_t len)
 {
-    const char *lf;
+    const char *lf, *target;
+    size_t target_len;
 
     if (r->answered)
         return;
@@ -134,14 +223,19 @@ static void request_data(struct netstack *ns, struct netstack_tcp *conn,
         lf = find(r->text, r->len, "\n");
         if (lf == NULL)
             return;
-        if (!is_get(r->text, (size_t)(lf - r->text))) {
+        if (!parse_get(r->text, (size_t)(lf - r->text), &target, &target_len) ||
+            !parse_target(target, target_len, &r->body_len)) {
             respond(ns, conn, r, bad_request, sizeof(bad_request) - 1);
             return;
         }
         r->line_ok = true;
     }
     /* The headers end at an empty line (LF alone tolerated). */
-    if (find(r->text, r->len, "\r\n\r\n") || find(r->text, r->len, "\n\n"))
+    if (!find(r->text, r->len, "\r\n\r\n") && !find(r->text, r->len, "\n\n"))
+        return;
+    if (r->body_len > 0)
+        respond_bytes(ns, conn, r);
+    else
         respond(ns, conn, r, page, page_len);
 }
 
@@ -158,6 +252,10 @@ static void http_event(void *arg, struct netstack *ns,
             break;
         case NETSTACK_TCP_DATA:
             request_data(ns, conn, r, data, len);
+            break;
+        case NETSTACK_TCP_WRITABLE:
+            if (r->answered && r->body_len > 0)
+                send_body(ns, conn, r);
             break;
         case NETSTACK_TCP_PEER_CLOSED:
             if (!r->answered)
@@ -189,6 +287,8 @@ int app_main(const char *cmdline)
     if (status != 0)
         return status;
     make_page(name, (int)name_len, boot_ns);
+    for (size_t i = 0; i < sizeof(bytes_text); i++)
+        bytes_text[i] = BYTES_LINE[i % BYTES_LINE_LEN];
     if (netstack_tcp_listen(&app.ns, port, http_event, NULL) != 0) {
         kprintf("http: cannot listen on port %u\n", port);
         return 1;

@@ -4,10 +4,14 @@
  * answered with a duplicate ACK: the peer retransmits), no window scaling,
  * SACK or timestamps (none are offered, so the peer uses none).
  *
- * Sending: the application's bytes sit in the connection's sndbuf from
- * snd_una on; `sent` of them are in flight.  On a timeout the first
- * unacknowledged segment is sent again (with exponential back-off); a
- * small response needs no more.  A zero window is probed the same way.
+ * Sending: the application's bytes sit in the connection's sndbuf (a ring)
+ * from snd_una on; `sent` of them are in flight, as much as the peer's
+ * window allows.  A segment the device drops (a full transmit ring) is not
+ * counted as sent: it goes with the next ACK, or at the timer when nothing
+ * is in flight.  On a timeout the first unacknowledged segment is sent
+ * again (with exponential back-off); there is no fast retransmit, so a
+ * segment lost on the wire costs a timeout.  A zero window is probed the
+ * same way.  An ACK that frees buffer space raises NETSTACK_TCP_WRITABLE.
  *
  * Receiving: data goes straight to the application's callback, so the
  * advertised window is constant.  What the callback sends or closes goes
@@ -27,6 +31,11 @@
 #define OUR_MSS (NETSTACK_MTU - IP_HLEN - TCP_HLEN)
 #define DEFAULT_MSS 536 /* RFC 879: when the peer gives none */
 #define MIN_MSS 64      /* a tiny MSS would only multiply our segments */
+#define SNDBUF_MASK (NETSTACK_TCP_SNDBUF - 1)
+
+_Static_assert((NETSTACK_TCP_SNDBUF & SNDBUF_MASK) == 0 &&
+                   NETSTACK_TCP_SNDBUF >= OUR_MSS,
+               "NETSTACK_TCP_SNDBUF is a power of 2, at least a segment");
 
 enum {
     TCP_FREE,
@@ -63,17 +72,17 @@ struct segment {
 
 /* ---------------------------------------------------------------- output */
 
+/* Sends a segment whose len bytes of data (none with SYN) the caller has
+ * put at net_ip_payload(ns) + TCP_HLEN. */
 static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
                 uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                uint8_t flags, const uint8_t *data, size_t len)
+                uint8_t flags, size_t len)
 {
     uint8_t *t = net_ip_payload(ns);
     size_t hlen = TCP_HLEN + ((flags & SYN) ? 4 : 0);
 
-    if (hlen + len > NETSTACK_MTU - IP_HLEN)
+    if (TCP_HLEN + len > NETSTACK_MTU - IP_HLEN || (hlen > TCP_HLEN && len))
         return -1;
-    if (len > 0)
-        memmove(t + hlen, data, len);
     put16(t, sport);
     put16(t + 2, dport);
     put32(t + 4, seq);
@@ -94,12 +103,25 @@ static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
     return net_ip_send_to_mac(ns, mac, dst, IP_PROTO_TCP, hlen + len);
 }
 
-static void conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
-                      uint8_t flags, size_t off, size_t len)
+/* A segment of connection c with len bytes from sndbuf, off bytes after
+ * snd_una.  0, or -1 if the frame was dropped. */
+static int conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
+                     uint8_t flags, size_t off, size_t len)
 {
+    uint8_t *d = net_ip_payload(ns) + TCP_HLEN;
+    size_t at = (c->head + off) & SNDBUF_MASK;
+    size_t first =
+        len < NETSTACK_TCP_SNDBUF - at ? len : NETSTACK_TCP_SNDBUF - at;
+
+    if (len > OUR_MSS)
+        return -1;
+    memcpy(d, c->sndbuf + at, first);
+    memcpy(d + first, c->sndbuf, len - first);
+    if (emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, seq,
+             c->rcv_nxt, flags | ACK, len) != 0)
+        return -1;
     c->ack_now = false;
-    emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, seq,
-         c->rcv_nxt, flags | ACK, c->sndbuf + off, len);
+    return 0;
 }
 
 /* RFC 793's reset for a segment that belongs to no connection. */
@@ -111,10 +133,10 @@ static void reset_for(struct netstack *ns, const struct segment *s)
         return;
     if (s->flags & ACK)
         emit(ns, s->pkt->eth_src, s->pkt->src, s->dport, s->sport, s->ack, 0,
-             RST, NULL, 0);
+             RST, 0);
     else
         emit(ns, s->pkt->eth_src, s->pkt->src, s->dport, s->sport, 0,
-             s->seq + (uint32_t)seg_len, RST | ACK, NULL, 0);
+             s->seq + (uint32_t)seg_len, RST | ACK, 0);
 }
 
 static void arm(struct netstack *ns, struct netstack_tcp *c)
@@ -135,7 +157,9 @@ static void fin_out(struct netstack_tcp *c)
         c->state = LAST_ACK;
 }
 
-/* Sends what the peer's window allows, then the FIN if one is due. */
+/* Sends what the peer's window allows, then the FIN if one is due.  A
+ * frame the device drops ends the burst: the device is full, and what is
+ * left goes on the next ACK or at the timer. */
 static void output(struct netstack *ns, struct netstack_tcp *c)
 {
     if (c->state == SYN_RCVD || c->fin_sent)
@@ -147,26 +171,33 @@ static void output(struct netstack *ns, struct netstack_tcp *c)
 
         if (n > c->mss)
             n = c->mss;
+        /* A full buffer's short tail waits for the application's next
+         * bytes (the ACK of what is in flight makes room for them):
+         * otherwise every round of ACKs would carry one runt segment. */
+        if (n < c->mss && c->sent > 0 && !c->fin_queued &&
+            c->buffered == NETSTACK_TCP_SNDBUF)
+            break;
         if (n > wnd)
             n = wnd;
         if (n == 0)
             break;
         if (c->sent + n == c->buffered)
             flags = PSH | (c->fin_queued ? FIN : 0);
-        conn_emit(ns, c, c->snd_una + (uint32_t)c->sent, flags, c->sent, n);
+        if (conn_emit(ns, c, c->snd_una + (uint32_t)c->sent, flags, c->sent,
+                      n) != 0)
+            break;
         c->sent += n;
         c->snd_nxt = c->snd_una + (uint32_t)c->sent;
         if (flags & FIN)
             fin_out(c);
-        arm(ns, c);
     }
-    if (c->fin_queued && !c->fin_sent && c->sent == c->buffered) {
-        conn_emit(ns, c, c->snd_nxt, FIN, 0, 0);
+    if (c->fin_queued && !c->fin_sent && c->sent == c->buffered &&
+        conn_emit(ns, c, c->snd_nxt, FIN, 0, 0) == 0)
         fin_out(c);
-        arm(ns, c);
-    }
-    /* Data held back by a zero window: the timer probes it. */
-    if (c->sent < c->buffered)
+    /* Anything in flight, held back by a zero window or dropped by the
+     * device: the timer retransmits, probes or sends it. */
+    if (c->snd_una != c->snd_nxt || c->sent < c->buffered ||
+        (c->fin_queued && !c->fin_sent))
         arm(ns, c);
 }
 
@@ -190,7 +221,7 @@ static void gone(struct netstack *ns, struct netstack_tcp *c)
 static void abort_conn(struct netstack *ns, struct netstack_tcp *c)
 {
     emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, c->snd_nxt,
-         c->rcv_nxt, RST | ACK, NULL, 0);
+         c->rcv_nxt, RST | ACK, 0);
     gone(ns, c);
 }
 
@@ -298,7 +329,7 @@ static bool take_ack(struct netstack *ns, struct netstack_tcp *c,
         uint32_t acked = s->ack - c->snd_una;
         size_t bytes = acked < c->sent ? acked : c->sent;
 
-        memmove(c->sndbuf, c->sndbuf + bytes, c->buffered - bytes);
+        c->head = (c->head + bytes) & SNDBUF_MASK;
         c->buffered -= bytes;
         c->sent -= bytes;
         c->snd_una = s->ack;
@@ -345,6 +376,7 @@ static void conn_input(struct netstack *ns, struct netstack_tcp *c,
                        struct segment *s)
 {
     bool fin = s->flags & FIN;
+    size_t buffered;
 
     if (s->flags & RST) {
         /* In the window: a blind attacker must guess it. */
@@ -384,8 +416,15 @@ static void conn_input(struct netstack *ns, struct netstack_tcp *c,
         return;
     if (c->state != TIME_WAIT)
         c->deadline = ns->now + NETSTACK_TCP_IDLE_MS;
+    buffered = c->buffered;
     if (!take_ack(ns, c, s))
         goto out;
+    if (c->buffered < buffered &&
+        (c->state == ESTABLISHED || c->state == CLOSE_WAIT) && !c->fin_queued) {
+        event(ns, c, NETSTACK_TCP_WRITABLE, NULL, 0);
+        if (c->state == TCP_FREE)
+            return;
+    }
     if (s->len > 0 && (c->state == ESTABLISHED || c->state == FIN_WAIT_1 ||
                        c->state == FIN_WAIT_2)) {
         c->rcv_nxt += (uint32_t)s->len;
@@ -501,14 +540,17 @@ static void retransmit(struct netstack *ns, struct netstack_tcp *c)
         syn_ack(ns, c);
         return;
     }
-    if (n == 0 && c->buffered > 0 && !c->fin_sent) {
+    if (n == 0 && c->buffered > 0 && !c->fin_sent && c->snd_wnd == 0) {
         /* Zero-window probe: one byte, which is then in flight. */
         n = 1;
         c->sent = 1;
         c->snd_nxt = c->snd_una + 1;
     }
     if (n == 0 && !c->fin_sent) {
+        /* Nothing in flight: what the device dropped goes now (output()
+         * arms the timer again if there is still something to send). */
         c->rto_deadline = 0;
+        output(ns, c);
         return;
     }
     conn_emit(
@@ -581,12 +623,15 @@ size_t netstack_tcp_send(struct netstack *ns, struct netstack_tcp *c,
                          const void *data, size_t len)
 {
     size_t room = NETSTACK_TCP_SNDBUF - c->buffered;
+    size_t at = (c->head + c->buffered) & SNDBUF_MASK, first;
 
     if ((c->state != ESTABLISHED && c->state != CLOSE_WAIT) || c->fin_queued)
         return 0;
     if (len > room)
         len = room;
-    memcpy(c->sndbuf + c->buffered, data, len);
+    first = len < NETSTACK_TCP_SNDBUF - at ? len : NETSTACK_TCP_SNDBUF - at;
+    memcpy(c->sndbuf + at, data, first);
+    memcpy(c->sndbuf, (const uint8_t *)data + first, len - first);
     c->buffered += len;
     if (!ns->in_tcp_input)
         output(ns, c);

@@ -35,10 +35,18 @@
 #define NETSTACK_UDP_BINDS 4
 #define NETSTACK_TCP_LISTENERS 2
 #define NETSTACK_TCP_CONNS 4
-/* Unacknowledged plus unsent data per connection: a response larger than
- * this is sent in pieces by the application (netstack_tcp_send returns how
- * much it took). */
-#define NETSTACK_TCP_SNDBUF 4096
+/*
+ * Unacknowledged plus unsent data per connection (a power of 2: it is a
+ * ring).  A response larger than this is sent in pieces: netstack_tcp_send
+ * returns how much it took, NETSTACK_TCP_WRITABLE says when to go on.
+ * What is in flight is bounded by this and by the peer's window (at most
+ * 64 KiB: no window scaling), so throughput is at most SNDBUF per round
+ * trip.  32 KiB is about 22 full segments: a peer that acknowledges every
+ * other segment keeps us sending.  A burst beyond the device's transmit
+ * ring (netfront: 16 frames) waits for the next ACK, not for a timeout
+ * (netstack_output_fn).  Cost: 128 KiB over the NETSTACK_TCP_CONNS.
+ */
+#define NETSTACK_TCP_SNDBUF 32768
 
 /* Timers, in ms. */
 #define NETSTACK_ARP_RETRY_MS 1000
@@ -55,8 +63,10 @@
 struct netstack;
 struct netstack_tcp;
 
-/* Sends one Ethernet frame (valid during the call).  0, or -1 if dropped;
- * the stack treats a drop as a lost frame (TCP retransmits). */
+/* Sends one Ethernet frame (valid during the call).  0, or -1 if dropped
+ * (e.g. a full transmit ring).  TCP keeps a dropped data segment or FIN
+ * unsent and tries again on the next ACK or at its retransmission timer;
+ * any other dropped frame is lost. */
 typedef int netstack_output_fn(void *arg, const void *frame, size_t len);
 
 /* A datagram for a bound port; data is valid during the call. */
@@ -67,11 +77,14 @@ typedef void netstack_udp_fn(void *arg, struct netstack *ns, uint32_t src_ip,
 enum netstack_tcp_event {
     NETSTACK_TCP_OPEN,        /* handshake done */
     NETSTACK_TCP_DATA,        /* in-order bytes from the peer */
+    NETSTACK_TCP_WRITABLE,    /* an ACK freed room in the send buffer */
     NETSTACK_TCP_PEER_CLOSED, /* the peer sent FIN: no more data */
     NETSTACK_TCP_GONE,        /* closed, reset or timed out: forget it */
 };
 
-/* data/len only for NETSTACK_TCP_DATA.  After GONE the handle is dead. */
+/* data/len only for NETSTACK_TCP_DATA.  WRITABLE comes only while
+ * netstack_tcp_send can take more (not after netstack_tcp_close), before
+ * any DATA of the same segment.  After GONE the handle is dead. */
 typedef void netstack_tcp_fn(void *arg, struct netstack *ns,
                              struct netstack_tcp *conn,
                              enum netstack_tcp_event event, const void *data,
@@ -126,7 +139,8 @@ struct netstack_tcp {
     uint32_t rto_ms;
     uint64_t deadline; /* TIME_WAIT end or idle limit */
     const struct netstack_tcp_listener *listener;
-    size_t buffered; /* bytes in sndbuf, from snd_una */
+    size_t head;     /* sndbuf index of the byte at snd_una */
+    size_t buffered; /* bytes in sndbuf, from head (wrapping around) */
     size_t sent;     /* of which sent (snd_nxt - snd_una, less SYN/FIN) */
     uint8_t sndbuf[NETSTACK_TCP_SNDBUF];
 };
@@ -175,7 +189,8 @@ int netstack_tcp_listen(struct netstack *ns, uint16_t port, netstack_tcp_fn *fn,
                         void *arg);
 
 /* Queues data; returns how many bytes were taken (0 when the buffer is
- * full or the connection cannot send any more). */
+ * full or the connection cannot send any more).  Once the buffer is full,
+ * NETSTACK_TCP_WRITABLE follows when the peer acknowledges some of it. */
 size_t netstack_tcp_send(struct netstack *ns, struct netstack_tcp *conn,
                          const void *data, size_t len);
 

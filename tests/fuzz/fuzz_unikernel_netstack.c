@@ -10,11 +10,14 @@
  * IPv4, TCP, UDP and ICMP checksums, so that the fuzzer gets past them to
  * ARP, TCP's states and the applications (ctl & 16: and sets a TCP
  * segment's ACK to what connection ctl >> 5 expects): a UDP echo on port 7 and, on
- * TCP port 80, a server that echoes data and closes on 'Q' or the peer's
- * FIN.
+ * TCP port 80, a server that echoes data, closes on 'Q' or the peer's
+ * FIN, and on 'B' streams STREAM_LEN bytes as NETSTACK_TCP_WRITABLE makes
+ * room.  An input of odd length runs with a device that drops every
+ * third frame.
  *
- * Beyond "no crash, no UB": every frame sent must be 60..1514 bytes, and
- * an IPv4 one must carry a correct header checksum.
+ * Beyond "no crash, no UB": every frame sent must be 60..1514 bytes, an
+ * IPv4 one must carry a correct header checksum, no WRITABLE may follow
+ * netstack_tcp_close, and a connection's send buffer stays consistent.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const uint8_t our_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x02 };
 #define OUR_IP 0x0a000002u
+#define STREAM_LEN 100000
+
+static unsigned frames_out;
+static bool drop_some;
+/* Per connection: the bytes of a 'B' stream still to hand over, and
+ * whether the application closed. */
+static size_t stream_left[NETSTACK_TCP_CONNS];
+static bool app_closed[NETSTACK_TCP_CONNS];
 
 static uint16_t sum16(const uint8_t *p, size_t len, uint32_t sum)
 {
@@ -56,7 +67,7 @@ static int output(void *arg, const void *frame, size_t len)
         fprintf(stderr, "fuzz_unikernel_netstack: bad IP checksum sent\n");
         abort();
     }
-    return 0;
+    return drop_some && ++frames_out % 3 == 0 ? -1 : 0;
 }
 
 static void udp_echo(void *arg, struct netstack *ns, uint32_t src_ip,
@@ -67,18 +78,80 @@ static void udp_echo(void *arg, struct netstack *ns, uint32_t src_ip,
     netstack_udp_send(ns, dst_port, src_ip, src_port, data, len);
 }
 
+static void app_close(struct netstack *ns, struct netstack_tcp *conn)
+{
+    app_closed[netstack_tcp_index(ns, conn)] = true;
+    netstack_tcp_close(ns, conn);
+}
+
+static void stream(struct netstack *ns, struct netstack_tcp *conn)
+{
+    static const uint8_t text[4096];
+    size_t *left = &stream_left[netstack_tcp_index(ns, conn)];
+
+    while (*left > 0) {
+        size_t n = *left < sizeof(text) ? *left : sizeof(text);
+        size_t took = netstack_tcp_send(ns, conn, text, n);
+
+        *left -= took;
+        if (took < n)
+            return;
+    }
+    app_close(ns, conn);
+}
+
 static void tcp_app(void *arg, struct netstack *ns, struct netstack_tcp *conn,
                     enum netstack_tcp_event event, const void *data, size_t len)
 {
+    unsigned i = netstack_tcp_index(ns, conn);
+
     (void)arg;
-    if (netstack_tcp_index(ns, conn) >= NETSTACK_TCP_CONNS)
+    if (i >= NETSTACK_TCP_CONNS)
         abort();
-    if (event == NETSTACK_TCP_DATA) {
-        netstack_tcp_send(ns, conn, data, len);
-        if (memchr(data, 'Q', len) != NULL)
-            netstack_tcp_close(ns, conn);
-    } else if (event == NETSTACK_TCP_PEER_CLOSED) {
-        netstack_tcp_close(ns, conn);
+    switch (event) {
+        case NETSTACK_TCP_OPEN:
+        case NETSTACK_TCP_GONE:
+            stream_left[i] = 0;
+            app_closed[i] = false;
+            break;
+        case NETSTACK_TCP_DATA:
+            if (stream_left[i] > 0)
+                break;
+            netstack_tcp_send(ns, conn, data, len);
+            if (memchr(data, 'Q', len) != NULL)
+                app_close(ns, conn);
+            else if (memchr(data, 'B', len) != NULL && !app_closed[i]) {
+                stream_left[i] = STREAM_LEN;
+                stream(ns, conn);
+            }
+            break;
+        case NETSTACK_TCP_WRITABLE:
+            if (app_closed[i]) {
+                fprintf(stderr, "fuzz_unikernel_netstack: WRITABLE after "
+                                "close\n");
+                abort();
+            }
+            if (stream_left[i] > 0)
+                stream(ns, conn);
+            break;
+        case NETSTACK_TCP_PEER_CLOSED:
+            app_close(ns, conn);
+            break;
+    }
+}
+
+/* The send buffer's bookkeeping, seen from outside. */
+static void check_conns(const struct netstack *ns)
+{
+    for (unsigned i = 0; i < NETSTACK_TCP_CONNS; i++) {
+        const struct netstack_tcp *c = &ns->tcp[i];
+
+        if (c->state != 0 &&
+            (c->buffered > NETSTACK_TCP_SNDBUF || c->sent > c->buffered ||
+             c->head >= NETSTACK_TCP_SNDBUF)) {
+            fprintf(stderr, "fuzz_unikernel_netstack: send buffer broken\n");
+            abort();
+        }
     }
 }
 
@@ -141,6 +214,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (ns == NULL)
         return 0;
+    frames_out = 0;
+    drop_some = size & 1;
+    memset(stream_left, 0, sizeof(stream_left));
+    memset(app_closed, 0, sizeof(app_closed));
     memcpy(cfg.mac, our_mac, 6);
     if (netstack_init(ns, &cfg, now) != 0 ||
         netstack_udp_bind(ns, 7, udp_echo, NULL) != 0 ||
@@ -172,10 +249,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         netstack_tick(ns, now);
         if (netstack_next_timer(ns) < now)
             abort(); /* a timer in the past must have run */
+        check_conns(ns);
     }
     /* Let every timer run out: retransmissions, TIME_WAIT, idle. */
-    for (int i = 0; i < 64 && netstack_next_timer(ns) != UINT64_MAX; i++)
+    for (int i = 0; i < 64 && netstack_next_timer(ns) != UINT64_MAX; i++) {
         netstack_tick(ns, netstack_next_timer(ns));
+        check_conns(ns);
+    }
     free(ns);
     return 0;
 }

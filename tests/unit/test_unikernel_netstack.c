@@ -1,8 +1,9 @@
 /*
  * Unit tests: the unikernel's IP stack (unikernel/netstack.h) driven by
  * crafted frames: ARP, ICMP echo, UDP, a TCP exchange as an HTTP/1.0
- * client would make it, timers, and malformed frames, which must produce
- * no output (and, under ASan, no bad access).
+ * client would make it, a long stream sent as the peer acknowledges it
+ * (NETSTACK_TCP_WRITABLE), timers, and malformed frames, which must
+ * produce no output (and, under ASan, no bad access).
  */
 #include <check.h>
 #include <stdlib.h>
@@ -12,17 +13,33 @@
 #include "check_run.h"
 #include "netstack_frames.h"
 
-#define OUT_MAX 32
+/* A full send buffer at the smallest MSS we accept from a peer (536
+ * without the option) goes out at once. */
+#define OUT_MAX (NETSTACK_TCP_SNDBUF / 536 + 8)
 
 static struct frame out[OUT_MAX];
 static unsigned n_out;
 static struct netstack *ns;
+/* The device takes this many frames per feed(), then drops them. */
+static unsigned accept_max;
+static unsigned n_dropped;
+
+/* The peer's side of a stream: our segments wait in a queue until it reads
+ * them. */
+#define QUEUE_MAX 256
+
+static struct frame queue[QUEUE_MAX];
+static unsigned q_head, q_tail;
 
 static int capture(void *arg, const void *frame, size_t len)
 {
     (void)arg;
     ck_assert_uint_le(len, NETSTACK_FRAME_MAX);
     ck_assert_uint_ge(len, 60);
+    if (n_out >= accept_max) {
+        n_dropped++;
+        return -1;
+    }
     ck_assert_uint_lt(n_out, OUT_MAX);
     memcpy(out[n_out].b, frame, len);
     out[n_out++].len = len;
@@ -40,6 +57,9 @@ static void setup(void)
     ck_assert_ptr_nonnull(ns);
     ck_assert_int_eq(netstack_init(ns, &cfg, 1000), 0);
     n_out = 0;
+    accept_max = OUT_MAX;
+    n_dropped = 0;
+    q_head = q_tail = 0;
 }
 
 static void teardown(void)
@@ -82,14 +102,13 @@ struct seg {
     size_t len;
 };
 
-static struct seg tcp_out(unsigned i)
+static struct seg tcp_parse(const struct frame *f)
 {
     struct seg s = { 0 };
     size_t len, hl;
     const uint8_t *t;
 
-    ck_assert_uint_lt(i, n_out);
-    t = ip_out(&out[i], 6, &len);
+    t = ip_out(f, 6, &len);
     ck_assert_uint_eq(csum(pseudo(OUR_IP, PEER_IP, 6, len), t, len), 0);
     ck_assert_uint_eq(rd16(t), 80);
     ck_assert_uint_eq(rd16(t + 2), 40000);
@@ -102,6 +121,12 @@ static struct seg tcp_out(unsigned i)
     s.data = t + hl;
     s.len = len - hl;
     return s;
+}
+
+static struct seg tcp_out(unsigned i)
+{
+    ck_assert_uint_lt(i, n_out);
+    return tcp_parse(&out[i]);
 }
 
 /* ---------------------------------------------------------------- ARP */
@@ -270,6 +295,8 @@ static void http_fn(void *arg, struct netstack *n, struct netstack_tcp *c,
                 netstack_tcp_close(n, c);
             }
             break;
+        case NETSTACK_TCP_WRITABLE:
+            break; /* the response fits the buffer */
         case NETSTACK_TCP_PEER_CLOSED:
             h->peer_closed++;
             break;
@@ -281,13 +308,13 @@ static void http_fn(void *arg, struct netstack *n, struct netstack_tcp *c,
 
 static const char get[] = "GET / HTTP/1.0\r\n\r\n";
 
-/* SYN -> SYN-ACK -> ACK; returns our ISS. */
-static uint32_t handshake(struct http_state *h, uint16_t mss)
+/* SYN -> SYN-ACK -> ACK to a listener fn; returns our ISS. */
+static uint32_t handshake_to(netstack_tcp_fn *fn, void *arg, uint16_t mss)
 {
     struct frame f;
     struct seg s;
 
-    ck_assert_int_eq(netstack_tcp_listen(ns, 80, http_fn, h), 0);
+    ck_assert_int_eq(netstack_tcp_listen(ns, 80, fn, arg), 0);
     tcp(&f, 40000, 80, 1000, 0, T_SYN, mss, NULL, 0);
     feed(&f);
     ck_assert_uint_eq(n_out, 1);
@@ -298,8 +325,15 @@ static uint32_t handshake(struct http_state *h, uint16_t mss)
     tcp(&f, 40000, 80, 1001, s.seq + 1, T_ACK, 0, NULL, 0);
     feed(&f);
     ck_assert_uint_eq(n_out, 0);
-    ck_assert_uint_eq(h->opened, 1);
     return s.seq;
+}
+
+static uint32_t handshake(struct http_state *h, uint16_t mss)
+{
+    uint32_t iss = handshake_to(http_fn, h, mss);
+
+    ck_assert_uint_eq(h->opened, 1);
+    return iss;
 }
 
 START_TEST(test_tcp_get)
@@ -467,6 +501,249 @@ START_TEST(test_tcp_out_of_order_and_full)
     /* Idle connections are dropped eventually. */
     netstack_tick(ns, 1000 + NETSTACK_TCP_IDLE_MS);
     ck_assert_uint_eq(h.gone, 1);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- streams */
+
+/* An application that answers any data with `total` bytes of
+ * stream_byte(), handed over as the send buffer makes room, then closes. */
+struct stream_state {
+    size_t total, queued;
+    bool started, closed;
+    unsigned writable, gone;
+};
+
+static uint8_t stream_byte(size_t i)
+{
+    return (uint8_t)(i ^ i >> 8 ^ i >> 16);
+}
+
+static void stream_fill(struct netstack *n, struct netstack_tcp *c,
+                        struct stream_state *st)
+{
+    /* An odd size, so that the ring wraps in the middle of a piece. */
+    uint8_t piece[3001];
+
+    while (st->queued < st->total) {
+        size_t len = st->total - st->queued, took;
+
+        if (len > sizeof(piece))
+            len = sizeof(piece);
+        for (size_t i = 0; i < len; i++)
+            piece[i] = stream_byte(st->queued + i);
+        took = netstack_tcp_send(n, c, piece, len);
+        st->queued += took;
+        if (took < len)
+            return;
+    }
+    st->closed = true;
+    netstack_tcp_close(n, c);
+}
+
+static void stream_fn(void *arg, struct netstack *n, struct netstack_tcp *c,
+                      enum netstack_tcp_event ev, const void *data, size_t len)
+{
+    struct stream_state *st = arg;
+
+    (void)data;
+    (void)len;
+    switch (ev) {
+        case NETSTACK_TCP_OPEN:
+        case NETSTACK_TCP_PEER_CLOSED:
+            break;
+        case NETSTACK_TCP_DATA:
+            if (!st->started) {
+                st->started = true;
+                stream_fill(n, c, st);
+            }
+            break;
+        case NETSTACK_TCP_WRITABLE:
+            ck_assert(st->started);
+            ck_assert(!st->closed); /* not after netstack_tcp_close */
+            st->writable++;
+            stream_fill(n, c, st);
+            break;
+        case NETSTACK_TCP_GONE:
+            st->gone++;
+            break;
+    }
+}
+
+struct peer {
+    uint32_t iss;   /* ours */
+    uint32_t seq;   /* the peer's next sequence number */
+    uint32_t rcv;   /* the next one it expects from us */
+    uint32_t acked; /* the last ACK it sent */
+    uint16_t wnd, mss;
+    unsigned ack_every; /* segments per ACK (or when the queue is empty) */
+    unsigned acks;
+    bool fin;
+};
+
+static void queue_out(void)
+{
+    for (unsigned i = 0; i < n_out; i++) {
+        ck_assert_uint_lt(q_tail - q_head, QUEUE_MAX);
+        queue[q_tail++ % QUEUE_MAX] = out[i];
+    }
+    n_out = 0;
+}
+
+/* A segment from the peer, with its window. */
+static void peer_send(struct peer *p, uint8_t flags, const void *data,
+                      size_t len)
+{
+    struct frame f;
+
+    tcp(&f, 40000, 80, p->seq, p->rcv, flags, 0, data, len);
+    wr16(f.b + 34 + 14, p->wnd);
+    tcp_fix(&f);
+    p->seq += (uint32_t)len;
+    p->acked = p->rcv;
+    feed(&f);
+    queue_out();
+}
+
+/* Reads our segments until our FIN, acknowledging as told: each must come
+ * in order (no retransmission), within the window and the MSS, holding
+ * stream_byte() of its offset.  Returns the stream's length. */
+static size_t peer_receive(struct peer *p)
+{
+    unsigned unacked = 0;
+
+    while (!p->fin) {
+        struct seg s;
+        size_t off;
+
+        ck_assert_msg(q_head != q_tail, "the stream stalled after %u bytes",
+                      p->rcv - p->iss - 1);
+        s = tcp_parse(&queue[q_head++ % QUEUE_MAX]);
+        off = p->rcv - p->iss - 1;
+        ck_assert_uint_eq(s.seq, p->rcv);
+        ck_assert_uint_eq(s.ack, p->seq);
+        ck_assert_uint_le(s.len, p->mss);
+        ck_assert_uint_le((uint32_t)(s.seq + s.len - p->acked), p->wnd);
+        for (size_t i = 0; i < s.len; i++)
+            ck_assert_msg(s.data[i] == stream_byte(off + i),
+                          "byte %zu is wrong", off + i);
+        p->rcv += (uint32_t)s.len;
+        if (s.flags & T_FIN) {
+            p->fin = true;
+            p->rcv++;
+        }
+        if (++unacked >= p->ack_every || p->fin || q_head == q_tail) {
+            p->acks++;
+            unacked = 0;
+            peer_send(p, T_ACK, NULL, 0);
+        }
+    }
+    ck_assert_uint_eq(q_head, q_tail); /* nothing after the FIN */
+    return p->rcv - p->iss - 2;
+}
+
+START_TEST(test_tcp_writable)
+{
+    struct stream_state st = { .total = 3 * NETSTACK_TCP_SNDBUF + 7 };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 2 };
+    size_t sent, unsent;
+
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    /* The buffer is full; only full-size segments go out: its short tail
+     * waits for the application's next bytes. */
+    ck_assert_uint_eq(st.queued, NETSTACK_TCP_SNDBUF);
+    ck_assert_uint_eq(q_tail, NETSTACK_TCP_SNDBUF / 1460);
+    sent = q_tail * 1460;
+    for (unsigned i = 0; i < q_tail; i++) {
+        struct seg s = tcp_parse(&queue[i]);
+
+        ck_assert_uint_eq(s.seq, p.iss + 1 + i * 1460);
+        ck_assert_uint_eq(s.len, 1460);
+    }
+    /* An ACK that frees nothing raises nothing. */
+    peer_send(&p, T_ACK, NULL, 0);
+    ck_assert_uint_eq(st.writable, 0);
+    ck_assert_uint_eq(q_tail, sent / 1460);
+    /* The first two segments acknowledged: the event, the application
+     * fills the room, the stack sends it with the held tail. */
+    p.rcv += 2 * 1460;
+    peer_send(&p, T_ACK, NULL, 0);
+    ck_assert_uint_eq(st.writable, 1);
+    ck_assert_uint_eq(st.queued, NETSTACK_TCP_SNDBUF + 2 * 1460);
+    unsent = NETSTACK_TCP_SNDBUF - (sent - 2 * 1460);
+    ck_assert_uint_eq(q_tail - sent / 1460, unsent / 1460);
+    /* The peer reads everything from the start. */
+    q_head = 0;
+    p.rcv = p.acked = p.iss + 1;
+    ck_assert_uint_eq(peer_receive(&p), st.total);
+    ck_assert_uint_eq(st.queued, st.total);
+    ck_assert(st.closed);
+    ck_assert_uint_gt(st.writable, 3);
+    ck_assert_uint_eq(st.gone, 0);
+    ck_assert_uint_eq(n_dropped, 0);
+}
+END_TEST
+
+/* Long streams against different peers and devices. */
+static const struct stream_case {
+    uint16_t wnd, mss;
+    unsigned ack_every, accept_max;
+} stream_cases[] = {
+    { 65535, 1460, 2, OUT_MAX },    /* a typical peer (delayed ACKs) */
+    { 65535, 1460, 1000, OUT_MAX }, /* acknowledges what it has, at once */
+    { 5000, 1460, 1, OUT_MAX },     /* a small window */
+    { 65535, 536, 3, OUT_MAX },     /* no MSS option */
+    { 65535, 1460, 2, 3 },          /* a device that takes 3 frames at a time */
+};
+
+START_TEST(test_tcp_stream)
+{
+    const struct stream_case *k = &stream_cases[_i];
+    struct stream_state st = { .total = 300001 };
+    struct peer p = {
+        .seq = 1001, .wnd = k->wnd, .mss = k->mss, .ack_every = k->ack_every
+    };
+
+    p.iss = handshake_to(stream_fn, &st, k->mss == 536 ? 0 : k->mss);
+    p.rcv = p.acked = p.iss + 1;
+    accept_max = k->accept_max;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(peer_receive(&p), st.total);
+    ck_assert(st.closed);
+    ck_assert_uint_gt(st.writable, 0);
+    ck_assert_uint_ge(p.acks, st.total / k->wnd);
+    ck_assert_uint_eq(n_dropped > 0, k->accept_max < OUT_MAX);
+    /* The peer closes too: TIME_WAIT, then the end. */
+    peer_send(&p, T_ACK | T_FIN, NULL, 0);
+    ck_assert_uint_eq(q_tail - q_head, 1);
+    netstack_tick(ns, 1000 + NETSTACK_TCP_TIME_WAIT_MS);
+    ck_assert_uint_eq(st.gone, 1);
+}
+END_TEST
+
+/* A device that drops everything: nothing counts as sent, the timer sends
+ * it once the device takes frames again. */
+START_TEST(test_tcp_device_full)
+{
+    struct stream_state st = { .total = 5000 };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 1 };
+
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    accept_max = 0;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(q_tail, 0);
+    ck_assert_uint_gt(n_dropped, 0);
+    ck_assert_uint_eq(netstack_next_timer(ns), 1000 + NETSTACK_TCP_RTO_MS);
+    netstack_tick(ns, 1000 + NETSTACK_TCP_RTO_MS); /* still full */
+    ck_assert_uint_eq(n_out, 0);
+    accept_max = OUT_MAX;
+    netstack_tick(ns, netstack_next_timer(ns));
+    queue_out();
+    ck_assert_uint_eq(q_tail, 4); /* 5000 bytes and the FIN */
+    ck_assert_uint_eq(peer_receive(&p), st.total);
 }
 END_TEST
 
@@ -642,6 +919,10 @@ static Suite *netstack_suite(void)
     tcase_add_test(tc, test_tcp_out_of_order_and_full);
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_tcp_options);
+    tcase_add_test(tc, test_tcp_writable);
+    tcase_add_loop_test(tc, test_tcp_stream, 0,
+                        sizeof(stream_cases) / sizeof(stream_cases[0]));
+    tcase_add_test(tc, test_tcp_device_full);
     tcase_add_test(tc, test_parse_ipv4);
     suite_add_tcase(s, tc);
     return s;
