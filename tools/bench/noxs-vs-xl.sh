@@ -30,17 +30,20 @@ ulimit -n 65536
 # ip_of N: a guest address for the N-th guest (10.0.X.Y).
 ip_of() { echo "10.0.$(($1 / 200 + 1)).$(($1 % 200 + 2))"; }
 
-# until_reachable URL SECONDS: polls with wget; fails after SECONDS.
+# until_reachable URL SECONDS [TRY]: polls with wget, each try killed
+# after TRY seconds (default 1: a unikernel answers at once; a Linux guest
+# under emulation needs longer for its first answer, so xl's polls get 10);
+# fails after SECONDS.  (No -T: busybox 1.35 static wget segfaults with it.)
 until_reachable() {
     end=$(($(date +%s) + $2))
-    # (no -T: busybox 1.35 static wget segfaults with it)
-    until timeout 1 wget -q -O /dev/null "$1" 2>/dev/null; do
+    until timeout "${3:-1}" wget -q -O /dev/null "$1" 2>/dev/null; do
         [ "$(date +%s)" -ge "$end" ] && return 1
     done
 }
 
 # download URL IFACE TOOLSTACK: the (c) lines.
 download() {
+    [ -e "/sys/class/net/$2" ] || fail "no interface $2 for the download from $1"
     p0=$(cat "/sys/class/net/$2/statistics/tx_packets")
     p0=$((p0 + $(cat "/sys/class/net/$2/statistics/rx_packets")))
     t0=$(now_ms)
@@ -91,8 +94,10 @@ while [ $i -le "$N" ]; do
     chaos create -q --daemon /tmp/a.cfg >/dev/null || fail "chaos create a-$i"
     until_reachable "http://$(ip_of "$i")/" 60 || fail "a-$i never answered"
     echo "reachable,chaos,$i,$(($(now_ms) - t0))"
+    # The guest's TAP is named after its domain (vifDOMID.0), which a pool
+    # shell keeps when it becomes the guest.
     [ $i = 1 ] && download "http://$(ip_of 1)/bytes/16777216" \
-        "$(find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' -exec basename {} \; | head -n 1)" chaos
+        "vif$(dom_field_by_name "a-$i").0" chaos
     chaos destroy "a-$i" >/dev/null
     i=$((i + 1))
 done
@@ -100,6 +105,8 @@ done
 # (d): chaosd's memory per networked guest it serves.
 rss() { sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$CHAOSD/status"; }
 chaos pool set net 0 >/dev/null
+wait_for 60 "[ \"\$(pool_idle)\" = 0 ]" || fail "the pool did not empty"
+sleep 2
 r0=$(rss)
 i=1
 while [ $i -le "$SERVED" ]; do
@@ -109,7 +116,7 @@ while [ $i -le "$SERVED" ]; do
 done
 sleep 2
 r1=$(rss)
-echo "rss_kib,chaos,$SERVED,$(((r1 - r0) / SERVED))"
+echo "rss_kib,chaos,$SERVED,$(awk -v a="$r0" -v b="$r1" -v n="$SERVED" 'BEGIN { printf "%.1f", (b - a) / n }')"
 for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
             grep '"name":"d-' | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
     chaos destroy "$id" >/dev/null
@@ -151,7 +158,8 @@ while [ $i -le "$N" ]; do
     linux_cfg /tmp/x.cfg "x-$i" $((i + 3000))
     t0=$(now_ms)
     xl create -q /tmp/x.cfg || fail "xl create x-$i"
-    until_reachable "http://$(ip_of $((i + 3000)))/" 300 || fail "x-$i never answered"
+    until_reachable "http://$(ip_of $((i + 3000)))/" 300 10 ||
+        fail "x-$i never answered: $(tail -n 5 "/var/log/xen/console/guest-x-$i.log")"
     echo "reachable,xl,$i,$(($(now_ms) - t0))"
     if [ $i = 1 ]; then
         dom=$(xl domid "x-$i")
