@@ -102,11 +102,16 @@ while [ $i -le "$N" ]; do
     i=$((i + 1))
 done
 
-# (d): chaosd's memory per networked guest it serves.
+# (d): chaosd's memory per networked guest it serves, from a fresh chaosd
+# without pools (a used heap would hide the growth).
+kill -TERM $CHAOSD
+wait $CHAOSD
+sed 's/^pool = .*/pool = 0/' /tmp/noxs-chaosd.conf >/tmp/noxs-chaosd0.conf
+START0=$(echo "$START" | sed 's|noxs-chaosd.conf|noxs-chaosd0.conf|')
+$START0 >>/tmp/noxs-chaosd.log 2>&1 &
+CHAOSD=$!
+wait_for 60 "[ \"\$(pool_idle)\" = 0 ]" || fail "chaosd did not come back"
 rss() { sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$CHAOSD/status"; }
-chaos pool set net 0 >/dev/null
-wait_for 60 "[ \"\$(pool_idle)\" = 0 ]" || fail "the pool did not empty"
-sleep 2
 r0=$(rss)
 i=1
 while [ $i -le "$SERVED" ]; do
@@ -116,7 +121,7 @@ while [ $i -le "$SERVED" ]; do
 done
 sleep 2
 r1=$(rss)
-echo "rss_kib,chaos,$SERVED,$(awk -v a="$r0" -v b="$r1" -v n="$SERVED" 'BEGIN { printf "%.1f", (b - a) / n }')"
+echo "rss_kib,chaosd,$SERVED,$(awk -v a="$r0" -v b="$r1" -v n="$SERVED" 'BEGIN { printf "%.1f", (b - a) / n }')"
 for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
             grep '"name":"d-' | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
     chaos destroy "$id" >/dev/null
@@ -133,6 +138,18 @@ while [ $i -le "$NTH" ]; do
     echo "nth,chaos,$i,$(($(now_ms) - t0))"
     i=$((i + 1))
 done
+# (d) for chaos create: each guest has its own monitor (a fork of the
+# chaos command serving its console and devices); its proportional set
+# size (shared library pages split among the monitors) per guest.
+pss=0 monitors=0
+for f in /proc/[0-9]*/cmdline; do
+    d=${f%/cmdline}
+    tr '\0' ' ' <"$f" 2>/dev/null | grep -q '^chaos create -q -p /tmp/b.cfg' || continue
+    k=$(awk '/^Pss:/ { print $2 }' "$d/smaps_rollup" 2>/dev/null) || continue
+    pss=$((pss + ${k:-0}))
+    monitors=$((monitors + 1))
+done
+[ $monitors -gt 0 ] && echo "pss_kib,chaos,$monitors,$((pss / monitors))"
 for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
             grep '"name":"b-' | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
     chaos destroy "$id" >/dev/null
