@@ -198,6 +198,17 @@ int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
     return chaos__fail(ctx, -ESRCH, "no domain named '%s'", name_or_id);
 }
 
+/* Discards a shell after a failure, keeping the failure's message (the
+ * discard may overwrite it); returns rc. */
+static int discard_failed(chaos_ctx *ctx, chaos_shell *shell, int rc)
+{
+    char msg[CHAOS_ERRMSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+    chaos_shell_discard(ctx, shell);
+    snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- shells */
 
 int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
@@ -264,13 +275,8 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     }
     if (devices_wanted(cfg)) {
         rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
-        if (rc) {
-            char msg[CHAOS_ERRMSG_MAX];
-            snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-            chaos_shell_discard(ctx, shell);
-            snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-            return rc;
-        }
+        if (rc)
+            return discard_failed(ctx, shell, rc);
     }
     shell->type = chaos_config_type(cfg);
     shell->memory_mib = want;
@@ -536,14 +542,8 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     int rc = need_hv(ctx);
     if (!rc)
         rc = execute(ctx, shell, cfg, flags, timings);
-    if (rc) {
-        /* Keep the message: discarding may overwrite it. */
-        char msg[CHAOS_ERRMSG_MAX];
-        snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
-        chaos_shell_discard(ctx, shell);
-        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
-        return rc;
-    }
+    if (rc)
+        return discard_failed(ctx, shell, rc);
     hv_shell_release(shell->hv);
     devices_free(shell->devs); /* the record has them now */
     free(shell->device_key);
