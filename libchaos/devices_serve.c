@@ -6,9 +6,12 @@
  *
  * One input decides: a *scan* of the page (noxs_page_read: the guest's
  * fields copied once and validated).  It runs on every event-channel
- * notification and on every supervisor tick, so a notification sent
- * before we bound a channel (the guest runs before its supervisor starts)
- * costs at most one tick.
+ * notification and on the supervisor's sweep when serving starts, which
+ * also kicks every back end: a notification sent before we bound a
+ * channel (the guest runs before its supervisor starts) was dropped by
+ * Xen, and the sweep does what it asked for.  After that, notifications
+ * only: the back ends re-arm the guest's event indices before they stop
+ * (RING_FINAL_CHECK_FOR_REQUESTS), so none is lost.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -322,12 +325,12 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
         }
     }
     /* State changes come on the same channels: look at the page after any
-     * notification, and on a tick (n == 0). */
+     * notification, and on the sweep (n == 0). */
     if (any || n == 0)
         scan(s);
     if (n == 0)
         for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
-            /* A tick also moves what a lost notification left behind. */
+            /* The sweep: what a dropped notification asked for. */
             int rc = kick(s, i);
             if (rc)
                 fail_device(s, i, rc);

@@ -2,7 +2,7 @@
  * devices_serve.h - a noxs guest's devices served by its supervisor
  * (devices_serve.c; supervisor.c is the only user).  The same event-loop
  * contract as the console server: pollfds, then handle with what poll()
- * returned (n == 0: a tick).  Never blocks.
+ * returned (n == 0: the sweep when serving starts).  Never blocks.
  */
 #ifndef CHAOS_DEVICES_SERVE_H
 #define CHAOS_DEVICES_SERVE_H

@@ -10,6 +10,13 @@
  * only say "look now": the look is what decides, so an event lost or seen
  * twice changes nothing.
  *
+ * The console and the devices are served on their notifications only,
+ * plus one *sweep* when serving starts: a notification the guest sent
+ * before we bound its channel was dropped by Xen (an unbound port), so the
+ * sweep reads what it announced.  No periodic work: an idle guest costs
+ * its supervisor nothing but the looks, and none with domain events
+ * (chaosd serving thousands of guests would otherwise wake for each).
+ *
  *   SERVING --stopped, destroy-----------------------------> DONE
  *   SERVING --stopped, preserve--> SERVING (acted; until it is gone)
  *   SERVING --stopped, restart--> RESTARTING --restarted()--> SERVING
@@ -38,13 +45,12 @@
 #include "util.h"
 
 /*
- * How often a supervisor without domain events looks at its domain, and
- * how often every supervisor drains the console (lost notifications then
- * cost at most this).  One getdomaininfo costs microseconds; a dead
- * guest's console needs no faster reaction: noticing late only keeps the
- * domain "dying" a little longer (its ring is still mapped).
+ * How often a supervisor without domain events looks at its domain.  One
+ * getdomaininfo costs microseconds; a dead guest needs no faster
+ * reaction: noticing late only keeps the domain "dying" a little longer
+ * (its ring is still mapped).
  */
-#define TICK_MS 250
+#define LOOK_MS 250
 
 #define MSG_SLOTS 8
 #define MSG_LEN 300
@@ -61,8 +67,10 @@ struct chaos_supervisor {
     struct devices_server *devices; /* NULL: none */
     bool acted;                     /* this domain's stop was handled */
     bool look_now;
-    bool query_failed; /* reported once */
-    uint64_t next_tick_ms;
+    bool sweep_now;        /* serve the console and devices without a
+                          notification: once when serving starts */
+    bool query_failed;     /* reported once */
+    uint64_t next_look_ms; /* without domain events */
     /* Messages for the caller, oldest first. */
     char msgs[MSG_SLOTS][MSG_LEN];
     unsigned msg_head, msg_count, msg_dropped;
@@ -255,7 +263,8 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
         goto fail;
     sup->state = CHAOS_SUPERVISOR_SERVING;
     sup->look_now = true; /* it may have stopped already */
-    sup->next_tick_ms = util_now_ms() + TICK_MS;
+    sup->sweep_now = true;
+    sup->next_look_ms = util_now_ms() + LOOK_MS;
     *out = sup;
     return 0;
 
@@ -385,10 +394,12 @@ int chaos_supervisor_timeout_ms(const chaos_supervisor *sup)
      * an event loop spin.) */
     if (sup->state != CHAOS_SUPERVISOR_SERVING)
         return -1;
-    if (sup->look_now)
+    if (sup->look_now || sup->sweep_now)
         return 0;
+    if (sup->opts.domain_events)
+        return -1;
     uint64_t now = util_now_ms();
-    return sup->next_tick_ms > now ? (int)(sup->next_tick_ms - now) : 0;
+    return sup->next_look_ms > now ? (int)(sup->next_look_ms - now) : 0;
 }
 
 int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
@@ -400,9 +411,10 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
         return 0;
     }
     int rc = 0;
-    bool tick = util_now_ms() >= sup->next_tick_ms;
-    if (sup->console && (n > 0 || tick)) {
-        /* n == 0 on a tick: just move pending data. */
+    bool sweep = sup->sweep_now;
+    sup->sweep_now = false;
+    if (sup->console && (n > 0 || sweep)) {
+        /* n == 0 on a sweep: just move pending data. */
         rc = chaos_console_server_handle(ctx, sup->console, fds, n);
         const char *warning = chaos_console_server_take_warning(sup->console);
         if (warning)
@@ -417,13 +429,16 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
     if (sup->devices) {
         if (n > 0)
             devices_server_handle(sup->devices, fds, n);
-        if (tick)
+        if (sweep)
             devices_server_handle(sup->devices, NULL, 0);
         take_device_messages(sup);
     }
-    if (tick)
-        sup->next_tick_ms = util_now_ms() + TICK_MS;
-    if (sup->look_now || (tick && !sup->opts.domain_events)) {
+    uint64_t now = util_now_ms();
+    if (!sup->opts.domain_events && now >= sup->next_look_ms) {
+        sup->look_now = true;
+        sup->next_look_ms = now + LOOK_MS;
+    }
+    if (sup->look_now) {
         sup->look_now = false;
         look(ctx, sup);
     }
@@ -478,7 +493,8 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
     sup->state = CHAOS_SUPERVISOR_SERVING;
     sup->acted = false;
     sup->look_now = true;
-    sup->next_tick_ms = util_now_ms() + TICK_MS;
+    sup->sweep_now = true;
+    sup->next_look_ms = util_now_ms() + LOOK_MS;
     return 0;
 }
 
