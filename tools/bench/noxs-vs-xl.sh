@@ -6,16 +6,17 @@
 #   reachable   (a) ms from the create request until the guest answers an
 #               HTTP GET: chaos's unikernel `http` from a chaosd pool, xl's
 #               Linux guest with one vif (busybox httpd)
-#   nth         (b) ms of the n-th create of a networked guest (chaos
-#               create of `http`, paused, n = 1 .. NTH; xl up to XL_NTH)
+#   nth         (b) ms of the n-th create of a networked guest (`http`,
+#               paused, n = 1 .. NTH: "chaos" through chaosd, "monitor"
+#               without it, a monitor per guest; xl up to XL_NTH)
 #   mbps        (c) MB/s of a 16 MiB HTTP download from the guest
 #   pps         (c) packets/s through the guest's interface during it
 #   rss_kib     (d) supervisor memory per served guest: chaosd's resident
 #               memory growth per networked guest it serves
+#   pss_kib     (d) the same for `chaos create`'s monitor per guest
 N=${N:-10}
 NTH=${NTH:-200}
 XL_NTH=${XL_NTH:-20}
-SERVED=${SERVED:-50}
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -102,8 +103,11 @@ while [ $i -le "$N" ]; do
     i=$((i + 1))
 done
 
-# (d): chaosd's memory per networked guest it serves, from a fresh chaosd
-# without pools (a used heap would hide the growth).
+# (b) and (d) through chaosd without pools: every create is a real one
+# (`chaos create` goes to chaosd when it runs), and chaosd serves every
+# guest from one process with domain events.  (d): chaosd's resident
+# memory growth per networked guest it serves (a fresh chaosd: a used
+# heap would hide the growth).
 kill -TERM $CHAOSD
 wait $CHAOSD
 sed 's/^pool = .*/pool = 0/' /tmp/noxs-chaosd.conf >/tmp/noxs-chaosd0.conf
@@ -114,46 +118,50 @@ wait_for 60 "[ \"\$(pool_idle)\" = 0 ]" || fail "chaosd did not come back"
 rss() { sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$CHAOSD/status"; }
 r0=$(rss)
 i=1
-while [ $i -le "$SERVED" ]; do
-    http_cfg /tmp/d.cfg "d-$i" $((i + 1000)) 4
-    chaos create -q --daemon -p /tmp/d.cfg >/dev/null || fail "chaos create d-$i"
+while [ $i -le "$NTH" ]; do
+    http_cfg /tmp/b.cfg "b-$i" $((i + 1000)) 4
+    t0=$(now_ms)
+    chaos create -q --daemon -p /tmp/b.cfg >/dev/null 2>/tmp/b.err ||
+        fail "chaos create --daemon b-$i: $(cat /tmp/b.err)"
+    echo "nth,chaos,$i,$(($(now_ms) - t0))"
     i=$((i + 1))
 done
 sleep 2
 r1=$(rss)
-echo "rss_kib,chaosd,$SERVED,$(awk -v a="$r0" -v b="$r1" -v n="$SERVED" 'BEGIN { printf "%.1f", (b - a) / n }')"
-for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
-            grep '"name":"d-' | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
-    chaos destroy "$id" >/dev/null
-done
+echo "rss_kib,chaosd,$NTH,$(awk -v a="$r0" -v b="$r1" -v n="$NTH" 'BEGIN { printf "%.1f", (b - a) / n }')"
+destroy_named() {  # destroy_named PREFIX: every guest whose name starts so
+    for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
+                grep "\"name\":\"$1" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
+        chaos destroy "$id" >/dev/null
+    done
+}
+destroy_named b-
 kill -TERM $CHAOSD
 wait $CHAOSD
 
-# (b): the n-th networked guest, chaos create (paused: devices served).
+# (b) without chaosd: `chaos create` (paused: devices served) starts a
+# monitor per guest, which looks at its domain every 250 ms.
 i=1
 while [ $i -le "$NTH" ]; do
-    http_cfg /tmp/b.cfg "b-$i" $((i + 2000)) 4
+    http_cfg /tmp/m.cfg "m-$i" $((i + 2000)) 4
     t0=$(now_ms)
-    chaos create -q -p /tmp/b.cfg >/dev/null 2>/tmp/b.err || fail "chaos create b-$i: $(cat /tmp/b.err)"
-    echo "nth,chaos,$i,$(($(now_ms) - t0))"
+    chaos create -q -p /tmp/m.cfg >/dev/null 2>/tmp/m.err || fail "chaos create m-$i: $(cat /tmp/m.err)"
+    echo "nth,monitor,$i,$(($(now_ms) - t0))"
     i=$((i + 1))
 done
-# (d) for chaos create: each guest has its own monitor (a fork of the
-# chaos command serving its console and devices); its proportional set
-# size (shared library pages split among the monitors) per guest.
+# (d) for chaos create: each guest's monitor (a fork of the chaos command
+# serving its console and devices); its proportional set size (shared
+# library pages split among the monitors) per guest.
 pss=0 monitors=0
 for f in /proc/[0-9]*/cmdline; do
     d=${f%/cmdline}
-    tr '\0' ' ' <"$f" 2>/dev/null | grep -q '^chaos create -q -p /tmp/b.cfg' || continue
+    tr '\0' ' ' <"$f" 2>/dev/null | grep -q '^chaos create -q -p /tmp/m.cfg' || continue
     k=$(awk '/^Pss:/ { print $2 }' "$d/smaps_rollup" 2>/dev/null) || continue
     pss=$((pss + ${k:-0}))
     monitors=$((monitors + 1))
 done
 [ $monitors -gt 0 ] && echo "pss_kib,chaos,$monitors,$((pss / monitors))"
-for id in $(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
-            grep '"name":"b-' | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'); do
-    chaos destroy "$id" >/dev/null
-done
+destroy_named m-
 
 # ---- xl: xenstored, the kernel's netback, a hotplug script ----
 modprobe xen-netback || fail "cannot load xen-netback"
