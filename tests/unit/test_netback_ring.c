@@ -502,6 +502,11 @@ static uint32_t sum16(const uint8_t *p, size_t n)
     return s;
 }
 
+static unsigned be16(const uint8_t *p)
+{
+    return (unsigned)p[0] << 8 | p[1];
+}
+
 /* An Ethernet + IPv4 + UDP (or TCP) frame with payload bytes. */
 static size_t ipv4_frame(uint8_t *f, uint8_t proto, size_t payload)
 {
@@ -512,6 +517,7 @@ static size_t ipv4_frame(uint8_t *f, uint8_t proto, size_t payload)
     ip[0] = 0x45;
     ip[2] = (uint8_t)((20 + l4len) >> 8);
     ip[3] = (uint8_t)(20 + l4len);
+    ip[6] = 0x40; /* DF: not a fragment */
     ip[8] = 64;
     ip[9] = proto;
     memcpy(ip + 12, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
@@ -521,11 +527,21 @@ static size_t ipv4_frame(uint8_t *f, uint8_t proto, size_t payload)
     if (proto == 17) {
         l4[4] = (uint8_t)(l4len >> 8);
         l4[5] = (uint8_t)l4len;
+    } else {
+        l4[12] = 0x50; /* data offset: 5 words */
     }
     for (size_t b = 0; b < payload; b++)
         l4[l4hdr + b] = (uint8_t)(b * 7 + 3);
     l4[proto == 17 ? 6 : 16] = 0xde; /* garbage the guest left */
     return 14 + 20 + l4len;
+}
+
+/* The folded pseudo-header sum of an IPv4 frame (what CHECKSUM_PARTIAL
+ * leaves in the checksum field). */
+static unsigned pseudo4(const uint8_t *f)
+{
+    const uint8_t *ip = f + 14;
+    return fold(sum16(ip + 12, 8) + ip[9] + be16(ip + 2) - 20);
 }
 
 /* A correct checksum makes the pseudo header plus segment sum to 0xffff. */
@@ -541,11 +557,26 @@ static void ck_ipv4_valid(const uint8_t *f, size_t len)
 START_TEST(test_csum)
 {
     static uint8_t f[2000];
+    struct nbr_l4 l4;
     size_t len = ipv4_frame(f, 17, 101); /* odd length */
-    ck_assert_int_eq(nbr_csum_fill(f, len), 0);
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), 0);
+    ck_assert(l4.ipv4 && !l4.tcp);
+    ck_assert_uint_eq(l4.start, 34);
+    ck_assert_uint_eq(l4.end, len);
+    ck_assert_uint_eq(l4.hdr_end, 42);
+    ck_assert_uint_eq(l4.field, 6);
+    ck_assert_uint_eq(be16(f + 40), pseudo4(f));
+    ck_assert_int_eq(nbr_csum_complete(f, len, l4.start, l4.field), 0);
     ck_ipv4_valid(f, len);
+
     len = ipv4_frame(f, 6, 1000);
-    ck_assert_int_eq(nbr_csum_fill(f, len), 0);
+    f[34 + 12] = 0x80; /* 12 bytes of TCP options */
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), 0);
+    ck_assert(l4.ipv4 && l4.tcp);
+    ck_assert_uint_eq(l4.hdr_end, 34 + 32);
+    ck_assert_uint_eq(l4.field, 16);
+    ck_assert_uint_eq(be16(f + 50), pseudo4(f));
+    ck_assert_int_eq(nbr_csum_complete(f, len, l4.start, l4.field), 0);
     ck_ipv4_valid(f, len);
 
     /* IPv6 TCP. */
@@ -555,22 +586,36 @@ START_TEST(test_csum)
     ip[0] = 0x60, ip[5] = 40, ip[6] = 6, ip[7] = 64;
     for (unsigned b = 0; b < 32; b++)
         ip[8 + b] = (uint8_t)(b * 5);
+    ip[40 + 12] = 0x50;
     for (unsigned b = 20; b < 40; b++)
         ip[40 + b] = (uint8_t)b;
-    ck_assert_int_eq(nbr_csum_fill(f, 14 + 40 + 40), 0);
+    ck_assert_int_eq(nbr_csum_partial(f, 14 + 40 + 40, &l4), 0);
+    ck_assert(!l4.ipv4 && l4.tcp);
+    ck_assert_uint_eq(l4.start, 54);
+    ck_assert_int_eq(nbr_csum_complete(f, 14 + 40 + 40, 54, 16), 0);
     uint32_t s = sum16(ip + 8, 32) + 40 + 6 + sum16(ip + 40, 40);
     ck_assert_uint_eq(fold(s), 0xffff);
 
     /* What cannot be done. */
     len = ipv4_frame(f, 17, 10);
-    ck_assert_int_eq(nbr_csum_fill(f, len - 1), -1); /* cut short */
-    f[14 + 6] = 0x20;                                /* a fragment */
-    ck_assert_int_eq(nbr_csum_fill(f, len), -1);
+    ck_assert_int_eq(nbr_csum_partial(f, len - 1, &l4), -1); /* cut short */
+    f[14 + 6] = 0x20;                                        /* a fragment */
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), -1);
     len = ipv4_frame(f, 1, 10); /* ICMP */
-    ck_assert_int_eq(nbr_csum_fill(f, len), -1);
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), -1);
+    len = ipv4_frame(f, 6, 10);
+    f[34 + 12] = 0x40; /* a TCP header of 16 bytes */
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), -1);
+    f[34 + 12] = 0x90; /* 36 bytes, beyond the segment's 30 */
+    ck_assert_int_eq(nbr_csum_partial(f, len, &l4), -1);
     f[12] = 0x08, f[13] = 0x06; /* ARP */
-    ck_assert_int_eq(nbr_csum_fill(f, 60), -1);
-    ck_assert_int_eq(nbr_csum_fill(f, 10), -1);
+    ck_assert_int_eq(nbr_csum_partial(f, 60, &l4), -1);
+    ck_assert_int_eq(nbr_csum_partial(f, 10, &l4), -1);
+    /* A field beyond the frame. */
+    ck_assert_int_eq(nbr_csum_complete(f, 40, 34, 6), -1);
+    ck_assert_int_eq(nbr_csum_complete(f, 40, 41, 0), -1);
+    ck_assert_int_eq(nbr_csum_complete(f, 40, 0xffff, 0xffff), -1);
+    ck_assert_int_eq(nbr_csum_complete(f, 42, 34, 6), 0);
 }
 END_TEST
 
