@@ -127,11 +127,3 @@ int nbr_csum_complete(uint8_t *frame, size_t len, size_t start, size_t field)
     put_be16(frame + start + field, csum ? csum : 0xffff);
     return 0;
 }
-
-int nbr_csum_fill(uint8_t *frame, size_t len)
-{
-    struct nbr_l4 l4;
-    if (nbr_csum_partial(frame, len, &l4) < 0)
-        return -1;
-    return nbr_csum_complete(frame, l4.end, l4.start, l4.field);
-}

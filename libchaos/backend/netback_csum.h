@@ -44,8 +44,4 @@ int nbr_csum_partial(uint8_t *frame, size_t len, struct nbr_l4 *out);
  */
 int nbr_csum_complete(uint8_t *frame, size_t len, size_t start, size_t field);
 
-/* The whole checksum (partial, then completed): for the tx path until
- * the TAP takes offloads. */
-int nbr_csum_fill(uint8_t *frame, size_t len);
-
 #endif /* CHAOS_NETBACK_CSUM_H */
