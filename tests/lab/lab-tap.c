@@ -4,6 +4,7 @@
  *
  *   lab-tap create NAME BRIDGE   tap_create
  *   lab-tap open NAME            tap_open, then checks the fd's flags
+ *                                (and IFF_VNET_HDR: the offload header)
  *   lab-tap delete NAME          tap_delete
  *
  * Prints "ok" or the function's message on stderr; exit status 0 on
@@ -12,7 +13,11 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/if_tun.h>
+#include <net/if.h>
 
 #include "backend/backend.h"
 
@@ -41,6 +46,11 @@ int main(int argc, char **argv)
         if (!(fl & O_NONBLOCK) || !(fdf & FD_CLOEXEC)) {
             fprintf(stderr,
                     "tap_open: fd not non-blocking and close-on-exec\n");
+            return 1;
+        }
+        struct ifreq ifr = { 0 };
+        if (ioctl(fd, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR)) {
+            fprintf(stderr, "tap_open: fd without IFF_VNET_HDR\n");
             return 1;
         }
         /* Nothing was sent to a fresh device: a read must not block. */
