@@ -92,7 +92,8 @@ void netback_stats(const struct netback *nb, struct netback_stats *out);
  */
 int tap_create(const char *name, const char *bridge, char *err, size_t errlen);
 /* Opens the existing TAP device name for I/O: non-blocking, close-on-exec
- * fd in *fd. */
+ * fd in *fd, with IFF_VNET_HDR (each frame read or written comes after a
+ * struct virtio_net_hdr; tap.c says why). */
 int tap_open(const char *name, int *fd, char *err, size_t errlen);
 /* Deletes the device (netlink RTM_DELLINK); -ENODEV if it does not exist. */
 int tap_delete(const char *name, char *err, size_t errlen);

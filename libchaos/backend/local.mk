@@ -23,14 +23,18 @@ tests_unit_test_netback_ring_LDADD = $(CHECK_LIBS)
 
 # libFuzzer target for the ring logic (never part of 'make all' or 'make
 # check'):  make fuzz-netback FUZZ_SECONDS=60
-# New inputs go to tests/fuzz/work-netback in the build tree.
+# New inputs go to tests/fuzz/work-netback in the build tree; the seeds in
+# tests/fuzz/corpus/netback (written by hand in the target's input format:
+# a GSO packet over three slots, one with a bad MSS, one of one segment,
+# GSO of UDP, checksum-blank UDP with and without CSUM taken, an rx frame
+# with a partial checksum) stay as they are.
 FUZZ_NETBACK_FILES = $(srcdir)/tests/fuzz/fuzz_netback_ring.c \
 	$(srcdir)/libchaos/backend/netback_ring.c \
 	$(srcdir)/libchaos/backend/netback_csum.c
 FUZZ_NETBACK_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include $(top_builddir)/config.h -I$(srcdir)/libchaos -I$(srcdir)/noxs
-EXTRA_DIST += tests/fuzz/fuzz_netback_ring.c
+EXTRA_DIST += tests/fuzz/fuzz_netback_ring.c tests/fuzz/corpus/netback
 CLEANFILES += tests/fuzz/fuzz_netback_ring
 
 tests/fuzz/fuzz_netback_ring: $(FUZZ_NETBACK_FILES) \
@@ -45,7 +49,8 @@ tests/fuzz/fuzz_netback_ring: $(FUZZ_NETBACK_FILES) \
 fuzz-netback: tests/fuzz/fuzz_netback_ring
 	@$(MKDIR_P) tests/fuzz/work-netback
 	./tests/fuzz/fuzz_netback_ring -max_total_time=$(FUZZ_SECONDS) \
-	  -max_len=12288 -print_final_stats=1 tests/fuzz/work-netback
+	  -max_len=12288 -print_final_stats=1 tests/fuzz/work-netback \
+	  $(srcdir)/tests/fuzz/corpus/netback
 
 .PHONY: fuzz-netback
 

@@ -3,12 +3,25 @@
  * netif rings, and gives the pure ring logic (netback_ring.c) its side
  * effects: grant copies through hv_dev, frames to and from the TAP fd,
  * and the event channel when the ring macros say the guest needs one.
+ *
+ * The TAP fd is opened with IFF_VNET_HDR (tap.c): every frame, both ways,
+ * comes after a struct virtio_net_hdr.  That header is how a guest's
+ * offloads reach the kernel: a 64 KiB TCP packet is one writev here, and
+ * the kernel segments and checksums it where it must (and, to a
+ * neighbour on the bridge or to dom0's own stack, not at all), where a
+ * TAP without it took one 1514-byte frame per write and left the
+ * checksums to this process.  The ring code decides the header; this file
+ * only puts it before the frame (writev, no copy) and takes it off
+ * (readv).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <linux/virtio_net.h>
 
 #include "backend.h"
 #include "hv/hv_dev.h"
@@ -28,26 +41,44 @@ static int nb_copy(void *arg, struct hv_gcopy *segs, unsigned n)
     return hv_gnttab_copy(nb->env.gnttab, nb->env.domid, segs, n);
 }
 
-/* One write per frame: a TAP device takes a whole frame or nothing. */
-static int nb_tx_frame(void *arg, const void *frame, size_t len)
+/* One write per frame, its header first: a TAP device takes a whole
+ * frame or nothing. */
+static int nb_tx_frame(void *arg, const struct virtio_net_hdr *vh,
+                       const void *frame, size_t len)
 {
     struct netback *nb = arg;
+    struct iovec iov[2] = {
+        { .iov_base = (void *)vh, .iov_len = sizeof(*vh) },
+        { .iov_base = (void *)frame, .iov_len = len },
+    };
     ssize_t n;
     do
-        n = write(nb->tap_fd, frame, len);
+        n = writev(nb->tap_fd, iov, 2);
     while (n < 0 && errno == EINTR);
     if (n < 0)
         return -errno; /* -EAGAIN: the TAP queue is full; dropped */
-    return (size_t)n == len ? 0 : -EIO;
+    return (size_t)n == sizeof(*vh) + len ? 0 : -EIO;
 }
 
-static ssize_t nb_rx_frame(void *arg, void *buf, size_t cap)
+static ssize_t nb_rx_frame(void *arg, struct virtio_net_hdr *vh, void *buf,
+                           size_t cap)
 {
     struct netback *nb = arg;
+    struct iovec iov[2] = {
+        { .iov_base = vh, .iov_len = sizeof(*vh) },
+        { .iov_base = buf, .iov_len = cap },
+    };
     for (;;) {
-        ssize_t n = read(nb->tap_fd, buf, cap);
-        if (n >= 0)
-            return n;
+        ssize_t n = readv(nb->tap_fd, iov, 2);
+        if (n >= (ssize_t)sizeof(*vh))
+            return n - (ssize_t)sizeof(*vh);
+        if (n >= 0) {
+            snprintf(nb->env.err, nb->env.errlen,
+                     "netback: the TAP device of domain %u gave %zd bytes, "
+                     "no virtio-net header",
+                     nb->env.domid, n);
+            return -EIO;
+        }
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -109,8 +140,10 @@ int netback_connect(const struct backend_env *env, uint32_t local_port,
     size_t max_frame = (size_t)(mtu ? mtu : 1500) + NBR_ETH_OVERHEAD;
     if (max_frame > UINT16_MAX)
         max_frame = UINT16_MAX;
-    rc = nbr_new(nb->tx_page, nb->rx_page, max_frame, &nb_ops, nb, &nb->ring,
-                 env->err, env->errlen);
+    /* fe->features: what the guest took, a subset of what was offered
+     * (noxs_page_read checked it). */
+    rc = nbr_new(nb->tx_page, nb->rx_page, max_frame, fe->features, &nb_ops, nb,
+                 &nb->ring, env->err, env->errlen);
     if (rc < 0)
         goto fail;
     *out = nb;

@@ -1,7 +1,7 @@
 /*
- * netback_csum.c - TCP and UDP checksums for checksum-offloaded tx frames
+ * netback_csum.c - header work for checksum offload and GSO
  * (netback_csum.h).  The Internet checksum (RFC 1071) over the pseudo
- * header (RFC 793, RFC 768; RFC 8200 for IPv6) and the transport segment.
+ * header (RFC 793, RFC 768; RFC 8200 for IPv6).
  */
 #include <string.h>
 
@@ -10,6 +10,8 @@
 #define ETH_HEADER 14u
 #define VLAN_TAG 4u
 #define IPV6_HEADER 40u
+#define TCP_HEADER 20u
+#define UDP_HEADER 8u
 enum { ETH_IPV4 = 0x0800, ETH_IPV6 = 0x86dd, ETH_VLAN = 0x8100 };
 enum { PROTO_TCP = 6, PROTO_UDP = 17 };
 
@@ -18,22 +20,34 @@ static unsigned be16(const uint8_t *p)
     return (unsigned)p[0] << 8 | p[1];
 }
 
-/* Adds bytes to a one's-complement sum (big-endian 16-bit words, an odd
- * last byte padded with zero). */
-static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
+static void put_be16(uint8_t *p, unsigned v)
 {
-    for (; n >= 2; p += 2, n -= 2)
-        sum += be16(p);
-    if (n)
-        sum += (uint32_t)p[0] << 8;
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    return sum;
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
 }
 
-/* Where the transport segment starts and how long it is, its protocol and
- * the pseudo header's sum; -1 for a frame we do not handle. */
-static int locate(const uint8_t *f, size_t len, size_t *l4, size_t *l4len,
+static uint32_t fold(uint64_t sum)
+{
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    return (uint32_t)sum;
+}
+
+/* Adds bytes to a one's-complement sum (big-endian 16-bit words, an odd
+ * last byte padded with zero), folded. */
+static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
+{
+    uint64_t s = sum; /* 64 KiB of words cannot overflow it */
+    for (; n >= 2; p += 2, n -= 2)
+        s += be16(p);
+    if (n)
+        s += (uint32_t)p[0] << 8;
+    return fold(s);
+}
+
+/* Where the transport segment starts and ends, its protocol and the
+ * pseudo header's sum (unfolded); -1 for a frame we do not handle. */
+static int locate(const uint8_t *f, size_t len, struct nbr_l4 *out,
                   unsigned *proto, uint32_t *sum)
 {
     size_t l3 = ETH_HEADER;
@@ -56,8 +70,9 @@ static int locate(const uint8_t *f, size_t len, size_t *l4, size_t *l4len,
         if (ihl < 20 || total < ihl || total > room || (be16(ip + 6) & 0x3fff))
             return -1;
         *proto = ip[9];
-        *l4 = l3 + ihl;
-        *l4len = total - ihl;
+        out->ipv4 = true;
+        out->start = l3 + ihl;
+        out->end = l3 + total;
         *sum = sum_bytes(0, ip + 12, 8);
     } else if (type == ETH_IPV6) {
         if (room < IPV6_HEADER || ip[0] >> 4 != 6)
@@ -66,38 +81,49 @@ static int locate(const uint8_t *f, size_t len, size_t *l4, size_t *l4len,
         if (payload > room - IPV6_HEADER)
             return -1;
         *proto = ip[6]; /* extension headers: not handled (-1 below) */
-        *l4 = l3 + IPV6_HEADER;
-        *l4len = payload;
-        *sum = sum_bytes(0, ip + 8, 32);
-        *sum += (uint32_t)(payload >> 16); /* 32-bit length */
+        out->ipv4 = false;
+        out->start = l3 + IPV6_HEADER;
+        out->end = out->start + payload;
+        *sum = sum_bytes(0, ip + 8, 32); /* the 32-bit length: below */
     } else {
         return -1;
     }
     *sum += *proto;
-    *sum += (uint32_t)(*l4len & 0xffff);
+    *sum += (uint32_t)(out->end - out->start);
     return 0;
 }
 
-int nbr_csum_fill(uint8_t *frame, size_t len)
+int nbr_csum_partial(uint8_t *frame, size_t len, struct nbr_l4 *out)
 {
-    size_t l4, l4len;
     unsigned proto;
     uint32_t sum;
-    if (locate(frame, len, &l4, &l4len, &proto, &sum) < 0)
+    *out = (struct nbr_l4){ 0 };
+    if (locate(frame, len, out, &proto, &sum) < 0)
         return -1;
-    size_t field;
-    if (proto == PROTO_TCP && l4len >= 20)
-        field = 16;
-    else if (proto == PROTO_UDP && l4len >= 8)
-        field = 6;
-    else
+    size_t l4len = out->end - out->start, hdr;
+    uint8_t *seg = frame + out->start;
+    if (proto == PROTO_TCP && l4len >= TCP_HEADER) {
+        hdr = (size_t)(seg[12] >> 4) * 4; /* the data offset */
+        if (hdr < TCP_HEADER || hdr > l4len)
+            return -1;
+        out->field = 16;
+        out->tcp = true;
+    } else if (proto == PROTO_UDP && l4len >= UDP_HEADER) {
+        hdr = UDP_HEADER;
+        out->field = 6;
+    } else {
         return -1;
-    uint8_t *seg = frame + l4;
-    memset(seg + field, 0, 2);
-    unsigned csum = ~sum_bytes(sum, seg, l4len) & 0xffff;
-    if (proto == PROTO_UDP && csum == 0)
-        csum = 0xffff; /* 0 means "no checksum" in UDP */
-    seg[field] = (uint8_t)(csum >> 8);
-    seg[field + 1] = (uint8_t)csum;
+    }
+    out->hdr_end = out->start + hdr;
+    put_be16(seg + out->field, fold(sum));
+    return 0;
+}
+
+int nbr_csum_complete(uint8_t *frame, size_t len, size_t start, size_t field)
+{
+    if (start > len || field > len - start || len - start - field < 2)
+        return -1;
+    unsigned csum = ~sum_bytes(0, frame + start, len - start) & 0xffff;
+    put_be16(frame + start + field, csum ? csum : 0xffff);
     return 0;
 }

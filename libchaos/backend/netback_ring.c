@@ -22,6 +22,8 @@
 #define __XEN_TOOLS__ 1
 #include <xen/io/netif.h>
 
+#include <linux/virtio_net.h>
+
 #include "netback_csum.h"
 #include "netback_ring.h"
 
@@ -36,6 +38,11 @@
 /* Packets per grant-copy call (one hypercall for a batch). */
 #define TX_BATCH 16u
 #define RX_BATCH 32u
+/* The tx buffer of a guest that took GSO: four packets of 64 KiB, or more
+ * smaller ones, per batch (a guest without GSO gets TX_BATCH frames of
+ * max_frame).  Packets are laid out one after the other, so the pages
+ * touched are those a batch needed. */
+#define TX_BUF_GSO (4u * 65536u)
 /* Extra-info slots per packet: at most one of each type. */
 #define TX_EXTRA_MAX (XEN_NETIF_EXTRA_TYPE_MAX - 1u)
 #define TX_PKT_SLOTS (NBR_MAX_SLOTS + TX_EXTRA_MAX)
@@ -54,19 +61,28 @@ struct tx_slot {
 struct tx_pkt {
     unsigned first_slot, nslots; /* in nbr.slots */
     unsigned first_seg, nsegs;   /* in nbr.segs */
-    size_t len;
-    int16_t status; /* NETIF_RSP_OKAY, or ERROR: decided before copying */
+    size_t off, len;             /* its frame, in nbr.txbuf */
+    int16_t status; /* NETIF_RSP_OKAY, or ERROR: before or after copying */
     bool csum_blank;
+    uint16_t gso_size; /* from a GSO extra: the MSS; 0 without */
+};
+
+/* The batch being built: what its packets use of nbr's arrays. */
+struct tx_batch {
+    unsigned npkt, nslot, nseg;
+    size_t nbuf; /* bytes of txbuf */
 };
 
 struct nbr {
     netif_tx_back_ring_t tx;
     netif_rx_back_ring_t rx;
-    size_t max_frame;
+    size_t max_frame;  /* of a frame that is not GSO */
+    uint32_t features; /* NOXS_NET_F_*, taken by the guest */
     const struct nbr_ops *ops;
     void *arg;
     struct netback_stats st;
-    uint8_t *txbuf; /* TX_BATCH frames of max_frame bytes */
+    uint8_t *txbuf; /* the batch's frames, one after the other */
+    size_t txbuf_size;
     uint8_t *rxbuf; /* RX_BATCH frames of rx_cap bytes */
     size_t rx_cap;
     struct hv_gcopy segs[TX_BATCH * NBR_MAX_SLOTS];
@@ -105,7 +121,7 @@ static int check_prod(const char *ring, RING_IDX prod, RING_IDX rsp,
                 ring, prod, prod - rsp, rsp, size);
 }
 
-int nbr_new(void *tx_page, void *rx_page, size_t max_frame,
+int nbr_new(void *tx_page, void *rx_page, size_t max_frame, uint32_t features,
             const struct nbr_ops *ops, void *arg, struct nbr **out, char *err,
             size_t errlen)
 {
@@ -119,8 +135,11 @@ int nbr_new(void *tx_page, void *rx_page, size_t max_frame,
     if (r == NULL)
         return snprintf(err, errlen, "netback: out of memory"), -ENOMEM;
     r->max_frame = max_frame;
+    r->features = features;
     r->rx_cap = max_frame + 1; /* one more: a longer frame is seen */
-    r->txbuf = malloc(TX_BATCH * max_frame);
+    r->txbuf_size =
+        features & NOXS_NET_F_GSO_TCPV4 ? TX_BUF_GSO : TX_BATCH * max_frame;
+    r->txbuf = malloc(r->txbuf_size);
     r->rxbuf = malloc(RX_BATCH * r->rx_cap);
     if (r->txbuf == NULL || r->rxbuf == NULL) {
         nbr_free(r);
@@ -182,7 +201,10 @@ static bool final_check(RING_IDX *req_event, const RING_IDX *req_prod,
 
 /* ---- tx: guest -> TAP ---------------------------------------------------- */
 
-enum { PKT_READY = 0, PKT_INCOMPLETE = 1 };
+/* A packet taken into the batch, one that must wait for the guest to
+ * publish the rest of it, or one for the next batch (the buffer is full):
+ * nothing of the last two is consumed. */
+enum { PKT_READY = 0, PKT_INCOMPLETE = 1, PKT_FULL = 2 };
 
 static int tx_check_id(const struct nbr *r, RING_IDX i, uint16_t id, char *err,
                        size_t errlen)
@@ -197,27 +219,39 @@ static int tx_check_id(const struct nbr *r, RING_IDX i, uint16_t id, char *err,
                 i, id, RING_SIZE(&r->tx));
 }
 
-static int tx_check_extra(const netif_extra_info_t *ex, RING_IDX i, char *err,
-                          size_t errlen)
+/* A GSO extra: used only if the guest took GSO_TCPV4, for TCPv4 with a
+ * sane MSS, once per packet; anything else drops the packet, since the
+ * ring itself is intact. */
+static void tx_gso(const struct nbr *r, struct tx_pkt *p,
+                   const netif_extra_info_t *ex)
 {
-    if (ex->type == XEN_NETIF_EXTRA_TYPE_GSO)
-        return fail(err, errlen,
-                    "netback: tx ring: request %u: GSO extra info, but GSO "
-                    "is not offered",
-                    i);
+    if (!(r->features & NOXS_NET_F_GSO_TCPV4) || p->gso_size != 0 ||
+        ex->u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 ||
+        ex->u.gso.size < NBR_GSO_MIN_MSS)
+        p->status = NETIF_RSP_ERROR;
+    else
+        p->gso_size = ex->u.gso.size;
+}
+
+static int tx_extra(const struct nbr *r, struct tx_pkt *p,
+                    const netif_extra_info_t *ex, RING_IDX i, char *err,
+                    size_t errlen)
+{
     if (ex->type == XEN_NETIF_EXTRA_TYPE_NONE ||
         ex->type >= XEN_NETIF_EXTRA_TYPE_MAX)
         return fail(err, errlen,
                     "netback: tx ring: request %u: extra info of unknown "
                     "type %u",
                     i, ex->type);
+    if (ex->type == XEN_NETIF_EXTRA_TYPE_GSO)
+        tx_gso(r, p, ex);
     return 0; /* multicast and hash: nothing to do for a TAP device */
 }
 
 /* Takes the extra-info slots after the first request: from *i on. */
-static int tx_extras(struct nbr *r, RING_IDX *i, RING_IDX prod,
-                     struct tx_slot *slots, unsigned *nslot, char *err,
-                     size_t errlen)
+static int tx_extras(struct nbr *r, struct tx_pkt *p, RING_IDX *i,
+                     RING_IDX prod, struct tx_slot *slots, unsigned *nslot,
+                     char *err, size_t errlen)
 {
     bool more = true;
     for (unsigned n = 0; more; n++, (*i)++) {
@@ -232,7 +266,7 @@ static int tx_extras(struct nbr *r, RING_IDX *i, RING_IDX prod,
         netif_extra_info_t ex;
         RING_COPY_REQUEST(&r->tx, *i, &raw);
         memcpy(&ex, &raw, sizeof(ex));
-        int rc = tx_check_extra(&ex, *i, err, errlen);
+        int rc = tx_extra(r, p, &ex, *i, err, errlen);
         if (rc < 0)
             return rc;
         more = ex.flags & XEN_NETIF_EXTRA_FLAG_MORE;
@@ -241,10 +275,24 @@ static int tx_extras(struct nbr *r, RING_IDX *i, RING_IDX prod,
     return PKT_READY;
 }
 
-/* Checks a packet's sizes, and fills its copy segments into the batch. */
+/* Whether a packet may be sent at all, before its bytes are copied: the
+ * offloads it uses were taken (a GSO packet's checksum is part of GSO),
+ * and it fits what it may be (a frame of the MTU, a GSO packet of 64
+ * KiB). */
+static bool tx_allowed(const struct nbr *r, const struct tx_pkt *p)
+{
+    if (p->csum_blank && !p->gso_size && !(r->features & NOXS_NET_F_CSUM))
+        return false;
+    return p->len <= (p->gso_size ? XEN_NETIF_MAX_TX_SIZE : r->max_frame);
+}
+
+/* Checks a packet's sizes, and places it in the batch: its bytes in
+ * txbuf, its copy segments in segs.  PKT_FULL when txbuf has no room
+ * left for it. */
 static int tx_layout(struct nbr *r, struct tx_pkt *p,
                      const netif_tx_request_t *req, unsigned nreq,
-                     RING_IDX first, unsigned nseg, char *err, size_t errlen)
+                     RING_IDX first, const struct tx_batch *b, char *err,
+                     size_t errlen)
 {
     unsigned total = req[0].size, rest = 0;
     for (unsigned j = 1; j < nreq; j++)
@@ -266,21 +314,24 @@ static int tx_layout(struct nbr *r, struct tx_pkt *p,
                     "crosses the page",
                     first, req[0].offset, len0);
     p->len = total;
-    p->status = NETIF_RSP_OKAY;
-    p->csum_blank = req[0].flags & NETTXF_csum_blank;
-    p->first_seg = nseg;
+    p->off = b->nbuf;
+    p->first_seg = b->nseg;
     p->nsegs = 0;
-    if (total > r->max_frame) {
-        p->status = NETIF_RSP_ERROR; /* deliverable nowhere: dropped */
+    if (p->status == NETIF_RSP_OKAY && !tx_allowed(r, p))
+        p->status = NETIF_RSP_ERROR;
+    if (p->status != NETIF_RSP_OKAY) {
+        p->len = 0; /* nothing to copy: answered and dropped */
         return PKT_READY;
     }
-    uint8_t *buf = r->txbuf + (size_t)(p - r->pkts) * r->max_frame;
+    if (total > r->txbuf_size - b->nbuf)
+        return PKT_FULL; /* never for the batch's first packet */
+    uint8_t *buf = r->txbuf + p->off;
     size_t off = 0;
     for (unsigned j = 0; j < nreq; j++) {
         unsigned len = j == 0 ? len0 : req[j].size;
         if (len == 0)
             continue;
-        r->segs[nseg + p->nsegs++] = (struct hv_gcopy){
+        r->segs[b->nseg + p->nsegs++] = (struct hv_gcopy){
             .to_guest = false,
             .ref = req[j].gref,
             .offset = req[j].offset,
@@ -293,27 +344,33 @@ static int tx_layout(struct nbr *r, struct tx_pkt *p,
 }
 
 /*
- * Reads the packet at req_cons (requests up to prod) into p and the
- * batch's slots and segments.  PKT_INCOMPLETE (nothing consumed) when the
- * guest has not published all of it yet.
+ * Reads the packet at req_cons (requests up to prod) into the batch's
+ * next packet, slots and segments.  PKT_INCOMPLETE or PKT_FULL (nothing
+ * consumed) when the guest has not published all of it yet, or the batch
+ * has no room for it.
  */
-static int tx_parse(struct nbr *r, RING_IDX prod, struct tx_pkt *p,
-                    unsigned nslot, unsigned nseg, char *err, size_t errlen)
+static int tx_parse(struct nbr *r, RING_IDX prod, struct tx_batch *b, char *err,
+                    size_t errlen)
 {
     RING_IDX first = r->tx.req_cons, i = first;
     netif_tx_request_t req[NBR_MAX_SLOTS];
-    struct tx_slot *slots = r->slots + nslot;
+    struct tx_pkt *p = &r->pkts[b->npkt];
+    struct tx_slot *slots = r->slots + b->nslot;
     unsigned nreq = 0, n = 0;
 
     RING_COPY_REQUEST(&r->tx, i, &req[0]);
     int rc = tx_check_id(r, i, req[0].id, err, errlen);
     if (rc < 0)
         return rc;
+    *p = (struct tx_pkt){
+        .status = NETIF_RSP_OKAY,
+        .csum_blank = req[0].flags & NETTXF_csum_blank,
+    };
     slots[n++] = (struct tx_slot){ .id = req[0].id };
     nreq = 1;
     i++;
     if (req[0].flags & NETTXF_extra_info) {
-        rc = tx_extras(r, &i, prod, slots, &n, err, errlen);
+        rc = tx_extras(r, p, &i, prod, slots, &n, err, errlen);
         if (rc != PKT_READY)
             return rc;
     }
@@ -340,37 +397,73 @@ static int tx_parse(struct nbr *r, RING_IDX prod, struct tx_pkt *p,
         flags = q->flags;
         nreq++;
     }
-    rc = tx_layout(r, p, req, nreq, first, nseg, err, errlen);
-    if (rc < 0)
+    rc = tx_layout(r, p, req, nreq, first, b, err, errlen);
+    if (rc != PKT_READY)
         return rc;
-    p->first_slot = nslot;
+    p->first_slot = b->nslot;
     p->nslots = n;
+    b->npkt++;
+    b->nslot += n;
+    b->nseg += p->nsegs;
+    b->nbuf += p->len;
     r->tx.req_cons = i;
     return PKT_READY;
 }
 
+/*
+ * Header work for a checksum-offloaded or GSO packet, its bytes copied:
+ * the virtio-net header tells the kernel to finish the checksum and, for
+ * a GSO packet of more than one segment, to cut it.  Nothing the guest
+ * says about its headers is trusted but their bytes: the offsets are
+ * ours, the checksum field gets the pseudo-header sum.  A GSO packet is
+ * checksum-offloaded whether or not it says csum_blank (as Linux's
+ * netback: GSO needs the partial checksum).  OKAY or ERROR.
+ */
+static int16_t tx_offload(const struct nbr *r, struct tx_pkt *p, uint8_t *frame,
+                          struct virtio_net_hdr *vh)
+{
+    struct nbr_l4 l4;
+    if (nbr_csum_partial(frame, p->len, &l4) < 0)
+        return NETIF_RSP_ERROR; /* no checksum the kernel could finish */
+    p->len = l4.end;            /* the kernel would sum the padding */
+    vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    vh->csum_start = (uint16_t)l4.start;
+    vh->csum_offset = l4.field;
+    if (p->gso_size == 0)
+        return NETIF_RSP_OKAY;
+    if (!l4.ipv4 || !l4.tcp)
+        return NETIF_RSP_ERROR;
+    /* One segment's worth: a plain frame, which must fit the MTU. */
+    if (l4.end - l4.hdr_end <= p->gso_size)
+        return p->len <= r->max_frame ? NETIF_RSP_OKAY : NETIF_RSP_ERROR;
+    vh->gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+    vh->gso_size = p->gso_size;
+    vh->hdr_len = (uint16_t)l4.hdr_end;
+    return NETIF_RSP_OKAY;
+}
+
 /* Copies the batch's packets out of the guest, delivers them, answers
  * every slot. */
-static int tx_finish(struct nbr *r, unsigned npkt, unsigned nseg)
+static int tx_finish(struct nbr *r, const struct tx_batch *b)
 {
-    if (nseg > 0) {
-        int rc = r->ops->copy(r->arg, r->segs, nseg);
+    if (b->nseg > 0) {
+        int rc = r->ops->copy(r->arg, r->segs, b->nseg);
         if (rc < 0)
             return rc; /* the callback wrote the message */
     }
-    for (unsigned k = 0; k < npkt; k++) {
+    for (unsigned k = 0; k < b->npkt; k++) {
         struct tx_pkt *p = &r->pkts[k];
         for (unsigned s = 0; s < p->nsegs; s++)
             if (r->segs[p->first_seg + s].status != 0)
                 p->status = NETIF_RSP_ERROR; /* a bad grant: dropped */
-        const uint8_t *frame = r->txbuf + (size_t)k * r->max_frame;
-        if (p->status == NETIF_RSP_OKAY && p->csum_blank &&
-            nbr_csum_fill(r->txbuf + (size_t)k * r->max_frame, p->len) < 0)
-            p->status = NETIF_RSP_ERROR; /* no checksum we can compute */
+        uint8_t *frame = r->txbuf + p->off;
+        struct virtio_net_hdr vh = { 0 };
+        if (p->status == NETIF_RSP_OKAY && (p->csum_blank || p->gso_size))
+            p->status = tx_offload(r, p, frame, &vh);
         /* A frame the TAP device refuses is lost as on a wire: the guest
          * is still told OKAY, only our counter knows. */
         if (p->status == NETIF_RSP_OKAY &&
-            r->ops->tx_frame(r->arg, frame, p->len) == 0) {
+            r->ops->tx_frame(r->arg, &vh, frame, p->len) == 0) {
             r->st.tx_packets++;
             r->st.tx_bytes += p->len;
         } else {
@@ -397,29 +490,25 @@ int nbr_tx(struct nbr *r, bool *notify, char *err, size_t errlen)
                             err, errlen);
         if (rc < 0)
             return rc;
-        unsigned npkt = 0, nslot = 0, nseg = 0;
+        struct tx_batch b = { 0 };
         bool incomplete = false;
-        while (npkt < TX_BATCH && r->tx.req_cons != prod) {
-            struct tx_pkt *p = &r->pkts[npkt];
-            rc = tx_parse(r, prod, p, nslot, nseg, err, errlen);
+        while (b.npkt < TX_BATCH && r->tx.req_cons != prod) {
+            rc = tx_parse(r, prod, &b, err, errlen);
             if (rc < 0)
                 return rc;
-            if (rc == PKT_INCOMPLETE) {
+            if (rc == PKT_INCOMPLETE)
                 incomplete = true;
+            if (rc != PKT_READY)
                 break;
-            }
-            nslot += p->nslots;
-            nseg += p->nsegs;
-            npkt++;
         }
-        if (npkt == 0) {
+        if (b.npkt == 0) {
             RING_IDX want = (incomplete ? prod : r->tx.req_cons) + 1;
             if (!final_check(&r->tx.sring->req_event, &r->tx.sring->req_prod,
                              prod, want))
                 return 0;
             continue;
         }
-        rc = tx_finish(r, npkt, nseg);
+        rc = tx_finish(r, &b);
         if (rc < 0)
             return rc;
         bool n;
@@ -429,6 +518,20 @@ int nbr_tx(struct nbr *r, bool *notify, char *err, size_t errlen)
 }
 
 /* ---- rx: TAP -> guest ---------------------------------------------------- */
+
+/* Whether a frame from the TAP can go to the guest as it is, or once its
+ * checksum is completed: the guest gets complete frames (flags 0).  The
+ * TAP was asked for no offload, so the kernel should hand us no GSO frame
+ * and no partial checksum; whatever it says is bounded anyway. */
+static bool rx_complete(const struct virtio_net_hdr *vh, uint8_t *frame,
+                        size_t len)
+{
+    if (vh->gso_type != VIRTIO_NET_HDR_GSO_NONE)
+        return false;
+    if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+        return true;
+    return nbr_csum_complete(frame, len, vh->csum_start, vh->csum_offset) == 0;
+}
 
 /* Copies n frames into the guest's buffers and answers their requests, in
  * the slots of the requests. */
@@ -470,7 +573,8 @@ int nbr_rx(struct nbr *r, bool *notify, char *err, size_t errlen)
         bool source_empty = false;
         while (n < RX_BATCH && r->rx.req_cons != prod) {
             uint8_t *buf = r->rxbuf + (size_t)n * r->rx_cap;
-            ssize_t len = r->ops->rx_frame(r->arg, buf, r->rx_cap);
+            struct virtio_net_hdr vh = { 0 };
+            ssize_t len = r->ops->rx_frame(r->arg, &vh, buf, r->rx_cap);
             if (len < 0)
                 return (int)len; /* the callback wrote the message */
             if (len == 0) {
@@ -478,7 +582,8 @@ int nbr_rx(struct nbr *r, bool *notify, char *err, size_t errlen)
                 break;
             }
             /* One slot per frame: a longer one has nowhere to go. */
-            if ((size_t)len > r->max_frame || (size_t)len > NBR_PAGE_SIZE) {
+            if ((size_t)len > r->max_frame || (size_t)len > NBR_PAGE_SIZE ||
+                !rx_complete(&vh, buf, (size_t)len)) {
                 r->st.rx_dropped++;
                 continue;
             }

@@ -7,6 +7,17 @@
  * its persistence exist only through /dev/net/tun's ioctls (TUNSETIFF,
  * TUNSETPERSIST; rtnetlink has no "tun" link type it can create), while
  * the bridge port, the link state and deletion are rtnetlink's (libmnl).
+ *
+ * The supervisor's fd is opened with IFF_VNET_HDR: each frame read or
+ * written comes after a struct virtio_net_hdr (10 bytes, host byte
+ * order), through which the network back end hands the kernel a guest's
+ * checksum-offloaded and GSO packets whole, to be checksummed and cut
+ * into segments by the kernel, not by user space (netback.c).  The
+ * header's size is the kernel's default for a new device (nothing here
+ * calls TUNSETVNETHDRSZ), and no TUNSETOFFLOAD: what the kernel hands us
+ * is complete, checksummed frames of the MTU, as a guest without rx
+ * offload wants them.  IFF_VNET_HDR is set by the attaching TUNSETIFF;
+ * the persistent device is created without it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,7 +266,7 @@ int tap_open(const char *name, int *fd, char *err, size_t errlen)
                  name);
         return -ENODEV;
     }
-    rc = tun_attach(name, O_NONBLOCK, 0, fd);
+    rc = tun_attach(name, O_NONBLOCK, IFF_VNET_HDR, fd);
     if (rc < 0)
         snprintf(err, errlen, "cannot open TAP device '%s': %s", name,
                  rc == -EINVAL ? "not a TAP device" : strerror(-rc));

@@ -45,7 +45,8 @@ tests_lab_lab_kernel_cache_SOURCES = tests/lab/lab-kernel-cache.c
 tests_lab_lab_kernel_cache_LDADD = libchaos/libchaos.la
 tests_lab_lab_kernel_cache_LDFLAGS = $(AM_LDFLAGS) -no-install
 # TAP devices (test-tap.sh): tap.c itself, as libchaos exports only chaos_*.
-tests_lab_lab_tap_SOURCES = tests/lab/lab-tap.c libchaos/backend/tap.c
+tests_lab_lab_tap_SOURCES = tests/lab/lab-tap.c libchaos/backend/tap.c \
+	libchaos/backend/netback_csum.c
 tests_lab_lab_tap_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS)
 tests_lab_lab_tap_LDADD = $(MNL_LIBS)
 # The bytes blk-test writes (test-noxs.sh), from the unikernel's header.
