@@ -23,6 +23,20 @@ static struct netstack *ns;
 /* The device takes this many frames per feed(), then drops them. */
 static unsigned accept_max;
 static unsigned n_dropped;
+/* FNV-1a over every frame the device took, in order: a fingerprint of
+ * what the stack sent.  The tests of the plain path (no offloads) pin it
+ * to the value the stack produced before offloads existed: without them,
+ * its output must stay byte for byte what it was. */
+static uint64_t out_hash;
+
+static void hash_frame(const uint8_t *b, size_t len)
+{
+    uint64_t h = out_hash ^ len;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    out_hash = h * 0x100000001b3ull;
+}
 
 /* The peer's side of a stream: our segments wait in a queue until it reads
  * them. */
@@ -41,6 +55,7 @@ static int capture(void *arg, const void *frame, size_t len)
         return -1;
     }
     ck_assert_uint_lt(n_out, OUT_MAX);
+    hash_frame(frame, len);
     memcpy(out[n_out].b, frame, len);
     out[n_out++].len = len;
     return 0;
@@ -59,6 +74,7 @@ static void setup(void)
     n_out = 0;
     accept_max = OUT_MAX;
     n_dropped = 0;
+    out_hash = 0xcbf29ce484222325ull;
     q_head = q_tail = 0;
 }
 
@@ -380,6 +396,7 @@ START_TEST(test_tcp_get)
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(n_out, 0);
     ck_assert_uint_eq(netstack_next_timer(ns), UINT64_MAX);
+    ck_assert_uint_eq(out_hash, 0x02ebcbed43480a04ull);
 }
 END_TEST
 
@@ -409,6 +426,7 @@ START_TEST(test_tcp_peer_closes_first)
     ck_assert_uint_eq(n_out, 0);
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(netstack_next_timer(ns), UINT64_MAX);
+    ck_assert_uint_eq(out_hash, 0xfcc1da1ac6539ed4ull);
 }
 END_TEST
 
@@ -447,6 +465,7 @@ START_TEST(test_tcp_retransmit)
         netstack_tick(ns, netstack_next_timer(ns));
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(tcp_out(n_out - 1).flags & T_RST, T_RST);
+    ck_assert_uint_eq(out_hash, 0xfb6ea71f4220cb4full);
 }
 END_TEST
 
@@ -501,6 +520,7 @@ START_TEST(test_tcp_out_of_order_and_full)
     /* Idle connections are dropped eventually. */
     netstack_tick(ns, 1000 + NETSTACK_TCP_IDLE_MS);
     ck_assert_uint_eq(h.gone, 1);
+    ck_assert_uint_eq(out_hash, 0xaf83de05701ecc48ull);
 }
 END_TEST
 
@@ -683,6 +703,7 @@ START_TEST(test_tcp_writable)
     ck_assert_uint_gt(st.writable, 3);
     ck_assert_uint_eq(st.gone, 0);
     ck_assert_uint_eq(n_dropped, 0);
+    ck_assert_uint_eq(out_hash, 0x31effdc1fadde493ull);
 }
 END_TEST
 
@@ -690,12 +711,18 @@ END_TEST
 static const struct stream_case {
     uint16_t wnd, mss;
     unsigned ack_every, accept_max;
+    uint64_t golden; /* out_hash */
 } stream_cases[] = {
-    { 65535, 1460, 2, OUT_MAX },    /* a typical peer (delayed ACKs) */
-    { 65535, 1460, 1000, OUT_MAX }, /* acknowledges what it has, at once */
-    { 5000, 1460, 1, OUT_MAX },     /* a small window */
-    { 65535, 536, 3, OUT_MAX },     /* no MSS option */
-    { 65535, 1460, 2, 3 },          /* a device that takes 3 frames at a time */
+    /* a typical peer (delayed ACKs) */
+    { 65535, 1460, 2, OUT_MAX, 0xbc5bd8e600f859e0ull },
+    /* acknowledges what it has, at once */
+    { 65535, 1460, 1000, OUT_MAX, 0xbc5bd8e600f859e0ull },
+    /* a small window */
+    { 5000, 1460, 1, OUT_MAX, 0x266a3ed58b8bd3d2ull },
+    /* no MSS option */
+    { 65535, 536, 3, OUT_MAX, 0x4121d645ce6ef627ull },
+    /* a device that takes 3 frames at a time */
+    { 65535, 1460, 2, 3, 0xc49698d2de769cdcull },
 };
 
 START_TEST(test_tcp_stream)
@@ -720,6 +747,7 @@ START_TEST(test_tcp_stream)
     ck_assert_uint_eq(q_tail - q_head, 1);
     netstack_tick(ns, 1000 + NETSTACK_TCP_TIME_WAIT_MS);
     ck_assert_uint_eq(st.gone, 1);
+    ck_assert_uint_eq(out_hash, k->golden);
 }
 END_TEST
 
@@ -744,6 +772,7 @@ START_TEST(test_tcp_device_full)
     queue_out();
     ck_assert_uint_eq(q_tail, 4); /* 5000 bytes and the FIN */
     ck_assert_uint_eq(peer_receive(&p), st.total);
+    ck_assert_uint_eq(out_hash, 0x753c2a4dc8dd6c37ull);
 }
 END_TEST
 
@@ -873,6 +902,7 @@ START_TEST(test_tcp_options)
     tcp_fix(&f);
     feed(&f);
     ck_assert_uint_eq(n_out, 1);
+    ck_assert_uint_eq(out_hash, 0x75cc63f35f89ca70ull);
 }
 END_TEST
 
