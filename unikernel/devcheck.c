@@ -31,6 +31,17 @@ uint32_t ctrl_answer(uint32_t request, uint32_t taken, enum ctrl_action *action)
     return NOXS_CTRL_ACK_DONE;
 }
 
+uint32_t net_taken(uint32_t offered)
+{
+    const uint32_t gso = NOXS_NET_F_SG | NOXS_NET_F_CSUM | NOXS_NET_F_GSO_TCPV4;
+    uint32_t taken = NOXS_NET_F_RX_COPY | NOXS_NET_F_CSUM;
+
+    /* SG is only of use for GSO frames: the others fit a page. */
+    if ((offered & gso) == gso)
+        taken |= gso;
+    return taken & offered;
+}
+
 bool blk_sector_size_ok(uint32_t sector_size)
 {
     return sector_size == 512 || sector_size == 1024 || sector_size == 2048 ||

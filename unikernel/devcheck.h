@@ -27,6 +27,12 @@ uint32_t ctrl_taken(uint32_t offered);
 uint32_t ctrl_answer(uint32_t request, uint32_t taken,
                      enum ctrl_action *action);
 
+/* The network features to take (fe.features) of those offered: RX_COPY
+ * (required: connecting checks it is offered), checksum offload when
+ * offered, and GSO_TCPV4 with the SG and CSUM it needs when all three
+ * are: the front end takes only what it uses. */
+uint32_t net_taken(uint32_t offered);
+
 /* A logical sector size blkif can carry: 512, 1024, 2048 or 4096. */
 bool blk_sector_size_ok(uint32_t sector_size);
 

@@ -45,6 +45,9 @@ static inline void put32(uint8_t *p, uint32_t v)
 uint32_t net_sum(uint32_t sum, const uint8_t *data, size_t len);
 /* Folds and inverts: the checksum field's value. */
 uint16_t net_fold(uint32_t sum);
+/* Folds without inverting: what a checksum field holds when the device
+ * completes the checksum (netstack.h, NETSTACK_OFFLOAD_CSUM). */
+uint16_t net_fold_partial(uint32_t sum);
 /* The TCP/UDP pseudo-header's sum. */
 uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
 
@@ -67,6 +70,16 @@ static inline uint8_t *net_ip_payload(struct netstack *ns)
 }
 int net_ip_send_to_mac(struct netstack *ns, const uint8_t *mac, uint32_t dst,
                        uint8_t proto, size_t len);
+/*
+ * The same through output_tx, for a TCP segment whose checksum (and with
+ * gso_size, segmentation) the device does: the caller puts the hlen bytes
+ * of TCP header at net_ip_payload(ns), its checksum field holding the
+ * pseudo-header's sum (net_fold_partial); the data, data[0] then data[1]
+ * (either may be empty), is not copied.  -1 on a drop.
+ */
+int net_ip_send_tx(struct netstack *ns, const uint8_t *mac, uint32_t dst,
+                   size_t hlen, const struct netstack_iov data[2],
+                   uint16_t gso_size);
 
 void net_tcp_input(struct netstack *ns, const struct net_ip_packet *pkt);
 void net_tcp_tick(struct netstack *ns);

@@ -36,11 +36,16 @@ uint32_t net_sum(uint32_t sum, const uint8_t *data, size_t len)
     return sum;
 }
 
-uint16_t net_fold(uint32_t sum)
+uint16_t net_fold_partial(uint32_t sum)
 {
     while (sum >> 16)
         sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t)~sum;
+    return (uint16_t)sum;
+}
+
+uint16_t net_fold(uint32_t sum)
+{
+    return (uint16_t)~net_fold_partial(sum);
 }
 
 uint32_t net_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
@@ -97,6 +102,37 @@ int net_ip_send_to_mac(struct netstack *ns, const uint8_t *mac, uint32_t dst,
     if (len > NETSTACK_MTU - IP_HLEN)
         return -1;
     return send_frame(ns, mac, ip_header(ns, dst, proto, len));
+}
+
+int net_ip_send_tx(struct netstack *ns, const uint8_t *mac, uint32_t dst,
+                   size_t hlen, const struct netstack_iov data[2],
+                   uint16_t gso_size)
+{
+    static const uint8_t padding[ETH_MIN_FRAME];
+    struct netstack_tx tx = { .gso_size = gso_size };
+    size_t len = hlen + data[0].len + data[1].len;
+    size_t max = gso_size != 0 ? ns->cfg.tso_max : NETSTACK_FRAME_MAX;
+    unsigned i;
+
+    if (!(ns->cfg.offload & NETSTACK_OFFLOAD_CSUM) ||
+        (gso_size != 0 && !(ns->cfg.offload & NETSTACK_OFFLOAD_TSO)) ||
+        len > max - ETH_HLEN - IP_HLEN)
+        return -1;
+    tx.len = ip_header(ns, dst, IP_PROTO_TCP, len);
+    memcpy(ns->tx, mac, 6);
+    tx.part[tx.parts++] =
+        (struct netstack_iov){ ns->tx, ETH_HLEN + IP_HLEN + hlen };
+    for (i = 0; i < 2; i++)
+        if (data[i].len > 0)
+            tx.part[tx.parts++] = data[i];
+    /* A segment with a byte or five of data is a frame below Ethernet's
+     * minimum: pad it as send_frame does, in a piece of its own. */
+    if (tx.len < ETH_MIN_FRAME) {
+        tx.part[tx.parts++] =
+            (struct netstack_iov){ padding, ETH_MIN_FRAME - tx.len };
+        tx.len = ETH_MIN_FRAME;
+    }
+    return ns->cfg.output_tx(ns->cfg.output_arg, &tx);
 }
 
 /* ---------------------------------------------------------------- ARP */
@@ -324,10 +360,21 @@ static void ip_input(struct netstack *ns, const uint8_t *frame, size_t len)
 int netstack_init(struct netstack *ns, const struct netstack_config *cfg,
                   uint64_t now_ms)
 {
-    if (cfg->prefix > 32 || cfg->output == NULL || cfg->ip == 0)
+    const unsigned known = NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO;
+    bool tso = (cfg->offload & NETSTACK_OFFLOAD_TSO) != 0;
+
+    if (cfg->prefix > 32 || cfg->output == NULL || cfg->ip == 0 ||
+        (cfg->offload & ~known) != 0 ||
+        (cfg->offload != 0 && cfg->output_tx == NULL) ||
+        (tso && (!(cfg->offload & NETSTACK_OFFLOAD_CSUM) ||
+                 cfg->tso_max < NETSTACK_FRAME_MAX)))
         return -1;
     memset(ns, 0, sizeof(*ns));
     ns->cfg = *cfg;
+    if (ns->cfg.tso_max > NETSTACK_TSO_FRAME_MAX)
+        ns->cfg.tso_max = NETSTACK_TSO_FRAME_MAX;
+    ns->sndbuf_max = tso ? NETSTACK_TCP_SNDBUF_TSO : NETSTACK_TCP_SNDBUF;
+    ns->tso_data = tso ? ns->cfg.tso_max - (ETH_HLEN + IP_HLEN + TCP_HLEN) : 0;
     ns->mask = cfg->prefix == 0 ? 0 : ~(uint32_t)0 << (32 - cfg->prefix);
     ns->now = now_ms;
     ns->iss_state = cfg->iss_seed ^ 0x9e3779b97f4a7c15ull;

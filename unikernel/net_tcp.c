@@ -13,6 +13,14 @@
  * segment lost on the wire costs a timeout.  A zero window is probed the
  * same way.  An ACK that frees buffer space raises NETSTACK_TCP_WRITABLE.
  *
+ * Offloads (netstack.h): with CSUM, segments with data leave through
+ * output_tx, their data read by the device straight from sndbuf and their
+ * checksum left to it; with TSO, output() also sends up to seg_max() bytes
+ * (whole MSS, up to 64 KiB) as one segment for the device to cut, and the
+ * buffer grows to NETSTACK_TCP_SNDBUF_TSO: the stack's work per byte
+ * shrinks with the number of frames.  A retransmission stays one MSS.
+ * Without offloads, the output is what it always was.
+ *
  * Receiving: data goes straight to the application's callback, so the
  * advertised window is constant.  What the callback sends or closes goes
  * out after the segment is handled, so that a response, our FIN and the
@@ -31,11 +39,13 @@
 #define OUR_MSS (NETSTACK_MTU - IP_HLEN - TCP_HLEN)
 #define DEFAULT_MSS 536 /* RFC 879: when the peer gives none */
 #define MIN_MSS 64      /* a tiny MSS would only multiply our segments */
-#define SNDBUF_MASK (NETSTACK_TCP_SNDBUF - 1)
+#define SNDBUF_MASK (NETSTACK_TCP_SNDBUF_TSO - 1)
 
-_Static_assert((NETSTACK_TCP_SNDBUF & SNDBUF_MASK) == 0 &&
-                   NETSTACK_TCP_SNDBUF >= OUR_MSS,
-               "NETSTACK_TCP_SNDBUF is a power of 2, at least a segment");
+_Static_assert((NETSTACK_TCP_SNDBUF_TSO & SNDBUF_MASK) == 0 &&
+                   NETSTACK_TCP_SNDBUF >= OUR_MSS &&
+                   NETSTACK_TCP_SNDBUF <= NETSTACK_TCP_SNDBUF_TSO,
+               "the send buffer is a ring of a power of 2, its plain part "
+               "at least a segment");
 
 enum {
     TCP_FREE,
@@ -72,17 +82,14 @@ struct segment {
 
 /* ---------------------------------------------------------------- output */
 
-/* Sends a segment whose len bytes of data (none with SYN) the caller has
- * put at net_ip_payload(ns) + TCP_HLEN. */
-static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
-                uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-                uint8_t flags, size_t len)
+/* Writes a TCP header, its checksum field 0, at net_ip_payload(ns);
+ * returns its length. */
+static size_t tcp_header(struct netstack *ns, uint16_t sport, uint16_t dport,
+                         uint32_t seq, uint32_t ack, uint8_t flags)
 {
     uint8_t *t = net_ip_payload(ns);
     size_t hlen = TCP_HLEN + ((flags & SYN) ? 4 : 0);
 
-    if (TCP_HLEN + len > NETSTACK_MTU - IP_HLEN || (hlen > TCP_HLEN && len))
-        return -1;
     put16(t, sport);
     put16(t + 2, dport);
     put32(t + 4, seq);
@@ -97,10 +104,62 @@ static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
         t[21] = 4;
         put16(t + 22, OUR_MSS);
     }
+    return hlen;
+}
+
+/* Sends a segment whose len bytes of data (none with SYN) the caller has
+ * put at net_ip_payload(ns) + TCP_HLEN. */
+static int emit(struct netstack *ns, const uint8_t *mac, uint32_t dst,
+                uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                uint8_t flags, size_t len)
+{
+    uint8_t *t = net_ip_payload(ns);
+    size_t hlen;
+
+    if (TCP_HLEN + len > NETSTACK_MTU - IP_HLEN || ((flags & SYN) && len))
+        return -1;
+    hlen = tcp_header(ns, sport, dport, seq, ack, flags);
     put16(t + 16, net_fold(net_sum(
                       net_pseudo_sum(ns->cfg.ip, dst, IP_PROTO_TCP, hlen + len),
                       t, hlen + len)));
     return net_ip_send_to_mac(ns, mac, dst, IP_PROTO_TCP, hlen + len);
+}
+
+/* The largest segment connection c sends at once: with TSO, as many whole
+ * MSS as a TSO frame holds (so that every segment the device cuts but the
+ * last is a full one); else one MSS. */
+static size_t seg_max(const struct netstack *ns, const struct netstack_tcp *c)
+{
+    size_t n = ns->tso_data - ns->tso_data % c->mss;
+
+    return n > c->mss ? n : c->mss;
+}
+
+/*
+ * A segment with data, the device completing its checksum (CSUM) and,
+ * beyond one MSS, cutting it (TSO): the data goes as the one or two
+ * pieces of the sndbuf ring it lies in, copied only by the device.
+ */
+static int conn_emit_tx(struct netstack *ns, struct netstack_tcp *c,
+                        uint32_t seq, uint8_t flags, size_t at, size_t len)
+{
+    uint8_t *t = net_ip_payload(ns);
+    size_t first =
+        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
+    struct netstack_iov data[2] = { { c->sndbuf + at, first },
+                                    { c->sndbuf, len - first } };
+    size_t hlen;
+
+    if (len > seg_max(ns, c))
+        return -1;
+    hlen = tcp_header(ns, c->local_port, c->peer_port, seq, c->rcv_nxt, flags);
+    /* The pseudo-header over the whole TCP length, as Linux does for its
+     * own TSO frames: the device (or the kernel behind it) adjusts it to
+     * each segment's length. */
+    put16(t + 16, net_fold_partial(net_pseudo_sum(ns->cfg.ip, c->peer_ip,
+                                                  IP_PROTO_TCP, hlen + len)));
+    return net_ip_send_tx(ns, c->peer_mac, c->peer_ip, hlen, data,
+                          len > c->mss ? c->mss : 0);
 }
 
 /* A segment of connection c with len bytes from sndbuf, off bytes after
@@ -111,14 +170,20 @@ static int conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
     uint8_t *d = net_ip_payload(ns) + TCP_HLEN;
     size_t at = (c->head + off) & SNDBUF_MASK;
     size_t first =
-        len < NETSTACK_TCP_SNDBUF - at ? len : NETSTACK_TCP_SNDBUF - at;
+        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
+    int sent;
 
-    if (len > OUR_MSS)
-        return -1;
-    memcpy(d, c->sndbuf + at, first);
-    memcpy(d + first, c->sndbuf, len - first);
-    if (emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port, seq,
-             c->rcv_nxt, flags | ACK, len) != 0)
+    if (len > 0 && (ns->cfg.offload & NETSTACK_OFFLOAD_CSUM)) {
+        sent = conn_emit_tx(ns, c, seq, flags | ACK, at, len);
+    } else if (len > OUR_MSS) {
+        sent = -1;
+    } else {
+        memcpy(d, c->sndbuf + at, first);
+        memcpy(d + first, c->sndbuf, len - first);
+        sent = emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port,
+                    seq, c->rcv_nxt, flags | ACK, len);
+    }
+    if (sent != 0)
         return -1;
     c->ack_now = false;
     return 0;
@@ -157,11 +222,20 @@ static void fin_out(struct netstack_tcp *c)
         c->state = LAST_ACK;
 }
 
-/* Sends what the peer's window allows, then the FIN if one is due.  A
+/*
+ * Sends what the peer's window allows, then the FIN if one is due.  A
  * frame the device drops ends the burst: the device is full, and what is
- * left goes on the next ACK or at the timer. */
+ * left goes on the next ACK or at the timer.
+ *
+ * With TSO a segment holds up to seg_max() bytes: the device cuts it into
+ * exactly the segments this loop would send one by one without TSO (full
+ * MSS ones, then what the window or the buffer's end leaves), so the wire
+ * sees the same stream either way.
+ */
 static void output(struct netstack *ns, struct netstack_tcp *c)
 {
+    size_t max = seg_max(ns, c);
+
     if (c->state == SYN_RCVD || c->fin_sent)
         return;
     while (c->sent < c->buffered) {
@@ -169,14 +243,20 @@ static void output(struct netstack *ns, struct netstack_tcp *c)
         size_t wnd = c->snd_wnd > c->sent ? c->snd_wnd - c->sent : 0;
         uint8_t flags = 0;
 
-        if (n > c->mss)
-            n = c->mss;
+        if (n > max)
+            n = max;
         /* A full buffer's short tail waits for the application's next
          * bytes (the ACK of what is in flight makes room for them):
-         * otherwise every round of ACKs would carry one runt segment. */
-        if (n < c->mss && c->sent > 0 && !c->fin_queued &&
-            c->buffered == NETSTACK_TCP_SNDBUF)
-            break;
+         * otherwise every round of ACKs would carry one runt segment.
+         * (n % mss is that tail only when n reaches the buffer's end: max
+         * is whole segments.) */
+        if (n % c->mss != 0 && !c->fin_queued &&
+            c->buffered == ns->sndbuf_max) {
+            if (n > c->mss)
+                n -= n % c->mss;
+            else if (c->sent > 0)
+                break;
+        }
         if (n > wnd)
             n = wnd;
         if (n == 0)
@@ -622,14 +702,15 @@ int netstack_tcp_listen(struct netstack *ns, uint16_t port, netstack_tcp_fn *fn,
 size_t netstack_tcp_send(struct netstack *ns, struct netstack_tcp *c,
                          const void *data, size_t len)
 {
-    size_t room = NETSTACK_TCP_SNDBUF - c->buffered;
+    size_t room = ns->sndbuf_max - c->buffered;
     size_t at = (c->head + c->buffered) & SNDBUF_MASK, first;
 
     if ((c->state != ESTABLISHED && c->state != CLOSE_WAIT) || c->fin_queued)
         return 0;
     if (len > room)
         len = room;
-    first = len < NETSTACK_TCP_SNDBUF - at ? len : NETSTACK_TCP_SNDBUF - at;
+    first =
+        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
     memcpy(c->sndbuf + at, data, first);
     memcpy(c->sndbuf, (const uint8_t *)data + first, len - first);
     c->buffered += len;

@@ -24,6 +24,32 @@ static int send_frame(void *arg, const void *frame, size_t len)
     return netfront_send(arg, frame, len);
 }
 
+/* The stack's offloaded TCP segments: checksum always left to the back
+ * end, segmentation when gso_size says so. */
+static int send_tx(void *arg, const struct netstack_tx *tx)
+{
+    struct netfront_iov iov[NETSTACK_TX_PARTS];
+    unsigned i;
+
+    for (i = 0; i < tx->parts; i++)
+        iov[i] = (struct netfront_iov){ tx->part[i].base, tx->part[i].len };
+    return netfront_send_iov(arg, iov, tx->parts, true, tx->gso_size);
+}
+
+/* What the stack may leave to the device: what netfront took. */
+static void offloads(struct netstack_config *cfg, const struct netfront *nf)
+{
+    unsigned taken = netfront_offloads(nf);
+
+    if (taken & NETFRONT_OFFLOAD_CSUM)
+        cfg->offload |= NETSTACK_OFFLOAD_CSUM;
+    if (taken & NETFRONT_OFFLOAD_GSO_TCPV4) {
+        cfg->offload |= NETSTACK_OFFLOAD_TSO;
+        cfg->tso_max = NETFRONT_GSO_FRAME_MAX;
+    }
+    cfg->output_tx = send_tx;
+}
+
 static void deliver(void *arg, const void *frame, size_t len)
 {
     netstack_input(arg, frame, len);
@@ -69,6 +95,7 @@ int netapp_start(struct netapp *app, const char *name, const char *cmdline)
     cfg.iss_seed = clock_now_ns() ^ (clock_vcpu_age_ns() << 20);
     cfg.output = send_frame;
     cfg.output_arg = app->nf;
+    offloads(&cfg, app->nf);
     if (netstack_init(&app->ns, &cfg, now_ms()) != 0) {
         kprintf("%s: bad network configuration\n", name);
         return 2;
@@ -98,6 +125,11 @@ void netapp_ready(const struct netapp *app, const char *proto, uint16_t port)
             "%02x:%02x:%02x:%02x:%02x:%02x)\n",
             app->name, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff,
             port, proto, m[0], m[1], m[2], m[3], m[4], m[5]);
+    /* Which transmit path this run takes, for whoever reads the log. */
+    if (app->ns.cfg.offload & NETSTACK_OFFLOAD_TSO)
+        kprintf("%s: tx offloads: checksum, TCP segmentation\n", app->name);
+    else if (app->ns.cfg.offload & NETSTACK_OFFLOAD_CSUM)
+        kprintf("%s: tx offloads: checksum\n", app->name);
 }
 
 void netapp_run(struct netapp *app)

@@ -36,7 +36,8 @@ int netapp_start(struct netapp *app, const char *name, const char *cmdline);
 bool netapp_port(const char *name, const char *cmdline, uint16_t default_port,
                  uint16_t *port);
 
-/* Prints "NAME: listening on A.B.C.D:PORT (PROTO, mac M)". */
+/* Prints "NAME: listening on A.B.C.D:PORT (PROTO, mac M)", then "NAME: tx
+ * offloads: ..." if the device took any. */
 void netapp_ready(const struct netapp *app, const char *proto, uint16_t port);
 
 /* Receives, runs timers and sleeps until the next event, forever: the

@@ -6,6 +6,17 @@
  * each tx buffer read-only, each rx buffer writable (the back end copies
  * received frames into them).
  *
+ * Transmit: TX_PAGES one-page buffers; a frame takes one per 4 KiB of it,
+ * each its own ring slot whose id is the page's index, and every slot's
+ * response frees its page (an extra-info slot's NETIF_RSP_NULL response
+ * frees nothing).  So a small frame costs one slot and one page as it
+ * always did, and a 64 KiB GSO frame 16 pages and 17 slots.  Offloads are
+ * taken as the back end offers them (devcheck.h, net_taken): checksum
+ * offload alone, or GSO with SG and checksum offload.  They concern only
+ * what we send: received frames stay one slot each with their checksums
+ * complete (we take no receive offload; a multi-slot or extra-info
+ * packet received is dropped).
+ *
  * Receive: we keep exactly NETFRONT_RX_BUFS requests posted and repost
  * each buffer as its response is consumed, so the request at ring index i
  * always holds buffer i % NETFRONT_RX_BUFS.  A netif back end answers
@@ -29,10 +40,17 @@
 
 #define NETFRONT_MAX 2
 #define RX_BUFS 16 /* a power of 2: ring indexes wrap around */
-#define TX_BUFS 16
+/* Room for two 64 KiB GSO frames, so that we fill one while the back end
+ * copies the other; or 32 small frames. */
+#define TX_PAGES 32
+/* The data slots of the largest frame.  netif back ends take at most 18
+ * (Linux's XEN_NETBK_LEGACY_SLOTS_MAX): we use 16. */
+#define TX_SLOTS_MAX ((NETFRONT_GSO_FRAME_MAX + PAGE_SIZE - 1) / PAGE_SIZE)
 
 _Static_assert((RX_BUFS & (RX_BUFS - 1)) == 0, "RX_BUFS is a power of 2");
 _Static_assert(NETFRONT_FRAME_MAX <= PAGE_SIZE, "a frame fits a page");
+_Static_assert(TX_SLOTS_MAX <= 18 && TX_SLOTS_MAX <= TX_PAGES,
+               "a GSO frame takes at most 18 slots and fits the buffers");
 
 struct netfront {
     const struct devpage_dev *dev;
@@ -41,9 +59,10 @@ struct netfront {
     netif_rx_front_ring_t rx;
     void *rx_buf[RX_BUFS];
     grant_ref_t rx_ref[RX_BUFS];
-    void *tx_buf[TX_BUFS];
-    grant_ref_t tx_ref[TX_BUFS];
-    bool tx_busy[TX_BUFS];
+    void *tx_buf[TX_PAGES];
+    grant_ref_t tx_ref[TX_PAGES];
+    bool tx_busy[TX_PAGES];
+    uint32_t features;   /* taken: NOXS_NET_F_* */
     bool rx_skip_frags;  /* the rest of a multi-slot packet: dropped */
     bool rx_skip_extras; /* extra-info slots (never negotiated) */
     bool warned;         /* a protocol complaint was printed */
@@ -93,7 +112,7 @@ static bool setup_rings(struct netfront *nf, grant_ref_t *tx_ref,
     FRONT_RING_INIT(&nf->tx, txs, PAGE_SIZE);
     SHARED_RING_INIT(rxs);
     FRONT_RING_INIT(&nf->rx, rxs, PAGE_SIZE);
-    for (i = 0; i < TX_BUFS; i++)
+    for (i = 0; i < TX_PAGES; i++)
         if ((nf->tx_ref[i] = grant_new_page(nf, &nf->tx_buf[i], true)) == 0)
             return false;
     for (i = 0; i < RX_BUFS; i++) {
@@ -130,7 +149,8 @@ static bool connect(struct netfront *nf)
     }
     if (!setup_rings(nf, &tx_ref, &rx_ref))
         return false;
-    dev->shared->fe.features = NOXS_NET_F_RX_COPY;
+    nf->features = net_taken(dev->be.features);
+    dev->shared->fe.features = nf->features;
     dev->shared->fe.u.net.tx_ring_ref = tx_ref;
     dev->shared->fe.u.net.rx_ring_ref = rx_ref;
     devpage_set_fe_state(dev, NOXS_STATE_INITIALISED);
@@ -201,7 +221,7 @@ static void tx_reclaim(struct netfront *nf)
 
             if (status == NETIF_RSP_NULL)
                 continue;
-            if (id >= TX_BUFS || !nf->tx_busy[id]) {
+            if (id >= TX_PAGES || !nf->tx_busy[id]) {
                 complain(nf, "answered a tx buffer not in flight");
                 continue;
             }
@@ -212,32 +232,134 @@ static void tx_reclaim(struct netfront *nf)
     } while (more && !bogus); /* a lying index must not keep us here */
 }
 
-int netfront_send(struct netfront *nf, const void *frame, size_t len)
+unsigned netfront_offloads(const struct netfront *nf)
 {
-    netif_tx_request_t *req;
-    unsigned int id;
+    unsigned offloads = 0;
+
+    if (nf->features & NOXS_NET_F_CSUM)
+        offloads |= NETFRONT_OFFLOAD_CSUM;
+    if (nf->features & NOXS_NET_F_GSO_TCPV4)
+        offloads |= NETFRONT_OFFLOAD_GSO_TCPV4;
+    return offloads;
+}
+
+/* Copies the frame's pieces into the pages ids[0], ids[1], ..., each
+ * filled before the next. */
+static void tx_copy(struct netfront *nf, const uint16_t *ids,
+                    const struct netfront_iov *iov, unsigned n)
+{
+    unsigned page = 0, i;
+    size_t at = 0;
+
+    for (i = 0; i < n; i++) {
+        const uint8_t *p = iov[i].base;
+        size_t left = iov[i].len;
+
+        while (left > 0) {
+            size_t chunk = left < PAGE_SIZE - at ? left : PAGE_SIZE - at;
+
+            memcpy((uint8_t *)nf->tx_buf[ids[page]] + at, p, chunk);
+            p += chunk;
+            left -= chunk;
+            at += chunk;
+            if (at == PAGE_SIZE) {
+                page++;
+                at = 0;
+            }
+        }
+    }
+}
+
+/*
+ * Queues a frame of len bytes (1..NETFRONT_GSO_FRAME_MAX) as netif.h's
+ * transmit format has it: the first slot with the packet's flags and its
+ * whole size, the GSO extra-info slot after it if gso_size, then one slot
+ * per further page, each but the last with NETTXF_more_data.  Every data
+ * slot covers a whole page but the last, so the first one's own size (the
+ * total less the others) is a page too.
+ */
+static int tx_queue(struct netfront *nf, const struct netfront_iov *iov,
+                    unsigned n, size_t len, uint16_t flags, uint16_t gso_size)
+{
+    unsigned pages = (unsigned)((len + PAGE_SIZE - 1) / PAGE_SIZE), k, i;
+    uint16_t ids[TX_SLOTS_MAX];
+    RING_IDX prod;
     int notify;
 
-    if (len == 0 || len > NETFRONT_FRAME_MAX)
-        return -1;
     tx_reclaim(nf);
-    for (id = 0; id < TX_BUFS && nf->tx_busy[id]; id++)
-        ;
-    if (id == TX_BUFS || RING_FULL(&nf->tx))
+    for (i = 0, k = 0; i < TX_PAGES && k < pages; i++)
+        if (!nf->tx_busy[i])
+            ids[k++] = (uint16_t)i;
+    if (k < pages || RING_FREE_REQUESTS(&nf->tx) < pages + (gso_size != 0))
         return -1;
-    memcpy(nf->tx_buf[id], frame, len);
-    nf->tx_busy[id] = true;
-    req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
-    req->gref = nf->tx_ref[id];
-    req->offset = 0;
-    req->flags = 0;
-    req->id = (uint16_t)id;
-    req->size = (uint16_t)len;
-    nf->tx.req_prod_pvt++;
+    tx_copy(nf, ids, iov, n);
+    prod = nf->tx.req_prod_pvt;
+    for (k = 0; k < pages; k++) {
+        netif_tx_request_t *req = RING_GET_REQUEST(&nf->tx, prod++);
+        /* The first slot's size is the packet's; the others', their own. */
+        size_t size = len - (size_t)k * PAGE_SIZE;
+
+        if (k > 0 && size > PAGE_SIZE)
+            size = PAGE_SIZE;
+        nf->tx_busy[ids[k]] = true;
+        req->gref = nf->tx_ref[ids[k]];
+        req->offset = 0;
+        req->flags = k + 1 < pages ? NETTXF_more_data : 0;
+        req->id = ids[k];
+        req->size = (uint16_t)size;
+        if (k == 0 && gso_size != 0) {
+            /* The extra-info slot overlays a request: copied in whole,
+             * its tail (the request's id and size) zero. */
+            netif_tx_request_t slot;
+            netif_extra_info_t gso = { 0 };
+
+            gso.type = XEN_NETIF_EXTRA_TYPE_GSO;
+            gso.u.gso.size = gso_size;
+            gso.u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+            memset(&slot, 0, sizeof(slot));
+            memcpy(&slot, &gso, sizeof(gso));
+            *RING_GET_REQUEST(&nf->tx, prod++) = slot;
+            req->flags |= NETTXF_extra_info;
+        }
+        if (k == 0)
+            req->flags |= flags;
+    }
+    nf->tx.req_prod_pvt = prod;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&nf->tx, notify);
     if (notify)
         evtchn_send(nf->port);
     return 0;
+}
+
+int netfront_send(struct netfront *nf, const void *frame, size_t len)
+{
+    struct netfront_iov iov = { frame, len };
+
+    if (len == 0 || len > NETFRONT_FRAME_MAX)
+        return -1;
+    return tx_queue(nf, &iov, 1, len, 0, 0);
+}
+
+int netfront_send_iov(struct netfront *nf, const struct netfront_iov *iov,
+                      unsigned n, bool csum_blank, uint16_t gso_size)
+{
+    size_t len = 0, max = NETFRONT_FRAME_MAX;
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        len += iov[i].len;
+    if (csum_blank && !(nf->features & NOXS_NET_F_CSUM))
+        return -1;
+    if (gso_size != 0) {
+        if (!csum_blank || !(nf->features & NOXS_NET_F_GSO_TCPV4))
+            return -1;
+        max = NETFRONT_GSO_FRAME_MAX;
+    }
+    if (len == 0 || len > max)
+        return -1;
+    return tx_queue(nf, iov, n, len,
+                    csum_blank ? NETTXF_csum_blank | NETTXF_data_validated : 0,
+                    gso_size);
 }
 
 /* One response slot: deliver its frame if it is a whole, sane one. */

@@ -1,17 +1,26 @@
 /*
  * netfront.h - a network front end over noxs (netif rings, Xen's
  * io/netif.h): one queue, receive by copy (the back end copies into
- * buffers we grant), one frame per slot (no SG, no offloads).
+ * buffers we grant), one frame per received slot.  Transmit takes the
+ * offloads the back end offers: checksum offload, and TCPv4 segmentation
+ * (GSO) of frames up to 64 KiB sent over several slots.
  */
 #ifndef CHAOS_UK_NETFRONT_H
 #define CHAOS_UK_NETFRONT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define NETFRONT_MTU 1500
 /* Largest Ethernet frame without FCS: MTU + 14-byte header. */
 #define NETFRONT_FRAME_MAX (NETFRONT_MTU + 14)
+/* The largest GSO frame: netif's packet size is 16 bits. */
+#define NETFRONT_GSO_FRAME_MAX 65535
+
+/* Transmit offloads (netfront_offloads). */
+#define NETFRONT_OFFLOAD_CSUM 1u      /* csum_blank frames */
+#define NETFRONT_OFFLOAD_GSO_TCPV4 2u /* and TCPv4 GSO frames */
 
 struct netfront;
 
@@ -26,6 +35,26 @@ const uint8_t *netfront_mac(const struct netfront *nf);
  * when the frame is too long or the ring is full (the frame is dropped,
  * as a NIC drops it). */
 int netfront_send(struct netfront *nf, const void *frame, size_t len);
+
+/* The offloads taken: NETFRONT_OFFLOAD_*, those the back end offered. */
+unsigned netfront_offloads(const struct netfront *nf);
+
+struct netfront_iov {
+    const void *base;
+    size_t len;
+};
+
+/*
+ * Queues one Ethernet frame given as n pieces (copied), like
+ * netfront_send.  csum_blank (needs NETFRONT_OFFLOAD_CSUM): its TCP or
+ * UDP checksum is left to the back end, the field holding the folded
+ * pseudo-header sum.  gso_size (needs NETFRONT_OFFLOAD_GSO_TCPV4 and
+ * csum_blank): a TCPv4 super-segment of up to NETFRONT_GSO_FRAME_MAX
+ * bytes, to be cut into segments of gso_size bytes of data; else the
+ * frame is at most NETFRONT_FRAME_MAX.  0, or -1 (dropped).
+ */
+int netfront_send_iov(struct netfront *nf, const struct netfront_iov *iov,
+                      unsigned n, bool csum_blank, uint16_t gso_size);
 
 typedef void netfront_deliver_fn(void *arg, const void *frame, size_t len);
 

@@ -15,9 +15,10 @@
  * is checked, nothing is read past len.  Frames are handled at once; the
  * time used is the one of the last tick.
  *
- * Callbacks (output, UDP receive, TCP events) run inside netstack_input()
- * or netstack_tick().  UDP and TCP callbacks may call netstack_udp_send(),
- * netstack_tcp_send() and netstack_tcp_close(); the output callback must
+ * Callbacks (output, output_tx, UDP receive, TCP events) run inside
+ * netstack_input() or netstack_tick() (or, for output, the calls that
+ * send).  UDP and TCP callbacks may call netstack_udp_send(),
+ * netstack_tcp_send() and netstack_tcp_close(); the output callbacks must
  * not call back into the stack.
  */
 #ifndef CHAOS_UK_NETSTACK_H
@@ -43,10 +44,17 @@
  * 64 KiB: no window scaling), so throughput is at most SNDBUF per round
  * trip.  32 KiB is about 22 full segments: a peer that acknowledges every
  * other segment keeps us sending.  A burst beyond the device's transmit
- * ring (netfront: 16 frames) waits for the next ACK, not for a timeout
- * (netstack_output_fn).  Cost: 128 KiB over the NETSTACK_TCP_CONNS.
+ * ring waits for the next ACK, not for a timeout (netstack_output_fn).
+ *
+ * With TSO (NETSTACK_OFFLOAD_TSO) a connection buffers up to
+ * NETSTACK_TCP_SNDBUF_TSO, the most the peer's window can take: a
+ * segment costs the stack one frame of up to 64 KiB, not one per MSS, so
+ * the buffer, not the per-segment work, bounds what is in flight.  The
+ * ring is always that large (256 KiB over the NETSTACK_TCP_CONNS); without
+ * TSO only NETSTACK_TCP_SNDBUF of it is used, as before offloads existed.
  */
 #define NETSTACK_TCP_SNDBUF 32768
+#define NETSTACK_TCP_SNDBUF_TSO 65536
 
 /* Timers, in ms. */
 #define NETSTACK_ARP_RETRY_MS 1000
@@ -68,6 +76,50 @@ struct netstack_tcp;
  * unsent and tries again on the next ACK or at its retransmission timer;
  * any other dropped frame is lost. */
 typedef int netstack_output_fn(void *arg, const void *frame, size_t len);
+
+/*
+ * Offloads a device may offer (netstack_config.offload).
+ *
+ * CSUM: the device completes TCP checksums.  Then every TCP segment that
+ * carries data goes to output_tx instead of output, its checksum field
+ * holding the folded sum of the pseudo-header, not complemented (Linux's
+ * CHECKSUM_PARTIAL convention; Xen's netif NETTXF_csum_blank), and its
+ * data given as pieces of the connection's send buffer, not copied: the
+ * device's own copy is the only one.
+ *
+ * TSO (with CSUM): the device cuts a TCPv4 segment longer than gso_size
+ * bytes of data into segments of gso_size (Xen's GSO_TCPV4): we send a
+ * "super-segment" of up to tso_max bytes of frame whose IP total length
+ * covers all of it (a correct IP header checksum, DF), the pseudo-header
+ * sum over its whole TCP length, FIN and PSH meant for its last segment.
+ *
+ * ARP, ICMP, UDP and TCP segments without data never use them.
+ */
+#define NETSTACK_OFFLOAD_CSUM 1u
+#define NETSTACK_OFFLOAD_TSO 2u
+/* The longest TSO frame (Ethernet header included): netif's packet size
+ * is 16 bits. */
+#define NETSTACK_TSO_FRAME_MAX 65535
+/* Pieces of a frame for output_tx: headers, the send buffer's data (two
+ * pieces when it wraps around), padding to Ethernet's minimum. */
+#define NETSTACK_TX_PARTS 4
+
+struct netstack_iov {
+    const void *base;
+    size_t len;
+};
+
+/* A frame for output_tx: its pieces in order, valid during the call. */
+struct netstack_tx {
+    struct netstack_iov part[NETSTACK_TX_PARTS];
+    unsigned parts;
+    size_t len;        /* the whole frame: the sum of the parts' lengths */
+    uint16_t gso_size; /* 0, or TSO: the data of each segment (the MSS) */
+};
+
+/* Sends a TCP segment with its checksum (and, with gso_size, its
+ * segmentation) left to the device; like netstack_output_fn otherwise. */
+typedef int netstack_output_tx_fn(void *arg, const struct netstack_tx *tx);
 
 /* A datagram for a bound port; data is valid during the call. */
 typedef void netstack_udp_fn(void *arg, struct netstack *ns, uint32_t src_ip,
@@ -98,6 +150,13 @@ struct netstack_config {
     uint64_t iss_seed; /* anything unpredictable (TCP initial sequences) */
     netstack_output_fn *output;
     void *output_arg;
+    /* What the device offers (NETSTACK_OFFLOAD_*; 0: nothing, the other
+     * fields unused).  output_tx (same arg as output) is required then;
+     * tso_max, the longest frame it takes with TSO, is cut to
+     * NETSTACK_TSO_FRAME_MAX. */
+    unsigned offload;
+    size_t tso_max;
+    netstack_output_tx_fn *output_tx;
 };
 
 /* ---- internal state: the caller allocates it, only netstack_*.c touch
@@ -142,7 +201,7 @@ struct netstack_tcp {
     size_t head;     /* sndbuf index of the byte at snd_una */
     size_t buffered; /* bytes in sndbuf, from head (wrapping around) */
     size_t sent;     /* of which sent (snd_nxt - snd_una, less SYN/FIN) */
-    uint8_t sndbuf[NETSTACK_TCP_SNDBUF];
+    uint8_t sndbuf[NETSTACK_TCP_SNDBUF_TSO];
 };
 
 struct netstack {
@@ -151,6 +210,8 @@ struct netstack {
     uint64_t now;
     uint64_t iss_state;
     uint16_t ip_id;
+    size_t sndbuf_max; /* a connection's buffer: SNDBUF, or SNDBUF_TSO */
+    size_t tso_data;   /* TSO: the most data in one segment, else 0 */
     bool in_tcp_input; /* callbacks' TCP output waits for the segment's end */
     struct netstack_arp arp[NETSTACK_ARP_ENTRIES];
     struct netstack_udp_bind udp[NETSTACK_UDP_BINDS];
@@ -162,7 +223,8 @@ struct netstack {
 /* ---- the interface */
 
 /* Resets *ns.  now_ms: the current time.  -1 if cfg is unusable (prefix >
- * 32, no output, IP 0). */
+ * 32, no output, IP 0, unknown offloads, TSO without CSUM, offloads
+ * without output_tx, TSO with a tso_max below one full segment). */
 int netstack_init(struct netstack *ns, const struct netstack_config *cfg,
                   uint64_t now_ms);
 

@@ -5,9 +5,9 @@
 #ifndef CHAOS_UK_PAGES_H
 #define CHAOS_UK_PAGES_H
 
-/* Pages in the pool: one network device (2 rings, 16 + 16 buffers) and a
- * disk (ring, bounce page) fit, with room to spare. */
-#define PAGES_POOL 48
+/* Pages in the pool: one network device (2 rings, 16 rx and 32 tx
+ * buffers) and a disk (ring, bounce page) fit, with room to spare. */
+#define PAGES_POOL 64
 
 /* A zeroed page, or NULL (and a message) when the pool is exhausted. */
 void *page_alloc(void);

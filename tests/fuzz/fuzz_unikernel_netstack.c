@@ -13,11 +13,16 @@
  * TCP port 80, a server that echoes data, closes on 'Q' or the peer's
  * FIN, and on 'B' streams STREAM_LEN bytes as NETSTACK_TCP_WRITABLE makes
  * room.  An input of odd length runs with a device that drops every
- * third frame.
+ * third frame; bits 1-2 of the length choose the device's offloads: none,
+ * checksum offload, or both with TSO up to 64 KiB or up to TSO_SMALL
+ * bytes of frame.
  *
- * Beyond "no crash, no UB": every frame sent must be 60..1514 bytes, an
- * IPv4 one must carry a correct header checksum, no WRITABLE may follow
- * netstack_tcp_close, and a connection's send buffer stays consistent.
+ * Beyond "no crash, no UB": every frame sent must be 60..1514 bytes (a
+ * TSO frame: up to tso_max), an IPv4 one must carry a correct header
+ * checksum, an offloaded one a TCP segment with data whose IP total
+ * length covers it and whose checksum field holds the pseudo-header's
+ * sum, no WRITABLE may follow netstack_tcp_close, and a connection's send
+ * buffer stays consistent.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,9 +36,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const uint8_t our_mac[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x02 };
 #define OUR_IP 0x0a000002u
 #define STREAM_LEN 100000
+#define TSO_SMALL 4000
 
 static unsigned frames_out;
 static bool drop_some;
+static size_t tso_max;
 /* Per connection: the bytes of a 'B' stream still to hand over, and
  * whether the application closed. */
 static size_t stream_left[NETSTACK_TCP_CONNS];
@@ -65,6 +72,49 @@ static int output(void *arg, const void *frame, size_t len)
     }
     if (f[12] == 0x08 && f[13] == 0x00 && sum16(f + 14, 20, 0) != 0) {
         fprintf(stderr, "fuzz_unikernel_netstack: bad IP checksum sent\n");
+        abort();
+    }
+    return drop_some && ++frames_out % 3 == 0 ? -1 : 0;
+}
+
+/* The folded pseudo-header sum (not complemented) of a TCP segment of
+ * tcp_len bytes between the addresses of IPv4 header ip. */
+static uint16_t partial_sum(const uint8_t *ip, size_t tcp_len)
+{
+    return (uint16_t)~sum16(ip + 12, 8, 6 + (uint32_t)tcp_len);
+}
+
+static int output_tx(void *arg, const struct netstack_tx *tx)
+{
+    static uint8_t f[NETSTACK_TSO_FRAME_MAX];
+    const uint8_t *ip = f + 14;
+    size_t len = 0, total;
+    bool ok = tx->parts >= 2 && tx->parts <= NETSTACK_TX_PARTS &&
+              tx->part[0].len == 54;
+
+    (void)arg;
+    /* Copying every piece lets ASan see a piece that points astray. */
+    for (unsigned i = 0; ok && i < tx->parts; i++) {
+        ok = tx->part[i].len > 0 && tx->part[i].len <= sizeof(f) - len;
+        if (ok) {
+            memcpy(f + len, tx->part[i].base, tx->part[i].len);
+            len += tx->part[i].len;
+        }
+    }
+    ok = ok && len == tx->len && len >= 60 &&
+         len <= (tx->gso_size ? tso_max : NETSTACK_FRAME_MAX);
+    total = ok ? (size_t)ip[2] << 8 | ip[3] : 0;
+    ok =
+        ok && f[12] == 0x08 && f[13] == 0x00 && ip[0] == 0x45 && ip[9] == 6 &&
+        sum16(ip, 20, 0) == 0 && total > 40 &&
+        (14 + total == len || (len == 60 && 14 + total < 60)) &&
+        ((size_t)f[34 + 16] << 8 | f[34 + 17]) == partial_sum(ip, total - 20) &&
+        (tx->gso_size == 0 || (tso_max > 0 && total - 40 > tx->gso_size));
+    if (!ok) {
+        fprintf(stderr,
+                "fuzz_unikernel_netstack: bad offloaded frame (%zu "
+                "bytes, gso %u)\n",
+                tx->len, tx->gso_size);
         abort();
     }
     return drop_some && ++frames_out % 3 == 0 ? -1 : 0;
@@ -147,8 +197,8 @@ static void check_conns(const struct netstack *ns)
         const struct netstack_tcp *c = &ns->tcp[i];
 
         if (c->state != 0 &&
-            (c->buffered > NETSTACK_TCP_SNDBUF || c->sent > c->buffered ||
-             c->head >= NETSTACK_TCP_SNDBUF)) {
+            (c->buffered > ns->sndbuf_max || c->sent > c->buffered ||
+             c->head >= NETSTACK_TCP_SNDBUF_TSO)) {
             fprintf(stderr, "fuzz_unikernel_netstack: send buffer broken\n");
             abort();
         }
@@ -206,9 +256,23 @@ static void fix_up(uint8_t *f, size_t len, const struct netstack_tcp *ack_conn)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct netstack_config cfg = {
-        .ip = OUR_IP, .prefix = 24, .iss_seed = 1, .output = output
+    static const struct {
+        unsigned offload;
+        size_t tso_max;
+    } devices[4] = {
+        { 0, 0 },
+        { NETSTACK_OFFLOAD_CSUM, 0 },
+        { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO,
+          NETSTACK_TSO_FRAME_MAX },
+        { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, TSO_SMALL },
     };
+    struct netstack_config cfg = { .ip = OUR_IP,
+                                   .prefix = 24,
+                                   .iss_seed = 1,
+                                   .output = output,
+                                   .offload = devices[size >> 1 & 3].offload,
+                                   .tso_max = devices[size >> 1 & 3].tso_max,
+                                   .output_tx = output_tx };
     struct netstack *ns = calloc(1, sizeof(*ns));
     uint64_t now = 1000;
 
@@ -216,6 +280,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     frames_out = 0;
     drop_some = size & 1;
+    tso_max = cfg.tso_max;
     memset(stream_left, 0, sizeof(stream_left));
     memset(app_closed, 0, sizeof(app_closed));
     memcpy(cfg.mac, our_mac, 6);

@@ -6,6 +6,7 @@
 #ifndef CHAOS_TESTS_NETSTACK_FRAMES_H
 #define CHAOS_TESTS_NETSTACK_FRAMES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -192,6 +193,64 @@ static inline void tcp_fix(struct frame *f)
 
     wr16(t + 16, 0);
     wr16(t + 16, csum(pseudo(PEER_IP, OUR_IP, 6, len), t, len));
+}
+
+/*
+ * What a device does with a TCPv4 frame whose checksum (and with gso_size
+ * != 0, segmentation) was left to it, as Linux's GSO does it: cuts the
+ * data into pieces of gso_size (the last may be shorter), each a segment
+ * with the headers copied, the IP total length, id (+1 per segment) and
+ * header checksum redone, the sequence number advanced, FIN and PSH only
+ * on the last one, and the TCP checksum computed over the whole segment
+ * (the field's pseudo-header sum is ignored).  The segments go to segs[];
+ * returns how many (0 if they do not fit max, or the frame is not an
+ * IPv4 TCP frame without IP options carrying data).
+ */
+static inline size_t tso_split(const uint8_t *b, size_t len, uint16_t gso_size,
+                               struct frame *segs, size_t max)
+{
+    const uint8_t *h = b + 14, *t = b + 34;
+    size_t total, thl, data, off, n = 0;
+
+    if (len < 54 || rd16(b + 12) != 0x0800 || h[0] != 0x45 || h[9] != 6)
+        return 0;
+    total = rd16(h + 2);
+    thl = (size_t)(t[12] >> 4) * 4;
+    if (total <= 20 + thl || 14 + total > len)
+        return 0;
+    data = total - 20 - thl;
+    if (gso_size == 0 || gso_size > data)
+        gso_size = (uint16_t)data;
+    for (off = 0; off < data; off += gso_size) {
+        size_t seg = data - off < gso_size ? data - off : gso_size;
+        bool last = off + seg == data;
+        struct frame *f;
+        uint8_t *fh, *ft;
+
+        if (n == max || 34 + thl + seg > F_MAX)
+            return 0;
+        f = &segs[n++];
+        memcpy(f->b, b, 34 + thl);
+        memcpy(f->b + 34 + thl, t + thl + off, seg);
+        fh = f->b + 14;
+        ft = f->b + 34;
+        wr16(fh + 2, 20 + thl + seg);
+        wr16(fh + 4, rd16(h + 4) + n - 1);
+        wr16(fh + 10, 0);
+        wr16(fh + 10, csum(0, fh, 20));
+        wr32(ft + 4, rd32(t + 4) + (uint32_t)off);
+        if (!last)
+            ft[13] &= (uint8_t) ~(0x01 | 0x08); /* FIN, PSH */
+        wr16(ft + 16, 0);
+        wr16(ft + 16, csum(pseudo(rd32(fh + 12), rd32(fh + 16), 6, thl + seg),
+                           ft, thl + seg));
+        f->len = 34 + thl + seg;
+        if (f->len < 60) {
+            memset(f->b + f->len, 0, 60 - f->len);
+            f->len = 60;
+        }
+    }
+    return n;
 }
 
 #endif

@@ -52,6 +52,29 @@ START_TEST(test_ctrl_answer)
 }
 END_TEST
 
+START_TEST(test_net_taken)
+{
+    const uint32_t all = NOXS_NET_F_ALL;
+
+    /* Today's back end: rx-copy only. */
+    ck_assert_uint_eq(net_taken(NOXS_NET_F_RX_COPY), NOXS_NET_F_RX_COPY);
+    /* Everything offered: everything taken. */
+    ck_assert_uint_eq(net_taken(all), all);
+    /* Checksum offload stands alone; SG alone is of no use. */
+    ck_assert_uint_eq(net_taken(NOXS_NET_F_RX_COPY | NOXS_NET_F_CSUM),
+                      NOXS_NET_F_RX_COPY | NOXS_NET_F_CSUM);
+    ck_assert_uint_eq(net_taken(NOXS_NET_F_RX_COPY | NOXS_NET_F_SG),
+                      NOXS_NET_F_RX_COPY);
+    /* GSO needs SG and CSUM. */
+    ck_assert_uint_eq(net_taken(all & ~NOXS_NET_F_SG),
+                      NOXS_NET_F_RX_COPY | NOXS_NET_F_CSUM);
+    ck_assert_uint_eq(net_taken(all & ~NOXS_NET_F_CSUM), NOXS_NET_F_RX_COPY);
+    /* Never more than offered, nor unknown bits. */
+    ck_assert_uint_eq(net_taken(0), 0);
+    ck_assert_uint_eq(net_taken(0xffffffffu), all);
+}
+END_TEST
+
 START_TEST(test_blk_sector_size)
 {
     ck_assert(blk_sector_size_ok(512));
@@ -125,6 +148,7 @@ static Suite *devcheck_suite(void)
 
     tcase_add_test(tc, test_ctrl_taken);
     tcase_add_test(tc, test_ctrl_answer);
+    tcase_add_test(tc, test_net_taken);
     tcase_add_test(tc, test_blk_sector_size);
     tcase_add_test(tc, test_blk_range);
     tcase_add_test(tc, test_netrx_frame_len);

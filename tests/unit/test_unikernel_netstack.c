@@ -3,7 +3,10 @@
  * crafted frames: ARP, ICMP echo, UDP, a TCP exchange as an HTTP/1.0
  * client would make it, a long stream sent as the peer acknowledges it
  * (NETSTACK_TCP_WRITABLE), timers, and malformed frames, which must
- * produce no output (and, under ASan, no bad access).
+ * produce no output (and, under ASan, no bad access).  Then the same
+ * streams through a device with checksum offload and TSO, which cuts and
+ * checksums what it gets as Linux's GSO would (tso_split), so that the
+ * peer checks the segments that reach the wire.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -15,7 +18,7 @@
 
 /* A full send buffer at the smallest MSS we accept from a peer (536
  * without the option) goes out at once. */
-#define OUT_MAX (NETSTACK_TCP_SNDBUF / 536 + 8)
+#define OUT_MAX (NETSTACK_TCP_SNDBUF_TSO / 536 + 8)
 
 static struct frame out[OUT_MAX];
 static unsigned n_out;
@@ -23,6 +26,20 @@ static struct netstack *ns;
 /* The device takes this many frames per feed(), then drops them. */
 static unsigned accept_max;
 static unsigned n_dropped;
+/* FNV-1a over every frame the device took, in order: a fingerprint of
+ * what the stack sent.  The tests of the plain path (no offloads) pin it
+ * to the value the stack produced before offloads existed: without them,
+ * its output must stay byte for byte what it was. */
+static uint64_t out_hash;
+
+static void hash_frame(const uint8_t *b, size_t len)
+{
+    uint64_t h = out_hash ^ len;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    out_hash = h * 0x100000001b3ull;
+}
 
 /* The peer's side of a stream: our segments wait in a queue until it reads
  * them. */
@@ -30,6 +47,11 @@ static unsigned n_dropped;
 
 static struct frame queue[QUEUE_MAX];
 static unsigned q_head, q_tail;
+/* The right edge of the peer's window as the stack knew it when each
+ * queued segment left (the last ACK fed): a short segment must reach it
+ * or end the stream. */
+static uint32_t q_edge[QUEUE_MAX];
+static uint32_t wnd_edge;
 
 static int capture(void *arg, const void *frame, size_t len)
 {
@@ -41,9 +63,118 @@ static int capture(void *arg, const void *frame, size_t len)
         return -1;
     }
     ck_assert_uint_lt(n_out, OUT_MAX);
+    hash_frame(frame, len);
     memcpy(out[n_out].b, frame, len);
     out[n_out++].len = len;
     return 0;
+}
+
+/*
+ * The fake device's offloads (0: a plain device, which never sees
+ * output_tx) and what output_tx was given: for each frame (the first
+ * TXS_MAX), its length and pieces, gso_size, and from its headers the IP
+ * total length, the TCP checksum field, sequence number and flags.
+ */
+struct tx_rec {
+    size_t len;
+    unsigned parts;
+    uint16_t gso_size, ip_total, check;
+    uint32_t seq;
+    uint8_t flags;
+};
+
+#define TXS_MAX 64
+
+static unsigned offload;
+static size_t tso_max;
+static struct tx_rec txs[TXS_MAX];
+static unsigned n_txs;
+
+/* The folded pseudo-header sum of a TCP segment to the peer, not
+ * complemented: what the checksum field must hold under CSUM. */
+static uint16_t partial_sum(size_t tcp_len)
+{
+    return (uint16_t)~csum(pseudo(OUR_IP, PEER_IP, 6, tcp_len), NULL, 0);
+}
+
+/* output_tx: checks the frame, then puts the segments the device would
+ * send in out[] (the whole frame counts as one against accept_max). */
+static int capture_tx(void *arg, const struct netstack_tx *tx)
+{
+    static uint8_t b[NETSTACK_TSO_FRAME_MAX];
+    const uint8_t *h = b + 14, *t = b + 34;
+    size_t len = 0, total, n;
+
+    (void)arg;
+    ck_assert_uint_ne(offload & NETSTACK_OFFLOAD_CSUM, 0);
+    ck_assert_uint_ge(tx->parts, 2); /* headers, data */
+    ck_assert_uint_le(tx->parts, NETSTACK_TX_PARTS);
+    for (unsigned i = 0; i < tx->parts; i++) {
+        ck_assert_uint_gt(tx->part[i].len, 0);
+        ck_assert_uint_le(tx->part[i].len, sizeof(b) - len);
+        memcpy(b + len, tx->part[i].base, tx->part[i].len);
+        len += tx->part[i].len;
+    }
+    ck_assert_uint_eq(len, tx->len);
+    ck_assert_uint_ge(len, 60);
+    ck_assert_uint_eq(tx->part[0].len, 14 + 20 + 20); /* the headers */
+    ck_assert_mem_eq(b, peer_mac, 6);
+    ck_assert_mem_eq(b + 6, our_mac, 6);
+    ck_assert_uint_eq(rd16(b + 12), 0x0800);
+    ck_assert_uint_eq(h[0], 0x45);
+    ck_assert_uint_eq(csum(0, h, 20), 0);
+    ck_assert_uint_eq(rd16(h + 6), 0x4000); /* DF */
+    ck_assert_uint_eq(h[9], 6);
+    ck_assert_uint_eq(rd32(h + 12), OUR_IP);
+    ck_assert_uint_eq(rd32(h + 16), PEER_IP);
+    total = rd16(h + 2);
+    /* The IP total length covers the whole frame, but Ethernet padding. */
+    ck_assert(14 + total == len || (len == 60 && 14 + total < 60));
+    ck_assert_uint_gt(total, 40);
+    ck_assert_uint_eq(rd16(t + 16), partial_sum(total - 20));
+    if (tx->gso_size != 0) {
+        ck_assert_uint_ne(offload & NETSTACK_OFFLOAD_TSO, 0);
+        ck_assert_uint_gt(total - 40, tx->gso_size);
+        ck_assert_uint_le(len, tso_max);
+    } else {
+        ck_assert_uint_le(len, NETSTACK_FRAME_MAX);
+    }
+    if (n_out >= accept_max) {
+        n_dropped++;
+        return -1;
+    }
+    if (n_txs < TXS_MAX)
+        txs[n_txs] = (struct tx_rec){ .len = len,
+                                      .parts = tx->parts,
+                                      .gso_size = tx->gso_size,
+                                      .ip_total = (uint16_t)total,
+                                      .check = rd16(t + 16),
+                                      .seq = rd32(t + 4),
+                                      .flags = t[13] };
+    n_txs++;
+    n = tso_split(b, len, tx->gso_size, out + n_out, OUT_MAX - n_out);
+    ck_assert_uint_gt(n, 0);
+    for (size_t i = 0; i < n; i++)
+        hash_frame(out[n_out + i].b, out[n_out + i].len);
+    n_out += (unsigned)n;
+    return 0;
+}
+
+/* Starts the stack again with a device that offers offloads. */
+static void offload_setup(unsigned what, size_t max)
+{
+    struct netstack_config cfg = { .ip = OUR_IP,
+                                   .prefix = 24,
+                                   .iss_seed = 42,
+                                   .output = capture,
+                                   .offload = what,
+                                   .tso_max = max,
+                                   .output_tx = capture_tx };
+
+    memcpy(cfg.mac, our_mac, 6);
+    ck_assert_int_eq(netstack_init(ns, &cfg, 1000), 0);
+    offload = what;
+    tso_max = max < NETSTACK_TSO_FRAME_MAX ? max : NETSTACK_TSO_FRAME_MAX;
 }
 
 static void setup(void)
@@ -59,7 +190,10 @@ static void setup(void)
     n_out = 0;
     accept_max = OUT_MAX;
     n_dropped = 0;
+    out_hash = 0xcbf29ce484222325ull;
     q_head = q_tail = 0;
+    offload = 0;
+    n_txs = 0;
 }
 
 static void teardown(void)
@@ -380,6 +514,7 @@ START_TEST(test_tcp_get)
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(n_out, 0);
     ck_assert_uint_eq(netstack_next_timer(ns), UINT64_MAX);
+    ck_assert_uint_eq(out_hash, 0x02ebcbed43480a04ull);
 }
 END_TEST
 
@@ -409,6 +544,7 @@ START_TEST(test_tcp_peer_closes_first)
     ck_assert_uint_eq(n_out, 0);
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(netstack_next_timer(ns), UINT64_MAX);
+    ck_assert_uint_eq(out_hash, 0xfcc1da1ac6539ed4ull);
 }
 END_TEST
 
@@ -447,6 +583,7 @@ START_TEST(test_tcp_retransmit)
         netstack_tick(ns, netstack_next_timer(ns));
     ck_assert_uint_eq(h.gone, 1);
     ck_assert_uint_eq(tcp_out(n_out - 1).flags & T_RST, T_RST);
+    ck_assert_uint_eq(out_hash, 0xfb6ea71f4220cb4full);
 }
 END_TEST
 
@@ -501,6 +638,7 @@ START_TEST(test_tcp_out_of_order_and_full)
     /* Idle connections are dropped eventually. */
     netstack_tick(ns, 1000 + NETSTACK_TCP_IDLE_MS);
     ck_assert_uint_eq(h.gone, 1);
+    ck_assert_uint_eq(out_hash, 0xaf83de05701ecc48ull);
 }
 END_TEST
 
@@ -585,6 +723,7 @@ static void queue_out(void)
 {
     for (unsigned i = 0; i < n_out; i++) {
         ck_assert_uint_lt(q_tail - q_head, QUEUE_MAX);
+        q_edge[q_tail % QUEUE_MAX] = wnd_edge;
         queue[q_tail++ % QUEUE_MAX] = out[i];
     }
     n_out = 0;
@@ -601,6 +740,7 @@ static void peer_send(struct peer *p, uint8_t flags, const void *data,
     tcp_fix(&f);
     p->seq += (uint32_t)len;
     p->acked = p->rcv;
+    wnd_edge = p->acked + p->wnd;
     feed(&f);
     queue_out();
 }
@@ -615,9 +755,11 @@ static size_t peer_receive(struct peer *p)
     while (!p->fin) {
         struct seg s;
         size_t off;
+        uint32_t edge;
 
         ck_assert_msg(q_head != q_tail, "the stream stalled after %u bytes",
                       p->rcv - p->iss - 1);
+        edge = q_edge[q_head % QUEUE_MAX];
         s = tcp_parse(&queue[q_head++ % QUEUE_MAX]);
         off = p->rcv - p->iss - 1;
         ck_assert_uint_eq(s.seq, p->rcv);
@@ -627,6 +769,11 @@ static size_t peer_receive(struct peer *p)
         for (size_t i = 0; i < s.len; i++)
             ck_assert_msg(s.data[i] == stream_byte(off + i),
                           "byte %zu is wrong", off + i);
+        /* No runts: a short segment ends the stream or fills the
+         * window (with TSO too: the device cuts whole MSS). */
+        ck_assert_msg(s.len == p->mss || (s.flags & T_FIN) ||
+                          s.seq + (uint32_t)s.len == edge,
+                      "a runt of %zu bytes at %zu", s.len, off);
         p->rcv += (uint32_t)s.len;
         if (s.flags & T_FIN) {
             p->fin = true;
@@ -683,6 +830,7 @@ START_TEST(test_tcp_writable)
     ck_assert_uint_gt(st.writable, 3);
     ck_assert_uint_eq(st.gone, 0);
     ck_assert_uint_eq(n_dropped, 0);
+    ck_assert_uint_eq(out_hash, 0x31effdc1fadde493ull);
 }
 END_TEST
 
@@ -690,17 +838,25 @@ END_TEST
 static const struct stream_case {
     uint16_t wnd, mss;
     unsigned ack_every, accept_max;
+    uint64_t golden; /* out_hash */
 } stream_cases[] = {
-    { 65535, 1460, 2, OUT_MAX },    /* a typical peer (delayed ACKs) */
-    { 65535, 1460, 1000, OUT_MAX }, /* acknowledges what it has, at once */
-    { 5000, 1460, 1, OUT_MAX },     /* a small window */
-    { 65535, 536, 3, OUT_MAX },     /* no MSS option */
-    { 65535, 1460, 2, 3 },          /* a device that takes 3 frames at a time */
+    /* a typical peer (delayed ACKs) */
+    { 65535, 1460, 2, OUT_MAX, 0xbc5bd8e600f859e0ull },
+    /* acknowledges what it has, at once */
+    { 65535, 1460, 1000, OUT_MAX, 0xbc5bd8e600f859e0ull },
+    /* a small window */
+    { 5000, 1460, 1, OUT_MAX, 0x266a3ed58b8bd3d2ull },
+    /* no MSS option */
+    { 65535, 536, 3, OUT_MAX, 0x4121d645ce6ef627ull },
+    /* a device that takes 3 frames at a time */
+    { 65535, 1460, 2, 3, 0xc49698d2de769cdcull },
 };
 
-START_TEST(test_tcp_stream)
+#define N_STREAM_CASES (sizeof(stream_cases) / sizeof(stream_cases[0]))
+
+/* A stream of 300001 bytes to peer k, through the device set up. */
+static void run_stream(const struct stream_case *k)
 {
-    const struct stream_case *k = &stream_cases[_i];
     struct stream_state st = { .total = 300001 };
     struct peer p = {
         .seq = 1001, .wnd = k->wnd, .mss = k->mss, .ack_every = k->ack_every
@@ -714,12 +870,250 @@ START_TEST(test_tcp_stream)
     ck_assert(st.closed);
     ck_assert_uint_gt(st.writable, 0);
     ck_assert_uint_ge(p.acks, st.total / k->wnd);
-    ck_assert_uint_eq(n_dropped > 0, k->accept_max < OUT_MAX);
     /* The peer closes too: TIME_WAIT, then the end. */
     peer_send(&p, T_ACK | T_FIN, NULL, 0);
     ck_assert_uint_eq(q_tail - q_head, 1);
     netstack_tick(ns, 1000 + NETSTACK_TCP_TIME_WAIT_MS);
     ck_assert_uint_eq(st.gone, 1);
+}
+
+START_TEST(test_tcp_stream)
+{
+    const struct stream_case *k = &stream_cases[_i];
+
+    run_stream(k);
+    ck_assert_uint_eq(n_dropped > 0, k->accept_max < OUT_MAX);
+    ck_assert_uint_eq(out_hash, k->golden);
+}
+END_TEST
+
+/* ---------------------------------------------------------------- offloads */
+
+static const struct offload_case {
+    unsigned offload;
+    size_t tso_max;
+} offload_cases[] = {
+    { NETSTACK_OFFLOAD_CSUM, 0 },
+    { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 65535 },
+    { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 1000000 }, /* cut */
+    { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 10000 },
+    { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, NETSTACK_FRAME_MAX },
+};
+
+/* The streams again, through each device with offloads.  With checksum
+ * offload alone the segments on the wire are the plain stack's, byte for
+ * byte; with TSO every frame holds whole MSS (but where the window or
+ * the data ends) up to tso_max, and the peer checks the stream. */
+START_TEST(test_tcp_stream_offload)
+{
+    const struct stream_case *k = &stream_cases[_i % N_STREAM_CASES];
+    const struct offload_case *o = &offload_cases[_i / N_STREAM_CASES];
+    size_t seg_max;
+
+    offload_setup(o->offload, o->tso_max);
+    run_stream(k);
+    ck_assert_uint_gt(n_txs, 0);
+    if (k->accept_max == OUT_MAX)
+        ck_assert_uint_eq(n_dropped, 0);
+    if (!(o->offload & NETSTACK_OFFLOAD_TSO)) {
+        ck_assert_uint_eq(out_hash, k->golden);
+        ck_assert_uint_eq(n_dropped > 0, k->accept_max < OUT_MAX);
+        return;
+    }
+    seg_max = (tso_max - 54) / k->mss * k->mss;
+    for (unsigned i = 0; i < n_txs && i < TXS_MAX; i++) {
+        const struct tx_rec *r = &txs[i];
+        size_t data = r->ip_total - 40u;
+
+        ck_assert_uint_le(r->len, tso_max);
+        ck_assert_uint_le(data, seg_max > k->mss ? seg_max : k->mss);
+        ck_assert_uint_eq(r->gso_size, data > k->mss ? k->mss : 0);
+    }
+}
+END_TEST
+
+/* A response that fits the window leaves as one frame: the IP total
+ * length covers it all, the checksum field holds the pseudo-header's
+ * sum over the whole TCP length, gso_size is the peer's MSS, FIN and PSH
+ * ride on it (for its last segment). */
+START_TEST(test_tso_one_frame)
+{
+    struct stream_state st = { .total = 40000 };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 2 };
+    const struct tx_rec *r = &txs[0];
+
+    offload_setup(NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 65535);
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(n_txs, 1);
+    ck_assert_uint_eq(r->len, 54 + 40000);
+    ck_assert_uint_eq(r->ip_total, 40 + 40000);
+    ck_assert_uint_eq(r->check, partial_sum(20 + 40000));
+    ck_assert_uint_eq(r->gso_size, 1460);
+    ck_assert_uint_eq(r->seq, p.iss + 1);
+    ck_assert_uint_eq(r->flags, T_ACK | T_PSH | T_FIN);
+    ck_assert_uint_eq(q_tail, (40000 + 1459) / 1460);
+    ck_assert_uint_eq(peer_receive(&p), st.total);
+    ck_assert_uint_eq(n_txs, 1);
+}
+END_TEST
+
+/* More than a frame holds: whole MSS up to tso_max, the buffer's short
+ * tail held back as without TSO; the buffer is NETSTACK_TCP_SNDBUF_TSO. */
+START_TEST(test_tso_limits)
+{
+    struct stream_state st = { .total = 3 * NETSTACK_TCP_SNDBUF_TSO };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 1 };
+
+    offload_setup(NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 65535);
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(st.queued, NETSTACK_TCP_SNDBUF_TSO);
+    ck_assert_uint_eq(n_txs, 1);
+    ck_assert_uint_eq(txs[0].ip_total, 40 + 44 * 1460); /* 65535 - 54 */
+    ck_assert_uint_eq(txs[0].flags, T_ACK);
+    ck_assert_uint_eq(q_tail, 44);
+    /* Acknowledged at once: the next 44 segments go as one frame. */
+    p.rcv += 44 * 1460;
+    peer_send(&p, T_ACK, NULL, 0);
+    ck_assert_uint_eq(n_txs, 2);
+    ck_assert_uint_eq(txs[1].seq, p.iss + 1 + 44 * 1460);
+    ck_assert_uint_eq(txs[1].ip_total, 40 + 44 * 1460);
+    q_head = 0;
+    p.rcv = p.acked = p.iss + 1;
+    ck_assert_uint_eq(peer_receive(&p), st.total);
+}
+END_TEST
+
+/* The short tail of a full buffer waits with TSO too: a frame stops at
+ * the last whole MSS rather than end in a runt (here, one byte short of
+ * the window's edge, as the buffer is a byte larger than the window). */
+START_TEST(test_tso_tail)
+{
+    struct stream_state st = { .total = 3 * NETSTACK_TCP_SNDBUF_TSO };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 1 };
+
+    offload_setup(NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 10000);
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    /* Frames of 6 MSS (8760 bytes: 10000 - 54 holds 6), then of the
+     * 4216 bytes left 2 MSS; the 1296 of the tail wait. */
+    ck_assert_uint_eq(n_txs, 8);
+    for (unsigned i = 0; i < 7; i++)
+        ck_assert_uint_eq(txs[i].ip_total, 40 + 6 * 1460);
+    ck_assert_uint_eq(txs[7].ip_total, 40 + 2 * 1460);
+    /* Two segments acknowledged: 2920 bytes of room, refilled; again
+     * 2 MSS go, the tail waits. */
+    p.rcv += 2 * 1460;
+    peer_send(&p, T_ACK, NULL, 0);
+    ck_assert_uint_eq(n_txs, 9);
+    ck_assert_uint_eq(txs[8].ip_total, 40 + 2 * 1460);
+    ck_assert_uint_eq(txs[8].seq, p.iss + 1 + 44 * 1460);
+    q_head = 0;
+    p.rcv = p.acked = p.iss + 1;
+    ck_assert_uint_eq(peer_receive(&p), st.total);
+}
+END_TEST
+
+/* A segment lost on the wire: the timer sends its first MSS again, as
+ * one plain-sized frame (checksum still offloaded), then the next. */
+START_TEST(test_tso_retransmit)
+{
+    struct stream_state st = { .total = 40000 };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 1 };
+
+    offload_setup(NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 65535);
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(n_txs, 1);
+    q_head = q_tail; /* lost */
+    netstack_tick(ns, netstack_next_timer(ns));
+    ck_assert_uint_eq(n_txs, 2);
+    ck_assert_uint_eq(txs[1].seq, p.iss + 1);
+    ck_assert_uint_eq(txs[1].ip_total, 40 + 1460);
+    ck_assert_uint_eq(txs[1].gso_size, 0);
+    ck_assert_uint_eq(txs[1].check, partial_sum(20 + 1460));
+    queue_out();
+    /* The peer takes it; the rest comes MSS by MSS at each timeout. */
+    while (!p.fin) {
+        struct seg s;
+
+        ck_assert_uint_eq(q_tail - q_head, 1);
+        s = tcp_parse(&queue[q_head++ % QUEUE_MAX]);
+        ck_assert_uint_eq(s.seq, p.rcv);
+        ck_assert_uint_le(s.len, 1460);
+        p.rcv += (uint32_t)s.len;
+        if (s.flags & T_FIN) {
+            p.fin = true;
+            p.rcv++;
+        }
+        peer_send(&p, T_ACK, NULL, 0);
+        if (!p.fin) {
+            netstack_tick(ns, netstack_next_timer(ns));
+            queue_out();
+        }
+    }
+    ck_assert_uint_eq(p.rcv, p.iss + 1 + 40000 + 1);
+    ck_assert_uint_eq(n_txs, 1 + (40000 + 1459) / 1460);
+}
+END_TEST
+
+/* Checksum offload alone: a one-byte segment is padded to Ethernet's
+ * minimum in a piece of its own. */
+START_TEST(test_csum_tiny)
+{
+    struct stream_state st = { .total = 1 };
+    struct peer p = { .seq = 1001, .wnd = 65535, .mss = 1460, .ack_every = 1 };
+
+    offload_setup(NETSTACK_OFFLOAD_CSUM, 0);
+    p.iss = handshake_to(stream_fn, &st, 1460);
+    p.rcv = p.acked = p.iss + 1;
+    peer_send(&p, T_ACK | T_PSH, get, sizeof(get) - 1);
+    ck_assert_uint_eq(n_txs, 1);
+    ck_assert_uint_eq(txs[0].len, 60);
+    ck_assert_uint_eq(txs[0].parts, 3);
+    ck_assert_uint_eq(txs[0].ip_total, 41);
+    ck_assert_uint_eq(txs[0].check, partial_sum(21));
+    ck_assert_uint_eq(txs[0].gso_size, 0);
+    ck_assert_uint_eq(peer_receive(&p), 1);
+}
+END_TEST
+
+/* Offload settings the stack refuses. */
+START_TEST(test_offload_config)
+{
+    struct netstack_config cfg = {
+        .ip = OUR_IP, .prefix = 24, .output = capture, .output_tx = capture_tx
+    };
+    static const struct {
+        unsigned offload;
+        size_t tso_max;
+        bool ok;
+    } cases[] = {
+        { 0, 0, true },
+        { NETSTACK_OFFLOAD_CSUM, 0, true },
+        { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, 65535, true },
+        { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, NETSTACK_FRAME_MAX,
+          true },
+        { NETSTACK_OFFLOAD_TSO, 65535, false }, /* TSO needs CSUM */
+        { NETSTACK_OFFLOAD_CSUM | NETSTACK_OFFLOAD_TSO, NETSTACK_FRAME_MAX - 1,
+          false },
+        { NETSTACK_OFFLOAD_CSUM | 4, 0, false }, /* unknown */
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cfg.offload = cases[i].offload;
+        cfg.tso_max = cases[i].tso_max;
+        ck_assert_msg((netstack_init(ns, &cfg, 1000) == 0) == cases[i].ok,
+                      "case %zu", i);
+    }
+    cfg.offload = NETSTACK_OFFLOAD_CSUM;
+    cfg.output_tx = NULL;
+    ck_assert_int_eq(netstack_init(ns, &cfg, 1000), -1);
 }
 END_TEST
 
@@ -744,6 +1138,7 @@ START_TEST(test_tcp_device_full)
     queue_out();
     ck_assert_uint_eq(q_tail, 4); /* 5000 bytes and the FIN */
     ck_assert_uint_eq(peer_receive(&p), st.total);
+    ck_assert_uint_eq(out_hash, 0x753c2a4dc8dd6c37ull);
 }
 END_TEST
 
@@ -873,6 +1268,7 @@ START_TEST(test_tcp_options)
     tcp_fix(&f);
     feed(&f);
     ck_assert_uint_eq(n_out, 1);
+    ck_assert_uint_eq(out_hash, 0x75cc63f35f89ca70ull);
 }
 END_TEST
 
@@ -920,9 +1316,17 @@ static Suite *netstack_suite(void)
     tcase_add_test(tc, test_malformed);
     tcase_add_test(tc, test_tcp_options);
     tcase_add_test(tc, test_tcp_writable);
-    tcase_add_loop_test(tc, test_tcp_stream, 0,
-                        sizeof(stream_cases) / sizeof(stream_cases[0]));
+    tcase_add_loop_test(tc, test_tcp_stream, 0, N_STREAM_CASES);
     tcase_add_test(tc, test_tcp_device_full);
+    tcase_add_loop_test(tc, test_tcp_stream_offload, 0,
+                        N_STREAM_CASES *
+                            (sizeof(offload_cases) / sizeof(offload_cases[0])));
+    tcase_add_test(tc, test_tso_one_frame);
+    tcase_add_test(tc, test_tso_limits);
+    tcase_add_test(tc, test_tso_tail);
+    tcase_add_test(tc, test_tso_retransmit);
+    tcase_add_test(tc, test_csum_tiny);
+    tcase_add_test(tc, test_offload_config);
     tcase_add_test(tc, test_parse_ipv4);
     suite_add_tcase(s, tc);
     return s;
