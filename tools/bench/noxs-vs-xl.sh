@@ -133,7 +133,9 @@ destroy_named b-
 # (d): chaosd's resident memory growth per guest it serves, running and
 # answering HTTP (paused guests have not connected their devices: their
 # back ends' buffers are never touched, so they cost no resident memory).
-rss() { sed -n 's/^VmRSS: *\([0-9]*\).*/\1/p' "/proc/$CHAOSD/status"; }
+# (A tab follows "VmRSS:": awk splits on it, a sed pattern of spaces
+# matched nothing, and every earlier run printed 0.0.)
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$CHAOSD/status"; }
 r0=$(rss)
 i=1
 while [ $i -le "$SERVED" ]; do
@@ -143,6 +145,7 @@ while [ $i -le "$SERVED" ]; do
     i=$((i + 1))
 done
 r1=$(rss)
+if [ -z "$r0" ] || [ -z "$r1" ]; then fail "cannot read chaosd's VmRSS"; fi
 echo "rss_kib,chaosd,$SERVED,$(awk -v a="$r0" -v b="$r1" -v n="$SERVED" 'BEGIN { printf "%.1f", (b - a) / n }')"
 destroy_named d-
 kill -TERM $CHAOSD
