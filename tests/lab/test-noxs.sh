@@ -150,7 +150,13 @@ out=$(chaos create --daemon /tmp/uk-http-pv.cfg name=d-http \
     fail "chaos create --daemon: $out; $(tail -n 20 /tmp/noxs-chaosd.log)"
 echo "$out" | grep -q 'from the pool of flavor net' || fail "not from the pool: $out"
 http_check d-http 10.0.0.5
+d_id=$(dom_field_by_name d-http)
 chaos destroy d-http || fail "chaos destroy d-http"
+# chaosd lets go of the guest (its console socket, its back ends' fds)
+# when its domain events say it is gone: wait for that before counting.
+wait_for 10 "[ ! -e /run/chaos/console/$d_id.sock ]" ||
+    fail "chaosd still serves the destroyed d-http ($d_id)"
+sleep 0.2 # the socket goes first, the descriptors in the same call
 # Bad requests to chaosd (direct path: no flavor matches them) leave its
 # supervisor as it was: same open descriptors, no domain, no interface.
 fds() { find "/proc/$CHAOSD/fd" -mindepth 1 -maxdepth 1 | wc -l; }
