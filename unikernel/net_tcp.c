@@ -82,6 +82,14 @@ struct segment {
 
 /* ---------------------------------------------------------------- output */
 
+/* Of len bytes of sndbuf from offset at, how many lie before the ring's
+ * end (the rest wraps to its start). */
+static size_t sndbuf_run(size_t at, size_t len)
+{
+    return len < NETSTACK_TCP_SNDBUF_TSO - at ? len
+                                              : NETSTACK_TCP_SNDBUF_TSO - at;
+}
+
 /* Writes a TCP header, its checksum field 0, at net_ip_payload(ns);
  * returns its length. */
 static size_t tcp_header(struct netstack *ns, uint16_t sport, uint16_t dport,
@@ -144,8 +152,7 @@ static int conn_emit_tx(struct netstack *ns, struct netstack_tcp *c,
                         uint32_t seq, uint8_t flags, size_t at, size_t len)
 {
     uint8_t *t = net_ip_payload(ns);
-    size_t first =
-        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
+    size_t first = sndbuf_run(at, len);
     struct netstack_iov data[2] = { { c->sndbuf + at, first },
                                     { c->sndbuf, len - first } };
     size_t hlen;
@@ -169,8 +176,6 @@ static int conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
 {
     uint8_t *d = net_ip_payload(ns) + TCP_HLEN;
     size_t at = (c->head + off) & SNDBUF_MASK;
-    size_t first =
-        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
     int sent;
 
     if (len > 0 && (ns->cfg.offload & NETSTACK_OFFLOAD_CSUM)) {
@@ -178,6 +183,8 @@ static int conn_emit(struct netstack *ns, struct netstack_tcp *c, uint32_t seq,
     } else if (len > OUR_MSS) {
         sent = -1;
     } else {
+        size_t first = sndbuf_run(at, len);
+
         memcpy(d, c->sndbuf + at, first);
         memcpy(d + first, c->sndbuf, len - first);
         sent = emit(ns, c->peer_mac, c->peer_ip, c->local_port, c->peer_port,
@@ -709,8 +716,7 @@ size_t netstack_tcp_send(struct netstack *ns, struct netstack_tcp *c,
         return 0;
     if (len > room)
         len = room;
-    first =
-        len < NETSTACK_TCP_SNDBUF_TSO - at ? len : NETSTACK_TCP_SNDBUF_TSO - at;
+    first = sndbuf_run(at, len);
     memcpy(c->sndbuf + at, data, first);
     memcpy(c->sndbuf, (const uint8_t *)data + first, len - first);
     c->buffered += len;
