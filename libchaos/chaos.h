@@ -221,8 +221,10 @@ enum chaos_shutdown_kind {
 
 /*
  * Asks the guest to shut down (or reboot), like `xl shutdown`: the request
- * goes through XenStore (control/shutdown), so only guests created with
- * XenStore can receive it; for others this returns -ENOTSUP.  Returns once
+ * goes to control/shutdown in the guest's private XenStore (through its
+ * supervisor), to a noxs guest's control device, or for a guest another
+ * toolstack made to xenstored's control/shutdown; a guest with none of
+ * these cannot receive it (-ENOTSUP).  Returns once
  * the request is written: watch the domain's state to see it happen.
  */
 int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
@@ -607,9 +609,10 @@ enum chaos_event {
     CHAOS_ON_CRASH,    /* on_crash, default destroy */
 };
 
-/* Whether the guest gets XenStore entries (chaos-specific key "xenstore"). */
+/* Whether the guest gets a XenStore (chaos-specific key "xenstore"): a
+ * private one, served by its supervisor (docs/store.md). */
 enum chaos_xenstore_mode {
-    CHAOS_XENSTORE_AUTO, /* "auto" (default): chaos decides */
+    CHAOS_XENSTORE_AUTO, /* "auto" (default): Linux kernels get one */
     CHAOS_XENSTORE_YES,  /* "yes" or 1 */
     CHAOS_XENSTORE_NO,   /* "no" or 0: none (the guest needs no
                                   devices, as chaos's unikernel) */

@@ -2,6 +2,7 @@
  * devices.c - a guest's noxs devices in the prepare and execute phases
  * (see devices.h).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/fs.h>
@@ -17,6 +18,8 @@
 #include "devices.h"
 #include "hv/hv_dev.h"
 #include "internal.h"
+#include "registry.h"
+#include "store/store_ring.h"
 
 bool devices_wanted(const chaos_config *cfg)
 {
@@ -47,6 +50,60 @@ static int vdev_number(const char *vdev, uint16_t *out)
     return 0;
 }
 
+/*
+ * Whether another guest of chaos has a vif with mac on bridge: two would
+ * take each other's frames (the bridge learns one port per address).  xl
+ * does not check; chaos does, from the device records, counting a record
+ * only while its TAP device exists (a record a killed process left is not
+ * a guest).  Costs one record read per guest, only for configured MACs.
+ * 0 if free, or -EADDRINUSE with *owner set.
+ */
+static int mac_in_use(const uint8_t mac[6], const char *bridge,
+                      chaos_domid self, chaos_domid *owner)
+{
+    DIR *dir = opendir(registry_dir());
+    struct dirent *e;
+    int rc = 0;
+
+    if (!dir)
+        return 0; /* no records: nobody has it */
+    while (!rc && (e = readdir(dir))) {
+        unsigned id;
+        int used = 0;
+        struct devices *devs;
+        if (sscanf(e->d_name, "%u.dev%n", &id, &used) != 1 || e->d_name[used] ||
+            id == self || devices_record_read((chaos_domid)id, &devs) != 0)
+            continue;
+        for (unsigned i = 0; !rc && i < devs->host.nr_devices; i++) {
+            const struct noxs_device *d = &devs->host.devices[i];
+            char sys[64];
+            snprintf(sys, sizeof(sys), "/sys/class/net/%s", devs->extra[i].tap);
+            if (d->type == NOXS_DEV_NET && !memcmp(d->u.net.mac, mac, 6) &&
+                !strcmp(devs->extra[i].bridge, bridge) &&
+                access(sys, F_OK) == 0) {
+                *owner = (chaos_domid)id;
+                rc = -EADDRINUSE;
+            }
+        }
+        devices_free(devs);
+    }
+    closedir(dir);
+    return rc;
+}
+
+static int check_mac(chaos_ctx *ctx, unsigned i, const uint8_t mac[6],
+                     const char *bridge, chaos_domid self)
+{
+    chaos_domid owner;
+    if (mac_in_use(mac, bridge, self, &owner) == 0)
+        return 0;
+    return chaos__fail(ctx, -EADDRINUSE,
+                       "vif[%u]: MAC %02x:%02x:%02x:%02x:%02x:%02x is "
+                       "already used on bridge %s by domain %u",
+                       i, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+                       bridge, owner);
+}
+
 static int alloc_port(chaos_ctx *ctx, chaos_domid domid, uint32_t *port)
 {
     return hv_evtchn_alloc_unbound(ctx->hv, domid, 0, port);
@@ -69,6 +126,10 @@ static int prepare_vif(chaos_ctx *ctx, const chaos_config *cfg,
                                "cannot get random bytes for "
                                "a MAC address");
         chaos_vif_fill_mac(&vif, rnd);
+    } else {
+        rc = check_mac(ctx, i, vif.mac_bytes, vif.bridge, domid);
+        if (rc)
+            return rc;
     }
     d->type = NOXS_DEV_NET;
     d->devid = (uint16_t)i;
@@ -250,8 +311,9 @@ int devices_page(const struct devices *devs, void *page, char *err,
 }
 
 /* A shell prepared ahead (a pool's) made MACs of its own: the guest's
- * configuration wins where it gives one. */
-static void apply_macs(struct devices *devs, const chaos_config *cfg)
+ * configuration wins where it gives one (if no other guest has it). */
+static int apply_macs(chaos_ctx *ctx, struct devices *devs,
+                      const chaos_config *cfg, chaos_domid domid)
 {
     unsigned vif = 0;
 
@@ -259,37 +321,63 @@ static void apply_macs(struct devices *devs, const chaos_config *cfg)
         struct chaos_vif_config v;
         if (devs->host.devices[i].type != NOXS_DEV_NET)
             continue;
-        if (chaos_config_vif(cfg, vif++, &v) == 0 && v.mac_given)
-            memcpy(devs->host.devices[i].u.net.mac, v.mac_bytes, 6);
+        if (chaos_config_vif(cfg, vif++, &v) != 0 || !v.mac_given ||
+            !memcmp(devs->host.devices[i].u.net.mac, v.mac_bytes, 6))
+            continue;
+        int rc =
+            check_mac(ctx, vif - 1, v.mac_bytes, devs->extra[i].bridge, domid);
+        if (rc)
+            return rc;
+        memcpy(devs->host.devices[i].u.net.mac, v.mac_bytes, 6);
     }
+    return 0;
 }
 
-int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
-                    const chaos_config *cfg, const char *guest_os,
-                    uint64_t frame, uint32_t port)
+struct devices *devices_none(void)
+{
+    struct devices *devs = calloc(1, sizeof(*devs));
+    if (devs)
+        devs->host.generation = 1;
+    return devs;
+}
+
+/* What the guest first sees on its store page. */
+static int write_page(chaos_ctx *ctx, struct devices *devs, chaos_domid domid)
 {
     char why[NOXS_ERR_MAX];
     struct hv_page *pg;
+    int rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
+    if (rc)
+        return rc;
+    if (devs->via_store) {
+        /* Zero indices: the guest finds a quiet ring (Linux complains
+         * about, and skips, a response ring left unconsumed). */
+        store_ring_init(hv_page_addr(pg));
+        rc = 0;
+    } else {
+        rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why));
+        if (rc)
+            chaos__fail(ctx, rc, "device page: %s", why);
+    }
+    hv_page_unmap(pg);
+    return rc;
+}
 
-    apply_macs(devs, cfg);
-
-    if (!strcmp(guest_os, "linux"))
-        return chaos__fail(ctx, -EOPNOTSUPP,
-                           "vif and disk need a noxs guest (such as chaos's "
-                           "unikernel); a Linux kernel finds its devices in "
-                           "XenStore, which chaos does not serve devices "
-                           "through yet (issue 11)");
+int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
+                    const chaos_config *cfg, bool via_store, uint64_t frame,
+                    uint32_t port)
+{
+    int rc = apply_macs(ctx, devs, cfg, domid);
+    if (rc)
+        return rc;
     if (frame == 0)
         return chaos__fail(ctx, -EIO, "the builder gave no store page");
     devs->page_frame = frame;
     devs->page_port = port;
-    int rc = hv_page_map(ctx->hv, domid, frame, &pg);
+    devs->via_store = via_store;
+    rc = write_page(ctx, devs, domid);
     if (rc)
         return rc;
-    rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why));
-    hv_page_unmap(pg);
-    if (rc)
-        return chaos__fail(ctx, rc, "device page: %s", why);
     rc = devices_record_write(domid, devs);
     if (rc)
         return chaos__fail(ctx, rc,

@@ -14,8 +14,12 @@
  *    control device.
  *
  * A guest has devices when its configuration has a vif or a disk; it then
- * also gets a control device.  Such a guest is a noxs guest: its store
- * page is the device page, and it has no XenStore.
+ * also gets a control device.  Such a guest is a noxs guest, whose store
+ * page is the device page -- unless its kernel is Linux: stock Linux finds
+ * its devices in XenStore, so it gets a private store served by its
+ * supervisor (docs/store.md, devices_xs.c), with the same back ends.  A
+ * guest with a store and no devices (Linux without vif or disk) has a
+ * record too, with no device in it: its supervisor serves the store.
  */
 #ifndef CHAOS_DEVICES_H
 #define CHAOS_DEVICES_H
@@ -40,6 +44,8 @@ struct devices {
     uint64_t page_frame; /* the store page (PV: MFN, PVH: GFN); 0 until
                             execute */
     uint32_t page_port;  /* the store event channel (the guest's port) */
+    bool via_store;      /* the page is a XenStore ring (a Linux guest),
+                            not a noxs page */
 };
 
 /* Whether cfg asks for devices (a vif or a disk). */
@@ -55,17 +61,19 @@ bool devices_wanted(const chaos_config *cfg);
 int devices_prepare(chaos_ctx *ctx, const chaos_config *cfg, chaos_domid domid,
                     struct devices **out);
 
+/* An empty set, for a guest with a store and no devices (free it). */
+struct devices *devices_none(void);
+
 /*
  * Execute, once the kernel is loaded (the guest still paused): gives vifs
- * the MACs cfg gives (a pool's shell made its own), refuses a
- * Linux kernel (guest_os, from its ELF notes: stock Linux finds devices in
- * XenStore, issue 11), writes the device page into the guest's store page
- * (frame, port: the store page's, from the builder) and records the
- * devices for the supervisor.
+ * the MACs cfg gives (a pool's shell made its own), prepares the guest's
+ * store page (frame, port: from the builder): the noxs device page, or
+ * with via_store an empty XenStore ring, and records the devices for the
+ * supervisor.
  */
 int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
-                    const chaos_config *cfg, const char *guest_os,
-                    uint64_t frame, uint32_t port);
+                    const chaos_config *cfg, bool via_store, uint64_t frame,
+                    uint32_t port);
 
 /* Deletes what prepare made outside the domain (TAP devices), frees. */
 void devices_undo(struct devices *devs);
@@ -79,8 +87,10 @@ int devices_page(const struct devices *devs, void *page, char *err,
 int devices_find(const struct devices *devs, enum noxs_dev_type type);
 
 /* ---- devices_control.c ---- */
-/* Sends req (poweroff, reboot) to domid's control device.  -ENOENT (no
- * message) when domid is not a noxs guest; the caller then uses XenStore. */
+/* Sends req (poweroff, reboot) to domid's control device, or for a guest
+ * with a private store writes control/shutdown there (through its
+ * supervisor's socket).  -ENOENT (no message) when chaos serves neither
+ * for domid; the caller then tries a central xenstored (xl's guests). */
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req);
 

@@ -16,6 +16,7 @@
 #include "devices.h"
 #include "hv/hv_dev.h"
 #include "internal.h"
+#include "store_serve.h"
 
 static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
                         unsigned idx, enum noxs_ctrl_request req, void *page)
@@ -58,6 +59,22 @@ static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
     return rc;
 }
 
+/* A guest with a private store: through its supervisor's socket. */
+static int request_via_store(chaos_ctx *ctx, chaos_domid domid,
+                             enum noxs_ctrl_request req)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
+    int rc = store_serve_write(ctx, domid, path,
+                               req == NOXS_CTRL_REBOOT ? "reboot" : "poweroff");
+    if (rc == -ENOENT)
+        return chaos__fail(ctx, -ESRCH,
+                           "domain %u: nobody serves its store (is its "
+                           "supervisor running? `chaos list` shows it)",
+                           domid);
+    return rc;
+}
+
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req)
 {
@@ -71,6 +88,11 @@ int devices_request(chaos_ctx *ctx, chaos_domid domid,
                            "domain %u: its device record is "
                            "unreadable: %s",
                            domid, strerror(-rc));
+    if (devs->via_store) {
+        /* Stock Linux watches control/shutdown in its store. */
+        devices_free(devs);
+        return request_via_store(ctx, domid, req);
+    }
     int idx = devices_find(devs, NOXS_DEV_CONTROL);
     struct hv_page *pg = NULL;
     if (idx < 0)

@@ -6,7 +6,8 @@
  * removed when the domain is destroyed, with the TAP devices it names.
  *
  * Text, one device a line, so that an operator can read it:
- *   page FRAME PORT GENERATION
+ *   page FRAME PORT GENERATION      (a noxs guest's device page)
+ *   store FRAME PORT                 (or: a guest's XenStore ring)
  *   net DEVID PORT FEATURES MAC TAP BRIDGE
  *   blk DEVID PORT FEATURES SECTORS RO PATH      (PATH: the rest of the line)
  *   control DEVID PORT FEATURES
@@ -67,8 +68,11 @@ int devices_record_write(chaos_domid domid, const struct devices *devs)
     FILE *f = fopen(tmp, "we");
     if (!f)
         return -errno;
-    fprintf(f, "page %" PRIu64 " %u %u\n", devs->page_frame, devs->page_port,
-            devs->host.generation);
+    if (devs->via_store)
+        fprintf(f, "store %" PRIu64 " %u\n", devs->page_frame, devs->page_port);
+    else
+        fprintf(f, "page %" PRIu64 " %u %u\n", devs->page_frame,
+                devs->page_port, devs->host.generation);
     for (unsigned i = 0; i < devs->host.nr_devices; i++)
         put_device(f, &devs->host.devices[i], &devs->extra[i]);
     if (fflush(f) != 0 || ferror(f)) {
@@ -103,6 +107,13 @@ static bool parse_line(char *line, struct devices *devs)
         devs->page_frame = u64;
         devs->page_port = port;
         devs->host.generation = gen;
+        return true;
+    }
+    if (sscanf(line, "store %" SCNu64 " %u%n", &u64, &port, &used) == 2 &&
+        !line[used]) {
+        devs->page_frame = u64;
+        devs->page_port = port;
+        devs->via_store = true;
         return true;
     }
     if (devs->host.nr_devices >= NOXS_MAX_DEVICES)
@@ -153,7 +164,7 @@ int devices_record_read(chaos_domid domid, struct devices **out)
     FILE *f = fopen(path, "re");
     if (!f)
         return -errno;
-    struct devices *devs = calloc(1, sizeof(*devs));
+    struct devices *devs = devices_none();
     if (!devs) {
         fclose(f);
         return -ENOMEM;
@@ -163,7 +174,10 @@ int devices_record_read(chaos_domid domid, struct devices **out)
         if (!parse_line(line, devs))
             rc = -EBADMSG;
     fclose(f);
-    if (!rc && (devs->page_frame == 0 || devs->host.nr_devices == 0))
+    /* A noxs page has at least its control device; a store may have no
+     * device at all. */
+    if (!rc && (devs->page_frame == 0 ||
+                (!devs->via_store && devs->host.nr_devices == 0)))
         rc = -EBADMSG;
     if (!rc) {
         char why[NOXS_ERR_MAX];

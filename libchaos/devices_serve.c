@@ -1,8 +1,10 @@
 /*
- * devices_serve.c - the supervisor's side of a noxs guest's devices (see
+ * devices_serve.c - the supervisor's side of a guest's devices (see
  * devices.h and docs/noxs.md): it maps the device page, binds every
  * device's event channel, follows the state machine and runs the back
- * ends (libchaos/backend/) on the supervisor's event loop.
+ * ends (libchaos/backend/) on the supervisor's event loop.  For a guest
+ * with a private XenStore (stock Linux), the handshake goes through the
+ * store instead of the page (devices_xs.c); the back ends are the same.
  *
  * One input decides: a *scan* of the page (noxs_page_read: the guest's
  * fields copied once and validated).  It runs on every event-channel
@@ -25,35 +27,12 @@
 #include "backend/backend.h"
 #include "devices.h"
 #include "devices_serve.h"
+#include "devices_serve_int.h"
 #include "hv/hv_dev.h"
 #include "internal.h"
+#include "store_serve.h"
 
-struct served {
-    uint32_t local_port; /* 0: not bound */
-    int fd;              /* net: the TAP's, blk: the image's; -1 */
-    bool failed;         /* disconnected for a protocol error */
-    struct netback *net;
-    struct blkback *blk;
-};
-
-struct devices_server {
-    chaos_ctx *ctx;
-    chaos_domid domid;
-    struct devices *devs;
-    struct hv_page *page;
-    struct hv_evtchn *evtchn;
-    struct hv_gnttab *gnttab;
-    struct backend_env env;
-    uint32_t page_local; /* the page's channel, ours */
-    bool page_failed;    /* the guest broke the page: devices stopped */
-    struct served dev[NOXS_MAX_DEVICES];
-    char msg[DEVICES_MSG_MAX];
-    bool has_msg;
-};
-
-static void say(struct devices_server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void say(struct devices_server *s, const char *fmt, ...)
+void devices__say(struct devices_server *s, const char *fmt, ...)
 {
     va_list ap;
     /* One message is kept; the supervisor takes it after every call. */
@@ -83,12 +62,12 @@ static void set_state(struct devices_server *s, unsigned i,
     s->devs->host.devices[i].state = state;
     if (noxs_page_publish(hv_page_addr(s->page), &s->devs->host, i, why,
                           sizeof(why)) != 0)
-        say(s, "domain %u: device %u: %s", s->domid, i, why);
+        devices__say(s, "domain %u: device %u: %s", s->domid, i, why);
     if (s->dev[i].local_port)
         hv_evtchn_notify(s->evtchn, s->dev[i].local_port);
 }
 
-static void disconnect(struct devices_server *s, unsigned i)
+void devices__disconnect(struct devices_server *s, unsigned i)
 {
     netback_disconnect(s->dev[i].net);
     blkback_disconnect(s->dev[i].blk);
@@ -101,16 +80,19 @@ static void fail_device(struct devices_server *s, unsigned i, int rc)
 {
     char name[48];
 
-    say(s, "domain %u: %s disconnected: %s", s->domid,
-        dev_name(s, i, name, sizeof(name)),
-        s->ctx->errmsg[0] ? s->ctx->errmsg : strerror(-rc));
-    disconnect(s, i);
+    devices__say(s, "domain %u: %s disconnected: %s", s->domid,
+                 dev_name(s, i, name, sizeof(name)),
+                 s->ctx->errmsg[0] ? s->ctx->errmsg : strerror(-rc));
+    devices__disconnect(s, i);
     s->dev[i].failed = true;
-    set_state(s, i, NOXS_STATE_CLOSED);
+    if (s->store)
+        devices_xs_failed(s, i);
+    else
+        set_state(s, i, NOXS_STATE_CLOSED);
 }
 
-static int connect_device(struct devices_server *s, unsigned i,
-                          const struct noxs_fe_device *fe)
+int devices__connect(struct devices_server *s, unsigned i,
+                     const struct noxs_fe_device *fe)
 {
     const struct noxs_device *d = &s->devs->host.devices[i];
     struct served *v = &s->dev[i];
@@ -135,7 +117,7 @@ static void step(struct devices_server *s, unsigned i,
         return; /* devices_control.c: nothing to serve between requests */
     if (!connected && be == NOXS_STATE_INITWAIT && fe->rings_ready &&
         fe->state == NOXS_STATE_INITIALISED) {
-        int rc = connect_device(s, i, fe);
+        int rc = devices__connect(s, i, fe);
         if (rc)
             fail_device(s, i, rc);
         else
@@ -143,7 +125,7 @@ static void step(struct devices_server *s, unsigned i,
     } else if ((connected || be == NOXS_STATE_CONNECTED) &&
                (fe->state == NOXS_STATE_CLOSING ||
                 fe->state == NOXS_STATE_CLOSED)) {
-        disconnect(s, i);
+        devices__disconnect(s, i);
         set_state(s, i, NOXS_STATE_CLOSED);
     } else if (be == NOXS_STATE_CLOSED &&
                fe->state == NOXS_STATE_INITIALISING) {
@@ -164,10 +146,11 @@ static void scan(struct devices_server *s)
                             sizeof(why));
     if (rc) {
         /* The page itself is broken: stop serving every device. */
-        say(s, "domain %u: device page: %s; its devices are disconnected",
-            s->domid, why);
+        devices__say(s,
+                     "domain %u: device page: %s; its devices are disconnected",
+                     s->domid, why);
         for (unsigned i = 0; i < s->devs->host.nr_devices; i++)
-            disconnect(s, i);
+            devices__disconnect(s, i);
         s->page_failed = true;
         return;
     }
@@ -207,6 +190,8 @@ static int open_device(struct devices_server *s, unsigned i)
             return chaos__fail(s->ctx, -errno, "disk %u: cannot open '%s': %s",
                                d->devid, x->path, strerror(errno));
     }
+    if (s->devs->via_store)
+        return 0; /* the front end allocates the channel (devices_xs.c) */
     rc = hv_evtchn_bind(s->evtchn, s->domid, d->evtchn, &v->local_port);
     if (rc)
         return rc;
@@ -214,8 +199,8 @@ static int open_device(struct devices_server *s, unsigned i)
     return 0;
 }
 
-int devices_serve(chaos_ctx *ctx, chaos_domid domid,
-                  struct devices_server **out)
+int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
+                  const uint8_t uuid[16], struct devices_server **out)
 {
     struct devices *devs;
     int rc = devices_record_read(domid, &devs);
@@ -238,12 +223,12 @@ int devices_serve(chaos_ctx *ctx, chaos_domid domid,
     s->devs = devs;
     for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++)
         s->dev[i].fd = -1;
-    rc = hv_page_map(ctx->hv, domid, devs->page_frame, &s->page);
-    if (!rc)
-        rc = hv_evtchn_open(ctx->hv, &s->evtchn);
+    rc = hv_evtchn_open(ctx->hv, &s->evtchn);
     if (!rc)
         rc = hv_gnttab_open(ctx->hv, &s->gnttab);
-    if (!rc)
+    if (!rc && !devs->via_store)
+        rc = hv_page_map(ctx->hv, domid, devs->page_frame, &s->page);
+    if (!rc && !devs->via_store)
         rc = hv_evtchn_bind(s->evtchn, domid, devs->page_port, &s->page_local);
     s->env = (struct backend_env){
         .hv = ctx->hv,
@@ -255,13 +240,16 @@ int devices_serve(chaos_ctx *ctx, chaos_domid domid,
     };
     for (unsigned i = 0; !rc && i < devs->host.nr_devices; i++)
         rc = open_device(s, i);
+    if (!rc && devs->via_store)
+        rc = devices_xs_open(s, cfg, uuid);
     if (rc) {
         char why[CHAOS_ERRMSG_MAX];
         snprintf(why, sizeof(why), "%s", ctx->errmsg);
         devices_server_close(s);
         return chaos__fail(ctx, rc, "domain %u: devices: %s", domid, why);
     }
-    scan(s);
+    if (!devs->via_store)
+        scan(s);
     *out = s;
     return 0;
 }
@@ -278,7 +266,7 @@ unsigned devices_server_pollfds(const struct devices_server *s,
     for (unsigned i = 0; i < s->devs->host.nr_devices && n < max; i++)
         if (s->dev[i].net && netback_wants_tap(s->dev[i].net))
             fds[n++] = (struct pollfd){ .fd = s->dev[i].fd, .events = POLLIN };
-    return n;
+    return n + store_server_pollfds(s->store_srv, fds + n, max - n);
 }
 
 static void on_port(struct devices_server *s, uint32_t port)
@@ -309,6 +297,8 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
 {
     int evfd = hv_evtchn_fd(s->evtchn);
     bool any = false;
+    uint32_t store_port =
+        s->store_srv ? store_server_local_port(s->store_srv) : 0;
 
     for (unsigned k = 0; k < n; k++) {
         if (!(fds[k].revents & (POLLIN | POLLERR | POLLHUP)))
@@ -316,6 +306,10 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
         if (fds[k].fd == evfd) {
             uint32_t port;
             while (hv_evtchn_pending(s->evtchn, &port) == 0) {
+                if (store_port && port == store_port) {
+                    store_server_ring(s->store_srv);
+                    continue;
+                }
                 any = true;
                 if (port != s->page_local)
                     on_port(s, port);
@@ -324,22 +318,34 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
             on_tap(s, fds[k].fd);
         }
     }
-    /* State changes come on the same channels: look at the page after any
-     * notification, and on the sweep (n == 0). */
-    if (any || n == 0)
+    if (s->store_srv && n > 0)
+        store_server_handle(s->store_srv, fds, n);
+    /* noxs: state changes come on the same channels: look at the page
+     * after any notification, and on the sweep (n == 0). */
+    if (!s->store && (any || n == 0))
         scan(s);
-    if (n == 0)
+    if (n == 0) {
+        /* The sweep: what a dropped notification asked for. */
+        if (s->store_srv)
+            store_server_ring(s->store_srv);
         for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
-            /* The sweep: what a dropped notification asked for. */
             int rc = kick(s, i);
             if (rc)
                 fail_device(s, i, rc);
         }
+    }
+    if (s->store_srv) /* what the back ends wrote (a failed device) */
+        store_server_flush(s->store_srv);
 }
 
 const char *devices_server_take_message(struct devices_server *s)
 {
-    if (!s || !s->has_msg)
+    if (!s)
+        return NULL;
+    const char *m = store_server_take_message(s->store_srv);
+    if (m)
+        return m;
+    if (!s->has_msg)
         return NULL;
     s->has_msg = false;
     return s->msg;
@@ -349,8 +355,9 @@ void devices_server_close(struct devices_server *s)
 {
     if (!s)
         return;
+    devices_xs_close(s); /* before the channel handle it binds on */
     for (unsigned i = 0; i < NOXS_MAX_DEVICES; i++) {
-        disconnect(s, i);
+        devices__disconnect(s, i);
         if (s->dev[i].fd >= 0)
             close(s->dev[i].fd);
     }

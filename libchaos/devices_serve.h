@@ -1,5 +1,5 @@
 /*
- * devices_serve.h - a noxs guest's devices served by its supervisor
+ * devices_serve.h - a guest's devices (and store) served by its supervisor
  * (devices_serve.c; supervisor.c is the only user).  The same event-loop
  * contract as the console server: pollfds, then handle with what poll()
  * returned (n == 0: the sweep when serving starts).  Never blocks.
@@ -15,11 +15,12 @@
 
 struct devices_server;
 
-/* Serves domid's devices: 0 and *out (NULL when it has none), or a
- * negative errno and a message on ctx (nothing left open).  ctx must
- * outlive the server. */
-int devices_serve(chaos_ctx *ctx, chaos_domid domid,
-                  struct devices_server **out);
+/* Serves domid's devices, and its private store if it has one (cfg and
+ * uuid fill the store's keys: name, memory, vCPUs): 0 and *out (NULL when
+ * it has neither), or a negative errno and a message on ctx (nothing left
+ * open).  ctx must outlive the server. */
+int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
+                  const uint8_t uuid[16], struct devices_server **out);
 unsigned devices_server_pollfds(const struct devices_server *s,
                                 struct pollfd *fds, unsigned max);
 /* Handles the entries of fds that are the server's (others are skipped). */

@@ -371,30 +371,31 @@ static int shell_fits(chaos_ctx *ctx, const chaos_shell *shell,
 }
 
 /*
- * XenStore only where the guest needs it: when the config says so, or, by
- * default, when the kernel is Linux (stock Linux looks for its control
- * requests and devices there).  Other guests boot with no xenstored at all.
- * The builder has decided (it had to, before writing the start info); here
- * the guest's entries are written and it is introduced to xenstored.
+ * A guest with a store page (stock Linux, or xenstore = "yes") or a noxs
+ * page (devices, not Linux) gets it written now, while it is paused, and
+ * recorded for its supervisor, which serves it (docs/store.md,
+ * docs/noxs.md).  A Linux guest with no vif or disk still has a store:
+ * its shutdown requests go there.
  */
-static int setup_xenstore(chaos_ctx *ctx, const chaos_config *cfg,
-                          chaos_domid domid, const uint8_t uuid[16],
-                          const struct hv_boot_info *info)
+static int install_devices(chaos_ctx *ctx, chaos_shell *shell,
+                           const chaos_config *cfg, chaos_domid domid,
+                           const struct hv_boot_info *info)
 {
-    if (!info->xenstore) /* decided by the builder, see hv_boot_spec */
+    if (!info->xenstore && !info->noxs)
         return 0;
-    struct hv_xs_guest guest = {
-        .domid = domid,
-        .name = chaos_config_name(cfg),
-        .uuid = uuid,
-        .store_frame = info->store_frame,
-        .store_port = info->store_port,
-        .memory_kib = chaos_config_memory_mib(cfg) * 1024,
-        .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
-        .vcpus = chaos_config_vcpus(cfg),
-        .max_vcpus = chaos_config_maxvcpus(cfg),
-    };
-    return hv_xs_introduce(ctx->hv, &guest);
+    if (shell->devs && info->xenstore &&
+        chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO)
+        return chaos__fail(ctx, -EINVAL,
+                           "'xenstore': a Linux guest finds its vif and disk "
+                           "in its XenStore, so it cannot be \"no\"");
+    struct devices *none = NULL;
+    if (!shell->devs && !(none = devices_none()))
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    int rc =
+        devices_install(ctx, shell->devs ? shell->devs : none, domid, cfg,
+                        info->xenstore, info->store_frame, info->store_port);
+    devices_free(none);
+    return rc;
 }
 
 /* The execute phase once the name is held; di is the shell's info (its
@@ -433,7 +434,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                         : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO
                             ? HV_XENSTORE_NO
                             : HV_XENSTORE_AUTO,
-            .noxs = shell->devs != NULL,
+            .devices = shell->devs != NULL,
         };
         rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
         if (!rc && info.elf)
@@ -452,17 +453,9 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
         return rc;
     uint64_t t2 = util_now_ns();
 
-    if (shell->devs) {
-        rc = devices_install(ctx, shell->devs, domid, cfg, info.guest_os,
-                             info.store_frame, info.store_port);
-        if (rc)
-            return rc;
-    }
-    rc = setup_xenstore(ctx, cfg, domid, di->uuid, &info);
-    if (rc) {
-        devices_record_remove(domid);
+    rc = install_devices(ctx, shell, cfg, domid, &info);
+    if (rc)
         return rc;
-    }
     struct registry_record rec = {
         .domid = domid,
         .console_frame = info.console_frame,
@@ -480,7 +473,6 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     if (rc) {
         registry_remove_config(domid);
         devices_record_remove(domid);
-        hv_xs_forget(ctx->hv, domid);
         return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s", domid,
                            registry_dir(), strerror(-rc));
     }
@@ -488,7 +480,6 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     if (!(flags & CHAOS_CREATE_PAUSED)) {
         rc = hv_domain_unpause(ctx->hv, domid);
         if (rc) {
-            hv_xs_forget(ctx->hv, domid);
             forget(domid);
             return rc;
         }

@@ -18,7 +18,13 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/devices_record.c \
 	libchaos/devices_control.c \
 	libchaos/devices_serve.h \
+	libchaos/devices_serve_int.h \
 	libchaos/devices_serve.c \
+	libchaos/devices_xs.c \
+	libchaos/store_serve.h \
+	libchaos/store_serve.c \
+	libchaos/store/store_client.h \
+	libchaos/store/store_client.c \
 	libchaos/acpi.h \
 	libchaos/acpi.c \
 	libchaos/events_diff.h \

@@ -160,7 +160,7 @@ static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
         sup->console = NULL;
         return rc;
     }
-    rc = devices_serve(ctx, sup->domid, &sup->devices);
+    rc = devices_serve(ctx, sup->domid, sup->cfg, sup->uuid, &sup->devices);
     if (rc < 0) {
         chaos_console_server_close(sup->console);
         sup->console = NULL;

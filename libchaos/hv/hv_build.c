@@ -254,16 +254,20 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
     int rc = check_guest_type(hv, shell);
     if (rc)
         return rc;
-    /* Which OS the kernel says it is decides whether it needs XenStore. */
+    /* Which OS the kernel says it is decides whether it needs XenStore:
+     * stock Linux waits for one (and finds its devices there); other
+     * guests with devices speak noxs on the same page. */
     snprintf(info->guest_os, sizeof(info->guest_os), "%s",
              xc_dom_guest_os(dom) ? xc_dom_guest_os(dom) : "");
-    info->xenstore = shell->xenstore && !boot->noxs &&
-                     (boot->xenstore == HV_XENSTORE_YES ||
-                      (boot->xenstore == HV_XENSTORE_AUTO &&
-                       !strcmp(info->guest_os, "linux")));
-    if (boot->noxs && !shell->xenstore)
-        return hv_error(hv, -EINVAL, "the shell has no store page for noxs");
-    if (!info->xenstore && !boot->noxs)
+    bool is_linux = !strcmp(info->guest_os, "linux");
+    info->noxs = boot->devices && !is_linux;
+    info->xenstore =
+        !info->noxs &&
+        (boot->xenstore == HV_XENSTORE_YES ||
+         (boot->xenstore == HV_XENSTORE_AUTO && is_linux) || boot->devices);
+    if ((info->xenstore || info->noxs) && !shell->xenstore)
+        return hv_error(hv, -EINVAL, "the shell has no store page");
+    if (!info->xenstore && !info->noxs)
         dom->xenstore_evtchn = 0; /* start info / HVM param: "no XenStore" */
     if (boot->want_elf) {
         /* After parsing, kernel_blob holds the decompressed kernel. */
@@ -274,7 +278,7 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
         info->elf_size = dom->kernel_size;
     }
     rc = load_and_boot(hv, dom);
-    if (!rc && shell->pvh && !info->xenstore && !boot->noxs)
+    if (!rc && shell->pvh && !info->xenstore && !info->noxs)
         rc = hv_pvh_hide_xenstore(hv, shell);
     if (rc) {
         free(info->elf);
@@ -290,11 +294,11 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
      */
     if (shell->pvh) {
         info->console_frame = dom->console_pfn;
-        if (info->xenstore || boot->noxs)
+        if (info->xenstore || info->noxs)
             info->store_frame = dom->xenstore_pfn;
     } else {
         info->console_frame = xc_dom_p2m(dom, dom->console_pfn);
-        if (info->xenstore || boot->noxs)
+        if (info->xenstore || info->noxs)
             info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
     }
     xc_dom_release(dom);

@@ -29,12 +29,14 @@ struct hv_boot_spec {
     bool want_elf;       /* return the decompressed kernel (for a cache) */
     /* Whether the guest gets a XenStore ring: AUTO means "if its kernel
      * says it is Linux".  Decided here, after parsing: a guest handed a
-     * XenStore port waits for xenstored forever, so others get none. */
+     * XenStore port waits for a store forever, so others get none. */
     enum { HV_XENSTORE_AUTO, HV_XENSTORE_NO, HV_XENSTORE_YES } xenstore;
-    /* A noxs guest (docs/noxs.md): its store page and event channel are
-     * the device page's (the caller writes the page, at store_frame,
-     * before unpausing); the guest gets no XenStore. */
-    bool noxs;
+    /* The guest has devices (a vif or a disk).  A Linux kernel finds them
+     * in its XenStore (served by chaos: docs/store.md), so it gets one
+     * whatever xenstore says; any other kernel is a noxs guest
+     * (docs/noxs.md): its store page and event channel are the device
+     * page's (the caller writes the page before unpausing). */
+    bool devices;
 };
 
 struct hv_boot_info {
@@ -47,7 +49,9 @@ struct hv_boot_info {
     size_t elf_size;   /* owned by the caller (free()); else NULL */
     char guest_os[32]; /* the kernel's GUEST_OS note, e.g. "linux" */
     bool xenstore;     /* the guest was given a XenStore ring: the
-                                 caller must introduce it to xenstored */
+                          caller serves it (store_frame, store_port) */
+    bool noxs;         /* devices and not Linux: store_frame is the
+                          noxs device page */
 };
 
 struct hv_shell;

@@ -1,0 +1,370 @@
+/*
+ * store_serve.c - a guest's private XenStore on its ring and on a dom0
+ * socket (see store_serve.h and docs/store.md).
+ *
+ * The ring is read on the guest's notifications only (and once when
+ * serving starts: a request the guest wrote before we bound its channel
+ * was announced to an unbound port, which Xen drops).  Each pass takes
+ * what the guest produced, at most one ring's worth, feeds the guest's
+ * connection and pushes its replies; when the replies do not fit the
+ * response ring, the store stops consuming requests (store.h's
+ * back-pressure) until the guest reads its replies and notifies again.
+ * A guest that breaks the ring or the protocol is disconnected: its ring
+ * is no longer served (a message says why), the rest of the host goes on.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "console/console_socket.h"
+#include "hv/hv_dev.h"
+#include "internal.h"
+#include "registry.h"
+#include "store/store.h"
+#include "store/store_client.h"
+#include "store/store_ring.h"
+#include "store_serve.h"
+
+/* dom0 clients at once: tools connect for a request or a listing. */
+#define MAX_CLIENTS 8
+#define MSG_LEN 300
+
+struct client {
+    int fd; /* -1: free slot */
+    struct store_conn *conn;
+};
+
+struct store_server {
+    chaos_ctx *ctx;
+    chaos_domid domid;
+    struct store *st;
+    struct hv_evtchn *ev; /* the caller's */
+    struct hv_page *page;
+    uint32_t local_port;
+    struct store_conn *guest; /* NULL: disconnected */
+    store_changed_fn *changed;
+    void *changed_arg;
+    uint64_t seen_generation;
+    int listen_fd;
+    char sock_path[256];
+    dev_t sock_dev;
+    ino_t sock_ino;
+    struct client clients[MAX_CLIENTS];
+    char msg[MSG_LEN];
+    bool has_msg;
+};
+
+static void say(struct store_server *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(struct store_server *s, const char *fmt, ...)
+{
+    va_list ap;
+    /* One message is kept; the devices server takes it after every call. */
+    va_start(ap, fmt);
+    vsnprintf(s->msg, sizeof(s->msg), fmt, ap);
+    va_end(ap);
+    s->has_msg = true;
+}
+
+static int socket_path(chaos_domid domid, char *out, size_t len)
+{
+    char dir[200];
+    int rc = registry_run_path("store", dir, sizeof(dir));
+    if (rc)
+        return rc;
+    int n = snprintf(out, len, "%s/%u.sock", dir, domid);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
+}
+
+static void drop_guest(struct store_server *s, const char *why)
+{
+    say(s, "domain %u: store disconnected: %s", s->domid, why);
+    store_disconnect(s->guest);
+    s->guest = NULL;
+}
+
+/* Moves the guest connection's queued output into the response ring. */
+static bool push_guest(struct store_server *s)
+{
+    void *page = hv_page_addr(s->page);
+    bool moved = false;
+    const void *data;
+    size_t len;
+
+    while (s->guest && (len = store_conn_peek(s->guest, &data)) > 0) {
+        ssize_t n = store_ring_write(page, data, len);
+        if (n < 0) {
+            drop_guest(s, "its response ring's index is impossible");
+            break;
+        }
+        if (n == 0)
+            break; /* full: the guest reads, then notifies */
+        store_conn_consume(s->guest, (size_t)n);
+        moved = true;
+    }
+    return moved;
+}
+
+static void close_client(struct client *c)
+{
+    store_disconnect(c->conn);
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->conn = NULL;
+}
+
+/* Writes what a socket client's connection queued, as far as the socket
+ * takes it now (the rest when it polls writable). */
+static void push_client(struct client *c)
+{
+    const void *data;
+    size_t len;
+
+    while (c->fd >= 0 && (len = store_conn_peek(c->conn, &data)) > 0) {
+        ssize_t n = send(c->fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (n <= 0) {
+            close_client(c);
+            return;
+        }
+        store_conn_consume(c->conn, (size_t)n);
+    }
+}
+
+void store_server_flush(struct store_server *s)
+{
+    if (!s)
+        return;
+    if (push_guest(s))
+        hv_evtchn_notify(s->ev, s->local_port);
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        push_client(&s->clients[i]);
+}
+
+/* After input: let the devices follow the tree, then send everything. */
+static void after_input(struct store_server *s)
+{
+    uint64_t gen = store_generation(s->st);
+    if (gen != s->seen_generation) {
+        s->seen_generation = gen;
+        if (s->changed)
+            s->changed(s->changed_arg);
+    }
+    store_server_flush(s);
+}
+
+void store_server_ring(struct store_server *s)
+{
+    void *page = hv_page_addr(s->page);
+    char buf[1024]; /* one ring's worth: a flood costs one pass per kick */
+    bool moved = false;
+
+    if (!s->guest)
+        return;
+    ssize_t n = store_ring_peek(page, buf, sizeof(buf));
+    if (n < 0) {
+        drop_guest(s, "its request ring's index is impossible");
+        return;
+    }
+    if (n > 0) {
+        ssize_t used = store_conn_input(s->guest, buf, (size_t)n);
+        if (used < 0) {
+            const char *why = "protocol error";
+            store_conn_failed(s->guest, &why);
+            char copy[MSG_LEN];
+            snprintf(copy, sizeof(copy), "%s", why);
+            drop_guest(s, copy);
+            return;
+        }
+        if (used > 0) {
+            store_ring_consume(page, (size_t)used);
+            moved = true;
+        }
+    }
+    if (moved)
+        hv_evtchn_notify(s->ev, s->local_port); /* room for requests */
+    after_input(s);
+}
+
+static void accept_client(struct store_server *s)
+{
+    int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0)
+        return;
+    for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+        struct client *c = &s->clients[i];
+        if (c->fd >= 0)
+            continue;
+        if (store_connect(s->st, 0, &c->conn) != 0)
+            break;
+        c->fd = fd;
+        return;
+    }
+    close(fd); /* too many at once: the tool sees the connection close */
+}
+
+static void read_client(struct store_server *s, struct client *c)
+{
+    char buf[4096];
+    ssize_t n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0) {
+        close_client(c);
+        return;
+    }
+    /* A dom0 tool reads its replies as it goes: input it did not take
+     * yet (back-pressure) is a client that does not read; drop it. */
+    if (store_conn_input(c->conn, buf, (size_t)n) != n)
+        close_client(c);
+    after_input(s);
+}
+
+unsigned store_server_pollfds(const struct store_server *s,
+                              struct pollfd *fds, unsigned max)
+{
+    unsigned n = 0;
+    const void *data;
+
+    if (!s || max == 0)
+        return 0;
+    fds[n++] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
+    for (unsigned i = 0; i < MAX_CLIENTS && n < max; i++) {
+        const struct client *c = &s->clients[i];
+        if (c->fd < 0)
+            continue;
+        short events = POLLIN;
+        if (store_conn_peek(c->conn, &data) > 0)
+            events |= POLLOUT;
+        fds[n++] = (struct pollfd){ .fd = c->fd, .events = events };
+    }
+    return n;
+}
+
+void store_server_handle(struct store_server *s, const struct pollfd *fds,
+                         unsigned n)
+{
+    for (unsigned k = 0; k < n; k++) {
+        if (!fds[k].revents)
+            continue;
+        if (fds[k].fd == s->listen_fd) {
+            accept_client(s);
+            continue;
+        }
+        for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+            struct client *c = &s->clients[i];
+            if (c->fd != fds[k].fd)
+                continue;
+            if (fds[k].revents & (POLLIN | POLLERR | POLLHUP))
+                read_client(s, c);
+            if (c->fd >= 0 && (fds[k].revents & POLLOUT))
+                push_client(c);
+        }
+    }
+}
+
+int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
+                      struct hv_evtchn *ev, uint64_t frame, uint32_t port,
+                      store_changed_fn *changed, void *arg,
+                      struct store_server **out)
+{
+    struct store_server *s = calloc(1, sizeof(*s));
+    *out = NULL;
+    if (!s)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    s->ctx = ctx;
+    s->domid = domid;
+    s->st = st;
+    s->ev = ev;
+    s->changed = changed;
+    s->changed_arg = arg;
+    s->listen_fd = -1;
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        s->clients[i].fd = -1;
+    int rc = store_connect(st, domid, &s->guest);
+    if (rc)
+        chaos__fail(ctx, rc, "cannot open the guest's store connection");
+    if (!rc)
+        rc = hv_page_map(ctx->hv, domid, frame, &s->page);
+    if (!rc)
+        rc = hv_evtchn_bind(ev, domid, port, &s->local_port);
+    if (!rc) {
+        rc = socket_path(domid, s->sock_path, sizeof(s->sock_path));
+        if (rc)
+            chaos__fail(ctx, rc, "the store socket's path is too long");
+    }
+    if (!rc) {
+        int fd = console_socket_listen(s->sock_path, &s->sock_dev,
+                                       &s->sock_ino, ctx->errmsg,
+                                       sizeof(ctx->errmsg));
+        if (fd < 0)
+            rc = fd;
+        else
+            s->listen_fd = fd;
+    }
+    if (rc) {
+        s->sock_path[0] = '\0'; /* not ours to unlink */
+        store_server_close(s);
+        return rc;
+    }
+    s->seen_generation = store_generation(st);
+    *out = s;
+    return 0;
+}
+
+uint32_t store_server_local_port(const struct store_server *s)
+{
+    return s->local_port;
+}
+
+const char *store_server_take_message(struct store_server *s)
+{
+    if (!s || !s->has_msg)
+        return NULL;
+    s->has_msg = false;
+    return s->msg;
+}
+
+void store_server_close(struct store_server *s)
+{
+    if (!s)
+        return;
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        close_client(&s->clients[i]);
+    if (s->listen_fd >= 0) {
+        close(s->listen_fd);
+        console_socket_unlink(s->sock_path, s->sock_dev, s->sock_ino);
+    }
+    if (s->local_port)
+        hv_evtchn_unbind(s->ev, s->local_port);
+    store_disconnect(s->guest);
+    hv_page_unmap(s->page);
+    free(s);
+}
+
+int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                      const char *value)
+{
+    char sock[256], why[160];
+    if (socket_path(domid, sock, sizeof(sock)) != 0)
+        return -ENOENT;
+    int fd = console_socket_connect(sock);
+    if (fd == -ENOENT || fd == -ECONNREFUSED)
+        return -ENOENT; /* no store served for domid */
+    if (fd < 0)
+        return chaos__fail(ctx, fd, "domain %u: cannot reach its store at %s: %s",
+                           domid, sock, strerror(-fd));
+    /* Bounded: a supervisor busy with a flood still answers in time. */
+    int rc = store_client_write(fd, path, value, 5000, why, sizeof(why));
+    close(fd);
+    if (rc)
+        return chaos__fail(ctx, rc, "domain %u: writing %s: %s", domid, path,
+                           why);
+    return 0;
+}

@@ -1,0 +1,128 @@
+#!/bin/sh
+# Stock Linux guests with a vif and a disk, and no xenstored at all
+# (issue 11): Debian's kernel and the lab's busybox initramfs, PV and PVH,
+# each served by its supervisor -- a private XenStore on its own ring, the
+# user-space network and block back ends.  The interface answers ping and
+# wget from dom0; what the guest wrote and synced on its disk is in the
+# image after it powered off; `chaos shutdown -w` ends it cleanly through
+# control/shutdown.  Bad input (missing bridge, missing image, a MAC
+# another guest uses on the bridge) leaves nothing behind.
+# shellcheck source=lib.sh
+. /lab/tests/lib.sh
+# (Named to run before the tests that start xl's xenstored: it stays up.)
+xenstored_running && fail "this test starts without xenstored"
+
+brctl addbr chaoslx0 || fail "cannot create the bridge"
+trap 'ip link set chaoslx0 down 2>/dev/null; brctl delbr chaoslx0 2>/dev/null' EXIT
+if ! ip addr add 10.1.0.1/24 dev chaoslx0 || ! ip link set chaoslx0 up; then
+    fail "cannot set up the bridge"
+fi
+links() { ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | sort | tr '\n' ' '; }
+snapshot
+LINKS=$(links)
+log_of() { echo "/var/log/chaos/console/$1.log"; }
+
+# linux NAME TYPE IP [KEY=VALUE...]: a Linux guest with a vif on chaoslx0
+# serving HTTP at IP, and a disk /tmp/NAME.img whose first sector says
+# CHAOS-DISK-IN-NAME.
+linux() {
+    name=$1 type=$2 ip=$3
+    shift 3
+    dd if=/dev/zero of="/tmp/$name.img" bs=1048576 count=4 2>/dev/null
+    printf 'CHAOS-DISK-IN-%s' "$name" | dd of="/tmp/$name.img" conv=notrunc 2>/dev/null
+    cat >"/tmp/$name.cfg" <<CFG
+name = "$name"
+type = "$type"
+kernel = "/lab/guest/vmlinuz"
+ramdisk = "/lab/guest/initrd"
+extra = "console=hvc0 quiet lab.http=$ip/24 lab.disk"
+memory = 128
+tsc_mode = "native"
+vif = [ 'bridge=chaoslx0' ]
+disk = [ 'format=raw, vdev=xvda, access=rw, target=/tmp/$name.img' ]
+on_poweroff = "preserve"
+on_crash = "preserve"
+CFG
+    rm -f "$(log_of "$name")"
+    out=$(chaos create "/tmp/$name.cfg" "$@" 2>&1) || fail "chaos create $name: $out"
+    echo "$out"
+}
+
+# check NAME IP: the guest is up on the network and its disk.
+check() {
+    log=$(log_of "$1")
+    wait_for 300 "grep -q CHAOS-LAB-GUEST-HTTP $log" ||
+        fail "$1: the network did not come up; console: $(tail -n 15 "$log" | tr -d '\r');
+monitor: $(tail -n 5 "/var/log/chaos/console/$1.monitor.log" 2>/dev/null)"
+    ping -c 1 -W 5 "$2" >/dev/null || fail "$1: no answer to ping $2"
+    echo "ok: $1 answers ping at $2"
+    page=""
+    for _ in 1 2 3 4 5; do
+        page=$(timeout 5 wget -q -O - "http://$2/" 2>&1) && break
+        sleep 1
+    done
+    echo "$page" | grep -q "linux guest" || fail "$1: GET http://$2/ returned '$page'"
+    echo "ok: $1 answers wget: $page"
+    wait_for 60 "grep -q CHAOS-LAB-DISK-SYNCED $log" ||
+        fail "$1: the disk was not written: $(grep -a -e DISK -e xvda "$log" | tr -d '\r')"
+    grep -a -q "CHAOS-LAB-DISK-IN read=CHAOS-DISK-IN-$1" "$log" ||
+        fail "$1: read the wrong first sector: $(grep -a DISK-IN "$log" | tr -d '\r')"
+    echo "ok: $1 read its disk's first sector and wrote one, synced"
+}
+
+# done NAME: chaos shutdown -w powers it off cleanly; its write is in the
+# image.
+finish() {
+    id=$(dom_field_by_name "$1")
+    out=$(chaos shutdown -w --timeout 120 "$1" 2>&1) || fail "$1: chaos shutdown -w: $out"
+    reason=$(dom_field "$id" shutdown_reason)
+    [ "$reason" = poweroff ] || fail "$1 stopped with reason '$reason'"
+    grep -a -q CHAOS-LAB-GUEST-POWEROFF "$(log_of "$1")" ||
+        fail "$1: Linux did not run its poweroff: $(tail -n 5 "$(log_of "$1")")"
+    grep -a -q CHAOS-LAB-DISK-OUT "/tmp/$1.img" ||
+        fail "$1: what it wrote is not in /tmp/$1.img"
+    echo "ok: $1: chaos shutdown -w, reason poweroff; its write is in the image"
+    chaos destroy "$1" || fail "chaos destroy $1"
+}
+
+t0=$(now_ms)
+linux lx-pv pv 10.1.0.2
+linux lx-pvh pvh 10.1.0.3
+check lx-pv 10.1.0.2
+pv_id=$(dom_field_by_name lx-pv)
+# The private store answers dom0's tools on its socket as xenstored would.
+if command -v xenstore-ls >/dev/null; then
+    tree=$(XENSTORED_PATH=/run/chaos/store/$pv_id.sock xenstore-ls "/local/domain/$pv_id/device/vif/0" 2>&1) ||
+        fail "xenstore-ls on the private store: $tree"
+    echo "$tree" | grep -q "state = \"4\"" || fail "vif 0 is not connected: $tree"
+    echo "ok: xenstore-ls on /run/chaos/store/$pv_id.sock: vif 0 connected"
+fi
+check lx-pvh 10.1.0.3
+echo "both guests up in $(( $(now_ms) - t0 )) ms"
+xenstored_running && fail "something started xenstored"
+finish lx-pv
+finish lx-pvh
+[ "$(links)" = "$LINKS" ] || fail "interfaces left: $(links)"
+expect_nothing_left
+echo "ok: nothing left behind"
+
+# Bad input: a clear error each, nothing left.
+expect_error() {
+    label=$1 pattern=$2
+    shift 2
+    out=$(chaos create "$@" 2>&1) && fail "$label: accepted: $out"
+    echo "$out" | grep -q -- "$pattern" || fail "$label: message lacks '$pattern': $out"
+    [ "$(links)" = "$LINKS" ] || fail "$label: interfaces left: $(links)"
+    expect_nothing_left
+    echo "ok: $label: $out"
+}
+expect_error "missing bridge" "nobr0" /tmp/lx-pv.cfg name=bad "vif=['bridge=nobr0']"
+expect_error "missing image" "/nonexistent.img" /tmp/lx-pv.cfg name=bad \
+    "disk=['format=raw, vdev=xvda, access=rw, target=/nonexistent.img']"
+out=$(chaos create --paused /tmp/lx-pv.cfg name=mac-a "vif=['mac=00:16:3e:11:22:33,bridge=chaoslx0']" 2>&1) ||
+    fail "chaos create mac-a: $out"
+snapshot
+LINKS=$(links)
+expect_error "duplicate MAC" "00:16:3e:11:22:33" /tmp/lx-pv.cfg name=bad \
+    "vif=['mac=00:16:3e:11:22:33,bridge=chaoslx0']"
+chaos destroy mac-a || fail "chaos destroy mac-a"
