@@ -6,7 +6,7 @@
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
-	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo
+	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -55,6 +55,10 @@ tests_lab_lab_blk_pattern_SOURCES = tests/lab/lab-blk-pattern.c \
 tests_lab_lab_blk_pattern_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
 # One UDP round trip (test-noxs.sh: busybox nc has no UDP).
 tests_lab_lab_udp_echo_SOURCES = tests/lab/lab-udp-echo.c
+# A hostile guest program that floods its XenStore: it runs in the lab's
+# Linux guest (/bin/xs-flood in its initramfs), so it is static.
+tests_lab_lab_xs_flood_SOURCES = tests/lab/lab-xs-flood.c
+tests_lab_lab_xs_flood_LDFLAGS = $(AM_LDFLAGS) -all-static
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \

@@ -6,7 +6,8 @@
 # wget from dom0; what the guest wrote and synced on its disk is in the
 # image after it powered off; `chaos shutdown -w` ends it cleanly through
 # control/shutdown.  Bad input (missing bridge, missing image, a MAC
-# another guest uses on the bridge) leaves nothing behind.
+# another guest uses on the bridge, a guest flooding its store) leaves
+# nothing behind, and other guests unaffected.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 # (Named to run before the tests that start xl's xenstored: it stays up.)
@@ -119,6 +120,7 @@ expect_error() {
 expect_error "missing bridge" "nobr0" /tmp/lx-pv.cfg name=bad "vif=['bridge=nobr0']"
 expect_error "missing image" "/nonexistent.img" /tmp/lx-pv.cfg name=bad \
     "disk=['format=raw, vdev=xvda, access=rw, target=/nonexistent.img']"
+S_DOMS=$SNAP_DOMS S_FREE=$SNAP_FREE S_LINKS=$LINKS
 out=$(chaos create --paused /tmp/lx-pv.cfg name=mac-a "vif=['mac=00:16:3e:11:22:33,bridge=chaoslx0']" 2>&1) ||
     fail "chaos create mac-a: $out"
 snapshot
@@ -126,3 +128,40 @@ LINKS=$(links)
 expect_error "duplicate MAC" "00:16:3e:11:22:33" /tmp/lx-pv.cfg name=bad \
     "vif=['mac=00:16:3e:11:22:33,bridge=chaoslx0']"
 chaos destroy mac-a || fail "chaos destroy mac-a"
+SNAP_DOMS=$S_DOMS SNAP_FREE=$S_FREE LINKS=$S_LINKS
+expect_nothing_left
+
+# A guest that floods its store (3000 nodes, 300 watches: past the limits
+# of 2048 nodes and 128 watches) gets refusals, not a crashed supervisor;
+# another guest on the bridge keeps answering; the flooder's store still
+# answers it and dom0 (chaos shutdown -w); nothing is left.
+linux lx-ok pv 10.1.0.4
+check lx-ok 10.1.0.4
+cat >/tmp/lx-flood.cfg <<CFG
+name = "lx-flood"
+type = "pv"
+kernel = "/lab/guest/vmlinuz"
+ramdisk = "/lab/guest/initrd"
+extra = "console=hvc0 quiet lab.flood=3000,300 lab.wait"
+memory = 128
+on_poweroff = "preserve"
+CFG
+flog=$(log_of lx-flood)
+rm -f "$flog"
+out=$(chaos create /tmp/lx-flood.cfg 2>&1) || fail "chaos create lx-flood: $out"
+wait_for 300 "grep -q XS-FLOOD $flog" ||
+    fail "the flood did not finish: $(tail -n 10 "$flog" | tr -d '\r')"
+line=$(grep -a XS-FLOOD "$flog" | tr -d '\r')
+echo "$line"
+echo "$line" | grep -q "read=lx-flood" || fail "the flooder's store stopped answering: $line"
+echo "$line" | grep -q "nodes=[0-9]*/[1-9]" || fail "no node was refused: $line"
+echo "$line" | grep -q "watches=[0-9]*/[1-9]" || fail "no watch was refused: $line"
+ping -c 1 -W 5 10.1.0.4 >/dev/null || fail "lx-ok stopped answering during the flood"
+echo "ok: the flood was refused at the limits; lx-ok still answers"
+chaos shutdown -w --timeout 120 lx-flood || fail "chaos shutdown -w lx-flood"
+echo "ok: the flooder still takes chaos shutdown"
+chaos destroy lx-flood || fail "chaos destroy lx-flood"
+finish lx-ok
+[ "$(links)" = "$LINKS" ] || fail "interfaces left: $(links)"
+expect_nothing_left
+echo "nothing left behind"
