@@ -98,9 +98,16 @@ static void set_state(struct devices_server *s, unsigned i,
 /* Where the guest writes, as libxl makes them: its requests' answers,
  * features, driver state. */
 static const char *const guest_owned[] = {
-    "control/shutdown", "control/feature-poweroff", "control/feature-reboot",
-    "control/feature-suspend", "control/sysrq", "data", "drivers", "feature",
-    "attr", "error",
+    "control/shutdown",
+    "control/feature-poweroff",
+    "control/feature-reboot",
+    "control/feature-suspend",
+    "control/sysrq",
+    "data",
+    "drivers",
+    "feature",
+    "attr",
+    "error",
 };
 
 static int put_domain(struct devices_server *s, const chaos_config *cfg,
@@ -118,8 +125,8 @@ static int put_domain(struct devices_server *s, const chaos_config *cfg,
     rc |= put(s, STORE_GUEST_READ, vm, "%s/vm", dom);
     rc |= put(s, STORE_GUEST_READ, name, "%s/name", dom);
     rc |= put_u64(s, STORE_GUEST_READ, s->domid, dom, "domid");
-    rc |= put_u64(s, STORE_GUEST_READ, chaos_config_maxmem_mib(cfg) * 1024,
-                  dom, "memory/static-max");
+    rc |= put_u64(s, STORE_GUEST_READ, chaos_config_maxmem_mib(cfg) * 1024, dom,
+                  "memory/static-max");
     rc |= put_u64(s, STORE_GUEST_READ, chaos_config_memory_mib(cfg) * 1024, dom,
                   "memory/target");
     rc |= put_u64(s, STORE_GUEST_READ, s->devs->page_frame, dom,
@@ -160,9 +167,9 @@ static int put_net(struct devices_server *s, unsigned i, const char *fe,
     rc |= put(s, STORE_GUEST_READ, "0", "%s/feature-rx-flip", be);
     rc |= put(s, STORE_GUEST_READ, d->features & NOXS_NET_F_SG ? "1" : "0",
               "%s/feature-sg", be);
-    rc |= put(s, STORE_GUEST_READ,
-              d->features & NOXS_NET_F_GSO_TCPV4 ? "1" : "0",
-              "%s/feature-gso-tcpv4", be);
+    rc |=
+        put(s, STORE_GUEST_READ, d->features & NOXS_NET_F_GSO_TCPV4 ? "1" : "0",
+            "%s/feature-gso-tcpv4", be);
     return rc;
 }
 
@@ -187,8 +194,7 @@ static int put_blk(struct devices_server *s, unsigned i, const char *fe,
     /* What blkfront reads when the back end connects: written now, they
      * do not change. */
     rc |= put_u64(s, STORE_GUEST_READ, d->u.blk.sectors, be, "sectors");
-    rc |= put_u64(s, STORE_GUEST_READ, d->u.blk.sector_size, be,
-                  "sector-size");
+    rc |= put_u64(s, STORE_GUEST_READ, d->u.blk.sector_size, be, "sector-size");
     rc |= put_u64(s, STORE_GUEST_READ, d->u.blk.sector_size, be,
                   "physical-sector-size");
     rc |= put(s, STORE_GUEST_READ, x->readonly ? "4" : "0", /* VDISK_READONLY */
@@ -215,8 +221,8 @@ static int put_device(struct devices_server *s, unsigned i)
     rc |= put(s, STORE_GUEST_READ, fe, "%s/frontend", be);
     rc |= put(s, STORE_GUEST_READ, id, "%s/frontend-id", be);
     rc |= put(s, STORE_GUEST_READ, "1", "%s/online", be);
-    rc |= d->type == NOXS_DEV_NET ? put_net(s, i, fe, be)
-                                  : put_blk(s, i, fe, be);
+    rc |=
+        d->type == NOXS_DEV_NET ? put_net(s, i, fe, be) : put_blk(s, i, fe, be);
     /* States last: the front end acts on them. */
     rc |= put_u64(s, STORE_GUEST_OWNS, NOXS_STATE_INITIALISING, fe, "state");
     if (!rc)
@@ -273,8 +279,8 @@ static int get_uint(const struct devices_server *s, const char *dir,
 }
 
 /* A key that must be there: its number, or a message naming it. */
-static int need_uint(struct devices_server *s, const char *dir,
-                     const char *key, uint32_t max, uint32_t *out)
+static int need_uint(struct devices_server *s, const char *dir, const char *key,
+                     uint32_t max, uint32_t *out)
 {
     int rc = get_uint(s, dir, key, max, out);
     if (rc)
@@ -296,7 +302,8 @@ static int read_net(struct devices_server *s, unsigned i, const char *fe,
 {
     const struct noxs_device *d = &s->devs->host.devices[i];
     uint32_t queues = 1;
-    int rc = need_uint(s, fe, "tx-ring-ref", UINT32_MAX, &out->u.net.tx_ring_ref);
+    int rc =
+        need_uint(s, fe, "tx-ring-ref", UINT32_MAX, &out->u.net.tx_ring_ref);
     if (!rc)
         rc = need_uint(s, fe, "rx-ring-ref", UINT32_MAX,
                        &out->u.net.rx_ring_ref);
@@ -307,7 +314,8 @@ static int read_net(struct devices_server *s, unsigned i, const char *fe,
         rc = -EPROTO;
     }
     if (!rc && !flag(s, fe, "request-rx-copy")) {
-        devices__say(s, "domain %u: %s: the front end does not copy on "
+        devices__say(s,
+                     "domain %u: %s: the front end does not copy on "
                      "receive (request-rx-copy), the only mode offered",
                      s->domid, fe);
         rc = -EPROTO;
@@ -338,8 +346,10 @@ static int read_blk(struct devices_server *s, unsigned i, const char *fe,
     /* blkback serves the native x86_64 layout only. */
     if (store_get(s->store, path, protocol, sizeof(protocol)) == 0 &&
         strcmp(protocol, "x86_64-abi") != 0) {
-        devices__say(s, "domain %u: %s: protocol '%s' is not served "
-                     "(x86_64-abi only)", s->domid, fe, protocol);
+        devices__say(s,
+                     "domain %u: %s: protocol '%s' is not served "
+                     "(x86_64-abi only)",
+                     s->domid, fe, protocol);
         return -EPROTO;
     }
     if (get_uint(s, fe, "ring-page-order", d->u.blk.max_ring_order, &order) ==
@@ -349,8 +359,8 @@ static int read_blk(struct devices_server *s, unsigned i, const char *fe,
         return -EPROTO;
     }
     out->u.blk.ring_pages = 1u << order;
-    if (order == 0 && get_uint(s, fe, "ring-ref", UINT32_MAX,
-                               &out->u.blk.ring_ref[0]) == 0)
+    if (order == 0 &&
+        get_uint(s, fe, "ring-ref", UINT32_MAX, &out->u.blk.ring_ref[0]) == 0)
         return 0;
     for (unsigned p = 0; !rc && p < out->u.blk.ring_pages; p++) {
         char key[24];
@@ -430,8 +440,7 @@ static void step(struct devices_server *s, unsigned i)
         devices__disconnect(s, i);
         unbind(s, i);
         set_state(s, i, NOXS_STATE_CLOSED);
-    } else if (be == NOXS_STATE_CLOSED &&
-               fe_state == NOXS_STATE_INITIALISING) {
+    } else if (be == NOXS_STATE_CLOSED && fe_state == NOXS_STATE_INITIALISING) {
         v->failed = false; /* the front end starts over */
         set_state(s, i, NOXS_STATE_INITWAIT);
     }

@@ -226,8 +226,8 @@ static void read_client(struct store_server *s, struct client *c)
     after_input(s);
 }
 
-unsigned store_server_pollfds(const struct store_server *s,
-                              struct pollfd *fds, unsigned max)
+unsigned store_server_pollfds(const struct store_server *s, struct pollfd *fds,
+                              unsigned max)
 {
     unsigned n = 0;
     const void *data;
@@ -300,9 +300,8 @@ int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
             chaos__fail(ctx, rc, "the store socket's path is too long");
     }
     if (!rc) {
-        int fd = console_socket_listen(s->sock_path, &s->sock_dev,
-                                       &s->sock_ino, ctx->errmsg,
-                                       sizeof(ctx->errmsg));
+        int fd = console_socket_listen(s->sock_path, &s->sock_dev, &s->sock_ino,
+                                       ctx->errmsg, sizeof(ctx->errmsg));
         if (fd < 0)
             rc = fd;
         else
@@ -358,8 +357,9 @@ int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
     if (fd == -ENOENT || fd == -ECONNREFUSED)
         return -ENOENT; /* no store served for domid */
     if (fd < 0)
-        return chaos__fail(ctx, fd, "domain %u: cannot reach its store at %s: %s",
-                           domid, sock, strerror(-fd));
+        return chaos__fail(ctx, fd,
+                           "domain %u: cannot reach its store at %s: %s", domid,
+                           sock, strerror(-fd));
     /* Bounded: a supervisor busy with a flood still answers in time. */
     int rc = store_client_write(fd, path, value, 5000, why, sizeof(why));
     close(fd);

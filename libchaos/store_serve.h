@@ -46,8 +46,8 @@ int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
 uint32_t store_server_local_port(const struct store_server *s);
 
 /* The socket's descriptors (listening, and each client). */
-unsigned store_server_pollfds(const struct store_server *s,
-                              struct pollfd *fds, unsigned max);
+unsigned store_server_pollfds(const struct store_server *s, struct pollfd *fds,
+                              unsigned max);
 /* Handles the entries of fds that are the server's (others are skipped). */
 void store_server_handle(struct store_server *s, const struct pollfd *fds,
                          unsigned n);

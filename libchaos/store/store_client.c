@@ -36,10 +36,10 @@ static int move(int fd, void *buf, size_t len, bool out, int64_t deadline)
             continue;
         if (r <= 0)
             return r < 0 ? -errno : -ETIMEDOUT;
-        ssize_t n = out ? send(fd, (char *)buf + done, len - done,
-                               MSG_NOSIGNAL | MSG_DONTWAIT)
-                        : recv(fd, (char *)buf + done, len - done,
-                               MSG_DONTWAIT);
+        ssize_t n =
+            out ? send(fd, (char *)buf + done, len - done,
+                       MSG_NOSIGNAL | MSG_DONTWAIT)
+                : recv(fd, (char *)buf + done, len - done, MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
             continue;
         if (n <= 0)
