@@ -72,14 +72,14 @@ static void access_perms(const struct store *s, enum store_guest_access a,
 {
     switch (a) {
         case STORE_GUEST_READ:
-            *p = (struct store_perms){ 2,
-                                       { { 0, STORE_PERM_NONE },
-                                         { s->guest, STORE_PERM_READ } } };
+            *p = (struct store_perms){
+                2, { { 0, STORE_PERM_NONE }, { s->guest, STORE_PERM_READ } }
+            };
             break;
         case STORE_GUEST_OWNS:
-            *p = (struct store_perms){ 2,
-                                       { { s->guest, STORE_PERM_NONE },
-                                         { 0, STORE_PERM_READ } } };
+            *p = (struct store_perms){
+                2, { { s->guest, STORE_PERM_NONE }, { 0, STORE_PERM_READ } }
+            };
             break;
         case STORE_GUEST_NONE:
         default:
@@ -252,8 +252,7 @@ ssize_t store_conn_input(struct store_conn *c, const void *data, size_t len)
 {
     const char *p = data;
     size_t done = 0;
-    while (!c->failed && done < len &&
-           c->out.len < c->s->lim.max_output / 2) {
+    while (!c->failed && done < len && c->out.len < c->s->lim.max_output / 2) {
         size_t used;
         int r = store_decoder_feed(&c->dec, p + done, len - done, &used);
         done += used;

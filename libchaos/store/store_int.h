@@ -21,7 +21,7 @@
 
 struct store_watch {
     struct store_watch *next;
-    char *path;    /* canonical ("/..." or "@...") */
+    char *path; /* canonical ("/..." or "@...") */
     char *token;
     size_t prefix; /* bytes of path events skip (relative watches) */
 };
@@ -36,8 +36,8 @@ struct store_event {
 struct store_tx {
     struct store_tx *next;
     uint32_t id;
-    uint64_t start;          /* store generation when it started */
-    struct store_tree tree;  /* its own copy of the tree */
+    uint64_t start;         /* store generation when it started */
+    struct store_tree tree; /* its own copy of the tree */
     struct store_event *events;
     unsigned nevents, cap;
 };
@@ -74,7 +74,7 @@ struct store_req {
     struct store_conn *c; /* NULL: dom0's store_put & co */
     uint16_t domid;
     bool priv;
-    bool quota; /* node, byte and value quota apply */
+    bool quota;              /* node, byte and value quota apply */
     struct store_tree *tree; /* the store's or the transaction's */
     struct store_tx *tx;
     const struct xsd_sockmsg *msg;
@@ -91,8 +91,7 @@ struct store_req {
 int store_path_canon(const struct store_req *r, const char *path,
                      bool allow_special, char *out, bool *relative);
 /* What a domain may do with a node with these permissions. */
-unsigned store_perm_for(const struct store_req *r,
-                        const struct store_perms *p);
+unsigned store_perm_for(const struct store_req *r, const struct store_perms *p);
 unsigned store_perm_guest(const struct store *s, const struct store_perms *p);
 /*
  * The node at path if the requester may do want with it, else NULL and
@@ -114,10 +113,9 @@ int store_changed(const struct store_req *r, const char *path, bool subtree,
                   bool guest_read);
 void store_fire(struct store *s, const char *path, bool subtree,
                 bool guest_read);
-int store_watch_add(struct store_conn *c, const char *path,
-                    const char *token, size_t prefix);
-int store_watch_del(struct store_conn *c, const char *path,
-                    const char *token);
+int store_watch_add(struct store_conn *c, const char *path, const char *token,
+                    size_t prefix);
+int store_watch_del(struct store_conn *c, const char *path, const char *token);
 void store_watch_clear(struct store_conn *c);
 struct store_tx *store_tx_find(struct store_conn *c, uint32_t id);
 int store_tx_start(struct store_conn *c, struct store_tx **out);

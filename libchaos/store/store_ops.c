@@ -69,8 +69,8 @@ static int path_arg(const struct store_req *r, const char *arg,
     bool rel;
     if (!arg)
         return EINVAL;
-    return store_path_canon(r, arg, allow_special, out, relative ? relative
-                                                                 : &rel);
+    return store_path_canon(r, arg, allow_special, out,
+                            relative ? relative : &rel);
 }
 
 static int domid_arg(const char *arg, unsigned *domid)
@@ -86,8 +86,7 @@ static int domid_arg(const char *arg, unsigned *domid)
 
 /* Whether a creation of path's missing nodes, with a value of len bytes
  * on top, stays within the quota.  0 or ENOSPC. */
-static int quota_create(const struct store_req *r, const char *path,
-                        size_t len)
+static int quota_create(const struct store_req *r, const char *path, size_t len)
 {
     unsigned missing;
     size_t bytes;
@@ -107,8 +106,7 @@ static int create(const struct store_req *r, const char *path,
                   const struct store_perms *perms, struct store_node **out)
 {
     int owner = r->priv ? -1 : r->domid;
-    return store_tree_create(r->tree, path, perms, owner, out) < 0 ? ENOMEM
-                                                                   : 0;
+    return store_tree_create(r->tree, path, perms, owner, out) < 0 ? ENOMEM : 0;
 }
 
 int store_do_write(const struct store_req *r, const char *path,
@@ -329,10 +327,10 @@ static int do_get_perms(struct store_req *r)
     if (!n)
         return err;
     for (unsigned i = 0; i < n->perms.num; i++)
-        len += (size_t)snprintf(out + len, sizeof(out) - len, "%c%u",
-                                kind[n->perms.p[i].perms & 3],
-                                n->perms.p[i].id) +
-               1;
+        len +=
+            (size_t)snprintf(out + len, sizeof(out) - len, "%c%u",
+                             kind[n->perms.p[i].perms & 3], n->perms.p[i].id) +
+            1;
     reply(r, XS_GET_PERMS, out, len);
     return 0;
 }
@@ -350,8 +348,8 @@ static int do_set_perms(struct store_req *r)
     int err = store_perms_parse(r->data + off, r->len - off, count - 1, &perms);
     if (err || (err = path_arg(r, r->data, false, path, NULL)))
         return err;
-    struct store_node *n = store_node_get(
-        r, path, STORE_PERM_WRITE | STORE_PERM_OWNER, &err);
+    struct store_node *n =
+        store_node_get(r, path, STORE_PERM_WRITE | STORE_PERM_OWNER, &err);
     if (!n)
         return err;
     if (!r->priv && perms.p[0].id != n->perms.p[0].id)
@@ -439,8 +437,7 @@ static int do_get_domain_path(struct store_req *r)
     if (err)
         return err;
     reply(r, XS_GET_DOMAIN_PATH, path,
-          (size_t)snprintf(path, sizeof(path), "/local/domain/%u", domid) +
-              1);
+          (size_t)snprintf(path, sizeof(path), "/local/domain/%u", domid) + 1);
     return 0;
 }
 

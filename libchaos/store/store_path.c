@@ -93,8 +93,7 @@ struct store_node *store_node_get(const struct store_req *r, const char *path,
 {
     unsigned missing;
     size_t bytes;
-    struct store_node *n =
-        store_tree_nearest(r->tree, path, &missing, &bytes);
+    struct store_node *n = store_tree_nearest(r->tree, path, &missing, &bytes);
     const struct store_node *judge = n; /* who says what we may learn */
     if (!missing) {
         if ((store_perm_for(r, &n->perms) & want) == want)

@@ -18,8 +18,7 @@
 
 #include "store_ring.h"
 
-_Static_assert(sizeof(struct xenstore_domain_interface) <=
-                   STORE_RING_PAGE_SIZE,
+_Static_assert(sizeof(struct xenstore_domain_interface) <= STORE_RING_PAGE_SIZE,
                "the interface fits in the page");
 _Static_assert((XENSTORE_RING_SIZE & (XENSTORE_RING_SIZE - 1)) == 0,
                "the ring size is a power of two");
@@ -38,6 +37,8 @@ ssize_t store_ring_peek(const void *page, void *buf, size_t max)
     if (avail > XENSTORE_RING_SIZE)
         return -EPROTO;
     size_t n = avail < max ? avail : max;
+    if (!n)
+        return 0;
     size_t off = MASK_XENSTORE_IDX(cons);
     size_t first = XENSTORE_RING_SIZE - off;
     if (first > n)
@@ -66,6 +67,8 @@ ssize_t store_ring_write(void *page, const void *data, size_t len)
         return -EPROTO;
     size_t space = XENSTORE_RING_SIZE - used;
     size_t n = len < space ? len : space;
+    if (!n)
+        return 0; /* data may be NULL (an empty store_conn_peek()) */
     size_t off = MASK_XENSTORE_IDX(prod);
     size_t first = XENSTORE_RING_SIZE - off;
     if (first > n)

@@ -259,8 +259,7 @@ void store_tree_remove(struct store_tree *t, struct store_node *n)
 }
 
 static int walk(struct store_node *n, char *path, size_t used, size_t cap,
-                int (*fn)(struct store_node *, const char *, void *),
-                void *arg)
+                int (*fn)(struct store_node *, const char *, void *), void *arg)
 {
     for (unsigned i = 0; i < n->nchildren; i++) {
         struct store_node *c = n->children[i];

@@ -38,10 +38,9 @@ void store_fire(struct store *s, const char *path, bool subtree,
     for (struct store_conn *c = s->conns; c; c = c->next) {
         if (c->failed || (!c->priv && !guest_read))
             continue;
-        for (struct store_watch *w = c->watches; w && !c->failed;
-             w = w->next) {
-            bool hit = subtree ? is_child(path, w->path)
-                               : strcmp(path, w->path) == 0;
+        for (struct store_watch *w = c->watches; w && !c->failed; w = w->next) {
+            bool hit =
+                subtree ? is_child(path, w->path) : strcmp(path, w->path) == 0;
             if (!hit)
                 continue;
             const char *p = path + w->prefix;
@@ -95,8 +94,8 @@ int store_changed(const struct store_req *r, const char *path, bool subtree,
     return 0;
 }
 
-int store_watch_add(struct store_conn *c, const char *path,
-                    const char *token, size_t prefix)
+int store_watch_add(struct store_conn *c, const char *path, const char *token,
+                    size_t prefix)
 {
     struct store_watch **end = &c->watches;
     for (; *end; end = &(*end)->next)

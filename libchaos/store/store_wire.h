@@ -48,8 +48,7 @@ struct store_part {
     size_t len;
 };
 int store_outq_push(struct store_outq *q, uint32_t type, uint32_t req_id,
-                    uint32_t tx_id, const struct store_part *parts,
-                    size_t n);
+                    uint32_t tx_id, const struct store_part *parts, size_t n);
 void store_outq_consume(struct store_outq *q, size_t n);
 
 /* The wire name of a positive errno ("ENOENT"); EINVAL's for others. */

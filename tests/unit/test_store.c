@@ -95,7 +95,7 @@ START_TEST(write_read_mkdir_rm)
     TOK(d, XS_RM, 0, ARG("/a/b"));
     TERR(d, "ENOENT", XS_READ, 0, ARG("/a/b/c"));
     ck_assert_str_eq(rd(d, "/a"), "");
-    TOK(d, XS_RM, 0, ARG("/a/gone"));       /* missing, parent exists */
+    TOK(d, XS_RM, 0, ARG("/a/gone"));         /* missing, parent exists */
     TERR(d, "ENOENT", XS_RM, 0, ARG("/x/y")); /* missing parent */
     TERR(d, "EINVAL", XS_RM, 0, ARG("/"));
     TERR(d, "EINVAL", XS_WRITE, 0, RAW("/nonul"));
@@ -158,7 +158,9 @@ START_TEST(perms_get_and_set)
     ck_assert_uint_eq(r.h.len, sizeof("n5\0r0"));
     ck_assert_mem_eq(r.data, "n5\0r0", r.h.len);
     /* The guest's own new node: the parent's list, owner the guest. */
-    TOK(g, XS_WRITE, 0, RAW("data/x\0" "1"));
+    TOK(g, XS_WRITE, 0,
+        RAW("data/x\0"
+            "1"));
     r = treq(g, NULL, XS_GET_PERMS, 0, ARG("data/x"));
     ck_assert_mem_eq(r.data, "n5\0r0", r.h.len);
     TOK(g, XS_SET_PERMS, 0, ARG("data/x\0n5\0b0\0r7"));
@@ -240,7 +242,9 @@ END_TEST
 
 START_TEST(relative_paths_resolve_under_home)
 {
-    TOK(g, XS_WRITE, 0, RAW("device/vif/0/state\0" "1"));
+    TOK(g, XS_WRITE, 0,
+        RAW("device/vif/0/state\0"
+            "1"));
     ck_assert_str_eq(rd(d, HOME "/device/vif/0/state"), "1");
     ck_assert_str_eq(rd(g, HOME "/device/vif/0/state"), "1");
     TOK(d, XS_WRITE, 0, RAW(HOME "/control/shutdown\0poweroff"));
@@ -255,13 +259,14 @@ END_TEST
 
 START_TEST(guest_cannot_touch_dom0_nodes)
 {
-    ck_assert_int_eq(store_put(s, "/local/domain/0/backend/vif/5/0/state",
-                               "2", STORE_GUEST_READ),
+    ck_assert_int_eq(store_put(s, "/local/domain/0/backend/vif/5/0/state", "2",
+                               STORE_GUEST_READ),
                      0);
     ck_assert_int_eq(store_put(s, "/secret/key", "x", STORE_GUEST_NONE), 0);
     ck_assert_str_eq(rd(g, "/local/domain/0/backend/vif/5/0/state"), "2");
     TERR(g, "EACCES", XS_WRITE, 0,
-         RAW("/local/domain/0/backend/vif/5/0/state\0" "6"));
+         RAW("/local/domain/0/backend/vif/5/0/state\0"
+             "6"));
     TERR(g, "EACCES", XS_WRITE, 0, RAW("/local/domain/0/backend/new\0x"));
     TERR(g, "EACCES", XS_RM, 0, ARG("/local/domain/0/backend"));
     TERR(g, "EACCES", XS_READ, 0, ARG("/secret/key"));
@@ -292,9 +297,8 @@ START_TEST(watch_fires_on_node_and_below)
     ck_assert_str_eq(ev.path[0], "device");
     ck_assert_str_eq(ev.token[0], "tok");
     /* dom0 changes below: the guest hears relative paths. */
-    ck_assert_int_eq(store_put(s, HOME "/device/vif/0/state", "1",
-                               STORE_GUEST_OWNS),
-                     0);
+    ck_assert_int_eq(
+        store_put(s, HOME "/device/vif/0/state", "1", STORE_GUEST_OWNS), 0);
     tdrain(g, &ev);
     ck_assert_uint_eq(ev.n, 2);
     ck_assert_str_eq(ev.path[1], "device/vif/0/state");
@@ -316,7 +320,9 @@ START_TEST(watch_fires_on_node_and_below)
     TOK(d, XS_WATCH, 0, ARG("/\0all"));
     tdrain(d, NULL);
     memset(&dev, 0, sizeof(dev));
-    treq(d, &dev, XS_WRITE, 0, RAW("/z\0" "1")); /* its own change */
+    treq(d, &dev, XS_WRITE, 0,
+         RAW("/z\0"
+             "1")); /* its own change */
     ck_assert_uint_eq(dev.n, 1);
     ck_assert_str_eq(dev.path[0], "/z");
 }
@@ -356,8 +362,7 @@ START_TEST(events_only_to_readers)
     tdrain(g, &ev);
     ck_assert_uint_eq(ev.n, 2);
     /* A node the guest cannot read under a parent it can: heard. */
-    ck_assert_int_eq(store_put(s, "/secret/key/sub", "", STORE_GUEST_NONE),
-                     0);
+    ck_assert_int_eq(store_put(s, "/secret/key/sub", "", STORE_GUEST_NONE), 0);
     tdrain(g, &ev);
     ck_assert_uint_eq(ev.n, 3);
 }
@@ -377,7 +382,9 @@ START_TEST(watch_rules)
     TERR(g, "EEXIST", XS_WATCH, 0, ARG("@releaseDomain\0r"));
     TOK(g, XS_WATCH, 0, ARG("@releaseDomain\0other"));
     TERR(g, "EINVAL", XS_WATCH, 0, ARG("a"));
-    TERR(g, "EINVAL", XS_WATCH, 0, ARG("a\0b\0" "1"));
+    TERR(g, "EINVAL", XS_WATCH, 0,
+         ARG("a\0b\0"
+             "1"));
     TERR(g, "EINVAL", XS_WATCH, 0, ARG("a/\0b"));
     TOK(g, XS_UNWATCH, 0, ARG("@releaseDomain\0r"));
     TERR(g, "ENOENT", XS_UNWATCH, 0, ARG("@releaseDomain\0r"));
@@ -418,7 +425,9 @@ START_TEST(transaction_commit_fires_at_commit)
     TOK(d, XS_WATCH, 0, ARG(HOME "/device\0w"));
     tdrain(d, NULL);
     uint32_t t = tx_start(g);
-    TOK(g, XS_WRITE, t, RAW("device/vbd/0/state\0" "3"));
+    TOK(g, XS_WRITE, t,
+        RAW("device/vbd/0/state\0"
+            "3"));
     TOK(g, XS_MKDIR, t, ARG("device/vbd/0/ring"));
     /* Inside: seen; outside: not yet, and no event. */
     struct tmsg r = treq(g, NULL, XS_READ, t, ARG("device/vbd/0/state"));
@@ -442,12 +451,16 @@ END_TEST
 START_TEST(transaction_abort_and_eagain)
 {
     uint32_t t = tx_start(g);
-    TOK(g, XS_WRITE, t, RAW("a\0" "1"));
+    TOK(g, XS_WRITE, t,
+        RAW("a\0"
+            "1"));
     TOK(g, XS_TRANSACTION_END, t, ARG("F"));
     TERR(g, "ENOENT", XS_READ, 0, ARG("a"));
     /* Someone else changed the tree: EAGAIN, nothing applied. */
     t = tx_start(g);
-    TOK(g, XS_WRITE, t, RAW("a\0" "2"));
+    TOK(g, XS_WRITE, t,
+        RAW("a\0"
+            "2"));
     ck_assert_int_eq(store_put(s, "/other", "x", STORE_GUEST_READ), 0);
     TERR(g, "EAGAIN", XS_TRANSACTION_END, t, ARG("T"));
     TERR(g, "ENOENT", XS_READ, 0, ARG("a"));
@@ -496,8 +509,12 @@ START_TEST(transaction_watch_sees_relative_and_removal)
     tdrain(g, NULL);
     uint32_t t = tx_start(g);
     TOK(g, XS_RM, t, ARG("device/x"));
-    TOK(g, XS_WRITE, t, RAW("device/y\0" "2"));
-    TOK(g, XS_WRITE, t, RAW("device/y\0" "3")); /* one event per path */
+    TOK(g, XS_WRITE, t,
+        RAW("device/y\0"
+            "2"));
+    TOK(g, XS_WRITE, t,
+        RAW("device/y\0"
+            "3")); /* one event per path */
     struct tmsg r = treq(g, &ev, XS_TRANSACTION_END, t, ARG("T"));
     ck_assert_str_eq(r.data, "OK");
     ck_assert_uint_eq(ev.n, 2);
@@ -535,7 +552,9 @@ START_TEST(limit_nodes)
     store_usage(s, &nodes, &bytes);
     ck_assert_uint_eq(nodes, 10);
     TERR(g, "ENOSPC", XS_MKDIR, 0, ARG("f"));
-    TERR(g, "ENOSPC", XS_WRITE, 0, RAW("f\0" "1"));
+    TERR(g, "ENOSPC", XS_WRITE, 0,
+         RAW("f\0"
+             "1"));
     /* In a transaction too. */
     uint32_t t = tx_start(g);
     TERR(g, "ENOSPC", XS_MKDIR, t, ARG("f"));
@@ -564,8 +583,12 @@ START_TEST(limit_bytes_and_value)
     size_t bytes, base;
     store_usage(s, &nodes, &base);
     ck_assert_uint_eq(base, strlen("localdomain5"));
-    TERR(g, "ENOSPC", XS_WRITE, 0, RAW("v\0" "12345678901234567"));
-    TOK(g, XS_WRITE, 0, RAW("v\0" "1234567890123456"));
+    TERR(g, "ENOSPC", XS_WRITE, 0,
+         RAW("v\0"
+             "12345678901234567"));
+    TOK(g, XS_WRITE, 0,
+        RAW("v\0"
+            "1234567890123456"));
     store_usage(s, &nodes, &bytes);
     ck_assert_uint_eq(bytes, base + 1 + 16);
     char p[16];
@@ -594,12 +617,13 @@ START_TEST(limit_bytes_and_value)
     store_usage(s, &nodes, &bytes);
     ck_assert_uint_le(bytes, lim.max_bytes);
     /* dom0: exempt from bytes, not from the value size in store_put. */
-    TOK(d, XS_WRITE, 0, RAW("/big\0" "0123456789abcdefghij"));
+    TOK(d, XS_WRITE, 0,
+        RAW("/big\0"
+            "0123456789abcdefghij"));
     ck_assert_int_eq(
         store_put(s, "/big2", "0123456789abcdefghij", STORE_GUEST_NONE),
         -EINVAL);
-    ck_assert_int_eq(store_put(s, "/big2", "0123456789", STORE_GUEST_NONE),
-                     0);
+    ck_assert_int_eq(store_put(s, "/big2", "0123456789", STORE_GUEST_NONE), 0);
 }
 END_TEST
 
@@ -608,12 +632,24 @@ START_TEST(limit_watches_and_transactions)
     struct store_limits lim = small();
     teardown();
     open_store(&lim);
-    TOK(g, XS_WATCH, 0, ARG("a\0" "1"));
-    TOK(g, XS_WATCH, 0, ARG("a\0" "2"));
-    TOK(g, XS_WATCH, 0, ARG("a\0" "3"));
-    TERR(g, "ENOSPC", XS_WATCH, 0, ARG("a\0" "4"));
-    TOK(g, XS_UNWATCH, 0, ARG("a\0" "2"));
-    TOK(g, XS_WATCH, 0, ARG("a\0" "4"));
+    TOK(g, XS_WATCH, 0,
+        ARG("a\0"
+            "1"));
+    TOK(g, XS_WATCH, 0,
+        ARG("a\0"
+            "2"));
+    TOK(g, XS_WATCH, 0,
+        ARG("a\0"
+            "3"));
+    TERR(g, "ENOSPC", XS_WATCH, 0,
+         ARG("a\0"
+             "4"));
+    TOK(g, XS_UNWATCH, 0,
+        ARG("a\0"
+            "2"));
+    TOK(g, XS_WATCH, 0,
+        ARG("a\0"
+            "4"));
     tx_start(g);
     uint32_t t = tx_start(g);
     TERR(g, "ENOSPC", XS_TRANSACTION_START, 0, ARG(""));
@@ -626,7 +662,9 @@ START_TEST(limit_watches_and_transactions)
     memset(req, 't', sizeof(req));
     memcpy(req, "b", 2);
     req[2 + 2000] = '\0';
-    TOK(g, XS_UNWATCH, 0, ARG("a\0" "1"));
+    TOK(g, XS_UNWATCH, 0,
+        ARG("a\0"
+            "1"));
     TERR(g, "EINVAL", XS_WATCH, 0, req, 2 + 2000 + 1);
 }
 END_TEST
@@ -688,11 +726,11 @@ static size_t stream(char *buf)
         const char *data;
         size_t len;
     } reqs[] = {
-        { XS_WRITE, RAW("a/b\0value") },   { XS_READ, ARG("a/b") },
-        { XS_WATCH, ARG("a\0tok") },       { XS_DIRECTORY, ARG("a") },
-        { XS_READ, ARG("/nope") },         { XS_RM, ARG("a") },
-        { XS_GET_PERMS, ARG(HOME) },       { XS_TRANSACTION_START, ARG("") },
-        { XS_GET_DOMAIN_PATH, ARG("5") },  { XS_MKDIR, "", 0 },
+        { XS_WRITE, RAW("a/b\0value") },  { XS_READ, ARG("a/b") },
+        { XS_WATCH, ARG("a\0tok") },      { XS_DIRECTORY, ARG("a") },
+        { XS_READ, ARG("/nope") },        { XS_RM, ARG("a") },
+        { XS_GET_PERMS, ARG(HOME) },      { XS_TRANSACTION_START, ARG("") },
+        { XS_GET_DOMAIN_PATH, ARG("5") }, { XS_MKDIR, "", 0 },
     };
     size_t n = 0;
     for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {

@@ -101,18 +101,18 @@ static inline struct tmsg treq(struct store_conn *c, struct tevents *ev,
 }
 
 /* The request succeeds with a reply of its own type. */
-#define TOK(c, op, tx, ...)                                                   \
-    do {                                                                      \
-        struct tmsg r_ = treq((c), NULL, (op), (tx), __VA_ARGS__);            \
-        ck_assert_msg(r_.h.type == (uint32_t)(op), "error %s", r_.data);      \
+#define TOK(c, op, tx, ...)                                              \
+    do {                                                                 \
+        struct tmsg r_ = treq((c), NULL, (op), (tx), __VA_ARGS__);       \
+        ck_assert_msg(r_.h.type == (uint32_t)(op), "error %s", r_.data); \
     } while (0)
 /* The request fails with the error named err ("ENOENT"). */
-#define TERR(c, err, op, tx, ...)                                             \
-    do {                                                                      \
-        struct tmsg r_ = treq((c), NULL, (op), (tx), __VA_ARGS__);            \
-        ck_assert_uint_eq(r_.h.type, XS_ERROR);                               \
-        ck_assert_str_eq(r_.data, (err));                                     \
-        ck_assert_uint_eq(r_.h.len, strlen(err) + 1);                         \
+#define TERR(c, err, op, tx, ...)                                  \
+    do {                                                           \
+        struct tmsg r_ = treq((c), NULL, (op), (tx), __VA_ARGS__); \
+        ck_assert_uint_eq(r_.h.type, XS_ERROR);                    \
+        ck_assert_str_eq(r_.data, (err));                          \
+        ck_assert_uint_eq(r_.h.len, strlen(err) + 1);              \
     } while (0)
 
 #endif /* CHAOS_TEST_STORE_UTIL_H */
