@@ -338,6 +338,11 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
         store_server_flush(s->store_srv);
 }
 
+bool devices_server_busy(const struct devices_server *s)
+{
+    return s && store_server_busy(s->store_srv);
+}
+
 const char *devices_server_take_message(struct devices_server *s)
 {
     if (!s)

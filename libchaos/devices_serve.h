@@ -26,6 +26,9 @@ unsigned devices_server_pollfds(const struct devices_server *s,
 /* Handles the entries of fds that are the server's (others are skipped). */
 void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
                            unsigned n);
+/* Work is left that no notification will announce (a guest's store
+ * requests beyond one call's share): handle again soon, as a sweep. */
+bool devices_server_busy(const struct devices_server *s);
 /* A log line (a device disconnected, and why), or NULL. */
 const char *devices_server_take_message(struct devices_server *s);
 /* Disconnects, unbinds and unmaps everything; NULL ok.  TAP devices stay

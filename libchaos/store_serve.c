@@ -31,6 +31,8 @@
 
 /* dom0 clients at once: tools connect for a request or a listing. */
 #define MAX_CLIENTS 8
+/* Ring-fulls of requests read per notification (see store_server_ring). */
+#define STORE_RING_PASSES 16
 #define MSG_LEN 300
 
 struct client {
@@ -46,6 +48,7 @@ struct store_server {
     struct hv_page *page;
     uint32_t local_port;
     struct store_conn *guest; /* NULL: disconnected */
+    bool busy;                /* requests left in the ring for next time */
     store_changed_fn *changed;
     void *changed_arg;
     uint64_t seen_generation;
@@ -159,37 +162,65 @@ static void after_input(struct store_server *s)
     store_server_flush(s);
 }
 
-void store_server_ring(struct store_server *s)
+/*
+ * One pass over what the guest produced: false when the ring is empty or
+ * the store stopped taking input (its replies wait for the guest).
+ */
+static bool ring_pass(struct store_server *s, bool *moved)
 {
     void *page = hv_page_addr(s->page);
-    char buf[1024]; /* one ring's worth: a flood costs one pass per kick */
-    bool moved = false;
+    char buf[1024]; /* one ring's worth */
 
-    if (!s->guest)
-        return;
     ssize_t n = store_ring_peek(page, buf, sizeof(buf));
     if (n < 0) {
         drop_guest(s, "its request ring's index is impossible");
-        return;
+        return false;
     }
-    if (n > 0) {
-        ssize_t used = store_conn_input(s->guest, buf, (size_t)n);
-        if (used < 0) {
-            const char *why = "protocol error";
-            store_conn_failed(s->guest, &why);
-            char copy[MSG_LEN];
-            snprintf(copy, sizeof(copy), "%s", why);
-            drop_guest(s, copy);
-            return;
-        }
-        if (used > 0) {
-            store_ring_consume(page, (size_t)used);
-            moved = true;
-        }
+    if (n == 0)
+        return false;
+    ssize_t used = store_conn_input(s->guest, buf, (size_t)n);
+    if (used < 0) {
+        const char *why = "protocol error";
+        store_conn_failed(s->guest, &why);
+        char copy[MSG_LEN];
+        snprintf(copy, sizeof(copy), "%s", why);
+        drop_guest(s, copy);
+        return false;
     }
-    if (moved)
+    if (used > 0) {
+        store_ring_consume(page, (size_t)used);
+        *moved = true;
+    }
+    push_guest(s); /* replies out, so that the store takes more input */
+    return used == n;
+}
+
+void store_server_ring(struct store_server *s)
+{
+    bool moved = false;
+
+    /*
+     * Until the ring is empty: a guest notifies only when it writes into
+     * an empty ring (Linux's xb_write), so what it appended while we were
+     * reading comes with no notification.  At most PASSES rings' worth per
+     * call, so that a guest that floods cannot keep its supervisor (and
+     * chaosd's other guests) waiting: the rest is for the next call, which
+     * store_server_busy() asks for.
+     */
+    s->busy = false;
+    for (unsigned pass = 0; s->guest && ring_pass(s, &moved); pass++)
+        if (pass + 1 == STORE_RING_PASSES) {
+            s->busy = true;
+            break;
+        }
+    if (moved && s->guest)
         hv_evtchn_notify(s->ev, s->local_port); /* room for requests */
     after_input(s);
+}
+
+bool store_server_busy(const struct store_server *s)
+{
+    return s && s->busy;
 }
 
 static void accept_client(struct store_server *s)

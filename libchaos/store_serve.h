@@ -19,6 +19,7 @@
 #define CHAOS_STORE_SERVE_H
 
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "chaos.h"
@@ -54,6 +55,10 @@ void store_server_handle(struct store_server *s, const struct pollfd *fds,
 /* The guest's store channel fired (or the sweep when serving starts):
  * read its requests, answer, push what waits for it. */
 void store_server_ring(struct store_server *s);
+/* Requests are left in the ring (a guest that floods gets a bounded share
+ * of each call): call store_server_ring() again soon, without waiting
+ * for a notification (the guest sends none while the ring is not empty). */
+bool store_server_busy(const struct store_server *s);
 /* Pushes every connection's queued output (after dom0 changed the tree:
  * watch events). */
 void store_server_flush(struct store_server *s);

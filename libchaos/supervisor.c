@@ -431,6 +431,9 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
             devices_server_handle(sup->devices, fds, n);
         if (sweep)
             devices_server_handle(sup->devices, NULL, 0);
+        /* Requests left in a store ring: again at once, as a sweep. */
+        if (sup->devices && devices_server_busy(sup->devices))
+            sup->sweep_now = true;
         take_device_messages(sup);
     }
     uint64_t now = util_now_ms();

@@ -141,8 +141,8 @@ static void check(const struct store *s)
 
 /* Feeds the guest's bytes; the guest may not grow the tree past the
  * limits (dom0 may, so only growth is judged). */
-static ssize_t guest_input(struct store *s, struct store_conn *g,
-                           const void *b, size_t n)
+static ssize_t guest_input(struct store *s, struct store_conn *g, const void *b,
+                           size_t n)
 {
     unsigned n0, n1;
     size_t b0, b1;

@@ -54,7 +54,8 @@ check() {
     log=$(log_of "$1")
     wait_for 300 "grep -q CHAOS-LAB-GUEST-HTTP $log" ||
         fail "$1: the network did not come up; console: $(tail -n 15 "$log" | tr -d '\r');
-monitor: $(tail -n 5 "/var/log/chaos/console/$1.monitor.log" 2>/dev/null)"
+monitor: $(tail -n 5 "/var/log/chaos/console/$1.monitor.log" 2>/dev/null);
+$(chaos list); Xen: $(xl dmesg 2>/dev/null | tail -n 5)"
     ping -c 1 -W 5 "$2" >/dev/null || fail "$1: no answer to ping $2"
     echo "ok: $1 answers ping at $2"
     page=""
