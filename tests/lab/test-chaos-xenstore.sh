@@ -37,8 +37,6 @@ linux_shutdown() {
     chaos shutdown -w --timeout 120 chaos-xs-linux || fail "chaos shutdown -w failed"
     reason=$(dom_field "$id" shutdown_reason)
     [ "$reason" = poweroff ] || fail "guest stopped with reason '$reason'"
-    grep -a -q CHAOS-LAB-GUEST-POWEROFF "$log" ||
-        fail "Linux did not run its poweroff: $(tail -n 5 "$log")"
 }
 
 linux_shutdown
