@@ -16,6 +16,7 @@ TINYX_LIB_SRCS = \
 	tinyx/spawn.c \
 	tinyx/rootfs.c \
 	tinyx/guestcfg.c \
+	tinyx/devices.c \
 	tinyx/debpkg.c \
 	tinyx/kernel.c \
 	tinyx/kmod.c \
@@ -58,7 +59,8 @@ TINYX_TESTS = \
 	tests/unit/test_tinyx_pack \
 	tests/unit/test_tinyx_build \
 	tests/unit/test_tinyx_build_cli \
-	tests/unit/test_tinyx_kmod
+	tests/unit/test_tinyx_kmod \
+	tests/unit/test_tinyx_devices
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
@@ -85,6 +87,9 @@ tests_unit_test_tinyx_build_cli_LDADD = $(TINYX_TEST_LIBS)
 tests_unit_test_tinyx_kmod_SOURCES = tests/unit/test_tinyx_kmod.c
 tests_unit_test_tinyx_kmod_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_kmod_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_devices_SOURCES = tests/unit/test_tinyx_devices.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_devices_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_devices_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
 
 # Only tinyx's tests (the CLI test needs the tinyx command built).
 check-tinyx: tinyx/tinyx $(TINYX_TESTS)
