@@ -5,7 +5,7 @@
  * here with dpkg-deb, so dependency layers are fetched for real from a
  * world the test controls), kernel modules from a fake Debian kernel
  * package served the same way, --net/--ip/--disk (the exact guest.cfg),
- * and the error paths: missing library,
+ * the man page against --help, and the error paths: missing library,
  * unreadable or non-ELF program, unknown package, existing output; none of
  * which may leave anything in the output's folder.
  */
@@ -569,6 +569,47 @@ START_TEST(test_devices)
 }
 END_TEST
 
+/* Every option `tinyx build --help` lists is in the man page (as \-\-NAME)
+ * and, for the device options, in docs/tinyx.md's table. */
+START_TEST(test_help_and_man_agree)
+{
+    int st;
+    char *opts =
+        tt_capture(&st,
+                   "%s build --help | sed -n '/^OPTIONS/,/^OUTPUT/p' | "
+                   "grep -oE '^ {4}(-[a-zA-Z], )?--[a-z-]+|^ {8}--[a-z-]+' | "
+                   "grep -oE -- '--[a-z-]+'",
+                   TINYX_BIN);
+    ck_assert_int_eq(st, 0);
+    char *man = tt_read(TINYX_SRCDIR "/tinyx.1", NULL);
+    char *doc = tt_read(TINYX_SRCDIR "/../docs/tinyx.md", NULL);
+    ck_assert(man && doc);
+    size_t n = 0;
+    for (char *line = strtok(opts, "\n"); line; line = strtok(NULL, "\n")) {
+        char roff[64];
+        size_t k = 0;
+        for (const char *p = line; *p && k < sizeof(roff) - 3; p++) {
+            if (*p == '-')
+                roff[k++] = '\\';
+            roff[k++] = *p;
+        }
+        roff[k] = '\0';
+        ck_assert_msg(strcmp(line, "--help") == 0 || strstr(man, roff),
+                      "%s (%s) is not in tinyx.1", line, roff);
+        n++;
+    }
+    ck_assert_uint_ge(n, 20);
+    static const char *const devices[] = { "`--net`", "`--bridge BRIDGE`",
+                                           "`--ip VALUE`", "`--disk " };
+    for (size_t i = 0; i < sizeof(devices) / sizeof(*devices); i++)
+        ck_assert_msg(strstr(doc, devices[i]), "%s not in docs/tinyx.md",
+                      devices[i]);
+    free(man);
+    free(doc);
+    free(opts);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tinyx build (command)");
@@ -583,6 +624,7 @@ int main(void)
     tcase_add_test(tc, test_package_layers);
     tcase_add_test(tc, test_kernel_modules);
     tcase_add_test(tc, test_devices);
+    tcase_add_test(tc, test_help_and_man_agree);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
