@@ -233,6 +233,9 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final,
         .modules = (const char *const *)s->mod_src.v,
         .module_dests = (const char *const *)s->mod_dest.v,
         .nmodules = s->mod_src.n,
+        .net = s->net,
+        .disks = s->disks,
+        .ndisks = s->ndisks,
     };
     r = rootfs_make(tmpl, &in, &plan, err);
     free(libs);
@@ -337,17 +340,84 @@ static int check_modules(const struct tinyx_build_opts *o, struct tx_error *err)
                            "modprobe takes it, e.g. xen-netfront)",
                            o->modules[i]);
     const char *kind = o->kernel ? o->kernel : "debian";
-    if (!o->nmodules || strcmp(kind, "debian") == 0)
+    if (strcmp(kind, "debian") == 0)
+        return 0;
+    /* The front ends are modules of Debian's kernel; the tinyconfig
+     * fragment has none. */
+    const char *what = o->nmodules                    ? o->modules[0]
+                       : o->net || o->bridge || o->ip ? "xen-netfront (--net)"
+                       : o->ndisks                    ? "xen-blkfront (--disk)"
+                                                      : NULL;
+    if (!what)
         return 0;
     if (strcmp(kind, "tinyconfig") == 0)
         return tx_fail(err, -EINVAL,
                        "--module %s: a tinyconfig kernel has no modules "
                        "(what it has is built in); use --kernel debian",
-                       o->modules[0]);
+                       what);
     return tx_fail(err, -EINVAL,
                    "--module %s: the modules of a kernel given as a file (%s) "
                    "are not known; use --kernel debian",
-                   o->modules[0], kind);
+                   what, kind);
+}
+
+/* --net, --bridge, --ip and --disk: checked before any slow work; the
+ * modules they need join the --module names (kernel_modules() loads each
+ * once, dependencies first). */
+static int prepare_devices(struct bstate *s, struct tx_error *err)
+{
+    const struct tinyx_build_opts *o = s->o;
+    s->net = o->net || o->bridge || o->ip;
+    if (o->bridge && !tinyx_ifname_ok(o->bridge))
+        return tx_fail(err, -EINVAL, "--bridge %s: 1-15 letters, digits, _ . -",
+                       o->bridge);
+    int r = o->ip ? tinyx_ip_check(o->ip, err) : 0;
+    if (r < 0)
+        return tx_prefix(err, r, "--ip");
+    for (size_t i = 0; i < o->nmodules; i++)
+        if (tx_strv_push(&s->modnames, o->modules[i]) < 0)
+            return tx_fail(err, -ENOMEM, "out of memory");
+    if (s->net && tx_strv_push(&s->modnames, "xen-netfront") < 0)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    if (!o->ndisks)
+        return 0;
+    char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof(cwd)))
+        return tx_fail(err, -errno, "getcwd: %s", strerror(errno));
+    s->disks = calloc(o->ndisks, sizeof(*s->disks));
+    if (!s->disks || tx_strv_push(&s->modnames, "xen-blkfront") < 0)
+        return tx_fail(err, -ENOMEM, "out of memory");
+    for (size_t i = 0; i < o->ndisks; i++) {
+        if ((r = tinyx_disk_parse(o->disks[i], i, cwd, &s->disks[i], err)) < 0)
+            return r;
+        s->ndisks++;
+        const char *fs = s->disks[i].fstype, *mods[2];
+        size_t n = fs ? tinyx_fs_modules(fs, mods) : 0;
+        for (size_t j = 0; j < n; j++)
+            if (!tx_strv_contains(&s->modnames, mods[j]) &&
+                tx_strv_push(&s->modnames, mods[j]) < 0)
+                return tx_fail(err, -ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+/* What the devices are, for the notes. */
+static int note_devices(struct bstate *s)
+{
+    int r = 0;
+    if (s->net)
+        r = note(s, "network: eth0 on bridge %s, %s",
+                 s->o->bridge ? s->o->bridge : TINYX_DEFAULT_BRIDGE,
+                 s->o->ip ? s->o->ip
+                          : "no ip= (give one in the config's extra)");
+    for (size_t i = 0; r == 0 && i < s->ndisks; i++) {
+        const struct tinyx_disk *d = &s->disks[i];
+        r = d->mountpoint
+                ? note(s, "disk: %s is %s, mounted on %s (%s)", d->vdev,
+                       d->image, d->mountpoint, d->fstype)
+                : note(s, "disk: %s is %s (not mounted)", d->vdev, d->image);
+    }
+    return r;
 }
 
 /* Where an unpacked compressed module goes: a folder of the build named
@@ -446,7 +516,7 @@ static int stage_module(struct bstate *s, const char *tmp, const char *rel,
  * kmod.c); a module built into the kernel is a warning, not an error. */
 static int add_modules(struct bstate *s, const char *tmp, struct tx_error *err)
 {
-    if (!s->o->nmodules)
+    if (!s->modnames.n)
         return 0;
     char *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
     struct kmod_plan plan = { 0 };
@@ -454,8 +524,8 @@ static int add_modules(struct bstate *s, const char *tmp, struct tx_error *err)
     if (r < 0)
         r = tx_fail(err, r, "%s: %s", builddir ? builddir : tmp, strerror(-r));
     if (r == 0)
-        r = kernel_modules(&s->kernel, s->o->modules, s->o->nmodules, builddir,
-                           &plan, err);
+        r = kernel_modules(&s->kernel, (const char *const *)s->modnames.v,
+                           s->modnames.n, builddir, &plan, err);
     for (size_t i = 0; r == 0 && i < plan.builtin.n; i++)
         if (tx_strv_push_owned(&s->res->warnings,
                                tx_asprintf("%s is built into the kernel",
@@ -510,9 +580,11 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
         here ? strdup(TINYX_OUT_KERNEL) : tx_path_join(dir, TINYX_OUT_KERNEL);
     char *rcfg =
         here ? strdup(TINYX_OUT_INITRD) : tx_path_join(dir, TINYX_OUT_INITRD);
-    char *extra =
-        tx_asprintf("console=hvc0 quiet panic=-1%s%s", s->o->cmdline ? " " : "",
-                    s->o->cmdline ? s->o->cmdline : "");
+    /* ip= before --cmdline: /init takes the last one, as Linux would. */
+    char *extra = tx_asprintf("console=hvc0 quiet panic=-1%s%s%s%s",
+                              s->o->ip ? " ip=" : "", s->o->ip ? s->o->ip : "",
+                              s->o->cmdline ? " " : "",
+                              s->o->cmdline ? s->o->cmdline : "");
     char *text = NULL, *cfgpath = tx_path_join(tmp, TINYX_OUT_CONFIG);
     if (r == 0 && (!kcfg || !rcfg || !extra || !cfgpath))
         r = tx_fail(err, -ENOMEM, "out of memory");
@@ -522,7 +594,12 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
                                 .kernel = kcfg,
                                 .ramdisk = rcfg,
                                 .memory_mib = mem,
-                                .extra = extra };
+                                .extra = extra,
+                                .bridge = !s->net        ? NULL
+                                          : s->o->bridge ? s->o->bridge
+                                                         : TINYX_DEFAULT_BRIDGE,
+                                .disks = s->disks,
+                                .ndisks = s->ndisks };
         r = guestcfg_render(&cfg, &text, err);
     }
     if (r == 0)
@@ -652,7 +729,7 @@ int tinyx_build(const struct tinyx_build_opts *o,
                     o->name);
         goto out;
     }
-    if ((r = check_modules(o, err)) < 0)
+    if ((r = prepare_devices(&s, err)) < 0 || (r = check_modules(o, err)) < 0)
         goto out;
     if (o->package)
         r = add_package(&s, o->package, err);
@@ -699,6 +776,8 @@ int tinyx_build(const struct tinyx_build_opts *o,
         r = list ? note(&s, "packages fetched: %s", list) : -ENOMEM;
         free(list);
     }
+    if (r == 0)
+        r = note_devices(&s);
     if (r == 0 && s.glibc)
         r = note(&s,
                  "glibc program: /etc/passwd, group, nsswitch.conf and hosts "
@@ -732,6 +811,10 @@ out:
     tx_strv_free(&s.libdirs);
     tx_strv_free(&s.mod_src);
     tx_strv_free(&s.mod_dest);
+    tx_strv_free(&s.modnames);
+    for (size_t i = 0; i < s.ndisks; i++)
+        tinyx_disk_free(&s.disks[i]);
+    free(s.disks);
     kernel_free(&s.kernel);
     if (r < 0)
         tinyx_build_result_free(res);

@@ -6,6 +6,7 @@
  *  - rootfs.c   what goes in the image (a spec for the packer), the /init
  *               script and the small /etc files: pure functions;
  *  - guestcfg.c the guest config and the memory it gets: pure;
+ *  - devices.c  the --net and --disk options: checks, and what they need;
  *  - debpkg.c   Debian packages through apt-cache, apt-get and dpkg-deb;
  *  - kernel.c   the kernel: Debian's, or a tinyconfig build;
  *  - build.c    the whole build, into a temporary folder renamed at the end.
@@ -25,6 +26,44 @@ enum tinyx_target { TINYX_XEN_PV, TINYX_XEN_PVH };
 /* "xen-pv" / "xen-pvh" <-> enum; -EINVAL for anything else. */
 int tinyx_target_parse(const char *s, enum tinyx_target *t);
 const char *tinyx_target_name(enum tinyx_target t);
+
+/* ---------------------------------------------------------------- devices */
+
+/* --net's bridge when none is named: xl's default. */
+#define TINYX_DEFAULT_BRIDGE "xenbr0"
+/* --disk's file system when a mount point is given without one. */
+#define TINYX_DEFAULT_FSTYPE "ext4"
+/* xvda ... xvdp (chaos's limit: noxs numbers disks in 16 bits). */
+#define TINYX_MAX_DISKS 16
+
+/* A name for a bridge or an interface: 1-15 of letters, digits, _ . -. */
+bool tinyx_ifname_ok(const char *name);
+
+/*
+ * Checks the value of Linux's ip= that /init will apply: the static
+ * subset CLIENT[:SERVER:GW:NETMASK:HOSTNAME:DEVICE:AUTOCONF:DNS0:DNS1:NTP0]
+ * with AUTOCONF off, none or empty, and CLIENT optionally ADDR/PREFIX (then
+ * no NETMASK).  0 or -EINVAL with the reason.
+ */
+int tinyx_ip_check(const char *ip, struct tx_error *err);
+
+/* One --disk IMAGE[:MOUNTPOINT[:FSTYPE]]. */
+struct tinyx_disk {
+    char *image;      /* absolute host path (relative: from cwd) */
+    char *mountpoint; /* normalized image path; NULL: not mounted */
+    char *fstype;     /* with a mount point: mount -t (default ext4) */
+    char vdev[8];     /* xvda, xvdb, ... by place */
+};
+
+/* Parses the INDEXth --disk (0: xvda); cwd makes a relative IMAGE
+ * absolute.  0, or -EINVAL with the reason (d is then empty). */
+int tinyx_disk_parse(const char *spec, size_t index, const char *cwd,
+                     struct tinyx_disk *d, struct tx_error *err);
+void tinyx_disk_free(struct tinyx_disk *d);
+
+/* The kernel modules a file system type needs, in load order, into out;
+ * their number (1 or 2).  ext2/3/4: crc32c_generic and ext4. */
+size_t tinyx_fs_modules(const char *fstype, const char *out[2]);
 
 /* ---------------------------------------------------------------- rootfs */
 
@@ -58,6 +97,9 @@ struct rootfs_input {
     const char *const *modules; /* kernel modules (host paths), load order */
     const char *const *module_dests; /* their image paths */
     size_t nmodules;
+    bool net; /* /init brings up the interface of ip= (kernel command line) */
+    const struct tinyx_disk *disks; /* /init waits for them, mounts some */
+    size_t ndisks;
 };
 
 /* A file the build writes itself (init, /etc files). */
@@ -108,7 +150,10 @@ struct guestcfg {
     const char *kernel; /* paths as the config must say them */
     const char *ramdisk;
     unsigned memory_mib;
-    const char *extra; /* kernel command line */
+    const char *extra;  /* kernel command line */
+    const char *bridge; /* NULL: no network interface */
+    const struct tinyx_disk *disks;
+    size_t ndisks;
 };
 
 /* xl.cfg(5) text that both `xl create` and `chaos create` accept. */

@@ -29,6 +29,10 @@ struct bstate {
     struct tx_strv owned; /* strings the extras point to */
     struct tinyx_kernel kernel;
     struct tx_strv mod_src, mod_dest; /* --module files: host, image paths */
+    bool net;                         /* --net, --bridge or --ip */
+    struct tinyx_disk *disks;         /* --disk, parsed */
+    size_t ndisks;
+    struct tx_strv modnames; /* --module names and those the devices need */
 };
 
 /* A progress message (when the caller asked for them). */

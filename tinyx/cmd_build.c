@@ -107,6 +107,33 @@ void help_build(FILE *f)
         "kernel\n"
         "                           (no modules) or a kernel file (unknown "
         "modules)\n"
+        "        --net              a network interface: Debian's xen-netfront "
+        "module,\n"
+        "                           vif = [ 'bridge=BRIDGE' ] in the config, "
+        "and an\n"
+        "                           /init that gives eth0 the address of ip= "
+        "on the\n"
+        "                           kernel command line before PROGRAM runs\n"
+        "        --bridge BRIDGE    the bridge of the interface (default "
+        "xenbr0, as\n"
+        "                           xl); implies --net\n"
+        "        --ip VALUE         ip=VALUE in the config's extra, Linux's "
+        "syntax,\n"
+        "                           static only: ADDR/PREFIX or\n"
+        "                           ADDR::GW:NETMASK:HOSTNAME:eth0:off[:DNS0:"
+        "DNS1];\n"
+        "                           implies --net\n"
+        "        --disk IMAGE[:MOUNTPOINT[:FSTYPE]]\n"
+        "                           a disk (repeatable: xvda, xvdb, ...): "
+        "Debian's\n"
+        "                           xen-blkfront module, IMAGE (a raw image "
+        "on the\n"
+        "                           host, made absolute, not read) in the "
+        "config's\n"
+        "                           disk list; with MOUNTPOINT, /init mounts "
+        "it there\n"
+        "                           as FSTYPE (default ext4; its module is "
+        "added)\n"
         "    -m, --memory MiB       guest memory (default: computed from the "
         "kernel\n"
         "                           and the image sizes)\n"
@@ -159,6 +186,11 @@ void help_build(FILE *f)
         "6*7;'\n"
         "    tinyx build -o hello -t xen-pvh -e GREETING=hi ./hello --loud\n"
         "    tinyx build -o mods -M xen-netfront /bin/cat /proc/modules\n"
+        "    tinyx build -o web --ip 10.0.0.2/24 -p lighttpd -f lighttpd.conf:"
+        "/etc/l.conf \\\n"
+        "        -- lighttpd -D -f /etc/l.conf\n"
+        "    tinyx build -o db --disk /srv/db.img:/data -p sqlite3 -- sqlite3 "
+        "/data/db\n"
         "    chaos create sq/guest.cfg\n",
         f);
 }
@@ -193,7 +225,11 @@ enum {
     OPT_IMAGE_DIR,
     OPT_CMDLINE,
     OPT_FORCE,
-    OPT_CONFIG_ONLY
+    OPT_CONFIG_ONLY,
+    OPT_NET,
+    OPT_BRIDGE,
+    OPT_IP,
+    OPT_DISK
 };
 
 int cmd_build(int argc, char **argv)
@@ -217,14 +253,18 @@ int cmd_build(int argc, char **argv)
         { "image-dir", required_argument, NULL, OPT_IMAGE_DIR },
         { "cmdline", required_argument, NULL, OPT_CMDLINE },
         { "force", no_argument, NULL, OPT_FORCE },
+        { "net", no_argument, NULL, OPT_NET },
+        { "bridge", required_argument, NULL, OPT_BRIDGE },
+        { "ip", required_argument, NULL, OPT_IP },
+        { "disk", required_argument, NULL, OPT_DISK },
         { "quiet", no_argument, NULL, 'q' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     struct tinyx_build_opts o = { .target = TINYX_XEN_PV };
     const char **env = NULL, **files = NULL, **incs = NULL, **libs = NULL,
-               **mods = NULL;
-    size_t nenv = 0, nfiles = 0, nincs = 0, nlibs = 0, nmods = 0;
+               **mods = NULL, **disks = NULL;
+    size_t nenv = 0, nfiles = 0, nincs = 0, nlibs = 0, nmods = 0, ndisks = 0;
     bool quiet = false;
     int c, status = EXIT_FAILURE, r = 0;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
@@ -302,6 +342,18 @@ int cmd_build(int argc, char **argv)
             case OPT_FORCE:
                 o.force = true;
                 break;
+            case OPT_NET:
+                o.net = true;
+                break;
+            case OPT_BRIDGE:
+                o.bridge = optarg;
+                break;
+            case OPT_IP:
+                o.ip = optarg;
+                break;
+            case OPT_DISK:
+                r = tx_push_arg(&disks, &ndisks, optarg);
+                break;
             case 'q':
                 quiet = true;
                 break;
@@ -340,6 +392,8 @@ int cmd_build(int argc, char **argv)
     o.nlibs = nlibs;
     o.modules = mods;
     o.nmodules = nmods;
+    o.disks = disks;
+    o.ndisks = ndisks;
     o.progress = on_progress;
     o.progress_ctx = &quiet;
 
@@ -374,6 +428,7 @@ out:
     free(incs);
     free(libs);
     free(mods);
+    free(disks);
     return status;
 }
 

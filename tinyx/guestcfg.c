@@ -66,6 +66,28 @@ static int put_string(FILE *f, const char *key, const char *value,
     return 0;
 }
 
+/* The devices: xl's list syntax, one spec string per device.  The specs
+ * hold no quotes or backslashes (devices.c refuses them). */
+static void put_devices(FILE *f, const struct guestcfg *cfg)
+{
+    if (cfg->bridge)
+        fprintf(f, "vif      = [ 'bridge=%s' ]\n", cfg->bridge);
+    if (!cfg->ndisks)
+        return;
+    fputs("disk     = [ ", f);
+    for (size_t i = 0; i < cfg->ndisks; i++) {
+        const struct tinyx_disk *d = &cfg->disks[i];
+        fputs(i ? ",\n             '" : "'", f);
+        /* A comma in the path: target= takes the rest of the spec. */
+        if (strchr(d->image, ','))
+            fprintf(f, "format=raw, vdev=%s, access=rw, target=%s'", d->vdev,
+                    d->image);
+        else
+            fprintf(f, "%s,raw,%s,rw'", d->image, d->vdev);
+    }
+    fputs(" ]\n", f);
+}
+
 int guestcfg_render(const struct guestcfg *cfg, char **out,
                     struct tx_error *err)
 {
@@ -77,6 +99,9 @@ int guestcfg_render(const struct guestcfg *cfg, char **out,
             cfg->name);
     if (cfg->memory_mib == 0)
         return tx_fail(err, -EINVAL, "guest memory must be at least 1 MiB");
+    if (cfg->bridge && !tinyx_ifname_ok(cfg->bridge))
+        return tx_fail(err, -EINVAL, "\"%s\" is not a bridge name",
+                       cfg->bridge);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -101,6 +126,7 @@ int guestcfg_render(const struct guestcfg *cfg, char **out,
         /* PVH: more than one vCPU made xl 4.17 ask for a HAP pool it could
          * not get (docs/unikernel.md); one is what one application needs. */
         fputs("vcpus    = 1\n", f);
+        put_devices(f, cfg);
         /* The image powers itself off when the application exits; a crash
          * or reboot must not loop. */
         fputs("on_poweroff = \"destroy\"\non_reboot = \"destroy\"\non_crash = "

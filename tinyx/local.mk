@@ -16,6 +16,7 @@ TINYX_LIB_SRCS = \
 	tinyx/spawn.c \
 	tinyx/rootfs.c \
 	tinyx/guestcfg.c \
+	tinyx/devices.c \
 	tinyx/debpkg.c \
 	tinyx/kernel.c \
 	tinyx/kmod.c \
@@ -58,7 +59,8 @@ TINYX_TESTS = \
 	tests/unit/test_tinyx_pack \
 	tests/unit/test_tinyx_build \
 	tests/unit/test_tinyx_build_cli \
-	tests/unit/test_tinyx_kmod
+	tests/unit/test_tinyx_kmod \
+	tests/unit/test_tinyx_devices
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
@@ -85,6 +87,9 @@ tests_unit_test_tinyx_build_cli_LDADD = $(TINYX_TEST_LIBS)
 tests_unit_test_tinyx_kmod_SOURCES = tests/unit/test_tinyx_kmod.c
 tests_unit_test_tinyx_kmod_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_kmod_LDADD = $(TINYX_TEST_LIBS)
+tests_unit_test_tinyx_devices_SOURCES = tests/unit/test_tinyx_devices.c $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_devices_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_devices_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
 
 # Only tinyx's tests (the CLI test needs the tinyx command built).
 check-tinyx: tinyx/tinyx $(TINYX_TESTS)
@@ -150,7 +155,44 @@ $(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
 		--image-dir /lab/tinyx/modules-pv -o $(TINYX_LAB_DIR)/modules-pv \
 		-- cat /proc/modules
 	@touch $@
-lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp
+
+# --net and --disk (tests/lab/test-tinyx-net.sh): Debian's lighttpd serving
+# a page at ip=10.0.11.2/24 on xenbr0, and busybox sh reading and writing
+# an ext4 disk (/tmp/tinyx-disk.img in dom0, a copy of disk.img, mounted on
+# /data).  The kernel back ends Debian's xl needs for the disk, loop and
+# xen-blkback, are not in the lab's dom0: they are taken from the same
+# Debian kernel package (dom0-modules/RELEASE/; the test checks the
+# release against dom0's).  disk.img is made with mkfs.ext4 -d (e2fsprogs),
+# which needs no root.
+TINYX_LAB_SRC = $(TINYX_LAB_DIR)/src
+$(TINYX_LAB_DIR)/.stamp-devices: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
+	@$(MKDIR_P) $(TINYX_LAB_SRC)/www $(TINYX_LAB_SRC)/disk
+	@echo 'tinyx lab page: lighttpd on --net' >$(TINYX_LAB_SRC)/www/index.html
+	@printf '%s\n' 'server.document-root = "/www"' 'server.port = 80' \
+		'server.upload-dirs = ( "/tmp" )' 'index-file.names = ( "index.html" )' \
+		'mimetype.assign = ( ".html" => "text/html" )' >$(TINYX_LAB_SRC)/lighttpd.conf
+	$(TINYX_LAB_TINYX) -t xen-pv -n tinyx-web-pv --ip 10.0.11.2/24 \
+		--image-dir /lab/tinyx/web-pv -o $(TINYX_LAB_DIR)/web-pv -p lighttpd \
+		-f $(TINYX_LAB_SRC)/www:/www \
+		-f $(TINYX_LAB_SRC)/lighttpd.conf:/etc/lighttpd/lighttpd.conf \
+		-- lighttpd -D -f /etc/lighttpd/lighttpd.conf
+	$(TINYX_LAB_TINYX) -t xen-pv -n tinyx-disk-pv \
+		--disk /tmp/tinyx-disk.img:/data \
+		--image-dir /lab/tinyx/disk-pv -o $(TINYX_LAB_DIR)/disk-pv \
+		-- /bin/busybox sh -c 'cat /data/hello.txt && echo tinyx-disk-written >/data/out.txt && sync'
+	@echo 'tinyx-disk-hello: read from xvda' >$(TINYX_LAB_SRC)/disk/hello.txt
+	rm -f $(TINYX_LAB_DIR)/disk.img
+	mkfs.ext4 -q -F -L tinyx -d $(TINYX_LAB_SRC)/disk $(TINYX_LAB_DIR)/disk.img 16M
+	@kpkg=$$(awk '/^linux-image-/ { print $$1 "_" $$2 "_" $$3 }' \
+		$(TINYX_LAB_DIR)/disk-pv/build/packages) && \
+	kdir=$$(echo "$${TINYX_CACHE:-/var/cache/tinyx}/pkgs/$$kpkg"/lib/modules/*) && \
+	rel=$$(basename "$$kdir") && rm -rf $(TINYX_LAB_DIR)/dom0-modules && \
+	$(MKDIR_P) $(TINYX_LAB_DIR)/dom0-modules/$$rel && \
+	cp "$$kdir/kernel/drivers/block/loop.ko" \
+		"$$kdir/kernel/drivers/block/xen-blkback/xen-blkback.ko" \
+		$(TINYX_LAB_DIR)/dom0-modules/$$rel/
+	@touch $@
+lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp $(TINYX_LAB_DIR)/.stamp-devices
 .PHONY: lab-tinyx-images
 clean-local: clean-tinyx-lab
 clean-tinyx-lab:

@@ -195,6 +195,21 @@ static int app_block(const struct rootfs_input *in, struct sbuf *b,
     b->oom |= mods.oom;
     free(mods.s);
     sb_puts(b, "\n");
+    sb_puts(b, in->net ? "TINYX_NET=1\n" : "TINYX_NET=\n");
+    /* One call per disk, by place: DEVICE MOUNTPOINT FSTYPE ('' '': only
+     * waited for).  /init defines tinyx_disk. */
+    sb_puts(b, "tinyx_disks() {\n    :\n");
+    for (size_t i = 0; i < in->ndisks; i++) {
+        const struct tinyx_disk *d = &in->disks[i];
+        sb_puts(b, "    tinyx_disk ");
+        sb_sh_quote(b, d->vdev);
+        sb_puts(b, " ");
+        sb_sh_quote(b, d->mountpoint ? d->mountpoint : "");
+        sb_puts(b, " ");
+        sb_sh_quote(b, d->mountpoint && d->fstype ? d->fstype : "");
+        sb_puts(b, " || return 1\n");
+    }
+    sb_puts(b, "}\n");
     sb_export(b, "PATH", 4, DEFAULT_PATH);
     sb_export(b, "HOME", 4, "/root");
     if (in->nlibdirs) {

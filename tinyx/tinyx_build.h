@@ -32,6 +32,13 @@ struct tinyx_build_opts {
     const char *const *modules; /* kernel modules by name (Debian's kernel
                                      * only), with their dependencies */
     size_t nmodules;
+    bool net;                 /* a network interface: netfront, the vif */
+    const char *bridge;       /* its bridge (NULL: xenbr0); implies net */
+    const char *ip;           /* ip= for the kernel command line; implies
+                                     * net */
+    const char *const *disks; /* IMAGE[:MOUNTPOINT[:FSTYPE]]: blkfront, the
+                                     * disk list, mounts */
+    size_t ndisks;
     unsigned memory_mib;   /* 0: computed */
     const char *cache;     /* NULL: /var/cache/tinyx */
     const char *datadir;   /* where init.sh is (NULL: installed) */

@@ -4,7 +4,8 @@
  * package path (fake apt-cache and apt-get in PATH serving .deb files built
  * here with dpkg-deb, so dependency layers are fetched for real from a
  * world the test controls), kernel modules from a fake Debian kernel
- * package served the same way, and the error paths: missing library,
+ * package served the same way, --net/--ip/--disk (the exact guest.cfg),
+ * the man page against --help, and the error paths: missing library,
  * unreadable or non-ELF program, unknown package, existing output; none of
  * which may leave anything in the output's folder.
  */
@@ -201,6 +202,14 @@ START_TEST(test_bad_programs)
           "tinyconfig kernel has no "
           "modules" },
         { "-o o/x -k debian -M '' /bin/true", "not a module name" },
+        { "-o o/x --net /bin/true",
+          "xen-netfront (--net): the modules of a kernel given as a file" },
+        { "-o o/x -k tinyconfig --disk /a.img /bin/true",
+          "xen-blkfront (--disk): a tinyconfig kernel" },
+        { "-o o/x --bridge 'br 0' /bin/true", "--bridge br 0" },
+        { "-o o/x --ip dhcp /bin/true", "--ip: ip=dhcp: only a static" },
+        { "-o o/x --ip 10.0.0.2/24 --disk /a.img:data /bin/true",
+          "absolute path" },
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
         char *err;
@@ -481,6 +490,126 @@ START_TEST(test_kernel_modules)
 }
 END_TEST
 
+/* --ip and --disk against a fake Debian kernel that has the front ends,
+ * crc32c and ext4 as modules: the exact guest.cfg, and /init's block. */
+START_TEST(test_devices)
+{
+    fake_apt();
+    char *mods = fake_kernel_tree(KREL);
+    tt_write_str(S("%s/m.c", D), "int m_fn(void) { return 1; }\n");
+    static const char *const files[] = {
+        "drivers/net/xen-netfront.ko",
+        "drivers/block/xen-blkfront.ko",
+        "crypto/crc32c_generic.ko",
+        "fs/ext4/ext4.ko",
+    };
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        char *f = S("%s/kernel/%s", mods, files[i]);
+        tt_sh_ok("mkdir -p \"$(dirname '%s')\"", f);
+        tt_cc(D, "-c -o '%s' m.c", f);
+    }
+    tt_write_str(S("%s/modules.builtin", mods), "");
+    fake_package("linux-image-amd64", "linux-image-" KREL);
+    fake_package("linux-image-" KREL, NULL);
+    setenv("FAKEAPT", S("%s/apt", D), 1);
+    char *path = S("%s/fakebin:%s", D, getenv("PATH"));
+    int st;
+    char *err = tt_capture(
+        &st,
+        "cd '%s' && PATH='%s' %s build -q --busybox bb --cache cache "
+        "-o out -n web --image-dir /img --ip 10.0.0.2/24 --bridge br0 "
+        "--cmdline debug --disk www.img:/srv/www --disk /b.img /bin/true "
+        "2>&1",
+        D, path, TINYX_BIN);
+    ck_assert_msg(st == 0, "build with devices failed: %s", err);
+    free(err);
+    char *cfg = tt_read(S("%s/out/guest.cfg", D), NULL);
+    /* memory depends on the image's size (the host's /bin/true): take it. */
+    char *mem = strstr(cfg, "memory   = ");
+    ck_assert_ptr_nonnull(mem);
+    char *memval = S("%.*s", (int)strcspn(mem + 11, "\n"), mem + 11);
+    char *want =
+        S("# Written by tinyx build (target xen-pv).  Works with both\n"
+          "#   chaos create THIS-FILE    and    xl create THIS-FILE\n"
+          "name     = \"web\"\n"
+          "type     = \"pv\"\n"
+          "kernel   = \"/img/vmlinuz\"\n"
+          "ramdisk  = \"/img/initrd.gz\"\n"
+          "extra    = \"console=hvc0 quiet panic=-1 "
+          "ip=10.0.0.2/24 debug\"\n"
+          "memory   = %s\n"
+          "vcpus    = 1\n"
+          "vif      = [ 'bridge=br0' ]\n"
+          "disk     = [ '%s/www.img,raw,xvda,rw',\n"
+          "             '/b.img,raw,xvdb,rw' ]\n"
+          "on_poweroff = \"destroy\"\n"
+          "on_reboot = \"destroy\"\n"
+          "on_crash = \"destroy\"\n",
+          memval, D);
+    ck_assert_str_eq(cfg, want);
+    free(cfg);
+    char *init = tt_read(S("%s/out/build/files/init", D), NULL);
+    const char *M = "/lib/modules/" KREL "/kernel";
+    ck_assert_msg(
+        strstr(init, S("TINYX_MODULES='%s/drivers/net/xen-netfront.ko "
+                       "%s/drivers/block/xen-blkfront.ko "
+                       "%s/crypto/crc32c_generic.ko %s/fs/ext4/ext4.ko'\n"
+                       "TINYX_NET=1\n"
+                       "tinyx_disks() {\n    :\n"
+                       "    tinyx_disk 'xvda' '/srv/www' 'ext4' || return 1\n"
+                       "    tinyx_disk 'xvdb' '' '' || return 1\n}\n",
+                       M, M, M, M)),
+        "%s", init);
+    free(init);
+    char *list = initrd_list("out");
+    ck_assert_msg(strstr(list, "kernel/fs/ext4/ext4.ko\n") &&
+                      strstr(list, "kernel/drivers/net/xen-netfront.ko\n"),
+                  "%s", list);
+    free(list);
+}
+END_TEST
+
+/* Every option `tinyx build --help` lists is in the man page (as \-\-NAME)
+ * and, for the device options, in docs/tinyx.md's table. */
+START_TEST(test_help_and_man_agree)
+{
+    int st;
+    char *opts =
+        tt_capture(&st,
+                   "%s build --help | sed -n '/^OPTIONS/,/^OUTPUT/p' | "
+                   "grep -oE '^ {4}(-[a-zA-Z], )?--[a-z-]+|^ {8}--[a-z-]+' | "
+                   "grep -oE -- '--[a-z-]+'",
+                   TINYX_BIN);
+    ck_assert_int_eq(st, 0);
+    char *man = tt_read(TINYX_SRCDIR "/tinyx.1", NULL);
+    char *doc = tt_read(TINYX_SRCDIR "/../docs/tinyx.md", NULL);
+    ck_assert(man && doc);
+    size_t n = 0;
+    for (char *line = strtok(opts, "\n"); line; line = strtok(NULL, "\n")) {
+        char roff[64];
+        size_t k = 0;
+        for (const char *p = line; *p && k < sizeof(roff) - 3; p++) {
+            if (*p == '-')
+                roff[k++] = '\\';
+            roff[k++] = *p;
+        }
+        roff[k] = '\0';
+        ck_assert_msg(strcmp(line, "--help") == 0 || strstr(man, roff),
+                      "%s (%s) is not in tinyx.1", line, roff);
+        n++;
+    }
+    ck_assert_uint_ge(n, 20);
+    static const char *const devices[] = { "`--net`", "`--bridge BRIDGE`",
+                                           "`--ip VALUE`", "`--disk " };
+    for (size_t i = 0; i < sizeof(devices) / sizeof(*devices); i++)
+        ck_assert_msg(strstr(doc, devices[i]), "%s not in docs/tinyx.md",
+                      devices[i]);
+    free(man);
+    free(doc);
+    free(opts);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tinyx build (command)");
@@ -494,6 +623,8 @@ int main(void)
     tcase_add_test(tc, test_bad_programs);
     tcase_add_test(tc, test_package_layers);
     tcase_add_test(tc, test_kernel_modules);
+    tcase_add_test(tc, test_devices);
+    tcase_add_test(tc, test_help_and_man_agree);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
