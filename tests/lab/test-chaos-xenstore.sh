@@ -42,7 +42,10 @@ linux_shutdown() {
 linux_shutdown
 echo "ok: no xenstored: chaos shutdown -w through the private store; reason poweroff"
 chaos destroy chaos-xs-linux || fail "destroy failed"
-[ ! -e "/run/chaos/store/$id.sock" ] || fail "the store socket outlived the guest"
+# The monitor sees the domain gone (it looks every 250 ms) and closes.
+wait_for 10 "[ ! -e /run/chaos/store/$id.sock ]" ||
+    fail "the store socket outlived the guest"
+
 expect_nothing_left
 
 UK=/usr/local/libexec/chaos/unikernel
