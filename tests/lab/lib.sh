@@ -41,6 +41,20 @@ expect_nothing_left() {
     wait_for 10 "[ \"\$(free_mib)\" = \"$SNAP_FREE\" ]" ||
         fail "free memory not back: $SNAP_FREE MiB before, $(free_mib) MiB now"
 }
+# The network interfaces, sorted, on one line.
+links() { ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | sort | tr '\n' ' '; }
+# expect_error LABEL PATTERN ARGS...: `chaos create ARGS` fails with a
+# message holding PATTERN and leaves nothing: no domain, no memory (the
+# snapshot), no interface (compared with $LINKS).
+expect_error() {
+    label=$1 pattern=$2
+    shift 2
+    out=$(chaos create "$@" 2>&1) && fail "$label: accepted: $out"
+    echo "$out" | grep -q -- "$pattern" || fail "$label: message lacks '$pattern': $out"
+    [ "$(links)" = "$LINKS" ] || fail "$label: interfaces left: $(links)"
+    expect_nothing_left
+    echo "ok: $label: $out"
+}
 # True once Linux in domain $1 has said it handles poweroff requests.
 xenstore_feature() {
     [ "$(xenstore-read "/local/domain/$1/control/feature-poweroff" 2>/dev/null)" = 1 ]
