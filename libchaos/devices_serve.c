@@ -85,6 +85,7 @@ static void fail_device(struct devices_server *s, unsigned i, int rc)
                  s->ctx->errmsg[0] ? s->ctx->errmsg : strerror(-rc));
     devices__disconnect(s, i);
     s->dev[i].failed = true;
+    s->device_failed = true;
     if (s->store)
         devices_xs_failed(s, i);
     else
@@ -336,6 +337,14 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
     }
     if (s->store_srv) /* what the back ends wrote (a failed device) */
         store_server_flush(s->store_srv);
+}
+
+bool devices_server_take_failure(struct devices_server *s)
+{
+    bool failed = s && s->device_failed;
+    if (s)
+        s->device_failed = false;
+    return failed;
 }
 
 bool devices_server_busy(const struct devices_server *s)

@@ -29,6 +29,10 @@ void devices_server_handle(struct devices_server *s, const struct pollfd *fds,
 /* Work is left that no notification will announce (a guest's store
  * requests beyond one call's share): handle again soon, as a sweep. */
 bool devices_server_busy(const struct devices_server *s);
+/* Whether a back end failed since the last call (a TAP device deleted
+ * under it, a guest that broke its ring): the caller looks at the domain,
+ * which is often being destroyed. */
+bool devices_server_take_failure(struct devices_server *s);
 /* A log line (a device disconnected, and why), or NULL. */
 const char *devices_server_take_message(struct devices_server *s);
 /* Disconnects, unbinds and unmaps everything; NULL ok.  TAP devices stay

@@ -40,6 +40,7 @@ struct devices_server {
     struct served dev[NOXS_MAX_DEVICES];
     char msg[DEVICES_MSG_MAX];
     bool has_msg;
+    bool device_failed; /* since the last devices_server_take_failure() */
 };
 
 /* devices_serve.c, for devices_xs.c. */

@@ -434,6 +434,12 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
         /* Requests left in a store ring: again at once, as a sweep. */
         if (sup->devices && devices_server_busy(sup->devices))
             sup->sweep_now = true;
+        /* A back end failed: its TAP device is gone when `chaos destroy`
+         * got there first, so look now rather than when the domain
+         * event comes (seen in the lab: chaosd kept serving a destroyed
+         * guest, holding its pages, after its TAP went). */
+        if (sup->devices && devices_server_take_failure(sup->devices))
+            sup->look_now = true;
         take_device_messages(sup);
     }
     uint64_t now = util_now_ms();

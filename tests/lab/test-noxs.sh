@@ -153,8 +153,11 @@ d_id=$(dom_field_by_name d-http)
 chaos destroy d-http || fail "chaos destroy d-http"
 # chaosd lets go of the guest (its console socket, its back ends' fds)
 # when its domain events say it is gone: wait for that before counting.
-wait_for 10 "[ ! -e /run/chaos/console/$d_id.sock ]" ||
-    fail "chaosd still serves the destroyed d-http ($d_id)"
+t_gone=$(now_ms)
+wait_for 60 "[ ! -e /run/chaos/console/$d_id.sock ]" ||
+    fail "chaosd still serves the destroyed d-http ($d_id): $(chaos list);
+$(tail -n 5 /tmp/noxs-chaosd.log)"
+echo "chaosd let go of d-http $(( $(now_ms) - t_gone )) ms after chaos destroy"
 sleep 0.2 # the socket goes first, the descriptors in the same call
 # Bad requests to chaosd (direct path: no flavor matches them) leave its
 # supervisor as it was: same open descriptors, no domain, no interface.

@@ -69,7 +69,9 @@ snapshot
 name=tinyx-web-pv
 log=$(console_of $name)
 t0=$(now_ms)
-xl create "$(xl_config web-pv)" || fail "xl create web-pv failed"
+xl create "$(xl_config web-pv)" ||
+    fail "xl create web-pv failed; links: $(ip -o link | grep -o 'vif[0-9.]*' | tr '\n' ' ');
+dmesg: $(dmesg | tail -n 8)"
 wait_for 300 "ping -c 1 -W 1 $WEB_IP >/dev/null 2>&1" ||
     fail "web-pv does not answer ping at $WEB_IP after 300 s: $(tail -n 20 "$log" 2>/dev/null)"
 echo "xl web-pv: answers ping $(( $(now_ms) - t0 )) ms after xl create began"
