@@ -11,6 +11,9 @@
 #   created     (a) ms until the create command returned
 #   reachable   (a) ms from the create command until the guest answers
 #               ping from dom0 (guest-init's $NET_OPT brings eth0 up)
+#   guest_init  (a) the guest's uptime in ms when its /init began, and
+#   guest_net   when eth0 was up (from its console log): the guest's own
+#               boot, the same kernel and initrd for both toolstacks
 #   nth         (b) ms of the n-th create of such a guest, paused (it
 #               never runs: 100 Linux guests booting would swamp the
 #               emulated CPUs), n = 1 .. NTH (xl: XL_NTH), the guests
@@ -106,6 +109,19 @@ log_xl() { echo "/var/log/xen/console/guest-$1.log"; }
 gone() { [ -z "$(dom_field_by_name "$1")" ]; }
 tail_log() { tail -n 5 "$("log_$1" "$2")" 2>/dev/null | tr -d '\r'; }
 
+# guest_uptimes TOOLSTACK NAME N: the guest's own clock (ms since its
+# kernel started) when /init began (CHAOS-LAB-GUEST-OK) and when eth0 was
+# up (CHAOS-LAB-GUEST-NET), from its console log: they split (a) into the
+# toolstack's part and the guest's boot, which is the same kernel for both.
+guest_uptimes() {
+    tr -d '\r' <"$("log_$1" "$2")" 2>/dev/null | awk -v ts="$1" -v n="$3" '
+        /CHAOS-LAB-GUEST-(OK|NET)/ {
+            for (i = 1; i <= NF; i++)
+                if ($i ~ /^uptime=/) u = substr($i, 8) * 1000
+            m = ($0 ~ /GUEST-OK/) ? "guest_init" : "guest_net"
+            printf "%s,%s,%s,%d\n", m, ts, n, u }'
+}
+
 # reachable TOOLSTACK OFFSET: (a), N guests one after the other.
 reachable() {
     ts=$1 i=1
@@ -120,6 +136,7 @@ reachable() {
         t1=$(until_ping "$addr" 300) ||
             fail "$name ($addr) never answered ping: $(tail_log "$ts" "$name")"
         echo "reachable,$ts,$i,$((t1 - t0))"
+        guest_uptimes "$ts" "$name" "$i"
         "destroy_$ts" "$name"
         wait_for 30 "gone $name" || fail "$name did not go after destroy"
         rm -f "/tmp/$name.img" "/tmp/$name.cfg"
