@@ -23,7 +23,8 @@
 #   dd_read     (c) the same, read back
 #   mode        chaos's supervisor: 1 chaosd, 0 a monitor per guest
 # Variables (tools/bench/linux-bench sets them): N NTH XL_NTH GMEM DD_MIB
-# DD_RUNS CHAOSD NET_OPT, PARTS (the letters of the parts to run) and ONLY
+# DD_RUNS CHAOSD NET_OPT DMESG (1: (a)'s guests print their kernel log,
+# as lines "log,TOOLSTACK,N: ..."), PARTS (the letters of the parts to run) and ONLY
 # (chaos or xl: that half alone).
 N=${N:-5}
 NTH=${NTH:-100}
@@ -33,6 +34,9 @@ DD_MIB=${DD_MIB:-64}
 DD_RUNS=${DD_RUNS:-3}
 CHAOSD=${CHAOSD:-1}
 NET_OPT=${NET_OPT:-lab.net}
+DMESG=${DMESG:-0}
+EXTRA=
+[ "$DMESG" = 1 ] && EXTRA=lab.dmesg
 PARTS=${PARTS:-abc}
 ONLY=${ONLY:-}
 # shellcheck source=../../tests/lab/lib.sh
@@ -89,7 +93,7 @@ name = "$3"
 type = "pv"
 kernel = "/lab/guest/vmlinuz"
 ramdisk = "/lab/guest/initrd"
-extra = "console=hvc0 quiet $4"
+extra = "console=hvc0 quiet $EXTRA $4"
 memory = $GMEM
 vcpus = 1
 vif = [ '$vif' ]
@@ -137,6 +141,10 @@ reachable() {
             fail "$name ($addr) never answered ping: $(tail_log "$ts" "$name")"
         echo "reachable,$ts,$i,$((t1 - t0))"
         guest_uptimes "$ts" "$name" "$i"
+        if [ "$DMESG" = 1 ]; then
+            sleep 1 # guest-init prints dmesg once eth0 is up
+            tr -d '\r' <"$("log_$ts" "$name")" | sed "s/^/log,$ts,$i: /"
+        fi
         "destroy_$ts" "$name"
         wait_for 30 "gone $name" || fail "$name did not go after destroy"
         rm -f "/tmp/$name.img" "/tmp/$name.cfg"
