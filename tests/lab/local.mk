@@ -6,7 +6,8 @@
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
-	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood
+	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
+	tests/lab/lab-snap-image
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -97,3 +98,10 @@ check-unit:
 
 # `make check`: unit tests (TESTS), then the lab tests.
 check-local: check-lab
+# Makes and damages image files (test-chaos-save.sh) with libchaos's own
+# header codec (pure code and zlib: compiled in).
+tests_lab_lab_snap_image_SOURCES = tests/lab/lab-snap-image.c \
+	libchaos/snapshot_image.h libchaos/snapshot_image.c
+tests_lab_lab_snap_image_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/libchaos
+tests_lab_lab_snap_image_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+tests_lab_lab_snap_image_LDADD = $(ZLIB_LIBS)
