@@ -75,7 +75,7 @@ $IMG wrap $DIR/fake.img $DIR/echo.cfg $DIR/junk pv || fail "lab-snap-image wrap"
 $IMG show $DIR/fake.img
 
 restore_error "no such file" "cannot open" $DIR/none.img
-restore_error "not an image" "not a chaos image" /etc/passwd
+restore_error "not an image" "not a chaos image" /lab/tests/lib.sh
 $IMG version $DIR/fake.img $DIR/v2.img 2 || fail "lab-snap-image version"
 restore_error "another format version" "image format version 2; this chaos reads version 1" $DIR/v2.img
 $IMG incomplete $DIR/fake.img $DIR/incomplete.img || fail "lab-snap-image incomplete"
