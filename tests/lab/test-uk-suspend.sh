@@ -1,18 +1,18 @@
 #!/bin/sh
-# The unikernel's side of save and restore (issue 12), on real Xen:
-# `counter` (PV and PVH) keeps counting through `chaos save -c` (the
-# suspend is cancelled: same domain) and, saved and restored into a new
-# domain, goes on from the number it stopped at and can be saved again;
-# `http` answers a GET again after a restore (its vif reconnected).
-# Needs `chaos save` and `chaos restore`: without them, skipped (77).
+# The unikernel's side of save and restore (issue 12), on real Xen.
+# First without chaos's save: libxenguest's own xc_domain_save of a
+# `counter` guest (PV and PVH) asked to suspend through its control
+# device, then xc_domain_resume(fast): the save accepts the guest (PV: its
+# p2m, page tables, start info record) and the guest counts on after a
+# cancelled suspend (lab-uk-save).  Then, if chaos has save and restore:
+# `counter` keeps counting through `chaos save -c` and, saved and
+# restored into a new domain, goes on from the number it stopped at and
+# can be saved again; `http` answers a GET again after a restore (its vif
+# reconnected).
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
 [ -x $UK/counter ] || fail "unikernel counter not installed"
-if ! chaos save --help >/dev/null 2>&1 || ! chaos restore --help >/dev/null 2>&1; then
-    echo "chaos has no save/restore yet"
-    exit 77
-fi
 
 log_of() { echo "/var/log/chaos/console/$1.log"; }
 console() { tr -d '\r' <"$(log_of "$1")" 2>/dev/null; }
@@ -40,6 +40,57 @@ timed() {
     out=$("$@" 2>&1) || fail "$what: $out"
     echo "ok: $what ($(( $(now_ms) - t0 )) ms)${out:+: $(echo "$out" | tr '\n' ' ')}"
 }
+
+# ---- Part 1: libxenguest's save, the guest's cancelled suspend ----------
+# chaos gives a noxs page (with a control device) to guests with devices:
+# a small disk the counter never opens.  The control device offers
+# suspend (lab-uk-save writes the bit while the guest is paused).
+# on_poweroff = "preserve": a supervisor that does not know suspend must
+# leave the suspended domain alone.  The counter takes a feature dom0's
+# record does not list, so its supervisor disconnects the (unused) disk.
+dd if=/dev/zero of=/tmp/uk-save-disk.img bs=512 count=64 2>/dev/null
+for mode in pv pvh; do
+    name=uk-xcsave-$mode
+    cat >"/tmp/$name.cfg" <<CFG
+name = "$name"
+type = "$mode"
+kernel = "$UK/counter"
+memory = 4
+vcpus = 1
+disk = [ 'format=raw, vdev=xvda, access=ro, target=/tmp/uk-save-disk.img' ]
+cmdline = "interval_ms=200"
+on_poweroff = "preserve"
+on_crash = "preserve"
+CFG
+    out=$(chaos create -p "/tmp/$name.cfg") || fail "chaos create $name: $out"
+    id=$(domid_of "$out")
+    frame=$(sed -n 's/^page \([0-9]*\) .*/\1/p' "/run/chaos/domains/$id.dev")
+    [ -n "$frame" ] || fail "$name: no page in /run/chaos/domains/$id.dev"
+    out=$(/lab/bin/lab-uk-save "$id" "$frame" offer 2>&1) || fail "$name: offer: $out"
+    chaos unpause "$name" || fail "chaos unpause $name"
+    expect "$name" "counter 3"
+    out=$(/lab/bin/lab-uk-save "$id" "$frame" save "/tmp/$name.img" 2>&1) ||
+        fail "$name: lab-uk-save: $out; console ends: $(console "$name" | tail -n 5 | tr '\n' '|')"
+    echo "ok: $name: $out"
+    expect "$name" "counter: suspend cancelled"
+    n=$(last_count "$name")
+    expect "$name" "counter $((n + 2))"
+    echo "ok: $name counted on after a cancelled suspend (to $((n + 2)))"
+    out=$(/lab/bin/lab-uk-save "$id" "$frame" save "/tmp/$name.img" 2>&1) ||
+        fail "$name: second lab-uk-save: $out"
+    wait_for 30 "[ \"\$(occurrences $name 'counter: suspend cancelled')\" = 2 ]" ||
+        fail "$name: no second cancelled suspend"
+    echo "ok: $name: saved and resumed a second time: $out"
+    chaos destroy "$name" || fail "chaos destroy $name"
+    rm -f "/tmp/$name.img"
+done
+rm -f /tmp/uk-save-disk.img
+
+# ---- Part 2: chaos save and chaos restore --------------------------------
+if ! chaos save --help >/dev/null 2>&1 || ! chaos restore --help >/dev/null 2>&1; then
+    echo "unikernel suspend lab test: part 1 passed; chaos has no save/restore yet: part 2 not run"
+    exit 0
+fi
 
 for mode in pv pvh; do
     name=uk-counter-$mode
