@@ -24,6 +24,7 @@
  *    domain only if HVM_PARAM_CALLBACK_IRQ is set.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hv_build_int.h" /* first: Xen's headers need xenctrl.h's types */
@@ -56,6 +57,18 @@ static int on_logdirty(uint32_t domid, unsigned enable, void *data)
     return 0;
 }
 
+/* A failure of libxenguest's save or restore: what failed first (the
+ * cause), then how it ended, when they differ. */
+static int stream_fail(struct chaos_hv *hv, int err, const char *what)
+{
+    char first[256];
+    snprintf(first, sizeof(first), "%s", hv_first_error(hv));
+    if (!first[0])
+        return hv_fail(hv, err, "%s", what);
+    return hv_error(hv, -(err > 0 ? err : EIO), "%s: %s (%s)", what, first,
+                    strerror(err > 0 ? err : EIO));
+}
+
 int hv_domain_save(struct chaos_hv *hv, chaos_domid domid, int fd,
                    hv_suspend_fn *suspend, void *opaque, bool *suspended)
 {
@@ -82,10 +95,11 @@ int hv_domain_save(struct chaos_hv *hv, chaos_domid domid, int fd,
                         "writing the image failed: %s (the disk is full)",
                         strerror(err));
     if (!st.called)
-        return hv_fail(hv, err,
-                       "xc_domain_save failed before suspending the guest "
-                       "(a PV guest must publish its p2m for a save)");
-    return hv_fail(hv, err, "xc_domain_save failed");
+        return stream_fail(hv, err,
+                           "xc_domain_save failed before suspending the "
+                           "guest (a PV guest must publish its p2m for a "
+                           "save)");
+    return stream_fail(hv, err, "xc_domain_save failed");
 }
 
 int hv_domain_resume(struct chaos_hv *hv, chaos_domid domid)
@@ -164,10 +178,10 @@ int hv_domain_restore(struct chaos_hv *hv, chaos_domid domid, int fd,
                           -1) != 0) {
         int err = errno;
         if (err == ENOMEM)
-            return hv_fail(hv, err,
-                           "xc_domain_restore failed: not enough free "
-                           "memory (see free_memory in `chaos info`)");
-        return hv_fail(hv, err, "xc_domain_restore failed");
+            return stream_fail(hv, err,
+                               "xc_domain_restore failed: not enough free "
+                               "memory (see free_memory in `chaos info`)");
+        return stream_fail(hv, err, "xc_domain_restore failed");
     }
     io->store_frame = store;
     io->console_frame = console;

@@ -188,8 +188,8 @@ CFG
     chaos destroy "$rid3" || fail "$type: destroy $rid3"
 }
 
-round_trip pv
 round_trip pvh
+round_trip pv
 expect_clean "round trips"
 rm -rf $DIR
 echo "nothing left behind"
