@@ -185,11 +185,102 @@ CFG
     counts_past "$name"-2 "$n" 30 || fail "$type: the twice-restored counter does not count"
     echo "ok: $type: a restored guest saved and restored again (paused, then unpaused)"
     chaos destroy "$rid" || fail "$type: destroy $rid"
-    chaos destroy "$rid3" || fail "$type: destroy $rid3"
+}
+
+# full_disk NAME: a save onto a full file system fails clearly, leaves no
+# file, and the guest (its suspend cancelled) counts on.
+full_disk() {
+    mkdir -p $DIR/full
+    mount -t tmpfs -o size=1m tmpfs $DIR/full || fail "cannot mount a small tmpfs"
+    before=$(grep -c "suspend cancelled" "$(log_of "$1")")
+    out=$(chaos save "$1" $DIR/full/x.img 2>&1) && fail "saved onto a full disk: $out"
+    echo "$out" | grep -q "disk is full" || fail "full disk: unclear message: $out"
+    left=$(ls -A $DIR/full)
+    umount $DIR/full
+    [ -z "$left" ] || fail "full disk: files left: $left"
+    n=$(last_count "$1")
+    counts_past "$1" "$n" 20 || fail "full disk: $1 stopped counting: $(tail -n 5 "$(log_of "$1")")"
+    [ "$(grep -c "suspend cancelled" "$(log_of "$1")")" -gt "$before" ] ||
+        fail "full disk: $1 did not see its suspend cancelled"
+    echo "ok: full disk: $out; nothing left, $1 counts on"
+}
+
+# A guest chaosd serves, with on_poweroff = restart: a supervisor that
+# took the suspend for a poweroff would restart it.
+CHAOSD=/usr/local/sbin/chaosd
+CLOG=/tmp/chaosd-save.log
+chaosd_guest() {
+    printf 'socket = "/run/chaos/chaosd.sock"\nidle_memory_mib = 16\n' >/tmp/chaosd-save.conf
+    rm -f $CLOG
+    $CHAOSD --config /tmp/chaosd-save.conf >$CLOG 2>&1 &
+    cpid=$!
+    wait_for 60 "[ -S /run/chaos/chaosd.sock ]" || fail "chaosd does not listen: $(cat $CLOG)"
+    name=save-chaosd
+    rm -f "$(log_of $name)"
+    out=$(chaos create --daemon "$UK/counter-pvh.cfg" kernel=$UK/counter name=$name \
+          cmdline=interval_ms=200 on_poweroff=restart) || fail "chaosd create: $out $(cat $CLOG)"
+    id=$(domid_of "$out")
+    counts_past $name 2 60 || fail "chaosd's counter does not count: $(cat $CLOG)"
+    chaos save -c $name $DIR/chaosd.img || fail "chaosd guest: save -c"
+    n=$(last_count $name)
+    counts_past $name "$n" 20 || fail "chaosd guest stopped after save -c: $(cat $CLOG)"
+    [ "$(dom_field_by_name $name)" = "$id" ] || fail "chaosd guest: not domain $id any more: $(cat $CLOG)"
+    chaos save $name $DIR/chaosd.img || fail "chaosd guest: save"
+    wait_for 10 "[ -z \"\$(dom_field_by_name $name)\" ]" || fail "chaosd guest still there: $(chaos list)"
+    sleep 1
+    [ -z "$(dom_field_by_name $name)" ] || fail "chaosd brought its saved guest back: $(cat $CLOG)"
+    grep -q "shut down (suspend)" $CLOG && fail "chaosd acted on the suspend: $(cat $CLOG)"
+    out=$(chaos restore $DIR/chaosd.img) || fail "restore of chaosd's guest: $out"
+    rid=$(domid_of "$out")
+    counts_past $name "$(last_count $name)" 30 || fail "chaosd's guest, restored, does not count"
+    chaos destroy "$rid" || fail "destroy $rid"
+    kill -TERM $cpid
+    wait $cpid || fail "chaosd exited with status $?: $(cat $CLOG)"
+    echo "ok: a chaosd guest: save -c (it ran on, same domain), save (chaosd let it go;" \
+        "its log: $(grep -c "being saved" $CLOG) 'being saved'), restored (a monitor serves it)"
+}
+
+# http_round_trip: the http unikernel (PVH, a vif) answers after a
+# restore: its vif reconnected with the saved MAC on a new TAP device.
+http_round_trip() {
+    brctl addbr savebr0 || fail "cannot create the bridge"
+    { ip addr add 10.0.7.1/24 dev savebr0 && ip link set savebr0 up; } || fail "bridge setup"
+    name=save-http
+    rm -f "$(log_of $name)"
+    out=$(chaos create "$UK/http-pvh.cfg" kernel=$UK/http name=$name \
+          "vif=['bridge=savebr0']" "cmdline=ip=10.0.7.2/24 name=$name") || fail "create http: $out"
+    id=$(domid_of "$out")
+    mac=$(sed -n 's/^net .* \([0-9a-f:]\{17\}\) .*/\1/p' "$RUN/domains/$id.dev")
+    wait_for 60 "grep -q listening $(log_of $name)" || fail "http does not listen: $(cat "$(log_of $name)")"
+    page=$(timeout 5 wget -q -O - http://10.0.7.2/ 2>&1) || fail "http before save: $page"
+    chaos save $name $DIR/http.img || fail "save http"
+    out=$(chaos restore $DIR/http.img) || fail "restore http: $out"
+    rid=$(domid_of "$out")
+    mac2=$(sed -n 's/^net .* \([0-9a-f:]\{17\}\) .*/\1/p' "$RUN/domains/$rid.dev")
+    { [ -n "$mac" ] && [ "$mac" = "$mac2" ]; } || fail "http: MAC '$mac' before, '$mac2' after"
+    page=""
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+        page=$(timeout 5 wget -q -O - http://10.0.7.2/ 2>&1) && break
+        sleep 1
+    done
+    echo "$page" | grep -q $name || fail "http after restore: '$page'; $(tail -n 8 "$(log_of $name)")"
+    chaos destroy "$rid" || fail "destroy http"
+    wait_for 10 "! ip link show vif$rid.0 >/dev/null 2>&1" || fail "vif$rid.0 left"
+    ip link set savebr0 down
+    brctl delbr savebr0
+    echo "ok: http (PVH, a vif) answered after a restore as domain $rid, MAC $mac kept"
 }
 
 round_trip pvh
+full_disk save-counter-pvh-2
+chaos destroy save-counter-pvh-2 || fail "destroy save-counter-pvh-2"
+expect_clean "PVH round trips"
+chaosd_guest
+expect_clean "the chaosd guest"
+http_round_trip
+expect_clean "http"
 round_trip pv
+chaos destroy save-counter-pv-2 || fail "destroy save-counter-pv-2"
 expect_clean "round trips"
 rm -rf $DIR
 echo "nothing left behind"
