@@ -65,8 +65,8 @@ static int stream_fail(struct chaos_hv *hv, int err, const char *what)
     snprintf(first, sizeof(first), "%s", hv_first_error(hv));
     if (!first[0])
         return hv_fail(hv, err, "%s", what);
-    return hv_error(hv, -(err > 0 ? err : EIO), "%s: %s (%s)", what, first,
-                    strerror(err > 0 ? err : EIO));
+    /* errno may be stale here (libxenguest's ERROR() sets none). */
+    return hv_error(hv, -(err > 0 ? err : EIO), "%s: %s", what, first);
 }
 
 int hv_domain_save(struct chaos_hv *hv, chaos_domid domid, int fd,

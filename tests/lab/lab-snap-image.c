@@ -11,13 +11,56 @@
  *   lab-snap-image incomplete IN OUT  IN with stream length 0, as a save
  *       that did not finish leaves it
  *   lab-snap-image show IN            the header's fields
+ *   lab-snap-image fds IMAGE...       chaos_domain_restore of each IMAGE,
+ *       which must fail, in one process: its open descriptors are the
+ *       same before and after (a failed restore leaves none behind)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
+
+#include "chaos.h"
 #include "snapshot_image.h"
+
+static int open_fds(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    int n = 0;
+    while (d && readdir(d))
+        n++;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Restores each image (all must fail) and compares descriptors. */
+static int fds(int n, char **images)
+{
+    chaos_ctx *ctx;
+    if (chaos_open(&ctx) < 0) {
+        fprintf(stderr, "lab-snap-image: %s\n", chaos_errmsg(ctx));
+        return 1;
+    }
+    int before = open_fds();
+    for (int i = 0; i < n; i++) {
+        chaos_domid id;
+        if (chaos_domain_restore(ctx, images[i], NULL, 0, 0, &id) == 0) {
+            fprintf(stderr, "lab-snap-image: %s restored (domain %u)\n",
+                    images[i], id);
+            chaos_domain_destroy(ctx, id);
+            return 1;
+        }
+        printf("%s: %s\n", images[i], chaos_errmsg(ctx));
+    }
+    int after = open_fds();
+    chaos_close(ctx);
+    printf("descriptors: %d before, %d after %d failed restores\n", before,
+           after, n);
+    return before == after ? 0 : 1;
+}
 
 static uint8_t *slurp(const char *path, size_t *len)
 {
@@ -126,6 +169,8 @@ int main(int argc, char **argv)
                     version);
         return 0;
     }
+    if (argc >= 3 && !strcmp(argv[1], "fds"))
+        return fds(argc - 2, argv + 2);
     if (argc == 3 && !strcmp(argv[1], "show")) {
         size_t len;
         uint8_t *b = slurp(argv[2], &len);

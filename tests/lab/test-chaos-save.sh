@@ -26,9 +26,13 @@ mkdir -p $DIR
 
 # What chaos keeps of its guests: records and name entries.
 state() { find "$RUN"/domains "$RUN"/names -mindepth 1 2>/dev/null | sort | tr '\n' ' '; }
+# Event channels dom0's processes have bound (the evtchn driver names
+# each "evtchn:COMMAND" in /proc/interrupts).
+evtchns() { grep -c 'evtchn:' /proc/interrupts; }
 snapshot
 LINKS=$(links)
 STATE=$(state)
+EVTCHNS=$(evtchns)
 
 # Nothing of a failed save or restore may stay behind.
 expect_clean() {
@@ -36,6 +40,8 @@ expect_clean() {
     [ "$(links)" = "$LINKS" ] || fail "$1: interfaces left: $(links)"
     [ "$(state)" = "$STATE" ] || fail "$1: records left: $(state), before: $STATE"
     ls $DIR/*.chaos-tmp >/dev/null 2>&1 && fail "$1: temporary image left: $(ls $DIR)"
+    wait_for 10 "[ \"\$(evtchns)\" = $EVTCHNS ]" ||
+        fail "$1: dom0 event channels: $(evtchns), $EVTCHNS before"
     return 0
 }
 # restore_error LABEL PATTERN ARGS...: `chaos restore ARGS` fails, saying
@@ -98,6 +104,11 @@ $IMG wrap $DIR/big.img $DIR/big.cfg $DIR/junk pv || fail "lab-snap-image wrap bi
 restore_error "too much memory" "MiB are free" $DIR/big.img
 # Past this point the domain exists when the restore fails.
 restore_error "not a libxenguest stream" "xc_domain_restore failed" $DIR/fake.img
+# All of them again in one process: no descriptor left behind.
+$IMG fds $DIR/none.img $DIR/v2.img $DIR/incomplete.img $DIR/truncated.img \
+    $DIR/short.img $DIR/bad-stream.img $DIR/bad-header.img $DIR/big.img \
+    $DIR/fake.img || fail "descriptors left by failed restores"
+expect_clean "failed restores in one process"
 
 # ---- A guest that does not handle suspend -----------------------------
 out=$(chaos create $DIR/echo.cfg) || fail "chaos create echo: $out"
