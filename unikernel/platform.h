@@ -10,12 +10,14 @@
 
 #include "kernel.h"
 
-/* PV: unmaps shared_info (no Xen page may be mapped at suspend); returns
- * the suspend record, the start info's machine frame. */
+/* PV: turns start_info's store and console frames into pfns (what the
+ * restore expects) and unmaps shared_info (no Xen page may be mapped at
+ * suspend); returns the suspend record, the start info's machine frame. */
 unsigned long pv_suspend_prepare(void);
 
-/* PV: maps shared_info again; in a new domain, reads start_info again
- * into *boot and publishes the p2m again. */
+/* PV: maps shared_info again; cancelled, turns start_info's frames back
+ * into mfns; in a new domain (the restore wrote mfns there), reads
+ * start_info again into *boot and publishes the p2m again. */
 void pv_resume(struct boot_info *boot, bool new_domain);
 
 /* PVH: sets HVM_PARAM_CALLBACK_IRQ, without which a cancelled suspend

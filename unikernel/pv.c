@@ -22,10 +22,11 @@
 #include "platform.h"
 #include "x86.h"
 
-_Noreturn void pv_start(const struct start_info *start_info);
+_Noreturn void pv_start(struct start_info *start_info);
 
-/* Xen's start info, in the boot mapping for good. */
-static const struct start_info *start;
+/* Xen's start info, in the boot mapping for good (writable: see
+ * pv_suspend_prepare). */
+static struct start_info *start;
 
 /* The frame lists of our p2m (p2mlist.h): one frame-list page lists 512
  * leaves, i.e. 1 GiB of guest memory. */
@@ -109,7 +110,7 @@ static void discover(struct boot_info *boot)
     boot->can_suspend = publish_p2m(boot->shared_info);
 }
 
-void pv_start(const struct start_info *start_info)
+void pv_start(struct start_info *start_info)
 {
     struct boot_info boot = {
         .mode = "pv",
@@ -124,17 +125,45 @@ void pv_start(const struct start_info *start_info)
     kernel_start(&boot);
 }
 
+/* The pfn of machine frame mfn (0 stays 0: no such page). */
+static unsigned long mfn_to_pfn(unsigned long mfn)
+{
+    return mfn != 0 ? machine_to_phys_mapping[mfn] : 0;
+}
+
+/* The mfn of pfn (0 stays 0). */
+static unsigned long pfn_to_mfn(unsigned long pfn)
+{
+    return pfn != 0 && pfn < start->nr_pages
+               ? ((const unsigned long *)start->mfn_list)[pfn]
+               : 0;
+}
+
+/*
+ * The restore reads start_info's store and console frames as pfns and
+ * writes the new domain's mfns there (xg_sr_restore_x86_pv.c,
+ * process_start_info: "XenStore pfn ... out of range" otherwise); the save
+ * copies the page as it is.  So the guest turns them into pfns before it
+ * suspends and back when the suspend is cancelled, as Linux does
+ * (xen_pv_pre_suspend, xen_pv_post_suspend).
+ */
 unsigned long pv_suspend_prepare(void)
 {
-    const uint64_t *p2m = (const uint64_t *)start->mfn_list;
+    const uint64_t *p2m_table = (const uint64_t *)start->mfn_list;
 
+    start->store_mfn = mfn_to_pfn(start->store_mfn);
+    start->console.domU.mfn = mfn_to_pfn(start->console.domU.mfn);
     /* Not present until resume (an access in between faults: a bug). */
     hyp_update_va_mapping((unsigned long)shared_info_page, 0, UVMF_INVLPG);
-    return p2m[pfn_of(start)];
+    return p2m_table[pfn_of(start)];
 }
 
 void pv_resume(struct boot_info *boot, bool new_domain)
 {
+    if (!new_domain) { /* the same frames: back to mfns */
+        start->store_mfn = pfn_to_mfn(start->store_mfn);
+        start->console.domU.mfn = pfn_to_mfn(start->console.domU.mfn);
+    }
     map_shared_info(); /* start_info has the new domain's frame */
     if (new_domain)
         discover(boot);
