@@ -121,8 +121,9 @@ static int describe(chaos_ctx *ctx, chaos_domid domid, bool pvh,
     devices_free(devs);
     if (h->store == SNAP_STORE_XENSTORE)
         return chaos__fail(ctx, -EOPNOTSUPP,
-                           "domain %u is a Linux guest with a XenStore: "
-                           "saving it is not built yet",
+                           "domain %u has a XenStore (a Linux guest, or "
+                           "xenstore = \"yes\"), not a noxs page: saving "
+                           "it is not built yet",
                            domid);
     return 0;
 }
