@@ -239,6 +239,53 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
                          uint32_t *port);
 
 /* ------------------------------------------------------------------ */
+/* Saving and restoring guests (docs/snapshot.md)                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An image file is a chaos header (format version, the guest's
+ * configuration, its device state) and libxenguest's stream of its memory
+ * and CPU state.  Saving asks the guest to suspend through its noxs
+ * control device (it must handle suspend requests: chaos's unikernel
+ * does; Linux guests cannot be saved yet), writes the image, then
+ * destroys the guest, or with CHAOS_SAVE_CHECKPOINT lets it run on (its
+ * suspend is cancelled: it carries on where it was, as after `xl save -c`).
+ */
+#define CHAOS_SAVE_CHECKPOINT (1u << 0) /* the guest keeps running */
+
+/*
+ * Saves domid, a guest chaos created, into the file at path (replaced if
+ * it exists; written beside it first and renamed at the end).  On failure
+ * (the guest cannot suspend or refuses, the disk is full, ...) no file is
+ * left at path's temporary name, path is as it was, and the guest runs on
+ * as before.  The guest's supervisor sees it suspended and waits: it does
+ * not treat a suspend as a poweroff.
+ */
+int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                      unsigned flags);
+
+/* Flags for chaos_domain_restore(). */
+#define CHAOS_RESTORE_PAUSED (1u << 0) /* leave the restored guest paused */
+
+/*
+ * Restores the image at path into a new domain: the configuration saved in
+ * the image, with overrides (n "KEY=VALUE" arguments as `chaos create`
+ * takes them, e.g. "name=web2" or a "vif=..." with another MAC) applied on
+ * top.  type, memory, maxmem, vcpus and maxvcpus cannot change.  The guest
+ * gets a new domain id, a new Xen handle (unless uuid= is given), new
+ * event channels, and a rebuilt noxs device page (generation: the saved
+ * one plus 1) with its vifs' saved MACs unless overridden.  A damaged,
+ * truncated or incomplete image, another format version, or a
+ * configuration that does not fit (memory, a name or MAC in use) is an
+ * error naming the problem, and leaves no domain, event channel or
+ * descriptor behind.  On success *domid is the guest, running unless
+ * CHAOS_RESTORE_PAUSED; serve it with a supervisor as a created guest.
+ */
+int chaos_domain_restore(chaos_ctx *ctx, const char *path,
+                         const char *const *overrides, unsigned n,
+                         unsigned flags, chaos_domid *domid);
+
+/* ------------------------------------------------------------------ */
 /* Domain events                                                       */
 /* ------------------------------------------------------------------ */
 

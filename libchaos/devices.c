@@ -245,8 +245,9 @@ static int prepare_control(chaos_ctx *ctx, chaos_domid domid,
     d->type = NOXS_DEV_CONTROL;
     d->backend_domid = 0;
     d->state = NOXS_STATE_CONNECTED;
-    d->features =
-        NOXS_CTRL_F(NOXS_CTRL_POWEROFF) | NOXS_CTRL_F(NOXS_CTRL_REBOOT);
+    d->features = NOXS_CTRL_F(NOXS_CTRL_POWEROFF) |
+                  NOXS_CTRL_F(NOXS_CTRL_REBOOT) |
+                  NOXS_CTRL_F(NOXS_CTRL_SUSPEND);
     int rc = alloc_port(ctx, domid, &d->evtchn);
     if (!rc)
         devs->host.nr_devices++;

@@ -13,13 +13,13 @@
  *  - devices_control.c: control requests (poweroff, reboot) through the
  *    control device.
  *
- * A guest has devices when its configuration has a vif or a disk; it then
- * also gets a control device.  Such a guest is a noxs guest, whose store
- * page is the device page -- unless its kernel is Linux: stock Linux finds
- * its devices in XenStore, so it gets a private store served by its
- * supervisor (docs/store.md, devices_xs.c), with the same back ends.  A
- * guest with a store and no devices (Linux without vif or disk) has a
- * record too, with no device in it: its supervisor serves the store.
+ * Every guest gets the devices of its vifs and disks and a control device
+ * (poweroff, reboot, suspend).  A guest whose kernel is not Linux is a
+ * noxs guest, whose store page is the device page, even without vif or
+ * disk (unless xenstore = "yes" and it has none).  Stock Linux finds its
+ * devices in XenStore, so it gets a private store served by its
+ * supervisor (docs/store.md, devices_xs.c), with the same back ends; its
+ * control device goes unused (requests go to control/shutdown).
  */
 #ifndef CHAOS_DEVICES_H
 #define CHAOS_DEVICES_H
@@ -48,7 +48,8 @@ struct devices {
                             not a noxs page */
 };
 
-/* Whether cfg asks for devices (a vif or a disk). */
+/* Whether cfg asks for devices (a vif or a disk): the control device is
+ * there in every case. */
 bool devices_wanted(const chaos_config *cfg);
 
 /*
@@ -87,12 +88,17 @@ int devices_page(const struct devices *devs, void *page, char *err,
 int devices_find(const struct devices *devs, enum noxs_dev_type type);
 
 /* ---- devices_control.c ---- */
-/* Sends req (poweroff, reboot) to domid's control device, or for a guest
+/* Sends req (poweroff, reboot, suspend) to domid's control device, or for a guest
  * with a private store writes control/shutdown there (through its
  * supervisor's socket).  -ENOENT (no message) when chaos serves neither
  * for domid; the caller then tries a central xenstored (xl's guests). */
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req);
+
+/* 1 if the guest answered the outstanding request (a suspend) with
+ * "refused", 0 if not (yet), or a negative errno (a broken page: message
+ * on ctx; -ENOENT: no control device). */
+int devices_request_refused(chaos_ctx *ctx, chaos_domid domid);
 
 /* ---- devices_record.c ---- */
 int devices_record_write(chaos_domid domid, const struct devices *devs);

@@ -1,6 +1,6 @@
 /*
- * devices_control.c - poweroff and reboot requests through a noxs guest's
- * control device (docs/noxs.md, "Control").
+ * devices_control.c - poweroff, reboot and suspend requests through a noxs
+ * guest's control device (docs/noxs.md, "Control").
  *
  * Nobody keeps the control device's event channel bound: the requester
  * (`chaos shutdown`, chaosd, a supervisor) maps the page, writes the
@@ -17,6 +17,16 @@
 #include "hv/hv_dev.h"
 #include "internal.h"
 #include "store_serve.h"
+
+static const char *request_name(enum noxs_ctrl_request req)
+{
+    static const char *const names[] = {
+        [NOXS_CTRL_POWEROFF] = "poweroff",
+        [NOXS_CTRL_REBOOT] = "reboot",
+        [NOXS_CTRL_SUSPEND] = "suspend",
+    };
+    return req <= NOXS_CTRL_REQUEST_MAX && names[req] ? names[req] : "?";
+}
 
 static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
                         unsigned idx, enum noxs_ctrl_request req, void *page)
@@ -39,8 +49,7 @@ static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
         return chaos__fail(ctx, -EOPNOTSUPP,
                            "domain %u has not connected its control device "
                            "for %s requests (its kernel does not handle them)",
-                           domid,
-                           req == NOXS_CTRL_REBOOT ? "reboot" : "poweroff");
+                           domid, request_name(req));
     d->u.control.request = req;
     d->u.control.request_seq++;
     rc = noxs_page_publish(page, &devs->host, idx, why, sizeof(why));
@@ -88,6 +97,13 @@ int devices_request(chaos_ctx *ctx, chaos_domid domid,
                            "domain %u: its device record is "
                            "unreadable: %s",
                            domid, strerror(-rc));
+    if (devs->via_store && req == NOXS_CTRL_SUSPEND) {
+        devices_free(devs);
+        return chaos__fail(ctx, -EOPNOTSUPP,
+                           "domain %u has a XenStore, not a noxs page: "
+                           "suspending a Linux guest is not built yet",
+                           domid);
+    }
     if (devs->via_store) {
         /* Stock Linux watches control/shutdown in its store. */
         devices_free(devs);
@@ -103,6 +119,39 @@ int devices_request(chaos_ctx *ctx, chaos_domid domid,
     if (!rc)
         rc = send_request(ctx, domid, devs, (unsigned)idx, req,
                           hv_page_addr(pg));
+    hv_page_unmap(pg);
+    devices_free(devs);
+    return rc;
+}
+
+int devices_request_refused(chaos_ctx *ctx, chaos_domid domid)
+{
+    struct devices *devs;
+    struct hv_page *pg = NULL;
+    struct noxs_fe_page fe;
+    char why[NOXS_ERR_MAX];
+    int rc = devices_record_read(domid, &devs);
+    if (rc)
+        return rc;
+    int idx = devices_find(devs, NOXS_DEV_CONTROL);
+    if (idx < 0 || devs->via_store)
+        rc = -ENOENT;
+    else
+        rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
+    if (!rc) {
+        struct noxs_page *live = hv_page_addr(pg);
+        struct noxs_device *d = &devs->host.devices[idx];
+        /* The request outstanding is the live one (send_request). */
+        d->u.control.request_seq = __atomic_load_n(
+            &live->devices[idx].be.u.control.request_seq, __ATOMIC_ACQUIRE);
+        d->u.control.request = NOXS_CTRL_SUSPEND;
+        rc = noxs_page_read(live, &devs->host, &fe, why, sizeof(why));
+        if (rc)
+            rc = chaos__fail(ctx, rc, "domain %u: device page: %s", domid, why);
+        else
+            rc = fe.devices[idx].u.control.answered &&
+                 fe.devices[idx].u.control.ack == NOXS_CTRL_ACK_REFUSED;
+    }
     hv_page_unmap(pg);
     devices_free(devs);
     return rc;

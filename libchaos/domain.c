@@ -28,7 +28,7 @@ struct chaos_shell {
     uint64_t memory_mib;
     unsigned max_vcpus;
     enum chaos_tsc_mode tsc_mode;
-    struct devices *devs; /* NULL: no devices (not a noxs guest) */
+    struct devices *devs; /* its devices: a control device at least */
     char *device_key;     /* chaos_config_shell_devices() of its config */
     uint64_t prepare_ns;
 };
@@ -43,14 +43,14 @@ static int need_hv(chaos_ctx *ctx)
 
 /* Removes what chaos kept of a domain that is gone: its devices (and the
  * TAP devices they name) and its record. */
-static void forget(chaos_domid domid)
+void chaos__forget(chaos_domid domid)
 {
     devices_record_remove(domid);
     registry_remove(domid);
 }
 
 /* The record of a live domain chaos created; -ENOENT if none or stale. */
-static int live_record(chaos_ctx *ctx, chaos_domid domid,
+int chaos__live_record(chaos_ctx *ctx, chaos_domid domid,
                        struct registry_record *rec)
 {
     int rc = registry_read(domid, rec);
@@ -60,7 +60,7 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
     if (hv_domain_info(ctx->hv, domid, &info) != 0 ||
         memcmp(info.uuid, rec->uuid, sizeof(rec->uuid)) != 0) {
         chaos__clear_error(ctx);
-        forget(domid); /* the domain it described is gone */
+        chaos__forget(domid); /* the domain it described is gone */
         return -ENOENT;
     }
     return 0;
@@ -70,7 +70,7 @@ static int live_record(chaos_ctx *ctx, chaos_domid domid,
  * Who holds `name` in the index (registry.h): 1 and *domid if a domain
  * does -- Xen has one with that id and handle, not dying --, 0 if nobody
  * does, after removing a stale or corrupt entry, or a negative errno if Xen
- * cannot tell (ctx has the message).  Not live_record(): a create holds its
+ * cannot tell (ctx has the message).  Not chaos__live_record(): a create holds its
  * name before it writes its record, and must not look stale meanwhile.
  */
 static int name_holder(chaos_ctx *ctx, const char *name, chaos_domid *domid)
@@ -108,7 +108,7 @@ static int find_by_name(chaos_ctx *ctx, const char *name, chaos_domid *domid)
     if (name_holder(ctx, name, &id) != 1)
         return -ESRCH;
     /* A domain still being built has no record yet: not found, kept. */
-    if (live_record(ctx, id, &rec) != 0 || strcmp(rec.name, name) != 0)
+    if (chaos__live_record(ctx, id, &rec) != 0 || strcmp(rec.name, name) != 0)
         return -ESRCH;
     *domid = id;
     return 0;
@@ -119,7 +119,7 @@ static int find_by_name(chaos_ctx *ctx, const char *name, chaos_domid *domid)
  * before anything else could take it.  A stale holder (its domain gone) is
  * removed and the claim tried once more.
  */
-static int claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
+int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
                       const uint8_t uuid[16])
 {
     const char *bad = registry_name_problem(name);
@@ -273,11 +273,13 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         chaos_shell_discard(ctx, shell);
         return chaos__fail(ctx, rc, "too many devices, or out of memory");
     }
-    if (devices_wanted(cfg)) {
-        rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
-        if (rc)
-            return discard_failed(ctx, shell, rc);
-    }
+    /* Every shell gets its devices, a control device at least (one event
+     * channel): whether the guest is a noxs guest is known only once its
+     * kernel is (execute), and every noxs guest can be asked to suspend
+     * or power off.  A Linux guest's control device goes unused. */
+    rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
+    if (rc)
+        return discard_failed(ctx, shell, rc);
     shell->type = chaos_config_type(cfg);
     shell->memory_mib = want;
     shell->max_vcpus = spec.max_vcpus;
@@ -383,19 +385,13 @@ static int install_devices(chaos_ctx *ctx, chaos_shell *shell,
 {
     if (!info->xenstore && !info->noxs)
         return 0;
-    if (shell->devs && info->xenstore &&
+    if (devices_wanted(cfg) && info->xenstore &&
         chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO)
         return chaos__fail(ctx, -EINVAL,
                            "'xenstore': a Linux guest finds its vif and disk "
                            "in its XenStore, so it cannot be \"no\"");
-    struct devices *none = NULL;
-    if (!shell->devs && !(none = devices_none()))
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
-    int rc =
-        devices_install(ctx, shell->devs ? shell->devs : none, domid, cfg,
-                        info->xenstore, info->store_frame, info->store_port);
-    devices_free(none);
-    return rc;
+    return devices_install(ctx, shell->devs, domid, cfg, info->xenstore,
+                           info->store_frame, info->store_port);
 }
 
 /* The execute phase once the name is held; di is the shell's info (its
@@ -434,7 +430,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                         : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO
                             ? HV_XENSTORE_NO
                             : HV_XENSTORE_AUTO,
-            .devices = shell->devs != NULL,
+            .devices = devices_wanted(cfg),
         };
         rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
         if (!rc && info.elf)
@@ -480,7 +476,7 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     if (!(flags & CHAOS_CREATE_PAUSED)) {
         rc = hv_domain_unpause(ctx->hv, domid);
         if (rc) {
-            forget(domid);
+            chaos__forget(domid);
             return rc;
         }
     }
@@ -518,7 +514,7 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     const char *name = chaos_config_name(cfg);
     if (name && !name[0])
         name = NULL; /* unnamed: nothing to index */
-    if (name && (rc = claim_name(ctx, name, domid, di.uuid)) != 0)
+    if (name && (rc = chaos__claim_name(ctx, name, domid, di.uuid)) != 0)
         return rc;
     rc = build(ctx, shell, cfg, &di, flags, t);
     if (rc && name) /* nothing left behind (exact match: see registry.h) */
@@ -567,12 +563,12 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
     if (domid == 0)
         return chaos__fail(ctx, -EPERM, "refusing to destroy Domain-0");
     struct registry_record rec;
-    int known = live_record(ctx, domid, &rec) == 0;
+    int known = chaos__live_record(ctx, domid, &rec) == 0;
     rc = hv_domain_destroy(ctx->hv, domid);
     if (rc == 0) {
         hv_xs_forget(ctx->hv, domid);
         if (known)
-            forget(domid);
+            chaos__forget(domid);
     }
     return rc;
 }
@@ -589,7 +585,7 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
         return rc;
     /* A noxs guest has a control device and no XenStore. */
     struct registry_record rec;
-    if (live_record(ctx, domid, &rec) == 0) {
+    if (chaos__live_record(ctx, domid, &rec) == 0) {
         rc =
             devices_request(ctx, domid,
                             kind == CHAOS_SHUTDOWN_REBOOT ? NOXS_CTRL_REBOOT
@@ -620,7 +616,7 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
     if (rc)
         return rc;
     struct registry_record rec;
-    if (live_record(ctx, domid, &rec) != 0)
+    if (chaos__live_record(ctx, domid, &rec) != 0)
         return chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
                            domid);
     *frame = rec.console_frame;

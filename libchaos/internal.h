@@ -42,4 +42,16 @@ int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list);
 /* Fills in the names chaos recorded for the domains in list (domain.c). */
 void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n);
 
+/* What creating and restoring share (domain.c; snapshot.c restores). */
+struct registry_record;
+/* The record of a live domain chaos created; -ENOENT if none or stale. */
+int chaos__live_record(chaos_ctx *ctx, chaos_domid domid,
+                       struct registry_record *rec);
+/* Removes what chaos kept of a domain that is gone (devices, record). */
+void chaos__forget(chaos_domid domid);
+/* Takes name for the domain domid with its final handle uuid (released
+ * with registry_release_name); -EEXIST with a message if it is taken. */
+int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
+                      const uint8_t uuid[16]);
+
 #endif /* CHAOS_INTERNAL_H */

@@ -96,3 +96,52 @@ tests_unit_test_supervisor_SOURCES = tests/unit/test_supervisor.c \
 	libchaos/registry_names.c
 tests_unit_test_supervisor_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_supervisor_LDADD = libchaos/libchaos.la $(CHECK_LIBS)
+
+# Snapshots (docs/snapshot.md): save and restore of a guest, and the chaos
+# header of an image file (snapshot_image.c: pure code, zlib's CRC-32).
+libchaos_libchaos_la_SOURCES += \
+	libchaos/snapshot_image.h \
+	libchaos/snapshot_image.c \
+	libchaos/snapshot_save.c \
+	libchaos/snapshot_restore.c
+libchaos_libchaos_la_CFLAGS += $(ZLIB_CFLAGS)
+libchaos_libchaos_la_LIBADD += $(ZLIB_LIBS)
+EXTRA_DIST += docs/snapshot.md
+
+check_PROGRAMS += tests/unit/test_snapshot_image
+TESTS += tests/unit/test_snapshot_image
+tests_unit_test_snapshot_image_SOURCES = tests/unit/test_snapshot_image.c \
+	libchaos/snapshot_image.h libchaos/snapshot_image.c
+tests_unit_test_snapshot_image_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(ZLIB_CFLAGS)
+tests_unit_test_snapshot_image_LDADD = $(CHECK_LIBS) $(ZLIB_LIBS)
+
+# libFuzzer target for the header reader (never part of 'make all' or
+# 'make check'):  make fuzz-snapshot FUZZ_SECONDS=60
+# New inputs go to tests/fuzz/work-snapshot in the build tree; the seeds in
+# tests/fuzz/corpus/snapshot (headers written by test_snapshot_image with
+# CHAOS_SNAP_CORPUS=DIR) stay as they are.
+FUZZ_SNAP_FILES = $(srcdir)/tests/fuzz/fuzz_snapshot_image.c \
+	$(srcdir)/libchaos/snapshot_image.c
+FUZZ_SNAP_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	-include $(top_builddir)/config.h -I$(srcdir)/libchaos $(ZLIB_CFLAGS)
+EXTRA_DIST += tests/fuzz/fuzz_snapshot_image.c tests/fuzz/corpus/snapshot
+CLEANFILES += tests/fuzz/fuzz_snapshot_image
+
+tests/fuzz/fuzz_snapshot_image: $(FUZZ_SNAP_FILES) \
+		$(srcdir)/libchaos/snapshot_image.h
+	@test -n "$(FUZZ_CC)" || { \
+	  echo "fuzz-snapshot: no clang found by configure (apt-get install clang)"; \
+	  exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_SNAP_FLAGS) -o $@ $(FUZZ_SNAP_FILES) \
+	  $(ZLIB_LIBS)
+
+fuzz-snapshot: tests/fuzz/fuzz_snapshot_image
+	@$(MKDIR_P) tests/fuzz/work-snapshot
+	./tests/fuzz/fuzz_snapshot_image -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=8192 -print_final_stats=1 tests/fuzz/work-snapshot \
+	  $(srcdir)/tests/fuzz/corpus/snapshot
+
+.PHONY: fuzz-snapshot

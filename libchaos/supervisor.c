@@ -22,6 +22,8 @@
  *   SERVING --stopped, restart--> RESTARTING --restarted()--> SERVING
  *                                            \-failed------> FAILED
  *   SERVING --gone or dying--------------------------------> DONE
+ *   SERVING --suspended--> SERVING (no action: being saved; the saver
+ *                          destroys it, or resumes it)
  *
  * Restart creates the guest with a new Xen handle, not the one it had:
  * the old domain may linger as "dying" while Xen frees its memory, and
@@ -66,6 +68,7 @@ struct chaos_supervisor {
     chaos_console_server *console;  /* NULL: none (failed, or gone) */
     struct devices_server *devices; /* NULL: none */
     bool acted;                     /* this domain's stop was handled */
+    bool suspended; /* seen suspended: being saved (no action) */
     bool look_now;
     bool sweep_now;        /* serve the console and devices without a
                           notification: once when serving starts */
@@ -373,7 +376,22 @@ static void look(chaos_ctx *ctx, chaos_supervisor *sup)
         finish(ctx, sup, CHAOS_SUPERVISOR_DONE);
         return;
     }
-    if (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED)
+    bool stopped =
+        info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED;
+    /* Suspended for a save: wait for the saver to destroy the domain (the
+     * image is written) or to resume it (a checkpoint, a failed save). */
+    if (stopped && supervisor_being_saved(info.state == CHAOS_DOM_CRASHED,
+                                          info.shutdown_reason)) {
+        if (!sup->suspended)
+            say(sup, "'%s' (domain %u) suspended: being saved", name_of(sup),
+                sup->domid);
+        sup->suspended = true;
+        return;
+    }
+    if (sup->suspended && !stopped)
+        say(sup, "'%s' (domain %u) resumed", name_of(sup), sup->domid);
+    sup->suspended = false;
+    if (stopped)
         act(ctx, sup, &info);
 }
 

@@ -19,11 +19,21 @@
 /*
  * The on_* key that applies to a domain that stopped: on_crash when it
  * crashed (state CRASHED, or the reason "crash"), on_reboot for the reason
- * "reboot", on_poweroff for every other reason (poweroff; and suspend,
- * watchdog and soft_reset, whose own xl keys chaos does not accept, as
- * before).  reason is Xen's shutdown code.
+ * "reboot", on_poweroff for every other reason (poweroff; and watchdog
+ * and soft_reset, whose own xl keys chaos does not accept, as before; a
+ * suspend is not a stop: supervisor_being_saved).  reason is Xen's
+ * shutdown code.
  */
 enum chaos_event supervisor_event_for(bool crashed, int reason);
+
+/*
+ * Whether a domain that stopped so is being saved rather than stopped: a
+ * suspend (SHUTDOWN_suspend) is how a guest gets ready for a save (or a
+ * checkpoint).  No on_* action applies: the saver destroys the domain
+ * once the image is written, or resumes it (a checkpoint, or a failed
+ * save).  supervisor_event_for() is not asked for such a domain.
+ */
+bool supervisor_being_saved(bool crashed, int reason);
 
 /* Whether the supervisor carries out act (destroy, preserve, restart). */
 bool supervisor_action_supported(enum chaos_action act);

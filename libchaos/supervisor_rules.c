@@ -12,7 +12,7 @@
 
 /* Xen's shutdown codes (xen/include/public/sched.h), by value: this file
  * must not include a Xen header. */
-enum { XEN_REASON_REBOOT = 1, XEN_REASON_CRASH = 3 };
+enum { XEN_REASON_REBOOT = 1, XEN_REASON_SUSPEND = 2, XEN_REASON_CRASH = 3 };
 
 static const char *const event_keys[] = {
     [CHAOS_ON_POWEROFF] = "on_poweroff",
@@ -25,6 +25,11 @@ enum chaos_event supervisor_event_for(bool crashed, int reason)
     if (crashed || reason == XEN_REASON_CRASH)
         return CHAOS_ON_CRASH;
     return reason == XEN_REASON_REBOOT ? CHAOS_ON_REBOOT : CHAOS_ON_POWEROFF;
+}
+
+bool supervisor_being_saved(bool crashed, int reason)
+{
+    return !crashed && reason == XEN_REASON_SUSPEND;
 }
 
 const char *supervisor_event_key(enum chaos_event ev)

@@ -5,6 +5,7 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/main.c \
 	tools/chaos/cmd_host.c \
 	tools/chaos/cmd_domain.c \
+	tools/chaos/cmd_save.c \
 	tools/chaos/daemon_client.h \
 	tools/chaos/daemon_client.c \
 	tools/chaos/cmd_create_daemon.c \

@@ -15,6 +15,10 @@
  *               wait for dom0 to shut the guest down: the lab checks
  *               that the back end disconnects it and the supervisor
  *               carries on
+ *   again=1     after passing, wait (suspendable, in devices_wait) until
+ *               the guest has been restored into a new domain, then run
+ *               again with seed + 1 over the reconnected disk: "blk-test:
+ *               restored" and the verdict of the second run
  */
 #include "blkfront.h"
 #include "blkpattern.h"
@@ -22,6 +26,7 @@
 #include "cmdline.h"
 #include "devices.h"
 #include "kernel.h"
+#include "suspend.h"
 
 /* Sectors per request: the buffer is static, the stack is small. */
 #define CHUNK 16
@@ -107,14 +112,28 @@ static int write_read_compare(struct blkfront *bf, uint64_t seed,
     return 0;
 }
 
+/* again=1: waits for a restore, then tests the reconnected disk. */
+static int after_restore(struct blkfront *bf, uint64_t seed, uint64_t sectors)
+{
+    unsigned int resumed = suspend_resumed_count();
+
+    kprintf("blk-test: waiting for a save and restore\n");
+    while (suspend_resumed_count() == resumed)
+        devices_wait(clock_now_ns() + 1000000000ull);
+    kprintf("blk-test: restored\n");
+    return write_read_compare(bf, seed + 1, sectors);
+}
+
 int app_main(const char *cmdline)
 {
-    uint64_t sectors = 64, seed = 1, corrupt = 0, size;
+    uint64_t sectors = 64, seed = 1, corrupt = 0, again = 0, size;
     struct blkfront *bf;
+    int status;
 
     if (!cmdline_get_u64(cmdline, "sectors", &sectors) ||
         !cmdline_get_u64(cmdline, "seed", &seed) ||
-        !cmdline_get_u64(cmdline, "corrupt", &corrupt) || sectors == 0) {
+        !cmdline_get_u64(cmdline, "corrupt", &corrupt) ||
+        !cmdline_get_u64(cmdline, "again", &again) || sectors == 0) {
         kprintf("blk-test: bad command line: %s\n", cmdline);
         return 2;
     }
@@ -141,5 +160,8 @@ int app_main(const char *cmdline)
     }
     if (blkfront_readonly(bf))
         return read_only_check(bf, sectors);
-    return write_read_compare(bf, seed, sectors);
+    status = write_read_compare(bf, seed, sectors);
+    if (status != 0 || !again)
+        return status;
+    return after_restore(bf, seed, sectors);
 }

@@ -42,12 +42,17 @@ static unsigned devid(const struct blkfront *bf)
     return bf->dev->be.devid;
 }
 
+/* The ring and the bounce page, granted.  Reconnecting after a restore,
+ * the pages of the first connection again. */
 static bool setup_ring(struct blkfront *bf, grant_ref_t *ring_ref)
 {
     domid_t backend = bf->dev->be.backend_domid;
-    blkif_sring_t *sring = page_alloc();
+    blkif_sring_t *sring = bf->ring.sring;
 
-    bf->bounce = page_alloc();
+    if (sring == NULL)
+        sring = page_alloc();
+    if (bf->bounce == NULL)
+        bf->bounce = page_alloc();
     if (sring == NULL || bf->bounce == NULL)
         return false;
     SHARED_RING_INIT(sring);
@@ -118,6 +123,37 @@ struct blkfront *blkfront_open(unsigned index)
         return NULL;
     blks_open[index] = true;
     return bf;
+}
+
+/*
+ * In a new domain: connect each open disk again (new grants, a new
+ * channel, an empty ring).  Nothing is in flight: requests are
+ * synchronous and suspend happens only in devices_wait.  A disk whose
+ * requests timed out stays broken.
+ */
+void blkfront_resume(void)
+{
+    unsigned int index;
+
+    for (index = 0; index < BLKFRONT_MAX; index++) {
+        struct blkfront *bf = &blks[index];
+        const struct devpage_dev *dev;
+
+        if (!blks_open[index])
+            continue;
+        dev = devpage_find(NOXS_DEV_BLK, index);
+        if (dev == NULL) {
+            kprintf("blkfront %u: gone after the restore\n", index);
+            bf->broken = true;
+            continue;
+        }
+        bf->dev = dev;
+        bf->port = dev->be.evtchn;
+        if (!connect(bf)) {
+            kprintf("blkfront %u: cannot reconnect after the restore\n", index);
+            bf->broken = true;
+        }
+    }
 }
 
 uint64_t blkfront_sectors(const struct blkfront *bf)

@@ -17,6 +17,10 @@ struct blkfront;
  * NULL (and a message) when there is none or it cannot connect. */
 struct blkfront *blkfront_open(unsigned index);
 
+/* After a restore into a new domain (devices.c): connects every open
+ * disk again, keeping its struct blkfront. */
+void blkfront_resume(void);
+
 /* Size in 512-byte sectors; whether writes are refused; whether flush is
  * honoured. */
 uint64_t blkfront_sectors(const struct blkfront *bf);

@@ -15,6 +15,7 @@ void console_init(struct xencons_interface *console_ring, evtchn_port_t port)
 {
     ring = console_ring;
     ring_port = port;
+    backend_stalled = false; /* after a restore: a new back end */
 }
 
 void console_set_timeout_ns(uint64_t ns)

@@ -20,6 +20,9 @@
  * Xen's own console (dropped by a release Xen) and input never arrives.
  */
 void console_init(struct xencons_interface *ring, evtchn_port_t port);
+/* (Called again after a restore into a new domain: a new port, and a
+ * ring whose indexes the restore kept (PV) or cleared (PVH); only the
+ * ring's own indexes are used, so either way output goes on.) */
 
 /*
  * How long a writer waits for the backend to make room before dropping
@@ -34,7 +37,7 @@ void console_write(const char *text, size_t len);
 size_t console_read(char *buf, size_t len);
 
 /*
- * Blocks until input is pending or Xen system time reaches deadline_ns
+ * Blocks until input is pending or clock_now_ns() reaches deadline_ns
  * (0: forever).  Returns whether input is pending.
  */
 bool console_wait_input(uint64_t deadline_ns);

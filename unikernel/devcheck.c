@@ -7,15 +7,18 @@
 static const enum ctrl_action ctrl_actions[NOXS_CTRL_REQUEST_MAX + 1] = {
     [NOXS_CTRL_POWEROFF] = CTRL_ACT_POWEROFF,
     [NOXS_CTRL_REBOOT] = CTRL_ACT_REBOOT,
+    [NOXS_CTRL_SUSPEND] = CTRL_ACT_SUSPEND,
 };
 
-uint32_t ctrl_taken(uint32_t offered)
+uint32_t ctrl_taken(uint32_t offered, bool can_suspend)
 {
     uint32_t handled = 0, r;
 
     for (r = 0; r <= NOXS_CTRL_REQUEST_MAX; r++)
         if (ctrl_actions[r] != CTRL_ACT_NONE)
             handled |= NOXS_CTRL_F(r);
+    if (!can_suspend)
+        handled &= ~NOXS_CTRL_F(NOXS_CTRL_SUSPEND);
     return offered & handled;
 }
 
@@ -29,6 +32,11 @@ uint32_t ctrl_answer(uint32_t request, uint32_t taken, enum ctrl_action *action)
         return NOXS_CTRL_ACK_REFUSED;
     *action = ctrl_actions[request];
     return NOXS_CTRL_ACK_DONE;
+}
+
+bool noxs_page_fresh(uint32_t saved_generation, uint32_t page_generation)
+{
+    return page_generation != saved_generation;
 }
 
 uint32_t net_taken(uint32_t offered)

@@ -16,16 +16,23 @@ enum ctrl_action {
     CTRL_ACT_NONE,     /* refused: carry on */
     CTRL_ACT_POWEROFF, /* SHUTDOWN_poweroff */
     CTRL_ACT_REBOOT,   /* SHUTDOWN_reboot */
+    CTRL_ACT_SUSPEND,  /* SHUTDOWN_suspend: save, then resume or cancel */
 };
 
 /* The requests the guest handles, of those offered (be.features): its
- * fe.features.  Suspend is not handled yet. */
-uint32_t ctrl_taken(uint32_t offered);
+ * fe.features.  Suspend only when the kernel can (can_suspend: a PV guest
+ * whose p2m it could not publish cannot be saved). */
+uint32_t ctrl_taken(uint32_t offered, bool can_suspend);
 
 /* The answer (NOXS_CTRL_ACK_DONE or _REFUSED, never NONE) to `request`,
  * given the requests taken; *action says what to do after answering. */
 uint32_t ctrl_answer(uint32_t request, uint32_t taken,
                      enum ctrl_action *action);
+
+/* After a restore into a new domain: whether the noxs page is one dom0
+ * wrote for it, i.e. its generation differs from the one the guest saved
+ * with (docs/noxs.md, "Save, restore and reconnect"). */
+bool noxs_page_fresh(uint32_t saved_generation, uint32_t page_generation);
 
 /* The network features to take (fe.features) of those offered: RX_COPY
  * (required: connecting checks it is offered), checksum offload when

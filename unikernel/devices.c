@@ -5,12 +5,15 @@
  */
 #include "devices.h"
 
+#include "blkfront.h"
 #include "clock.h"
 #include "devcheck.h"
 #include "devpage.h"
 #include "evtchn.h"
 #include "kernel.h"
 #include "klib.h"
+#include "netfront.h"
+#include "suspend.h"
 
 /* Ports devices_wait polls besides the page's and the control device's. */
 #define WATCH_MAX 8
@@ -59,7 +62,8 @@ static void read_table(unsigned int nr)
             if (control != NULL)
                 continue; /* at most one: the first wins */
             control = dev;
-            control_features = ctrl_taken(dev->be.features);
+            control_features =
+                ctrl_taken(dev->be.features, kernel_boot_info()->can_suspend);
             acked_seq = LOAD_ACQUIRE(dev->shared->fe.u.control.ack_seq);
         }
         nr_devs++;
@@ -90,24 +94,55 @@ static bool control_connect(void)
     return true;
 }
 
-/* A new request (request_seq moved): answer it, then carry it out. */
-static void control_serve(void)
+static int attach(bool resumed);
+
+/* Suspend, then carry on (cancelled) or reconnect every device (a new
+ * domain, docs/noxs.md "Save, restore and reconnect"). */
+static void suspend(void)
+{
+    kprintf("noxs: suspend requested\n");
+    if (kernel_suspend() == SUSPEND_CANCELLED) {
+        kprintf("noxs: suspend cancelled\n");
+        return;
+    }
+    if (attach(true) < 0) {
+        kprintf("noxs: resumed in a new domain without devices\n");
+        return;
+    }
+    kprintf("noxs: resumed in a new domain (generation %u)\n",
+            (unsigned)generation);
+    netfront_resume();
+    blkfront_resume();
+}
+
+/*
+ * A new request (request_seq moved): answer it, then carry it out.
+ * Suspend only where the program waits (may_suspend: devices_wait), never
+ * inside a driver's own wait (a device connecting, a block request in
+ * flight), whose state a restore would pull from under it: refused there.
+ * Returns whether the guest suspended (whatever the outcome).
+ */
+static bool control_serve(bool may_suspend)
 {
     struct noxs_dev *shared;
     enum ctrl_action action;
     uint32_t seq, request, ack;
 
     if (control == NULL)
-        return;
+        return false;
     evtchn_clear(control->be.evtchn); /* before looking: see evtchn.h */
     if (!control_connected && !control_connect())
-        return;
+        return false;
     shared = control->shared;
     seq = LOAD_ACQUIRE(shared->be.u.control.request_seq);
     if (seq == acked_seq)
-        return;
+        return false;
     request = *(volatile uint32_t *)&shared->be.u.control.request;
     ack = ctrl_answer(request, control_features, &action);
+    if (action == CTRL_ACT_SUSPEND && (!may_suspend || !suspend_possible())) {
+        ack = NOXS_CTRL_ACK_REFUSED;
+        action = CTRL_ACT_NONE;
+    }
     shared->fe.u.control.ack = ack;
     STORE_RELEASE(shared->fe.u.control.ack_seq, seq);
     acked_seq = seq;
@@ -119,10 +154,14 @@ static void control_serve(void)
         case CTRL_ACT_REBOOT:
             kprintf("noxs: reboot requested\n");
             kernel_shutdown(SHUTDOWN_reboot);
+        case CTRL_ACT_SUSPEND:
+            suspend();
+            return true;
         case CTRL_ACT_NONE:
             kprintf("noxs: control request %u refused\n", (unsigned)request);
             break;
     }
+    return false;
 }
 
 /* The page's own channel says the header changed: a new generation. */
@@ -140,17 +179,18 @@ static void page_serve(void)
             (unsigned)now);
 }
 
-static void serve(void)
+/* Returns whether the guest suspended (then the ports may be others). */
+static bool serve(bool may_suspend)
 {
     if (page == NULL)
-        return;
+        return false;
     page_serve();
-    control_serve();
+    return control_serve(may_suspend);
 }
 
 /* Polls `ports` plus the page's and the control device's channels. */
 static void block_on(const evtchn_port_t *ports, unsigned int nr,
-                     uint64_t deadline_ns)
+                     uint64_t deadline_ns, bool may_suspend)
 {
     evtchn_port_t all[2 + WATCH_MAX + 1];
     unsigned int n = 0, i;
@@ -159,24 +199,25 @@ static void block_on(const evtchn_port_t *ports, unsigned int nr,
         evtchn_poll_ports(ports, nr, deadline_ns);
         return;
     }
-    serve();
+    if (serve(may_suspend))
+        return; /* the program looks at its devices again first */
     all[n++] = page_port;
     if (control != NULL)
         all[n++] = control->be.evtchn;
     for (i = 0; i < nr && n < sizeof(all) / sizeof(all[0]); i++)
         all[n++] = ports[i];
     evtchn_poll_ports(all, n, deadline_ns);
-    serve();
+    serve(may_suspend);
 }
 
 void devices_wait(uint64_t deadline_ns)
 {
-    block_on(watched, nr_watched, deadline_ns);
+    block_on(watched, nr_watched, deadline_ns, true);
 }
 
 void devpage_block(evtchn_port_t port, uint64_t deadline_ns)
 {
-    block_on(&port, 1, deadline_ns);
+    block_on(&port, 1, deadline_ns, false);
 }
 
 void devpage_watch(evtchn_port_t port)
@@ -209,12 +250,23 @@ const struct devpage_dev *devpage_find(unsigned int type, unsigned int index)
     return NULL;
 }
 
-int devices_init(void)
+/*
+ * Finds the page and reads it: at boot, and in a new domain after a
+ * restore (resumed), where dom0 must have rewritten the page with another
+ * generation than the one we saved with: a page it did not rewrite (PV
+ * keeps the saved bytes) names the old domain's event channels.
+ */
+static int attach(bool resumed)
 {
     const struct boot_info *boot = kernel_boot_info();
     struct noxs_page *p = boot->store_page;
-    uint32_t nr;
+    uint32_t saved = generation, nr;
 
+    page = NULL;
+    control = NULL;
+    control_connected = false;
+    nr_devs = 0;
+    nr_watched = 0;
     /* No store page, or another magic (a XenStore ring, a zeroed page):
      * not a noxs guest.  Silent: most guests have no devices. */
     if (p == NULL || !port_ok(boot->store_port) ||
@@ -228,9 +280,15 @@ int devices_init(void)
         evtchn_send(boot->store_port);
         return -1;
     }
+    generation = LOAD_ACQUIRE(p->be.generation);
+    if (resumed && !noxs_page_fresh(saved, generation)) {
+        kprintf("noxs: the page was not rewritten after the restore "
+                "(generation %u): no devices\n",
+                (unsigned)generation);
+        return -1;
+    }
     page = p;
     page_port = boot->store_port;
-    generation = LOAD_ACQUIRE(p->be.generation);
     nr = p->be.nr_devices;
     if (nr > NOXS_MAX_DEVICES) {
         kprintf("noxs: the page claims %u devices; using %u\n", nr,
@@ -241,6 +299,11 @@ int devices_init(void)
     p->fe.version = NOXS_VERSION;
     STORE_RELEASE(p->fe.generation, generation);
     evtchn_send(page_port);
-    control_serve(); /* connects it if its back end is there already */
+    control_serve(false); /* connects it if its back end is there already */
     return (int)nr_devs;
+}
+
+int devices_init(void)
+{
+    return attach(false);
 }

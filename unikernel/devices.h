@@ -24,7 +24,7 @@
 int devices_init(void);
 
 /*
- * Blocks until a device's event channel is pending or Xen system time
+ * Blocks until a device's event channel is pending or clock_now_ns()
  * reaches deadline_ns (0: no deadline); serves control requests.  May
  * return early; callers poll their devices and loop.
  */

@@ -43,7 +43,8 @@ void evtchn_poll_ports(const evtchn_port_t *ports, unsigned int nr_ports,
 {
     struct sched_poll poll = {
         .nr_ports = nr_ports,
-        .timeout = deadline_ns, /* absolute Xen system time, 0 = none */
+        /* absolute Xen system time, 0 = none */
+        .timeout = clock_to_xen_deadline(deadline_ns),
     };
 
     /* Xen only reads the array; the handle type is not const. */

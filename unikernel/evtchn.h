@@ -30,8 +30,8 @@ void evtchn_send(evtchn_port_t port);
 bool evtchn_clear(evtchn_port_t port);
 
 /*
- * Block until `port` is pending or Xen system time reaches `deadline_ns`
- * (0: no deadline).  May return early (spuriously); callers loop.
+ * Block until `port` is pending or the program's clock (clock.h) reaches
+ * `deadline_ns` (0: no deadline).  May return early (spuriously); callers loop.
  */
 void evtchn_poll(evtchn_port_t port, uint64_t deadline_ns);
 
@@ -39,7 +39,7 @@ void evtchn_poll(evtchn_port_t port, uint64_t deadline_ns);
 void evtchn_poll_ports(const evtchn_port_t *ports, unsigned int nr_ports,
                        uint64_t deadline_ns);
 
-/* Block until Xen system time reaches `deadline_ns`. */
+/* Block until the program's clock reaches `deadline_ns`. */
 void sleep_until(uint64_t deadline_ns);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "hypercall.h"
 #include "kernel.h"
+#include "klib.h"
 #include "noxs_abi.h"
 #include "x86.h"
 
@@ -121,4 +122,30 @@ bool gnttab_end(grant_ref_t ref)
                                           __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
     in_use[ref] = false;
     return true;
+}
+
+void gnttab_suspend(void)
+{
+    /* PV: the table's frames are Xen's, and libxenguest's save refuses a
+     * PTE to a frame that is not ours.  PVH: the table sits in our
+     * physmap, which the save copies as any page. */
+    if (table != NULL && kernel_boot_info()->pv)
+        hyp_update_va_mapping((unsigned long)table_page, 0, UVMF_INVLPG);
+}
+
+void gnttab_resume(bool new_domain)
+{
+    if (new_domain) {
+        /* A new, empty table: every grant is gone, and the back ends know
+         * it.  Set up again on first use. */
+        table = NULL;
+        setup_failed = false;
+        memset(in_use, 0, sizeof(in_use));
+        return;
+    }
+    /* Cancelled: the same table, still in force; map it again (PV). */
+    if (table != NULL && kernel_boot_info()->pv && !setup_pv()) {
+        table = NULL;
+        setup_failed = true;
+    }
 }

@@ -21,4 +21,10 @@ grant_ref_t gnttab_grant(domid_t domid, unsigned long frame, bool readonly);
  * the entry stays in use (and its page must stay untouched). */
 bool gnttab_end(grant_ref_t ref);
 
+/* Suspend (suspend.c): unmaps the table (PV) before SCHEDOP_shutdown;
+ * after it, maps it again (cancelled) or forgets every grant (a new
+ * domain: its table is new and empty; front ends grant again). */
+void gnttab_suspend(void);
+void gnttab_resume(bool new_domain);
+
 #endif

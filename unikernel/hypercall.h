@@ -51,6 +51,18 @@ static inline long hyp_sched_op(int cmd, void *arg)
                       (unsigned long)arg);
 }
 
+/* SCHEDOP_shutdown(SHUTDOWN_suspend): the third argument (rdx) is the
+ * suspend record, for PV the start info's machine frame, which
+ * libxenguest's save reads from the vCPU's registers (as Linux's
+ * HYPERVISOR_suspend passes it).  Returns 0 in a new domain (restored),
+ * 1 when the suspend was cancelled (same domain). */
+static inline long hyp_suspend(struct sched_shutdown *request,
+                               unsigned long record)
+{
+    return hypercall3(__HYPERVISOR_sched_op, SCHEDOP_shutdown,
+                      (unsigned long)request, record);
+}
+
 static inline long hyp_event_channel_op(int cmd, void *arg)
 {
     return hypercall2(__HYPERVISOR_event_channel_op, (unsigned long)cmd,

@@ -52,6 +52,11 @@ const struct boot_info *kernel_boot_info(void)
     return &boot;
 }
 
+void kernel_set_boot_info(const struct boot_info *info)
+{
+    boot = *info;
+}
+
 uint64_t kernel_entry_age_ns(void)
 {
     return entry_age_ns;

@@ -29,6 +29,9 @@ struct boot_info {
      * its length; NULL and 0 in PVH. */
     const unsigned long *p2m;
     unsigned long nr_pages;
+    /* The guest can be saved: PVH always; PV once its p2m is published
+     * for libxenguest's save (pv.c). */
+    bool can_suspend;
 };
 
 /* The page the platform code maps shared_info over (kernel.c). */
@@ -36,8 +39,13 @@ extern uint8_t shared_info_page[];
 
 _Noreturn void kernel_start(const struct boot_info *boot);
 
-/* What the boot code found (valid from kernel_start on). */
+/* What the boot code found (valid from kernel_start on; after a restore
+ * into a new domain, what it found there). */
 const struct boot_info *kernel_boot_info(void);
+
+/* After a restore (suspend.c): what the platform code found in the new
+ * domain. */
+void kernel_set_boot_info(const struct boot_info *info);
 
 /* The program. */
 int app_main(const char *cmdline);

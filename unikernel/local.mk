@@ -13,7 +13,7 @@
 
 ukdir = $(pkglibexecdir)/unikernel
 uk_PROGRAMS = unikernel/hello unikernel/echo unikernel/devinfo \
-	unikernel/udp-echo unikernel/http unikernel/blk-test
+	unikernel/udp-echo unikernel/http unikernel/blk-test unikernel/counter
 dist_uk_DATA = \
 	unikernel/hello-pv.cfg \
 	unikernel/hello-pvh.cfg \
@@ -24,7 +24,9 @@ dist_uk_DATA = \
 	unikernel/http-pv.cfg \
 	unikernel/http-pvh.cfg \
 	unikernel/blk-test-pv.cfg \
-	unikernel/blk-test-pvh.cfg
+	unikernel/blk-test-pvh.cfg \
+	unikernel/counter-pv.cfg \
+	unikernel/counter-pvh.cfg
 
 UK_CPP_FLAGS = -I$(srcdir)/unikernel -I$(srcdir)/noxs $(XENCTRL_CFLAGS)
 UK_C_FLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all \
@@ -51,9 +53,12 @@ UK_KERNEL_SOURCES = \
 	unikernel/kernel.c unikernel/kernel.h \
 	unikernel/klib.c unikernel/klib.h \
 	unikernel/netfront.c unikernel/netfront.h \
+	unikernel/p2mlist.c unikernel/p2mlist.h \
 	unikernel/pages.c unikernel/pages.h \
+	unikernel/platform.h \
 	unikernel/pv.c \
 	unikernel/pvh.c \
+	unikernel/suspend.c unikernel/suspend.h \
 	unikernel/timemath.c unikernel/timemath.h \
 	unikernel/trap.c unikernel/trap.h \
 	unikernel/x86.h \
@@ -82,6 +87,13 @@ unikernel_devinfo_CFLAGS = $(UK_C_FLAGS)
 unikernel_devinfo_LDADD = $(UK_BOOT_OBJ)
 unikernel_devinfo_DEPENDENCIES = $(UK_LINK_DEPS)
 unikernel_devinfo_LINK = $(UK_LINK)
+
+unikernel_counter_SOURCES = $(UK_KERNEL_SOURCES) unikernel/counter.c
+unikernel_counter_CPPFLAGS = $(UK_CPP_FLAGS)
+unikernel_counter_CFLAGS = $(UK_C_FLAGS)
+unikernel_counter_LDADD = $(UK_BOOT_OBJ)
+unikernel_counter_DEPENDENCIES = $(UK_LINK_DEPS)
+unikernel_counter_LINK = $(UK_LINK)
 
 # The device demos (docs/unikernel.md): their front ends (devices.c,
 # netfront.c, blkfront.c) are in UK_KERNEL_SOURCES; the network ones add
@@ -129,7 +141,8 @@ EXTRA_DIST += \
 	unikernel/unikernel.lds
 CLEANFILES += $(UK_BOOT_OBJ)
 
-# Host unit tests of the pure parts (command line, formatting, time math).
+# Host unit tests of the pure parts (command line, formatting, time math,
+# p2m frame lists, the drivers' decisions).
 UK_TEST_CPP_FLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel -I$(srcdir)/noxs
 UK_TEST_C_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
@@ -138,12 +151,14 @@ check_PROGRAMS += \
 	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
 	tests/unit/test_unikernel_netstack \
+	tests/unit/test_unikernel_p2mlist \
 	tests/unit/test_unikernel_timemath
 TESTS += \
 	tests/unit/test_unikernel_cmdline \
 	tests/unit/test_unikernel_devcheck \
 	tests/unit/test_unikernel_format \
 	tests/unit/test_unikernel_netstack \
+	tests/unit/test_unikernel_p2mlist \
 	tests/unit/test_unikernel_timemath
 
 tests_unit_test_unikernel_cmdline_SOURCES = \
@@ -173,6 +188,13 @@ tests_unit_test_unikernel_timemath_SOURCES = \
 tests_unit_test_unikernel_timemath_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
 tests_unit_test_unikernel_timemath_CFLAGS = $(UK_TEST_C_FLAGS)
 tests_unit_test_unikernel_timemath_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_unikernel_p2mlist_SOURCES = \
+	tests/unit/test_unikernel_p2mlist.c \
+	unikernel/p2mlist.c unikernel/p2mlist.h
+tests_unit_test_unikernel_p2mlist_CPPFLAGS = $(UK_TEST_CPP_FLAGS)
+tests_unit_test_unikernel_p2mlist_CFLAGS = $(UK_TEST_C_FLAGS)
+tests_unit_test_unikernel_p2mlist_LDADD = $(CHECK_LIBS)
 
 tests_unit_test_unikernel_netstack_SOURCES = \
 	tests/unit/test_unikernel_netstack.c tests/unit/netstack_frames.h \

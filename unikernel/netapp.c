@@ -9,6 +9,7 @@
 #include "devices.h"
 #include "kernel.h"
 #include "netfront.h"
+#include "suspend.h"
 
 /* The longest sleep without a timer: the loop wakes for a device event
  * anyway, this only bounds how stale the stack's clock can get. */
@@ -132,11 +133,39 @@ void netapp_ready(const struct netapp *app, const char *proto, uint16_t port)
         kprintf("%s: tx offloads: checksum\n", app->name);
 }
 
+/*
+ * After a restore into a new domain the vif was reconnected (devices.c):
+ * take its MAC, which a restore may have changed (chaos restore mac=...).
+ * The offloads are the ones taken at start: the back end that serves a
+ * restored guest offers what the first one did, and the stack's send
+ * buffers were sized for them; a device that took others says so.
+ */
+static void resumed(struct netapp *app)
+{
+    const uint8_t *mac = netfront_mac(app->nf);
+    struct netstack_config cfg = { 0 };
+    unsigned i;
+
+    for (i = 0; i < 6; i++)
+        app->ns.cfg.mac[i] = mac[i];
+    offloads(&cfg, app->nf);
+    if (cfg.offload != app->ns.cfg.offload)
+        kprintf("%s: the restored device takes other offloads; "
+                "keeping the first ones\n",
+                app->name);
+}
+
 void netapp_run(struct netapp *app)
 {
+    unsigned int restores = suspend_resumed_count();
+
     for (;;) {
         uint64_t now, next;
 
+        if (suspend_resumed_count() != restores) {
+            restores = suspend_resumed_count();
+            resumed(app);
+        }
         netfront_poll(app->nf, deliver, &app->ns);
         now = now_ms();
         netstack_tick(&app->ns, now);

@@ -80,29 +80,35 @@ static void complain(struct netfront *nf, const char *what)
             what);
 }
 
-/* A zeroed page granted to the back end: its reference, or 0. */
+/* A zeroed page granted to the back end: its reference, or 0.  *page
+ * non-NULL (reconnecting after a restore): that page again. */
 static grant_ref_t grant_new_page(struct netfront *nf, void **page,
                                   bool readonly)
 {
+    bool fresh = *page == NULL;
     grant_ref_t ref;
 
-    *page = page_alloc();
+    if (fresh)
+        *page = page_alloc();
+    else
+        memset(*page, 0, PAGE_SIZE);
     if (*page == NULL)
         return 0;
     ref = gnttab_grant(nf->dev->be.backend_domid, page_frame(*page), readonly);
-    if (ref == 0) {
+    if (ref == 0 && fresh) {
         page_free(*page);
         *page = NULL;
     }
     return ref;
 }
 
-/* Rings and buffers, granted; all rx buffers posted. */
+/* Rings and buffers, granted; all rx buffers posted.  The pages are
+ * those of an earlier connection if there was one (nf->tx.sring ...). */
 static bool setup_rings(struct netfront *nf, grant_ref_t *tx_ref,
                         grant_ref_t *rx_ref)
 {
-    netif_tx_sring_t *txs;
-    netif_rx_sring_t *rxs;
+    netif_tx_sring_t *txs = nf->tx.sring;
+    netif_rx_sring_t *rxs = nf->rx.sring;
     unsigned int i;
 
     if ((*tx_ref = grant_new_page(nf, (void **)&txs, false)) == 0 ||
@@ -191,6 +197,45 @@ struct netfront *netfront_open(unsigned index)
     nets_open[index] = true;
     devpage_watch(nf->port);
     return nf;
+}
+
+/*
+ * In a new domain the grants, the event channel and the back end are new
+ * (the grant table was reset: gnttab_resume): connect each open device
+ * again from step 2, with the same pages, empty rings and nothing in
+ * flight (frames queued at suspend are lost, as on a wire).  The device is
+ * found again by its index: dom0 rebuilt the table.
+ */
+void netfront_resume(void)
+{
+    unsigned int index, i;
+
+    for (index = 0; index < NETFRONT_MAX; index++) {
+        struct netfront *nf = &nets[index];
+        const struct devpage_dev *dev;
+
+        if (!nets_open[index])
+            continue;
+        dev = devpage_find(NOXS_DEV_NET, index);
+        if (dev == NULL) {
+            /* The program keeps polling a ring nobody answers. */
+            kprintf("netfront %u: gone after the restore\n", index);
+            nf->port = 0;
+            continue;
+        }
+        nf->dev = dev;
+        nf->port = dev->be.evtchn;
+        for (i = 0; i < TX_PAGES; i++)
+            nf->tx_busy[i] = false;
+        nf->rx_skip_frags = false;
+        nf->rx_skip_extras = false;
+        nf->warned = false;
+        if (!connect(nf)) {
+            kprintf("netfront %u: cannot reconnect after the restore\n", index);
+            continue; /* stays open: polling a dead ring finds nothing */
+        }
+        devpage_watch(nf->port);
+    }
 }
 
 const uint8_t *netfront_mac(const struct netfront *nf)

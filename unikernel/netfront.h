@@ -28,6 +28,10 @@ struct netfront;
  * NULL (and a message) when there is none or it cannot connect. */
 struct netfront *netfront_open(unsigned index);
 
+/* After a restore into a new domain (devices.c): connects every open
+ * device again, keeping its struct netfront. */
+void netfront_resume(void);
+
 /* The MAC address dom0 gave the device (6 bytes). */
 const uint8_t *netfront_mac(const struct netfront *nf);
 

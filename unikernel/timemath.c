@@ -38,3 +38,22 @@ uint64_t xen_runstate_age_ns(const uint64_t time_in_state[4],
         age += now - state_entry_time;
     return age;
 }
+
+int64_t clock_resume_offset(uint64_t program_then, uint64_t xen_now)
+{
+    return (int64_t)((__int128)program_then - (__int128)xen_now);
+}
+
+uint64_t clock_deadline_to_xen(uint64_t deadline, int64_t offset)
+{
+    __int128 xen;
+
+    if (deadline == 0)
+        return 0;
+    xen = (__int128)deadline - offset;
+    if (xen < 1)
+        return 1;
+    if (xen > (__int128)UINT64_MAX)
+        return UINT64_MAX;
+    return (uint64_t)xen;
+}

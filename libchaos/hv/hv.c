@@ -25,6 +25,8 @@
 struct capture_logger {
     xentoollog_logger vtable;
     char last[256];
+    char first[256]; /* the first error since hv_clear_log (the cause,
+                        where a library logs each frame it unwinds) */
 };
 
 static void capture_vmessage(xentoollog_logger *logger, xentoollog_level level,
@@ -38,6 +40,8 @@ static void capture_vmessage(xentoollog_logger *logger, xentoollog_level level,
                      context ? ": " : "");
     if (n >= 0 && (size_t)n < sizeof(cl->last))
         vsnprintf(cl->last + n, sizeof(cl->last) - (size_t)n, format, al);
+    if (level >= XTL_ERROR && !cl->first[0])
+        memcpy(cl->first, cl->last, sizeof(cl->first));
 }
 
 static void capture_progress(xentoollog_logger *logger, const char *context,
@@ -75,8 +79,15 @@ xentoollog_logger *hv_logger(struct chaos_hv *hv)
 
 void hv_clear_log(struct chaos_hv *hv)
 {
-    if (hv)
+    if (hv) {
         hv->log.last[0] = '\0';
+        hv->log.first[0] = '\0';
+    }
+}
+
+const char *hv_first_error(struct chaos_hv *hv)
+{
+    return hv->log.first;
 }
 
 static int vreport(char *buf, size_t len, int code, const char *fmt, va_list ap)

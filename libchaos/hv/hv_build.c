@@ -45,8 +45,8 @@ void hv_shell_release(struct hv_shell *shell)
     free(shell);
 }
 
-static int create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
-                         chaos_domid *domid)
+int hv__create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
+                      chaos_domid *domid)
 {
     struct xen_domctl_createdomain cfg = {
         .flags = spec->pvh ? (XEN_DOMCTL_CDF_hvm | XEN_DOMCTL_CDF_hap) : 0,
@@ -74,8 +74,8 @@ static int create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
 }
 
 /* The domain-wide settings libxl makes before building (libxl__build_pre). */
-static int set_limits(struct chaos_hv *hv, chaos_domid domid,
-                      const struct hv_shell_spec *spec)
+int hv__set_limits(struct chaos_hv *hv, chaos_domid domid,
+                   const struct hv_shell_spec *spec, bool cpuid)
 {
     xc_interface *xch = hv_xch(hv);
     /* Still needed after create in 4.17: without it boot_image fails. */
@@ -101,7 +101,8 @@ static int set_limits(struct chaos_hv *hv, chaos_domid domid,
                                                                   : 0;
     if (xc_domain_set_tsc_info(xch, domid, tsc_mode, 0, 0, 0) != 0)
         return FAIL(hv, "XEN_DOMCTL_settscinfo failed");
-    if (xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */, false,
+    if (cpuid &&
+        xc_cpuid_apply_policy(xch, domid, false, NULL, 0, true /* pae */, false,
                               false, NULL, NULL) != 0)
         return FAIL(hv, "applying the CPUID policy failed");
     return 0;
@@ -173,12 +174,12 @@ int hv_shell_prepare(struct chaos_hv *hv, const struct hv_shell_spec *spec,
     shell->xenstore = spec->xenstore;
     int rc = spec->pvh ? hv_pvh_check(hv, spec) : 0;
     if (!rc)
-        rc = create_domain(hv, spec, &shell->domid);
+        rc = hv__create_domain(hv, spec, &shell->domid);
     if (rc) {
         free(shell);
         return rc;
     }
-    rc = set_limits(hv, shell->domid, spec);
+    rc = hv__set_limits(hv, shell->domid, spec, true);
     if (!rc)
         rc = alloc_ports(hv, shell);
     if (!rc)
@@ -255,12 +256,14 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
     if (rc)
         return rc;
     /* Which OS the kernel says it is decides whether it needs XenStore:
-     * stock Linux waits for one (and finds its devices there); other
-     * guests with devices speak noxs on the same page. */
+     * stock Linux waits for one (and finds its devices there); every other
+     * guest speaks noxs on the same page (its control device at least:
+     * suspend, poweroff), unless it asks for XenStore and has no device. */
     snprintf(info->guest_os, sizeof(info->guest_os), "%s",
              xc_dom_guest_os(dom) ? xc_dom_guest_os(dom) : "");
     bool is_linux = !strcmp(info->guest_os, "linux");
-    info->noxs = boot->devices && !is_linux;
+    info->noxs =
+        !is_linux && (boot->devices || boot->xenstore != HV_XENSTORE_YES);
     info->xenstore =
         !info->noxs &&
         (boot->xenstore == HV_XENSTORE_YES ||

@@ -33,9 +33,11 @@ struct hv_boot_spec {
     enum { HV_XENSTORE_AUTO, HV_XENSTORE_NO, HV_XENSTORE_YES } xenstore;
     /* The guest has devices (a vif or a disk).  A Linux kernel finds them
      * in its XenStore (served by chaos: docs/store.md), so it gets one
-     * whatever xenstore says; any other kernel is a noxs guest
-     * (docs/noxs.md): its store page and event channel are the device
-     * page's (the caller writes the page before unpausing). */
+     * whatever xenstore says.  Any other kernel is a noxs guest
+     * (docs/noxs.md), with or without devices (it has a control device)
+     * unless xenstore is YES and it has no device: its store page and
+     * event channel are the device page's (the caller writes the page
+     * before unpausing). */
     bool devices;
 };
 
@@ -50,8 +52,8 @@ struct hv_boot_info {
     char guest_os[32]; /* the kernel's GUEST_OS note, e.g. "linux" */
     bool xenstore;     /* the guest was given a XenStore ring: the
                           caller serves it (store_frame, store_port) */
-    bool noxs;         /* devices and not Linux: store_frame is the
-                          noxs device page */
+    bool noxs;         /* not Linux (see hv_boot_spec.devices):
+                          store_frame is the noxs device page */
 };
 
 struct hv_shell;

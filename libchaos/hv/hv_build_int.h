@@ -24,6 +24,23 @@ struct hv_shell {
 /* Records the failure with Xen's own last message, and returns -errno. */
 #define FAIL(hv, what) hv_fail((hv), errno, "%s", (what))
 
+/* XEN_DOMCTL_createdomain (paused) for spec: Xen picks *domid. */
+int hv__create_domain(struct chaos_hv *hv, const struct hv_shell_spec *spec,
+                      chaos_domid *domid);
+
+/*
+ * The domain-wide settings before building or restoring (libxl's
+ * libxl__build_pre): vCPUs, max memory, PV memory map limit, PVH paging
+ * pool, TSC mode, and with cpuid the CPUID policy (a restore takes the
+ * one in its stream instead, as libxl does).
+ */
+int hv__set_limits(struct chaos_hv *hv, chaos_domid domid,
+                   const struct hv_shell_spec *spec, bool cpuid);
+
+/* PVH: the HVM parameters chaos sets before building or restoring
+ * (those the migration stream does not carry). */
+int hv_pvh_params(struct chaos_hv *hv, chaos_domid domid);
+
 /* PVH: refuses what chaos cannot build, before any domain exists. */
 int hv_pvh_check(struct chaos_hv *hv, const struct hv_shell_spec *spec);
 

@@ -120,6 +120,18 @@ int hv_pvh_check(struct chaos_hv *hv, const struct hv_shell_spec *spec)
     return 0;
 }
 
+/* Not in the migration stream (xg_sr_save_x86_hvm.c: write_hvm_params
+ * leaves it out): libxl sets it again before a restore too
+ * (libxl_x86.c: hvm_set_conf_params). */
+int hv_pvh_params(struct chaos_hv *hv, chaos_domid domid)
+{
+    /* What the LAPIC timer does after missed ticks: xl's default. */
+    if (xc_hvm_param_set(hv_xch(hv), domid, HVM_PARAM_TIMER_MODE,
+                         HVMPTM_no_delay_for_missed_ticks) != 0)
+        return FAIL(hv, "setting HVM_PARAM_TIMER_MODE failed");
+    return 0;
+}
+
 int hv_pvh_prepare(struct chaos_hv *hv, struct hv_shell *shell,
                    const struct hv_shell_spec *spec)
 {
@@ -127,10 +139,9 @@ int hv_pvh_prepare(struct chaos_hv *hv, struct hv_shell *shell,
     struct xc_dom_image *dom = shell->dom;
     uint64_t ram = spec->memory_kib * 1024;
 
-    /* What the LAPIC timer does after missed ticks: xl's default. */
-    if (xc_hvm_param_set(xch, shell->domid, HVM_PARAM_TIMER_MODE,
-                         HVMPTM_no_delay_for_missed_ticks) != 0)
-        return FAIL(hv, "setting HVM_PARAM_TIMER_MODE failed");
+    int rc = hv_pvh_params(hv, shell->domid);
+    if (rc)
+        return rc;
 
     /*
      * What libxenguest's meminit_hvm populates: [0, lowmem_end) and
@@ -148,7 +159,7 @@ int hv_pvh_prepare(struct chaos_hv *hv, struct hv_shell *shell,
     dom->device_model = false;
 
     size_t acpi_size = 0;
-    int rc = pvh_acpi(hv, dom, spec->max_vcpus, &acpi_size);
+    rc = pvh_acpi(hv, dom, spec->max_vcpus, &acpi_size);
     if (rc)
         return rc;
     struct e820entry *map = xc_dom_malloc(dom, PVH_MAP_MAX * sizeof(*map));

@@ -22,6 +22,11 @@ xc_interface *hv_xch(struct chaos_hv *hv);
  * their messages for hv_fail() instead of printing them. */
 xentoollog_logger *hv_logger(struct chaos_hv *hv);
 
+/* The first error Xen's libraries logged since hv_clear_log(), or "":
+ * libxenguest's save and restore log the cause first, then each caller
+ * on the way out ("Restore failed"), which is what hv_fail() shows. */
+const char *hv_first_error(struct chaos_hv *hv);
+
 /*
  * The module's error reporting, into the buffer given to hv_open().  Both
  * return a negative errno, so call sites read:

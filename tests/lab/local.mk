@@ -6,7 +6,8 @@
 LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
-	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood
+	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
+	tests/lab/lab-snap-image tests/lab/lab-uk-save
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -55,6 +56,14 @@ tests_lab_lab_blk_pattern_SOURCES = tests/lab/lab-blk-pattern.c \
 tests_lab_lab_blk_pattern_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
 # One UDP round trip (test-noxs.sh: busybox nc has no UDP).
 tests_lab_lab_udp_echo_SOURCES = tests/lab/lab-udp-echo.c
+# The guest side of save without chaos's save (test-uk-suspend.sh):
+# libxenguest's xc_domain_save and xc_domain_resume, directly.
+tests_lab_lab_uk_save_SOURCES = tests/lab/lab-uk-save.c noxs/noxs_abi.h
+tests_lab_lab_uk_save_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/noxs
+tests_lab_lab_uk_save_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) \
+	$(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) $(XENEVTCHN_CFLAGS)
+tests_lab_lab_uk_save_LDADD = $(XENGUEST_LIBS) $(XENCTRL_LIBS) \
+	$(XENFMEM_LIBS) $(XENEVTCHN_LIBS)
 # A hostile guest program that floods its XenStore: it runs in the lab's
 # Linux guest (/bin/xs-flood in its initramfs), so it is static.
 tests_lab_lab_xs_flood_SOURCES = tests/lab/lab-xs-flood.c
@@ -70,7 +79,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-chaosd-systemd.sh tests/lab/test-chaosd-valgrind.sh \
 	tests/lab/test-supervisor.sh tests/lab/test-chaosd-peercred.sh \
 	tests/lab/test-noxs.sh tests/lab/test-chaos-devices-linux.sh \
-	tests/lab/test-tap.sh \
+	tests/lab/test-tap.sh tests/lab/test-uk-suspend.sh \
 	tests/lab/chaosd.supp tests/lab/lab-vg-xen.c \
 	tools/lab/guest-poweroff tools/lab/demo.sh \
 	tests/lab-host/lab-failures.sh
@@ -97,3 +106,12 @@ check-unit:
 
 # `make check`: unit tests (TESTS), then the lab tests.
 check-local: check-lab
+# Makes and damages image files (test-chaos-save.sh) with libchaos's own
+# header codec (pure code and zlib: compiled in; libchaos exports only
+# chaos_*), and counts descriptors around failed restores (libchaos).
+tests_lab_lab_snap_image_SOURCES = tests/lab/lab-snap-image.c \
+	libchaos/snapshot_image.h libchaos/snapshot_image.c
+tests_lab_lab_snap_image_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/libchaos
+tests_lab_lab_snap_image_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS)
+tests_lab_lab_snap_image_LDADD = libchaos/libchaos.la $(ZLIB_LIBS)
+tests_lab_lab_snap_image_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -49,6 +49,11 @@ START_TEST(reason_to_key)
                           t[i].ev,
                       "case %zu", i);
     ck_assert_str_eq(supervisor_event_key(CHAOS_ON_REBOOT), "on_reboot");
+    /* A suspend is a save in progress, never an action (unless crashed). */
+    ck_assert(supervisor_being_saved(false, SUSPEND));
+    ck_assert(!supervisor_being_saved(true, SUSPEND));
+    ck_assert(!supervisor_being_saved(false, POWEROFF));
+    ck_assert(!supervisor_being_saved(false, CRASH));
     ck_assert_ptr_null(supervisor_event_key((enum chaos_event)7));
 }
 END_TEST

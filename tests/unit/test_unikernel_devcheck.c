@@ -9,22 +9,25 @@
 
 START_TEST(test_ctrl_taken)
 {
-    /* Poweroff and reboot are handled; suspend is not, nor is what was
-     * not offered. */
-    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F_ALL),
+    /* Poweroff, reboot and suspend are handled, suspend only when the
+     * kernel can; never what was not offered. */
+    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F_ALL, true), NOXS_CTRL_F_ALL);
+    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F_ALL, false),
                       NOXS_CTRL_F(NOXS_CTRL_POWEROFF) |
                           NOXS_CTRL_F(NOXS_CTRL_REBOOT));
-    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F(NOXS_CTRL_REBOOT)),
+    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F(NOXS_CTRL_REBOOT), true),
                       NOXS_CTRL_F(NOXS_CTRL_REBOOT));
-    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F(NOXS_CTRL_SUSPEND)), 0);
-    ck_assert_uint_eq(ctrl_taken(0), 0);
-    ck_assert_uint_eq(ctrl_taken(0xffffffffu) & ~NOXS_CTRL_F_ALL, 0);
+    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F(NOXS_CTRL_SUSPEND), true),
+                      NOXS_CTRL_F(NOXS_CTRL_SUSPEND));
+    ck_assert_uint_eq(ctrl_taken(NOXS_CTRL_F(NOXS_CTRL_SUSPEND), false), 0);
+    ck_assert_uint_eq(ctrl_taken(0, true), 0);
+    ck_assert_uint_eq(ctrl_taken(0xffffffffu, true) & ~NOXS_CTRL_F_ALL, 0);
 }
 END_TEST
 
 START_TEST(test_ctrl_answer)
 {
-    uint32_t taken = ctrl_taken(NOXS_CTRL_F_ALL);
+    uint32_t taken = ctrl_taken(NOXS_CTRL_F_ALL, false);
     enum ctrl_action action;
 
     ck_assert_uint_eq(ctrl_answer(NOXS_CTRL_POWEROFF, taken, &action),
@@ -44,11 +47,26 @@ START_TEST(test_ctrl_answer)
     ck_assert_uint_eq(ctrl_answer(0xffffffffu, taken, &action),
                       NOXS_CTRL_ACK_REFUSED);
     ck_assert_int_eq(action, CTRL_ACT_NONE);
+    /* Taken: done, and the kernel suspends. */
+    ck_assert_uint_eq(ctrl_answer(NOXS_CTRL_SUSPEND,
+                                  ctrl_taken(NOXS_CTRL_F_ALL, true), &action),
+                      NOXS_CTRL_ACK_DONE);
+    ck_assert_int_eq(action, CTRL_ACT_SUSPEND);
     /* Not taken (not offered): refused even if the kernel could. */
     ck_assert_uint_eq(
         ctrl_answer(NOXS_CTRL_POWEROFF, NOXS_CTRL_F(NOXS_CTRL_REBOOT), &action),
         NOXS_CTRL_ACK_REFUSED);
     ck_assert_int_eq(action, CTRL_ACT_NONE);
+}
+END_TEST
+
+START_TEST(test_page_fresh)
+{
+    /* dom0 rewrites the page after a restore with the saved generation
+     * plus 1; the same generation is the saved page itself. */
+    ck_assert(noxs_page_fresh(1, 2));
+    ck_assert(noxs_page_fresh(0xffffffffu, 0));
+    ck_assert(!noxs_page_fresh(7, 7));
 }
 END_TEST
 
@@ -148,6 +166,7 @@ static Suite *devcheck_suite(void)
 
     tcase_add_test(tc, test_ctrl_taken);
     tcase_add_test(tc, test_ctrl_answer);
+    tcase_add_test(tc, test_page_fresh);
     tcase_add_test(tc, test_net_taken);
     tcase_add_test(tc, test_blk_sector_size);
     tcase_add_test(tc, test_blk_range);

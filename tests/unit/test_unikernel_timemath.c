@@ -91,6 +91,44 @@ START_TEST(test_runstate_age)
 }
 END_TEST
 
+START_TEST(test_resume_offset)
+{
+    /* Saved at program time 5 s, restored when Xen says 100 s (a later
+     * boot of the same host's clock) or 2 s (another host): the program's
+     * clock goes on from 5 s either way. */
+    int64_t later = clock_resume_offset(5000000000ull, 100000000000ull);
+    int64_t earlier = clock_resume_offset(5000000000ull, 2000000000ull);
+
+    ck_assert_int_eq(later, -95000000000ll);
+    ck_assert_int_eq(earlier, 3000000000ll);
+    ck_assert_uint_eq(100000000000ull + (uint64_t)later, 5000000000ull);
+    ck_assert_uint_eq(2000000000ull + (uint64_t)earlier, 5000000000ull);
+    /* A second restore builds on the first: offsets are from Xen time. */
+    ck_assert_int_eq(clock_resume_offset(7000000000ull, 7000000000ull), 0);
+}
+END_TEST
+
+START_TEST(test_deadline_to_xen)
+{
+    /* Before any restore: the same deadline; 0 stays "none". */
+    ck_assert_uint_eq(clock_deadline_to_xen(0, 0), 0);
+    ck_assert_uint_eq(clock_deadline_to_xen(1, 0), 1);
+    ck_assert_uint_eq(clock_deadline_to_xen(123456789, 0), 123456789);
+    ck_assert_uint_eq(clock_deadline_to_xen(0, -95000000000ll), 0);
+    /* Program 5.1 s with Xen 95 s ahead: 100.1 s. */
+    ck_assert_uint_eq(clock_deadline_to_xen(5100000000ull, -95000000000ll),
+                      100100000000ull);
+    /* Program 5.1 s with Xen 3 s behind: 2.1 s. */
+    ck_assert_uint_eq(clock_deadline_to_xen(5100000000ull, 3000000000ll),
+                      2100000000ull);
+    /* A deadline before Xen's time 1: 1 (past), never 0 (no deadline) or a
+     * wrapped-around future. */
+    ck_assert_uint_eq(clock_deadline_to_xen(1000, 3000000000ll), 1);
+    ck_assert_uint_eq(clock_deadline_to_xen(3000000000ull, 3000000000ll), 1);
+    ck_assert_uint_eq(clock_deadline_to_xen(UINT64_MAX, INT64_MIN), UINT64_MAX);
+}
+END_TEST
+
 int main(void)
 {
     Suite *suite = suite_create("unikernel_timemath");
@@ -100,6 +138,8 @@ int main(void)
     tcase_add_test(tc, test_common_frequencies);
     tcase_add_test(tc, test_large_delta_does_not_overflow);
     tcase_add_test(tc, test_runstate_age);
+    tcase_add_test(tc, test_resume_offset);
+    tcase_add_test(tc, test_deadline_to_xen);
     suite_add_tcase(suite, tc);
     return check_run(suite);
 }

@@ -29,6 +29,10 @@ int cmd_shutdown(int argc, char **argv);
 int cmd_console(int argc, char **argv);
 int cmd_pool(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_save(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+extern const char cmd_save_help[];
+extern const char cmd_restore_help[];
 extern const char cmd_events_help[];
 extern const char cmd_pool_help[];
 extern const char cmd_console_help[];
@@ -44,6 +48,14 @@ void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Opens a libchaos context; on failure says why ("chaos: WHAT: ...", or
  * without WHAT when it is NULL) and returns NULL. */
 chaos_ctx *cmd_open_ctx(const char *what);
+
+/*
+ * Starts the monitor of domid (named name: its messages go to
+ * CHAOS_CONSOLE_LOG_DIR/NAME.monitor.log), a background process that
+ * serves the guest until it is gone (cmd_domain.c).  0, or -1 after
+ * saying why.
+ */
+int cmd_start_monitor(const char *name, chaos_domid domid);
 
 /* True if argv holds -h/--help; the caller then prints its help text. */
 int cmd_wants_help(int argc, char **argv);

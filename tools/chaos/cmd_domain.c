@@ -115,14 +115,13 @@ static chaos_config *load_config(const char *path, int nargs, char **args)
  * caller reading `chaos create`'s output would otherwise wait for the
  * guest to die.  Its own messages go to CONSOLE_LOG_DIR/NAME.monitor.log.
  */
-static int start_monitor(const chaos_config *cfg, chaos_domid domid)
+int cmd_start_monitor(const char *name, chaos_domid domid)
 {
-    const char *name = chaos_config_name(cfg);
     char mlog[512];
     snprintf(mlog, sizeof(mlog), CONSOLE_LOG_DIR "/%s.monitor.log", name);
     pid_t pid = fork();
     if (pid < 0) {
-        cmd_error("create: cannot start the console monitor: %m");
+        cmd_error("cannot start the guest's monitor: %m");
         return -1;
     }
     if (pid > 0)
@@ -257,7 +256,9 @@ int cmd_create(int argc, char **argv)
                ms(t.prepare_ns), ms(t.load_ns), ms(t.build_ns), ms(t.start_ns),
                ms(t.total_ns));
     fflush(stdout);
-    int status = start_monitor(cfg, domid) < 0 ? EXIT_FAIL : EXIT_OK;
+    int status = cmd_start_monitor(chaos_config_name(cfg), domid) < 0
+                     ? EXIT_FAIL
+                     : EXIT_OK;
     chaos_close(ctx);
     chaos_config_free(cfg);
     if (status == EXIT_OK && console) {
@@ -311,8 +312,8 @@ const char cmd_shutdown_help[] =
     "Ask DOMAIN (a name or a domain id) to shut down cleanly, like\n"
     "`xl shutdown`.  The request is written to control/shutdown in the\n"
     "guest's private XenStore, served by its supervisor (Linux guests, by\n"
-    "default), or sent through the noxs control device (guests with a vif\n"
-    "or a disk that are not Linux: chaos's unikernel); for a guest another\n"
+    "default), or sent through the noxs control device (every guest that\n"
+    "is not Linux: chaos's unikernel); for a guest another\n"
     "toolstack made, to xenstored.  Guests with none of these cannot\n"
     "receive it: use `chaos destroy`.\n"
     "\n"

@@ -22,6 +22,9 @@ static const struct chaos_cmd commands[] = {
     { "pause", "pause a guest", cmd_pause_help, cmd_pause },
     { "pool", "show or resize chaosd's pools of prepared shells", cmd_pool_help,
       cmd_pool },
+    { "restore", "restore a guest from an image file", cmd_restore_help,
+      cmd_restore },
+    { "save", "save a guest into an image file", cmd_save_help, cmd_save },
     { "shutdown", "ask a guest to shut down", cmd_shutdown_help, cmd_shutdown },
     { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
 };

@@ -8,6 +8,8 @@
 # Exempt, besides libchaos/hv/:
 #   tests/lab/xen-probe.c, tests/lab/lab-vg-xen.c  lab probes of Xen itself,
 #       which check the hypervisor and its libraries, not chaos's code;
+#   tests/lab/lab-uk-save.c  a lab probe of libxenguest's save and resume
+#       against the unikernel (test-uk-suspend.sh);
 #   tests/lab/lab-xs-flood.c  a hostile guest program: it speaks the
 #       XenStore wire protocol from inside a Linux guest;
 #   unikernel/  guest code, built freestanding: it includes Xen's public
@@ -46,7 +48,8 @@ pattern="^[[:space:]]*#[[:space:]]*include[[:space:]]*[<\"](xen/|($libs)\\.h[>\"
 
 found=$(list_files | while IFS= read -r f; do
     case $f in
-    libchaos/hv/*|unikernel/*|tests/lab/xen-probe.c|tests/lab/lab-vg-xen.c|tests/lab/lab-xs-flood.c)
+    libchaos/hv/*|unikernel/*|tests/lab/xen-probe.c|tests/lab/lab-vg-xen.c|tests/lab/lab-xs-flood.c|\
+    tests/lab/lab-uk-save.c)
         continue ;;
     libchaos/backend/*_ring.c|libchaos/backend/*_ring.h|libchaos/store/*)
         grep -nE "$pattern" "$f" /dev/null | grep -vE '[<"]xen/io/' || true

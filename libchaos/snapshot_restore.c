@@ -1,0 +1,397 @@
+/*
+ * snapshot_restore.c - chaos_domain_restore (chaos.h; docs/snapshot.md):
+ *
+ *   1. the image checked whole before anything exists: header (magic,
+ *      format version, CRC), the stream complete (its length) and intact
+ *      (its CRC);
+ *   2. the configuration: the saved one, overrides on top, the saved MACs
+ *      for vifs that the overrides do not give one; what the stream fixes
+ *      (type, memory, vCPUs) must not change;
+ *   3. an empty domain (limits, event channels, no memory), its name
+ *      claimed, its devices prepared (TAP devices, event channels);
+ *   4. libxenguest's restore (memory, vCPUs, store and console rewired);
+ *   5. the noxs page rebuilt (generation: saved + 1), the records, unpause.
+ * Any failure after 3 destroys the domain (its event channels go with it),
+ * deletes the TAP devices, releases the name and the records.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hv/hv_save.h"
+#include "internal.h"
+#include "registry.h"
+#include "snapshot_image.h"
+
+struct restore {
+    chaos_ctx *ctx;
+    const char *path;
+    int fd;
+    struct snap_header h;
+    chaos_config *cfg;
+    chaos_domid domid;
+    bool domain; /* domid exists (ours to destroy on failure) */
+    uint8_t uuid[16];
+    const char *name; /* claimed, when not NULL */
+    struct devices *devs;
+    struct hv_restore_info io;
+};
+
+static int read_exact_at(int fd, void *buf, size_t len, off_t off)
+{
+    char *p = buf;
+    while (len > 0) {
+        ssize_t n = pread(fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return -ENODATA;
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return 0;
+}
+
+/* Step 1: header and stream checked; *config the saved text (free()). */
+static int check_image(struct restore *r, char **config)
+{
+    chaos_ctx *ctx = r->ctx;
+    char err[SNAP_ERR_MAX];
+    uint8_t fixed[SNAP_FIXED_SIZE];
+    struct stat st;
+    if (fstat(r->fd, &st) != 0)
+        return chaos__fail(ctx, -errno, "'%s': %s", r->path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return chaos__fail(ctx, -EINVAL, "'%s' is not a regular file", r->path);
+    /* A file shorter than the fixed part: cut short, or not an image. */
+    size_t have = (uint64_t)st.st_size < sizeof(fixed) ? (size_t)st.st_size
+                                                       : sizeof(fixed);
+    int rc = read_exact_at(r->fd, fixed, have, 0);
+    if (rc)
+        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
+                           strerror(-rc));
+    if (have < sizeof(fixed) && have >= 8 && !memcmp(fixed, SNAP_MAGIC, 8))
+        return chaos__fail(ctx, -EINVAL,
+                           "'%s': the image is truncated (in its header)",
+                           r->path);
+    long size = snap_header_size(fixed, have, err, sizeof(err));
+    if (size < 0)
+        return chaos__fail(ctx, (int)size, "'%s': %s", r->path, err);
+    if ((uint64_t)size > (uint64_t)st.st_size)
+        return chaos__fail(ctx, -EINVAL,
+                           "'%s': the image is truncated (in its header)",
+                           r->path);
+    uint8_t *hdr = malloc((size_t)size);
+    if (!hdr)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    rc = read_exact_at(r->fd, hdr, (size_t)size, 0);
+    if (rc) {
+        free(hdr);
+        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
+                           strerror(-rc));
+    }
+    rc = snap_header_decode(hdr, (size_t)size, &r->h, config, err, sizeof(err));
+    free(hdr);
+    if (rc)
+        return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
+    rc = snap_check_stream(&r->h, (uint64_t)st.st_size, err, sizeof(err));
+    if (rc)
+        return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
+    /* The stream's own records catch little of a damaged page: its CRC. */
+    uint32_t crc = 0;
+    static const size_t CHUNK = 1u << 20;
+    char *buf = malloc(CHUNK);
+    if (!buf)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    off_t off = (off_t)r->h.header_size;
+    for (uint64_t left = r->h.stream_length; !rc && left > 0;) {
+        size_t n = left < CHUNK ? (size_t)left : CHUNK;
+        rc = read_exact_at(r->fd, buf, n, off);
+        crc = snap_crc32(crc, buf, n);
+        off += (off_t)n;
+        left -= n;
+    }
+    free(buf);
+    if (rc)
+        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
+                           strerror(-rc));
+    if (crc != r->h.stream_crc)
+        return chaos__fail(ctx, -EINVAL,
+                           "'%s': the image's memory stream does not match "
+                           "its checksum: the file is corrupt",
+                           r->path);
+    if (r->h.store == SNAP_STORE_XENSTORE)
+        return chaos__fail(ctx, -EOPNOTSUPP,
+                           "'%s' is a Linux guest with a XenStore: restoring "
+                           "it is not built yet",
+                           r->path);
+    return 0;
+}
+
+/* The vif's spec for chaos_config_add_vif, with mac (NULL: none). */
+static void vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
+                     char *out, size_t len)
+{
+    int n = snprintf(out, len, "bridge=%s", v->bridge);
+    if (mac && n > 0 && (size_t)n < len)
+        n += snprintf(out + n, len - (size_t)n,
+                      ",mac=%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+                      mac[2], mac[3], mac[4], mac[5]);
+    if (v->vifname[0] && n > 0 && (size_t)n < len)
+        n += snprintf(out + n, len - (size_t)n, ",vifname=%s", v->vifname);
+    if (v->ip[0] && n > 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, ",ip=%s", v->ip);
+}
+
+/* Gives each vif without a MAC the one it had when saved: the restored
+ * guest keeps its addresses unless an override gives another. */
+static int keep_macs(struct restore *r)
+{
+    unsigned n = chaos_config_vif_count(r->cfg);
+    struct chaos_vif_config vifs[CHAOS_CONFIG_MAX_VIFS];
+    bool change = false;
+    for (unsigned i = 0; i < n; i++) {
+        chaos_config_vif(r->cfg, i, &vifs[i]);
+        change |= !vifs[i].mac_given && i < r->h.nr_macs;
+    }
+    if (!change)
+        return 0;
+    chaos_config_clear_vifs(r->cfg);
+    for (unsigned i = 0; i < n; i++) {
+        char spec[160];
+        const uint8_t *mac = vifs[i].mac_given  ? vifs[i].mac_bytes
+                             : i < r->h.nr_macs ? r->h.macs[i]
+                                                : NULL;
+        vif_spec(&vifs[i], mac, spec, sizeof(spec));
+        if (chaos_config_add_vif(r->cfg, spec) != 0)
+            return chaos__fail(r->ctx, -EINVAL, "vif[%u]: %s", i,
+                               chaos_config_errmsg(r->cfg));
+    }
+    return 0;
+}
+
+/* What the stream fixes must stay as saved. */
+static int check_fixed(struct restore *r, const chaos_config *saved)
+{
+    static const struct {
+        const char *key;
+        uint64_t (*get)(const chaos_config *);
+    } keys[] = {
+        { "memory", chaos_config_memory_mib },
+        { "maxmem", chaos_config_maxmem_mib },
+    };
+    if ((chaos_config_type(r->cfg) == CHAOS_GUEST_PVH) != r->h.pvh)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "'type' cannot change on restore: the image is a "
+                           "%s guest",
+                           r->h.pvh ? "PVH" : "PV");
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (keys[i].get(r->cfg) != keys[i].get(saved))
+            return chaos__fail(r->ctx, -EINVAL,
+                               "'%s' cannot change on restore: the image "
+                               "holds %llu MiB",
+                               keys[i].key,
+                               (unsigned long long)keys[i].get(saved));
+    if (chaos_config_vcpus(r->cfg) != chaos_config_vcpus(saved) ||
+        chaos_config_maxvcpus(r->cfg) != chaos_config_maxvcpus(saved))
+        return chaos__fail(r->ctx, -EINVAL,
+                           "'vcpus' and 'maxvcpus' cannot change on restore "
+                           "(the image has %u of %u)",
+                           chaos_config_vcpus(saved),
+                           chaos_config_maxvcpus(saved));
+    return 0;
+}
+
+/* Step 2. */
+static int make_config(struct restore *r, const char *text,
+                       const char *const *overrides, unsigned n)
+{
+    chaos_ctx *ctx = r->ctx;
+    chaos_config *saved = chaos_config_new();
+    r->cfg = chaos_config_new();
+    if (!saved || !r->cfg) {
+        chaos_config_free(saved);
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    }
+    char source[300];
+    snprintf(source, sizeof(source), "%s (saved configuration)", r->path);
+    int rc = chaos_config_parse(saved, text, strlen(text), source);
+    if (!rc)
+        rc = chaos_config_parse(r->cfg, text, strlen(text), source);
+    /* A new Xen handle unless one is asked for: the saved guest's may
+     * still exist (a checkpoint), and records tell domains by handle. */
+    if (!rc)
+        rc = chaos_config_set_uuid(r->cfg, NULL);
+    for (unsigned i = 0; !rc && i < n; i++)
+        rc = chaos_config_set_arg(r->cfg, overrides[i]);
+    if (!rc)
+        rc = chaos_config_validate(r->cfg);
+    if (rc) {
+        rc = chaos__fail(ctx, rc, "%s",
+                         chaos_config_errmsg(saved)[0]
+                             ? chaos_config_errmsg(saved)
+                             : chaos_config_errmsg(r->cfg));
+        chaos_config_free(saved);
+        return rc;
+    }
+    rc = check_fixed(r, saved);
+    chaos_config_free(saved);
+    char why[256];
+    if (!rc && chaos_supervisor_check_config(r->cfg, why, sizeof(why)) < 0)
+        rc = chaos__fail(ctx, -ENOTSUP, "%s", why);
+    return rc ? rc : keep_macs(r);
+}
+
+/* Step 3: the empty domain, its name and its devices. */
+static int make_domain(struct restore *r)
+{
+    chaos_ctx *ctx = r->ctx;
+    struct chaos_physinfo pi;
+    int rc = chaos_physinfo(ctx, &pi);
+    if (rc)
+        return rc;
+    uint64_t want = chaos_config_memory_mib(r->cfg);
+    if (want > pi.free_bytes >> 20)
+        return chaos__fail(ctx, -ENOMEM,
+                           "the guest needs %llu MiB of memory but only %llu "
+                           "MiB are free",
+                           (unsigned long long)want,
+                           (unsigned long long)(pi.free_bytes >> 20));
+    struct hv_shell_spec spec = {
+        .pvh = r->h.pvh,
+        .max_vcpus = chaos_config_maxvcpus(r->cfg),
+        .memory_kib = want * 1024,
+        .maxmem_kib = chaos_config_maxmem_mib(r->cfg) * 1024,
+        .tsc_mode = chaos_config_tsc_mode(r->cfg) == CHAOS_TSC_NATIVE
+                        ? HV_TSC_NATIVE
+                    : chaos_config_tsc_mode(r->cfg) == CHAOS_TSC_ALWAYS_EMULATE
+                        ? HV_TSC_ALWAYS_EMULATE
+                        : HV_TSC_DEFAULT,
+        .xenstore = true,
+    };
+    if (chaos_config_uuid_bytes(r->cfg, spec.uuid) != 0) {
+        if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid))
+            return chaos__fail(ctx, -errno, "cannot get random bytes");
+        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40; /* RFC 4122 v4 */
+        spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
+    }
+    rc = hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
+    if (rc)
+        return rc;
+    r->domain = true;
+    memcpy(r->uuid, spec.uuid, sizeof(r->uuid));
+    const char *name = chaos_config_name(r->cfg);
+    if (name && name[0]) {
+        rc = chaos__claim_name(ctx, name, r->domid, r->uuid);
+        if (rc)
+            return rc;
+        r->name = name;
+    }
+    if (r->h.store != SNAP_STORE_NOXS)
+        return 0;
+    rc = devices_prepare(ctx, r->cfg, r->domid, &r->devs);
+    if (rc)
+        return rc;
+    /* A generation the guest has not seen: it forgets its devices and
+     * connects them anew (docs/noxs.md, "Save, restore and reconnect"). */
+    r->devs->host.generation = r->h.noxs_generation + 1;
+    if (r->devs->host.generation == 0)
+        r->devs->host.generation = 1;
+    return 0;
+}
+
+/* Steps 4 and 5. */
+static int fill_domain(struct restore *r, unsigned flags)
+{
+    chaos_ctx *ctx = r->ctx;
+    if (lseek(r->fd, (off_t)r->h.header_size, SEEK_SET) < 0)
+        return chaos__fail(ctx, -errno, "'%s': %s", r->path, strerror(errno));
+    int rc = hv_domain_restore(ctx->hv, r->domid, r->fd, &r->io);
+    if (rc) {
+        char why[CHAOS_ERRMSG_MAX];
+        snprintf(why, sizeof(why), "%s", ctx->errmsg);
+        return chaos__fail(ctx, rc, "'%s': %s", r->path, why);
+    }
+    if (r->devs) {
+        rc = devices_install(ctx, r->devs, r->domid, r->cfg, false,
+                             r->io.store_frame, r->io.store_port);
+        if (rc)
+            return rc;
+    }
+    struct registry_record rec = {
+        .domid = r->domid,
+        .console_frame = r->io.console_frame,
+        .console_port = r->io.console_port,
+    };
+    memcpy(rec.uuid, r->uuid, sizeof(rec.uuid));
+    snprintf(rec.name, sizeof(rec.name), "%s", r->name ? r->name : "");
+    snprintf(rec.type, sizeof(rec.type), "%s", r->h.pvh ? "pvh" : "pv");
+    rc = registry_write_config(r->domid, r->cfg);
+    if (!rc)
+        rc = registry_write(&rec);
+    if (rc)
+        return chaos__fail(ctx, rc, "cannot record domain %u in %s: %s",
+                           r->domid, registry_dir(), strerror(-rc));
+    if (!(flags & CHAOS_RESTORE_PAUSED))
+        return chaos_domain_unpause(ctx, r->domid);
+    return 0;
+}
+
+/* Leaves nothing of a failed restore, keeping its message. */
+static void undo(struct restore *r)
+{
+    chaos_ctx *ctx = r->ctx;
+    char msg[CHAOS_ERRMSG_MAX];
+    snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+    if (r->domain) {
+        chaos_domain_pause(ctx, r->domid);
+        chaos__forget(r->domid); /* records, TAP devices */
+        registry_remove_config(r->domid);
+        chaos_domain_destroy(ctx, r->domid);
+    }
+    devices_undo(r->devs);
+    r->devs = NULL;
+    if (r->name)
+        registry_release_name(r->name, r->domid, r->uuid);
+    snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+}
+
+int chaos_domain_restore(chaos_ctx *ctx, const char *path,
+                         const char *const *overrides, unsigned n,
+                         unsigned flags, chaos_domid *domid)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    struct restore r = { .ctx = ctx, .path = path };
+    r.fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r.fd < 0)
+        return chaos__fail(ctx, -errno, "cannot open '%s': %s", path,
+                           strerror(errno));
+    char *text = NULL;
+    int rc = check_image(&r, &text);
+    if (!rc)
+        rc = make_config(&r, text, overrides, n);
+    free(text);
+    if (!rc)
+        rc = make_domain(&r);
+    if (!rc)
+        rc = fill_domain(&r, flags);
+    if (rc)
+        undo(&r);
+    else
+        *domid = r.domid;
+    devices_free(r.devs);
+    chaos_config_free(r.cfg);
+    close(r.fd);
+    return rc;
+}
