@@ -211,39 +211,17 @@ static int discard_failed(chaos_ctx *ctx, chaos_shell *shell, int rc)
 
 /* ---------------------------------------------------------------- shells */
 
-int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
-                        chaos_shell **shellp)
+/*
+ * The hypervisor's description of a new domain for cfg (type, vCPUs,
+ * memory, TSC mode, a handle: cfg's uuid or a random one), once its
+ * memory is known to be free: one rule for created and restored guests.
+ */
+int chaos__domain_spec(chaos_ctx *ctx, const chaos_config *cfg,
+                       struct hv_shell_spec *spec)
 {
     int rc = need_hv(ctx);
     if (rc)
         return rc;
-    uint64_t t0 = util_now_ns();
-    struct hv_shell_spec spec = {
-        .pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-        .max_vcpus = chaos_config_maxvcpus(cfg),
-        .memory_kib = chaos_config_memory_mib(cfg) * 1024,
-        .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
-        .tsc_mode = chaos_config_tsc_mode(cfg) == CHAOS_TSC_NATIVE
-                        ? HV_TSC_NATIVE
-                    : chaos_config_tsc_mode(cfg) == CHAOS_TSC_ALWAYS_EMULATE
-                        ? HV_TSC_ALWAYS_EMULATE
-                        : HV_TSC_DEFAULT,
-        /* Whether the guest needs XenStore is known only once its kernel
-         * is (execute); the port costs nothing, so every shell has one. */
-        .xenstore = true,
-    };
-    /* A handle is needed now: cfg's if it has one (chaosd names its shells
-     * before they exist, to find them after a crash), else a random one. */
-    if (chaos_config_uuid_bytes(cfg, spec.uuid) == 0) {
-        /* given */
-    } else if (getrandom(spec.uuid, sizeof(spec.uuid), 0) !=
-               sizeof(spec.uuid)) {
-        return chaos__fail(ctx, -errno, "cannot get random bytes for a UUID");
-    } else {
-        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
-        spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
-    }
-
     /* Refuse early with a clear message rather than half-populating. */
     struct chaos_physinfo pi;
     rc = hv_physinfo(ctx->hv, &pi);
@@ -256,6 +234,42 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
                            "but only %llu MiB are free",
                            (unsigned long long)want,
                            (unsigned long long)(pi.free_bytes >> 20));
+    enum chaos_tsc_mode tsc = chaos_config_tsc_mode(cfg);
+    *spec = (struct hv_shell_spec){
+        .pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+        .max_vcpus = chaos_config_maxvcpus(cfg),
+        .memory_kib = want * 1024,
+        .maxmem_kib = chaos_config_maxmem_mib(cfg) * 1024,
+        .tsc_mode = tsc == CHAOS_TSC_NATIVE           ? HV_TSC_NATIVE
+                    : tsc == CHAOS_TSC_ALWAYS_EMULATE ? HV_TSC_ALWAYS_EMULATE
+                                                      : HV_TSC_DEFAULT,
+        /* Whether the guest needs XenStore is known only once its kernel
+         * is (execute); the port costs nothing, so every shell has one. */
+        .xenstore = true,
+    };
+    /* A handle is needed now: cfg's if it has one (chaosd names its shells
+     * before they exist, to find them after a crash), else a random one. */
+    if (chaos_config_uuid_bytes(cfg, spec->uuid) == 0)
+        return 0;
+    if (getrandom(spec->uuid, sizeof(spec->uuid), 0) != sizeof(spec->uuid))
+        return chaos__fail(ctx, -errno, "cannot get random bytes for a UUID");
+    spec->uuid[6] = (spec->uuid[6] & 0x0f) | 0x40; /* RFC 4122 version 4 */
+    spec->uuid[8] = (spec->uuid[8] & 0x3f) | 0x80;
+    return 0;
+}
+
+int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                        chaos_shell **shellp)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    uint64_t t0 = util_now_ns();
+    struct hv_shell_spec spec;
+    rc = chaos__domain_spec(ctx, cfg, &spec);
+    if (rc)
+        return rc;
+    uint64_t want = chaos_config_memory_mib(cfg);
 
     chaos_shell *shell = calloc(1, sizeof(*shell));
     if (!shell)

@@ -42,6 +42,12 @@ int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list);
 /* Fills in the names chaos recorded for the domains in list (domain.c). */
 void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n);
 
+/* domain.c: the hypervisor's description of a new domain for cfg, after
+ * checking that its memory is free (a created and a restored guest). */
+struct hv_shell_spec;
+int chaos__domain_spec(chaos_ctx *ctx, const chaos_config *cfg,
+                       struct hv_shell_spec *spec);
+
 /* What creating and restoring share (domain.c; snapshot.c restores). */
 struct registry_record;
 /* The record of a live domain chaos created; -ENOENT if none or stale. */

@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,35 +254,11 @@ static int make_config(struct restore *r, const char *text,
 static int make_domain(struct restore *r)
 {
     chaos_ctx *ctx = r->ctx;
-    struct chaos_physinfo pi;
-    int rc = chaos_physinfo(ctx, &pi);
+    struct hv_shell_spec spec;
+    int rc = chaos__domain_spec(ctx, r->cfg, &spec);
     if (rc)
         return rc;
-    uint64_t want = chaos_config_memory_mib(r->cfg);
-    if (want > pi.free_bytes >> 20)
-        return chaos__fail(ctx, -ENOMEM,
-                           "the guest needs %llu MiB of memory but only %llu "
-                           "MiB are free",
-                           (unsigned long long)want,
-                           (unsigned long long)(pi.free_bytes >> 20));
-    struct hv_shell_spec spec = {
-        .pvh = r->h.pvh,
-        .max_vcpus = chaos_config_maxvcpus(r->cfg),
-        .memory_kib = want * 1024,
-        .maxmem_kib = chaos_config_maxmem_mib(r->cfg) * 1024,
-        .tsc_mode = chaos_config_tsc_mode(r->cfg) == CHAOS_TSC_NATIVE
-                        ? HV_TSC_NATIVE
-                    : chaos_config_tsc_mode(r->cfg) == CHAOS_TSC_ALWAYS_EMULATE
-                        ? HV_TSC_ALWAYS_EMULATE
-                        : HV_TSC_DEFAULT,
-        .xenstore = true,
-    };
-    if (chaos_config_uuid_bytes(r->cfg, spec.uuid) != 0) {
-        if (getrandom(spec.uuid, sizeof(spec.uuid), 0) != sizeof(spec.uuid))
-            return chaos__fail(ctx, -errno, "cannot get random bytes");
-        spec.uuid[6] = (spec.uuid[6] & 0x0f) | 0x40; /* RFC 4122 v4 */
-        spec.uuid[8] = (spec.uuid[8] & 0x3f) | 0x80;
-    }
+    spec.pvh = r->h.pvh; /* the stream's; the configuration may not differ */
     rc = hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
     if (rc)
         return rc;
