@@ -95,10 +95,18 @@ int devices_find(const struct devices *devs, enum noxs_dev_type type);
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req);
 
-/* 1 if the guest answered the outstanding request (a suspend) with
- * "refused", 0 if not (yet), or a negative errno (a broken page: message
- * on ctx; -ENOENT: no control device). */
-int devices_request_refused(chaos_ctx *ctx, chaos_domid domid);
+/* devices_request for a noxs guest's control device only, saying which
+ * request number it was (*seq), for devices_request_answer.  req
+ * NOXS_CTRL_NONE withdraws an unanswered request: it takes its place, and
+ * the guest refuses it without acting. */
+int devices_request_seq(chaos_ctx *ctx, chaos_domid domid,
+                        enum noxs_ctrl_request req, uint32_t *seq);
+
+/* The guest's answer to request number seq: NOXS_CTRL_ACK_NONE (not yet,
+ * or it answered a later one instead), NOXS_CTRL_ACK_DONE (it acts on it),
+ * NOXS_CTRL_ACK_REFUSED, or a negative errno (a broken page: message on
+ * ctx; -ENOENT: no control device). */
+int devices_request_answer(chaos_ctx *ctx, chaos_domid domid, uint32_t seq);
 
 /* ---- devices_record.c ---- */
 int devices_record_write(chaos_domid domid, const struct devices *devs);

@@ -28,8 +28,15 @@ static const char *request_name(enum noxs_ctrl_request req)
     return req <= NOXS_CTRL_REQUEST_MAX && names[req] ? names[req] : "?";
 }
 
+/*
+ * Writes req as the next request (its number in *seq) and notifies.  req
+ * NOXS_CTRL_NONE withdraws the request before it: it takes its place, and
+ * a guest that reads it refuses it and does nothing, so it needs no
+ * feature bit.
+ */
 static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
-                        unsigned idx, enum noxs_ctrl_request req, void *page)
+                        unsigned idx, enum noxs_ctrl_request req, void *page,
+                        uint32_t *seq)
 {
     struct noxs_device *d = &devs->host.devices[idx];
     struct noxs_page *live = page;
@@ -45,7 +52,8 @@ static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
     if (rc)
         return chaos__fail(ctx, rc, "domain %u: device page: %s", domid, why);
     if (fe.devices[idx].state != NOXS_STATE_CONNECTED ||
-        !(fe.devices[idx].features & NOXS_CTRL_F(req)))
+        (req != NOXS_CTRL_NONE &&
+         !(fe.devices[idx].features & NOXS_CTRL_F(req))))
         return chaos__fail(ctx, -EOPNOTSUPP,
                            "domain %u has not connected its control device "
                            "for %s requests (its kernel does not handle them)",
@@ -55,6 +63,7 @@ static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
     rc = noxs_page_publish(page, &devs->host, idx, why, sizeof(why));
     if (rc)
         return chaos__fail(ctx, rc, "domain %u: %s", domid, why);
+    *seq = d->u.control.request_seq;
 
     struct hv_evtchn *ev;
     uint32_t local;
@@ -87,6 +96,13 @@ static int request_via_store(chaos_ctx *ctx, chaos_domid domid,
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req)
 {
+    uint32_t seq;
+    return devices_request_seq(ctx, domid, req, &seq);
+}
+
+int devices_request_seq(chaos_ctx *ctx, chaos_domid domid,
+                        enum noxs_ctrl_request req, uint32_t *seq)
+{
     struct devices *devs;
     int rc = devices_record_read(domid, &devs);
 
@@ -97,7 +113,8 @@ int devices_request(chaos_ctx *ctx, chaos_domid domid,
                            "domain %u: its device record is "
                            "unreadable: %s",
                            domid, strerror(-rc));
-    if (devs->via_store && req == NOXS_CTRL_SUSPEND) {
+    if (devs->via_store && req != NOXS_CTRL_POWEROFF &&
+        req != NOXS_CTRL_REBOOT) {
         devices_free(devs);
         return chaos__fail(ctx, -EOPNOTSUPP,
                            "domain %u has a XenStore, not a noxs page: "
@@ -118,13 +135,13 @@ int devices_request(chaos_ctx *ctx, chaos_domid domid,
         rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
     if (!rc)
         rc = send_request(ctx, domid, devs, (unsigned)idx, req,
-                          hv_page_addr(pg));
+                          hv_page_addr(pg), seq);
     hv_page_unmap(pg);
     devices_free(devs);
     return rc;
 }
 
-int devices_request_refused(chaos_ctx *ctx, chaos_domid domid)
+int devices_request_answer(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
 {
     struct devices *devs;
     struct hv_page *pg = NULL;
@@ -139,18 +156,20 @@ int devices_request_refused(chaos_ctx *ctx, chaos_domid domid)
     else
         rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
     if (!rc) {
-        struct noxs_page *live = hv_page_addr(pg);
         struct noxs_device *d = &devs->host.devices[idx];
-        /* The request outstanding is the live one (send_request). */
-        d->u.control.request_seq = __atomic_load_n(
-            &live->devices[idx].be.u.control.request_seq, __ATOMIC_ACQUIRE);
+        /* The reader takes an answer only for this request number (an
+         * answer to a later one, or none yet, is "not answered"); the
+         * request's kind only tells it an answer is expected. */
+        d->u.control.request_seq = seq;
         d->u.control.request = NOXS_CTRL_SUSPEND;
-        rc = noxs_page_read(live, &devs->host, &fe, why, sizeof(why));
+        rc = noxs_page_read(hv_page_addr(pg), &devs->host, &fe, why,
+                            sizeof(why));
         if (rc)
             rc = chaos__fail(ctx, rc, "domain %u: device page: %s", domid, why);
+        else if (fe.devices[idx].u.control.answered)
+            rc = (int)fe.devices[idx].u.control.ack;
         else
-            rc = fe.devices[idx].u.control.answered &&
-                 fe.devices[idx].u.control.ack == NOXS_CTRL_ACK_REFUSED;
+            rc = NOXS_CTRL_ACK_NONE;
     }
     hv_page_unmap(pg);
     devices_free(devs);

@@ -29,8 +29,15 @@
 #include "snapshot_image.h"
 #include "util.h"
 
-/* How long a guest may take to answer a suspend request and suspend. */
-#define SUSPEND_TIMEOUT_MS 10000
+/*
+ * How long a guest may take to answer a suspend request, and once it has
+ * answered "done", to suspend.  A request still unanswered at the first
+ * deadline is withdrawn (devices_request_seq with NOXS_CTRL_NONE): a
+ * guest busy elsewhere that reads the request later must not suspend when
+ * nobody is saving it any more, since nobody would resume it.
+ */
+#define SUSPEND_ANSWER_MS 10000
+#define SUSPEND_ACT_MS 10000
 #define SUSPEND_POLL_NS 5000000 /* 5 ms */
 
 struct suspend_req {
@@ -38,12 +45,52 @@ struct suspend_req {
     chaos_domid domid;
 };
 
+/* 1 when domid is suspended, 0 while it runs, else a failure: it stopped
+ * otherwise, or is gone. */
+static int suspended_yet(chaos_ctx *ctx, chaos_domid domid)
+{
+    struct chaos_dominfo info;
+    int rc = chaos_domain_info(ctx, domid, &info);
+    if (rc)
+        return rc;
+    if (info.state == CHAOS_DOM_SHUTDOWN &&
+        !strcmp(chaos_shutdown_reason_name(info.shutdown_reason), "suspend"))
+        return 1;
+    if (info.state == CHAOS_DOM_SHUTDOWN || info.state == CHAOS_DOM_CRASHED ||
+        info.state == CHAOS_DOM_DYING)
+        return chaos__fail(
+            ctx, -ESRCH, "domain %u stopped (%s) instead of suspending", domid,
+            info.state == CHAOS_DOM_SHUTDOWN
+                ? chaos_shutdown_reason_name(info.shutdown_reason)
+                : chaos_dom_state_name(info.state));
+    return 0;
+}
+
+/* A request left unanswered: withdraw it, unless the guest took it just
+ * now (then it suspends: NOXS_CTRL_ACK_DONE).  Else the timeout's error. */
+static int withdraw(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
+{
+    uint32_t none;
+    int rc = devices_request_seq(ctx, domid, NOXS_CTRL_NONE, &none);
+    if (rc)
+        return rc;
+    rc = devices_request_answer(ctx, domid, seq);
+    if (rc == NOXS_CTRL_ACK_DONE || rc < 0)
+        return rc;
+    return chaos__fail(ctx, -ETIMEDOUT,
+                       "domain %u did not answer the suspend request within "
+                       "%d s (its kernel may not handle suspend, or be busy); "
+                       "the request was withdrawn",
+                       domid, SUSPEND_ANSWER_MS / 1000);
+}
+
 /* Asks the guest to suspend and waits until it has (hv_suspend_fn). */
 static int ask_suspend(void *opaque)
 {
     struct suspend_req *r = opaque;
     chaos_ctx *ctx = r->ctx;
-    int rc = devices_request(ctx, r->domid, NOXS_CTRL_SUSPEND);
+    uint32_t seq;
+    int rc = devices_request_seq(ctx, r->domid, NOXS_CTRL_SUSPEND, &seq);
     if (rc == -ENOENT)
         return chaos__fail(ctx, -EOPNOTSUPP,
                            "domain %u has no noxs control device to ask it to "
@@ -51,37 +98,39 @@ static int ask_suspend(void *opaque)
                            r->domid);
     if (rc)
         return rc;
-    uint64_t deadline = util_now_ms() + SUSPEND_TIMEOUT_MS;
+    uint64_t deadline = util_now_ms() + SUSPEND_ANSWER_MS;
+    bool taken = false; /* the guest answered "done": it acts on it */
     for (;;) {
-        struct chaos_dominfo info;
-        rc = chaos_domain_info(ctx, r->domid, &info);
+        rc = suspended_yet(ctx, r->domid);
         if (rc)
-            return rc;
-        if (info.state == CHAOS_DOM_SHUTDOWN &&
-            !strcmp(chaos_shutdown_reason_name(info.shutdown_reason),
-                    "suspend"))
-            return 0;
-        if (info.state == CHAOS_DOM_SHUTDOWN ||
-            info.state == CHAOS_DOM_CRASHED || info.state == CHAOS_DOM_DYING)
-            return chaos__fail(
-                ctx, -ESRCH, "domain %u stopped (%s) instead of suspending",
-                r->domid,
-                info.state == CHAOS_DOM_SHUTDOWN
-                    ? chaos_shutdown_reason_name(info.shutdown_reason)
-                    : chaos_dom_state_name(info.state));
-        rc = devices_request_refused(ctx, r->domid);
-        if (rc < 0)
-            return rc;
-        if (rc == 1)
-            return chaos__fail(ctx, -EBUSY,
-                               "domain %u refused to suspend (its kernel "
-                               "answered the request with \"refused\")",
-                               r->domid);
-        if (util_now_ms() >= deadline)
+            return rc < 0 ? rc : 0;
+        if (!taken) {
+            rc = devices_request_answer(ctx, r->domid, seq);
+            if (rc < 0)
+                return rc;
+            if (rc == NOXS_CTRL_ACK_REFUSED)
+                return chaos__fail(ctx, -EBUSY,
+                                   "domain %u refused to suspend (its kernel "
+                                   "answered the request with \"refused\")",
+                                   r->domid);
+            if (rc == NOXS_CTRL_ACK_NONE && util_now_ms() >= deadline) {
+                rc = withdraw(ctx, r->domid, seq);
+                if (rc != NOXS_CTRL_ACK_DONE)
+                    return rc;
+            }
+            if (rc == NOXS_CTRL_ACK_DONE) {
+                taken = true;
+                deadline = util_now_ms() + SUSPEND_ACT_MS;
+            }
+        } else if (util_now_ms() >= deadline) {
+            /* It said it would and has not: a guest still running into its
+             * suspend later is resumed by nobody; say so. */
             return chaos__fail(ctx, -ETIMEDOUT,
-                               "domain %u did not suspend within %d s of the "
-                               "request",
-                               r->domid, SUSPEND_TIMEOUT_MS / 1000);
+                               "domain %u answered the suspend request but "
+                               "did not suspend within %d s; if it does "
+                               "later, `chaos destroy` it or save it again",
+                               r->domid, SUSPEND_ACT_MS / 1000);
+        }
         struct timespec tick = { 0, SUSPEND_POLL_NS };
         nanosleep(&tick, NULL);
     }

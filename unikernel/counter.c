@@ -9,6 +9,9 @@
  * Command line:
  *   interval_ms=N   milliseconds between lines (default 100, at least 1)
  *   count=N         stop after line N (exit status 0); 0: never (default)
+ *   busy_after=N    after line N, compute for busy_ms without waiting in
+ *   busy_ms=M       devices_wait (so without answering dom0), once: a
+ *                   guest that answers a request late (lab tests)
  */
 #include "clock.h"
 #include "cmdline.h"
@@ -32,13 +35,16 @@ static void report_wakeups(unsigned int *cancelled, unsigned int *resumed)
 int app_main(const char *cmdline)
 {
     uint64_t interval_ms = 100, last = 0, n = 0, next;
+    uint64_t busy_after = 0, busy_ms = 0;
     unsigned int cancelled = 0, resumed = 0;
 
     if (!cmdline_get_u64(cmdline, "interval_ms", &interval_ms) ||
         interval_ms == 0 || interval_ms > 3600000 ||
-        !cmdline_get_u64(cmdline, "count", &last)) {
+        !cmdline_get_u64(cmdline, "count", &last) ||
+        !cmdline_get_u64(cmdline, "busy_after", &busy_after) ||
+        !cmdline_get_u64(cmdline, "busy_ms", &busy_ms) || busy_ms > 3600000) {
         kprintf("counter: bad command line (interval_ms=1..3600000, "
-                "count=N): %s\n",
+                "count=N, busy_after=N, busy_ms=0..3600000): %s\n",
                 cmdline);
         return 2;
     }
@@ -55,6 +61,14 @@ int app_main(const char *cmdline)
         kprintf("counter %llu\n", (unsigned long long)++n);
         if (n == last)
             return 0;
+        if (n == busy_after && busy_ms) {
+            uint64_t until = clock_now_ns() + busy_ms * 1000000;
+            kprintf("counter: busy for %llu ms\n", (unsigned long long)busy_ms);
+            while (clock_now_ns() < until)
+                ; /* no devices_wait: requests wait unanswered */
+            now = clock_now_ns();
+            next = now;
+        }
         next += interval_ms * 1000000;
         if (next <= now) /* fell behind (a long suspend): no burst */
             next = now + interval_ms * 1000000;

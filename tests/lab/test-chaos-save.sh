@@ -12,7 +12,8 @@
 #   suspend): saved and restored it goes on counting where it stopped, PV
 #   and PVH, into the same console log; `save -c` leaves it running; one
 #   image restored twice (the second with name=) gives two guests; a
-#   restored guest can be saved again.
+#   restored guest can be saved again; a counter busy past the suspend
+#   timeout gets its request withdrawn and counts on.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -216,6 +217,28 @@ full_disk() {
     echo "ok: full disk: $out; nothing left, $1 counts on"
 }
 
+# late_answer: a counter busy (not answering dom0) when the suspend
+# request comes: the save gives up after 10 s and withdraws the request,
+# so the counter, back from its work, refuses it and counts on instead of
+# suspending with nobody left to resume it.
+late_answer() {
+    name=save-busy
+    rm -f "$(log_of $name)"
+    out=$(chaos create "$UK/counter-pvh.cfg" kernel=$UK/counter name=$name           "cmdline=interval_ms=200 busy_after=3 busy_ms=20000") || fail "create busy counter: $out"
+    id=$(domid_of "$out")
+    wait_for 60 "grep -q 'busy for' $(log_of $name)" || fail "busy counter: $(cat "$(log_of $name)")"
+    out=$(chaos save $name $DIR/busy.img 2>&1) && fail "busy counter saved: $out"
+    echo "$out" | grep -q "withdrawn" || fail "busy counter: message does not say withdrawn: $out"
+    [ -e $DIR/busy.img ] && fail "busy counter: image left"
+    counts_past $name 3 60 || fail "busy counter stopped: $(tail -n 5 "$(log_of $name)") ($(dom_field "$id" state))"
+    sleep 1
+    state=$(dom_field "$id" state)
+    case "$state" in running | blocked) ;; *) fail "busy counter is '$state' after the withdrawn request" ;; esac
+    grep -q "control request 0 refused" "$(log_of $name)" || fail "busy counter never read the withdrawal"
+    chaos destroy "$id" || fail "destroy $id"
+    echo "ok: a guest busy past the timeout: $out; it counts on ($state)"
+}
+
 # A guest chaosd serves, with on_poweroff = restart: a supervisor that
 # took the suspend for a poweroff would restart it.
 CHAOSD=/usr/local/sbin/chaosd
@@ -283,6 +306,8 @@ http_round_trip() {
 }
 
 round_trip pvh
+late_answer
+expect_clean "the busy counter"
 full_disk save-counter-pvh-2
 chaos destroy save-counter-pvh-2 || fail "destroy save-counter-pvh-2"
 expect_clean "PVH round trips"
