@@ -306,11 +306,11 @@ http_round_trip() {
 }
 
 round_trip pvh
-late_answer
-expect_clean "the busy counter"
 full_disk save-counter-pvh-2
 chaos destroy save-counter-pvh-2 || fail "destroy save-counter-pvh-2"
 expect_clean "PVH round trips"
+late_answer
+expect_clean "the busy counter"
 chaosd_guest
 expect_clean "the chaosd guest"
 http_round_trip
