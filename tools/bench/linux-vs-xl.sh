@@ -25,7 +25,9 @@
 # Variables (tools/bench/linux-bench sets them): N NTH XL_NTH GMEM DD_MIB
 # DD_RUNS CHAOSD NET_OPT DMESG (1: (a)'s guests print their kernel log,
 # as lines "log,TOOLSTACK,N: ..."), PARTS (the letters of the parts to run) and ONLY
-# (chaos or xl: that half alone).
+# (chaos or xl: that half alone), TRACE (1: (a) prints, as lines
+# "trace,TOOLSTACK,N: MS EVENT", when dom0 saw the guest's console say
+# /init began and eth0 is up, in ms from the create).
 N=${N:-5}
 NTH=${NTH:-100}
 XL_NTH=${XL_NTH:-30}
@@ -35,6 +37,7 @@ DD_RUNS=${DD_RUNS:-3}
 CHAOSD=${CHAOSD:-1}
 NET_OPT=${NET_OPT:-lab.net}
 DMESG=${DMESG:-0}
+TRACE=${TRACE:-0}
 EXTRA=
 [ "$DMESG" = 1 ] && EXTRA=lab.dmesg
 PARTS=${PARTS:-abc}
@@ -126,6 +129,33 @@ guest_uptimes() {
             printf "%s,%s,%s,%d\n", m, ts, n, u }'
 }
 
+# trace_start TOOLSTACK NAME T0: when dom0 sees the guest's console log
+# say /init began and eth0 is up, in ms since T0 (now_ms's clock; polled
+# every 50 ms), to set against the create's return and the first ping
+# answer (the lab's busybox has no `ip monitor` to add links and
+# neighbour states).  Lines go to /tmp/trace.NAME; trace_stop prints them.
+trace_start() {
+    (out=/tmp/trace.$2 log=$("log_$1" "$2") seen=
+     : >"$out"
+     while :; do
+         for m in GUEST-OK GUEST-NET; do
+             case "$seen" in *"$m"*) continue ;; esac
+             if grep -aq "CHAOS-LAB-$m" "$log" 2>/dev/null; then
+                 echo "$(($(now_ms) - $3)) console $m" >>"$out"
+                 seen="$seen $m"
+             fi
+         done
+         sleep 0.05
+     done) &
+    TRACE_PID=$!
+}
+trace_stop() {
+    kill "$TRACE_PID" 2>/dev/null
+    wait "$TRACE_PID" 2>/dev/null
+    sed "s/^/trace,$1,$3: /" "/tmp/trace.$2"
+    rm -f "/tmp/trace.$2"
+}
+
 # reachable TOOLSTACK OFFSET: (a), N guests one after the other.
 reachable() {
     ts=$1 i=1
@@ -134,12 +164,14 @@ reachable() {
         mkimg "/tmp/$name.img" 16
         guest_cfg "$ts" "/tmp/$name.cfg" "$name" "$NET_OPT=$addr/16"
         t0=$(now_ms)
+        [ "$TRACE" = 1 ] && trace_start "$ts" "$name" "$t0"
         "create_$ts" "/tmp/$name.cfg" >/tmp/create.err 2>&1 ||
             fail "$ts create $name: $(cat /tmp/create.err)"
         echo "created,$ts,$i,$(($(now_ms) - t0))"
         t1=$(until_ping "$addr" 300) ||
             fail "$name ($addr) never answered ping: $(tail_log "$ts" "$name")"
         echo "reachable,$ts,$i,$((t1 - t0))"
+        [ "$TRACE" = 1 ] && trace_stop "$ts" "$name" "$i"
         guest_uptimes "$ts" "$name" "$i"
         if [ "$DMESG" = 1 ]; then
             sleep 1 # guest-init prints dmesg once eth0 is up
