@@ -342,19 +342,21 @@ static int check_modules(const struct tinyx_build_opts *o, struct tx_error *err)
     const char *kind = o->kernel ? o->kernel : "debian";
     if (strcmp(kind, "debian") == 0)
         return 0;
-    /* The front ends are modules of Debian's kernel; the tinyconfig
-     * fragment has none. */
+    /* The front ends are modules of Debian's kernel and built into a
+     * tinyconfig kernel (kernel.c's fragment). */
+    if (strcmp(kind, "tinyconfig") == 0)
+        return o->nmodules ? tx_fail(err, -EINVAL,
+                                     "--module %s: a tinyconfig kernel has no "
+                                     "modules (what it has is built in); use "
+                                     "--kernel debian",
+                                     o->modules[0])
+                           : 0;
     const char *what = o->nmodules                    ? o->modules[0]
                        : o->net || o->bridge || o->ip ? "xen-netfront (--net)"
                        : o->ndisks                    ? "xen-blkfront (--disk)"
                                                       : NULL;
     if (!what)
         return 0;
-    if (strcmp(kind, "tinyconfig") == 0)
-        return tx_fail(err, -EINVAL,
-                       "--module %s: a tinyconfig kernel has no modules "
-                       "(what it has is built in); use --kernel debian",
-                       what);
     return tx_fail(err, -EINVAL,
                    "--module %s: the modules of a kernel given as a file (%s) "
                    "are not known; use --kernel debian",
@@ -377,7 +379,10 @@ static int prepare_devices(struct bstate *s, struct tx_error *err)
     for (size_t i = 0; i < o->nmodules; i++)
         if (tx_strv_push(&s->modnames, o->modules[i]) < 0)
             return tx_fail(err, -ENOMEM, "out of memory");
-    if (s->net && tx_strv_push(&s->modnames, "xen-netfront") < 0)
+    /* A tinyconfig kernel has the front ends built in, and no file
+     * system for a disk (check_modules let only it and debian through). */
+    bool tiny = o->kernel && strcmp(o->kernel, "tinyconfig") == 0;
+    if (s->net && !tiny && tx_strv_push(&s->modnames, "xen-netfront") < 0)
         return tx_fail(err, -ENOMEM, "out of memory");
     if (!o->ndisks)
         return 0;
@@ -385,12 +390,18 @@ static int prepare_devices(struct bstate *s, struct tx_error *err)
     if (!getcwd(cwd, sizeof(cwd)))
         return tx_fail(err, -errno, "getcwd: %s", strerror(errno));
     s->disks = calloc(o->ndisks, sizeof(*s->disks));
-    if (!s->disks || tx_strv_push(&s->modnames, "xen-blkfront") < 0)
+    if (!s->disks || (!tiny && tx_strv_push(&s->modnames, "xen-blkfront") < 0))
         return tx_fail(err, -ENOMEM, "out of memory");
     for (size_t i = 0; i < o->ndisks; i++) {
         if ((r = tinyx_disk_parse(o->disks[i], i, cwd, &s->disks[i], err)) < 0)
             return r;
         s->ndisks++;
+        if (tiny && s->disks[i].mountpoint)
+            return tx_fail(err, -EINVAL,
+                           "--disk %s: a tinyconfig kernel has no file "
+                           "system to mount it with; give no mount point "
+                           "(the program uses /dev/%s) or use --kernel debian",
+                           o->disks[i], s->disks[i].vdev);
         const char *fs = s->disks[i].fstype, *mods[2];
         size_t n = fs ? tinyx_fs_modules(fs, mods) : 0;
         for (size_t j = 0; j < n; j++)

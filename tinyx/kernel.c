@@ -265,6 +265,14 @@ static const char *const frag_common[] = {
     "CONFIG_UNIX",
     "CONFIG_NET",
     "CONFIG_INET",
+    /* Xen's network and block front ends, built in (a tinyconfig kernel
+     * has no modules): --net and --disk images, and guests with a vif or
+     * a disk, need nothing loaded at boot. */
+    "CONFIG_NETDEVICES",
+    "CONFIG_XEN_NETDEV_FRONTEND",
+    "CONFIG_BLOCK",
+    "CONFIG_BLK_DEV",
+    "CONFIG_XEN_BLKDEV_FRONTEND",
 };
 static const char *const frag_pv[] = { "CONFIG_XEN_PV" };
 /* PVH boots through ACPI tables (XEN_PVH depends on ACPI). */
