@@ -23,7 +23,7 @@
 #   dd_read     (c) the same, read back
 #   mode        chaos's supervisor: 1 chaosd, 0 a monitor per guest
 # Variables (tools/bench/linux-bench sets them): N NTH XL_NTH GMEM DD_MIB
-# DD_RUNS CHAOSD NET_OPT DMESG (1: (a)'s guests print their kernel log,
+# DD_RUNS CHAOSD NET_OPT GUEST_KERNEL (the guests' kernel) DMESG (1: (a)'s guests print their kernel log,
 # as lines "log,TOOLSTACK,N: ..."), PARTS (the letters of the parts to run) and ONLY
 # (chaos or xl: that half alone), TRACE (1: (a) prints, as lines
 # "trace,TOOLSTACK,N: MS EVENT", when dom0 saw the guest's console say
@@ -38,6 +38,7 @@ CHAOSD=${CHAOSD:-1}
 NET_OPT=${NET_OPT:-lab.net}
 DMESG=${DMESG:-0}
 TRACE=${TRACE:-0}
+GUEST_KERNEL=${GUEST_KERNEL:-/lab/guest/vmlinuz}
 EXTRA=
 [ "$DMESG" = 1 ] && EXTRA=lab.dmesg
 PARTS=${PARTS:-abc}
@@ -94,7 +95,7 @@ guest_cfg() {
     cat >"$2" <<CFG
 name = "$3"
 type = "pv"
-kernel = "/lab/guest/vmlinuz"
+kernel = "$GUEST_KERNEL"
 ramdisk = "/lab/guest/initrd"
 extra = "console=hvc0 quiet $EXTRA $4"
 memory = $GMEM
