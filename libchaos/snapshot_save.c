@@ -33,7 +33,7 @@
 /*
  * How long a guest may take to answer a suspend request, and once it has
  * answered "done", to suspend.  A request still unanswered at the first
- * deadline is withdrawn (devices_request_seq with NOXS_CTRL_NONE): a
+ * deadline is withdrawn (devices_request_withdraw): a
  * guest busy elsewhere that reads the request later must not suspend when
  * nobody is saving it any more, since nobody would resume it.
  */

@@ -131,7 +131,12 @@ for g in sl-pv:10.3.0.2 sl-pvh:10.3.0.3; do
     echo "$out"
     rid=$(domid_of "$out")
     answers "$name" "$ip" "restored as domain $rid"
-    [ "$(last_tick "$name")" -gt "$saved" ] || fail "$name: ticks did not go on from $saved"
+    # The same log goes on from the saved tick (a PV console may repeat
+    # the last lines once: docs/snapshot.md, "Known rough edges").
+    next=$(tr -d '\r' <"$(log_of "$name")" | sed -n 's/^CHAOS-LAB-TICK \([0-9]*\).*/\1/p' |
+        awk -v s="$saved" '$1 > s { print; exit }')
+    [ "$next" = $((saved + 1)) ] || fail "$name: after tick $saved the restored guest printed $next"
+    echo "ok: $name: its console log goes on: tick $saved, then $next after the restore"
 done
 
 # A restored guest saves again, and restores under another name with
