@@ -10,8 +10,9 @@
 #   again, ticks on in the same console log and still reads its disk;
 # - the restored guest saves again, and restores under another name with
 #   another MAC (KEY=VALUE), answering with it;
-# - bad cases (a MAC in use, an unwritable image path) are clear errors
-#   and leave nothing behind; the guests run on.
+# - bad cases (a MAC in use, an unwritable image path, a guest that does
+#   not take the request within 10 s: withdrawn) are clear errors and
+#   leave nothing behind; the guests run on.
 # The guests boot concurrently (TCG is slow); the test prints its times.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
@@ -65,7 +66,7 @@ CFG
 
 # answers NAME IP WHAT: ping and wget at IP, and NAME ticks on.
 answers() {
-    ip neigh flush dev chaossl0 2>/dev/null
+    ip neigh flush dev chaossl0 >/dev/null 2>&1
     wait_for 120 "ping -c 1 -W 2 $2 >/dev/null" ||
         fail "$1 ($3): no answer to ping $2; console: $(tail -n 15 "$(log_of "$1")" | tr -d '\r');
 monitor: $(tail -n 5 "/var/log/chaos/console/$1.monitor.log" 2>/dev/null); $(chaos list)"
@@ -115,7 +116,17 @@ done
 # MAC: refused, nothing left; the original answers on.
 refused "a MAC in use" "already used on bridge" chaos restore $DIR/sl-pv-c.img name=sl-copy
 refused "an unwritable path" "cannot create" chaos save sl-pv /nonexistent/x.img
+# A guest that does not take the request in time (paused here): after
+# 10 s it is withdrawn in a store transaction; unpaused, the guest reads
+# control/shutdown empty, ignores it and runs on.
+chaos pause sl-pv || fail "pause sl-pv"
+t=$(now_ms)
+refused "an untaken request" "withdrawn" chaos save sl-pv $DIR/untaken.img
+echo "    (refused after $(($(now_ms) - t)) ms)"
+[ -e $DIR/untaken.img ] && fail "an untaken request: image left"
+chaos unpause sl-pv || fail "unpause sl-pv"
 answers sl-pv 10.3.0.2 "after the refusals"
+[ "$(dom_field "$(dom_field_by_name sl-pv)" state)" != shutdown ] || fail "sl-pv suspended after all"
 $IMG show $DIR/sl-pvh-c.img
 rm -f $DIR/*-c.img
 
@@ -152,7 +163,7 @@ rid=$(domid_of "$out")
 grep -q "00:16:3e:5a:5a:01" "/run/chaos/domains/$rid.dev" || fail "sl-new: not the new MAC: $(cat "/run/chaos/domains/$rid.dev")"
 # Its log is sl-new's now, its disk still sl-pvh's.
 wait_for 60 "grep -q CHAOS-LAB-TICK $(log_of sl-new)" || fail "sl-new does not tick: $(cat "$(log_of sl-new)")"
-ip neigh flush dev chaossl0 2>/dev/null
+ip neigh flush dev chaossl0 >/dev/null 2>&1
 wait_for 120 "ping -c 1 -W 2 10.3.0.3 >/dev/null" || fail "sl-new: no answer to ping"
 mac=$(ip neigh show 10.3.0.3 dev chaossl0 | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p')
 [ "$mac" = "00:16:3e:5a:5a:01" ] || fail "sl-new answers from MAC '$mac'"
