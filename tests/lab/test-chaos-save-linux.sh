@@ -140,7 +140,10 @@ for g in sl-pv:10.3.0.2 sl-pvh:10.3.0.3; do
     saved=$(last_tick "$name")
     out=$(chaos restore "$DIR/$name.snap" 2>&1) || fail "$name: restore: $out"
     echo "$out"
+    t=$(now_ms)
     rid=$(domid_of "$out")
+    wait_for 120 "ping -c 1 -W 1 $ip >/dev/null" || fail "$name: no answer after the restore"
+    echo "    ($name answers ping $(($(now_ms) - t)) ms after the restore)"
     answers "$name" "$ip" "restored as domain $rid"
     # The same log goes on from the saved tick (a PV console may repeat
     # the last lines once: docs/snapshot.md, "Known rough edges").
