@@ -246,8 +246,9 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
  * An image file is a chaos header (format version, the guest's
  * configuration, its device state) and libxenguest's stream of its memory
  * and CPU state.  Saving asks the guest to suspend through its noxs
- * control device (it must handle suspend requests: chaos's unikernel
- * does; Linux guests cannot be saved yet), writes the image, then
+ * control device (chaos's unikernel), or for a Linux guest through
+ * control/shutdown = "suspend" in its private store (its kernel must
+ * handle suspend, as Debian's does), writes the image, then
  * destroys the guest, or with CHAOS_SAVE_CHECKPOINT lets it run on (its
  * suspend is cancelled: it carries on where it was, as after `xl save -c`).
  */
@@ -274,7 +275,9 @@ int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
  * top.  type, memory, maxmem, vcpus and maxvcpus cannot change.  The guest
  * gets a new domain id, a new Xen handle (unless uuid= is given), new
  * event channels, and a rebuilt noxs device page (generation: the saved
- * one plus 1) with its vifs' saved MACs unless overridden.  A damaged,
+ * one plus 1) or, a Linux guest, a new private store (its supervisor
+ * serves it; its front ends connect again), with its vifs' saved MACs
+ * unless overridden.  A damaged,
  * truncated or incomplete image, another format version, or a
  * configuration that does not fit (memory, a name or MAC in use) is an
  * error naming the problem, and leaves no domain, event channel or

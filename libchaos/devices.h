@@ -95,18 +95,26 @@ int devices_find(const struct devices *devs, enum noxs_dev_type type);
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
                     enum noxs_ctrl_request req);
 
-/* devices_request for a noxs guest's control device only, saying which
- * request number it was (*seq), for devices_request_answer.  req
- * NOXS_CTRL_NONE withdraws an unanswered request: it takes its place, and
- * the guest refuses it without acting. */
+/* devices_request saying which request number it was (*seq), for
+ * devices_request_answer (a private store has one request at a time: *seq
+ * is 1).  req NOXS_CTRL_NONE (noxs only) withdraws an unanswered request:
+ * it takes its place, and the guest refuses it without acting. */
 int devices_request_seq(chaos_ctx *ctx, chaos_domid domid,
                         enum noxs_ctrl_request req, uint32_t *seq);
 
 /* The guest's answer to request number seq: NOXS_CTRL_ACK_NONE (not yet,
  * or it answered a later one instead), NOXS_CTRL_ACK_DONE (it acts on it),
  * NOXS_CTRL_ACK_REFUSED, or a negative errno (a broken page: message on
- * ctx; -ENOENT: no control device). */
+ * ctx; -ENOENT: no control device).  A private store's answer: DONE once
+ * control/shutdown no longer holds the request (Linux clears it). */
 int devices_request_answer(chaos_ctx *ctx, chaos_domid domid, uint32_t seq);
+
+/* Withdraws request seq (a suspend) if the guest has not taken it:
+ * NOXS_CTRL_ACK_NONE (withdrawn), NOXS_CTRL_ACK_DONE (it took it just
+ * now: it acts on it), or a negative errno with a message.  A noxs guest
+ * gets the request "none" in its place; a private store's control/shutdown
+ * is cleared in a transaction, as libxl does. */
+int devices_request_withdraw(chaos_ctx *ctx, chaos_domid domid, uint32_t seq);
 
 /* ---- devices_record.c ---- */
 int devices_record_write(chaos_domid domid, const struct devices *devs);

@@ -77,20 +77,47 @@ static int send_request(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
     return rc;
 }
 
-/* A guest with a private store: through its supervisor's socket. */
+/* control/shutdown in domid's private store. */
+static void shutdown_path(chaos_domid domid, char *out, size_t len)
+{
+    snprintf(out, len, "/local/domain/%u/control/shutdown", domid);
+}
+
+/* A guest with a private store: through its supervisor's socket.  Stock
+ * Linux watches control/shutdown, and takes a request by clearing it
+ * (drivers/xen/manage.c: shutdown_handler), as under xl. */
 static int request_via_store(chaos_ctx *ctx, chaos_domid domid,
                              enum noxs_ctrl_request req)
 {
     char path[64];
-    snprintf(path, sizeof(path), "/local/domain/%u/control/shutdown", domid);
-    int rc = store_serve_write(ctx, domid, path,
-                               req == NOXS_CTRL_REBOOT ? "reboot" : "poweroff");
+    shutdown_path(domid, path, sizeof(path));
+    int rc = store_serve_write(ctx, domid, path, request_name(req));
     if (rc == -ENOENT)
         return chaos__fail(ctx, -ESRCH,
                            "domain %u: nobody serves its store (is its "
                            "supervisor running? `chaos list` shows it)",
                            domid);
     return rc;
+}
+
+/* The store's answer: a request still there is not taken; anything else
+ * ("", as Linux leaves it, or no node) is (libxl_dom_suspend.c:
+ * domain_suspend_pvcontrol_acked). */
+static int answer_via_store(chaos_ctx *ctx, chaos_domid domid)
+{
+    char path[64], value[64];
+    shutdown_path(domid, path, sizeof(path));
+    int rc = store_serve_read(ctx, domid, path, value, sizeof(value));
+    if (rc == -ENOENT)
+        return NOXS_CTRL_ACK_DONE;
+    if (rc == -ESRCH)
+        return chaos__fail(
+            ctx, -ESRCH, "domain %u: nobody serves its store any more", domid);
+    if (rc)
+        return rc;
+    return strcmp(value, request_name(NOXS_CTRL_SUSPEND)) == 0
+               ? NOXS_CTRL_ACK_NONE
+               : NOXS_CTRL_ACK_DONE;
 }
 
 int devices_request(chaos_ctx *ctx, chaos_domid domid,
@@ -113,17 +140,12 @@ int devices_request_seq(chaos_ctx *ctx, chaos_domid domid,
                            "domain %u: its device record is "
                            "unreadable: %s",
                            domid, strerror(-rc));
-    if (devs->via_store && req != NOXS_CTRL_POWEROFF &&
-        req != NOXS_CTRL_REBOOT) {
-        devices_free(devs);
-        return chaos__fail(ctx, -EOPNOTSUPP,
-                           "domain %u has a XenStore, not a noxs page: "
-                           "suspending a Linux guest is not built yet",
-                           domid);
-    }
     if (devs->via_store) {
-        /* Stock Linux watches control/shutdown in its store. */
         devices_free(devs);
+        if (req == NOXS_CTRL_NONE) /* devices_request_withdraw's business */
+            return chaos__fail(ctx, -EINVAL, "domain %u: no request to send",
+                               domid);
+        *seq = 1; /* the store keeps one request: no numbers */
         return request_via_store(ctx, domid, req);
     }
     int idx = devices_find(devs, NOXS_DEV_CONTROL);
@@ -150,8 +172,12 @@ int devices_request_answer(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
     int rc = devices_record_read(domid, &devs);
     if (rc)
         return rc;
+    if (devs->via_store) {
+        devices_free(devs);
+        return answer_via_store(ctx, domid);
+    }
     int idx = devices_find(devs, NOXS_DEV_CONTROL);
-    if (idx < 0 || devs->via_store)
+    if (idx < 0)
         rc = -ENOENT;
     else
         rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg);
@@ -174,4 +200,35 @@ int devices_request_answer(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
     hv_page_unmap(pg);
     devices_free(devs);
     return rc;
+}
+
+int devices_request_withdraw(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
+{
+    struct devices *devs;
+    int rc = devices_record_read(domid, &devs);
+    if (rc)
+        return rc;
+    bool via_store = devs->via_store;
+    devices_free(devs);
+    if (via_store) {
+        /* In one transaction, so that a guest taking it at this moment is
+         * seen (libxl does the same). */
+        char path[64];
+        shutdown_path(domid, path, sizeof(path));
+        rc = store_serve_swap(ctx, domid, path, request_name(NOXS_CTRL_SUSPEND),
+                              "");
+        if (rc == -ESRCH)
+            return chaos__fail(ctx, -ESRCH,
+                               "domain %u: nobody serves its store any more",
+                               domid);
+        return rc < 0 ? rc : rc == 1 ? NOXS_CTRL_ACK_NONE : NOXS_CTRL_ACK_DONE;
+    }
+    /* The request "none" takes its place; the answer to ours, if it came
+     * first, still counts. */
+    uint32_t none;
+    rc = devices_request_seq(ctx, domid, NOXS_CTRL_NONE, &none);
+    if (rc)
+        return rc;
+    rc = devices_request_answer(ctx, domid, seq);
+    return rc == NOXS_CTRL_ACK_DONE || rc < 0 ? rc : NOXS_CTRL_ACK_NONE;
 }

@@ -14,7 +14,8 @@
  *   40  4  stream CRC-32
  *   44  4  config text length
  *   48  4  devices text length
- *   52 12  reserved, 0
+ *   52  4  store event channel (private XenStore only, else 0)
+ *   56  8  reserved, 0
  *   64 32  chaos version, NUL-padded
  *   96     config text, then devices text (no NUL in either)
  * Devices text: one line per vif, "net INDEX MAC\n", in vif order.
@@ -40,7 +41,8 @@ enum {
     OFF_SCRC = 40,
     OFF_CLEN = 44,
     OFF_DLEN = 48,
-    OFF_RESERVED = 52,
+    OFF_STORE_PORT = 52,
+    OFF_RESERVED = 56,
     OFF_CHAOS_VERSION = 64,
 };
 #define CHAOS_VERSION_LEN 32u
@@ -122,7 +124,8 @@ int snap_header_encode(const struct snap_header *h, const char *config,
                     "the configuration is too long for an image (%zu bytes, "
                     "at most %u)",
                     clen, SNAP_CONFIG_MAX);
-    if (h->nr_macs > SNAP_MAX_VIFS || h->store > SNAP_STORE_MAX)
+    if (h->nr_macs > SNAP_MAX_VIFS || h->store > SNAP_STORE_MAX ||
+        (h->store != SNAP_STORE_XENSTORE && h->store_port))
         return fail(err, errlen, -EINVAL, "bad device state");
     size_t dlen = devices_text(h, devs);
     size_t size = SNAP_FIXED_SIZE + clen + dlen;
@@ -135,6 +138,7 @@ int snap_header_encode(const struct snap_header *h, const char *config,
     put32(b + OFF_TYPE, h->pvh ? 1 : 0);
     put32(b + OFF_STORE, h->store);
     put32(b + OFF_GEN, h->noxs_generation);
+    put32(b + OFF_STORE_PORT, h->store_port);
     put64(b + OFF_SLEN, h->stream_length);
     put32(b + OFF_SCRC, h->stream_crc);
     put32(b + OFF_CLEN, (uint32_t)clen);
@@ -250,7 +254,9 @@ int snap_header_decode(const uint8_t *buf, size_t len, struct snap_header *h,
     h->format_version = get32(buf + OFF_VERSION);
     h->header_size = (uint32_t)size;
     uint32_t type = get32(buf + OFF_TYPE), store = get32(buf + OFF_STORE);
-    if (type > 1 || store > SNAP_STORE_MAX)
+    uint32_t port = get32(buf + OFF_STORE_PORT);
+    if (type > 1 || store > SNAP_STORE_MAX ||
+        (store != SNAP_STORE_XENSTORE && port))
         return fail(err, errlen, -EINVAL,
                     "the image header is corrupt (type %u, store %u)", type,
                     store);
@@ -261,6 +267,7 @@ int snap_header_decode(const uint8_t *buf, size_t len, struct snap_header *h,
     h->pvh = type == 1;
     h->store = (enum snap_store)store;
     h->noxs_generation = get32(buf + OFF_GEN);
+    h->store_port = port;
     h->stream_length = get64(buf + OFF_SLEN);
     h->stream_crc = get32(buf + OFF_SCRC);
     const char *ver = (const char *)buf + OFF_CHAOS_VERSION;

@@ -44,6 +44,8 @@ struct snap_header {
     bool pvh;                 /* false: PV */
     enum snap_store store;    /* which page the guest had */
     uint32_t noxs_generation; /* the page's generation when saved */
+    uint32_t store_port;      /* XenStore: the guest's store event channel
+                                 (Linux binds it again on resume), else 0 */
     uint64_t stream_length;   /* 0: the stream is not complete */
     uint32_t stream_crc;      /* CRC-32 of the stream's bytes */
     unsigned nr_macs;         /* vif i had macs[i] (vif order) */

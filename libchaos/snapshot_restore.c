@@ -10,7 +10,9 @@
  *   3. an empty domain (limits, event channels, no memory), its name
  *      claimed, its devices prepared (TAP devices, event channels);
  *   4. libxenguest's restore (memory, vCPUs, store and console rewired);
- *   5. the noxs page rebuilt (generation: saved + 1), the records, unpause.
+ *   5. the noxs page rebuilt (generation: saved + 1), or a Linux guest's
+ *      store ring reset (its supervisor serves it a new tree), the
+ *      records, unpause.
  * Any failure after 3 destroys the domain (its event channels go with it),
  * deletes the TAP devices, releases the name and the records.
  */
@@ -127,11 +129,6 @@ static int check_image(struct restore *r, char **config)
         return chaos__fail(ctx, -EINVAL,
                            "'%s': the image's memory stream does not match "
                            "its checksum: the file is corrupt",
-                           r->path);
-    if (r->h.store == SNAP_STORE_XENSTORE)
-        return chaos__fail(ctx, -EOPNOTSUPP,
-                           "'%s' is a Linux guest with a XenStore: restoring "
-                           "it is not built yet",
                            r->path);
     return 0;
 }
@@ -271,11 +268,21 @@ static int make_domain(struct restore *r)
             return rc;
         r->name = name;
     }
-    if (r->h.store != SNAP_STORE_NOXS)
+    if (r->h.store == SNAP_STORE_NONE)
         return 0;
+    /* Linux binds its store channel again by the number it had; a new
+     * domain's first two channels are the console's and the store's, at
+     * create as here, so it is the same: checked, not assumed. */
+    if (r->h.store == SNAP_STORE_XENSTORE &&
+        r->io.store_port != r->h.store_port)
+        return chaos__fail(ctx, -EIO,
+                           "the new domain's store event channel is %u, the "
+                           "saved guest's was %u (its kernel would not find "
+                           "its store)",
+                           r->io.store_port, r->h.store_port);
     rc = devices_prepare(ctx, r->cfg, r->domid, &r->devs);
-    if (rc)
-        return rc;
+    if (rc || r->h.store == SNAP_STORE_XENSTORE)
+        return rc; /* a private store starts afresh: see fill_domain */
     /* A generation the guest has not seen: it forgets its devices and
      * connects them anew (docs/noxs.md, "Save, restore and reconnect"). */
     r->devs->host.generation = r->h.noxs_generation + 1;
@@ -296,8 +303,13 @@ static int fill_domain(struct restore *r, unsigned flags)
         snprintf(why, sizeof(why), "%s", ctx->errmsg);
         return chaos__fail(ctx, rc, "'%s': %s", r->path, why);
     }
+    /* A private store: its ring reset and recorded; the supervisor serves
+     * a new tree (the new domain's paths, the back ends in InitWait), and
+     * the guest's xenbus registers its watches again and its front ends
+     * connect anew (docs/snapshot.md, "Linux guests"). */
     if (r->devs) {
-        rc = devices_install(ctx, r->devs, r->domid, r->cfg, false,
+        rc = devices_install(ctx, r->devs, r->domid, r->cfg,
+                             r->h.store == SNAP_STORE_XENSTORE,
                              r->io.store_frame, r->io.store_port);
         if (rc)
             return rc;

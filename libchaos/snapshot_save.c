@@ -3,11 +3,12 @@
  *
  *   1. what the header needs, read before anything happens to the guest:
  *      its configuration (the registry's copy) and its devices (MACs, the
- *      noxs page's generation);
+ *      noxs page's generation, or a Linux guest's store event channel);
  *   2. the header, into PATH.chaos-tmp (stream length 0: incomplete);
  *   3. libxenguest's stream: it calls back to suspend the guest (the
- *      control device's suspend request, then a wait for
- *      SHUTDOWN_suspend), then writes every page;
+ *      control device's suspend request, or control/shutdown = suspend in
+ *      a Linux guest's private store; then a wait for SHUTDOWN_suspend),
+ *      then writes every page;
  *   4. the stream's length and CRC into the header, fsync, rename to PATH;
  *   5. the guest destroyed, or resumed for a checkpoint.
  * Any failure before 5 resumes a suspended guest (its suspend returns
@@ -32,7 +33,7 @@
 /*
  * How long a guest may take to answer a suspend request, and once it has
  * answered "done", to suspend.  A request still unanswered at the first
- * deadline is withdrawn (devices_request_seq with NOXS_CTRL_NONE): a
+ * deadline is withdrawn (devices_request_withdraw): a
  * guest busy elsewhere that reads the request later must not suspend when
  * nobody is saving it any more, since nobody would resume it.
  */
@@ -70,11 +71,7 @@ static int suspended_yet(chaos_ctx *ctx, chaos_domid domid)
  * now (then it suspends: NOXS_CTRL_ACK_DONE).  Else the timeout's error. */
 static int withdraw(chaos_ctx *ctx, chaos_domid domid, uint32_t seq)
 {
-    uint32_t none;
-    int rc = devices_request_seq(ctx, domid, NOXS_CTRL_NONE, &none);
-    if (rc)
-        return rc;
-    rc = devices_request_answer(ctx, domid, seq);
+    int rc = devices_request_withdraw(ctx, domid, seq);
     if (rc == NOXS_CTRL_ACK_DONE || rc < 0)
         return rc;
     return chaos__fail(ctx, -ETIMEDOUT,
@@ -152,8 +149,8 @@ static int describe(chaos_ctx *ctx, chaos_domid domid, bool pvh,
     rc = devices_record_read(domid, &devs);
     if (rc == -ENOENT)
         return chaos__fail(ctx, -EOPNOTSUPP,
-                           "domain %u has no device page: only noxs guests "
-                           "(not Linux) can be saved",
+                           "domain %u has neither a device page nor a "
+                           "XenStore to ask it to suspend",
                            domid);
     if (rc)
         return chaos__fail(ctx, rc,
@@ -161,19 +158,16 @@ static int describe(chaos_ctx *ctx, chaos_domid domid, bool pvh,
                            "unreadable: %s",
                            domid, strerror(-rc));
     h->store = devs->via_store ? SNAP_STORE_XENSTORE : SNAP_STORE_NOXS;
-    h->noxs_generation = devs->host.generation;
+    h->noxs_generation = devs->via_store ? 0 : devs->host.generation;
+    /* Linux binds its store channel again on resume, by the number it had
+     * (xenbus_comms.c: xb_init_comms): the restore checks the new one. */
+    h->store_port = devs->via_store ? devs->page_port : 0;
     for (unsigned i = 0; i < devs->host.nr_devices; i++) {
         const struct noxs_device *d = &devs->host.devices[i];
         if (d->type == NOXS_DEV_NET && h->nr_macs < SNAP_MAX_VIFS)
             memcpy(h->macs[h->nr_macs++], d->u.net.mac, 6);
     }
     devices_free(devs);
-    if (h->store == SNAP_STORE_XENSTORE)
-        return chaos__fail(ctx, -EOPNOTSUPP,
-                           "domain %u has a XenStore (a Linux guest, or "
-                           "xenstore = \"yes\"), not a noxs page: saving "
-                           "it is not built yet",
-                           domid);
     return 0;
 }
 

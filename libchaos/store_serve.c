@@ -378,10 +378,11 @@ void store_server_close(struct store_server *s)
     free(s);
 }
 
-int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
-                      const char *value)
+/* A connection to domid's store socket: fd, -ENOENT (none served) or a
+ * negative errno with a message. */
+static int connect_store(chaos_ctx *ctx, chaos_domid domid)
 {
-    char sock[256], why[160];
+    char sock[256];
     if (socket_path(domid, sock, sizeof(sock)) != 0)
         return -ENOENT;
     int fd = console_socket_connect(sock);
@@ -391,11 +392,56 @@ int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
         return chaos__fail(ctx, fd,
                            "domain %u: cannot reach its store at %s: %s", domid,
                            sock, strerror(-fd));
-    /* Bounded: a supervisor busy with a flood still answers in time. */
-    int rc = store_client_write(fd, path, value, 5000, why, sizeof(why));
+    return fd;
+}
+
+/* Bounded: a supervisor busy with a flood still answers in time. */
+#define CLIENT_TIMEOUT_MS 5000
+
+int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                      const char *value)
+{
+    char why[160];
+    int fd = connect_store(ctx, domid);
+    if (fd < 0)
+        return fd;
+    int rc = store_client_write(fd, path, value, CLIENT_TIMEOUT_MS, why,
+                                sizeof(why));
     close(fd);
     if (rc)
         return chaos__fail(ctx, rc, "domain %u: writing %s: %s", domid, path,
                            why);
     return 0;
+}
+
+int store_serve_read(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                     char *buf, size_t len)
+{
+    char why[160];
+    int fd = connect_store(ctx, domid);
+    if (fd < 0)
+        return fd == -ENOENT ? -ESRCH : fd;
+    int rc = store_client_read(fd, path, buf, len, CLIENT_TIMEOUT_MS, why,
+                               sizeof(why));
+    close(fd);
+    if (rc && rc != -ENOENT)
+        return chaos__fail(ctx, rc, "domain %u: reading %s: %s", domid, path,
+                           why);
+    return rc;
+}
+
+int store_serve_swap(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                     const char *expect, const char *value)
+{
+    char why[160], cur[64];
+    int fd = connect_store(ctx, domid);
+    if (fd < 0)
+        return fd == -ENOENT ? -ESRCH : fd;
+    int rc = store_client_swap(fd, path, expect, value, cur, sizeof(cur),
+                               CLIENT_TIMEOUT_MS, why, sizeof(why));
+    close(fd);
+    if (rc < 0)
+        return chaos__fail(ctx, rc, "domain %u: replacing %s: %s", domid, path,
+                           why);
+    return rc;
 }

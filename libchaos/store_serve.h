@@ -76,4 +76,15 @@ void store_server_close(struct store_server *s);
 int store_serve_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
                       const char *value);
 
+/* Reads path in domid's private store into buf: 0, -ENOENT (no such
+ * node), -ESRCH (no store served for domid), or -errno with a message. */
+int store_serve_read(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                     char *buf, size_t len);
+
+/* Writes value at path if it holds expect, in one transaction (a suspend
+ * request withdrawn unless the guest took it): 1 written, 0 not, -ESRCH
+ * (no store served), or -errno with a message. */
+int store_serve_swap(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                     const char *expect, const char *value);
+
 #endif /* CHAOS_STORE_SERVE_H */

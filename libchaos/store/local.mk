@@ -20,7 +20,8 @@ libchaos_libchaos_la_SOURCES += $(STORE_CORE_SRCS)
 # Unit tests (Check): they compile the module themselves and need no Xen.
 STORE_TESTS = \
 	tests/unit/test_store \
-	tests/unit/test_store_ring
+	tests/unit/test_store_ring \
+	tests/unit/test_store_client
 check_PROGRAMS += $(STORE_TESTS)
 TESTS += $(STORE_TESTS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c \
@@ -31,6 +32,11 @@ tests_unit_test_store_ring_SOURCES = tests/unit/test_store_ring.c \
 	libchaos/store/store_ring.h libchaos/store/store_ring.c
 tests_unit_test_store_ring_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_store_ring_LDADD = $(CHECK_LIBS)
+tests_unit_test_store_client_SOURCES = tests/unit/test_store_client.c \
+	libchaos/store/store_client.h libchaos/store/store_client.c \
+	$(STORE_CORE_SRCS)
+tests_unit_test_store_client_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_store_client_LDADD = $(CHECK_LIBS)
 
 # Only the store's tests.
 check-store: $(STORE_TESTS)

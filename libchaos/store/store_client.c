@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -49,26 +50,30 @@ static int move(int fd, void *buf, size_t len, bool out, int64_t deadline)
     return 0;
 }
 
-int store_client_write(int fd, const char *path, const char *value,
-                       int timeout_ms, char *err, size_t errlen)
+/*
+ * One request (type, in transaction tx, payload of plen bytes) and its
+ * answer: *rtype, the answer's transaction id in *rtx, its body (at most
+ * len - 1 bytes kept, NUL-terminated).  0, -EIO when the store answered
+ * XS_ERROR (body: its error name), or a transport error; err says.
+ */
+static int request(int fd, enum xsd_sockmsg_type type, uint32_t tx,
+                   const char *payload, size_t plen, char *body, size_t len,
+                   int64_t deadline, char *err, size_t errlen)
 {
-    size_t plen = strlen(path) + 1, vlen = strlen(value);
     char msg[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
-    struct xsd_sockmsg hdr = { .type = XS_WRITE, .req_id = 1, .tx_id = 0 };
-    int64_t deadline = now_ms() + timeout_ms;
+    struct xsd_sockmsg hdr = { .type = type, .req_id = 1, .tx_id = tx };
 
-    if (plen + vlen > XENSTORE_PAYLOAD_MAX) {
+    if (plen > XENSTORE_PAYLOAD_MAX) {
         snprintf(err, errlen, "request too long");
         return -E2BIG;
     }
-    hdr.len = (uint32_t)(plen + vlen);
+    hdr.len = (uint32_t)plen;
     memcpy(msg, &hdr, sizeof(hdr));
-    memcpy(msg + sizeof(hdr), path, plen);
-    memcpy(msg + sizeof(hdr) + plen, value, vlen);
+    memcpy(msg + sizeof(hdr), payload, plen);
     int rc = move(fd, msg, sizeof(hdr) + hdr.len, true, deadline);
     /* The answer to our request; watch events are not ours (we set none). */
     struct xsd_sockmsg reply;
-    char body[64] = "";
+    body[0] = '\0';
     if (!rc)
         rc = move(fd, &reply, sizeof(reply), false, deadline);
     if (!rc && reply.len > XENSTORE_PAYLOAD_MAX)
@@ -78,9 +83,11 @@ int store_client_write(int fd, const char *path, const char *value,
         uint32_t n = reply.len - got < sizeof(chunk) ? reply.len - got
                                                      : (uint32_t)sizeof(chunk);
         rc = move(fd, chunk, n, false, deadline);
-        if (!rc && got < sizeof(body) - 1)
-            memcpy(body + got, chunk,
-                   n < sizeof(body) - 1 - got ? n : sizeof(body) - 1 - got);
+        if (!rc && got < len - 1) {
+            size_t k = n < len - 1 - got ? n : len - 1 - got;
+            memcpy(body + got, chunk, k);
+            body[got + k] = '\0';
+        }
         got += n;
     }
     if (rc) {
@@ -91,9 +98,98 @@ int store_client_write(int fd, const char *path, const char *value,
         snprintf(err, errlen, "the store refused: %s", body);
         return -EIO;
     }
-    if (reply.type != XS_WRITE || reply.req_id != 1) {
+    if (reply.type != type || reply.req_id != 1) {
         snprintf(err, errlen, "unexpected answer (type %u)", reply.type);
         return -EPROTO;
     }
     return 0;
+}
+
+/* path\0value: a write's payload; 0 or -E2BIG. */
+static int write_payload(const char *path, const char *value, char *out,
+                         size_t *len)
+{
+    size_t plen = strlen(path) + 1, vlen = strlen(value);
+    if (plen + vlen > XENSTORE_PAYLOAD_MAX)
+        return -E2BIG;
+    memcpy(out, path, plen);
+    memcpy(out + plen, value, vlen);
+    *len = plen + vlen;
+    return 0;
+}
+
+int store_client_write(int fd, const char *path, const char *value,
+                       int timeout_ms, char *err, size_t errlen)
+{
+    char payload[XENSTORE_PAYLOAD_MAX], body[64];
+    size_t len;
+    if (write_payload(path, value, payload, &len) != 0) {
+        snprintf(err, errlen, "request too long");
+        return -E2BIG;
+    }
+    return request(fd, XS_WRITE, 0, payload, len, body, sizeof(body),
+                   now_ms() + timeout_ms, err, errlen);
+}
+
+int store_client_read(int fd, const char *path, char *buf, size_t len,
+                      int timeout_ms, char *err, size_t errlen)
+{
+    int rc = request(fd, XS_READ, 0, path, strlen(path) + 1, buf, len,
+                     now_ms() + timeout_ms, err, errlen);
+    if (rc == -EIO && !strcmp(buf, "ENOENT"))
+        return -ENOENT;
+    return rc;
+}
+
+/* One try of store_client_swap in transaction tx. */
+static int swap_in(int fd, uint32_t tx, const char *path, const char *expect,
+                   const char *value, char *cur, size_t curlen,
+                   int64_t deadline, char *err, size_t errlen)
+{
+    char payload[XENSTORE_PAYLOAD_MAX], body[64];
+    size_t len;
+    int rc = request(fd, XS_READ, tx, path, strlen(path) + 1, cur, curlen,
+                     deadline, err, errlen);
+    bool missing = rc == -EIO && !strcmp(cur, "ENOENT");
+    if (missing)
+        cur[0] = '\0';
+    if (rc && !missing)
+        return rc;
+    if (missing || strcmp(cur, expect) != 0)
+        return 0;
+    rc = write_payload(path, value, payload, &len);
+    if (rc) {
+        snprintf(err, errlen, "request too long");
+        return rc;
+    }
+    rc = request(fd, XS_WRITE, tx, payload, len, body, sizeof(body), deadline,
+                 err, errlen);
+    return rc ? rc : 1;
+}
+
+int store_client_swap(int fd, const char *path, const char *expect,
+                      const char *value, char *cur, size_t curlen,
+                      int timeout_ms, char *err, size_t errlen)
+{
+    int64_t deadline = now_ms() + timeout_ms;
+    char body[32];
+    for (;;) {
+        int rc = request(fd, XS_TRANSACTION_START, 0, "", 1, body, sizeof(body),
+                         deadline, err, errlen);
+        if (rc)
+            return rc;
+        uint32_t tx = (uint32_t)strtoul(body, NULL, 10);
+        int swapped = swap_in(fd, tx, path, expect, value, cur, curlen,
+                              deadline, err, errlen);
+        /* Commit ("T") what was written; end an unchanged one ("F"). */
+        rc = request(fd, XS_TRANSACTION_END, tx, swapped > 0 ? "T" : "F", 2,
+                     body, sizeof(body), deadline, err, errlen);
+        if (swapped < 0)
+            return swapped;
+        if (rc == -EIO && !strcmp(body, "EAGAIN") && swapped > 0)
+            continue; /* the tree changed meanwhile: read it again */
+        if (rc)
+            return rc;
+        return swapped;
+    }
 }

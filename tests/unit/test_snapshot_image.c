@@ -128,6 +128,29 @@ START_TEST(no_devices_pv)
 }
 END_TEST
 
+/* A Linux guest's image keeps its store event channel; only it may. */
+START_TEST(xenstore_port)
+{
+    struct snap_header h = sample(), back;
+    h.store = SNAP_STORE_XENSTORE;
+    h.store_port = 2;
+    size_t len;
+    uint8_t *b = encode(&h, CONFIG, &len);
+    save_seed("xenstore", b, len);
+    char *cfg = NULL;
+    ck_assert_int_eq(snap_header_decode(b, len, &back, &cfg, err, sizeof(err)),
+                     0);
+    ck_assert_int_eq(back.store, SNAP_STORE_XENSTORE);
+    ck_assert_uint_eq(back.store_port, 2);
+    free(cfg);
+    free(b);
+    uint8_t *out;
+    h.store = SNAP_STORE_NOXS;
+    ck_assert_int_eq(
+        snap_header_encode(&h, CONFIG, &out, &len, err, sizeof(err)), -EINVAL);
+}
+END_TEST
+
 /* Decodes b with byte i changed to v: the code, and err. */
 static int decode_changed(const uint8_t *b, size_t len, size_t i, uint8_t v)
 {
@@ -222,6 +245,7 @@ static Suite *suite(void)
     tcase_add_test(tc, round_trip);
     tcase_add_test(tc, rewrite_same_size);
     tcase_add_test(tc, no_devices_pv);
+    tcase_add_test(tc, xenstore_port);
     tcase_add_test(tc, every_byte_is_checked);
     tcase_add_test(tc, messages);
     tcase_add_test(tc, refuses_bad_input_to_encode);
