@@ -35,10 +35,14 @@
  * answered "done", to suspend.  A request still unanswered at the first
  * deadline is withdrawn (devices_request_withdraw): a
  * guest busy elsewhere that reads the request later must not suspend when
- * nobody is saving it any more, since nobody would resume it.
+ * nobody is saving it any more, since nobody would resume it.  Once it
+ * has taken the request it is committed, and giving up early only leaves
+ * it suspended with nobody to resume it: 60 s, libxl's wait for a
+ * suspend, since Linux freezing its tasks and devices took up to 5 s in
+ * a loaded emulated lab.
  */
 #define SUSPEND_ANSWER_MS 10000
-#define SUSPEND_ACT_MS 10000
+#define SUSPEND_ACT_MS 60000
 #define SUSPEND_POLL_NS 5000000 /* 5 ms */
 
 struct suspend_req {
