@@ -105,7 +105,9 @@ libchaos_libchaos_la_SOURCES += \
 	libchaos/snapshot_save.c \
 	libchaos/snapshot_restore.c \
 	libchaos/snapshot_stream.h \
-	libchaos/snapshot_stream.c
+	libchaos/snapshot_stream.c \
+	libchaos/snapshot_inplace.h \
+	libchaos/snapshot_inplace.c
 libchaos_libchaos_la_CFLAGS += $(ZLIB_CFLAGS)
 libchaos_libchaos_la_LIBADD += $(ZLIB_LIBS)
 EXTRA_DIST += docs/snapshot.md

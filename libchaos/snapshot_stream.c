@@ -56,11 +56,11 @@ enum page_action { PG_UNKNOWN = 0, PG_DATA, PG_ALLOC, PG_HOLE };
 static const enum page_action page_actions[16] = {
     [0x0] = PG_DATA, /* NOTAB */
     [0x1] = PG_DATA, /* L1TAB .. L4TAB, and pinned (0x8 | n) */
-    [0x2] = PG_DATA, [0x3] = PG_DATA, [0x4] = PG_DATA, [0x9] = PG_DATA,
-    [0xa] = PG_DATA, [0xb] = PG_DATA, [0xc] = PG_DATA,
-    [0xd] = PG_HOLE,  /* BROKEN */
-    [0xe] = PG_ALLOC, /* XALLOC: populate, no data */
-    [0xf] = PG_HOLE,  /* XTAB: not populated */
+    [0x2] = PG_DATA,  [0x3] = PG_DATA, [0x4] = PG_DATA,
+    [0x9] = PG_DATA,  [0xa] = PG_DATA, [0xb] = PG_DATA,
+    [0xc] = PG_DATA,  [0xd] = PG_HOLE, /* BROKEN */
+    [0xe] = PG_ALLOC,                  /* XALLOC: populate, no data */
+    [0xf] = PG_HOLE,                   /* XTAB: not populated */
 };
 
 uint32_t snap_le32(const uint8_t *p)
@@ -159,8 +159,7 @@ static int page_data(struct parse *p, uint64_t off, uint32_t len)
                         "a PAGE_DATA entry has reserved bits set");
         if (page_actions[type] == PG_UNKNOWN)
             return fail(p->err, p->errlen,
-                        "a PAGE_DATA entry has an unknown page type %#x",
-                        type);
+                        "a PAGE_DATA entry has an unknown page type %#x", type);
         with_data += page_actions[type] == PG_DATA;
     }
     if (len != 8 + (uint64_t)count * 8 + with_data * SNAP_PAGE_SIZE)
@@ -289,8 +288,7 @@ static int records(struct parse *p)
         off += RHDR_SIZE;
         if (len > REC_LENGTH_MAX)
             return fail(p->err, p->errlen,
-                        "a record of the memory stream is too long (%u)",
-                        len);
+                        "a record of the memory stream is too long (%u)", len);
         uint64_t padded = ((uint64_t)len + 7) & ~UINT64_C(7);
         if (padded > p->len - off)
             return fail(p->err, p->errlen,

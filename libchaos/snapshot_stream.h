@@ -72,8 +72,7 @@ struct snap_tsc {
  * nothing to free.
  */
 int snap_stream_index(const uint8_t *buf, size_t len,
-                      struct snap_stream_index *idx, char *err,
-                      size_t errlen);
+                      struct snap_stream_index *idx, char *err, size_t errlen);
 
 void snap_stream_free(struct snap_stream_index *idx);
 

@@ -175,8 +175,8 @@ START_TEST(indexes_a_pvh_stream)
         enum snap_page_kind kind;
         uint8_t fill;
     } want[] = {
-        { 0, SNAP_PAGE_DATA, 7 },      { 1, SNAP_PAGE_ZERO, 0 },
-        { 2, SNAP_PAGE_DATA, 9 },      { 0xfc000, SNAP_PAGE_ALLOC, 0 },
+        { 0, SNAP_PAGE_DATA, 7 },       { 1, SNAP_PAGE_ZERO, 0 },
+        { 2, SNAP_PAGE_DATA, 9 },       { 0xfc000, SNAP_PAGE_ALLOC, 0 },
         { 0xfeffe, SNAP_PAGE_ZERO, 0 }, { 0xfefff, SNAP_PAGE_DATA, 5 },
     };
     for (unsigned i = 0; i < 6; i++) {
@@ -314,11 +314,16 @@ START_TEST(bad_records_refused)
         uint32_t type, len;
         const char *what;
     } recs[] = {
-        { 0x08, 16, "X86_TSC_INFO" },  { 0x09, 0, "HVM_CONTEXT" },
-        { 0x0a, 4, "HVM_PARAMS" },     { 0x0a, 16, "HVM_PARAMS" },
-        { 0x11, 25, "X86_CPUID_POLICY" }, { 0x12, 8, "X86_MSR_POLICY" },
-        { 0x02, 8, "X86_PV_INFO" },    { 0x0e, 0, "CHECKPOINT" },
-        { 0x77, 0, "type 0x77" },      { 0x01, 4, "PAGE_DATA" },
+        { 0x08, 16, "X86_TSC_INFO" },
+        { 0x09, 0, "HVM_CONTEXT" },
+        { 0x0a, 4, "HVM_PARAMS" },
+        { 0x0a, 16, "HVM_PARAMS" },
+        { 0x11, 25, "X86_CPUID_POLICY" },
+        { 0x12, 8, "X86_MSR_POLICY" },
+        { 0x02, 8, "X86_PV_INFO" },
+        { 0x0e, 0, "CHECKPOINT" },
+        { 0x77, 0, "type 0x77" },
+        { 0x01, 4, "PAGE_DATA" },
         { 0x00, 8, "END record has a body" },
     };
     uint8_t body[32] = { 0 };
