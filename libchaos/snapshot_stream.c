@@ -54,13 +54,18 @@ static const char *const other_records[] = {
  * XEN_DOMCTL_PFINFO_*): what to do with each. */
 enum page_action { PG_UNKNOWN = 0, PG_DATA, PG_ALLOC, PG_HOLE };
 static const enum page_action page_actions[16] = {
-    [0x0] = PG_DATA, /* NOTAB */
-    [0x1] = PG_DATA, /* L1TAB .. L4TAB, and pinned (0x8 | n) */
-    [0x2] = PG_DATA,  [0x3] = PG_DATA, [0x4] = PG_DATA,
-    [0x9] = PG_DATA,  [0xa] = PG_DATA, [0xb] = PG_DATA,
-    [0xc] = PG_DATA,  [0xd] = PG_HOLE, /* BROKEN */
-    [0xe] = PG_ALLOC,                  /* XALLOC: populate, no data */
-    [0xf] = PG_HOLE,                   /* XTAB: not populated */
+    [0x0] = PG_DATA,  /* NOTAB */
+    [0x1] = PG_DATA,  /* L1TAB */
+    [0x2] = PG_DATA,  /* L2TAB */
+    [0x3] = PG_DATA,  /* L3TAB */
+    [0x4] = PG_DATA,  /* L4TAB */
+    [0x9] = PG_DATA,  /* L1TAB | LPINTAB (pinned) */
+    [0xa] = PG_DATA,  /* L2TAB | LPINTAB */
+    [0xb] = PG_DATA,  /* L3TAB | LPINTAB */
+    [0xc] = PG_DATA,  /* L4TAB | LPINTAB */
+    [0xd] = PG_HOLE,  /* BROKEN */
+    [0xe] = PG_ALLOC, /* XALLOC: populate, no data */
+    [0xf] = PG_HOLE,  /* XTAB: not populated */
 };
 
 uint32_t snap_le32(const uint8_t *p)
