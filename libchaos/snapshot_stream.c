@@ -76,7 +76,15 @@ uint32_t snap_le32(const uint8_t *p)
 
 uint64_t snap_le64(const uint8_t *p)
 {
+    /* One load on a little-endian host: a PVH stream has a million hole
+     * entries, read here one by one. */
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return v;
+#else
     return (uint64_t)snap_le32(p) | (uint64_t)snap_le32(p + 4) << 32;
+#endif
 }
 
 static uint32_t be32(const uint8_t *p)
@@ -155,7 +163,7 @@ static int page_data(struct parse *p, uint64_t off, uint32_t len)
         return fail(p->err, p->errlen,
                     "a PAGE_DATA record is too short for its %u pfns", count);
     uint64_t data = off + 8 + (uint64_t)count * 8;
-    uint64_t with_data = 0;
+    uint64_t with_data = 0, holes = 0;
     for (uint32_t i = 0; i < count; i++) {
         uint64_t e = snap_le64(b + 8 + (uint64_t)i * 8);
         unsigned type = (unsigned)(e >> 60);
@@ -166,10 +174,15 @@ static int page_data(struct parse *p, uint64_t off, uint32_t len)
             return fail(p->err, p->errlen,
                         "a PAGE_DATA entry has an unknown page type %#x", type);
         with_data += page_actions[type] == PG_DATA;
+        holes += page_actions[type] == PG_HOLE;
     }
     if (len != 8 + (uint64_t)count * 8 + with_data * SNAP_PAGE_SIZE)
         return fail(p->err, p->errlen,
                     "a PAGE_DATA record's length does not match its pages");
+    if (holes == count) { /* most records of a PVH stream: nothing more */
+        p->idx->nr_holes += holes;
+        return 0;
+    }
     for (uint32_t i = 0; i < count; i++) {
         uint64_t e = snap_le64(b + 8 + (uint64_t)i * 8);
         uint64_t pfn = e & PFN_MASK;
