@@ -297,6 +297,9 @@ struct chaos_restore_times {
     double restore; /* memory and CPU state in: xc_domain_restore, or the
                        in-place copy and state records */
     double finish;  /* noxs page, records, unpause */
+    /* In place: pages copied (non-zero) and skipped (zero, in the
+     * zeroed shell); 0 for xc_domain_restore. */
+    unsigned long pages_copied, pages_skipped;
 };
 
 /* chaos_domain_restore, and where its time went (*times, on success). */

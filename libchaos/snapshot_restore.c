@@ -435,6 +435,10 @@ int chaos_domain_restore_timed(chaos_ctx *ctx, const char *path,
     } else {
         *domid = r.domid;
         *times = t;
+        if (r.in_place) {
+            times->pages_copied = r.mapped.idx.nr_data;
+            times->pages_skipped = r.mapped.idx.nr_zero;
+        }
     }
     snap_mapped_close(&r.mapped);
     devices_free(r.devs);

@@ -63,7 +63,7 @@ const char cmd_restore_help[] =
     "  -q, --quiet    print nothing on success\n"
     "      --json     print the result (domid, name, paused, restore_ms, and\n"
     "                 the phases' times check_ms, prepare_ms, memory_ms,\n"
-    "                 finish_ms)\n"
+    "                 finish_ms; in place pages_copied, pages_skipped)\n"
     "      --in-place PVH: populate and zero the shell's memory first, then\n"
     "                 copy only the image's non-zero pages into it\n"
     "      --timings  print the time of each phase (memory_ms: memory and\n"
@@ -188,6 +188,10 @@ int cmd_restore(int argc, char **argv)
                                json_object_new_double(t.restore));
         json_object_object_add(o, "finish_ms",
                                json_object_new_double(t.finish));
+        json_object_object_add(o, "pages_copied",
+                               json_object_new_int64((int64_t)t.pages_copied));
+        json_object_object_add(o, "pages_skipped",
+                               json_object_new_int64((int64_t)t.pages_skipped));
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
     } else if (!quiet) {
@@ -198,6 +202,9 @@ int cmd_restore(int argc, char **argv)
                    "finish %.2f ms\n",
                    in_place ? " (in place)" : "", t.check, t.prepare, t.restore,
                    t.finish);
+        if (timings && in_place)
+            printf("pages: %lu copied, %lu zero skipped\n", t.pages_copied,
+                   t.pages_skipped);
     }
     fflush(stdout);
     int status =
