@@ -267,6 +267,10 @@ int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
 
 /* Flags for chaos_domain_restore(). */
 #define CHAOS_RESTORE_PAUSED (1u << 0) /* leave the restored guest paused */
+/* PVH only: restore in place into a shell whose RAM is populated and
+ * zeroed first, copying only the image's non-zero pages from the image
+ * mapped in memory (docs/snapshot.md, "In-place restore"). */
+#define CHAOS_RESTORE_IN_PLACE (1u << 1)
 
 /*
  * Restores the image at path into a new domain: the configuration saved in
@@ -287,6 +291,25 @@ int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
 int chaos_domain_restore(chaos_ctx *ctx, const char *path,
                          const char *const *overrides, unsigned n,
                          unsigned flags, chaos_domid *domid);
+
+/* Where a restore spent its time, in ms (chaos_domain_restore_timed). */
+struct chaos_restore_times {
+    double check;   /* the image read and checked (CRC; in place: index) */
+    double prepare; /* the shell: domain, limits, channels, devices; in
+                       place also its RAM populated, mapped, zeroed */
+    double restore; /* memory and CPU state in: xc_domain_restore, or the
+                       in-place copy and state records */
+    double finish;  /* noxs page, records, unpause */
+    /* In place: pages copied (non-zero) and skipped (zero, in the
+     * zeroed shell); 0 for xc_domain_restore. */
+    unsigned long pages_copied, pages_skipped;
+};
+
+/* chaos_domain_restore, and where its time went (*times, on success). */
+int chaos_domain_restore_timed(chaos_ctx *ctx, const char *path,
+                               const char *const *overrides, unsigned n,
+                               unsigned flags, chaos_domid *domid,
+                               struct chaos_restore_times *times);
 
 /* ------------------------------------------------------------------ */
 /* Domain events                                                       */

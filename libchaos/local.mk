@@ -103,7 +103,11 @@ libchaos_libchaos_la_SOURCES += \
 	libchaos/snapshot_image.h \
 	libchaos/snapshot_image.c \
 	libchaos/snapshot_save.c \
-	libchaos/snapshot_restore.c
+	libchaos/snapshot_restore.c \
+	libchaos/snapshot_stream.h \
+	libchaos/snapshot_stream.c \
+	libchaos/snapshot_inplace.h \
+	libchaos/snapshot_inplace.c
 libchaos_libchaos_la_CFLAGS += $(ZLIB_CFLAGS)
 libchaos_libchaos_la_LIBADD += $(ZLIB_LIBS)
 EXTRA_DIST += docs/snapshot.md
@@ -145,3 +149,34 @@ fuzz-snapshot: tests/fuzz/fuzz_snapshot_image
 	  $(srcdir)/tests/fuzz/corpus/snapshot
 
 .PHONY: fuzz-snapshot
+
+# The index of an image's migration stream for the in-place restore
+# (snapshot_stream.c: pure code).  Fuzz target: make fuzz-stream; seeds in
+# tests/fuzz/corpus/stream (test_snapshot_stream with CHAOS_STREAM_CORPUS).
+check_PROGRAMS += tests/unit/test_snapshot_stream
+TESTS += tests/unit/test_snapshot_stream
+tests_unit_test_snapshot_stream_SOURCES = tests/unit/test_snapshot_stream.c \
+	libchaos/snapshot_stream.h libchaos/snapshot_stream.c
+tests_unit_test_snapshot_stream_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_snapshot_stream_LDADD = $(CHECK_LIBS)
+
+FUZZ_STREAM_FILES = $(srcdir)/tests/fuzz/fuzz_snapshot_stream.c \
+	$(srcdir)/libchaos/snapshot_stream.c
+EXTRA_DIST += tests/fuzz/fuzz_snapshot_stream.c tests/fuzz/corpus/stream
+CLEANFILES += tests/fuzz/fuzz_snapshot_stream
+
+tests/fuzz/fuzz_snapshot_stream: $(FUZZ_STREAM_FILES) \
+		$(srcdir)/libchaos/snapshot_stream.h
+	@test -n "$(FUZZ_CC)" || { \
+	  echo "fuzz-stream: no clang found by configure (apt-get install clang)"; \
+	  exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_SNAP_FLAGS) -o $@ $(FUZZ_STREAM_FILES)
+
+fuzz-stream: tests/fuzz/fuzz_snapshot_stream
+	@$(MKDIR_P) tests/fuzz/work-stream
+	./tests/fuzz/fuzz_snapshot_stream -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=65536 -print_final_stats=1 tests/fuzz/work-stream \
+	  $(srcdir)/tests/fuzz/corpus/stream
+
+.PHONY: fuzz-stream

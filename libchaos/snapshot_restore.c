@@ -15,6 +15,10 @@
  *      records, unpause.
  * Any failure after 3 destroys the domain (its event channels go with it),
  * deletes the TAP devices, releases the name and the records.
+ * With CHAOS_RESTORE_IN_PLACE (PVH): 1 also maps the image and indexes its
+ * stream (snapshot_inplace.c), 3 populates, maps and zeroes the shell's
+ * RAM, and 4 copies the non-zero pages and applies the state records
+ * itself (hv/hv_inplace.c) instead of libxenguest's restore.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,13 +26,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices.h"
+#include "hv/hv_inplace.h"
 #include "hv/hv_save.h"
 #include "internal.h"
 #include "registry.h"
 #include "snapshot_image.h"
+#include "snapshot_inplace.h"
 
 struct restore {
     chaos_ctx *ctx;
@@ -42,6 +49,9 @@ struct restore {
     const char *name; /* claimed, when not NULL */
     struct devices *devs;
     struct hv_restore_info io;
+    bool in_place;
+    struct snap_mapped mapped;      /* in place: the image, indexed */
+    struct hv_inplace_shell *shell; /* in place: the prepared shell */
 };
 
 static int read_exact_at(int fd, void *buf, size_t len, off_t off)
@@ -256,7 +266,14 @@ static int make_domain(struct restore *r)
     if (rc)
         return rc;
     spec.pvh = r->h.pvh; /* the stream's; the configuration may not differ */
-    rc = hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
+    if (r->in_place && !r->h.pvh)
+        return chaos__fail(ctx, -EINVAL,
+                           "'%s' is a PV guest: an in-place restore is for "
+                           "PVH guests",
+                           r->path);
+    rc = r->in_place
+             ? hv_inplace_prepare(ctx->hv, &spec, &r->shell, &r->domid, &r->io)
+             : hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
     if (rc)
         return rc;
     r->domain = true;
@@ -291,18 +308,33 @@ static int make_domain(struct restore *r)
     return 0;
 }
 
-/* Steps 4 and 5. */
-static int fill_domain(struct restore *r, unsigned flags)
+/* Step 4. */
+static int fill_domain(struct restore *r)
 {
     chaos_ctx *ctx = r->ctx;
-    if (lseek(r->fd, (off_t)r->h.header_size, SEEK_SET) < 0)
-        return chaos__fail(ctx, -errno, "'%s': %s", r->path, strerror(errno));
-    int rc = hv_domain_restore(ctx->hv, r->domid, r->fd, &r->io);
+    int rc;
+    if (r->in_place) {
+        rc = hv_inplace_restore(ctx->hv, r->shell, r->mapped.stream,
+                                &r->mapped.idx, &r->io);
+    } else {
+        if (lseek(r->fd, (off_t)r->h.header_size, SEEK_SET) < 0)
+            return chaos__fail(ctx, -errno, "'%s': %s", r->path,
+                               strerror(errno));
+        rc = hv_domain_restore(ctx->hv, r->domid, r->fd, &r->io);
+    }
     if (rc) {
         char why[CHAOS_ERRMSG_MAX];
         snprintf(why, sizeof(why), "%s", ctx->errmsg);
         return chaos__fail(ctx, rc, "'%s': %s", r->path, why);
     }
+    return 0;
+}
+
+/* Step 5. */
+static int finish(struct restore *r, unsigned flags)
+{
+    chaos_ctx *ctx = r->ctx;
+    int rc;
     /* A private store: its ring reset and recorded; the supervisor serves
      * a new tree (the new domain's paths, the back ends in InitWait), and
      * the guest's xenbus registers its watches again and its front ends
@@ -352,31 +384,75 @@ static void undo(struct restore *r)
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
 }
 
+static double ms_since(struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
+                (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
+    *t0 = t1;
+    return ms;
+}
+
 int chaos_domain_restore(chaos_ctx *ctx, const char *path,
                          const char *const *overrides, unsigned n,
                          unsigned flags, chaos_domid *domid)
 {
+    struct chaos_restore_times t;
+    return chaos_domain_restore_timed(ctx, path, overrides, n, flags, domid,
+                                      &t);
+}
+
+int chaos_domain_restore_timed(chaos_ctx *ctx, const char *path,
+                               const char *const *overrides, unsigned n,
+                               unsigned flags, chaos_domid *domid,
+                               struct chaos_restore_times *times)
+{
     chaos__clear_error(ctx);
     if (!ctx->hv)
         return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    struct restore r = { .ctx = ctx, .path = path };
+    struct restore r = { .ctx = ctx,
+                         .path = path,
+                         .in_place = flags & CHAOS_RESTORE_IN_PLACE };
+    struct chaos_restore_times t = { 0 };
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     r.fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r.fd < 0)
         return chaos__fail(ctx, -errno, "cannot open '%s': %s", path,
                            strerror(errno));
     char *text = NULL;
     int rc = check_image(&r, &text);
+    if (!rc && r.in_place)
+        rc = snap_mapped_open(ctx, path, r.fd, r.h.header_size,
+                              r.h.stream_length, &r.mapped);
+    t.check = ms_since(&t0);
     if (!rc)
         rc = make_config(&r, text, overrides, n);
     free(text);
     if (!rc)
         rc = make_domain(&r);
+    t.prepare = ms_since(&t0);
     if (!rc)
-        rc = fill_domain(&r, flags);
-    if (rc)
+        rc = fill_domain(&r);
+    t.restore = ms_since(&t0);
+    /* The guest's memory is in: the shell's mapping of it can go. */
+    hv_inplace_release(r.shell);
+    r.shell = NULL;
+    if (!rc)
+        rc = finish(&r, flags);
+    t.finish = ms_since(&t0);
+    if (rc) {
         undo(&r);
-    else
+    } else {
         *domid = r.domid;
+        *times = t;
+        if (r.in_place) {
+            times->pages_copied = r.mapped.idx.nr_data;
+            times->pages_skipped = r.mapped.idx.nr_zero;
+        }
+    }
+    snap_mapped_close(&r.mapped);
     devices_free(r.devs);
     chaos_config_free(r.cfg);
     close(r.fd);

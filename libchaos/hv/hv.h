@@ -11,8 +11,9 @@
  * buffer, so callers pass errors on without copying).  What it includes
  * from the rest of libchaos is pure code with no state: chaos.h for the
  * public types, acpi.h (hv_build_pvh.c: a PVH guest's ACPI tables),
- * registry.h (hv_xs.c: formatting UUIDs) and console/console_ring.h
- * (hv_console.c: checking its ring layout against Xen's).
+ * registry.h (hv_xs.c: formatting UUIDs), console/console_ring.h
+ * (hv_console.c: checking its ring layout against Xen's) and
+ * snapshot_stream.h (hv_inplace.c: the index of a migration stream).
  */
 #ifndef CHAOS_HV_H
 #define CHAOS_HV_H

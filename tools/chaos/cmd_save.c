@@ -41,7 +41,8 @@ const char cmd_save_help[] =
     "Exit status: 0 saved, 1 the save failed, 2 usage error.\n";
 
 const char cmd_restore_help[] =
-    "Usage: chaos restore [-p] [-q] [--json] FILE [KEY=VALUE...]\n"
+    "Usage: chaos restore [-p] [-q] [--json] [--in-place] [--timings] FILE\n"
+    "                     [KEY=VALUE...]\n"
     "\n"
     "Restore the guest saved in the image FILE, like `xl restore`: a new\n"
     "domain with the saved configuration and state; the guest carries on\n"
@@ -61,7 +62,13 @@ const char cmd_restore_help[] =
     "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
     "  -q, --quiet    print nothing on success\n"
-    "      --json     print the result (domid, name, paused, restore_ms)\n"
+    "      --json     print the result (domid, name, paused, restore_ms, and\n"
+    "                 the phases' times check_ms, prepare_ms, memory_ms,\n"
+    "                 finish_ms; in place pages_copied, pages_skipped)\n"
+    "      --in-place PVH: populate and zero the shell's memory first, then\n"
+    "                 copy only the image's non-zero pages into it\n"
+    "      --timings  print the time of each phase (memory_ms: memory and\n"
+    "                 CPU state in, the restore proper)\n"
     "\n"
     "Exit status: 0 restored, 1 the restore failed, 2 usage error.\n";
 
@@ -116,9 +123,11 @@ int cmd_restore(int argc, char **argv)
         { "paused", no_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
         { "json", no_argument, NULL, 'j' },
+        { "in-place", no_argument, NULL, 'i' },
+        { "timings", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
-    int paused = 0, quiet = 0, json = 0, c;
+    int paused = 0, quiet = 0, json = 0, in_place = 0, timings = 0, c;
     optind = 1;
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
     while ((c = getopt_long(argc, argv, "+pq", opts, NULL)) != -1) {
@@ -131,6 +140,12 @@ int cmd_restore(int argc, char **argv)
                 break;
             case 'j':
                 json = 1;
+                break;
+            case 'i':
+                in_place = 1;
+                break;
+            case 't':
+                timings = 1;
                 break;
             default:
                 return EXIT_USAGE;
@@ -146,10 +161,12 @@ int cmd_restore(int argc, char **argv)
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     chaos_domid domid;
-    int rc = chaos_domain_restore(ctx, argv[optind],
-                                  (const char *const *)argv + optind + 1,
-                                  (unsigned)(argc - optind - 1),
-                                  paused ? CHAOS_RESTORE_PAUSED : 0, &domid);
+    struct chaos_restore_times t;
+    unsigned flags = (paused ? CHAOS_RESTORE_PAUSED : 0) |
+                     (in_place ? CHAOS_RESTORE_IN_PLACE : 0);
+    int rc = chaos_domain_restore_timed(
+        ctx, argv[optind], (const char *const *)argv + optind + 1,
+        (unsigned)(argc - optind - 1), flags, &domid, &t);
     double took = ms_since(&t0);
     if (rc < 0) {
         cmd_error("restore: %s", chaos_errmsg(ctx));
@@ -165,11 +182,30 @@ int cmd_restore(int argc, char **argv)
         json_object_object_add(o, "name", json_object_new_string(info.name));
         json_object_object_add(o, "paused", json_object_new_boolean(paused));
         json_object_object_add(o, "restore_ms", json_object_new_double(took));
+        json_object_object_add(o, "check_ms", json_object_new_double(t.check));
+        json_object_object_add(o, "prepare_ms",
+                               json_object_new_double(t.prepare));
+        json_object_object_add(o, "memory_ms",
+                               json_object_new_double(t.restore));
+        json_object_object_add(o, "finish_ms",
+                               json_object_new_double(t.finish));
+        json_object_object_add(o, "pages_copied",
+                               json_object_new_int64((int64_t)t.pages_copied));
+        json_object_object_add(o, "pages_skipped",
+                               json_object_new_int64((int64_t)t.pages_skipped));
         puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
         json_object_put(o);
     } else if (!quiet) {
         printf("restored domain %s (id %u) in %.1f ms%s\n", info.name, domid,
                took, paused ? ", paused" : "");
+        if (timings)
+            printf("timings%s: check %.2f ms, prepare %.2f ms, memory %.2f ms, "
+                   "finish %.2f ms\n",
+                   in_place ? " (in place)" : "", t.check, t.prepare, t.restore,
+                   t.finish);
+        if (timings && in_place)
+            printf("pages: %lu copied, %lu zero skipped\n", t.pages_copied,
+                   t.pages_skipped);
     }
     fflush(stdout);
     int status =
