@@ -32,8 +32,8 @@ static int need_hv(chaos_ctx *ctx)
 }
 
 /* The live record of domid; a message naming the verb when there is none. */
-static int chaos_guest(chaos_ctx *ctx, chaos_domid domid, const char *what,
-                       struct registry_record *rec)
+static int guest_record(chaos_ctx *ctx, chaos_domid domid, const char *what,
+                        struct registry_record *rec)
 {
     struct chaos_dominfo info;
     int rc = hv_domain_info(ctx->hv, domid, &info);
@@ -58,9 +58,10 @@ int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text)
                            domid);
     rc = registry_read_config(domid, text);
     if (rc)
-        return chaos__fail(ctx, rc, "cannot read the configuration of "
-                           "domain %u in %s: %s", domid, registry_dir(),
-                           strerror(-rc));
+        return chaos__fail(ctx, rc,
+                           "cannot read the configuration of "
+                           "domain %u in %s: %s",
+                           domid, registry_dir(), strerror(-rc));
     return 0;
 }
 
@@ -89,8 +90,10 @@ static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
     char *text = NULL;
     int rc = registry_read_config(domid, &text);
     if (rc)
-        return chaos__fail(ctx, rc, "cannot read the configuration of "
-                           "domain %u: %s", domid, strerror(-rc));
+        return chaos__fail(ctx, rc,
+                           "cannot read the configuration of "
+                           "domain %u: %s",
+                           domid, strerror(-rc));
     chaos_config *cfg = chaos_config_new();
     if (!cfg)
         rc = chaos__fail(ctx, -ENOMEM, "out of memory");
@@ -142,8 +145,7 @@ static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
     return 0;
 }
 
-int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid,
-                        const char *new_name)
+int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
 {
     int rc = need_hv(ctx);
     if (rc)
@@ -172,11 +174,11 @@ int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid,
         /* No registry at all: no guest of chaos to rename. */
         struct registry_record none;
         if (rc == -ENOENT)
-            return chaos_guest(ctx, domid, "rename", &none);
+            return guest_record(ctx, domid, "rename", &none);
         return chaos__fail(ctx, rc, "cannot lock %s: %s", dir, strerror(-rc));
     }
     struct registry_record rec;
-    rc = chaos_guest(ctx, domid, "rename", &rec);
+    rc = guest_record(ctx, domid, "rename", &rec);
     if (!rc && strcmp(rec.name, new_name) != 0)
         rc = rename_locked(ctx, &rec, new_name);
     close(lock); /* releases the flock */
@@ -221,7 +223,7 @@ int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
     if (rc)
         return rc;
     struct registry_record rec;
-    rc = chaos_guest(ctx, domid, "mem-set", &rec);
+    rc = guest_record(ctx, domid, "mem-set", &rec);
     if (rc)
         return rc;
     struct chaos_dominfo info;
@@ -237,13 +239,11 @@ int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
                            "domain %u: a target of %" PRIu64 " KiB is %s "
                            "(its maximum is %" PRIu64 " KiB: see mem-max)",
                            domid, target_kib,
-                           target_kib ? "above its maximum" : "empty",
-                           max_kib);
+                           target_kib ? "above its maximum" : "empty", max_kib);
     return store_memory(ctx, domid, "target", target_kib, true);
 }
 
-int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid,
-                            uint64_t max_kib)
+int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid, uint64_t max_kib)
 {
     int rc = need_hv(ctx);
     if (rc)
@@ -263,8 +263,10 @@ int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid,
                            "target with mem-set first)",
                            domid, owned_kib, max_kib);
     if (max_kib > UINT64_MAX / 2)
-        return chaos__fail(ctx, -EINVAL, "a maximum of %" PRIu64 " KiB is "
-                           "too large", max_kib);
+        return chaos__fail(ctx, -EINVAL,
+                           "a maximum of %" PRIu64 " KiB is "
+                           "too large",
+                           max_kib);
     /* libxl_domain_setmaxmem writes static-max too.  The store first
      * (the step that may fail: its supervisor may be gone), put back if
      * Xen refuses; a guest without a store has nobody to tell. */

@@ -13,8 +13,8 @@ static void copy_map(uint8_t out[CHAOS_CPUMAP_BYTES], const uint8_t *map,
                      int size)
 {
     memset(out, 0, CHAOS_CPUMAP_BYTES);
-    memcpy(out, map, size < CHAOS_CPUMAP_BYTES ? (size_t)size
-                                               : CHAOS_CPUMAP_BYTES);
+    memcpy(out, map,
+           size < CHAOS_CPUMAP_BYTES ? (size_t)size : CHAOS_CPUMAP_BYTES);
 }
 
 static int one_vcpu(struct chaos_hv *hv, chaos_domid domid, unsigned v,
@@ -24,8 +24,10 @@ static int one_vcpu(struct chaos_hv *hv, chaos_domid domid, unsigned v,
     xc_interface *xch = hv_xch(hv);
     xc_vcpuinfo_t vi;
     if (xc_vcpu_getinfo(xch, domid, v, &vi) != 0)
-        return hv_fail(hv, errno, "XEN_DOMCTL_getvcpuinfo of domain %u "
-                       "vCPU %u failed", domid, v);
+        return hv_fail(hv, errno,
+                       "XEN_DOMCTL_getvcpuinfo of domain %u "
+                       "vCPU %u failed",
+                       domid, v);
     *out = (struct chaos_vcpuinfo){
         .vcpu = v,
         .online = vi.online,
@@ -36,8 +38,10 @@ static int one_vcpu(struct chaos_hv *hv, chaos_domid domid, unsigned v,
     };
     if (xc_vcpu_getaffinity(xch, domid, (int)v, hard, soft,
                             XEN_VCPUAFFINITY_HARD | XEN_VCPUAFFINITY_SOFT) != 0)
-        return hv_fail(hv, errno, "XEN_DOMCTL_getvcpuaffinity of domain %u "
-                       "vCPU %u failed", domid, v);
+        return hv_fail(hv, errno,
+                       "XEN_DOMCTL_getvcpuaffinity of domain %u "
+                       "vCPU %u failed",
+                       domid, v);
     copy_map(out->hard_affinity, hard, mapsize);
     copy_map(out->soft_affinity, soft, mapsize);
     return 0;
@@ -76,7 +80,9 @@ int hv_domain_set_maxmem(struct chaos_hv *hv, chaos_domid domid,
                          uint64_t max_kib)
 {
     if (xc_domain_setmaxmem(hv_xch(hv), domid, max_kib) != 0)
-        return hv_fail(hv, errno, "setting the memory limit of domain %u "
-                       "failed", domid);
+        return hv_fail(hv, errno,
+                       "setting the memory limit of domain %u "
+                       "failed",
+                       domid);
     return 0;
 }

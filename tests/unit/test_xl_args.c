@@ -17,18 +17,29 @@ struct size_case {
 };
 
 static const struct size_case sizes[] = {
-    { "256", 0, 256 * 1024 },  /* no suffix: MiB, as xl */
-    { "256m", 0, 256 * 1024 }, { "256M", 0, 256 * 1024 },
-    { "512k", 0, 512 },        { "512K", 0, 512 },
-    { "1g", 0, 1024 * 1024 },  { "2G", 0, 2 * 1024 * 1024 },
-    { "1t", 0, 1ull << 30 },   { "1T", 0, 1ull << 30 },
-    { "2048b", 0, 2 },         { "1023B", 0, 0 }, /* bytes: rounded down */
-    { "0", 0, 0 },             { "007m", 0, 7 * 1024 },
-    { "", -EINVAL, 0 },        { "m", -EINVAL, 0 },
-    { "-1", -EINVAL, 0 },      { "+5", -EINVAL, 0 },
-    { " 5", -EINVAL, 0 },      { "5 ", -EINVAL, 0 },
-    { "5mb", -EINVAL, 0 },     { "12abc", -EINVAL, 0 },
-    { "5x", -EINVAL, 0 },      { "1.5g", -EINVAL, 0 },
+    { "256", 0, 256 * 1024 }, /* no suffix: MiB, as xl */
+    { "256m", 0, 256 * 1024 },
+    { "256M", 0, 256 * 1024 },
+    { "512k", 0, 512 },
+    { "512K", 0, 512 },
+    { "1g", 0, 1024 * 1024 },
+    { "2G", 0, 2 * 1024 * 1024 },
+    { "1t", 0, 1ull << 30 },
+    { "1T", 0, 1ull << 30 },
+    { "2048b", 0, 2 },
+    { "1023B", 0, 0 }, /* bytes: rounded down */
+    { "0", 0, 0 },
+    { "007m", 0, 7 * 1024 },
+    { "", -EINVAL, 0 },
+    { "m", -EINVAL, 0 },
+    { "-1", -EINVAL, 0 },
+    { "+5", -EINVAL, 0 },
+    { " 5", -EINVAL, 0 },
+    { "5 ", -EINVAL, 0 },
+    { "5mb", -EINVAL, 0 },
+    { "12abc", -EINVAL, 0 },
+    { "5x", -EINVAL, 0 },
+    { "1.5g", -EINVAL, 0 },
     { "0x10", -EINVAL, 0 },
     /* past 2^63 KiB, and past uint64_t itself */
     { "8589934592t", -EINVAL, 0 },
@@ -57,8 +68,8 @@ START_TEST(domids)
     ck_assert_uint_eq(d, 0);
     ck_assert_int_eq(xl_parse_domid("32767", &d), 0);
     ck_assert_uint_eq(d, 32767);
-    const char *bad[] = { "", "-1", "32768", "65535", "1x", "x", " 1",
-                          "123456", "0x1" };
+    const char *bad[] = { "",  "-1", "32768",  "65535", "1x",
+                          "x", " 1", "123456", "0x1" };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(xl_parse_domid(bad[i], &d) == -EINVAL, "'%s'", bad[i]);
     ck_assert_uint_eq(d, 32767);

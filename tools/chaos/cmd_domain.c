@@ -367,9 +367,7 @@ static int shutdown_or_reboot(int argc, char **argv, int reboot)
             case 'w':
                 wait = 1;
                 break;
-            case 'R':
-                if (!strcmp(argv[0], "reboot"))
-                    return EXIT_USAGE;
+            case 'R': /* `chaos reboot --reboot` says it twice: fine */
                 reboot = 1;
                 break;
             case 't':

@@ -9,7 +9,7 @@
 #include "cmd.h"
 #include "xl_args.h"
 
-#define SIZE_TEXT                                                             \
+#define SIZE_TEXT                                                            \
     "SIZE is xl's: a number with at most one suffix, k, m, g, t or b (any\n" \
     "case); no suffix means MiB (256 = 256m = 262144k).\n"
 
@@ -24,8 +24,7 @@ const char cmd_mem_set_help[] =
     "chaos's unikernel has neither: it keeps the memory it was built with,\n"
     "and mem-set says so and fails.  Unlike xl, Xen's limit is not lowered\n"
     "to the target: `chaos mem-max` alone moves it.\n"
-    "\n" SIZE_TEXT
-    "\n"
+    "\n" SIZE_TEXT "\n"
     "Exit status: 0 target written, 1 no such domain, a bad SIZE, above the\n"
     "maximum, or a guest without a balloon driver, 2 usage error.\n";
 
@@ -39,8 +38,7 @@ const char cmd_mem_max_help[] =
     "and it does not give the guest memory: a balloon driver then may.\n"
     "The kept configuration (chaos list -l) keeps the maxmem it was created\n"
     "with; a restart uses that.\n"
-    "\n" SIZE_TEXT
-    "\n"
+    "\n" SIZE_TEXT "\n"
     "Exit status: 0 set, 1 no such domain, a bad SIZE, or Xen refused,\n"
     "2 usage error.\n";
 

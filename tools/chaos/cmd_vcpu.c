@@ -161,8 +161,8 @@ int cmd_vcpu_list(int argc, char **argv)
     for (int i = 0; i < n; i++)
         for (int v = 0; v < doms[i].n; v++) {
             if (json)
-                json_object_array_add(a, vcpu_json(&doms[i], &doms[i].v[v],
-                                                   pi.nr_cpus));
+                json_object_array_add(
+                    a, vcpu_json(&doms[i], &doms[i].v[v], pi.nr_cpus));
             else
                 print_text(&doms[i], &doms[i].v[v], pi.nr_cpus);
         }
