@@ -5,8 +5,9 @@
 # value, name in use; 2: usage).  A unikernel guest (counter: no XenStore,
 # no balloon driver) and a Linux guest (its private store: memory/target
 # followed by its balloon driver, `name` after a rename).  Nothing is left
-# behind: no domain, no memory, no name entry.  Last, Debian's xl gives
-# the same exit codes for the same bad input.
+# behind: no domain, no memory, no name entry.  A guest chaosd serves keeps
+# a new name through its restart.  Last, Debian's xl gives the same exit
+# codes for the same bad input.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 snapshot
@@ -177,6 +178,33 @@ echo "ok: rename: the guest's store says vb-linux2"
 chaos shutdown -w vb-linux2 || fail "chaos shutdown -w vb-linux2"
 expect_nothing_left
 echo "ok: Linux guest gone"
+
+# ------------------------------------------------------------------ chaosd
+# A guest chaosd serves: rename needs no request to chaosd (the registry is
+# what everyone reads); chaosd's supervisor takes the new name when it acts,
+# so its restart after a reboot keeps it.
+cat >/tmp/vb-chaosd.conf <<CONF
+socket = "/run/chaos/chaosd.sock"
+ready_timeout_s = 60
+CONF
+/usr/local/sbin/chaosd --config /tmp/vb-chaosd.conf >/tmp/vb-chaosd.log 2>&1 &
+CHAOSD=$!
+wait_for 60 "[ -S /run/chaos/chaosd.sock ]" || fail "chaosd does not listen: $(cat /tmp/vb-chaosd.log)"
+out=$(chaos create --daemon "$UK/counter-pv.cfg" kernel=$UK/counter name=vb-d \
+      on_reboot=restart) || fail "chaos create --daemon vb-d: $out"
+did=$(id_of vb-d)
+[ -n "$did" ] || fail "vb-d is not there: $out; $(chaos list)"
+chaos rename vb-d vb-d2 || fail "chaos rename vb-d vb-d2"
+chaos reboot vb-d2 || fail "chaos reboot vb-d2"
+wait_for 60 "[ -n \"\$(id_of vb-d2)\" ] && [ \"\$(id_of vb-d2)\" != $did ]" ||
+    fail "chaosd did not restart vb-d2 under its new name: $(chaos list); $(tail -n 5 /tmp/vb-chaosd.log)"
+[ -z "$(id_of vb-d)" ] || fail "the old name came back with the restart"
+echo "ok: a chaosd guest renamed vb-d -> vb-d2, rebooted: chaosd restarted it as $(id_of vb-d2) under the new name"
+chaos destroy vb-d2 || fail "chaos destroy vb-d2"
+kill -TERM "$CHAOSD"
+wait "$CHAOSD" || fail "chaosd exited with status $?: $(tail -n 5 /tmp/vb-chaosd.log)"
+expect_nothing_left
+echo "ok: chaosd stopped, nothing left"
 
 # ------------------------------------------------- xl gives the same codes
 /lab/bin/xl-up || fail "xl-up could not start xenstored"
