@@ -239,6 +239,76 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
                          uint32_t *port);
 
 /* ------------------------------------------------------------------ */
+/* Operating running guests: names, memory, vCPUs (domain_admin.c)     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Renames domid, a guest chaos created, to new_name (xl rename).  All or
+ * nothing: the new name is claimed in the index first (-EEXIST when
+ * another live domain holds it), then the guest's private store (its
+ * `name` keys, Linux guests), the kept configuration and the record are
+ * changed, and the old name is released last; a failure on the way puts
+ * back what was changed.  Renames are serialised host-wide.  The guest's
+ * supervisor (monitor or chaosd) reads the new name when it next acts on
+ * the guest (a restart keeps it).  -ENOTSUP for domains chaos did not
+ * create, -EINVAL for a name the config parser would refuse.
+ */
+int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid,
+                        const char *new_name);
+
+/*
+ * The configuration chaos kept when it created domid, as xl.cfg text with
+ * every key at its effective value (what `chaos list -l` prints).  *text
+ * is the caller's: free().  -ENOENT for domains chaos did not create.
+ */
+int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text);
+
+/*
+ * Memory, in KiB as libxl counts it.  The memory target is what the
+ * guest's balloon driver aims for: it is written to memory/target in the
+ * guest's private store (Linux guests), as libxl_set_memory_target does.
+ * -ENOTSUP for a guest with no store, which has no balloon driver to
+ * read it (chaos's unikernel lives in the memory it was built with), and
+ * for domains chaos did not create; -EINVAL above the maximum.
+ * Unlike xl (which lowers Xen's limit to the target, "enforce"), the
+ * limit is left where it is: mem-max alone moves it.
+ */
+int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
+                                   uint64_t target_kib);
+
+/*
+ * The most memory domid may own (xl mem-max): Xen's limit becomes max_kib
+ * plus libxl's 1 MiB of slack, and a Linux guest's memory/static-max
+ * follows.  -EINVAL below what the domain owns now (lower its target
+ * first) or at 0; -EPERM for Domain-0.
+ */
+int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid,
+                            uint64_t max_kib);
+
+/* CPU bitmaps: bit c of byte c / 8 stands for physical CPU c. */
+#define CHAOS_CPUMAP_BYTES 64 /* 512 CPUs */
+
+struct chaos_vcpuinfo {
+    unsigned vcpu;
+    bool online;
+    bool running;         /* on a physical CPU now */
+    bool blocked;         /* waiting for an event */
+    unsigned cpu;         /* where it runs or ran last (online only) */
+    uint64_t cpu_time_ns; /* time it has run */
+    uint8_t hard_affinity[CHAOS_CPUMAP_BYTES]; /* where it may run */
+    uint8_t soft_affinity[CHAOS_CPUMAP_BYTES]; /* where it prefers to */
+};
+
+/*
+ * The vCPUs of domid, 0 to its highest (xl vcpu-list): returns how many
+ * and sets *list (chaos_vcpuinfo_free()).  Maps cover the host's CPUs
+ * (chaos_physinfo's nr_cpus; at most CHAOS_CPUMAP_BYTES * 8).
+ */
+int chaos_vcpu_list(chaos_ctx *ctx, chaos_domid domid,
+                    struct chaos_vcpuinfo **list);
+void chaos_vcpuinfo_free(struct chaos_vcpuinfo *list);
+
+/* ------------------------------------------------------------------ */
 /* Saving and restoring guests (docs/snapshot.md)                      */
 /* ------------------------------------------------------------------ */
 

@@ -13,6 +13,7 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/registry.c \
 	libchaos/registry_names.c \
 	libchaos/domain.c \
+	libchaos/domain_admin.c \
 	libchaos/devices.h \
 	libchaos/devices.c \
 	libchaos/devices_record.c \

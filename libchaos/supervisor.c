@@ -322,6 +322,17 @@ static void restart(chaos_ctx *ctx, chaos_supervisor *sup)
         default_restart(ctx, sup, cfg);
 }
 
+/* `chaos rename` changes the registry, not this process's copy of the
+ * configuration: take the name recorded now (a restart keeps it). */
+static void refresh_name(chaos_supervisor *sup)
+{
+    struct registry_record rec;
+    if (registry_read(sup->domid, &rec) == 0 &&
+        !memcmp(rec.uuid, sup->uuid, sizeof(rec.uuid)) && rec.name[0] &&
+        strcmp(rec.name, name_of(sup)) != 0)
+        chaos_config_set_name(sup->cfg, rec.name);
+}
+
 /* Carries out the action for how the domain stopped, once per domain. */
 static void act(chaos_ctx *ctx, chaos_supervisor *sup,
                 const struct chaos_dominfo *info)
@@ -329,6 +340,7 @@ static void act(chaos_ctx *ctx, chaos_supervisor *sup,
     if (sup->acted)
         return;
     sup->acted = true;
+    refresh_name(sup);
     bool crashed = info->state == CHAOS_DOM_CRASHED;
     enum chaos_event ev = supervisor_event_for(crashed, info->shutdown_reason);
     enum chaos_action action = chaos_config_action(sup->cfg, ev);

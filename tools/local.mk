@@ -10,10 +10,25 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/daemon_client.c \
 	tools/chaos/cmd_create_daemon.c \
 	tools/chaos/cmd_pool.c \
-	tools/chaos/cmd_events.c
+	tools/chaos/cmd_events.c \
+	tools/chaos/cmd_names.c \
+	tools/chaos/cmd_mem.c \
+	tools/chaos/cmd_vcpu.c \
+	tools/chaos/cmd_list_long.c \
+	tools/chaos/xl_args.h \
+	tools/chaos/xl_args.c
 tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tools_chaos_chaos_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
 	$(JSONC_LIBS)
+
+# xl's value syntax for the operator verbs (pure code).
+check_PROGRAMS += tests/unit/test_xl_args
+TESTS += tests/unit/test_xl_args
+tests_unit_test_xl_args_SOURCES = tests/unit/test_xl_args.c \
+	tools/chaos/xl_args.h tools/chaos/xl_args.c
+tests_unit_test_xl_args_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/tools/chaos
+tests_unit_test_xl_args_LDADD = $(CHECK_LIBS)
 
 # Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
 EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc

@@ -24,7 +24,9 @@ libchaos_hv_libhv_la_SOURCES = \
 	libchaos/hv/hv_save.h \
 	libchaos/hv/hv_save.c \
 	libchaos/hv/hv_inplace.h \
-	libchaos/hv/hv_inplace.c
+	libchaos/hv/hv_inplace.c \
+	libchaos/hv/hv_domctl.h \
+	libchaos/hv/hv_domctl.c
 libchaos_hv_libhv_la_CFLAGS = $(AM_CFLAGS) -std=gnu11 \
 	$(XENCTRL_CFLAGS) $(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) \
 	$(XENGNTTAB_CFLAGS) $(XENEVTCHN_CFLAGS) $(XENSTORE_CFLAGS) \

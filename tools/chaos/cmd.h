@@ -42,6 +42,28 @@ extern const char cmd_destroy_help[];
 extern const char cmd_pause_help[];
 extern const char cmd_unpause_help[];
 
+/* The xl verbs operators use (cmd_names.c, cmd_mem.c, cmd_vcpu.c;
+ * reboot in cmd_domain.c). */
+int cmd_reboot(int argc, char **argv);
+int cmd_domid(int argc, char **argv);
+int cmd_domname(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_mem_set(int argc, char **argv);
+int cmd_mem_max(int argc, char **argv);
+int cmd_vcpu_list(int argc, char **argv);
+extern const char cmd_reboot_help[];
+extern const char cmd_domid_help[];
+extern const char cmd_domname_help[];
+extern const char cmd_rename_help[];
+extern const char cmd_mem_set_help[];
+extern const char cmd_mem_max_help[];
+extern const char cmd_vcpu_list_help[];
+
+/* `chaos list -l`: each domain's line and its kept configuration, or
+ * with json the domain objects with "config" (cmd_list_long.c). */
+void cmd_list_long(chaos_ctx *ctx, const struct chaos_dominfo *doms, int n,
+                   int json);
+
 /* Prints "chaos: " + message to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

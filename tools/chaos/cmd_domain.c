@@ -334,7 +334,23 @@ static int has_stopped(chaos_ctx *ctx, chaos_domid domid)
            info.state == CHAOS_DOM_CRASHED || info.state == CHAOS_DOM_DYING;
 }
 
-int cmd_shutdown(int argc, char **argv)
+const char cmd_reboot_help[] =
+    "Usage: chaos reboot [-w] [--timeout SEC] DOMAIN\n"
+    "\n"
+    "Ask DOMAIN (a name or a domain id) to reboot, like `xl reboot`: the\n"
+    "same request as `chaos shutdown -R` (see chaos shutdown --help for how\n"
+    "it reaches the guest).  The guest shuts down with reason reboot and\n"
+    "its on_reboot action (default restart) follows: it comes back under\n"
+    "the same name with a new domain id.\n"
+    "\n"
+    "  -w, --wait      wait until the guest has shut down (or is gone)\n"
+    "      --timeout SEC  with -w: give up after SEC seconds (default 60)\n"
+    "\n"
+    "Exit status: 0 request sent (and, with -w, the guest shut down), 1 no\n"
+    "such domain, the request failed or the wait timed out, 2 usage error.\n";
+
+/* shutdown and reboot: one request, reboot set by -R or by the verb. */
+static int shutdown_or_reboot(int argc, char **argv, int reboot)
 {
     static const struct option opts[] = {
         { "wait", no_argument, NULL, 'w' },
@@ -342,15 +358,16 @@ int cmd_shutdown(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
-    int wait = 0, reboot = 0, c;
+    int wait = 0, c;
     double timeout = 60;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "wR", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, reboot ? "w" : "wR", opts, NULL)) !=
+           -1) {
         switch (c) {
             case 'w':
                 wait = 1;
                 break;
-            case 'R':
+            case 'R': /* `chaos reboot --reboot` says it twice: fine */
                 reboot = 1;
                 break;
             case 't':
@@ -361,7 +378,7 @@ int cmd_shutdown(int argc, char **argv)
         }
     }
     if (optind != argc - 1) {
-        cmd_error("shutdown: exactly one DOMAIN (name or id) is needed");
+        cmd_error("%s: exactly one DOMAIN (name or id) is needed", argv[0]);
         return EXIT_USAGE;
     }
     chaos_ctx *ctx = cmd_open_ctx(NULL);
@@ -374,7 +391,7 @@ int cmd_shutdown(int argc, char **argv)
                                    reboot ? CHAOS_SHUTDOWN_REBOOT
                                           : CHAOS_SHUTDOWN_POWEROFF);
     if (rc < 0) {
-        cmd_error("shutdown: %s", chaos_errmsg(ctx));
+        cmd_error("%s: %s", argv[0], chaos_errmsg(ctx));
         chaos_close(ctx);
         return EXIT_FAIL;
     }
@@ -389,11 +406,21 @@ int cmd_shutdown(int argc, char **argv)
             waited += 0.1;
         }
         if (!has_stopped(ctx, domid)) {
-            cmd_error("shutdown: domain %u still running after %.0f s", domid,
-                      timeout);
+            cmd_error("%s: domain %u still running after %.0f s", argv[0],
+                      domid, timeout);
             status = EXIT_FAIL;
         }
     }
     chaos_close(ctx);
     return status;
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+    return shutdown_or_reboot(argc, argv, 0);
+}
+
+int cmd_reboot(int argc, char **argv)
+{
+    return shutdown_or_reboot(argc, argv, 1);
 }

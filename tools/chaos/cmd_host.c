@@ -21,13 +21,16 @@ const char cmd_info_help[] =
     "  --json   print one JSON object instead of text (docs/json.md)\n";
 
 const char cmd_list_help[] =
-    "Usage: chaos list [--json]\n"
+    "Usage: chaos list [-l] [--json]\n"
     "\n"
     "List the domains on this host with their id, memory, vCPUs, state and\n"
     "CPU time (like `xl list`).  Memory is in MiB, time in seconds.\n"
     "\n"
-    "  --json   print a JSON array of domain objects instead of a table\n"
-    "           (docs/json.md)\n";
+    "  -l, --long  after each domain's line, the configuration chaos kept\n"
+    "              for it (xl.cfg text, every key at its effective value;\n"
+    "              domains chaos did not create have none)\n"
+    "  --json      print a JSON array of domain objects instead of a table\n"
+    "              (docs/json.md; with -l each has its \"config\")\n";
 
 /* Parses the only option these commands take; returns -1 on usage error. */
 static int parse_json_flag(int argc, char **argv, int *json)
@@ -95,7 +98,13 @@ int cmd_info(int argc, char **argv)
 
 int cmd_list(int argc, char **argv)
 {
-    int json;
+    int json, long_form = 0;
+    for (int i = 1; i < argc; i++) /* -l is list's own: take it out */
+        if (!strcmp(argv[i], "-l") || !strcmp(argv[i], "--long")) {
+            long_form = 1;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+            argc--, i--;
+        }
     if (parse_json_flag(argc, argv, &json) < 0)
         return EXIT_USAGE;
     chaos_ctx *ctx = cmd_open_ctx(NULL);
@@ -107,6 +116,12 @@ int cmd_list(int argc, char **argv)
         cmd_error("list: %s", chaos_errmsg(ctx));
         chaos_close(ctx);
         return EXIT_FAIL;
+    }
+    if (long_form) {
+        cmd_list_long(ctx, doms, n, json);
+        chaos_close(ctx);
+        chaos_dominfo_free(doms);
+        return EXIT_OK;
     }
     chaos_close(ctx);
 

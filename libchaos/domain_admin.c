@@ -1,0 +1,303 @@
+/*
+ * domain_admin.c - operating guests that run: renaming them, their kept
+ * configuration, their memory target and limit, their vCPUs (the xl verbs
+ * rename, list -l, mem-set, mem-max, vcpu-list).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "devices.h"
+#include "hv/hv_build.h"
+#include "hv/hv_domctl.h"
+#include "internal.h"
+#include "registry.h"
+#include "store_serve.h"
+
+/* The slack chaos (as libxl, LIBXL_MAXMEM_CONSTANT) adds to Xen's limit
+ * over the guest's maxmem. */
+#define MAXMEM_SLACK_KIB 1024
+
+static int need_hv(chaos_ctx *ctx)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    return 0;
+}
+
+/* The live record of domid; a message naming the verb when there is none. */
+static int guest_record(chaos_ctx *ctx, chaos_domid domid, const char *what,
+                        struct registry_record *rec)
+{
+    struct chaos_dominfo info;
+    int rc = hv_domain_info(ctx->hv, domid, &info);
+    if (rc)
+        return rc;
+    if (domid == 0 || chaos__live_record(ctx, domid, rec) != 0)
+        return chaos__fail(ctx, -ENOTSUP,
+                           "domain %u was not created by chaos: %s only "
+                           "works for chaos's guests (use xl for others)",
+                           domid, what);
+    return 0;
+}
+
+int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    struct registry_record rec;
+    if (chaos__live_record(ctx, domid, &rec) != 0)
+        return chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
+                           domid);
+    rc = registry_read_config(domid, text);
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "cannot read the configuration of "
+                           "domain %u in %s: %s",
+                           domid, registry_dir(), strerror(-rc));
+    return 0;
+}
+
+/* --------------------------------------------------------------- rename */
+
+/* Writes name into the guest's private store, where libxl keeps it:
+ * /local/domain/N/name and /vm/UUID/name.  0 when it has no store. */
+static int store_names(chaos_ctx *ctx, const struct registry_record *rec,
+                       const char *name)
+{
+    char path[128], uuid[37];
+    snprintf(path, sizeof(path), "/local/domain/%u/name", rec->domid);
+    int rc = store_serve_write(ctx, rec->domid, path, name);
+    if (rc == -ENOENT)
+        return 0; /* no store (chaos's unikernel), nothing to update */
+    if (rc)
+        return rc;
+    registry_uuid_format(rec->uuid, uuid);
+    snprintf(path, sizeof(path), "/vm/%s/name", uuid);
+    return store_serve_write(ctx, rec->domid, path, name);
+}
+
+/* The kept configuration with its name changed, written back. */
+static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
+{
+    char *text = NULL;
+    int rc = registry_read_config(domid, &text);
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "cannot read the configuration of "
+                           "domain %u: %s",
+                           domid, strerror(-rc));
+    chaos_config *cfg = chaos_config_new();
+    if (!cfg)
+        rc = chaos__fail(ctx, -ENOMEM, "out of memory");
+    else if ((rc = chaos_config_parse(cfg, text, strlen(text), "kept")) ||
+             (rc = chaos_config_set_name(cfg, name)))
+        chaos__fail(ctx, rc, "%s", chaos_config_errmsg(cfg));
+    else if ((rc = registry_write_config(domid, cfg)))
+        chaos__fail(ctx, rc, "cannot write the configuration of domain %u: %s",
+                    domid, strerror(-rc));
+    chaos_config_free(cfg);
+    free(text);
+    return rc;
+}
+
+/* The rename itself, under the lock; rec is the domain's live record. */
+static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
+                         const char *name)
+{
+    char old[sizeof(rec->name)];
+    snprintf(old, sizeof(old), "%s", rec->name);
+    int rc = chaos__claim_name(ctx, name, rec->domid, rec->uuid);
+    if (rc)
+        return rc;
+    /* The store first: the step most likely to fail (its supervisor may
+     * be busy or gone); the registry's own writes are local files. */
+    rc = store_names(ctx, rec, name);
+    if (!rc)
+        rc = config_rename(ctx, rec->domid, name);
+    if (!rc) {
+        snprintf(rec->name, sizeof(rec->name), "%s", name);
+        rc = registry_write(rec);
+        if (rc) {
+            chaos__fail(ctx, rc, "cannot write the record of domain %u: %s",
+                        rec->domid, strerror(-rc));
+            config_rename(ctx, rec->domid, old);
+        }
+    }
+    if (rc) { /* put back what changed; keep the first failure's message */
+        char msg[CHAOS_ERRMSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+        snprintf(rec->name, sizeof(rec->name), "%s", old);
+        store_names(ctx, rec, old);
+        registry_release_name(name, rec->domid, rec->uuid);
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+        return rc;
+    }
+    if (old[0])
+        registry_release_name(old, rec->domid, rec->uuid);
+    return 0;
+}
+
+int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    /* The config parser's rule for names (it is stricter than the
+     * index's): a name rename gives must be one create accepts. */
+    chaos_config *probe = chaos_config_new();
+    if (!probe)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    rc = chaos_config_set_name(probe, new_name);
+    if (rc)
+        chaos__fail(ctx, rc, "the name '%s' cannot be used: %s", new_name,
+                    chaos_config_errmsg(probe));
+    chaos_config_free(probe);
+    if (rc)
+        return rc;
+    /* One rename at a time on the host: two renames of one guest would
+     * each claim a name and only one record would keep it. */
+    char dir[512];
+    snprintf(dir, sizeof(dir), "%s", registry_dir());
+    int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        rc = -errno;
+        if (lock >= 0)
+            close(lock);
+        /* No registry at all: no guest of chaos to rename. */
+        struct registry_record none;
+        if (rc == -ENOENT)
+            return guest_record(ctx, domid, "rename", &none);
+        return chaos__fail(ctx, rc, "cannot lock %s: %s", dir, strerror(-rc));
+    }
+    struct registry_record rec;
+    rc = guest_record(ctx, domid, "rename", &rec);
+    if (!rc && strcmp(rec.name, new_name) != 0)
+        rc = rename_locked(ctx, &rec, new_name);
+    close(lock); /* releases the flock */
+    return rc;
+}
+
+/* --------------------------------------------------------------- memory */
+
+/* Writes a number (KiB) at /local/domain/N/memory/KEY in domid's store.
+ * -ENOTSUP with a message when the guest has none. */
+static int store_memory(chaos_ctx *ctx, chaos_domid domid, const char *key,
+                        uint64_t kib, bool required)
+{
+    struct devices *devs = NULL;
+    bool has_store = devices_record_read(domid, &devs) == 0 && devs->via_store;
+    devices_free(devs);
+    if (!has_store)
+        return required ? chaos__fail(ctx, -ENOTSUP,
+                                      "domain %u has no XenStore, so no "
+                                      "balloon driver reads a memory "
+                                      "target (chaos's unikernel keeps the "
+                                      "memory it was built with; mem-max "
+                                      "still sets its limit)",
+                                      domid)
+                        : 0;
+    char path[96], value[24];
+    snprintf(path, sizeof(path), "/local/domain/%u/memory/%s", domid, key);
+    snprintf(value, sizeof(value), "%" PRIu64, kib);
+    int rc = store_serve_write(ctx, domid, path, value);
+    if (rc == -ENOENT)
+        return chaos__fail(ctx, -ENOTCONN,
+                           "domain %u: its private store is not served (is "
+                           "its monitor or chaosd running?)",
+                           domid);
+    return rc;
+}
+
+int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
+                                   uint64_t target_kib)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    struct registry_record rec;
+    rc = guest_record(ctx, domid, "mem-set", &rec);
+    if (rc)
+        return rc;
+    struct chaos_dominfo info;
+    rc = hv_domain_info(ctx->hv, domid, &info);
+    if (rc)
+        return rc;
+    /* The guest's maximum (static-max) is Xen's limit without the slack,
+     * as mem-max and creation set it. */
+    uint64_t max_kib = info.maxmem_bytes / 1024;
+    max_kib = max_kib > MAXMEM_SLACK_KIB ? max_kib - MAXMEM_SLACK_KIB : 0;
+    if (target_kib == 0 || target_kib > max_kib)
+        return chaos__fail(ctx, -EINVAL,
+                           "domain %u: a target of %" PRIu64 " KiB is %s "
+                           "(its maximum is %" PRIu64 " KiB: see mem-max)",
+                           domid, target_kib,
+                           target_kib ? "above its maximum" : "empty", max_kib);
+    return store_memory(ctx, domid, "target", target_kib, true);
+}
+
+int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid, uint64_t max_kib)
+{
+    int rc = need_hv(ctx);
+    if (rc)
+        return rc;
+    if (domid == 0)
+        return chaos__fail(ctx, -EPERM,
+                           "chaos does not manage Domain-0's memory");
+    struct chaos_dominfo info;
+    rc = hv_domain_info(ctx->hv, domid, &info);
+    if (rc)
+        return rc;
+    uint64_t owned_kib = info.mem_bytes / 1024;
+    if (max_kib == 0 || max_kib < owned_kib)
+        return chaos__fail(ctx, -EINVAL,
+                           "domain %u owns %" PRIu64 " KiB now: a maximum "
+                           "of %" PRIu64 " KiB is below it (lower its "
+                           "target with mem-set first)",
+                           domid, owned_kib, max_kib);
+    if (max_kib > UINT64_MAX / 2)
+        return chaos__fail(ctx, -EINVAL,
+                           "a maximum of %" PRIu64 " KiB is "
+                           "too large",
+                           max_kib);
+    /* libxl_domain_setmaxmem writes static-max too.  The store first
+     * (the step that may fail: its supervisor may be gone), put back if
+     * Xen refuses; a guest without a store has nobody to tell. */
+    struct registry_record rec;
+    bool chaos_made = chaos__live_record(ctx, domid, &rec) == 0;
+    if (chaos_made &&
+        (rc = store_memory(ctx, domid, "static-max", max_kib, false)))
+        return rc;
+    rc = hv_domain_set_maxmem(ctx->hv, domid, max_kib + MAXMEM_SLACK_KIB);
+    if (rc && chaos_made) {
+        char msg[CHAOS_ERRMSG_MAX];
+        snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+        uint64_t was = info.maxmem_bytes / 1024;
+        store_memory(ctx, domid, "static-max",
+                     was > MAXMEM_SLACK_KIB ? was - MAXMEM_SLACK_KIB : 0,
+                     false);
+        snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
+    }
+    return rc;
+}
+
+/* ---------------------------------------------------------------- vCPUs */
+
+int chaos_vcpu_list(chaos_ctx *ctx, chaos_domid domid,
+                    struct chaos_vcpuinfo **list)
+{
+    int rc = need_hv(ctx);
+    return rc ? rc : hv_vcpu_list(ctx->hv, domid, list);
+}
+
+void chaos_vcpuinfo_free(struct chaos_vcpuinfo *list)
+{
+    free(list);
+}
