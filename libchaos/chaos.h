@@ -285,6 +285,57 @@ int chaos_domain_restore(chaos_ctx *ctx, const char *path,
                          const char *const *overrides, unsigned n,
                          unsigned flags, chaos_domid *domid);
 
+/*
+ * Restores through a shell prepared ahead (chaosd's restore pools).  A
+ * restore shell is a chaos_shell prepared for an image instead of a
+ * kernel: the domain created paused with cfg's type, maxmem and vCPUs
+ * (their limits, the PVH paging pool), the console and store event
+ * channels, cfg's devices (as chaos_shell_prepare makes them), and no
+ * memory: the image's stream populates it.  chaos_shell_domid() and
+ * chaos_shell_discard() take it; chaos_shell_execute() refuses it.  On
+ * failure nothing is left behind.
+ */
+int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                chaos_shell **shellp);
+
+/*
+ * The configuration the image at path would be restored with (the saved
+ * one, uuid cleared, overrides on top, saved MACs kept): what a caller
+ * matches against its restore shells (its type, memory, maxmem,
+ * maxvcpus, chaos_config_shell_devices).  Reads the image's header only.
+ * On success *cfgp is the caller's (chaos_config_free).
+ */
+int chaos_image_config(chaos_ctx *ctx, const char *path,
+                       const char *const *overrides, unsigned n,
+                       chaos_config **cfgp);
+
+/* How long each phase of one restore took, in nanoseconds. */
+struct chaos_restore_timings {
+    uint64_t prepare_ns; /* the shell: 0 when it was prepared ahead */
+    uint64_t check_ns;   /* the image checked whole, the configuration */
+    uint64_t stream_ns;  /* libxenguest's restore: memory, vCPU state */
+    uint64_t start_ns;   /* device page, records, unpause */
+    uint64_t total_ns;
+};
+
+/*
+ * chaos_domain_restore() into *shellp, a restore shell whose configuration
+ * had the restored one's type, memory, maxmem, maxvcpus and devices
+ * (chaos_config_shell_devices; the restored MACs replace the shell's), or
+ * into one prepared now when *shellp is NULL (what chaos_domain_restore
+ * does).  The image is checked whole, and against the shell, before the
+ * shell is touched: such a failure (damaged, incomplete, does not fit)
+ * leaves *shellp as it was, the caller's to use again or discard.  Once
+ * used, *shellp is set to NULL: the shell is consumed (on a later failure
+ * its domain is destroyed and nothing is left).  The guest keeps the
+ * shell's Xen handle unless a uuid= override gives one.  timings may be
+ * NULL.
+ */
+int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                        const char *const *overrides, unsigned n,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *timings);
+
 /* ------------------------------------------------------------------ */
 /* Domain events                                                       */
 /* ------------------------------------------------------------------ */

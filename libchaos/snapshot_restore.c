@@ -7,8 +7,10 @@
  *   2. the configuration: the saved one, overrides on top, the saved MACs
  *      for vifs that the overrides do not give one; what the stream fixes
  *      (type, memory, vCPUs) must not change;
- *   3. an empty domain (limits, event channels, no memory), its name
- *      claimed, its devices prepared (TAP devices, event channels);
+ *   3. a restore shell: an empty domain (limits, event channels, no
+ *      memory) with its devices prepared (TAP devices, event channels),
+ *      made now or ahead of time (chaosd's restore pools: the same
+ *      chaos_restore_shell_prepare), then its name claimed;
  *   4. libxenguest's restore (memory, vCPUs, store and console rewired);
  *   5. the noxs page rebuilt (generation: saved + 1), the records, unpause.
  * Any failure after 3 destroys the domain (its event channels go with it),
@@ -27,6 +29,7 @@
 #include "internal.h"
 #include "registry.h"
 #include "snapshot_image.h"
+#include "util.h"
 
 struct restore {
     chaos_ctx *ctx;
@@ -60,8 +63,9 @@ static int read_exact_at(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
-/* Step 1: header and stream checked; *config the saved text (free()). */
-static int check_image(struct restore *r, char **config)
+/* Step 1: header and (whole) stream checked; *config the saved text
+ * (free()). */
+static int check_image(struct restore *r, bool whole, char **config)
 {
     chaos_ctx *ctx = r->ctx;
     char err[SNAP_ERR_MAX];
@@ -105,6 +109,13 @@ static int check_image(struct restore *r, char **config)
     rc = snap_check_stream(&r->h, (uint64_t)st.st_size, err, sizeof(err));
     if (rc)
         return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
+    if (r->h.store == SNAP_STORE_XENSTORE)
+        return chaos__fail(ctx, -EOPNOTSUPP,
+                           "'%s' is a Linux guest with a XenStore: restoring "
+                           "it is not built yet",
+                           r->path);
+    if (!whole)
+        return 0;
     /* The stream's own records catch little of a damaged page: its CRC. */
     uint32_t crc = 0;
     static const size_t CHUNK = 1u << 20;
@@ -127,11 +138,6 @@ static int check_image(struct restore *r, char **config)
         return chaos__fail(ctx, -EINVAL,
                            "'%s': the image's memory stream does not match "
                            "its checksum: the file is corrupt",
-                           r->path);
-    if (r->h.store == SNAP_STORE_XENSTORE)
-        return chaos__fail(ctx, -EOPNOTSUPP,
-                           "'%s' is a Linux guest with a XenStore: restoring "
-                           "it is not built yet",
                            r->path);
     return 0;
 }
@@ -250,20 +256,75 @@ static int make_config(struct restore *r, const char *text,
     return rc ? rc : keep_macs(r);
 }
 
-/* Step 3: the empty domain, its name and its devices. */
-static int make_domain(struct restore *r)
+int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                chaos_shell **shellp)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    uint64_t t0 = util_now_ns();
+    struct hv_shell_spec spec;
+    int rc = chaos__domain_spec(ctx, cfg, &spec);
+    if (rc)
+        return rc;
+    chaos_shell *shell = calloc(1, sizeof(*shell));
+    if (!shell)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    struct hv_restore_info io;
+    rc = hv_restore_prepare(ctx->hv, &spec, &shell->domid, &io);
+    if (rc) {
+        free(shell);
+        return rc;
+    }
+    shell->console_port = io.console_port;
+    shell->store_port = io.store_port;
+    return chaos__shell_finish(ctx, shell, cfg, t0, shellp);
+}
+
+/* The shell fits what the image fixes and the devices asked for.  Not
+ * the TSC mode: the stream sets it (its TSC_INFO record). */
+static int shell_fits(struct restore *r, const chaos_shell *shell)
+{
+    char key[CHAOS_SHELL_DEVICES_MAX];
+    if (shell->hv)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the shell was prepared for a kernel, not for a "
+                           "restore");
+    if (chaos_config_shell_devices(r->cfg, key, sizeof(key)) != 0 ||
+        strcmp(key, shell->device_key) != 0)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the image's devices differ from the shell's");
+    if ((shell->type == CHAOS_GUEST_PVH) != r->h.pvh ||
+        chaos_config_memory_mib(r->cfg) != shell->memory_mib ||
+        chaos_config_maxmem_mib(r->cfg) != shell->maxmem_mib ||
+        chaos_config_maxvcpus(r->cfg) != shell->max_vcpus)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the image does not match the shell (type, "
+                           "memory, maxmem or vcpus differ)");
+    return 0;
+}
+
+/* Step 3: the shell's domain and devices become the restore's (the
+ * shell is freed), its handle final, its name claimed. */
+static int take_shell(struct restore *r, chaos_shell *shell)
 {
     chaos_ctx *ctx = r->ctx;
-    struct hv_shell_spec spec;
-    int rc = chaos__domain_spec(ctx, r->cfg, &spec);
-    if (rc)
-        return rc;
-    spec.pvh = r->h.pvh; /* the stream's; the configuration may not differ */
-    rc = hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
-    if (rc)
-        return rc;
+    r->domid = shell->domid;
     r->domain = true;
-    memcpy(r->uuid, spec.uuid, sizeof(r->uuid));
+    r->io.console_port = shell->console_port;
+    r->io.store_port = shell->store_port;
+    r->devs = shell->devs;
+    free(shell->device_key);
+    free(shell);
+    int rc = 0;
+    if (chaos_config_uuid_bytes(r->cfg, r->uuid) == 0)
+        rc = hv_domain_set_handle(ctx->hv, r->domid, r->uuid);
+    struct chaos_dominfo di;
+    if (!rc)
+        rc = hv_domain_info(ctx->hv, r->domid, &di);
+    if (rc)
+        return rc;
+    memcpy(r->uuid, di.uuid, sizeof(r->uuid));
     const char *name = chaos_config_name(r->cfg);
     if (name && name[0]) {
         rc = chaos__claim_name(ctx, name, r->domid, r->uuid);
@@ -271,11 +332,11 @@ static int make_domain(struct restore *r)
             return rc;
         r->name = name;
     }
-    if (r->h.store != SNAP_STORE_NOXS)
+    if (r->h.store != SNAP_STORE_NOXS) {
+        devices_undo(r->devs); /* a guest without a device page */
+        r->devs = NULL;
         return 0;
-    rc = devices_prepare(ctx, r->cfg, r->domid, &r->devs);
-    if (rc)
-        return rc;
+    }
     /* A generation the guest has not seen: it forgets its devices and
      * connects them anew (docs/noxs.md, "Save, restore and reconnect"). */
     r->devs->host.generation = r->h.noxs_generation + 1;
@@ -284,9 +345,10 @@ static int make_domain(struct restore *r)
     return 0;
 }
 
-/* Steps 4 and 5. */
-static int fill_domain(struct restore *r, unsigned flags)
+/* Steps 4 and 5; *stream_ns: how long step 4 took. */
+static int fill_domain(struct restore *r, unsigned flags, uint64_t *stream_ns)
 {
+    uint64_t t0 = util_now_ns();
     chaos_ctx *ctx = r->ctx;
     if (lseek(r->fd, (off_t)r->h.header_size, SEEK_SET) < 0)
         return chaos__fail(ctx, -errno, "'%s': %s", r->path, strerror(errno));
@@ -296,6 +358,7 @@ static int fill_domain(struct restore *r, unsigned flags)
         snprintf(why, sizeof(why), "%s", ctx->errmsg);
         return chaos__fail(ctx, rc, "'%s': %s", r->path, why);
     }
+    *stream_ns = util_now_ns() - t0;
     if (r->devs) {
         rc = devices_install(ctx, r->devs, r->domid, r->cfg, false,
                              r->io.store_frame, r->io.store_port);
@@ -340,33 +403,90 @@ static void undo(struct restore *r)
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
 }
 
-int chaos_domain_restore(chaos_ctx *ctx, const char *path,
-                         const char *const *overrides, unsigned n,
-                         unsigned flags, chaos_domid *domid)
+/* Steps 1 and 2; whole: the stream's CRC too. */
+static int open_image(struct restore *r, bool whole,
+                      const char *const *overrides, unsigned n)
 {
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    struct restore r = { .ctx = ctx, .path = path };
-    r.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (r.fd < 0)
-        return chaos__fail(ctx, -errno, "cannot open '%s': %s", path,
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return chaos__fail(r->ctx, -errno, "cannot open '%s': %s", r->path,
                            strerror(errno));
     char *text = NULL;
-    int rc = check_image(&r, &text);
+    int rc = check_image(r, whole, &text);
     if (!rc)
-        rc = make_config(&r, text, overrides, n);
+        rc = make_config(r, text, overrides, n);
     free(text);
+    return rc;
+}
+
+int chaos_image_config(chaos_ctx *ctx, const char *path,
+                       const char *const *overrides, unsigned n,
+                       chaos_config **cfgp)
+{
+    chaos__clear_error(ctx);
+    struct restore r = { .ctx = ctx, .path = path, .fd = -1 };
+    int rc = open_image(&r, false, overrides, n);
+    if (!rc) {
+        *cfgp = r.cfg;
+        r.cfg = NULL;
+    }
+    chaos_config_free(r.cfg);
+    if (r.fd >= 0)
+        close(r.fd);
+    return rc;
+}
+
+int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                        const char *const *overrides, unsigned n,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *t)
+{
+    chaos__clear_error(ctx);
+    struct restore r = { .ctx = ctx, .path = path, .fd = -1 };
+    struct chaos_restore_timings tm = { 0 };
+    uint64_t t0 = util_now_ns();
+    int rc = ctx->hv
+                 ? 0
+                 : chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    /* Everything that can refuse the image comes before the shell is
+     * touched: a bad image leaves the caller's shell as it was. */
     if (!rc)
-        rc = make_domain(&r);
+        rc = open_image(&r, true, overrides, n);
+    tm.check_ns = util_now_ns() - t0;
+    chaos_shell *shell = *shellp;
+    if (!rc && shell) {
+        rc = shell_fits(&r, shell);
+    } else if (!rc) {
+        rc = chaos_restore_shell_prepare(ctx, r.cfg, &shell);
+        tm.prepare_ns = rc ? 0 : shell->prepare_ns;
+    }
+    if (!rc) {
+        *shellp = NULL; /* ours from here: its domain goes on failure */
+        rc = take_shell(&r, shell);
+    }
+    uint64_t t2 = util_now_ns();
     if (!rc)
-        rc = fill_domain(&r, flags);
+        rc = fill_domain(&r, flags, &tm.stream_ns);
     if (rc)
         undo(&r);
     else
         *domid = r.domid;
+    tm.start_ns = util_now_ns() - t2 - tm.stream_ns;
+    tm.total_ns = util_now_ns() - t0;
+    if (t && !rc)
+        *t = tm;
     devices_free(r.devs);
     chaos_config_free(r.cfg);
-    close(r.fd);
+    if (r.fd >= 0)
+        close(r.fd);
     return rc;
+}
+
+int chaos_domain_restore(chaos_ctx *ctx, const char *path,
+                         const char *const *overrides, unsigned n,
+                         unsigned flags, chaos_domid *domid)
+{
+    chaos_shell *none = NULL;
+    return chaos_shell_restore(ctx, &none, path, overrides, n, flags, domid,
+                               NULL);
 }
