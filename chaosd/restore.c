@@ -55,11 +55,9 @@ static void restore_thread(uv_work_t *req)
     const struct chaosd_hv_ops *hv = w->d->hv;
     chaos_shell *shell = w->from_pool ? w->item.shell : NULL;
     uv_mutex_lock(&b->lock);
-    w->rc = hv->shell_restore(b->ctx, &shell, w->path,
-                              (const char *const *)w->overrides,
-                              w->n_overrides,
-                              w->paused ? CHAOS_RESTORE_PAUSED : 0, &w->domid,
-                              &w->t);
+    w->rc = hv->shell_restore(
+        b->ctx, &shell, w->path, (const char *const *)w->overrides,
+        w->n_overrides, w->paused ? CHAOS_RESTORE_PAUSED : 0, &w->domid, &w->t);
     w->unused = shell;
     if (w->rc < 0)
         snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
@@ -81,9 +79,8 @@ static void give_back(struct chaosd *d, struct restore_work *w)
 {
     struct pool_item item = w->item;
     item.shell = w->unused;
-    if (d->stopping || pool_put_back(&d->pool,
-                                     pool_index(&d->pool, w->flavor_id),
-                                     &item) < 0)
+    if (d->stopping ||
+        pool_put_back(&d->pool, pool_index(&d->pool, w->flavor_id), &item) < 0)
         refill_discard(d, &item);
 }
 
@@ -114,15 +111,15 @@ static void restore_after(uv_work_t *req, int status)
             .request_ms = (double)(util_now_ns() - w->t0) / 1e6,
         };
         result = chaosd_json_restore_result(&r);
-        server_broadcast(d, chaosd_event_new("restored", w->domid, name,
-                                             "path",
+        server_broadcast(d, chaosd_event_new("restored", w->domid, name, "path",
                                              w->from_pool ? "pool" : "direct"));
         if (w->from_pool)
             d->restores_pool++;
         else
             d->restores_direct++;
         log_info("restored %s (%u) from %s %s%s in %.1f ms", w->rec.name,
-                 w->domid, w->path, w->from_pool ? "into a shell of " : "directly",
+                 w->domid, w->path,
+                 w->from_pool ? "into a shell of " : "directly",
                  w->from_pool ? w->flavor : "", r.request_ms);
         if (!d->stopping) {
             guest_add(d, w->domid, w->cfg); /* served as a created guest */
@@ -146,10 +143,10 @@ static bool take_shell(struct chaosd *d, struct restore_work *w)
     const chaos_config *cfg = w->cfg;
     if (chaos_config_shell_devices(cfg, devices, sizeof(devices)) != 0)
         return false;
-    int i = pool_match(&d->pool, true, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-                       chaos_config_memory_mib(cfg),
-                       chaos_config_maxmem_mib(cfg),
-                       chaos_config_maxvcpus(cfg), devices);
+    int i =
+        pool_match(&d->pool, true, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                   chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
+                   chaos_config_maxvcpus(cfg), devices);
     if (i < 0 || !pool_take(&d->pool, i, builder_busy, d, &w->item))
         return false;
     w->flavor_id = d->pool.flavors[i].id;
