@@ -8,7 +8,8 @@
 #               console line after it (the counter's "resumed in a new
 #               domain"; empty for Linux, which prints nothing)
 #   lib_total   chaos: libchaos's own total (chaos restore --json timings;
-#   lib_stream  through chaosd: in chaosd) and its xc_domain_restore part
+#   lib_stream  through chaosd: in chaosd), its xc_domain_restore part,
+#   lib_check   and its image check (the whole file read, its CRC)
 #   request     chaos through chaosd: chaosd's request_ms
 #   cold        chaos create of the same guest: the command's wall time
 #   cold_first  and until its first console line (--direct: a monitor,
@@ -17,7 +18,8 @@
 # toolstacks: chaos-direct (libchaos in the command), chaos-shell (chaosd,
 # a restore flavor's shell), chaos-cold-direct, chaos-cold-pool, xl.
 # guests: counter-pv, counter-pvh (chaos's unikernel, 4 MiB); linux-pv
-# (Debian's kernel and the lab's busybox initrd, GMEM MiB, no devices:
+# (Debian's kernel and the lab's busybox initrd, GMEM MiB, no devices,
+# lab.wait: it stays up;
 # xl's guest; chaos's when CHAOS_LINUX=1, the slot for chaos's Linux
 # save/restore, which is not built yet: its failures are lines
 # "unsupported,chaos-direct,linux-pv,N,0").
@@ -61,7 +63,7 @@ counter_cfg() {  # counter_cfg FILE NAME TYPE
         "$2" "$3" "$UK" >"$1"
 }
 linux_cfg() {  # linux_cfg FILE NAME
-    printf 'name="%s"\ntype="pv"\nkernel="/lab/guest/vmlinuz"\nramdisk="/lab/guest/initrd"\nextra="console=hvc0 quiet"\nmemory=%s\n' \
+    printf 'name="%s"\ntype="pv"\nkernel="/lab/guest/vmlinuz"\nramdisk="/lab/guest/initrd"\nextra="console=hvc0 quiet lab.wait"\nmemory=%s\n' \
         "$2" "$GMEM" >"$1"
 }
 
@@ -130,6 +132,7 @@ counter_half() {
                 chaos restore --direct --json $D/$type-"$i".img name="$name"
             csv lib_total chaos-direct "$g" "$i" "$(json_num $D/out.json total_ms)"
             csv lib_stream chaos-direct "$g" "$i" "$(json_num $D/out.json stream_ms)"
+            csv lib_check chaos-direct "$g" "$i" "$(json_num $D/out.json check_ms)"
             wait_for 30 "grep -q '^counter' $(clog "$name")" || fail "$name does not count"
             prev=$name
             i=$((i + 1))
@@ -146,6 +149,7 @@ counter_half() {
             grep -q '"path": *"pool"' $D/out.json || fail "$name: not into a shell: $(cat $D/out.json)"
             csv lib_total chaos-shell "$g" "$i" "$(json_num $D/out.json total_ms)"
             csv lib_stream chaos-shell "$g" "$i" "$(json_num $D/out.json stream_ms)"
+            csv lib_check chaos-shell "$g" "$i" "$(json_num $D/out.json check_ms)"
             csv request chaos-shell "$g" "$i" "$(json_num $D/out.json request_ms)"
             destroy_quiet $name
             i=$((i + 1))
