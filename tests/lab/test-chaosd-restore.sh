@@ -136,3 +136,4 @@ st=$?
 [ $st = 0 ] || fail_log "chaosd exited with $st on SIGTERM"
 expect_nothing_left
 echo "ok: SIGTERM destroyed the idle restore shells; nothing left"
+grep restored $LOG

@@ -143,9 +143,12 @@ static void print_timings(json_object *r)
     if (!json_object_object_get_ex(r, "timings", &t))
         return;
     printf("timings: prepare %.3f ms, check %.3f ms, stream %.3f ms, start "
-           "%.3f ms, total %.3f ms (%s)\n",
+           "%.3f ms, total %.3f ms",
            num(t, "prepare_ms"), num(t, "check_ms"), num(t, "stream_ms"),
-           num(t, "start_ms"), num(t, "total_ms"), daemon_str(r, "path", "?"));
+           num(t, "start_ms"), num(t, "total_ms"));
+    if (json_object_object_get_ex(t, "request_ms", NULL))
+        printf(", request %.3f ms in chaosd", num(t, "request_ms"));
+    printf(" (%s)\n", daemon_str(r, "path", "?"));
 }
 
 struct restore_opts {
