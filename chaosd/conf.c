@@ -297,6 +297,12 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     }
     if (!strcmp(key, "vif"))
         return add_vif(p, f, v);
+    if (!strcmp(key, "restore")) {
+        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no")))
+            return perr(p, "restore must be \"yes\" or \"no\"");
+        f->restore = !strcmp(v->text, "yes");
+        return 0;
+    }
     if (is_global_key(key))
         return perr(p,
                     "'%s' is a global setting: put it before the first "
@@ -304,7 +310,7 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
                     key);
     return perr(p,
                 "unknown flavor setting '%s' (type, memory, maxmem, "
-                "vcpus, pool, vif)",
+                "vcpus, pool, vif, restore)",
                 key);
 }
 

@@ -37,6 +37,8 @@ struct chaosd_flavor {
     uint64_t maxmem_mib; /* default: memory */
     unsigned vcpus;      /* maxvcpus of the shell (default 1) */
     unsigned pool;       /* target number of idle shells */
+    bool restore;        /* shells for restores (chaos_restore_shell_prepare:
+                            no memory), not for creates */
     /* Network interfaces its shells are prepared with: xl vifspecs
      * ("bridge=chaosbr0"), from its "vif" lines, in order. */
     unsigned n_vifs;

@@ -102,6 +102,7 @@ struct chaosd {
     bool stopping;
     int exit_status;
     uint64_t creates_pool, creates_direct;
+    uint64_t restores_pool, restores_direct;
 };
 
 /* daemon.c */
@@ -168,5 +169,12 @@ typedef void (*create_done_fn)(struct chaosd *d, void *opaque, int rc,
  * fits, else directly; calls done on the loop thread. */
 void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                   create_done_fn done, void *opaque);
+
+/* restore.c: restores a chaos image (path absolute; overrides copied)
+ * into a restore pool's shell when one fits, else directly; calls done on
+ * the loop thread (result: a restore result, docs/json.md). */
+void restore_start(struct chaosd *d, const char *path,
+                   const char *const *overrides, unsigned n, bool paused,
+                   create_done_fn done, void *opaque);
 
 #endif /* CHAOSD_DAEMON_H */

@@ -32,6 +32,16 @@ struct chaosd_hv_ops {
                          const chaos_config *cfg, unsigned flags,
                          struct chaos_create_timings *timings);
     void (*shell_discard)(chaos_ctx *ctx, chaos_shell *shell);
+    /* restores (restore.c) */
+    int (*restore_shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
+                                 chaos_shell **shellp);
+    int (*image_config)(chaos_ctx *ctx, const char *path,
+                        const char *const *overrides, unsigned n,
+                        chaos_config **cfgp);
+    int (*shell_restore)(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                         const char *const *overrides, unsigned n,
+                         unsigned flags, chaos_domid *domid,
+                         struct chaos_restore_timings *timings);
     /* domains */
     int (*domain_create)(chaos_ctx *ctx, const chaos_config *cfg,
                          unsigned flags, chaos_domid *domid,

@@ -77,6 +77,37 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
     return o;
 }
 
+json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r)
+{
+    json_object *o = json_object_new_object();
+    json_object *t = json_object_new_object();
+    if (!o || !t) {
+        json_object_put(o);
+        json_object_put(t);
+        return NULL;
+    }
+    add_int(o, "domid", r->domid);
+    add_str(o, "name", r->name ? r->name : "");
+    json_object_object_add(o, "paused", json_object_new_boolean(r->paused));
+    add_str(o, "path", r->flavor ? "pool" : "direct");
+    if (r->flavor)
+        add_str(o, "flavor", r->flavor);
+    add_ms(t, "prepare_ms", r->t->prepare_ns);
+    add_ms(t, "check_ms", r->t->check_ns);
+    add_ms(t, "stream_ms", r->t->stream_ns);
+    add_ms(t, "start_ms", r->t->start_ns);
+    add_ms(t, "total_ms", r->t->total_ns);
+    if (r->t->pages_copied || r->t->pages_skipped) { /* in place */
+        add_int(t, "pages_copied", (int64_t)r->t->pages_copied);
+        add_int(t, "pages_skipped", (int64_t)r->t->pages_skipped);
+    }
+    if (r->request_ms >= 0)
+        json_object_object_add(t, "request_ms",
+                               json_object_new_double(r->request_ms));
+    json_object_object_add(o, "timings", t);
+    return o;
+}
+
 json_object *chaosd_json_host(json_object *o, const struct chaos_physinfo *pi)
 {
     if (!o)

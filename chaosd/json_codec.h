@@ -44,6 +44,23 @@ struct chaosd_create_result {
  */
 json_object *chaosd_json_create_result(const struct chaosd_create_result *r);
 
+/* What a restore did. */
+struct chaosd_restore_result {
+    chaos_domid domid;
+    const char *name;
+    bool paused;
+    const char *flavor; /* the restore pool's flavor, or NULL: direct */
+    const struct chaos_restore_timings *t;
+    double request_ms; /* chaosd: arrival to reply; < 0: not sent */
+};
+
+/*
+ * A restore result: domid, name, paused, path ("pool"/"direct"), flavor
+ * (pool only), timings (prepare_ms (0 from a pool), check_ms, stream_ms,
+ * start_ms, total_ms, and request_ms when given).
+ */
+json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r);
+
 /*
  * The host: xen_version, nr_cpus, nr_nodes, cores_per_socket,
  * threads_per_core, cpu_mhz, total_memory_mib, free_memory_mib,

@@ -31,6 +31,7 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/builders.c \
 	chaosd/refill.c \
 	chaosd/create.c \
+	chaosd/restore.c \
 	chaosd/recover.c \
 	chaosd/state.h \
 	chaosd/state.c

@@ -66,11 +66,13 @@ int pool_find_name(const struct pool *p, const char *name);
 
 /*
  * Index of a configured flavor whose shells fit a guest of that shape
- * (devices: its chaos_config_shell_devices() text),
- * preferring one with an idle shell; -1 if none.
+ * (devices: its chaos_config_shell_devices() text) for a create, or with
+ * restore for a restore (restore flavors only), preferring one with an
+ * idle shell; -1 if none.
  */
-int pool_match(const struct pool *p, bool pvh, uint64_t memory_mib,
-               uint64_t maxmem_mib, unsigned maxvcpus, const char *devices);
+int pool_match(const struct pool *p, bool restore, bool pvh,
+               uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
+               const char *devices);
 
 /* Memory (MiB) of idle and filling shells. */
 uint64_t pool_used_mib(const struct pool *p);

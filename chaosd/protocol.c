@@ -100,6 +100,36 @@ static enum chaosd_errcode decode_none(json_object *root,
     return CHAOSD_ERR_NONE;
 }
 
+/* "overrides": at most CHAOSD_MAX_OVERRIDES "KEY=VALUE" strings. */
+static enum chaosd_errcode get_overrides(json_object *root, const char **out,
+                                         unsigned *n_out, char *err,
+                                         size_t errlen)
+{
+    json_object *ov;
+    if (json_object_object_get_ex(root, "overrides", &ov) &&
+        !json_object_is_type(ov, json_type_null)) {
+        if (!json_object_is_type(ov, json_type_array))
+            return fail(
+                err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                "\"overrides\" must be an array of \"KEY=VALUE\" strings");
+        size_t n = json_object_array_length(ov);
+        if (n > CHAOSD_MAX_OVERRIDES)
+            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                        "at most %d overrides", CHAOSD_MAX_OVERRIDES);
+        for (size_t i = 0; i < n; i++) {
+            json_object *s = json_object_array_get_idx(ov, i);
+            if (!json_object_is_type(s, json_type_string) ||
+                (size_t)json_object_get_string_len(s) !=
+                    strlen(json_object_get_string(s)))
+                return fail(
+                    err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"overrides\" must be an array of \"KEY=VALUE\" strings");
+            out[(*n_out)++] = json_object_get_string(s);
+        }
+    }
+    return CHAOSD_ERR_NONE;
+}
+
 static enum chaosd_errcode decode_create(json_object *root,
                                          struct chaosd_request *req, char *err,
                                          size_t errlen)
@@ -129,29 +159,25 @@ static enum chaosd_errcode decode_create(json_object *root,
     if (r->path && r->path[0] != '/')
         return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
                     "\"path\" must be absolute");
-    json_object *ov;
-    if (json_object_object_get_ex(root, "overrides", &ov) &&
-        !json_object_is_type(ov, json_type_null)) {
-        if (!json_object_is_type(ov, json_type_array))
-            return fail(
-                err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                "\"overrides\" must be an array of \"KEY=VALUE\" strings");
-        size_t n = json_object_array_length(ov);
-        if (n > CHAOSD_MAX_OVERRIDES)
-            return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                        "at most %d overrides", CHAOSD_MAX_OVERRIDES);
-        for (size_t i = 0; i < n; i++) {
-            json_object *s = json_object_array_get_idx(ov, i);
-            if (!json_object_is_type(s, json_type_string) ||
-                (size_t)json_object_get_string_len(s) !=
-                    strlen(json_object_get_string(s)))
-                return fail(
-                    err, errlen, CHAOSD_ERR_BAD_REQUEST,
-                    "\"overrides\" must be an array of \"KEY=VALUE\" strings");
-            r->overrides[r->n_overrides++] = json_object_get_string(s);
-        }
-    }
-    return CHAOSD_ERR_NONE;
+    return get_overrides(root, r->overrides, &r->n_overrides, err, errlen);
+}
+
+static enum chaosd_errcode decode_restore(json_object *root,
+                                          struct chaosd_request *req, char *err,
+                                          size_t errlen)
+{
+    struct chaosd_req_restore *r = &req->restore;
+    bool bad = false;
+    r->path = get_string(root, "path", &bad);
+    /* The daemon's working directory means nothing to the client. */
+    if (bad || !r->path || r->path[0] != '/')
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "restore needs \"path\": the image's absolute path");
+    r->paused = get_bool(root, "paused", &bad);
+    if (bad)
+        return fail(err, errlen, CHAOSD_ERR_BAD_REQUEST,
+                    "\"paused\" must be true or false");
+    return get_overrides(root, r->overrides, &r->n_overrides, err, errlen);
 }
 
 /* "domain": a name or an id, for the ops that act on one domain. */

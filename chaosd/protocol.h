@@ -37,6 +37,8 @@
     X(CREATE, "create", create, create, CHAOSD_CHANGE,                       \
       "config TEXT | path FILE, [source NAME], [overrides "                  \
       "[\"KEY=VALUE\"...]], [paused BOOL]")                                  \
+    X(RESTORE, "restore", restore, restore, CHAOSD_CHANGE,                   \
+      "path FILE, [overrides [\"KEY=VALUE\"...]], [paused BOOL]")            \
     X(DESTROY, "destroy", destroy, destroy, CHAOSD_CHANGE, "domain NAME|ID") \
     X(SHUTDOWN, "shutdown", shutdown, shutdown, CHAOSD_CHANGE,               \
       "domain NAME|ID, [reboot BOOL]")                                       \
@@ -98,6 +100,12 @@ struct chaosd_req_create {
     unsigned n_overrides;
     bool paused;
 };
+struct chaosd_req_restore {
+    const char *path; /* absolute path of a chaos image */
+    const char *overrides[CHAOSD_MAX_OVERRIDES];
+    unsigned n_overrides;
+    bool paused;
+};
 struct chaosd_req_destroy {
     const char *domain; /* name or id */
 };
@@ -121,6 +129,7 @@ struct chaosd_request {
     json_object *id; /* any JSON value, echoed back; may be NULL */
     union {
         struct chaosd_req_create create;
+        struct chaosd_req_restore restore;
         struct chaosd_req_destroy destroy;
         struct chaosd_req_shutdown shutdown;
         struct chaosd_req_pool_resize pool_resize;

@@ -93,6 +93,24 @@ static void handle_create(struct client *c, struct chaosd_request *req)
     create_start(d, cfg, cr->paused, create_replied, r);
 }
 
+/* --------------------------------------------------------------- restore */
+
+static void handle_restore(struct client *c, struct chaosd_request *req)
+{
+    const struct chaosd_req_restore *rr = &req->restore;
+    struct create_reply *r = calloc(1, sizeof(*r));
+    if (!r) {
+        reply_error(c, req->id, CHAOSD_ERR_FAILED, "out of memory");
+        return;
+    }
+    r->c = c;
+    r->id = req->id ? json_object_get(req->id) : NULL;
+    client_ref(c);
+    /* The reply comes as a create's does (create_replied). */
+    restore_start(c->d, rr->path, rr->overrides, rr->n_overrides, rr->paused,
+                  create_replied, r);
+}
+
 /* ------------------------------------------------------- other requests */
 
 /* The domain a request names; replies not-found and returns false when
@@ -188,6 +206,8 @@ static json_object *flavor_json(const struct pool_flavor *pf)
     json_object_object_add(o, "maxmem_mib",
                            json_object_new_int64((int64_t)pf->f.maxmem_mib));
     json_object_object_add(o, "vcpus", json_object_new_int64(pf->f.vcpus));
+    json_object_object_add(o, "restore",
+                           json_object_new_boolean(pf->f.restore));
     json_object_object_add(o, "size", json_object_new_int64(pf->f.pool));
     json_object_object_add(o, "idle", json_object_new_int64(pf->n_idle));
     json_object_object_add(o, "filling", json_object_new_int64(pf->filling));
@@ -258,6 +278,10 @@ static void handle_info(struct client *c, struct chaosd_request *req)
                            json_object_new_int64((int64_t)d->creates_pool));
     json_object_object_add(reply, "creates_direct",
                            json_object_new_int64((int64_t)d->creates_direct));
+    json_object_object_add(reply, "restores_pool",
+                           json_object_new_int64((int64_t)d->restores_pool));
+    json_object_object_add(reply, "restores_direct",
+                           json_object_new_int64((int64_t)d->restores_direct));
     json_object_object_add(
         reply, "events",
         json_object_new_string(d->events ? chaos_events_source(d->events)

@@ -362,24 +362,64 @@ int chaos_domain_restore(chaos_ctx *ctx, const char *path,
                          const char *const *overrides, unsigned n,
                          unsigned flags, chaos_domid *domid);
 
-/* Where a restore spent its time, in ms (chaos_domain_restore_timed). */
-struct chaos_restore_times {
-    double check;   /* the image read and checked (CRC; in place: index) */
-    double prepare; /* the shell: domain, limits, channels, devices; in
-                       place also its RAM populated, mapped, zeroed */
-    double restore; /* memory and CPU state in: xc_domain_restore, or the
-                       in-place copy and state records */
-    double finish;  /* noxs page, records, unpause */
-    /* In place: pages copied (non-zero) and skipped (zero, in the
-     * zeroed shell); 0 for xc_domain_restore. */
-    unsigned long pages_copied, pages_skipped;
+/*
+ * Restores through a shell prepared ahead (chaosd's restore pools).  A
+ * restore shell is a chaos_shell prepared for an image instead of a
+ * kernel: the domain created paused with cfg's type, maxmem and vCPUs
+ * (their limits, the PVH paging pool), the console and store event
+ * channels, cfg's devices (as chaos_shell_prepare makes them), and no
+ * memory: the image's stream populates it.  chaos_shell_domid() and
+ * chaos_shell_discard() take it; chaos_shell_execute() refuses it.  On
+ * failure nothing is left behind.
+ */
+int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                chaos_shell **shellp);
+
+/*
+ * The configuration the image at path would be restored with (the saved
+ * one, uuid cleared, overrides on top, saved MACs kept): what a caller
+ * matches against its restore shells (its type, memory, maxmem,
+ * maxvcpus, chaos_config_shell_devices).  Reads the image's header only.
+ * On success *cfgp is the caller's (chaos_config_free).
+ */
+int chaos_image_config(chaos_ctx *ctx, const char *path,
+                       const char *const *overrides, unsigned n,
+                       chaos_config **cfgp);
+
+/* How long each phase of one restore took, in nanoseconds. */
+struct chaos_restore_timings {
+    uint64_t prepare_ns; /* the shell: 0 when it was prepared ahead; in
+                            place also its RAM populated, mapped, zeroed */
+    uint64_t check_ns;   /* the image checked whole, the configuration;
+                            in place also the image mapped and indexed */
+    uint64_t stream_ns;  /* memory and vCPU state in: libxenguest's
+                            restore, or the in-place copy and records */
+    uint64_t start_ns;   /* device page, records, unpause */
+    uint64_t total_ns;
+    /* In place: pages copied (non-zero) and skipped (zero, in the zeroed
+     * shell); 0 through libxenguest. */
+    uint64_t pages_copied, pages_skipped;
 };
 
-/* chaos_domain_restore, and where its time went (*times, on success). */
-int chaos_domain_restore_timed(chaos_ctx *ctx, const char *path,
-                               const char *const *overrides, unsigned n,
-                               unsigned flags, chaos_domid *domid,
-                               struct chaos_restore_times *times);
+/*
+ * chaos_domain_restore() into *shellp, a restore shell whose configuration
+ * had the restored one's type, memory, maxmem, maxvcpus and devices
+ * (chaos_config_shell_devices; the restored MACs replace the shell's), or
+ * into one prepared now when *shellp is NULL (what chaos_domain_restore
+ * does).  The image is checked whole, and against the shell, before the
+ * shell is touched: such a failure (damaged, incomplete, does not fit)
+ * leaves *shellp as it was, the caller's to use again or discard.  Once
+ * used, *shellp is set to NULL: the shell is consumed (on a later failure
+ * its domain is destroyed and nothing is left).  The guest keeps the
+ * shell's Xen handle unless a uuid= override gives one.  timings may be
+ * NULL.  CHAOS_RESTORE_IN_PLACE needs *shellp NULL (the shell it restores
+ * into is populated and zeroed, made here; pools of such shells are not
+ * built yet).
+ */
+int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                        const char *const *overrides, unsigned n,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *timings);
 
 /* ------------------------------------------------------------------ */
 /* Domain events                                                       */

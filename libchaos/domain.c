@@ -16,22 +16,12 @@
 
 #include "devices.h"
 #include "hv/hv_build.h"
+#include "hv/hv_inplace.h"
 #include "hv/hv_xs.h"
 #include "internal.h"
 #include "kernel_cache.h"
 #include "registry.h"
 #include "util.h"
-
-struct chaos_shell {
-    struct hv_shell *hv;
-    enum chaos_guest_type type;
-    uint64_t memory_mib;
-    unsigned max_vcpus;
-    enum chaos_tsc_mode tsc_mode;
-    struct devices *devs; /* its devices: a control device at least */
-    char *device_key;     /* chaos_config_shell_devices() of its config */
-    uint64_t prepare_ns;
-};
 
 static int need_hv(chaos_ctx *ctx)
 {
@@ -258,6 +248,39 @@ int chaos__domain_spec(chaos_ctx *ctx, const chaos_config *cfg,
     return 0;
 }
 
+/*
+ * What every shell gets once its domain exists (create and restore
+ * shells): its devices, a control device at least (one event channel):
+ * whether the guest is a noxs guest is known only once its kernel is
+ * (execute), and every noxs guest can be asked to suspend or power off.
+ * A Linux guest's control device goes unused.  On failure the shell is
+ * discarded (its domain destroyed).
+ */
+int chaos__shell_finish(chaos_ctx *ctx, chaos_shell *shell,
+                        const chaos_config *cfg, uint64_t t0,
+                        chaos_shell **shellp)
+{
+    char key[CHAOS_SHELL_DEVICES_MAX];
+    int rc = chaos_config_shell_devices(cfg, key, sizeof(key));
+    if (rc == 0 && !(shell->device_key = strdup(key)))
+        rc = -ENOMEM;
+    if (rc) {
+        chaos_shell_discard(ctx, shell);
+        return chaos__fail(ctx, rc, "too many devices, or out of memory");
+    }
+    rc = devices_prepare(ctx, cfg, chaos_shell_domid(shell), &shell->devs);
+    if (rc)
+        return discard_failed(ctx, shell, rc);
+    shell->type = chaos_config_type(cfg);
+    shell->memory_mib = chaos_config_memory_mib(cfg);
+    shell->maxmem_mib = chaos_config_maxmem_mib(cfg);
+    shell->max_vcpus = chaos_config_maxvcpus(cfg);
+    shell->tsc_mode = chaos_config_tsc_mode(cfg);
+    shell->prepare_ns = util_now_ns() - t0;
+    *shellp = shell;
+    return 0;
+}
+
 int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
                         chaos_shell **shellp)
 {
@@ -269,8 +292,6 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     rc = chaos__domain_spec(ctx, cfg, &spec);
     if (rc)
         return rc;
-    uint64_t want = chaos_config_memory_mib(cfg);
-
     chaos_shell *shell = calloc(1, sizeof(*shell));
     if (!shell)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
@@ -279,41 +300,21 @@ int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
         free(shell);
         return rc;
     }
-    char key[CHAOS_SHELL_DEVICES_MAX];
-    rc = chaos_config_shell_devices(cfg, key, sizeof(key));
-    if (rc == 0 && !(shell->device_key = strdup(key)))
-        rc = -ENOMEM;
-    if (rc) {
-        chaos_shell_discard(ctx, shell);
-        return chaos__fail(ctx, rc, "too many devices, or out of memory");
-    }
-    /* Every shell gets its devices, a control device at least (one event
-     * channel): whether the guest is a noxs guest is known only once its
-     * kernel is (execute), and every noxs guest can be asked to suspend
-     * or power off.  A Linux guest's control device goes unused. */
-    rc = devices_prepare(ctx, cfg, hv_shell_domid(shell->hv), &shell->devs);
-    if (rc)
-        return discard_failed(ctx, shell, rc);
-    shell->type = chaos_config_type(cfg);
-    shell->memory_mib = want;
-    shell->max_vcpus = spec.max_vcpus;
-    shell->tsc_mode = chaos_config_tsc_mode(cfg);
-    shell->prepare_ns = util_now_ns() - t0;
-    *shellp = shell;
-    return 0;
+    return chaos__shell_finish(ctx, shell, cfg, t0, shellp);
 }
 
 chaos_domid chaos_shell_domid(const chaos_shell *shell)
 {
-    return hv_shell_domid(shell->hv);
+    return shell->hv ? hv_shell_domid(shell->hv) : shell->domid;
 }
 
 void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 {
     if (!shell)
         return;
-    hv_domain_destroy(ctx->hv, hv_shell_domid(shell->hv));
+    hv_domain_destroy(ctx->hv, chaos_shell_domid(shell));
     hv_shell_release(shell->hv);
+    hv_inplace_release(shell->inplace);
     devices_undo(shell->devs);
     free(shell->device_key);
     free(shell);
@@ -541,6 +542,10 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
                         struct chaos_create_timings *timings)
 {
     int rc = need_hv(ctx);
+    if (!rc && !shell->hv)
+        rc = chaos__fail(ctx, -EINVAL,
+                         "the shell was prepared for a restore, not for a "
+                         "kernel");
     if (!rc)
         rc = execute(ctx, shell, cfg, flags, timings);
     if (rc)

@@ -60,4 +60,35 @@ void chaos__forget(chaos_domid domid);
 int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
                       const uint8_t uuid[16]);
 
+/*
+ * A shell (chaos.h), prepared ahead for a create (hv: libxenguest's
+ * builder state, domain.c) or, with hv NULL, for a restore
+ * (snapshot_restore.c: a domain with limits, event channels and devices
+ * but no memory, which the image's stream populates).
+ */
+struct hv_shell;
+struct hv_inplace_shell;
+struct devices;
+struct chaos_shell {
+    struct hv_shell *hv;   /* NULL: a restore shell */
+    chaos_domid domid;     /* a restore shell's domain */
+    uint32_t console_port; /* a restore shell's: the guest's ports */
+    uint32_t store_port;
+    struct hv_inplace_shell *inplace; /* a restore shell with its RAM
+                                         populated for an in-place restore */
+    enum chaos_guest_type type;
+    uint64_t memory_mib;
+    uint64_t maxmem_mib;
+    unsigned max_vcpus;
+    enum chaos_tsc_mode tsc_mode;
+    struct devices *devs; /* its devices: a control device at least */
+    char *device_key;     /* chaos_config_shell_devices() of its config */
+    uint64_t prepare_ns;
+};
+/* The devices and the description every shell gets once its domain
+ * exists (domain.c); on failure the shell is discarded. */
+int chaos__shell_finish(chaos_ctx *ctx, chaos_shell *shell,
+                        const chaos_config *cfg, uint64_t t0,
+                        chaos_shell **shellp);
+
 #endif /* CHAOS_INTERNAL_H */

@@ -7,8 +7,10 @@
  *   2. the configuration: the saved one, overrides on top, the saved MACs
  *      for vifs that the overrides do not give one; what the stream fixes
  *      (type, memory, vCPUs) must not change;
- *   3. an empty domain (limits, event channels, no memory), its name
- *      claimed, its devices prepared (TAP devices, event channels);
+ *   3. a restore shell: an empty domain (limits, event channels, no
+ *      memory) with its devices prepared (TAP devices, event channels),
+ *      made now or ahead of time (chaosd's restore pools: the same
+ *      chaos_restore_shell_prepare), then its name claimed;
  *   4. libxenguest's restore (memory, vCPUs, store and console rewired);
  *   5. the noxs page rebuilt (generation: saved + 1), or a Linux guest's
  *      store ring reset (its supervisor serves it a new tree), the
@@ -26,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "devices.h"
@@ -36,6 +37,7 @@
 #include "registry.h"
 #include "snapshot_image.h"
 #include "snapshot_inplace.h"
+#include "util.h"
 
 struct restore {
     chaos_ctx *ctx;
@@ -51,7 +53,7 @@ struct restore {
     struct hv_restore_info io;
     bool in_place;
     struct snap_mapped mapped;      /* in place: the image, indexed */
-    struct hv_inplace_shell *shell; /* in place: the prepared shell */
+    struct hv_inplace_shell *shell; /* in place: the shell's RAM, mapped */
 };
 
 static int read_exact_at(int fd, void *buf, size_t len, off_t off)
@@ -72,8 +74,9 @@ static int read_exact_at(int fd, void *buf, size_t len, off_t off)
     return 0;
 }
 
-/* Step 1: header and stream checked; *config the saved text (free()). */
-static int check_image(struct restore *r, char **config)
+/* Step 1: header and (whole) stream checked; *config the saved text
+ * (free()). */
+static int check_image(struct restore *r, bool whole, char **config)
 {
     chaos_ctx *ctx = r->ctx;
     char err[SNAP_ERR_MAX];
@@ -117,6 +120,8 @@ static int check_image(struct restore *r, char **config)
     rc = snap_check_stream(&r->h, (uint64_t)st.st_size, err, sizeof(err));
     if (rc)
         return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
+    if (!whole)
+        return 0;
     /* The stream's own records catch little of a damaged page: its CRC. */
     uint32_t crc = 0;
     static const size_t CHUNK = 1u << 20;
@@ -257,27 +262,93 @@ static int make_config(struct restore *r, const char *text,
     return rc ? rc : keep_macs(r);
 }
 
-/* Step 3: the empty domain, its name and its devices. */
-static int make_domain(struct restore *r)
+/* A restore shell: empty, or (in_place, PVH) with its RAM populated,
+ * mapped and zeroed for an in-place restore. */
+static int restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                 bool in_place, chaos_shell **shellp)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    uint64_t t0 = util_now_ns();
+    struct hv_shell_spec spec;
+    int rc = chaos__domain_spec(ctx, cfg, &spec);
+    if (rc)
+        return rc;
+    chaos_shell *shell = calloc(1, sizeof(*shell));
+    if (!shell)
+        return chaos__fail(ctx, -ENOMEM, "out of memory");
+    struct hv_restore_info io;
+    rc = in_place ? hv_inplace_prepare(ctx->hv, &spec, &shell->inplace,
+                                       &shell->domid, &io)
+                  : hv_restore_prepare(ctx->hv, &spec, &shell->domid, &io);
+    if (rc) {
+        free(shell);
+        return rc;
+    }
+    shell->console_port = io.console_port;
+    shell->store_port = io.store_port;
+    return chaos__shell_finish(ctx, shell, cfg, t0, shellp);
+}
+
+int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                chaos_shell **shellp)
+{
+    return restore_shell_prepare(ctx, cfg, false, shellp);
+}
+
+/* The shell fits what the image fixes and the devices asked for.  Not
+ * the TSC mode: the stream sets it (its TSC_INFO record). */
+static int shell_fits(struct restore *r, const chaos_shell *shell)
+{
+    char key[CHAOS_SHELL_DEVICES_MAX];
+    if (shell->hv)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the shell was prepared for a kernel, not for a "
+                           "restore");
+    if (!shell->inplace != !r->in_place)
+        return chaos__fail(r->ctx, -EINVAL,
+                           r->in_place ? "an in-place restore needs a shell "
+                                         "with its memory populated; this "
+                                         "one is empty"
+                                       : "the shell was prepared for an "
+                                         "in-place restore");
+    if (chaos_config_shell_devices(r->cfg, key, sizeof(key)) != 0 ||
+        strcmp(key, shell->device_key) != 0)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the image's devices differ from the shell's");
+    if ((shell->type == CHAOS_GUEST_PVH) != r->h.pvh ||
+        chaos_config_memory_mib(r->cfg) != shell->memory_mib ||
+        chaos_config_maxmem_mib(r->cfg) != shell->maxmem_mib ||
+        chaos_config_maxvcpus(r->cfg) != shell->max_vcpus)
+        return chaos__fail(r->ctx, -EINVAL,
+                           "the image does not match the shell (type, "
+                           "memory, maxmem or vcpus differ)");
+    return 0;
+}
+
+/* Step 3: the shell's domain and devices become the restore's (the
+ * shell is freed), its handle final, its name claimed. */
+static int take_shell(struct restore *r, chaos_shell *shell)
 {
     chaos_ctx *ctx = r->ctx;
-    struct hv_shell_spec spec;
-    int rc = chaos__domain_spec(ctx, r->cfg, &spec);
-    if (rc)
-        return rc;
-    spec.pvh = r->h.pvh; /* the stream's; the configuration may not differ */
-    if (r->in_place && !r->h.pvh)
-        return chaos__fail(ctx, -EINVAL,
-                           "'%s' is a PV guest: an in-place restore is for "
-                           "PVH guests",
-                           r->path);
-    rc = r->in_place
-             ? hv_inplace_prepare(ctx->hv, &spec, &r->shell, &r->domid, &r->io)
-             : hv_restore_prepare(ctx->hv, &spec, &r->domid, &r->io);
-    if (rc)
-        return rc;
+    r->domid = shell->domid;
     r->domain = true;
-    memcpy(r->uuid, spec.uuid, sizeof(r->uuid));
+    r->io.console_port = shell->console_port;
+    r->io.store_port = shell->store_port;
+    r->devs = shell->devs;
+    r->shell = shell->inplace;
+    free(shell->device_key);
+    free(shell);
+    int rc = 0;
+    if (chaos_config_uuid_bytes(r->cfg, r->uuid) == 0)
+        rc = hv_domain_set_handle(ctx->hv, r->domid, r->uuid);
+    struct chaos_dominfo di;
+    if (!rc)
+        rc = hv_domain_info(ctx->hv, r->domid, &di);
+    if (rc)
+        return rc;
+    memcpy(r->uuid, di.uuid, sizeof(r->uuid));
     const char *name = chaos_config_name(r->cfg);
     if (name && name[0]) {
         rc = chaos__claim_name(ctx, name, r->domid, r->uuid);
@@ -285,8 +356,11 @@ static int make_domain(struct restore *r)
             return rc;
         r->name = name;
     }
-    if (r->h.store == SNAP_STORE_NONE)
+    if (r->h.store == SNAP_STORE_NONE) {
+        devices_undo(r->devs); /* a guest with neither page nor store */
+        r->devs = NULL;
         return 0;
+    }
     /* Linux binds its store channel again by the number it had; a new
      * domain's first two channels are the console's and the store's, at
      * create as here, so it is the same: checked, not assumed. */
@@ -297,9 +371,8 @@ static int make_domain(struct restore *r)
                            "saved guest's was %u (its kernel would not find "
                            "its store)",
                            r->io.store_port, r->h.store_port);
-    rc = devices_prepare(ctx, r->cfg, r->domid, &r->devs);
-    if (rc || r->h.store == SNAP_STORE_XENSTORE)
-        return rc; /* a private store starts afresh: see fill_domain */
+    if (r->h.store == SNAP_STORE_XENSTORE)
+        return 0; /* a private store starts afresh: see fill_domain */
     /* A generation the guest has not seen: it forgets its devices and
      * connects them anew (docs/noxs.md, "Save, restore and reconnect"). */
     r->devs->host.generation = r->h.noxs_generation + 1;
@@ -308,9 +381,10 @@ static int make_domain(struct restore *r)
     return 0;
 }
 
-/* Step 4. */
-static int fill_domain(struct restore *r)
+/* Steps 4 and 5; *stream_ns: how long step 4 took. */
+static int fill_domain(struct restore *r, unsigned flags, uint64_t *stream_ns)
 {
+    uint64_t t0 = util_now_ns();
     chaos_ctx *ctx = r->ctx;
     int rc;
     if (r->in_place) {
@@ -322,19 +396,15 @@ static int fill_domain(struct restore *r)
                                strerror(errno));
         rc = hv_domain_restore(ctx->hv, r->domid, r->fd, &r->io);
     }
+    /* The guest's memory is in: the shell's mapping of it can go. */
+    hv_inplace_release(r->shell);
+    r->shell = NULL;
     if (rc) {
         char why[CHAOS_ERRMSG_MAX];
         snprintf(why, sizeof(why), "%s", ctx->errmsg);
         return chaos__fail(ctx, rc, "'%s': %s", r->path, why);
     }
-    return 0;
-}
-
-/* Step 5. */
-static int finish(struct restore *r, unsigned flags)
-{
-    chaos_ctx *ctx = r->ctx;
-    int rc;
+    *stream_ns = util_now_ns() - t0;
     /* A private store: its ring reset and recorded; the supervisor serves
      * a new tree (the new domain's paths, the back ends in InitWait), and
      * the guest's xenbus registers its watches again and its front ends
@@ -371,6 +441,8 @@ static void undo(struct restore *r)
     chaos_ctx *ctx = r->ctx;
     char msg[CHAOS_ERRMSG_MAX];
     snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
+    hv_inplace_release(r->shell);
+    r->shell = NULL;
     if (r->domain) {
         chaos_domain_pause(ctx, r->domid);
         chaos__forget(r->domid); /* records, TAP devices */
@@ -384,77 +456,106 @@ static void undo(struct restore *r)
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
 }
 
-static double ms_since(struct timespec *t0)
+/* Steps 1 and 2; whole: the stream's CRC too. */
+static int open_image(struct restore *r, bool whole,
+                      const char *const *overrides, unsigned n)
 {
-    struct timespec t1;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0->tv_sec) * 1e3 +
-                (double)(t1.tv_nsec - t0->tv_nsec) / 1e6;
-    *t0 = t1;
-    return ms;
+    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0)
+        return chaos__fail(r->ctx, -errno, "cannot open '%s': %s", r->path,
+                           strerror(errno));
+    char *text = NULL;
+    int rc = check_image(r, whole, &text);
+    if (!rc)
+        rc = make_config(r, text, overrides, n);
+    free(text);
+    return rc;
+}
+
+int chaos_image_config(chaos_ctx *ctx, const char *path,
+                       const char *const *overrides, unsigned n,
+                       chaos_config **cfgp)
+{
+    chaos__clear_error(ctx);
+    struct restore r = { .ctx = ctx, .path = path, .fd = -1 };
+    int rc = open_image(&r, false, overrides, n);
+    if (!rc) {
+        *cfgp = r.cfg;
+        r.cfg = NULL;
+    }
+    chaos_config_free(r.cfg);
+    if (r.fd >= 0)
+        close(r.fd);
+    return rc;
+}
+
+int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                        const char *const *overrides, unsigned n,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *t)
+{
+    chaos__clear_error(ctx);
+    struct restore r = { .ctx = ctx,
+                         .path = path,
+                         .fd = -1,
+                         .in_place = flags & CHAOS_RESTORE_IN_PLACE };
+    struct chaos_restore_timings tm = { 0 };
+    uint64_t t0 = util_now_ns();
+    int rc = ctx->hv
+                 ? 0
+                 : chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    /* Everything that can refuse the image comes before the shell is
+     * touched: a bad image leaves the caller's shell as it was. */
+    if (!rc)
+        rc = open_image(&r, true, overrides, n);
+    if (!rc && r.in_place && !r.h.pvh)
+        rc = chaos__fail(ctx, -EINVAL,
+                         "'%s' is a PV guest: an in-place restore is for "
+                         "PVH guests",
+                         path);
+    if (!rc && r.in_place)
+        rc = snap_mapped_open(ctx, path, r.fd, r.h.header_size,
+                              r.h.stream_length, &r.mapped);
+    tm.check_ns = util_now_ns() - t0;
+    chaos_shell *shell = *shellp;
+    if (!rc && shell) {
+        rc = shell_fits(&r, shell);
+    } else if (!rc) {
+        rc = restore_shell_prepare(ctx, r.cfg, r.in_place, &shell);
+        tm.prepare_ns = rc ? 0 : shell->prepare_ns;
+    }
+    if (!rc) {
+        *shellp = NULL; /* ours from here: its domain goes on failure */
+        rc = take_shell(&r, shell);
+    }
+    uint64_t t2 = util_now_ns();
+    if (!rc)
+        rc = fill_domain(&r, flags, &tm.stream_ns);
+    if (rc)
+        undo(&r);
+    else
+        *domid = r.domid;
+    tm.start_ns = util_now_ns() - t2 - tm.stream_ns;
+    tm.total_ns = util_now_ns() - t0;
+    if (r.in_place) {
+        tm.pages_copied = r.mapped.idx.nr_data;
+        tm.pages_skipped = r.mapped.idx.nr_zero;
+    }
+    if (t && !rc)
+        *t = tm;
+    snap_mapped_close(&r.mapped);
+    devices_free(r.devs);
+    chaos_config_free(r.cfg);
+    if (r.fd >= 0)
+        close(r.fd);
+    return rc;
 }
 
 int chaos_domain_restore(chaos_ctx *ctx, const char *path,
                          const char *const *overrides, unsigned n,
                          unsigned flags, chaos_domid *domid)
 {
-    struct chaos_restore_times t;
-    return chaos_domain_restore_timed(ctx, path, overrides, n, flags, domid,
-                                      &t);
-}
-
-int chaos_domain_restore_timed(chaos_ctx *ctx, const char *path,
-                               const char *const *overrides, unsigned n,
-                               unsigned flags, chaos_domid *domid,
-                               struct chaos_restore_times *times)
-{
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    struct restore r = { .ctx = ctx,
-                         .path = path,
-                         .in_place = flags & CHAOS_RESTORE_IN_PLACE };
-    struct chaos_restore_times t = { 0 };
-    struct timespec t0;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    r.fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (r.fd < 0)
-        return chaos__fail(ctx, -errno, "cannot open '%s': %s", path,
-                           strerror(errno));
-    char *text = NULL;
-    int rc = check_image(&r, &text);
-    if (!rc && r.in_place)
-        rc = snap_mapped_open(ctx, path, r.fd, r.h.header_size,
-                              r.h.stream_length, &r.mapped);
-    t.check = ms_since(&t0);
-    if (!rc)
-        rc = make_config(&r, text, overrides, n);
-    free(text);
-    if (!rc)
-        rc = make_domain(&r);
-    t.prepare = ms_since(&t0);
-    if (!rc)
-        rc = fill_domain(&r);
-    t.restore = ms_since(&t0);
-    /* The guest's memory is in: the shell's mapping of it can go. */
-    hv_inplace_release(r.shell);
-    r.shell = NULL;
-    if (!rc)
-        rc = finish(&r, flags);
-    t.finish = ms_since(&t0);
-    if (rc) {
-        undo(&r);
-    } else {
-        *domid = r.domid;
-        *times = t;
-        if (r.in_place) {
-            times->pages_copied = r.mapped.idx.nr_data;
-            times->pages_skipped = r.mapped.idx.nr_zero;
-        }
-    }
-    snap_mapped_close(&r.mapped);
-    devices_free(r.devs);
-    chaos_config_free(r.cfg);
-    close(r.fd);
-    return rc;
+    chaos_shell *none = NULL;
+    return chaos_shell_restore(ctx, &none, path, overrides, n, flags, domid,
+                               NULL);
 }

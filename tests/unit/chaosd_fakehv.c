@@ -191,6 +191,67 @@ static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     return rc;
 }
 
+static int f_image_config(chaos_ctx *ctx, const char *path,
+                          const char *const *overrides, unsigned n,
+                          chaos_config **cfgp)
+{
+    const char *text = fakehv.image_config;
+    chaos_config *cfg = chaos_config_new();
+    int rc = text && cfg ? chaos_config_parse(cfg, text, strlen(text), path)
+                         : -ENOENT;
+    for (unsigned i = 0; !rc && i < n; i++)
+        rc = chaos_config_set_arg(cfg, overrides[i]);
+    if (rc) {
+        chaos_config_free(cfg);
+        return fail(ctx, rc, "fake: no image");
+    }
+    *cfgp = cfg;
+    return 0;
+}
+
+static int f_shell_restore(chaos_ctx *ctx, chaos_shell **shellp,
+                           const char *path, const char *const *overrides,
+                           unsigned n, unsigned flags, chaos_domid *domid,
+                           struct chaos_restore_timings *timings)
+{
+    chaos_config *cfg;
+    if (f_image_config(ctx, path, overrides, n, &cfg) < 0)
+        return -ENOENT;
+    uint8_t uuid[16] = { 0 };
+    chaos_config_uuid_bytes(cfg, uuid);
+    struct fake_shell *sh = (struct fake_shell *)*shellp;
+    pthread_mutex_lock(&lock);
+    int rc = 0;
+    struct fakehv_dom *dom = NULL;
+    if (fakehv.fail_image) {
+        fakehv.fail_image--;
+        rc = fail(ctx, -EINVAL, "injected: the image is corrupt");
+    } else if (sh) {
+        fakehv.restores_pool++;
+        fakehv.shells_live--;
+        *shellp = NULL;
+        if (!(dom = find(sh->domid)))
+            rc = fail(ctx, -ESRCH, "the shell's domain is gone");
+        free(sh);
+    } else {
+        fakehv.restores_direct++;
+        if (!(dom = add(uuid, false)))
+            rc = fail(ctx, -ENOSPC, "fake: too many domains");
+    }
+    if (!rc) {
+        dom->built = true;
+        memcpy(dom->uuid, uuid, 16);
+        dom->memory_mib = chaos_config_memory_mib(cfg);
+        snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
+        *domid = dom->domid;
+        if (timings)
+            memset(timings, 0, sizeof(*timings));
+    }
+    pthread_mutex_unlock(&lock);
+    chaos_config_free(cfg);
+    return rc;
+}
+
 static void f_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 {
     struct fake_shell *sh = (struct fake_shell *)shell;
@@ -345,6 +406,9 @@ const struct chaosd_hv_ops fakehv_ops = {
     .shell_domid = f_shell_domid,
     .shell_execute = f_shell_execute,
     .shell_discard = f_shell_discard,
+    .restore_shell_prepare = f_shell_prepare,
+    .image_config = f_image_config,
+    .shell_restore = f_shell_restore,
     .domain_create = f_domain_create,
     .domain_destroy = f_domain_destroy,
     .domain_list = f_domain_list,

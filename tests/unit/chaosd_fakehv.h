@@ -32,8 +32,12 @@ struct fakehv {
     chaos_domid next_domid;
     /* faults: how many of the next calls fail */
     unsigned fail_prepare, fail_execute, fail_create;
+    unsigned fail_image; /* restore: the image is refused (shell kept) */
+    /* restore: what image_config returns for any path (xl.cfg text) */
+    const char *image_config;
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
+    unsigned restores_pool, restores_direct;
     unsigned ctxs_open;   /* contexts open now */
     unsigned shells_live; /* prepared and neither executed nor discarded */
 };

@@ -58,7 +58,8 @@ START_TEST(full_file)
                 "type=\"pvh\"\n"
                 "memory=256\n"
                 "maxmem=512\n"
-                "vcpus=2\n");
+                "vcpus=2\n"
+                "restore = \"yes\"\n");
     ck_assert_str_eq(conf.socket_path, "/tmp/x.sock");
     ck_assert_str_eq(conf.socket_group, "");
     ck_assert_str_eq(conf.admin_group, "vmops");
@@ -74,8 +75,10 @@ START_TEST(full_file)
     ck_assert_uint_eq(f->maxmem_mib, 4);
     ck_assert_uint_eq(f->vcpus, 1);
     ck_assert_uint_eq(f->pool, 8);
+    ck_assert(!f->restore);
     f = chaosd_conf_flavor(&conf, "big.pvh_1");
     ck_assert(f->pvh);
+    ck_assert(f->restore);
     ck_assert_uint_eq(f->maxmem_mib, 512);
     ck_assert_uint_eq(f->vcpus, 2);
     ck_assert_uint_eq(f->pool, 0);
@@ -131,7 +134,9 @@ START_TEST(errors)
                  "first [flavor]");
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
-                 "maxmem, vcpus, pool, vif)");
+                 "maxmem, vcpus, pool, vif, restore)");
+    ck_parse_err("[flavor a]\nmemory=8\nrestore=1\n",
+                 "c.conf:3: restore must be \"yes\" or \"no\"");
     ck_parse_err("[flavor a]\nmemory=0\n",
                  "c.conf:2: memory must be between 1 and 16777216");
     ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",

@@ -488,6 +488,108 @@ START_TEST(unrecordable_create_puts_the_shell_back)
 }
 END_TEST
 
+/* ------------------------------------------------------------- restores */
+
+/* A restore flavor "rs" (4 MiB PV, the shape of "small") with one shell. */
+static void add_restore_flavor(void)
+{
+    add_flavor("rs", 4, 1);
+    d->conf.flavors[d->conf.n_flavors - 1].restore = true;
+}
+
+/* Restores an image whose saved guest has that memory, as restore_start()
+ * is asked by a request. */
+static struct outcome restore(const char *name, unsigned memory)
+{
+    static char text[256];
+    snprintf(text, sizeof(text),
+             "name = \"%s\"\nkernel = \"/boot/k\"\n"
+             "memory = %u\ntype = \"pv\"\n",
+             name, memory);
+    fakehv.image_config = text;
+    struct outcome o = { 0 };
+    restore_start(d, "/images/x.img", NULL, 0, false, create_done, &o);
+    run();
+    ck_assert(o.called);
+    return o;
+}
+
+START_TEST(restore_into_a_restore_shell)
+{
+    add_restore_flavor();
+    start();
+    fill();
+    int rs = pool_find_name(&d->pool, "rs");
+    chaos_domid shell = d->pool.flavors[rs].idle[0].domid;
+    /* "small" has the same shape: a restore takes only restore shells. */
+    struct outcome o = restore("r1", 4);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool");
+    ck_assert_str_eq(o.flavor, "rs");
+    ck_assert_uint_eq(o.domid, shell);
+    ck_assert_uint_eq(fakehv.restores_pool, 1);
+    ck_assert_uint_eq(d->restores_pool, 1);
+    ck_assert_uint_eq(idle("small"), 3);
+    ck_assert_uint_eq(idle("rs"), 1); /* refilled */
+    ck_assert_uint_eq(n_adopted, 1);
+    ck_assert_uint_eq(count_records("guests"), 1);
+    ck_assert_str_eq(fakehv_find(shell)->name, "r1");
+    /* ... and a create never takes a restore shell. */
+    shell = d->pool.flavors[rs].idle[0].domid;
+    o = create("g1", 4);
+    ck_assert_str_eq(o.flavor, "small");
+    ck_assert_uint_eq(d->pool.flavors[rs].idle[0].domid, shell);
+    finish();
+}
+END_TEST
+
+START_TEST(restore_direct_when_no_flavor_fits)
+{
+    add_restore_flavor();
+    start();
+    fill();
+    struct outcome o = restore("r2", 8);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "direct");
+    ck_assert_uint_eq(fakehv.restores_direct, 1);
+    ck_assert_uint_eq(d->restores_direct, 1);
+    ck_assert_uint_eq(idle("rs"), 1);
+    ck_assert_uint_eq(count_records("guests"), 1);
+    finish();
+}
+END_TEST
+
+START_TEST(refused_image_gives_the_shell_back)
+{
+    add_restore_flavor();
+    start();
+    fill();
+    int rs = pool_find_name(&d->pool, "rs");
+    struct pool_item first = d->pool.flavors[rs].idle[0];
+    unsigned prepares = fakehv.prepares, doms = domains();
+    fakehv.fail_image = 1;
+    struct outcome o = restore("r3", 4);
+    ck_assert_int_lt(o.rc, 0);
+    ck_assert_ptr_nonnull(strstr(o.err, "corrupt"));
+    /* The same shell, first in line, not handed out; nothing new. */
+    ck_assert_uint_eq(idle("rs"), 1);
+    ck_assert_uint_eq(d->pool.flavors[rs].idle[0].domid, first.domid);
+    ck_assert_uint_eq(d->pool.flavors[rs].handed_out, 0);
+    ck_assert_uint_eq(fakehv.prepares, prepares);
+    ck_assert_uint_eq(domains(), doms);
+    ck_assert_uint_eq(count_records("guests"), 0);
+    ck_assert_uint_eq(count_records("shells"), doms);
+    /* A header libchaos refuses: nothing is taken at all. */
+    fakehv.image_config = NULL;
+    o = (struct outcome){ 0 };
+    restore_start(d, "/images/none.img", NULL, 0, false, create_done, &o);
+    run();
+    ck_assert_int_lt(o.rc, 0);
+    ck_assert_uint_eq(idle("rs"), 1);
+    finish();
+}
+END_TEST
+
 /* ------------------------------------------------------------- recovery */
 
 /* Records a guest as an earlier chaosd would have. */
@@ -620,6 +722,9 @@ int main(void)
     tcase_add_test(tc, shell_vanished_before_use);
     tcase_add_test(tc, direct_create_failing);
     tcase_add_test(tc, unrecordable_create_puts_the_shell_back);
+    tcase_add_test(tc, restore_into_a_restore_shell);
+    tcase_add_test(tc, restore_direct_when_no_flavor_fits);
+    tcase_add_test(tc, refused_image_gives_the_shell_back);
     tcase_add_test(tc, recovery_adopts_guests_and_destroys_the_rest);
     tcase_add_test(tc, run_recovers_fills_and_stops_cleanly);
     suite_add_tcase(s, tc);

@@ -32,9 +32,10 @@ static enum chaosd_errcode decode(const char *line)
 
 START_TEST(every_op_decodes)
 {
-    static const char *const ops[] = { "create",      "destroy",   "shutdown",
-                                       "list",        "info",      "pool",
-                                       "pool-resize", "subscribe", "ping" };
+    static const char *const ops[] = { "create",   "restore",     "destroy",
+                                       "shutdown", "list",        "info",
+                                       "pool",     "pool-resize", "subscribe",
+                                       "ping" };
     ck_assert_int_eq(decode("{\"v\":1,\"op\":\"list\"}"), CHAOSD_ERR_NONE);
     ck_assert_int_eq(req.op, CHAOSD_OP_LIST);
     chaosd_request_free(&req);
@@ -60,10 +61,10 @@ END_TEST
 /* Which ops change or destroy guests: what chaosd checks the peer for. */
 START_TEST(op_access)
 {
-    static const enum chaosd_op change[] = { CHAOSD_OP_CREATE,
-                                             CHAOSD_OP_DESTROY,
-                                             CHAOSD_OP_SHUTDOWN,
-                                             CHAOSD_OP_POOL_RESIZE };
+    static const enum chaosd_op change[] = {
+        CHAOSD_OP_CREATE, CHAOSD_OP_RESTORE, CHAOSD_OP_DESTROY,
+        CHAOSD_OP_SHUTDOWN, CHAOSD_OP_POOL_RESIZE
+    };
     unsigned n_change = 0;
     for (unsigned i = 0; i < CHAOSD_N_OPS; i++) {
         const struct chaosd_op_info *op = chaosd_op_info((enum chaosd_op)i);
@@ -74,7 +75,7 @@ START_TEST(op_access)
         ck_assert_int_eq(op->access, listed ? CHAOSD_CHANGE : CHAOSD_READ);
         n_change += op->access == CHAOSD_CHANGE;
     }
-    ck_assert_uint_eq(n_change, 4);
+    ck_assert_uint_eq(n_change, 5);
     ck_assert_str_eq(chaosd_errcode_name(CHAOSD_ERR_FORBIDDEN), "forbidden");
     ck_assert_str_eq(chaosd_op_info(CHAOSD_OP_DESTROY)->fields,
                      "domain NAME|ID");
@@ -154,6 +155,21 @@ START_TEST(other_ops_fields)
         "{\"v\":1,\"op\":\"pool-resize\",\"flavor\":\"f\",\"size\":\"2\"}",
         CHAOSD_ERR_BAD_REQUEST,
         "pool-resize needs \"size\": a number of shells");
+    ck_assert_int_eq(decode("{\"v\":1,\"op\":\"restore\",\"path\":\"/i\","
+                            "\"overrides\":[\"name=b\"],\"paused\":true}"),
+                     CHAOSD_ERR_NONE);
+    ck_assert_str_eq(req.restore.path, "/i");
+    ck_assert_uint_eq(req.restore.n_overrides, 1);
+    ck_assert_str_eq(req.restore.overrides[0], "name=b");
+    ck_assert(req.restore.paused);
+    chaosd_request_free(&req);
+    ck_decode_err("{\"v\":1,\"op\":\"restore\",\"path\":\"i\"}",
+                  CHAOSD_ERR_BAD_REQUEST,
+                  "restore needs \"path\": the image's absolute path");
+    ck_decode_err("{\"v\":1,\"op\":\"restore\",\"path\":\"/i\","
+                  "\"overrides\":\"x\"}",
+                  CHAOSD_ERR_BAD_REQUEST,
+                  "\"overrides\" must be an array of \"KEY=VALUE\" strings");
 }
 END_TEST
 

@@ -42,11 +42,12 @@ static void print_pools(json_object *reply)
     if (json_object_object_get_ex(reply, "pools", &pools)) {
         for (size_t i = 0; i < json_object_array_length(pools); i++) {
             json_object *p = json_object_array_get_idx(pools, i);
-            printf("%-20s %-4s %8lld %6lld %6lld %6lld %8lld %10lld%s\n",
+            printf("%-20s %-4s %8lld %6lld %6lld %6lld %8lld %10lld%s%s\n",
                    daemon_str(p, "flavor", "?"), daemon_str(p, "type", "?"),
                    daemon_int(p, "memory_mib", 0), daemon_int(p, "vcpus", 0),
                    daemon_int(p, "size", 0), daemon_int(p, "idle", 0),
                    daemon_int(p, "filling", 0), daemon_int(p, "handed_out", 0),
+                   daemon_int(p, "restore", 0) ? "  (restores)" : "",
                    daemon_int(p, "configured", 1) ? ""
                                                   : "  (removed, draining)");
         }

@@ -2,37 +2,44 @@
  * cmd_save.c - `chaos save` and `chaos restore` (libchaos: chaos_domain_save
  * and chaos_domain_restore; docs/snapshot.md).
  *
- * Both work directly, whether chaosd runs or not: the image is a file of
- * the caller's, and the guest's supervisor (a monitor, or chaosd) takes
+ * A save works directly, whether chaosd runs or not: the image is a file
+ * of the caller's, and the guest's supervisor (a monitor, or chaosd) takes
  * part without being asked: it sees the guest suspended and waits, then
- * sees it gone (save) or running again (save -c).  A restored guest gets
- * a monitor as `chaos create --direct` gives one; a chaosd started later
- * takes it over if the monitor goes.
+ * sees it gone (save) or running again (save -c).  A restore goes to
+ * chaosd when it runs, as `chaos create` does (its restore flavors keep
+ * shells ready, docs/chaosd.md), and chaosd serves the guest; directly
+ * (--direct, or no chaosd) the restored guest gets a monitor as `chaos
+ * create --direct` gives one.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "chaos.h"
 #include "cmd.h"
+#include "daemon_client.h"
+#include "json_codec.h"
+#include "protocol.h"
 
 const char cmd_save_help[] =
     "Usage: chaos save [-c] DOMAIN FILE\n"
     "\n"
     "Save DOMAIN (a name or a domain id) into the image FILE, like\n"
     "`xl save`: the guest is asked to suspend through its noxs control\n"
-    "device (chaos's unikernel) or its XenStore's control/shutdown\n"
-    "(Linux), its memory and CPU state are written after a chaos header\n"
+    "device, its memory and CPU state are written after a chaos header\n"
     "(its configuration and device state; docs/snapshot.md), and the guest\n"
     "is destroyed.  FILE is written beside itself first and replaces an\n"
     "existing FILE only once it is complete.  `chaos restore FILE` starts\n"
     "the guest again where it stopped.\n"
     "\n"
     "Only guests chaos created whose kernel handles suspend requests can\n"
-    "be saved (chaos's unikernel, Linux).  On any failure\n"
+    "be saved (chaos's unikernel); Linux guests cannot yet.  On any failure\n"
     "(the guest does not answer within 10 s, or refuses; the disk is\n"
     "full) nothing is left at FILE's temporary name and the guest runs on.\n"
     "\n"
@@ -41,8 +48,9 @@ const char cmd_save_help[] =
     "Exit status: 0 saved, 1 the save failed, 2 usage error.\n";
 
 const char cmd_restore_help[] =
-    "Usage: chaos restore [-p] [-q] [--json] [--in-place] [--timings] FILE\n"
-    "                     [KEY=VALUE...]\n"
+    "Usage: chaos restore [-p] [-q] [--timings] [--json] [--direct | "
+    "--daemon]\n"
+    "                     [--socket PATH] [--in-place] FILE [KEY=VALUE...]\n"
     "\n"
     "Restore the guest saved in the image FILE, like `xl restore`: a new\n"
     "domain with the saved configuration and state; the guest carries on\n"
@@ -53,22 +61,29 @@ const char cmd_restore_help[] =
     "guest gets a new domain id, new event channels and its devices anew\n"
     "(its vifs keep their saved MACs unless overridden).\n"
     "\n"
-    "As after `chaos create`, a background process (the guest's monitor)\n"
-    "serves its console, logged to " CHAOS_CONSOLE_LOG_DIR "/NAME.log\n"
-    "(appended to: the log continues), and carries out its on_* actions.\n"
+    "When chaosd runs (its socket answers), the request goes to it: it\n"
+    "restores into a shell of a restore flavor prepared ahead when one\n"
+    "fits (type, memory, maxmem, vcpus, devices), else directly; the\n"
+    "output says which, and chaosd serves the guest.  Otherwise, as after\n"
+    "`chaos create`, a background process (the guest's monitor) serves it.\n"
+    "Either way its console is logged to " CHAOS_CONSOLE_LOG_DIR "/NAME.log\n"
+    "(appended to: the log continues), and its on_* actions carried out.\n"
     "A damaged, truncated or incomplete image, an image of another format\n"
     "version, or a configuration that does not fit (memory, a name or a\n"
     "MAC in use) is an error naming the problem, and nothing is left.\n"
     "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
     "  -q, --quiet    print nothing on success\n"
-    "      --json     print the result (domid, name, paused, restore_ms, and\n"
-    "                 the phases' times check_ms, prepare_ms, memory_ms,\n"
-    "                 finish_ms; in place pages_copied, pages_skipped)\n"
+    "      --timings  print how long each phase took\n"
+    "      --json     print the result (docs/json.md: domid, name, paused,\n"
+    "                 path, flavor, timings; restore_ms)\n"
+    "      --direct   restore here even when chaosd runs\n"
+    "      --daemon   go through chaosd, fail if it does not answer\n"
+    "      --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
+    "                 " CHAOSD_DEFAULT_SOCKET ")\n"
     "      --in-place PVH: populate and zero the shell's memory first, then\n"
-    "                 copy only the image's non-zero pages into it\n"
-    "      --timings  print the time of each phase (memory_ms: memory and\n"
-    "                 CPU state in, the restore proper)\n"
+    "                 copy only the image's non-zero pages into it (here,\n"
+    "                 not through chaosd; implies --direct)\n"
     "\n"
     "Exit status: 0 restored, 1 the restore failed, 2 usage error.\n";
 
@@ -117,35 +132,129 @@ int cmd_save(int argc, char **argv)
     return rc < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
+static double num(json_object *o, const char *key)
+{
+    json_object *v;
+    return json_object_object_get_ex(o, key, &v) ? json_object_get_double(v)
+                                                 : 0;
+}
+
+/* One line of timings, from a restore result (chaosd's or ours). */
+static void print_timings(json_object *r)
+{
+    json_object *t;
+    if (!json_object_object_get_ex(r, "timings", &t))
+        return;
+    printf("timings: prepare %.3f ms, check %.3f ms, stream %.3f ms, start "
+           "%.3f ms, total %.3f ms",
+           num(t, "prepare_ms"), num(t, "check_ms"), num(t, "stream_ms"),
+           num(t, "start_ms"), num(t, "total_ms"));
+    if (json_object_object_get_ex(t, "request_ms", NULL))
+        printf(", request %.3f ms in chaosd", num(t, "request_ms"));
+    printf(" (%s)\n", daemon_str(r, "path", "?"));
+    if (json_object_object_get_ex(t, "pages_copied", NULL))
+        printf("in place: %.0f pages copied, %.0f zero pages skipped\n",
+               num(t, "pages_copied"), num(t, "pages_skipped"));
+}
+
+struct restore_opts {
+    int paused, quiet, timings, json, in_place;
+};
+
+/* The restore through chaosd on fd (closed); chaosd serves the guest. */
+static int restore_via_daemon(int fd, const char *file, char **overrides,
+                              unsigned n, const struct restore_opts *o,
+                              const struct timespec *t0)
+{
+    /* chaosd's working directory is not ours. */
+    char *abs = realpath(file, NULL);
+    if (!abs) {
+        cmd_error("restore: cannot open '%s': %m", file);
+        close(fd);
+        return EXIT_FAIL;
+    }
+    json_object *req = chaosd_request_new(CHAOSD_OP_RESTORE);
+    json_object *ov = json_object_new_array();
+    for (unsigned i = 0; ov && i < n; i++)
+        json_object_array_add(ov, json_object_new_string(overrides[i]));
+    json_object_object_add(req, "path", json_object_new_string(abs));
+    json_object_object_add(req, "overrides", ov);
+    json_object_object_add(req, "paused", json_object_new_boolean(o->paused));
+    free(abs);
+    char err[1024];
+    json_object *reply = daemon_call(fd, req, err, sizeof(err));
+    close(fd);
+    if (!reply) {
+        cmd_error("restore: %s", err);
+        return EXIT_FAIL;
+    }
+    double took = ms_since(t0);
+    const char *how = daemon_str(reply, "path", "?");
+    if (o->json) {
+        json_object_object_del(reply, "v");
+        json_object_object_del(reply, "ok");
+        json_object_object_add(reply, "restore_ms",
+                               json_object_new_double(took));
+        puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+    } else if (!o->quiet) {
+        printf("restored domain %s (id %lld) in %.1f ms%s, %s%s\n",
+               daemon_str(reply, "name", "?"), daemon_int(reply, "domid", -1),
+               took, o->paused ? ", paused" : "",
+               !strcmp(how, "pool") ? "into a shell of flavor "
+                                    : "by chaosd directly",
+               !strcmp(how, "pool") ? daemon_str(reply, "flavor", "?") : "");
+    }
+    if (o->timings && !o->json)
+        print_timings(reply);
+    fflush(stdout);
+    json_object_put(reply);
+    return EXIT_OK;
+}
+
 int cmd_restore(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "paused", no_argument, NULL, 'p' },
         { "quiet", no_argument, NULL, 'q' },
         { "json", no_argument, NULL, 'j' },
-        { "in-place", no_argument, NULL, 'i' },
         { "timings", no_argument, NULL, 't' },
+        { "direct", no_argument, NULL, 'D' },
+        { "daemon", no_argument, NULL, 'd' },
+        { "socket", required_argument, NULL, 'S' },
+        { "in-place", no_argument, NULL, 'i' },
         { NULL, 0, NULL, 0 },
     };
-    int paused = 0, quiet = 0, json = 0, in_place = 0, timings = 0, c;
+    struct restore_opts o = { 0 };
+    enum { VIA_ANY, VIA_DIRECT, VIA_DAEMON } via = VIA_ANY;
+    const char *socket_path = NULL;
+    int c;
     optind = 1;
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
     while ((c = getopt_long(argc, argv, "+pq", opts, NULL)) != -1) {
         switch (c) {
             case 'p':
-                paused = 1;
+                o.paused = 1;
                 break;
             case 'q':
-                quiet = 1;
+                o.quiet = 1;
                 break;
             case 'j':
-                json = 1;
-                break;
-            case 'i':
-                in_place = 1;
+                o.json = 1;
                 break;
             case 't':
-                timings = 1;
+                o.timings = 1;
+                break;
+            case 'D':
+                via = VIA_DIRECT;
+                break;
+            case 'd':
+                via = VIA_DAEMON;
+                break;
+            case 'S':
+                socket_path = optarg;
+                break;
+            case 'i':
+                o.in_place = 1;
                 break;
             default:
                 return EXIT_USAGE;
@@ -155,18 +264,41 @@ int cmd_restore(int argc, char **argv)
         cmd_error("restore: a FILE is needed (see chaos restore --help)");
         return EXIT_USAGE;
     }
+    if (o.in_place && via == VIA_DAEMON) {
+        cmd_error("restore: --in-place is done here, not through chaosd "
+                  "(drop --daemon)");
+        return EXIT_USAGE;
+    }
+    if (o.in_place)
+        via = VIA_DIRECT; /* chaosd's restore shells are empty */
+    const char *file = argv[optind];
+    char **overrides = argv + optind + 1;
+    unsigned n = (unsigned)(argc - optind - 1);
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (via != VIA_DIRECT) {
+        const char *sock = daemon_socket_path(socket_path);
+        int fd = daemon_connect(sock);
+        if (fd >= 0)
+            return restore_via_daemon(fd, file, overrides, n, &o, &t0);
+        if (via == VIA_DAEMON) {
+            cmd_error("restore: chaosd does not answer on %s: %s", sock,
+                      strerror(-fd));
+            return EXIT_FAIL;
+        }
+    }
     chaos_ctx *ctx = cmd_open_ctx("restore");
     if (!ctx)
         return EXIT_FAIL;
-    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     chaos_domid domid;
-    struct chaos_restore_times t;
-    unsigned flags = (paused ? CHAOS_RESTORE_PAUSED : 0) |
-                     (in_place ? CHAOS_RESTORE_IN_PLACE : 0);
-    int rc = chaos_domain_restore_timed(
-        ctx, argv[optind], (const char *const *)argv + optind + 1,
-        (unsigned)(argc - optind - 1), flags, &domid, &t);
+    chaos_shell *none = NULL; /* a shell made here */
+    struct chaos_restore_timings t;
+    int rc =
+        chaos_shell_restore(ctx, &none, file, (const char *const *)overrides, n,
+                            (o.paused ? CHAOS_RESTORE_PAUSED : 0) |
+                                (o.in_place ? CHAOS_RESTORE_IN_PLACE : 0),
+                            &domid, &t);
     double took = ms_since(&t0);
     if (rc < 0) {
         cmd_error("restore: %s", chaos_errmsg(ctx));
@@ -176,37 +308,22 @@ int cmd_restore(int argc, char **argv)
     struct chaos_dominfo info;
     if (chaos_domain_info(ctx, domid, &info) < 0)
         info.name[0] = '\0';
-    if (json) {
-        json_object *o = json_object_new_object();
-        json_object_object_add(o, "domid", json_object_new_int64(domid));
-        json_object_object_add(o, "name", json_object_new_string(info.name));
-        json_object_object_add(o, "paused", json_object_new_boolean(paused));
-        json_object_object_add(o, "restore_ms", json_object_new_double(took));
-        json_object_object_add(o, "check_ms", json_object_new_double(t.check));
-        json_object_object_add(o, "prepare_ms",
-                               json_object_new_double(t.prepare));
-        json_object_object_add(o, "memory_ms",
-                               json_object_new_double(t.restore));
-        json_object_object_add(o, "finish_ms",
-                               json_object_new_double(t.finish));
-        json_object_object_add(o, "pages_copied",
-                               json_object_new_int64((int64_t)t.pages_copied));
-        json_object_object_add(o, "pages_skipped",
-                               json_object_new_int64((int64_t)t.pages_skipped));
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
-    } else if (!quiet) {
+    struct chaosd_restore_result r = { .domid = domid,
+                                       .name = info.name,
+                                       .paused = o.paused,
+                                       .t = &t,
+                                       .request_ms = -1 };
+    json_object *res = chaosd_json_restore_result(&r);
+    if (o.json && res) {
+        json_object_object_add(res, "restore_ms", json_object_new_double(took));
+        puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+    } else if (!o.quiet) {
         printf("restored domain %s (id %u) in %.1f ms%s\n", info.name, domid,
-               took, paused ? ", paused" : "");
-        if (timings)
-            printf("timings%s: check %.2f ms, prepare %.2f ms, memory %.2f ms, "
-                   "finish %.2f ms\n",
-                   in_place ? " (in place)" : "", t.check, t.prepare, t.restore,
-                   t.finish);
-        if (timings && in_place)
-            printf("pages: %lu copied, %lu zero skipped\n", t.pages_copied,
-                   t.pages_skipped);
+               took, o.paused ? ", paused" : "");
     }
+    if (o.timings && !o.json && res)
+        print_timings(res);
+    json_object_put(res);
     fflush(stdout);
     int status =
         cmd_start_monitor(info.name[0] ? info.name : "unnamed", domid) < 0

@@ -1,0 +1,243 @@
+/*
+ * restore.c - restoring a saved guest (a chaos image, docs/snapshot.md):
+ * into a shell of a restore flavor when one fits (the domain, its limits,
+ * event channels and devices were made ahead: only the image's memory and
+ * state stream in), else directly (libchaos prepares the empty domain
+ * first).  Both run on the work queue, on a builder; the loop thread reads
+ * the image's header (its configuration, to pick a flavor) and does the
+ * bookkeeping.
+ *
+ * Crash safety as for creates (create.c): the guest is recorded with the
+ * handle its domain will have (the shell's, or a uuid= override) before
+ * the restore starts.  A bad image is refused by libchaos before the
+ * shell is touched: the shell goes back to its pool.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "json_codec.h"
+#include "state.h"
+#include "util.h"
+
+struct restore_work {
+    uv_work_t req;
+    struct chaosd *d;
+    chaos_config *cfg; /* the image's, as restored: records, supervisor */
+    char *path;
+    char *overrides[CHAOSD_MAX_OVERRIDES + 1]; /* the client's, uuid= */
+    unsigned n_overrides;
+    bool paused;
+    create_done_fn done;
+    void *opaque;
+    uint64_t t0;
+    /* from a restore pool, or direct */
+    bool from_pool;
+    unsigned flavor_id;
+    char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
+    struct pool_item item;
+    chaos_shell *unused; /* the pool's shell, not touched by a failure */
+    unsigned builder;
+    struct state_guest rec;
+    /* results */
+    int rc;
+    chaos_domid domid;
+    struct chaos_restore_timings t;
+    char err[512];
+};
+
+static void restore_thread(uv_work_t *req)
+{
+    struct restore_work *w = req->data;
+    struct builder *b = &w->d->builders[w->builder];
+    const struct chaosd_hv_ops *hv = w->d->hv;
+    chaos_shell *shell = w->from_pool ? w->item.shell : NULL;
+    uv_mutex_lock(&b->lock);
+    w->rc = hv->shell_restore(
+        b->ctx, &shell, w->path, (const char *const *)w->overrides,
+        w->n_overrides, w->paused ? CHAOS_RESTORE_PAUSED : 0, &w->domid, &w->t);
+    w->unused = shell;
+    if (w->rc < 0)
+        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
+    uv_mutex_unlock(&b->lock);
+}
+
+static void work_free(struct restore_work *w)
+{
+    chaos_config_free(w->cfg);
+    free(w->path);
+    for (unsigned i = 0; i < w->n_overrides; i++)
+        free(w->overrides[i]);
+    free(w);
+}
+
+/* A pool shell the restore did not touch (the image was refused): first
+ * in line again, or discarded if its place is gone. */
+static void give_back(struct chaosd *d, struct restore_work *w)
+{
+    struct pool_item item = w->item;
+    item.shell = w->unused;
+    if (d->stopping ||
+        pool_put_back(&d->pool, pool_index(&d->pool, w->flavor_id), &item) < 0)
+        refill_discard(d, &item);
+}
+
+static void restore_after(uv_work_t *req, int status)
+{
+    struct restore_work *w = req->data;
+    struct chaosd *d = w->d;
+    (void)status;
+    d->builders[w->builder].queued--;
+    if (w->from_pool && w->unused)
+        give_back(d, w);
+    else if (w->from_pool)
+        state_shell_remove(w->item.uuid); /* consumed */
+    json_object *result = NULL;
+    if (w->rc < 0) {
+        state_guest_remove(w->rec.uuid);
+        log_warn("restore of %s failed: %s", w->path, w->err);
+    } else {
+        w->rec.domid = w->domid;
+        state_guest_write(&w->rec, NULL);
+        const char *name = chaos_config_name(w->cfg);
+        struct chaosd_restore_result r = {
+            .domid = w->domid,
+            .name = name,
+            .paused = w->paused,
+            .flavor = w->from_pool ? w->flavor : NULL,
+            .t = &w->t,
+            .request_ms = (double)(util_now_ns() - w->t0) / 1e6,
+        };
+        result = chaosd_json_restore_result(&r);
+        server_broadcast(d, chaosd_event_new("restored", w->domid, name, "path",
+                                             w->from_pool ? "pool" : "direct"));
+        if (w->from_pool)
+            d->restores_pool++;
+        else
+            d->restores_direct++;
+        log_info("restored %s (%u) from %s %s%s in %.1f ms", w->rec.name,
+                 w->domid, w->path,
+                 w->from_pool ? "into a shell of " : "directly",
+                 w->from_pool ? w->flavor : "", r.request_ms);
+        if (!d->stopping) {
+            guest_add(d, w->domid, w->cfg); /* served as a created guest */
+            w->cfg = NULL;
+        }
+    }
+    w->done(d, w->opaque, w->rc, result, w->err);
+    work_free(w);
+    if (!d->stopping) {
+        refill_trim(d, false);
+        refill_kick(d);
+        chaosd_update_status(d);
+    }
+    chaosd_work_done(d);
+}
+
+/* Takes a restore shell that fits cfg into w, if one is idle. */
+static bool take_shell(struct chaosd *d, struct restore_work *w)
+{
+    char devices[CHAOS_SHELL_DEVICES_MAX];
+    const chaos_config *cfg = w->cfg;
+    if (chaos_config_shell_devices(cfg, devices, sizeof(devices)) != 0)
+        return false;
+    int i =
+        pool_match(&d->pool, true, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                   chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
+                   chaos_config_maxvcpus(cfg), devices);
+    if (i < 0 || !pool_take(&d->pool, i, builder_busy, d, &w->item))
+        return false;
+    w->flavor_id = d->pool.flavors[i].id;
+    snprintf(w->flavor, sizeof(w->flavor), "%s", d->pool.flavors[i].f.name);
+    return true;
+}
+
+/*
+ * The handle the guest will have, set in its configuration and passed to
+ * libchaos as an override: a uuid= override's, else the shell's (a pool
+ * shell keeps its handle), else a new one, so that records and Xen agree
+ * from the start.
+ */
+static int guest_uuid(struct restore_work *w)
+{
+    if (chaos_config_uuid_bytes(w->cfg, w->rec.uuid) == 0)
+        return 0; /* an override gave it: libchaos sets it */
+    if (w->from_pool)
+        memcpy(w->rec.uuid, w->item.uuid, 16);
+    else if (state_new_uuid(w->rec.uuid) < 0)
+        return -1;
+    char text[37], arg[48];
+    state_uuid_text(w->rec.uuid, text);
+    snprintf(arg, sizeof(arg), "uuid=%s", text);
+    if (chaos_config_set_uuid(w->cfg, text) != 0 ||
+        !(w->overrides[w->n_overrides] = strdup(arg)))
+        return -1;
+    w->n_overrides++;
+    return 0;
+}
+
+void restore_start(struct chaosd *d, const char *path,
+                   const char *const *overrides, unsigned n, bool paused,
+                   create_done_fn done, void *opaque)
+{
+    struct restore_work *w = calloc(1, sizeof(*w));
+    char *text = NULL;
+    if (!w || n > CHAOSD_MAX_OVERRIDES) {
+        free(w);
+        done(d, opaque, -ENOMEM, NULL, "out of memory");
+        return;
+    }
+    w->d = d;
+    w->paused = paused;
+    w->done = done;
+    w->opaque = opaque;
+    w->t0 = util_now_ns();
+    w->req.data = w;
+    /* The header only (small): its configuration picks the flavor; the
+     * whole image is checked on the work queue, before the shell is
+     * touched. */
+    if (d->hv->image_config(d->ctx, path, overrides, n, &w->cfg) < 0) {
+        done(d, opaque, -EINVAL, NULL, d->hv->errmsg(d->ctx));
+        free(w);
+        return;
+    }
+    if (!(w->path = strdup(path)))
+        goto fail;
+    for (; w->n_overrides < n; w->n_overrides++)
+        if (!(w->overrides[w->n_overrides] = strdup(overrides[w->n_overrides])))
+            goto fail;
+    w->from_pool = take_shell(d, w);
+    if (w->from_pool) {
+        w->builder = w->item.builder;
+        w->rec.domid = w->item.domid;
+    } else {
+        w->builder = builder_pick(d);
+        w->rec.domid = STATE_NO_DOMID;
+    }
+    if (guest_uuid(w) < 0)
+        goto fail;
+    memcpy(w->rec.shell_uuid, w->from_pool ? w->item.uuid : w->rec.uuid, 16);
+    const char *name = chaos_config_name(w->cfg);
+    snprintf(w->rec.name, sizeof(w->rec.name), "%s", name ? name : "");
+    text = chaos_config_to_text(w->cfg);
+    if (!text || state_guest_write(&w->rec, text) < 0)
+        goto fail;
+    free(text);
+    d->builders[w->builder].queued++;
+    d->work_in_flight++;
+    uv_queue_work(d->loop, &w->req, restore_thread, restore_after);
+    return;
+
+fail:
+    free(text);
+    if (w->from_pool) {
+        w->unused = w->item.shell;
+        give_back(d, w);
+    }
+    work_free(w);
+    done(d, opaque, -EIO, NULL,
+         "cannot record the guest (out of memory, or "
+         "the run directory is not writable)");
+}
