@@ -45,11 +45,11 @@ int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
     char err[256];
     int rc;
 
-    chaos__clear_error(ctx);
     /* A context whose chaos_open() failed has no hypervisor handle to map
      * the ring with (nor to report through). */
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    rc = chaos__need_hv(ctx);
+    if (rc)
+        return rc;
     if (!opts)
         opts = &defaults;
     if (opts->socket_path) {

@@ -30,6 +30,14 @@ void chaos__clear_error(chaos_ctx *ctx)
     hv_clear_log(ctx->hv);
 }
 
+int chaos__need_hv(chaos_ctx *ctx)
+{
+    chaos__clear_error(ctx);
+    if (!ctx->hv)
+        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    return 0;
+}
+
 int chaos_open(chaos_ctx **ctxp)
 {
     chaos_ctx *ctx = calloc(1, sizeof(*ctx));

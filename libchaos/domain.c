@@ -23,14 +23,6 @@
 #include "registry.h"
 #include "util.h"
 
-static int need_hv(chaos_ctx *ctx)
-{
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    return 0;
-}
-
 /* Removes what chaos kept of a domain that is gone: its devices (and the
  * TAP devices they name) and its record. */
 void chaos__forget(chaos_domid domid)
@@ -156,7 +148,7 @@ void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
 int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
                       struct chaos_dominfo *out)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (!rc)
         rc = hv_domain_info(ctx->hv, domid, out);
     if (!rc)
@@ -167,7 +159,7 @@ int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
 int chaos_domain_lookup(chaos_ctx *ctx, const char *name_or_id,
                         chaos_domid *out)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     char *end;
@@ -209,7 +201,7 @@ static int discard_failed(chaos_ctx *ctx, chaos_shell *shell, int rc)
 int chaos__domain_spec(chaos_ctx *ctx, const chaos_config *cfg,
                        struct hv_shell_spec *spec)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     /* Refuse early with a clear message rather than half-populating. */
@@ -284,7 +276,7 @@ int chaos__shell_finish(chaos_ctx *ctx, chaos_shell *shell,
 int chaos_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
                         chaos_shell **shellp)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     uint64_t t0 = util_now_ns();
@@ -541,7 +533,7 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
                         const chaos_config *cfg, unsigned flags,
                         struct chaos_create_timings *timings)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (!rc && !shell->hv)
         rc = chaos__fail(ctx, -EINVAL,
                          "the shell was prepared for a restore, not for a "
@@ -576,7 +568,7 @@ int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg, unsigned flags,
 
 int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     if (domid == 0)
@@ -595,7 +587,7 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
 int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
                           enum chaos_shutdown_kind kind)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     struct chaos_dominfo info;
@@ -618,20 +610,20 @@ int chaos_domain_shutdown(chaos_ctx *ctx, chaos_domid domid,
 
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     return rc ? rc : hv_domain_pause(ctx->hv, domid);
 }
 
 int chaos_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     return rc ? rc : hv_domain_unpause(ctx->hv, domid);
 }
 
 int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
                          uint32_t *port)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     struct registry_record rec;

@@ -23,14 +23,6 @@
  * over the guest's maxmem. */
 #define MAXMEM_SLACK_KIB 1024
 
-static int need_hv(chaos_ctx *ctx)
-{
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    return 0;
-}
-
 /* The live record of domid; a message naming the verb when there is none. */
 static int guest_record(chaos_ctx *ctx, chaos_domid domid, const char *what,
                         struct registry_record *rec)
@@ -49,7 +41,7 @@ static int guest_record(chaos_ctx *ctx, chaos_domid domid, const char *what,
 
 int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     struct registry_record rec;
@@ -147,7 +139,7 @@ static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
 
 int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     /* The config parser's rule for names (it is stricter than the
@@ -219,7 +211,7 @@ static int store_memory(chaos_ctx *ctx, chaos_domid domid, const char *key,
 int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
                                    uint64_t target_kib)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     struct registry_record rec;
@@ -245,7 +237,7 @@ int chaos_domain_set_memory_target(chaos_ctx *ctx, chaos_domid domid,
 
 int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid, uint64_t max_kib)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     if (domid == 0)
@@ -293,7 +285,7 @@ int chaos_domain_set_maxmem(chaos_ctx *ctx, chaos_domid domid, uint64_t max_kib)
 int chaos_vcpu_list(chaos_ctx *ctx, chaos_domid domid,
                     struct chaos_vcpuinfo **list)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     return rc ? rc : hv_vcpu_list(ctx->hv, domid, list);
 }
 

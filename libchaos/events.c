@@ -132,10 +132,10 @@ static int setup(chaos_ctx *ctx, chaos_events *ev)
 
 int chaos_events_open(chaos_ctx *ctx, chaos_events **evp)
 {
-    chaos__clear_error(ctx);
     *evp = NULL;
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    int hv = chaos__need_hv(ctx);
+    if (hv)
+        return hv;
     chaos_events *ev = calloc(1, sizeof(*ev));
     if (!ev)
         return chaos__fail(ctx, -ENOMEM, "out of memory");

@@ -9,17 +9,9 @@
 #include "internal.h"
 #include "util.h"
 
-static int need_hv(chaos_ctx *ctx)
-{
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
-    return 0;
-}
-
 int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     return rc ? rc : hv_physinfo(ctx->hv, out);
 }
 
@@ -84,7 +76,7 @@ int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list)
 
 int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
 {
-    int rc = need_hv(ctx);
+    int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
     int n = chaos__domain_list_raw(ctx, list);

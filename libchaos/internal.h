@@ -32,6 +32,11 @@ int chaos__fail(chaos_ctx *ctx, int code, const char *fmt, ...)
 /* Clears the last error; called at the start of every public operation. */
 void chaos__clear_error(chaos_ctx *ctx);
 
+/* chaos__clear_error, then -ENODEV with a message when the context has no
+ * hypervisor handle (its chaos_open() failed): the start of every public
+ * operation that talks to Xen. */
+int chaos__need_hv(chaos_ctx *ctx);
+
 /*
  * Every domain, ordered by domid, without names (host.c): returns the count
  * and sets *list (free()), or a negative errno.  For callers that name only

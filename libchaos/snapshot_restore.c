@@ -267,12 +267,12 @@ static int make_config(struct restore *r, const char *text,
 static int restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
                                  bool in_place, chaos_shell **shellp)
 {
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    int rc = chaos__need_hv(ctx);
+    if (rc)
+        return rc;
     uint64_t t0 = util_now_ns();
     struct hv_shell_spec spec;
-    int rc = chaos__domain_spec(ctx, cfg, &spec);
+    rc = chaos__domain_spec(ctx, cfg, &spec);
     if (rc)
         return rc;
     chaos_shell *shell = calloc(1, sizeof(*shell));
@@ -494,16 +494,13 @@ int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
                         unsigned flags, chaos_domid *domid,
                         struct chaos_restore_timings *t)
 {
-    chaos__clear_error(ctx);
     struct restore r = { .ctx = ctx,
                          .path = path,
                          .fd = -1,
                          .in_place = flags & CHAOS_RESTORE_IN_PLACE };
     struct chaos_restore_timings tm = { 0 };
     uint64_t t0 = util_now_ns();
-    int rc = ctx->hv
-                 ? 0
-                 : chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    int rc = chaos__need_hv(ctx);
     /* Everything that can refuse the image comes before the shell is
      * touched: a bad image leaves the caller's shell as it was. */
     if (!rc)

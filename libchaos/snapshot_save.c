@@ -280,12 +280,12 @@ static int undo(chaos_ctx *ctx, chaos_domid domid, bool suspended,
 int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
                       unsigned flags)
 {
-    chaos__clear_error(ctx);
-    if (!ctx->hv)
-        return chaos__fail(ctx, -ENODEV, "context is not connected to Xen");
+    int rc = chaos__need_hv(ctx);
+    if (rc)
+        return rc;
     struct chaos_dominfo info;
     struct registry_record rec;
-    int rc = chaos_domain_info(ctx, domid, &info);
+    rc = chaos_domain_info(ctx, domid, &info);
     if (rc)
         return rc;
     if (chaos__live_record(ctx, domid, &rec) != 0)
