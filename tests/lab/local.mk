@@ -79,7 +79,8 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-chaosd-systemd.sh tests/lab/test-chaosd-valgrind.sh \
 	tests/lab/test-supervisor.sh tests/lab/test-chaosd-peercred.sh \
 	tests/lab/test-noxs.sh tests/lab/test-chaos-devices-linux.sh \
-	tests/lab/test-chaos-save-linux.sh \
+	tests/lab/test-chaos-save.sh tests/lab/test-chaos-save-linux.sh \
+	tests/lab/test-chaos-verbs.sh tests/lab/test-tinyx-net.sh \
 	tests/lab/test-tap.sh tests/lab/test-uk-suspend.sh \
 	tests/lab/test-chaos-restore-inplace.sh \
 	tests/lab/test-chaosd-restore.sh \
