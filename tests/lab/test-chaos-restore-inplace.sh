@@ -129,4 +129,5 @@ for mode in classic inplace; do
               m, mem / n, min, max, prep / n, chk / n, all / n, n }' $DIR/bench
 done
 expect_clean "benchmark"
+rm -rf $DIR # dom0's /tmp is RAM, shared with the tests after this one
 echo "ok: in-place restore"

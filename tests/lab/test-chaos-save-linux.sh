@@ -140,6 +140,8 @@ for g in sl-pv:10.3.0.2 sl-pvh:10.3.0.3; do
     saved=$(last_tick "$name")
     out=$(chaos restore "$DIR/$name.snap" 2>&1) || fail "$name: restore: $out"
     echo "$out"
+    # dom0's /tmp is RAM: one 130 MiB image at a time.
+    rm -f "$DIR/$name.snap"
     t=$(now_ms)
     rid=$(domid_of "$out")
     wait_for 120 "ping -c 1 -W 1 $ip >/dev/null" || fail "$name: no answer after the restore"
@@ -158,7 +160,6 @@ done
 name=sl-pvh
 out=$(chaos save $name $DIR/again.snap 2>&1) || fail "save of the restored guest: $out"
 echo "$out"
-rm -f $DIR/$name.snap
 out=$(chaos restore $DIR/again.snap name=sl-new "vif=['mac=00:16:3e:5a:5a:01,bridge=chaossl0']" 2>&1) ||
     fail "restore as sl-new: $out"
 echo "$out"
