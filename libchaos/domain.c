@@ -21,14 +21,25 @@
 #include "internal.h"
 #include "kernel_cache.h"
 #include "registry.h"
+#include "supervisor.h"
 #include "util.h"
 
 /* Removes what chaos kept of a domain that is gone: its devices (and the
  * TAP devices they name) and its record. */
 void chaos__forget(chaos_domid domid)
 {
+    struct registry_record rec;
+    bool known = registry_read(domid, &rec) == 0;
     devices_record_remove(domid);
     registry_remove(domid);
+    /* A supervisor lock nobody holds belongs to a server that went
+     * without seeing its domain end (chaosd stopped, a monitor killed):
+     * the domain is gone now, so its file goes too.  A held one is left
+     * to its server, which removes it when it sees the end. */
+    int fd;
+    long holder;
+    if (known && supervisor_lock(rec.uuid, &fd, &holder) == 0)
+        supervisor_unlock(rec.uuid, fd, true);
 }
 
 /* The record of a live domain chaos created; -ENOENT if none or stale. */

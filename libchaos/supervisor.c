@@ -604,7 +604,15 @@ void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
     if (!sup)
         return;
     close_console(ctx, sup);
-    supervisor_unlock(sup->uuid, sup->lock_fd, false);
+    /* A domain that ended before this server looked (destroyed just
+     * before chaosd stopped) takes its lock file with it, as finish()
+     * does; a live one's stays for whoever serves it next. */
+    struct chaos_dominfo info;
+    int rc = sup->lock_fd >= 0 ? chaos_domain_info(ctx, sup->domid, &info) : 0;
+    bool gone = rc == -ESRCH || (rc == 0 && sup->lock_fd >= 0 &&
+                                 (memcmp(info.uuid, sup->uuid, 16) != 0 ||
+                                  info.state == CHAOS_DOM_DYING));
+    supervisor_unlock(sup->uuid, sup->lock_fd, gone);
     chaos_config_free(sup->cfg);
     free(sup->log_path);
     free(sup);
