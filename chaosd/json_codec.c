@@ -48,21 +48,44 @@ json_object *chaosd_json_domain(const struct chaos_dominfo *d, const char *role,
     return o;
 }
 
-json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
+/* What a create and a restore result share: the guest, where it came
+ * from, and an empty timings object (*t) for the caller to fill. */
+static json_object *result_new(chaos_domid domid, const char *name, bool paused,
+                               const char *flavor, json_object **t)
 {
     json_object *o = json_object_new_object();
-    json_object *t = json_object_new_object();
-    if (!o || !t) {
+    *t = json_object_new_object();
+    if (!o || !*t) {
         json_object_put(o);
-        json_object_put(t);
+        json_object_put(*t);
         return NULL;
     }
-    add_int(o, "domid", r->domid);
-    add_str(o, "name", r->name ? r->name : "");
-    json_object_object_add(o, "paused", json_object_new_boolean(r->paused));
-    add_str(o, "path", r->flavor ? "pool" : "direct");
-    if (r->flavor)
-        add_str(o, "flavor", r->flavor);
+    add_int(o, "domid", domid);
+    add_str(o, "name", name ? name : "");
+    json_object_object_add(o, "paused", json_object_new_boolean(paused));
+    add_str(o, "path", flavor ? "pool" : "direct");
+    if (flavor)
+        add_str(o, "flavor", flavor);
+    return o;
+}
+
+/* Closes a result: chaosd's request time (-1: none) and the timings. */
+static json_object *result_done(json_object *o, json_object *t,
+                                double request_ms)
+{
+    if (request_ms >= 0)
+        json_object_object_add(t, "request_ms",
+                               json_object_new_double(request_ms));
+    json_object_object_add(o, "timings", t);
+    return o;
+}
+
+json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
+{
+    json_object *t;
+    json_object *o = result_new(r->domid, r->name, r->paused, r->flavor, &t);
+    if (!o)
+        return NULL;
     json_object_object_add(o, "kernel_cached",
                            json_object_new_boolean(r->t->kernel_cached));
     add_ms(t, "prepare_ms", r->flavor ? 0 : r->t->prepare_ns);
@@ -70,28 +93,15 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
     add_ms(t, "build_ms", r->t->build_ns);
     add_ms(t, "start_ms", r->t->start_ns);
     add_ms(t, "total_ms", r->t->total_ns);
-    if (r->request_ms >= 0)
-        json_object_object_add(t, "request_ms",
-                               json_object_new_double(r->request_ms));
-    json_object_object_add(o, "timings", t);
-    return o;
+    return result_done(o, t, r->request_ms);
 }
 
 json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r)
 {
-    json_object *o = json_object_new_object();
-    json_object *t = json_object_new_object();
-    if (!o || !t) {
-        json_object_put(o);
-        json_object_put(t);
+    json_object *t;
+    json_object *o = result_new(r->domid, r->name, r->paused, r->flavor, &t);
+    if (!o)
         return NULL;
-    }
-    add_int(o, "domid", r->domid);
-    add_str(o, "name", r->name ? r->name : "");
-    json_object_object_add(o, "paused", json_object_new_boolean(r->paused));
-    add_str(o, "path", r->flavor ? "pool" : "direct");
-    if (r->flavor)
-        add_str(o, "flavor", r->flavor);
     add_ms(t, "prepare_ms", r->t->prepare_ns);
     add_ms(t, "check_ms", r->t->check_ns);
     add_ms(t, "stream_ms", r->t->stream_ns);
@@ -101,11 +111,7 @@ json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r)
         add_int(t, "pages_copied", (int64_t)r->t->pages_copied);
         add_int(t, "pages_skipped", (int64_t)r->t->pages_skipped);
     }
-    if (r->request_ms >= 0)
-        json_object_object_add(t, "request_ms",
-                               json_object_new_double(r->request_ms));
-    json_object_object_add(o, "timings", t);
-    return o;
+    return result_done(o, t, r->request_ms);
 }
 
 json_object *chaosd_json_host(json_object *o, const struct chaos_physinfo *pi)
