@@ -22,8 +22,8 @@ struct cached_image {
     char *path;
     chaos_image *img;
     struct chaos_image_id id;
-    unsigned refs;  /* the cache's own + restores using it */
-    uint64_t used;  /* last use, for LRU */
+    unsigned refs; /* the cache's own + restores using it */
+    uint64_t used; /* last use, for LRU */
 };
 
 struct image_cache {
