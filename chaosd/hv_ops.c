@@ -19,6 +19,7 @@ const struct chaosd_hv_ops chaosd_hv_libchaos = {
     .image_open = chaos_image_open,
     .image_close = chaos_image_close,
     .image_id = chaos_image_id,
+    .image_in_place = chaos_image_in_place,
     .image_config_of = chaos_image_config_of,
     .image_restore = chaos_image_restore,
     .domain_create = chaos_domain_create,

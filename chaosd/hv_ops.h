@@ -42,6 +42,7 @@ struct chaosd_hv_ops {
                       chaos_image **imgp);
     void (*image_close)(chaos_image *img);
     void (*image_id)(const chaos_image *img, struct chaos_image_id *out);
+    bool (*image_in_place)(const chaos_image *img);
     int (*image_config_of)(chaos_ctx *ctx, const chaos_image *img,
                            const char *const *overrides, unsigned n,
                            chaos_config **cfgp);

@@ -70,10 +70,13 @@ static void restore_thread(uv_work_t *req)
     uint64_t t0 = util_now_ns();
     const chaos_image *img = w->cached ? w->cached->img : NULL;
     w->rc = 0;
-    /* Not kept yet: checked whole and (PVH) mapped and indexed here, off
-     * the loop thread; the loop keeps it afterwards. */
-    if (!img && (w->rc = hv->image_open(b->ctx, w->path, CHAOS_RESTORE_IN_PLACE,
-                                        &w->opened)) == 0)
+    /* Not kept yet: checked whole and, for an in-place restore, mapped
+     * and indexed here, off the loop thread; the loop keeps it afterwards.
+     * (Mapped only when needed: a large Linux image restored through
+     * libxenguest would fill the page cache for nothing.) */
+    if (!img && (w->rc = hv->image_open(
+                     b->ctx, w->path, w->in_place ? CHAOS_RESTORE_IN_PLACE : 0,
+                     &w->opened)) == 0)
         img = w->opened;
     uint64_t open_ns = util_now_ns() - t0;
     if (!w->rc)
@@ -290,6 +293,11 @@ void restore_start(struct chaosd *d, const char *path,
         if (!(w->overrides[w->n_overrides] = strdup(overrides[w->n_overrides])))
             goto fail;
     w->from_pool = take_shell(d, w);
+    /* Kept, but opened for libxenguest only: opened again, mapped. */
+    if (w->in_place && w->cached && !d->hv->image_in_place(w->cached->img)) {
+        images_unref(&d->images, w->cached);
+        w->cached = NULL;
+    }
     if (w->from_pool) {
         w->builder = w->item.builder;
         w->rec.domid = w->item.domid;

@@ -28,6 +28,7 @@ struct fake_image {
     char *path;
     char *text;
     bool pvh;
+    bool in_place; /* opened for in-place restores (a PVH image) */
     struct chaos_image_id id;
 };
 
@@ -269,6 +270,7 @@ static int f_image_open(chaos_ctx *ctx, const char *path, unsigned flags,
         return fail(ctx, -ENOMEM, "out of memory");
     }
     img->pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH;
+    img->in_place = img->pvh && (flags & CHAOS_RESTORE_IN_PLACE);
     chaos_config_free(cfg);
     struct stat st;
     if (stat(path, &st) == 0) {
@@ -303,6 +305,11 @@ static void f_image_id(const chaos_image *image, struct chaos_image_id *out)
     *out = ((const struct fake_image *)image)->id;
 }
 
+static bool f_image_in_place(const chaos_image *image)
+{
+    return ((const struct fake_image *)image)->in_place;
+}
+
 static int f_image_config_of(chaos_ctx *ctx, const chaos_image *image,
                              const char *const *overrides, unsigned n,
                              chaos_config **cfgp)
@@ -331,8 +338,8 @@ static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
     if (fakehv.fail_image) {
         fakehv.fail_image--;
         rc = fail(ctx, -EINVAL, "injected: the image is corrupt");
-    } else if (in_place && !img->pvh) {
-        rc = fail(ctx, -EINVAL, "fake: an in-place restore of a PV image");
+    } else if (in_place && !img->in_place) {
+        rc = fail(ctx, -EINVAL, "fake: not opened for an in-place restore");
     } else if (sh && sh->in_place != in_place) {
         rc = fail(ctx, -EINVAL, "fake: the shell's kind does not fit");
     } else if (sh) {
@@ -521,6 +528,7 @@ const struct chaosd_hv_ops fakehv_ops = {
     .image_open = f_image_open,
     .image_close = f_image_close,
     .image_id = f_image_id,
+    .image_in_place = f_image_in_place,
     .image_config_of = f_image_config_of,
     .image_restore = f_image_restore,
     .domain_create = f_domain_create,

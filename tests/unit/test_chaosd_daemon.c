@@ -692,11 +692,22 @@ START_TEST(in_place_falls_back)
     ck_assert_str_eq(o.path, "pool");
     ck_assert_str_eq(o.flavor, "rp");
     ck_assert_uint_eq(fakehv.restores_in_place, 0);
-    /* A PV image never takes an in-place shell. */
+    ck_assert_uint_eq(fakehv.image_opens, 1);
+    /* An in-place shell again: the image, kept but not mapped, is opened
+     * again for it. */
     pool_resize(&d->pool, pool_find_name(&d->pool, "ip"), 1);
     refill_kick(d);
     run();
     ck_assert_uint_eq(idle("ip"), 1);
+    o = restore_image(path, "p1b", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "in-place");
+    ck_assert_uint_eq(fakehv.image_opens, 2);
+    ck_assert_uint_eq(fakehv.images_live, 1);
+    refill_kick(d);
+    run();
+    ck_assert_uint_eq(idle("ip"), 1);
+    /* A PV image never takes an in-place shell. */
     write_image(path, sizeof(path), 15); /* another image, kept anew */
     o = restore_image(path, "p2", false);
     ck_assert_int_eq(o.rc, 0);
