@@ -84,7 +84,8 @@ const char cmd_restore_help[] =
     "                 " CHAOSD_DEFAULT_SOCKET ")\n"
     "      --in-place PVH: populate and zero the shell's memory first, then\n"
     "                 copy only the image's non-zero pages into it (here,\n"
-    "                 not through chaosd; implies --direct)\n"
+    "                 not through chaosd; implies --direct; chaosd does it\n"
+    "                 itself with a restore = \"in-place\" flavor)\n"
     "\n"
     "Exit status: 0 restored, 1 the restore failed, 2 usage error.\n";
 
@@ -271,8 +272,10 @@ int cmd_restore(int argc, char **argv)
                   "(drop --daemon)");
         return EXIT_USAGE;
     }
+    /* Here, into a shell made here; chaosd restores PVH images in place
+     * on its own when it has an in-place restore flavor. */
     if (o.in_place)
-        via = VIA_DIRECT; /* chaosd's restore shells are empty */
+        via = VIA_DIRECT;
     const char *file = argv[optind];
     char **overrides = argv + optind + 1;
     unsigned n = (unsigned)(argc - optind - 1);
