@@ -150,7 +150,7 @@ static int f_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     if (fakehv.fail_prepare) {
         fakehv.fail_prepare--;
         rc = fail(ctx, -ENOMEM, "injected: out of host memory");
-    } else if (!(sh = malloc(sizeof(*sh)))) {
+    } else if (!(sh = calloc(1, sizeof(*sh)))) {
         rc = fail(ctx, -ENOMEM, "out of memory");
     } else {
         struct fakehv_dom *dom = add(uuid, false);
