@@ -46,6 +46,7 @@ struct parser {
     struct chaosd_flavor *flavor; /* the section we are in, or NULL */
     unsigned flavor_line;         /* its "[flavor NAME]" line */
     unsigned maxmem_line;         /* its maxmem setting's line, or 0 */
+    unsigned restore_line;        /* its restore setting's line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -298,9 +299,12 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     if (!strcmp(key, "vif"))
         return add_vif(p, f, v);
     if (!strcmp(key, "restore")) {
-        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no")))
-            return perr(p, "restore must be \"yes\" or \"no\"");
-        f->restore = !strcmp(v->text, "yes");
+        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no") &&
+                              strcmp(v->text, "in-place")))
+            return perr(p, "restore must be \"yes\", \"in-place\" or \"no\"");
+        f->restore = strcmp(v->text, "no") != 0;
+        f->in_place = !strcmp(v->text, "in-place");
+        p->restore_line = p->line;
         return 0;
     }
     if (is_global_key(key))
@@ -319,7 +323,8 @@ static bool valid_name_char(char ch)
     return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
 }
 
-/* Checks the section just ended: memory given, maxmem >= memory.  The
+/* Checks the section just ended: memory given, maxmem >= memory, in-place
+ * restores for PVH only.  The
  * messages point at the section's header and at maxmem, not at the line
  * that ended the section. */
 static int finish_flavor(struct parser *p)
@@ -338,6 +343,11 @@ static int finish_flavor(struct parser *p)
                        "than memory (%llu)",
                        f->name, (unsigned long long)f->maxmem_mib,
                        (unsigned long long)f->memory_mib);
+    if (f->in_place && !f->pvh)
+        return perr_at(p, p->restore_line,
+                       "flavor '%s': restore = \"in-place\" is for PVH "
+                       "guests (type = \"pvh\")",
+                       f->name);
     return 0;
 }
 
@@ -381,6 +391,7 @@ static int section(struct parser *p, const char *s)
     p->flavor = f;
     p->flavor_line = p->line;
     p->maxmem_line = 0;
+    p->restore_line = 0;
     return 0;
 }
 

@@ -39,6 +39,8 @@ struct chaosd_flavor {
     unsigned pool;       /* target number of idle shells */
     bool restore;        /* shells for restores (chaos_restore_shell_prepare:
                             no memory), not for creates */
+    bool in_place;       /* restore = "in-place": its restore shells have
+                            their RAM populated and zeroed (PVH) */
     /* Network interfaces its shells are prepared with: xl vifspecs
      * ("bridge=chaosbr0"), from its "vif" lines, in order. */
     unsigned n_vifs;

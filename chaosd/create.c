@@ -163,10 +163,11 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
         chaos_config_tsc_mode(cfg) != CHAOS_TSC_DEFAULT ||
                 chaos_config_shell_devices(cfg, devices, sizeof(devices)) != 0
             ? -1
-            : pool_match(
-                  &d->pool, false, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-                  chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
-                  chaos_config_maxvcpus(cfg), devices);
+            : pool_match(&d->pool, POOL_CREATE,
+                         chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                         chaos_config_memory_mib(cfg),
+                         chaos_config_maxmem_mib(cfg),
+                         chaos_config_maxvcpus(cfg), devices);
     uint8_t shell_uuid[16];
     if (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item)) {
         w->from_pool = true;

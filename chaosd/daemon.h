@@ -26,6 +26,7 @@
 #include "chaos.h"
 #include "conf.h"
 #include "hv_ops.h"
+#include "images.h"
 #include "log.h"
 #include "pool.h"
 #include "protocol.h"
@@ -102,7 +103,8 @@ struct chaosd {
     bool stopping;
     int exit_status;
     uint64_t creates_pool, creates_direct;
-    uint64_t restores_pool, restores_direct;
+    uint64_t restores_pool, restores_direct, restores_in_place;
+    struct image_cache images; /* images kept open for restores */
 };
 
 /* daemon.c */
@@ -171,8 +173,9 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                   create_done_fn done, void *opaque);
 
 /* restore.c: restores a chaos image (path absolute; overrides copied)
- * into a restore pool's shell when one fits, else directly; calls done on
- * the loop thread (result: a restore result, docs/json.md). */
+ * into an in-place restore shell (PVH) or an empty restore shell when one
+ * fits, else directly; calls done on the loop thread (result: a restore
+ * result, docs/json.md).  The image is kept open (d->images). */
 void restore_start(struct chaosd *d, const char *path,
                    const char *const *overrides, unsigned n, bool paused,
                    create_done_fn done, void *opaque);

@@ -32,6 +32,8 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/refill.c \
 	chaosd/create.c \
 	chaosd/restore.c \
+	chaosd/images.h \
+	chaosd/images.c \
 	chaosd/recover.c \
 	chaosd/state.h \
 	chaosd/state.c
