@@ -110,6 +110,7 @@ int main(int argc, char **argv)
     } else {
         /* Line-buffered even into a pipe: journald sees each line at once. */
         setvbuf(stderr, NULL, _IOLBF, 0);
+        log_init(); /* under systemd: the journal's fields */
         log_info("chaos %s starting with %s", PACKAGE_VERSION, conf_path);
         d->hv = &chaosd_hv_libchaos;
         status = chaosd_run(d);
