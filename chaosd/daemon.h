@@ -27,6 +27,7 @@
 #include "conf.h"
 #include "hv_ops.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "protocol.h"
 
@@ -103,6 +104,8 @@ struct chaosd {
     int exit_status;
     uint64_t creates_pool, creates_direct;
     uint64_t restores_pool, restores_direct;
+    struct chaosd_metrics metrics;      /* metrics.h */
+    struct metrics_server *metrics_srv; /* metrics_listen; NULL: none */
 };
 
 /* daemon.c */
@@ -125,6 +128,11 @@ void client_ref(struct client *c);
 void client_unref(struct client *c);
 /* Sends an event message to every subscribed client (consumes msg). */
 void server_broadcast(struct chaosd *d, json_object *msg);
+
+/* metrics_server.c: the metrics_listen socket (server_listen and
+ * server_close call these).  0 when off or listening, else -errno. */
+int metrics_listen(struct chaosd *d);
+void metrics_close(struct chaosd *d);
 
 /* requests.c */
 void request_dispatch(struct client *c, struct chaosd_request *req);

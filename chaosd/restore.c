@@ -97,6 +97,9 @@ static void restore_after(uv_work_t *req, int status)
     json_object *result = NULL;
     if (w->rc < 0) {
         state_guest_remove(w->rec.uuid);
+        metrics_failed(&d->metrics, w->from_pool && w->unused
+                                        ? METRICS_FAIL_IMAGE
+                                        : METRICS_FAIL_RESTORE);
         log_warn("restore of %s failed: %s", w->path, w->err);
     } else {
         w->rec.domid = w->domid;
@@ -117,10 +120,15 @@ static void restore_after(uv_work_t *req, int status)
             d->restores_pool++;
         else
             d->restores_direct++;
-        log_info("restored %s (%u) from %s %s%s in %.1f ms", w->rec.name,
-                 w->domid, w->path,
-                 w->from_pool ? "into a shell of " : "directly",
-                 w->from_pool ? w->flavor : "", r.request_ms);
+        metrics_created(&d->metrics,
+                        w->from_pool ? METRICS_PATH_RESTORE_POOL
+                                     : METRICS_PATH_RESTORE_DIRECT,
+                        util_now_ns() - w->t0);
+        log_guest_info(w->domid, w->rec.name,
+                       "restored %s (%u) from %s %s%s in %.1f ms", w->rec.name,
+                       w->domid, w->path,
+                       w->from_pool ? "into a shell of " : "directly",
+                       w->from_pool ? w->flavor : "", r.request_ms);
         if (!d->stopping) {
             guest_add(d, w->domid, w->cfg); /* served as a created guest */
             w->cfg = NULL;
@@ -199,6 +207,7 @@ void restore_start(struct chaosd *d, const char *path,
      * whole image is checked on the work queue, before the shell is
      * touched. */
     if (d->hv->image_config(d->ctx, path, overrides, n, &w->cfg) < 0) {
+        metrics_failed(&d->metrics, METRICS_FAIL_IMAGE);
         done(d, opaque, -EINVAL, NULL, d->hv->errmsg(d->ctx));
         free(w);
         return;
@@ -237,6 +246,7 @@ fail:
         give_back(d, w);
     }
     work_free(w);
+    metrics_failed(&d->metrics, METRICS_FAIL_RECORD);
     done(d, opaque, -EIO, NULL,
          "cannot record the guest (out of memory, or "
          "the run directory is not writable)");
