@@ -28,10 +28,6 @@ void log_guest_info(int64_t domid, const char *name, const char *fmt, ...)
 void log_guest_warn(int64_t domid, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Chooses the journal when stderr is journald's stream (main calls it
- * once; without it every line is plain). */
-void log_init(void);
-
 /* ---- pure parts, unit-tested (tests/unit/test_chaosd_log.c) ---------- */
 
 /* Whether $JOURNAL_STREAM ("DEV:INODE", as systemd sets it) names the

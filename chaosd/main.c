@@ -40,6 +40,8 @@ static const char help[] =
     "  kernel_cache_mib           decompressed kernels kept in memory\n"
     "  refill_workers             shells prepared at the same time\n"
     "  ready_timeout_s            readiness is sent after this at the latest\n"
+    "  metrics_listen             \"ADDRESS:PORT\": Prometheus metrics there\n"
+    "                             (GET /metrics; default off)\n"
     "  [flavor NAME] type, memory, maxmem, vcpus, pool\n"
     "\n"
     "Signals: SIGTERM and SIGINT stop chaosd cleanly: idle shells are\n"
@@ -110,7 +112,6 @@ int main(int argc, char **argv)
     } else {
         /* Line-buffered even into a pipe: journald sees each line at once. */
         setvbuf(stderr, NULL, _IOLBF, 0);
-        log_init(); /* under systemd: the journal's fields */
         log_info("chaos %s starting with %s", PACKAGE_VERSION, conf_path);
         d->hv = &chaosd_hv_libchaos;
         status = chaosd_run(d);

@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +13,8 @@
 #include "util.h"
 
 const uint64_t metrics_bucket_ns[METRICS_N_BUCKETS] = {
-    500000,    1000000,    2500000,    5000000,    10000000,
-    25000000,  50000000,   100000000,  250000000,  500000000,
+    500000,     1000000,    2500000,     5000000,   10000000,
+    25000000,   50000000,   100000000,   250000000, 500000000,
     1000000000, 2500000000, 10000000000,
 };
 
@@ -32,8 +33,8 @@ static const char *const path_names[METRICS_N_PATHS] = {
 };
 
 static const char *const cause_names[METRICS_N_CAUSES] = {
-    [METRICS_FAIL_CREATE] = "create",   [METRICS_FAIL_RESTORE] = "restore",
-    [METRICS_FAIL_IMAGE] = "image",     [METRICS_FAIL_REFILL] = "refill",
+    [METRICS_FAIL_CREATE] = "create", [METRICS_FAIL_RESTORE] = "restore",
+    [METRICS_FAIL_IMAGE] = "image",   [METRICS_FAIL_REFILL] = "refill",
     [METRICS_FAIL_RECORD] = "record",
 };
 
@@ -215,8 +216,8 @@ static void creates(struct text *t, const struct chaosd_metrics *m)
         put(t, "chaosd_create_duration_seconds_sum{path=\"%s\"} ",
             path_names[p]);
         seconds(t, h->sum_ns);
-        put(t, "\nchaosd_create_duration_seconds_count{path=\"%s\"} %" PRIu64
-               "\n",
+        put(t,
+            "\nchaosd_create_duration_seconds_count{path=\"%s\"} %" PRIu64 "\n",
             path_names[p], h->count);
     }
     family(t, "chaosd_failures_total", "counter",
@@ -261,8 +262,7 @@ static void guests(struct text *t, const struct metrics_snapshot *s)
         guest_labels(t, "chaosd_guest_memory_max_bytes", &s->guests[i]);
         put(t, "%" PRIu64 "\n", s->guests[i].maxmem_bytes);
     }
-    family(t, "chaosd_guest_vcpus", "gauge",
-           "Online vCPUs of a served guest.");
+    family(t, "chaosd_guest_vcpus", "gauge", "Online vCPUs of a served guest.");
     for (unsigned i = 0; i < s->n_guests; i++) {
         guest_labels(t, "chaosd_guest_vcpus", &s->guests[i]);
         put(t, "%u\n", s->guests[i].vcpus);
@@ -279,12 +279,60 @@ static void guests(struct text *t, const struct metrics_snapshot *s)
     }
 }
 
+/* Per-device counters: vifs' traffic as the guest sees it, disks' reads
+ * and writes (the back ends count them). */
+static void devices(struct text *t, const struct metrics_snapshot *s)
+{
+    static const struct {
+        const char *name, *help;
+        bool net;
+        size_t field;
+    } fam[] = {
+        { "chaosd_vif_tx_bytes_total", "Bytes a served guest sent on a vif.",
+          true, offsetof(struct metrics_device, tx_bytes) },
+        { "chaosd_vif_tx_packets_total",
+          "Packets a served guest sent on a vif.", true,
+          offsetof(struct metrics_device, tx_packets) },
+        { "chaosd_vif_rx_bytes_total",
+          "Bytes a served guest received on a vif.", true,
+          offsetof(struct metrics_device, rx_bytes) },
+        { "chaosd_vif_rx_packets_total",
+          "Packets a served guest received on a vif.", true,
+          offsetof(struct metrics_device, rx_packets) },
+        { "chaosd_vbd_read_bytes_total",
+          "Bytes a served guest read from a disk.", false,
+          offsetof(struct metrics_device, rx_bytes) },
+        { "chaosd_vbd_reads_total", "Read requests of a served guest's disk.",
+          false, offsetof(struct metrics_device, rx_packets) },
+        { "chaosd_vbd_write_bytes_total",
+          "Bytes a served guest wrote to a disk.", false,
+          offsetof(struct metrics_device, tx_bytes) },
+        { "chaosd_vbd_writes_total", "Write requests of a served guest's disk.",
+          false, offsetof(struct metrics_device, tx_packets) },
+    };
+    for (size_t k = 0; k < N_ELEMENTS(fam); k++) {
+        family(t, fam[k].name, "counter", fam[k].help);
+        for (unsigned i = 0; i < s->n_devices; i++) {
+            const struct metrics_device *d = &s->devices[i];
+            if (d->net != fam[k].net)
+                continue;
+            uint64_t v;
+            memcpy(&v, (const char *)d + fam[k].field, sizeof(v));
+            put(t, "%s{domid=\"%" PRIu32 "\",name=\"", fam[k].name, d->domid);
+            put_label(t, d->name);
+            put(t, "\",%s=\"%u\"} %" PRIu64 "\n", d->net ? "vif" : "vbd",
+                d->devid, v);
+        }
+    }
+}
+
 char *metrics_render(const struct metrics_snapshot *s, size_t *len)
 {
     struct text t = { 0 };
     pools(&t, s);
     creates(&t, s->m);
     guests(&t, s);
+    devices(&t, s);
     if (t.oom || !t.p) {
         free(t.p);
         return NULL;

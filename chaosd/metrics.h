@@ -79,6 +79,16 @@ struct metrics_guest {
     unsigned vcpus;
 };
 
+/* One vif or disk of a served guest (chaos_device_stats). */
+struct metrics_device {
+    uint32_t domid;
+    const char *name;
+    bool net;                      /* a vif; false: a disk (vbd) */
+    unsigned devid;                /* label vif="N" or vbd="N" */
+    uint64_t tx_bytes, tx_packets; /* net: from the guest; disk: writes */
+    uint64_t rx_bytes, rx_packets; /* net: to the guest; disk: reads */
+};
+
 struct metrics_snapshot {
     const struct chaosd_metrics *m;
     const struct metrics_flavor *flavors;
@@ -88,6 +98,8 @@ struct metrics_snapshot {
     unsigned clients;       /* connections to the request socket */
     const struct metrics_guest *guests;
     unsigned n_guests;
+    const struct metrics_device *devices;
+    unsigned n_devices;
 };
 
 /*

@@ -50,6 +50,44 @@ struct metrics_server {
 
 /* ------------------------------------------------------------ the text */
 
+/* The vifs and disks of the guests in s (their supervisors' back ends'
+ * counters): a malloc'd array in s, NULL when there are none. */
+static int device_samples(struct chaosd *d, struct metrics_snapshot *s)
+{
+    unsigned total = 0;
+    for (unsigned i = 0; i < s->n_guests; i++) {
+        const struct guest *g = guest_find(d, s->guests[i].domid);
+        total += chaos_supervisor_device_stats(g->sup, NULL, 0);
+    }
+    if (!total)
+        return 0;
+    struct metrics_device *md = calloc(total, sizeof(*md));
+    struct chaos_device_stats *st = calloc(total, sizeof(*st));
+    if (!md || !st) {
+        free(md);
+        free(st);
+        return -ENOMEM;
+    }
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->n_guests && n < total; i++) {
+        const struct guest *g = guest_find(d, s->guests[i].domid);
+        unsigned k = chaos_supervisor_device_stats(g->sup, st, total - n);
+        for (unsigned j = 0; j < k && n < total; j++, n++)
+            md[n] = (struct metrics_device){ .domid = s->guests[i].domid,
+                                             .name = s->guests[i].name,
+                                             .net = st[j].net,
+                                             .devid = st[j].devid,
+                                             .tx_bytes = st[j].tx_bytes,
+                                             .tx_packets = st[j].tx_packets,
+                                             .rx_bytes = st[j].rx_bytes,
+                                             .rx_packets = st[j].rx_packets };
+    }
+    free(st);
+    s->devices = md;
+    s->n_devices = n;
+    return 0;
+}
+
 static char *metrics_text(struct chaosd *d, size_t *len)
 {
     struct metrics_flavor *fl = calloc(d->pool.n + 1, sizeof(*fl));
@@ -98,7 +136,9 @@ static char *metrics_text(struct chaosd *d, size_t *len)
             .vcpus = doms[i].vcpus,
         };
     }
-    text = metrics_render(&s, len);
+    if (device_samples(d, &s) == 0)
+        text = metrics_render(&s, len);
+    free((void *)s.devices);
 out:
     if (n >= 0)
         d->hv->dominfo_free(doms);
@@ -174,14 +214,15 @@ static void respond(struct metrics_conn *c, enum metrics_http_verdict v,
         body_len = body ? strlen(body) : 0;
     }
     char hdr[256];
-    int n = snprintf(hdr, sizeof(hdr),
-                     "HTTP/1.0 %d %s\r\n"
-                     "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                     "Content-Length: %zu\r\n"
-                     "%s"
-                     "Connection: close\r\n\r\n",
-                     (int)v, metrics_http_reason(v), body_len,
-                     v == METRICS_HTTP_METHOD ? "Allow: GET, HEAD\r\n" : "");
+    int n =
+        snprintf(hdr, sizeof(hdr),
+                 "HTTP/1.0 %d %s\r\n"
+                 "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                 "Content-Length: %zu\r\n"
+                 "%s"
+                 "Connection: close\r\n\r\n",
+                 (int)v, metrics_http_reason(v), body_len,
+                 v == METRICS_HTTP_METHOD ? "Allow: GET, HEAD\r\n" : "");
     size_t total = (size_t)n + (head ? 0 : body_len);
     c->response = body ? malloc(total) : NULL;
     if (!c->response) {

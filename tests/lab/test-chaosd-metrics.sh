@@ -5,7 +5,8 @@
 #   for its flavor; after two creates (one from the pool, one direct) the
 #   creates by path, the latency histogram's counts, guests served, and
 #   one CPU/memory sample per guest whose domid, name and memory are those
-#   of `chaos list --json`;
+#   of `chaos list --json`; a third guest (the http unikernel on a bridge)
+#   has vif byte and packet counters that grow once dom0 fetched its page;
 # - anything but GET /metrics gets 404/405/400/431 (busybox nc), and a
 #   client that sends nothing does not hold up a scrape;
 # - `chaos top -b -n 1` prints its header and one line per domain of
@@ -25,6 +26,11 @@ mkdir -p $DIR
 : >$LOG
 ip link set lo up || fail "cannot bring up lo"
 snapshot
+brctl addbr chaosbr0 || fail "cannot create the bridge"
+trap 'ip link set chaosbr0 down 2>/dev/null; brctl delbr chaosbr0 2>/dev/null' EXIT
+if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
+    fail "cannot set up the bridge"
+fi
 
 fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
 scrape() { wget -q -O - "$URL"; }
@@ -64,26 +70,50 @@ done
 [ "$(metric chaosd_guests_served)" = 0 ] || fail_log "guests served before any create: $M"
 echo "ok: a scrape before any create: the pool's gauges, every family typed"
 
-# ---- two guests: one from the pool (PV), one built directly (PVH)
+# ---- three guests: one from the pool (PV), two built directly (PVH; PV
+# with a vif, which the flavor has not)
 cd $UK || fail "unikernel images not installed"
 out=$(chaos create --daemon counter-pv.cfg name=m-one) || fail_log "create m-one: $out"
 echo "$out" | grep -q 'from the pool' || fail_log "m-one not from the pool: $out"
 one=$(domid_of "$out")
 out=$(chaos create --daemon counter-pvh.cfg name=m-two) || fail_log "create m-two: $out"
 two=$(domid_of "$out")
+cat >$DIR/m-http.cfg <<CFG
+name = "m-http"
+type = "pv"
+kernel = "$UK/http"
+memory = 8
+vif = [ 'bridge=chaosbr0' ]
+cmdline = "ip=10.0.0.2/24 name=m-http"
+CFG
+out=$(chaos create --daemon $DIR/m-http.cfg) || fail_log "create m-http: $out"
+web=$(domid_of "$out")
 cd / || fail "cd /"
+wait_for 60 "grep -q listening /var/log/chaos/console/m-http.log" || fail_log "m-http does not listen"
+page=""
+for _ in 1 2 3 4 5; do
+    # (no -T: busybox 1.35 static wget segfaults with it; timeout instead)
+    page=$(timeout 5 wget -q -O - http://10.0.0.2/ 2>&1) && break
+    sleep 1
+done
+echo "$page" | grep -q m-http || fail_log "m-http did not answer: '$page'"
 # The pool refills: wait, so that the list below is stable.
 wait_for 60 "[ \"\$(pool_col m-pv 6)\" = 1 ]" || fail_log "the pool did not refill"
 
 M=$(scrape) || fail_log "scrape failed"
 [ "$(metric 'chaosd_creates_total{path="pool"}')" = 1 ] || fail_log "pool creates: $M"
-[ "$(metric 'chaosd_creates_total{path="direct"}')" = 1 ] || fail_log "direct creates: $M"
+[ "$(metric 'chaosd_creates_total{path="direct"}')" = 2 ] || fail_log "direct creates: $M"
 [ "$(metric 'chaosd_create_duration_seconds_count{path="pool"}')" = 1 ] || fail_log "histogram count: $M"
-[ "$(metric 'chaosd_create_duration_seconds_bucket{path="direct",le="+Inf"}')" = 1 ] ||
+[ "$(metric 'chaosd_create_duration_seconds_bucket{path="direct",le="+Inf"}')" = 2 ] ||
     fail_log "histogram +Inf: $M"
 [ "$(metric 'chaosd_pool_handed_out_total{flavor="m-pv",kind="create"}')" = 1 ] || fail_log "handed out: $M"
-[ "$(metric chaosd_guests_served)" = 2 ] || fail_log "guests served: $M"
-echo "$M" | grep '^chaosd_guest_\|^chaosd_creates_total\|seconds_count'
+[ "$(metric chaosd_guests_served)" = 3 ] || fail_log "guests served: $M"
+echo "$M" | grep '^chaosd_guest_\|^chaosd_creates_total\|seconds_count\|^chaosd_vif'
+for c in tx_bytes tx_packets rx_bytes rx_packets; do
+    v=$(metric "chaosd_vif_${c}_total{domid=\"$web\",name=\"m-http\",vif=\"0\"}")
+    [ "${v:-0}" -gt 0 ] || fail_log "m-http's vif $c is '$v' after a page was fetched"
+done
+echo "$M" | grep -q "^chaosd_vif_.*name=\"m-one\"" && fail_log "m-one has no vif but has vif samples"
 
 # Per-guest samples against `chaos list --json`: the same guests (every
 # named domain but Domain-0), domids, names and memory.
@@ -93,7 +123,8 @@ from_list=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
     sed -n 's/.*"domid":\([0-9]*\),"name":"\([^"]*\)".*"memory_mib":\([0-9]*\),.*/\1 \2 \3/p' |
     awk '$2 != "" && $2 != "Domain-0"' | sort)
 echo "metrics: $(echo "$from_metrics" | tr '\n' ';')  list: $(echo "$from_list" | tr '\n' ';')"
-[ -n "$from_list" ] && [ "$from_metrics" = "$from_list" ] ||
+[ -n "$from_list" ] || fail_log "no guests in chaos list"
+[ "$from_metrics" = "$from_list" ] ||
     fail_log "guests in the metrics [$from_metrics] differ from chaos list's [$from_list]"
 echo "$from_metrics" | grep -q "^$one m-one " || fail_log "m-one ($one) not in the metrics"
 echo "$from_metrics" | grep -q "^$two m-two " || fail_log "m-two ($two) not in the metrics"
@@ -102,7 +133,7 @@ cpu=$(metric "chaosd_guest_cpu_seconds_total{domid=\"$one\",name=\"m-one\"}")
 [ "$(metric "chaosd_guest_info{domid=\"$two\",name=\"m-two\",state=\"running\"}")" = 1 ] ||
     [ "$(metric "chaosd_guest_info{domid=\"$two\",name=\"m-two\",state=\"blocked\"}")" = 1 ] ||
     fail_log "m-two's state: $(echo "$M" | grep chaosd_guest_info)"
-echo "ok: after two creates: creates by path, histogram, guests served; per-guest samples match chaos list ($cpu s CPU for m-one)"
+echo "ok: after three creates: creates by path, histogram, guests served; per-guest samples match chaos list ($cpu s CPU for m-one); m-http's vif counted its traffic"
 
 # ---- what is not a scrape
 s=$(status_of 'GET / HTTP/1.0\r\n\r\n'); [ "$s" = "HTTP/1.0 404 Not Found" ] || fail_log "GET /: '$s'"
@@ -141,6 +172,7 @@ echo "ok: chaos top -b -n 1: header and one line per domain, the guests by name;
 wait $SILENT 2>/dev/null
 chaos destroy m-one || fail_log "destroy m-one"
 chaos destroy m-two || fail_log "destroy m-two"
+chaos destroy m-http || fail_log "destroy m-http"
 kill -TERM $PID
 wait $PID
 st=$?

@@ -45,12 +45,13 @@ START_TEST(fields_guest)
 {
     char buf[256], text[256];
     struct iovec iov[LOG_MAX_FIELDS];
-    int n = log_journal_fields(6, 5, "web", "created web (5) from pool uk",
-                               buf, sizeof(buf), iov);
+    int n = log_journal_fields(6, 5, "web", "created web (5) from pool uk", buf,
+                               sizeof(buf), iov);
     ck_assert_int_eq(n, 5);
     joined(iov, n, text, sizeof(text));
-    ck_assert_str_eq(text, "PRIORITY=6|SYSLOG_IDENTIFIER=chaosd|CHAOS_DOMID=5|"
-                           "CHAOS_NAME=web|MESSAGE=created web (5) from pool uk");
+    ck_assert_str_eq(text,
+                     "PRIORITY=6|SYSLOG_IDENTIFIER=chaosd|CHAOS_DOMID=5|"
+                     "CHAOS_NAME=web|MESSAGE=created web (5) from pool uk");
 }
 END_TEST
 
@@ -59,8 +60,8 @@ START_TEST(fields_partial)
 {
     char buf[256], text[256];
     struct iovec iov[LOG_MAX_FIELDS];
-    int n = log_journal_fields(4, -1, NULL, "cannot bind", buf, sizeof(buf),
-                               iov);
+    int n =
+        log_journal_fields(4, -1, NULL, "cannot bind", buf, sizeof(buf), iov);
     ck_assert_int_eq(n, 3);
     joined(iov, n, text, sizeof(text));
     ck_assert_str_eq(text,
@@ -68,8 +69,9 @@ START_TEST(fields_partial)
     n = log_journal_fields(6, -1, "a\nb", "m", buf, sizeof(buf), iov);
     ck_assert_int_eq(n, 4);
     joined(iov, n, text, sizeof(text));
-    ck_assert_str_eq(text, "PRIORITY=6|SYSLOG_IDENTIFIER=chaosd|CHAOS_NAME=a\nb|"
-                           "MESSAGE=m");
+    ck_assert_str_eq(text,
+                     "PRIORITY=6|SYSLOG_IDENTIFIER=chaosd|CHAOS_NAME=a\nb|"
+                     "MESSAGE=m");
     n = log_journal_fields(6, 0, "", "m", buf, sizeof(buf), iov);
     ck_assert_int_eq(n, 4);
     joined(iov, n, text, sizeof(text));
@@ -84,12 +86,11 @@ START_TEST(fields_no_room)
     char buf[64];
     struct iovec iov[LOG_MAX_FIELDS];
     memset(buf, 'x', sizeof(buf));
-    ck_assert_int_eq(log_journal_fields(6, 5, "web", "a long message here",
-                                        buf, 60, iov),
-                     -ENOSPC);
+    ck_assert_int_eq(
+        log_journal_fields(6, 5, "web", "a long message here", buf, 60, iov),
+        -ENOSPC);
     ck_assert_int_eq(buf[60], 'x');
-    ck_assert_int_eq(log_journal_fields(6, 5, "web", "", buf, 0, iov),
-                     -ENOSPC);
+    ck_assert_int_eq(log_journal_fields(6, 5, "web", "", buf, 0, iov), -ENOSPC);
 }
 END_TEST
 

@@ -1,7 +1,8 @@
 /*
  * Unit tests: chaosd's metrics (chaosd/metrics.c): the Prometheus text a
  * fixed snapshot gives, byte for byte (HELP and TYPE lines, label
- * escaping, cumulative histogram buckets, seconds from nanoseconds), the
+ * escaping, cumulative histogram buckets, seconds from nanoseconds, per
+ * guest and per device samples), the
  * histogram's bucket edges, label escaping alone, and the scrape request
  * parser's verdicts.
  */
@@ -15,11 +16,13 @@
 
 /* What metrics_render() must give for snapshot() below. */
 static const char expected[] =
-    "# HELP chaosd_pool_target_shells Idle shells a flavor's pool is kept at (its pool setting).\n"
+    "# HELP chaosd_pool_target_shells Idle shells a flavor's pool is kept at "
+    "(its pool setting).\n"
     "# TYPE chaosd_pool_target_shells gauge\n"
     "chaosd_pool_target_shells{flavor=\"uk-pv\",kind=\"create\"} 2\n"
     "chaosd_pool_target_shells{flavor=\"restore-pvh\",kind=\"restore\"} 1\n"
-    "# HELP chaosd_pool_idle_shells Idle shells in a flavor's pool, ready to be handed out.\n"
+    "# HELP chaosd_pool_idle_shells Idle shells in a flavor's pool, ready to "
+    "be handed out.\n"
     "# TYPE chaosd_pool_idle_shells gauge\n"
     "chaosd_pool_idle_shells{flavor=\"uk-pv\",kind=\"create\"} 1\n"
     "chaosd_pool_idle_shells{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
@@ -27,18 +30,23 @@ static const char expected[] =
     "# TYPE chaosd_pool_filling_shells gauge\n"
     "chaosd_pool_filling_shells{flavor=\"uk-pv\",kind=\"create\"} 1\n"
     "chaosd_pool_filling_shells{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
-    "# HELP chaosd_pool_handed_out_total Shells of a flavor handed to creates or restores.\n"
+    "# HELP chaosd_pool_handed_out_total Shells of a flavor handed to creates "
+    "or restores.\n"
     "# TYPE chaosd_pool_handed_out_total counter\n"
     "chaosd_pool_handed_out_total{flavor=\"uk-pv\",kind=\"create\"} 3\n"
     "chaosd_pool_handed_out_total{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
-    "# HELP chaosd_pool_fill_failures_total Shells of a flavor whose preparation failed.\n"
+    "# HELP chaosd_pool_fill_failures_total Shells of a flavor whose "
+    "preparation failed.\n"
     "# TYPE chaosd_pool_fill_failures_total counter\n"
     "chaosd_pool_fill_failures_total{flavor=\"uk-pv\",kind=\"create\"} 0\n"
-    "chaosd_pool_fill_failures_total{flavor=\"restore-pvh\",kind=\"restore\"} 1\n"
-    "# HELP chaosd_pool_idle_memory_bytes Guest memory held by idle and filling shells.\n"
+    "chaosd_pool_fill_failures_total{flavor=\"restore-pvh\",kind=\"restore\"} "
+    "1\n"
+    "# HELP chaosd_pool_idle_memory_bytes Guest memory held by idle and "
+    "filling shells.\n"
     "# TYPE chaosd_pool_idle_memory_bytes gauge\n"
     "chaosd_pool_idle_memory_bytes 8388608\n"
-    "# HELP chaosd_pool_idle_memory_budget_bytes The most guest memory idle shells may hold (idle_memory_mib).\n"
+    "# HELP chaosd_pool_idle_memory_budget_bytes The most guest memory idle "
+    "shells may hold (idle_memory_mib).\n"
     "# TYPE chaosd_pool_idle_memory_budget_bytes gauge\n"
     "chaosd_pool_idle_memory_budget_bytes 268435456\n"
     "# HELP chaosd_creates_total Guests chaosd created or restored, by path.\n"
@@ -47,7 +55,8 @@ static const char expected[] =
     "chaosd_creates_total{path=\"direct\"} 1\n"
     "chaosd_creates_total{path=\"restore_pool\"} 0\n"
     "chaosd_creates_total{path=\"restore_direct\"} 1\n"
-    "# HELP chaosd_create_duration_seconds Time from a create or restore request's arrival to its guest running, by path.\n"
+    "# HELP chaosd_create_duration_seconds Time from a create or restore "
+    "request's arrival to its guest running, by path.\n"
     "# TYPE chaosd_create_duration_seconds histogram\n"
     "chaosd_create_duration_seconds_bucket{path=\"pool\",le=\"0.0005\"} 0\n"
     "chaosd_create_duration_seconds_bucket{path=\"pool\",le=\"0.001\"} 0\n"
@@ -81,36 +90,62 @@ static const char expected[] =
     "chaosd_create_duration_seconds_bucket{path=\"direct\",le=\"+Inf\"} 1\n"
     "chaosd_create_duration_seconds_sum{path=\"direct\"} 0.04\n"
     "chaosd_create_duration_seconds_count{path=\"direct\"} 1\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.0005\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.001\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.0025\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.005\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.01\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.025\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.05\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.1\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.25\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.5\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.0005\"}"
+    " 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.001\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.0025\"}"
+    " 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.005\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.01\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.025\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.05\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.1\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.25\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"0.5\"} "
+    "0\n"
     "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"1\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"2.5\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"2.5\"} "
+    "0\n"
     "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"10\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"+Inf\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_pool\",le=\"+Inf\"} "
+    "0\n"
     "chaosd_create_duration_seconds_sum{path=\"restore_pool\"} 0\n"
     "chaosd_create_duration_seconds_count{path=\"restore_pool\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.0005\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.001\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.0025\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.005\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.01\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.025\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.05\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.1\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.25\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.5\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"1\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"2.5\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"10\"} 0\n"
-    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"+Inf\"} 1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0."
+    "0005\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0."
+    "001\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0."
+    "0025\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0."
+    "005\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.01\"}"
+    " 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0."
+    "025\"} 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.05\"}"
+    " 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.1\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.25\"}"
+    " 0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"0.5\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"1\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"2.5\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"10\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"restore_direct\",le=\"+Inf\"}"
+    " 1\n"
     "chaosd_create_duration_seconds_sum{path=\"restore_direct\"} 20\n"
     "chaosd_create_duration_seconds_count{path=\"restore_direct\"} 1\n"
     "# HELP chaosd_failures_total Operations that failed, by what failed.\n"
@@ -120,21 +155,25 @@ static const char expected[] =
     "chaosd_failures_total{cause=\"image\"} 2\n"
     "chaosd_failures_total{cause=\"refill\"} 1\n"
     "chaosd_failures_total{cause=\"record\"} 0\n"
-    "# HELP chaosd_guests_served Running guests chaosd serves (console, on_* actions).\n"
+    "# HELP chaosd_guests_served Running guests chaosd serves (console, on_* "
+    "actions).\n"
     "# TYPE chaosd_guests_served gauge\n"
     "chaosd_guests_served 2\n"
     "# HELP chaosd_clients Connections to chaosd's request socket.\n"
     "# TYPE chaosd_clients gauge\n"
     "chaosd_clients 1\n"
-    "# HELP chaosd_guest_cpu_seconds_total CPU time a served guest used, all its vCPUs.\n"
+    "# HELP chaosd_guest_cpu_seconds_total CPU time a served guest used, all "
+    "its vCPUs.\n"
     "# TYPE chaosd_guest_cpu_seconds_total counter\n"
     "chaosd_guest_cpu_seconds_total{domid=\"5\",name=\"web\"} 1.25\n"
-    "chaosd_guest_cpu_seconds_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\"} 7e-09\n"
+    "chaosd_guest_cpu_seconds_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\"} "
+    "7e-09\n"
     "# HELP chaosd_guest_memory_bytes Memory a served guest owns now.\n"
     "# TYPE chaosd_guest_memory_bytes gauge\n"
     "chaosd_guest_memory_bytes{domid=\"5\",name=\"web\"} 4194304\n"
     "chaosd_guest_memory_bytes{domid=\"12\",name=\"a\\\"b\\\\c\\nd\"} 1\n"
-    "# HELP chaosd_guest_memory_max_bytes The most memory a served guest may own.\n"
+    "# HELP chaosd_guest_memory_max_bytes The most memory a served guest may "
+    "own.\n"
     "# TYPE chaosd_guest_memory_max_bytes gauge\n"
     "chaosd_guest_memory_max_bytes{domid=\"5\",name=\"web\"} 8388608\n"
     "chaosd_guest_memory_max_bytes{domid=\"12\",name=\"a\\\"b\\\\c\\nd\"} 2\n"
@@ -142,10 +181,43 @@ static const char expected[] =
     "# TYPE chaosd_guest_vcpus gauge\n"
     "chaosd_guest_vcpus{domid=\"5\",name=\"web\"} 1\n"
     "chaosd_guest_vcpus{domid=\"12\",name=\"a\\\"b\\\\c\\nd\"} 2\n"
-    "# HELP chaosd_guest_info A served guest's state (always 1; the state is a label).\n"
+    "# HELP chaosd_guest_info A served guest's state (always 1; the state is a "
+    "label).\n"
     "# TYPE chaosd_guest_info gauge\n"
     "chaosd_guest_info{domid=\"5\",name=\"web\",state=\"running\"} 1\n"
-    "chaosd_guest_info{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",state=\"paused\"} 1\n";
+    "chaosd_guest_info{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",state=\"paused\"} "
+    "1\n"
+    "# HELP chaosd_vif_tx_bytes_total Bytes a served guest sent on a vif.\n"
+    "# TYPE chaosd_vif_tx_bytes_total counter\n"
+    "chaosd_vif_tx_bytes_total{domid=\"5\",name=\"web\",vif=\"0\"} 1000\n"
+    "# HELP chaosd_vif_tx_packets_total Packets a served guest sent on a vif.\n"
+    "# TYPE chaosd_vif_tx_packets_total counter\n"
+    "chaosd_vif_tx_packets_total{domid=\"5\",name=\"web\",vif=\"0\"} 10\n"
+    "# HELP chaosd_vif_rx_bytes_total Bytes a served guest received on a vif.\n"
+    "# TYPE chaosd_vif_rx_bytes_total counter\n"
+    "chaosd_vif_rx_bytes_total{domid=\"5\",name=\"web\",vif=\"0\"} 2000\n"
+    "# HELP chaosd_vif_rx_packets_total Packets a served guest received on a "
+    "vif.\n"
+    "# TYPE chaosd_vif_rx_packets_total counter\n"
+    "chaosd_vif_rx_packets_total{domid=\"5\",name=\"web\",vif=\"0\"} 20\n"
+    "# HELP chaosd_vbd_read_bytes_total Bytes a served guest read from a "
+    "disk.\n"
+    "# TYPE chaosd_vbd_read_bytes_total counter\n"
+    "chaosd_vbd_read_bytes_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",vbd="
+    "\"1\"} 8192\n"
+    "# HELP chaosd_vbd_reads_total Read requests of a served guest's disk.\n"
+    "# TYPE chaosd_vbd_reads_total counter\n"
+    "chaosd_vbd_reads_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",vbd=\"1\"} "
+    "2\n"
+    "# HELP chaosd_vbd_write_bytes_total Bytes a served guest wrote to a "
+    "disk.\n"
+    "# TYPE chaosd_vbd_write_bytes_total counter\n"
+    "chaosd_vbd_write_bytes_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",vbd="
+    "\"1\"} 4096\n"
+    "# HELP chaosd_vbd_writes_total Write requests of a served guest's disk.\n"
+    "# TYPE chaosd_vbd_writes_total counter\n"
+    "chaosd_vbd_writes_total{domid=\"12\",name=\"a\\\"b\\\\c\\nd\",vbd=\"1\"} "
+    "1\n";
 
 static struct chaosd_metrics counters;
 static const struct metrics_flavor flavors[] = {
@@ -170,6 +242,25 @@ static const struct metrics_guest guests[] = {
       .vcpus = 2 },
 };
 
+/* A vif of the first guest, a disk of the second. */
+static const struct metrics_device devices[] = {
+    { .domid = 5,
+      .name = "web",
+      .net = true,
+      .devid = 0,
+      .tx_bytes = 1000,
+      .tx_packets = 10,
+      .rx_bytes = 2000,
+      .rx_packets = 20 },
+    { .domid = 12,
+      .name = "a\"b\\c\nd",
+      .devid = 1,
+      .tx_bytes = 4096,
+      .tx_packets = 1,
+      .rx_bytes = 8192,
+      .rx_packets = 2 },
+};
+
 static struct metrics_snapshot snapshot(void)
 {
     memset(&counters, 0, sizeof(counters));
@@ -188,7 +279,9 @@ static struct metrics_snapshot snapshot(void)
                                       .guests_served = 2,
                                       .clients = 1,
                                       .guests = guests,
-                                      .n_guests = 2 };
+                                      .n_guests = 2,
+                                      .devices = devices,
+                                      .n_devices = 2 };
 }
 
 START_TEST(render_exact)
@@ -219,6 +312,8 @@ START_TEST(render_empty)
         "chaosd_guest_cpu_seconds_total counter",
         "chaosd_guest_memory_bytes gauge",
         "chaosd_guest_info gauge",
+        "chaosd_vif_rx_bytes_total counter",
+        "chaosd_vbd_writes_total counter",
     };
     for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
         char line[128];
@@ -302,8 +397,7 @@ START_TEST(http_parse)
 {
     const struct http_case *c = &http_cases[_i];
     bool head = !c->head;
-    ck_assert_int_eq(metrics_http_parse(c->text, strlen(c->text), &head),
-                     c->v);
+    ck_assert_int_eq(metrics_http_parse(c->text, strlen(c->text), &head), c->v);
     ck_assert_int_eq(head, c->head);
 }
 END_TEST
@@ -318,13 +412,12 @@ START_TEST(http_limits)
     memset(buf, 'a', n);
     memcpy(buf, "GET /metrics HTTP/1.1\r\nX: ", 26);
     bool head;
-    ck_assert_int_eq(metrics_http_parse(buf, METRICS_HTTP_MAX_REQUEST - 1,
-                                        &head),
-                     METRICS_HTTP_MORE);
+    ck_assert_int_eq(
+        metrics_http_parse(buf, METRICS_HTTP_MAX_REQUEST - 1, &head),
+        METRICS_HTTP_MORE);
     ck_assert_int_eq(metrics_http_parse(buf, METRICS_HTTP_MAX_REQUEST, &head),
                      METRICS_HTTP_TOO_LARGE);
-    ck_assert_int_eq(metrics_http_parse(buf, n, &head),
-                     METRICS_HTTP_TOO_LARGE);
+    ck_assert_int_eq(metrics_http_parse(buf, n, &head), METRICS_HTTP_TOO_LARGE);
     buf[30] = '\0';
     memcpy(buf + 40, "\r\n\r\n", 4);
     ck_assert_int_eq(metrics_http_parse(buf, n, &head), METRICS_HTTP_OK);

@@ -33,8 +33,7 @@ START_TEST(cpu_percent)
     ck_assert_double_eq_tol(top_cpu_percent(prev, 3, &d, second), 25.0, 1e-9);
     /* 2 s of CPU in 1 s (two busy vCPUs): 200 %, as xentop. */
     d = dom(3, 3, 2500000000);
-    ck_assert_double_eq_tol(top_cpu_percent(prev, 3, &d, second), 200.0,
-                            1e-9);
+    ck_assert_double_eq_tol(top_cpu_percent(prev, 3, &d, second), 200.0, 1e-9);
     /* Idle: 0. */
     d = dom(7, 7, 0);
     ck_assert_double_eq_tol(top_cpu_percent(prev, 3, &d, 2 * second), 0.0,

@@ -224,7 +224,8 @@ static bool wait_or_quit(const struct top *t, uint64_t ns)
         struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
         int rc = poll(&pfd, t->tty ? 1 : 0, ms);
         char ch;
-        if (rc > 0 && read(STDIN_FILENO, &ch, 1) == 1 && (ch == 'q' || ch == 'Q'))
+        if (rc > 0 && read(STDIN_FILENO, &ch, 1) == 1 &&
+            (ch == 'q' || ch == 'Q'))
             return false;
         if (rc > 0 && !(pfd.revents & POLLIN))
             return false; /* the terminal went away */
@@ -250,8 +251,8 @@ static int run(struct top *t)
     uint64_t now = util_now_ns();
     int rc = remember(t, doms, n, now);
     chaos_dominfo_free(doms);
-    uint64_t window = t->delay_ns < FIRST_WINDOW_NS ? t->delay_ns
-                                                    : FIRST_WINDOW_NS;
+    uint64_t window =
+        t->delay_ns < FIRST_WINDOW_NS ? t->delay_ns : FIRST_WINDOW_NS;
     if (rc < 0 || !wait_or_quit(t, window))
         return rc < 0 ? EXIT_FAIL : EXIT_OK;
     for (long i = 0; !t->iterations || i < t->iterations; i++) {
