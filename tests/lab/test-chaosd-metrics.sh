@@ -120,8 +120,8 @@ echo "$M" | grep -q "^chaosd_vif_.*name=\"m-one\"" && fail_log "m-one has no vif
 from_metrics=$(echo "$M" | sed -n 's/^chaosd_guest_memory_bytes{domid="\([0-9]*\)",name="\([^"]*\)"} \([0-9]*\)$/\1 \2 \3/p' |
     awk '{ print $1, $2, int($3 / 1048576) }' | sort)
 from_list=$(chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
-    sed -n 's/.*"domid":\([0-9]*\),"name":"\([^"]*\)".*"memory_mib":\([0-9]*\),.*/\1 \2 \3/p' |
-    awk '$2 != "" && $2 != "Domain-0"' | sort)
+    sed -n 's/.*"domid":\([0-9]*\),"name":"\([^"][^"]*\)".*"memory_mib":\([0-9]*\),.*/\1 \2 \3/p' |
+    awk '$2 != "Domain-0"' | sort)
 echo "metrics: $(echo "$from_metrics" | tr '\n' ';')  list: $(echo "$from_list" | tr '\n' ';')"
 [ -n "$from_list" ] || fail_log "no guests in chaos list"
 [ "$from_metrics" = "$from_list" ] ||
