@@ -28,6 +28,7 @@
 #include "hv_ops.h"
 #include "images.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "protocol.h"
 
@@ -104,7 +105,9 @@ struct chaosd {
     int exit_status;
     uint64_t creates_pool, creates_direct;
     uint64_t restores_pool, restores_direct, restores_in_place;
-    struct image_cache images; /* images kept open for restores */
+    struct image_cache images;          /* images kept open for restores */
+    struct chaosd_metrics metrics;      /* metrics.h */
+    struct metrics_server *metrics_srv; /* metrics_listen; NULL: none */
 };
 
 /* daemon.c */
@@ -127,6 +130,11 @@ void client_ref(struct client *c);
 void client_unref(struct client *c);
 /* Sends an event message to every subscribed client (consumes msg). */
 void server_broadcast(struct chaosd *d, json_object *msg);
+
+/* metrics_server.c: the metrics_listen socket (server_listen and
+ * server_close call these).  0 when off or listening, else -errno. */
+int metrics_listen(struct chaosd *d);
+void metrics_close(struct chaosd *d);
 
 /* requests.c */
 void request_dispatch(struct client *c, struct chaosd_request *req);

@@ -109,6 +109,7 @@ static void refill_done(uv_work_t *req, int status)
         state_shell_remove(w->uuid);
         if (i >= 0)
             pool_fill_failed(&d->pool, i);
+        metrics_failed(&d->metrics, METRICS_FAIL_REFILL);
         log_warn("preparing a shell of flavor %s failed: %s", w->flavor,
                  w->err);
         if (!d->stopping && d->refill_retry_ready && !d->refill_retry_pending) {

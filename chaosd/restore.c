@@ -152,12 +152,17 @@ static void restored(struct chaosd *d, struct restore_work *w)
         d->restores_direct++;
     if (w->in_place)
         d->restores_in_place++;
+    metrics_created(&d->metrics,
+                    w->from_pool ? METRICS_PATH_RESTORE_POOL
+                                 : METRICS_PATH_RESTORE_DIRECT,
+                    t_reply - w->t0);
     if (!d->stopping) {
         guest_add(d, w->domid, w->cfg); /* served as a created guest */
         w->cfg = NULL;
     }
     uint64_t t_served = util_now_ns();
-    log_info(
+    log_guest_info(
+        w->domid, w->rec.name,
         "restored %s (%u) from %s %s%s%s: replied after %.1f ms "
         "(before the work queue %.1f, libchaos %.1f: check %.1f, "
         "stream %.1f, start %.1f; back on the loop %.1f; records and "
@@ -187,6 +192,9 @@ static void restore_after(uv_work_t *req, int status)
         state_shell_remove(w->item.uuid); /* consumed */
     if (w->rc < 0) {
         state_guest_remove(w->rec.uuid);
+        metrics_failed(&d->metrics, w->from_pool && w->unused
+                                        ? METRICS_FAIL_IMAGE
+                                        : METRICS_FAIL_RESTORE);
         log_warn("restore of %s failed: %s", w->path, w->err);
         w->done(d, w->opaque, w->rc, NULL, w->err);
     } else {
@@ -282,6 +290,7 @@ void restore_start(struct chaosd *d, const char *path,
              ? d->hv->image_config_of(d->ctx, w->cached->img, overrides, n,
                                       &w->cfg)
              : d->hv->image_config(d->ctx, path, overrides, n, &w->cfg)) < 0) {
+        metrics_failed(&d->metrics, METRICS_FAIL_IMAGE);
         done(d, opaque, -EINVAL, NULL, d->hv->errmsg(d->ctx));
         images_unref(&d->images, w->cached);
         free(w);
@@ -326,6 +335,7 @@ fail:
         give_back(d, w);
     }
     work_free(w);
+    metrics_failed(&d->metrics, METRICS_FAIL_RECORD);
     done(d, opaque, -EIO, NULL,
          "cannot record the guest (out of memory, or "
          "the run directory is not writable)");

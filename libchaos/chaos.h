@@ -775,6 +775,27 @@ void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16]);
 /* The guest's name ("" if it has none). */
 const char *chaos_supervisor_name(const chaos_supervisor *sup);
 
+/* Traffic through one device of the guest, as its back end counted it
+ * since the device last connected (0 while it is not connected). */
+struct chaos_device_stats {
+    bool net;       /* a network interface (vif); false: a disk (vbd) */
+    unsigned devid; /* its number among the guest's devices of its kind */
+    bool connected;
+    /* net: from the guest (tx) and to it (rx), as the guest sees them;
+     * disk: written (tx) and read (rx) bytes, write and read requests */
+    uint64_t tx_bytes, tx_packets;
+    uint64_t rx_bytes, rx_packets;
+};
+
+/*
+ * The guest's vifs and disks, in device order: fills at most max entries
+ * of out and returns how many there are.  Reads the back ends' counters
+ * (no system call), so a metrics scrape can ask every guest.
+ */
+unsigned chaos_supervisor_device_stats(const chaos_supervisor *sup,
+                                       struct chaos_device_stats *out,
+                                       unsigned max);
+
 /*
  * Destroys the domain sup serves, as `chaos destroy` of a served guest
  * should: its last console output is collected and the ring unmapped

@@ -16,7 +16,10 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/cmd_vcpu.c \
 	tools/chaos/cmd_list_long.c \
 	tools/chaos/xl_args.h \
-	tools/chaos/xl_args.c
+	tools/chaos/xl_args.c \
+	tools/chaos/cmd_top.c \
+	tools/chaos/top_calc.h \
+	tools/chaos/top_calc.c
 tools_chaos_chaos_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tools_chaos_chaos_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
 	$(JSONC_LIBS)
@@ -29,6 +32,15 @@ tests_unit_test_xl_args_SOURCES = tests/unit/test_xl_args.c \
 tests_unit_test_xl_args_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/tools/chaos
 tests_unit_test_xl_args_LDADD = $(CHECK_LIBS)
+
+# `chaos top`'s percentages (pure code).
+check_PROGRAMS += tests/unit/test_top_calc
+TESTS += tests/unit/test_top_calc
+tests_unit_test_top_calc_SOURCES = tests/unit/test_top_calc.c \
+	tools/chaos/top_calc.h tools/chaos/top_calc.c
+tests_unit_test_top_calc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/tools/chaos
+tests_unit_test_top_calc_LDADD = $(CHECK_LIBS)
 
 # Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
 EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc
