@@ -64,7 +64,7 @@ START=$(sed -n 's/^ExecStart=//p' $UNIT)
 fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
 $START >$LOG 2>&1 &
 PID=$!
-wait_for 120 "grep -q 'ready' $LOG" || fail_log "chaosd not ready in 120 s: $(chaos pool 2>&1)"
+wait_for 120 "grep -q 'ready (' $LOG" || fail_log "chaosd not ready in 120 s: $(chaos pool 2>&1)"
 grep -q " $LIB/libchaos.so.0" /proc/$PID/maps ||
     fail_log "chaosd does not map $LIB/libchaos.so.0: $(grep libchaos /proc/$PID/maps)"
 echo "ok: $START: ready, with $LIB/libchaos.so.0"
