@@ -29,8 +29,9 @@ for f in /usr/sbin/chaos /usr/bin/tinyx /usr/share/chaos/tinyx/init.sh \
          /usr/include/chaos.h $LIB/libchaos.so $LIB/pkgconfig/libchaos.pc; do
     [ -e "$f" ] || fail "$f is not installed"
 done
-grep -q "^libdir=$LIB\$" $LIB/pkgconfig/libchaos.pc ||
-    fail "libchaos.pc's libdir is not $LIB: $(grep libdir= $LIB/pkgconfig/libchaos.pc)"
+grep -q '^prefix=/usr$' $LIB/pkgconfig/libchaos.pc &&
+    grep -q '^libdir=${prefix}/lib/x86_64-linux-gnu$' $LIB/pkgconfig/libchaos.pc ||
+    fail "libchaos.pc does not say $LIB: $(grep -e prefix= -e libdir= $LIB/pkgconfig/libchaos.pc)"
 for unit in $UNIT /lib/systemd/system/chaosd.socket; do
     doc=$(sed -n 's|^Documentation=file://||p' "$unit")
     [ -f "$doc" ] || fail "$unit: its Documentation= file $doc is not installed"
