@@ -29,9 +29,10 @@ for f in /usr/sbin/chaos /usr/bin/tinyx /usr/share/chaos/tinyx/init.sh \
          /usr/include/chaos.h $LIB/libchaos.so $LIB/pkgconfig/libchaos.pc; do
     [ -e "$f" ] || fail "$f is not installed"
 done
-grep -q '^prefix=/usr$' $LIB/pkgconfig/libchaos.pc &&
-    grep -q '^libdir=${prefix}/lib/x86_64-linux-gnu$' $LIB/pkgconfig/libchaos.pc ||
-    fail "libchaos.pc does not say $LIB: $(grep -e prefix= -e libdir= $LIB/pkgconfig/libchaos.pc)"
+PC=$LIB/pkgconfig/libchaos.pc
+grep -q '^prefix=/usr$' $PC || fail "libchaos.pc: $(grep prefix= $PC)"
+# shellcheck disable=SC2016 # ${prefix} is pkg-config's, taken literally
+grep -q '^libdir=${prefix}/lib/x86_64-linux-gnu$' $PC || fail "libchaos.pc: $(grep libdir= $PC)"
 for unit in $UNIT /lib/systemd/system/chaosd.socket; do
     doc=$(sed -n 's|^Documentation=file://||p' "$unit")
     [ -f "$doc" ] || fail "$unit: its Documentation= file $doc is not installed"
