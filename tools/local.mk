@@ -44,3 +44,9 @@ tests_unit_test_top_calc_LDADD = $(CHECK_LIBS)
 
 # Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
 EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc
+
+# Packaging (README.md, "Debian packages"): tools/build-debs builds debian/
+# in a copy of the tree; tools/build-example compiles docs/examples/ against
+# an installed libchaos with pkg-config alone.
+EXTRA_DIST += tools/build-debs tools/build-example debian \
+	docs/examples/README.md docs/examples/Makefile docs/examples/chaos-example.c
