@@ -152,7 +152,8 @@ check_options "chaosd" "chaosd --help" "$h" "chaosd(8) OPTIONS" chaosd \
 # ("key, key   text" and "[flavor NAME] key, key"), and chaosd.conf(5)'s
 # "*key* = ..." lines in its two sections.
 conf=$SRC/chaosd/conf.c
-parser_global=$(sed -n 's/^ *{ "\([a-z_]*\)", set_[a-z_]* },$/\1/p' "$conf" | sort -u)
+parser_global=$(awk '/global_settings\[\] = \{/ { on = 1 } on && /^};/ { on = 0 } on' \
+    "$conf" | grep -oE '"[a-z_]+"' | tr -d '"' | sort -u)
 parser_flavor=$(sed -n 's/.*!strcmp(key, "\([a-z_]*\)").*/\1/p' "$conf" | sort -u)
 if [ -z "$parser_global" ] || [ -z "$parser_flavor" ]; then
     fail "cannot read the keys of chaosd/conf.c (its tables changed shape?)"
