@@ -9,6 +9,8 @@ tools_chaos_chaos_SOURCES = \
 	tools/chaos/daemon_client.h \
 	tools/chaos/daemon_client.c \
 	tools/chaos/cmd_create_daemon.c \
+	tools/chaos/foreground.h \
+	tools/chaos/foreground.c \
 	tools/chaos/cmd_pool.c \
 	tools/chaos/cmd_events.c \
 	tools/chaos/cmd_names.c \

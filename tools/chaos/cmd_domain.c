@@ -22,7 +22,7 @@
 #define CONSOLE_LOG_DIR CHAOS_CONSOLE_LOG_DIR
 
 const char cmd_create_help[] =
-    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | "
+    "Usage: chaos create [-p] [-c | -F] [-q] [--timings] [--json] [--direct | "
     "--daemon]\n"
     "                    [--socket PATH] CONFIG [KEY=VALUE...]\n"
     "\n"
@@ -51,6 +51,13 @@ const char cmd_create_help[] =
     "\n"
     "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
     "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
+    "  -F, --foreground\n"
+    "                 stay until the guest has ended (through its restarts)\n"
+    "                 and exit with a status that says how, for a systemd\n"
+    "                 unit or Nomad's raw_exec: without chaosd this process\n"
+    "                 serves the guest (no background monitor), with chaosd\n"
+    "                 it follows chaosd's events.  SIGTERM, SIGINT and\n"
+    "                 SIGHUP destroy the guest.\n"
     "  -q, --quiet    print nothing on success\n"
     "      --timings  print how long each phase took\n"
     "      --json     print the result (domid, name, timings...) as JSON\n"
@@ -62,7 +69,10 @@ const char cmd_create_help[] =
     "\n"
     "Exit status: 0 created, 1 creation failed (also when chaosd refuses\n"
     "it as forbidden: only root and its admin_group may create), 2 usage or\n"
-    "config error.\n";
+    "config error.  With -F, once the guest has ended: 0 it powered off,\n"
+    "rebooted without a restart or was destroyed (a stop signal too), 3 it\n"
+    "crashed or its watchdog fired, 1 it could not be served or chaosd went\n"
+    "away.\n";
 
 const char cmd_destroy_help[] =
     "Usage: chaos destroy DOMAIN\n"
@@ -144,6 +154,7 @@ int cmd_create(int argc, char **argv)
     static const struct option opts[] = {
         { "paused", no_argument, NULL, 'p' },
         { "console", no_argument, NULL, 'c' },
+        { "foreground", no_argument, NULL, 'F' },
         { "quiet", no_argument, NULL, 'q' },
         { "timings", no_argument, NULL, 't' },
         { "json", no_argument, NULL, 'j' },
@@ -152,18 +163,22 @@ int cmd_create(int argc, char **argv)
         { "socket", required_argument, NULL, 'S' },
         { NULL, 0, NULL, 0 },
     };
-    int paused = 0, console = 0, quiet = 0, timings = 0, json = 0, c;
+    int paused = 0, console = 0, foreground = 0, quiet = 0, timings = 0,
+        json = 0, c;
     enum { VIA_ANY, VIA_DAEMON, VIA_DIRECT } via = VIA_ANY;
     const char *socket_path = NULL;
     optind = 1;
     /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
-    while ((c = getopt_long(argc, argv, "+pcq", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+pcFq", opts, NULL)) != -1) {
         switch (c) {
             case 'p':
                 paused = 1;
                 break;
             case 'c':
                 console = 1;
+                break;
+            case 'F':
+                foreground = 1;
                 break;
             case 'q':
                 quiet = 1;
@@ -187,6 +202,10 @@ int cmd_create(int argc, char **argv)
                 return EXIT_USAGE;
         }
     }
+    if (console && foreground) {
+        cmd_error("create: -c and -F exclude each other");
+        return EXIT_USAGE;
+    }
     if (optind >= argc) {
         cmd_error("create: a CONFIG file is needed (see chaos create --help)");
         return EXIT_USAGE;
@@ -209,6 +228,8 @@ int cmd_create(int argc, char **argv)
         if (fd >= 0) {
             struct daemon_create_opts o = { .paused = paused,
                                             .console = console,
+                                            .foreground = foreground,
+                                            .socket = sock,
                                             .quiet = quiet,
                                             .timings = timings,
                                             .json = json };
@@ -256,6 +277,13 @@ int cmd_create(int argc, char **argv)
                ms(t.prepare_ns), ms(t.load_ns), ms(t.build_ns), ms(t.start_ns),
                ms(t.total_ns));
     fflush(stdout);
+    if (foreground) {
+        /* This process is the guest's server: no Xen handle of ours may
+         * stay open beside the supervisor's. */
+        chaos_close(ctx);
+        chaos_config_free(cfg);
+        return chaos_monitor_run_foreground(domid);
+    }
     int status = cmd_start_monitor(chaos_config_name(cfg), domid) < 0
                      ? EXIT_FAIL
                      : EXIT_OK;

@@ -30,7 +30,8 @@ const char *daemon_str(json_object *o, const char *key, const char *dflt);
 /* `chaos create` through chaosd (cmd_create_daemon.c). */
 struct chaos_config;
 struct daemon_create_opts {
-    int paused, console, quiet, timings, json;
+    int paused, console, foreground, quiet, timings, json;
+    const char *socket; /* where fd was connected (-F connects again) */
 };
 /* Sends cfg (taken) to chaosd on fd (closed); source names the config
  * file in messages.  Returns the exit status of `chaos create`. */
