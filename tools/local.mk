@@ -32,5 +32,16 @@ tests_unit_test_xl_args_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-I$(top_srcdir)/tools/chaos
 tests_unit_test_xl_args_LDADD = $(CHECK_LIBS)
 
+# `chaos create -F` following a guest on chaosd's event lines.
+check_PROGRAMS += tests/unit/test_foreground
+TESTS += tests/unit/test_foreground
+tests_unit_test_foreground_SOURCES = tests/unit/test_foreground.c \
+	tools/chaos/foreground.h tools/chaos/foreground.c \
+	tools/chaos/daemon_client.h tools/chaos/daemon_client.c
+tests_unit_test_foreground_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(JSONC_CFLAGS) -I$(top_srcdir)/tools/chaos -I$(top_srcdir)/chaosd
+tests_unit_test_foreground_LDADD = libchaos/libchaos.la \
+	chaosd/libchaosd_proto.la $(JSONC_LIBS) $(CHECK_LIBS)
+
 # Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
 EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc

@@ -47,7 +47,7 @@ struct follow {
     const chaos_config *cfg;
     const char *name;
     long long domid;
-    char reason[32];  /* of domid's stop; "" before one */
+    char reason[32];   /* of domid's stop; "" before one */
     time_t restart_by; /* waiting for a restart until then; 0: not */
     int status;        /* -1 until the guest has ended */
 };
@@ -77,14 +77,12 @@ static int on_event_line(void *opaque, const char *line, size_t len)
         f->domid = domid; /* restarted: follow the new domain */
         f->reason[0] = '\0';
         f->restart_by = 0;
-        fprintf(stderr, "chaos: %s restarted as domain %lld\n", f->name,
-                domid);
+        fprintf(stderr, "chaos: %s restarted as domain %lld\n", f->name, domid);
     } else if (domid == f->domid &&
                (!strcmp(kind, "shutdown") || !strcmp(kind, "crash"))) {
         snprintf(f->reason, sizeof(f->reason), "%s",
                  daemon_str(m, "reason", kind));
-    } else if (domid == f->domid && !strcmp(kind, "death") &&
-               !f->restart_by) {
+    } else if (domid == f->domid && !strcmp(kind, "death") && !f->restart_by) {
         on_death(f);
     }
     json_object_put(m);

@@ -1,0 +1,106 @@
+/*
+ * Unit tests: `chaos create -F` through chaosd (tools/chaos/foreground.c)
+ * follows a guest on chaosd's event lines, fed here through a socketpair:
+ * the exit status for each way a guest ends, a restart followed to the
+ * new domain, other domains' events ignored, chaosd going away.
+ */
+#include <check.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check_run.h"
+#include "cmd.h"
+#include "foreground.h"
+
+/* main.c's, which the test does not link. */
+void cmd_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+struct follow_case {
+    const char *what;
+    const char *cfg;    /* xl.cfg text */
+    const char *events; /* chaosd's lines for the subscriber */
+    int status;
+};
+
+#define EV(kind, id, name, extra)                                              \
+    "{\"v\":1,\"event\":\"" kind "\",\"domid\":" #id ",\"name\":\"" name      \
+    "\"" extra "}\n"
+
+static const struct follow_case cases[] = {
+    { "poweroff", "",
+      EV("created", 7, "g", ",\"path\":\"pool\"")
+          EV("shutdown", 7, "g", ",\"reason\":\"poweroff\"")
+              EV("death", 7, "g", ""),
+      EXIT_OK },
+    { "crash", "",
+      EV("crash", 7, "g", ",\"reason\":\"crash\"") EV("death", 7, "g", ""),
+      EXIT_GUEST_CRASHED },
+    { "watchdog", "",
+      EV("shutdown", 7, "g", ",\"reason\":\"watchdog\"")
+          EV("death", 7, "g", ""),
+      EXIT_GUEST_CRASHED },
+    { "destroyed", "", EV("death", 7, "g", ""), EXIT_OK },
+    { "others ignored", "",
+      EV("crash", 8, "h", ",\"reason\":\"crash\"") EV("death", 8, "h", "")
+          EV("shutdown", 7, "g", ",\"reason\":\"poweroff\"")
+              EV("death", 7, "g", ""),
+      EXIT_OK },
+    { "restart followed", "on_poweroff = \"restart\"\n",
+      EV("shutdown", 7, "g", ",\"reason\":\"poweroff\"")
+          EV("death", 7, "g", "") EV("created", 9, "g", ",\"path\":\"direct\"")
+              EV("crash", 9, "g", ",\"reason\":\"crash\"")
+                  EV("death", 9, "g", ""),
+      EXIT_GUEST_CRASHED },
+    { "not a line of ours", "", "garbage\n{\"v\":1}\n" EV("death", 7, "g", ""),
+      EXIT_OK },
+    { "chaosd went away", "", EV("shutdown", 7, "g", ",\"reason\":\"crash\""),
+      EXIT_FAIL },
+};
+
+START_TEST(follow)
+{
+    const struct follow_case *c = &cases[_i];
+    chaos_config *cfg = chaos_config_new();
+    ck_assert_ptr_nonnull(cfg);
+    ck_assert_int_eq(chaos_config_parse(cfg, c->cfg, strlen(c->cfg), NULL), 0);
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    ssize_t len = (ssize_t)strlen(c->events);
+    ck_assert_int_eq(write(sv[1], c->events, (size_t)len), len);
+    close(sv[1]); /* after the lines: chaosd went away */
+    int st = foreground_follow(sv[0], "/nonexistent", 7, "g", cfg);
+    ck_assert_msg(st == c->status, "%s: exit status %d, not %d", c->what, st,
+                  c->status);
+    chaos_config_free(cfg);
+}
+END_TEST
+
+START_TEST(statuses)
+{
+    ck_assert_int_eq(foreground_status(NULL), EXIT_OK);
+    ck_assert_int_eq(foreground_status("poweroff"), EXIT_OK);
+    ck_assert_int_eq(foreground_status("reboot"), EXIT_OK);
+    ck_assert_int_eq(foreground_status("crash"), EXIT_GUEST_CRASHED);
+    ck_assert_int_eq(foreground_status("watchdog"), EXIT_GUEST_CRASHED);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("foreground");
+    TCase *tc = tcase_create("follow");
+    tcase_add_loop_test(tc, follow, 0, sizeof(cases) / sizeof(cases[0]));
+    tcase_add_test(tc, statuses);
+    suite_add_tcase(s, tc);
+    return check_run(s);
+}
