@@ -32,8 +32,8 @@ struct follow_case {
     int status;
 };
 
-#define EV(kind, id, name, extra)                                              \
-    "{\"v\":1,\"event\":\"" kind "\",\"domid\":" #id ",\"name\":\"" name      \
+#define EV(kind, id, name, extra)                                        \
+    "{\"v\":1,\"event\":\"" kind "\",\"domid\":" #id ",\"name\":\"" name \
     "\"" extra "}\n"
 
 static const struct follow_case cases[] = {
@@ -56,10 +56,9 @@ static const struct follow_case cases[] = {
               EV("death", 7, "g", ""),
       EXIT_OK },
     { "restart followed", "on_poweroff = \"restart\"\n",
-      EV("shutdown", 7, "g", ",\"reason\":\"poweroff\"")
-          EV("death", 7, "g", "") EV("created", 9, "g", ",\"path\":\"direct\"")
-              EV("crash", 9, "g", ",\"reason\":\"crash\"")
-                  EV("death", 9, "g", ""),
+      EV("shutdown", 7, "g", ",\"reason\":\"poweroff\"") EV("death", 7, "g", "")
+          EV("created", 9, "g", ",\"path\":\"direct\"") EV(
+              "crash", 9, "g", ",\"reason\":\"crash\"") EV("death", 9, "g", ""),
       EXIT_GUEST_CRASHED },
     { "not a line of ours", "", "garbage\n{\"v\":1}\n" EV("death", 7, "g", ""),
       EXIT_OK },
