@@ -48,13 +48,16 @@ run_fg() {
 }
 
 # stop_fg VIA NAME: a long-running guest, SIGTERM to the command, which
-# destroys it and exits 0.  A restart first when RESTART is set.
+# destroys it and exits 0.  With RESTART set (a guest that powers off
+# after 2 s, restarted), the command must still be there after a restart.
 stop_fg() {
     via=$1 name=$2
     rm -f /tmp/fg.out
-    # shellcheck disable=SC2086 # $RESTART: extra KEY=VALUE words, or none
+    extra="cmdline=sleep_ms=60000"
+    [ -z "$RESTART" ] || extra="on_poweroff=restart cmdline=sleep_ms=2000"
+    # shellcheck disable=SC2086 # $extra: KEY=VALUE words
     chaos create -F "$via" "$UK/hello-pv.cfg" kernel=$UK/hello name="$name" \
-        $RESTART >/tmp/fg.out 2>&1 &
+        $extra >/tmp/fg.out 2>&1 &
     fg=$!
     wait_for 60 "[ -n \"\$(id_by_name $name)\" ]" || fail_log "$name did not start: $(cat /tmp/fg.out)"
     first=$(id_by_name "$name")
@@ -77,7 +80,7 @@ before=$(monitors)
 run_fg --direct fg-off 0
 run_fg --direct fg-crash 3 cmdline=crash=panic
 RESTART="" stop_fg --direct fg-term
-RESTART="on_poweroff=restart cmdline=sleep_ms=2000" stop_fg --direct fg-restart
+RESTART=1 stop_fg --direct fg-restart
 [ "$(monitors)" = "$before" ] || fail "a background monitor was started ($(monitors), before $before)"
 expect_nothing_left
 
@@ -97,7 +100,7 @@ wait_for 60 "chaos pool >/dev/null 2>&1" || fail_log "chaosd does not answer"
 run_fg --daemon fg-d-off 0
 run_fg --daemon fg-d-crash 3 cmdline=crash=panic
 RESTART="" stop_fg --daemon fg-d-term
-RESTART="on_poweroff=restart cmdline=sleep_ms=2000" stop_fg --daemon fg-d-restart
+RESTART=1 stop_fg --daemon fg-d-restart
 grep -q 'restarted as domain' /tmp/fg.out || fail "create -F did not say it follows the restart: $(cat /tmp/fg.out)"
 kill "$PID" && wait "$PID"
 PID=
