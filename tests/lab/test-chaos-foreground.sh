@@ -53,19 +53,21 @@ run_fg() {
 stop_fg() {
     via=$1 name=$2
     rm -f /tmp/fg.out
+    first="" now=""
     extra="cmdline=sleep_ms=60000"
     [ -z "$RESTART" ] || extra="on_poweroff=restart cmdline=sleep_ms=2000"
     # shellcheck disable=SC2086 # $extra: KEY=VALUE words
     chaos create -F "$via" "$UK/hello-pv.cfg" kernel=$UK/hello name="$name" \
         $extra >/tmp/fg.out 2>&1 &
     fg=$!
-    wait_for 60 "[ -n \"\$(id_by_name $name)\" ]" || fail_log "$name did not start: $(cat /tmp/fg.out)"
-    first=$(id_by_name "$name")
+    # (A guest that restarts every 2 s is between domains at times.)
+    wait_for 60 "first=\$(id_by_name $name); [ -n \"\$first\" ]" ||
+        fail_log "$name did not start: $(cat /tmp/fg.out)"
     if [ -n "$RESTART" ]; then
-        wait_for 60 "[ -n \"\$(id_by_name $name)\" ] && [ \"\$(id_by_name $name)\" != $first ]" ||
+        wait_for 60 "now=\$(id_by_name $name); [ -n \"\$now\" ] && [ \"\$now\" != $first ]" ||
             fail_log "$name did not restart: $(cat /tmp/fg.out)"
         kill -0 $fg 2>/dev/null || fail_log "create -F ended at the restart: $(cat /tmp/fg.out)"
-        echo "ok: $via: $name restarted ($first -> $(id_by_name "$name")), create -F stays"
+        echo "ok: $via: $name restarted ($first -> $now), create -F stays"
     fi
     kill -TERM $fg
     wait $fg

@@ -5,7 +5,6 @@
  * new domain, other domains' events ignored, chaosd going away.
  */
 #include <check.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,16 +13,6 @@
 #include "check_run.h"
 #include "cmd.h"
 #include "foreground.h"
-
-/* main.c's, which the test does not link. */
-void cmd_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
 
 struct follow_case {
     const char *what;

@@ -22,6 +22,19 @@ extern const char cmd_info_help[];
 extern const char cmd_list_help[];
 
 int cmd_create(int argc, char **argv);
+
+/* `chaos create`'s options (cmd_create.c). */
+struct create_opts {
+    int paused, console, foreground, quiet, timings, json;
+    const char *socket; /* chaosd's, once connected (-F connects again) */
+};
+/*
+ * Builds the guest here, cfg taken (cmd_domain.c); argv is create's, for
+ * the thin program, which runs the full one for it instead (thin.c).
+ * Returns the exit status.
+ */
+int cmd_create_direct(chaos_config *cfg, const struct create_opts *o, int argc,
+                      char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);

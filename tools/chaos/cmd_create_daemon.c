@@ -59,7 +59,7 @@ static int subscribe(const char *sock, char *err, size_t errlen)
 }
 
 int create_via_daemon(int fd, chaos_config *cfg, const char *source,
-                      const struct daemon_create_opts *o)
+                      const struct create_opts *o)
 {
     int status = EXIT_FAIL, sub_fd = -1;
     char *text = NULL;

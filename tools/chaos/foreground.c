@@ -89,22 +89,24 @@ static int on_event_line(void *opaque, const char *line, size_t len)
     return f->status >= 0;
 }
 
-/* A stop signal: the unit is being stopped, so the guest goes too. */
-static void destroy_via(const char *sock, long long domid)
+/* A stop signal: the unit is being stopped, so the guest goes too.  By
+ * name: chaos list may show a restarted domain before its "created"
+ * event has reached us. */
+static int destroy_via(const char *sock, const char *name)
 {
     int fd = daemon_connect(sock);
-    char err[512], id[24];
-    snprintf(id, sizeof(id), "%lld", domid);
+    char err[512];
     json_object *req = chaosd_request_new(CHAOSD_OP_DESTROY);
-    json_object_object_add(req, "domain", json_object_new_string(id));
+    json_object_object_add(req, "domain", json_object_new_string(name));
     json_object *reply = fd >= 0 ? daemon_call(fd, req, err, sizeof(err))
                                  : (json_object_put(req), NULL);
     if (!reply)
-        cmd_error("create: destroying domain %lld: %s", domid,
+        cmd_error("create: destroying %s: %s", name,
                   fd >= 0 ? err : strerror(-fd));
     json_object_put(reply);
     if (fd >= 0)
         close(fd);
+    return reply ? EXIT_OK : EXIT_FAIL;
 }
 
 int foreground_follow(int sub_fd, const char *sock, long long domid,
@@ -120,7 +122,8 @@ int foreground_follow(int sub_fd, const char *sock, long long domid,
     sigaction(SIGHUP, &sa, NULL);
     struct chaosd_lines lb;
     chaosd_lines_init(&lb, CHAOSD_MAX_LINE);
-    while (f.status < 0 && !stop_signal) {
+    /* After a stop signal, only until a restart under way has come. */
+    while (f.status < 0 && (!stop_signal || f.restart_by)) {
         if (f.restart_by && time(NULL) > f.restart_by) {
             cmd_error("create: %s was to restart but chaosd did not start "
                       "it again within %d s",
@@ -151,9 +154,7 @@ int foreground_follow(int sub_fd, const char *sock, long long domid,
     }
     chaosd_lines_free(&lb);
     close(sub_fd);
-    if (f.status < 0) { /* a stop signal */
-        destroy_via(sock, f.domid);
-        f.status = EXIT_OK;
-    }
+    if (stop_signal && f.status < 0) /* the guest ends with the unit */
+        f.status = destroy_via(sock, name);
     return f.status;
 }
