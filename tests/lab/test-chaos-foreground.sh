@@ -17,7 +17,11 @@ SOCK=/tmp/chaosd-fg.sock
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID"; }
 trap cleanup EXIT
-fail_log() { echo "--- chaosd log:"; tail -n 30 $LOG; fail "$*"; }
+fail_log() {
+    echo "--- chaosd log:"; tail -n 30 $LOG 2>/dev/null
+    echo "--- events:"; cat /tmp/fg-events.json 2>/dev/null
+    fail "$*"
+}
 # The domain id of the running guest named $1 (empty if none).
 id_by_name() {
     chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
@@ -40,7 +44,8 @@ echo "$out" | grep -q 'exclude each other' || fail "-c -F: unclear error: $out"
 run_fg() {
     via=$1 name=$2 want=$3
     shift 3
-    out=$(chaos create -F "$via" "$UK/hello-pv.cfg" kernel=$UK/hello name="$name" "$@" 2>&1)
+    # timeout: a command that never sees its guest end fails the test.
+    out=$(timeout 120 chaos create -F "$via" "$UK/hello-pv.cfg" kernel=$UK/hello name="$name" "$@" 2>&1)
     st=$?
     [ "$st" = "$want" ] || fail_log "create -F $via $name $*: exit $st, not $want: $out"
     [ -z "$(id_by_name "$name")" ] || fail_log "$name still runs after create -F returned"
@@ -70,8 +75,11 @@ stop_fg() {
         echo "ok: $via: $name restarted ($first -> $now), create -F stays"
     fi
     kill -TERM $fg
+    (sleep 90; kill -KILL $fg 2>/dev/null) &
+    watchdog=$!
     wait $fg
     st=$?
+    kill $watchdog 2>/dev/null
     [ "$st" = 0 ] || fail_log "create -F $via $name: exit $st after SIGTERM: $(cat /tmp/fg.out)"
     wait_for 10 "[ -z \"\$(id_by_name $name)\" ]" || fail_log "$name still runs after SIGTERM to create -F"
     echo "ok: create -F $via $name: SIGTERM destroyed it, exit 0"
@@ -99,13 +107,17 @@ $CHAOSD --config $CONF >$LOG 2>&1 &
 PID=$!
 export CHAOSD_SOCKET=$SOCK
 wait_for 60 "chaos pool >/dev/null 2>&1" || fail_log "chaosd does not answer"
+# What chaosd's subscribers see, for the log of a failure.
+chaos events --json >/tmp/fg-events.json 2>&1 &
+EVENTS=$!
 run_fg --daemon fg-d-off 0
 run_fg --daemon fg-d-crash 3 cmdline=crash=panic
 RESTART="" stop_fg --daemon fg-d-term
 RESTART=1 stop_fg --daemon fg-d-restart
 grep -q 'restarted as domain' /tmp/fg.out || fail "create -F did not say it follows the restart: $(cat /tmp/fg.out)"
+kill $EVENTS
 kill "$PID" && wait "$PID"
 PID=
-rm -f $CONF /tmp/fg.out
+rm -f $CONF /tmp/fg.out /tmp/fg-events.json
 expect_nothing_left
 echo "nothing left behind"
