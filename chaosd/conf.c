@@ -2,6 +2,7 @@
  * conf.c - the chaosd.conf parser (see conf.h).  Line-oriented: a line is
  * blank, a comment, a "[flavor NAME]" header or "key = value".
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -46,6 +47,7 @@ struct parser {
     struct chaosd_flavor *flavor; /* the section we are in, or NULL */
     unsigned flavor_line;         /* its "[flavor NAME]" line */
     unsigned maxmem_line;         /* its maxmem setting's line, or 0 */
+    unsigned restore_line;        /* its restore setting's line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -200,6 +202,51 @@ static int set_ready_timeout(struct parser *p, const char *key,
     return rc;
 }
 
+int chaosd_conf_split_listen(const char *spec, char *host, size_t size,
+                             unsigned *port)
+{
+    const char *colon = strrchr(spec, ':');
+    const char *h = spec, *h_end = colon;
+    if (!colon)
+        return -EINVAL;
+    if (*spec == '[') { /* [IPV6]:PORT */
+        h = spec + 1;
+        h_end = colon > spec && colon[-1] == ']' ? colon - 1 : NULL;
+    }
+    if (!h_end || h_end <= h || (size_t)(h_end - h) >= size)
+        return -EINVAL;
+    memcpy(host, h, (size_t)(h_end - h));
+    host[h_end - h] = '\0';
+    unsigned long n = 0;
+    const char *p = colon + 1;
+    for (; isdigit((unsigned char)*p) && n <= 65535; p++)
+        n = n * 10 + (unsigned long)(*p - '0');
+    if (p == colon + 1 || *p || n == 0 || n > 65535)
+        return -EINVAL;
+    unsigned char addr[16];
+    if (inet_pton(h == spec ? AF_INET : AF_INET6, host, addr) != 1)
+        return -EINVAL;
+    *port = (unsigned)n;
+    return 0;
+}
+
+/* metrics_listen = "127.0.0.1:9464": where chaosd serves its metrics. */
+static int set_metrics_listen(struct parser *p, const char *key,
+                              const struct value *v)
+{
+    char host[64];
+    unsigned port;
+    int rc = want_string(p, key, v, p->conf->metrics_listen,
+                         sizeof(p->conf->metrics_listen));
+    if (!rc && p->conf->metrics_listen[0] &&
+        chaosd_conf_split_listen(p->conf->metrics_listen, host, sizeof(host),
+                                 &port) < 0)
+        rc = perr(p, "metrics_listen must be \"ADDRESS:PORT\" (an IPv4 "
+                     "address, or an IPv6 one in brackets), e.g. "
+                     "\"127.0.0.1:9464\"");
+    return rc;
+}
+
 static const struct global_setting {
     const char *key;
     int (*set)(struct parser *p, const char *key, const struct value *v);
@@ -211,6 +258,7 @@ static const struct global_setting {
     { "kernel_cache_mib", set_kernel_cache },
     { "refill_workers", set_refill_workers },
     { "ready_timeout_s", set_ready_timeout },
+    { "metrics_listen", set_metrics_listen },
 };
 
 static const struct global_setting *global_setting(const char *key)
@@ -298,9 +346,12 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     if (!strcmp(key, "vif"))
         return add_vif(p, f, v);
     if (!strcmp(key, "restore")) {
-        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no")))
-            return perr(p, "restore must be \"yes\" or \"no\"");
-        f->restore = !strcmp(v->text, "yes");
+        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no") &&
+                              strcmp(v->text, "in-place")))
+            return perr(p, "restore must be \"yes\", \"in-place\" or \"no\"");
+        f->restore = strcmp(v->text, "no") != 0;
+        f->in_place = !strcmp(v->text, "in-place");
+        p->restore_line = p->line;
         return 0;
     }
     if (is_global_key(key))
@@ -319,7 +370,8 @@ static bool valid_name_char(char ch)
     return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
 }
 
-/* Checks the section just ended: memory given, maxmem >= memory.  The
+/* Checks the section just ended: memory given, maxmem >= memory, in-place
+ * restores for PVH only.  The
  * messages point at the section's header and at maxmem, not at the line
  * that ended the section. */
 static int finish_flavor(struct parser *p)
@@ -338,6 +390,11 @@ static int finish_flavor(struct parser *p)
                        "than memory (%llu)",
                        f->name, (unsigned long long)f->maxmem_mib,
                        (unsigned long long)f->memory_mib);
+    if (f->in_place && !f->pvh)
+        return perr_at(p, p->restore_line,
+                       "flavor '%s': restore = \"in-place\" is for PVH "
+                       "guests (type = \"pvh\")",
+                       f->name);
     return 0;
 }
 
@@ -381,6 +438,7 @@ static int section(struct parser *p, const char *s)
     p->flavor = f;
     p->flavor_line = p->line;
     p->maxmem_line = 0;
+    p->restore_line = 0;
     return 0;
 }
 

@@ -39,6 +39,8 @@ struct chaosd_flavor {
     unsigned pool;       /* target number of idle shells */
     bool restore;        /* shells for restores (chaos_restore_shell_prepare:
                             no memory), not for creates */
+    bool in_place;       /* restore = "in-place": its restore shells have
+                            their RAM populated and zeroed (PVH) */
     /* Network interfaces its shells are prepared with: xl vifspecs
      * ("bridge=chaosbr0"), from its "vif" lines, in order. */
     unsigned n_vifs;
@@ -56,6 +58,7 @@ struct chaosd_conf {
     uint64_t kernel_cache_mib; /* 0: no kernel cache */
     unsigned refill_workers;   /* shells prepared at the same time */
     unsigned ready_timeout_s;  /* readiness sent at the latest after this */
+    char metrics_listen[64];   /* "ADDRESS:PORT" of the metrics; "": none */
     unsigned n_flavors;
     struct chaosd_flavor flavors[CHAOSD_MAX_FLAVORS];
 };
@@ -74,6 +77,11 @@ int chaosd_conf_parse(struct chaosd_conf *conf, const char *text, size_t len,
 /* The same for a file; -errno with "PATH: reason" when it cannot be read. */
 int chaosd_conf_load(struct chaosd_conf *conf, const char *path, char *err,
                      size_t errlen);
+
+/* Splits a metrics_listen value, "A.B.C.D:PORT" or "[IPV6]:PORT", into
+ * its address (host, without brackets) and port: 0 or -EINVAL. */
+int chaosd_conf_split_listen(const char *spec, char *host, size_t size,
+                             unsigned *port);
 
 /* The flavor named name, or NULL. */
 const struct chaosd_flavor *chaosd_conf_flavor(const struct chaosd_conf *conf,

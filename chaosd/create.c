@@ -97,7 +97,9 @@ static void create_after(uv_work_t *req, int status)
     json_object *result = NULL;
     if (w->rc < 0) {
         state_guest_remove(w->rec.uuid);
-        log_warn("create of %s failed: %s", w->rec.name, w->err);
+        metrics_failed(&d->metrics, METRICS_FAIL_CREATE);
+        log_guest_warn(-1, w->rec.name, "create of %s failed: %s", w->rec.name,
+                       w->err);
     } else {
         w->rec.domid = w->domid;
         state_guest_write(&w->rec, NULL);
@@ -107,9 +109,13 @@ static void create_after(uv_work_t *req, int status)
             d->creates_pool++;
         else
             d->creates_direct++;
-        log_info("created %s (%u) %s%s in %.1f ms", w->rec.name, w->domid,
-                 w->from_pool ? "from pool " : "directly",
-                 w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0));
+        metrics_created(&d->metrics,
+                        w->from_pool ? METRICS_PATH_POOL : METRICS_PATH_DIRECT,
+                        util_now_ns() - w->t0);
+        log_guest_info(
+            w->domid, w->rec.name, "created %s (%u) %s%s in %.1f ms",
+            w->rec.name, w->domid, w->from_pool ? "from pool " : "directly",
+            w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0));
         if (!d->stopping) {
             /* The guest is ours now (console, on_* actions). */
             guest_add(d, w->domid, w->cfg);
@@ -163,10 +169,11 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
         chaos_config_tsc_mode(cfg) != CHAOS_TSC_DEFAULT ||
                 chaos_config_shell_devices(cfg, devices, sizeof(devices)) != 0
             ? -1
-            : pool_match(
-                  &d->pool, false, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-                  chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
-                  chaos_config_maxvcpus(cfg), devices);
+            : pool_match(&d->pool, POOL_CREATE,
+                         chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                         chaos_config_memory_mib(cfg),
+                         chaos_config_maxmem_mib(cfg),
+                         chaos_config_maxvcpus(cfg), devices);
     uint8_t shell_uuid[16];
     if (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item)) {
         w->from_pool = true;
@@ -202,6 +209,7 @@ fail:
     }
     chaos_config_free(w->cfg);
     free(w);
+    metrics_failed(&d->metrics, METRICS_FAIL_RECORD);
     done(d, opaque, -EIO, NULL,
          "cannot record the guest (out of memory, or "
          "the run directory is not writable)");

@@ -101,6 +101,7 @@ int chaosd_run(struct chaosd *d)
     raise_fd_limit();
     if (!d->hv)
         d->hv = &chaosd_hv_libchaos;
+    images_init(&d->images, d->hv);
     int rc = d->hv->open(&d->ctx);
     if (rc < 0) {
         log_warn("cannot open Xen: %s",
@@ -143,6 +144,7 @@ int chaosd_run(struct chaosd *d)
         chaosd_update_status(d);
     }
     uv_run(d->loop, UV_RUN_DEFAULT);
+    images_clear(&d->images);
     builders_close(d);
     pool_free(&d->pool);
     d->hv->close(d->ctx);

@@ -26,7 +26,9 @@
 #include "chaos.h"
 #include "conf.h"
 #include "hv_ops.h"
+#include "images.h"
 #include "log.h"
+#include "metrics.h"
 #include "pool.h"
 #include "protocol.h"
 
@@ -102,7 +104,10 @@ struct chaosd {
     bool stopping;
     int exit_status;
     uint64_t creates_pool, creates_direct;
-    uint64_t restores_pool, restores_direct;
+    uint64_t restores_pool, restores_direct, restores_in_place;
+    struct image_cache images;          /* images kept open for restores */
+    struct chaosd_metrics metrics;      /* metrics.h */
+    struct metrics_server *metrics_srv; /* metrics_listen; NULL: none */
 };
 
 /* daemon.c */
@@ -125,6 +130,11 @@ void client_ref(struct client *c);
 void client_unref(struct client *c);
 /* Sends an event message to every subscribed client (consumes msg). */
 void server_broadcast(struct chaosd *d, json_object *msg);
+
+/* metrics_server.c: the metrics_listen socket (server_listen and
+ * server_close call these).  0 when off or listening, else -errno. */
+int metrics_listen(struct chaosd *d);
+void metrics_close(struct chaosd *d);
 
 /* requests.c */
 void request_dispatch(struct client *c, struct chaosd_request *req);
@@ -171,8 +181,9 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                   create_done_fn done, void *opaque);
 
 /* restore.c: restores a chaos image (path absolute; overrides copied)
- * into a restore pool's shell when one fits, else directly; calls done on
- * the loop thread (result: a restore result, docs/json.md). */
+ * into an in-place restore shell (PVH) or an empty restore shell when one
+ * fits, else directly; calls done on the loop thread (result: a restore
+ * result, docs/json.md).  The image is kept open (d->images). */
 void restore_start(struct chaosd *d, const char *path,
                    const char *const *overrides, unsigned n, bool paused,
                    create_done_fn done, void *opaque);

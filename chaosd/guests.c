@@ -78,7 +78,8 @@ static void on_guest_fd(uv_poll_t *h, int status, int events)
                           (status < 0 ? POLLERR : 0));
     pause_watches(g);
     if (chaos_supervisor_handle(d->ctx, g->sup, &pfd, 1) < 0)
-        log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
+        log_guest_warn(g->domid, g->name, "%s (%u): %s", g->name, g->domid,
+                       chaos_errmsg(d->ctx));
     g->busy = false;
     guest_sync(d, g);
     arm_timer(d);
@@ -149,7 +150,7 @@ static void guest_sync(struct chaosd *d, struct guest *g)
         return;
     const char *msg;
     while ((msg = chaos_supervisor_take_message(g->sup)))
-        log_info("%s", msg);
+        log_guest_info(g->domid, g->name, "%s", msg);
     chaos_domid domid = chaos_supervisor_domid(g->sup);
     if (domid != g->domid) {
         g->domid = domid;
@@ -240,7 +241,8 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
     chaos_config_free(cfg);
     int rc = guest_serve(d, domid);
     if (rc < 0) {
-        log_warn("cannot serve domain %u: %s", domid, chaos_errmsg(d->ctx));
+        log_guest_warn(domid, NULL, "cannot serve domain %u: %s", domid,
+                       chaos_errmsg(d->ctx));
         return -1;
     }
     return 0;
@@ -340,7 +342,8 @@ static void on_tick(uv_timer_t *t)
             continue;
         pause_watches(g);
         if (chaos_supervisor_handle(d->ctx, g->sup, NULL, 0) < 0)
-            log_warn("%s (%u): %s", g->name, g->domid, chaos_errmsg(d->ctx));
+            log_guest_warn(g->domid, g->name, "%s (%u): %s", g->name, g->domid,
+                           chaos_errmsg(d->ctx));
         g->busy = false;
         guest_sync(d, g);
     }

@@ -32,15 +32,23 @@ struct chaosd_hv_ops {
                          const chaos_config *cfg, unsigned flags,
                          struct chaos_create_timings *timings);
     void (*shell_discard)(chaos_ctx *ctx, chaos_shell *shell);
-    /* restores (restore.c) */
+    /* restores (restore.c) and the images kept open (images.c) */
     int (*restore_shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
-                                 chaos_shell **shellp);
+                                 unsigned flags, chaos_shell **shellp);
     int (*image_config)(chaos_ctx *ctx, const char *path,
                         const char *const *overrides, unsigned n,
                         chaos_config **cfgp);
-    int (*shell_restore)(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
-                         const char *const *overrides, unsigned n,
-                         unsigned flags, chaos_domid *domid,
+    int (*image_open)(chaos_ctx *ctx, const char *path, unsigned flags,
+                      chaos_image **imgp);
+    void (*image_close)(chaos_image *img);
+    void (*image_id)(const chaos_image *img, struct chaos_image_id *out);
+    bool (*image_in_place)(const chaos_image *img);
+    int (*image_config_of)(chaos_ctx *ctx, const chaos_image *img,
+                           const char *const *overrides, unsigned n,
+                           chaos_config **cfgp);
+    int (*image_restore)(chaos_ctx *ctx, chaos_shell **shellp,
+                         const chaos_image *img, const char *const *overrides,
+                         unsigned n, unsigned flags, chaos_domid *domid,
                          struct chaos_restore_timings *timings);
     /* domains */
     int (*domain_create)(chaos_ctx *ctx, const chaos_config *cfg,

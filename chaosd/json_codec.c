@@ -51,7 +51,8 @@ json_object *chaosd_json_domain(const struct chaos_dominfo *d, const char *role,
 /* What a create and a restore result share: the guest, where it came
  * from, and an empty timings object (*t) for the caller to fill. */
 static json_object *result_new(chaos_domid domid, const char *name, bool paused,
-                               const char *flavor, json_object **t)
+                               const char *path, const char *flavor,
+                               json_object **t)
 {
     json_object *o = json_object_new_object();
     *t = json_object_new_object();
@@ -63,7 +64,7 @@ static json_object *result_new(chaos_domid domid, const char *name, bool paused,
     add_int(o, "domid", domid);
     add_str(o, "name", name ? name : "");
     json_object_object_add(o, "paused", json_object_new_boolean(paused));
-    add_str(o, "path", flavor ? "pool" : "direct");
+    add_str(o, "path", path);
     if (flavor)
         add_str(o, "flavor", flavor);
     return o;
@@ -83,7 +84,8 @@ static json_object *result_done(json_object *o, json_object *t,
 json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
 {
     json_object *t;
-    json_object *o = result_new(r->domid, r->name, r->paused, r->flavor, &t);
+    json_object *o = result_new(r->domid, r->name, r->paused,
+                                r->flavor ? "pool" : "direct", r->flavor, &t);
     if (!o)
         return NULL;
     json_object_object_add(o, "kernel_cached",
@@ -99,7 +101,9 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
 json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r)
 {
     json_object *t;
-    json_object *o = result_new(r->domid, r->name, r->paused, r->flavor, &t);
+    json_object *o = result_new(
+        r->domid, r->name, r->paused,
+        r->path ? r->path : (r->flavor ? "pool" : "direct"), r->flavor, &t);
     if (!o)
         return NULL;
     add_ms(t, "prepare_ms", r->t->prepare_ns);

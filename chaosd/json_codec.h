@@ -50,13 +50,15 @@ struct chaosd_restore_result {
     const char *name;
     bool paused;
     const char *flavor; /* the restore pool's flavor, or NULL: direct */
+    const char *path;   /* "in-place", "pool", "direct"; NULL: from flavor */
     const struct chaos_restore_timings *t;
     double request_ms; /* chaosd: arrival to reply; < 0: not sent */
 };
 
 /*
- * A restore result: domid, name, paused, path ("pool"/"direct"), flavor
- * (pool only), timings (prepare_ms (0 from a pool), check_ms, stream_ms,
+ * A restore result: domid, name, paused, path ("in-place": into an
+ * in-place restore flavor's shell, "pool": into an empty restore shell,
+ * "direct"), flavor (in-place and pool only), timings (prepare_ms (0 from a pool), check_ms, stream_ms,
  * start_ms, total_ms, and request_ms when given).
  */
 json_object *chaosd_json_restore_result(const struct chaosd_restore_result *r);

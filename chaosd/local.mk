@@ -25,6 +25,8 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/daemon.c \
 	chaosd/log.h \
 	chaosd/log.c \
+	chaosd/metrics.h \
+	chaosd/metrics.c \
 	chaosd/hv_ops.h \
 	chaosd/hv_ops.c \
 	chaosd/builders.h \
@@ -32,6 +34,8 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/refill.c \
 	chaosd/create.c \
 	chaosd/restore.c \
+	chaosd/images.h \
+	chaosd/images.c \
 	chaosd/recover.c \
 	chaosd/state.h \
 	chaosd/state.c
@@ -41,7 +45,8 @@ chaosd_chaosd_SOURCES = $(CHAOSD_LOGIC_SRCS) \
 	chaosd/main.c \
 	chaosd/server.c \
 	chaosd/requests.c \
-	chaosd/guests.c
+	chaosd/guests.c \
+	chaosd/metrics_server.c
 chaosd_chaosd_CPPFLAGS = $(AM_CPPFLAGS) \
 	-DCHAOSD_CONF_PATH='"$(sysconfdir)/chaos/chaosd.conf"'
 chaosd_chaosd_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) $(LIBUV_CFLAGS) \
@@ -81,7 +86,8 @@ chaosd/chaosd.service chaosd/chaosd.socket:
 # Unit tests (no Xen).
 CHAOSD_TESTS = tests/unit/test_chaosd_protocol tests/unit/test_chaosd_conf \
 	tests/unit/test_chaosd_pool tests/unit/test_chaosd_daemon \
-	tests/unit/test_chaosd_json
+	tests/unit/test_chaosd_json tests/unit/test_chaosd_metrics \
+	tests/unit/test_chaosd_log
 check_PROGRAMS += $(CHAOSD_TESTS)
 TESTS += $(CHAOSD_TESTS)
 tests_unit_test_chaosd_protocol_SOURCES = tests/unit/test_chaosd_protocol.c
@@ -94,6 +100,16 @@ tests_unit_test_chaosd_json_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	$(JSONC_CFLAGS) -I$(top_srcdir)/chaosd
 tests_unit_test_chaosd_json_LDADD = chaosd/libchaosd_proto.la \
 	libchaos/libchaos.la $(CHECK_LIBS) $(JSONC_LIBS)
+tests_unit_test_chaosd_metrics_SOURCES = tests/unit/test_chaosd_metrics.c \
+	chaosd/metrics.h chaosd/metrics.c
+tests_unit_test_chaosd_metrics_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_metrics_LDADD = $(CHECK_LIBS)
+tests_unit_test_chaosd_log_SOURCES = tests/unit/test_chaosd_log.c \
+	chaosd/log.h chaosd/log.c
+tests_unit_test_chaosd_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	$(LIBSYSTEMD_CFLAGS) -I$(top_srcdir)/chaosd
+tests_unit_test_chaosd_log_LDADD = $(CHECK_LIBS) $(LIBSYSTEMD_LIBS)
 tests_unit_test_chaosd_conf_SOURCES = tests/unit/test_chaosd_conf.c \
 	chaosd/conf.h chaosd/conf.c
 tests_unit_test_chaosd_conf_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
@@ -119,14 +135,17 @@ check-chaosd: $(CHAOSD_TESTS)
 # libFuzzer targets (clang; never part of all or check):
 #   make fuzz-chaosd FUZZ_SECONDS=60
 # fuzz_chaosd_request: request lines, framing included; fuzz_chaosd_conf:
-# chaosd.conf text.  Seeds: tests/fuzz/corpus/chaosd-{request,conf}.
-CHAOSD_FUZZ_TARGETS = tests/fuzz/fuzz_chaosd_request tests/fuzz/fuzz_chaosd_conf
+# chaosd.conf text; fuzz_chaosd_metrics_http: what a client sends to
+# metrics_listen.  Seeds: tests/fuzz/corpus/chaosd-{request,conf,metrics_http}.
+CHAOSD_FUZZ_TARGETS = tests/fuzz/fuzz_chaosd_request tests/fuzz/fuzz_chaosd_conf \
+	tests/fuzz/fuzz_chaosd_metrics_http
 CHAOSD_FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include $(top_builddir)/config.h -I$(srcdir)/chaosd -I$(srcdir)/libchaos \
 	$(JSONC_CFLAGS)
 EXTRA_DIST += tests/fuzz/fuzz_chaosd_request.c tests/fuzz/fuzz_chaosd_conf.c \
-	tests/fuzz/corpus/chaosd-request tests/fuzz/corpus/chaosd-conf
+	tests/fuzz/corpus/chaosd-request tests/fuzz/corpus/chaosd-conf \
+	tests/fuzz/fuzz_chaosd_metrics_http.c tests/fuzz/corpus/chaosd-metrics_http
 CLEANFILES += $(CHAOSD_FUZZ_TARGETS)
 
 CHAOSD_FUZZ_CHECK = @test -n "$(FUZZ_CC)" || { echo "fuzz-chaosd: no clang \
@@ -146,10 +165,18 @@ tests/fuzz/fuzz_chaosd_conf: $(srcdir)/tests/fuzz/fuzz_chaosd_conf.c \
 		$(srcdir)/tests/fuzz/fuzz_chaosd_conf.c $(srcdir)/chaosd/conf.c \
 		$(CONFIG_PURE_FILES)
 
+tests/fuzz/fuzz_chaosd_metrics_http: \
+		$(srcdir)/tests/fuzz/fuzz_chaosd_metrics_http.c \
+		$(srcdir)/chaosd/metrics.c $(srcdir)/chaosd/metrics.h
+	$(CHAOSD_FUZZ_CHECK)
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(CHAOSD_FUZZ_FLAGS) -o $@ \
+		$(srcdir)/tests/fuzz/fuzz_chaosd_metrics_http.c $(srcdir)/chaosd/metrics.c
+
 fuzz-chaosd: $(CHAOSD_FUZZ_TARGETS)
 	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
 	if test "$$secs" != 0; then \
-		for t in request conf; do \
+		for t in request conf metrics_http; do \
 			$(MKDIR_P) tests/fuzz/work-chaosd-$$t; \
 			echo "running fuzz_chaosd_$$t for $$secs s"; \
 			./tests/fuzz/fuzz_chaosd_$$t -max_total_time=$$secs -max_len=8192 \

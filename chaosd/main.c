@@ -40,6 +40,8 @@ static const char help[] =
     "  kernel_cache_mib           decompressed kernels kept in memory\n"
     "  refill_workers             shells prepared at the same time\n"
     "  ready_timeout_s            readiness is sent after this at the latest\n"
+    "  metrics_listen             \"ADDRESS:PORT\": Prometheus metrics there\n"
+    "                             (GET /metrics; default off)\n"
     "  [flavor NAME] type, memory, maxmem, vcpus, pool\n"
     "\n"
     "Signals: SIGTERM and SIGINT stop chaosd cleanly: idle shells are\n"

@@ -24,9 +24,16 @@ void pool_free(struct pool *p)
 static bool same_shape(const struct chaosd_flavor *a,
                        const struct chaosd_flavor *b)
 {
-    return a->restore == b->restore && a->pvh == b->pvh &&
-           a->memory_mib == b->memory_mib && a->maxmem_mib == b->maxmem_mib &&
-           a->vcpus == b->vcpus;
+    return a->restore == b->restore && a->in_place == b->in_place &&
+           a->pvh == b->pvh && a->memory_mib == b->memory_mib &&
+           a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus;
+}
+
+enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f)
+{
+    return !f->restore   ? POOL_CREATE
+           : f->in_place ? POOL_RESTORE_IN_PLACE
+                         : POOL_RESTORE;
 }
 
 int pool_index(const struct pool *p, unsigned id)
@@ -76,16 +83,17 @@ int pool_configure(struct pool *p, const struct chaosd_conf *conf)
     return 0;
 }
 
-int pool_match(const struct pool *p, bool restore, bool pvh,
+int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
                uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
                const char *devices)
 {
     int found = -1;
     for (unsigned i = 0; i < p->n; i++) {
         const struct pool_flavor *pf = &p->flavors[i];
-        if (!pf->configured || pf->f.restore != restore || pf->f.pvh != pvh ||
-            pf->f.memory_mib != memory_mib || pf->f.maxmem_mib != maxmem_mib ||
-            pf->f.vcpus != maxvcpus || strcmp(pf->f.devices, devices) != 0)
+        if (!pf->configured || pool_flavor_kind(&pf->f) != kind ||
+            pf->f.pvh != pvh || pf->f.memory_mib != memory_mib ||
+            pf->f.maxmem_mib != maxmem_mib || pf->f.vcpus != maxvcpus ||
+            strcmp(pf->f.devices, devices) != 0)
             continue;
         if (pf->n_idle)
             return (int)i;

@@ -64,13 +64,20 @@ int pool_index(const struct pool *p, unsigned id);
 /* Index of the configured flavor named name, or -1. */
 int pool_find_name(const struct pool *p, const char *name);
 
+/* What a flavor's shells are for. */
+enum pool_kind {
+    POOL_CREATE,           /* memory populated, for a kernel */
+    POOL_RESTORE,          /* empty: libxenguest's restore populates it */
+    POOL_RESTORE_IN_PLACE, /* RAM populated and zeroed (PVH) */
+};
+enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f);
+
 /*
- * Index of a configured flavor whose shells fit a guest of that shape
- * (devices: its chaos_config_shell_devices() text) for a create, or with
- * restore for a restore (restore flavors only), preferring one with an
- * idle shell; -1 if none.
+ * Index of a configured flavor of that kind whose shells fit a guest of
+ * that shape (devices: its chaos_config_shell_devices() text), preferring
+ * one with an idle shell; -1 if none.
  */
-int pool_match(const struct pool *p, bool restore, bool pvh,
+int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
                uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
                const char *devices);
 

@@ -52,12 +52,12 @@ static void adopt(struct recovery *r, const struct chaos_dominfo *dom)
     if (rc == 0) {
         r->adopted++;
     } else if (rc == -EBUSY) {
-        log_info("%s (%u): left to its server: %s", dom->name, dom->domid,
-                 d->hv->errmsg(d->ctx));
+        log_guest_info(dom->domid, dom->name, "%s (%u): left to its server: %s",
+                       dom->name, dom->domid, d->hv->errmsg(d->ctx));
         r->left++;
     } else {
-        log_warn("cannot serve %s (%u): %s", dom->name, dom->domid,
-                 d->hv->errmsg(d->ctx));
+        log_guest_warn(dom->domid, dom->name, "cannot serve %s (%u): %s",
+                       dom->name, dom->domid, d->hv->errmsg(d->ctx));
     }
 }
 

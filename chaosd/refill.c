@@ -28,7 +28,7 @@ struct refill_work {
     chaos_config *cfg;
     uint8_t uuid[16];
     chaos_shell *shell;
-    bool restore;
+    bool restore, in_place;
     int rc;
     char err[256];
 };
@@ -38,9 +38,12 @@ static void refill_thread(uv_work_t *req)
     struct refill_work *w = req->data;
     struct builder *b = &w->d->builders[w->builder];
     uv_mutex_lock(&b->lock);
-    /* A restore flavor's shells have no memory: the image brings it. */
+    /* A restore flavor's shells have no memory (the image brings it), or
+     * in place their RAM populated and zeroed. */
     w->rc = w->restore
-                ? w->d->hv->restore_shell_prepare(b->ctx, w->cfg, &w->shell)
+                ? w->d->hv->restore_shell_prepare(
+                      b->ctx, w->cfg, w->in_place ? CHAOS_RESTORE_IN_PLACE : 0,
+                      &w->shell)
                 : w->d->hv->shell_prepare(b->ctx, w->cfg, &w->shell);
     if (w->rc < 0)
         snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(b->ctx));
@@ -106,6 +109,7 @@ static void refill_done(uv_work_t *req, int status)
         state_shell_remove(w->uuid);
         if (i >= 0)
             pool_fill_failed(&d->pool, i);
+        metrics_failed(&d->metrics, METRICS_FAIL_REFILL);
         log_warn("preparing a shell of flavor %s failed: %s", w->flavor,
                  w->err);
         if (!d->stopping && d->refill_retry_ready && !d->refill_retry_pending) {
@@ -194,6 +198,7 @@ void refill_kick(struct chaosd *d)
         w->d = d;
         w->flavor_id = pf->id;
         w->restore = pf->f.restore;
+        w->in_place = pf->f.in_place;
         snprintf(w->flavor, sizeof(w->flavor), "%s", pf->f.name);
         w->builder = builder_pick(d);
         w->req.data = w;

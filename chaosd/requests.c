@@ -208,6 +208,8 @@ static json_object *flavor_json(const struct pool_flavor *pf)
     json_object_object_add(o, "vcpus", json_object_new_int64(pf->f.vcpus));
     json_object_object_add(o, "restore",
                            json_object_new_boolean(pf->f.restore));
+    json_object_object_add(o, "in_place",
+                           json_object_new_boolean(pf->f.in_place));
     json_object_object_add(o, "size", json_object_new_int64(pf->f.pool));
     json_object_object_add(o, "idle", json_object_new_int64(pf->n_idle));
     json_object_object_add(o, "filling", json_object_new_int64(pf->filling));
@@ -282,6 +284,13 @@ static void handle_info(struct client *c, struct chaosd_request *req)
                            json_object_new_int64((int64_t)d->restores_pool));
     json_object_object_add(reply, "restores_direct",
                            json_object_new_int64((int64_t)d->restores_direct));
+    json_object_object_add(
+        reply, "restores_in_place",
+        json_object_new_int64((int64_t)d->restores_in_place));
+    json_object_object_add(reply, "image_cache_hits",
+                           json_object_new_int64((int64_t)d->images.hits));
+    json_object_object_add(reply, "image_cache_misses",
+                           json_object_new_int64((int64_t)d->images.misses));
     json_object_object_add(
         reply, "events",
         json_object_new_string(d->events ? chaos_events_source(d->events)

@@ -325,11 +325,12 @@ int server_listen(struct chaosd *d)
     }
     set_permissions(d);
     d->listening = true;
-    return 0;
+    return metrics_listen(d);
 }
 
 void server_close(struct chaosd *d)
 {
+    metrics_close(d);
     if (d->listening) {
         uv_close((uv_handle_t *)&d->listener, NULL);
         /* A socket systemd owns stays: systemd queues the next connection. */

@@ -368,12 +368,14 @@ int chaos_domain_restore(chaos_ctx *ctx, const char *path,
  * kernel: the domain created paused with cfg's type, maxmem and vCPUs
  * (their limits, the PVH paging pool), the console and store event
  * channels, cfg's devices (as chaos_shell_prepare makes them), and no
- * memory: the image's stream populates it.  chaos_shell_domid() and
+ * memory: the image's stream populates it.  With CHAOS_RESTORE_IN_PLACE
+ * in flags (PVH only) its RAM is populated, mapped and zeroed instead,
+ * for in-place restores only.  chaos_shell_domid() and
  * chaos_shell_discard() take it; chaos_shell_execute() refuses it.  On
  * failure nothing is left behind.
  */
 int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
-                                chaos_shell **shellp);
+                                unsigned flags, chaos_shell **shellp);
 
 /*
  * The configuration the image at path would be restored with (the saved
@@ -402,6 +404,40 @@ struct chaos_restore_timings {
 };
 
 /*
+ * An image opened once for many restores (chaosd keeps a few): its
+ * header read and its whole stream checked (CRC) at open, and with
+ * CHAOS_RESTORE_IN_PLACE a PVH image's file also mapped (shared, from the
+ * page cache) and its stream indexed, so that each restore from it pays
+ * only the copy.  Read-only once open: several threads may restore from
+ * one image at the same time (each with its own context).  An image
+ * replaced on disk (its file renamed over, as chaos save does) is not
+ * seen: compare chaos_image_id() with the path's to decide when to open
+ * it again.  A PV image opened with CHAOS_RESTORE_IN_PLACE is opened
+ * (not mapped); chaos_image_in_place() says which.
+ */
+typedef struct chaos_image chaos_image;
+
+/* What identifies an image file's version (stat(2) fields). */
+struct chaos_image_id {
+    uint64_t dev, ino, size;
+    int64_t mtime_ns;
+};
+
+int chaos_image_open(chaos_ctx *ctx, const char *path, unsigned flags,
+                     chaos_image **imgp);
+void chaos_image_close(chaos_image *img); /* NULL ok */
+/* The file's identity when it was opened (fstat of the descriptor that
+ * was checked). */
+void chaos_image_id(const chaos_image *img, struct chaos_image_id *out);
+/* True when img can be restored in place (PVH, mapped and indexed). */
+bool chaos_image_in_place(const chaos_image *img);
+bool chaos_image_pvh(const chaos_image *img);
+/* chaos_image_config() from an open image (no file read). */
+int chaos_image_config_of(chaos_ctx *ctx, const chaos_image *img,
+                          const char *const *overrides, unsigned n,
+                          chaos_config **cfgp);
+
+/*
  * chaos_domain_restore() into *shellp, a restore shell whose configuration
  * had the restored one's type, memory, maxmem, maxvcpus and devices
  * (chaos_config_shell_devices; the restored MACs replace the shell's), or
@@ -412,13 +448,25 @@ struct chaos_restore_timings {
  * used, *shellp is set to NULL: the shell is consumed (on a later failure
  * its domain is destroyed and nothing is left).  The guest keeps the
  * shell's Xen handle unless a uuid= override gives one.  timings may be
- * NULL.  CHAOS_RESTORE_IN_PLACE needs *shellp NULL (the shell it restores
- * into is populated and zeroed, made here; pools of such shells are not
- * built yet).
+ * NULL.  CHAOS_RESTORE_IN_PLACE restores a PVH image in place: into
+ * *shellp if it was prepared so (chaos_restore_shell_prepare with the
+ * flag), else into a populated, zeroed shell made here.
  */
 int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
                         const char *const *overrides, unsigned n,
                         unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *timings);
+
+/*
+ * chaos_shell_restore() from an open image: the same checks and results,
+ * without reading the image again (check_ns: the configuration only; a
+ * restore through libxenguest opens the file again and refuses it if it
+ * is no longer the file that was checked).  CHAOS_RESTORE_IN_PLACE needs
+ * an image opened with it.
+ */
+int chaos_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
+                        const chaos_image *img, const char *const *overrides,
+                        unsigned n, unsigned flags, chaos_domid *domid,
                         struct chaos_restore_timings *timings);
 
 /* ------------------------------------------------------------------ */
@@ -738,6 +786,27 @@ chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup);
 void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16]);
 /* The guest's name ("" if it has none). */
 const char *chaos_supervisor_name(const chaos_supervisor *sup);
+
+/* Traffic through one device of the guest, as its back end counted it
+ * since the device last connected (0 while it is not connected). */
+struct chaos_device_stats {
+    bool net;       /* a network interface (vif); false: a disk (vbd) */
+    unsigned devid; /* its number among the guest's devices of its kind */
+    bool connected;
+    /* net: from the guest (tx) and to it (rx), as the guest sees them;
+     * disk: written (tx) and read (rx) bytes, write and read requests */
+    uint64_t tx_bytes, tx_packets;
+    uint64_t rx_bytes, rx_packets;
+};
+
+/*
+ * The guest's vifs and disks, in device order: fills at most max entries
+ * of out and returns how many there are.  Reads the back ends' counters
+ * (no system call), so a metrics scrape can ask every guest.
+ */
+unsigned chaos_supervisor_device_stats(const chaos_supervisor *sup,
+                                       struct chaos_device_stats *out,
+                                       unsigned max);
 
 /*
  * Destroys the domain sup serves, as `chaos destroy` of a served guest

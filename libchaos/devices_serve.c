@@ -381,3 +381,35 @@ void devices_server_close(struct devices_server *s)
     devices_free(s->devs);
     free(s);
 }
+
+unsigned devices_server_stats(const struct devices_server *s,
+                              struct chaos_device_stats *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; s->devs && i < s->devs->host.nr_devices; i++) {
+        const struct noxs_device *d = &s->devs->host.devices[i];
+        const struct served *v = &s->dev[i];
+        if (d->type != NOXS_DEV_NET && d->type != NOXS_DEV_BLK)
+            continue;
+        if (n < max) {
+            struct chaos_device_stats *o = &out[n];
+            memset(o, 0, sizeof(*o));
+            o->net = d->type == NOXS_DEV_NET;
+            o->devid = d->devid;
+            o->connected = v->net || v->blk;
+            if (v->net) {
+                struct netback_stats st;
+                netback_stats(v->net, &st);
+                o->tx_bytes = st.tx_bytes;
+                o->tx_packets = st.tx_packets;
+                o->rx_bytes = st.rx_bytes;
+                o->rx_packets = st.rx_packets;
+            } else if (v->blk) {
+                blkback_stats(v->blk, &o->rx_bytes, &o->rx_packets,
+                              &o->tx_bytes, &o->tx_packets);
+            }
+        }
+        n++;
+    }
+    return n;
+}

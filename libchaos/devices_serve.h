@@ -35,6 +35,9 @@ bool devices_server_busy(const struct devices_server *s);
 bool devices_server_take_failure(struct devices_server *s);
 /* A log line (a device disconnected, and why), or NULL. */
 const char *devices_server_take_message(struct devices_server *s);
+/* The vifs' and disks' counters (chaos_supervisor_device_stats). */
+unsigned devices_server_stats(const struct devices_server *s,
+                              struct chaos_device_stats *out, unsigned max);
 /* Disconnects, unbinds and unmaps everything; NULL ok.  TAP devices stay
  * (they go when the domain is destroyed). */
 void devices_server_close(struct devices_server *s);

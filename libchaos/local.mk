@@ -51,6 +51,17 @@ libchaos_libchaos_pure_la_SOURCES = libchaos/names.c \
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^chaos_[a-z]'
+# pkg-config --cflags --libs libchaos (docs/examples/ is built with it).
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = libchaos/libchaos.pc
+EXTRA_DIST += libchaos/libchaos.pc.in
+
+# Only chaos_* leaves the library (the regex above): internal chaos__*
+# helpers and the parts' own prefixes (hv_, registry_, ...) stay inside,
+# and every exported name is declared in chaos.h.  The command and chaosd
+# link the shared library, so they use chaos.h's API only.
+TESTS += tests/unit/test-exports.sh
+EXTRA_DIST += tests/unit/test-exports.sh
 
 # The ACPI tables of PVH guests (pure code, no Xen headers).
 check_PROGRAMS += tests/unit/test_acpi

@@ -42,7 +42,7 @@
 struct restore {
     chaos_ctx *ctx;
     const char *path;
-    int fd;
+    const chaos_image *img;
     struct snap_header h;
     chaos_config *cfg;
     chaos_domid domid;
@@ -52,101 +52,8 @@ struct restore {
     struct devices *devs;
     struct hv_restore_info io;
     bool in_place;
-    struct snap_mapped mapped;      /* in place: the image, indexed */
     struct hv_inplace_shell *shell; /* in place: the shell's RAM, mapped */
 };
-
-static int read_exact_at(int fd, void *buf, size_t len, off_t off)
-{
-    char *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        if (n == 0)
-            return -ENODATA;
-        p += n;
-        len -= (size_t)n;
-        off += n;
-    }
-    return 0;
-}
-
-/* Step 1: header and (whole) stream checked; *config the saved text
- * (free()). */
-static int check_image(struct restore *r, bool whole, char **config)
-{
-    chaos_ctx *ctx = r->ctx;
-    char err[SNAP_ERR_MAX];
-    uint8_t fixed[SNAP_FIXED_SIZE];
-    struct stat st;
-    if (fstat(r->fd, &st) != 0)
-        return chaos__fail(ctx, -errno, "'%s': %s", r->path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return chaos__fail(ctx, -EINVAL, "'%s' is not a regular file", r->path);
-    /* A file shorter than the fixed part: cut short, or not an image. */
-    size_t have = (uint64_t)st.st_size < sizeof(fixed) ? (size_t)st.st_size
-                                                       : sizeof(fixed);
-    int rc = read_exact_at(r->fd, fixed, have, 0);
-    if (rc)
-        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
-                           strerror(-rc));
-    if (have < sizeof(fixed) && have >= 8 && !memcmp(fixed, SNAP_MAGIC, 8))
-        return chaos__fail(ctx, -EINVAL,
-                           "'%s': the image is truncated (in its header)",
-                           r->path);
-    long size = snap_header_size(fixed, have, err, sizeof(err));
-    if (size < 0)
-        return chaos__fail(ctx, (int)size, "'%s': %s", r->path, err);
-    if ((uint64_t)size > (uint64_t)st.st_size)
-        return chaos__fail(ctx, -EINVAL,
-                           "'%s': the image is truncated (in its header)",
-                           r->path);
-    uint8_t *hdr = malloc((size_t)size);
-    if (!hdr)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
-    rc = read_exact_at(r->fd, hdr, (size_t)size, 0);
-    if (rc) {
-        free(hdr);
-        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
-                           strerror(-rc));
-    }
-    rc = snap_header_decode(hdr, (size_t)size, &r->h, config, err, sizeof(err));
-    free(hdr);
-    if (rc)
-        return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
-    rc = snap_check_stream(&r->h, (uint64_t)st.st_size, err, sizeof(err));
-    if (rc)
-        return chaos__fail(ctx, rc, "'%s': %s", r->path, err);
-    if (!whole)
-        return 0;
-    /* The stream's own records catch little of a damaged page: its CRC. */
-    uint32_t crc = 0;
-    static const size_t CHUNK = 1u << 20;
-    char *buf = malloc(CHUNK);
-    if (!buf)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
-    off_t off = (off_t)r->h.header_size;
-    for (uint64_t left = r->h.stream_length; !rc && left > 0;) {
-        size_t n = left < CHUNK ? (size_t)left : CHUNK;
-        rc = read_exact_at(r->fd, buf, n, off);
-        crc = snap_crc32(crc, buf, n);
-        off += (off_t)n;
-        left -= n;
-    }
-    free(buf);
-    if (rc)
-        return chaos__fail(ctx, rc, "cannot read '%s': %s", r->path,
-                           strerror(-rc));
-    if (crc != r->h.stream_crc)
-        return chaos__fail(ctx, -EINVAL,
-                           "'%s': the image's memory stream does not match "
-                           "its checksum: the file is corrupt",
-                           r->path);
-    return 0;
-}
 
 /* The vif's spec for chaos_config_add_vif, with mac (NULL: none). */
 static void vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
@@ -292,9 +199,14 @@ static int restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
 }
 
 int chaos_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
-                                chaos_shell **shellp)
+                                unsigned flags, chaos_shell **shellp)
 {
-    return restore_shell_prepare(ctx, cfg, false, shellp);
+    chaos__clear_error(ctx);
+    bool in_place = flags & CHAOS_RESTORE_IN_PLACE;
+    if (in_place && chaos_config_type(cfg) != CHAOS_GUEST_PVH)
+        return chaos__fail(ctx, -EINVAL,
+                           "an in-place restore shell is for PVH guests");
+    return restore_shell_prepare(ctx, cfg, in_place, shellp);
 }
 
 /* The shell fits what the image fixes and the devices asked for.  Not
@@ -381,6 +293,38 @@ static int take_shell(struct restore *r, chaos_shell *shell)
     return 0;
 }
 
+/* The image's file again, at its stream, for libxenguest (which reads
+ * from a descriptor): refused if it is not the file that was checked. */
+static int open_checked(struct restore *r)
+{
+    chaos_ctx *ctx = r->ctx;
+    struct stat st;
+    struct chaos_image_id id;
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return chaos__fail(ctx, -errno, "cannot open '%s': %s", r->path,
+                           strerror(errno));
+    if (fstat(fd, &st) != 0) {
+        int rc = -errno;
+        close(fd);
+        return chaos__fail(ctx, rc, "'%s': %s", r->path, strerror(-rc));
+    }
+    snap_image_id_of(&st, &id);
+    if (memcmp(&id, &r->img->id, sizeof(id)) != 0) {
+        close(fd);
+        return chaos__fail(ctx, -ESTALE,
+                           "'%s' changed since it was checked: restore it "
+                           "again",
+                           r->path);
+    }
+    if (lseek(fd, (off_t)r->h.header_size, SEEK_SET) < 0) {
+        int rc = -errno;
+        close(fd);
+        return chaos__fail(ctx, rc, "'%s': %s", r->path, strerror(-rc));
+    }
+    return fd;
+}
+
 /* Steps 4 and 5; *stream_ns: how long step 4 took. */
 static int fill_domain(struct restore *r, unsigned flags, uint64_t *stream_ns)
 {
@@ -388,13 +332,14 @@ static int fill_domain(struct restore *r, unsigned flags, uint64_t *stream_ns)
     chaos_ctx *ctx = r->ctx;
     int rc;
     if (r->in_place) {
-        rc = hv_inplace_restore(ctx->hv, r->shell, r->mapped.stream,
-                                &r->mapped.idx, &r->io);
+        rc = hv_inplace_restore(ctx->hv, r->shell, r->img->m.stream,
+                                &r->img->m.idx, &r->io);
     } else {
-        if (lseek(r->fd, (off_t)r->h.header_size, SEEK_SET) < 0)
-            return chaos__fail(ctx, -errno, "'%s': %s", r->path,
-                               strerror(errno));
-        rc = hv_domain_restore(ctx->hv, r->domid, r->fd, &r->io);
+        int fd = open_checked(r);
+        if (fd < 0)
+            return fd;
+        rc = hv_domain_restore(ctx->hv, r->domid, fd, &r->io);
+        close(fd);
     }
     /* The guest's memory is in: the shell's mapping of it can go. */
     hv_inplace_release(r->shell);
@@ -456,19 +401,26 @@ static void undo(struct restore *r)
     snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
 }
 
-/* Steps 1 and 2; whole: the stream's CRC too. */
-static int open_image(struct restore *r, bool whole,
-                      const char *const *overrides, unsigned n)
+/* Step 2 from an open image (step 1). */
+static int image_config(struct restore *r, const char *const *overrides,
+                        unsigned n)
 {
-    r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
-    if (r->fd < 0)
-        return chaos__fail(r->ctx, -errno, "cannot open '%s': %s", r->path,
-                           strerror(errno));
-    char *text = NULL;
-    int rc = check_image(r, whole, &text);
-    if (!rc)
-        rc = make_config(r, text, overrides, n);
-    free(text);
+    r->h = r->img->h;
+    return make_config(r, r->img->config, overrides, n);
+}
+
+int chaos_image_config_of(chaos_ctx *ctx, const chaos_image *img,
+                          const char *const *overrides, unsigned n,
+                          chaos_config **cfgp)
+{
+    chaos__clear_error(ctx);
+    struct restore r = { .ctx = ctx, .path = img->path, .img = img };
+    int rc = image_config(&r, overrides, n);
+    if (!rc) {
+        *cfgp = r.cfg;
+        r.cfg = NULL;
+    }
+    chaos_config_free(r.cfg);
     return rc;
 }
 
@@ -477,42 +429,39 @@ int chaos_image_config(chaos_ctx *ctx, const char *path,
                        chaos_config **cfgp)
 {
     chaos__clear_error(ctx);
-    struct restore r = { .ctx = ctx, .path = path, .fd = -1 };
-    int rc = open_image(&r, false, overrides, n);
-    if (!rc) {
-        *cfgp = r.cfg;
-        r.cfg = NULL;
-    }
-    chaos_config_free(r.cfg);
-    if (r.fd >= 0)
-        close(r.fd);
+    chaos_image *img;
+    int rc = snap_image_open(ctx, path, 0, false, &img);
+    if (!rc)
+        rc = chaos_image_config_of(ctx, img, overrides, n, cfgp);
+    chaos_image_close(img);
     return rc;
 }
 
-int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
-                        const char *const *overrides, unsigned n,
-                        unsigned flags, chaos_domid *domid,
+int chaos_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
+                        const chaos_image *img, const char *const *overrides,
+                        unsigned n, unsigned flags, chaos_domid *domid,
                         struct chaos_restore_timings *t)
 {
     struct restore r = { .ctx = ctx,
-                         .path = path,
-                         .fd = -1,
+                         .path = img->path,
+                         .img = img,
                          .in_place = flags & CHAOS_RESTORE_IN_PLACE };
     struct chaos_restore_timings tm = { 0 };
     uint64_t t0 = util_now_ns();
+    chaos__clear_error(ctx);
     int rc = chaos__need_hv(ctx);
     /* Everything that can refuse the image comes before the shell is
      * touched: a bad image leaves the caller's shell as it was. */
     if (!rc)
-        rc = open_image(&r, true, overrides, n);
+        rc = image_config(&r, overrides, n);
     if (!rc && r.in_place && !r.h.pvh)
         rc = chaos__fail(ctx, -EINVAL,
                          "'%s' is a PV guest: an in-place restore is for "
                          "PVH guests",
-                         path);
-    if (!rc && r.in_place)
-        rc = snap_mapped_open(ctx, path, r.fd, r.h.header_size,
-                              r.h.stream_length, &r.mapped);
+                         r.path);
+    if (!rc && r.in_place && !img->mapped)
+        rc = chaos__fail(ctx, -EINVAL,
+                         "'%s' was not opened for an in-place restore", r.path);
     tm.check_ns = util_now_ns() - t0;
     chaos_shell *shell = *shellp;
     if (!rc && shell) {
@@ -535,16 +484,36 @@ int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
     tm.start_ns = util_now_ns() - t2 - tm.stream_ns;
     tm.total_ns = util_now_ns() - t0;
     if (r.in_place) {
-        tm.pages_copied = r.mapped.idx.nr_data;
-        tm.pages_skipped = r.mapped.idx.nr_zero;
+        tm.pages_copied = img->m.idx.nr_data;
+        tm.pages_skipped = img->m.idx.nr_zero;
     }
     if (t && !rc)
         *t = tm;
-    snap_mapped_close(&r.mapped);
     devices_free(r.devs);
     chaos_config_free(r.cfg);
-    if (r.fd >= 0)
-        close(r.fd);
+    return rc;
+}
+
+int chaos_shell_restore(chaos_ctx *ctx, chaos_shell **shellp, const char *path,
+                        const char *const *overrides, unsigned n,
+                        unsigned flags, chaos_domid *domid,
+                        struct chaos_restore_timings *t)
+{
+    uint64_t t0 = util_now_ns();
+    chaos_image *img = NULL;
+    int rc = chaos__need_hv(ctx);
+    if (!rc)
+        rc = chaos_image_open(ctx, path, flags, &img);
+    /* An in-place restore of a PV image is refused by name below. */
+    uint64_t open_ns = util_now_ns() - t0;
+    if (!rc)
+        rc = chaos_image_restore(ctx, shellp, img, overrides, n, flags, domid,
+                                 t);
+    if (!rc && t) {
+        t->check_ns += open_ns;
+        t->total_ns += open_ns;
+    }
+    chaos_image_close(img);
     return rc;
 }
 

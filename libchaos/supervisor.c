@@ -578,6 +578,13 @@ chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup)
     return sup->domid;
 }
 
+unsigned chaos_supervisor_device_stats(const chaos_supervisor *sup,
+                                       struct chaos_device_stats *out,
+                                       unsigned max)
+{
+    return sup->devices ? devices_server_stats(sup->devices, out, max) : 0;
+}
+
 void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16])
 {
     memcpy(out, sup->uuid, 16);

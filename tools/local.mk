@@ -38,7 +38,10 @@ tools_chaos_chaos_full_SOURCES = \
 	tools/chaos/cmd_vcpu.c \
 	tools/chaos/cmd_list_long.c \
 	tools/chaos/xl_args.h \
-	tools/chaos/xl_args.c
+	tools/chaos/xl_args.c \
+	tools/chaos/cmd_top.c \
+	tools/chaos/top_calc.h \
+	tools/chaos/top_calc.c
 tools_chaos_chaos_full_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
 	-I$(top_srcdir)/chaosd
 tools_chaos_chaos_full_LDADD = libchaos/libchaos.la chaosd/libchaosd_proto.la \
@@ -65,5 +68,20 @@ tests_unit_test_foreground_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_unit_test_foreground_LDADD = libchaos/libchaos_pure.la \
 	chaosd/libchaosd_proto.la $(JSONC_LIBS) $(CHECK_LIBS)
 
+# `chaos top`'s percentages (pure code).
+check_PROGRAMS += tests/unit/test_top_calc
+TESTS += tests/unit/test_top_calc
+tests_unit_test_top_calc_SOURCES = tests/unit/test_top_calc.c \
+	tools/chaos/top_calc.h tools/chaos/top_calc.c
+tests_unit_test_top_calc_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-I$(top_srcdir)/tools/chaos
+tests_unit_test_top_calc_LDADD = $(CHECK_LIBS)
+
 # Lint: shellcheck on every shell script (tools/lint/shellcheck.sh says how).
 EXTRA_DIST += tools/lint/shellcheck.sh .shellcheckrc
+
+# Packaging (README.md, "Debian packages"): tools/build-debs builds debian/
+# in a copy of the tree; tools/build-example compiles docs/examples/ against
+# an installed libchaos with pkg-config alone.
+EXTRA_DIST += tools/build-debs tools/build-example debian \
+	docs/examples/README.md docs/examples/Makefile docs/examples/chaos-example.c

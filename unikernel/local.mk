@@ -38,6 +38,18 @@ UK_LD_FLAGS = -nostdlib -static -no-pie \
 	-Wl,--build-id=none -Wl,-z,max-page-size=4096 -Wl,-z,noexecstack \
 	-Wl,--strip-debug
 UK_LINK = $(CCLD) $(UK_C_FLAGS) $(CFLAGS) $(UK_LD_FLAGS) -o $@
+# Automake puts the user's $(CFLAGS) after every per-target flag, and
+# hardened builds' CFLAGS (Debian's dpkg-buildflags) carry
+# -fstack-protector-strong, whose runtime (__stack_chk_fail, a canary at
+# %fs:0x28) a freestanding kernel lacks: it is turned off again after them
+# (GNU make's target-specific variables; override: also when CFLAGS is
+# given on make's command line).
+# The images' objects (a new image joins this list).
+UK_OBJECTS = $(unikernel_hello_OBJECTS) $(unikernel_echo_OBJECTS) \
+	$(unikernel_devinfo_OBJECTS) $(unikernel_udp_echo_OBJECTS) \
+	$(unikernel_http_OBJECTS) $(unikernel_blk_test_OBJECTS) \
+	$(unikernel_counter_OBJECTS)
+$(UK_OBJECTS): override CFLAGS += -fno-stack-protector
 
 UK_KERNEL_SOURCES = \
 	unikernel/blkfront.c unikernel/blkfront.h \

@@ -117,5 +117,8 @@ void blkback_disconnect(struct blkback *bb);
 /* The device's event channel fired: serve every queued request.  0,
  * -EPROTO (disconnect the guest) or another -errno. */
 int blkback_kick(struct blkback *bb);
+/* Bytes and requests served (the ring's counters, blkback_ring.h). */
+void blkback_stats(const struct blkback *bb, uint64_t *read_bytes,
+                   uint64_t *reads, uint64_t *write_bytes, uint64_t *writes);
 
 #endif /* CHAOS_BACKEND_H */

@@ -182,3 +182,14 @@ int blkback_kick(struct blkback *bb)
     }
     return rc;
 }
+
+void blkback_stats(const struct blkback *bb, uint64_t *read_bytes,
+                   uint64_t *reads, uint64_t *write_bytes, uint64_t *writes)
+{
+    struct blkring_stats st;
+    blkring_stats(bb->ring, &st);
+    *read_bytes = st.read_bytes;
+    *reads = st.reads;
+    *write_bytes = st.write_bytes;
+    *writes = st.writes;
+}

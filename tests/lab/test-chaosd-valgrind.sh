@@ -2,7 +2,9 @@
 # chaosd under valgrind's memcheck on real Xen: its pools fill, it serves
 # every kind of request (pool and direct creates, a console, lifecycle
 # actions restart and preserve, a subscriber, list, info, pool resizes,
-# malformed, unknown and oversized requests), then stops on SIGTERM.
+# restores in place from an in-place restore flavor, the image kept open
+# between them, malformed, unknown and oversized requests), then stops on
+# SIGTERM.
 # memcheck must report no error (invalid access, uninitialised value,
 # leak: definite, indirect or possible) and chaosd must leave no
 # descriptor open.  Nothing is left on the host.
@@ -38,6 +40,11 @@ pool = 2
 type = "pvh"
 memory = 4
 pool = 1
+[flavor vg-inplace]
+type = "pvh"
+memory = 4
+pool = 1
+restore = "in-place"
 EOF
 fail_log() {
     echo "--- chaosd log:"; tail -n 30 $LOG
@@ -46,7 +53,10 @@ fail_log() {
     fail "$*"
 }
 pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
-pools_full() { [ "$(pool_col unikernel-pv 6)" = 2 ] && [ "$(pool_col unikernel-pvh 6)" = 1 ]; }
+pools_full() {
+    [ "$(pool_col unikernel-pv 6)" = 2 ] && [ "$(pool_col unikernel-pvh 6)" = 1 ] &&
+        [ "$(pool_col vg-inplace 6)" = 1 ]
+}
 gone() { [ -z "$(dom_field "$1" state)" ]; }
 # request LINE: one raw request, chaosd's first reply line.
 request() { printf '%s\n' "$1" | $RAW --raw 1; }
@@ -88,6 +98,30 @@ wait_for 60 "grep -q 'echo: ready' /var/log/chaos/console/vg-echo.log" || fail_l
 grep -q 'echo: hi valgrind' /tmp/vg-echo.out || fail_log "no answer on the console: $(cat /tmp/vg-echo.out)"
 chaos destroy vg-echo || fail_log "destroy vg-echo"
 echo "ok: console attached, answered, guest destroyed"
+
+# Restores in place (PVH counter), twice from one image: the image opened
+# (checked, mapped, indexed) once, then kept open until chaosd stops.
+cat >/tmp/vg-counter.cfg <<EOF
+name = "vg-counter"
+type = "pvh"
+kernel = "$UK/counter"
+memory = 4
+cmdline = "interval_ms=200"
+EOF
+out=$(chaos create --direct /tmp/vg-counter.cfg) || fail_log "counter: $out"
+wait_for 60 "grep -q '^counter 2' /var/log/chaos/console/vg-counter.log" || fail_log "vg-counter does not count"
+out=$(chaos save vg-counter /tmp/vg-counter.img 2>&1) || fail_log "save vg-counter: $out"
+for n in 1 2; do
+    wait_for 300 "[ \"\$(pool_col vg-inplace 6)\" = 1 ]" || fail_log "no in-place shell: $(chaos pool)"
+    out=$(chaos restore --daemon /tmp/vg-counter.img name=vg-restored-$n) || fail_log "restore $n: $out"
+    echo "$out" | grep -q 'in place into a shell of flavor vg-inplace' || fail_log "restore $n not in place: $out"
+    wait_for 60 "grep -q 'resumed in a new domain' /var/log/chaos/console/vg-restored-$n.log" ||
+        fail_log "vg-restored-$n did not resume"
+    chaos destroy vg-restored-$n || fail_log "destroy vg-restored-$n"
+done
+grep -q 'restored vg-restored-2 .* image kept open' $LOG || fail_log "the image was not kept open"
+rm -f /tmp/vg-counter.img /tmp/vg-counter.cfg
+echo "ok: two restores in place from one image, kept open between them"
 
 # on_poweroff = restart: chaosd builds it again; then it is destroyed (a
 # destroy is no shutdown, so chaosd does not restart it; retried in case

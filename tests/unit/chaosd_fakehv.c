@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "chaosd_fakehv.h"
 
@@ -19,6 +20,16 @@ struct fake_ctx {
 
 struct fake_shell {
     chaos_domid domid;
+    bool in_place; /* a restore shell with its RAM populated */
+};
+
+/* An image "opened": its configuration text and its file's identity. */
+struct fake_image {
+    char *path;
+    char *text;
+    bool pvh;
+    bool in_place; /* opened for in-place restores (a PVH image) */
+    struct chaos_image_id id;
 };
 
 void fakehv_reset(void)
@@ -139,7 +150,7 @@ static int f_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     if (fakehv.fail_prepare) {
         fakehv.fail_prepare--;
         rc = fail(ctx, -ENOMEM, "injected: out of host memory");
-    } else if (!(sh = malloc(sizeof(*sh)))) {
+    } else if (!(sh = calloc(1, sizeof(*sh)))) {
         rc = fail(ctx, -ENOMEM, "out of memory");
     } else {
         struct fakehv_dom *dom = add(uuid, false);
@@ -191,13 +202,25 @@ static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     return rc;
 }
 
-static int f_image_config(chaos_ctx *ctx, const char *path,
-                          const char *const *overrides, unsigned n,
-                          chaos_config **cfgp)
+static int f_restore_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
+                                   unsigned flags, chaos_shell **shellp)
 {
-    const char *text = fakehv.image_config;
+    int rc = f_shell_prepare(ctx, cfg, shellp);
+    if (!rc && (flags & CHAOS_RESTORE_IN_PLACE)) {
+        ((struct fake_shell *)*shellp)->in_place = true;
+        pthread_mutex_lock(&lock);
+        fakehv.prepares_in_place++;
+        pthread_mutex_unlock(&lock);
+    }
+    return rc;
+}
+
+static int config_of(chaos_ctx *ctx, const char *text, const char *source,
+                     const char *const *overrides, unsigned n,
+                     chaos_config **cfgp)
+{
     chaos_config *cfg = chaos_config_new();
-    int rc = text && cfg ? chaos_config_parse(cfg, text, strlen(text), path)
+    int rc = text && cfg ? chaos_config_parse(cfg, text, strlen(text), source)
                          : -ENOENT;
     for (unsigned i = 0; !rc && i < n; i++)
         rc = chaos_config_set_arg(cfg, overrides[i]);
@@ -209,13 +232,102 @@ static int f_image_config(chaos_ctx *ctx, const char *path,
     return 0;
 }
 
-static int f_shell_restore(chaos_ctx *ctx, chaos_shell **shellp,
-                           const char *path, const char *const *overrides,
-                           unsigned n, unsigned flags, chaos_domid *domid,
+static int f_image_config(chaos_ctx *ctx, const char *path,
+                          const char *const *overrides, unsigned n,
+                          chaos_config **cfgp)
+{
+    return config_of(ctx, fakehv.image_config, path, overrides, n, cfgp);
+}
+
+static int f_image_open(chaos_ctx *ctx, const char *path, unsigned flags,
+                        chaos_image **imgp)
+{
+    pthread_mutex_lock(&lock);
+    int rc = 0;
+    fakehv.image_opens++;
+    if (fakehv.fail_open) {
+        fakehv.fail_open--;
+        rc = fail(ctx, -EINVAL, "injected: the image's stream is corrupt");
+    }
+    pthread_mutex_unlock(&lock);
+    chaos_config *cfg = NULL;
+    if (!rc)
+        rc = config_of(ctx, fakehv.image_config, path, NULL, 0, &cfg);
+    if (rc)
+        return rc;
+    struct fake_image *img = calloc(1, sizeof(*img));
+    if (img) {
+        img->path = strdup(path);
+        img->text = strdup(fakehv.image_config);
+    }
+    if (!img || !img->path || !img->text) {
+        if (img) {
+            free(img->path);
+            free(img->text);
+        }
+        free(img);
+        chaos_config_free(cfg);
+        return fail(ctx, -ENOMEM, "out of memory");
+    }
+    img->pvh = chaos_config_type(cfg) == CHAOS_GUEST_PVH;
+    img->in_place = img->pvh && (flags & CHAOS_RESTORE_IN_PLACE);
+    chaos_config_free(cfg);
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        img->id.dev = (uint64_t)st.st_dev;
+        img->id.ino = (uint64_t)st.st_ino;
+        img->id.size = (uint64_t)st.st_size;
+        img->id.mtime_ns =
+            (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+    }
+    pthread_mutex_lock(&lock);
+    fakehv.images_live++;
+    pthread_mutex_unlock(&lock);
+    *imgp = (chaos_image *)img;
+    return 0;
+}
+
+static void f_image_close(chaos_image *image)
+{
+    struct fake_image *img = (struct fake_image *)image;
+    if (!img)
+        return;
+    pthread_mutex_lock(&lock);
+    fakehv.images_live--;
+    pthread_mutex_unlock(&lock);
+    free(img->path);
+    free(img->text);
+    free(img);
+}
+
+static void f_image_id(const chaos_image *image, struct chaos_image_id *out)
+{
+    *out = ((const struct fake_image *)image)->id;
+}
+
+static bool f_image_in_place(const chaos_image *image)
+{
+    return ((const struct fake_image *)image)->in_place;
+}
+
+static int f_image_config_of(chaos_ctx *ctx, const chaos_image *image,
+                             const char *const *overrides, unsigned n,
+                             chaos_config **cfgp)
+{
+    const struct fake_image *img = (const struct fake_image *)image;
+    return config_of(ctx, img->text, img->path, overrides, n, cfgp);
+}
+
+static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
+                           const chaos_image *image,
+                           const char *const *overrides, unsigned n,
+                           unsigned flags, chaos_domid *domid,
                            struct chaos_restore_timings *timings)
 {
+    const struct fake_image *img = (const struct fake_image *)image;
+    bool in_place = flags & CHAOS_RESTORE_IN_PLACE;
     chaos_config *cfg;
-    if (f_image_config(ctx, path, overrides, n, &cfg) < 0)
+    if (f_image_config_of(ctx, image, overrides, n, &cfg) < 0)
         return -ENOENT;
     uint8_t uuid[16] = { 0 };
     chaos_config_uuid_bytes(cfg, uuid);
@@ -226,8 +338,13 @@ static int f_shell_restore(chaos_ctx *ctx, chaos_shell **shellp,
     if (fakehv.fail_image) {
         fakehv.fail_image--;
         rc = fail(ctx, -EINVAL, "injected: the image is corrupt");
+    } else if (in_place && !img->in_place) {
+        rc = fail(ctx, -EINVAL, "fake: not opened for an in-place restore");
+    } else if (sh && sh->in_place != in_place) {
+        rc = fail(ctx, -EINVAL, "fake: the shell's kind does not fit");
     } else if (sh) {
         fakehv.restores_pool++;
+        fakehv.restores_in_place += in_place;
         fakehv.shells_live--;
         *shellp = NULL;
         if (!(dom = find(sh->domid)))
@@ -406,9 +523,14 @@ const struct chaosd_hv_ops fakehv_ops = {
     .shell_domid = f_shell_domid,
     .shell_execute = f_shell_execute,
     .shell_discard = f_shell_discard,
-    .restore_shell_prepare = f_shell_prepare,
+    .restore_shell_prepare = f_restore_shell_prepare,
     .image_config = f_image_config,
-    .shell_restore = f_shell_restore,
+    .image_open = f_image_open,
+    .image_close = f_image_close,
+    .image_id = f_image_id,
+    .image_in_place = f_image_in_place,
+    .image_config_of = f_image_config_of,
+    .image_restore = f_image_restore,
     .domain_create = f_domain_create,
     .domain_destroy = f_domain_destroy,
     .domain_list = f_domain_list,

@@ -33,12 +33,15 @@ struct fakehv {
     /* faults: how many of the next calls fail */
     unsigned fail_prepare, fail_execute, fail_create;
     unsigned fail_image; /* restore: the image is refused (shell kept) */
+    unsigned fail_open;  /* opening an image fails (its CRC) */
     /* restore: what image_config returns for any path (xl.cfg text) */
     const char *image_config;
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
-    unsigned restores_pool, restores_direct;
-    unsigned ctxs_open;   /* contexts open now */
+    unsigned restores_pool, restores_direct, restores_in_place;
+    unsigned prepares_in_place;
+    unsigned image_opens, images_live; /* images opened, open now */
+    unsigned ctxs_open;                /* contexts open now */
     unsigned shells_live; /* prepared and neither executed nor discarded */
 };
 

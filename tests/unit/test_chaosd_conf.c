@@ -76,13 +76,37 @@ START_TEST(full_file)
     ck_assert_uint_eq(f->vcpus, 1);
     ck_assert_uint_eq(f->pool, 8);
     ck_assert(!f->restore);
+    ck_assert(!f->in_place);
     f = chaosd_conf_flavor(&conf, "big.pvh_1");
     ck_assert(f->pvh);
     ck_assert(f->restore);
+    ck_assert(!f->in_place);
     ck_assert_uint_eq(f->maxmem_mib, 512);
     ck_assert_uint_eq(f->vcpus, 2);
     ck_assert_uint_eq(f->pool, 0);
     ck_assert_ptr_null(chaosd_conf_flavor(&conf, "nope"));
+}
+END_TEST
+
+START_TEST(in_place_flavor)
+{
+    ck_parse_ok("[flavor ip]\n"
+                "restore = \"in-place\"\n"
+                "type = \"pvh\"\n"
+                "memory = 4\n"
+                "pool = 2\n"
+                "[flavor rs]\n"
+                "type = \"pvh\"\n"
+                "memory = 4\n"
+                "restore = \"no\"\n");
+    const struct chaosd_flavor *f = chaosd_conf_flavor(&conf, "ip");
+    ck_assert(f->pvh);
+    ck_assert(f->restore);
+    ck_assert(f->in_place);
+    ck_assert_uint_eq(f->pool, 2);
+    f = chaosd_conf_flavor(&conf, "rs");
+    ck_assert(!f->restore);
+    ck_assert(!f->in_place);
 }
 END_TEST
 
@@ -136,7 +160,15 @@ START_TEST(errors)
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
                  "maxmem, vcpus, pool, vif, restore)");
     ck_parse_err("[flavor a]\nmemory=8\nrestore=1\n",
-                 "c.conf:3: restore must be \"yes\" or \"no\"");
+                 "c.conf:3: restore must be \"yes\", \"in-place\" or "
+                 "\"no\"");
+    ck_parse_err("[flavor a]\nmemory=8\nrestore=\"inplace\"\n",
+                 "c.conf:3: restore must be \"yes\", \"in-place\" or "
+                 "\"no\"");
+    /* In place is for PVH shells: the message points at the setting. */
+    ck_parse_err("[flavor a]\nmemory=8\nrestore=\"in-place\"\npool=1\n",
+                 "c.conf:3: flavor 'a': restore = \"in-place\" is for PVH "
+                 "guests (type = \"pvh\")");
     ck_parse_err("[flavor a]\nmemory=0\n",
                  "c.conf:2: memory must be between 1 and 16777216");
     ck_parse_err("[flavor aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
@@ -188,6 +220,7 @@ static Suite *conf_suite(void)
     TCase *tc = tcase_create("parser");
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, full_file);
+    tcase_add_test(tc, in_place_flavor);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, too_many_flavors);
     tcase_add_test(tc, files);

@@ -164,6 +164,7 @@ static void start(void)
     d->loop = &loop;
     ck_assert_int_eq(d->hv->open(&d->ctx), 0);
     pool_init(&d->pool, d->conf.idle_memory_mib);
+    images_init(&d->images, d->hv);
     ck_assert_int_eq(builders_open(d), 0);
     ck_assert_int_eq(pool_configure(&d->pool, &d->conf), 0);
 }
@@ -190,10 +191,12 @@ static void finish(void)
     refill_kick(d); /* closes the retry timer */
     refill_trim(d, true);
     run();
+    images_clear(&d->images);
     builders_close(d);
     pool_free(&d->pool);
     d->hv->close(d->ctx);
     ck_assert_int_eq(uv_loop_close(&loop), 0); /* every handle closed */
+    ck_assert_uint_eq(fakehv.images_live, 0);
     ck_assert_uint_eq(fakehv.shells_live, 0);
     ck_assert_uint_eq(fakehv.ctxs_open, 0);
 }
@@ -590,6 +593,172 @@ START_TEST(refused_image_gives_the_shell_back)
 }
 END_TEST
 
+/* In-place restore flavors (PVH, 4 MiB): "ip" with target ip_target,
+ * and an empty restore flavor "rp" of the same shape with one shell. */
+static void add_in_place_flavors(unsigned ip_target)
+{
+    add_flavor("ip", 4, ip_target);
+    d->conf.flavors[d->conf.n_flavors - 1].pvh = true;
+    d->conf.flavors[d->conf.n_flavors - 1].restore = true;
+    d->conf.flavors[d->conf.n_flavors - 1].in_place = true;
+    add_flavor("rp", 4, 1);
+    d->conf.flavors[d->conf.n_flavors - 1].pvh = true;
+    d->conf.flavors[d->conf.n_flavors - 1].restore = true;
+}
+
+/* An image file in the run directory (the cache looks at its identity)
+ * with len bytes. */
+static void write_image(char *path, size_t size, size_t len)
+{
+    snprintf(path, size, "%s/counter.img", run_dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < len; i++)
+        fputc('x', f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Restores the image at path, whose saved guest is a 4 MiB guest of that
+ * type, under name. */
+static struct outcome restore_image(const char *path, const char *name,
+                                    bool pvh)
+{
+    static char text[256];
+    snprintf(text, sizeof(text),
+             "name = \"%s\"\nkernel = \"/boot/k\"\n"
+             "memory = 4\ntype = \"%s\"\n",
+             name, pvh ? "pvh" : "pv");
+    fakehv.image_config = text;
+    struct outcome o = { 0 };
+    restore_start(d, path, NULL, 0, false, create_done, &o);
+    run();
+    ck_assert(o.called);
+    return o;
+}
+
+START_TEST(restore_in_place_from_a_pool_twice)
+{
+    add_in_place_flavors(1);
+    start();
+    fill();
+    ck_assert_uint_eq(fakehv.prepares_in_place, 1);
+    char path[128];
+    write_image(path, sizeof(path), 10);
+    chaos_domid shell =
+        d->pool.flavors[pool_find_name(&d->pool, "ip")].idle[0].domid;
+    struct outcome o = restore_image(path, "c1", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "in-place");
+    ck_assert_str_eq(o.flavor, "ip");
+    ck_assert_uint_eq(o.domid, shell);
+    ck_assert_uint_eq(fakehv.restores_in_place, 1);
+    ck_assert_uint_eq(d->restores_in_place, 1);
+    ck_assert_uint_eq(fakehv.image_opens, 1);
+    ck_assert_uint_eq(idle("ip"), 1); /* refilled, in place again */
+    ck_assert_uint_eq(fakehv.prepares_in_place, 2);
+    ck_assert_uint_eq(idle("rp"), 1);
+    /* Twice from one image: two guests, the image opened once. */
+    o = restore_image(path, "c2", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "in-place");
+    ck_assert_uint_eq(fakehv.restores_in_place, 2);
+    ck_assert_uint_eq(fakehv.image_opens, 1);
+    ck_assert_uint_eq(d->images.hits, 1);
+    ck_assert_uint_eq(fakehv.images_live, 1);
+    ck_assert_uint_eq(n_adopted, 2);
+    ck_assert_uint_eq(count_records("guests"), 2);
+    /* The file replaced (another size): opened again, the old one
+     * closed. */
+    write_image(path, sizeof(path), 20);
+    o = restore_image(path, "c3", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_uint_eq(fakehv.image_opens, 2);
+    ck_assert_uint_eq(fakehv.images_live, 1);
+    finish();
+}
+END_TEST
+
+START_TEST(in_place_falls_back)
+{
+    add_in_place_flavors(0); /* no in-place shell idle */
+    add_restore_flavor();    /* "rs": PV, 4 MiB */
+    start();
+    fill();
+    char path[128];
+    write_image(path, sizeof(path), 10);
+    /* PVH, no in-place shell: an empty restore shell of the same shape. */
+    struct outcome o = restore_image(path, "p1", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool");
+    ck_assert_str_eq(o.flavor, "rp");
+    ck_assert_uint_eq(fakehv.restores_in_place, 0);
+    ck_assert_uint_eq(fakehv.image_opens, 1);
+    /* An in-place shell again: the image, kept but not mapped, is opened
+     * again for it. */
+    pool_resize(&d->pool, pool_find_name(&d->pool, "ip"), 1);
+    refill_kick(d);
+    run();
+    ck_assert_uint_eq(idle("ip"), 1);
+    o = restore_image(path, "p1b", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "in-place");
+    ck_assert_uint_eq(fakehv.image_opens, 2);
+    ck_assert_uint_eq(fakehv.images_live, 1);
+    refill_kick(d);
+    run();
+    ck_assert_uint_eq(idle("ip"), 1);
+    /* A PV image never takes an in-place shell. */
+    write_image(path, sizeof(path), 15); /* another image, kept anew */
+    o = restore_image(path, "p2", false);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool");
+    ck_assert_str_eq(o.flavor, "rs");
+    ck_assert_uint_eq(idle("ip"), 1);
+    /* Nothing fits (8 MiB): directly. */
+    static const char big[] = "name = \"p3\"\nkernel = \"/boot/k\"\n"
+                              "memory = 8\ntype = \"pvh\"\n";
+    fakehv.image_config = big;
+    write_image(path, sizeof(path), 30);
+    o = (struct outcome){ 0 };
+    restore_start(d, path, NULL, 0, false, create_done, &o);
+    run();
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "direct");
+    ck_assert_uint_eq(idle("ip"), 1);
+    finish();
+}
+END_TEST
+
+START_TEST(bad_image_leaves_the_in_place_shell)
+{
+    add_in_place_flavors(1);
+    start();
+    fill();
+    int ip = pool_find_name(&d->pool, "ip");
+    struct pool_item first = d->pool.flavors[ip].idle[0];
+    unsigned prepares = fakehv.prepares, doms = domains();
+    char path[128];
+    write_image(path, sizeof(path), 10);
+    fakehv.fail_open = 1; /* its stream does not match its CRC */
+    struct outcome o = restore_image(path, "b1", true);
+    ck_assert_int_lt(o.rc, 0);
+    ck_assert_ptr_nonnull(strstr(o.err, "corrupt"));
+    ck_assert_uint_eq(idle("ip"), 1);
+    ck_assert_uint_eq(d->pool.flavors[ip].idle[0].domid, first.domid);
+    ck_assert_uint_eq(d->pool.flavors[ip].handed_out, 0);
+    ck_assert_uint_eq(fakehv.prepares, prepares);
+    ck_assert_uint_eq(domains(), doms);
+    ck_assert_uint_eq(count_records("guests"), 0);
+    ck_assert_uint_eq(fakehv.images_live, 0); /* not kept */
+    /* Fixed on disk: restored in place into that same shell. */
+    o = restore_image(path, "b2", true);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "in-place");
+    ck_assert_uint_eq(o.domid, first.domid);
+    finish();
+}
+END_TEST
+
 /* ------------------------------------------------------------- recovery */
 
 /* Records a guest as an earlier chaosd would have. */
@@ -725,6 +894,9 @@ int main(void)
     tcase_add_test(tc, restore_into_a_restore_shell);
     tcase_add_test(tc, restore_direct_when_no_flavor_fits);
     tcase_add_test(tc, refused_image_gives_the_shell_back);
+    tcase_add_test(tc, restore_in_place_from_a_pool_twice);
+    tcase_add_test(tc, in_place_falls_back);
+    tcase_add_test(tc, bad_image_leaves_the_in_place_shell);
     tcase_add_test(tc, recovery_adopts_guests_and_destroys_the_rest);
     tcase_add_test(tc, run_recovers_fills_and_stops_cleanly);
     suite_add_tcase(s, tc);

@@ -193,11 +193,11 @@ END_TEST
 START_TEST(matching)
 {
     int s = pool_find_name(&pool, "small"), b = pool_find_name(&pool, "big");
-    ck_assert_int_eq(pool_match(&pool, false, false, 4, 4, 1, ""), s);
-    ck_assert_int_eq(pool_match(&pool, false, true, 32, 32, 1, ""), b);
-    ck_assert_int_eq(pool_match(&pool, false, true, 4, 4, 1, ""), -1);
-    ck_assert_int_eq(pool_match(&pool, false, false, 4, 8, 1, ""), -1);
-    ck_assert_int_eq(pool_match(&pool, false, false, 4, 4, 2, ""), -1);
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, false, 4, 4, 1, ""), s);
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, true, 32, 32, 1, ""), b);
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, true, 4, 4, 1, ""), -1);
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, false, 4, 8, 1, ""), -1);
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, false, 4, 4, 2, ""), -1);
 }
 END_TEST
 

@@ -25,6 +25,8 @@ static char *dump(const struct chaosd_conf *c)
             c->socket_path, (unsigned long long)c->idle_memory_mib,
             (unsigned long long)c->kernel_cache_mib, c->refill_workers,
             c->ready_timeout_s);
+    if (c->metrics_listen[0])
+        fprintf(out, "metrics_listen = \"%s\"\n", c->metrics_listen);
     for (unsigned i = 0; i < c->n_flavors; i++) {
         const struct chaosd_flavor *f = &c->flavors[i];
         fprintf(out,

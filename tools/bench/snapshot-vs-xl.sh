@@ -11,12 +11,17 @@
 #   lib_stream  through chaosd: in chaosd), its xc_domain_restore part,
 #   lib_check   and its image check (the whole file read, its CRC)
 #   request     chaos through chaosd: chaosd's request_ms
+#   first_*     chaos-pool-inplace: the first restore of the image, which
+#               chaosd opens (checks, maps, indexes) and then keeps
 #   cold        chaos create of the same guest: the command's wall time
 #   cold_first  and until its first console line (--direct: a monitor,
 #               everything built; pool: from a chaosd create flavor)
 #   image_mib   the image's size in MiB (n = 1)
 # toolstacks: chaos-direct (libchaos in the command), chaos-shell (chaosd,
 # a restore flavor's shell), chaos-inplace (PVH: chaos restore --in-place),
+# chaos-pool-inplace (PVH: through chaosd into an in-place flavor's shell,
+# populated and zeroed ahead, the same image N times: chaosd keeps it
+# open after the first),
 # chaos-cold-direct, chaos-cold-pool, xl.
 # guests: counter-pv, counter-pvh (chaos's unikernel, 4 MiB); linux-pv
 # (Debian's kernel and the lab's busybox initrd, GMEM MiB, no devices,
@@ -89,12 +94,19 @@ type = "pvh"
 memory = 4
 pool = 2
 restore = "yes"
+[flavor inplace-pvh]
+type = "pvh"
+memory = 4
+pool = 0
+restore = "in-place"
 CONF
+INPLACE=0 # the in-place pool's size: 0 until its part runs
 pool_idle() { chaos pool 2>/dev/null | awk -v f="$1" '$1 == f { print $6 }'; }
 pools_full() {
     for f in create-pv create-pvh restore-pv restore-pvh; do
         [ "$(pool_idle $f)" = 2 ] || return 1
     done
+    [ "$(pool_idle inplace-pvh)" = "$INPLACE" ]
 }
 destroy_quiet() { chaos destroy "$1" >/dev/null 2>&1 || true; }
 
@@ -169,6 +181,33 @@ counter_half() {
             destroy_quiet $name
             i=$((i + 1))
         done
+        # PVH: through chaosd into an in-place flavor's shell (populated
+        # and zeroed ahead), one image: the first restore opens it (the
+        # first_* measures), the next N find it kept open.
+        if [ "$type" = pvh ]; then
+            INPLACE=2
+            chaos pool set inplace-pvh 2 >/dev/null || fail "pool set inplace-pvh"
+            i=0
+            while [ $i -le "$N" ]; do
+                wait_for 60 pools_full || fail "pools did not refill"
+                name=sb-p-$type-$i
+                m=restore m2=resumed
+                [ "$i" = 0 ] && m=first_restore m2=first_resumed
+                timed $m $m2 chaos-pool-inplace "$g" $i "$(clog $name)" $D/out.json \
+                    chaos restore --json $D/$type-1.img name=$name
+                grep -q '"path": *"in-place"' $D/out.json || fail "$name: not in place: $(cat $D/out.json)"
+                p=""
+                [ "$i" = 0 ] && p=first_
+                csv ${p}lib_total chaos-pool-inplace "$g" "$i" "$(json_num $D/out.json total_ms)"
+                csv ${p}lib_stream chaos-pool-inplace "$g" "$i" "$(json_num $D/out.json stream_ms)"
+                csv ${p}lib_check chaos-pool-inplace "$g" "$i" "$(json_num $D/out.json check_ms)"
+                csv ${p}lib_start chaos-pool-inplace "$g" "$i" "$(json_num $D/out.json start_ms)"
+                csv ${p}request chaos-pool-inplace "$g" "$i" "$(json_num $D/out.json request_ms)"
+                destroy_quiet $name
+                i=$((i + 1))
+            done
+            grep 'restored sb-p-' $D/chaosd.log >&2 || true
+        fi
     done
     kill -TERM $CHAOSD
     wait $CHAOSD || true

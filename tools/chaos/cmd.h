@@ -72,6 +72,10 @@ extern const char cmd_mem_set_help[];
 extern const char cmd_mem_max_help[];
 extern const char cmd_vcpu_list_help[];
 
+/* `chaos top`: a live table of the domains (cmd_top.c). */
+int cmd_top(int argc, char **argv);
+extern const char cmd_top_help[];
+
 /* `chaos list -l`: each domain's line and its kept configuration, or
  * with json the domain objects with "config" (cmd_list_long.c). */
 void cmd_list_long(chaos_ctx *ctx, const struct chaos_dominfo *doms, int n,

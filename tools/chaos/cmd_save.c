@@ -63,8 +63,9 @@ const char cmd_restore_help[] =
     "\n"
     "When chaosd runs (its socket answers), the request goes to it: it\n"
     "restores into a shell of a restore flavor prepared ahead when one\n"
-    "fits (type, memory, maxmem, vcpus, devices), else directly; the\n"
-    "output says which, and chaosd serves the guest.  Otherwise, as after\n"
+    "fits (type, memory, maxmem, vcpus, devices; a PVH image in place into\n"
+    "an in-place flavor's shell first), else directly; the output says\n"
+    "which, and chaosd serves the guest.  Otherwise, as after\n"
     "`chaos create`, a background process (the guest's monitor) serves it.\n"
     "Either way its console is logged to " CHAOS_CONSOLE_LOG_DIR "/NAME.log\n"
     "(appended to: the log continues), and its on_* actions carried out.\n"
@@ -83,7 +84,8 @@ const char cmd_restore_help[] =
     "                 " CHAOSD_DEFAULT_SOCKET ")\n"
     "      --in-place PVH: populate and zero the shell's memory first, then\n"
     "                 copy only the image's non-zero pages into it (here,\n"
-    "                 not through chaosd; implies --direct)\n"
+    "                 not through chaosd; implies --direct; chaosd does it\n"
+    "                 itself with a restore = \"in-place\" flavor)\n"
     "\n"
     "Exit status: 0 restored, 1 the restore failed, 2 usage error.\n";
 
@@ -200,9 +202,10 @@ static int restore_via_daemon(int fd, const char *file, char **overrides,
         printf("restored domain %s (id %lld) in %.1f ms%s, %s%s\n",
                daemon_str(reply, "name", "?"), daemon_int(reply, "domid", -1),
                took, o->paused ? ", paused" : "",
-               !strcmp(how, "pool") ? "into a shell of flavor "
-                                    : "by chaosd directly",
-               !strcmp(how, "pool") ? daemon_str(reply, "flavor", "?") : "");
+               !strcmp(how, "in-place") ? "in place into a shell of flavor "
+               : !strcmp(how, "pool")   ? "into a shell of flavor "
+                                        : "by chaosd directly",
+               strcmp(how, "direct") ? daemon_str(reply, "flavor", "?") : "");
     }
     if (o->timings && !o->json)
         print_timings(reply);
@@ -269,8 +272,10 @@ int cmd_restore(int argc, char **argv)
                   "(drop --daemon)");
         return EXIT_USAGE;
     }
+    /* Here, into a shell made here; chaosd restores PVH images in place
+     * on its own when it has an in-place restore flavor. */
     if (o.in_place)
-        via = VIA_DIRECT; /* chaosd's restore shells are empty */
+        via = VIA_DIRECT;
     const char *file = argv[optind];
     char **overrides = argv + optind + 1;
     unsigned n = (unsigned)(argc - optind - 1);

@@ -40,6 +40,8 @@ static const struct chaos_cmd commands[] = {
       cmd_restore },
     { "save", "save a guest into an image file", cmd_save_help, cmd_save },
     { "shutdown", "ask a guest to shut down", cmd_shutdown_help, cmd_shutdown },
+    { "top", "show what the domains use, live (like xentop)", cmd_top_help,
+      cmd_top },
     { "unpause", "let a paused guest run", cmd_unpause_help, cmd_unpause },
     { "vcpu-list", "list the vCPUs of domains", cmd_vcpu_list_help,
       cmd_vcpu_list },
