@@ -13,6 +13,7 @@ CHAOS_CREATE_SRCS = \
 	tools/chaos/daemon_client.h \
 	tools/chaos/daemon_client.c \
 	tools/chaos/cmd_create_daemon.c \
+	tools/chaos/cmd_restore.c \
 	tools/chaos/foreground.h \
 	tools/chaos/foreground.c
 tools_chaos_chaos_SOURCES = tools/chaos/thin.c $(CHAOS_CREATE_SRCS)

@@ -1,10 +1,11 @@
 /*
  * thin.c - the `chaos` program operators run: a thin client that links
  * only libc, json-c and libchaos's pure part (the config parser), and,
- * where the build allows, statically.  `chaos create` through chaosd, the
- * path an orchestrator's or a user's creates take, is served here; every
- * other command (and a create that chaosd does not answer) runs the full
- * program, chaos-full, with the same arguments.
+ * where the build allows, statically.  `chaos create` and `chaos restore`
+ * through chaosd, the paths an orchestrator's or a user's starts take,
+ * are served here; every other command (and a create or restore that
+ * chaosd does not answer) runs the full program, chaos-full, with the
+ * same arguments.
  *
  * Why: under emulation, loading libchaos and Xen's libraries (some twenty
  * shared objects) costs a process a large part of a create that chaosd
@@ -53,13 +54,11 @@ static int run_full(char **args)
     return EXIT_FAIL;
 }
 
-/* No chaosd (or --direct): the full program builds it, told not to ask
- * chaosd again.  argv is create's (argv[0] "create"). */
-int cmd_create_direct(chaos_config *cfg, const struct create_opts *o,
-                      int argc, char **argv)
+/* A create or a restore that chaosd does not serve (no chaosd, --direct,
+ * --in-place): the full program does it, told not to ask chaosd again.
+ * argv is the command's (argv[0] "create" or "restore"). */
+static int run_full_direct(int argc, char **argv)
 {
-    (void)o;
-    chaos_config_free(cfg);
     char **args = calloc((size_t)argc + 3, sizeof(*args));
     if (!args) {
         cmd_error("out of memory");
@@ -71,6 +70,21 @@ int cmd_create_direct(chaos_config *cfg, const struct create_opts *o,
     for (int i = 1; i < argc; i++)
         args[i + 2] = argv[i];
     return run_full(args);
+}
+
+int cmd_create_direct(chaos_config *cfg, const struct create_opts *o,
+                      int argc, char **argv)
+{
+    (void)o;
+    chaos_config_free(cfg);
+    return run_full_direct(argc, argv);
+}
+
+int cmd_restore_direct(const char *file, char **overrides, unsigned n,
+                       const struct restore_opts *o, int argc, char **argv)
+{
+    (void)file, (void)overrides, (void)n, (void)o;
+    return run_full_direct(argc, argv);
 }
 
 /* `chaos create -c` through chaosd attaches with the full program. */
@@ -87,10 +101,21 @@ int cmd_console(int argc, char **argv)
     return run_full(args);
 }
 
+/* What the thin program serves itself: the requests chaosd answers. */
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+} served[] = {
+    { "create", cmd_create },
+    { "restore", cmd_restore },
+};
+
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && !strcmp(argv[1], "create") &&
-        !cmd_wants_help(argc - 1, argv + 1))
-        return cmd_create(argc - 1, argv + 1);
+    for (size_t i = 0; argc >= 2 && i < sizeof(served) / sizeof(served[0]);
+         i++)
+        if (!strcmp(argv[1], served[i].name) &&
+            !cmd_wants_help(argc - 1, argv + 1))
+            return served[i].run(argc - 1, argv + 1);
     return run_full(argv);
 }
