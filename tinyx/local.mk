@@ -44,11 +44,10 @@ bin_PROGRAMS += tinyx/tinyx
 tinyx_tinyx_SOURCES = tinyx/tinyx.c tinyx/cmd_build.c tinyx/tinyx_cmds.h
 tinyx_tinyx_LDADD = tinyx/libtinyx.la
 
-# The /init template of tinyx images (data: tinyx build reads it), and the
-# man page of the command.
+# The /init template of tinyx images (data: tinyx build reads it).  The
+# man page is docs/man/tinyx.1.scd.
 tinyxdatadir = $(pkgdatadir)/tinyx
 dist_tinyxdata_DATA = tinyx/init.sh
-dist_man_MANS += tinyx/tinyx.1
 
 # ---------------------------------------------------------------- unit tests
 # The tests build small ELF files with $(CC) at run time, read archives back

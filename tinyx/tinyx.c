@@ -388,7 +388,10 @@ static const struct command *find_command(const char *name)
 static void help_main(FILE *f)
 {
     fputs("Usage: tinyx COMMAND [OPTION]... [ARG]...\n"
+          "       tinyx -h|--help|--version\n"
           "Build minimal Linux images for single applications.\n\n"
+          "  -h, --help     this text (also 'tinyx help')\n"
+          "      --version  print the version and exit\n\n"
           "Commands:\n",
           f);
     for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)

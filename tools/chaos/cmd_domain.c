@@ -27,17 +27,25 @@ const char cmd_destroy_help[] =
     "Usage: chaos destroy DOMAIN\n"
     "\n"
     "Destroy DOMAIN (a name or a domain id) at once, like `xl destroy`: the\n"
-    "guest is not asked to shut down.\n";
+    "guest is not asked to shut down.\n"
+    "\n"
+    "Exit status: 0 destroyed, 1 no such domain or Xen refused, 2 usage\n"
+    "error.\n";
 
 const char cmd_pause_help[] =
     "Usage: chaos pause DOMAIN\n"
     "\n"
-    "Pause all vCPUs of DOMAIN (a name or a domain id).\n";
+    "Pause all vCPUs of DOMAIN (a name or a domain id).\n"
+    "\n"
+    "Exit status: 0 paused, 1 no such domain or Xen refused, 2 usage error.\n";
 
 const char cmd_unpause_help[] =
     "Usage: chaos unpause DOMAIN\n"
     "\n"
-    "Let a paused DOMAIN (a name or a domain id) run again.\n";
+    "Let a paused DOMAIN (a name or a domain id) run again.\n"
+    "\n"
+    "Exit status: 0 unpaused, 1 no such domain or Xen refused, 2 usage\n"
+    "error.\n";
 
 static double ms(uint64_t ns)
 {

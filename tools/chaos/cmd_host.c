@@ -18,7 +18,9 @@ const char cmd_info_help[] =
     "Show the hypervisor version, the host's CPUs and memory, and which guest\n"
     "types it can run (like `xl info`).\n"
     "\n"
-    "  --json   print one JSON object instead of text (docs/json.md)\n";
+    "  --json   print one JSON object instead of text (docs/json.md)\n"
+    "\n"
+    "Exit status: 0 shown, 1 Xen cannot be reached, 2 usage error.\n";
 
 const char cmd_list_help[] =
     "Usage: chaos list [-l] [--json]\n"
@@ -30,7 +32,9 @@ const char cmd_list_help[] =
     "              for it (xl.cfg text, every key at its effective value;\n"
     "              domains chaos did not create have none)\n"
     "  --json      print a JSON array of domain objects instead of a table\n"
-    "              (docs/json.md; with -l each has its \"config\")\n";
+    "              (docs/json.md; with -l each has its \"config\")\n"
+    "\n"
+    "Exit status: 0 listed, 1 Xen cannot be reached, 2 usage error.\n";
 
 /* Parses the only option these commands take; returns -1 on usage error. */
 static int parse_json_flag(int argc, char **argv, int *json)
@@ -42,7 +46,8 @@ static int parse_json_flag(int argc, char **argv, int *json)
     *json = 0;
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+    /* --json only: no -j, as in every other command with --json. */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c != 'j')
             return -1;
         *json = 1;

@@ -65,10 +65,14 @@ static void usage(FILE *out)
 {
     fprintf(
         out,
-        "Usage: chaos [--version] [--help] COMMAND [ARGS...]\n"
+        "Usage: chaos [-h|--help] [-V|--version] COMMAND [ARGS...]\n"
         "\n"
         "Build, start and inspect Xen domains without libxl or XenStore.\n"
-        "Run in dom0 as root.  `chaos COMMAND --help` describes a command.\n"
+        "Run in dom0 as root.  `chaos COMMAND --help` describes a command;\n"
+        "`man chaos` describes them all.\n"
+        "\n"
+        "  -h, --help     this text (also `chaos help`)\n"
+        "  -V, --version  print the version and exit\n"
         "\n"
         "Commands:\n");
     for (int i = 0; i < N_COMMANDS; i++)
