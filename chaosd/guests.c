@@ -157,9 +157,19 @@ static void guest_sync(struct chaosd *d, struct guest *g)
         chaos_supervisor_uuid(g->sup, g->uuid);
     }
     enum chaos_supervisor_state st = chaos_supervisor_state(g->sup);
-    if (st == CHAOS_SUPERVISOR_DONE || st == CHAOS_SUPERVISOR_FAILED)
+    if (st == CHAOS_SUPERVISOR_DONE || st == CHAOS_SUPERVISOR_FAILED) {
+        /* Subscribers' "ended": the guest is over, and how, as its
+         * supervisor saw it (Xen's own shutdown and death events can be
+         * one look apart or merged; `chaos create -F` needs the how). */
+        int reason = chaos_supervisor_end_reason(g->sup);
+        server_broadcast(
+            d, chaosd_event_new("ended", g->domid, g->name, "reason",
+                                st == CHAOS_SUPERVISOR_FAILED ? "failed"
+                                : reason < 0
+                                    ? "destroyed"
+                                    : chaos_shutdown_reason_name(reason)));
         guest_remove(d, g);
-    else
+    } else
         sync_watches(d, g);
 }
 

@@ -95,7 +95,6 @@ void cmd_print_restore_timings(json_object *r)
                num(t, "pages_copied"), num(t, "pages_skipped"));
 }
 
-
 /* The restore through chaosd on fd (closed); chaosd serves the guest. */
 static int restore_via_daemon(int fd, const char *file, char **overrides,
                               unsigned n, const struct restore_opts *o,

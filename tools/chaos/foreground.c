@@ -19,6 +19,8 @@
 /* How long a restart chaosd is expected to do may take to show up as a
  * "created" event before the guest counts as lost. */
 #define RESTART_WAIT_S 60
+/* How long chaosd's "ended" may come after Xen's death event. */
+#define ENDED_WAIT_S 5
 
 int foreground_status(const char *reason)
 {
@@ -49,9 +51,21 @@ struct follow {
     long long domid;
     char reason[32];   /* of domid's stop; "" before one */
     time_t restart_by; /* waiting for a restart until then; 0: not */
+    time_t ended_by;   /* after Xen's death: waiting for chaosd's "ended"
+                          (which says how) until then; 0: not */
     int status;        /* -1 until the guest has ended */
 };
 
+/* chaosd's "ended": its supervisor saw the guest end, and how. */
+static void on_ended(struct follow *f, const char *reason)
+{
+    f->status = !strcmp(reason, "failed")      ? EXIT_FAIL
+                : !strcmp(reason, "destroyed") ? EXIT_OK
+                                               : foreground_status(reason);
+}
+
+/* Xen's death and no "ended" from chaosd (one that does not send it):
+ * decided from the shutdown event seen, if any. */
 static void on_death(struct follow *f)
 {
     const char *reason = f->reason[0] ? f->reason : NULL;
@@ -72,18 +86,22 @@ static int on_event_line(void *opaque, const char *line, size_t len)
     (void)len;
     const char *kind = m ? daemon_str(m, "event", "") : "";
     long long domid = m ? daemon_int(m, "domid", -1) : -1;
-    if (!strcmp(kind, "created") && f->restart_by &&
+    if (!strcmp(kind, "created") && domid != f->domid &&
         !strcmp(daemon_str(m, "name", ""), f->name)) {
-        f->domid = domid; /* restarted: follow the new domain */
+        f->domid = domid; /* restarted (names are unique): follow it */
         f->reason[0] = '\0';
         f->restart_by = 0;
+        f->ended_by = 0;
         fprintf(stderr, "chaos: %s restarted as domain %lld\n", f->name, domid);
     } else if (domid == f->domid &&
                (!strcmp(kind, "shutdown") || !strcmp(kind, "crash"))) {
         snprintf(f->reason, sizeof(f->reason), "%s",
                  daemon_str(m, "reason", kind));
-    } else if (domid == f->domid && !strcmp(kind, "death") && !f->restart_by) {
-        on_death(f);
+    } else if (domid == f->domid && !strcmp(kind, "ended")) {
+        on_ended(f, daemon_str(m, "reason", "destroyed"));
+    } else if (domid == f->domid && !strcmp(kind, "death") && !f->restart_by &&
+               !f->ended_by) {
+        f->ended_by = time(NULL) + ENDED_WAIT_S;
     }
     json_object_put(m);
     return f->status >= 0;
@@ -123,7 +141,12 @@ int foreground_follow(int sub_fd, const char *sock, long long domid,
     struct chaosd_lines lb;
     chaosd_lines_init(&lb, CHAOSD_MAX_LINE);
     /* After a stop signal, only until a restart under way has come. */
-    while (f.status < 0 && (!stop_signal || f.restart_by)) {
+    while (f.status < 0 && (!stop_signal || f.restart_by || f.ended_by)) {
+        if (f.ended_by && time(NULL) > f.ended_by) {
+            f.ended_by = 0;
+            on_death(&f);
+            continue;
+        }
         if (f.restart_by && time(NULL) > f.restart_by) {
             cmd_error("create: %s was to restart but chaosd did not start "
                       "it again within %d s",

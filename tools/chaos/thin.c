@@ -72,8 +72,8 @@ static int run_full_direct(int argc, char **argv)
     return run_full(args);
 }
 
-int cmd_create_direct(chaos_config *cfg, const struct create_opts *o,
-                      int argc, char **argv)
+int cmd_create_direct(chaos_config *cfg, const struct create_opts *o, int argc,
+                      char **argv)
 {
     (void)o;
     chaos_config_free(cfg);
@@ -112,8 +112,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-    for (size_t i = 0; argc >= 2 && i < sizeof(served) / sizeof(served[0]);
-         i++)
+    for (size_t i = 0; argc >= 2 && i < sizeof(served) / sizeof(served[0]); i++)
         if (!strcmp(argv[1], served[i].name) &&
             !cmd_wants_help(argc - 1, argv + 1))
             return served[i].run(argc - 1, argv + 1);
