@@ -156,7 +156,7 @@ chaos_boot_web() {
     out=$(chaos create "$cfg" 2>&1) || fail "chaos create web-pv: $out"
     wait_for 300 "ping -c 1 -W 1 $WEB_IP >/dev/null 2>&1" ||
         fail "chaos web-pv: no ping after 300 s: $(tail -n 20 /var/log/chaos/console/$name.log 2>/dev/null)"
-    fetch_page || fail "chaos web-pv: wget failed"
+    wait_for 60 fetch_page || fail "chaos web-pv: wget failed for 60 s after ping answered"
     echo "chaos web-pv: ping and wget answered $(( $(now_ms) - t0 )) ms after chaos create began"
     chaos destroy $name || fail "chaos destroy $name"
     wait_for 60 "[ -z \"\$(dom_field_by_name $name)\" ]" || fail "chaos web-pv did not go"
@@ -182,7 +182,7 @@ CONF
     out=$(chaos create --daemon "$cfg" 2>&1) || fail "chaos create --daemon web-pv: $out"
     echo "$out" | grep -q 'from the pool of flavor web' || fail "not from the pool: $out"
     wait_for 300 "ping -c 1 -W 1 $WEB_IP >/dev/null 2>&1" || fail "pool web-pv: no ping"
-    fetch_page || fail "pool web-pv: wget failed"
+    wait_for 60 fetch_page || fail "pool web-pv: wget failed for 60 s after ping answered"
     echo "chaosd pool web-pv: ping and wget answered $(( $(now_ms) - t0 )) ms after the request"
     chaos destroy $name || fail "chaos destroy $name (pool)"
     kill -TERM $chaosd

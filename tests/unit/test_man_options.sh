@@ -116,30 +116,38 @@ for p in chaos.1 chaosd.8 chaosd.conf.5 chaos.cfg.5 libchaos.3 tinyx.1; do
     [ -f "$MAN/$p.scd" ] || { echo "FAIL: $MAN/$p.scd is missing"; exit 1; }
 done
 
+# check_commands PROG BIN PAGE HELP: the commands PROG's --help (HELP)
+# lists must be the page's "## PROG CMD" sections, and each command's
+# --help must agree with its section.
+check_commands() {
+    local prog=$1 bin=$2 page=$3 help=$4 c h cmds page_cmds
+    cmds=$(awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }' \
+        <<<"$help" | sort)
+    [ -n "$cmds" ] || fail "$prog --help lists no commands"
+    page_cmds=$(sed -n "s/^## $prog \\([a-z-]*\\)\$/\\1/p" "$page" | sort)
+    for c in $(comm -23 <(echo "$cmds") <(echo "$page_cmds")); do
+        fail "$prog $c: in $prog --help but $prog(1) has no section '## $prog $c'"
+    done
+    for c in $(comm -13 <(echo "$cmds") <(echo "$page_cmds")); do
+        fail "$prog $c: $prog(1) has a section for it but $prog --help does not list it"
+    done
+    for c in $cmds; do
+        h=$(run_help "$prog $c --help" "$bin" "$c" --help) || {
+            failures=$((failures + 1))
+            continue
+        }
+        check_options "$prog $c" "$prog $c --help" "$h" \
+            "$prog(1) section '## $prog $c'" "$prog $c" nohelp \
+            < <(scd_section "$page" "## $prog $c")
+    done
+}
+
 # ---------------------------------------------------------------- chaos(1)
 page=$MAN/chaos.1.scd
 top=$(run_help "chaos --help" "$CHAOS" --help) || exit 1
 check_options "chaos" "chaos --help" "$top" "chaos(1) OPTIONS" chaos \
     < <(scd_section "$page" "# SYNOPSIS"; scd_section "$page" "# OPTIONS")
-cmds=$(awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }' \
-    <<<"$top" | sort)
-[ -n "$cmds" ] || fail "chaos --help lists no commands"
-page_cmds=$(sed -n 's/^## chaos \([a-z-]*\)$/\1/p' "$page" | sort)
-for c in $(comm -23 <(echo "$cmds") <(echo "$page_cmds")); do
-    fail "chaos $c: in chaos --help but chaos(1) has no section '## chaos $c'"
-done
-for c in $(comm -13 <(echo "$cmds") <(echo "$page_cmds")); do
-    fail "chaos $c: chaos(1) has a section for it but chaos --help does not list it"
-done
-for c in $cmds; do
-    h=$(run_help "chaos $c --help" "$CHAOS" "$c" --help) || {
-        failures=$((failures + 1))
-        continue
-    }
-    check_options "chaos $c" "chaos $c --help" "$h" \
-        "chaos(1) section '## chaos $c'" "chaos $c" nohelp \
-        < <(scd_section "$page" "## chaos $c")
-done
+check_commands chaos "$CHAOS" "$page" "$top"
 
 # ---------------------------------------------------------------- chaosd(8)
 page=$MAN/chaosd.8.scd
@@ -185,24 +193,7 @@ top=$(run_help "tinyx --help" "$TINYX" --help) || exit 1
 check_options "tinyx" "tinyx --help" "$top" "tinyx(1) OPTIONS" tinyx \
     < <(scd_section "$page" "# SYNOPSIS" | grep -v '^\*tinyx [a-z]'
         scd_section "$page" "# OPTIONS")
-cmds=$(awk '/^Commands:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }' \
-    <<<"$top" | sort)
-page_cmds=$(sed -n 's/^## tinyx \([a-z-]*\)$/\1/p' "$page" | sort)
-for c in $(comm -23 <(echo "$cmds") <(echo "$page_cmds")); do
-    fail "tinyx $c: in tinyx --help but tinyx(1) has no section '## tinyx $c'"
-done
-for c in $(comm -13 <(echo "$cmds") <(echo "$page_cmds")); do
-    fail "tinyx $c: tinyx(1) has a section for it but tinyx --help does not list it"
-done
-for c in $cmds; do
-    h=$(run_help "tinyx $c --help" "$TINYX" "$c" --help) || {
-        failures=$((failures + 1))
-        continue
-    }
-    check_options "tinyx $c" "tinyx $c --help" "$h" \
-        "tinyx(1) section '## tinyx $c'" "tinyx $c" nohelp \
-        < <(scd_section "$page" "## tinyx $c")
-done
+check_commands tinyx "$TINYX" "$page" "$top"
 
 # ---------------------------------------------------------------- chaos.cfg(5)
 # The keys chaos implements: config__key_names[]'s "[KEY_X] = "x"," rows.
