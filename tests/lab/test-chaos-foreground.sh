@@ -115,6 +115,20 @@ run_fg --daemon fg-d-crash 3 cmdline=crash=panic
 RESTART="" stop_fg --daemon fg-d-term
 RESTART=1 stop_fg --daemon fg-d-restart
 grep -q 'restarted as domain' /tmp/fg.out || fail "create -F did not say it follows the restart: $(cat /tmp/fg.out)"
+# Subscribers got Xen's events of these short-lived pooled guests too
+# (chaosd reads its events before a new guest's supervisor first looks:
+# a guest that ended between two looks was once never reported).
+saw() {
+    wait_for 10 "grep -q '\"event\":\"$1\",\"domid\":[0-9]*,\"name\":\"$2\"$3' /tmp/fg-events.json" ||
+        fail_log "chaos events did not report $1 of $2"
+}
+saw shutdown fg-d-off ',"reason":"poweroff"'
+saw death fg-d-off
+saw crash fg-d-crash ',"reason":"crash"'
+saw death fg-d-crash
+saw shutdown fg-d-restart ',"reason":"poweroff"'
+saw death fg-d-term
+echo "ok: chaos events reported the pooled guests' shutdown, crash and death"
 kill $EVENTS
 kill "$PID" && wait "$PID"
 PID=
