@@ -110,6 +110,8 @@ wait_for 60 "chaos pool >/dev/null 2>&1" || fail_log "chaosd does not answer"
 # What chaosd's subscribers see, for the log of a failure.
 chaos events --json >/tmp/fg-events.json 2>&1 &
 EVENTS=$!
+wait_for 30 "grep -q 'subscribed to chaosd' /tmp/fg-events.json" ||
+    fail_log "chaos events did not subscribe"
 run_fg --daemon fg-d-off 0
 run_fg --daemon fg-d-crash 3 cmdline=crash=panic
 RESTART="" stop_fg --daemon fg-d-term
