@@ -95,7 +95,9 @@ struct chaosd {
     struct guest *guests;
     chaos_events *events;
     uv_poll_t events_poll;
-    uv_timer_t tick; /* consoles' periodic drain, liveness */
+    bool events_stale; /* a guest was added since the last read: read
+                          before any supervisor looks (guests.c) */
+    uv_timer_t tick;   /* consoles' periodic drain, liveness */
     unsigned ticks;
 
     uv_signal_t sig_term, sig_int;

@@ -24,6 +24,7 @@
 
 static void guest_sync(struct chaosd *d, struct guest *g);
 static void arm_timer(struct chaosd *d);
+static void read_events(struct chaosd *d);
 
 static void on_watch_closed(uv_handle_t *h)
 {
@@ -56,6 +57,15 @@ static void close_watches(struct guest *g)
  */
 static void pause_watches(struct guest *g)
 {
+    /* And before a supervisor's look may act on a guest chaosd just
+     * started, chaosd's own look at Xen: a domain that is born and ends
+     * between two looks of the event source never shows up in it (Xen
+     * raises no VIRQ_DOM_EXC for a new domain), so subscribers would get
+     * neither its shutdown nor its death (seen in the lab: a pooled
+     * `hello` that powered off before the next 2 s look, destroyed by
+     * its supervisor's first look, was never reported). */
+    if (g->d->events_stale)
+        read_events(g->d);
     g->busy = true;
     for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
         struct guest_watch *w = g->watches[k];
@@ -157,9 +167,19 @@ static void guest_sync(struct chaosd *d, struct guest *g)
         chaos_supervisor_uuid(g->sup, g->uuid);
     }
     enum chaos_supervisor_state st = chaos_supervisor_state(g->sup);
-    if (st == CHAOS_SUPERVISOR_DONE || st == CHAOS_SUPERVISOR_FAILED)
+    if (st == CHAOS_SUPERVISOR_DONE || st == CHAOS_SUPERVISOR_FAILED) {
+        /* Subscribers' "ended": the guest is over, and how, as its
+         * supervisor saw it (Xen's own shutdown and death events can be
+         * one look apart or merged; `chaos create -F` needs the how). */
+        int reason = chaos_supervisor_end_reason(g->sup);
+        server_broadcast(
+            d, chaosd_event_new("ended", g->domid, g->name, "reason",
+                                st == CHAOS_SUPERVISOR_FAILED ? "failed"
+                                : reason < 0
+                                    ? "destroyed"
+                                    : chaos_shutdown_reason_name(reason)));
         guest_remove(d, g);
-    else
+    } else
         sync_watches(d, g);
 }
 
@@ -225,6 +245,9 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
 
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
 {
+    /* Its domain enters chaosd's event snapshot before its supervisor's
+     * first look (pause_watches); not here: this runs before the reply. */
+    d->events_stale = true;
     for (struct guest *g = d->guests; g; g = g->next) {
         if (g->restart_cfg != cfg)
             continue;
@@ -312,12 +335,15 @@ static json_object *event_message(const struct chaos_domain_event *e)
         stopped ? chaos_shutdown_reason_name(e->shutdown_reason) : NULL);
 }
 
-static void on_events(uv_poll_t *h, int status, int events)
+/* Reads Xen's domain events: to subscribers, and to the supervisors
+ * they name (which then look at once). */
+static void read_events(struct chaosd *d)
 {
-    struct chaosd *d = h->data;
     struct chaos_domain_event ev[32];
     int n;
-    (void)status, (void)events;
+    d->events_stale = false;
+    if (!d->events)
+        return;
     while ((n = chaos_events_read(d->ctx, d->events, ev, 32)) > 0) {
         for (int i = 0; i < n; i++) {
             server_broadcast(d, event_message(&ev[i]));
@@ -330,6 +356,13 @@ static void on_events(uv_poll_t *h, int status, int events)
     }
     if (n < 0)
         log_warn("reading domain events: %s", chaos_errmsg(d->ctx));
+}
+
+static void on_events(uv_poll_t *h, int status, int events)
+{
+    struct chaosd *d = h->data;
+    (void)status, (void)events;
+    read_events(d);
     arm_timer(d); /* a supervisor an event named looks at once */
 }
 

@@ -723,6 +723,11 @@ struct chaos_supervisor_options {
 int chaos_supervisor_check_config(const chaos_config *cfg, char *msg,
                                   size_t len);
 
+/* The on_* event a stop with Xen's shutdown reason (3: a crash) answers
+ * to, by the rule every supervisor applies: reboot -> on_reboot, crash ->
+ * on_crash, any other -> on_poweroff.  A suspend is no stop (a save). */
+enum chaos_event chaos_event_for_shutdown(int reason);
+
 /*
  * Starts serving domid, a guest chaos created: takes the domain's lock
  * (-EBUSY if another supervisor holds it), reads the configuration libchaos
@@ -769,6 +774,13 @@ void chaos_supervisor_restart_failed(chaos_supervisor *sup, const char *why);
 const char *chaos_supervisor_take_message(chaos_supervisor *sup);
 
 enum chaos_supervisor_state chaos_supervisor_state(const chaos_supervisor *sup);
+/*
+ * How the guest's last domain stopped, once it is DONE: Xen's shutdown
+ * reason (chaos_shutdown_reason_name(); 3, "crash", for a crash) of the
+ * stop the supervisor acted on, or -1 when the domain went away without
+ * one (destroyed by someone else).  A restart starts again at -1.
+ */
+int chaos_supervisor_end_reason(const chaos_supervisor *sup);
 /* The domain served now (it changes with a restart), and its handle. */
 chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup);
 void chaos_supervisor_uuid(const chaos_supervisor *sup, uint8_t out[16]);

@@ -15,36 +15,6 @@ int chaos_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
     return rc ? rc : hv_physinfo(ctx->hv, out);
 }
 
-const char *chaos_dom_state_name(enum chaos_dom_state state)
-{
-    switch (state) {
-        case CHAOS_DOM_RUNNING:
-            return "running";
-        case CHAOS_DOM_BLOCKED:
-            return "blocked";
-        case CHAOS_DOM_PAUSED:
-            return "paused";
-        case CHAOS_DOM_SHUTDOWN:
-            return "shutdown";
-        case CHAOS_DOM_CRASHED:
-            return "crashed";
-        case CHAOS_DOM_DYING:
-            return "dying";
-    }
-    return "unknown";
-}
-
-const char *chaos_shutdown_reason_name(int reason)
-{
-    /* Xen's SHUTDOWN_* codes (public/sched.h), which are ABI. */
-    static const char *const names[] = {
-        "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset",
-    };
-    if (reason >= 0 && reason < (int)N_ELEMENTS(names))
-        return names[reason];
-    return "unknown";
-}
-
 int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list)
 {
     /* Read in batches until Xen returns a short batch: the number of

@@ -37,7 +37,17 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/kernel_cache.c
 # nettle: SHA-256 of kernel files (kernel_cache.c).
 libchaos_libchaos_la_CFLAGS = $(AM_CFLAGS) $(NETTLE_CFLAGS)
-libchaos_libchaos_la_LIBADD = libchaos/hv/libhv.la $(NETTLE_LIBS)
+libchaos_libchaos_la_LIBADD = libchaos/hv/libhv.la libchaos/libchaos_pure.la \
+	$(NETTLE_LIBS)
+# The pure part of libchaos (no Xen, no hypervisor handle): the xl.cfg
+# parser and config API (libchaos/config/local.mk adds them), the
+# supervisor's rules, the names of Xen's states and reasons.  In
+# libchaos.so, and linked alone into the thin `chaos` command
+# (tools/chaos/thin.c), which must not load Xen's libraries when chaosd
+# answers.
+noinst_LTLIBRARIES += libchaos/libchaos_pure.la
+libchaos_libchaos_pure_la_SOURCES = libchaos/names.c \
+	libchaos/supervisor.h libchaos/supervisor_rules.c
 # Interface version current:revision:age (libtool rules, not the release).
 libchaos_libchaos_la_LDFLAGS = $(AM_LDFLAGS) -version-info 0:0:0 \
 	-export-symbols-regex '^chaos_[a-z]'
@@ -94,8 +104,7 @@ libchaos_libchaos_la_SOURCES += \
 	libchaos/registry_config.c \
 	libchaos/supervisor.h \
 	libchaos/supervisor.c \
-	libchaos/supervisor_lock.c \
-	libchaos/supervisor_rules.c
+	libchaos/supervisor_lock.c
 
 # Its rules (reason -> on_* key, supported actions) and its lock, with
 # no Xen: the rules file is compiled in, the config API comes from the

@@ -68,6 +68,7 @@ struct chaos_supervisor {
     chaos_console_server *console;  /* NULL: none (failed, or gone) */
     struct devices_server *devices; /* NULL: none */
     bool acted;                     /* this domain's stop was handled */
+    int end_reason; /* Xen's reason of the last stop acted on; -1: none */
     bool suspended; /* seen suspended: being saved (no action) */
     bool look_now;
     bool sweep_now;        /* serve the console and devices without a
@@ -224,6 +225,7 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
     if (opts)
         sup->opts = *opts;
     sup->opts.log_path = NULL; /* ours is sup->log_path */
+    sup->end_reason = -1;
     sup->domid = domid;
     memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
     long holder;
@@ -342,6 +344,7 @@ static void act(chaos_ctx *ctx, chaos_supervisor *sup,
     sup->acted = true;
     refresh_name(sup);
     bool crashed = info->state == CHAOS_DOM_CRASHED;
+    sup->end_reason = crashed ? XEN_REASON_CRASH : info->shutdown_reason;
     enum chaos_event ev = supervisor_event_for(crashed, info->shutdown_reason);
     enum chaos_action action = chaos_config_action(sup->cfg, ev);
     const char *why =
@@ -531,6 +534,7 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
     say(sup, "'%s' restarted as domain %u", name_of(sup), domid);
     sup->state = CHAOS_SUPERVISOR_SERVING;
     sup->acted = false;
+    sup->end_reason = -1;
     sup->look_now = true;
     sup->sweep_now = true;
     sup->next_look_ms = util_now_ms() + LOOK_MS;
@@ -562,6 +566,11 @@ const char *chaos_supervisor_take_message(chaos_supervisor *sup)
 enum chaos_supervisor_state chaos_supervisor_state(const chaos_supervisor *sup)
 {
     return sup->state;
+}
+
+int chaos_supervisor_end_reason(const chaos_supervisor *sup)
+{
+    return sup->end_reason;
 }
 
 chaos_domid chaos_supervisor_domid(const chaos_supervisor *sup)

@@ -16,6 +16,10 @@
 
 #include "chaos.h"
 
+/* Xen's shutdown codes (xen/include/public/sched.h), by value: the
+ * supervisor must not include a Xen header. */
+enum { XEN_REASON_REBOOT = 1, XEN_REASON_SUSPEND = 2, XEN_REASON_CRASH = 3 };
+
 /*
  * The on_* key that applies to a domain that stopped: on_crash when it
  * crashed (state CRASHED, or the reason "crash"), on_reboot for the reason

@@ -10,10 +10,6 @@
 #include "supervisor.h"
 #include "util.h"
 
-/* Xen's shutdown codes (xen/include/public/sched.h), by value: this file
- * must not include a Xen header. */
-enum { XEN_REASON_REBOOT = 1, XEN_REASON_SUSPEND = 2, XEN_REASON_CRASH = 3 };
-
 static const char *const event_keys[] = {
     [CHAOS_ON_POWEROFF] = "on_poweroff",
     [CHAOS_ON_REBOOT] = "on_reboot",
@@ -25,6 +21,11 @@ enum chaos_event supervisor_event_for(bool crashed, int reason)
     if (crashed || reason == XEN_REASON_CRASH)
         return CHAOS_ON_CRASH;
     return reason == XEN_REASON_REBOOT ? CHAOS_ON_REBOOT : CHAOS_ON_POWEROFF;
+}
+
+enum chaos_event chaos_event_for_shutdown(int reason)
+{
+    return supervisor_event_for(false, reason);
 }
 
 bool supervisor_being_saved(bool crashed, int reason)

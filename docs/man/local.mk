@@ -21,6 +21,7 @@ $(MAN_PAGES): Makefile
 	$(AM_V_GEN)sed -e 's|@VERSION[@]|$(VERSION)|g' \
 	  -e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	  -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' -e 's|@docdir[@]|$(docdir)|g' \
+	  -e 's|@pkglibexecdir[@]|$(pkglibexecdir)|g' \
 	  -e 's|@systemdsystemunitdir[@]|$(systemdsystemunitdir)|g' \
 	  $(srcdir)/$@.scd | $(SCDOC) >$@.tmp && mv $@.tmp $@
 

@@ -1,6 +1,6 @@
 # libchaos/config: guest configuration: the xl.cfg parser (xlcfg.*) and the chaos_config API
 # (config*.c).  Pure logic, no Xen calls; see docs/config.md.
-libchaos_libchaos_la_SOURCES += \
+libchaos_libchaos_pure_la_SOURCES += \
 	libchaos/config/xlcfg.h \
 	libchaos/config/xlcfg.c \
 	libchaos/config/config_internal.h \

@@ -22,6 +22,19 @@ extern const char cmd_info_help[];
 extern const char cmd_list_help[];
 
 int cmd_create(int argc, char **argv);
+
+/* `chaos create`'s options (cmd_create.c). */
+struct create_opts {
+    int paused, console, foreground, quiet, timings, json;
+    const char *socket; /* chaosd's, once connected (-F connects again) */
+};
+/*
+ * Builds the guest here, cfg taken (cmd_domain.c); argv is create's, for
+ * the thin program, which runs the full one for it instead (thin.c).
+ * Returns the exit status.
+ */
+int cmd_create_direct(chaos_config *cfg, const struct create_opts *o, int argc,
+                      char **argv);
 int cmd_destroy(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_unpause(int argc, char **argv);
@@ -31,6 +44,22 @@ int cmd_pool(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_save(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
+
+/* `chaos restore`'s options (cmd_restore.c). */
+struct restore_opts {
+    int paused, quiet, timings, json, in_place;
+};
+/* The restore done here (cmd_save.c), or by the full program for the thin
+ * one (thin.c), as cmd_create_direct.  Returns the exit status. */
+int cmd_restore_direct(const char *file, char **overrides, unsigned n,
+                       const struct restore_opts *o, int argc, char **argv);
+/* One line of timings from a restore result, chaosd's or a direct one's
+ * (json_object *: cmd_restore.c). */
+struct json_object;
+void cmd_print_restore_timings(struct json_object *r);
+/* Milliseconds since t0 (CLOCK_MONOTONIC). */
+struct timespec;
+double cmd_ms_since(const struct timespec *t0);
 extern const char cmd_save_help[];
 extern const char cmd_restore_help[];
 extern const char cmd_events_help[];

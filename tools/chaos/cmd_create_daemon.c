@@ -13,6 +13,7 @@
 #include "chaos.h"
 #include "cmd.h"
 #include "daemon_client.h"
+#include "foreground.h"
 #include "protocol.h"
 
 /* Makes a relative path absolute, as the caller's shell meant it. */
@@ -38,10 +39,29 @@ static double num(json_object *o, const char *key)
                                                  : 0;
 }
 
-int create_via_daemon(int fd, chaos_config *cfg, const char *source,
-                      const struct daemon_create_opts *o)
+/* A connection subscribed to chaosd's events, or -1 with err set. */
+static int subscribe(const char *sock, char *err, size_t errlen)
 {
-    int status = EXIT_FAIL;
+    int fd = daemon_connect(sock);
+    if (fd < 0) {
+        snprintf(err, errlen, "chaosd does not answer on %s: %s", sock,
+                 strerror(-fd));
+        return -1;
+    }
+    json_object *reply =
+        daemon_call(fd, chaosd_request_new(CHAOSD_OP_SUBSCRIBE), err, errlen);
+    if (!reply) {
+        close(fd);
+        return -1;
+    }
+    json_object_put(reply);
+    return fd;
+}
+
+int create_via_daemon(int fd, chaos_config *cfg, const char *source,
+                      const struct create_opts *o)
+{
+    int status = EXIT_FAIL, sub_fd = -1;
     char *text = NULL;
     if (absolute(cfg, chaos_config_kernel(cfg), chaos_config_set_kernel) < 0 ||
         absolute(cfg, chaos_config_ramdisk(cfg), chaos_config_set_ramdisk) < 0)
@@ -57,6 +77,14 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
     json_object_object_add(req, "source", json_object_new_string(source));
     json_object_object_add(req, "paused", json_object_new_boolean(o->paused));
     char err[1024];
+    /* -F: subscribed before the create, so no event of the guest is
+     * missed. */
+    if (o->foreground &&
+        (sub_fd = subscribe(o->socket, err, sizeof(err))) < 0) {
+        json_object_put(req);
+        cmd_error("create: %s", err);
+        goto out;
+    }
     json_object *reply = daemon_call(fd, req, err, sizeof(err));
     if (!reply) {
         cmd_error("create: %s", err);
@@ -85,8 +113,16 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
                num(t, "start_ms"), num(t, "request_ms"), how,
                daemon_int(reply, "kernel_cached", 0) ? "cached" : "parsed");
     fflush(stdout);
+    char name[128]; /* restarts are known by it */
+    snprintf(name, sizeof(name), "%s", daemon_str(reply, "name", ""));
     json_object_put(reply);
     status = EXIT_OK;
+    if (o->foreground) {
+        close(fd);
+        fd = -1;
+        status = foreground_follow(sub_fd, o->socket, domid, name, cfg);
+        sub_fd = -1;
+    }
     if (o->console) {
         close(fd);
         fd = -1;
@@ -98,6 +134,8 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
 out:
     if (fd >= 0)
         close(fd);
+    if (sub_fd >= 0)
+        close(sub_fd);
     free(text);
     chaos_config_free(cfg);
     return status;

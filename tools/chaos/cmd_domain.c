@@ -1,5 +1,7 @@
 /*
- * cmd_domain.c - `chaos create`, `destroy`, `shutdown`, `pause`, `unpause`.
+ * cmd_domain.c - `chaos create` built here (its options and the way
+ * through chaosd: cmd_create.c), `destroy`, `shutdown`, `reboot`, `pause`,
+ * `unpause`.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,49 +22,6 @@
 
 /* Where guest console logs and the monitors' own messages go. */
 #define CONSOLE_LOG_DIR CHAOS_CONSOLE_LOG_DIR
-
-const char cmd_create_help[] =
-    "Usage: chaos create [-p] [-c] [-q] [--timings] [--json] [--direct | "
-    "--daemon]\n"
-    "                    [--socket PATH] CONFIG [KEY=VALUE...]\n"
-    "\n"
-    "Create and start a guest from CONFIG, a file in xl.cfg(5) syntax (see\n"
-    "docs/config.md for the keys chaos supports).  KEY=VALUE arguments after\n"
-    "the file override or add settings, as with `xl create`; for example\n"
-    "  chaos create hello.cfg name=hello2 memory=8\n"
-    "\n"
-    "Creation runs the prepare phase (domain, limits, vCPUs, memory, event\n"
-    "channels) and then the execute phase (load the kernel, start it).  On\n"
-    "any failure nothing is left behind.\n"
-    "\n"
-    "When chaosd runs (its socket answers), the request goes to it: it takes\n"
-    "a prepared shell from the pool of a matching flavor (same type, memory,\n"
-    "maxmem and vcpus), so only the execute phase remains, or builds the\n"
-    "guest directly when none fits; the output says which.  chaosd then\n"
-    "serves the console and carries out the on_* actions.  Relative kernel\n"
-    "and ramdisk paths are resolved here, before the request is sent.\n"
-    "\n"
-    "Without chaosd, chaos builds the guest itself, and a background process\n"
-    "(the guest's monitor) serves its console and carries out its on_*\n"
-    "actions until the domain is gone; if it is killed, a chaosd started\n"
-    "later takes the guest over.  Either way the console is logged to\n"
-    "" CONSOLE_LOG_DIR "/NAME.log and `chaos console` attaches to it.\n"
-    "on_poweroff/on_reboot/on_crash may be destroy, preserve or restart.\n"
-    "\n"
-    "  -p, --paused   leave the guest paused (start it with `chaos unpause`)\n"
-    "  -c, --console  attach to the guest's console at once (Ctrl-] detaches)\n"
-    "  -q, --quiet    print nothing on success\n"
-    "      --timings  print how long each phase took\n"
-    "      --json     print the result (domid, name, timings...) as JSON\n"
-    "                 (docs/json.md)\n"
-    "      --direct   build here even when chaosd runs\n"
-    "      --daemon   go through chaosd, fail if it does not answer\n"
-    "      --socket PATH  chaosd's socket (default $CHAOSD_SOCKET, else\n"
-    "                 /run/chaos/chaosd.sock)\n"
-    "\n"
-    "Exit status: 0 created, 1 creation failed (also when chaosd refuses\n"
-    "it as forbidden: only root and its admin_group may create), 2 usage or\n"
-    "config error.\n";
 
 const char cmd_destroy_help[] =
     "Usage: chaos destroy DOMAIN\n"
@@ -91,29 +50,6 @@ const char cmd_unpause_help[] =
 static double ms(uint64_t ns)
 {
     return (double)ns / 1e6;
-}
-
-/* Loads CONFIG and the KEY=VALUE overrides; prints the error and returns
- * NULL when they are not a valid configuration. */
-static chaos_config *load_config(const char *path, int nargs, char **args)
-{
-    chaos_config *cfg = chaos_config_new();
-    if (!cfg) {
-        cmd_error("out of memory");
-        return NULL;
-    }
-    int rc = chaos_config_parse_file(cfg, path);
-    for (int i = 0; rc == 0 && i < nargs; i++)
-        rc = chaos_config_set_arg(cfg, args[i]);
-    if (rc == 0)
-        rc = chaos_config_validate(cfg);
-    if (rc) {
-        /* The message names file:line:column (or the argument). */
-        fprintf(stderr, "chaos: %s\n", chaos_config_errmsg(cfg));
-        chaos_config_free(cfg);
-        return NULL;
-    }
-    return cfg;
 }
 
 /*
@@ -147,88 +83,13 @@ int cmd_start_monitor(const char *name, chaos_domid domid)
     _exit(chaos_monitor_run(domid));
 }
 
-int cmd_create(int argc, char **argv)
+/* `chaos create` built here (cmd_create.c decided: no chaosd, or
+ * --direct); takes cfg. */
+int cmd_create_direct(chaos_config *cfg, const struct create_opts *o, int argc,
+                      char **argv)
 {
-    static const struct option opts[] = {
-        { "paused", no_argument, NULL, 'p' },
-        { "console", no_argument, NULL, 'c' },
-        { "quiet", no_argument, NULL, 'q' },
-        { "timings", no_argument, NULL, 't' },
-        { "json", no_argument, NULL, 'j' },
-        { "direct", no_argument, NULL, 'D' },
-        { "daemon", no_argument, NULL, 'd' },
-        { "socket", required_argument, NULL, 'S' },
-        { NULL, 0, NULL, 0 },
-    };
-    int paused = 0, console = 0, quiet = 0, timings = 0, json = 0, c;
-    enum { VIA_ANY, VIA_DAEMON, VIA_DIRECT } via = VIA_ANY;
-    const char *socket_path = NULL;
-    optind = 1;
-    /* '+': stop at the first non-option, so KEY=VALUE stays an argument. */
-    while ((c = getopt_long(argc, argv, "+pcq", opts, NULL)) != -1) {
-        switch (c) {
-            case 'p':
-                paused = 1;
-                break;
-            case 'c':
-                console = 1;
-                break;
-            case 'q':
-                quiet = 1;
-                break;
-            case 't':
-                timings = 1;
-                break;
-            case 'j':
-                json = 1;
-                break;
-            case 'D':
-                via = VIA_DIRECT;
-                break;
-            case 'd':
-                via = VIA_DAEMON;
-                break;
-            case 'S':
-                socket_path = optarg;
-                break;
-            default:
-                return EXIT_USAGE;
-        }
-    }
-    if (optind >= argc) {
-        cmd_error("create: a CONFIG file is needed (see chaos create --help)");
-        return EXIT_USAGE;
-    }
-    const char *path = argv[optind];
-    chaos_config *cfg = load_config(path, argc - optind - 1, argv + optind + 1);
-    if (!cfg)
-        return EXIT_USAGE;
-    char why[256];
-    /* Before anything is created: the rule chaosd applies too. */
-    if (chaos_supervisor_check_config(cfg, why, sizeof(why)) < 0) {
-        cmd_error("create: %s", why);
-        chaos_config_free(cfg);
-        return EXIT_USAGE;
-    }
-    if (via != VIA_DIRECT) {
-        /* chaosd when it runs (its pools make this fast), else directly. */
-        const char *sock = daemon_socket_path(socket_path);
-        int fd = daemon_connect(sock);
-        if (fd >= 0) {
-            struct daemon_create_opts o = { .paused = paused,
-                                            .console = console,
-                                            .quiet = quiet,
-                                            .timings = timings,
-                                            .json = json };
-            return create_via_daemon(fd, cfg, path, &o);
-        }
-        if (via == VIA_DAEMON) {
-            cmd_error("create: chaosd does not answer on %s: %s", sock,
-                      strerror(-fd));
-            chaos_config_free(cfg);
-            return EXIT_FAIL;
-        }
-    }
+    (void)argc;
+    (void)argv;
     chaos_ctx *ctx = cmd_open_ctx(NULL);
     if (!ctx) {
         chaos_config_free(cfg);
@@ -236,7 +97,7 @@ int cmd_create(int argc, char **argv)
     }
     chaos_domid domid;
     struct chaos_create_timings t;
-    int rc = chaos_domain_create(ctx, cfg, paused ? CHAOS_CREATE_PAUSED : 0,
+    int rc = chaos_domain_create(ctx, cfg, o->paused ? CHAOS_CREATE_PAUSED : 0,
                                  &domid, &t);
     if (rc < 0) {
         cmd_error("create: %s", chaos_errmsg(ctx));
@@ -245,31 +106,38 @@ int cmd_create(int argc, char **argv)
         return EXIT_FAIL;
     }
     const char *name = chaos_config_name(cfg);
-    if (json) {
+    if (o->json) {
         struct chaosd_create_result r = { .domid = domid,
                                           .name = name,
-                                          .paused = paused,
+                                          .paused = o->paused,
                                           .t = &t,
                                           .request_ms = -1 };
-        json_object *o = chaosd_json_create_result(&r);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-        json_object_put(o);
-    } else if (!quiet) {
+        json_object *res = chaosd_json_create_result(&r);
+        puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+        json_object_put(res);
+    } else if (!o->quiet) {
         printf("created domain %s (id %u)%s\n", name, domid,
-               paused ? ", paused" : "");
+               o->paused ? ", paused" : "");
     }
-    if (timings && !json)
+    if (o->timings && !o->json)
         printf("timings: prepare %.3f ms, load %.3f ms, build %.3f ms, "
                "start %.3f ms, total %.3f ms\n",
                ms(t.prepare_ns), ms(t.load_ns), ms(t.build_ns), ms(t.start_ns),
                ms(t.total_ns));
     fflush(stdout);
+    if (o->foreground) {
+        /* This process is the guest's server: no Xen handle of ours may
+         * stay open beside the supervisor's. */
+        chaos_close(ctx);
+        chaos_config_free(cfg);
+        return chaos_monitor_run_foreground(domid);
+    }
     int status = cmd_start_monitor(chaos_config_name(cfg), domid) < 0
                      ? EXIT_FAIL
                      : EXIT_OK;
     chaos_close(ctx);
     chaos_config_free(cfg);
-    if (status == EXIT_OK && console) {
+    if (status == EXIT_OK && o->console) {
         char id[16];
         snprintf(id, sizeof(id), "%u", domid);
         char *args[] = { "console", "--wait=5", id, NULL };

@@ -29,10 +29,15 @@ const char cmd_events_help[] =
     "              name is \"-\" until it becomes a guest)\n"
     "    created   chaosd started a guest; DETAIL is pool or direct\n"
     "              (only through chaosd)\n"
+    "    restored  chaosd restored a guest; DETAIL is in-place, pool or\n"
+    "              direct (only through chaosd)\n"
     "    shutdown  a guest shut down; DETAIL is the reason (poweroff,\n"
     "              reboot, suspend, watchdog, soft_reset)\n"
     "    crash     a guest crashed; DETAIL is crash\n"
     "    death     a domain is gone\n"
+    "    ended     chaosd's supervisor saw a guest end for good (after any\n"
+    "              restarts); DETAIL is the reason, destroyed or failed\n"
+    "              (only through chaosd)\n"
     "NAME is \"-\" when the domain has none.\n"
     "\n"
     "When chaosd runs, the events come from its subscription (what its\n"
@@ -116,7 +121,9 @@ static int on_event_line(void *opaque, const char *line, size_t len)
     if (m && json_object_is_type(m, json_type_object) &&
         daemon_str(m, "event", NULL)) {
         const char *kind = daemon_str(m, "event", "?");
-        const char *key = !strcmp(kind, "created") ? "path" : "reason";
+        const char *key = !strcmp(kind, "created") || !strcmp(kind, "restored")
+                              ? "path"
+                              : "reason";
         print_event(o, kind, daemon_int(m, "domid", -1),
                     daemon_str(m, "name", ""), key, daemon_str(m, key, NULL));
     }

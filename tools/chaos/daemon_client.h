@@ -29,12 +29,10 @@ const char *daemon_str(json_object *o, const char *key, const char *dflt);
 
 /* `chaos create` through chaosd (cmd_create_daemon.c). */
 struct chaos_config;
-struct daemon_create_opts {
-    int paused, console, quiet, timings, json;
-};
+struct create_opts;
 /* Sends cfg (taken) to chaosd on fd (closed); source names the config
  * file in messages.  Returns the exit status of `chaos create`. */
 int create_via_daemon(int fd, struct chaos_config *cfg, const char *source,
-                      const struct daemon_create_opts *o);
+                      const struct create_opts *o);
 
 #endif /* CHAOS_DAEMON_CLIENT_H */

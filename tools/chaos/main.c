@@ -1,5 +1,9 @@
 /*
- * main.c - `chaos`, the xl-like command line of the chaos toolstack.
+ * main.c - the full `chaos` program, the xl-like command line of the
+ * chaos toolstack: every command.  Installed as
+ * $(pkglibexecdir)/chaos-full; the `chaos` that operators run is the thin
+ * program (thin.c), which runs this one for all but a create that chaosd
+ * answers.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -44,16 +48,6 @@ static const struct chaos_cmd commands[] = {
 };
 enum { N_COMMANDS = N_ELEMENTS(commands) };
 
-void cmd_error(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("chaos: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 chaos_ctx *cmd_open_ctx(const char *what)
 {
     chaos_ctx *ctx;
@@ -65,17 +59,6 @@ chaos_ctx *cmd_open_ctx(const char *what)
         return NULL;
     }
     return ctx;
-}
-
-int cmd_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return 1;
-    }
-    return 0;
 }
 
 static void usage(FILE *out)

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "foreground.h"
 #include "monitor.h"
 #include "util.h"
 
@@ -78,7 +80,7 @@ static int serve(chaos_ctx *ctx, chaos_supervisor *sup)
     return chaos_supervisor_state(sup) == CHAOS_SUPERVISOR_FAILED ? 1 : 0;
 }
 
-int chaos_monitor_run(chaos_domid domid)
+static int run(chaos_domid domid, bool foreground)
 {
     chaos_ctx *ctx;
     if (chaos_open(&ctx) < 0) {
@@ -92,8 +94,29 @@ int chaos_monitor_run(chaos_domid domid)
         report(domid, chaos_errmsg(ctx));
     } else {
         status = serve(ctx, sup);
+        if (foreground && stop_signal) {
+            chaos_domid now = chaos_supervisor_domid(sup);
+            if (chaos_domain_destroy(ctx, now) < 0) {
+                report(now, chaos_errmsg(ctx));
+                status = 1;
+            }
+        } else if (foreground && status == 0) {
+            int reason = chaos_supervisor_end_reason(sup);
+            status = foreground_status(
+                reason < 0 ? NULL : chaos_shutdown_reason_name(reason));
+        }
         chaos_supervisor_close(ctx, sup);
     }
     chaos_close(ctx);
     return status;
+}
+
+int chaos_monitor_run(chaos_domid domid)
+{
+    return run(domid, false);
+}
+
+int chaos_monitor_run_foreground(chaos_domid domid)
+{
+    return run(domid, true);
 }

@@ -20,4 +20,13 @@
  */
 int chaos_monitor_run(chaos_domid domid);
 
+/*
+ * `chaos create -F` without chaosd: serves domid here, in the foreground,
+ * as the monitor does, until the guest has ended; SIGTERM, SIGINT and
+ * SIGHUP destroy it (the unit that runs it is being stopped).  Returns
+ * the exit status (foreground.h: foreground_status() of how the guest
+ * ended, or 1 when it could not be served).
+ */
+int chaos_monitor_run_foreground(chaos_domid domid);
+
 #endif /* CHAOS_MONITOR_H */
