@@ -48,6 +48,8 @@ struct parser {
     unsigned flavor_line;         /* its "[flavor NAME]" line */
     unsigned maxmem_line;         /* its maxmem setting's line, or 0 */
     unsigned restore_line;        /* its restore setting's line, or 0 */
+    unsigned kernel_line;         /* its kernel setting's line, or 0 */
+    unsigned image_line;          /* its ramdisk or cmdline line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -316,6 +318,32 @@ static int add_vif(struct parser *p, struct chaosd_flavor *f,
     return 0;
 }
 
+/* An image flavor's kernel, ramdisk (absolute paths: chaosd's working
+ * directory is not the client's) and command line, as a guest config
+ * says them: requests match them as text. */
+static int set_image(struct parser *p, struct chaosd_flavor *f, const char *key,
+                     const struct value *v)
+{
+    bool path = strcmp(key, "cmdline") != 0;
+    char *dst = !strcmp(key, "kernel")    ? f->kernel
+                : !strcmp(key, "ramdisk") ? f->ramdisk
+                                          : f->cmdline;
+    size_t size =
+        !strcmp(key, "cmdline") ? sizeof(f->cmdline) : sizeof(f->kernel);
+    if (!v->is_string)
+        return perr(p, "%s must be a quoted string", key);
+    if (path && v->text[0] != '/')
+        return perr(p, "%s must be an absolute path", key);
+    if (strlen(v->text) >= size)
+        return perr(p, "%s too long (at most %zu bytes)", key, size - 1);
+    snprintf(dst, size, "%s", v->text);
+    if (!strcmp(key, "kernel"))
+        p->kernel_line = p->line;
+    else
+        p->image_line = p->line;
+    return 0;
+}
+
 static int set_flavor(struct parser *p, const char *key, const struct value *v)
 {
     struct chaosd_flavor *f = p->flavor;
@@ -354,6 +382,9 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
         p->restore_line = p->line;
         return 0;
     }
+    if (!strcmp(key, "kernel") || !strcmp(key, "ramdisk") ||
+        !strcmp(key, "cmdline"))
+        return set_image(p, f, key, v);
     if (is_global_key(key))
         return perr(p,
                     "'%s' is a global setting: put it before the first "
@@ -361,7 +392,7 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
                     key);
     return perr(p,
                 "unknown flavor setting '%s' (type, memory, maxmem, "
-                "vcpus, pool, vif, restore)",
+                "vcpus, pool, vif, restore, kernel, ramdisk, cmdline)",
                 key);
 }
 
@@ -394,6 +425,15 @@ static int finish_flavor(struct parser *p)
         return perr_at(p, p->restore_line,
                        "flavor '%s': restore = \"in-place\" is for PVH "
                        "guests (type = \"pvh\")",
+                       f->name);
+    if (!f->kernel[0] && (f->ramdisk[0] || f->cmdline[0]))
+        return perr_at(p, p->image_line,
+                       "flavor '%s': ramdisk and cmdline need a kernel",
+                       f->name);
+    if (f->kernel[0] && f->restore)
+        return perr_at(p, p->kernel_line,
+                       "flavor '%s': a restore flavor has no kernel (the "
+                       "image brings the guest)",
                        f->name);
     return 0;
 }
@@ -439,6 +479,8 @@ static int section(struct parser *p, const char *s)
     p->flavor_line = p->line;
     p->maxmem_line = 0;
     p->restore_line = 0;
+    p->kernel_line = 0;
+    p->image_line = 0;
     return 0;
 }
 

@@ -48,6 +48,12 @@ struct chaosd_flavor {
     /* chaos_config_shell_devices() of a guest with those vifs: requests
      * whose devices give the same text take these shells. */
     char devices[CHAOS_SHELL_DEVICES_MAX];
+    /* An image flavor (issue 13): its shells are prepared with this
+     * kernel (absolute path), ramdisk and command line already built in
+     * (chaos_shell_load); kernel[0] == 0: a plain flavor. */
+    char kernel[256];
+    char ramdisk[256];
+    char cmdline[1024];
 };
 
 struct chaosd_conf {

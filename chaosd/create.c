@@ -27,8 +27,8 @@ struct create_work {
     create_done_fn done;
     void *opaque;
     uint64_t t0;
-    /* from the pool, or direct */
-    bool from_pool;
+    /* from the pool (image: an image flavor's shell), or direct */
+    bool from_pool, image;
     char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
     struct pool_item item; /* the shell (from_pool) */
     unsigned builder;
@@ -70,11 +70,17 @@ static json_object *result_json(struct create_work *w)
         .name = chaos_config_name(w->cfg),
         .paused = w->paused,
         .flavor = w->from_pool ? w->flavor : NULL,
+        .image = w->image,
         .t = &w->t,
         /* From the request's arrival to now: queueing included. */
         .request_ms = ms(util_now_ns() - w->t0)
     };
     return chaosd_json_create_result(&r);
+}
+
+static const char *path_of(const struct create_work *w)
+{
+    return w->image ? "image" : w->from_pool ? "pool" : "direct";
 }
 
 /* Subscribers' "created" event: chaosd started a guest (for a request or
@@ -83,7 +89,7 @@ static json_object *result_json(struct create_work *w)
 static json_object *created_event(struct create_work *w)
 {
     return chaosd_event_new("created", w->domid, chaos_config_name(w->cfg),
-                            "path", w->from_pool ? "pool" : "direct");
+                            "path", path_of(w));
 }
 
 static void create_after(uv_work_t *req, int status)
@@ -110,12 +116,17 @@ static void create_after(uv_work_t *req, int status)
         else
             d->creates_direct++;
         metrics_created(&d->metrics,
-                        w->from_pool ? METRICS_PATH_POOL : METRICS_PATH_DIRECT,
+                        w->image       ? METRICS_PATH_IMAGE
+                        : w->from_pool ? METRICS_PATH_POOL
+                                       : METRICS_PATH_DIRECT,
                         util_now_ns() - w->t0);
-        log_guest_info(
-            w->domid, w->rec.name, "created %s (%u) %s%s in %.1f ms",
-            w->rec.name, w->domid, w->from_pool ? "from pool " : "directly",
-            w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0));
+        log_guest_info(w->domid, w->rec.name, "created %s (%u) %s%s in %.1f ms",
+                       w->rec.name, w->domid,
+                       w->image       ? "from image pool "
+                       : w->from_pool ? "from pool "
+                                      : "directly",
+                       w->from_pool ? w->flavor : "",
+                       ms(util_now_ns() - w->t0));
         if (!d->stopping) {
             /* The guest is ours now (console, on_* actions). */
             guest_add(d, w->domid, w->cfg);
@@ -145,6 +156,42 @@ static int guest_uuid(chaos_config *cfg, const uint8_t shell[16],
     return chaos_config_set_uuid(cfg, text);
 }
 
+/*
+ * An image flavor's shell holding cfg's image, taken from its pool into
+ * *item: its index, or -1 (none fits: the plain pool or a direct build
+ * serves the request).  A shell whose kernel or ramdisk file changed since
+ * it was loaded is stale, and so are its flavor's other idle shells: all
+ * are given back, and the refill builds new ones from the file as it is.
+ */
+static int take_image(struct chaosd *d, const chaos_config *cfg,
+                      const char *devices, struct pool_item *item)
+{
+    int i = pool_match_image(
+        &d->pool, chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+        chaos_config_memory_mib(cfg), chaos_config_maxmem_mib(cfg),
+        chaos_config_maxvcpus(cfg), devices, chaos_config_kernel(cfg),
+        chaos_config_ramdisk(cfg), chaos_config_cmdline(cfg));
+    if (i < 0 || !pool_take(&d->pool, i, builder_busy, d, item))
+        return -1;
+    char why[256];
+    int rc = d->hv->shell_image_fits(item->shell, cfg, why, sizeof(why));
+    if (rc == 0)
+        return i;
+    if (rc != -ESTALE) {
+        /* Another xenstore setting, say: the shell stays for others. */
+        if (pool_put_back(&d->pool, i, item) < 0)
+            refill_discard(d, item);
+        return -1;
+    }
+    log_warn("image pool %s: %s; its idle shells are given back and "
+             "rebuilt",
+             d->pool.flavors[i].f.name, why);
+    refill_discard(d, item);
+    while (pool_take(&d->pool, i, NULL, NULL, item))
+        refill_discard(d, item);
+    return -1;
+}
+
 void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                   create_done_fn done, void *opaque)
 {
@@ -165,17 +212,23 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     /* Flavors' shells are prepared with Xen's default TSC mode (set at
      * prepare): a guest asking for another one is built directly. */
     char devices[CHAOS_SHELL_DEVICES_MAX];
-    int i =
-        chaos_config_tsc_mode(cfg) != CHAOS_TSC_DEFAULT ||
-                chaos_config_shell_devices(cfg, devices, sizeof(devices)) != 0
-            ? -1
-            : pool_match(&d->pool, POOL_CREATE,
-                         chaos_config_type(cfg) == CHAOS_GUEST_PVH,
-                         chaos_config_memory_mib(cfg),
-                         chaos_config_maxmem_mib(cfg),
-                         chaos_config_maxvcpus(cfg), devices);
+    bool shaped =
+        chaos_config_tsc_mode(cfg) == CHAOS_TSC_DEFAULT &&
+        chaos_config_shell_devices(cfg, devices, sizeof(devices)) == 0;
+    int i = shaped ? pool_match(&d->pool, POOL_CREATE,
+                                chaos_config_type(cfg) == CHAOS_GUEST_PVH,
+                                chaos_config_memory_mib(cfg),
+                                chaos_config_maxmem_mib(cfg),
+                                chaos_config_maxvcpus(cfg), devices)
+                   : -1;
     uint8_t shell_uuid[16];
-    if (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item)) {
+    int img = shaped ? take_image(d, cfg, devices, &w->item) : -1;
+    if (img >= 0) {
+        i = img;
+        w->image = true;
+    }
+    if (img >= 0 ||
+        (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item))) {
         w->from_pool = true;
         snprintf(w->flavor, sizeof(w->flavor), "%s", d->pool.flavors[i].f.name);
         w->builder = w->item.builder;

@@ -32,6 +32,12 @@ struct chaosd_hv_ops {
                          const chaos_config *cfg, unsigned flags,
                          struct chaos_create_timings *timings);
     void (*shell_discard)(chaos_ctx *ctx, chaos_shell *shell);
+    /* image flavors' shells: built ahead, checked at take */
+    int (*shell_load)(chaos_ctx *ctx, chaos_shell *shell,
+                      const chaos_config *cfg,
+                      struct chaos_create_timings *timings);
+    int (*shell_image_fits)(const chaos_shell *shell, const chaos_config *cfg,
+                            char *why, size_t len);
     /* restores (restore.c) and the images kept open (images.c) */
     int (*restore_shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
                                  unsigned flags, chaos_shell **shellp);

@@ -85,7 +85,10 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
 {
     json_object *t;
     json_object *o = result_new(r->domid, r->name, r->paused,
-                                r->flavor ? "pool" : "direct", r->flavor, &t);
+                                !r->flavor ? "direct"
+                                : r->image ? "image"
+                                           : "pool",
+                                r->flavor, &t);
     if (!o)
         return NULL;
     json_object_object_add(o, "kernel_cached",

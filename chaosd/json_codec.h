@@ -32,13 +32,14 @@ struct chaosd_create_result {
     const char *name;
     bool paused;
     const char *flavor; /* the pool's flavor, or NULL: built directly */
+    bool image;         /* the flavor's shell held the image: path "image" */
     const struct chaos_create_timings *t;
     double request_ms; /* chaosd: arrival to reply; < 0: not sent */
 };
 
 /*
- * A create result: domid, name, paused, path ("pool"/"direct"), flavor
- * (pool only), kernel_cached, timings (prepare_ms (0 from a pool: the
+ * A create result: domid, name, paused, path ("image": an image pool's
+ * shell, "pool", "direct"), flavor (image and pool only), kernel_cached, timings (prepare_ms (0 from a pool: the
  * shell was prepared before), load_ms, build_ms, start_ms, total_ms, and
  * request_ms when given).
  */

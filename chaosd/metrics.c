@@ -27,6 +27,7 @@ static const char *const bucket_le[METRICS_N_BUCKETS] = {
 
 static const char *const path_names[METRICS_N_PATHS] = {
     [METRICS_PATH_POOL] = "pool",
+    [METRICS_PATH_IMAGE] = "image",
     [METRICS_PATH_DIRECT] = "direct",
     [METRICS_PATH_RESTORE_POOL] = "restore_pool",
     [METRICS_PATH_RESTORE_DIRECT] = "restore_direct",

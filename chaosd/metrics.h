@@ -22,6 +22,7 @@
 /* How a guest came to be (chaosd_creates_total{path}). */
 enum metrics_path {
     METRICS_PATH_POOL,           /* created into a pool's shell */
+    METRICS_PATH_IMAGE,          /* started from an image pool's shell */
     METRICS_PATH_DIRECT,         /* created without one */
     METRICS_PATH_RESTORE_POOL,   /* restored into a restore pool's shell */
     METRICS_PATH_RESTORE_DIRECT, /* restored without one */

@@ -26,12 +26,15 @@ static bool same_shape(const struct chaosd_flavor *a,
 {
     return a->restore == b->restore && a->in_place == b->in_place &&
            a->pvh == b->pvh && a->memory_mib == b->memory_mib &&
-           a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus;
+           a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus &&
+           !strcmp(a->devices, b->devices) && !strcmp(a->kernel, b->kernel) &&
+           !strcmp(a->ramdisk, b->ramdisk) && !strcmp(a->cmdline, b->cmdline);
 }
 
 enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f)
 {
-    return !f->restore   ? POOL_CREATE
+    return f->kernel[0]  ? POOL_IMAGE
+           : !f->restore ? POOL_CREATE
            : f->in_place ? POOL_RESTORE_IN_PLACE
                          : POOL_RESTORE;
 }
@@ -83,17 +86,37 @@ int pool_configure(struct pool *p, const struct chaosd_conf *conf)
     return 0;
 }
 
-int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
-               uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
-               const char *devices)
+/* Whether flavor pf is configured, of that kind and shape. */
+static bool fits(const struct pool_flavor *pf, enum pool_kind kind, bool pvh,
+                 uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
+                 const char *devices)
+{
+    return pf->configured && pool_flavor_kind(&pf->f) == kind &&
+           pf->f.pvh == pvh && pf->f.memory_mib == memory_mib &&
+           pf->f.maxmem_mib == maxmem_mib && pf->f.vcpus == maxvcpus &&
+           strcmp(pf->f.devices, devices) == 0;
+}
+
+static bool same_text(const char *flavor, const char *guest)
+{
+    return strcmp(flavor, guest ? guest : "") == 0;
+}
+
+/* The flavor of that shape (and image, if kernel) with an idle shell,
+ * else the first of that shape, else -1. */
+static int match(const struct pool *p, enum pool_kind kind, bool pvh,
+                 uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
+                 const char *devices, const char *kernel, const char *ramdisk,
+                 const char *cmdline)
 {
     int found = -1;
     for (unsigned i = 0; i < p->n; i++) {
         const struct pool_flavor *pf = &p->flavors[i];
-        if (!pf->configured || pool_flavor_kind(&pf->f) != kind ||
-            pf->f.pvh != pvh || pf->f.memory_mib != memory_mib ||
-            pf->f.maxmem_mib != maxmem_mib || pf->f.vcpus != maxvcpus ||
-            strcmp(pf->f.devices, devices) != 0)
+        if (!fits(pf, kind, pvh, memory_mib, maxmem_mib, maxvcpus, devices))
+            continue;
+        if (kind == POOL_IMAGE && (!same_text(pf->f.kernel, kernel) ||
+                                   !same_text(pf->f.ramdisk, ramdisk) ||
+                                   !same_text(pf->f.cmdline, cmdline)))
             continue;
         if (pf->n_idle)
             return (int)i;
@@ -101,6 +124,26 @@ int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
             found = (int)i;
     }
     return found;
+}
+
+int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
+               uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
+               const char *devices)
+{
+    return kind == POOL_IMAGE ? -1
+                              : match(p, kind, pvh, memory_mib, maxmem_mib,
+                                      maxvcpus, devices, NULL, NULL, NULL);
+}
+
+int pool_match_image(const struct pool *p, bool pvh, uint64_t memory_mib,
+                     uint64_t maxmem_mib, unsigned maxvcpus,
+                     const char *devices, const char *kernel,
+                     const char *ramdisk, const char *cmdline)
+{
+    if (!kernel || !kernel[0])
+        return -1;
+    return match(p, POOL_IMAGE, pvh, memory_mib, maxmem_mib, maxvcpus, devices,
+                 kernel, ramdisk, cmdline);
 }
 
 uint64_t pool_used_mib(const struct pool *p)

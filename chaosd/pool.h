@@ -67,6 +67,7 @@ int pool_find_name(const struct pool *p, const char *name);
 /* What a flavor's shells are for. */
 enum pool_kind {
     POOL_CREATE,           /* memory populated, for a kernel */
+    POOL_IMAGE,            /* a kernel built in already (image flavors) */
     POOL_RESTORE,          /* empty: libxenguest's restore populates it */
     POOL_RESTORE_IN_PLACE, /* RAM populated and zeroed (PVH) */
 };
@@ -80,6 +81,17 @@ enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f);
 int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
                uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
                const char *devices);
+
+/*
+ * pool_match() for POOL_IMAGE: also the image flavor's kernel, ramdisk and
+ * command line must equal the guest's (ramdisk and cmdline NULL: none).
+ * Whether the files are still those its shells loaded is for the caller
+ * to ask of the shell (chaos_shell_image_fits).
+ */
+int pool_match_image(const struct pool *p, bool pvh, uint64_t memory_mib,
+                     uint64_t maxmem_mib, unsigned maxvcpus,
+                     const char *devices, const char *kernel,
+                     const char *ramdisk, const char *cmdline);
 
 /* Memory (MiB) of idle and filling shells. */
 uint64_t pool_used_mib(const struct pool *p);

@@ -29,6 +29,7 @@ struct refill_work {
     uint8_t uuid[16];
     chaos_shell *shell;
     bool restore, in_place;
+    bool image; /* an image flavor: load its kernel into the shell too */
     int rc;
     char err[256];
 };
@@ -45,6 +46,13 @@ static void refill_thread(uv_work_t *req)
                       b->ctx, w->cfg, w->in_place ? CHAOS_RESTORE_IN_PLACE : 0,
                       &w->shell)
                 : w->d->hv->shell_prepare(b->ctx, w->cfg, &w->shell);
+    /* An image flavor's shell gets its kernel built in now, off the
+     * request path; a failed load discarded the shell. */
+    if (w->rc == 0 && w->image) {
+        w->rc = w->d->hv->shell_load(b->ctx, w->shell, w->cfg, NULL);
+        if (w->rc < 0)
+            w->shell = NULL;
+    }
     if (w->rc < 0)
         snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(b->ctx));
     uv_mutex_unlock(&b->lock);
@@ -151,7 +159,10 @@ static chaos_config *flavor_config(const struct chaosd_flavor *f,
         chaos_config_set_maxmem_mib(cfg, f->maxmem_mib) ||
         chaos_config_set_vcpus(cfg, f->vcpus) ||
         chaos_config_set_maxvcpus(cfg, f->vcpus) ||
-        chaos_config_set_uuid(cfg, u)) {
+        chaos_config_set_uuid(cfg, u) ||
+        (f->kernel[0] && chaos_config_set_kernel(cfg, f->kernel)) ||
+        (f->ramdisk[0] && chaos_config_set_ramdisk(cfg, f->ramdisk)) ||
+        (f->cmdline[0] && chaos_config_set_cmdline(cfg, f->cmdline))) {
         chaos_config_free(cfg);
         return NULL;
     }
@@ -199,6 +210,7 @@ void refill_kick(struct chaosd *d)
         w->flavor_id = pf->id;
         w->restore = pf->f.restore;
         w->in_place = pf->f.in_place;
+        w->image = pf->f.kernel[0] != 0;
         snprintf(w->flavor, sizeof(w->flavor), "%s", pf->f.name);
         w->builder = builder_pick(d);
         w->req.data = w;

@@ -196,6 +196,33 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
                         const chaos_config *cfg, unsigned flags,
                         struct chaos_create_timings *timings);
 
+/*
+ * Image shells (chaosd's image pools): loads cfg's kernel, ramdisk and
+ * command line into a shell ahead of time and builds it (start info,
+ * page tables, vCPU context), everything execute does that depends on the
+ * image alone.  chaos_shell_execute() of the shell then checks that its
+ * config asks for the same image (the same kernel and ramdisk files,
+ * unchanged since: device, inode, size and modification time; the same
+ * command line and xenstore setting), claims the name, sets the handle,
+ * writes the devices and starts the guest; its timings show load_ns and
+ * build_ns 0.  cfg must fit the shell as for execute (type, memory,
+ * vCPUs, devices).  On failure the shell is discarded (its domain
+ * destroyed) and must not be used again.  timings may be NULL.
+ */
+int chaos_shell_load(chaos_ctx *ctx, chaos_shell *shell,
+                     const chaos_config *cfg,
+                     struct chaos_create_timings *timings);
+
+/*
+ * Whether chaos_shell_execute(shell, cfg) would start the image the shell
+ * holds: 0 if so; else why in why (len bytes) and -ENOENT (the shell holds
+ * no image), -EINVAL (cfg asks for another image) or -ESTALE (a file
+ * changed since it was loaded: the shell is stale, discard it).  Reads
+ * the files' status only; no context, so any thread may ask.
+ */
+int chaos_shell_image_fits(const chaos_shell *shell, const chaos_config *cfg,
+                           char *why, size_t len);
+
 /* Destroys an unused shell's domain and frees it.  NULL is accepted. */
 void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell);
 

@@ -21,6 +21,7 @@
 #include "internal.h"
 #include "kernel_cache.h"
 #include "registry.h"
+#include "shell_image.h"
 #include "supervisor.h"
 #include "util.h"
 
@@ -319,6 +320,7 @@ void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
     hv_shell_release(shell->hv);
     hv_inplace_release(shell->inplace);
     devices_undo(shell->devs);
+    shell_image_free(shell->image);
     free(shell->device_key);
     free(shell);
 }
@@ -412,19 +414,22 @@ static int install_devices(chaos_ctx *ctx, chaos_shell *shell,
                            info->store_frame, info->store_port);
 }
 
-/* The execute phase once the name is held; di is the shell's info (its
- * final handle).  On failure the caller releases the name. */
-static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
-                 const struct chaos_dominfo *di, unsigned flags,
-                 struct chaos_create_timings *t)
+/*
+ * Loads cfg's kernel and ramdisk into the shell's domain and builds it
+ * (start info, page tables, vCPU context): execute's part that depends
+ * on the image only.  info is the build's result; t's load_ns, build_ns
+ * and kernel_cached are set.  st_kernel and st_ramdisk (may be NULL)
+ * receive the files' identity.
+ */
+static int load_image(chaos_ctx *ctx, chaos_shell *shell,
+                      const chaos_config *cfg, struct hv_boot_info *info,
+                      struct stat *st_kernel, struct stat *st_ramdisk,
+                      struct chaos_create_timings *t)
 {
-    chaos_domid domid = di->domid;
-    const char *name = chaos_config_name(cfg);
-    int rc;
     uint64_t t0 = util_now_ns();
     struct blob kernel = { 0 }, ramdisk = { 0 };
     struct kernel_cache_probe cached = { 0 };
-    rc = map_file(ctx, "kernel", chaos_config_kernel(cfg), &kernel);
+    int rc = map_file(ctx, "kernel", chaos_config_kernel(cfg), &kernel);
     if (!rc)
         chaos__kernel_cache_probe(ctx, &kernel.st, kernel.data, kernel.size,
                                   &cached);
@@ -432,7 +437,6 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     if (!rc && rd && rd[0])
         rc = map_file(ctx, "ramdisk", rd, &ramdisk);
     uint64_t t1 = util_now_ns();
-    struct hv_boot_info info;
     if (!rc) {
         /* A cached kernel is the ELF libxenguest would have decompressed
          * from the file: it loads that as it is. */
@@ -450,9 +454,11 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                             : HV_XENSTORE_AUTO,
             .devices = devices_wanted(cfg),
         };
-        rc = hv_shell_execute(ctx->hv, shell->hv, &boot, &info);
-        if (!rc && info.elf)
-            chaos__kernel_cache_store(ctx, &cached, info.elf, info.elf_size);
+        rc = hv_shell_execute(ctx->hv, shell->hv, &boot, info);
+        if (!rc && info->elf) {
+            chaos__kernel_cache_store(ctx, &cached, info->elf, info->elf_size);
+            info->elf = NULL; /* the cache's now */
+        }
         if (rc) {
             /* Name the kernel; copy first, the message is in the same buffer. */
             char why[CHAOS_ERRMSG_MAX];
@@ -461,10 +467,41 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
                         why);
         }
     }
+    if (st_kernel)
+        *st_kernel = kernel.st;
+    if (st_ramdisk)
+        *st_ramdisk = ramdisk.st;
     unmap_blob(&kernel);
     unmap_blob(&ramdisk);
-    if (rc)
-        return rc;
+    t->load_ns = t1 - t0;
+    t->build_ns = util_now_ns() - t1;
+    t->kernel_cached = cached.hit;
+    return rc;
+}
+
+/* The execute phase once the name is held; di is the shell's info (its
+ * final handle).  An image shell (chaos_shell_load) was built already.
+ * On failure the caller releases the name. */
+static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
+                 const struct chaos_dominfo *di, unsigned flags,
+                 struct chaos_create_timings *t)
+{
+    chaos_domid domid = di->domid;
+    const char *name = chaos_config_name(cfg);
+    int rc;
+    uint64_t t0 = util_now_ns();
+    /* An image shell's load and build were done ahead: they cost this
+     * create nothing. */
+    struct chaos_create_timings lt = { 0 };
+    struct hv_boot_info info;
+    if (shell->image) {
+        info = shell->image->info;
+        lt.kernel_cached = shell->image->kernel_cached;
+    } else {
+        rc = load_image(ctx, shell, cfg, &info, NULL, NULL, &lt);
+        if (rc)
+            return rc;
+    }
     uint64_t t2 = util_now_ns();
 
     rc = install_devices(ctx, shell, cfg, domid, &info);
@@ -501,11 +538,11 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     uint64_t t3 = util_now_ns();
     if (t) {
         t->prepare_ns = shell->prepare_ns;
-        t->load_ns = t1 - t0;
-        t->build_ns = t2 - t1;
+        t->load_ns = lt.load_ns;
+        t->build_ns = lt.build_ns;
         t->start_ns = t3 - t2;
         t->total_ns = shell->prepare_ns + (t3 - t0);
-        t->kernel_cached = cached.hit;
+        t->kernel_cached = lt.kernel_cached;
     }
     return 0;
 }
@@ -517,6 +554,11 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     int rc = shell_fits(ctx, shell, cfg);
     if (rc)
         return rc;
+    char why[CHAOS_ERRMSG_MAX];
+    if (shell->image &&
+        (rc = shell_image_fits(shell->image, cfg, devices_wanted(cfg), why,
+                               sizeof(why))) != 0)
+        return chaos__fail(ctx, rc, "%s", why);
     uint8_t uuid[16];
     if (chaos_config_uuid_bytes(cfg, uuid) == 0) {
         rc = hv_domain_set_handle(ctx->hv, domid, uuid);
@@ -540,6 +582,56 @@ static int execute(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     return rc;
 }
 
+int chaos_shell_load(chaos_ctx *ctx, chaos_shell *shell,
+                     const chaos_config *cfg,
+                     struct chaos_create_timings *timings)
+{
+    int rc = chaos__need_hv(ctx);
+    if (!rc && !shell->hv)
+        rc = chaos__fail(ctx, -EINVAL,
+                         "the shell was prepared for a restore, not for a "
+                         "kernel");
+    if (!rc && shell->image)
+        rc = chaos__fail(ctx, -EBUSY, "the shell holds an image already");
+    if (!rc)
+        rc = shell_fits(ctx, shell, cfg);
+    struct chaos_create_timings lt = { 0 };
+    struct hv_boot_info info;
+    struct stat st_kernel, st_ramdisk;
+    if (!rc)
+        rc = load_image(ctx, shell, cfg, &info, &st_kernel, &st_ramdisk, &lt);
+    const char *rd = chaos_config_ramdisk(cfg);
+    if (!rc) {
+        shell->image =
+            shell_image_new(cfg, &st_kernel, rd && rd[0] ? &st_ramdisk : NULL,
+                            devices_wanted(cfg));
+        if (!shell->image)
+            rc = chaos__fail(ctx, -ENOMEM, "out of memory");
+    }
+    if (rc)
+        return discard_failed(ctx, shell, rc);
+    shell->image->info = info;
+    shell->image->kernel_cached = lt.kernel_cached;
+    shell->image->load_ns = lt.load_ns;
+    shell->image->build_ns = lt.build_ns;
+    if (timings) {
+        *timings = lt;
+        timings->prepare_ns = shell->prepare_ns;
+        timings->total_ns = shell->prepare_ns + lt.load_ns + lt.build_ns;
+    }
+    return 0;
+}
+
+int chaos_shell_image_fits(const chaos_shell *shell, const chaos_config *cfg,
+                           char *why, size_t len)
+{
+    if (!shell->image) {
+        snprintf(why, len, "the shell holds no image");
+        return -ENOENT;
+    }
+    return shell_image_fits(shell->image, cfg, devices_wanted(cfg), why, len);
+}
+
 int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
                         const chaos_config *cfg, unsigned flags,
                         struct chaos_create_timings *timings)
@@ -555,6 +647,7 @@ int chaos_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
         return discard_failed(ctx, shell, rc);
     hv_shell_release(shell->hv);
     devices_free(shell->devs); /* the record has them now */
+    shell_image_free(shell->image);
     free(shell->device_key);
     free(shell);
     return 0;

@@ -74,6 +74,7 @@ int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
 struct hv_shell;
 struct hv_inplace_shell;
 struct devices;
+struct shell_image;
 struct chaos_shell {
     struct hv_shell *hv;   /* NULL: a restore shell */
     chaos_domid domid;     /* a restore shell's domain */
@@ -89,6 +90,8 @@ struct chaos_shell {
     struct devices *devs; /* its devices: a control device at least */
     char *device_key;     /* chaos_config_shell_devices() of its config */
     uint64_t prepare_ns;
+    struct shell_image *image; /* chaos_shell_load's: the image built into
+                                  it (shell_image.h); NULL: none */
 };
 /* The devices and the description every shell gets once its domain
  * exists (domain.c); on failure the shell is discarded. */

@@ -13,6 +13,8 @@ libchaos_libchaos_la_SOURCES = \
 	libchaos/registry.c \
 	libchaos/registry_names.c \
 	libchaos/domain.c \
+	libchaos/shell_image.h \
+	libchaos/shell_image.c \
 	libchaos/domain_admin.c \
 	libchaos/devices.h \
 	libchaos/devices.c \

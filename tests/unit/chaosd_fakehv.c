@@ -20,8 +20,30 @@ struct fake_ctx {
 
 struct fake_shell {
     chaos_domid domid;
-    bool in_place; /* a restore shell with its RAM populated */
+    bool in_place;      /* a restore shell with its RAM populated */
+    char *image;        /* shell_load's "kernel|ramdisk|cmdline"; NULL: none */
+    unsigned image_gen; /* fakehv.image_gen when it was loaded */
 };
+
+static void free_shell(struct fake_shell *sh)
+{
+    if (sh)
+        free(sh->image);
+    free(sh);
+}
+
+/* What an image shell for cfg holds: its files and command line. */
+static char *image_key(const chaos_config *cfg)
+{
+    const char *k = chaos_config_kernel(cfg), *r = chaos_config_ramdisk(cfg),
+               *c = chaos_config_cmdline(cfg);
+    size_t len =
+        strlen(k ? k : "") + strlen(r ? r : "") + strlen(c ? c : "") + 3;
+    char *key = malloc(len);
+    if (key)
+        snprintf(key, len, "%s|%s|%s", k ? k : "", r ? r : "", c ? c : "");
+    return key;
+}
 
 /* An image "opened": its configuration text and its file's identity. */
 struct fake_image {
@@ -155,7 +177,7 @@ static int f_shell_prepare(chaos_ctx *ctx, const chaos_config *cfg,
     } else {
         struct fakehv_dom *dom = add(uuid, false);
         if (!dom) {
-            free(sh);
+            free_shell(sh);
             rc = fail(ctx, -ENOSPC, "fake: too many domains");
         } else {
             dom->memory_mib = chaos_config_memory_mib(cfg);
@@ -193,12 +215,62 @@ static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
         rc = fail(ctx, -EIO, "injected: loading the kernel failed");
     } else {
         dom->built = true;
+        fakehv.executes_image += sh->image != NULL;
         snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
         if (timings)
             memset(timings, 0, sizeof(*timings));
     }
     pthread_mutex_unlock(&lock);
-    free(sh);
+    free_shell(sh);
+    return rc;
+}
+
+/* Keeps libchaos's contract: on failure the shell is discarded. */
+static int f_shell_load(chaos_ctx *ctx, chaos_shell *shell,
+                        const chaos_config *cfg,
+                        struct chaos_create_timings *timings)
+{
+    struct fake_shell *sh = (struct fake_shell *)shell;
+    char *key = image_key(cfg);
+    pthread_mutex_lock(&lock);
+    int rc = 0;
+    if (fakehv.fail_load || !key || sh->image) {
+        if (fakehv.fail_load)
+            fakehv.fail_load--;
+        struct fakehv_dom *dom = find(sh->domid);
+        if (dom)
+            remove_dom(dom);
+        fakehv.shells_live--;
+        fakehv.discards++;
+        rc = fail(ctx, -EIO, "injected: loading the image failed");
+    } else {
+        fakehv.loads++;
+        sh->image = key;
+        key = NULL;
+        sh->image_gen = fakehv.image_gen;
+        if (timings)
+            memset(timings, 0, sizeof(*timings));
+    }
+    pthread_mutex_unlock(&lock);
+    free(key);
+    if (rc)
+        free_shell(sh);
+    return rc;
+}
+
+static int f_shell_image_fits(const chaos_shell *shell, const chaos_config *cfg,
+                              char *why, size_t len)
+{
+    const struct fake_shell *sh = (const struct fake_shell *)shell;
+    char *key = image_key(cfg);
+    pthread_mutex_lock(&lock);
+    int rc = !sh->image                          ? -ENOENT
+             : !key || strcmp(key, sh->image)    ? -EINVAL
+             : sh->image_gen != fakehv.image_gen ? -ESTALE
+                                                 : 0;
+    pthread_mutex_unlock(&lock);
+    free(key);
+    snprintf(why, len, "fake: image check %d", rc);
     return rc;
 }
 
@@ -349,7 +421,7 @@ static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
         *shellp = NULL;
         if (!(dom = find(sh->domid)))
             rc = fail(ctx, -ESRCH, "the shell's domain is gone");
-        free(sh);
+        free_shell(sh);
     } else {
         fakehv.restores_direct++;
         if (!(dom = add(uuid, false)))
@@ -381,7 +453,7 @@ static void f_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
     if (dom)
         remove_dom(dom);
     pthread_mutex_unlock(&lock);
-    free(sh);
+    free_shell(sh);
 }
 
 static int f_domain_create(chaos_ctx *ctx, const chaos_config *cfg,
@@ -523,6 +595,8 @@ const struct chaosd_hv_ops fakehv_ops = {
     .shell_domid = f_shell_domid,
     .shell_execute = f_shell_execute,
     .shell_discard = f_shell_discard,
+    .shell_load = f_shell_load,
+    .shell_image_fits = f_shell_image_fits,
     .restore_shell_prepare = f_restore_shell_prepare,
     .image_config = f_image_config,
     .image_open = f_image_open,

@@ -34,12 +34,17 @@ struct fakehv {
     unsigned fail_prepare, fail_execute, fail_create;
     unsigned fail_image; /* restore: the image is refused (shell kept) */
     unsigned fail_open;  /* opening an image fails (its CRC) */
+    unsigned fail_load;  /* an image shell's load fails (shell discarded) */
+    /* image shells loaded before image_gen changed are stale (a kernel
+     * file rewritten): chaos_shell_image_fits says -ESTALE */
+    unsigned image_gen;
     /* restore: what image_config returns for any path (xl.cfg text) */
     const char *image_config;
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
     unsigned restores_pool, restores_direct, restores_in_place;
     unsigned prepares_in_place;
+    unsigned loads, executes_image;    /* image shells loaded, started */
     unsigned image_opens, images_live; /* images opened, open now */
     unsigned ctxs_open;                /* contexts open now */
     unsigned shells_live; /* prepared and neither executed nor discarded */

@@ -110,6 +110,26 @@ START_TEST(in_place_flavor)
 }
 END_TEST
 
+START_TEST(image_flavor)
+{
+    ck_parse_ok("[flavor hello]\n"
+                "memory = 4\n"
+                "kernel = \"/usr/libexec/chaos/unikernel/hello\"\n"
+                "ramdisk = \"/boot/initrd\"\n"
+                "cmdline = \"sleep_ms=1000 x=\"\n"
+                "pool = 2\n"
+                "[flavor plain]\n"
+                "memory = 4\n");
+    const struct chaosd_flavor *f = chaosd_conf_flavor(&conf, "hello");
+    ck_assert_str_eq(f->kernel, "/usr/libexec/chaos/unikernel/hello");
+    ck_assert_str_eq(f->ramdisk, "/boot/initrd");
+    ck_assert_str_eq(f->cmdline, "sleep_ms=1000 x=");
+    f = chaosd_conf_flavor(&conf, "plain");
+    ck_assert_str_eq(f->kernel, "");
+    ck_assert_str_eq(f->cmdline, "");
+}
+END_TEST
+
 START_TEST(errors)
 {
     ck_parse_err("\n\nfoo = 1\n", "c.conf:3: unknown setting 'foo'");
@@ -158,7 +178,18 @@ START_TEST(errors)
                  "first [flavor]");
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
-                 "maxmem, vcpus, pool, vif, restore)");
+                 "maxmem, vcpus, pool, vif, restore, kernel, ramdisk, "
+                 "cmdline)");
+    ck_parse_err("[flavor a]\nmemory=8\nkernel=\"hello\"\n",
+                 "c.conf:3: kernel must be an absolute path");
+    ck_parse_err("[flavor a]\nmemory=8\nramdisk=4\n",
+                 "c.conf:3: ramdisk must be a quoted string");
+    ck_parse_err("[flavor a]\nmemory=8\ncmdline=\"x\"\npool=1\n",
+                 "c.conf:3: flavor 'a': ramdisk and cmdline need a kernel");
+    ck_parse_err("[flavor a]\nmemory=8\nrestore=\"yes\"\n"
+                 "kernel=\"/k\"\n",
+                 "c.conf:4: flavor 'a': a restore flavor has no kernel (the "
+                 "image brings the guest)");
     ck_parse_err("[flavor a]\nmemory=8\nrestore=1\n",
                  "c.conf:3: restore must be \"yes\", \"in-place\" or "
                  "\"no\"");
@@ -221,6 +252,7 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, defaults);
     tcase_add_test(tc, full_file);
     tcase_add_test(tc, in_place_flavor);
+    tcase_add_test(tc, image_flavor);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, too_many_flavors);
     tcase_add_test(tc, files);

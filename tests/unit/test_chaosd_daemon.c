@@ -403,6 +403,97 @@ START_TEST(create_direct_when_no_flavor_fits)
 }
 END_TEST
 
+/* An image flavor "img" (4 MiB like "small", kernel /boot/k) with 2
+ * shells; guests of 4 MiB with that kernel and cmdline take them. */
+static void add_image_flavor(const char *cmdline)
+{
+    add_flavor("img", 4, 2);
+    struct chaosd_flavor *f = &d->conf.flavors[d->conf.n_flavors - 1];
+    snprintf(f->kernel, sizeof(f->kernel), "/boot/k");
+    snprintf(f->cmdline, sizeof(f->cmdline), "%s", cmdline);
+}
+
+static struct outcome create_cmdline(const char *name, const char *cmdline)
+{
+    chaos_config *cfg = guest_config(name, 4);
+    ck_assert_int_eq(chaos_config_set_cmdline(cfg, cmdline), 0);
+    struct outcome o = { 0 };
+    create_start(d, cfg, false, create_done, &o);
+    run();
+    ck_assert(o.called);
+    return o;
+}
+
+START_TEST(create_from_image_pool)
+{
+    add_image_flavor("x=1");
+    start();
+    fill();
+    ck_assert_uint_eq(idle("img"), 2);
+    ck_assert_uint_eq(fakehv.loads, 2); /* built in while filling */
+    chaos_domid shell =
+        d->pool.flavors[pool_find_name(&d->pool, "img")].idle[0].domid;
+    struct outcome o = create_cmdline("g1", "x=1");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_str_eq(o.flavor, "img");
+    ck_assert_uint_eq(o.domid, shell);
+    ck_assert_uint_eq(fakehv.executes_image, 1);
+    ck_assert_uint_eq(idle("small"), 3); /* the plain pool untouched */
+    ck_assert_uint_eq(idle("img"), 2);   /* refilled, loaded again */
+    ck_assert_uint_eq(fakehv.loads, 3);
+    ck_assert_uint_eq(d->metrics.creates[METRICS_PATH_IMAGE], 1);
+    /* Another command line: the plain pool serves it. */
+    o = create_cmdline("g2", "x=2");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool");
+    ck_assert_str_eq(o.flavor, "small");
+    ck_assert_uint_eq(fakehv.executes_image, 1);
+    ck_assert_uint_eq(idle("img"), 2);
+    finish();
+}
+END_TEST
+
+START_TEST(stale_image_pool_is_rebuilt)
+{
+    add_image_flavor("");
+    start();
+    fill();
+    fakehv.image_gen++; /* the kernel file was rewritten */
+    struct outcome o = create("g1", 4);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool"); /* not the stale image */
+    ck_assert_uint_eq(fakehv.executes_image, 0);
+    /* Both stale shells were given back and rebuilt from the file. */
+    ck_assert_uint_eq(idle("img"), 2);
+    ck_assert_uint_eq(fakehv.loads, 4);
+    o = create("g2", 4);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_uint_eq(fakehv.executes_image, 1);
+    finish();
+    ck_assert_uint_eq(count_records("shells"), 0);
+}
+END_TEST
+
+START_TEST(failed_image_load_leaves_nothing)
+{
+    d->conf.n_flavors = 0;
+    add_image_flavor("");
+    d->conf.flavors[0].pool = 1;
+    fakehv.fail_load = 1;
+    start();
+    refill_kick(d);
+    run(); /* the failure, the retry timer, then a loaded shell */
+    ck_assert_uint_eq(d->pool.flavors[0].fill_failures, 1);
+    ck_assert_uint_eq(idle("img"), 1);
+    ck_assert_uint_eq(fakehv.loads, 1);
+    ck_assert_uint_eq(domains(), 1);
+    ck_assert_uint_eq(count_records("shells"), 1);
+    finish();
+    ck_assert_uint_eq(domains(), 0);
+}
+END_TEST
+
 START_TEST(execute_failing_half_way)
 {
     start();
@@ -887,6 +978,9 @@ int main(void)
     tcase_add_test(tc, failed_prepare_while_stopping_is_not_retried);
     tcase_add_test(tc, create_from_pool);
     tcase_add_test(tc, create_direct_when_no_flavor_fits);
+    tcase_add_test(tc, create_from_image_pool);
+    tcase_add_test(tc, stale_image_pool_is_rebuilt);
+    tcase_add_test(tc, failed_image_load_leaves_nothing);
     tcase_add_test(tc, execute_failing_half_way);
     tcase_add_test(tc, shell_vanished_before_use);
     tcase_add_test(tc, direct_create_failing);

@@ -201,6 +201,44 @@ START_TEST(matching)
 }
 END_TEST
 
+START_TEST(matching_images)
+{
+    conf.n_flavors = 0;
+    add_flavor("small", false, 4, 3);
+    add_flavor("img", false, 4, 1);
+    snprintf(conf.flavors[1].kernel, sizeof(conf.flavors[1].kernel), "/k");
+    snprintf(conf.flavors[1].cmdline, sizeof(conf.flavors[1].cmdline), "a=1");
+    ck_assert_int_eq(pool_configure(&pool, &conf), 0);
+    int s = pool_find_name(&pool, "small"), im = pool_find_name(&pool, "img");
+    ck_assert_int_eq(pool_flavor_kind(&pool.flavors[im].f), POOL_IMAGE);
+    /* Plain creates never take an image flavor's shells... */
+    ck_assert_int_eq(pool_match(&pool, POOL_CREATE, false, 4, 4, 1, ""), s);
+    ck_assert_int_eq(pool_match(&pool, POOL_IMAGE, false, 4, 4, 1, ""), -1);
+    /* ...and image ones need the same kernel, ramdisk and cmdline. */
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k", NULL, "a=1"), im);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k", "", "a=1"), im);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k", NULL, "a=2"), -1);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k", NULL, NULL), -1);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k2", NULL, "a=1"), -1);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", "/k", "/r", "a=1"), -1);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 8, 8, 1, "", "/k", NULL, "a=1"), -1);
+    ck_assert_int_eq(
+        pool_match_image(&pool, false, 4, 4, 1, "", NULL, NULL, "a=1"), -1);
+    /* A new command line reshapes the flavor: its old shells go. */
+    unsigned old = pool.flavors[im].id;
+    snprintf(conf.flavors[1].cmdline, sizeof(conf.flavors[1].cmdline), "a=2");
+    ck_assert_int_eq(pool_configure(&pool, &conf), 0);
+    ck_assert_uint_ne(pool.flavors[pool_find_name(&pool, "img")].id, old);
+}
+END_TEST
+
 START_TEST(shrink_and_reconfigure)
 {
     uint32_t next = 1;
@@ -279,6 +317,7 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, put_back_in_the_middle_of_a_take_by_builder);
     tcase_add_test(tc, put_back_to_a_forgotten_flavor);
     tcase_add_test(tc, matching);
+    tcase_add_test(tc, matching_images);
     tcase_add_test(tc, shrink_and_reconfigure);
     tcase_add_test(tc, in_flight_fill_of_removed_flavor);
     tcase_add_test(tc, drain_everything);

@@ -169,8 +169,10 @@ fi
 help_conf=$(awk '/^Configuration/ { on = 1; next } /^$/ { on = 0 } on' <<<"$h")
 help_global=$(grep -E '^  [a-z]' <<<"$help_conf" | sed 's/^  //; s/  .*//' |
     tr ',' '\n' | tr -d ' ' | sort -u)
-help_flavor=$(sed -n 's/^  \[flavor NAME\] *//p' <<<"$help_conf" |
-    tr ',' '\n' | tr -d ' ' | sort -u)
+# The "[flavor NAME]" line and its continuation lines (deeper indented).
+help_flavor=$(awk '/^  \[flavor NAME\]/ { on = 1; sub(/^  \[flavor NAME\] */, ""); print; next }
+                   on && /^    +[a-z]/ { print; next } { on = 0 }' <<<"$help_conf" |
+    tr ',' '\n' | tr -d ' ' | sed '/^$/d' | sort -u)
 page=$MAN/chaosd.conf.5.scd
 man_keys() {
     scd_section "$page" "$1" | sed -n 's/^\*\([a-z_]*\)\* = .*/\1/p' | sort -u

@@ -6,7 +6,11 @@
 #   api     the same request sent by a 70-line libc client
 #           (tests/lab/lab-chaosd-create), as an orchestrator would: no
 #           start-up of the `chaos` command (libchaos + Xen's libraries)
-#   direct  `chaos create` through chaosd with the pool emptied (size 0):
+#   image   `chaos create` through chaosd, shells of an image flavor (the
+#           kernel and command line built in ahead: only the name, devices
+#           and unpause remain)
+#   image-api  the same requests by the socket client
+#   direct  `chaos create` through chaosd with the pools emptied (size 0):
 #           chaosd builds each guest (prepare + execute)
 #   xl      Debian's `xl create` (xenstored, xenconsoled running)
 # All guests of a method are destroyed before the next method starts.
@@ -23,16 +27,26 @@ POOL=${POOL:-32}
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
 HOLD=sleep_ms=36000000   # 10 h: guests stay up for the whole run
+# The image flavor's command line: another text, so that the plain
+# methods' requests do not take its shells.
+IMAGE_HOLD=sleep_ms=36000001
 
 cat >/tmp/bench-chaosd.conf <<CONF
 socket = "/run/chaos/chaosd.sock"
-idle_memory_mib = $((POOL * 4 + 64))
+idle_memory_mib = $((POOL * 8 + 64))
 refill_workers = 1
 ready_timeout_s = 600
 [flavor hello]
 type = "pv"
 memory = 4
 vcpus = 1
+pool = $POOL
+[flavor hello-image]
+type = "pv"
+memory = 4
+vcpus = 1
+kernel = "$UK/hello"
+cmdline = "$IMAGE_HOLD"
 pool = $POOL
 CONF
 # shellcheck disable=SC3045 # busybox ash's ulimit has -n
@@ -41,13 +55,14 @@ START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service |
         sed 's|--config [^ ]*|--config /tmp/bench-chaosd.conf|')
 $START >/tmp/bench-chaosd.log 2>&1 &
 CHAOSD=$!
-pool_idle() { chaos pool 2>/dev/null | awk '$1 == "hello" { print $6 }'; }
-wait_for 600 "[ \"\$(pool_idle)\" = $POOL ]" ||
+pool_idle() { chaos pool 2>/dev/null | awk -v f="${1:-hello}" '$1 == f { print $6 }'; }
+pools_full() { [ "$(pool_idle)" = "$POOL" ] && [ "$(pool_idle hello-image)" = "$POOL" ]; }
+wait_for 600 pools_full ||
     { tail /tmp/bench-chaosd.log >&2; fail "the pool did not fill"; }
 
-write_cfg() {  # write_cfg FILE NAME
+write_cfg() {  # write_cfg FILE NAME [CMDLINE]
     printf 'name="%s"\ntype="pv"\nkernel="%s/hello"\nmemory=4\nvcpus=1\ncmdline="%s"\n' \
-        "$2" "$UK" "$HOLD" >"$1"
+        "$2" "$UK" "${3:-$HOLD}" >"$1"
     printf 'on_poweroff="destroy"\non_crash="destroy"\non_reboot="destroy"\n' >>"$1"
 }
 
@@ -64,10 +79,13 @@ run_chaos() {  # run_chaos METHOD COUNT
     i=1
     while [ $i -le "$2" ]; do
         name=b$method-$i
-        write_cfg "/tmp/$name.cfg" "$name"
+        case "$method" in image*) hold=$IMAGE_HOLD ;; *) hold=$HOLD ;; esac
+        write_cfg "/tmp/$name.cfg" "$name" "$hold"
         log=/var/log/chaos/console/$name.log
-        if [ "$method" = api ]; then cmd="/lab/bin/lab-chaosd-create /tmp/$name.cfg"
-        else cmd="chaos create -q --json --daemon /tmp/$name.cfg"; fi
+        case "$method" in
+        *api) cmd="/lab/bin/lab-chaosd-create /tmp/$name.cfg" ;;
+        *) cmd="chaos create -q --json --daemon /tmp/$name.cfg" ;;
+        esac
         # shellcheck disable=SC2086 # $cmd is split into words (no blanks in it)
         times=$(LAB_TIME_STDOUT=/tmp/bench.out /lab/bin/lab-time-create "$log" 60 \
                 $cmd 2>/tmp/bench.err) ||
@@ -83,10 +101,17 @@ run_chaos() {  # run_chaos METHOD COUNT
 echo "method,n,command_ms,first_line_ms,path,request_ms"
 run_chaos pool "$N"
 destroy_all bpool-
-wait_for 600 "[ \"\$(pool_idle)\" = $POOL ]" || fail "the pool did not refill"
+wait_for 600 pools_full || fail "the pools did not refill"
 run_chaos api "$API_N"
 destroy_all bapi-
+wait_for 600 pools_full || fail "the pools did not refill"
+run_chaos image "$N"
+destroy_all bimage-
+wait_for 600 pools_full || fail "the pools did not refill"
+run_chaos image-api "$API_N"
+destroy_all bimage-api-
 chaos pool set hello 0 >/dev/null
+chaos pool set hello-image 0 >/dev/null
 run_chaos direct "$N"
 destroy_all bdirect-
 kill -TERM $CHAOSD

@@ -1,0 +1,98 @@
+#!/bin/sh
+# Image pools (issue 13 §1; chaosd.conf(5), kernel/ramdisk/cmdline of a
+# flavor): chaosd prepares the flavor's shells with the unikernel `hello`
+# loaded and built in, so a create that asks for that kernel and command
+# line only names, writes the devices and starts the guest:
+# - the pools fill (2 image shells, 1 plain); a create with the flavor's
+#   kernel and cmdline takes an image shell (path "image", nothing loaded
+#   or built on the request) and the guest prints its first line;
+# - another command line takes the plain pool's shell (path "pool");
+# - the kernel file rewritten: the next create does not take the stale
+#   image (path "pool"), the stale shells are given back and rebuilt, and
+#   the create after that is "image" again and runs the new file;
+# - SIGTERM destroys the idle shells; nothing is left.
+# shellcheck source=lib.sh
+. /lab/tests/lib.sh
+UK=/usr/local/libexec/chaos/unikernel
+DIR=/tmp/chaosd-image-pool
+LOG=$DIR/chaosd.log
+[ -x $UK/hello ] || fail "unikernel hello not installed"
+command -v chaosd >/dev/null || fail "chaosd not installed"
+rm -rf $DIR
+mkdir -p $DIR
+snapshot
+
+fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
+log_of() { echo "/var/log/chaos/console/$1.log"; }
+pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
+pools_full() { [ "$(pool_col img 6)" = 2 ] && [ "$(pool_col plain 6)" = 1 ]; }
+HOLD=sleep_ms=600000
+# A copy of the kernel: the test rewrites it.
+cp $UK/hello $DIR/hello
+
+cat >$DIR/chaosd.conf <<CONF
+idle_memory_mib = 64
+[flavor img]
+type = "pv"
+memory = 4
+kernel = "$DIR/hello"
+cmdline = "$HOLD"
+pool = 2
+[flavor plain]
+type = "pv"
+memory = 4
+pool = 1
+CONF
+chaosd --check-config --config $DIR/chaosd.conf || fail "config refused"
+chaosd --config $DIR/chaosd.conf >$LOG 2>&1 &
+PID=$!
+wait_for 120 pools_full || fail_log "pools did not fill: $(chaos pool 2>&1)"
+chaos pool
+echo "ok: pools filled (2 image shells with hello built in, 1 plain)"
+
+# create NAME CMDLINE PATH: created through chaosd, the reply's path is
+# PATH, the guest prints its first line.
+create() {
+    cat >$DIR/"$1".cfg <<CFG
+name = "$1"
+type = "pv"
+kernel = "$DIR/hello"
+memory = 4
+cmdline = "$2"
+CFG
+    rm -f "$(log_of "$1")"
+    out=$(chaos create --daemon --json $DIR/"$1".cfg 2>&1) || fail_log "create $1: $out"
+    echo "$out" | grep -q "\"path\": *\"$3\"" || fail_log "$1: path is not $3: $out"
+    wait_for 60 "grep -q 'hello from chaos unikernel' $(log_of "$1") 2>/dev/null" ||
+        fail_log "$1 did not print its first line: $(cat "$(log_of "$1")" 2>&1)"
+    echo "ok: $1 from path $3: $(echo "$out" | sed -n 's/.*"timings": *//p')"
+}
+create ip-1 "$HOLD" image
+echo "$out" | grep -Eq '"load_ms": *0(\.0+)?[,}]' || fail_log "ip-1: the image was loaded on the request: $out"
+echo "$out" | grep -Eq '"build_ms": *0(\.0+)?[,}]' || fail_log "ip-1: the image was built on the request: $out"
+grep -q 'created ip-1 .* from image pool img' $LOG || fail_log "ip-1: chaosd's log does not say image pool"
+wait_for 60 pools_full || fail_log "the image pool did not refill: $(chaos pool)"
+create ip-2 "$HOLD x=1" pool
+wait_for 60 pools_full || fail_log "the plain pool did not refill: $(chaos pool)"
+echo "ok: another command line took the plain pool"
+
+# The kernel rewritten (new mtime and size): the image shells are stale.
+cat $UK/hello /dev/null >$DIR/hello.new
+printf '\0' >>$DIR/hello.new
+mv $DIR/hello.new $DIR/hello
+create ip-3 "$HOLD" pool
+grep -q 'image pool img: the kernel .* changed since the shell loaded it' $LOG ||
+    fail_log "no word of the stale image in chaosd's log"
+wait_for 60 pools_full || fail_log "the image pool was not rebuilt: $(chaos pool)"
+create ip-4 "$HOLD" image
+echo "ok: a rewritten kernel was not started from stale shells; the pool was rebuilt from the new file"
+
+for g in ip-1 ip-2 ip-3 ip-4; do chaos destroy $g || fail_log "destroy $g"; done
+kill -TERM $PID
+wait $PID
+st=$?
+[ $st = 0 ] || fail_log "chaosd exited with $st on SIGTERM"
+rm -rf $DIR
+for g in ip-1 ip-2 ip-3 ip-4; do rm -f "$(log_of $g)"; done
+expect_nothing_left
+echo "ok: SIGTERM destroyed the idle image shells; nothing left"
