@@ -1,0 +1,179 @@
+#!/bin/sh
+# chaos-oci (issue 15 §1), the OCI runtime, as containerd's runc shim would
+# drive it: a BusyBox bundle (dom0's static BusyBox as its root file
+# system), Debian's kernel.  lab-oci-reaper plays the shim: a subreaper
+# that runs `chaos-oci create` and gets the keeper's exit status.
+#  - `echo hello`: created (paused) -> start -> running -> the output on
+#    the keeper's stdout, exit status 0 -> stopped -> delete leaves nothing;
+#  - `sh -c 'exit 7'`: exit status 7;
+#  - a long sleep: `kill ID TERM` ends it (the program gets TERM: 143);
+#    another: `kill ID KILL` destroys it (137);
+#  - `delete` of a created container, `delete --force` of a running one;
+#  - bad bundles (no rootfs, no args, unknown ociVersion, a bind mount)
+#    refused by create, with a JSON error in --log, leaving nothing.
+# After all: the same domains and free memory, and the same files under
+# chaos's run folder and chaos-oci's --root as before.
+# shellcheck source=lib.sh
+. /lab/tests/lib.sh
+
+command -v chaos-oci >/dev/null || fail "chaos-oci is not installed"
+export CHAOS_OCI_KERNEL=/lab/guest/vmlinuz
+ROOT=/run/chaos-oci-test
+LOG=/tmp/oci-test.log
+W=/tmp/oci-test
+rm -rf "$W" "$LOG"
+mkdir -p "$W"
+
+oci() { chaos-oci --root "$ROOT" --log "$LOG" --log-format json "$@"; }
+status_of() { oci state "$1" | sed -n 's/.*"status": *"\([a-z]*\)".*/\1/p'; }
+expect_status() {
+    s=$(status_of "$1")
+    [ "$s" = "$2" ] || fail "$1: status '$s', want '$2': $(oci state "$1" 2>&1)"
+    echo "ok: $1 is $2"
+}
+# Files, not folders: the first guest of a boot makes chaos's folders.
+files() { find /run/chaos "$ROOT" ! -type d 2>/dev/null | sort; }
+
+# bundle DIR ARGS-JSON [EXTRA-JSON]: a BusyBox bundle running ARGS.
+bundle() {
+    mkdir -p "$1/rootfs/bin"
+    cp /bin/busybox "$1/rootfs/bin/busybox"
+    for a in sh echo sleep cat; do ln -sf busybox "$1/rootfs/bin/$a"; done
+    cat >"$1/config.json" <<END
+{ "ociVersion": "1.0.2-dev",
+  "root": { "path": "rootfs" },
+  "process": { "terminal": false, "user": { "uid": 0, "gid": 0 },
+               "args": $2, "env": [ "PATH=/bin", "GREETING=hi" ], "cwd": "/" },
+  "mounts": [ { "destination": "/proc", "type": "proc", "source": "proc" } ],
+  "linux": { "namespaces": [ { "type": "pid" } ] }${3:+,
+  $3} }
+END
+}
+
+# create ID: `chaos-oci create` under the reaper, in the background; waits
+# for create's own status and checks it is 0 and the pid file is the
+# keeper's.  The keeper's stdout and stderr go to $W/ID.out and .err.
+create() {
+    lab-oci-reaper "$W/$1.status" chaos-oci --root "$ROOT" --log "$LOG" \
+        create --bundle "$W/$1" --pid-file "$W/$1.pid" "$1" \
+        >"$W/$1.out" 2>"$W/$1.err" </dev/null &
+    wait_for 300 "grep -q '^create' $W/$1.status 2>/dev/null" ||
+        fail "$1: create did not finish in 300 s"
+    rc=$(sed -n 's/^create //p' "$W/$1.status")
+    [ "$rc" = 0 ] || fail "$1: create exited $rc: $(cat "$W/$1.err")"
+    pid=$(cat "$W/$1.pid")
+    kill -0 "$pid" || fail "$1: the keeper ($pid) does not run"
+    oci state "$1" | grep -q "\"pid\": *$pid" ||
+        fail "$1: state's pid is not the pid file's ($pid): $(oci state "$1")"
+    echo "ok: $1 created, keeper $pid"
+}
+
+# exit_of ID SECONDS: waits for the keeper's exit status; prints it.
+exit_of() {
+    wait_for "$2" "grep -q '^exit' $W/$1.status" ||
+        fail "$1: the keeper did not end in $2 s: $(tail -n 5 "$W/$1.out")"
+    sed -n 's/^exit [0-9]* //p' "$W/$1.status"
+}
+
+delete() {
+    oci delete "$@" || fail "delete $*: $(tail -n 1 "$LOG")"
+    id=$(eval echo "\${$#}")
+    [ ! -e "$ROOT/$id" ] || fail "delete $id: $ROOT/$id is still there"
+    oci state "$id" 2>/dev/null && fail "delete $id: state still answers"
+    echo "ok: $id deleted"
+}
+
+mkdir -p "$ROOT"
+snapshot
+FILES=$(files)
+
+# ------------------------------------------------------------ echo hello
+# shellcheck disable=SC2016 # expanded by the guest's sh
+bundle "$W/hello" '[ "sh", "-c", "echo hello from $GREETING in $(pwd)" ]'
+create hello
+expect_status hello created
+oci start hello || fail "start hello: $(tail -n 1 "$LOG")"
+rc=$(exit_of hello 300)
+[ "$rc" = 0 ] || fail "hello: exit status $rc, want 0: $(cat "$W/hello.out")"
+grep -qx 'hello from hi in /' "$W/hello.out" ||
+    fail "hello: stdout lacks 'hello from hi in /': $(cat "$W/hello.out")"
+grep -q 'tinyx: exit status' "$W/hello.out" &&
+    fail "hello: /init's status line reached stdout"
+echo "ok: hello printed '$(cat "$W/hello.out")', exit status 0"
+expect_status hello stopped
+oci start hello 2>/dev/null && fail "start of a stopped container accepted"
+delete hello
+
+# ------------------------------------------------------------ exit 7
+bundle "$W/seven" '[ "sh", "-c", "exit 7" ]'
+create seven
+oci start seven || fail "start seven"
+rc=$(exit_of seven 300)
+[ "$rc" = 7 ] || fail "seven: exit status $rc, want 7"
+echo "ok: seven exited 7"
+delete seven
+
+# ------------------------------------------------------------ TERM, KILL
+for sig in TERM KILL; do
+    id=sleep-$sig
+    bundle "$W/$id" '[ "sh", "-c", "echo started; exec sleep 600" ]'
+    create "$id"
+    oci start "$id" || fail "start $id"
+    expect_status "$id" running
+    wait_for 300 "grep -q started $W/$id.out" ||
+        fail "$id: the program did not start: $(cat "$W/$id.out")"
+    # The program runs: the kernel's shutdown handler is ready.
+    oci kill "$id" "$sig" || fail "kill $id $sig: $(tail -n 1 "$LOG")"
+    rc=$(exit_of "$id" 120)
+    case $sig in TERM) want=143 ;; KILL) want=137 ;; esac
+    [ "$rc" = "$want" ] || fail "$id: exit status $rc, want $want: $(cat "$W/$id.out")"
+    echo "ok: $id ended by kill $sig, exit status $rc"
+    expect_status "$id" stopped
+    oci kill "$id" KILL 2>/dev/null && fail "kill of a stopped container accepted"
+    delete "$id"
+done
+
+# ------------------------------------------------------------ delete
+bundle "$W/never" '[ "sleep", "600" ]'
+create never
+delete never
+rc=$(exit_of never 60)
+echo "ok: a created container deleted, its keeper exited $rc"
+bundle "$W/forced" '[ "sleep", "600" ]'
+create forced
+oci start forced || fail "start forced"
+oci delete forced 2>/dev/null && fail "delete of a running container without --force accepted"
+delete --force forced
+exit_of forced 60 >/dev/null
+
+# ------------------------------------------------------------ bad bundles
+# refused LABEL PATTERN ID: create fails, says PATTERN on stderr and in
+# --log (JSON), and leaves nothing.
+refused() {
+    : >"$LOG"
+    out=$(oci create --bundle "$W/$3" --pid-file "$W/$3.pid" "$3" 2>&1) &&
+        fail "$1: accepted"
+    echo "$out" | grep -q -- "$2" || fail "$1: message lacks '$2': $out"
+    grep -q "^{\"level\":\"error\",\"msg\":\".*$2" "$LOG" ||
+        fail "$1: no JSON error in --log: $(cat "$LOG")"
+    if [ -e "$ROOT/$3" ] || [ -e "$W/$3.pid" ]; then
+        fail "$1: state left behind"
+    fi
+    echo "ok: $1: $out"
+}
+bundle "$W/norootfs" '[ "true" ]'
+rm -rf "$W/norootfs/rootfs"
+refused "missing rootfs" "root.path" norootfs
+bundle "$W/noargs" '[]'
+refused "no args" "process.args" noargs
+bundle "$W/version" '[ "true" ]'
+sed -i 's/1.0.2-dev/9.0.0/' "$W/version/config.json"
+refused "unknown ociVersion" "9.0.0" version
+bundle "$W/bind" '[ "true" ]' '"hooks": { "prestart": [ { "path": "/bin/true" } ] }'
+refused "hooks" "hooks" bind
+
+# ------------------------------------------------------------ nothing left
+expect_nothing_left
+[ "$(files)" = "$FILES" ] || fail "files left: before [$FILES] after [$(files)]"
+rm -rf "$W" "$ROOT" "$LOG"
+echo "ok: nothing left (domains, memory, files)"
