@@ -18,8 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char msg[256];
     if (oci_spec_parse((const char *)data, size, "/bundle", &s, msg,
                        sizeof(msg)) == 0) {
-        if (s.nargs == 0 || !s.args[0][0] || s.memory_mib < OCI_MIN_MEMORY_MIB ||
-            s.vcpus == 0 || !s.root_path || !s.cwd || s.cwd[0] != '/')
+        if (s.nargs == 0 || !s.args[0][0] ||
+            s.memory_mib < OCI_MIN_MEMORY_MIB || s.vcpus == 0 || !s.root_path ||
+            !s.cwd || s.cwd[0] != '/')
             abort();
         oci_spec_free(&s);
     } else if (!memchr(msg, '\0', sizeof(msg)) || !msg[0]) {

@@ -95,10 +95,12 @@ expect_status hello created
 oci start hello || fail "start hello: $(tail -n 1 "$LOG")"
 rc=$(exit_of hello 300)
 [ "$rc" = 0 ] || fail "hello: exit status $rc, want 0: $(cat "$W/hello.out")"
-grep -qx 'hello from hi in /' "$W/hello.out" ||
-    fail "hello: stdout lacks 'hello from hi in /': $(cat "$W/hello.out")"
-grep -q 'tinyx: exit status' "$W/hello.out" &&
-    fail "hello: /init's status line reached stdout"
+# Exactly the program's output: not /init's status line, not Linux's
+# shutdown messages after it, "\n" not the console's "\r\n".
+[ "$(cat "$W/hello.out")" = 'hello from hi in /' ] ||
+    fail "hello: stdout is not 'hello from hi in /': $(od -c "$W/hello.out" | head)"
+[ "$(wc -c <"$W/hello.out")" = 19 ] || fail "hello: stdout is $(wc -c <"$W/hello.out") bytes, want 19"
+[ ! -s "$W/hello.err" ] || fail "hello: stderr: $(cat "$W/hello.err")"
 echo "ok: hello printed '$(cat "$W/hello.out")', exit status 0"
 expect_status hello stopped
 oci start hello 2>/dev/null && fail "start of a stopped container accepted"

@@ -44,7 +44,10 @@ static const struct {
     { "tinyx: exit status 3", false, "tinyx: exit status 3", -1 },
     { "tinyx: exit", false, "tinyx: exit", -1 },
     { "tinyx: cannot enter /x\r\n", false, "tinyx: cannot enter /x\n", -1 },
-    { "tinyx: exit status 1\r\ntinyx: exit status 2\r\n", false, "", 2 },
+    /* The first status line ends the output (then: Linux's messages). */
+    { "tinyx: exit status 1\r\ntinyx: exit status 2\r\n", false, "", 1 },
+    { "hi\r\ntinyx: exit status 0\r\n[    3.6] reboot: System halted\r\n",
+      false, "hi\n", 0 },
     { "tinyx: exit status 12345\n", false, "tinyx: exit status 12345\n", -1 },
     { "tt\n", false, "tt\n", -1 },
     { "", false, "", -1 },

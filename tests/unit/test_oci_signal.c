@@ -15,9 +15,9 @@ START_TEST(parsing)
         const char *text;
         int signo;
     } good[] = {
-        { "TERM", SIGTERM }, { "SIGTERM", SIGTERM }, { "sigterm", SIGTERM },
-        { "term", SIGTERM }, { "15", SIGTERM },      { "KILL", SIGKILL },
-        { "SIGKILL", SIGKILL }, { "9", SIGKILL },    { "INT", SIGINT },
+        { "TERM", SIGTERM },    { "SIGTERM", SIGTERM }, { "sigterm", SIGTERM },
+        { "term", SIGTERM },    { "15", SIGTERM },      { "KILL", SIGKILL },
+        { "SIGKILL", SIGKILL }, { "9", SIGKILL },       { "INT", SIGINT },
         { "SIGUSR1", SIGUSR1 }, { "64", 64 },
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
@@ -26,8 +26,8 @@ START_TEST(parsing)
                       good[i].text);
         ck_assert_int_eq(s, good[i].signo);
     }
-    static const char *const bad[] = { "", "SIG", "NOPE", "0", "65",
-                                       "-9", "9x", "SIGSIGTERM" };
+    static const char *const bad[] = { "",   "SIG", "NOPE", "0",
+                                       "65", "-9",  "9x",   "SIGSIGTERM" };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         int s = -1;
         ck_assert_msg(oci_signal_parse(bad[i], &s) == -EINVAL, "%s", bad[i]);

@@ -97,9 +97,9 @@ END_TEST
 START_TEST(versions)
 {
     static const char *const good[] = { "1.0.0", "1.0.2-dev", "1.1.0",
-                                         "1.2.0", "1.2.1+x", "1.0.10" };
-    static const char *const bad[] = { "",      "1",     "1.0",   "2.0.0",
-                                       "1.3.0", "0.9.9", "1.0.0x", "1..0",
+                                        "1.2.0", "1.2.1+x",   "1.0.10" };
+    static const char *const bad[] = { "",        "1",     "1.0",    "2.0.0",
+                                       "1.3.0",   "0.9.9", "1.0.0x", "1..0",
                                        "01.0.0a", "1.0.0 " };
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
         ck_assert_msg(oci_version_ok(good[i]), "%s", good[i]);

@@ -131,8 +131,8 @@ END_TEST
 START_TEST(ids)
 {
     static const char *const good[] = { "a", "c1", "A-b_c.d", "0123456789" };
-    static const char *const bad[] = { "", ".", "..", ".hidden", "a/b",
-                                       "a b", "é" };
+    static const char *const bad[] = { "",    ".",   "..", ".hidden",
+                                       "a/b", "a b", "é" };
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
         ck_assert_msg(oci_id_ok(good[i]), "%s", good[i]);
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)

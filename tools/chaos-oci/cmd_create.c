@@ -66,13 +66,15 @@ static int read_spec(struct create *c)
     if (r < 0)
         return oci_error(c->g, "create %s: %s", c->id, msg);
     if (c->spec.terminal && !c->console_socket)
-        return oci_error(c->g, "create %s: process.terminal is set but no "
-                               "--console-socket was given",
+        return oci_error(c->g,
+                         "create %s: process.terminal is set but no "
+                         "--console-socket was given",
                          c->id);
     if (c->spec.terminal)
-        return oci_error(c->g, "create %s: process.terminal (a console "
-                               "through --console-socket) is not supported "
-                               "yet",
+        return oci_error(c->g,
+                         "create %s: process.terminal (a console "
+                         "through --console-socket) is not supported "
+                         "yet",
                          c->id);
     return 0;
 }
@@ -82,8 +84,8 @@ static int guest_config(struct create *c, const char *initrd)
 {
     char name[64];
     snprintf(name, sizeof(name), "oci-%s", c->id);
-    const char *kernel = c->spec.kernel ? c->spec.kernel
-                                        : getenv("CHAOS_OCI_KERNEL");
+    const char *kernel =
+        c->spec.kernel ? c->spec.kernel : getenv("CHAOS_OCI_KERNEL");
     if (!kernel)
         kernel = OCI_DEFAULT_KERNEL;
     if (access(kernel, R_OK) < 0)
@@ -190,7 +192,8 @@ static int start_keeper(struct create *c, int *pid_out)
         return 0;
     }
     waitpid(pid, NULL, 0);
-    return oci_error(c->g, "create %s: the keeper could not serve the guest: %s",
+    return oci_error(c->g,
+                     "create %s: the keeper could not serve the guest: %s",
                      c->id, got > 1 ? buf + 1 : "it died");
 }
 

@@ -52,8 +52,8 @@ static void close_target(struct target *t)
 }
 
 /* The commands that take exactly one ID after their options. */
-static const char *one_id(const struct oci_global *g, const char *cmd,
-                          int argc, char **argv, int first)
+static const char *one_id(const struct oci_global *g, const char *cmd, int argc,
+                          char **argv, int first)
 {
     if (argc - first != 1) {
         oci_error(g, "%s: exactly one container ID is needed", cmd);
@@ -186,8 +186,9 @@ int cmd_delete(const struct oci_global *g, int argc, char **argv)
     }
     int r = 0;
     if (t.st == OCI_RUNNING && !force) {
-        r = oci_error(g, "delete %s: the container is running (stop it "
-                         "first, or --force)",
+        r = oci_error(g,
+                      "delete %s: the container is running (stop it "
+                      "first, or --force)",
                       id);
     } else {
         /* created, creating, stopped, or forced: nothing may stay. */

@@ -172,8 +172,7 @@ static int exit_status(struct keeper *k)
 static void ready(int fd, const char *msg)
 {
     char buf[1024];
-    int n = snprintf(buf, sizeof(buf), "%s%s", msg ? "E" : "R",
-                     msg ? msg : "");
+    int n = snprintf(buf, sizeof(buf), "%s%s", msg ? "E" : "R", msg ? msg : "");
     write_all(fd, buf, n < 0 ? 0 : (size_t)n);
     close(fd);
 }

@@ -35,7 +35,8 @@ static const char usage[] =
     "                      a paused guest for the bundle, and its keeper\n"
     "  start ID            run it\n"
     "  state ID            its runtime-spec state, as JSON\n"
-    "  kill ID [SIGNAL]    TERM, INT, HUP, QUIT, PWR: shut down; KILL: destroy\n"
+    "  kill ID [SIGNAL]    TERM, INT, HUP, QUIT, PWR: shut down; KILL: "
+    "destroy\n"
     "  delete [--force] ID remove the guest and its state\n"
     "  features            what chaos-oci supports, as JSON\n"
     "\n"
@@ -63,15 +64,17 @@ static void log_line(const struct oci_global *g, const char *level,
         json_object_object_add(o, "level", json_object_new_string(level));
         json_object_object_add(o, "msg", json_object_new_string(msg));
         json_object_object_add(o, "time", json_object_new_string(when));
-        fprintf(f, "%s\n",
-                json_object_to_json_string_ext(
-                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        fprintf(
+            f, "%s\n",
+            json_object_to_json_string_ext(
+                o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(o);
     } else {
         json_object *m = json_object_new_string(msg);
-        fprintf(f, "time=\"%s\" level=%s msg=%s\n", when, level,
-                json_object_to_json_string_ext(
-                    m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        fprintf(
+            f, "time=\"%s\" level=%s msg=%s\n", when, level,
+            json_object_to_json_string_ext(
+                m, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         json_object_put(m);
     }
     fclose(f);

@@ -62,6 +62,8 @@ size_t oci_output_feed(struct oci_output *o, const char *in, size_t len,
     size_t n = 0;
     for (size_t i = 0; i < len; i++) {
         char c = in[i];
+        if (o->status >= 0)
+            break; /* after the status line: Linux's shutdown messages */
         if (o->in_marker) {
             if (c >= '0' && c <= '9' && o->digits < 4 && !o->marker_cr) {
                 o->value = o->value * 10 + (c - '0');
@@ -97,6 +99,8 @@ size_t oci_output_feed(struct oci_output *o, const char *in, size_t len,
 
 size_t oci_output_finish(struct oci_output *o, char *out)
 {
+    if (o->status >= 0)
+        return 0;
     size_t n = release(o, out);
     if (o->cr) {
         out[n++] = '\r';

@@ -1,8 +1,10 @@
 /*
  * oci_output.h - the guest's console output on its way to the container's
  * stdout.  tinyx's /init ends with the line "tinyx: exit status N"; the
- * keeper takes N as the container's exit status and drops that line, so
- * the container's output is the program's alone.  Without a terminal the
+ * keeper takes N as the container's exit status and drops that line and
+ * everything after it (Linux's shutdown messages: the program has ended),
+ * so the container's output is the program's alone.  A program printing
+ * that line itself at the start of a line ends its own output there.  Without a terminal the
  * console's "\r\n" (the tty's onlcr) becomes "\n", as a pipe would carry
  * it.  Pure and streaming: any split of the input gives the same output.
  */

@@ -114,10 +114,10 @@ static const struct field linux_fields[] = {
 };
 
 static const struct field resources_fields[] = {
-    { "memory", USE, NULL },       { "cpu", USE, NULL },
-    { "devices", IGNORE, NULL },   { "pids", IGNORE, NULL },
-    { "blockIO", IGNORE, NULL },   { "hugepageLimits", IGNORE, NULL },
-    { "network", IGNORE, NULL },   { "rdma", IGNORE, NULL },
+    { "memory", USE, NULL },     { "cpu", USE, NULL },
+    { "devices", IGNORE, NULL }, { "pids", IGNORE, NULL },
+    { "blockIO", IGNORE, NULL }, { "hugepageLimits", IGNORE, NULL },
+    { "network", IGNORE, NULL }, { "rdma", IGNORE, NULL },
     { "unified", IGNORE, NULL },
 };
 
@@ -146,17 +146,18 @@ static const struct field cpu_fields[] = {
 };
 
 static const struct field mount_fields[] = {
-    { "destination", USE, NULL }, { "type", USE, NULL },
-    { "source", USE, NULL },      { "options", USE, NULL },
+    { "destination", USE, NULL },
+    { "type", USE, NULL },
+    { "source", USE, NULL },
+    { "options", USE, NULL },
     { "uidMappings", EMPTY, "id-mapped mounts" },
     { "gidMappings", EMPTY, "id-mapped mounts" },
 };
 
 /* The file systems /init mounts itself (or the guest has without them):
  * the usual pseudo-file-system mounts of a container are accepted. */
-static const char *const pseudo_fs[] = { "proc",  "sysfs",  "tmpfs",
-                                         "devpts", "mqueue", "cgroup",
-                                         "cgroup2" };
+static const char *const pseudo_fs[] = { "proc",   "sysfs",  "tmpfs",  "devpts",
+                                         "mqueue", "cgroup", "cgroup2" };
 
 /* chaos's own annotations; any other org.chaos.* key is refused (typo). */
 #define ANN_PREFIX "org.chaos."
@@ -308,9 +309,8 @@ static int get_strv(struct ctx *c, json_object *obj, const char *key,
             for (size_t j = 0; j < i; j++)
                 free(strv[j]);
             free(strv);
-            return fail(c, -EINVAL,
-                        "config.json: %s.%s[%zu] is not a%s string", path, key,
-                        i, nonempty ? " non-empty" : "");
+            return fail(c, -EINVAL, "config.json: %s.%s[%zu] is not a%s string",
+                        path, key, i, nonempty ? " non-empty" : "");
         }
         if (!(strv[i] = strdup(s))) {
             for (size_t j = 0; j < i; j++)
@@ -420,8 +420,9 @@ static int parse_process(struct ctx *c, json_object *top, struct oci_spec *s)
         return fail(c, -ENOMEM, "out of memory");
     json_object *t = get(process, "terminal");
     if (t && !json_object_is_type(t, json_type_boolean))
-        return fail(c, -EINVAL, "config.json: process.terminal is not a "
-                                "boolean");
+        return fail(c, -EINVAL,
+                    "config.json: process.terminal is not a "
+                    "boolean");
     s->terminal = t && json_object_get_boolean(t);
     return 0;
 }
@@ -437,7 +438,8 @@ static int parse_mounts(struct ctx *c, json_object *top)
         json_object *m = json_object_array_get_idx(mounts, i);
         char path[32];
         snprintf(path, sizeof(path), "mounts[%zu]", i);
-        int r = check_fields(c, m, path, mount_fields, N_ELEMENTS(mount_fields));
+        int r =
+            check_fields(c, m, path, mount_fields, N_ELEMENTS(mount_fields));
         const char *dest, *type, *src;
         if (r == 0)
             r = get_string(c, m, "destination", path, &dest);
@@ -453,7 +455,8 @@ static int parse_mounts(struct ctx *c, json_object *top)
             return r;
         bool bind = type && strcmp(type, "bind") == 0;
         for (size_t j = 0; j < nopts; j++) {
-            bind |= strcmp(opts[j], "bind") == 0 || strcmp(opts[j], "rbind") == 0;
+            bind |=
+                strcmp(opts[j], "bind") == 0 || strcmp(opts[j], "rbind") == 0;
             free(opts[j]);
         }
         free(opts);
@@ -509,8 +512,8 @@ static int parse_resources(struct ctx *c, json_object *lnx, struct oci_spec *s)
             (r = get_int(c, cpu, "period", p, 1, &period)) < 0)
             return r;
         if (quota > 0) {
-            uint64_t n = ((uint64_t)quota + (uint64_t)period - 1) /
-                         (uint64_t)period;
+            uint64_t n =
+                ((uint64_t)quota + (uint64_t)period - 1) / (uint64_t)period;
             s->vcpus = n > OCI_MAX_VCPUS ? OCI_MAX_VCPUS : (unsigned)n;
         }
     }
@@ -522,8 +525,8 @@ static int parse_linux(struct ctx *c, json_object *top, struct oci_spec *s)
     json_object *lnx = get(top, "linux");
     if (!lnx)
         return 0;
-    int r = check_fields(c, lnx, "linux", linux_fields,
-                         N_ELEMENTS(linux_fields));
+    int r =
+        check_fields(c, lnx, "linux", linux_fields, N_ELEMENTS(linux_fields));
     return r < 0 ? r : parse_resources(c, lnx, s);
 }
 
@@ -587,8 +590,9 @@ static int parse_annotations(struct ctx *c, json_object *top,
                 break;
             case 1: /* org.chaos.flavor */
                 if (!*v)
-                    r = fail(c, -EINVAL, "config.json: annotation "
-                                         "org.chaos.flavor is empty");
+                    r = fail(c, -EINVAL,
+                             "config.json: annotation "
+                             "org.chaos.flavor is empty");
                 else if (!(s->flavor = strdup(v)))
                     r = fail(c, -ENOMEM, "out of memory");
                 break;
@@ -666,8 +670,9 @@ int oci_spec_parse(const char *text, size_t len, const char *bundle,
         /* Only blanks may follow the object. */
         while (used < len && strchr(" \t\r\n", text[used]) && text[used])
             used++;
-        r = used < len ? fail(&c, -EINVAL, "config.json: text after the "
-                                           "object")
+        r = used < len ? fail(&c, -EINVAL,
+                              "config.json: text after the "
+                              "object")
             : !json_object_is_type(top, json_type_object)
                 ? fail(&c, -EINVAL, "config.json: not a JSON object")
                 : parse_top(&c, top, bundle, out);

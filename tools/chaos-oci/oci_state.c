@@ -68,9 +68,8 @@ char *oci_record_to_json(const struct oci_record *r)
         json_object_object_add(o, "domid", json_object_new_int64(r->domid));
         json_object_object_add(o, "uuid", json_object_new_string(uuid));
     }
-    json_object_object_add(o, "created",
-                           json_object_new_string(r->created ? r->created
-                                                             : ""));
+    json_object_object_add(
+        o, "created", json_object_new_string(r->created ? r->created : ""));
     json_object_object_add(o, "annotations", annotations_json(r));
     return to_text(o, JSON_C_TO_STRING_PLAIN);
 }
@@ -120,8 +119,8 @@ static int parse_fields(json_object *o, struct oci_record *r)
     r->pid_start = json_object_get_uint64(start);
     if (json_object_object_get_ex(o, "domid", &domid)) {
         int64_t d = json_object_get_int64(domid);
-        if (!json_object_is_type(domid, json_type_int) || d < 0 ||
-            d > 0x7fff || parse_uuid(str(o, "uuid"), r->uuid) < 0)
+        if (!json_object_is_type(domid, json_type_int) || d < 0 || d > 0x7fff ||
+            parse_uuid(str(o, "uuid"), r->uuid) < 0)
             return -EINVAL;
         r->domid = (uint32_t)d;
         r->has_domain = true;
@@ -147,9 +146,8 @@ int oci_record_parse(const char *text, size_t len, struct oci_record *out)
     json_tokener *tok = json_tokener_new();
     if (!tok)
         return -ENOMEM;
-    json_object *o = len < (1u << 24)
-                         ? json_tokener_parse_ex(tok, text, (int)len)
-                         : NULL;
+    json_object *o =
+        len < (1u << 24) ? json_tokener_parse_ex(tok, text, (int)len) : NULL;
     json_tokener_free(tok);
     int r = o && json_object_is_type(o, json_type_object) ? parse_fields(o, out)
                                                           : -EINVAL;
@@ -188,9 +186,8 @@ char *oci_state_json(const struct oci_record *r, enum oci_status st)
         json_object_new_int(st == OCI_CREATED || st == OCI_RUNNING ? r->pid
                                                                    : 0));
     json_object_object_add(o, "bundle", json_object_new_string(r->bundle));
-    json_object_object_add(o, "created",
-                           json_object_new_string(r->created ? r->created
-                                                             : ""));
+    json_object_object_add(
+        o, "created", json_object_new_string(r->created ? r->created : ""));
     json_object_object_add(o, "annotations", annotations_json(r));
     return to_text(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 }

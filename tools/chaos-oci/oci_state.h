@@ -25,12 +25,12 @@ const char *oci_status_name(enum oci_status st);
 struct oci_record {
     char *id;
     char *bundle;
-    int pid;             /* the keeper; 0: none yet */
-    uint64_t pid_start;  /* its start time (/proc/PID/stat), against reuse */
-    uint32_t domid;      /* the guest */
-    uint8_t uuid[16];    /* its Xen handle, against a reused domid */
-    bool has_domain;     /* domid and uuid are set */
-    char *created;       /* RFC 3339, UTC */
+    int pid;            /* the keeper; 0: none yet */
+    uint64_t pid_start; /* its start time (/proc/PID/stat), against reuse */
+    uint32_t domid;     /* the guest */
+    uint8_t uuid[16];   /* its Xen handle, against a reused domid */
+    bool has_domain;    /* domid and uuid are set */
+    char *created;      /* RFC 3339, UTC */
     struct oci_annotation *annotations;
     size_t nannotations;
 };
