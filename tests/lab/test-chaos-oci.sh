@@ -6,6 +6,8 @@
 #  - `echo hello`: created (paused) -> start -> running -> the output on
 #    the keeper's stdout, exit status 0 -> stopped -> delete leaves nothing;
 #  - `sh -c 'exit 7'`: exit status 7;
+#  - process.terminal: the terminal through --console-socket, typed input
+#    read by the program, its exit status;
 #  - a long sleep: `kill ID TERM` ends it (the program gets TERM: 143);
 #    another: `kill ID KILL` destroys it (137);
 #  - `delete` of a created container, `delete --force` of a running one;
@@ -50,22 +52,25 @@ bundle() {
 END
 }
 
-# create ID: `chaos-oci create` under the reaper, in the background; waits
-# for create's own status and checks it is 0 and the pid file is the
-# keeper's.  The keeper's stdout and stderr go to $W/ID.out and .err.
+# create ID [OPTION...]: `chaos-oci create [OPTION...] ID` under the
+# reaper, in the background; waits for create's own status and checks it
+# is 0 and the pid file is the keeper's.  The keeper's stdout and stderr
+# go to $W/ID.out and .err.
 create() {
-    lab-oci-reaper "$W/$1.status" chaos-oci --root "$ROOT" --log "$LOG" \
-        create --bundle "$W/$1" --pid-file "$W/$1.pid" "$1" \
-        >"$W/$1.out" 2>"$W/$1.err" </dev/null &
-    wait_for 300 "grep -q '^create' $W/$1.status 2>/dev/null" ||
-        fail "$1: create did not finish in 300 s"
-    rc=$(sed -n 's/^create //p' "$W/$1.status")
-    [ "$rc" = 0 ] || fail "$1: create exited $rc: $(cat "$W/$1.err")"
-    pid=$(cat "$W/$1.pid")
-    kill -0 "$pid" || fail "$1: the keeper ($pid) does not run"
-    oci state "$1" | grep -q "\"pid\": *$pid" ||
-        fail "$1: state's pid is not the pid file's ($pid): $(oci state "$1")"
-    echo "ok: $1 created, keeper $pid"
+    c=$1
+    shift
+    lab-oci-reaper "$W/$c.status" chaos-oci --root "$ROOT" --log "$LOG" \
+        create --bundle "$W/$c" --pid-file "$W/$c.pid" "$@" "$c" \
+        >"$W/$c.out" 2>"$W/$c.err" </dev/null &
+    wait_for 300 "grep -q '^create' $W/$c.status 2>/dev/null" ||
+        fail "$c: create did not finish in 300 s"
+    rc=$(sed -n 's/^create //p' "$W/$c.status")
+    [ "$rc" = 0 ] || fail "$c: create exited $rc: $(cat "$W/$c.err")"
+    pid=$(cat "$W/$c.pid")
+    kill -0 "$pid" || fail "$c: the keeper ($pid) does not run"
+    oci state "$c" | grep -q "\"pid\": *$pid" ||
+        fail "$c: state's pid is not the pid file's ($pid): $(oci state "$c")"
+    echo "ok: $c created, keeper $pid"
 }
 
 # exit_of ID SECONDS: waits for the keeper's exit status; prints it.
@@ -114,6 +119,29 @@ rc=$(exit_of seven 300)
 [ "$rc" = 7 ] || fail "seven: exit status $rc, want 7"
 echo "ok: seven exited 7"
 delete seven
+
+# ------------------------------------------------------------ terminal
+# process.terminal: the pty's master goes through --console-socket to
+# lab-console-socket (as to the shim), which types "abc"; the program reads
+# it from its tty (the guest's console, which echoes it).
+# shellcheck disable=SC2016 # expanded by the guest's sh
+bundle "$W/tty" '[ "sh", "-c", "read x; [ -t 0 ] && echo got $x on a tty; exit 3" ]'
+sed -i 's/"terminal": false/"terminal": true/' "$W/tty/config.json"
+lab-console-socket "$W/tty.sock" "$W/tty.term" 'abc
+' &
+term_pid=$!
+wait_for 10 "[ -S $W/tty.sock ]" || fail "tty: lab-console-socket did not listen"
+create tty --console-socket "$W/tty.sock"
+oci start tty || fail "start tty"
+rc=$(exit_of tty 300)
+wait "$term_pid" || fail "tty: the terminal's reader failed"
+[ "$rc" = 3 ] || fail "tty: exit status $rc, want 3: $(od -c "$W/tty.term" | head)"
+grep -q 'got abc on a tty' "$W/tty.term" ||
+    fail "tty: the terminal lacks 'got abc on a tty': $(od -c "$W/tty.term" | head)"
+grep -q 'tinyx: exit status' "$W/tty.term" && fail "tty: /init's status line reached the terminal"
+[ ! -s "$W/tty.out" ] || fail "tty: output outside the terminal: $(cat "$W/tty.out")"
+echo "ok: tty: the terminal shows '$(tr -d '\r' <"$W/tty.term" | tr '\n' '|')', exit status 3"
+delete tty
 
 # ------------------------------------------------------------ TERM, KILL
 for sig in TERM KILL; do
@@ -171,6 +199,9 @@ refused "no args" "process.args" noargs
 bundle "$W/version" '[ "true" ]'
 sed -i 's/1.0.2-dev/9.0.0/' "$W/version/config.json"
 refused "unknown ociVersion" "9.0.0" version
+bundle "$W/noterm" '[ "true" ]'
+sed -i 's/"terminal": false/"terminal": true/' "$W/noterm/config.json"
+refused "a terminal without --console-socket" "console-socket" noterm
 bundle "$W/bind" '[ "true" ]' '"hooks": { "prestart": [ { "path": "/bin/true" } ] }'
 refused "hooks" "hooks" bind
 

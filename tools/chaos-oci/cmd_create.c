@@ -27,6 +27,7 @@ struct create {
     chaos_ctx *ctx;
     chaos_config *cfg;
     bool made_dir, have_domain;
+    int tty; /* process.terminal: the pty's slave, -1: none */
     chaos_domid domid;
     uint8_t uuid[16];
 };
@@ -69,12 +70,6 @@ static int read_spec(struct create *c)
         return oci_error(c->g,
                          "create %s: process.terminal is set but no "
                          "--console-socket was given",
-                         c->id);
-    if (c->spec.terminal)
-        return oci_error(c->g,
-                         "create %s: process.terminal (a console "
-                         "through --console-socket) is not supported "
-                         "yet",
                          c->id);
     return 0;
 }
@@ -178,6 +173,12 @@ static int start_keeper(struct create *c, int *pid_out)
          * not cross a fork): the keeper opens its own. */
         close(p[0]);
         setsid();
+        if (c->tty >= 0) {
+            /* The program's stdio is the terminal, as under runc. */
+            for (int fd = 0; fd < 3; fd++)
+                dup2(c->tty, fd);
+            close(c->tty);
+        }
         _exit(oci_keeper_run(c->dir, c->domid, c->spec.terminal, p[1]));
     }
     close(p[1]);
@@ -215,6 +216,9 @@ static int do_create(struct create *c)
     free(initrd);
     if (r)
         return r;
+    if (c->spec.terminal &&
+        oci_pty_send(c->console_socket, &c->tty, msg, sizeof(msg)) < 0)
+        return oci_error(c->g, "create %s: %s", c->id, msg);
     char why[256];
     if (chaos_open(&c->ctx) < 0) {
         oci_error(c->g, "create %s: %s", c->id, chaos_errmsg(c->ctx));
@@ -277,7 +281,7 @@ int cmd_create(const struct oci_global *g, int argc, char **argv)
         { "preserve-fds", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
-    struct create c = { .g = g, .bundle = "." };
+    struct create c = { .g = g, .bundle = ".", .tty = -1 };
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
@@ -337,6 +341,8 @@ int cmd_create(const struct oci_global *g, int argc, char **argv)
         chaos_domain_destroy(c.ctx, c.domid);
     if (r && c.made_dir)
         oci_remove(g, c.id);
+    if (c.tty >= 0)
+        close(c.tty);
     if (c.ctx)
         chaos_close(c.ctx);
     if (c.cfg)

@@ -15,6 +15,7 @@ tools_chaos_oci_chaos_oci_SOURCES = $(OCI_PURE_SRCS) \
 	tools/chaos-oci/cmd_ops.c \
 	tools/chaos-oci/oci_root.c \
 	tools/chaos-oci/keeper.c \
+	tools/chaos-oci/oci_pty.c \
 	tools/chaos-oci/oci_image.h tools/chaos-oci/oci_image.c
 tools_chaos_oci_chaos_oci_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
 	-I$(top_srcdir)/tinyx -DTINYX_DATADIR='"$(tinyxdatadir)"'

@@ -6,6 +6,7 @@
 #define CHAOS_OCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chaos.h"
@@ -62,6 +63,14 @@ bool oci_domain_exists(chaos_ctx *ctx, const struct oci_record *r,
  */
 int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
                    int ready_fd);
+
+/*
+ * process.terminal: makes a pseudo-terminal, sends its master over the
+ * UNIX socket socket_path (SCM_RIGHTS, as runc's --console-socket) and
+ * returns its slave, in raw mode, in *slave (the keeper's stdio).  0, or a
+ * negative errno with a sentence in msg.
+ */
+int oci_pty_send(const char *socket_path, int *slave, char *msg, size_t msglen);
 
 int cmd_create(const struct oci_global *g, int argc, char **argv);
 int cmd_start(const struct oci_global *g, int argc, char **argv);
