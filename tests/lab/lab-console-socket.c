@@ -70,7 +70,8 @@ int main(int argc, char **argv)
     char buf[4096];
     ssize_t n;
     /* EIO: every slave descriptor closed. */
-    while ((n = read(master, buf, sizeof(buf))) > 0 || (n < 0 && errno == EINTR))
+    while ((n = read(master, buf, sizeof(buf))) > 0 ||
+           (n < 0 && errno == EINTR))
         if (n > 0 && write(out, buf, (size_t)n) != n)
             return 1;
     close(out);
