@@ -267,6 +267,8 @@ static int do_create(struct create *c)
         return oci_error(c->g, "create %s: %s: %s", c->id,
                          r == -ENOMEM ? "state" : c->pid_file, strerror(-r));
     }
+    oci_info(c->g, "create %s: domain %u (%s), paused; keeper %d", c->id,
+             c->domid, chaos_config_name(c->cfg), pid);
     return 0;
 }
 
