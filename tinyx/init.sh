@@ -160,6 +160,12 @@ $bb mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 $bb mount -t tmpfs -o mode=1777 tmpfs /tmp
 $bb mount -t tmpfs -o mode=0755 tmpfs /run
 $bb hostname "$TINYX_HOSTNAME"
+# A shutdown request (`chaos shutdown`, `xl shutdown`, `chaos-oci kill ID
+# TERM`) makes Linux run poweroff_cmd, /sbin/poweroff by default, which an
+# image rarely has (and which would not stop this /init): send every process
+# but /init TERM instead, so the program ends as a container's would, and
+# /init reports its status and powers off as usual.
+echo "$bb kill -TERM -1" >/proc/sys/kernel/poweroff_cmd 2>/dev/null
 $bb ip link set lo up 2>/dev/null
 
 for m in $TINYX_MODULES; do

@@ -5,7 +5,8 @@
 # tests/unit/test_man_options.sh checks the pages against the programs'
 # --help texts and the sources' tables of keys and functions.
 MAN_PAGES = docs/man/chaos.1 docs/man/tinyx.1 docs/man/libchaos.3 \
-	docs/man/chaos.cfg.5 docs/man/chaosd.conf.5 docs/man/chaosd.8
+	docs/man/chaos.cfg.5 docs/man/chaosd.conf.5 docs/man/chaosd.8 \
+	docs/man/chaos-oci.8
 man_MANS = $(MAN_PAGES)
 EXTRA_DIST += $(MAN_PAGES:=.scd)
 CLEANFILES += $(MAN_PAGES)
@@ -16,6 +17,7 @@ docs/man/libchaos.3: $(srcdir)/docs/man/libchaos.3.scd
 docs/man/chaos.cfg.5: $(srcdir)/docs/man/chaos.cfg.5.scd
 docs/man/chaosd.conf.5: $(srcdir)/docs/man/chaosd.conf.5.scd
 docs/man/chaosd.8: $(srcdir)/docs/man/chaosd.8.scd
+docs/man/chaos-oci.8: $(srcdir)/docs/man/chaos-oci.8.scd
 $(MAN_PAGES): Makefile
 	@$(MKDIR_P) docs/man
 	$(AM_V_GEN)sed -e 's|@VERSION[@]|$(VERSION)|g' \

@@ -7,7 +7,8 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-chaosd-create tests/lab/lab-sd-activate \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
 	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
-	tests/lab/lab-snap-image tests/lab/lab-uk-save
+	tests/lab/lab-snap-image tests/lab/lab-uk-save tests/lab/lab-oci-reaper \
+	tests/lab/lab-console-socket
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -32,6 +33,10 @@ tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
+# containerd's runc shim played for chaos-oci: a subreaper (libc only).
+tests_lab_lab_oci_reaper_SOURCES = tests/lab/lab-oci-reaper.c
+# ... and the --console-socket end of it (libc only).
+tests_lab_lab_console_socket_SOURCES = tests/lab/lab-console-socket.c
 # chaosd's create request without the `chaos` command (pool-bench).
 tests_lab_lab_chaosd_create_SOURCES = tests/lab/lab-chaosd-create.c
 # systemd for chaosd.socket + chaosd.service (dom0 has no systemd; libc only).
@@ -84,7 +89,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-tap.sh tests/lab/test-uk-suspend.sh \
 	tests/lab/test-chaos-restore-inplace.sh \
 	tests/lab/test-chaosd-restore.sh tests/lab/test-chaosd-metrics.sh \
-	tests/lab/test-chaosd-image-pool.sh \
+	tests/lab/test-chaosd-image-pool.sh tests/lab/test-chaos-oci.sh \
 	tests/lab/test-debs.sh tests/lab/test-chaos-foreground.sh \
 	tests/lab/chaosd.supp tests/lab/lab-vg-xen.c \
 	tools/lab/guest-poweroff tools/lab/demo.sh \

@@ -19,6 +19,7 @@ SRC=${srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 MAN=$SRC/docs/man
 CHAOS=${CHAOS_BIN:-./tools/chaos/chaos}
 CHAOSD=${CHAOSD_BIN:-./chaosd/chaosd}
+CHAOS_OCI=${CHAOS_OCI_BIN:-./tools/chaos-oci/chaos-oci}
 TINYX=${TINYX_BIN:-./tinyx/tinyx}
 failures=0
 
@@ -112,7 +113,7 @@ run_help() {
     printf '%s\n' "$out"
 }
 
-for p in chaos.1 chaosd.8 chaosd.conf.5 chaos.cfg.5 libchaos.3 tinyx.1; do
+for p in chaos.1 chaosd.8 chaosd.conf.5 chaos.cfg.5 libchaos.3 tinyx.1 chaos-oci.8; do
     [ -f "$MAN/$p.scd" ] || { echo "FAIL: $MAN/$p.scd is missing"; exit 1; }
 done
 
@@ -154,6 +155,12 @@ page=$MAN/chaosd.8.scd
 h=$(run_help "chaosd --help" "$CHAOSD" --help) || exit 1
 check_options "chaosd" "chaosd --help" "$h" "chaosd(8) OPTIONS" chaosd \
     < <(scd_section "$page" "# SYNOPSIS"; scd_section "$page" "# OPTIONS")
+
+# ---------------------------------------------------------------- chaos-oci(8)
+page=$MAN/chaos-oci.8.scd
+oci_help=$(run_help "chaos-oci --help" "$CHAOS_OCI" --help) || exit 1
+check_options "chaos-oci" "chaos-oci --help" "$oci_help" "chaos-oci(8) OPTIONS" \
+    chaos-oci < <(scd_section "$page" "# SYNOPSIS"; scd_section "$page" "# OPTIONS")
 
 # chaosd.conf keys: the parser's tables (chaosd/conf.c: global_settings[]'s
 # rows, set_flavor()'s strcmp()s), chaosd --help's "Configuration" lines

@@ -1,0 +1,207 @@
+/*
+ * Unit tests: chaos-oci's config.json translation
+ * (tools/chaos-oci/oci_spec.c): what a typical bundle gives, sizes from
+ * resources and annotations, and every refusal naming its field.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_run.h"
+#include "oci_spec.h"
+
+#define PROCESS "\"process\": { \"args\": [\"sh\", \"-c\", \"exit 7\"] }"
+#define ROOT "\"root\": { \"path\": \"rootfs\" }"
+#define SPECVER "\"ociVersion\": \"1.0.2\""
+
+static int parse(const char *text, struct oci_spec *s, char *msg)
+{
+    return oci_spec_parse(text, strlen(text), "/b", s, msg, 512);
+}
+
+START_TEST(typical_bundle)
+{
+    struct oci_spec s;
+    char msg[512] = "";
+    const char *text =
+        "{ \"ociVersion\": \"1.2.0\", \"hostname\": \"h\","
+        "  \"root\": { \"path\": \"rootfs\", \"readonly\": true },"
+        "  \"process\": { \"terminal\": false, \"user\": {\"uid\": 0, "
+        "\"gid\": 0},"
+        "    \"args\": [\"echo\", \"hello\"], \"env\": [\"PATH=/bin\", "
+        "\"A=b=c\"],"
+        "    \"cwd\": \"/tmp\", \"capabilities\": {}, \"rlimits\": [] },"
+        "  \"mounts\": [ { \"destination\": \"/proc\", \"type\": \"proc\", "
+        "\"source\": \"proc\" } ],"
+        "  \"linux\": { \"namespaces\": [ {\"type\": \"pid\"} ],"
+        "    \"resources\": { \"memory\": { \"limit\": 209715201 },"
+        "                     \"cpu\": { \"quota\": 250000, \"period\": "
+        "100000 } } },"
+        "  \"annotations\": { \"org.chaos.kernel\": \"/k\", \"x.y\": \"z\" } "
+        "}\n";
+    ck_assert_int_eq(parse(text, &s, msg), 0);
+    ck_assert_str_eq(s.root_path, "/b/rootfs");
+    ck_assert_uint_eq(s.nargs, 2);
+    ck_assert_str_eq(s.args[0], "echo");
+    ck_assert_str_eq(s.args[1], "hello");
+    ck_assert_uint_eq(s.nenv, 2);
+    ck_assert_str_eq(s.env[1], "A=b=c");
+    ck_assert_str_eq(s.cwd, "/tmp");
+    ck_assert_str_eq(s.hostname, "h");
+    ck_assert_uint_eq(s.memory_mib, 201); /* rounded up */
+    ck_assert_uint_eq(s.vcpus, 3);        /* 2.5 CPUs, rounded up */
+    ck_assert_str_eq(s.kernel, "/k");
+    ck_assert_ptr_null(s.flavor);
+    ck_assert_uint_eq(s.nannotations, 2);
+    ck_assert_str_eq(s.annotations[1].key, "x.y");
+    oci_spec_free(&s);
+}
+END_TEST
+
+START_TEST(defaults_and_sizes)
+{
+    struct oci_spec s;
+    char msg[512];
+    ck_assert_int_eq(parse("{" SPECVER "," ROOT "," PROCESS "}", &s, msg), 0);
+    ck_assert_uint_eq(s.memory_mib, OCI_DEFAULT_MEMORY_MIB);
+    ck_assert_uint_eq(s.vcpus, 1);
+    ck_assert_str_eq(s.cwd, "/");
+    ck_assert(!s.terminal);
+    oci_spec_free(&s);
+    /* An absolute root stays; a tiny limit is raised to the floor; the
+     * annotation wins over the limit; quota -1 is no limit. */
+    ck_assert_int_eq(
+        parse("{" SPECVER ", \"root\": {\"path\": \"/r\"}," PROCESS
+              ", \"linux\": {\"resources\": {\"memory\": {\"limit\": 1024},"
+              " \"cpu\": {\"quota\": -1}}}}",
+              &s, msg),
+        0);
+    ck_assert_str_eq(s.root_path, "/r");
+    ck_assert_uint_eq(s.memory_mib, OCI_MIN_MEMORY_MIB);
+    ck_assert_uint_eq(s.vcpus, 1);
+    oci_spec_free(&s);
+    ck_assert_int_eq(parse("{" SPECVER "," ROOT "," PROCESS
+                           ", \"annotations\": {\"org.chaos.memory\": "
+                           "\"300\", \"org.chaos.flavor\": \"small\"},"
+                           " \"linux\": {\"resources\": {\"memory\": "
+                           "{\"limit\": 1073741824}}}}",
+                           &s, msg),
+                     0);
+    ck_assert_uint_eq(s.memory_mib, 300);
+    ck_assert_str_eq(s.flavor, "small");
+    oci_spec_free(&s);
+}
+END_TEST
+
+START_TEST(versions)
+{
+    static const char *const good[] = { "1.0.0", "1.0.2-dev", "1.1.0",
+                                        "1.2.0", "1.2.1+x",   "1.0.10" };
+    static const char *const bad[] = { "",        "1",     "1.0",    "2.0.0",
+                                       "1.3.0",   "0.9.9", "1.0.0x", "1..0",
+                                       "01.0.0a", "1.0.0 " };
+    for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+        ck_assert_msg(oci_version_ok(good[i]), "%s", good[i]);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+        ck_assert_msg(!oci_version_ok(bad[i]), "%s", bad[i]);
+}
+END_TEST
+
+struct refusal {
+    const char *text;
+    const char *needle; /* in the message */
+};
+
+static const struct refusal refusals[] = {
+    { "", "not JSON" },
+    { "[]", "not a JSON object" },
+    { "{} {}", "text after" },
+    { "{" ROOT "," PROCESS "}", "ociVersion is missing" },
+    { "{\"ociVersion\": \"3.0.0\"," ROOT "," PROCESS "}", "3.0.0" },
+    { "{" SPECVER "," PROCESS "}", "root is missing" },
+    { "{" SPECVER ", \"root\": {}," PROCESS "}", "root.path is missing" },
+    { "{" SPECVER "," ROOT "}", "process is missing" },
+    { "{" SPECVER "," ROOT ", \"process\": {}}", "process.args" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": []}}", "process.args" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [\"\"]}}",
+      "process.args" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [1]}}",
+      "process.args[0]" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"vm\": {}}", "vm is not supported" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"hooks\": {\"prestart\": [{}]}}",
+      "hooks" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [\"a\"], \"env\": "
+      "[\"1A=b\"]}}",
+      "process.env[0]" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [\"a\"], \"cwd\": "
+      "\"rel\"}}",
+      "process.cwd" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [\"a\"], \"user\": "
+      "{\"uid\": 1000}}}",
+      "uid 1000" },
+    { "{" SPECVER "," ROOT ", \"process\": {\"args\": [\"a\"], \"magic\": "
+      "1}}",
+      "process.magic" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
+      "\"/x\", \"type\": \"bind\", \"source\": \"/h\"}]}",
+      "mounts[0]: the bind mount of /h on /x" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
+      "\"/x\", \"type\": \"none\", \"options\": [\"rbind\"]}]}",
+      "bind mount" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
+      "\"/x\", \"type\": \"ext4\"}]}",
+      "type ext4" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"linux\": {\"uidMappings\": "
+      "[{}]}}",
+      "linux.uidMappings" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"linux\": {\"sysctl\": "
+      "{\"a\": \"1\"}}}",
+      "linux.sysctl" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"linux\": {\"resources\": "
+      "{\"memory\": {\"limit\": \"x\"}}}}",
+      "linux.resources.memory.limit" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"linux\": {\"resources\": "
+      "{\"cpu\": {\"quota\": 1, \"period\": 0}}}}",
+      "linux.resources.cpu.period" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"linux\": {\"resources\": "
+      "{\"gpu\": {}}}}",
+      "linux.resources.gpu" },
+    { "{" SPECVER "," ROOT "," PROCESS
+      ", \"annotations\": {\"org.chaos.kernal\": \"/k\"}}",
+      "org.chaos.kernal" },
+    { "{" SPECVER "," ROOT "," PROCESS
+      ", \"annotations\": {\"org.chaos.kernel\": \"k\"}}",
+      "absolute" },
+    { "{" SPECVER "," ROOT "," PROCESS
+      ", \"annotations\": {\"org.chaos.memory\": \"12x\"}}",
+      "org.chaos.memory" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"annotations\": {\"a\": 1}}",
+      "annotations.a" },
+};
+
+START_TEST(refused)
+{
+    const struct refusal *c = &refusals[_i];
+    struct oci_spec s;
+    char msg[512] = "";
+    ck_assert_int_eq(parse(c->text, &s, msg), -EINVAL);
+    ck_assert_msg(strstr(msg, c->needle), "%s: message \"%s\" lacks \"%s\"",
+                  c->text, msg, c->needle);
+    ck_assert_ptr_null(s.args); /* nothing kept after a failure */
+    ck_assert_ptr_null(s.root_path);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("oci_spec");
+    TCase *tc = tcase_create("spec");
+    tcase_add_test(tc, typical_bundle);
+    tcase_add_test(tc, defaults_and_sizes);
+    tcase_add_test(tc, versions);
+    tcase_add_loop_test(tc, refused, 0,
+                        (int)(sizeof(refusals) / sizeof(*refusals)));
+    suite_add_tcase(s, tc);
+    return check_run(s);
+}

@@ -1,0 +1,228 @@
+/*
+ * keeper.c - the process whose pid is the container's (oci.h): it lives
+ * exactly as long as the guest, serves it with a libchaos supervisor (the
+ * same object the monitor of `chaos create` and chaosd use), copies the
+ * console to its stdout and its stdin to the console, and exits with the
+ * program's status.  The runc shim, a subreaper, waits for it as it would
+ * for a container's first process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "oci.h"
+#include "oci_output.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+    stop_signal = sig;
+}
+
+struct keeper {
+    const char *dir;
+    chaos_domid domid;
+    FILE *log; /* ROOT/ID/keeper.log: stderr is the container's */
+    int console;
+    bool stdin_open;
+    struct oci_output out;
+};
+
+static void say(struct keeper *k, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(struct keeper *k, const char *fmt, ...)
+{
+    if (!k->log)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(k->log, fmt, ap);
+    va_end(ap);
+    fputc('\n', k->log);
+    fflush(k->log);
+}
+
+static void write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* the reader is gone: the guest still runs */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+/* Console output to stdout; false at the end of the stream. */
+static bool pump_console(struct keeper *k)
+{
+    char in[4096], out[sizeof(in) + OCI_OUTPUT_SLACK];
+    ssize_t n = read(k->console, in, sizeof(in));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return true;
+    if (n <= 0)
+        return false;
+    size_t m = oci_output_feed(&k->out, in, (size_t)n, out);
+    write_all(STDOUT_FILENO, out, m);
+    return true;
+}
+
+static void pump_stdin(struct keeper *k)
+{
+    char buf[4096];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return;
+    if (n <= 0) {
+        k->stdin_open = false;
+        return;
+    }
+    write_all(k->console, buf, (size_t)n);
+}
+
+static void catch_signals(sigset_t *wait_mask)
+{
+    static const int stops[] = { SIGTERM, SIGINT, SIGHUP };
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < sizeof(stops) / sizeof(*stops); i++)
+        sigaddset(&set, stops[i]);
+    sigprocmask(SIG_BLOCK, &set, wait_mask);
+    struct sigaction sa = { .sa_handler = on_stop };
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof(stops) / sizeof(*stops); i++) {
+        sigdelset(wait_mask, stops[i]);
+        sigaction(stops[i], &sa, NULL);
+    }
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    sigset_t wait_mask;
+    catch_signals(&wait_mask);
+    enum chaos_supervisor_state st;
+    while ((st = chaos_supervisor_state(sup)) == CHAOS_SUPERVISOR_SERVING ||
+           st == CHAOS_SUPERVISOR_RESTARTING) {
+        if (stop_signal) {
+            /* Signalled itself (not through `chaos-oci kill`): ask the
+             * guest to stop, as TERM would. */
+            say(k, "signal %d: asking the guest to shut down",
+                (int)stop_signal);
+            stop_signal = 0;
+            if (chaos_domain_shutdown(ctx, k->domid, CHAOS_SHUTDOWN_POWEROFF) <
+                0)
+                say(k, "%s", chaos_errmsg(ctx));
+        }
+        struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS + 2];
+        unsigned n =
+            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
+        unsigned ci = n, si = n + 1;
+        fds[ci] = (struct pollfd){ .fd = k->console, .events = POLLIN };
+        fds[si] = (struct pollfd){ .fd = k->stdin_open ? STDIN_FILENO : -1,
+                                   .events = POLLIN };
+        int wait = chaos_supervisor_timeout_ms(sup);
+        struct timespec ts = { .tv_sec = wait / 1000,
+                               .tv_nsec = (long)(wait % 1000) * 1000000 };
+        int ready = ppoll(fds, n + 2, wait < 0 ? NULL : &ts, &wait_mask);
+        if (ready < 0 && errno != EINTR) {
+            say(k, "poll: %s", strerror(errno));
+            return;
+        }
+        if (ready > 0 && fds[ci].revents)
+            pump_console(k);
+        if (ready > 0 && fds[si].revents)
+            pump_stdin(k);
+        if (chaos_supervisor_handle(ctx, sup, fds, ready > 0 ? n : 0) < 0)
+            say(k, "%s", chaos_errmsg(ctx));
+        const char *msg;
+        while ((msg = chaos_supervisor_take_message(sup)))
+            say(k, "%s", msg);
+    }
+}
+
+/* The container's exit status: what /init reported; 128+N when chaos-oci
+ * kill destroyed the guest with signal N; else 255. */
+static int exit_status(struct keeper *k)
+{
+    if (k->out.status >= 0)
+        return k->out.status > 255 ? 255 : k->out.status;
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/killed", k->dir);
+    FILE *f = fopen(path, "re");
+    int sig = 0;
+    if (f) {
+        if (fscanf(f, "%d", &sig) != 1)
+            sig = 0;
+        fclose(f);
+    }
+    return sig > 0 && sig < 128 ? 128 + sig : 255;
+}
+
+static void ready(int fd, const char *msg)
+{
+    char buf[1024];
+    int n = snprintf(buf, sizeof(buf), "%s%s", msg ? "E" : "R", msg ? msg : "");
+    write_all(fd, buf, n < 0 ? 0 : (size_t)n);
+    close(fd);
+}
+
+int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
+                   int ready_fd)
+{
+    struct keeper k = { .dir = dir, .domid = domid, .stdin_open = true };
+    oci_output_init(&k.out, terminal);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/keeper.log", dir);
+    k.log = fopen(path, "ae");
+    chaos_ctx *ctx;
+    if (chaos_open(&ctx) < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return 255;
+    }
+    snprintf(path, sizeof(path), "%s/console.log", dir);
+    struct chaos_supervisor_options opts = { .log_path = path };
+    chaos_supervisor *sup;
+    if (chaos_supervisor_start(ctx, domid, &opts, &sup) < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return 255;
+    }
+    /* Attached before the guest runs: it misses nothing.  The server is
+     * ours (the supervisor's), so the connection completes now and is
+     * accepted on the first handle(). */
+    k.console = chaos_console_connect(ctx, domid);
+    if (k.console < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_supervisor_close(ctx, sup);
+        chaos_close(ctx);
+        return 255;
+    }
+    ready(ready_fd, NULL);
+    say(&k, "serving domain %u", domid);
+    serve(&k, ctx, sup);
+    /* Collects the last output, sends it to us and disconnects us. */
+    chaos_supervisor_close(ctx, sup);
+    while (pump_console(&k))
+        ;
+    char tail[OCI_OUTPUT_SLACK];
+    write_all(STDOUT_FILENO, tail, oci_output_finish(&k.out, tail));
+    close(k.console);
+    chaos_close(ctx);
+    int status = exit_status(&k);
+    say(&k, "guest gone: exit status %d", status);
+    if (k.log)
+        fclose(k.log);
+    return status;
+}
