@@ -26,8 +26,7 @@ static int file_set(struct image_file *f, const char *path,
 
 struct shell_image *shell_image_new(const chaos_config *cfg,
                                     const struct stat *kernel_st,
-                                    const struct stat *ramdisk_st,
-                                    bool devices)
+                                    const struct stat *ramdisk_st, bool devices)
 {
     struct shell_image *img = calloc(1, sizeof(*img));
     if (!img)
@@ -85,20 +84,22 @@ int shell_image_fits(const struct shell_image *img, const chaos_config *cfg,
                      bool devices, char *buf, size_t len)
 {
     const char *cmdline = chaos_config_cmdline(cfg);
-    int rc = file_fits(&img->kernel, chaos_config_kernel(cfg), "kernel", buf,
-                       len);
+    int rc =
+        file_fits(&img->kernel, chaos_config_kernel(cfg), "kernel", buf, len);
     if (!rc)
-        rc = file_fits(&img->ramdisk, chaos_config_ramdisk(cfg), "ramdisk",
-                       buf, len);
+        rc = file_fits(&img->ramdisk, chaos_config_ramdisk(cfg), "ramdisk", buf,
+                       len);
     if (rc)
         return rc;
     if (strcmp(cmdline ? cmdline : "", img->cmdline) != 0)
-        snprintf(buf, len, "the command line differs from the one the shell "
-                           "loaded");
+        snprintf(buf, len,
+                 "the command line differs from the one the shell "
+                 "loaded");
     else if (chaos_config_xenstore(cfg) != img->xenstore ||
              devices != img->devices)
-        snprintf(buf, len, "the xenstore setting or the use of devices "
-                           "differs from the image the shell loaded");
+        snprintf(buf, len,
+                 "the xenstore setting or the use of devices "
+                 "differs from the image the shell loaded");
     else
         return 0;
     return -EINVAL;
