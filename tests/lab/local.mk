@@ -8,7 +8,7 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
 	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
 	tests/lab/lab-snap-image tests/lab/lab-uk-save tests/lab/lab-oci-reaper \
-	tests/lab/lab-console-socket
+	tests/lab/lab-console-socket tests/lab/lab-chaosd-load
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -39,6 +39,8 @@ tests_lab_lab_oci_reaper_SOURCES = tests/lab/lab-oci-reaper.c
 tests_lab_lab_console_socket_SOURCES = tests/lab/lab-console-socket.c
 # chaosd's create request without the `chaos` command (pool-bench).
 tests_lab_lab_chaosd_create_SOURCES = tests/lab/lab-chaosd-create.c
+# ... and N of them from one long-lived client, some at once (pool-bench).
+tests_lab_lab_chaosd_load_SOURCES = tests/lab/lab-chaosd-load.c
 # systemd for chaosd.socket + chaosd.service (dom0 has no systemd; libc only).
 tests_lab_lab_sd_activate_SOURCES = tests/lab/lab-sd-activate.c
 # Domain events as lines, and the kernel cache shown twice (libchaos).

@@ -3,21 +3,24 @@
 # of the chaos unikernel `hello`, left running (it sleeps), so that the
 # N-th create happens with N-1 guests up, by three methods in turn:
 #   pool    `chaos create` through chaosd, shells from its pool
-#   api     the same request sent by a 70-line libc client
-#           (tests/lab/lab-chaosd-create), as an orchestrator would: no
-#           start-up of the `chaos` command (libchaos + Xen's libraries)
+#   api     the same requests from one long-lived libc client on
+#           chaosd's socket (tests/lab/lab-chaosd-load), one after another,
+#           as an orchestrator sends them: no process start per create
+#   api8    the same client with 8 creates in flight (8 connections)
 #   image   `chaos create` through chaosd, shells of an image flavor (the
 #           kernel and command line built in ahead: only the name, devices
 #           and unpause remain)
-#   image-api  the same requests by the socket client
+#   image-api, image-api8  the same requests by the long-lived client
 #   direct  `chaos create` through chaosd with the pools emptied (size 0):
 #           chaosd builds each guest (prepare + execute)
 #   xl      Debian's `xl create` (xenstored, xenconsoled running)
 # All guests of a method are destroyed before the next method starts.
 # Prints one CSV line per create:
 #   method,n,command_ms,first_line_ms,path,request_ms
-# command_ms: wall time of the create command; first_line_ms: from the
-# start of the command until the guest's first console line is in its log;
+# command_ms: wall time of the create command (for the client: from
+# sending the request to chaosd's reply); first_line_ms: from the start of
+# the command (the request) until the guest's first console line is in
+# its log;
 # path and request_ms: chaosd's answer (pool/direct; time in chaosd).
 N=${N:-20}
 XL_N=${XL_N:-10}
@@ -74,6 +77,16 @@ destroy_all() {  # destroys every guest whose name starts with $1
     wait_for 120 "! chaos list | grep -q '^$1'" || :
 }
 
+run_client() {  # run_client METHOD COUNT CONCURRENCY
+    case "$1" in image*) hold=$IMAGE_HOLD ;; *) hold=$HOLD ;; esac
+    write_cfg /tmp/bench-template.cfg @NAME@ "$hold"
+    /lab/bin/lab-chaosd-load /tmp/bench-template.cfg "$2" "$3" "b$1" \
+        2>/tmp/bench.err | sed 's/^b//'
+    # A failed create ends the client with its reply on stderr (the
+    # pipe's status is sed's).
+    [ ! -s /tmp/bench.err ] || fail "$1: $(cat /tmp/bench.err)"
+}
+
 run_chaos() {  # run_chaos METHOD COUNT
     method=$1
     i=1
@@ -82,10 +95,7 @@ run_chaos() {  # run_chaos METHOD COUNT
         case "$method" in image*) hold=$IMAGE_HOLD ;; *) hold=$HOLD ;; esac
         write_cfg "/tmp/$name.cfg" "$name" "$hold"
         log=/var/log/chaos/console/$name.log
-        case "$method" in
-        *api) cmd="/lab/bin/lab-chaosd-create /tmp/$name.cfg" ;;
-        *) cmd="chaos create -q --json --daemon /tmp/$name.cfg" ;;
-        esac
+        cmd="chaos create -q --json --daemon /tmp/$name.cfg"
         # shellcheck disable=SC2086 # $cmd is split into words (no blanks in it)
         times=$(LAB_TIME_STDOUT=/tmp/bench.out /lab/bin/lab-time-create "$log" 60 \
                 $cmd 2>/tmp/bench.err) ||
@@ -102,14 +112,15 @@ echo "method,n,command_ms,first_line_ms,path,request_ms"
 run_chaos pool "$N"
 destroy_all bpool-
 wait_for 600 pools_full || fail "the pools did not refill"
-run_chaos api "$API_N"
-destroy_all bapi-
-wait_for 600 pools_full || fail "the pools did not refill"
-run_chaos image "$N"
-destroy_all bimage-
-wait_for 600 pools_full || fail "the pools did not refill"
-run_chaos image-api "$API_N"
-destroy_all bimage-api-
+for m in api api8 image image-api image-api8; do
+    case "$m" in
+    image) run_chaos image "$N" ;;
+    *8) run_client "$m" "$API_N" 8 ;;
+    *) run_client "$m" "$API_N" 1 ;;
+    esac
+    destroy_all "b$m-"
+    wait_for 600 pools_full || fail "the pools did not refill"
+done
 chaos pool set hello 0 >/dev/null
 chaos pool set hello-image 0 >/dev/null
 run_chaos direct "$N"
