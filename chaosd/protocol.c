@@ -483,9 +483,10 @@ static int append(struct chaosd_lines *lb, const char *data, size_t n)
 {
     if (n == 0)
         return 0; /* buf may still be NULL */
-    if (lb->len + n > lb->cap) {
+    /* One byte more than the line: the NUL chaosd_lines_feed adds. */
+    if (lb->len + n + 1 > lb->cap) {
         size_t cap = lb->cap ? lb->cap : 256;
-        while (cap < lb->len + n)
+        while (cap < lb->len + n + 1)
             cap *= 2;
         char *p = realloc(lb->buf, cap);
         if (!p)
@@ -522,6 +523,8 @@ int chaosd_lines_feed(struct chaosd_lines *lb, const char *data, size_t n,
                 return 0;
             size_t len = lb->len;
             lb->len = 0;
+            if (len)
+                lb->buf[len] = '\0';
             int rc = fn(opaque, len ? lb->buf : "", len);
             if (rc)
                 return rc;

@@ -189,7 +189,8 @@ json_object *chaosd_reply_decode(const char *line, size_t len, bool *ok,
 
 /*
  * Splitting a byte stream into lines, with the size bound: feed what was
- * read; each complete line (without its "\n") or each oversized line
+ * read; each complete line (without its "\n", NUL-terminated, so a
+ * callback may hand it to json_tokener_parse) or each oversized line
  * (data NULL, len = bytes dropped, reported once the line ends) goes to
  * the callback.  A callback returning nonzero stops the feed; the bytes
  * after that line are dropped (a client that stops reading is done).

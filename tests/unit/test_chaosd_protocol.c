@@ -284,6 +284,8 @@ static int n_got;
 static int collect(void *opaque, const char *line, size_t len)
 {
     (void)opaque;
+    if (line) /* NUL-terminated, for json_tokener_parse */
+        ck_assert_int_eq(line[len], '\0');
     if (line)
         snprintf(got[n_got], sizeof(got[0]), "%.*s", (int)len, line);
     else
