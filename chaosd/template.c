@@ -191,8 +191,7 @@ void template_update(struct chaosd *d)
         char why[600];
         if (t && t->image && stale(t, why, sizeof(why)))
             drop(d, t, (int)i, why);
-        bool waiting =
-            t && !t->image && !t->building && now < t->retry_at_ns;
+        bool waiting = t && !t->image && !t->building && now < t->retry_at_ns;
         pf->held = !t || t->building || waiting;
         if (waiting && (!soonest || t->retry_at_ns < soonest))
             soonest = t->retry_at_ns;
@@ -265,8 +264,7 @@ static void build_done(uv_work_t *req, int status)
     struct template_image *ti = NULL;
     if (t)
         t->building = false;
-    if (!w->rc && t && !gone && !d->stopping &&
-        (ti = calloc(1, sizeof(*ti)))) {
+    if (!w->rc && t && !gone && !d->stopping && (ti = calloc(1, sizeof(*ti)))) {
         ti->img = w->img;
         ti->refs = 1;
         snprintf(ti->path, sizeof(ti->path), "%s", w->image_path);
@@ -287,11 +285,11 @@ static void build_done(uv_work_t *req, int status)
                      w->flavor, w->err);
         }
         if (t) {
-            t->retry_at_ns = util_now_ns() +
-                             (uint64_t)(d->templates.retry_ms
-                                            ? d->templates.retry_ms
-                                            : TEMPLATE_RETRY_MS) *
-                                 1000000;
+            t->retry_at_ns =
+                util_now_ns() + (uint64_t)(d->templates.retry_ms
+                                               ? d->templates.retry_ms
+                                               : TEMPLATE_RETRY_MS) *
+                                    1000000;
             free(t->key);
             t->key = NULL;
             t->n_files = 0;

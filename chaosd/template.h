@@ -43,7 +43,8 @@ struct template_file {
     int64_t mtime_ns;
 };
 
-struct template {
+struct template
+{
     unsigned flavor_id; /* the pool flavor's id; 0: slot free */
     char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
     bool building;

@@ -99,8 +99,8 @@ static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
             break;
         }
         struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
-        unsigned n = chaos_supervisor_pollfds(sup, fds,
-                                              CHAOS_SUPERVISOR_MAX_POLLFDS);
+        unsigned n =
+            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
         int wait = chaos_supervisor_timeout_ms(sup);
         if (wait < 0 || wait > TEMPLATE_POLL_MS)
             wait = TEMPLATE_POLL_MS;
