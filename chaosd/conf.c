@@ -50,6 +50,8 @@ struct parser {
     unsigned restore_line;        /* its restore setting's line, or 0 */
     unsigned kernel_line;         /* its kernel setting's line, or 0 */
     unsigned image_line;          /* its ramdisk or cmdline line, or 0 */
+    unsigned template_line;       /* its template setting's line, or 0 */
+    unsigned ready_line;          /* its template_ready's line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -344,6 +346,34 @@ static int set_image(struct parser *p, struct chaosd_flavor *f, const char *key,
     return 0;
 }
 
+/* A template flavor's guest config (absolute path), its ready line (the
+ * text a console line must hold) and how long its boot may take. */
+static int set_template(struct parser *p, struct chaosd_flavor *f,
+                        const char *key, const struct value *v)
+{
+    uint64_t n = 0;
+    int rc;
+    if (!strcmp(key, "template_timeout_s")) {
+        rc = want_number(p, key, v, 1, 3600, &n);
+        f->template_timeout_s = (unsigned)n;
+        p->ready_line = p->line;
+        return rc;
+    }
+    if (!strcmp(key, "template_ready")) {
+        rc = want_string(p, key, v, f->template_ready,
+                         sizeof(f->template_ready));
+        if (!rc && !f->template_ready[0])
+            rc = perr(p, "template_ready must not be empty");
+        p->ready_line = p->line;
+        return rc;
+    }
+    rc = want_string(p, key, v, f->template_cfg, sizeof(f->template_cfg));
+    if (!rc && f->template_cfg[0] != '/')
+        rc = perr(p, "template must be an absolute path");
+    p->template_line = p->line;
+    return rc;
+}
+
 static int set_flavor(struct parser *p, const char *key, const struct value *v)
 {
     struct chaosd_flavor *f = p->flavor;
@@ -385,6 +415,13 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     if (!strcmp(key, "kernel") || !strcmp(key, "ramdisk") ||
         !strcmp(key, "cmdline"))
         return set_image(p, f, key, v);
+    /* One key a line: tests/unit/test_man_options.sh reads them. */
+    if (!strcmp(key, "template"))
+        return set_template(p, f, key, v);
+    if (!strcmp(key, "template_ready"))
+        return set_template(p, f, key, v);
+    if (!strcmp(key, "template_timeout_s"))
+        return set_template(p, f, key, v);
     if (is_global_key(key))
         return perr(p,
                     "'%s' is a global setting: put it before the first "
@@ -392,13 +429,50 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
                     key);
     return perr(p,
                 "unknown flavor setting '%s' (type, memory, maxmem, "
-                "vcpus, pool, vif, restore, kernel, ramdisk, cmdline)",
+                "vcpus, pool, vif, restore, kernel, ramdisk, cmdline, "
+                "template, template_ready, template_timeout_s)",
                 key);
 }
 
 static bool valid_name_char(char ch)
 {
     return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
+}
+
+/* A template flavor: its config and ready line go together; the kernel
+ * is the template config's, and its guests are created, not restored. */
+static int finish_template(struct parser *p, struct chaosd_flavor *f)
+{
+    if (!f->template_cfg[0] && (f->template_ready[0] || f->template_timeout_s))
+        return perr_at(p, p->ready_line ? p->ready_line : p->flavor_line,
+                       "flavor '%s': template_ready and template_timeout_s "
+                       "need a template",
+                       f->name);
+    if (!f->template_cfg[0])
+        return 0;
+    if (!f->template_ready[0])
+        return perr_at(p, p->template_line,
+                       "flavor '%s': template needs template_ready (the "
+                       "console line that says the guest is ready)",
+                       f->name);
+    if (f->kernel[0])
+        return perr_at(p, p->kernel_line,
+                       "flavor '%s': a template flavor has no kernel (the "
+                       "template config names it)",
+                       f->name);
+    if (f->restore)
+        return perr_at(p, p->restore_line,
+                       "flavor '%s': a template flavor cannot be a restore "
+                       "flavor",
+                       f->name);
+    if (f->n_vifs)
+        return perr_at(p, p->template_line,
+                       "flavor '%s': template flavors have no vifs yet (each "
+                       "clone would need its own MAC)",
+                       f->name);
+    if (!f->template_timeout_s)
+        f->template_timeout_s = 60;
+    return 0;
 }
 
 /* Checks the section just ended: memory given, maxmem >= memory, in-place
@@ -435,7 +509,7 @@ static int finish_flavor(struct parser *p)
                        "flavor '%s': a restore flavor has no kernel (the "
                        "image brings the guest)",
                        f->name);
-    return 0;
+    return finish_template(p, f);
 }
 
 static int section(struct parser *p, const char *s)
@@ -481,6 +555,8 @@ static int section(struct parser *p, const char *s)
     p->restore_line = 0;
     p->kernel_line = 0;
     p->image_line = 0;
+    p->template_line = 0;
+    p->ready_line = 0;
     return 0;
 }
 

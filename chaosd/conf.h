@@ -54,6 +54,13 @@ struct chaosd_flavor {
     char kernel[256];
     char ramdisk[256];
     char cmdline[1024];
+    /* A template flavor (issue 13, template pools): the guest config
+     * (absolute path) chaosd boots once until its console prints a line
+     * holding template_ready, saves, and restores paused guests from;
+     * template[0] == 0: not one.  template_timeout_s bounds the boot. */
+    char template_cfg[256];
+    char template_ready[256];
+    unsigned template_timeout_s; /* default 60 */
 };
 
 struct chaosd_conf {

@@ -27,8 +27,9 @@ struct create_work {
     create_done_fn done;
     void *opaque;
     uint64_t t0;
-    /* from the pool (image: an image flavor's shell), or direct */
-    bool from_pool, image;
+    /* from the pool (image: an image flavor's shell; template: a template
+     * pool's paused guest), or direct */
+    bool from_pool, image, from_template;
     char flavor[CHAOSD_FLAVOR_NAME_MAX + 1];
     struct pool_item item; /* the shell (from_pool) */
     unsigned builder;
@@ -40,6 +41,25 @@ struct create_work {
     char err[512];
 };
 
+/* A template pool's guest, restored and paused ahead: it takes the
+ * request's name and runs.  Consumed either way: on failure its domain
+ * is destroyed. */
+static void take_guest(struct create_work *w, chaos_ctx *ctx)
+{
+    const struct chaosd_hv_ops *hv = w->d->hv;
+    uint64_t t0 = util_now_ns();
+    w->domid = w->item.domid;
+    w->rc = hv->domain_rename(ctx, w->domid, chaos_config_name(w->cfg));
+    if (!w->rc && !w->paused)
+        w->rc = hv->domain_unpause(ctx, w->domid);
+    if (w->rc < 0) {
+        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(ctx));
+        hv->domain_destroy(ctx, w->domid);
+        return;
+    }
+    w->t.start_ns = w->t.total_ns = util_now_ns() - t0;
+}
+
 static void create_thread(uv_work_t *req)
 {
     struct create_work *w = req->data;
@@ -47,13 +67,15 @@ static void create_thread(uv_work_t *req)
     unsigned flags = w->paused ? CHAOS_CREATE_PAUSED : 0;
     const struct chaosd_hv_ops *hv = w->d->hv;
     uv_mutex_lock(&b->lock);
-    if (w->from_pool) {
+    if (w->from_template) {
+        take_guest(w, b->ctx);
+    } else if (w->from_pool) {
         w->rc = hv->shell_execute(b->ctx, w->item.shell, w->cfg, flags, &w->t);
         w->domid = w->item.domid;
     } else {
         w->rc = hv->domain_create(b->ctx, w->cfg, flags, &w->domid, &w->t);
     }
-    if (w->rc < 0)
+    if (w->rc < 0 && !w->from_template)
         snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
     uv_mutex_unlock(&b->lock);
 }
@@ -71,6 +93,7 @@ static json_object *result_json(struct create_work *w)
         .paused = w->paused,
         .flavor = w->from_pool ? w->flavor : NULL,
         .image = w->image,
+        .from_template = w->from_template,
         .t = &w->t,
         /* From the request's arrival to now: queueing included. */
         .request_ms = ms(util_now_ns() - w->t0)
@@ -80,7 +103,10 @@ static json_object *result_json(struct create_work *w)
 
 static const char *path_of(const struct create_work *w)
 {
-    return w->image ? "image" : w->from_pool ? "pool" : "direct";
+    return w->from_template ? "template"
+           : w->image       ? "image"
+           : w->from_pool   ? "pool"
+                            : "direct";
 }
 
 /* Subscribers' "created" event: chaosd started a guest (for a request or
@@ -116,15 +142,17 @@ static void create_after(uv_work_t *req, int status)
         else
             d->creates_direct++;
         metrics_created(&d->metrics,
-                        w->image       ? METRICS_PATH_IMAGE
-                        : w->from_pool ? METRICS_PATH_POOL
-                                       : METRICS_PATH_DIRECT,
+                        w->from_template ? METRICS_PATH_TEMPLATE
+                        : w->image       ? METRICS_PATH_IMAGE
+                        : w->from_pool   ? METRICS_PATH_POOL
+                                         : METRICS_PATH_DIRECT,
                         util_now_ns() - w->t0);
         log_guest_info(w->domid, w->rec.name, "created %s (%u) %s%s in %.1f ms",
                        w->rec.name, w->domid,
-                       w->image       ? "from image pool "
-                       : w->from_pool ? "from pool "
-                                      : "directly",
+                       w->from_template ? "from template pool "
+                       : w->image       ? "from image pool "
+                       : w->from_pool   ? "from pool "
+                                        : "directly",
                        w->from_pool ? w->flavor : "",
                        ms(util_now_ns() - w->t0));
         if (!d->stopping) {
@@ -222,12 +250,18 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                                 chaos_config_maxvcpus(cfg), devices)
                    : -1;
     uint8_t shell_uuid[16];
-    int img = shaped ? take_image(d, cfg, devices, &w->item) : -1;
-    if (img >= 0) {
+    /* The most ready first: a template's guest, an image shell, a plain
+     * shell; none: direct. */
+    int tpl = shaped ? template_take(d, cfg, &w->item) : -1;
+    int img = shaped && tpl < 0 ? take_image(d, cfg, devices, &w->item) : -1;
+    if (tpl >= 0) {
+        i = tpl;
+        w->from_template = true;
+    } else if (img >= 0) {
         i = img;
         w->image = true;
     }
-    if (img >= 0 ||
+    if (tpl >= 0 || img >= 0 ||
         (i >= 0 && pool_take(&d->pool, i, builder_busy, d, &w->item))) {
         w->from_pool = true;
         snprintf(w->flavor, sizeof(w->flavor), "%s", d->pool.flavors[i].f.name);

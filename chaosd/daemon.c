@@ -72,7 +72,7 @@ static void stop(struct chaosd *d, const char *why)
     sd_notify(0, "STOPPING=1");
     server_close(d);
     guests_stop(d);
-    refill_kick(d); /* closes its retry timer */
+    refill_kick(d); /* closes its retry timer, stops template builds */
     refill_trim(d, true);
     close_handle((uv_handle_t *)&d->sig_term);
     close_handle((uv_handle_t *)&d->sig_int);
@@ -144,6 +144,7 @@ int chaosd_run(struct chaosd *d)
         chaosd_update_status(d);
     }
     uv_run(d->loop, UV_RUN_DEFAULT);
+    template_clear(d);
     images_clear(&d->images);
     builders_close(d);
     pool_free(&d->pool);

@@ -31,6 +31,7 @@
 #include "metrics.h"
 #include "pool.h"
 #include "protocol.h"
+#include "template.h"
 
 struct client {
     uv_pipe_t pipe;
@@ -108,6 +109,7 @@ struct chaosd {
     uint64_t creates_pool, creates_direct;
     uint64_t restores_pool, restores_direct, restores_in_place;
     struct image_cache images;          /* images kept open for restores */
+    struct templates templates;         /* template pools (template.c) */
     struct chaosd_metrics metrics;      /* metrics.h */
     struct metrics_server *metrics_srv; /* metrics_listen; NULL: none */
 };

@@ -33,4 +33,7 @@ const struct chaosd_hv_ops chaosd_hv_libchaos = {
     .domain_shutdown = chaos_domain_shutdown,
     .domain_console = chaos_domain_console,
     .physinfo = chaos_physinfo,
+    .domain_rename = chaos_domain_rename,
+    .domain_unpause = chaos_domain_unpause,
+    .template_boot = chaosd_template_boot,
 };

@@ -14,7 +14,19 @@
 #ifndef CHAOSD_HV_OPS_H
 #define CHAOSD_HV_OPS_H
 
+#include <stdatomic.h>
+
 #include "chaos.h"
+
+/* What template_boot needs (template_build.c). */
+struct chaosd_template_boot {
+    const chaos_config *cfg;   /* validated; its name and uuid set */
+    const char *ready;         /* the text a console line must hold */
+    unsigned timeout_ms;       /* from the create to the line */
+    const char *image_path;    /* where the saved guest goes */
+    const char *log_path;      /* its console log (replaced) */
+    const atomic_bool *cancel; /* set: give up (chaosd is stopping) */
+};
 
 struct chaosd_hv_ops {
     /* contexts: one for the loop thread, one per builder */
@@ -72,7 +84,24 @@ struct chaosd_hv_ops {
     int (*domain_console)(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
                           uint32_t *port);
     int (*physinfo)(chaos_ctx *ctx, struct chaos_physinfo *out);
+    /* template pools: a restored guest takes the request's name and
+     * runs (create.c) */
+    int (*domain_rename)(chaos_ctx *ctx, chaos_domid domid,
+                         const char *new_name);
+    int (*domain_unpause)(chaos_ctx *ctx, chaos_domid domid);
+    /*
+     * Boots b->cfg, waits for its console line, saves it into
+     * b->image_path and destroys it (template_build.c).  0, or a negative
+     * errno with why in err (len bytes); on failure no domain and no file
+     * at b->image_path is left.  Blocks: the work queue calls it.
+     */
+    int (*template_boot)(chaos_ctx *ctx, const struct chaosd_template_boot *b,
+                         char *err, size_t len);
 };
+
+/* template_build.c: the real template_boot (libchaos, Xen). */
+int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
+                         char *err, size_t len);
 
 /* The real one: libchaos, Xen. */
 extern const struct chaosd_hv_ops chaosd_hv_libchaos;

@@ -85,9 +85,10 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
 {
     json_object *t;
     json_object *o = result_new(r->domid, r->name, r->paused,
-                                !r->flavor ? "direct"
-                                : r->image ? "image"
-                                           : "pool",
+                                !r->flavor         ? "direct"
+                                : r->from_template ? "template"
+                                : r->image         ? "image"
+                                                   : "pool",
                                 r->flavor, &t);
     if (!o)
         return NULL;

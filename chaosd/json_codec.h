@@ -33,12 +33,14 @@ struct chaosd_create_result {
     bool paused;
     const char *flavor; /* the pool's flavor, or NULL: built directly */
     bool image;         /* the flavor's shell held the image: path "image" */
+    bool from_template; /* a template pool's guest: path "template" */
     const struct chaos_create_timings *t;
     double request_ms; /* chaosd: arrival to reply; < 0: not sent */
 };
 
 /*
- * A create result: domid, name, paused, path ("image": an image pool's
+ * A create result: domid, name, paused, path ("template": a template
+ * pool's restored guest, "image": an image pool's
  * shell, "pool", "direct"), flavor (image and pool only), kernel_cached, timings (prepare_ms (0 from a pool: the
  * shell was prepared before), load_ms, build_ms, start_ms, total_ms, and
  * request_ms when given).

@@ -36,6 +36,9 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/restore.c \
 	chaosd/images.h \
 	chaosd/images.c \
+	chaosd/template.h \
+	chaosd/template.c \
+	chaosd/template_build.c \
 	chaosd/recover.c \
 	chaosd/state.h \
 	chaosd/state.c
@@ -86,6 +89,7 @@ chaosd/chaosd.service chaosd/chaosd.socket:
 # Unit tests (no Xen).
 CHAOSD_TESTS = tests/unit/test_chaosd_protocol tests/unit/test_chaosd_conf \
 	tests/unit/test_chaosd_pool tests/unit/test_chaosd_daemon \
+	tests/unit/test_chaosd_template \
 	tests/unit/test_chaosd_json tests/unit/test_chaosd_metrics \
 	tests/unit/test_chaosd_log
 check_PROGRAMS += $(CHAOSD_TESTS)
@@ -127,6 +131,11 @@ tests_unit_test_chaosd_daemon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 tests_unit_test_chaosd_daemon_LDADD = libchaos/libchaos.la \
 	chaosd/libchaosd_proto.la $(CHECK_LIBS) $(JSONC_LIBS) $(LIBUV_LIBS) \
 	$(LIBSYSTEMD_LIBS)
+
+tests_unit_test_chaosd_template_SOURCES = tests/unit/test_chaosd_template.c \
+	tests/unit/chaosd_fakehv.h tests/unit/chaosd_fakehv.c $(CHAOSD_LOGIC_SRCS)
+tests_unit_test_chaosd_template_CFLAGS = $(tests_unit_test_chaosd_daemon_CFLAGS)
+tests_unit_test_chaosd_template_LDADD = $(tests_unit_test_chaosd_daemon_LDADD)
 
 check-chaosd: $(CHAOSD_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(CHAOSD_TESTS)'

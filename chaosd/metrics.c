@@ -31,12 +31,13 @@ static const char *const path_names[METRICS_N_PATHS] = {
     [METRICS_PATH_DIRECT] = "direct",
     [METRICS_PATH_RESTORE_POOL] = "restore_pool",
     [METRICS_PATH_RESTORE_DIRECT] = "restore_direct",
+    [METRICS_PATH_TEMPLATE] = "template",
 };
 
 static const char *const cause_names[METRICS_N_CAUSES] = {
     [METRICS_FAIL_CREATE] = "create", [METRICS_FAIL_RESTORE] = "restore",
     [METRICS_FAIL_IMAGE] = "image",   [METRICS_FAIL_REFILL] = "refill",
-    [METRICS_FAIL_RECORD] = "record",
+    [METRICS_FAIL_RECORD] = "record", [METRICS_FAIL_TEMPLATE] = "template",
 };
 
 void metrics_created(struct chaosd_metrics *m, enum metrics_path path,
@@ -147,7 +148,10 @@ static void flavor_sample(struct text *t, const char *name,
 {
     put(t, "%s{flavor=\"", name);
     put_label(t, f->name);
-    put(t, "\",kind=\"%s\"} %" PRIu64 "\n", f->restore ? "restore" : "create",
+    put(t, "\",kind=\"%s\"} %" PRIu64 "\n",
+        f->restore       ? "restore"
+        : f->is_template ? "template"
+                         : "create",
         v);
 }
 

@@ -26,16 +26,18 @@ enum metrics_path {
     METRICS_PATH_DIRECT,         /* created without one */
     METRICS_PATH_RESTORE_POOL,   /* restored into a restore pool's shell */
     METRICS_PATH_RESTORE_DIRECT, /* restored without one */
+    METRICS_PATH_TEMPLATE,       /* a template pool's guest, unpaused */
     METRICS_N_PATHS
 };
 
 /* What failed (chaosd_failures_total{cause}). */
 enum metrics_cause {
-    METRICS_FAIL_CREATE,  /* a create's build (Xen or the kernel refused) */
-    METRICS_FAIL_RESTORE, /* a restore's stream */
-    METRICS_FAIL_IMAGE,   /* an image refused before anything was built */
-    METRICS_FAIL_REFILL,  /* preparing a pool's shell */
-    METRICS_FAIL_RECORD,  /* recording a guest (run directory, memory) */
+    METRICS_FAIL_CREATE,   /* a create's build (Xen or the kernel refused) */
+    METRICS_FAIL_RESTORE,  /* a restore's stream */
+    METRICS_FAIL_IMAGE,    /* an image refused before anything was built */
+    METRICS_FAIL_REFILL,   /* preparing a pool's shell */
+    METRICS_FAIL_RECORD,   /* recording a guest (run directory, memory) */
+    METRICS_FAIL_TEMPLATE, /* building a template pool's template */
     METRICS_N_CAUSES
 };
 
@@ -67,6 +69,7 @@ void metrics_failed(struct chaosd_metrics *m, enum metrics_cause cause);
 struct metrics_flavor {
     const char *name;
     bool restore; /* a restore flavor (label kind="restore", else "create") */
+    bool is_template; /* a template flavor (kind="template") */
     unsigned target, idle, filling;
     uint64_t handed_out, fill_failures;
 };

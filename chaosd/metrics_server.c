@@ -99,13 +99,15 @@ static char *metrics_text(struct chaosd *d, size_t *len)
         goto out;
     for (unsigned i = 0; i < d->pool.n; i++) {
         const struct pool_flavor *pf = &d->pool.flavors[i];
-        fl[i] = (struct metrics_flavor){ .name = pf->f.name,
-                                         .restore = pf->f.restore,
-                                         .target = pf->f.pool,
-                                         .idle = pf->n_idle,
-                                         .filling = pf->filling,
-                                         .handed_out = pf->handed_out,
-                                         .fill_failures = pf->fill_failures };
+        fl[i] =
+            (struct metrics_flavor){ .name = pf->f.name,
+                                     .restore = pf->f.restore,
+                                     .is_template = pf->f.template_cfg[0] != 0,
+                                     .target = pf->f.pool,
+                                     .idle = pf->n_idle,
+                                     .filling = pf->filling,
+                                     .handed_out = pf->handed_out,
+                                     .fill_failures = pf->fill_failures };
     }
     struct metrics_snapshot s = {
         .m = &d->metrics,

@@ -28,15 +28,19 @@ static bool same_shape(const struct chaosd_flavor *a,
            a->pvh == b->pvh && a->memory_mib == b->memory_mib &&
            a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus &&
            !strcmp(a->devices, b->devices) && !strcmp(a->kernel, b->kernel) &&
-           !strcmp(a->ramdisk, b->ramdisk) && !strcmp(a->cmdline, b->cmdline);
+           !strcmp(a->ramdisk, b->ramdisk) && !strcmp(a->cmdline, b->cmdline) &&
+           !strcmp(a->template_cfg, b->template_cfg) &&
+           !strcmp(a->template_ready, b->template_ready) &&
+           a->template_timeout_s == b->template_timeout_s;
 }
 
 enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f)
 {
-    return f->kernel[0]  ? POOL_IMAGE
-           : !f->restore ? POOL_CREATE
-           : f->in_place ? POOL_RESTORE_IN_PLACE
-                         : POOL_RESTORE;
+    return f->template_cfg[0] ? POOL_TEMPLATE
+           : f->kernel[0]     ? POOL_IMAGE
+           : !f->restore      ? POOL_CREATE
+           : f->in_place      ? POOL_RESTORE_IN_PLACE
+                              : POOL_RESTORE;
 }
 
 int pool_index(const struct pool *p, unsigned id)
@@ -130,9 +134,10 @@ int pool_match(const struct pool *p, enum pool_kind kind, bool pvh,
                uint64_t memory_mib, uint64_t maxmem_mib, unsigned maxvcpus,
                const char *devices)
 {
-    return kind == POOL_IMAGE ? -1
-                              : match(p, kind, pvh, memory_mib, maxmem_mib,
-                                      maxvcpus, devices, NULL, NULL, NULL);
+    return kind == POOL_IMAGE || kind == POOL_TEMPLATE
+               ? -1
+               : match(p, kind, pvh, memory_mib, maxmem_mib, maxvcpus, devices,
+                       NULL, NULL, NULL);
 }
 
 int pool_match_image(const struct pool *p, bool pvh, uint64_t memory_mib,
@@ -163,7 +168,7 @@ int pool_next_refill(struct pool *p)
     for (unsigned i = 0; i < p->n; i++) {
         struct pool_flavor *pf = &p->flavors[i];
         unsigned have = pf->n_idle + pf->filling;
-        if (!pf->configured || have >= pf->f.pool ||
+        if (!pf->configured || pf->held || have >= pf->f.pool ||
             used + pf->f.memory_mib > p->budget_mib)
             continue;
         double fill = (double)have / pf->f.pool;
@@ -200,6 +205,12 @@ void pool_fill_failed(struct pool *p, int i)
     if (pf->filling)
         pf->filling--;
     pf->fill_failures++;
+}
+
+void pool_fill_none(struct pool *p, int i)
+{
+    if (p->flavors[i].filling)
+        p->flavors[i].filling--;
 }
 
 static void remove_at(struct pool_flavor *pf, unsigned k, struct pool_item *out)
@@ -285,7 +296,7 @@ bool pool_settled(const struct pool *p)
         const struct pool_flavor *pf = &p->flavors[i];
         if (pf->filling)
             return false;
-        if (pf->configured && pf->n_idle < pf->f.pool &&
+        if (pf->configured && !pf->held && pf->n_idle < pf->f.pool &&
             used + pf->f.memory_mib <= p->budget_mib)
             return false;
     }

@@ -24,6 +24,8 @@ struct pool_item {
     uint8_t uuid[16]; /* Xen's handle of the shell's domain */
     uint32_t domid;
     unsigned builder; /* which builder (context) prepared it */
+    bool guest;       /* a template pool's guest (restored, paused; shell
+                         NULL): given back by destroying its domain */
 };
 
 struct pool_flavor {
@@ -32,6 +34,9 @@ struct pool_flavor {
     bool configured;        /* false: left over from an older config;
                                   drained, then forgotten */
     unsigned filling;       /* prepares in flight */
+    bool held;              /* refilled by nobody for now: a template
+                               flavor whose template is being built, or
+                               failed and waits to be tried again */
     unsigned n_idle, cap_idle;
     struct pool_item *idle; /* FIFO: oldest first */
     uint64_t handed_out;    /* statistics */
@@ -70,6 +75,8 @@ enum pool_kind {
     POOL_IMAGE,            /* a kernel built in already (image flavors) */
     POOL_RESTORE,          /* empty: libxenguest's restore populates it */
     POOL_RESTORE_IN_PLACE, /* RAM populated and zeroed (PVH) */
+    POOL_TEMPLATE,         /* guests restored paused from a template's
+                              image (template.c matches them) */
 };
 enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f);
 
@@ -98,7 +105,7 @@ uint64_t pool_used_mib(const struct pool *p);
 
 /*
  * The flavor to prepare a shell for next, or -1 when every pool is at its
- * target or the budget has no room.  The emptiest pool (idle + filling
+ * target (or held) or the budget has no room.  The emptiest pool (idle + filling
  * against its target) goes first.  Counts the prepare as in flight.
  */
 int pool_next_refill(struct pool *p);
@@ -106,6 +113,9 @@ int pool_next_refill(struct pool *p);
 /* A prepare of flavor i ended: adds its item, or counts a failure. */
 int pool_fill_done(struct pool *p, int i, const struct pool_item *item);
 void pool_fill_failed(struct pool *p, int i);
+/* A fill of flavor i ended with no item and no failure (a template was
+ * built instead of a guest). */
+void pool_fill_none(struct pool *p, int i);
 
 /*
  * Takes the oldest idle shell of flavor i into *out; false if none.  If
@@ -134,7 +144,8 @@ bool pool_take_excess(struct pool *p, bool drain, struct pool_item *out);
 /* Sets the target of flavor i. */
 void pool_resize(struct pool *p, int i, unsigned size);
 
-/* True when no refill can start and none is in flight. */
+/* True when no refill can start (held flavors cannot) and none is in
+ * flight. */
 bool pool_settled(const struct pool *p);
 
 #endif /* CHAOSD_POOL_H */

@@ -30,15 +30,46 @@ struct refill_work {
     chaos_shell *shell;
     bool restore, in_place;
     bool image; /* an image flavor: load its kernel into the shell too */
+    /* a template flavor: a guest restored paused from its template */
+    struct template_image *tpl;
+    unsigned tpl_gen;
+    chaos_domid domid;
     int rc;
     char err[256];
 };
+
+/* A template pool's guest: restored from the template, paused, under a
+ * name of chaosd's (a create renames it) and the handle recorded for it
+ * (a chaosd that dies finds and destroys it, as a shell). */
+static void restore_guest(struct refill_work *w, chaos_ctx *ctx)
+{
+    char uuid[37], name[64], name_arg[80], uuid_arg[48];
+    state_uuid_text(w->uuid, uuid);
+    snprintf(name, sizeof(name), "chaosd-tpl-");
+    for (const char *c = uuid; *c; c++)
+        if (*c != '-')
+            snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c",
+                     *c);
+    snprintf(name_arg, sizeof(name_arg), "name=%s", name);
+    snprintf(uuid_arg, sizeof(uuid_arg), "uuid=%s", uuid);
+    const char *const ov[] = { name_arg, uuid_arg };
+    chaos_shell *shell = NULL;
+    w->rc = w->d->hv->image_restore(ctx, &shell, w->tpl->img, ov, 2,
+                                    CHAOS_RESTORE_PAUSED, &w->domid, NULL);
+    if (w->rc < 0)
+        snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(ctx));
+}
 
 static void refill_thread(uv_work_t *req)
 {
     struct refill_work *w = req->data;
     struct builder *b = &w->d->builders[w->builder];
     uv_mutex_lock(&b->lock);
+    if (w->tpl) {
+        restore_guest(w, b->ctx);
+        uv_mutex_unlock(&b->lock);
+        return;
+    }
     /* A restore flavor's shells have no memory (the image brings it), or
      * in place their RAM populated and zeroed. */
     w->rc = w->restore
@@ -77,7 +108,10 @@ static void discard_thread(uv_work_t *req)
     struct discard_work *w = req->data;
     struct builder *b = &w->d->builders[w->item.builder];
     uv_mutex_lock(&b->lock);
-    w->d->hv->shell_discard(b->ctx, w->item.shell);
+    if (w->item.guest) /* a template pool's paused guest */
+        w->d->hv->domain_destroy(b->ctx, w->item.domid);
+    else
+        w->d->hv->shell_discard(b->ctx, w->item.shell);
     uv_mutex_unlock(&b->lock);
 }
 
@@ -127,15 +161,22 @@ static void refill_done(uv_work_t *req, int status)
     } else {
         struct pool_item item = { .shell = w->shell,
                                   .builder = w->builder,
-                                  .domid = d->hv->shell_domid(w->shell) };
+                                  .guest = w->tpl != NULL,
+                                  .domid = w->tpl
+                                               ? w->domid
+                                               : d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
         state_shell_write(w->uuid, item.domid, w->flavor);
-        if (i < 0 || d->stopping || pool_fill_done(&d->pool, i, &item) < 0) {
+        /* A guest of a template that went stale meanwhile goes too. */
+        if (i < 0 || d->stopping ||
+            (w->tpl && !template_current(d, w->flavor_id, w->tpl_gen)) ||
+            pool_fill_done(&d->pool, i, &item) < 0) {
             if (i >= 0)
                 pool_fill_failed(&d->pool, i);
             refill_discard(d, &item);
         }
     }
+    template_image_unref(d, w->tpl);
     chaos_config_free(w->cfg);
     free(w);
     if (!d->stopping) {
@@ -184,14 +225,23 @@ void refill_kick(struct chaosd *d)
     if (d->stopping) {
         if (!uv_is_closing((uv_handle_t *)&d->refill_retry))
             uv_close((uv_handle_t *)&d->refill_retry, NULL);
+        template_stop(d); /* its builds give up, its timer closes */
         return;
     }
+    template_update(d);
     while (!d->refill_retry_pending &&
            d->refills_running < d->conf.refill_workers) {
         int i = pool_next_refill(&d->pool);
         if (i < 0)
             break;
         struct pool_flavor *pf = &d->pool.flavors[i];
+        /* A template flavor is filled from its template once built; the
+         * first fill is the build (template.c). */
+        struct template_image *tpl = NULL;
+        unsigned tpl_gen = 0;
+        if (pool_flavor_kind(&pf->f) == POOL_TEMPLATE &&
+            !template_refill(d, i, &tpl, &tpl_gen))
+            continue;
         struct refill_work *w = calloc(1, sizeof(*w));
         if (w && state_new_uuid(w->uuid) == 0)
             w->cfg = flavor_config(&pf->f, w->uuid);
@@ -204,8 +254,11 @@ void refill_kick(struct chaosd *d)
             if (w)
                 chaos_config_free(w->cfg);
             free(w);
+            template_image_unref(d, tpl);
             break;
         }
+        w->tpl = tpl;
+        w->tpl_gen = tpl_gen;
         w->d = d;
         w->flavor_id = pf->id;
         w->restore = pf->f.restore;

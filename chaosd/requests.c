@@ -210,6 +210,8 @@ static json_object *flavor_json(const struct pool_flavor *pf)
                            json_object_new_boolean(pf->f.restore));
     json_object_object_add(o, "in_place",
                            json_object_new_boolean(pf->f.in_place));
+    json_object_object_add(o, "template",
+                           json_object_new_boolean(pf->f.template_cfg[0] != 0));
     json_object_object_add(o, "size", json_object_new_int64(pf->f.pool));
     json_object_object_add(o, "idle", json_object_new_int64(pf->n_idle));
     json_object_object_add(o, "filling", json_object_new_int64(pf->filling));

@@ -311,6 +311,21 @@ static int f_image_config(chaos_ctx *ctx, const char *path,
     return config_of(ctx, fakehv.image_config, path, overrides, n, cfgp);
 }
 
+/* A whole small file as a string (malloc'd), or NULL. */
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char *buf = calloc(1, 65536);
+    if (buf && fread(buf, 1, 65535, f) == 0 && ferror(f)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
 static int f_image_open(chaos_ctx *ctx, const char *path, unsigned flags,
                         chaos_image **imgp)
 {
@@ -323,15 +338,21 @@ static int f_image_open(chaos_ctx *ctx, const char *path, unsigned flags,
     }
     pthread_mutex_unlock(&lock);
     chaos_config *cfg = NULL;
+    char *text =
+        fakehv.image_config ? strdup(fakehv.image_config) : read_text(path);
     if (!rc)
-        rc = config_of(ctx, fakehv.image_config, path, NULL, 0, &cfg);
-    if (rc)
+        rc = config_of(ctx, text, path, NULL, 0, &cfg);
+    if (rc) {
+        free(text);
         return rc;
+    }
     struct fake_image *img = calloc(1, sizeof(*img));
     if (img) {
         img->path = strdup(path);
-        img->text = strdup(fakehv.image_config);
+        img->text = text;
+        text = NULL;
     }
+    free(text);
     if (!img || !img->path || !img->text) {
         if (img) {
             free(img->path);
@@ -431,6 +452,7 @@ static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
         dom->built = true;
         memcpy(dom->uuid, uuid, 16);
         dom->memory_mib = chaos_config_memory_mib(cfg);
+        dom->paused = flags & CHAOS_RESTORE_PAUSED;
         snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
         *domid = dom->domid;
         if (timings)
@@ -585,6 +607,75 @@ static int f_physinfo(chaos_ctx *ctx, struct chaos_physinfo *out)
     return 0;
 }
 
+static int f_domain_rename(chaos_ctx *ctx, chaos_domid domid,
+                           const char *new_name)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    int rc = 0;
+    if (fakehv.fail_rename) {
+        fakehv.fail_rename--;
+        rc = fail(ctx, -EEXIST, "injected: the name is in use");
+    } else if (!dom) {
+        rc = fail(ctx, -ESRCH, "no such domain");
+    } else {
+        fakehv.renames++;
+        snprintf(dom->name, sizeof(dom->name), "%s", new_name);
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static int f_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    if (dom) {
+        fakehv.unpauses++;
+        dom->paused = false;
+    }
+    pthread_mutex_unlock(&lock);
+    return dom ? 0 : fail(ctx, -ESRCH, "no such domain");
+}
+
+/* The guest "boots", "prints" its line at once and is "saved": the image
+ * file holds its config text (what the fake's image_open reads).  A
+ * domain exists meanwhile, and none after, as libchaos's contract says. */
+static int f_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
+                           char *err, size_t len)
+{
+    uint8_t uuid[16] = { 0 };
+    chaos_config_uuid_bytes(b->cfg, uuid);
+    pthread_mutex_lock(&lock);
+    fakehv.template_boots++;
+    struct fakehv_dom *dom = add(uuid, true);
+    int rc = dom ? 0 : -ENOSPC;
+    if (fakehv.fail_template) {
+        fakehv.fail_template--;
+        rc = -ETIMEDOUT;
+    }
+    if (dom)
+        remove_dom(dom);
+    pthread_mutex_unlock(&lock);
+    if (rc) {
+        snprintf(err, len, "injected: no console line holding \"%s\"",
+                 b->ready);
+        return rc;
+    }
+    char *text = chaos_config_to_text(b->cfg);
+    FILE *f = text ? fopen(b->image_path, "w") : NULL;
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+    free(text);
+    if (!f) {
+        snprintf(err, len, "fake: cannot write %s", b->image_path);
+        return -EIO;
+    }
+    return 0;
+}
+
 const struct chaosd_hv_ops fakehv_ops = {
     .open = f_open,
     .close = f_close,
@@ -614,4 +705,7 @@ const struct chaosd_hv_ops fakehv_ops = {
     .domain_shutdown = f_domain_shutdown,
     .domain_console = f_domain_console,
     .physinfo = f_physinfo,
+    .domain_rename = f_domain_rename,
+    .domain_unpause = f_domain_unpause,
+    .template_boot = f_template_boot,
 };

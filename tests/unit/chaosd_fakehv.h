@@ -22,8 +22,9 @@ struct fakehv_dom {
     uint8_t uuid[16];
     char name[64];
     uint64_t memory_mib;
-    bool built; /* executed or created: libchaos's registry
+    bool built;  /* executed or created: libchaos's registry
                                   knows it (domain_console succeeds) */
+    bool paused; /* restored with CHAOS_RESTORE_PAUSED, not unpaused */
 };
 
 struct fakehv {
@@ -38,8 +39,13 @@ struct fakehv {
     /* image shells loaded before image_gen changed are stale (a kernel
      * file rewritten): chaos_shell_image_fits says -ESTALE */
     unsigned image_gen;
-    /* restore: what image_config returns for any path (xl.cfg text) */
+    /* restore: what image_config returns for any path (xl.cfg text);
+     * NULL: an image's file holds its config text (template_boot writes
+     * the template's there) */
     const char *image_config;
+    /* template pools: builds that fail (no ready line), renames that do */
+    unsigned fail_template, fail_rename;
+    unsigned template_boots, renames, unpauses;
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
     unsigned restores_pool, restores_direct, restores_in_place;

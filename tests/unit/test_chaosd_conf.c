@@ -130,6 +130,61 @@ START_TEST(image_flavor)
 }
 END_TEST
 
+START_TEST(template_flavor)
+{
+    ck_parse_ok("[flavor web]\n"
+                "memory = 4\n"
+                "template = \"/etc/chaos/web.cfg\"\n"
+                "template_ready = \"listening on port 80\"\n"
+                "pool = 4\n"
+                "[flavor quick]\n"
+                "memory = 4\n"
+                "template = \"/etc/chaos/q.cfg\"\n"
+                "template_ready = \"up\"\n"
+                "template_timeout_s = 5\n");
+    const struct chaosd_flavor *f = chaosd_conf_flavor(&conf, "web");
+    ck_assert_str_eq(f->template_cfg, "/etc/chaos/web.cfg");
+    ck_assert_str_eq(f->template_ready, "listening on port 80");
+    ck_assert_uint_eq(f->template_timeout_s, 60);
+    ck_assert_uint_eq(f->pool, 4);
+    f = chaosd_conf_flavor(&conf, "quick");
+    ck_assert_uint_eq(f->template_timeout_s, 5);
+}
+END_TEST
+
+/* Each bad template setting names the file, its line and the key. */
+START_TEST(template_errors)
+{
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"web.cfg\"\n",
+                 "c.conf:3: template must be an absolute path");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=1\n",
+                 "c.conf:3: template must be a \"quoted string\"");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\npool=1\n",
+                 "c.conf:3: flavor 'a': template needs template_ready (the "
+                 "console line that says the guest is ready)");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate_ready=\"up\"\n",
+                 "c.conf:3: flavor 'a': template_ready and "
+                 "template_timeout_s need a template");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate_ready=\"\"\n",
+                 "c.conf:3: template_ready must not be empty");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\ntemplate_timeout_s=0\n",
+                 "c.conf:5: template_timeout_s must be between 1 and 3600");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\nkernel=\"/k\"\n",
+                 "c.conf:5: flavor 'a': a template flavor has no kernel (the "
+                 "template config names it)");
+    ck_parse_err("[flavor a]\nmemory=4\nrestore=\"yes\"\n"
+                 "template=\"/w.cfg\"\ntemplate_ready=\"up\"\n",
+                 "c.conf:3: flavor 'a': a template flavor cannot be a restore "
+                 "flavor");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\nvif=\"bridge=br0\"\n",
+                 "c.conf:3: flavor 'a': template flavors have no vifs yet "
+                 "(each clone would need its own MAC)");
+}
+END_TEST
+
 START_TEST(errors)
 {
     ck_parse_err("\n\nfoo = 1\n", "c.conf:3: unknown setting 'foo'");
@@ -179,7 +234,7 @@ START_TEST(errors)
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
                  "maxmem, vcpus, pool, vif, restore, kernel, ramdisk, "
-                 "cmdline)");
+                 "cmdline, template, template_ready, template_timeout_s)");
     ck_parse_err("[flavor a]\nmemory=8\nkernel=\"hello\"\n",
                  "c.conf:3: kernel must be an absolute path");
     ck_parse_err("[flavor a]\nmemory=8\nramdisk=4\n",
@@ -253,6 +308,8 @@ static Suite *conf_suite(void)
     tcase_add_test(tc, full_file);
     tcase_add_test(tc, in_place_flavor);
     tcase_add_test(tc, image_flavor);
+    tcase_add_test(tc, template_flavor);
+    tcase_add_test(tc, template_errors);
     tcase_add_test(tc, errors);
     tcase_add_test(tc, too_many_flavors);
     tcase_add_test(tc, files);

@@ -21,26 +21,32 @@ static const char expected[] =
     "# TYPE chaosd_pool_target_shells gauge\n"
     "chaosd_pool_target_shells{flavor=\"uk-pv\",kind=\"create\"} 2\n"
     "chaosd_pool_target_shells{flavor=\"restore-pvh\",kind=\"restore\"} 1\n"
+    "chaosd_pool_target_shells{flavor=\"web\",kind=\"template\"} 2\n"
     "# HELP chaosd_pool_idle_shells Idle shells in a flavor's pool, ready to "
     "be handed out.\n"
     "# TYPE chaosd_pool_idle_shells gauge\n"
     "chaosd_pool_idle_shells{flavor=\"uk-pv\",kind=\"create\"} 1\n"
     "chaosd_pool_idle_shells{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
+    "chaosd_pool_idle_shells{flavor=\"web\",kind=\"template\"} 2\n"
     "# HELP chaosd_pool_filling_shells Shells of a flavor being prepared now.\n"
     "# TYPE chaosd_pool_filling_shells gauge\n"
     "chaosd_pool_filling_shells{flavor=\"uk-pv\",kind=\"create\"} 1\n"
     "chaosd_pool_filling_shells{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
+    "chaosd_pool_filling_shells{flavor=\"web\",kind=\"template\"} 0\n"
     "# HELP chaosd_pool_handed_out_total Shells of a flavor handed to creates "
     "or restores.\n"
     "# TYPE chaosd_pool_handed_out_total counter\n"
     "chaosd_pool_handed_out_total{flavor=\"uk-pv\",kind=\"create\"} 3\n"
     "chaosd_pool_handed_out_total{flavor=\"restore-pvh\",kind=\"restore\"} 0\n"
+    "chaosd_pool_handed_out_total{flavor=\"web\",kind=\"template\"} 1\n"
     "# HELP chaosd_pool_fill_failures_total Shells of a flavor whose "
     "preparation failed.\n"
     "# TYPE chaosd_pool_fill_failures_total counter\n"
     "chaosd_pool_fill_failures_total{flavor=\"uk-pv\",kind=\"create\"} 0\n"
     "chaosd_pool_fill_failures_total{flavor=\"restore-pvh\",kind=\"restore\"} "
     "1\n"
+    "chaosd_pool_fill_failures_total{flavor=\"web\",kind=\"template\"} "
+    "0\n"
     "# HELP chaosd_pool_idle_memory_bytes Guest memory held by idle and "
     "filling shells.\n"
     "# TYPE chaosd_pool_idle_memory_bytes gauge\n"
@@ -56,6 +62,7 @@ static const char expected[] =
     "chaosd_creates_total{path=\"direct\"} 1\n"
     "chaosd_creates_total{path=\"restore_pool\"} 0\n"
     "chaosd_creates_total{path=\"restore_direct\"} 1\n"
+    "chaosd_creates_total{path=\"template\"} 1\n"
     "# HELP chaosd_create_duration_seconds Time from a create or restore "
     "request's arrival to its guest running, by path.\n"
     "# TYPE chaosd_create_duration_seconds histogram\n"
@@ -165,6 +172,36 @@ static const char expected[] =
     " 1\n"
     "chaosd_create_duration_seconds_sum{path=\"restore_direct\"} 20\n"
     "chaosd_create_duration_seconds_count{path=\"restore_direct\"} 1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.0005\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.001\"} "
+    "0\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.0025\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.005\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.01\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.025\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.05\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.1\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.25\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"0.5\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"1\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"2.5\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"10\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_bucket{path=\"template\",le=\"+Inf\"} "
+    "1\n"
+    "chaosd_create_duration_seconds_sum{path=\"template\"} 0.002\n"
+    "chaosd_create_duration_seconds_count{path=\"template\"} 1\n"
     "# HELP chaosd_failures_total Operations that failed, by what failed.\n"
     "# TYPE chaosd_failures_total counter\n"
     "chaosd_failures_total{cause=\"create\"} 0\n"
@@ -172,6 +209,7 @@ static const char expected[] =
     "chaosd_failures_total{cause=\"image\"} 2\n"
     "chaosd_failures_total{cause=\"refill\"} 1\n"
     "chaosd_failures_total{cause=\"record\"} 0\n"
+    "chaosd_failures_total{cause=\"template\"} 1\n"
     "# HELP chaosd_guests_served Running guests chaosd serves (console, on_* "
     "actions).\n"
     "# TYPE chaosd_guests_served gauge\n"
@@ -240,6 +278,11 @@ static struct chaosd_metrics counters;
 static const struct metrics_flavor flavors[] = {
     { .name = "uk-pv", .target = 2, .idle = 1, .filling = 1, .handed_out = 3 },
     { .name = "restore-pvh", .restore = true, .target = 1, .fill_failures = 1 },
+    { .name = "web",
+      .is_template = true,
+      .target = 2,
+      .idle = 2,
+      .handed_out = 1 },
 };
 /* A guest name with every character the format escapes. */
 static const struct metrics_guest guests[] = {
@@ -288,9 +331,11 @@ static struct metrics_snapshot snapshot(void)
     metrics_failed(&counters, METRICS_FAIL_REFILL);
     metrics_failed(&counters, METRICS_FAIL_IMAGE);
     metrics_failed(&counters, METRICS_FAIL_IMAGE);
+    metrics_created(&counters, METRICS_PATH_TEMPLATE, 2000000);
+    metrics_failed(&counters, METRICS_FAIL_TEMPLATE);
     return (struct metrics_snapshot){ .m = &counters,
                                       .flavors = flavors,
-                                      .n_flavors = 2,
+                                      .n_flavors = 3,
                                       .idle_memory_bytes = 8388608,
                                       .idle_memory_budget_bytes = 268435456,
                                       .guests_served = 2,

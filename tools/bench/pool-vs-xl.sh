@@ -11,6 +11,11 @@
 #           kernel and command line built in ahead: only the name, devices
 #           and unpause remain)
 #   image-api, image-api8  the same requests by the long-lived client
+#   template   `chaos create` through chaosd, paused guests of a template
+#           pool: the unikernel `counter` booted once to its first count,
+#           saved, restored ahead; a create renames and unpauses one, whose
+#           first line is its "resumed in a new domain"
+#   template-api  the same requests by the long-lived client
 #   direct  `chaos create` through chaosd with the pools emptied (size 0):
 #           chaosd builds each guest (prepare + execute)
 #   xl      Debian's `xl create` (xenstored, xenconsoled running)
@@ -22,7 +27,10 @@
 # the command (the request) until the guest's first console line is in
 # its log;
 # path and request_ms: chaosd's answer (pool/direct; time in chaosd).
+# METHODS (default all): the methods to run, e.g. "template template-api".
 N=${N:-20}
+METHODS=${METHODS:-pool api api8 image image-api image-api8 template template-api direct xl}
+want() { case " $METHODS " in *" $1 "*) return 0 ;; esac; return 1; }
 XL_N=${XL_N:-10}
 API_N=${API_N:-$N}
 POOL=${POOL:-32}
@@ -34,9 +42,23 @@ HOLD=sleep_ms=36000000   # 10 h: guests stay up for the whole run
 # methods' requests do not take its shells.
 IMAGE_HOLD=sleep_ms=36000001
 
+# The template: counter (it handles suspend) counting once a second, saved
+# after its first count, so that a clone's first line is its wake-up.
+TEMPLATE_CMD=interval_ms=1000
+cat >/tmp/bench-template.cfg <<CFG
+name = "bench-template"
+type = "pv"
+kernel = "$UK/counter"
+memory = 4
+vcpus = 1
+cmdline = "$TEMPLATE_CMD"
+on_poweroff = "destroy"
+on_crash = "destroy"
+on_reboot = "destroy"
+CFG
 cat >/tmp/bench-chaosd.conf <<CONF
 socket = "/run/chaos/chaosd.sock"
-idle_memory_mib = $((POOL * 8 + 64))
+idle_memory_mib = $((POOL * 12 + 64))
 refill_workers = 1
 ready_timeout_s = 600
 [flavor hello]
@@ -51,6 +73,14 @@ vcpus = 1
 kernel = "$UK/hello"
 cmdline = "$IMAGE_HOLD"
 pool = $POOL
+[flavor counter-template]
+type = "pv"
+memory = 4
+vcpus = 1
+template = "/tmp/bench-template.cfg"
+template_ready = "counter 1"
+template_timeout_s = 300
+pool = $POOL
 CONF
 # shellcheck disable=SC3045 # busybox ash's ulimit has -n
 ulimit -n 65536
@@ -59,7 +89,10 @@ START=$(sed -n 's/^ExecStart=//p' /usr/local/lib/systemd/system/chaosd.service |
 $START >/tmp/bench-chaosd.log 2>&1 &
 CHAOSD=$!
 pool_idle() { chaos pool 2>/dev/null | awk -v f="${1:-hello}" '$1 == f { print $6 }'; }
-pools_full() { [ "$(pool_idle)" = "$POOL" ] && [ "$(pool_idle hello-image)" = "$POOL" ]; }
+pools_full() {
+    [ "$(pool_idle)" = "$POOL" ] && [ "$(pool_idle hello-image)" = "$POOL" ] &&
+        [ "$(pool_idle counter-template)" = "$POOL" ]
+}
 wait_for 600 pools_full ||
     { tail /tmp/bench-chaosd.log >&2; fail "the pool did not fill"; }
 
@@ -78,9 +111,12 @@ destroy_all() {  # destroys every guest whose name starts with $1
 }
 
 run_client() {  # run_client METHOD COUNT CONCURRENCY
-    case "$1" in image*) hold=$IMAGE_HOLD ;; *) hold=$HOLD ;; esac
-    write_cfg /tmp/bench-template.cfg @NAME@ "$hold"
-    /lab/bin/lab-chaosd-load /tmp/bench-template.cfg "$2" "$3" "b$1" \
+    case "$1" in
+    image*) write_cfg /tmp/bench-client.cfg @NAME@ "$IMAGE_HOLD" ;;
+    template*) sed 's/^name = .*/name = "@NAME@"/' /tmp/bench-template.cfg >/tmp/bench-client.cfg ;;
+    *) write_cfg /tmp/bench-client.cfg @NAME@ "$HOLD" ;;
+    esac
+    /lab/bin/lab-chaosd-load /tmp/bench-client.cfg "$2" "$3" "b$1" \
         2>/tmp/bench.err | sed 's/^b//'
     # A failed create ends the client with its reply on stderr (the
     # pipe's status is sed's).
@@ -92,8 +128,11 @@ run_chaos() {  # run_chaos METHOD COUNT
     i=1
     while [ $i -le "$2" ]; do
         name=b$method-$i
-        case "$method" in image*) hold=$IMAGE_HOLD ;; *) hold=$HOLD ;; esac
-        write_cfg "/tmp/$name.cfg" "$name" "$hold"
+        case "$method" in
+        image*) write_cfg "/tmp/$name.cfg" "$name" "$IMAGE_HOLD" ;;
+        template*) sed "s/^name = .*/name = \"$name\"/" /tmp/bench-template.cfg >"/tmp/$name.cfg" ;;
+        *) write_cfg "/tmp/$name.cfg" "$name" "$HOLD" ;;
+        esac
         log=/var/log/chaos/console/$name.log
         cmd="chaos create -q --json --daemon /tmp/$name.cfg"
         # shellcheck disable=SC2086 # $cmd is split into words (no blanks in it)
@@ -109,24 +148,26 @@ run_chaos() {  # run_chaos METHOD COUNT
 }
 
 echo "method,n,command_ms,first_line_ms,path,request_ms"
-run_chaos pool "$N"
-destroy_all bpool-
-wait_for 600 pools_full || fail "the pools did not refill"
-for m in api api8 image image-api image-api8; do
+for m in pool api api8 image image-api image-api8 template template-api; do
+    want $m || continue
+    wait_for 600 pools_full || fail "the pools did not refill"
     case "$m" in
-    image) run_chaos image "$N" ;;
+    pool | image | template) run_chaos "$m" "$N" ;;
     *8) run_client "$m" "$API_N" 8 ;;
     *) run_client "$m" "$API_N" 1 ;;
     esac
     destroy_all "b$m-"
-    wait_for 600 pools_full || fail "the pools did not refill"
 done
 chaos pool set hello 0 >/dev/null
 chaos pool set hello-image 0 >/dev/null
-run_chaos direct "$N"
-destroy_all bdirect-
+chaos pool set counter-template 0 >/dev/null
+if want direct; then
+    run_chaos direct "$N"
+    destroy_all bdirect-
+fi
 kill -TERM $CHAOSD
 wait $CHAOSD
+want xl || exit 0
 
 # xl needs xenstored, which takes Xen's domain-event interrupt: after chaosd.
 /lab/bin/xl-up >/dev/null 2>&1 || fail "xl-up failed"

@@ -100,9 +100,10 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
         printf("created domain %s (id %lld)%s, %s%s\n",
                daemon_str(reply, "name", "?"), domid,
                o->paused ? ", paused" : "",
-               !strcmp(how, "pool")    ? "from the pool of flavor "
-               : !strcmp(how, "image") ? "from the image pool of flavor "
-                                       : "by chaosd directly",
+               !strcmp(how, "pool")       ? "from the pool of flavor "
+               : !strcmp(how, "image")    ? "from the image pool of flavor "
+               : !strcmp(how, "template") ? "from the template pool of flavor "
+                                          : "by chaosd directly",
                strcmp(how, "direct") ? daemon_str(reply, "flavor", "?") : "");
     }
     json_object *t;

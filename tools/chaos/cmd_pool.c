@@ -47,9 +47,10 @@ static void print_pools(json_object *reply)
                    daemon_int(p, "memory_mib", 0), daemon_int(p, "vcpus", 0),
                    daemon_int(p, "size", 0), daemon_int(p, "idle", 0),
                    daemon_int(p, "filling", 0), daemon_int(p, "handed_out", 0),
-                   daemon_int(p, "in_place", 0)  ? "  (restores in place)"
-                   : daemon_int(p, "restore", 0) ? "  (restores)"
-                                                 : "",
+                   daemon_int(p, "in_place", 0)   ? "  (restores in place)"
+                   : daemon_int(p, "restore", 0)  ? "  (restores)"
+                   : daemon_int(p, "template", 0) ? "  (template)"
+                                                  : "",
                    daemon_int(p, "configured", 1) ? ""
                                                   : "  (removed, draining)");
         }

@@ -1,0 +1,146 @@
+/*
+ * template_build.c - building a template pool's template (template.h): boot
+ * the guest, serve it (a supervisor of its own: console into its log,
+ * devices) until a console line holds the ready text, save it
+ * (chaos_domain_save: suspended, written, destroyed).  Bounded by the
+ * flavor's timeout and by chaosd's stop; on any failure the domain is
+ * destroyed and no image is left (the save removes its own temporary
+ * file).  Runs on the work queue, with its own context: it blocks.
+ *
+ * Reached through chaosd_hv_libchaos.template_boot, so that the daemon's
+ * logic around it is unit-tested with a fake; this file is the lab's.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hv_ops.h"
+#include "util.h"
+
+/* How often the console log is read while nothing else wakes us. */
+#define TEMPLATE_POLL_MS 50
+
+static int say(char *err, size_t len, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int say(char *err, size_t len, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* The console log read line by line as the supervisor appends to it. */
+struct reader {
+    int fd;
+    char line[1024];
+    size_t n;
+};
+
+/* True once a line (or the line being printed) holds the ready text. */
+static bool ready_seen(struct reader *r, const char *ready)
+{
+    char buf[4096];
+    ssize_t got;
+    if (r->fd < 0)
+        return false;
+    while ((got = read(r->fd, buf, sizeof(buf))) > 0) {
+        for (ssize_t k = 0; k < got; k++) {
+            if (buf[k] == '\n') {
+                r->line[r->n] = '\0';
+                if (strstr(r->line, ready))
+                    return true;
+                r->n = 0;
+            } else if (r->n + 1 < sizeof(r->line)) {
+                r->line[r->n++] = buf[k];
+            }
+        }
+    }
+    r->line[r->n] = '\0';
+    return strstr(r->line, ready) != NULL;
+}
+
+/* Serves the guest until it is ready (0), stops, times out or is
+ * cancelled (negative, err says why). */
+static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
+                      const struct chaosd_template_boot *b, char *err,
+                      size_t len)
+{
+    struct reader r = { .fd = -1 };
+    uint64_t deadline = util_now_ns() + (uint64_t)b->timeout_ms * 1000000;
+    int rc = 0;
+    for (;;) {
+        if (r.fd < 0)
+            r.fd = open(b->log_path, O_RDONLY | O_CLOEXEC);
+        if (ready_seen(&r, b->ready))
+            break;
+        enum chaos_supervisor_state st = chaos_supervisor_state(sup);
+        if (st != CHAOS_SUPERVISOR_SERVING) {
+            rc = say(err, len, -ECHILD,
+                     "the guest stopped before it printed \"%s\" (console: "
+                     "%s)",
+                     b->ready, b->log_path);
+            break;
+        }
+        if (atomic_load(b->cancel)) {
+            rc = say(err, len, -ECANCELED, "chaosd is stopping");
+            break;
+        }
+        if (util_now_ns() >= deadline) {
+            rc = say(err, len, -ETIMEDOUT,
+                     "no console line holding \"%s\" within %u s (console: "
+                     "%s)",
+                     b->ready, b->timeout_ms / 1000, b->log_path);
+            break;
+        }
+        struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
+        unsigned n =
+            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
+        int wait = chaos_supervisor_timeout_ms(sup);
+        if (wait < 0 || wait > TEMPLATE_POLL_MS)
+            wait = TEMPLATE_POLL_MS;
+        if (poll(fds, n, wait) < 0 && errno != EINTR) {
+            rc = say(err, len, -errno, "poll: %s", strerror(errno));
+            break;
+        }
+        /* Its failures show in its state (a console that broke). */
+        chaos_supervisor_handle(ctx, sup, fds, n);
+        while (chaos_supervisor_take_message(sup))
+            ;
+    }
+    if (r.fd >= 0)
+        close(r.fd);
+    return rc;
+}
+
+int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
+                         char *err, size_t len)
+{
+    chaos_domid domid;
+    chaos_supervisor *sup = NULL;
+    /* A line in an earlier boot's log must not count. */
+    unlink(b->log_path);
+    int rc = chaos_domain_create(ctx, b->cfg, 0, &domid, NULL);
+    if (rc < 0)
+        return say(err, len, rc, "booting it: %s", chaos_errmsg(ctx));
+    struct chaos_supervisor_options o = { .log_path = b->log_path };
+    rc = chaos_supervisor_start(ctx, domid, &o, &sup);
+    if (rc < 0) {
+        say(err, len, rc, "serving it: %s", chaos_errmsg(ctx));
+        chaos_domain_destroy(ctx, domid);
+        return rc;
+    }
+    rc = wait_ready(ctx, sup, b, err, len);
+    /* The image; the save destroys the domain once it is written. */
+    if (!rc && (rc = chaos_domain_save(ctx, domid, b->image_path, 0)) < 0)
+        say(err, len, rc, "saving it: %s", chaos_errmsg(ctx));
+    if (rc < 0 && chaos_supervisor_destroy_domain(ctx, sup) < 0)
+        chaos_domain_destroy(ctx, domid);
+    chaos_supervisor_close(ctx, sup);
+    return rc;
+}

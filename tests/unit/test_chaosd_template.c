@@ -1,0 +1,454 @@
+/*
+ * test_chaosd_template.c - template pools (chaosd/template.c) on chaosd's
+ * real pool, refill and create code, on a real libuv loop, against the
+ * fake hypervisor (chaosd_fakehv.h), whose template_boot "boots" at once
+ * and "saves" the config's text as the image: the template is built once,
+ * the pool holds paused restored guests, a create whose config is the
+ * template's takes one (path "template": renamed, unpaused), others fall
+ * back, a changed kernel or config file makes the template stale (rebuilt),
+ * and a failed build leaves nothing.
+ *
+ * The stand-ins for server.c and guests.c are those of
+ * test_chaosd_daemon.c, reduced to what these tests look at.
+ */
+#include <check.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "chaosd_fakehv.h"
+#include "daemon.h"
+#include "state.h"
+#include "check_run.h"
+
+/* ------------------------------------- stand-ins for server.c, guests.c */
+
+static unsigned n_added;
+
+void server_broadcast(struct chaosd *d, json_object *msg)
+{
+    json_object_put(msg);
+}
+
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
+{
+    n_added++;
+    chaos_config_free(cfg);
+    return 0;
+}
+
+int guest_serve(struct chaosd *d, chaos_domid domid)
+{
+    return 0;
+}
+
+int guests_subscribe(struct chaosd *d)
+{
+    return 0;
+}
+
+struct guest *guest_find(struct chaosd *d, chaos_domid domid)
+{
+    return NULL;
+}
+
+void guest_remove(struct chaosd *d, struct guest *g)
+{
+}
+
+int guests_start(struct chaosd *d)
+{
+    return 0;
+}
+
+void guests_console_close(struct chaosd *d, struct guest *g)
+{
+}
+
+void guests_stop(struct chaosd *d)
+{
+    uv_close((uv_handle_t *)&d->tick, NULL);
+}
+
+int server_listen(struct chaosd *d)
+{
+    d->listening = true;
+    return 0;
+}
+
+void server_close(struct chaosd *d)
+{
+    d->listening = false;
+}
+
+/* -------------------------------------------------------------- set-up */
+
+static char run_dir[64], kernel[128], tcfg[128];
+static struct chaosd *d;
+static uv_loop_t loop;
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+                    struct FTW *f)
+{
+    return remove(path);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A guest config of the template's (cmdline x=1, 4 MiB) named name;
+ * cmdline NULL: the template's. */
+static char *config_text(const char *name, const char *cmdline)
+{
+    static char text[512];
+    snprintf(text, sizeof(text),
+             "%s%s%skernel = \"%s\"\nmemory = 4\ntype = \"pv\"\n"
+             "cmdline = \"%s\"\n",
+             name ? "name = \"" : "", name ? name : "", name ? "\"\n" : "",
+             kernel, cmdline ? cmdline : "x=1");
+    return text;
+}
+
+static void add_flavor(const char *name, uint64_t mib, unsigned target,
+                       const char *template_cfg)
+{
+    struct chaosd_flavor *f = &d->conf.flavors[d->conf.n_flavors++];
+    memset(f, 0, sizeof(*f));
+    snprintf(f->name, sizeof(f->name), "%s", name);
+    f->memory_mib = f->maxmem_mib = mib;
+    f->vcpus = 1;
+    f->pool = target;
+    if (template_cfg) {
+        snprintf(f->template_cfg, sizeof(f->template_cfg), "%s", template_cfg);
+        snprintf(f->template_ready, sizeof(f->template_ready), "ready");
+        f->template_timeout_s = 5;
+    }
+}
+
+/* A plain flavor "small" (4 MiB, 1 shell) and a template flavor "tpl" (4
+ * MiB, 2 guests) whose template is tcfg. */
+static void setup(void)
+{
+    fakehv_reset();
+    n_added = 0;
+    snprintf(run_dir, sizeof(run_dir), "/tmp/chaosd-tpl-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(run_dir));
+    setenv("CHAOS_RUN_DIR", run_dir, 1);
+    ck_assert_int_eq(state_init(), 0);
+    snprintf(kernel, sizeof(kernel), "%s/kernel", run_dir);
+    snprintf(tcfg, sizeof(tcfg), "%s/template.cfg", run_dir);
+    write_file(kernel, "a kernel");
+    write_file(tcfg, config_text("web", NULL));
+    d = calloc(1, sizeof(*d));
+    ck_assert_ptr_nonnull(d);
+    d->hv = &fakehv_ops;
+    chaosd_conf_defaults(&d->conf);
+    d->conf.idle_memory_mib = 100;
+    d->conf.refill_workers = 2;
+    d->templates.retry_ms = 20;
+    add_flavor("small", 4, 1, NULL);
+    add_flavor("tpl", 4, 2, tcfg);
+}
+
+static void teardown(void)
+{
+    free(d);
+    d = NULL;
+    nftw(run_dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void start(void)
+{
+    ck_assert_int_eq(uv_loop_init(&loop), 0);
+    d->loop = &loop;
+    ck_assert_int_eq(d->hv->open(&d->ctx), 0);
+    pool_init(&d->pool, d->conf.idle_memory_mib);
+    images_init(&d->images, d->hv);
+    ck_assert_int_eq(builders_open(d), 0);
+    ck_assert_int_eq(pool_configure(&d->pool, &d->conf), 0);
+}
+
+static void run(void)
+{
+    uv_run(d->loop, UV_RUN_DEFAULT);
+    ck_assert_uint_eq(d->work_in_flight, 0);
+}
+
+static void fill(void)
+{
+    refill_kick(d);
+    run();
+    ck_assert(pool_settled(&d->pool));
+}
+
+static unsigned count_files(const char *sub)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/chaosd/%s", run_dir, sub);
+    DIR *dh = opendir(path);
+    if (!dh)
+        return 0;
+    unsigned n = 0;
+    struct dirent *e;
+    while ((e = readdir(dh)))
+        if (e->d_name[0] != '.' && !strstr(e->d_name, ".cfg"))
+            n++;
+    closedir(dh);
+    return n;
+}
+
+/* What a stop does, as chaosd_run(); then nothing may be left but the
+ * guests created. */
+static void finish(void)
+{
+    d->stopping = true;
+    template_stop(d);
+    refill_kick(d);
+    refill_trim(d, true);
+    run();
+    template_clear(d);
+    images_clear(&d->images);
+    builders_close(d);
+    pool_free(&d->pool);
+    d->hv->close(d->ctx);
+    ck_assert_int_eq(uv_loop_close(&loop), 0);
+    ck_assert_uint_eq(fakehv.images_live, 0);
+    ck_assert_uint_eq(fakehv.shells_live, 0);
+    ck_assert_uint_eq(fakehv.ctxs_open, 0);
+    ck_assert_uint_eq(count_files("shells"), 0);
+    ck_assert_uint_eq(count_files("templates"), 0);
+    ck_assert_uint_eq(fakehv.n_doms, n_added);
+}
+
+static struct pool_flavor *flavor(const char *name)
+{
+    int i = pool_find_name(&d->pool, name);
+    ck_assert_int_ge(i, 0);
+    return &d->pool.flavors[i];
+}
+
+struct outcome {
+    bool called;
+    int rc;
+    char path[16], flavor[40], err[256];
+    chaos_domid domid;
+};
+
+static void create_done(struct chaosd *dd, void *opaque, int rc,
+                        json_object *result, const char *errmsg)
+{
+    struct outcome *o = opaque;
+    o->called = true;
+    o->rc = rc;
+    snprintf(o->err, sizeof(o->err), "%s", errmsg ? errmsg : "");
+    json_object *v;
+    if (result && json_object_object_get_ex(result, "path", &v))
+        snprintf(o->path, sizeof(o->path), "%s", json_object_get_string(v));
+    if (result && json_object_object_get_ex(result, "flavor", &v))
+        snprintf(o->flavor, sizeof(o->flavor), "%s", json_object_get_string(v));
+    if (result && json_object_object_get_ex(result, "domid", &v))
+        o->domid = (chaos_domid)json_object_get_int64(v);
+    json_object_put(result);
+}
+
+static struct outcome create(const char *name, const char *cmdline)
+{
+    const char *text = config_text(name, cmdline);
+    chaos_config *cfg = chaos_config_new();
+    ck_assert_int_eq(chaos_config_parse(cfg, text, strlen(text), "test"), 0);
+    ck_assert_int_eq(chaos_config_validate(cfg), 0);
+    struct outcome o = { 0 };
+    create_start(d, cfg, false, create_done, &o);
+    run();
+    ck_assert(o.called);
+    return o;
+}
+
+/* -------------------------------------------------------------- tests */
+
+START_TEST(template_built_once_and_pool_filled_paused)
+{
+    start();
+    fill();
+    ck_assert_uint_eq(fakehv.template_boots, 1);
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(flavor("small")->n_idle, 1);
+    /* Restored from the template, paused, under chaosd's names. */
+    ck_assert_uint_eq(fakehv.restores_direct, 2);
+    for (unsigned k = 0; k < 2; k++) {
+        const struct pool_item *it = &flavor("tpl")->idle[k];
+        ck_assert(it->guest);
+        const struct fakehv_dom *dom = fakehv_find(it->domid);
+        ck_assert_ptr_nonnull(dom);
+        ck_assert(dom->paused);
+        ck_assert_int_eq(strncmp(dom->name, "chaosd-tpl-", 11), 0);
+    }
+    /* Their memory counts against the budget; one image file is kept. */
+    ck_assert_uint_eq(pool_used_mib(&d->pool), 12);
+    ck_assert_uint_eq(count_files("templates"), 1);
+    ck_assert_uint_eq(count_files("shells"), 3);
+    finish();
+}
+END_TEST
+
+START_TEST(create_takes_a_template_guest)
+{
+    start();
+    fill();
+    chaos_domid guest = flavor("tpl")->idle[0].domid;
+    struct outcome o = create("g1", NULL);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "template");
+    ck_assert_str_eq(o.flavor, "tpl");
+    ck_assert_uint_eq(o.domid, guest);
+    const struct fakehv_dom *dom = fakehv_find(guest);
+    ck_assert_str_eq(dom->name, "g1");
+    ck_assert(!dom->paused);
+    ck_assert_uint_eq(fakehv.renames, 1);
+    ck_assert_uint_eq(fakehv.unpauses, 1);
+    ck_assert_uint_eq(fakehv.executes + fakehv.creates, 0);
+    ck_assert_uint_eq(n_added, 1);
+    ck_assert_uint_eq(d->metrics.creates[METRICS_PATH_TEMPLATE], 1);
+    /* Refilled from the same template: no second boot. */
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.template_boots, 1);
+    ck_assert_uint_eq(fakehv.restores_direct, 3);
+    finish();
+}
+END_TEST
+
+START_TEST(other_configs_fall_back)
+{
+    start();
+    fill();
+    /* Another command line: the plain pool. */
+    struct outcome o = create("g1", "x=2");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool");
+    ck_assert_str_eq(o.flavor, "small");
+    /* The plain pool empty (refilled after): direct. */
+    flavor("small")->f.pool = 0;
+    refill_trim(d, false);
+    run();
+    o = create("g2", "x=3");
+    ck_assert_str_eq(o.path, "direct");
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.renames, 0);
+    finish();
+}
+END_TEST
+
+START_TEST(changed_kernel_makes_the_template_stale)
+{
+    start();
+    fill();
+    chaos_domid old[2] = { flavor("tpl")->idle[0].domid,
+                           flavor("tpl")->idle[1].domid };
+    write_file(kernel, "another, longer kernel");
+    struct outcome o = create("g1", NULL);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "pool"); /* not a stale guest */
+    /* Its guests destroyed, the template built again, the pool refilled. */
+    ck_assert_ptr_null(fakehv_find(old[0]));
+    ck_assert_ptr_null(fakehv_find(old[1]));
+    ck_assert_uint_eq(fakehv.template_boots, 2);
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(count_files("templates"), 1);
+    o = create("g2", NULL);
+    ck_assert_str_eq(o.path, "template");
+    finish();
+}
+END_TEST
+
+START_TEST(changed_config_makes_the_template_stale)
+{
+    start();
+    fill();
+    /* The template now asks for another command line: refills notice. */
+    write_file(tcfg, config_text("web", "x=9 y=1"));
+    refill_kick(d);
+    run();
+    ck_assert_uint_eq(fakehv.template_boots, 2);
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    struct outcome o = create("g1", NULL); /* the old one: no longer */
+    ck_assert_str_eq(o.path, "pool");
+    o = create("g2", "x=9 y=1");
+    ck_assert_str_eq(o.path, "template");
+    finish();
+}
+END_TEST
+
+START_TEST(failed_template_boot_leaves_nothing)
+{
+    fakehv.fail_template = 1;
+    start();
+    fill(); /* fails, retried 20 ms later, built */
+    ck_assert_uint_eq(fakehv.template_boots, 2);
+    ck_assert_uint_eq(flavor("tpl")->fill_failures, 1);
+    ck_assert_uint_eq(d->metrics.failures[METRICS_FAIL_TEMPLATE], 1);
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(count_files("templates"), 1);
+    ck_assert_uint_eq(count_files("shells"), 3);
+    ck_assert_uint_eq(fakehv.n_doms, 3);
+    finish();
+}
+END_TEST
+
+START_TEST(bad_template_config_is_refused_before_booting)
+{
+    write_file(tcfg, "name = \"x\"\nkernel = \"/k\"\nmemory = 8\n");
+    d->templates.retry_ms = 60000;
+    start();
+    refill_kick(d);
+    ck_assert_uint_eq(fakehv.template_boots, 0);
+    ck_assert_uint_eq(flavor("tpl")->fill_failures, 1);
+    ck_assert(flavor("tpl")->held); /* until the retry */
+    ck_assert_uint_eq(flavor("tpl")->filling, 0);
+    ck_assert_uint_eq(count_files("shells"), 1); /* "small"'s, filling */
+    finish();
+}
+END_TEST
+
+START_TEST(failed_rename_destroys_the_guest)
+{
+    start();
+    fill();
+    chaos_domid guest = flavor("tpl")->idle[0].domid;
+    fakehv.fail_rename = 1;
+    struct outcome o = create("g1", NULL);
+    ck_assert_int_lt(o.rc, 0);
+    ck_assert_str_eq(o.err, "injected: the name is in use");
+    ck_assert_ptr_null(fakehv_find(guest));
+    ck_assert_uint_eq(count_files("guests"), 0);
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    finish();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("chaosd_template");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, template_built_once_and_pool_filled_paused);
+    tcase_add_test(tc, create_takes_a_template_guest);
+    tcase_add_test(tc, other_configs_fall_back);
+    tcase_add_test(tc, changed_kernel_makes_the_template_stale);
+    tcase_add_test(tc, changed_config_makes_the_template_stale);
+    tcase_add_test(tc, failed_template_boot_leaves_nothing);
+    tcase_add_test(tc, bad_template_config_is_refused_before_booting);
+    tcase_add_test(tc, failed_rename_destroys_the_guest);
+    suite_add_tcase(s, tc);
+    return check_run(s);
+}
