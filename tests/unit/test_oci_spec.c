@@ -59,6 +59,31 @@ START_TEST(typical_bundle)
 }
 END_TEST
 
+/* The config.json containerd 1.6's runc shim hands its runtime for
+ * `ctr run --rootfs DIR --env PATH=/bin ID sh -c ...` (Debian 12's
+ * containerd; only root.path changed): every field it sets is accepted. */
+START_TEST(containerd_ctr_run)
+{
+    FILE *f = fopen(OCI_CORPUS_DIR "/ctr-run-rootfs.json", "r");
+    ck_assert_ptr_nonnull(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    struct oci_spec s;
+    char msg[512] = "";
+    ck_assert_msg(parse(text, &s, msg) == 0, "refused: %s", msg);
+    ck_assert_str_eq(s.root_path, "/srv/busybox-rootfs");
+    ck_assert_uint_eq(s.nargs, 3);
+    ck_assert_str_eq(s.args[2], "echo hi; exit 3");
+    ck_assert_uint_eq(s.nenv, 1);
+    ck_assert_ptr_null(s.hostname); /* ctr sets none: the ID is used */
+    ck_assert_uint_eq(s.memory_mib, OCI_DEFAULT_MEMORY_MIB);
+    ck_assert_uint_eq(s.vcpus, 1);
+    oci_spec_free(&s);
+}
+END_TEST
+
 START_TEST(defaults_and_sizes)
 {
     struct oci_spec s;
@@ -198,6 +223,7 @@ int main(void)
     Suite *s = suite_create("oci_spec");
     TCase *tc = tcase_create("spec");
     tcase_add_test(tc, typical_bundle);
+    tcase_add_test(tc, containerd_ctr_run);
     tcase_add_test(tc, defaults_and_sizes);
     tcase_add_test(tc, versions);
     tcase_add_loop_test(tc, refused, 0,
