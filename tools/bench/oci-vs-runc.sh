@@ -1,0 +1,70 @@
+# shellcheck shell=sh
+# Runs in the lab's dom0 (see tools/bench/oci-bench).  `ctr run --rm` of
+# the same BusyBox command, `sh -c 'echo first; echo second'`, on the same
+# root file system (dom0's static BusyBox, --rootfs), through Debian's
+# containerd and its runc shim (io.containerd.runc.v2) with two runc
+# binaries in turn:
+#   runc       Debian's runc (namespaces and cgroups in dom0)
+#   chaos-oci  chaos-oci (a Xen guest per container), as in
+#              tests/lab/test-chaos-oci-ctr.sh
+# Both with --no-pivot (dom0's root is an initramfs, where runc cannot
+# pivot_root; chaos-oci ignores it) and PATH=/bin (runc looks the program
+# up in the container's PATH; ctr gives a rootfs without an image none).
+# A first run of each is a warm-up (n=0: binaries read over 9p, caches
+# empty); then N runs of each, alternating.  Prints one CSV line per run:
+#   runtime,n,first_ms,exit_ms
+# first_ms: from the start of `ctr run` until its stdout's first line is
+# read; exit_ms: until ctr run has exited (the container gone).
+N=${N:-5}
+# shellcheck source=../../tests/lab/lib.sh
+. /lab/tests/lib.sh
+# shellcheck source=../../tests/lab/containerd.sh
+. /lab/tests/containerd.sh
+W=/tmp/oci-bench
+rm -rf "$W"
+mkdir -p "$W"
+trap 'ctr_stop; rm -rf "$W"' EXIT
+# runc puts each container in a cgroup: cgroup v2, as Debian 12 mounts it.
+grep -q ' /sys/fs/cgroup ' /proc/mounts || mount -t cgroup2 cgroup2 /sys/fs/cgroup ||
+    fail "cannot mount cgroup2 for runc"
+busybox_rootfs "$W/rootfs"
+ctr_start
+
+RUNC=$CTR_SET/usr/sbin/runc
+# stamp: T = milliseconds of uptime, without a fork (which costs
+# milliseconds under TCG, and would be counted).
+stamp() {
+    read -r up _ </proc/uptime
+    T=$((${up%.*} * 1000 + 1${up#*.} * 10 - 1000))
+}
+
+# one RUNTIME N: a run; prints its CSV line.
+one() {
+    case $1 in
+    runc) bin=$RUNC root=/run/containerd/runc ;;
+    chaos-oci) bin=$OCI_BIN root=/run/containerd/chaos-oci ;;
+    esac
+    id=bench-$1-$2
+    stamp
+    t0=$T
+    ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$bin" \
+        --runc-root "$root" --no-pivot --env PATH=/bin \
+        --rootfs "$W/rootfs" "$id" sh -c 'echo first; echo second' </dev/null 2>"$W/err" |
+        { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >/dev/null; }
+    stamp
+    t2=$T
+    read -r t1 line <"$W/first" || t1=
+    [ "$line" = first ] || fail "$1 run $2: first line '$line', not 'first': $(cat "$W/err")"
+    echo "$1,$2,$((t1 - t0)),$((t2 - t0))"
+}
+
+echo "runtime,n,first_ms,exit_ms"
+one runc 0
+one chaos-oci 0
+i=1
+while [ "$i" -le "$N" ]; do
+    one runc "$i"
+    one chaos-oci "$i"
+    i=$((i + 1))
+done
+[ -z "$(ctr container ls -q)" ] || fail "containers left: $(ctr container ls)"
