@@ -5,7 +5,8 @@ OCI_PURE_SRCS = \
 	tools/chaos-oci/oci_spec.h tools/chaos-oci/oci_spec.c \
 	tools/chaos-oci/oci_state.h tools/chaos-oci/oci_state.c \
 	tools/chaos-oci/oci_signal.h tools/chaos-oci/oci_signal.c \
-	tools/chaos-oci/oci_output.h tools/chaos-oci/oci_output.c
+	tools/chaos-oci/oci_output.h tools/chaos-oci/oci_output.c \
+	tools/chaos-oci/oci_bind.h tools/chaos-oci/oci_bind.c
 
 sbin_PROGRAMS += tools/chaos-oci/chaos-oci
 tools_chaos_oci_chaos_oci_SOURCES = $(OCI_PURE_SRCS) \
