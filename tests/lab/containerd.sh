@@ -25,6 +25,12 @@ ctr_start() {
     cat >"$CTR_DIR/config.toml" <<END
 version = 2
 
+# Kubernetes (CRI): the default handler stays runc's (without it, CRI
+# refuses the configuration) ...
+[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+  runtime_type = "io.containerd.runc.v2"
+
+# ... and the handler "chaos" runs the same shim with chaos-oci as its runc.
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.chaos]
   runtime_type = "io.containerd.runc.v2"
   pod_annotations = ["org.chaos.*"]
@@ -32,10 +38,19 @@ version = 2
     BinaryName = "$OCI_BIN"
     Root = "/run/containerd/chaos-oci"
 END
+    # runc's libseccomp, where ld.so looks without being told: runc
+    # re-executes itself as `runc init` with an environment of its own (no
+    # LD_LIBRARY_PATH), and died at once with it.
+    LIBSECCOMP=/usr/lib/x86_64-linux-gnu/libseccomp.so.2
+    if [ ! -e "$LIBSECCOMP" ]; then
+        mkdir -p "${LIBSECCOMP%/*}"
+        ln -s "$CTR_SET$LIBSECCOMP" "$LIBSECCOMP"
+    else
+        LIBSECCOMP=
+    fi
     # The shim passes containerd's environment on to the runtime: the
-    # guests' kernel, and runc's libseccomp (the set is not in ld.so's path).
+    # guests' kernel.
     CHAOS_OCI_KERNEL=/lab/guest/vmlinuz \
-    LD_LIBRARY_PATH="$CTR_SET/usr/lib/x86_64-linux-gnu" \
         containerd --config "$CTR_DIR/config.toml" >"$CTR_DIR/containerd.log" 2>&1 &
     CTRD_PID=$!
     wait_for 300 "ctr version >/dev/null 2>&1" ||
@@ -49,6 +64,7 @@ ctr_stop() {
     wait "$CTRD_PID" 2>/dev/null
     CTRD_PID=
     rm -rf /var/lib/containerd /run/containerd "$CTR_DIR"
+    [ -z "${LIBSECCOMP:-}" ] || rm -f "$LIBSECCOMP"
 }
 
 # shim_pids: the runc shims still running.

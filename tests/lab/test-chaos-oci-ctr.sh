@@ -12,6 +12,8 @@
 #  - one that ignores TERM (detached, output through --log-uri): still
 #    RUNNING after `ctr task kill`, `ctr task kill -s KILL` ends it
 #    (STOPPED, exit code 137 reported by `ctr task rm`);
+#  - bind mounts (--mount): a read-only folder and a read-write file, as
+#    Kubernetes adds them, seen by the program (the folder read-only);
 #  - a bundle chaos-oci refuses (a read-write bind mount of a folder):
 #    ctr run fails with chaos-oci's message (through the shim's log.json);
 #  - after `ctr container rm`: no domain, no memory, nothing under
@@ -33,6 +35,10 @@ echo "ok: containerd $(ctr version 2>/dev/null | sed -n 's/^ *Version: *//p' | t
 # What containerd made of docs/oci.md's configuration (the CRI plugin is
 # not used by ctr; shown for the record).
 ctr plugins ls 2>/dev/null | grep -E 'grpc.v1 +cri|runtime.v2 +task' | sed 's/^/    /'
+grep 'failed to load plugin io.containerd.grpc.v1.cri' "$CTR_DIR/containerd.log" |
+    sed 's/^.*error=/    why: /' | head -n 1
+grep -q 'invalid plugin config' "$CTR_DIR/containerd.log" &&
+    fail "containerd refused the configuration: $(grep 'invalid plugin config' "$CTR_DIR/containerd.log")"
 
 # crun ID [CTR-RUN-OPTION...] -- ARGS: `ctr run` of ARGS with chaos-oci.
 crun() {
@@ -100,6 +106,24 @@ ctr task rm hard 2>"$W/hard.rm" || fail "ctr task rm hard: $(cat "$W/hard.rm")"
 grep -q 'exit code 137' "$W/hard.rm" || fail "hard: not exit code 137: $(cat "$W/hard.rm")"
 ctr container rm hard || fail "ctr container rm hard"
 echo "ok: exit code 137"
+
+# ------------------------------------------------------------ bind mounts
+# What Kubernetes adds (/etc/hosts, read-only volumes), through ctr's
+# --mount: copies in the guest, mounted before the program runs.
+mkdir -p "$W/conf"
+echo "k=v" >"$W/conf/a.conf"
+echo "127.0.0.1 lab" >"$W/hosts"
+# shellcheck disable=SC2016 # expanded by the guest's sh
+out=$(crun binds --rm --mount "type=bind,src=$W/conf,dst=/etc/conf,options=rbind:ro" \
+    --mount "type=bind,src=$W/hosts,dst=/etc/hosts,options=rbind:rw" -- \
+    sh -c 'cat /etc/conf/a.conf /etc/hosts; if echo x 2>/dev/null >/etc/conf/b; then echo rw; else echo ro; fi' \
+    </dev/null 2>"$W/binds.err")
+rc=$?
+[ "$rc" = 0 ] || fail "binds: ctr run exited $rc: $(cat "$W/binds.err") $out"
+[ "$out" = "k=v
+127.0.0.1 lab
+ro" ] || fail "binds: the guest saw: $out"
+echo "ok: bind mounts: a read-only folder and a file, seen by the program: $(echo "$out" | tr '\n' '|')"
 
 # ------------------------------------------------------------ refused
 out=$(crun bad --rm --mount "type=bind,src=$W,dst=/host,options=rbind:rw" -- true </dev/null 2>&1) &&
