@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Runs in the lab's dom0 (see tools/bench/oci-bench).  `ctr run --rm` of
-# the same BusyBox command, `sh -c 'echo first; echo second'`, on the same
+# the same BusyBox command, `sh -c 'echo first; cat /proc/1/comm'`, on the same
 # root file system (dom0's static BusyBox, --rootfs), through Debian's
 # containerd and its runc shim (io.containerd.runc.v2) with two runc
 # binaries in turn:
@@ -12,9 +12,12 @@
 # up in the container's PATH; ctr gives a rootfs without an image none).
 # A first run of each is a warm-up (n=0: binaries read over 9p, caches
 # empty); then N runs of each, alternating.  Prints one CSV line per run:
-#   runtime,n,first_ms,exit_ms
+#   runtime,n,first_ms,exit_ms,pid1
 # first_ms: from the start of `ctr run` until its stdout's first line is
-# read; exit_ms: until ctr run has exited (the container gone).
+# read; exit_ms: until ctr run has exited (the container gone); pid1: the
+# second line, the name of the container's process 1, which tells where
+# it ran (runc: sh itself, in a pid namespace; chaos-oci: the guest's
+# /init), so that no run silently used the other runtime.
 N=${N:-5}
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
@@ -49,16 +52,21 @@ one() {
     t0=$T
     ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$bin" \
         --runc-root "$root" --no-pivot --env PATH=/bin \
-        --rootfs "$W/rootfs" "$id" sh -c 'echo first; echo second' </dev/null 2>"$W/err" |
-        { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >/dev/null; }
+        --rootfs "$W/rootfs" "$id" sh -c 'echo first; cat /proc/1/comm' </dev/null 2>"$W/err" |
+        { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >"$W/rest"; }
     stamp
     t2=$T
     read -r t1 line <"$W/first" || t1=
     [ "$line" = first ] || fail "$1 run $2: first line '$line', not 'first': $(cat "$W/err")"
-    echo "$1,$2,$((t1 - t0)),$((t2 - t0))"
+    pid1=$(head -n 1 "$W/rest")
+    case $1/$pid1 in
+    runc/sh | chaos-oci/init) ;;
+    *) fail "$1 run $2: process 1 is '$pid1': not the runtime asked for" ;;
+    esac
+    echo "$1,$2,$((t1 - t0)),$((t2 - t0)),$pid1"
 }
 
-echo "runtime,n,first_ms,exit_ms"
+echo "runtime,n,first_ms,exit_ms,pid1"
 one runc 0
 one chaos-oci 0
 i=1
