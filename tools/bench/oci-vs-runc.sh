@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Runs in the lab's dom0 (see tools/bench/oci-bench).  `ctr run --rm` of
-# the same BusyBox command, `sh -c 'echo first; cat /proc/1/comm'`, on the same
+# the same BusyBox command, `sh -c 'echo first; read -r c </proc/1/comm; echo $c'`, on the same
 # root file system (dom0's static BusyBox, --rootfs), through Debian's
 # containerd and its runc shim (io.containerd.runc.v2) with two runc
 # binaries in turn:
@@ -17,7 +17,8 @@
 # read; exit_ms: until ctr run has exited (the container gone); pid1: the
 # second line, the name of the container's process 1, which tells where
 # it ran (runc: sh itself, in a pid namespace; chaos-oci: the guest's
-# /init), so that no run silently used the other runtime.
+# /init), so that no run silently used the other runtime.  Read by sh's
+# own `read`: a last `cat` would be exec'd by sh and be process 1 itself.
 N=${N:-5}
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
@@ -50,9 +51,10 @@ one() {
     id=bench-$1-$2
     stamp
     t0=$T
+    # shellcheck disable=SC2016 # expanded by the container's sh
     ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$bin" \
         --runc-root "$root" --no-pivot --env PATH=/bin \
-        --rootfs "$W/rootfs" "$id" sh -c 'echo first; cat /proc/1/comm' </dev/null 2>"$W/err" |
+        --rootfs "$W/rootfs" "$id" sh -c 'echo first; read -r c </proc/1/comm; echo $c' </dev/null 2>"$W/err" |
         { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >"$W/rest"; }
     stamp
     t2=$T
