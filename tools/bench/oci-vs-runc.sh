@@ -7,9 +7,9 @@
 #   runc       Debian's runc (namespaces and cgroups in dom0)
 #   chaos-oci  chaos-oci (a Xen guest per container), as in
 #              tests/lab/test-chaos-oci-ctr.sh
-# Both with --no-pivot (dom0's root is an initramfs, where runc cannot
-# pivot_root; chaos-oci ignores it) and PATH=/bin (runc looks the program
-# up in the container's PATH; ctr gives a rootfs without an image none).
+# runc with --no-pivot (dom0's root is an initramfs, where runc cannot
+# pivot_root); both with PATH=/bin (runc looks the program up in the
+# container's PATH; ctr gives a rootfs without an image none).
 # A first run of each is a warm-up (n=0: binaries read over 9p, caches
 # empty); then N runs of each, alternating.  Prints one CSV line per run:
 #   runtime,n,first_ms,exit_ms,hostname
@@ -33,7 +33,6 @@ grep -q ' /sys/fs/cgroup ' /proc/mounts || mount -t cgroup2 cgroup2 /sys/fs/cgro
 busybox_rootfs "$W/rootfs"
 ctr_start
 
-RUNC=$CTR_SET/usr/sbin/runc
 # stamp: T = milliseconds of uptime, without a fork (which costs
 # milliseconds under TCG, and would be counted).
 stamp() {
@@ -44,15 +43,17 @@ stamp() {
 # one RUNTIME N: a run; prints its CSV line.
 one() {
     case $1 in
-    runc) bin=$RUNC root=/run/containerd/runc ;;
-    chaos-oci) bin=$OCI_BIN root=/run/containerd/chaos-oci ;;
+    # runc: --no-pivot, which makes ctr replace the task's runtime options
+    # (--runc-binary and --runc-root lost: the shim runs "runc" from its
+    # PATH, Debian's, with its default root).  chaos-oci: its options.
+    runc) opts="--no-pivot" ;;
+    chaos-oci) opts="--runc-binary $OCI_BIN --runc-root /run/containerd/chaos-oci" ;;
     esac
     id=bench-$1-$2
     stamp
     t0=$T
-    # shellcheck disable=SC2016 # expanded by the container's sh
-    ctr run --rm --runtime io.containerd.runc.v2 --runc-binary "$bin" \
-        --runc-root "$root" --no-pivot --env PATH=/bin \
+    # shellcheck disable=SC2016,SC2086 # the container's sh expands; options
+    ctr run --rm --runtime io.containerd.runc.v2 $opts --env PATH=/bin \
         --rootfs "$W/rootfs" "$id" sh -c 'echo first; read -r h </proc/sys/kernel/hostname; echo $h' </dev/null 2>"$W/err" |
         { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >"$W/rest"; }
     stamp
