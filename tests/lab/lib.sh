@@ -67,3 +67,17 @@ dom_field_by_name() {
     chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' |
         grep "\"name\":\"$1\"" | sed -n 's/.*"domid":\([0-9]*\).*/\1/p'
 }
+# lab_extra NAME: the lab's optional package set NAME (tools/lab/chaos-lab
+# unpacks it in its cache and shares that read-only over 9p, tag labextra:
+# not in dom0's image), mounted at /lab/extra on first use; prints its
+# folder, or fails when the lab has no such set.  cache=loose: the files
+# never change while the lab runs, and page-cached reads make a binary's
+# second start as fast as from RAM.
+lab_extra() {
+    if ! grep -q ' /lab/extra ' /proc/mounts; then
+        mkdir -p /lab/extra
+        mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144,cache=loose,ro \
+            labextra /lab/extra 2>/dev/null || return 1
+    fi
+    [ -d "/lab/extra/$1" ] && echo "/lab/extra/$1"
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "check_run.h"
+#include "oci_bind.h"
 #include "oci_spec.h"
 
 #define PROCESS "\"process\": { \"args\": [\"sh\", \"-c\", \"exit 7\"] }"
@@ -55,6 +56,86 @@ START_TEST(typical_bundle)
     ck_assert_ptr_null(s.flavor);
     ck_assert_uint_eq(s.nannotations, 2);
     ck_assert_str_eq(s.annotations[1].key, "x.y");
+    oci_spec_free(&s);
+}
+END_TEST
+
+/* The config.json containerd 1.6's runc shim hands its runtime for
+ * `ctr run --rootfs DIR --env PATH=/bin ID sh -c ...` (Debian 12's
+ * containerd; only root.path changed): every field it sets is accepted. */
+START_TEST(containerd_ctr_run)
+{
+    FILE *f = fopen(OCI_CORPUS_DIR "/ctr-run-rootfs.json", "r");
+    ck_assert_ptr_nonnull(f);
+    char text[16384];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    struct oci_spec s;
+    char msg[512] = "";
+    ck_assert_msg(parse(text, &s, msg) == 0, "refused: %s", msg);
+    ck_assert_str_eq(s.root_path, "/srv/busybox-rootfs");
+    ck_assert_uint_eq(s.nargs, 3);
+    ck_assert_str_eq(s.args[2], "echo hi; exit 3");
+    ck_assert_uint_eq(s.nenv, 1);
+    ck_assert_ptr_null(s.hostname); /* ctr sets none: the ID is used */
+    ck_assert_uint_eq(s.memory_mib, OCI_DEFAULT_MEMORY_MIB);
+    ck_assert_uint_eq(s.vcpus, 1);
+    oci_spec_free(&s);
+}
+END_TEST
+
+/* Bind mounts are kept (copied in and mounted by the guest: oci_bind.h),
+ * "ro" noted; one on /dev/shm is the guest's own tmpfs. */
+START_TEST(bind_mounts)
+{
+    struct oci_spec s;
+    char msg[512] = "";
+    const char *text =
+        "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": ["
+        " {\"destination\": \"/etc/hosts\", \"type\": \"bind\","
+        "  \"source\": \"/h/hosts\", \"options\": [\"rbind\", \"rw\"]},"
+        " {\"destination\": \"/dev/shm\", \"type\": \"bind\","
+        "  \"source\": \"/h/shm\", \"options\": [\"rbind\"]},"
+        " {\"destination\": \"/cfg\", \"type\": \"none\","
+        "  \"source\": \"/h/it's\", \"options\": [\"bind\", \"ro\"]} ]}";
+    ck_assert_msg(parse(text, &s, msg) == 0, "refused: %s", msg);
+    ck_assert_uint_eq(s.nbinds, 2);
+    ck_assert_str_eq(s.binds[0].source, "/h/hosts");
+    ck_assert_str_eq(s.binds[0].destination, "/etc/hosts");
+    ck_assert(!s.binds[0].readonly);
+    ck_assert_str_eq(s.binds[1].destination, "/cfg");
+    ck_assert(s.binds[1].readonly);
+    /* The guest's argv: BusyBox's sh mounts, then execs the program. */
+    bool is_dir[] = { false, true };
+    size_t n;
+    char **v = oci_bind_argv(&s, is_dir, &n);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_eq(n, 5 + s.nargs);
+    ck_assert_str_eq(v[0], "/bin/busybox");
+    ck_assert_str_eq(v[1], "sh");
+    ck_assert_str_eq(v[2], "-c");
+    ck_assert_str_eq(v[4], "chaos-oci"); /* $0; "$@" is the program */
+    ck_assert_str_eq(v[5], "sh");
+    ck_assert_str_eq(v[7], "exit 7");
+    ck_assert_ptr_null(v[n]);
+    const char *want[] = {
+        /* a file: an empty file as its mount point */
+        "[ -e '/etc/hosts' ] || /bin/busybox touch '/etc/hosts'",
+        "mount --bind " OCI_BIND_DIR "/0 '/etc/hosts' ||",
+        /* a folder, read-only, its name quoted for sh */
+        "mkdir -p '/cfg' && ",
+        "mount --bind " OCI_BIND_DIR "/1 '/cfg' && /bin/busybox mount -o "
+        "remount,bind,ro '/cfg' ||",
+        "'/h/it'\\''s'",
+        "exit 125; }",
+        "\nexec \"$@\"\n",
+    };
+    for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
+        ck_assert_msg(strstr(v[3], want[i]), "script lacks [%s]:\n%s", want[i],
+                      v[3]);
+    ck_assert_msg(!strstr(v[3], "/dev/shm"), "%s", v[3]);
+    oci_argv_free(v, n);
     oci_spec_free(&s);
 }
 END_TEST
@@ -144,8 +225,11 @@ static const struct refusal refusals[] = {
       "1}}",
       "process.magic" },
     { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
-      "\"/x\", \"type\": \"bind\", \"source\": \"/h\"}]}",
-      "mounts[0]: the bind mount of /h on /x" },
+      "\"/x\", \"type\": \"bind\", \"source\": \"h\"}]}",
+      "mounts[0]: the source of the bind mount on /x is not an absolute" },
+    { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
+      "\"x\", \"type\": \"proc\"}]}",
+      "mounts[0].destination \"x\" is not an absolute path" },
     { "{" SPECVER "," ROOT "," PROCESS ", \"mounts\": [{\"destination\": "
       "\"/x\", \"type\": \"none\", \"options\": [\"rbind\"]}]}",
       "bind mount" },
@@ -198,6 +282,8 @@ int main(void)
     Suite *s = suite_create("oci_spec");
     TCase *tc = tcase_create("spec");
     tcase_add_test(tc, typical_bundle);
+    tcase_add_test(tc, containerd_ctr_run);
+    tcase_add_test(tc, bind_mounts);
     tcase_add_test(tc, defaults_and_sizes);
     tcase_add_test(tc, versions);
     tcase_add_loop_test(tc, refused, 0,

@@ -323,12 +323,16 @@ int cmd_create(const struct oci_global *g, int argc, char **argv)
         return oci_error(g, "create %s: bundle %s: %s", c.id, c.bundle,
                          strerror(errno));
     c.bundle = bundle;
-    mkdir(g->root, 0700);
+    int r = oci_root_make(g);
+    if (r < 0) {
+        free(bundle);
+        return oci_error(g, "create %s: --root %s: %s", c.id, g->root,
+                         strerror(-r));
+    }
     if (!(c.dir = oci_path(g, c.id, NULL))) {
         free(bundle);
         return oci_error(g, "out of memory");
     }
-    int r;
     if (mkdir(c.dir, 0700) < 0) {
         r = errno == EEXIST
                 ? oci_error(g, "create %s: a container with that ID exists",

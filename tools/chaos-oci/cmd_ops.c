@@ -177,13 +177,18 @@ int cmd_delete(const struct oci_global *g, int argc, char **argv)
     struct target t;
     if (!id)
         return 1;
-    if (open_target(g, "delete", id, &t)) {
-        /* runc: deleting what does not exist is fine with --force. */
+    if (force && oci_id_ok(id)) {
+        /* runc: deleting what does not exist is fine with --force, and
+         * quiet (the runc shim's delete after a stopped container's
+         * delete must not put an error in its log). */
         char *dir = oci_path(g, id, NULL);
-        bool gone = dir && access(dir, F_OK) < 0;
+        bool gone = dir && access(dir, F_OK) < 0 && errno == ENOENT;
         free(dir);
-        return force && gone ? 0 : 1;
+        if (gone)
+            return 0;
     }
+    if (open_target(g, "delete", id, &t))
+        return 1;
     int r = 0;
     if (t.st == OCI_RUNNING && !force) {
         r = oci_error(g,

@@ -5,7 +5,8 @@ OCI_PURE_SRCS = \
 	tools/chaos-oci/oci_spec.h tools/chaos-oci/oci_spec.c \
 	tools/chaos-oci/oci_state.h tools/chaos-oci/oci_state.c \
 	tools/chaos-oci/oci_signal.h tools/chaos-oci/oci_signal.c \
-	tools/chaos-oci/oci_output.h tools/chaos-oci/oci_output.c
+	tools/chaos-oci/oci_output.h tools/chaos-oci/oci_output.c \
+	tools/chaos-oci/oci_bind.h tools/chaos-oci/oci_bind.c
 
 sbin_PROGRAMS += tools/chaos-oci/chaos-oci
 tools_chaos_oci_chaos_oci_SOURCES = $(OCI_PURE_SRCS) \
@@ -27,7 +28,8 @@ OCI_TESTS = tests/unit/test_oci_spec tests/unit/test_oci_state \
 check_PROGRAMS += $(OCI_TESTS)
 TESTS += $(OCI_TESTS)
 OCI_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
-	-I$(top_srcdir)/tools/chaos-oci
+	-I$(top_srcdir)/tools/chaos-oci \
+	-DOCI_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/oci-spec"'
 OCI_TEST_LIBS = $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_test_oci_spec_SOURCES = tests/unit/test_oci_spec.c $(OCI_PURE_SRCS)
 tests_unit_test_oci_spec_CFLAGS = $(OCI_TEST_CFLAGS)

@@ -35,6 +35,9 @@ void oci_info(const struct oci_global *g, const char *fmt, ...)
 /* ROOT/ID and files in it (malloc'd; NULL when out of memory). */
 char *oci_path(const struct oci_global *g, const char *id, const char *file);
 
+/* Makes ROOT and the folders above it: 0 or a negative errno. */
+int oci_root_make(const struct oci_global *g);
+
 /* Reads ROOT/ID/state.json: 0, -ENOENT (no such container), or another
  * negative errno. */
 int oci_record_load(const struct oci_global *g, const char *id,

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "oci_bind.h"
 #include "initramfs.h"
 #include "spawn.h"
 
@@ -54,7 +55,8 @@ static void field(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static char *make_spec(const struct oci_spec *s, const char *init_path,
+static char *make_spec(const struct oci_spec *s, const bool *is_dir,
+                       const mode_t *modes, const char *init_path,
                        const char *busybox)
 {
     static const char *const dirs[][2] = {
@@ -83,6 +85,14 @@ static char *make_spec(const struct oci_spec *s, const char *init_path,
         field(f, busybox);
         fputs(" 0755\n", f);
     }
+    /* The bind mounts' copies (oci_bind.h). */
+    for (size_t i = 0; i < s->nbinds; i++) {
+        fprintf(f, "%s " OCI_BIND_DIR "/%zu", is_dir[i] ? "tree" : "file", i);
+        field(f, s->binds[i].source);
+        if (!is_dir[i])
+            fprintf(f, " %04o", (unsigned)(modes[i] & 07777));
+        fputc('\n', f);
+    }
     if (fclose(f) != 0) {
         free(text);
         return NULL;
@@ -90,8 +100,9 @@ static char *make_spec(const struct oci_spec *s, const char *init_path,
     return text;
 }
 
-static int render_init(const struct oci_spec *s, const char *hostname,
-                       const char *init_path, char *msg, size_t msglen)
+static int render_init(const struct oci_spec *s, char *const *argv, size_t argc,
+                       const char *hostname, const char *init_path, char *msg,
+                       size_t msglen)
 {
     const char *dir = getenv("TINYX_DATADIR");
     char *tpath, *tmpl = NULL, *init = NULL;
@@ -106,9 +117,9 @@ static int render_init(const struct oci_spec *s, const char *hostname,
     }
     struct rootfs_input in = {
         .name = hostname,
-        .app_dest = s->args[0],
-        .args = (const char *const *)s->args + 1,
-        .nargs = s->nargs - 1,
+        .app_dest = argv[0],
+        .args = (const char *const *)argv + 1,
+        .nargs = argc - 1,
         .env = (const char *const *)s->env,
         .nenv = s->nenv,
         .workdir = s->cwd,
@@ -127,6 +138,37 @@ out:
     return r;
 }
 
+/* Each bind mount's source: a folder (read-only only: the guest writes
+ * to a copy, and a folder is where a container and dom0 share data) or a
+ * file (read-write too: /etc/hosts, /etc/resolv.conf, a termination log
+ * whose later writes stay in the guest). */
+static int check_binds(const struct oci_spec *s, bool *is_dir, mode_t *modes,
+                       char *msg, size_t msglen)
+{
+    for (size_t i = 0; i < s->nbinds; i++) {
+        const struct oci_bind *b = &s->binds[i];
+        struct stat st;
+        if (stat(b->source, &st) < 0)
+            return fail(msg, msglen, -errno, "the bind mount of %s on %s: %s",
+                        b->source, b->destination, strerror(errno));
+        if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+            return fail(msg, msglen, -EINVAL,
+                        "the bind mount of %s on %s: not a file or a folder "
+                        "(chaos-oci copies the source into the guest)",
+                        b->source, b->destination);
+        if (S_ISDIR(st.st_mode) && !b->readonly)
+            return fail(msg, msglen, -EINVAL,
+                        "the read-write bind mount of the folder %s on %s is "
+                        "not supported by chaos-oci (the guest gets a copy: "
+                        "its writes would never reach dom0); only read-only "
+                        "(ro) folders, and files",
+                        b->source, b->destination);
+        is_dir[i] = S_ISDIR(st.st_mode);
+        modes[i] = st.st_mode;
+    }
+    return 0;
+}
+
 int oci_image_pack(const struct oci_spec *s, const char *hostname,
                    const char *gen_dir, const char *out_path, char *msg,
                    size_t msglen)
@@ -141,11 +183,23 @@ int oci_image_pack(const struct oci_spec *s, const char *hostname,
     const char *busybox = getenv("CHAOS_OCI_BUSYBOX");
     if (!busybox)
         busybox = "/bin/busybox";
-    char *init_path;
-    if (asprintf(&init_path, "%s/init", gen_dir) < 0)
-        return fail(msg, msglen, -ENOMEM, "out of memory");
-    int r = render_init(s, hostname, init_path, msg, msglen);
-    char *text = r == 0 ? make_spec(s, init_path, busybox) : NULL;
+    bool *is_dir = calloc(s->nbinds + 1, sizeof(*is_dir));
+    mode_t *modes = calloc(s->nbinds + 1, sizeof(*modes));
+    char *init_path = NULL, **argv = s->args;
+    size_t argc = s->nargs;
+    int r = 0;
+    if (!is_dir || !modes || asprintf(&init_path, "%s/init", gen_dir) < 0) {
+        init_path = NULL;
+        r = fail(msg, msglen, -ENOMEM, "out of memory");
+    }
+    if (r == 0)
+        r = check_binds(s, is_dir, modes, msg, msglen);
+    if (r == 0 && s->nbinds && !(argv = oci_bind_argv(s, is_dir, &argc)))
+        r = fail(msg, msglen, -ENOMEM, "out of memory");
+    if (r == 0)
+        r = render_init(s, argv, argc, hostname, init_path, msg, msglen);
+    char *text =
+        r == 0 ? make_spec(s, is_dir, modes, init_path, busybox) : NULL;
     if (r == 0 && !text)
         r = fail(msg, msglen, -ENOMEM, "out of memory");
     struct spec spec = { 0 };
@@ -167,5 +221,9 @@ int oci_image_pack(const struct oci_spec *s, const char *hostname,
     tx_strv_free(&warnings);
     free(text);
     free(init_path);
+    if (argv != s->args)
+        oci_argv_free(argv, argc);
+    free(is_dir);
+    free(modes);
     return r;
 }

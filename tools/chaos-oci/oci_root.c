@@ -23,6 +23,29 @@ char *oci_path(const struct oci_global *g, const char *id, const char *file)
     return n < 0 ? NULL : p;
 }
 
+int oci_root_make(const struct oci_global *g)
+{
+    char *p = strdup(g->root);
+    if (!p)
+        return -ENOMEM;
+    int r = 0;
+    /* Each folder on the way, as runc's MkdirAll: the shim passes
+     * ROOT/NAMESPACE, and ROOT (the runtime's Root option) may not exist. */
+    for (char *q = p + 1; r == 0; q++) {
+        if (*q != '/' && *q)
+            continue;
+        char c = *q;
+        *q = '\0';
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+            r = -errno;
+        *q = c;
+        if (!c)
+            break;
+    }
+    free(p);
+    return r;
+}
+
 int oci_record_load(const struct oci_global *g, const char *id,
                     struct oci_record *r)
 {

@@ -427,7 +427,36 @@ static int parse_process(struct ctx *c, json_object *top, struct oci_spec *s)
     return 0;
 }
 
-static int parse_mounts(struct ctx *c, json_object *top)
+/* Bind mounts onto these are ignored: the guest mounts its own there
+ * (/dev/shm: the pod's shared IPC memory, which cannot be shared with
+ * another VM anyway). */
+static const char *const own_mounts[] = { "/dev/shm" };
+
+/* A bind mount: recorded in s->binds (copied in, mounted by the guest). */
+static int add_bind(struct ctx *c, const char *path, const char *src,
+                    const char *dest, bool ro, struct oci_spec *s)
+{
+    for (size_t j = 0; j < N_ELEMENTS(own_mounts); j++)
+        if (strcmp(dest, own_mounts[j]) == 0)
+            return 0;
+    if (!src || src[0] != '/')
+        return fail(c, -EINVAL,
+                    "config.json: %s: the source of the bind mount on %s is "
+                    "not an absolute path",
+                    path, dest);
+    struct oci_bind *b = realloc(s->binds, (s->nbinds + 1) * sizeof(*s->binds));
+    if (!b)
+        return fail(c, -ENOMEM, "out of memory");
+    s->binds = b;
+    b = &s->binds[s->nbinds];
+    *b = (struct oci_bind){ .source = strdup(src),
+                            .destination = strdup(dest),
+                            .readonly = ro };
+    s->nbinds++;
+    return b->source && b->destination ? 0 : fail(c, -ENOMEM, "out of memory");
+}
+
+static int parse_mounts(struct ctx *c, json_object *top, struct oci_spec *s)
 {
     json_object *mounts = get(top, "mounts");
     if (!mounts)
@@ -453,21 +482,27 @@ static int parse_mounts(struct ctx *c, json_object *top)
         size_t nopts;
         if ((r = get_strv(c, m, "options", path, false, &opts, &nopts)) < 0)
             return r;
-        bool bind = type && strcmp(type, "bind") == 0;
+        bool bind = type && strcmp(type, "bind") == 0, ro = false;
         for (size_t j = 0; j < nopts; j++) {
             bind |=
                 strcmp(opts[j], "bind") == 0 || strcmp(opts[j], "rbind") == 0;
+            ro |= strcmp(opts[j], "ro") == 0;
             free(opts[j]);
         }
         free(opts);
         if (!dest)
             return fail(c, -EINVAL, "config.json: %s.destination is missing",
                         path);
-        if (bind)
+        if (dest[0] != '/')
             return fail(c, -EINVAL,
-                        "config.json: %s: the bind mount of %s on %s is not "
-                        "supported by chaos-oci (yet)",
-                        path, src ? src : "?", dest);
+                        "config.json: %s.destination \"%s\" is not an "
+                        "absolute path",
+                        path, dest);
+        if (bind) {
+            if ((r = add_bind(c, path, src, dest, ro, s)) < 0)
+                return r;
+            continue;
+        }
         bool pseudo = false;
         for (size_t j = 0; type && j < N_ELEMENTS(pseudo_fs); j++)
             pseudo |= strcmp(type, pseudo_fs[j]) == 0;
@@ -475,7 +510,7 @@ static int parse_mounts(struct ctx *c, json_object *top)
             return fail(c, -EINVAL,
                         "config.json: %s: a mount of type %s on %s is not "
                         "supported by chaos-oci (only the pseudo file systems "
-                        "/init mounts)",
+                        "/init mounts, and bind mounts)",
                         path, type ? type : "(none)", dest);
     }
     return 0;
@@ -635,8 +670,8 @@ static int parse_top(struct ctx *c, json_object *top, const char *bundle,
     if (hostname && *hostname && !(s->hostname = dup_or_null(hostname)))
         return fail(c, -ENOMEM, "out of memory");
     if ((r = parse_root(c, top, bundle, s)) < 0 ||
-        (r = parse_process(c, top, s)) < 0 || (r = parse_mounts(c, top)) < 0 ||
-        (r = parse_linux(c, top, s)) < 0 ||
+        (r = parse_process(c, top, s)) < 0 ||
+        (r = parse_mounts(c, top, s)) < 0 || (r = parse_linux(c, top, s)) < 0 ||
         (r = parse_annotations(c, top, s)) < 0)
         return r;
     if (s->memory_mib == 0)
@@ -705,5 +740,10 @@ void oci_spec_free(struct oci_spec *s)
         free(s->annotations[i].value);
     }
     free(s->annotations);
+    for (size_t i = 0; i < s->nbinds; i++) {
+        free(s->binds[i].source);
+        free(s->binds[i].destination);
+    }
+    free(s->binds);
     memset(s, 0, sizeof(*s));
 }

@@ -27,6 +27,17 @@ struct oci_annotation {
     char *key, *value;
 };
 
+/* A bind mount of the spec (mounts[] of type bind, or with the option
+ * bind or rbind): dom0's file or folder source is copied into the image
+ * when the container is created and mounted on destination by the guest
+ * before the program runs (oci_bind.h).  Read-write ones must be files
+ * (checked when the image is made: the spec parser reads no files). */
+struct oci_bind {
+    char *source;      /* absolute, in dom0 */
+    char *destination; /* absolute, in the guest */
+    bool readonly;     /* the option "ro" */
+};
+
 struct oci_spec {
     char *oci_version;
     char *root_path; /* absolute: root.path joined to the bundle */
@@ -43,6 +54,8 @@ struct oci_spec {
     char *flavor; /* org.chaos.flavor, NULL: none */
     struct oci_annotation *annotations; /* all of them, in order */
     size_t nannotations;
+    struct oci_bind *binds; /* in the spec's order */
+    size_t nbinds;
 };
 
 /*

@@ -1,0 +1,80 @@
+# shellcheck shell=sh
+# Runs in the lab's dom0 (see tools/bench/oci-bench).  `ctr run --rm` of
+# the same BusyBox command, `sh -c 'echo first; read -r h </proc/sys/kernel/hostname; echo $h'`, on the same
+# root file system (dom0's static BusyBox, --rootfs), through Debian's
+# containerd and its runc shim (io.containerd.runc.v2) with two runc
+# binaries in turn:
+#   runc       Debian's runc (namespaces and cgroups in dom0)
+#   chaos-oci  chaos-oci (a Xen guest per container), as in
+#              tests/lab/test-chaos-oci-ctr.sh
+# runc with --no-pivot (dom0's root is an initramfs, where runc cannot
+# pivot_root); both with PATH=/bin (runc looks the program up in the
+# container's PATH; ctr gives a rootfs without an image none).
+# A first run of each is a warm-up (n=0: binaries read over 9p, caches
+# empty); then N runs of each, alternating.  Prints one CSV line per run:
+#   runtime,n,first_ms,exit_ms,hostname
+# first_ms: from the start of `ctr run` until its stdout's first line is
+# read; exit_ms: until ctr run has exited (the container gone); hostname:
+# the second line, which tells where the program ran (ctr sets none:
+# runc's new UTS namespace keeps dom0's name, chaos-oci names the guest
+# after the container), so that no run silently used the other runtime.
+N=${N:-5}
+# shellcheck source=../../tests/lab/lib.sh
+. /lab/tests/lib.sh
+# shellcheck source=../../tests/lab/containerd.sh
+. /lab/tests/containerd.sh
+W=/tmp/oci-bench
+rm -rf "$W"
+mkdir -p "$W"
+trap 'ctr_stop; rm -rf "$W"' EXIT
+# runc puts each container in a cgroup: cgroup v2, as Debian 12 mounts it.
+grep -q ' /sys/fs/cgroup ' /proc/mounts || mount -t cgroup2 cgroup2 /sys/fs/cgroup ||
+    fail "cannot mount cgroup2 for runc"
+busybox_rootfs "$W/rootfs"
+ctr_start
+
+# stamp: T = milliseconds of uptime, without a fork (which costs
+# milliseconds under TCG, and would be counted).
+stamp() {
+    read -r up _ </proc/uptime
+    T=$((${up%.*} * 1000 + 1${up#*.} * 10 - 1000))
+}
+
+# one RUNTIME N: a run; prints its CSV line.
+one() {
+    case $1 in
+    # runc: --no-pivot, which makes ctr replace the task's runtime options
+    # (--runc-binary and --runc-root lost: the shim runs "runc" from its
+    # PATH, Debian's, with its default root).  chaos-oci: its options.
+    runc) opts="--no-pivot" ;;
+    chaos-oci) opts="--runc-binary $OCI_BIN --runc-root /run/containerd/chaos-oci" ;;
+    esac
+    id=bench-$1-$2
+    stamp
+    t0=$T
+    # shellcheck disable=SC2016,SC2086 # the container's sh expands; options
+    ctr run --rm --runtime io.containerd.runc.v2 $opts --env PATH=/bin \
+        --rootfs "$W/rootfs" "$id" sh -c 'echo first; read -r h </proc/sys/kernel/hostname; echo $h' </dev/null 2>"$W/err" |
+        { IFS= read -r line; stamp; echo "$T $line" >"$W/first"; cat >"$W/rest"; }
+    stamp
+    t2=$T
+    read -r t1 line <"$W/first" || t1=
+    [ "$line" = first ] || fail "$1 run $2: first line '$line', not 'first': $(cat "$W/err")"
+    host=$(head -n 1 "$W/rest")
+    case $1 in
+    runc) [ "$host" != "$id" ] ;;
+    chaos-oci) [ "$host" = "$id" ] ;;
+    esac || fail "$1 run $2: the program ran on host '$host': not the runtime asked for"
+    echo "$1,$2,$((t1 - t0)),$((t2 - t0)),$host"
+}
+
+echo "runtime,n,first_ms,exit_ms,hostname"
+one runc 0
+one chaos-oci 0
+i=1
+while [ "$i" -le "$N" ]; do
+    one runc "$i"
+    one chaos-oci "$i"
+    i=$((i + 1))
+done
+[ -z "$(ctr container ls -q)" ] || fail "containers left: $(ctr container ls)"
