@@ -48,13 +48,20 @@ END
     else
         LIBSECCOMP=
     fi
+    # CRI's stream server listens on 127.0.0.1 and containerd exits when
+    # it cannot ("bind: cannot assign requested address"): dom0 boots with
+    # lo down, and only some tests before this one bring it up.
+    ip link set lo up || fail "cannot bring up lo"
     # The shim passes containerd's environment on to the runtime: the
     # guests' kernel.
     CHAOS_OCI_KERNEL=/lab/guest/vmlinuz \
         containerd --config "$CTR_DIR/config.toml" >"$CTR_DIR/containerd.log" 2>&1 &
     CTRD_PID=$!
-    wait_for 300 "ctr version >/dev/null 2>&1" ||
-        fail "containerd does not answer after 300 s: $(tail -n 5 "$CTR_DIR/containerd.log")"
+    # Until it answers, or has exited (then at once, with its last words).
+    wait_for 300 "ctr version >/dev/null 2>&1 || ! kill -0 $CTRD_PID 2>/dev/null"
+    if ! kill -0 $CTRD_PID 2>/dev/null || ! ctr version >/dev/null 2>&1; then
+        fail "containerd does not answer (exited, or 300 s): $(tail -n 5 "$CTR_DIR/containerd.log")"
+    fi
 }
 
 # ctr_stop: containerd gone, and its folders (tmpfs and rootfs: RAM).
