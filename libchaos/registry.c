@@ -28,7 +28,11 @@ int registry_run_path(const char *sub, char *out, size_t len)
 
 const char *registry_dir(void)
 {
-    static char dir[512];
+    /* One per thread: chaosd's builders create guests concurrently, and a
+     * shared buffer rewritten by one while another read it gave torn paths
+     * ("cannot record domain N in /run/chaos/domains: No such file or
+     * directory" with 8 creates in flight, pool-bench's api8). */
+    static _Thread_local char dir[512];
     registry_run_path("domains", dir, sizeof(dir));
     return dir;
 }

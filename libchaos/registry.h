@@ -33,7 +33,8 @@ struct registry_record {
     uint32_t console_port;
 };
 
-/* The directory records live in (static string; honours CHAOS_RUN_DIR). */
+/* The directory records live in (honours CHAOS_RUN_DIR); the string is
+ * the calling thread's, valid until its next call. */
 const char *registry_dir(void);
 
 /* Writes (atomically replaces) the record of rec->domid.  -errno on error. */

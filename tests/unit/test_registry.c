@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +291,49 @@ START_TEST(concurrent_claims)
 }
 END_TEST
 
+/* One thread's share of records_from_threads: asks for the records'
+ * directory while the others do, then writes and reads back the record
+ * of its own domain ids. */
+static void *write_records(void *arg)
+{
+    unsigned first = (unsigned)(uintptr_t)arg;
+    size_t len = strlen(run_dir);
+    for (unsigned i = 0; i < 200000; i++) {
+        const char *dir = registry_dir();
+        if (strncmp(dir, run_dir, len) != 0 || strcmp(dir + len, "/domains"))
+            return (void *)1;
+    }
+    for (unsigned i = 0; i < 2000; i++) {
+        struct registry_record rec = { .domid = first + i % 50 };
+        snprintf(rec.name, sizeof(rec.name), "g%u", rec.domid);
+        snprintf(rec.type, sizeof(rec.type), "pv");
+        struct registry_record back;
+        if (registry_write(&rec) != 0 || registry_read(rec.domid, &back) != 0 ||
+            strcmp(back.name, rec.name) != 0)
+            return (void *)1;
+    }
+    return NULL;
+}
+
+START_TEST(records_from_threads)
+{
+    /* chaosd's builders record guests concurrently: every path the
+     * registry makes must be the thread's own (a shared buffer gave torn
+     * paths and ENOENT). */
+    enum { N = 4 };
+    pthread_t t[N];
+    for (unsigned i = 0; i < N; i++)
+        ck_assert_int_eq(pthread_create(&t[i], NULL, write_records,
+                                        (void *)(uintptr_t)(1000 + 100 * i)),
+                         0);
+    for (unsigned i = 0; i < N; i++) {
+        void *failed;
+        ck_assert_int_eq(pthread_join(t[i], &failed), 0);
+        ck_assert_ptr_null(failed);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("registry");
@@ -306,6 +351,7 @@ static Suite *suite(void)
     tcase_add_test(tc, invalid_names);
     tcase_add_test(tc, corrupt_entries);
     tcase_add_test(tc, concurrent_claims);
+    tcase_add_test(tc, records_from_threads);
     suite_add_tcase(s, tc);
     return s;
 }
