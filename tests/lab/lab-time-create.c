@@ -11,6 +11,8 @@
  * A shell cannot do this: dom0's busybox has no clock finer than 10 ms.
  * With $LAB_TIME_STDOUT set, CMD's standard output goes to that file (so
  * a caller can read CMD's answer without a shell in the timed path).
+ * With $LAB_TIME_UNTIL set, the line awaited is the first that holds
+ * that text (a Linux guest's "ready" line after its boot messages).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -27,16 +29,23 @@ static double now_ms(void)
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* True once the file exists and holds a newline. */
-static int has_line(const char *path)
+/* True once the file exists and holds a newline; with UNTIL, a
+ * complete line holding UNTIL (looked for in the first 1 MiB). */
+static int has_line(const char *path, const char *until)
 {
     int fd = open(path, O_RDONLY);
     if (fd < 0)
         return 0;
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof(buf));
+    static char buf[1 << 20];
+    ssize_t n = read(fd, buf, until ? sizeof(buf) - 1 : 4096);
     close(fd);
-    return n > 0 && memchr(buf, '\n', (size_t)n) != NULL;
+    if (n <= 0)
+        return 0;
+    if (!until)
+        return memchr(buf, '\n', (size_t)n) != NULL;
+    buf[n] = '\0';
+    const char *at = strstr(buf, until);
+    return at && strchr(at, '\n') != NULL;
 }
 
 int main(int argc, char **argv)
@@ -76,10 +85,13 @@ int main(int argc, char **argv)
     double t1 = now_ms();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+    const char *until = getenv("LAB_TIME_UNTIL");
+    if (until && !until[0])
+        until = NULL;
     double first = -1;
     struct timespec tick = { 0, 1000000 }; /* 1 ms */
     while (now_ms() - t0 < timeout_ms) {
-        if (has_line(log)) {
+        if (has_line(log, until)) {
             first = now_ms();
             break;
         }

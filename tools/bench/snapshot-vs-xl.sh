@@ -16,6 +16,8 @@
 #   cold        chaos create of the same guest: the command's wall time
 #   cold_first  and until its first console line (--direct: a monitor,
 #               everything built; pool: from a chaosd create flavor)
+#   cold_ready  Linux: until its ready line (CHAOS-LAB-GUEST-OK, after
+#               its boot and /init): what a restore of it skips
 #   image_mib   the image's size in MiB (n = 1)
 # toolstacks: chaos-direct (libchaos in the command), chaos-shell (chaosd,
 # a restore flavor's shell), chaos-inplace (PVH: chaos restore --in-place),
@@ -54,9 +56,9 @@ csv() { echo "$1,$2,$3,$4,$5"; }
 timed() {
     m1=$1 m2=$2 ts=$3 g=$4 i=$5 log=$6 out=$7
     shift 7
-    to=30
+    to=${TIMED_TO:-30}
     [ "$log" = /nonexistent ] && to=0
-    times=$(LAB_TIME_STDOUT=$out $T "$log" $to "$@" 2>$D/err) ||
+    times=$(LAB_TIME_STDOUT=$out $T "$log" "$to" "$@" 2>$D/err) ||
         fail "$ts $g $i: $* failed: $(cat $D/err)"
     csv "$m1" "$ts" "$g" "$i" "${times%,*}"
     [ -n "$m2" ] && csv "$m2" "$ts" "$g" "$i" "${times#*,}"
@@ -218,16 +220,18 @@ counter_half() {
 linux_chain() {
     ts=$1 name=sb-linux-$1
     linux_cfg $D/"$name".cfg "$name"
+    # The cold boot, timed to the guest's ready line (what a restore of
+    # the image saved below skips).
     if [ "$ts" = xl ]; then
-        log=$(xlog "$name")
-        rm -f "$log"
-        xl create -q $D/"$name".cfg || fail "xl create $name"
+        log=$(xlog "$name") cts=xl cmd="xl create -q"
     else
-        log=$(clog "$name")
-        rm -f "$log"
-        chaos create --direct -q $D/"$name".cfg || fail "chaos create $name"
+        log=$(clog "$name") cts=chaos-cold-direct cmd="chaos create --direct -q"
     fi
-    wait_for 300 "grep -q CHAOS-LAB-GUEST-OK $log" || fail "$ts: $name did not boot: $(tail -n 5 "$log")"
+    rm -f "$log"
+    # shellcheck disable=SC2086 # cmd is a command and its options
+    LAB_TIME_UNTIL=CHAOS-LAB-GUEST-OK TIMED_TO=300 \
+        timed cold cold_ready $cts linux-pv 1 "$log" $D/out $cmd $D/"$name".cfg
+    grep -q CHAOS-LAB-GUEST-OK "$log" || fail "$ts: $name did not boot: $(tail -n 5 "$log")"
     i=1
     while [ $i -le "$N" ]; do
         sleep 2 # the resumed guest settles before it is asked again
