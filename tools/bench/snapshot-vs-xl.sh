@@ -216,6 +216,44 @@ counter_half() {
 }
 
 # ---- Linux: save/restore chains (xl; chaos when CHAOS_LINUX=1)
+# chaos's chain also restores each time into a shell of chaosd's restore
+# flavor for the Linux guest (saved again first); a refusal is reported
+# and ends that half (LSHELL=0), not the run.
+linux_pool_full() { [ "$(pool_idle restore-linux)" = 1 ]; }
+linux_chaosd() {
+    cat >$D/chaosd-linux.conf <<CONF
+idle_memory_mib = $((GMEM + 32))
+[flavor restore-linux]
+type = "pv"
+memory = $GMEM
+pool = 1
+restore = "yes"
+CONF
+    chaosd --config $D/chaosd-linux.conf >$D/chaosd-linux.log 2>&1 &
+    CHAOSD=$!
+    LSHELL=1
+    wait_for 300 linux_pool_full ||
+        fail "chaosd's Linux restore pool did not fill: $(chaos pool 2>&1)"
+}
+linux_shell_restore() {  # linux_shell_restore NAME IMAGE I
+    sleep 2
+    wait_for 120 linux_pool_full || fail "restore-linux did not refill"
+    LAB_TIME_STDOUT=$D/out $T /nonexistent 0 chaos save "$1" "$2" >$D/t 2>$D/err ||
+        fail "chaos save $1 (for the shell): $(cat $D/err)"
+    csv save chaos-shell linux-pv "$3" "$(cut -d, -f1 $D/t)"
+    if ! LAB_TIME_STDOUT=$D/out.json $T /nonexistent 0 chaos restore --json "$2" >$D/t 2>$D/err ||
+        ! grep -q '"path": *"pool"' $D/out.json; then
+        echo "NOTE: Linux restore into chaosd's shell: $(cat $D/err $D/out.json)" >&2
+        csv unsupported chaos-shell linux-pv "$3" 0
+        LSHELL=0
+        chaos domid "$1" >/dev/null 2>&1 ||
+            chaos restore --direct -q "$2" || fail "$1 lost after a refused shell restore"
+        return 0
+    fi
+    csv restore chaos-shell linux-pv "$3" "$(cut -d, -f1 $D/t)"
+    csv request chaos-shell linux-pv "$3" "$(json_num $D/out.json request_ms)"
+    csv lib_total chaos-shell linux-pv "$3" "$(json_num $D/out.json total_ms)"
+}
 # linux_chain TOOLSTACK: N saves and restores of one Linux guest.
 linux_chain() {
     ts=$1 name=sb-linux-$1
@@ -247,6 +285,7 @@ linux_chain() {
             fi
             csv save chaos-direct linux-pv $i "$(cut -d, -f1 $D/t)"
             timed restore "" chaos-direct linux-pv $i /nonexistent $D/out chaos restore --direct -q "$img"
+            if [ "$LSHELL" = 1 ]; then linux_shell_restore "$name" "$img" "$i"; fi
         fi
         # dom0's /tmp is RAM: a Linux image each time would fill it.
         [ "$i" = 1 ] && csv image_mib "$([ "$ts" = xl ] && echo xl || echo chaos-direct)" linux-pv 1 "$(size_mib "$img")"
@@ -258,7 +297,12 @@ linux_chain() {
 
 echo "measure,toolstack,guest,n,value"
 if part u; then counter_half; fi
-if part x && [ "$CHAOS_LINUX" = 1 ]; then linux_chain chaos; fi
+if part x && [ "$CHAOS_LINUX" = 1 ]; then
+    linux_chaosd
+    linux_chain chaos
+    kill -TERM $CHAOSD
+    wait $CHAOSD || true
+fi
 if part x; then
     # xl save/restore's helper (tools/bench/snapshot-bench hands it in).
     H=/usr/lib/xen-4.17/bin/libxl-save-helper
