@@ -243,7 +243,7 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     w->paused = paused;
     w->done = done;
     w->opaque = opaque;
-    w->t0 = util_now_ns();
+    w->t0 = d->last_request_ns = util_now_ns();
     w->req.data = w;
     /* Flavors' shells are prepared with Xen's default TSC mode (set at
      * prepare): a guest asking for another one is built directly. */
