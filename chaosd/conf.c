@@ -28,6 +28,7 @@ void chaosd_conf_defaults(struct chaosd_conf *conf)
     conf->idle_memory_mib = 256;
     conf->kernel_cache_mib = 256;
     conf->refill_workers = 1;
+    conf->refill_quiet_ms = 100;
     conf->ready_timeout_s = 60;
 }
 
@@ -197,6 +198,15 @@ static int set_refill_workers(struct parser *p, const char *key,
     return rc;
 }
 
+static int set_refill_quiet(struct parser *p, const char *key,
+                            const struct value *v)
+{
+    uint64_t n = 0;
+    int rc = want_number(p, key, v, 0, 60000, &n);
+    p->conf->refill_quiet_ms = (unsigned)n;
+    return rc;
+}
+
 static int set_ready_timeout(struct parser *p, const char *key,
                              const struct value *v)
 {
@@ -261,6 +271,7 @@ static const struct global_setting {
     { "idle_memory_mib", set_idle_memory },
     { "kernel_cache_mib", set_kernel_cache },
     { "refill_workers", set_refill_workers },
+    { "refill_quiet_ms", set_refill_quiet },
     { "ready_timeout_s", set_ready_timeout },
     { "metrics_listen", set_metrics_listen },
 };

@@ -70,6 +70,9 @@ struct chaosd_conf {
     uint64_t idle_memory_mib;  /* budget of guest memory in idle shells */
     uint64_t kernel_cache_mib; /* 0: no kernel cache */
     unsigned refill_workers;   /* shells prepared at the same time */
+    unsigned refill_quiet_ms;  /* refills wait for this long without a
+                                  create or restore (unless a pool is low);
+                                  0: at once */
     unsigned ready_timeout_s;  /* readiness sent at the latest after this */
     char metrics_listen[64];   /* "ADDRESS:PORT" of the metrics; "": none */
     unsigned n_flavors;

@@ -84,6 +84,8 @@ struct chaosd {
     unsigned work_in_flight; /* any work item queued or running */
     uv_timer_t refill_retry; /* after a failed prepare (refill.c) */
     bool refill_retry_ready, refill_retry_pending;
+    uv_timer_t refill_quiet;  /* refills waiting for a quiet moment */
+    uint64_t last_request_ns; /* the last create's or restore's arrival */
 
     uv_pipe_t listener;
     bool listening;

@@ -194,7 +194,11 @@ static void restart_done(struct chaosd *d, void *opaque, int rc,
     while (g && g->restart_id != id)
         g = g->next;
     if (!g || !g->restart_cfg)
-        return; /* served already (guest_add), or chaosd is stopping */
+        return; /* its guest is gone: chaosd is stopping */
+    /* Created: create_after serves it right after this reply, in the same
+     * loop callback (guest_add), which finishes the restart. */
+    if (rc >= 0 && !d->stopping)
+        return;
     /* Failed: the create freed the config (or is about to). */
     g->restart_cfg = NULL;
     chaos_supervisor_restart_failed(g->sup, rc < 0 ? errmsg : "not served");
@@ -246,7 +250,8 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
 {
     /* Its domain enters chaosd's event snapshot before its supervisor's
-     * first look (pause_watches); not here: this runs before the reply. */
+     * first look (pause_watches), taken when the loop next looks rather
+     * than here, where every create pays for it. */
     d->events_stale = true;
     for (struct guest *g = d->guests; g; g = g->next) {
         if (g->restart_cfg != cfg)

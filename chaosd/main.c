@@ -39,6 +39,8 @@ static const char help[] =
     "  idle_memory_mib            memory budget of all idle shells\n"
     "  kernel_cache_mib           decompressed kernels kept in memory\n"
     "  refill_workers             shells prepared at the same time\n"
+    "  refill_quiet_ms            refills wait this long after a request\n"
+    "                             (unless a pool is below a quarter)\n"
     "  ready_timeout_s            readiness is sent after this at the latest\n"
     "  metrics_listen             \"ADDRESS:PORT\": Prometheus metrics there\n"
     "                             (GET /metrics; default off)\n"

@@ -162,9 +162,14 @@ uint64_t pool_used_mib(const struct pool *p)
 
 int pool_next_refill(struct pool *p)
 {
+    return pool_next_refill_below(p, 1.0);
+}
+
+int pool_next_refill_below(struct pool *p, double max_fill)
+{
     uint64_t used = pool_used_mib(p);
     int best = -1;
-    double best_fill = 2.0;
+    double best_fill = max_fill;
     for (unsigned i = 0; i < p->n; i++) {
         struct pool_flavor *pf = &p->flavors[i];
         unsigned have = pf->n_idle + pf->filling;

@@ -109,6 +109,9 @@ uint64_t pool_used_mib(const struct pool *p);
  * against its target) goes first.  Counts the prepare as in flight.
  */
 int pool_next_refill(struct pool *p);
+/* The same among pools filled (idle + filling) below max_fill of their
+ * target: pool_next_refill is max_fill 1. */
+int pool_next_refill_below(struct pool *p, double max_fill);
 
 /* A prepare of flavor i ended: adds its item, or counts a failure. */
 int pool_fill_done(struct pool *p, int i, const struct pool_item *item);

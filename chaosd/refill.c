@@ -12,10 +12,15 @@
 
 #include "daemon.h"
 #include "state.h"
+#include "util.h"
 
 /* After a failed prepare, wait this long before trying again (a full
  * host would otherwise be asked again at once, forever). */
 #define REFILL_RETRY_MS 2000
+
+/* Below this share of its target a pool is refilled even while requests
+ * come (refill_quiet_ms): a burst must not empty it. */
+#define REFILL_LOW_FILL 0.25
 
 /* ------------------------------------------------------------ refilling */
 
@@ -215,23 +220,52 @@ static chaos_config *flavor_config(const struct chaosd_flavor *f,
     return cfg;
 }
 
+static void on_quiet(uv_timer_t *t)
+{
+    refill_kick(t->data);
+}
+
+/* How full a pool may be and still be refilled now: any pool once no
+ * create or restore came for refill_quiet_ms, else only a low one, with
+ * the timer set for the quiet moment.  A refill beside a request slows
+ * it: under TCG a pooled create's reply took ~25 ms longer with the
+ * previous create's refill running than without (pool-bench --gap,
+ * docs/benchmarks.md). */
+static double refill_max_fill(struct chaosd *d)
+{
+    uint64_t quiet_ns = (uint64_t)d->conf.refill_quiet_ms * 1000000u;
+    uint64_t since = util_now_ns() - d->last_request_ns;
+    if (!d->last_request_ns || since >= quiet_ns) {
+        uv_timer_stop(&d->refill_quiet);
+        return 1.0;
+    }
+    uv_timer_start(&d->refill_quiet, on_quiet,
+                   (quiet_ns - since + 999999u) / 1000000u, 0);
+    return REFILL_LOW_FILL;
+}
+
 void refill_kick(struct chaosd *d)
 {
     if (!d->refill_retry_ready) {
         uv_timer_init(d->loop, &d->refill_retry);
         d->refill_retry.data = d;
+        uv_timer_init(d->loop, &d->refill_quiet);
+        d->refill_quiet.data = d;
         d->refill_retry_ready = true;
     }
     if (d->stopping) {
-        if (!uv_is_closing((uv_handle_t *)&d->refill_retry))
+        if (!uv_is_closing((uv_handle_t *)&d->refill_retry)) {
             uv_close((uv_handle_t *)&d->refill_retry, NULL);
+            uv_close((uv_handle_t *)&d->refill_quiet, NULL);
+        }
         template_stop(d); /* its builds give up, its timer closes */
         return;
     }
     template_update(d);
+    double max_fill = refill_max_fill(d);
     while (!d->refill_retry_pending &&
            d->refills_running < d->conf.refill_workers) {
-        int i = pool_next_refill(&d->pool);
+        int i = pool_next_refill_below(&d->pool, max_fill);
         if (i < 0)
             break;
         struct pool_flavor *pf = &d->pool.flavors[i];

@@ -278,7 +278,7 @@ void restore_start(struct chaosd *d, const char *path,
     w->paused = paused;
     w->done = done;
     w->opaque = opaque;
-    w->t0 = util_now_ns();
+    w->t0 = d->last_request_ns = util_now_ns();
     w->req.data = w;
     if (!d->images.hv)
         images_init(&d->images, d->hv);

@@ -13,7 +13,10 @@
  * reply_ms: from sending the request to chaosd's reply; first_line_ms:
  * from sending until /var/log/chaos/console/PREFIX-i.log holds a line
  * (empty after 60 s); path and request_ms: from chaosd's reply.  Exits
- * 1 at the first failed create (its reply on stderr).
+ * 1 at the first failed create (its reply on stderr).  With
+ * $LAB_LOAD_GAP_MS, a connection waits that long after a create's first
+ * line before its next create (chaosd's refills done: what a create costs
+ * with no refill beside it).
  *
  * libc only (no json-c, no Xen libraries), so nothing but chaosd's answer
  * and the guest's start is measured.  The replies are picked apart with
@@ -36,6 +39,7 @@ struct create {
     long n;         /* 0: the slot is free */
     double sent;    /* when the request went out */
     double replied; /* 0 until the reply came */
+    double next_at; /* the slot's next create not before (the gap) */
     char path[16];
     char request_ms[32];
 };
@@ -138,6 +142,8 @@ int main(int argc, char **argv)
     }
     const char *tmpl = read_file(argv[1]);
     long total = atol(argv[2]), conns = atol(argv[3]);
+    const char *gap = getenv("LAB_LOAD_GAP_MS");
+    double gap_ms = gap ? atof(gap) : 0;
     const char *prefix = argv[4];
     if (total < 1 || conns < 1 || conns > MAX_CONNS) {
         fprintf(stderr, "lab-chaosd-load: N >= 1, 1 <= CONCURRENCY <= %d\n",
@@ -157,7 +163,7 @@ int main(int argc, char **argv)
     while (done < total) {
         for (long c = 0; c < conns; c++) {
             struct create *s = &slot[c];
-            if (s->n == 0 && next <= total) {
+            if (s->n == 0 && next <= total && now_ms() >= s->next_at) {
                 /* A free connection: its next create. */
                 static char req[65536], name[128];
                 snprintf(name, sizeof(name), "%s-%ld", prefix, next);
@@ -167,7 +173,7 @@ int main(int argc, char **argv)
                     perror("write");
                     return 1;
                 }
-            } else if (s->replied > 0) {
+            } else if (s->n != 0 && s->replied > 0) {
                 /* Replied: waiting for the guest's first console line. */
                 double t = now_ms();
                 int line = has_line(prefix, s->n);
@@ -178,8 +184,9 @@ int main(int argc, char **argv)
                     printf(",%s,%s\n", s->path, s->request_ms);
                     fflush(stdout);
                     s->n = 0;
+                    s->next_at = t + gap_ms;
                     done++;
-                    c--; /* send the next create on it at once */
+                    c--; /* its next create, at once unless a gap */
                 }
             }
         }

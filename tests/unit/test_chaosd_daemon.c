@@ -385,6 +385,45 @@ START_TEST(create_from_pool)
 }
 END_TEST
 
+/* create() without waiting for timers: the loop runs until the create
+ * and the work it started are done. */
+static struct outcome create_now(const char *name, unsigned memory)
+{
+    struct outcome o = { 0 };
+    create_start(d, guest_config(name, memory), false, create_done, &o);
+    while (!o.called || d->work_in_flight)
+        uv_run(d->loop, UV_RUN_ONCE);
+    return o;
+}
+
+START_TEST(refill_waits_for_a_quiet_moment)
+{
+    /* Creates in a burst: their pool is refilled only once it runs low
+     * (below a quarter of its target), the rest when no create came for
+     * refill_quiet_ms. */
+    d->conf.refill_quiet_ms = 60000;
+    start();
+    fill();
+    unsigned prepares = fakehv.prepares;
+    ck_assert_str_eq(create_now("g1", 4).path, "pool");
+    ck_assert_str_eq(create_now("g2", 4).path, "pool");
+    ck_assert_uint_eq(fakehv.prepares, prepares); /* 1 of 3 left */
+    ck_assert(uv_is_active((uv_handle_t *)&d->refill_quiet));
+    ck_assert_str_eq(create_now("g3", 4).path, "pool");
+    ck_assert_uint_eq(fakehv.prepares, prepares + 1); /* 0 of 3: one */
+    ck_assert_uint_eq(idle("small"), 1);
+    /* The quiet moment. */
+    d->conf.refill_quiet_ms = 1;
+    usleep(2000);
+    refill_kick(d);
+    ck_assert(!uv_is_active((uv_handle_t *)&d->refill_quiet));
+    run();
+    ck_assert_uint_eq(idle("small"), 3);
+    ck_assert_uint_eq(fakehv.prepares, prepares + 3);
+    finish();
+}
+END_TEST
+
 START_TEST(create_direct_when_no_flavor_fits)
 {
     start();
@@ -977,6 +1016,7 @@ int main(void)
     tcase_add_test(tc, failed_prepare_counted_and_retried);
     tcase_add_test(tc, failed_prepare_while_stopping_is_not_retried);
     tcase_add_test(tc, create_from_pool);
+    tcase_add_test(tc, refill_waits_for_a_quiet_moment);
     tcase_add_test(tc, create_direct_when_no_flavor_fits);
     tcase_add_test(tc, create_from_image_pool);
     tcase_add_test(tc, stale_image_pool_is_rebuilt);

@@ -103,6 +103,26 @@ START_TEST(take_never_twice_and_fifo)
 }
 END_TEST
 
+START_TEST(refill_below_a_share)
+{
+    /* While requests come, chaosd refills only pools below a quarter of
+     * their target (refill.c): small (3) with 1 of 3 left is not one. */
+    uint32_t next = 1;
+    fill_all(&next);
+    int s = pool_find_name(&pool, "small");
+    struct pool_item it;
+    ck_assert(pool_take(&pool, s, NULL, NULL, &it));
+    ck_assert(pool_take(&pool, s, NULL, NULL, &it));
+    ck_assert_int_eq(pool_next_refill_below(&pool, 0.25), -1);
+    ck_assert_uint_eq(pool.flavors[s].filling, 0); /* none counted */
+    ck_assert(pool_take(&pool, s, NULL, NULL, &it));
+    ck_assert_int_eq(pool_next_refill_below(&pool, 0.25), s);
+    /* Its fill in flight counts: 1 of 3 is not below a quarter. */
+    ck_assert_int_eq(pool_next_refill_below(&pool, 0.25), -1);
+    ck_assert_int_eq(pool_next_refill(&pool), s);
+}
+END_TEST
+
 static bool builder0_busy(void *opaque, unsigned builder)
 {
     (void)opaque;
@@ -312,6 +332,7 @@ static Suite *pool_suite(void)
     tcase_add_test(tc, refill_to_target_within_budget);
     tcase_add_test(tc, emptiest_pool_first);
     tcase_add_test(tc, take_never_twice_and_fifo);
+    tcase_add_test(tc, refill_below_a_share);
     tcase_add_test(tc, take_prefers_idle_builder);
     tcase_add_test(tc, put_back_restores_the_pool);
     tcase_add_test(tc, put_back_in_the_middle_of_a_take_by_builder);

@@ -21,10 +21,10 @@ static char *dump(const struct chaosd_conf *c)
     fprintf(out,
             "socket = \"%s\"\nidle_memory_mib = %llu\n"
             "kernel_cache_mib = %llu\nrefill_workers = %u\n"
-            "ready_timeout_s = %u\n",
+            "refill_quiet_ms = %u\nready_timeout_s = %u\n",
             c->socket_path, (unsigned long long)c->idle_memory_mib,
             (unsigned long long)c->kernel_cache_mib, c->refill_workers,
-            c->ready_timeout_s);
+            c->refill_quiet_ms, c->ready_timeout_s);
     if (c->metrics_listen[0])
         fprintf(out, "metrics_listen = \"%s\"\n", c->metrics_listen);
     for (unsigned i = 0; i < c->n_flavors; i++) {

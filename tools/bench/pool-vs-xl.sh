@@ -33,6 +33,7 @@ METHODS=${METHODS:-pool api api8 image image-api image-api8 template template-ap
 want() { case " $METHODS " in *" $1 "*) return 0 ;; esac; return 1; }
 XL_N=${XL_N:-10}
 API_N=${API_N:-$N}
+GAP=${GAP:-0} # ms between creates (`chaos create` and the client)
 POOL=${POOL:-32}
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
@@ -116,7 +117,7 @@ run_client() {  # run_client METHOD COUNT CONCURRENCY
     template*) sed 's/^name = .*/name = "@NAME@"/' /tmp/bench-template.cfg >/tmp/bench-client.cfg ;;
     *) write_cfg /tmp/bench-client.cfg @NAME@ "$HOLD" ;;
     esac
-    /lab/bin/lab-chaosd-load /tmp/bench-client.cfg "$2" "$3" "b$1" \
+    LAB_LOAD_GAP_MS=$GAP /lab/bin/lab-chaosd-load /tmp/bench-client.cfg "$2" "$3" "b$1" \
         2>/tmp/bench.err | sed 's/^b//'
     # A failed create ends the client with its reply on stderr (the
     # pipe's status is sed's).
@@ -143,6 +144,7 @@ run_chaos() {  # run_chaos METHOD COUNT
         req=$(sed -n 's/.*"request_ms": *\([0-9.]*\).*/\1/p' /tmp/bench.out)
         echo "$method,$i,$times,$path,$req"
         rm -f "/tmp/$name.cfg"
+        [ "$GAP" = 0 ] || sleep "$(awk -v g="$GAP" 'BEGIN { print g / 1000 }')"
         i=$((i + 1))
     done
 }
