@@ -18,7 +18,9 @@
 #    through chaosd: output, exit status 0 and 7, kill TERM (143) and
 #    KILL (137), delete of a created one; org.chaos.direct builds it
 #    here; a guest chaosd cannot build fails create with chaosd's reason;
-#    chaosd's descriptors and chaos's files as before.
+#    chaosd's descriptors and chaos's files as before; chaosd stopped and
+#    started again under a running container: the keeper follows the new
+#    chaosd and the container ends as usual.
 # After all: the same domains and free memory, and the same files under
 # chaos's run folder and chaos-oci's --root as before.
 # shellcheck source=lib.sh
@@ -321,6 +323,32 @@ wait_for 10 "[ \"\$(dfds)\" = $DFDS ]" ||
     fail_log "chaosd's descriptors: $DFDS before, $(dfds) after: $(ls -l /proc/$DPID/fd)"
 [ "$(dfiles)" = "$DFILES" ] || fail_log "files left: before [$DFILES] after [$(dfiles)]"
 echo "ok: chaosd's pool: same descriptors in chaosd ($DFDS), same files"
+
+# chaosd stops while a container runs (it leaves running guests alone and
+# closes their consoles): the keeper waits, a new chaosd adopts the
+# guest, the keeper follows it again, and the container ends as usual.
+bundle "$W/p-adopt" '[ "sh", "-c", "echo started; trap \"echo bye; exit 3\" TERM; while :; do sleep 1; done" ]'
+create p-adopt
+oci start p-adopt || fail "start p-adopt"
+wait_for 300 "grep -q started $W/p-adopt.out" ||
+    fail_log "p-adopt: the program did not start: $(cat "$W/p-adopt.out")"
+kill -TERM "$DPID"
+wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
+wait_for 30 "grep -q 'waiting for a chaosd' $ROOT/p-adopt/keeper.log" ||
+    fail "p-adopt: the keeper did not notice chaosd stopping: $(cat "$ROOT/p-adopt/keeper.log")"
+expect_status p-adopt running
+chaosd --config "$D/chaosd.conf" >>"$D/log" 2>&1 &
+DPID=$!
+wait_for 60 "grep -q 'following domain .* again' $ROOT/p-adopt/keeper.log" ||
+    fail_log "p-adopt: the keeper did not follow the new chaosd: $(cat "$ROOT/p-adopt/keeper.log")"
+oci kill p-adopt TERM || fail "kill p-adopt TERM: $(tail -n 1 "$LOG")"
+rc=$(exit_of p-adopt 120)
+[ "$rc" = 3 ] || fail_log "p-adopt: exit status $rc, want 3: $(cat "$W/p-adopt.out")"
+[ "$(tr '\n' ' ' <"$W/p-adopt.out")" = "started bye " ] ||
+    fail "p-adopt: output '$(cat "$W/p-adopt.out")'"
+echo "ok: p-adopt: chaosd restarted under a running container; the keeper followed the new one; TERM -> 3"
+delete p-adopt
+wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 kill -TERM "$DPID"
 wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
 

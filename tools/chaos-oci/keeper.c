@@ -158,12 +158,11 @@ static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
  * chaosd serves the guest: the keeper copies between its console socket
  * and stdio until chaosd closes the socket, which its supervisor does
  * once the guest is gone, after the last output (as the supervisor here
- * does in chaos_supervisor_close).  ctx is only for stop signals.
+ * does in chaos_supervisor_close), or when chaosd stops.  ctx is only for
+ * stop signals.
  */
-static void follow(struct keeper *k, chaos_ctx *ctx)
+static void follow(struct keeper *k, chaos_ctx *ctx, const sigset_t *wait_mask)
 {
-    sigset_t wait_mask;
-    catch_signals(&wait_mask);
     for (;;) {
         if (stop_signal)
             stop_guest(k, ctx);
@@ -171,7 +170,7 @@ static void follow(struct keeper *k, chaos_ctx *ctx)
             { .fd = k->console, .events = POLLIN },
             { .fd = k->stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
         };
-        int ready = ppoll(fds, 2, NULL, &wait_mask);
+        int ready = ppoll(fds, 2, NULL, wait_mask);
         if (ready < 0 && errno != EINTR) {
             say(k, "poll: %s", strerror(errno));
             return;
@@ -233,8 +232,50 @@ static int finish(struct keeper *k)
     return status;
 }
 
+/* The guest still runs (same Xen handle, neither shut down nor dying):
+ * its console closed because chaosd stopped, not because it ended. */
+static bool still_runs(chaos_ctx *ctx, chaos_domid domid,
+                       const uint8_t uuid[16])
+{
+    struct chaos_dominfo info;
+    return chaos_domain_info(ctx, domid, &info) == 0 &&
+           !memcmp(info.uuid, uuid, 16) &&
+           (info.state == CHAOS_DOM_RUNNING ||
+            info.state == CHAOS_DOM_BLOCKED || info.state == CHAOS_DOM_PAUSED);
+}
+
+/* chaosd stopped and left the guest running (it does): waits for a
+ * chaosd to serve it again (a new one adopts it) and attaches, while the
+ * guest runs; -1 once it is gone.  Stop signals still reach the guest. */
+static int reattach(struct keeper *k, chaos_ctx *ctx, const uint8_t uuid[16],
+                    const sigset_t *wait_mask)
+{
+    say(k,
+        "chaosd closed the console of domain %u, which still runs: "
+        "waiting for a chaosd to serve it",
+        k->domid);
+    struct timespec tick = { .tv_nsec = 500000000 };
+    while (still_runs(ctx, k->domid, uuid)) {
+        if (stop_signal)
+            stop_guest(k, ctx);
+        int fd = chaos_console_connect(ctx, k->domid);
+        if (fd >= 0) {
+            say(k, "following domain %u again", k->domid);
+            return fd;
+        }
+        ppoll(NULL, 0, &tick, wait_mask);
+    }
+    return -1;
+}
+
 static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
 {
+    struct chaos_dominfo info;
+    if (chaos_domain_info(ctx, k->domid, &info) < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return 255;
+    }
     k->console = follow_connect(ctx, k->domid);
     if (k->console < 0) {
         ready(ready_fd, chaos_errmsg(ctx));
@@ -243,7 +284,16 @@ static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
     }
     ready(ready_fd, NULL);
     say(k, "following domain %u, served by chaosd", k->domid);
-    follow(k, ctx);
+    sigset_t wait_mask;
+    catch_signals(&wait_mask);
+    for (;;) {
+        follow(k, ctx, &wait_mask);
+        int fd = reattach(k, ctx, info.uuid, &wait_mask);
+        if (fd < 0)
+            break;
+        close(k->console);
+        k->console = fd;
+    }
     chaos_close(ctx);
     return finish(k);
 }

@@ -36,7 +36,6 @@ int oci_chaosd_connect(const char **sock);
  * in err.
  */
 int oci_chaosd_create(int fd, const chaos_config *cfg, const char *source,
-                      struct oci_chaosd_created *out, char *err,
-                      size_t errlen);
+                      struct oci_chaosd_created *out, char *err, size_t errlen);
 
 #endif /* CHAOS_OCI_CHAOSD_H */
