@@ -16,6 +16,8 @@
 #    Kubernetes adds them, seen by the program (the folder read-only);
 #  - a bundle chaos-oci refuses (a read-write bind mount of a folder):
 #    ctr run fails with chaos-oci's message (through the shim's log.json);
+#  - with chaosd running and a pool of the guests' shape: ctr run's guest
+#    from a shell (chaosd's log), output and exit status (5) as without;
 #  - after `ctr container rm`: no domain, no memory, nothing under
 #    chaos-oci's --root, no bundle, no shim; then containerd stops.
 # shellcheck source=lib.sh
@@ -130,6 +132,32 @@ out=$(crun bad --rm --mount "type=bind,src=$W,dst=/host,options=rbind:rw" -- tru
     fail "bad: a read-write bind mount of a folder was accepted: $out"
 echo "$out" | grep -q 'bind mount' || fail "bad: ctr does not say why: $out"
 echo "ok: refused: $out"
+
+# ------------------------------------------------------------ chaosd's pool
+# chaosd runs with a pool of the guests' shape (PV, 128 MiB, 1 vCPU):
+# ctr run's guest comes from a shell (chaosd's log says so), its output
+# and exit status as without chaosd.
+cat >"$W/chaosd.conf" <<CONF
+[flavor oci]
+type = "pv"
+memory = 128
+vcpus = 1
+pool = 1
+CONF
+chaosd --config "$W/chaosd.conf" >"$W/chaosd.log" 2>&1 &
+DPID=$!
+pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
+wait_for 300 pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
+# shellcheck disable=SC2016 # expanded by the guest's sh
+out=$(crun pooled --rm -- sh -c 'echo pooled in $(hostname); exit 5' </dev/null 2>"$W/pooled.err")
+rc=$?
+[ "$rc" = 5 ] || fail "pooled: ctr run exited $rc, want 5: $(cat "$W/pooled.err")"
+[ "$out" = "pooled in pooled" ] || fail "pooled: ctr's stdout: $out"
+grep -q 'created oci-pooled (.*) from pool oci' "$W/chaosd.log" ||
+    fail "pooled: not from chaosd's pool: $(tail -n 5 "$W/chaosd.log")"
+echo "ok: with chaosd: ctr run's guest from its pool printed '$out', exit status 5"
+kill -TERM "$DPID"
+wait "$DPID" || fail "chaosd exited with $? on SIGTERM"
 
 # ------------------------------------------------------------ nothing left
 [ -z "$(ctr container ls -q)" ] || fail "containers left: $(ctr container ls)"

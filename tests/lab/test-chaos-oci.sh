@@ -12,7 +12,16 @@
 #    another: `kill ID KILL` destroys it (137);
 #  - `delete` of a created container, `delete --force` of a running one;
 #  - bad bundles (no rootfs, no args, unknown ociVersion, a bind mount)
-#    refused by create, with a JSON error in --log, leaving nothing.
+#    refused by create, with a JSON error in --log, leaving nothing;
+#  - with chaosd running and a pool of the guests' shape: the guest comes
+#    from a shell (state's org.chaos.path "pool"), the keeper follows it
+#    through chaosd: output, exit status 0 and 7, kill TERM (143) and
+#    KILL (137), delete of a created one; org.chaos.direct builds it
+#    here; a guest chaosd cannot build fails create with chaosd's reason;
+#    chaosd's descriptors and chaos's files as before; chaosd stopped and
+#    started again under a running container: the keeper follows the new
+#    chaosd and the container ends (TERM if the new chaosd carries it
+#    out, else KILL) with the right status.
 # After all: the same domains and free memory, and the same files under
 # chaos's run folder and chaos-oci's --root as before.
 # shellcheck source=lib.sh
@@ -204,6 +213,161 @@ sed -i 's/"terminal": false/"terminal": true/' "$W/noterm/config.json"
 refused "a terminal without --console-socket" "console-socket" noterm
 bundle "$W/bind" '[ "true" ]' '"hooks": { "prestart": [ { "path": "/bin/true" } ] }'
 refused "hooks" "hooks" bind
+
+# ------------------------------------------------------------ chaosd's pools
+# chaosd runs (its default socket, as `chaos` finds it) with a pool of the
+# guests' shape (PV, 128 MiB, 1 vCPU): create takes a shell, chaosd serves
+# the guest and the keeper follows it on chaosd's console socket.
+command -v chaosd >/dev/null || fail "chaosd is not installed"
+D=$W/chaosd
+mkdir -p "$D"
+cat >"$D/chaosd.conf" <<CONF
+[flavor oci]
+type = "pv"
+memory = 128
+vcpus = 1
+pool = 1
+CONF
+chaosd --config "$D/chaosd.conf" >"$D/log" 2>&1 &
+DPID=$!
+fail_log() { echo "--- chaosd log:"; tail -n 30 "$D/log"; fail "$*"; }
+pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
+wait_for 300 pool_full || fail_log "chaosd's pool did not fill: $(chaos pool 2>&1)"
+# chaosd's descriptors and chaos's files with the pool full, before and
+# after the containers: what they leave in chaosd is compared.
+dfds() { find "/proc/$DPID/fd" -mindepth 1 | wc -l; }
+# (The idle shell's record is named by its handle: another after a refill.)
+dfiles() { files | grep -v '^/run/chaos/chaosd/shells/'; }
+DFDS=$(dfds)
+DFILES=$(dfiles)
+ann() { oci state "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
+expect_path() {
+    p=$(ann "$1" org.chaos.path)
+    [ "$p" = "$2" ] || fail_log "$1: org.chaos.path '$p', want '$2': $(oci state "$1")"
+    echo "ok: $1 made by path $p"
+}
+
+# shellcheck disable=SC2016 # expanded by the guest's sh
+bundle "$W/p-hello" '[ "sh", "-c", "echo hello from $GREETING in $(pwd)" ]'
+create p-hello
+expect_status p-hello created
+expect_path p-hello pool
+[ "$(ann p-hello org.chaos.pool-flavor)" = oci ] || fail "p-hello: flavor: $(oci state p-hello)"
+grep -q 'following domain .* served by chaosd' "$ROOT/p-hello/keeper.log" ||
+    fail "p-hello: the keeper does not follow chaosd: $(cat "$ROOT/p-hello/keeper.log")"
+oci start p-hello || fail "start p-hello: $(tail -n 1 "$LOG")"
+rc=$(exit_of p-hello 300)
+[ "$rc" = 0 ] || fail_log "p-hello: exit status $rc, want 0: $(cat "$W/p-hello.out")"
+[ "$(cat "$W/p-hello.out")" = 'hello from hi in /' ] ||
+    fail "p-hello: stdout is not 'hello from hi in /': $(od -c "$W/p-hello.out" | head)"
+[ ! -s "$W/p-hello.err" ] || fail "p-hello: stderr: $(cat "$W/p-hello.err")"
+echo "ok: p-hello (from chaosd's pool) printed '$(cat "$W/p-hello.out")', exit status 0"
+expect_status p-hello stopped
+delete p-hello
+[ ! -e /var/log/chaos/console/oci-p-hello.log ] || fail "p-hello: chaosd's console log of it is left"
+
+bundle "$W/p-seven" '[ "sh", "-c", "exit 7" ]'
+create p-seven
+oci start p-seven || fail "start p-seven"
+rc=$(exit_of p-seven 300)
+[ "$rc" = 7 ] || fail_log "p-seven: exit status $rc, want 7"
+echo "ok: p-seven exited 7"
+delete p-seven
+
+for sig in TERM KILL; do
+    id=p-sleep-$sig
+    wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+    bundle "$W/$id" '[ "sh", "-c", "echo started; exec sleep 600" ]'
+    create "$id"
+    expect_path "$id" pool
+    oci start "$id" || fail "start $id"
+    expect_status "$id" running
+    wait_for 300 "grep -q started $W/$id.out" ||
+        fail_log "$id: the program did not start: $(cat "$W/$id.out")"
+    oci kill "$id" "$sig" || fail "kill $id $sig: $(tail -n 1 "$LOG")"
+    rc=$(exit_of "$id" 120)
+    case $sig in TERM) want=143 ;; KILL) want=137 ;; esac
+    [ "$rc" = "$want" ] || fail_log "$id: exit status $rc, want $want: $(cat "$W/$id.out")"
+    echo "ok: $id (from chaosd's pool) ended by kill $sig, exit status $rc"
+    expect_status "$id" stopped
+    delete "$id"
+done
+
+wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+bundle "$W/p-never" '[ "sleep", "600" ]'
+create p-never
+expect_path p-never pool
+delete p-never
+rc=$(exit_of p-never 60)
+echo "ok: a created container from the pool deleted, its keeper exited $rc"
+
+# org.chaos.direct: chaos-oci builds it although chaosd runs.
+bundle "$W/p-direct" '[ "sh", "-c", "echo direct" ]' \
+    '"annotations": { "org.chaos.direct": "true" }'
+create p-direct
+expect_path p-direct chaos-oci
+oci start p-direct || fail "start p-direct"
+rc=$(exit_of p-direct 300)
+{ [ "$rc" = 0 ] && [ "$(cat "$W/p-direct.out")" = direct ]; } ||
+    fail "p-direct: exit status $rc, output '$(cat "$W/p-direct.out")'"
+echo "ok: org.chaos.direct: built by chaos-oci with chaosd running"
+delete p-direct
+
+# A guest chaosd cannot build (more memory than the host has): create
+# fails with chaosd's reason and leaves nothing.
+bundle "$W/p-huge" '[ "true" ]' '"annotations": { "org.chaos.memory": "8192" }'
+refused "chaosd's refusal" "chaosd refused the guest" p-huge
+refused "a bad bundle with chaosd running" "process.args" noargs
+
+wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+wait_for 10 "[ \"\$(dfds)\" = $DFDS ]" ||
+    fail_log "chaosd's descriptors: $DFDS before, $(dfds) after: $(ls -l /proc/$DPID/fd)"
+[ "$(dfiles)" = "$DFILES" ] || fail_log "files left: before [$DFILES] after [$(dfiles)]"
+echo "ok: chaosd's pool: same descriptors in chaosd ($DFDS), same files"
+
+# chaosd stops while a container runs (it leaves running guests alone and
+# closes their consoles): the keeper waits, a new chaosd adopts the
+# guest, the keeper follows it again (output, end, exit status).
+bundle "$W/p-adopt" '[ "sh", "-c", "echo started; trap \"echo bye; exit 3\" TERM; while :; do sleep 1; done" ]'
+create p-adopt
+oci start p-adopt || fail "start p-adopt"
+wait_for 300 "grep -q started $W/p-adopt.out" ||
+    fail_log "p-adopt: the program did not start: $(cat "$W/p-adopt.out")"
+kill -TERM "$DPID"
+wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
+wait_for 30 "grep -q 'waiting for a chaosd' $ROOT/p-adopt/keeper.log" ||
+    fail "p-adopt: the keeper did not notice chaosd stopping: $(cat "$ROOT/p-adopt/keeper.log")"
+expect_status p-adopt running
+chaosd --config "$D/chaosd.conf" >>"$D/log" 2>&1 &
+DPID=$!
+wait_for 60 "grep -q 'following domain .* again' $ROOT/p-adopt/keeper.log" ||
+    fail_log "p-adopt: the keeper did not follow the new chaosd: $(cat "$ROOT/p-adopt/keeper.log")"
+echo "ok: p-adopt: chaosd restarted under a running container; the keeper follows the new one"
+# A shutdown request reaches Linux through its private XenStore's watch
+# on control/shutdown; the lab found a chaosd that adopted the guest not
+# passing it on (once "nobody serves its store", once accepted but never
+# acted on), and the guest's earlier output repeated on the new console.
+# Both are chaosd's adoption, not chaos-oci's: reported, not failed; the
+# container then ends by KILL.
+out=$(oci kill p-adopt TERM 2>&1) || echo "note: p-adopt: kill TERM after chaosd's restart refused: $out"
+if wait_for 30 "grep -q '^exit' $W/p-adopt.status"; then
+    rc=$(exit_of p-adopt 1)
+    [ "$rc" = 3 ] || fail_log "p-adopt: exit status $rc after TERM, want 3: $(cat "$W/p-adopt.out")"
+    echo "ok: p-adopt: kill TERM through the new chaosd -> 3"
+else
+    echo "note: p-adopt: kill TERM not carried out 30 s after chaosd's restart"
+    oci kill p-adopt KILL || fail "kill p-adopt KILL: $(tail -n 1 "$LOG")"
+    rc=$(exit_of p-adopt 120)
+    [ "$rc" = 137 ] || fail_log "p-adopt: exit status $rc after KILL, want 137"
+    echo "ok: p-adopt: kill KILL -> 137"
+fi
+[ "$(head -n 1 "$W/p-adopt.out")" = started ] || fail "p-adopt: output '$(cat "$W/p-adopt.out")'"
+[ "$(wc -l <"$W/p-adopt.out")" = 1 ] ||
+    echo "note: p-adopt: output after the adoption: $(tr '\n' '|' <"$W/p-adopt.out")"
+delete p-adopt
+wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+kill -TERM "$DPID"
+wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
 
 # ------------------------------------------------------------ nothing left
 expect_nothing_left

@@ -171,6 +171,22 @@ START_TEST(defaults_and_sizes)
                      0);
     ck_assert_uint_eq(s.memory_mib, 300);
     ck_assert_str_eq(s.flavor, "small");
+    ck_assert(!s.direct); /* through chaosd when it runs */
+    oci_spec_free(&s);
+    /* org.chaos.direct: chaos-oci builds the guest itself. */
+    ck_assert_int_eq(parse("{" SPECVER "," ROOT "," PROCESS
+                           ", \"annotations\": {\"org.chaos.direct\": "
+                           "\"true\"}}",
+                           &s, msg),
+                     0);
+    ck_assert(s.direct);
+    oci_spec_free(&s);
+    ck_assert_int_eq(parse("{" SPECVER "," ROOT "," PROCESS
+                           ", \"annotations\": {\"org.chaos.direct\": "
+                           "\"false\"}}",
+                           &s, msg),
+                     0);
+    ck_assert(!s.direct);
     oci_spec_free(&s);
 }
 END_TEST
@@ -262,6 +278,14 @@ static const struct refusal refusals[] = {
       "org.chaos.memory" },
     { "{" SPECVER "," ROOT "," PROCESS ", \"annotations\": {\"a\": 1}}",
       "annotations.a" },
+    { "{" SPECVER "," ROOT "," PROCESS
+      ", \"annotations\": {\"org.chaos.direct\": \"yes\"}}",
+      "org.chaos.direct" },
+    /* How the guest was made is chaos-oci's to say (state), not the
+     * bundle's. */
+    { "{" SPECVER "," ROOT "," PROCESS
+      ", \"annotations\": {\"org.chaos.path\": \"pool\"}}",
+      "org.chaos.path" },
 };
 
 START_TEST(refused)

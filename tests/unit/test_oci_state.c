@@ -128,6 +128,51 @@ START_TEST(state_json)
 }
 END_TEST
 
+/* How the guest was made: kept in the record, shown by state. */
+START_TEST(record_path)
+{
+    struct oci_record r = sample(), back;
+    /* Records of chaos-oci before chaosd: no path, built by chaos-oci. */
+    char *text = oci_record_to_json(&r);
+    ck_assert_int_eq(oci_record_parse(text, strlen(text), &back), 0);
+    ck_assert_ptr_null(back.path);
+    ck_assert(!oci_record_chaosd(&back));
+    oci_record_free(&back);
+    free(text);
+    json_object *o = state_of(&r, OCI_RUNNING), *a;
+    ck_assert(json_object_object_get_ex(o, "annotations", &a));
+    ck_assert_str_eq(field(a, "org.chaos.path"), "chaos-oci");
+    ck_assert(!json_object_object_get_ex(a, "org.chaos.pool-flavor", NULL));
+    json_object_put(o);
+    r.path = "chaos-oci";
+    ck_assert(!oci_record_chaosd(&r));
+
+    r.path = "pool";
+    r.flavor = "oci-128";
+    ck_assert(oci_record_chaosd(&r));
+    text = oci_record_to_json(&r);
+    ck_assert_int_eq(oci_record_parse(text, strlen(text), &back), 0);
+    ck_assert_str_eq(back.path, "pool");
+    ck_assert_str_eq(back.flavor, "oci-128");
+    ck_assert(oci_record_chaosd(&back));
+    /* The container's own annotations stay as they were. */
+    ck_assert_uint_eq(back.nannotations, 2);
+    oci_record_free(&back);
+    free(text);
+    o = state_of(&r, OCI_CREATED);
+    ck_assert(json_object_object_get_ex(o, "annotations", &a));
+    ck_assert_str_eq(field(a, "org.chaos.path"), "pool");
+    ck_assert_str_eq(field(a, "org.chaos.pool-flavor"), "oci-128");
+    ck_assert_str_eq(field(a, "a"), "b \"q\"");
+    json_object_put(o);
+
+    /* chaosd built it itself (no shell fitted): still chaosd's guest. */
+    r.path = "direct";
+    r.flavor = NULL;
+    ck_assert(oci_record_chaosd(&r));
+}
+END_TEST
+
 START_TEST(ids)
 {
     static const char *const good[] = { "a", "c1", "A-b_c.d", "0123456789" };
@@ -143,6 +188,13 @@ START_TEST(ids)
     ck_assert(!oci_id_ok(longid));
     longid[128] = '\0';
     ck_assert(oci_id_ok(longid));
+    /* The guest's name: oci-ID, cut to 63 bytes. */
+    char name[64];
+    oci_guest_name("c1", name, sizeof(name));
+    ck_assert_str_eq(name, "oci-c1");
+    oci_guest_name(longid, name, sizeof(name));
+    ck_assert_uint_eq(strlen(name), 63);
+    ck_assert(!strncmp(name, "oci-xxx", 7));
 }
 END_TEST
 
@@ -153,6 +205,7 @@ int main(void)
     tcase_add_test(tc, record_round_trip);
     tcase_add_test(tc, record_malformed);
     tcase_add_test(tc, state_json);
+    tcase_add_test(tc, record_path);
     tcase_add_test(tc, ids);
     suite_add_tcase(s, tc);
     return check_run(s);

@@ -3,15 +3,23 @@
 # the same BusyBox command, `sh -c 'echo first; read -r h </proc/sys/kernel/hostname; echo $h'`, on the same
 # root file system (dom0's static BusyBox, --rootfs), through Debian's
 # containerd and its runc shim (io.containerd.runc.v2) with two runc
-# binaries in turn:
-#   runc       Debian's runc (namespaces and cgroups in dom0)
-#   chaos-oci  chaos-oci (a Xen guest per container), as in
-#              tests/lab/test-chaos-oci-ctr.sh
+# binaries:
+#   runc            Debian's runc (namespaces and cgroups in dom0)
+#   chaos-oci       chaos-oci (a Xen guest per container) building each
+#                   guest itself (no chaosd), as in
+#                   tests/lab/test-chaos-oci-ctr.sh
+#   chaos-oci-pool  chaos-oci with chaosd running and a pool of shells of
+#                   the guests' shape (PV, 128 MiB, 1 vCPU): each guest
+#                   from a prepared shell (checked in chaosd's log); the
+#                   pool is refilled before each run (a steady state where
+#                   every create finds a shell)
 # runc with --no-pivot (dom0's root is an initramfs, where runc cannot
 # pivot_root); both with PATH=/bin (runc looks the program up in the
 # container's PATH; ctr gives a rootfs without an image none).
 # A first run of each is a warm-up (n=0: binaries read over 9p, caches
-# empty); then N runs of each, alternating.  Prints one CSV line per run:
+# empty); then N runs of runc and chaos-oci, alternating, without chaosd;
+# then chaosd starts and chaos-oci-pool runs (a warm-up, then N).  Prints
+# one CSV line per run:
 #   runtime,n,first_ms,exit_ms,hostname
 # first_ms: from the start of `ctr run` until its stdout's first line is
 # read; exit_ms: until ctr run has exited (the container gone); hostname:
@@ -26,7 +34,14 @@ N=${N:-5}
 W=/tmp/oci-bench
 rm -rf "$W"
 mkdir -p "$W"
-trap 'ctr_stop; rm -rf "$W"' EXIT
+DPID=
+stop_chaosd() {
+    [ -n "$DPID" ] || return 0
+    kill -TERM "$DPID" 2>/dev/null
+    wait "$DPID" 2>/dev/null
+    DPID=
+}
+trap 'ctr_stop; stop_chaosd; rm -rf "$W"' EXIT
 # runc puts each container in a cgroup: cgroup v2, as Debian 12 mounts it.
 grep -q ' /sys/fs/cgroup ' /proc/mounts || mount -t cgroup2 cgroup2 /sys/fs/cgroup ||
     fail "cannot mount cgroup2 for runc"
@@ -47,7 +62,7 @@ one() {
     # (--runc-binary and --runc-root lost: the shim runs "runc" from its
     # PATH, Debian's, with its default root).  chaos-oci: its options.
     runc) opts="--no-pivot" ;;
-    chaos-oci) opts="--runc-binary $OCI_BIN --runc-root /run/containerd/chaos-oci" ;;
+    chaos-oci*) opts="--runc-binary $OCI_BIN --runc-root /run/containerd/chaos-oci" ;;
     esac
     id=bench-$1-$2
     stamp
@@ -63,8 +78,15 @@ one() {
     host=$(head -n 1 "$W/rest")
     case $1 in
     runc) [ "$host" != "$id" ] ;;
-    chaos-oci) [ "$host" = "$id" ] ;;
+    chaos-oci*) [ "$host" = "$id" ] ;;
     esac || fail "$1 run $2: the program ran on host '$host': not the runtime asked for"
+    # Which way the guest was made: chaosd logs its creates.
+    made=$(grep -c "created oci-$id (.*) from pool oci" "$W/chaosd.log" 2>/dev/null)
+    case $1 in
+    chaos-oci) [ "${made:-0}" = 0 ] ;;
+    chaos-oci-pool) [ "$made" = 1 ] ;;
+    *) true ;;
+    esac || fail "$1 run $2: $id made from chaosd's pool $made times: $(tail -n 5 "$W/chaosd.log")"
     echo "$1,$2,$((t1 - t0)),$((t2 - t0)),$host"
 }
 
@@ -77,4 +99,24 @@ while [ "$i" -le "$N" ]; do
     one chaos-oci "$i"
     i=$((i + 1))
 done
+
+# chaosd with a pool of the guests' shape (chaos-oci sizes a guest without
+# a memory limit 128 MiB; PV, 1 vCPU).
+cat >"$W/chaosd.conf" <<CONF
+[flavor oci]
+type = "pv"
+memory = 128
+vcpus = 1
+pool = 1
+CONF
+chaosd --config "$W/chaosd.conf" >"$W/chaosd.log" 2>&1 &
+DPID=$!
+pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
+i=0
+while [ "$i" -le "$N" ]; do
+    wait_for 300 pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
+    one chaos-oci-pool "$i"
+    i=$((i + 1))
+done
+stop_chaosd
 [ -z "$(ctr container ls -q)" ] || fail "containers left: $(ctr container ls)"

@@ -1,8 +1,9 @@
 /*
  * cmd_create.c - `chaos-oci create --bundle DIR --pid-file FILE
  * [--console-socket SOCK] ID`: config.json to a paused guest and its
- * keeper.  Every failure removes what was made (ROOT/ID, the domain), so a
- * refused bundle leaves nothing.
+ * keeper.  The guest comes from chaosd (its pools) when chaosd answers,
+ * else chaos-oci builds it (oci_chaosd.h).  Every failure removes what was
+ * made (ROOT/ID, the domain), so a refused bundle leaves nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "oci.h"
+#include "oci_chaosd.h"
 #include "oci_image.h"
 #include "oci_spec.h"
 
@@ -30,6 +32,8 @@ struct create {
     int tty; /* process.terminal: the pty's slave, -1: none */
     chaos_domid domid;
     uint8_t uuid[16];
+    int chaosd;                      /* chaosd's socket; -1: build here */
+    struct oci_chaosd_created howto; /* chaosd's reply */
 };
 
 static int read_spec(struct create *c)
@@ -78,16 +82,21 @@ static int read_spec(struct create *c)
 static int guest_config(struct create *c, const char *initrd)
 {
     char name[64];
-    snprintf(name, sizeof(name), "oci-%s", c->id);
+    oci_guest_name(c->id, name, sizeof(name));
     const char *kernel =
         c->spec.kernel ? c->spec.kernel : getenv("CHAOS_OCI_KERNEL");
     if (!kernel)
         kernel = OCI_DEFAULT_KERNEL;
-    if (access(kernel, R_OK) < 0)
-        return oci_error(c->g,
-                         "create %s: kernel %s: %s (set the annotation "
-                         "org.chaos.kernel or CHAOS_OCI_KERNEL)",
-                         c->id, kernel, strerror(errno));
+    /* Absolute: chaosd's working directory is not ours. */
+    char *kernel_abs = realpath(kernel, NULL);
+    if (!kernel_abs || access(kernel_abs, R_OK) < 0) {
+        oci_error(c->g,
+                  "create %s: kernel %s: %s (set the annotation "
+                  "org.chaos.kernel or CHAOS_OCI_KERNEL)",
+                  c->id, kernel, strerror(errno));
+        free(kernel_abs);
+        return 1;
+    }
     /* The initramfs is loaded into guest memory and unpacked into its page
      * cache: both at once at boot, on top of the kernel's own needs. */
     struct stat st;
@@ -98,13 +107,16 @@ static int guest_config(struct create *c, const char *initrd)
         if (mib < floor)
             mib = floor;
     }
-    if (!(c->cfg = chaos_config_new()))
+    if (!(c->cfg = chaos_config_new())) {
+        free(kernel_abs);
         return oci_error(c->g, "out of memory");
+    }
     int r = chaos_config_set_name(c->cfg, name);
     if (r == 0)
         r = chaos_config_set_type(c->cfg, CHAOS_GUEST_PV);
     if (r == 0)
-        r = chaos_config_set_kernel(c->cfg, kernel);
+        r = chaos_config_set_kernel(c->cfg, kernel_abs);
+    free(kernel_abs);
     if (r == 0)
         r = chaos_config_set_ramdisk(c->cfg, initrd);
     if (r == 0)
@@ -179,7 +191,8 @@ static int start_keeper(struct create *c, int *pid_out)
                 dup2(c->tty, fd);
             close(c->tty);
         }
-        _exit(oci_keeper_run(c->dir, c->domid, c->spec.terminal, p[1]));
+        _exit(oci_keeper_run(c->dir, c->domid, c->spec.terminal,
+                             c->howto.path[0] != '\0', p[1]));
     }
     close(p[1]);
     char buf[1024];
@@ -198,6 +211,71 @@ static int start_keeper(struct create *c, int *pid_out)
                      c->id, got > 1 ? buf + 1 : "it died");
 }
 
+/* How the guest was made, for the log. */
+static void describe(const struct create *c, char *buf, size_t len)
+{
+    const char *path = c->howto.path;
+    if (!path[0])
+        snprintf(buf, len, "built by chaos-oci");
+    else if (!strcmp(path, "direct"))
+        snprintf(buf, len, "built by chaosd directly (no shell fitted)");
+    else
+        snprintf(buf, len, "from chaosd's %s%s pool of flavor %s",
+                 strcmp(path, "pool") ? path : "",
+                 strcmp(path, "pool") ? "" : "shell", c->howto.flavor);
+}
+
+/*
+ * Whether chaosd builds the guest: it answers on its socket, and neither
+ * the bundle (org.chaos.direct) nor the environment (CHAOS_OCI_DIRECT=1)
+ * asks for chaos-oci's own build.  Without chaosd, chaos-oci builds it,
+ * as `chaos create` does.
+ */
+static void pick_chaosd(struct create *c)
+{
+    const char *env = getenv("CHAOS_OCI_DIRECT");
+    c->chaosd = -1;
+    if (c->spec.direct || (env && !strcmp(env, "1")))
+        return;
+    const char *sock;
+    int fd = oci_chaosd_connect(&sock);
+    if (fd >= 0)
+        c->chaosd = fd;
+    else if (fd != -ENOENT && fd != -ECONNREFUSED)
+        oci_info(c->g,
+                 "create %s: chaosd does not answer on %s (%s): "
+                 "building the guest here",
+                 c->id, sock, strerror(-fd));
+}
+
+/* The paused guest: chaosd's (a pool shell when one fits), or ours. */
+static int make_guest(struct create *c)
+{
+    if (c->chaosd < 0) {
+        if (chaos_domain_create(c->ctx, c->cfg, CHAOS_CREATE_PAUSED, &c->domid,
+                                NULL) < 0)
+            return oci_error(c->g, "create %s: %s", c->id,
+                             chaos_errmsg(c->ctx));
+        c->have_domain = true;
+        return 0;
+    }
+    char err[1024], source[160];
+    snprintf(source, sizeof(source), "chaos-oci %s", c->id);
+    int fd = c->chaosd;
+    c->chaosd = -1; /* closed by the request */
+    if (oci_chaosd_create(fd, c->cfg, source, &c->howto, err, sizeof(err)) <
+        0) {
+        c->howto.path[0] = '\0';
+        return oci_error(c->g, "create %s: chaosd refused the guest: %s", c->id,
+                         err);
+    }
+    /* chaosd's guest from now on; a failure below destroys it as ours
+     * (chaosd sees it die and lets it go, as after `chaos destroy`). */
+    c->domid = c->howto.domid;
+    c->have_domain = true;
+    return 0;
+}
+
 static int do_create(struct create *c)
 {
     int r = read_spec(c);
@@ -212,14 +290,21 @@ static int do_create(struct create *c)
         free(initrd);
         return oci_error(c->g, "create %s: %s", c->id, msg);
     }
-    r = guest_config(c, initrd);
+    /* Absolute (--root may be relative): chaosd reads it too. */
+    char *abs = realpath(initrd, NULL);
     free(initrd);
+    if (!abs)
+        return oci_error(c->g, "create %s: the image: %s", c->id,
+                         strerror(errno));
+    r = guest_config(c, abs);
+    free(abs);
     if (r)
         return r;
     if (c->spec.terminal &&
         oci_pty_send(c->console_socket, &c->tty, msg, sizeof(msg)) < 0)
         return oci_error(c->g, "create %s: %s", c->id, msg);
     char why[256];
+    pick_chaosd(c);
     if (chaos_open(&c->ctx) < 0) {
         oci_error(c->g, "create %s: %s", c->id, chaos_errmsg(c->ctx));
         chaos_close(c->ctx);
@@ -228,10 +313,8 @@ static int do_create(struct create *c)
     }
     if (chaos_supervisor_check_config(c->cfg, why, sizeof(why)) < 0)
         return oci_error(c->g, "create %s: %s", c->id, why);
-    if (chaos_domain_create(c->ctx, c->cfg, CHAOS_CREATE_PAUSED, &c->domid,
-                            NULL) < 0)
-        return oci_error(c->g, "create %s: %s", c->id, chaos_errmsg(c->ctx));
-    c->have_domain = true;
+    if ((r = make_guest(c)))
+        return r;
     struct chaos_dominfo info;
     if (chaos_domain_info(c->ctx, c->domid, &info) < 0)
         return oci_error(c->g, "create %s: %s", c->id, chaos_errmsg(c->ctx));
@@ -243,6 +326,8 @@ static int do_create(struct create *c)
         .has_domain = true,
         .annotations = c->spec.annotations,
         .nannotations = c->spec.nannotations,
+        .path = c->howto.path[0] ? c->howto.path : "chaos-oci",
+        .flavor = c->howto.flavor[0] ? c->howto.flavor : NULL,
     };
     memcpy(rec.uuid, c->uuid, 16);
     char created[64];
@@ -267,8 +352,10 @@ static int do_create(struct create *c)
         return oci_error(c->g, "create %s: %s: %s", c->id,
                          r == -ENOMEM ? "state" : c->pid_file, strerror(-r));
     }
-    oci_info(c->g, "create %s: domain %u (%s), paused; keeper %d", c->id,
-             c->domid, chaos_config_name(c->cfg), pid);
+    char how[128];
+    describe(c, how, sizeof(how));
+    oci_info(c->g, "create %s: domain %u (%s), paused, %s; keeper %d", c->id,
+             c->domid, chaos_config_name(c->cfg), how, pid);
     return 0;
 }
 
@@ -283,7 +370,7 @@ int cmd_create(const struct oci_global *g, int argc, char **argv)
         { "preserve-fds", required_argument, NULL, 'P' },
         { NULL, 0, NULL, 0 },
     };
-    struct create c = { .g = g, .bundle = ".", .tty = -1 };
+    struct create c = { .g = g, .bundle = ".", .tty = -1, .chaosd = -1 };
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "+b:", opts, NULL)) != -1) {
@@ -349,6 +436,8 @@ int cmd_create(const struct oci_global *g, int argc, char **argv)
         oci_remove(g, c.id);
     if (c.tty >= 0)
         close(c.tty);
+    if (c.chaosd >= 0)
+        close(c.chaosd);
     if (c.ctx)
         chaos_close(c.ctx);
     if (c.cfg)

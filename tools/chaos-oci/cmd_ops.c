@@ -160,6 +160,17 @@ static void wait_keeper(const struct oci_record *rec, int ms)
         nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
 }
 
+/* A guest chaosd served has its console log where chaosd writes them (a
+ * guest chaos-oci built has it under ROOT/ID): the container's, so it
+ * goes with it, as chaos-oci's own does. */
+static void remove_chaosd_log(const char *id)
+{
+    char name[64], path[128];
+    oci_guest_name(id, name, sizeof(name));
+    snprintf(path, sizeof(path), "%s/%s.log", CHAOS_CONSOLE_LOG_DIR, name);
+    unlink(path);
+}
+
 int cmd_delete(const struct oci_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -200,6 +211,8 @@ int cmd_delete(const struct oci_global *g, int argc, char **argv)
         if ((r = destroy(g, "delete", &t, SIGKILL)) == 0)
             wait_keeper(&t.rec, 10000);
         int e = r ? 0 : oci_remove(g, id);
+        if (r == 0 && oci_record_chaosd(&t.rec))
+            remove_chaosd_log(id);
         if (e < 0)
             r = oci_error(g, "delete %s: %s", id, strerror(-e));
     }

@@ -107,6 +107,15 @@ static void catch_signals(sigset_t *wait_mask)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Asks the guest to shut down, as `chaos-oci kill ID TERM` does. */
+static void stop_guest(struct keeper *k, chaos_ctx *ctx)
+{
+    say(k, "signal %d: asking the guest to shut down", (int)stop_signal);
+    stop_signal = 0;
+    if (chaos_domain_shutdown(ctx, k->domid, CHAOS_SHUTDOWN_POWEROFF) < 0)
+        say(k, "%s", chaos_errmsg(ctx));
+}
+
 static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
 {
     sigset_t wait_mask;
@@ -114,16 +123,10 @@ static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
     enum chaos_supervisor_state st;
     while ((st = chaos_supervisor_state(sup)) == CHAOS_SUPERVISOR_SERVING ||
            st == CHAOS_SUPERVISOR_RESTARTING) {
-        if (stop_signal) {
-            /* Signalled itself (not through `chaos-oci kill`): ask the
-             * guest to stop, as TERM would. */
-            say(k, "signal %d: asking the guest to shut down",
-                (int)stop_signal);
-            stop_signal = 0;
-            if (chaos_domain_shutdown(ctx, k->domid, CHAOS_SHUTDOWN_POWEROFF) <
-                0)
-                say(k, "%s", chaos_errmsg(ctx));
-        }
+        /* Signalled itself (not through `chaos-oci kill`): ask the guest
+         * to stop, as TERM would. */
+        if (stop_signal)
+            stop_guest(k, ctx);
         struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS + 2];
         unsigned n =
             chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
@@ -148,6 +151,34 @@ static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
         const char *msg;
         while ((msg = chaos_supervisor_take_message(sup)))
             say(k, "%s", msg);
+    }
+}
+
+/*
+ * chaosd serves the guest: the keeper copies between its console socket
+ * and stdio until chaosd closes the socket, which its supervisor does
+ * once the guest is gone, after the last output (as the supervisor here
+ * does in chaos_supervisor_close), or when chaosd stops.  ctx is only for
+ * stop signals.
+ */
+static void follow(struct keeper *k, chaos_ctx *ctx, const sigset_t *wait_mask)
+{
+    for (;;) {
+        if (stop_signal)
+            stop_guest(k, ctx);
+        struct pollfd fds[2] = {
+            { .fd = k->console, .events = POLLIN },
+            { .fd = k->stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+        };
+        int ready = ppoll(fds, 2, NULL, wait_mask);
+        if (ready < 0 && errno != EINTR) {
+            say(k, "poll: %s", strerror(errno));
+            return;
+        }
+        if (ready > 0 && fds[0].revents && !pump_console(k))
+            return;
+        if (ready > 0 && fds[1].revents)
+            pump_stdin(k);
     }
 }
 
@@ -177,8 +208,98 @@ static void ready(int fd, const char *msg)
     close(fd);
 }
 
+/* Attaches to the console chaosd serves: the guest is paused, so nothing
+ * is missed.  Its socket may come a moment after chaosd's reply. */
+static int follow_connect(chaos_ctx *ctx, chaos_domid domid)
+{
+    for (int tries = 50;; tries--) {
+        int fd = chaos_console_connect(ctx, domid);
+        if (fd >= 0 || tries <= 0 || (fd != -ENOENT && fd != -ECONNREFUSED))
+            return fd;
+        nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+    }
+}
+
+static int finish(struct keeper *k)
+{
+    char tail[OCI_OUTPUT_SLACK];
+    write_all(STDOUT_FILENO, tail, oci_output_finish(&k->out, tail));
+    close(k->console);
+    int status = exit_status(k);
+    say(k, "guest gone: exit status %d", status);
+    if (k->log)
+        fclose(k->log);
+    return status;
+}
+
+/* The guest still runs (same Xen handle, neither shut down nor dying):
+ * its console closed because chaosd stopped, not because it ended. */
+static bool still_runs(chaos_ctx *ctx, chaos_domid domid,
+                       const uint8_t uuid[16])
+{
+    struct chaos_dominfo info;
+    return chaos_domain_info(ctx, domid, &info) == 0 &&
+           !memcmp(info.uuid, uuid, 16) &&
+           (info.state == CHAOS_DOM_RUNNING ||
+            info.state == CHAOS_DOM_BLOCKED || info.state == CHAOS_DOM_PAUSED);
+}
+
+/* chaosd stopped and left the guest running (it does): waits for a
+ * chaosd to serve it again (a new one adopts it) and attaches, while the
+ * guest runs; -1 once it is gone.  Stop signals still reach the guest. */
+static int reattach(struct keeper *k, chaos_ctx *ctx, const uint8_t uuid[16],
+                    const sigset_t *wait_mask)
+{
+    say(k,
+        "chaosd closed the console of domain %u, which still runs: "
+        "waiting for a chaosd to serve it",
+        k->domid);
+    struct timespec tick = { .tv_nsec = 500000000 };
+    while (still_runs(ctx, k->domid, uuid)) {
+        if (stop_signal)
+            stop_guest(k, ctx);
+        int fd = chaos_console_connect(ctx, k->domid);
+        if (fd >= 0) {
+            say(k, "following domain %u again", k->domid);
+            return fd;
+        }
+        ppoll(NULL, 0, &tick, wait_mask);
+    }
+    return -1;
+}
+
+static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
+{
+    struct chaos_dominfo info;
+    if (chaos_domain_info(ctx, k->domid, &info) < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return 255;
+    }
+    k->console = follow_connect(ctx, k->domid);
+    if (k->console < 0) {
+        ready(ready_fd, chaos_errmsg(ctx));
+        chaos_close(ctx);
+        return 255;
+    }
+    ready(ready_fd, NULL);
+    say(k, "following domain %u, served by chaosd", k->domid);
+    sigset_t wait_mask;
+    catch_signals(&wait_mask);
+    for (;;) {
+        follow(k, ctx, &wait_mask);
+        int fd = reattach(k, ctx, info.uuid, &wait_mask);
+        if (fd < 0)
+            break;
+        close(k->console);
+        k->console = fd;
+    }
+    chaos_close(ctx);
+    return finish(k);
+}
+
 int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
-                   int ready_fd)
+                   bool chaosd, int ready_fd)
 {
     struct keeper k = { .dir = dir, .domid = domid, .stdin_open = true };
     oci_output_init(&k.out, terminal);
@@ -191,6 +312,8 @@ int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
         chaos_close(ctx);
         return 255;
     }
+    if (chaosd)
+        return keeper_follow(&k, ctx, ready_fd);
     snprintf(path, sizeof(path), "%s/console.log", dir);
     struct chaos_supervisor_options opts = { .log_path = path };
     chaos_supervisor *sup;
@@ -216,13 +339,6 @@ int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
     chaos_supervisor_close(ctx, sup);
     while (pump_console(&k))
         ;
-    char tail[OCI_OUTPUT_SLACK];
-    write_all(STDOUT_FILENO, tail, oci_output_finish(&k.out, tail));
-    close(k.console);
     chaos_close(ctx);
-    int status = exit_status(&k);
-    say(&k, "guest gone: exit status %d", status);
-    if (k.log)
-        fclose(k.log);
-    return status;
+    return finish(&k);
 }

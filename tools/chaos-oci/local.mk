@@ -17,11 +17,16 @@ tools_chaos_oci_chaos_oci_SOURCES = $(OCI_PURE_SRCS) \
 	tools/chaos-oci/oci_root.c \
 	tools/chaos-oci/keeper.c \
 	tools/chaos-oci/oci_pty.c \
-	tools/chaos-oci/oci_image.h tools/chaos-oci/oci_image.c
+	tools/chaos-oci/oci_image.h tools/chaos-oci/oci_image.c \
+	tools/chaos-oci/oci_chaosd.h tools/chaos-oci/oci_chaosd.c \
+	tools/chaos/daemon_client.h tools/chaos/daemon_client.c
+# Through chaosd: the `chaos` command's client (daemon_client.c) and
+# chaosd's codec, not a second JSON client.
 tools_chaos_oci_chaos_oci_CFLAGS = $(AM_CFLAGS) $(JSONC_CFLAGS) \
-	-I$(top_srcdir)/tinyx -DTINYX_DATADIR='"$(tinyxdatadir)"'
+	-I$(top_srcdir)/tinyx -DTINYX_DATADIR='"$(tinyxdatadir)"' \
+	-I$(top_srcdir)/tools/chaos -I$(top_srcdir)/chaosd
 tools_chaos_oci_chaos_oci_LDADD = libchaos/libchaos.la tinyx/libtinyx.la \
-	$(JSONC_LIBS)
+	chaosd/libchaosd_proto.la $(JSONC_LIBS)
 
 OCI_TESTS = tests/unit/test_oci_spec tests/unit/test_oci_state \
 	tests/unit/test_oci_signal tests/unit/test_oci_output

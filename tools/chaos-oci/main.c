@@ -40,8 +40,14 @@ static const char usage[] =
     "  delete [--force] ID remove the guest and its state\n"
     "  features            what chaos-oci supports, as JSON\n"
     "\n"
+    "When chaosd answers on its socket ($CHAOSD_SOCKET, else\n"
+    "/run/chaos/chaosd.sock), create asks chaosd for the guest (a pool\n"
+    "shell when one fits) and the keeper follows it there; the annotation\n"
+    "org.chaos.direct=true or CHAOS_OCI_DIRECT=1 builds it here instead.\n"
+    "\n"
     "Environment: CHAOS_OCI_KERNEL (the default guest kernel, else\n"
-    "/var/lib/chaos-oci/vmlinuz), CHAOS_OCI_BUSYBOX, TINYX_DATADIR.\n"
+    "/var/lib/chaos-oci/vmlinuz), CHAOS_OCI_BUSYBOX, TINYX_DATADIR,\n"
+    "CHAOSD_SOCKET, CHAOS_OCI_DIRECT.\n"
     "Exit status: 0 done, 1 failed.\n";
 
 static void log_line(const struct oci_global *g, const char *level,

@@ -59,13 +59,15 @@ bool oci_domain_exists(chaos_ctx *ctx, const struct oci_record *r,
                        struct chaos_dominfo *info);
 
 /*
- * The keeper: serves the guest domid with a supervisor, copies its console
- * to stdout (filtered: oci_output.h) and stdin to it, writes "R" to
- * ready_fd once it serves (or "E" and a message, then returns), and returns
- * the container's exit status when the guest is gone.  dir is ROOT/ID.
+ * The keeper: serves the guest domid with a supervisor (or, chaosd true,
+ * follows the guest chaosd serves, on its console socket), copies its
+ * console to stdout (filtered: oci_output.h) and stdin to it, writes "R"
+ * to ready_fd once it is attached (or "E" and a message, then returns),
+ * and returns the container's exit status when the guest is gone.  dir is
+ * ROOT/ID.
  */
 int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
-                   int ready_fd);
+                   bool chaosd, int ready_fd);
 
 /*
  * process.terminal: makes a pseudo-terminal, sends its master over the

@@ -163,7 +163,8 @@ static const char *const pseudo_fs[] = { "proc",   "sysfs",  "tmpfs",  "devpts",
 #define ANN_PREFIX "org.chaos."
 static const char *const chaos_annotations[] = { "org.chaos.kernel",
                                                  "org.chaos.flavor",
-                                                 "org.chaos.memory" };
+                                                 "org.chaos.memory",
+                                                 "org.chaos.direct" };
 
 static bool is_empty(json_object *v)
 {
@@ -634,11 +635,19 @@ static int parse_annotations(struct ctx *c, json_object *top,
             case 2: /* org.chaos.memory */
                 r = parse_memory_annotation(c, v, s);
                 break;
+            case 3: /* org.chaos.direct: build here even when chaosd runs */
+                if (strcmp(v, "true") && strcmp(v, "false"))
+                    r = fail(c, -EINVAL,
+                             "config.json: annotation org.chaos.direct "
+                             "\"%s\" is not \"true\" or \"false\"",
+                             v);
+                s->direct = !strcmp(v, "true");
+                break;
             default:
                 r = fail(c, -EINVAL,
                          "config.json: annotation %s is not one chaos-oci "
                          "knows (org.chaos.kernel, org.chaos.flavor, "
-                         "org.chaos.memory)",
+                         "org.chaos.memory, org.chaos.direct)",
                          key);
         }
         if (r < 0)

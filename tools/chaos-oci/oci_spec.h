@@ -52,6 +52,8 @@ struct oci_spec {
     unsigned vcpus;
     char *kernel; /* org.chaos.kernel, NULL: the default */
     char *flavor; /* org.chaos.flavor, NULL: none */
+    bool direct;  /* org.chaos.direct "true": chaos-oci builds the guest
+                     itself even when chaosd runs */
     struct oci_annotation *annotations; /* all of them, in order */
     size_t nannotations;
     struct oci_bind *binds; /* in the spec's order */

@@ -35,12 +35,39 @@ bool oci_id_ok(const char *id)
     return true;
 }
 
+#define PATH_SELF "chaos-oci"
+
+bool oci_record_chaosd(const struct oci_record *r)
+{
+    return r->path && strcmp(r->path, PATH_SELF) != 0;
+}
+
+void oci_guest_name(const char *id, char *buf, size_t len)
+{
+    snprintf(buf, len < 64 ? len : 64, "oci-%s", id);
+}
+
 static json_object *annotations_json(const struct oci_record *r)
 {
     json_object *a = json_object_new_object();
     for (size_t i = 0; a && i < r->nannotations; i++)
         json_object_object_add(a, r->annotations[i].key,
                                json_object_new_string(r->annotations[i].value));
+    return a;
+}
+
+/* The container's annotations, then how its guest was made (config.json
+ * cannot set these: the parser refuses unknown org.chaos.* keys). */
+static json_object *state_annotations(const struct oci_record *r)
+{
+    json_object *a = annotations_json(r);
+    if (a)
+        json_object_object_add(
+            a, "org.chaos.path",
+            json_object_new_string(r->path ? r->path : PATH_SELF));
+    if (a && r->flavor)
+        json_object_object_add(a, "org.chaos.pool-flavor",
+                               json_object_new_string(r->flavor));
     return a;
 }
 
@@ -70,6 +97,10 @@ char *oci_record_to_json(const struct oci_record *r)
     }
     json_object_object_add(
         o, "created", json_object_new_string(r->created ? r->created : ""));
+    if (r->path)
+        json_object_object_add(o, "path", json_object_new_string(r->path));
+    if (r->flavor)
+        json_object_object_add(o, "flavor", json_object_new_string(r->flavor));
     json_object_object_add(o, "annotations", annotations_json(r));
     return to_text(o, JSON_C_TO_STRING_PLAIN);
 }
@@ -99,7 +130,8 @@ static int parse_uuid(const char *s, uint8_t out[16])
 static int parse_fields(json_object *o, struct oci_record *r)
 {
     const char *id = str(o, "id"), *bundle = str(o, "bundle"),
-               *created = str(o, "created");
+               *created = str(o, "created"), *path = str(o, "path"),
+               *flavor = str(o, "flavor");
     json_object *pid, *start, *ann, *domid;
     if (!id || !bundle || !created ||
         !json_object_object_get_ex(o, "pid", &pid) ||
@@ -110,7 +142,9 @@ static int parse_fields(json_object *o, struct oci_record *r)
         !json_object_is_type(ann, json_type_object))
         return -EINVAL;
     if (!(r->id = strdup(id)) || !(r->bundle = strdup(bundle)) ||
-        !(r->created = strdup(created)))
+        !(r->created = strdup(created)) ||
+        (path && !(r->path = strdup(path))) ||
+        (flavor && !(r->flavor = strdup(flavor))))
         return -ENOMEM;
     int64_t p = json_object_get_int64(pid);
     if (p < 0 || p > 0x7fffffff)
@@ -162,6 +196,8 @@ void oci_record_free(struct oci_record *r)
     free(r->id);
     free(r->bundle);
     free(r->created);
+    free(r->path);
+    free(r->flavor);
     for (size_t i = 0; i < r->nannotations; i++) {
         free(r->annotations[i].key);
         free(r->annotations[i].value);
@@ -188,6 +224,6 @@ char *oci_state_json(const struct oci_record *r, enum oci_status st)
     json_object_object_add(o, "bundle", json_object_new_string(r->bundle));
     json_object_object_add(
         o, "created", json_object_new_string(r->created ? r->created : ""));
-    json_object_object_add(o, "annotations", annotations_json(r));
+    json_object_object_add(o, "annotations", state_annotations(r));
     return to_text(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED);
 }
