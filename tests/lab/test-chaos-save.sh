@@ -220,21 +220,18 @@ full_disk() {
 # late_answer: a counter busy (not answering dom0) when the suspend
 # request comes: the save gives up after 10 s and withdraws the request,
 # so the counter, back from its work, refuses it and counts on instead of
-# suspending with nobody left to resume it.
+# suspending with nobody left to resume it.  A PV counter: under TCG a
+# busy PVH guest triple-faults without any save (docs/lab.md, "A known
+# defect of the emulated SVM"; it failed three CI runs here), and the
+# withdrawal is the same code for both types.
 late_answer() {
     name=save-busy
     rm -f "$(log_of $name)"
-    out=$(chaos create "$UK/counter-pvh.cfg" kernel=$UK/counter name=$name           "cmdline=interval_ms=200 busy_after=3 busy_ms=20000") || fail "create busy counter: $out"
+    out=$(chaos create "$UK/counter-pv.cfg" kernel=$UK/counter name=$name \
+        "cmdline=interval_ms=200 busy_after=3 busy_ms=20000") || fail "create busy counter: $out"
     id=$(domid_of "$out")
     wait_for 60 "grep -q 'busy for' $(log_of $name)" || fail "busy counter: $(cat "$(log_of $name)")"
     out=$(chaos save $name $DIR/busy.img 2>&1) && fail "busy counter saved: $out"
-    # This kernel never reboots itself: a PVH domain that stops with reason
-    # "reboot" triple-faulted (Xen's HVM shutdown action 1).  Under TCG
-    # busy PVH guests do that without any save (docs/lab.md, "A known
-    # defect of the emulated SVM"): say which failure it is, and still fail.
-    case "$out" in *"stopped (reboot)"*)
-        fail "busy counter triple-faulted (Xen's serial log has 'd${id}v0 Triple fault'; docs/lab.md: a known defect of the emulated SVM, not of the save): $out" ;;
-    esac
     echo "$out" | grep -q "withdrawn" || fail "busy counter: message does not say withdrawn: $out"
     [ -e $DIR/busy.img ] && fail "busy counter: image left"
     counts_past $name 3 60 || fail "busy counter stopped: $(tail -n 5 "$(log_of $name)") ($(dom_field "$id" state)$([ -z "$(dom_field "$id" state)" ] && echo "domain gone: a triple fault? see Xen's serial log, docs/lab.md"))"
