@@ -81,3 +81,21 @@ lab_extra() {
     fi
     [ -d "/lab/extra/$1" ] && echo "/lab/extra/$1"
 }
+# oci_chaosd DIR: starts chaosd (pid in DPID) with one flavor "oci", a
+# pool of one shell of chaos-oci's default guest (128 MiB, PV, 1 vCPU:
+# docs/oci.md), from DIR/chaosd.conf, logging to DIR/chaosd.log
+# (appended: a restarted chaosd keeps one log).
+oci_chaosd() {
+    cat >"$1/chaosd.conf" <<CONF
+[flavor oci]
+type = "pv"
+memory = 128
+vcpus = 1
+pool = 1
+CONF
+    chaosd --config "$1/chaosd.conf" >>"$1/chaosd.log" 2>&1 &
+    # shellcheck disable=SC2034 # the caller's
+    DPID=$!
+}
+# oci_pool_full: oci_chaosd's pool holds its shell.
+oci_pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }

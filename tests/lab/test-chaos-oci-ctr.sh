@@ -137,17 +137,8 @@ echo "ok: refused: $out"
 # chaosd runs with a pool of the guests' shape (PV, 128 MiB, 1 vCPU):
 # ctr run's guest comes from a shell (chaosd's log says so), its output
 # and exit status as without chaosd.
-cat >"$W/chaosd.conf" <<CONF
-[flavor oci]
-type = "pv"
-memory = 128
-vcpus = 1
-pool = 1
-CONF
-chaosd --config "$W/chaosd.conf" >"$W/chaosd.log" 2>&1 &
-DPID=$!
-pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
-wait_for 300 pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
+oci_chaosd "$W"
+wait_for 300 oci_pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
 # shellcheck disable=SC2016 # expanded by the guest's sh
 out=$(crun pooled --rm -- sh -c 'echo pooled in $(hostname); exit 5' </dev/null 2>"$W/pooled.err")
 rc=$?

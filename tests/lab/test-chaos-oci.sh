@@ -221,18 +221,9 @@ refused "hooks" "hooks" bind
 command -v chaosd >/dev/null || fail "chaosd is not installed"
 D=$W/chaosd
 mkdir -p "$D"
-cat >"$D/chaosd.conf" <<CONF
-[flavor oci]
-type = "pv"
-memory = 128
-vcpus = 1
-pool = 1
-CONF
-chaosd --config "$D/chaosd.conf" >"$D/log" 2>&1 &
-DPID=$!
-fail_log() { echo "--- chaosd log:"; tail -n 30 "$D/log"; fail "$*"; }
-pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
-wait_for 300 pool_full || fail_log "chaosd's pool did not fill: $(chaos pool 2>&1)"
+oci_chaosd "$D"
+fail_log() { echo "--- chaosd log:"; tail -n 30 "$D/chaosd.log"; fail "$*"; }
+wait_for 300 oci_pool_full || fail_log "chaosd's pool did not fill: $(chaos pool 2>&1)"
 # chaosd's descriptors and chaos's files with the pool full, before and
 # after the containers: what they leave in chaosd is compared.
 dfds() { find "/proc/$DPID/fd" -mindepth 1 | wc -l; }
@@ -276,7 +267,7 @@ delete p-seven
 
 for sig in TERM KILL; do
     id=p-sleep-$sig
-    wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+    wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
     bundle "$W/$id" '[ "sh", "-c", "echo started; exec sleep 600" ]'
     create "$id"
     expect_path "$id" pool
@@ -293,7 +284,7 @@ for sig in TERM KILL; do
     delete "$id"
 done
 
-wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 bundle "$W/p-never" '[ "sleep", "600" ]'
 create p-never
 expect_path p-never pool
@@ -319,7 +310,7 @@ bundle "$W/p-huge" '[ "true" ]' '"annotations": { "org.chaos.memory": "8192" }'
 refused "chaosd's refusal" "chaosd refused the guest" p-huge
 refused "a bad bundle with chaosd running" "process.args" noargs
 
-wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 wait_for 10 "[ \"\$(dfds)\" = $DFDS ]" ||
     fail_log "chaosd's descriptors: $DFDS before, $(dfds) after: $(ls -l /proc/$DPID/fd)"
 [ "$(dfiles)" = "$DFILES" ] || fail_log "files left: before [$DFILES] after [$(dfiles)]"
@@ -338,8 +329,7 @@ wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
 wait_for 30 "grep -q 'waiting for a chaosd' $ROOT/p-adopt/keeper.log" ||
     fail "p-adopt: the keeper did not notice chaosd stopping: $(cat "$ROOT/p-adopt/keeper.log")"
 expect_status p-adopt running
-chaosd --config "$D/chaosd.conf" >>"$D/log" 2>&1 &
-DPID=$!
+oci_chaosd "$D"
 wait_for 60 "grep -q 'following domain .* again' $ROOT/p-adopt/keeper.log" ||
     fail_log "p-adopt: the keeper did not follow the new chaosd: $(cat "$ROOT/p-adopt/keeper.log")"
 echo "ok: p-adopt: chaosd restarted under a running container; the keeper follows the new one"
@@ -365,7 +355,7 @@ fi
 [ "$(wc -l <"$W/p-adopt.out")" = 1 ] ||
     echo "note: p-adopt: output after the adoption: $(tr '\n' '|' <"$W/p-adopt.out")"
 delete p-adopt
-wait_for 300 pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 kill -TERM "$DPID"
 wait "$DPID" || fail_log "chaosd exited with $? on SIGTERM"
 

@@ -102,19 +102,10 @@ done
 
 # chaosd with a pool of the guests' shape (chaos-oci sizes a guest without
 # a memory limit 128 MiB; PV, 1 vCPU).
-cat >"$W/chaosd.conf" <<CONF
-[flavor oci]
-type = "pv"
-memory = 128
-vcpus = 1
-pool = 1
-CONF
-chaosd --config "$W/chaosd.conf" >"$W/chaosd.log" 2>&1 &
-DPID=$!
-pool_full() { chaos pool 2>/dev/null | awk '$1 == "oci" { print $6 }' | grep -qx 1; }
+oci_chaosd "$W"
 i=0
 while [ "$i" -le "$N" ]; do
-    wait_for 300 pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
+    wait_for 300 oci_pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
     one chaos-oci-pool "$i"
     i=$((i + 1))
 done
