@@ -153,23 +153,40 @@ echo "ok: tty: the terminal shows '$(tr -d '\r' <"$W/tty.term" | tr '\n' '|')', 
 delete tty
 
 # ------------------------------------------------------------ TERM, KILL
-for sig in TERM KILL; do
-    id=sleep-$sig
+# ann ID KEY: an annotation of ID's state.
+ann() { oci state "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
+# expect_path ID PATH [FAIL]: ID's guest was made by PATH (chaos-oci
+# itself, or chaosd's pool, image...); FAIL reports (default fail).
+expect_path() {
+    p=$(ann "$1" org.chaos.path)
+    [ "$p" = "$2" ] || ${3:-fail} "$1: org.chaos.path '$p', want '$2': $(oci state "$1")"
+    echo "ok: $1 made by path $p"
+}
+# kill_case ID SIG PATH FAIL: a long-running container (built by
+# chaos-oci or from chaosd's pool: PATH as `state` says) ended by kill
+# SIG: exit status 143 (TERM) or 137 (KILL), stopped, then deleted; FAIL
+# reports (fail, or fail_log with chaosd's log).
+kill_case() {
+    id=$1 sig=$2 path=$3 f=$4
     bundle "$W/$id" '[ "sh", "-c", "echo started; exec sleep 600" ]'
     create "$id"
-    oci start "$id" || fail "start $id"
+    expect_path "$id" "$path" "$f"
+    oci start "$id" || $f "start $id"
     expect_status "$id" running
     wait_for 300 "grep -q started $W/$id.out" ||
-        fail "$id: the program did not start: $(cat "$W/$id.out")"
+        $f "$id: the program did not start: $(cat "$W/$id.out")"
     # The program runs: the kernel's shutdown handler is ready.
-    oci kill "$id" "$sig" || fail "kill $id $sig: $(tail -n 1 "$LOG")"
+    oci kill "$id" "$sig" || $f "kill $id $sig: $(tail -n 1 "$LOG")"
     rc=$(exit_of "$id" 120)
     case $sig in TERM) want=143 ;; KILL) want=137 ;; esac
-    [ "$rc" = "$want" ] || fail "$id: exit status $rc, want $want: $(cat "$W/$id.out")"
-    echo "ok: $id ended by kill $sig, exit status $rc"
+    [ "$rc" = "$want" ] || $f "$id: exit status $rc, want $want: $(cat "$W/$id.out")"
+    echo "ok: $id (path $path) ended by kill $sig, exit status $rc"
     expect_status "$id" stopped
-    oci kill "$id" KILL 2>/dev/null && fail "kill of a stopped container accepted"
+    oci kill "$id" KILL 2>/dev/null && $f "kill of a stopped container accepted"
     delete "$id"
+}
+for sig in TERM KILL; do
+    kill_case "sleep-$sig" "$sig" chaos-oci fail
 done
 
 # ------------------------------------------------------------ delete
@@ -231,18 +248,12 @@ dfds() { find "/proc/$DPID/fd" -mindepth 1 | wc -l; }
 dfiles() { files | grep -v '^/run/chaos/chaosd/shells/'; }
 DFDS=$(dfds)
 DFILES=$(dfiles)
-ann() { oci state "$1" | sed -n "s/.*\"$2\": *\"\([^\"]*\)\".*/\1/p"; }
-expect_path() {
-    p=$(ann "$1" org.chaos.path)
-    [ "$p" = "$2" ] || fail_log "$1: org.chaos.path '$p', want '$2': $(oci state "$1")"
-    echo "ok: $1 made by path $p"
-}
 
 # shellcheck disable=SC2016 # expanded by the guest's sh
 bundle "$W/p-hello" '[ "sh", "-c", "echo hello from $GREETING in $(pwd)" ]'
 create p-hello
 expect_status p-hello created
-expect_path p-hello pool
+expect_path p-hello pool fail_log
 [ "$(ann p-hello org.chaos.pool-flavor)" = oci ] || fail "p-hello: flavor: $(oci state p-hello)"
 grep -q 'following domain .* served by chaosd' "$ROOT/p-hello/keeper.log" ||
     fail "p-hello: the keeper does not follow chaosd: $(cat "$ROOT/p-hello/keeper.log")"
@@ -266,28 +277,14 @@ echo "ok: p-seven exited 7"
 delete p-seven
 
 for sig in TERM KILL; do
-    id=p-sleep-$sig
     wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
-    bundle "$W/$id" '[ "sh", "-c", "echo started; exec sleep 600" ]'
-    create "$id"
-    expect_path "$id" pool
-    oci start "$id" || fail "start $id"
-    expect_status "$id" running
-    wait_for 300 "grep -q started $W/$id.out" ||
-        fail_log "$id: the program did not start: $(cat "$W/$id.out")"
-    oci kill "$id" "$sig" || fail "kill $id $sig: $(tail -n 1 "$LOG")"
-    rc=$(exit_of "$id" 120)
-    case $sig in TERM) want=143 ;; KILL) want=137 ;; esac
-    [ "$rc" = "$want" ] || fail_log "$id: exit status $rc, want $want: $(cat "$W/$id.out")"
-    echo "ok: $id (from chaosd's pool) ended by kill $sig, exit status $rc"
-    expect_status "$id" stopped
-    delete "$id"
+    kill_case "p-sleep-$sig" "$sig" pool fail_log
 done
 
 wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 bundle "$W/p-never" '[ "sleep", "600" ]'
 create p-never
-expect_path p-never pool
+expect_path p-never pool fail_log
 delete p-never
 rc=$(exit_of p-never 60)
 echo "ok: a created container from the pool deleted, its keeper exited $rc"
@@ -296,7 +293,7 @@ echo "ok: a created container from the pool deleted, its keeper exited $rc"
 bundle "$W/p-direct" '[ "sh", "-c", "echo direct" ]' \
     '"annotations": { "org.chaos.direct": "true" }'
 create p-direct
-expect_path p-direct chaos-oci
+expect_path p-direct chaos-oci fail_log
 oci start p-direct || fail "start p-direct"
 rc=$(exit_of p-direct 300)
 { [ "$rc" = 0 ] && [ "$(cat "$W/p-direct.out")" = direct ]; } ||
