@@ -141,6 +141,18 @@ static int want_number(struct parser *p, const char *key, const struct value *v,
     return 0;
 }
 
+/* want_number for an unsigned field. */
+static int want_unsigned(struct parser *p, const char *key,
+                         const struct value *v, unsigned min, unsigned max,
+                         unsigned *out)
+{
+    uint64_t n = 0;
+    int rc = want_number(p, key, v, min, max, &n);
+    if (rc == 0)
+        *out = (unsigned)n;
+    return rc;
+}
+
 static int want_string(struct parser *p, const char *key, const struct value *v,
                        char *out, size_t size)
 {
@@ -192,28 +204,19 @@ static int set_kernel_cache(struct parser *p, const char *key,
 static int set_refill_workers(struct parser *p, const char *key,
                               const struct value *v)
 {
-    uint64_t n = 0;
-    int rc = want_number(p, key, v, 1, 8, &n);
-    p->conf->refill_workers = (unsigned)n;
-    return rc;
+    return want_unsigned(p, key, v, 1, 8, &p->conf->refill_workers);
 }
 
 static int set_refill_quiet(struct parser *p, const char *key,
                             const struct value *v)
 {
-    uint64_t n = 0;
-    int rc = want_number(p, key, v, 0, 60000, &n);
-    p->conf->refill_quiet_ms = (unsigned)n;
-    return rc;
+    return want_unsigned(p, key, v, 0, 60000, &p->conf->refill_quiet_ms);
 }
 
 static int set_ready_timeout(struct parser *p, const char *key,
                              const struct value *v)
 {
-    uint64_t n = 0;
-    int rc = want_number(p, key, v, 0, 3600, &n);
-    p->conf->ready_timeout_s = (unsigned)n;
-    return rc;
+    return want_unsigned(p, key, v, 0, 3600, &p->conf->ready_timeout_s);
 }
 
 int chaosd_conf_split_listen(const char *spec, char *host, size_t size,
