@@ -142,18 +142,39 @@ int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
     }
 }
 
-void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n)
+/*
+ * For more than a couple of domains, one read of the records' directory
+ * says which have a record, and one probe whether xenstored runs, so a
+ * domain with neither (a pool's shell) costs no system call.  chaosd looks
+ * at every domain after each create; a failed open and a socket connect
+ * per shell took ~17 ms of its loop per look under TCG with ~100 shells
+ * (docs/benchmarks.md, "Where the client's wait outside chaosd goes").
+ */
+void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n,
+                       bool skip_dying)
 {
+    uint8_t map[REGISTRY_MAP_BYTES];
+    bool use_map = n > 2 && registry_recorded(map) == 0;
+    int xs = -1; /* xenstored: not asked yet */
     for (int i = 0; i < n; i++) {
-        struct registry_record rec;
-        if (list[i].domid == 0)
+        struct chaos_dominfo *d = &list[i];
+        if (d->domid == 0 || d->name[0] ||
+            (skip_dying && d->state == CHAOS_DOM_DYING))
             continue;
-        if (registry_read(list[i].domid, &rec) == 0 &&
-            !memcmp(rec.uuid, list[i].uuid, sizeof(rec.uuid)))
-            snprintf(list[i].name, sizeof(list[i].name), "%s", rec.name);
-        else /* e.g. made by xl: its name is in XenStore, if one runs */
-            hv_xs_name(ctx->hv, list[i].domid, list[i].name,
-                       sizeof(list[i].name));
+        struct registry_record rec;
+        bool recorded =
+            !use_map || (d->domid < REGISTRY_MAP_BYTES * 8 &&
+                         map[d->domid / 8] & (1u << (d->domid % 8)));
+        if (recorded && registry_read(d->domid, &rec) == 0 &&
+            !memcmp(rec.uuid, d->uuid, sizeof(rec.uuid))) {
+            snprintf(d->name, sizeof(d->name), "%s", rec.name);
+            continue;
+        }
+        /* e.g. made by xl: its name is in XenStore, if one runs */
+        if (xs < 0)
+            xs = hv_xs_running(ctx->hv);
+        if (xs)
+            hv_xs_name(ctx->hv, d->domid, d->name, sizeof(d->name));
     }
 }
 
@@ -164,7 +185,7 @@ int chaos_domain_info(chaos_ctx *ctx, chaos_domid domid,
     if (!rc)
         rc = hv_domain_info(ctx->hv, domid, out);
     if (!rc)
-        chaos__fill_names(ctx, out, 1);
+        chaos__fill_names(ctx, out, 1, false);
     return rc;
 }
 

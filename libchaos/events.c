@@ -59,7 +59,8 @@ const char *chaos_event_kind_name(enum chaos_event_kind kind)
 /*
  * The domains now, named: names are carried over from the last snapshot
  * and looked up (registry file, XenStore) only for domains that have none
- * yet, so a look costs one hypercall, not one file per domain.
+ * yet, so a look costs one hypercall and one directory read, not a file
+ * per domain (chaos__fill_names: a pool's unnamed shells cost nothing).
  */
 static int look(chaos_ctx *ctx, const chaos_events *ev,
                 struct chaos_dominfo **out)
@@ -69,9 +70,7 @@ static int look(chaos_ctx *ctx, const chaos_events *ev,
     if (n < 0)
         return n;
     events_carry_names(ev->snap, ev->n_snap, cur, (size_t)n);
-    for (int i = 0; i < n; i++)
-        if (!cur[i].name[0] && cur[i].state != CHAOS_DOM_DYING)
-            chaos__fill_names(ctx, &cur[i], 1);
+    chaos__fill_names(ctx, cur, n, true);
     *out = cur;
     return n;
 }

@@ -51,7 +51,7 @@ int chaos_domain_list(chaos_ctx *ctx, struct chaos_dominfo **list)
         return rc;
     int n = chaos__domain_list_raw(ctx, list);
     if (n > 0)
-        chaos__fill_names(ctx, *list, n);
+        chaos__fill_names(ctx, *list, n, false);
     return n;
 }
 

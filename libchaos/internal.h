@@ -45,7 +45,10 @@ int chaos__need_hv(chaos_ctx *ctx);
 int chaos__domain_list_raw(chaos_ctx *ctx, struct chaos_dominfo **list);
 
 /* Fills in the names chaos recorded for the domains in list (domain.c). */
-void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n);
+/* Names the entries of list that have none (records, else XenStore);
+ * with skip_dying, not the dying ones. */
+void chaos__fill_names(chaos_ctx *ctx, struct chaos_dominfo *list, int n,
+                       bool skip_dying);
 
 /* domain.c: the hypervisor's description of a new domain for cfg, after
  * checking that its memory is free (a created and a restored guest). */

@@ -2,6 +2,7 @@
  * registry.c - records of the domains chaos created (see registry.h).
  * Plain text, one "key=value" per line, so that an operator can read them.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -164,6 +165,25 @@ int registry_remove_config(chaos_domid domid)
     if (n <= 0 || (size_t)n >= sizeof(path))
         return -ENAMETOOLONG;
     return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
+}
+
+int registry_recorded(uint8_t map[REGISTRY_MAP_BYTES])
+{
+    memset(map, 0, REGISTRY_MAP_BYTES);
+    DIR *dir = opendir(registry_dir());
+    if (!dir)
+        return errno == ENOENT ? 0 : -errno;
+    struct dirent *e;
+    while ((e = readdir(dir))) {
+        /* Records are named DOMID; DOMID.cfg and temporaries are not. */
+        char *end;
+        unsigned long id = strtoul(e->d_name, &end, 10);
+        if (end != e->d_name && !*end && e->d_name[0] != '-' &&
+            id < REGISTRY_MAP_BYTES * 8)
+            map[id / 8] |= (uint8_t)(1u << (id % 8));
+    }
+    closedir(dir);
+    return 0;
 }
 
 int registry_remove(chaos_domid domid)

@@ -43,6 +43,12 @@ int registry_write(const struct registry_record *rec);
 /* Reads the record of domid; -ENOENT if there is none, -EINVAL if corrupt. */
 int registry_read(chaos_domid domid, struct registry_record *rec);
 
+/* Sets bit d of map (REGISTRY_MAP_BYTES, cleared first) for each domain
+ * d that has a record: one directory read instead of a file per domain.
+ * 0, or -errno (the map is then unusable).  No directory: 0, none set. */
+#define REGISTRY_MAP_BYTES (32768 / 8)
+int registry_recorded(uint8_t map[REGISTRY_MAP_BYTES]);
+
 /* Removes the record of domid (no error if there is none), and the name
  * index entry of the record's name if it belongs to that domain. */
 int registry_remove(chaos_domid domid);

@@ -202,6 +202,41 @@ START_TEST(record_without_entry)
 }
 END_TEST
 
+/* One directory read names the domains with records: not their configs,
+ * not temporaries, not stray files; none before the directory exists. */
+START_TEST(recorded_map)
+{
+    uint8_t map[REGISTRY_MAP_BYTES];
+    memset(map, 0xff, sizeof(map));
+    ck_assert_int_eq(registry_recorded(map), 0);
+    for (size_t i = 0; i < sizeof(map); i++)
+        ck_assert_uint_eq(map[i], 0);
+    struct registry_record rec = { .type = "pv" };
+    memcpy(rec.uuid, U1, 16);
+    const chaos_domid ids[] = { 1, 9, 70, 32751 };
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        rec.domid = ids[i];
+        ck_assert_int_eq(registry_write(&rec), 0);
+    }
+    char path[700];
+    const char *strays[] = { "12.cfg", "13.tmp", "-4", "x7", "99999" };
+    for (size_t i = 0; i < sizeof(strays) / sizeof(strays[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", registry_dir(), strays[i]);
+        FILE *f = fopen(path, "w");
+        ck_assert_ptr_nonnull(f);
+        fclose(f);
+    }
+    ck_assert_int_eq(registry_recorded(map), 0);
+    unsigned set = 0;
+    for (unsigned id = 0; id < REGISTRY_MAP_BYTES * 8; id++)
+        if (map[id / 8] & (1u << (id % 8)))
+            set++;
+    ck_assert_uint_eq(set, 4);
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        ck_assert(map[ids[i] / 8] & (1u << (ids[i] % 8)));
+}
+END_TEST
+
 START_TEST(invalid_names)
 {
     static const char *const bad[] = {
@@ -348,6 +383,7 @@ static Suite *suite(void)
     tcase_add_test(tc, remove_releases_name);
     tcase_add_test(tc, remove_keeps_a_newer_owner);
     tcase_add_test(tc, record_without_entry);
+    tcase_add_test(tc, recorded_map);
     tcase_add_test(tc, invalid_names);
     tcase_add_test(tc, corrupt_entries);
     tcase_add_test(tc, concurrent_claims);
