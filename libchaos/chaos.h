@@ -1052,6 +1052,8 @@ struct chaos_vif_config {
     char bridge[16];      /* default "xenbr0" (as xl) */
     char vifname[16];     /* back end's interface name; "": chaos names it */
     char ip[16];          /* dotted-quad IPv4 address; "": none */
+    uint8_t ip_bytes[4];  /* ip in network byte order (valid if ip[0]) */
+    uint8_t ip_prefix;    /* ip=A.B.C.D/LEN: LEN (1..32); 0: not given */
 };
 
 struct chaos_disk_config {
