@@ -104,6 +104,27 @@ static int check_mac(chaos_ctx *ctx, unsigned i, const uint8_t mac[6],
                        bridge, owner);
 }
 
+int devices_new_mac(chaos_ctx *ctx, const char *bridge, uint8_t mac[6])
+{
+    struct chaos_vif_config v = { 0 };
+    chaos_domid owner;
+    /* A clash is one in 2^23 per guest on the bridge: a few draws. */
+    for (unsigned tries = 0; tries < 8; tries++) {
+        uint8_t rnd[3];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+            return chaos__fail(ctx, -errno,
+                               "cannot get random bytes for a MAC address");
+        chaos_vif_fill_mac(&v, rnd);
+        /* self 0: dom0 has no record, every guest counts. */
+        if (mac_in_use(v.mac_bytes, bridge, 0, &owner) == 0) {
+            memcpy(mac, v.mac_bytes, 6);
+            return 0;
+        }
+    }
+    return chaos__fail(ctx, -EADDRINUSE,
+                       "no free MAC found on bridge %s in 8 draws", bridge);
+}
+
 static int alloc_port(chaos_ctx *ctx, chaos_domid domid, uint32_t *port)
 {
     return hv_evtchn_alloc_unbound(ctx->hv, domid, 0, port);

@@ -84,6 +84,11 @@ void devices_free(struct devices *devs);
 int devices_page(const struct devices *devs, void *page, char *err,
                  size_t errlen);
 
+/* A new MAC (as xl makes them) that no other guest of chaos uses on
+ * bridge (the rule creates obey for configured MACs): 0, or a negative
+ * errno with a message. */
+int devices_new_mac(chaos_ctx *ctx, const char *bridge, uint8_t mac[6]);
+
 /* The spec of vif v for chaos_config_add_vif, with mac (NULL: none). */
 void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
                       char *out, size_t len);

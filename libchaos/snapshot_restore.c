@@ -58,8 +58,8 @@ struct restore {
 
 /* Gives each vif without a MAC the one it had when saved: the restored
  * guest keeps its addresses unless an override gives another.  With
- * CHAOS_RESTORE_NEW_MACS every vif loses its MAC instead: the shell's
- * devices get new ones. */
+ * CHAOS_RESTORE_NEW_MACS every vif gets a new one instead, free on its
+ * bridge. */
 static int keep_macs(struct restore *r)
 {
     unsigned n = chaos_config_vif_count(r->cfg);
@@ -67,19 +67,25 @@ static int keep_macs(struct restore *r)
     bool change = false;
     for (unsigned i = 0; i < n; i++) {
         chaos_config_vif(r->cfg, i, &vifs[i]);
-        change |= r->new_macs ? vifs[i].mac_given
-                              : !vifs[i].mac_given && i < r->h.nr_macs;
+        change |= r->new_macs || (!vifs[i].mac_given && i < r->h.nr_macs);
     }
     if (!change)
         return 0;
     chaos_config_clear_vifs(r->cfg);
     for (unsigned i = 0; i < n; i++) {
         char spec[160];
-        /* New MACs: none here, devices_prepare makes them. */
-        const uint8_t *mac = r->new_macs         ? NULL
-                             : vifs[i].mac_given ? vifs[i].mac_bytes
-                             : i < r->h.nr_macs  ? r->h.macs[i]
-                                                 : NULL;
+        /* New MACs: drawn here, free on their bridge, so that the
+         * kept configuration holds them. */
+        uint8_t fresh[6];
+        const uint8_t *mac = vifs[i].mac_given  ? vifs[i].mac_bytes
+                             : i < r->h.nr_macs ? r->h.macs[i]
+                                                : NULL;
+        if (r->new_macs) {
+            int rc = devices_new_mac(r->ctx, vifs[i].bridge, fresh);
+            if (rc)
+                return rc;
+            mac = fresh;
+        }
         devices_vif_spec(&vifs[i], mac, spec, sizeof(spec));
         if (chaos_config_add_vif(r->cfg, spec) != 0)
             return chaos__fail(r->ctx, -EINVAL, "vif[%u]: %s", i,
