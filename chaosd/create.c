@@ -42,14 +42,19 @@ struct create_work {
 };
 
 /* A template pool's guest, restored and paused ahead: it takes the
- * request's name and runs.  Consumed either way: on failure its domain
- * is destroyed. */
+ * request's MACs and addresses (before it first runs: it reads them from
+ * its page when it resumes), its name, and runs.  Consumed either way:
+ * on failure (a MAC in use, say) its domain is destroyed. */
 static void take_guest(struct create_work *w, chaos_ctx *ctx)
 {
     const struct chaosd_hv_ops *hv = w->d->hv;
     uint64_t t0 = util_now_ns();
     w->domid = w->item.domid;
-    w->rc = hv->domain_rename(ctx, w->domid, chaos_config_name(w->cfg));
+    w->rc = chaos_config_vif_count(w->cfg)
+                ? hv->domain_readdress(ctx, w->domid, w->cfg)
+                : 0;
+    if (!w->rc)
+        w->rc = hv->domain_rename(ctx, w->domid, chaos_config_name(w->cfg));
     if (!w->rc && !w->paused)
         w->rc = hv->domain_unpause(ctx, w->domid);
     if (w->rc < 0) {

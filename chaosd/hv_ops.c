@@ -35,5 +35,6 @@ const struct chaosd_hv_ops chaosd_hv_libchaos = {
     .physinfo = chaos_physinfo,
     .domain_rename = chaos_domain_rename,
     .domain_unpause = chaos_domain_unpause,
+    .domain_readdress = chaos_domain_readdress,
     .template_boot = chaosd_template_boot,
 };

@@ -89,6 +89,10 @@ struct chaosd_hv_ops {
     int (*domain_rename)(chaos_ctx *ctx, chaos_domid domid,
                          const char *new_name);
     int (*domain_unpause)(chaos_ctx *ctx, chaos_domid domid);
+    /* a template pool's guest takes the request's MACs and addresses
+     * before it first runs */
+    int (*domain_readdress)(chaos_ctx *ctx, chaos_domid domid,
+                            const chaos_config *cfg);
     /*
      * Boots b->cfg, waits for its console line, saves it into
      * b->image_path and destroys it (template_build.c).  0, or a negative

@@ -44,8 +44,9 @@ struct refill_work {
 };
 
 /* A template pool's guest: restored from the template, paused, under a
- * name of chaosd's (a create renames it) and the handle recorded for it
- * (a chaosd that dies finds and destroys it, as a shell). */
+ * name of chaosd's (a create renames it), the handle recorded for it (a
+ * chaosd that dies finds and destroys it, as a shell) and MACs of its
+ * own. */
 static void restore_guest(struct refill_work *w, chaos_ctx *ctx)
 {
     char uuid[37], name[64], name_arg[80], uuid_arg[48];
@@ -59,8 +60,11 @@ static void restore_guest(struct refill_work *w, chaos_ctx *ctx)
     snprintf(uuid_arg, sizeof(uuid_arg), "uuid=%s", uuid);
     const char *const ov[] = { name_arg, uuid_arg };
     chaos_shell *shell = NULL;
-    w->rc = w->d->hv->image_restore(ctx, &shell, w->tpl->img, ov, 2,
-                                    CHAOS_RESTORE_PAUSED, &w->domid, NULL);
+    /* New MACs: the template's would be every guest's (the take gives
+     * the request's, if it names one). */
+    w->rc = w->d->hv->image_restore(
+        ctx, &shell, w->tpl->img, ov, 2,
+        CHAOS_RESTORE_PAUSED | CHAOS_RESTORE_NEW_MACS, &w->domid, NULL);
     if (w->rc < 0)
         snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(ctx));
 }

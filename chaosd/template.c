@@ -29,9 +29,36 @@
 
 /* ------------------------------------------------------------ helpers */
 
-char *template_key(const chaos_config *cfg)
+/* A copy of cfg whose vifs keep only what every guest of a template
+ * shares (bridge, vifname): the MACs and addresses are each guest's. */
+static chaos_config *without_addresses(const chaos_config *cfg)
 {
     char *text = chaos_config_to_text(cfg);
+    chaos_config *copy = text ? chaos_config_new() : NULL;
+    int rc = copy ? chaos_config_parse(copy, text, strlen(text), "key") : -1;
+    free(text);
+    if (!rc)
+        chaos_config_clear_vifs(copy);
+    for (unsigned i = 0; !rc && i < chaos_config_vif_count(cfg); i++) {
+        struct chaos_vif_config v;
+        char spec[64];
+        chaos_config_vif(cfg, i, &v);
+        snprintf(spec, sizeof(spec), "bridge=%s%s%s", v.bridge,
+                 v.vifname[0] ? ",vifname=" : "", v.vifname);
+        rc = chaos_config_add_vif(copy, spec);
+    }
+    if (rc) {
+        chaos_config_free(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+char *template_key(const chaos_config *cfg)
+{
+    chaos_config *copy = without_addresses(cfg);
+    char *text = copy ? chaos_config_to_text(copy) : NULL;
+    chaos_config_free(copy);
     if (!text)
         return NULL;
     /* Drop the name and uuid lines in place. */
@@ -332,10 +359,19 @@ static int check_shape(const chaos_config *cfg, const struct chaosd_flavor *f,
                     "flavor's (%s, %llu, %llu, %u)",
                     f->pvh ? "pvh" : "pv", (unsigned long long)f->memory_mib,
                     (unsigned long long)f->maxmem_mib, f->vcpus);
-    if (chaos_config_vif_count(cfg) || chaos_config_disk_count(cfg))
+    if (chaos_config_disk_count(cfg))
         return fail(err, len, -ENOTSUP,
-                    "a template with vifs or disks is not supported yet "
-                    "(each guest would need its own MAC and disk)");
+                    "a template with disks is not supported (each guest "
+                    "would need a disk of its own; vifs are fine)");
+    for (unsigned i = 0; i < chaos_config_vif_count(cfg); i++) {
+        struct chaos_vif_config v;
+        chaos_config_vif(cfg, i, &v);
+        if (v.vifname[0])
+            return fail(err, len, -EINVAL,
+                        "vif[%u]: vifname names one TAP device, and each "
+                        "guest of a template pool has its own: leave it out",
+                        i);
+    }
     const char *k = chaos_config_kernel(cfg), *r = chaos_config_ramdisk(cfg);
     if (!k || k[0] != '/' || (r && r[0] != '/'))
         return fail(err, len, -EINVAL,

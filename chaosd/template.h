@@ -85,7 +85,8 @@ void template_image_unref(struct chaosd *d, struct template_image *ti);
 
 /*
  * A paused guest of a template flavor whose template is cfg (its text,
- * name and uuid aside; cfg has no uuid), built from files that did not
+ * name, uuid and vifs' MACs and addresses aside: template_key; cfg has no
+ * uuid), built from files that did not
  * change since, taken from its pool into *item: the flavor's index, or -1.
  * A stale template found here is dropped (its guests destroyed).
  */
@@ -98,7 +99,9 @@ void template_stop(struct chaosd *d);
 void template_clear(struct chaosd *d);
 
 /* The text a config is matched by: chaos_config_to_text without its name
- * and uuid lines (malloc'd; NULL: out of memory). */
+ * and uuid lines, its vifs without their mac= and ip= (each guest of a
+ * template pool has its own: the take gives it the request's) (malloc'd;
+ * NULL: out of memory). */
 char *template_key(const chaos_config *cfg);
 
 #endif /* CHAOSD_TEMPLATE_H */

@@ -270,6 +270,24 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
 /* ------------------------------------------------------------------ */
 
 /*
+ * Gives domid, a paused guest of chaos that has not run since its noxs
+ * page was written (restored with CHAOS_RESTORE_PAUSED, or created with
+ * CHAOS_CREATE_PAUSED), the MACs and IPv4 addresses of cfg's vifs: a vif
+ * that gives a MAC gets it (-EADDRINUSE when another guest of chaos has it
+ * on that bridge), one that gives none keeps the guest's; each vif's ip=
+ * (or none) goes into the page (docs/noxs.md), where the guest reads it
+ * when it first runs.  cfg's vifs must be the guest's (their number and
+ * bridges: -EINVAL).  The device page, the device record and the kept
+ * configuration's vifs are rewritten; on failure nothing changed.
+ * -EBUSY when the guest runs or has read its page already, -ENOTSUP for a
+ * guest that finds its devices in XenStore or that chaos did not create.
+ * Serialised host-wide with renames.  chaosd gives each guest it takes
+ * from a template pool the request's addresses this way.
+ */
+int chaos_domain_readdress(chaos_ctx *ctx, chaos_domid domid,
+                           const chaos_config *cfg);
+
+/*
  * Renames domid, a guest chaos created, to new_name (xl rename).  All or
  * nothing: the new name is claimed in the index first (-EEXIST when
  * another live domain holds it), then the guest's private store (its
@@ -368,6 +386,11 @@ int chaos_domain_save(chaos_ctx *ctx, chaos_domid domid, const char *path,
  * zeroed first, copying only the image's non-zero pages from the image
  * mapped in memory (docs/snapshot.md, "In-place restore"). */
 #define CHAOS_RESTORE_IN_PLACE (1u << 1)
+/* Every vif gets a new MAC (made as at create), neither the saved one nor
+ * one the saved configuration or the overrides give: many guests restored
+ * from one image (chaosd's template pools) share none.
+ * chaos_domain_readdress gives a paused one another afterwards. */
+#define CHAOS_RESTORE_NEW_MACS (1u << 2)
 
 /*
  * Restores the image at path into a new domain: the configuration saved in
@@ -1052,6 +1075,8 @@ struct chaos_vif_config {
     char bridge[16];      /* default "xenbr0" (as xl) */
     char vifname[16];     /* back end's interface name; "": chaos names it */
     char ip[16];          /* dotted-quad IPv4 address; "": none */
+    uint8_t ip_bytes[4];  /* ip in network byte order (valid if ip[0]) */
+    uint8_t ip_prefix;    /* ip=A.B.C.D/LEN: LEN (1..32); 0: not given */
 };
 
 struct chaos_disk_config {

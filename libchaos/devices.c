@@ -104,6 +104,27 @@ static int check_mac(chaos_ctx *ctx, unsigned i, const uint8_t mac[6],
                        bridge, owner);
 }
 
+int devices_new_mac(chaos_ctx *ctx, const char *bridge, uint8_t mac[6])
+{
+    struct chaos_vif_config v = { 0 };
+    chaos_domid owner;
+    /* A clash is one in 2^23 per guest on the bridge: a few draws. */
+    for (unsigned tries = 0; tries < 8; tries++) {
+        uint8_t rnd[3];
+        if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+            return chaos__fail(ctx, -errno,
+                               "cannot get random bytes for a MAC address");
+        chaos_vif_fill_mac(&v, rnd);
+        /* self 0: dom0 has no record, every guest counts. */
+        if (mac_in_use(v.mac_bytes, bridge, 0, &owner) == 0) {
+            memcpy(mac, v.mac_bytes, 6);
+            return 0;
+        }
+    }
+    return chaos__fail(ctx, -EADDRINUSE,
+                       "no free MAC found on bridge %s in 8 draws", bridge);
+}
+
 static int alloc_port(chaos_ctx *ctx, chaos_domid domid, uint32_t *port)
 {
     return hv_evtchn_alloc_unbound(ctx->hv, domid, 0, port);
@@ -140,6 +161,10 @@ static int prepare_vif(chaos_ctx *ctx, const chaos_config *cfg,
     d->features = NOXS_NET_F_RX_COPY | NOXS_NET_F_SG | NOXS_NET_F_CSUM |
                   NOXS_NET_F_GSO_TCPV4;
     memcpy(d->u.net.mac, vif.mac_bytes, 6);
+    if (vif.ip[0]) {
+        memcpy(d->u.net.ipv4, vif.ip_bytes, 4);
+        d->u.net.ipv4_prefix = vif.ip_prefix;
+    }
     /* xl's interface name is vifDOMID.DEVID; vifname= overrides it. */
     if (vif.vifname[0])
         snprintf(x->tap, sizeof(x->tap), "%s", vif.vifname);
@@ -311,27 +336,70 @@ int devices_page(const struct devices *devs, void *page, char *err,
     return noxs_page_build(page, &devs->host, err, errlen);
 }
 
-/* A shell prepared ahead (a pool's) made MACs of its own: the guest's
- * configuration wins where it gives one (if no other guest has it). */
-static int apply_macs(chaos_ctx *ctx, struct devices *devs,
+/* A shell prepared ahead (a pool's, or a template pool's restored guest)
+ * made MACs of its own: the guest's configuration wins where it gives one
+ * (if no other guest has it on that bridge), and its addresses are the
+ * configuration's (none: none).  All checked before anything changes. */
+static int apply_vifs(chaos_ctx *ctx, struct devices *devs,
                       const chaos_config *cfg, chaos_domid domid)
 {
+    struct chaos_vif_config v[NOXS_MAX_DEVICES];
     unsigned vif = 0;
 
     for (unsigned i = 0; i < devs->host.nr_devices; i++) {
-        struct chaos_vif_config v;
         if (devs->host.devices[i].type != NOXS_DEV_NET)
             continue;
-        if (chaos_config_vif(cfg, vif++, &v) != 0 || !v.mac_given ||
-            !memcmp(devs->host.devices[i].u.net.mac, v.mac_bytes, 6))
+        if (chaos_config_vif(cfg, vif++, &v[i]) != 0)
+            return chaos__fail(ctx, -EINVAL,
+                               "vif[%u]: the configuration has %u vifs, the "
+                               "guest more",
+                               vif - 1, chaos_config_vif_count(cfg));
+        if (strcmp(v[i].bridge, devs->extra[i].bridge) != 0)
+            return chaos__fail(ctx, -EINVAL,
+                               "vif[%u]: the guest's is on bridge %s, not %s",
+                               vif - 1, devs->extra[i].bridge, v[i].bridge);
+        if (!v[i].mac_given ||
+            !memcmp(devs->host.devices[i].u.net.mac, v[i].mac_bytes, 6))
             continue;
-        int rc =
-            check_mac(ctx, vif - 1, v.mac_bytes, devs->extra[i].bridge, domid);
+        int rc = check_mac(ctx, vif - 1, v[i].mac_bytes, devs->extra[i].bridge,
+                           domid);
         if (rc)
             return rc;
-        memcpy(devs->host.devices[i].u.net.mac, v.mac_bytes, 6);
+    }
+    if (vif != chaos_config_vif_count(cfg))
+        return chaos__fail(ctx, -EINVAL,
+                           "the configuration has %u vifs, the guest %u",
+                           chaos_config_vif_count(cfg), vif);
+    for (unsigned i = 0; i < devs->host.nr_devices; i++) {
+        struct noxs_device *d = &devs->host.devices[i];
+        if (d->type != NOXS_DEV_NET)
+            continue;
+        if (v[i].mac_given)
+            memcpy(d->u.net.mac, v[i].mac_bytes, 6);
+        memset(d->u.net.ipv4, 0, 4);
+        d->u.net.ipv4_prefix = 0;
+        if (v[i].ip[0]) {
+            memcpy(d->u.net.ipv4, v[i].ip_bytes, 4);
+            d->u.net.ipv4_prefix = v[i].ip_prefix;
+        }
     }
     return 0;
+}
+
+void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
+                      char *out, size_t len)
+{
+    int n = snprintf(out, len, "bridge=%s", v->bridge);
+    if (mac && n > 0 && (size_t)n < len)
+        n += snprintf(out + n, len - (size_t)n,
+                      ",mac=%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
+                      mac[2], mac[3], mac[4], mac[5]);
+    if (v->vifname[0] && n > 0 && (size_t)n < len)
+        n += snprintf(out + n, len - (size_t)n, ",vifname=%s", v->vifname);
+    if (v->ip[0] && n > 0 && (size_t)n < len)
+        n += snprintf(out + n, len - (size_t)n, ",ip=%s", v->ip);
+    if (v->ip[0] && v->ip_prefix && n > 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, "/%u", v->ip_prefix);
 }
 
 struct devices *devices_none(void)
@@ -368,7 +436,7 @@ int devices_install(chaos_ctx *ctx, struct devices *devs, chaos_domid domid,
                     const chaos_config *cfg, bool via_store, uint64_t frame,
                     uint32_t port)
 {
-    int rc = apply_macs(ctx, devs, cfg, domid);
+    int rc = apply_vifs(ctx, devs, cfg, domid);
     if (rc)
         return rc;
     if (frame == 0)
@@ -393,4 +461,72 @@ int devices_find(const struct devices *devs, enum noxs_dev_type type)
         if (devs->host.devices[i].type == type)
             return (int)i;
     return -1;
+}
+
+/*
+ * The vifs of a guest that has not read its page since it was written
+ * (fe.version still 0: built or restored, paused, never run since) take
+ * cfg's MACs and addresses: checked (apply_vifs), the page written again
+ * whole with the same generation (the guest has seen none of it), the
+ * record rewritten.  The caller holds the registry lock (MACs in use are
+ * read from the records).
+ */
+int devices_readdress(chaos_ctx *ctx, chaos_domid domid,
+                      const chaos_config *cfg)
+{
+    struct devices *devs = NULL;
+    struct hv_page *pg = NULL;
+    int rc = devices_record_read(domid, &devs);
+    if (rc)
+        return chaos__fail(ctx, rc == -ENOENT ? -EINVAL : rc,
+                           "domain %u has no devices of chaos's (%s)", domid,
+                           strerror(-rc));
+    if (devs->via_store) {
+        rc = chaos__fail(ctx, -ENOTSUP,
+                         "domain %u finds its devices in XenStore: its MACs "
+                         "cannot change while it runs",
+                         domid);
+        goto out;
+    }
+    if ((rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg)) != 0)
+        goto out;
+    const struct noxs_page *p = hv_page_addr(pg);
+    if (__atomic_load_n(&p->fe.version, __ATOMIC_ACQUIRE) != 0) {
+        rc = chaos__fail(ctx, -EBUSY,
+                         "domain %u has read its device page already: its "
+                         "MACs and addresses can change only before it "
+                         "first runs",
+                         domid);
+        goto out;
+    }
+    if ((rc = apply_vifs(ctx, devs, cfg, domid)) != 0)
+        goto out;
+    char why[NOXS_ERR_MAX];
+    if ((rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why))) != 0) {
+        chaos__fail(ctx, rc, "device page: %s", why);
+        goto out;
+    }
+    rc = devices_record_write(domid, devs);
+    if (rc)
+        chaos__fail(ctx, rc, "cannot record the devices of domain %u: %s",
+                    domid, strerror(-rc));
+out:
+    if (pg)
+        hv_page_unmap(pg);
+    devices_free(devs);
+    return rc;
+}
+
+int devices_vif_macs(chaos_domid domid, uint8_t macs[][6], unsigned max)
+{
+    struct devices *devs = NULL;
+    int rc = devices_record_read(domid, &devs);
+    if (rc)
+        return rc;
+    unsigned n = 0;
+    for (unsigned i = 0; i < devs->host.nr_devices && n < max; i++)
+        if (devs->host.devices[i].type == NOXS_DEV_NET)
+            memcpy(macs[n++], devs->host.devices[i].u.net.mac, 6);
+    devices_free(devs);
+    return (int)n;
 }

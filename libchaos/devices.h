@@ -84,6 +84,26 @@ void devices_free(struct devices *devs);
 int devices_page(const struct devices *devs, void *page, char *err,
                  size_t errlen);
 
+/* A new MAC (as xl makes them) that no other guest of chaos uses on
+ * bridge (the rule creates obey for configured MACs): 0, or a negative
+ * errno with a message. */
+int devices_new_mac(chaos_ctx *ctx, const char *bridge, uint8_t mac[6]);
+
+/* The spec of vif v for chaos_config_add_vif, with mac (NULL: none). */
+void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
+                      char *out, size_t len);
+
+/* chaos_domain_readdress's device part (the caller holds the registry's
+ * lock): the guest must not have read its page yet (-EBUSY), cfg's vifs
+ * must be the guest's (count, bridges), a MAC it gives must be free on
+ * its bridge (-EADDRINUSE); then the page is rewritten and recorded. */
+int devices_readdress(chaos_ctx *ctx, chaos_domid domid,
+                      const chaos_config *cfg);
+
+/* The MACs of domid's vifs, in order (at most max): their number, or a
+ * negative errno (-ENOENT: no record). */
+int devices_vif_macs(chaos_domid domid, uint8_t macs[][6], unsigned max);
+
 /* Index of the first device of type, or -1. */
 int devices_find(const struct devices *devs, enum noxs_dev_type type);
 

@@ -177,6 +177,81 @@ int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
     return rc;
 }
 
+/* ------------------------------------------------------------ readdress */
+
+/* The kept configuration's vifs made cfg's, with the MACs the guest has. */
+static int config_vifs(chaos_ctx *ctx, chaos_domid domid,
+                       const chaos_config *cfg)
+{
+    uint8_t macs[CHAOS_CONFIG_MAX_VIFS][6];
+    int n = devices_vif_macs(domid, macs, CHAOS_CONFIG_MAX_VIFS);
+    char *text = NULL;
+    int rc = n < 0 ? n : registry_read_config(domid, &text);
+    if (rc)
+        return chaos__fail(ctx, rc,
+                           "cannot read the configuration of "
+                           "domain %u: %s",
+                           domid, strerror(-rc));
+    chaos_config *kept = chaos_config_new();
+    if (!kept)
+        rc = chaos__fail(ctx, -ENOMEM, "out of memory");
+    else if ((rc = chaos_config_parse(kept, text, strlen(text), "kept")))
+        chaos__fail(ctx, rc, "%s", chaos_config_errmsg(kept));
+    if (!rc)
+        chaos_config_clear_vifs(kept);
+    for (unsigned i = 0; !rc && i < chaos_config_vif_count(cfg); i++) {
+        struct chaos_vif_config v;
+        char spec[160];
+        chaos_config_vif(cfg, i, &v);
+        devices_vif_spec(&v, (int)i < n ? macs[i] : NULL, spec, sizeof(spec));
+        if ((rc = chaos_config_add_vif(kept, spec)))
+            chaos__fail(ctx, rc, "%s", chaos_config_errmsg(kept));
+    }
+    if (!rc && (rc = registry_write_config(domid, kept)))
+        chaos__fail(ctx, rc, "cannot write the configuration of domain %u: %s",
+                    domid, strerror(-rc));
+    chaos_config_free(kept);
+    free(text);
+    return rc;
+}
+
+int chaos_domain_readdress(chaos_ctx *ctx, chaos_domid domid,
+                           const chaos_config *cfg)
+{
+    int rc = chaos__need_hv(ctx);
+    if (rc)
+        return rc;
+    /* Under the registry's lock, as renames: two guests readdressed at
+     * once cannot both take one MAC. */
+    int lock = open(registry_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        rc = -errno;
+        if (lock >= 0)
+            close(lock);
+        struct registry_record none;
+        if (rc == -ENOENT)
+            return guest_record(ctx, domid, "readdress", &none);
+        return chaos__fail(ctx, rc, "cannot lock %s: %s", registry_dir(),
+                           strerror(-rc));
+    }
+    struct registry_record rec;
+    struct chaos_dominfo info;
+    rc = guest_record(ctx, domid, "readdress", &rec);
+    if (!rc)
+        rc = hv_domain_info(ctx->hv, domid, &info);
+    if (!rc && info.state != CHAOS_DOM_PAUSED)
+        rc = chaos__fail(ctx, -EBUSY,
+                         "domain %u is not paused: its MACs and addresses "
+                         "can change only before it first runs",
+                         domid);
+    if (!rc)
+        rc = devices_readdress(ctx, domid, cfg);
+    if (!rc)
+        rc = config_vifs(ctx, domid, cfg);
+    close(lock);
+    return rc;
+}
+
 /* --------------------------------------------------------------- memory */
 
 /* Writes a number (KiB) at /local/domain/N/memory/KEY in domid's store.

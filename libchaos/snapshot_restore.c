@@ -52,26 +52,14 @@ struct restore {
     struct devices *devs;
     struct hv_restore_info io;
     bool in_place;
+    bool new_macs;                  /* CHAOS_RESTORE_NEW_MACS */
     struct hv_inplace_shell *shell; /* in place: the shell's RAM, mapped */
 };
 
-/* The vif's spec for chaos_config_add_vif, with mac (NULL: none). */
-static void vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
-                     char *out, size_t len)
-{
-    int n = snprintf(out, len, "bridge=%s", v->bridge);
-    if (mac && n > 0 && (size_t)n < len)
-        n += snprintf(out + n, len - (size_t)n,
-                      ",mac=%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1],
-                      mac[2], mac[3], mac[4], mac[5]);
-    if (v->vifname[0] && n > 0 && (size_t)n < len)
-        n += snprintf(out + n, len - (size_t)n, ",vifname=%s", v->vifname);
-    if (v->ip[0] && n > 0 && (size_t)n < len)
-        snprintf(out + n, len - (size_t)n, ",ip=%s", v->ip);
-}
-
 /* Gives each vif without a MAC the one it had when saved: the restored
- * guest keeps its addresses unless an override gives another. */
+ * guest keeps its addresses unless an override gives another.  With
+ * CHAOS_RESTORE_NEW_MACS every vif gets a new one instead, free on its
+ * bridge. */
 static int keep_macs(struct restore *r)
 {
     unsigned n = chaos_config_vif_count(r->cfg);
@@ -79,17 +67,26 @@ static int keep_macs(struct restore *r)
     bool change = false;
     for (unsigned i = 0; i < n; i++) {
         chaos_config_vif(r->cfg, i, &vifs[i]);
-        change |= !vifs[i].mac_given && i < r->h.nr_macs;
+        change |= r->new_macs || (!vifs[i].mac_given && i < r->h.nr_macs);
     }
     if (!change)
         return 0;
     chaos_config_clear_vifs(r->cfg);
     for (unsigned i = 0; i < n; i++) {
         char spec[160];
+        /* New MACs: drawn here, free on their bridge, so that the
+         * kept configuration holds them. */
+        uint8_t fresh[6];
         const uint8_t *mac = vifs[i].mac_given  ? vifs[i].mac_bytes
                              : i < r->h.nr_macs ? r->h.macs[i]
                                                 : NULL;
-        vif_spec(&vifs[i], mac, spec, sizeof(spec));
+        if (r->new_macs) {
+            int rc = devices_new_mac(r->ctx, vifs[i].bridge, fresh);
+            if (rc)
+                return rc;
+            mac = fresh;
+        }
+        devices_vif_spec(&vifs[i], mac, spec, sizeof(spec));
         if (chaos_config_add_vif(r->cfg, spec) != 0)
             return chaos__fail(r->ctx, -EINVAL, "vif[%u]: %s", i,
                                chaos_config_errmsg(r->cfg));
@@ -445,7 +442,8 @@ int chaos_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
     struct restore r = { .ctx = ctx,
                          .path = img->path,
                          .img = img,
-                         .in_place = flags & CHAOS_RESTORE_IN_PLACE };
+                         .in_place = flags & CHAOS_RESTORE_IN_PLACE,
+                         .new_macs = flags & CHAOS_RESTORE_NEW_MACS };
     struct chaos_restore_timings tm = { 0 };
     uint64_t t0 = util_now_ns();
     chaos__clear_error(ctx);

@@ -69,6 +69,18 @@ static int check_net(const struct noxs_device *d, unsigned i, char *err,
     if (!(d->features & NOXS_NET_F_RX_COPY))
         return fail(-EINVAL, err, errlen,
                     "device %u (net %u): RX_COPY must be offered", i, d->devid);
+    const uint8_t *a = d->u.net.ipv4;
+    bool none = !(a[0] | a[1] | a[2] | a[3]);
+    if (d->u.net.ipv4_prefix > 32 || (none && d->u.net.ipv4_prefix))
+        return fail(-EINVAL, err, errlen,
+                    "device %u (net %u): prefix length %u %s", i, d->devid,
+                    d->u.net.ipv4_prefix,
+                    none ? "without an address" : "exceeds 32");
+    if (!none && (a[0] == 0 || a[0] == 127 || a[0] >= 224))
+        return fail(-EINVAL, err, errlen,
+                    "device %u (net %u): %u.%u.%u.%u is not a unicast "
+                    "address",
+                    i, d->devid, a[0], a[1], a[2], a[3]);
     return 0;
 }
 
@@ -181,6 +193,8 @@ static void encode_be(struct noxs_dev_be *b, const struct noxs_device *d)
         case NOXS_DEV_NET:
             memcpy(b->u.net.mac, d->u.net.mac, sizeof(b->u.net.mac));
             b->u.net.mtu = d->u.net.mtu;
+            memcpy(b->u.net.ipv4, d->u.net.ipv4, sizeof(b->u.net.ipv4));
+            b->u.net.ipv4_prefix = d->u.net.ipv4_prefix;
             break;
         case NOXS_DEV_BLK:
             b->u.blk.sectors = d->u.blk.sectors;

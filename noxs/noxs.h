@@ -41,6 +41,11 @@ struct noxs_device {
         struct {
             uint8_t mac[6]; /* unicast, not all zero */
             uint16_t mtu;   /* 0 (1500) or 68 .. 65535 */
+            /* 0.0.0.0: none; else unicast (not 0/8, 127/8, multicast,
+             * 255.255.255.255); network byte order */
+            uint8_t ipv4[4];
+            uint8_t ipv4_prefix; /* 0 (not given) or 1 .. 32; only with
+                                    an address */
         } net;
         struct {
             uint64_t sectors;     /* 512-byte units, > 0 */

@@ -105,7 +105,12 @@ enum noxs_ctrl_ack {
 struct noxs_net_be {
     uint8_t mac[6]; /* the guest's MAC address (unicast) */
     uint16_t mtu;   /* 0: 1500 */
-    uint8_t pad[32];
+    /* The guest's IPv4 address on this vif, network byte order (the
+     * config's ip=): all zero when the toolstack gives none (the guest
+     * then finds its address elsewhere, e.g. its command line). */
+    uint8_t ipv4[4];
+    uint8_t ipv4_prefix; /* its prefix length 1..32; 0: not given */
+    uint8_t pad[27];
 };
 
 struct noxs_blk_be {
@@ -228,6 +233,9 @@ _Static_assert(offsetof(struct noxs_dev, be.features) == 16, "be features");
 _Static_assert(offsetof(struct noxs_dev, be.u) == 24, "be union");
 _Static_assert(offsetof(struct noxs_dev, be.u.net.mac) == 24, "mac");
 _Static_assert(offsetof(struct noxs_dev, be.u.net.mtu) == 30, "mtu");
+_Static_assert(offsetof(struct noxs_dev, be.u.net.ipv4) == 32, "ipv4");
+_Static_assert(offsetof(struct noxs_dev, be.u.net.ipv4_prefix) == 36,
+               "ipv4_prefix");
 _Static_assert(offsetof(struct noxs_dev, be.u.blk.sectors) == 24, "sectors");
 _Static_assert(offsetof(struct noxs_dev, be.u.blk.sector_size) == 32,
                "sector_size");

@@ -83,6 +83,9 @@ int net_ip_send_tx(struct netstack *ns, const uint8_t *mac, uint32_t dst,
 
 void net_tcp_input(struct netstack *ns, const struct net_ip_packet *pkt);
 void net_tcp_tick(struct netstack *ns);
+/* Every connection ends at once (GONE to the application), nothing sent:
+ * the address they used is no longer ours. */
+void net_tcp_forget_all(struct netstack *ns);
 uint64_t net_tcp_next_timer(const struct netstack *ns);
 
 #endif

@@ -162,6 +162,32 @@ static void arp_request(struct netstack *ns, uint32_t ip)
     arp_send(ns, 1, broadcast_mac, zero_mac, ip);
 }
 
+void netstack_announce(struct netstack *ns)
+{
+    /* RFC 5227's announcement: a request for our own address, from it. */
+    arp_request(ns, ns->cfg.ip);
+}
+
+int netstack_readdress(struct netstack *ns, const uint8_t mac[6], uint32_t ip,
+                       unsigned prefix)
+{
+    bool moved;
+
+    if (prefix > 32 || ip == 0)
+        return -1;
+    moved = ip != ns->cfg.ip;
+    memcpy(ns->cfg.mac, mac, 6);
+    ns->cfg.ip = ip;
+    ns->cfg.prefix = prefix;
+    ns->mask = prefix == 0 ? 0 : ~(uint32_t)0 << (32 - prefix);
+    /* Neighbours learnt before may be another network's: asked again. */
+    memset(ns->arp, 0, sizeof(ns->arp));
+    if (moved)
+        net_tcp_forget_all(ns);
+    netstack_announce(ns);
+    return 0;
+}
+
 static struct netstack_arp *arp_find(struct netstack *ns, uint32_t ip)
 {
     unsigned i;

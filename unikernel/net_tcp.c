@@ -312,6 +312,15 @@ static void abort_conn(struct netstack *ns, struct netstack_tcp *c)
     gone(ns, c);
 }
 
+void net_tcp_forget_all(struct netstack *ns)
+{
+    unsigned i;
+
+    for (i = 0; i < NETSTACK_TCP_CONNS; i++)
+        if (ns->tcp[i].state != TCP_FREE)
+            gone(ns, &ns->tcp[i]);
+}
+
 static void event(struct netstack *ns, struct netstack_tcp *c,
                   enum netstack_tcp_event ev, const void *data, size_t len)
 {

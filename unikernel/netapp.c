@@ -66,17 +66,51 @@ static bool get_ip(const char *cmdline, const char *key, uint32_t *ip,
            netstack_parse_ipv4(w.value, w.value_len, ip, prefix);
 }
 
+/*
+ * Our address: the vif's in the noxs page (dom0's ip=) when it gives one,
+ * its prefix length from the page, else from the command line's ip=, else
+ * 24; without one in the page, the command line's ip=A.B.C.D/LEN.
+ */
+static bool pick_address(const struct netapp *app, uint32_t *ip,
+                         unsigned *prefix)
+{
+    uint32_t cmd_ip = 0;
+    unsigned cmd_prefix = 0;
+    bool cmd = get_ip(app->cmdline, "ip", &cmd_ip, &cmd_prefix) && cmd_ip != 0;
+
+    if (netfront_ipv4(app->nf, ip, prefix)) {
+        if (*prefix == 0)
+            *prefix = cmd ? cmd_prefix : 24;
+        return true;
+    }
+    *ip = cmd_ip;
+    *prefix = cmd_prefix;
+    return cmd;
+}
+
+static void say_address(const struct netapp *app, const char *what)
+{
+    uint32_t ip = app->ns.cfg.ip;
+    const uint8_t *m = app->ns.cfg.mac;
+
+    kprintf("%s: %s %u.%u.%u.%u/%u, mac %02x:%02x:%02x:%02x:%02x:%02x\n",
+            app->name, what, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+            ip & 0xff, app->ns.cfg.prefix, m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
 int netapp_start(struct netapp *app, const char *name, const char *cmdline)
 {
     struct netstack_config cfg = { 0 };
     struct cmdline_word w;
     const uint8_t *mac;
+    uint32_t ip;
+    unsigned prefix;
 
     app->name = name;
-    if (!get_ip(cmdline, "ip", &cfg.ip, &cfg.prefix) || cfg.ip == 0) {
-        kprintf("%s: needs ip=A.B.C.D/LEN on the command line "
-                "(e.g. ip=10.0.0.2/24)\n",
-                name);
+    app->cmdline = cmdline;
+    if (cmdline_find(cmdline, "ip", &w) &&
+        !get_ip(cmdline, "ip", &ip, &prefix)) {
+        kprintf("%s: bad ip= (want A.B.C.D/LEN, e.g. ip=10.0.0.2/24)\n", name);
         return 2;
     }
     if (cmdline_find(cmdline, "gw", &w) &&
@@ -88,6 +122,12 @@ int netapp_start(struct netapp *app, const char *name, const char *cmdline)
     if (app->nf == NULL) {
         kprintf("%s: no network device (a vif in the config?)\n", name);
         return 1;
+    }
+    if (!pick_address(app, &cfg.ip, &cfg.prefix)) {
+        kprintf("%s: needs an address: ip= in the vif's config, or "
+                "ip=A.B.C.D/LEN on the command line (e.g. ip=10.0.0.2/24)\n",
+                name);
+        return 2;
     }
     mac = netfront_mac(app->nf);
     for (unsigned i = 0; i < 6; i++)
@@ -135,19 +175,25 @@ void netapp_ready(const struct netapp *app, const char *proto, uint16_t port)
 
 /*
  * After a restore into a new domain the vif was reconnected (devices.c):
- * take its MAC, which a restore may have changed (chaos restore mac=...).
- * The offloads are the ones taken at start: the back end that serves a
- * restored guest offers what the first one did, and the stack's send
- * buffers were sized for them; a device that took others says so.
+ * take its MAC and address, which dom0 may have changed (chaos restore
+ * mac=..., a template pool's guest given the request's), and announce
+ * them (a gratuitous ARP), so that the bridge and dom0 find this guest at
+ * once.  The offloads are the ones taken at start: the back end that
+ * serves a restored guest offers what the first one did, and the stack's
+ * send buffers were sized for them; a device that took others says so.
  */
 static void resumed(struct netapp *app)
 {
-    const uint8_t *mac = netfront_mac(app->nf);
     struct netstack_config cfg = { 0 };
-    unsigned i;
+    uint32_t ip;
+    unsigned prefix;
 
-    for (i = 0; i < 6; i++)
-        app->ns.cfg.mac[i] = mac[i];
+    if (!pick_address(app, &ip, &prefix)) {
+        ip = app->ns.cfg.ip; /* none given now: keep ours */
+        prefix = app->ns.cfg.prefix;
+    }
+    netstack_readdress(&app->ns, netfront_mac(app->nf), ip, prefix);
+    say_address(app, "resumed as");
     offloads(&cfg, app->nf);
     if (cfg.offload != app->ns.cfg.offload)
         kprintf("%s: the restored device takes other offloads; "

@@ -4,7 +4,10 @@
  * it, the "ready" line, and the main loop.
  *
  * Command line:
- *   ip=A.B.C.D/LEN   our address and prefix length (required)
+ *   ip=A.B.C.D/LEN   our address and prefix length (required unless the
+ *                    vif gives one: ip= in its config, which dom0 puts in
+ *                    the noxs page; the page's wins, here and after a
+ *                    restore)
  *   gw=A.B.C.D       a gateway for peers outside the subnet (optional)
  *   port=N           the program's port (1..65535; each has a default)
  */
@@ -19,7 +22,8 @@
 struct netfront;
 
 struct netapp {
-    const char *name; /* the program's, for messages */
+    const char *name;    /* the program's, for messages */
+    const char *cmdline; /* kept: a restore picks the address again */
     struct netfront *nf;
     struct netstack ns;
 };

@@ -243,6 +243,18 @@ const uint8_t *netfront_mac(const struct netfront *nf)
     return nf->dev->be.u.net.mac;
 }
 
+bool netfront_ipv4(const struct netfront *nf, uint32_t *ip, unsigned *prefix)
+{
+    const uint8_t *a = nf->dev->be.u.net.ipv4;
+    unsigned p = nf->dev->be.u.net.ipv4_prefix;
+
+    *ip = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 |
+          a[3];
+    /* A prefix beyond 32 is dom0's bug: as if not given. */
+    *prefix = p <= 32 ? p : 0;
+    return *ip != 0;
+}
+
 /* Takes back the tx buffers the back end is done with. */
 static void tx_reclaim(struct netfront *nf)
 {

@@ -35,6 +35,10 @@ void netfront_resume(void);
 /* The MAC address dom0 gave the device (6 bytes). */
 const uint8_t *netfront_mac(const struct netfront *nf);
 
+/* The IPv4 address dom0 gave the device (the vif's ip=, host order) and
+ * its prefix length (0: not given): false when it gave none. */
+bool netfront_ipv4(const struct netfront *nf, uint32_t *ip, unsigned *prefix);
+
 /* Queues one Ethernet frame (copied: the caller keeps frame).  0, or -1
  * when the frame is too long or the ring is full (the frame is dropped,
  * as a NIC drops it). */

@@ -228,6 +228,22 @@ struct netstack {
 int netstack_init(struct netstack *ns, const struct netstack_config *cfg,
                   uint64_t now_ms);
 
+/*
+ * The interface took another MAC or address (a guest restored into a new
+ * domain, docs/noxs.md): mac, ip and prefix replace the configured ones
+ * (the gateway stays), the ARP cache is emptied, every TCP connection of
+ * an address that changed ends (GONE, nothing sent), and the new address
+ * is announced (netstack_announce).  -1 (nothing changed) if ip is 0 or
+ * prefix above 32.
+ */
+int netstack_readdress(struct netstack *ns, const uint8_t mac[6], uint32_t ip,
+                       unsigned prefix);
+
+/* A gratuitous ARP (RFC 5227's announcement: a broadcast request for our
+ * own address, from it): the bridge learns our port, neighbours that knew
+ * the address learn our MAC. */
+void netstack_announce(struct netstack *ns);
+
 /* One received Ethernet frame (FCS already stripped). */
 void netstack_input(struct netstack *ns, const void *frame, size_t len);
 

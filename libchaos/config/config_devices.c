@@ -176,13 +176,33 @@ static int vif_value(chaos_config *cfg, struct chaos_vif_config *v,
             return 0;
         case VIF_IP: {
             struct in_addr a;
+            char addr[16];
+            const char *slash = strchr(val, '/');
+            size_t alen = slash ? (size_t)(slash - val) : strlen(val);
+            unsigned long len = 0;
+            char *end = NULL;
+            if (slash) {
+                errno = 0;
+                len = strtoul(slash + 1, &end, 10);
+            }
             /* inet_pton takes dotted quads only: no "10.1", no octal. */
-            if (inet_pton(AF_INET, val, &a) != 1)
+            if (!copy_word(addr, sizeof(addr), val, alen) ||
+                inet_pton(AF_INET, addr, &a) != 1 ||
+                (slash && (!slash[1] || slash[1] < '0' || slash[1] > '9' ||
+                           *end || len < 1 || len > 32)))
                 return config__fail(cfg, -EINVAL,
                                     "%s'ip': '%.64s' is not an IPv4 address "
-                                    "(one address, as 10.0.0.2)",
+                                    "(one address, as 10.0.0.2, optionally "
+                                    "with a prefix length, as 10.0.0.2/24)",
                                     pfx, val);
-            copy_word(v->ip, sizeof(v->ip), val, strlen(val)); /* fits */
+            const uint8_t *b = (const uint8_t *)&a.s_addr;
+            if (b[0] == 0 || b[0] == 127 || b[0] >= 224)
+                return config__fail(cfg, -EINVAL,
+                                    "%s'ip': %s is not a unicast address", pfx,
+                                    addr);
+            snprintf(v->ip, sizeof(v->ip), "%s", addr);
+            memcpy(v->ip_bytes, b, 4);
+            v->ip_prefix = (uint8_t)len;
             return 0;
         }
         case VIF_TYPE:
@@ -716,12 +736,15 @@ void config__put_devices(FILE *out, const struct config_fields *f)
         fputs("vif = [", out);
         for (unsigned i = 0; i < f->n_vifs; i++) {
             const struct chaos_vif_config *v = &f->vifs[i].v;
-            char buf[128];
-            snprintf(buf, sizeof(buf), "%s%s%sbridge=%s%s%s%s%s",
+            char buf[160];
+            char prefix[8] = "";
+            if (v->ip_prefix)
+                snprintf(prefix, sizeof(prefix), "/%u", v->ip_prefix);
+            snprintf(buf, sizeof(buf), "%s%s%sbridge=%s%s%s%s%s%s",
                      v->mac_given ? "mac=" : "", v->mac_given ? v->mac : "",
                      v->mac_given ? "," : "", v->bridge,
                      v->vifname[0] ? ",vifname=" : "", v->vifname,
-                     v->ip[0] ? ",ip=" : "", v->ip);
+                     v->ip[0] ? ",ip=" : "", v->ip, prefix);
             put_item(out, buf, i == 0);
         }
         fputs(" ]\n", out);

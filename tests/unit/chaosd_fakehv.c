@@ -3,6 +3,7 @@
  * chaosd_fakehv.h).
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,10 +63,15 @@ void fakehv_reset(void)
     pthread_mutex_unlock(&lock);
 }
 
-static int fail(chaos_ctx *ctx, int rc, const char *what)
+static int fail(chaos_ctx *ctx, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(chaos_ctx *ctx, int rc, const char *fmt, ...)
 {
-    snprintf(((struct fake_ctx *)ctx)->err,
-             sizeof(((struct fake_ctx *)ctx)->err), "%s", what);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(((struct fake_ctx *)ctx)->err,
+              sizeof(((struct fake_ctx *)ctx)->err), fmt, ap);
+    va_end(ap);
     return rc;
 }
 
@@ -411,6 +417,32 @@ static int f_image_config_of(chaos_ctx *ctx, const chaos_image *image,
     return config_of(ctx, img->text, img->path, overrides, n, cfgp);
 }
 
+/* A guest's vifs from cfg: its MACs (new ones, or the config's, made
+ * up when it has none) and addresses. */
+static void set_vifs(struct fakehv_dom *dom, const chaos_config *cfg,
+                     bool new_macs)
+{
+    dom->n_vifs = chaos_config_vif_count(cfg);
+    for (unsigned i = 0; i < dom->n_vifs && i < 8; i++) {
+        struct chaos_vif_config v;
+        chaos_config_vif(cfg, i, &v);
+        if (new_macs || !v.mac_given) {
+            unsigned n = ++fakehv.macs_made;
+            const uint8_t m[6] = { 0x00,      0x16, 0x3e, 0, (uint8_t)(n >> 8),
+                                   (uint8_t)n };
+            memcpy(dom->macs[i], m, 6);
+        } else {
+            memcpy(dom->macs[i], v.mac_bytes, 6);
+        }
+        dom->ips[i][0] = '\0';
+        if (v.ip[0] && v.ip_prefix)
+            snprintf(dom->ips[i], sizeof(dom->ips[i]), "%s/%u", v.ip,
+                     v.ip_prefix);
+        else if (v.ip[0])
+            snprintf(dom->ips[i], sizeof(dom->ips[i]), "%s", v.ip);
+    }
+}
+
 static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
                            const chaos_image *image,
                            const char *const *overrides, unsigned n,
@@ -454,6 +486,7 @@ static int f_image_restore(chaos_ctx *ctx, chaos_shell **shellp,
         dom->memory_mib = chaos_config_memory_mib(cfg);
         dom->paused = flags & CHAOS_RESTORE_PAUSED;
         snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
+        set_vifs(dom, cfg, flags & CHAOS_RESTORE_NEW_MACS);
         *domid = dom->domid;
         if (timings)
             memset(timings, 0, sizeof(*timings));
@@ -626,6 +659,53 @@ static int f_domain_rename(chaos_ctx *ctx, chaos_domid domid,
     return rc;
 }
 
+/* libchaos's contract: paused, the same number of vifs, a given MAC
+ * free (no other domain has it), all or nothing. */
+static int f_domain_readdress(chaos_ctx *ctx, chaos_domid domid,
+                              const chaos_config *cfg)
+{
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(domid);
+    int rc = 0;
+    if (fakehv.fail_readdress) {
+        fakehv.fail_readdress--;
+        rc = fail(ctx, -EIO, "injected: the page cannot be mapped");
+    } else if (!dom) {
+        rc = fail(ctx, -ESRCH, "no such domain");
+    } else if (!dom->paused) {
+        rc = fail(ctx, -EBUSY, "domain %u is not paused", domid);
+    } else if (chaos_config_vif_count(cfg) != dom->n_vifs) {
+        rc = fail(ctx, -EINVAL, "the configuration has %u vifs, the guest %u",
+                  chaos_config_vif_count(cfg), dom->n_vifs);
+    }
+    for (unsigned i = 0; !rc && i < dom->n_vifs; i++) {
+        struct chaos_vif_config v;
+        chaos_config_vif(cfg, i, &v);
+        for (unsigned k = 0; v.mac_given && !rc && k < fakehv.n_doms; k++)
+            for (unsigned j = 0; !rc && j < fakehv.doms[k].n_vifs; j++)
+                if (fakehv.doms[k].domid != domid &&
+                    !memcmp(fakehv.doms[k].macs[j], v.mac_bytes, 6))
+                    rc = fail(ctx, -EADDRINUSE,
+                              "vif[%u]: MAC %s is already used on bridge %s "
+                              "by domain %u",
+                              i, v.mac, v.bridge, fakehv.doms[k].domid);
+    }
+    if (!rc) {
+        fakehv.readdresses++;
+        uint8_t keep[8][6];
+        memcpy(keep, dom->macs, sizeof(keep));
+        set_vifs(dom, cfg, false);
+        for (unsigned i = 0; i < dom->n_vifs; i++) {
+            struct chaos_vif_config v;
+            chaos_config_vif(cfg, i, &v);
+            if (!v.mac_given) /* keeps the guest's */
+                memcpy(dom->macs[i], keep[i], 6);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
 static int f_domain_unpause(chaos_ctx *ctx, chaos_domid domid)
 {
     pthread_mutex_lock(&lock);
@@ -707,5 +787,6 @@ const struct chaosd_hv_ops fakehv_ops = {
     .physinfo = f_physinfo,
     .domain_rename = f_domain_rename,
     .domain_unpause = f_domain_unpause,
+    .domain_readdress = f_domain_readdress,
     .template_boot = f_template_boot,
 };

@@ -25,6 +25,11 @@ struct fakehv_dom {
     bool built;  /* executed or created: libchaos's registry
                                   knows it (domain_console succeeds) */
     bool paused; /* restored with CHAOS_RESTORE_PAUSED, not unpaused */
+    /* restored guests: their vifs' MACs (CHAOS_RESTORE_NEW_MACS: new
+     * ones; else the config's) and addresses (chaos_domain_readdress) */
+    unsigned n_vifs;
+    uint8_t macs[8][6];
+    char ips[8][20]; /* "A.B.C.D" or "A.B.C.D/LEN"; "": none */
 };
 
 struct fakehv {
@@ -46,6 +51,8 @@ struct fakehv {
     /* template pools: builds that fail (no ready line), renames that do */
     unsigned fail_template, fail_rename;
     unsigned template_boots, renames, unpauses;
+    unsigned fail_readdress, readdresses;
+    unsigned macs_made; /* NEW_MACS: 00:16:3e:00:00:N, N counting */
     /* what chaosd did */
     unsigned prepares, executes, creates, discards, destroys;
     unsigned restores_pool, restores_direct, restores_in_place;

@@ -119,6 +119,15 @@ static char *config_text(const char *name, const char *cmdline)
     return text;
 }
 
+/* config_text with one vif (its spec). */
+static char *config_text_vif(const char *name, const char *vif)
+{
+    static char text[640];
+    snprintf(text, sizeof(text), "%svif = [ '%s' ]\n", config_text(name, NULL),
+             vif);
+    return text;
+}
+
 static void add_flavor(const char *name, uint64_t mib, unsigned target,
                        const char *template_cfg)
 {
@@ -261,9 +270,8 @@ static void create_done(struct chaosd *dd, void *opaque, int rc,
     json_object_put(result);
 }
 
-static struct outcome create(const char *name, const char *cmdline)
+static struct outcome create_text(const char *text)
 {
-    const char *text = config_text(name, cmdline);
     chaos_config *cfg = chaos_config_new();
     ck_assert_int_eq(chaos_config_parse(cfg, text, strlen(text), "test"), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), 0);
@@ -272,6 +280,27 @@ static struct outcome create(const char *name, const char *cmdline)
     run();
     ck_assert(o.called);
     return o;
+}
+
+static struct outcome create(const char *name, const char *cmdline)
+{
+    return create_text(config_text(name, cmdline));
+}
+
+static chaos_config *parsed(const char *text)
+{
+    chaos_config *cfg = chaos_config_new();
+    ck_assert_int_eq(chaos_config_parse(cfg, text, strlen(text), "test"), 0);
+    return cfg;
+}
+
+static char *key_of(const char *text)
+{
+    chaos_config *cfg = parsed(text);
+    char *key = template_key(cfg);
+    chaos_config_free(cfg);
+    ck_assert_ptr_nonnull(key);
+    return key;
 }
 
 /* -------------------------------------------------------------- tests */
@@ -435,6 +464,117 @@ START_TEST(failed_rename_destroys_the_guest)
 }
 END_TEST
 
+START_TEST(template_key_ignores_names_macs_and_addresses)
+{
+    char *a = key_of(config_text_vif("a", "bridge=br0"));
+    char *b = key_of(config_text_vif(
+        "b", "mac=00:16:3e:01:02:03,bridge=br0,ip=10.0.0.3/24"));
+    char *c = key_of(config_text_vif("c", "bridge=br1"));
+    char *e = key_of(config_text("e", NULL));
+    char *v = key_of(config_text_vif("v", "bridge=br0,vifname=web0"));
+    ck_assert_str_eq(a, b);
+    ck_assert_ptr_null(strstr(a, "mac="));
+    ck_assert_ptr_null(strstr(a, "ip="));
+    ck_assert_ptr_nonnull(strstr(a, "bridge=br0"));
+    /* What every guest shares still tells templates apart. */
+    ck_assert_str_ne(a, c);
+    ck_assert_str_ne(a, e);
+    ck_assert_str_ne(a, v);
+    free(a);
+    free(b);
+    free(c);
+    free(e);
+    free(v);
+}
+END_TEST
+
+/* The template has a vif: its guests are restored with MACs of their own;
+ * a create takes one with the request's MAC and address, or keeps the
+ * guest's MAC when it names none; a MAC in use fails the create and
+ * leaves nothing of that guest. */
+START_TEST(vif_template_guests_take_the_request_addresses)
+{
+    write_file(tcfg, config_text_vif("web", "bridge=br0,ip=10.0.0.2/24"));
+    start();
+    fill();
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    const struct fakehv_dom *c0 = fakehv_find(flavor("tpl")->idle[0].domid),
+                            *c1 = fakehv_find(flavor("tpl")->idle[1].domid);
+    ck_assert_uint_eq(c0->n_vifs, 1);
+    ck_assert_int_ne(memcmp(c0->macs[0], c1->macs[0], 6), 0);
+
+    chaos_domid first = flavor("tpl")->idle[0].domid;
+    struct outcome o = create_text(config_text_vif(
+        "g1", "mac=00:16:3e:aa:00:01,bridge=br0,ip=10.0.0.3/24"));
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "template");
+    ck_assert_uint_eq(o.domid, first);
+    const struct fakehv_dom *g1 = fakehv_find(o.domid);
+    ck_assert_int_eq(memcmp(g1->macs[0], "\x00\x16\x3e\xaa\x00\x01", 6), 0);
+    ck_assert_str_eq(g1->ips[0], "10.0.0.3/24");
+    ck_assert(!g1->paused);
+    ck_assert_uint_eq(fakehv.readdresses, 1);
+
+    /* No MAC in the request: the guest keeps the one it was restored
+     * with, unique; the address is the request's. */
+    chaos_domid second = flavor("tpl")->idle[0].domid;
+    uint8_t mac[6];
+    memcpy(mac, fakehv_find(second)->macs[0], 6);
+    o = create_text(config_text_vif("g2", "bridge=br0,ip=10.0.0.4/24"));
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "template");
+    const struct fakehv_dom *g2 = fakehv_find(o.domid);
+    ck_assert_int_eq(memcmp(g2->macs[0], mac, 6), 0);
+    ck_assert_str_eq(g2->ips[0], "10.0.0.4/24");
+    ck_assert_int_ne(memcmp(g2->macs[0], fakehv_find(first)->macs[0], 6), 0);
+
+    /* g1's MAC again: refused, that guest destroyed, no record left. */
+    chaos_domid third = flavor("tpl")->idle[0].domid;
+    unsigned doms = fakehv.n_doms;
+    o = create_text(config_text_vif(
+        "g3", "mac=00:16:3e:aa:00:01,bridge=br0,ip=10.0.0.5/24"));
+    ck_assert_int_eq(o.rc, -EADDRINUSE);
+    ck_assert_ptr_nonnull(strstr(o.err, "MAC 00:16:3e:aa:00:01 is already "
+                                        "used on bridge br0"));
+    ck_assert_ptr_null(fakehv_find(third));
+    ck_assert_uint_eq(count_files("guests"), 2);
+    ck_assert_uint_eq(fakehv.renames, 2);
+    /* The pool refilled in its place. */
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.n_doms, doms);
+
+    /* Another bridge does not fit the template: the plain pool. */
+    o = create_text(config_text_vif("g4", "bridge=br1"));
+    ck_assert_str_ne(o.path, "template");
+    finish();
+}
+END_TEST
+
+START_TEST(template_with_a_disk_or_vifname_is_refused)
+{
+    char text[800];
+    snprintf(text, sizeof(text), "%sdisk = [ '/dev/null,raw,xvda,rw' ]\n",
+             config_text("web", NULL));
+    write_file(tcfg, text);
+    d->templates.retry_ms = 60000;
+    start();
+    refill_kick(d);
+    ck_assert_uint_eq(fakehv.template_boots, 0);
+    ck_assert_uint_eq(flavor("tpl")->fill_failures, 1);
+    finish();
+
+    teardown();
+    setup();
+    write_file(tcfg, config_text_vif("web", "bridge=br0,vifname=web0"));
+    d->templates.retry_ms = 60000;
+    start();
+    refill_kick(d);
+    ck_assert_uint_eq(fakehv.template_boots, 0);
+    ck_assert_uint_eq(flavor("tpl")->fill_failures, 1);
+    finish();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("chaosd_template");
@@ -449,6 +589,9 @@ int main(void)
     tcase_add_test(tc, failed_template_boot_leaves_nothing);
     tcase_add_test(tc, bad_template_config_is_refused_before_booting);
     tcase_add_test(tc, failed_rename_destroys_the_guest);
+    tcase_add_test(tc, template_key_ignores_names_macs_and_addresses);
+    tcase_add_test(tc, vif_template_guests_take_the_request_addresses);
+    tcase_add_test(tc, template_with_a_disk_or_vifname_is_refused);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -71,9 +71,25 @@ START_TEST(vif_keys)
     ck_assert_str_eq(v.bridge, "xenbr0");
     ck_assert_str_eq(v.ip, "");
     ck_assert_str_eq(v.vifname, "");
+    ck_assert_uint_eq(v.ip_prefix, 0);
     v = vif(2);
     ck_assert_str_eq(v.bridge, "xenbr1");
     ck_assert_str_eq(v.ip, "192.168.1.9");
+    ck_assert_uint_eq(v.ip_bytes[0], 192);
+    ck_assert_uint_eq(v.ip_bytes[3], 9);
+    ck_assert_uint_eq(v.ip_prefix, 0);
+    /* A prefix length, kept (and written back by chaos_config_to_text). */
+    ck_assert_int_eq(chaos_config_add_vif(cfg, "ip=10.0.0.7/24"), 0);
+    v = vif(3);
+    ck_assert_str_eq(v.ip, "10.0.0.7");
+    ck_assert_uint_eq(v.ip_prefix, 24);
+    char *text = chaos_config_to_text(cfg);
+    ck_assert_ptr_nonnull(strstr(text, "\"bridge=xenbr0,ip=10.0.0.7/24\""));
+    free(text);
+    chaos_config_clear_vifs(cfg);
+    ck_parse_ok("vif = [ 'mac=00:16:3E:0A:1b:2c,bridge=br-lan,ip=10.0.0.2,"
+                "vifname=web0,type=vif', '' ,\n"
+                "  ' bridge = xenbr1 ,, ip=192.168.1.9 ,' ]");
     struct chaos_vif_config none;
     ck_assert_int_eq(chaos_config_vif(cfg, 3, &none), -ENOENT);
     /* An empty value is the default. */
@@ -114,12 +130,27 @@ START_TEST(vif_errors)
                  "guests; chaos guests take type=vif");
     ck_parse_err("vif = [ 'type=x' ]",
                  "g.cfg:1:9: vif[0]: 'type': unknown type 'x' (expected vif)");
-    ck_parse_err("vif = [ 'ip=10.1' ]",
-                 "g.cfg:1:9: vif[0]: 'ip': '10.1' is not an IPv4 address "
-                 "(one address, as 10.0.0.2)");
+#define IP_HINT                                                       \
+    "(one address, as 10.0.0.2, optionally with a prefix length, as " \
+    "10.0.0.2/24)"
+    ck_parse_err(
+        "vif = [ 'ip=10.1' ]",
+        "g.cfg:1:9: vif[0]: 'ip': '10.1' is not an IPv4 address " IP_HINT);
     ck_parse_err("vif = [ 'ip=10.0.0.1 10.0.0.2' ]",
                  "g.cfg:1:9: vif[0]: 'ip': '10.0.0.1 10.0.0.2' is not an IPv4 "
-                 "address (one address, as 10.0.0.2)");
+                 "address " IP_HINT);
+    ck_parse_err("vif = [ 'ip=10.0.0.1/33' ]",
+                 "g.cfg:1:9: vif[0]: 'ip': '10.0.0.1/33' is not an IPv4 "
+                 "address " IP_HINT);
+    ck_parse_err("vif = [ 'ip=10.0.0.1/' ]",
+                 "g.cfg:1:9: vif[0]: 'ip': '10.0.0.1/' is not an IPv4 "
+                 "address " IP_HINT);
+    ck_parse_err("vif = [ 'ip=10.0.0.1/-8' ]",
+                 "g.cfg:1:9: vif[0]: 'ip': '10.0.0.1/-8' is not an IPv4 "
+                 "address " IP_HINT);
+    ck_parse_err("vif = [ 'ip=224.0.0.1' ]",
+                 "g.cfg:1:9: vif[0]: 'ip': 224.0.0.1 is not a unicast "
+                 "address");
     ck_parse_err("vif = [ 'bridge=a-bridge-too-long' ]",
                  "g.cfg:1:9: vif[0]: 'bridge': 'a-bridge-too-long' is not an "
                  "interface name (1 to 15 letters, digits, '_', '-', '.')");

@@ -29,7 +29,10 @@ static struct noxs_host sample(void)
         .evtchn = 5,
         .state = NOXS_STATE_INITWAIT,
         .features = NOXS_NET_F_RX_COPY | NOXS_NET_F_SG,
-        .u.net = { .mac = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 }, .mtu = 1500 },
+        .u.net = { .mac = { 0x00, 0x16, 0x3e, 0x12, 0x34, 0x56 },
+                   .mtu = 1500,
+                   .ipv4 = { 10, 0, 0, 3 },
+                   .ipv4_prefix = 24 },
     };
     h.devices[1] = (struct noxs_device){
         .type = NOXS_DEV_BLK,
@@ -129,6 +132,9 @@ START_TEST(test_layout_bytes)
     ck_assert_uint_eq(page[net + 24], 0x00);
     ck_assert_uint_eq(page[net + 29], 0x56);
     ck_assert_uint_eq(le16(net + 30), 1500);
+    ck_assert_uint_eq(memcmp(page + net + 32, "\x0a\x00\x00\x03", 4), 0);
+    ck_assert_uint_eq(page[net + 36], 24);
+    ck_assert_uint_eq(page[net + 37], 0);
     ck_assert_uint_eq(le32(net + 64), NOXS_STATE_INITIALISING);
     ck_assert_uint_eq(page[blk + 0], NOXS_DEV_BLK);
     ck_assert_uint_eq(le16(blk + 2), 51712);
@@ -333,6 +339,23 @@ START_TEST(test_host_check)
     h = sample();
     memset(h.devices[0].u.net.mac, 0, 6);
     ck_assert_str_eq(check_err(&h), "device 0 (net 0): MAC is 0");
+    h = sample();
+    h.devices[0].u.net.ipv4_prefix = 33;
+    ck_assert_str_eq(check_err(&h),
+                     "device 0 (net 0): prefix length 33 exceeds 32");
+    h = sample();
+    memset(h.devices[0].u.net.ipv4, 0, 4);
+    ck_assert_str_eq(check_err(&h),
+                     "device 0 (net 0): prefix length 24 without an address");
+    h.devices[0].u.net.ipv4_prefix = 0; /* no address at all: fine */
+    ck_assert_int_eq(noxs_host_check(&h, err, sizeof(err)), 0);
+    h = sample();
+    h.devices[0].u.net.ipv4[0] = 224;
+    ck_assert_str_eq(check_err(&h),
+                     "device 0 (net 0): 224.0.0.3 is not a unicast address");
+    h.devices[0].u.net.ipv4[0] = 127;
+    ck_assert_str_eq(check_err(&h),
+                     "device 0 (net 0): 127.0.0.3 is not a unicast address");
     h = sample();
     h.devices[0].u.net.mtu = 60;
     ck_assert_str_eq(check_err(&h), "device 0 (net 0): MTU 60 is below 68");

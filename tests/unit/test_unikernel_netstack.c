@@ -518,6 +518,49 @@ START_TEST(test_tcp_get)
 }
 END_TEST
 
+/* A restored guest given another MAC and address: it announces them
+ * (a gratuitous ARP), answers ARP for the new address only, and ends the
+ * connections of the old address (not those of an address kept). */
+START_TEST(test_readdress_announces)
+{
+    static const uint8_t bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    static const uint8_t new_mac[6] = { 0x00, 0x16, 0x3e, 0xaa, 0x00, 0x01 };
+    const uint32_t new_ip = 0x0a000009; /* 10.0.0.9 */
+    struct http_state h = { .response_len = 10 };
+    const uint8_t *a = out[0].b + 14;
+    struct frame f;
+
+    handshake(&h, 536);
+    ck_assert_int_eq(netstack_readdress(ns, new_mac, 0, 24), -1);
+    ck_assert_int_eq(netstack_readdress(ns, new_mac, new_ip, 33), -1);
+    /* Another MAC, the same address: the connection stays. */
+    n_out = 0;
+    ck_assert_int_eq(netstack_readdress(ns, new_mac, OUR_IP, 24), 0);
+    ck_assert_uint_eq(h.gone, 0);
+    ck_assert_uint_eq(n_out, 1);
+    n_out = 0;
+    ck_assert_int_eq(netstack_readdress(ns, new_mac, new_ip, 24), 0);
+    ck_assert_uint_eq(h.gone, 1);
+    ck_assert_uint_eq(n_out, 1);
+    ck_assert_mem_eq(out[0].b, bcast, 6);
+    ck_assert_mem_eq(out[0].b + 6, new_mac, 6);
+    ck_assert_uint_eq(rd16(out[0].b + 12), 0x0806);
+    ck_assert_uint_eq(rd16(a + 6), 1);
+    ck_assert_mem_eq(a + 8, new_mac, 6);
+    ck_assert_uint_eq(rd32(a + 14), new_ip);
+    ck_assert_uint_eq(rd32(a + 24), new_ip);
+
+    arp(&f, 1, bcast, OUR_IP); /* the old address: not ours any more */
+    feed(&f);
+    ck_assert_uint_eq(n_out, 0);
+    arp(&f, 1, bcast, new_ip);
+    feed(&f);
+    ck_assert_uint_eq(n_out, 1);
+    ck_assert_mem_eq(a + 8, new_mac, 6);
+    ck_assert_uint_eq(rd32(a + 14), new_ip);
+}
+END_TEST
+
 START_TEST(test_tcp_peer_closes_first)
 {
     struct http_state h = { .response_len = 10 };
@@ -1307,6 +1350,7 @@ static Suite *netstack_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_arp_reply);
+    tcase_add_test(tc, test_readdress_announces);
     tcase_add_test(tc, test_icmp_echo);
     tcase_add_test(tc, test_udp_echo_known_peer);
     tcase_add_test(tc, test_udp_echo_resolves);
