@@ -388,14 +388,12 @@ static int read_conn(struct rbuf *r, struct store *s,
         const char *token = take(r, w.tokenlen);
         if (!path || !token)
             return bad(r, "watch %u: truncated", i);
-        if (!watch_path_ok(path, w.pathlen) ||
-            memchr(token, '\0', w.tokenlen))
+        if (!watch_path_ok(path, w.pathlen) || memchr(token, '\0', w.tokenlen))
             return bad(r, "watch %u: a bad path or token", i);
         /* A relative watch reports paths below the home. */
         size_t home = strlen(s->home);
-        if (w.prefix &&
-            (w.prefix != home + 1 || w.pathlen <= home + 1 ||
-             memcmp(path, s->home, home) != 0 || path[home] != '/'))
+        if (w.prefix && (w.prefix != home + 1 || w.pathlen <= home + 1 ||
+                         memcmp(path, s->home, home) != 0 || path[home] != '/'))
             return bad(r, "watch %u: a bad prefix", i);
         char pbuf[STORE_PATH_BUF];
         char *tbuf = malloc((size_t)w.tokenlen + 1);

@@ -28,9 +28,8 @@ static void setup(void)
     ck_assert_int_eq(store_put(s, "/local/domain/0/backend/vif/5/0/state", "2",
                                STORE_GUEST_READ),
                      0);
-    ck_assert_int_eq(store_put(s, HOME "/control/shutdown", "",
-                               STORE_GUEST_OWNS),
-                     0);
+    ck_assert_int_eq(
+        store_put(s, HOME "/control/shutdown", "", STORE_GUEST_OWNS), 0);
     ck_assert_int_eq(store_connect(s, GUEST, &g), 0);
 }
 
@@ -67,9 +66,9 @@ static void busy_guest(uint32_t *txid)
     *txid = (uint32_t)strtoul(r.data, NULL, 10);
     tdrain(g, NULL);
     /* An event left unread, then half a request. */
-    ck_assert_int_eq(store_put(s, HOME "/control/shutdown", "poweroff",
-                               STORE_GUEST_OWNS),
-                     0);
+    ck_assert_int_eq(
+        store_put(s, HOME "/control/shutdown", "poweroff", STORE_GUEST_OWNS),
+        0);
     struct xsd_sockmsg h = { XS_READ, 77, 0, sizeof("name") };
     char half[sizeof(h) + 2];
     memcpy(half, &h, sizeof(h));
@@ -122,13 +121,11 @@ START_TEST(round_trip)
     ck_assert_uint_eq(m.h.req_id, 77);
     ck_assert_str_eq(m.data, "web");
     /* Its watches fire. */
-    ck_assert_int_eq(store_put(t, HOME "/control/shutdown", "reboot",
-                               STORE_GUEST_OWNS),
-                     0);
     ck_assert_int_eq(
-        store_put(t, "/local/domain/0/backend/vif/5/0/state", "4",
-                  STORE_GUEST_READ),
-        0);
+        store_put(t, HOME "/control/shutdown", "reboot", STORE_GUEST_OWNS), 0);
+    ck_assert_int_eq(store_put(t, "/local/domain/0/backend/vif/5/0/state", "4",
+                               STORE_GUEST_READ),
+                     0);
     memset(&ev, 0, sizeof(ev));
     tdrain(tg, &ev);
     ck_assert_uint_eq(ev.n, 2);
