@@ -94,7 +94,6 @@ works_on "after SIGTERM and a new chaosd"
 out=$(chaos shutdown -w --timeout 120 "$NAME" 2>&1) || fail_log "chaos shutdown -w: $out"
 reason=$(dom_field "$id" shutdown_reason)
 [ "$reason" = poweroff ] || fail_log "$NAME stopped with reason '$reason'"
-grep -a -q CHAOS-LAB-GUEST-POWEROFF "$GLOG" || fail_log "Linux did not run its poweroff"
 echo "ok: chaos shutdown -w through the watch Linux set before both restarts: poweroff"
 grep -a -q "CHAOS-LAB-W" "$IMG" || fail "the guest's writes are not in $IMG"
 chaos destroy "$NAME" || fail "chaos destroy $NAME"
