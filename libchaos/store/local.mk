@@ -96,9 +96,9 @@ fuzz: fuzz-store
 
 # The snapshot's decoder (store_snap.c), fed whole snapshots:
 #   make fuzz-store-snap FUZZ_SECONDS=60
-# Seeds in tests/fuzz/corpus/store-snap (snapshots of a guest with
-# watches, a transaction and a request in part, written by the unit test's
-# round trip: tests/unit/test_store_snap.c).
+# Seeds in tests/fuzz/corpus/store-snap (a snapshot of a guest with
+# watches, a transaction, a value it wrote and a request in part: the
+# state test_store_snap.c's busy_guest() makes, encoded once).
 FUZZ_STORE_SNAP_FILES = $(srcdir)/tests/fuzz/fuzz_store_snap.c \
 	$(srcdir)/libchaos/store/store_snap.c \
 	$(srcdir)/libchaos/store/store.c $(srcdir)/libchaos/store/store_ops.c \
