@@ -629,6 +629,15 @@ void chaos_kernel_cache_stats(const chaos_ctx *ctx,
  * -ENOENT / -ECONNREFUSED when nothing serves that domain's console.
  */
 int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid);
+/*
+ * The same for a client that follows a guest's console across servers
+ * (chaos-oci's keeper, after chaosd was replaced): a server that takes a
+ * guest over starts its backlog with the log's tail (what the guest last
+ * said, for a `chaos console` attaching then), which such a client
+ * already has; it gets only the output this server collected itself
+ * (what the guest printed while no server ran, then live output).
+ */
+int chaos_console_connect_resume(chaos_ctx *ctx, chaos_domid domid);
 
 /* Serving a console, e.g. from a per-guest monitor process or chaosd. */
 typedef struct chaos_console_server chaos_console_server;

@@ -136,14 +136,27 @@ void chaos_console_server_close(chaos_console_server *srv)
     free(srv);
 }
 
+static int connect_console(chaos_ctx *ctx, chaos_domid domid, bool resume);
+
 int chaos_console_connect(chaos_ctx *ctx, chaos_domid domid)
+{
+    return connect_console(ctx, domid, false);
+}
+
+int chaos_console_connect_resume(chaos_ctx *ctx, chaos_domid domid)
+{
+    return connect_console(ctx, domid, true);
+}
+
+static int connect_console(chaos_ctx *ctx, chaos_domid domid, bool resume)
 {
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     chaos__clear_error(ctx);
     if (console_socket_default_path(chaos_run_dir(), domid, path,
                                     sizeof(path)) < 0)
         return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
-    int fd = console_socket_connect(path);
+    int fd = resume ? console_socket_connect_resume(path)
+                    : console_socket_connect(path);
     switch (fd) {
         case -ENOENT:
             return chaos__fail(ctx, fd,

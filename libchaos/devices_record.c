@@ -24,6 +24,7 @@
 #include "backend/backend.h"
 #include "devices.h"
 #include "registry.h"
+#include "store_serve.h"
 
 static int record_path(chaos_domid domid, char *out, size_t len)
 {
@@ -53,6 +54,14 @@ static void put_device(FILE *f, const struct noxs_device *d,
         default:
             break;
     }
+}
+
+/* The store snapshot a supervisor kept (store_serve.h). */
+static void forget_store(chaos_domid domid)
+{
+    char path[512];
+    if (store_snap_path(domid, path, sizeof(path)) == 0)
+        unlink(path);
 }
 
 int devices_record_write(chaos_domid domid, const struct devices *devs)
@@ -87,6 +96,7 @@ int devices_record_write(chaos_domid domid, const struct devices *devs)
         unlink(tmp);
         return rc;
     }
+    forget_store(domid); /* a new guest: no supervisor's store to take over */
     return 0;
 }
 
@@ -202,4 +212,5 @@ void devices_record_remove(chaos_domid domid)
     if (devices_record_read(domid, &devs) == 0)
         devices_undo(devs); /* the TAP devices */
     unlink(path);
+    forget_store(domid);
 }

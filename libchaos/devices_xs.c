@@ -230,21 +230,65 @@ static int put_device(struct devices_server *s, unsigned i)
     return rc ? -ENOMEM : 0;
 }
 
+static int connect_device(struct devices_server *s, unsigned i, const char *fe);
+static int get_uint(const struct devices_server *s, const char *dir,
+                    const char *key, uint32_t max, uint32_t *out);
+
+/*
+ * Taking the guest over from another supervisor: the restored tree says
+ * what each back end had told its front end.  A connected one is
+ * connected again from the front end's keys (its rings and channel are
+ * in the tree); one that cannot be is Closed, as a failed device is.
+ */
+static void reconnect(struct devices_server *s)
+{
+    for (unsigned i = 0; i < s->devs->host.nr_devices; i++) {
+        char fe[PATH_LEN], be[PATH_LEN];
+        uint32_t state = NOXS_STATE_INITWAIT;
+        if (s->devs->host.devices[i].type == NOXS_DEV_CONTROL)
+            continue;
+        fe_dir(s, i, fe, sizeof(fe));
+        be_dir(s, i, be, sizeof(be));
+        if (get_uint(s, be, "state", NOXS_STATE_MAX, &state) != 0) {
+            set_state(s, i, NOXS_STATE_INITWAIT);
+            continue;
+        }
+        s->devs->host.devices[i].state = state;
+        if (state != NOXS_STATE_CONNECTED)
+            continue;
+        if (connect_device(s, i, fe) != 0)
+            devices_xs_failed(s, i);
+    }
+}
+
 int devices_xs_open(struct devices_server *s, const chaos_config *cfg,
                     const uint8_t uuid[16])
 {
-    int rc = store_new(s->domid, NULL, &s->store);
-    if (rc)
-        return chaos__fail(s->ctx, rc, "cannot make the guest's store");
-    rc = put_domain(s, cfg, uuid);
-    for (unsigned i = 0; !rc && i < s->devs->host.nr_devices; i++)
-        if (s->devs->host.devices[i].type != NOXS_DEV_CONTROL)
-            rc = put_device(s, i);
-    if (rc)
-        return chaos__fail(s->ctx, rc, "cannot fill the guest's store");
-    return store_server_open(s->ctx, s->domid, s->store, s->evtchn,
-                             s->devs->page_frame, s->devs->page_port,
-                             devices_xs_scan, s, &s->store_srv);
+    struct store_snap_ring ring;
+    char why[300];
+    int rc = store_serve_load(s->domid, &s->store, &ring, why, sizeof(why));
+    bool resumed = rc == 0;
+
+    if (rc && rc != -ENOENT)
+        devices__say(s, "domain %u: store snapshot refused: %s; a new tree",
+                     s->domid, why);
+    if (!resumed) {
+        rc = store_new(s->domid, NULL, &s->store);
+        if (rc)
+            return chaos__fail(s->ctx, rc, "cannot make the guest's store");
+        rc = put_domain(s, cfg, uuid);
+        for (unsigned i = 0; !rc && i < s->devs->host.nr_devices; i++)
+            if (s->devs->host.devices[i].type != NOXS_DEV_CONTROL)
+                rc = put_device(s, i);
+        if (rc)
+            return chaos__fail(s->ctx, rc, "cannot fill the guest's store");
+    }
+    rc = store_server_open(s->ctx, s->domid, s->store, resumed ? &ring : NULL,
+                           s->evtchn, s->devs->page_frame, s->devs->page_port,
+                           devices_xs_scan, s, &s->store_srv);
+    if (!rc && resumed)
+        reconnect(s);
+    return rc;
 }
 
 void devices_xs_close(struct devices_server *s)

@@ -13,11 +13,13 @@
  * is no longer served (a message says why), the rest of the host goes on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "console/console_socket.h"
@@ -52,6 +54,9 @@ struct store_server {
     store_changed_fn *changed;
     void *changed_arg;
     uint64_t seen_generation;
+    uint64_t snap_generation; /* the store's when the snapshot was written */
+    bool snap_failed;         /* said once */
+    char snap_path[256];
     int listen_fd;
     char sock_path[256];
     dev_t sock_dev;
@@ -140,18 +145,78 @@ static void push_client(struct client *c)
     }
 }
 
-void store_server_flush(struct store_server *s)
+int store_snap_path(chaos_domid domid, char *out, size_t len)
 {
-    if (!s)
-        return;
-    if (push_guest(s))
-        hv_evtchn_notify(s->ev, s->local_port);
-    for (unsigned i = 0; i < MAX_CLIENTS; i++)
-        push_client(&s->clients[i]);
+    int n = snprintf(out, len, "%s/%u.xs", registry_dir(), domid);
+    return n > 0 && (size_t)n < len ? 0 : -ENAMETOOLONG;
 }
 
-/* After input: let the devices follow the tree, then send everything. */
-static void after_input(struct store_server *s)
+/* Writes all of buf to path.new, then renames it over path. */
+static int write_atomic(const char *path, const void *buf, size_t len)
+{
+    char tmp[300];
+    if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
+        return -ENAMETOOLONG;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return -errno;
+    const char *p = buf;
+    int rc = 0;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            break;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    if (close(fd) != 0 && !rc)
+        rc = -errno;
+    if (!rc && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
+/*
+ * Keeps the store's state for a supervisor that takes the guest over
+ * (docs/store.md, "Handover"): req_cons is where the ring's requests
+ * stand for this state.  Written before the requests are consumed and
+ * their replies pushed, so that a supervisor killed at any point leaves
+ * a snapshot of everything the guest was told (what was pushed after it
+ * is counted from the ring's indices).
+ */
+static void snap_write(struct store_server *s, uint32_t req_cons)
+{
+    struct store_ring_pos pos;
+    store_ring_position(hv_page_addr(s->page), &pos);
+    struct store_snap_ring ring = { req_cons, pos.rsp_prod };
+    void *buf;
+    size_t len;
+    int rc = store_snapshot(s->st, &ring, &buf, &len);
+    if (!rc) {
+        rc = write_atomic(s->snap_path, buf, len);
+        free(buf);
+    }
+    if (rc && !s->snap_failed)
+        say(s,
+            "domain %u: store snapshot %s not written (%s): a supervisor "
+            "taking the guest over would start a new tree",
+            s->domid, s->snap_path, strerror(-rc));
+    s->snap_failed = rc != 0;
+    s->snap_generation = store_generation(s->st);
+}
+
+/*
+ * After input, before its replies are out: the devices follow the tree
+ * (they may write their states), then the state is kept when the input
+ * consumed ring bytes or anything changed the tree.
+ */
+static void settle(struct store_server *s, bool consumed, uint32_t req_cons)
 {
     uint64_t gen = store_generation(s->st);
     if (gen != s->seen_generation) {
@@ -159,6 +224,35 @@ static void after_input(struct store_server *s)
         if (s->changed)
             s->changed(s->changed_arg);
     }
+    if (consumed || store_generation(s->st) != s->snap_generation)
+        snap_write(s, req_cons);
+}
+
+/* The ring's request index as it stands (no input consumed now). */
+static uint32_t req_cons_now(struct store_server *s)
+{
+    struct store_ring_pos pos;
+    store_ring_position(hv_page_addr(s->page), &pos);
+    return pos.req_cons;
+}
+
+void store_server_flush(struct store_server *s)
+{
+    if (!s)
+        return;
+    /* dom0's own changes (the devices' states) are kept first. */
+    if (store_generation(s->st) != s->snap_generation)
+        snap_write(s, req_cons_now(s));
+    if (push_guest(s))
+        hv_evtchn_notify(s->ev, s->local_port);
+    for (unsigned i = 0; i < MAX_CLIENTS; i++)
+        push_client(&s->clients[i]);
+}
+
+/* After input from a socket client (dom0): settle, then send everything. */
+static void after_input(struct store_server *s)
+{
+    settle(s, false, req_cons_now(s));
     store_server_flush(s);
 }
 
@@ -171,6 +265,7 @@ static bool ring_pass(struct store_server *s, bool *moved)
     void *page = hv_page_addr(s->page);
     char buf[1024]; /* one ring's worth */
 
+    uint32_t cons = req_cons_now(s);
     ssize_t n = store_ring_peek(page, buf, sizeof(buf));
     if (n < 0) {
         drop_guest(s, "its request ring's index is impossible");
@@ -187,6 +282,7 @@ static bool ring_pass(struct store_server *s, bool *moved)
         drop_guest(s, copy);
         return false;
     }
+    settle(s, used > 0, cons + (uint32_t)used);
     if (used > 0) {
         store_ring_consume(page, (size_t)used);
         *moved = true;
@@ -215,7 +311,7 @@ void store_server_ring(struct store_server *s)
         }
     if (moved && s->guest)
         hv_evtchn_notify(s->ev, s->local_port); /* room for requests */
-    after_input(s);
+    store_server_flush(s);
 }
 
 bool store_server_busy(const struct store_server *s)
@@ -300,7 +396,43 @@ void store_server_handle(struct store_server *s, const struct pollfd *fds,
     }
 }
 
+/*
+ * A supervisor taking the guest over: the ring goes on where it stands;
+ * the snapshot said where the restored state stood in it.  Requests the
+ * state already holds are consumed (the last supervisor was killed before
+ * it consumed them), and the queued output the guest already has is
+ * dropped.  Anything else is a ring the guest scribbled on: said, and
+ * served as it is.
+ */
+static void resume_ring(struct store_server *s,
+                        const struct store_snap_ring *snap)
+{
+    void *page = hv_page_addr(s->page);
+    struct store_ring_pos pos;
+    const void *data;
+
+    store_ring_position(page, &pos);
+    uint32_t behind = snap->req_cons - pos.req_cons;
+    uint32_t ahead = pos.req_cons - snap->req_cons;
+    uint32_t avail = pos.req_prod - pos.req_cons;
+    if (behind && behind <= avail && avail <= STORE_RING_BYTES)
+        store_ring_consume(page, behind);
+    else if (behind && ahead > STORE_RING_BYTES * 64u)
+        say(s, "domain %u: store ring: request index %u, the snapshot's %u",
+            s->domid, pos.req_cons, snap->req_cons);
+    uint32_t sent = pos.rsp_prod - snap->rsp_prod;
+    size_t queued = s->guest ? store_conn_peek(s->guest, &data) : 0;
+    if (sent <= queued)
+        store_conn_consume(s->guest, sent);
+    else if (sent <= queued + STORE_RING_BYTES * 64u)
+        store_conn_consume(s->guest, queued); /* and replies since */
+    else
+        say(s, "domain %u: store ring: response index %u, the snapshot's %u",
+            s->domid, pos.rsp_prod, snap->rsp_prod);
+}
+
 int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
+                      const struct store_snap_ring *resume,
                       struct hv_evtchn *ev, uint64_t frame, uint32_t port,
                       store_changed_fn *changed, void *arg,
                       struct store_server **out)
@@ -318,9 +450,17 @@ int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
     s->listen_fd = -1;
     for (unsigned i = 0; i < MAX_CLIENTS; i++)
         s->clients[i].fd = -1;
-    int rc = store_connect(st, domid, &s->guest);
+    int rc = 0;
+    s->guest = store_guest_conn(st); /* restored from a snapshot */
+    if (!s->guest)
+        rc = store_connect(st, domid, &s->guest);
     if (rc)
         chaos__fail(ctx, rc, "cannot open the guest's store connection");
+    if (!rc) {
+        rc = store_snap_path(domid, s->snap_path, sizeof(s->snap_path));
+        if (rc)
+            chaos__fail(ctx, rc, "the store snapshot's path is too long");
+    }
     if (!rc)
         rc = hv_page_map(ctx->hv, domid, frame, &s->page);
     if (!rc)
@@ -344,6 +484,18 @@ int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
         return rc;
     }
     s->seen_generation = store_generation(st);
+    if (resume) {
+        resume_ring(s, resume);
+    } else {
+        struct store_ring_pos pos;
+        store_ring_position(hv_page_addr(s->page), &pos);
+        if (pos.rsp_prod != 0) /* someone answered it before us */
+            say(s,
+                "domain %u: no store snapshot from its last supervisor: a "
+                "new tree (its connected devices are not found in it)",
+                domid);
+    }
+    snap_write(s, req_cons_now(s)); /* a successor finds this state */
     *out = s;
     return 0;
 }
@@ -376,6 +528,50 @@ void store_server_close(struct store_server *s)
     store_disconnect(s->guest);
     hv_page_unmap(s->page);
     free(s);
+}
+
+int store_serve_load(chaos_domid domid, struct store **out,
+                     struct store_snap_ring *ring, char *why, size_t whylen)
+{
+    char path[256];
+    struct stat st;
+    int rc = store_snap_path(domid, path, sizeof(path));
+    if (rc)
+        return snprintf(why, whylen, "its path is too long"), rc;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        rc = -errno;
+        snprintf(why, whylen, "%s: %s", path, strerror(errno));
+        return rc;
+    }
+    void *buf = NULL;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > STORE_SNAP_MAX) {
+        snprintf(why, whylen, "%s: not a regular file of at most %d bytes",
+                 path, STORE_SNAP_MAX);
+        rc = -EBADMSG;
+    } else if (!(buf = malloc((size_t)st.st_size + 1))) {
+        rc = -ENOMEM;
+        snprintf(why, whylen, "out of memory");
+    } else {
+        size_t have = 0;
+        while (have < (size_t)st.st_size) {
+            ssize_t n = read(fd, (char *)buf + have, (size_t)st.st_size - have);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            have += (size_t)n;
+        }
+        char reason[STORE_ERR_MAX];
+        rc = store_restore((uint16_t)domid, NULL, buf, have, out, ring, reason,
+                           sizeof(reason));
+        if (rc)
+            snprintf(why, whylen, "%s: %s", path, reason);
+    }
+    free(buf);
+    close(fd);
+    return rc;
 }
 
 /* A connection to domid's store socket: fd, -ENOENT (none served) or a

@@ -27,6 +27,7 @@
 struct hv_evtchn;
 struct store;
 struct store_server;
+struct store_snap_ring;
 
 /* Called after input changed the store (its generation moved), before
  * the connections' output is flushed: devices_xs.c follows the front
@@ -37,10 +38,17 @@ typedef void store_changed_fn(void *arg);
  * Serves st (owned by the caller, who frees it after closing) for domid:
  * maps the ring at frame, binds the guest's port on ev (the caller's
  * handle: *local_port is what store_server_ring() answers to), listens on
- * the socket.  0 and *out, or -errno and a message on ctx (nothing left
+ * the socket.  resume: st was restored from the snapshot of a supervisor
+ * this one takes the guest over from (store_serve_load), and where its
+ * state stood in the ring (the ring goes on from there); NULL: a new
+ * tree.  From then on the store's state is kept in the snapshot file
+ * (RUNDIR/domains/DOMID.xs) after every batch of requests that consumed
+ * ring bytes and after every change to the tree, before the replies go
+ * out.  0 and *out, or -errno and a message on ctx (nothing left
  * open).  ctx must outlive the server.
  */
 int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
+                      const struct store_snap_ring *resume,
                       struct hv_evtchn *ev, uint64_t frame, uint32_t port,
                       store_changed_fn *changed, void *arg,
                       struct store_server **out);
@@ -67,6 +75,17 @@ void store_server_flush(struct store_server *s);
 const char *store_server_take_message(struct store_server *s);
 /* Closes the clients and the socket, unbinds and unmaps.  NULL ok. */
 void store_server_close(struct store_server *s);
+
+/* RUNDIR/domains/DOMID.xs, the store snapshot's path: 0 or -ENAMETOOLONG. */
+int store_snap_path(chaos_domid domid, char *out, size_t len);
+
+/*
+ * The store the last supervisor of domid kept (its snapshot, validated):
+ * 0, *out and *ring; -ENOENT (none), or another -errno; why says why.
+ * Never prints.
+ */
+int store_serve_load(chaos_domid domid, struct store **out,
+                     struct store_snap_ring *ring, char *why, size_t whylen);
 
 /*
  * `chaos shutdown` and chaosd: writes value at path (absolute) in domid's

@@ -149,7 +149,9 @@ static int load_config(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
     return 0;
 }
 
-/* Serves the console of the domain in sup->domid. */
+/* Serves the devices (and store), then the console of the domain in
+ * sup->domid: a client that finds the console served (chaos-oci's keeper
+ * following a guest to a new chaosd) finds its store served too. */
 static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
 {
     uint64_t frame;
@@ -157,17 +159,18 @@ static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
     int rc = chaos_domain_console(ctx, sup->domid, &frame, &port);
     if (rc < 0)
         return rc;
+    rc = devices_serve(ctx, sup->domid, sup->cfg, sup->uuid, &sup->devices);
+    if (rc < 0) {
+        sup->devices = NULL;
+        return rc;
+    }
     struct chaos_console_options copts = { .log_path = sup->log_path };
     rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
                              &sup->console);
     if (rc < 0) {
         sup->console = NULL;
-        return rc;
-    }
-    rc = devices_serve(ctx, sup->domid, sup->cfg, sup->uuid, &sup->devices);
-    if (rc < 0) {
-        chaos_console_server_close(sup->console);
-        sup->console = NULL;
+        devices_server_close(sup->devices);
+        sup->devices = NULL;
     }
     return rc;
 }

@@ -262,8 +262,13 @@ int blkring_new(void *sring, unsigned ring_pages, uint64_t sectors,
         snprintf(err, errlen, "blk: out of memory");
         return -ENOMEM;
     }
-    BACK_RING_INIT(&r->ring, (blkif_sring_t *)sring,
-                   ring_pages * BLKRING_PAGE_SIZE);
+    /* Attach where the front end's ring stands: 0 after its
+     * SHARED_RING_INIT, further on for a supervisor that takes a running
+     * guest over (requests the last one took but did not answer are
+     * served again, in order). */
+    blkif_sring_t *ss = sring;
+    RING_IDX rsp = *(volatile RING_IDX *)&ss->rsp_prod;
+    BACK_RING_ATTACH(&r->ring, ss, rsp, ring_pages * BLKRING_PAGE_SIZE);
     r->sectors = sectors;
     r->readonly = readonly;
     r->ops = ops;

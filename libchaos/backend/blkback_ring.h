@@ -71,7 +71,8 @@ struct blkring;
  * Attaches to the shared ring at sring (ring_pages pages: 1, 2 or 4, the
  * front end's choice, so anything else is -EPROTO), a disk of sectors
  * 512-byte units.  The front end initialised the ring; the consumer starts
- * at index 0.  -ENOMEM, -EPROTO or -EINVAL, with a message.
+ * where its responses stand (0 on a new ring; a supervisor taking a
+ * running guest over goes on from there).  -ENOMEM, -EPROTO or -EINVAL, with a message.
  */
 int blkring_new(void *sring, unsigned ring_pages, uint64_t sectors,
                 bool readonly, const struct blkring_ops *ops, void *opaque,

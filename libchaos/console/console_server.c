@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "console_fifo.h"
@@ -46,6 +47,7 @@ struct console_server {
     bool output_corrupt_reported;
     bool input_corrupt_reported;
     struct console_fifo backlog;
+    size_t seeded; /* backlog bytes (its oldest) from the log's tail */
     struct console_fifo input;
     size_t queue_bytes;
     unsigned max_clients;
@@ -139,6 +141,11 @@ static void deliver(struct console_server *s, const char *buf, size_t n)
             s->log_failing = false;
         }
     }
+    /* The oldest bytes go first: the log's tail a resuming client skips. */
+    size_t drop = s->backlog.len + n > s->backlog.cap
+                      ? s->backlog.len + n - s->backlog.cap
+                      : 0;
+    s->seeded = s->seeded > drop ? s->seeded - drop : 0;
     console_fifo_push_overwrite(&s->backlog, buf, n);
     for (unsigned i = 0; i < s->nclients; i++) {
         struct client *c = &s->clients[i];
@@ -228,8 +235,10 @@ static void service_client(struct console_server *s, struct client *c,
         drop_client(c);
 }
 
-/* Attaches a new client: it gets the backlog, then live output. */
-static void attach(struct console_server *s, int fd)
+/* Attaches a new client: it gets the backlog, then live output.  A
+ * resuming client (console_socket_connect_resume) has the log's tail the
+ * backlog starts with: it gets only what this server collected. */
+static void attach(struct console_server *s, int fd, bool resume)
 {
     static const char busy[] = "\r\nchaos: too many clients attached to "
                                "this console\r\n";
@@ -250,7 +259,7 @@ static void attach(struct console_server *s, int fd)
     c->fd = fd;
     c->input_closed = false;
     const char *p;
-    size_t run, off = 0;
+    size_t run, off = resume ? s->seeded : 0;
     while ((run = console_fifo_peek(&s->backlog, off, &p)) > 0) {
         console_fifo_push(&c->queue, p, run); /* queue >= backlog */
         off += run;
@@ -261,10 +270,12 @@ static void attach(struct console_server *s, int fd)
 static void accept_clients(struct console_server *s)
 {
     for (;;) {
-        int fd =
-            accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct sockaddr_un peer;
+        socklen_t len = sizeof(peer);
+        int fd = accept4(s->listen_fd, (struct sockaddr *)&peer, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd >= 0) {
-            attach(s, fd);
+            attach(s, fd, console_socket_is_resume(&peer, len));
             continue;
         }
         if (errno == EINTR || errno == ECONNABORTED)
@@ -380,8 +391,10 @@ static void seed_backlog(struct console_server *s, const char *log_path)
     if (buf && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
         off_t from = st.st_size > (off_t)cap ? st.st_size - (off_t)cap : 0;
         ssize_t n = pread(fd, buf, (size_t)(st.st_size - from), from);
-        if (n > 0)
+        if (n > 0) {
             console_fifo_push_overwrite(&s->backlog, buf, (size_t)n);
+            s->seeded = s->backlog.len;
+        }
     }
     free(buf);
     close(fd);

@@ -3,6 +3,7 @@
  * console_socket.h).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -193,4 +194,37 @@ void console_socket_unlink(const char *path, dev_t dev, ino_t ino)
     struct stat st;
     if (lstat(path, &st) == 0 && st.st_dev == dev && st.st_ino == ino)
         unlink(path);
+}
+
+int console_socket_connect_resume(const char *path)
+{
+    static unsigned serial;
+    struct sockaddr_un sa, me = { .sun_family = AF_UNIX };
+    int rc = make_address(path, &sa);
+    if (rc < 0)
+        return rc;
+    /* Abstract (sun_path[0] == 0): no file, gone with the socket; unique
+     * per process and call. */
+    int n = snprintf(me.sun_path + 1, sizeof(me.sun_path) - 1,
+                     CONSOLE_RESUME_TAG "%ld:%u", (long)getpid(), serial++);
+    socklen_t len =
+        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    if (bind(fd, (struct sockaddr *)&me, len) < 0 ||
+        connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+bool console_socket_is_resume(const struct sockaddr_un *sa, size_t len)
+{
+    size_t off = offsetof(struct sockaddr_un, sun_path);
+    size_t tag = sizeof(CONSOLE_RESUME_TAG) - 1;
+    return len >= off + 1 + tag && sa->sun_path[0] == '\0' &&
+           memcmp(sa->sun_path + 1, CONSOLE_RESUME_TAG, tag) == 0;
 }

@@ -9,6 +9,7 @@
 #ifndef CHAOS_CONSOLE_SOCKET_H
 #define CHAOS_CONSOLE_SOCKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -44,5 +45,20 @@ void console_socket_unlink(const char *path, dev_t dev, ino_t ino);
 
 /* Connects to path; returns a blocking close-on-exec fd or -errno. */
 int console_socket_connect(const char *path);
+
+/*
+ * The same, as a client that already has the output a previous server of
+ * the console sent (chaos-oci's keeper, attaching again after chaosd was
+ * replaced): its backlog leaves out the log's tail a new server starts
+ * with.  Said without a byte on the stream (which stays plain output
+ * and keystrokes): the client's socket is bound, before it connects, to
+ * an abstract address starting with CONSOLE_RESUME_TAG, which the server
+ * reads from accept().
+ */
+#define CONSOLE_RESUME_TAG "chaos-console-resume:"
+int console_socket_connect_resume(const char *path);
+/* Whether a peer address (from accept) is a resuming client's. */
+struct sockaddr_un;
+bool console_socket_is_resume(const struct sockaddr_un *sa, size_t len);
 
 #endif /* CHAOS_CONSOLE_SOCKET_H */

@@ -14,14 +14,16 @@ STORE_CORE_SRCS = \
 	libchaos/store/store_watch.c \
 	libchaos/store/store_tree.h libchaos/store/store_tree.c \
 	libchaos/store/store_wire.h libchaos/store/store_wire.c \
-	libchaos/store/store_ring.h libchaos/store/store_ring.c
+	libchaos/store/store_ring.h libchaos/store/store_ring.c \
+	libchaos/store/store_snap.c
 libchaos_libchaos_la_SOURCES += $(STORE_CORE_SRCS)
 
 # Unit tests (Check): they compile the module themselves and need no Xen.
 STORE_TESTS = \
 	tests/unit/test_store \
 	tests/unit/test_store_ring \
-	tests/unit/test_store_client
+	tests/unit/test_store_client \
+	tests/unit/test_store_snap
 check_PROGRAMS += $(STORE_TESTS)
 TESTS += $(STORE_TESTS)
 tests_unit_test_store_SOURCES = tests/unit/test_store.c \
@@ -37,6 +39,11 @@ tests_unit_test_store_client_SOURCES = tests/unit/test_store_client.c \
 	$(STORE_CORE_SRCS)
 tests_unit_test_store_client_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_store_client_LDADD = $(CHECK_LIBS)
+
+tests_unit_test_store_snap_SOURCES = tests/unit/test_store_snap.c \
+	tests/unit/test_store_util.h $(STORE_CORE_SRCS)
+tests_unit_test_store_snap_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_store_snap_LDADD = $(CHECK_LIBS)
 
 # Only the store's tests.
 check-store: $(STORE_TESTS)
@@ -86,3 +93,38 @@ fuzz-store: tests/fuzz/fuzz_store
 # `make fuzz` runs this one too.
 fuzz: fuzz-store
 .PHONY: fuzz-store
+
+# The snapshot's decoder (store_snap.c), fed whole snapshots:
+#   make fuzz-store-snap FUZZ_SECONDS=60
+# Seeds in tests/fuzz/corpus/store-snap (a snapshot of a guest with
+# watches, a transaction, a value it wrote and a request in part: the
+# state test_store_snap.c's busy_guest() makes, encoded once).
+FUZZ_STORE_SNAP_FILES = $(srcdir)/tests/fuzz/fuzz_store_snap.c \
+	$(srcdir)/libchaos/store/store_snap.c \
+	$(srcdir)/libchaos/store/store.c $(srcdir)/libchaos/store/store_ops.c \
+	$(srcdir)/libchaos/store/store_path.c \
+	$(srcdir)/libchaos/store/store_watch.c \
+	$(srcdir)/libchaos/store/store_tree.c \
+	$(srcdir)/libchaos/store/store_wire.c
+EXTRA_DIST += tests/fuzz/fuzz_store_snap.c tests/fuzz/corpus/store-snap
+CLEANFILES += tests/fuzz/fuzz_store_snap
+
+tests/fuzz/fuzz_store_snap: $(FUZZ_STORE_SNAP_FILES) \
+		$(srcdir)/libchaos/store/store.h \
+		$(srcdir)/libchaos/store/store_int.h \
+		$(srcdir)/libchaos/store/store_tree.h \
+		$(srcdir)/libchaos/store/store_wire.h
+	@test -n "$(FUZZ_CC)" || { \
+	  echo "fuzz-store-snap: no clang found by configure (apt-get install clang)"; \
+	  exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(FUZZ_STORE_FLAGS) -o $@ $(FUZZ_STORE_SNAP_FILES)
+
+fuzz-store-snap: tests/fuzz/fuzz_store_snap
+	@$(MKDIR_P) tests/fuzz/work-store-snap
+	./tests/fuzz/fuzz_store_snap -max_total_time=$(FUZZ_SECONDS) \
+	  -max_len=65536 -print_final_stats=1 tests/fuzz/work-store-snap \
+	  $(srcdir)/tests/fuzz/corpus/store-snap
+
+fuzz: fuzz-store-snap
+.PHONY: fuzz-store-snap

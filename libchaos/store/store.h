@@ -150,4 +150,48 @@ void store_conn_consume(struct store_conn *c, size_t n);
  * string, valid until the connection is closed). */
 bool store_conn_failed(const struct store_conn *c, const char **why);
 
+/* ---- handover: the store's state for the next supervisor ---------------- */
+
+/*
+ * A snapshot (store_snap.c) holds what a supervisor that takes the guest
+ * over needs to go on where the last one stopped: the tree (nodes,
+ * values, permissions, generations), the store's generation, and the
+ * guest connection's state: its watches (path, token), the ids of its
+ * open transactions (restored stale: their operations work on the
+ * current tree, their commit answers EAGAIN and the guest retries, as
+ * Linux does), a request received in part, and the replies and events
+ * not yet in its ring.  ring says where the ring stood for that state:
+ * the request bytes consumed (req_cons) and where the first queued reply
+ * byte goes (rsp_prod).  dom0's socket connections are not kept.
+ *
+ * Host byte order, a version, lengths bounded, a checksum at the end:
+ * a snapshot is read back on the same host, and a bad one is refused.
+ */
+#define STORE_SNAP_MAX (1024 * 1024) /* bytes of one snapshot */
+
+struct store_snap_ring {
+    uint32_t req_cons; /* request bytes consumed, the ring's index */
+    uint32_t rsp_prod; /* where the guest's queued output starts */
+};
+
+/*
+ * Encodes s (and its guest connection, if any) into a malloc'd buffer:
+ * 0, *out and *len, or -ENOMEM, -EFBIG (over STORE_SNAP_MAX).
+ */
+int store_snapshot(const struct store *s, const struct store_snap_ring *ring,
+                   void **out, size_t *len);
+
+/*
+ * The store of guest that buf (len bytes, hostile: every length, name,
+ * path, count and the checksum is checked against lim, NULL: the
+ * defaults) describes, with its guest connection open (store_guest_conn):
+ * 0, *out and *ring, or -EBADMSG / -ENOMEM and a message in why.
+ */
+int store_restore(uint16_t guest, const struct store_limits *lim,
+                  const void *buf, size_t len, struct store **out,
+                  struct store_snap_ring *ring, char *why, size_t whylen);
+
+/* The guest's connection, or NULL. */
+struct store_conn *store_guest_conn(struct store *s);
+
 #endif /* CHAOS_STORE_H */

@@ -37,6 +37,8 @@ struct store_tx {
     struct store_tx *next;
     uint32_t id;
     uint64_t start;         /* store generation when it started */
+    bool stale;             /* restored from a snapshot: its own copy of
+                               the tree is gone, commit answers EAGAIN */
     struct store_tree tree; /* its own copy of the tree */
     struct store_event *events;
     unsigned nevents, cap;

@@ -20,6 +20,7 @@
 
 _Static_assert(sizeof(struct xenstore_domain_interface) <= STORE_RING_PAGE_SIZE,
                "the interface fits in the page");
+_Static_assert(XENSTORE_RING_SIZE == STORE_RING_BYTES, "store_ring.h's size");
 _Static_assert((XENSTORE_RING_SIZE & (XENSTORE_RING_SIZE - 1)) == 0,
                "the ring size is a power of two");
 
@@ -78,4 +79,12 @@ ssize_t store_ring_write(void *page, const void *data, size_t len)
     /* RELEASE: the bytes are in the ring before the index covers them. */
     __atomic_store_n(&intf->rsp_prod, prod + (uint32_t)n, __ATOMIC_RELEASE);
     return (ssize_t)n;
+}
+
+void store_ring_position(const void *page, struct store_ring_pos *out)
+{
+    const struct xenstore_domain_interface *intf = page;
+    out->req_cons = __atomic_load_n(&intf->req_cons, __ATOMIC_RELAXED);
+    out->req_prod = __atomic_load_n(&intf->req_prod, __ATOMIC_ACQUIRE);
+    out->rsp_prod = __atomic_load_n(&intf->rsp_prod, __ATOMIC_RELAXED);
 }

@@ -16,10 +16,13 @@
 #define CHAOS_STORE_RING_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* The page's size the functions below touch (one page holds it). */
 #define STORE_RING_PAGE_SIZE 4096
+/* Bytes of each of the two rings (XENSTORE_RING_SIZE). */
+#define STORE_RING_BYTES 1024u
 
 /* Sets a page up for a new guest: everything zero (the indices, and
  * server_features, connection and error as "connected, no error"). */
@@ -40,5 +43,15 @@ void store_ring_consume(void *page, size_t n);
  * the guest's index is impossible.
  */
 ssize_t store_ring_write(void *page, const void *data, size_t len);
+
+/*
+ * The indices a server takes over (a snapshot says where its state
+ * stood): req_cons and rsp_prod are dom0's, req_prod the guest's (each
+ * read once; the caller checks them against each other).
+ */
+struct store_ring_pos {
+    uint32_t req_cons, req_prod, rsp_prod;
+};
+void store_ring_position(const void *page, struct store_ring_pos *out);
 
 #endif /* CHAOS_STORE_RING_H */

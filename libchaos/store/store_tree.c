@@ -210,6 +210,22 @@ fail:
     return -ENOMEM;
 }
 
+int store_tree_append(struct store_tree *t, struct store_node *parent,
+                      const char *name, size_t namelen, struct store_node **out)
+{
+    struct store_node *c = node_new(name, namelen);
+    if (!c || add_child(parent, c) < 0) {
+        if (c)
+            node_free(c);
+        return -ENOMEM;
+    }
+    c->perms = parent->perms;
+    t->nodes++;
+    t->bytes += namelen;
+    *out = c;
+    return 0;
+}
+
 int store_tree_set_value(struct store_tree *t, struct store_node *n,
                          const void *value, size_t len)
 {

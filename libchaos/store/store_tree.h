@@ -81,6 +81,15 @@ struct store_node *store_tree_nearest(const struct store_tree *t,
 int store_tree_create(struct store_tree *t, const char *path,
                       const struct store_perms *perms, int owner,
                       struct store_node **out);
+/*
+ * Appends a new child called name (namelen bytes, not checked: the
+ * caller's job) to parent, with an empty value, parent's permissions and
+ * generation 0, counted in t but without moving t's generation (a tree
+ * rebuilt from a snapshot, store_snap.c).  0 or -ENOMEM.
+ */
+int store_tree_append(struct store_tree *t, struct store_node *parent,
+                      const char *name, size_t namelen,
+                      struct store_node **out);
 /* Replaces a node's value.  0 or -ENOMEM (unchanged). */
 int store_tree_set_value(struct store_tree *t, struct store_node *n,
                          const void *value, size_t len);

@@ -201,8 +201,8 @@ int store_tx_end(struct store_conn *c, struct store_tx *tx, bool commit)
             break;
         }
     }
-    if (commit && tx->nevents) {
-        if (s->generation != tx->start) {
+    if (commit && (tx->nevents || tx->stale)) {
+        if (s->generation != tx->start || tx->stale) {
             err = EAGAIN;
         } else {
             struct store_tree old = s->tree;

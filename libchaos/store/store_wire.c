@@ -100,6 +100,29 @@ void store_outq_consume(struct store_outq *q, size_t n)
         q->head = 0;
 }
 
+int store_outq_append(struct store_outq *q, const void *data, size_t len)
+{
+    if (!len)
+        return 0;
+    if (q->len + len > q->cap - q->head || !q->buf) {
+        size_t cap = q->cap ? q->cap : 4096;
+        while (cap < q->len + len)
+            cap *= 2;
+        char *b = malloc(cap);
+        if (!b)
+            return -ENOMEM;
+        if (q->len)
+            memcpy(b, q->buf + q->head, q->len);
+        free(q->buf);
+        q->buf = b;
+        q->cap = cap;
+        q->head = 0;
+    }
+    memcpy(q->buf + q->head + q->len, data, len);
+    q->len += len;
+    return 0;
+}
+
 const char *store_errno_name(int err)
 {
     for (size_t i = 0; i < sizeof(xsd_errors) / sizeof(xsd_errors[0]); i++)

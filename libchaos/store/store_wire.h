@@ -50,6 +50,8 @@ struct store_part {
 int store_outq_push(struct store_outq *q, uint32_t type, uint32_t req_id,
                     uint32_t tx_id, const struct store_part *parts, size_t n);
 void store_outq_consume(struct store_outq *q, size_t n);
+/* Appends len raw bytes (a queue restored from a snapshot).  0, -ENOMEM. */
+int store_outq_append(struct store_outq *q, const void *data, size_t len);
 
 /* The wire name of a positive errno ("ENOENT"); EINVAL's for others. */
 const char *store_errno_name(int err);

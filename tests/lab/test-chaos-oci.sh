@@ -331,26 +331,19 @@ wait_for 60 "grep -q 'following domain .* again' $ROOT/p-adopt/keeper.log" ||
     fail_log "p-adopt: the keeper did not follow the new chaosd: $(cat "$ROOT/p-adopt/keeper.log")"
 echo "ok: p-adopt: chaosd restarted under a running container; the keeper follows the new one"
 # A shutdown request reaches Linux through its private XenStore's watch
-# on control/shutdown; the lab found a chaosd that adopted the guest not
-# passing it on (once "nobody serves its store", once accepted but never
-# acted on), and the guest's earlier output repeated on the new console.
-# Both are chaosd's adoption, not chaos-oci's: reported, not failed; the
-# container then ends by KILL.
-out=$(oci kill p-adopt TERM 2>&1) || echo "note: p-adopt: kill TERM after chaosd's restart refused: $out"
-if wait_for 30 "grep -q '^exit' $W/p-adopt.status"; then
-    rc=$(exit_of p-adopt 1)
-    [ "$rc" = 3 ] || fail_log "p-adopt: exit status $rc after TERM, want 3: $(cat "$W/p-adopt.out")"
-    echo "ok: p-adopt: kill TERM through the new chaosd -> 3"
-else
-    echo "note: p-adopt: kill TERM not carried out 30 s after chaosd's restart"
-    oci kill p-adopt KILL || fail "kill p-adopt KILL: $(tail -n 1 "$LOG")"
-    rc=$(exit_of p-adopt 120)
-    [ "$rc" = 137 ] || fail_log "p-adopt: exit status $rc after KILL, want 137"
-    echo "ok: p-adopt: kill KILL -> 137"
-fi
-[ "$(head -n 1 "$W/p-adopt.out")" = started ] || fail "p-adopt: output '$(cat "$W/p-adopt.out")'"
-[ "$(wc -l <"$W/p-adopt.out")" = 1 ] ||
-    echo "note: p-adopt: output after the adoption: $(tr '\n' '|' <"$W/p-adopt.out")"
+# on control/shutdown, which the new chaosd took over from the old one's
+# snapshot (docs/store.md, "Handover"); the keeper attached again as a
+# resuming client, so the output it had is not copied twice.
+out=$(oci kill p-adopt TERM 2>&1) || fail_log "p-adopt: kill TERM after chaosd's restart: $out"
+wait_for 60 "grep -q '^exit' $W/p-adopt.status" ||
+    fail_log "p-adopt: kill TERM not carried out 60 s after chaosd's restart"
+rc=$(exit_of p-adopt 1)
+[ "$rc" = 3 ] || fail_log "p-adopt: exit status $rc after TERM, want 3: $(cat "$W/p-adopt.out")"
+echo "ok: p-adopt: kill TERM through the new chaosd -> 3"
+{ [ "$(head -n 1 "$W/p-adopt.out")" = started ] &&
+    [ "$(grep -c '^started$' "$W/p-adopt.out")" = 1 ]; } ||
+    fail "p-adopt: output '$(tr '\n' '|' <"$W/p-adopt.out")': 'started' not once, first"
+echo "ok: p-adopt: its output once, across the restart: $(tr '\n' '|' <"$W/p-adopt.out")"
 delete p-adopt
 wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 kill -TERM "$DPID"

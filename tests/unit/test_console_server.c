@@ -260,6 +260,47 @@ START_TEST(backlog_starts_from_the_log_tail)
 }
 END_TEST
 
+/* A client that followed the old server (chaos-oci's keeper) skips the
+ * log's tail: it gets only what the new server collected, also when new
+ * output pushed part of the tail out of the backlog. */
+START_TEST(resuming_client_skips_the_log_tail)
+{
+    FILE *f = fopen(log_path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("said to the old server\r\n", f);
+    fclose(f);
+    struct console_server_config cfg = config();
+    cfg.backlog_bytes = 16;
+    start(&cfg);
+    guest_print("new\r\n");
+    turns(2);
+    int c = console_socket_connect_resume(sock_path);
+    ck_assert_int_ge(c, 0);
+    turns(3);
+    char got[64];
+    size_t n = drain_client(c, got, sizeof(got));
+    ck_assert_uint_eq(n, 5);
+    ck_assert_mem_eq(got, "new\r\n", 5);
+    /* More output: the tail leaves the backlog, the new output stays. */
+    guest_print("0123456789\r\n");
+    turns(2);
+    expect(c, "0123456789\r\n");
+    int d = console_socket_connect_resume(sock_path);
+    ck_assert_int_ge(d, 0);
+    turns(3);
+    n = drain_client(d, got, sizeof(got));
+    ck_assert_uint_eq(n, 16);
+    ck_assert_mem_eq(got, "ew\r\n0123456789\r\n", 16);
+    /* A plain client gets the backlog whole, as before. */
+    int e = attach();
+    n = drain_client(e, got, sizeof(got));
+    ck_assert_uint_eq(n, 16);
+    close(c);
+    close(d);
+    close(e);
+}
+END_TEST
+
 START_TEST(keystrokes_reach_the_input_ring)
 {
     struct console_server_config cfg = config();
@@ -472,6 +513,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, backlog_then_live_output);
     tcase_add_test(tc, backlog_keeps_the_newest_bytes);
     tcase_add_test(tc, backlog_starts_from_the_log_tail);
+    tcase_add_test(tc, resuming_client_skips_the_log_tail);
     tcase_add_test(tc, keystrokes_reach_the_input_ring);
     tcase_add_test(tc, input_waits_for_a_slow_guest);
     tcase_add_test(tc, several_clients_see_the_output);

@@ -209,11 +209,15 @@ static void ready(int fd, const char *msg)
 }
 
 /* Attaches to the console chaosd serves: the guest is paused, so nothing
- * is missed.  Its socket may come a moment after chaosd's reply. */
+ * is missed.  Its socket may come a moment after chaosd's reply.  As a
+ * resuming client, here and in reattach(): the keeper copies the guest's
+ * output exactly once, never a log's tail a server starts its backlog
+ * with (an earlier guest's of the same name, or output the keeper copied
+ * from the chaosd before). */
 static int follow_connect(chaos_ctx *ctx, chaos_domid domid)
 {
     for (int tries = 50;; tries--) {
-        int fd = chaos_console_connect(ctx, domid);
+        int fd = chaos_console_connect_resume(ctx, domid);
         if (fd >= 0 || tries <= 0 || (fd != -ENOENT && fd != -ECONNREFUSED))
             return fd;
         nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
@@ -258,7 +262,7 @@ static int reattach(struct keeper *k, chaos_ctx *ctx, const uint8_t uuid[16],
     while (still_runs(ctx, k->domid, uuid)) {
         if (stop_signal)
             stop_guest(k, ctx);
-        int fd = chaos_console_connect(ctx, k->domid);
+        int fd = chaos_console_connect_resume(ctx, k->domid);
         if (fd >= 0) {
             say(k, "following domain %u again", k->domid);
             return fd;
