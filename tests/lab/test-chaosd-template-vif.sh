@@ -45,6 +45,8 @@ ports() { find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*'
 # The MACs chaos's device records give the guests' vifs, one a line.
 macs() { cat "$RUN"/domains/*.dev 2>/dev/null | awk '$1 == "net" { print $5 }' | sort; }
 fds() { find /proc/"$PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
+# chaosd's descriptors, "FD TARGET" per line (what a failure names).
+fdlist() { for f in /proc/"$PID"/fd/*; do echo "${f##*/} $(readlink "$f")"; done | sort; }
 
 # guest_cfg NAME VIFSPEC: the template's config under another name.
 guest_cfg() {
@@ -82,6 +84,7 @@ grep -q 'http: listening on 10.0.0.2:80' $TPL_LOG || fail_log "the template did 
 [ "$(macs | uniq | wc -l)" = 2 ] || fail_log "the pooled guests' MACs are not 2 different ones: $(macs)"
 echo "ok: template built ($(grep -o 'template built in [0-9.]* s' $LOG)); 2 paused guests, TAPs on chaosbr0, MACs $(macs | tr '\n' ' ')"
 FDS0=$(fds)
+fdlist >$DIR/fds0
 
 # create NAME VIFSPEC: through chaosd, from the template pool.
 create() {
@@ -130,7 +133,8 @@ echo "ok: a MAC in use was refused ($out); the pool refilled, nothing else left"
 
 for g in tv-1 tv-2; do chaos destroy $g || fail_log "destroy $g"; done
 wait_for 20 "[ \$(ports) = 2 ]" || fail_log "$(ports) TAP ports after the destroys, not the pool's 2"
-wait_for 20 "[ \$(fds) = $FDS0 ]" || fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates"
+wait_for 20 "[ \$(fds) = $FDS0 ]" ||
+    fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates; new: $(fdlist | comm -13 $DIR/fds0 - | tr '\n' ' ')"
 echo "ok: destroyed; chaosd's descriptors back to $FDS0"
 kill -TERM $PID
 wait $PID
