@@ -134,7 +134,7 @@ echo "ok: a MAC in use was refused ($out); the pool refilled, nothing else left"
 for g in tv-1 tv-2; do chaos destroy $g || fail_log "destroy $g"; done
 wait_for 20 "[ \$(ports) = 2 ]" || fail_log "$(ports) TAP ports after the destroys, not the pool's 2"
 wait_for 20 "[ \$(fds) = $FDS0 ]" ||
-    fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates; new: $(fdlist | comm -13 $DIR/fds0 - | tr '\n' ' ')"
+    fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates; new: $(fdlist | grep -vxF -f $DIR/fds0 | tr '\n' ' ')"
 echo "ok: destroyed; chaosd's descriptors back to $FDS0"
 kill -TERM $PID
 wait $PID

@@ -7,7 +7,8 @@
 # restart the guest still answers ping, still writes to its disk (ticks
 # after the restart read back what they wrote), and at the end
 # `chaos shutdown -w` (Linux's watch on control/shutdown) powers it off
-# cleanly.
+# cleanly.  (Named to run before test-chaos-events, which starts xl's
+# xenstored for the tests after it.)
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 xenstored_running && fail "this test starts without xenstored"
