@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "hv/hv.h"
+#include "hv/hv_xs.h"
 #include "internal.h"
 #include "kernel_cache.h"
 
@@ -46,7 +47,15 @@ int chaos_open(chaos_ctx **ctxp)
         return -ENOMEM;
     /* The module writes its failures straight into the context's message,
      * this open's included. */
-    return hv_open(&ctx->hv, ctx->errmsg, sizeof(ctx->errmsg));
+    int rc = hv_open(&ctx->hv, ctx->errmsg, sizeof(ctx->errmsg));
+    /* When xenstored runs, the context's connection to it is made now, not
+     * at its first use (a destroy forgetting a domain, a name looked up):
+     * a daemon's descriptors then stay what they were at its start (a
+     * chaosd builder's first destroy added one in test-chaosd-template-vif
+     * when xenstored ran).  Nothing when it does not run. */
+    if (rc == 0)
+        hv_xs_running(ctx->hv);
+    return rc;
 }
 
 void chaos_close(chaos_ctx *ctx)
