@@ -169,6 +169,11 @@ bool store_conn_failed(const struct store_conn *c, const char **why);
  */
 #define STORE_SNAP_MAX (1024 * 1024) /* bytes of one snapshot */
 
+/* The checksum a snapshot ends with: FNV-1a (64 bits) over every byte
+ * before it.  Tests and the fuzz target reseal the snapshots they change
+ * with it. */
+uint64_t store_snap_checksum(const void *data, size_t len);
+
 struct store_snap_ring {
     uint32_t req_cons; /* request bytes consumed, the ring's index */
     uint32_t rsp_prod; /* where the guest's queued output starts */

@@ -66,7 +66,7 @@ struct snap_watch {
 _Static_assert(sizeof(struct snap_header) == 64, "no padding");
 _Static_assert(sizeof(struct snap_node) == 24, "no padding");
 
-static uint64_t fnv1a(const void *data, size_t len)
+uint64_t store_snap_checksum(const void *data, size_t len)
 {
     const unsigned char *p = data;
     uint64_t h = 0xcbf29ce484222325ull;
@@ -182,7 +182,7 @@ int store_snapshot(const struct store *s, const struct store_snap_ring *ring,
         }
         put(&w, g->out.buf ? g->out.buf + g->out.head : NULL, g->out.len);
     }
-    uint64_t sum = fnv1a(w.buf, w.len);
+    uint64_t sum = store_snap_checksum(w.buf, w.len);
     put(&w, &sum, sizeof(sum));
     if (w.err) {
         free(w.buf);
@@ -467,7 +467,7 @@ int store_restore(uint16_t guest, const struct store_limits *lim,
     if (len < sizeof(h) + sizeof(sum))
         return bad(&r, "truncated: %zu bytes", len);
     memcpy(&sum, (const char *)buf + len - sizeof(sum), sizeof(sum));
-    if (fnv1a(buf, len - sizeof(sum)) != sum)
+    if (store_snap_checksum(buf, len - sizeof(sum)) != sum)
         return bad(&r, "its checksum does not match");
     r.left -= sizeof(sum);
     memcpy(&h, take(&r, sizeof(h)), sizeof(h));

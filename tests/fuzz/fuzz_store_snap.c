@@ -28,15 +28,6 @@ static void die(const char *what)
     abort();
 }
 
-static uint64_t fnv1a(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
 static void count(const struct store_node *n, unsigned *nodes, size_t *bytes)
 {
     (*nodes)++;
@@ -54,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(buf, data, size);
     if (size >= sizeof(uint64_t)) {
-        uint64_t sum = fnv1a(buf, size - sizeof(sum));
+        uint64_t sum = store_snap_checksum(buf, size - sizeof(sum));
         memcpy(buf + size - sizeof(sum), &sum, sizeof(sum));
     }
     struct store *s;

@@ -38,19 +38,10 @@ static void teardown(void)
     store_free(s);
 }
 
-static uint64_t fnv1a(const void *data, size_t len)
-{
-    const unsigned char *p = data;
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ p[i]) * 0x100000001b3ull;
-    return h;
-}
-
 /* Recomputes buf's checksum after a test changed it. */
 static void reseal(void *buf, size_t len)
 {
-    uint64_t sum = fnv1a(buf, len - sizeof(sum));
+    uint64_t sum = store_snap_checksum(buf, len - sizeof(sum));
     memcpy((char *)buf + len - sizeof(sum), &sum, sizeof(sum));
 }
 
