@@ -76,8 +76,9 @@ static int store_names(chaos_ctx *ctx, const struct registry_record *rec,
     return store_serve_write(ctx, rec->domid, path, name);
 }
 
-/* The kept configuration with its name changed, written back. */
-static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
+/* The kept configuration of domid, parsed into *out (the caller frees
+ * it): 0, or an error with its message. */
+static int kept_read(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
 {
     char *text = NULL;
     int rc = registry_read_config(domid, &text);
@@ -89,15 +90,41 @@ static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
     chaos_config *cfg = chaos_config_new();
     if (!cfg)
         rc = chaos__fail(ctx, -ENOMEM, "out of memory");
-    else if ((rc = chaos_config_parse(cfg, text, strlen(text), "kept")) ||
-             (rc = chaos_config_set_name(cfg, name)))
+    else if ((rc = chaos_config_parse(cfg, text, strlen(text), "kept")))
         chaos__fail(ctx, rc, "%s", chaos_config_errmsg(cfg));
-    else if ((rc = registry_write_config(domid, cfg)))
+    free(text);
+    if (rc) {
+        chaos_config_free(cfg);
+        return rc;
+    }
+    *out = cfg;
+    return 0;
+}
+
+/* cfg written back as domid's kept configuration, and freed. */
+static int kept_write(chaos_ctx *ctx, chaos_domid domid, chaos_config *cfg)
+{
+    int rc = registry_write_config(domid, cfg);
+    if (rc)
         chaos__fail(ctx, rc, "cannot write the configuration of domain %u: %s",
                     domid, strerror(-rc));
     chaos_config_free(cfg);
-    free(text);
     return rc;
+}
+
+/* The kept configuration with its name changed, written back. */
+static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
+{
+    chaos_config *cfg;
+    int rc = kept_read(ctx, domid, &cfg);
+    if (rc)
+        return rc;
+    if ((rc = chaos_config_set_name(cfg, name))) {
+        chaos__fail(ctx, rc, "%s", chaos_config_errmsg(cfg));
+        chaos_config_free(cfg);
+        return rc;
+    }
+    return kept_write(ctx, domid, cfg);
 }
 
 /* The rename itself, under the lock; rec is the domain's live record. */
@@ -185,34 +212,28 @@ static int config_vifs(chaos_ctx *ctx, chaos_domid domid,
 {
     uint8_t macs[CHAOS_CONFIG_MAX_VIFS][6];
     int n = devices_vif_macs(domid, macs, CHAOS_CONFIG_MAX_VIFS);
-    char *text = NULL;
-    int rc = n < 0 ? n : registry_read_config(domid, &text);
-    if (rc)
-        return chaos__fail(ctx, rc,
+    if (n < 0)
+        return chaos__fail(ctx, n,
                            "cannot read the configuration of "
                            "domain %u: %s",
-                           domid, strerror(-rc));
-    chaos_config *kept = chaos_config_new();
-    if (!kept)
-        rc = chaos__fail(ctx, -ENOMEM, "out of memory");
-    else if ((rc = chaos_config_parse(kept, text, strlen(text), "kept")))
-        chaos__fail(ctx, rc, "%s", chaos_config_errmsg(kept));
-    if (!rc)
-        chaos_config_clear_vifs(kept);
-    for (unsigned i = 0; !rc && i < chaos_config_vif_count(cfg); i++) {
+                           domid, strerror(-n));
+    chaos_config *kept;
+    int rc = kept_read(ctx, domid, &kept);
+    if (rc)
+        return rc;
+    chaos_config_clear_vifs(kept);
+    for (unsigned i = 0; i < chaos_config_vif_count(cfg); i++) {
         struct chaos_vif_config v;
         char spec[160];
         chaos_config_vif(cfg, i, &v);
         devices_vif_spec(&v, (int)i < n ? macs[i] : NULL, spec, sizeof(spec));
-        if ((rc = chaos_config_add_vif(kept, spec)))
+        if ((rc = chaos_config_add_vif(kept, spec))) {
             chaos__fail(ctx, rc, "%s", chaos_config_errmsg(kept));
+            chaos_config_free(kept);
+            return rc;
+        }
     }
-    if (!rc && (rc = registry_write_config(domid, kept)))
-        chaos__fail(ctx, rc, "cannot write the configuration of domain %u: %s",
-                    domid, strerror(-rc));
-    chaos_config_free(kept);
-    free(text);
-    return rc;
+    return kept_write(ctx, domid, kept);
 }
 
 int chaos_domain_readdress(chaos_ctx *ctx, chaos_domid domid,
