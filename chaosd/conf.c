@@ -51,6 +51,7 @@ struct parser {
     unsigned restore_line;        /* its restore setting's line, or 0 */
     unsigned kernel_line;         /* its kernel setting's line, or 0 */
     unsigned image_line;          /* its ramdisk or cmdline line, or 0 */
+    unsigned per_request_line;    /* its cmdline_per_request line, or 0 */
     unsigned template_line;       /* its template setting's line, or 0 */
     unsigned ready_line;          /* its template_ready's line, or 0 */
     char *err;
@@ -429,6 +430,13 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     if (!strcmp(key, "kernel") || !strcmp(key, "ramdisk") ||
         !strcmp(key, "cmdline"))
         return set_image(p, f, key, v);
+    if (!strcmp(key, "cmdline_per_request")) {
+        if (!v->is_string || (strcmp(v->text, "yes") && strcmp(v->text, "no")))
+            return perr(p, "cmdline_per_request must be \"yes\" or \"no\"");
+        f->cmdline_per_request = !strcmp(v->text, "yes");
+        p->per_request_line = p->line;
+        return 0;
+    }
     /* One key a line: tests/unit/test_man_options.sh reads them. */
     if (!strcmp(key, "template"))
         return set_template(p, f, key, v);
@@ -444,7 +452,8 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
     return perr(p,
                 "unknown flavor setting '%s' (type, memory, maxmem, "
                 "vcpus, pool, vif, restore, kernel, ramdisk, cmdline, "
-                "template, template_ready, template_timeout_s)",
+                "cmdline_per_request, template, template_ready, "
+                "template_timeout_s)",
                 key);
 }
 
@@ -518,6 +527,16 @@ static int finish_flavor(struct parser *p)
         return perr_at(p, p->image_line,
                        "flavor '%s': ramdisk and cmdline need a kernel",
                        f->name);
+    if (f->cmdline_per_request && !f->kernel[0])
+        return perr_at(p, p->per_request_line,
+                       "flavor '%s': cmdline_per_request needs a kernel",
+                       f->name);
+    if (f->cmdline_per_request && f->cmdline[0])
+        return perr_at(p, p->per_request_line,
+                       "flavor '%s': with cmdline_per_request each create "
+                       "brings its command line; the flavor's cmdline "
+                       "would never be used",
+                       f->name);
     if (f->kernel[0] && f->restore)
         return perr_at(p, p->kernel_line,
                        "flavor '%s': a restore flavor has no kernel (the "
@@ -569,6 +588,7 @@ static int section(struct parser *p, const char *s)
     p->restore_line = 0;
     p->kernel_line = 0;
     p->image_line = 0;
+    p->per_request_line = 0;
     p->template_line = 0;
     p->ready_line = 0;
     return 0;

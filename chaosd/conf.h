@@ -54,6 +54,10 @@ struct chaosd_flavor {
     char kernel[256];
     char ramdisk[256];
     char cmdline[1024];
+    /* cmdline_per_request = "yes": the shells are built with room for any
+     * command line (CHAOS_LOAD_ANY_CMDLINE) and a create of the kernel
+     * and ramdisk, whatever its command line, takes one (cmdline empty). */
+    bool cmdline_per_request;
     /* A template flavor (issue 13, template pools): the guest config
      * (absolute path) chaosd boots once until its console prints a line
      * holding template_ready, saves, and restores paused guests from;

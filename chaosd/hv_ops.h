@@ -46,7 +46,7 @@ struct chaosd_hv_ops {
     void (*shell_discard)(chaos_ctx *ctx, chaos_shell *shell);
     /* image flavors' shells: built ahead, checked at take */
     int (*shell_load)(chaos_ctx *ctx, chaos_shell *shell,
-                      const chaos_config *cfg,
+                      const chaos_config *cfg, unsigned flags,
                       struct chaos_create_timings *timings);
     int (*shell_image_fits)(const chaos_shell *shell, const chaos_config *cfg,
                             char *why, size_t len);

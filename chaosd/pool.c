@@ -29,6 +29,7 @@ static bool same_shape(const struct chaosd_flavor *a,
            a->maxmem_mib == b->maxmem_mib && a->vcpus == b->vcpus &&
            !strcmp(a->devices, b->devices) && !strcmp(a->kernel, b->kernel) &&
            !strcmp(a->ramdisk, b->ramdisk) && !strcmp(a->cmdline, b->cmdline) &&
+           a->cmdline_per_request == b->cmdline_per_request &&
            !strcmp(a->template_cfg, b->template_cfg) &&
            !strcmp(a->template_ready, b->template_ready) &&
            a->template_timeout_s == b->template_timeout_s;
@@ -106,6 +107,16 @@ static bool same_text(const char *flavor, const char *guest)
     return strcmp(flavor, guest ? guest : "") == 0;
 }
 
+/* A flavor's own command line must be the request's; one that takes
+ * each request's (cmdline_per_request) has room for any up to
+ * CHAOS_CMDLINE_MAX bytes. */
+static bool cmdline_fits(const struct chaosd_flavor *f, const char *cmdline)
+{
+    if (f->cmdline_per_request)
+        return !cmdline || strlen(cmdline) <= CHAOS_CMDLINE_MAX;
+    return same_text(f->cmdline, cmdline);
+}
+
 /* The flavor of that shape (and image, if kernel) with an idle shell,
  * else the first of that shape, else -1. */
 static int match(const struct pool *p, enum pool_kind kind, bool pvh,
@@ -120,7 +131,7 @@ static int match(const struct pool *p, enum pool_kind kind, bool pvh,
             continue;
         if (kind == POOL_IMAGE && (!same_text(pf->f.kernel, kernel) ||
                                    !same_text(pf->f.ramdisk, ramdisk) ||
-                                   !same_text(pf->f.cmdline, cmdline)))
+                                   !cmdline_fits(&pf->f, cmdline)))
             continue;
         if (pf->n_idle)
             return (int)i;

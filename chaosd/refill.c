@@ -35,6 +35,7 @@ struct refill_work {
     chaos_shell *shell;
     bool restore, in_place;
     bool image; /* an image flavor: load its kernel into the shell too */
+    unsigned load_flags; /* CHAOS_LOAD_* for that load */
     /* a template flavor: a guest restored paused from its template */
     struct template_image *tpl;
     unsigned tpl_gen;
@@ -89,7 +90,8 @@ static void refill_thread(uv_work_t *req)
     /* An image flavor's shell gets its kernel built in now, off the
      * request path; a failed load discarded the shell. */
     if (w->rc == 0 && w->image) {
-        w->rc = w->d->hv->shell_load(b->ctx, w->shell, w->cfg, NULL);
+        w->rc =
+            w->d->hv->shell_load(b->ctx, w->shell, w->cfg, w->load_flags, NULL);
         if (w->rc < 0)
             w->shell = NULL;
     }
@@ -302,6 +304,7 @@ void refill_kick(struct chaosd *d)
         w->restore = pf->f.restore;
         w->in_place = pf->f.in_place;
         w->image = pf->f.kernel[0] != 0;
+        w->load_flags = pf->f.cmdline_per_request ? CHAOS_LOAD_ANY_CMDLINE : 0;
         snprintf(w->flavor, sizeof(w->flavor), "%s", pf->f.name);
         w->builder = builder_pick(d);
         w->req.data = w;

@@ -213,6 +213,21 @@ int chaos_shell_load(chaos_ctx *ctx, chaos_shell *shell,
                      const chaos_config *cfg,
                      struct chaos_create_timings *timings);
 
+/* Flags for chaos_shell_load_flags(). */
+/* The command line is each create's: the image is built with room for
+ * any line up to CHAOS_CMDLINE_MAX bytes, and chaos_shell_execute()
+ * writes its config's line into the guest before it first runs, whatever
+ * cfg's line was at the load (image_fits then ignores the line). */
+#define CHAOS_LOAD_ANY_CMDLINE (1u << 0)
+/* The longest command line a guest can be given (Xen's MAX_GUEST_CMDLINE
+ * less its NUL). */
+#define CHAOS_CMDLINE_MAX 1023
+
+/* chaos_shell_load() with flags (CHAOS_LOAD_*; 0 is chaos_shell_load). */
+int chaos_shell_load_flags(chaos_ctx *ctx, chaos_shell *shell,
+                           const chaos_config *cfg, unsigned flags,
+                           struct chaos_create_timings *timings);
+
 /*
  * Whether chaos_shell_execute(shell, cfg) would start the image the shell
  * holds: 0 if so; else why in why (len bytes) and -ENOENT (the shell holds

@@ -438,14 +438,15 @@ static int install_devices(chaos_ctx *ctx, chaos_shell *shell,
 /*
  * Loads cfg's kernel and ramdisk into the shell's domain and builds it
  * (start info, page tables, vCPU context): execute's part that depends
- * on the image only.  info is the build's result; t's load_ns, build_ns
+ * on the image only, with the given command line (cfg's, or room for
+ * any).  info is the build's result; t's load_ns, build_ns
  * and kernel_cached are set.  st_kernel and st_ramdisk (may be NULL)
  * receive the files' identity.
  */
 static int load_image(chaos_ctx *ctx, chaos_shell *shell,
-                      const chaos_config *cfg, struct hv_boot_info *info,
-                      struct stat *st_kernel, struct stat *st_ramdisk,
-                      struct chaos_create_timings *t)
+                      const chaos_config *cfg, const char *cmdline,
+                      struct hv_boot_info *info, struct stat *st_kernel,
+                      struct stat *st_ramdisk, struct chaos_create_timings *t)
 {
     uint64_t t0 = util_now_ns();
     struct blob kernel = { 0 }, ramdisk = { 0 };
@@ -467,7 +468,7 @@ static int load_image(chaos_ctx *ctx, chaos_shell *shell,
             .want_elf = cached.enabled && !cached.hit,
             .ramdisk = ramdisk.data,
             .ramdisk_size = ramdisk.size,
-            .cmdline = chaos_config_cmdline(cfg),
+            .cmdline = cmdline,
             .xenstore = chaos_config_xenstore(cfg) == CHAOS_XENSTORE_YES
                             ? HV_XENSTORE_YES
                         : chaos_config_xenstore(cfg) == CHAOS_XENSTORE_NO
@@ -518,8 +519,16 @@ static int build(chaos_ctx *ctx, chaos_shell *shell, const chaos_config *cfg,
     if (shell->image) {
         info = shell->image->info;
         lt.kernel_cached = shell->image->kernel_cached;
+        /* The guest has not run: it reads this line when it first does. */
+        if (shell->image->cmdline_any) {
+            const char *line = chaos_config_cmdline(cfg);
+            rc = hv_cmdline_patch(ctx->hv, domid, &info, line ? line : "");
+            if (rc)
+                return rc;
+        }
     } else {
-        rc = load_image(ctx, shell, cfg, &info, NULL, NULL, &lt);
+        rc = load_image(ctx, shell, cfg, chaos_config_cmdline(cfg), &info, NULL,
+                        NULL, &lt);
         if (rc)
             return rc;
     }
@@ -607,7 +616,16 @@ int chaos_shell_load(chaos_ctx *ctx, chaos_shell *shell,
                      const chaos_config *cfg,
                      struct chaos_create_timings *timings)
 {
+    return chaos_shell_load_flags(ctx, shell, cfg, 0, timings);
+}
+
+int chaos_shell_load_flags(chaos_ctx *ctx, chaos_shell *shell,
+                           const chaos_config *cfg, unsigned flags,
+                           struct chaos_create_timings *timings)
+{
     int rc = chaos__need_hv(ctx);
+    if (!rc && (flags & ~CHAOS_LOAD_ANY_CMDLINE))
+        rc = chaos__fail(ctx, -EINVAL, "unknown load flags 0x%x", flags);
     if (!rc && !shell->hv)
         rc = chaos__fail(ctx, -EINVAL,
                          "the shell was prepared for a restore, not for a "
@@ -619,13 +637,21 @@ int chaos_shell_load(chaos_ctx *ctx, chaos_shell *shell,
     struct chaos_create_timings lt = { 0 };
     struct hv_boot_info info;
     struct stat st_kernel, st_ramdisk;
+    /* Any line: built with a placeholder as long as the longest (a PVH
+     * guest's room is what libxenguest reserves for the line it gets);
+     * execute writes the request's over it. */
+    bool any = flags & CHAOS_LOAD_ANY_CMDLINE;
+    char room[CHAOS_CMDLINE_MAX + 1];
+    memset(room, ' ', CHAOS_CMDLINE_MAX);
+    room[CHAOS_CMDLINE_MAX] = '\0';
     if (!rc)
-        rc = load_image(ctx, shell, cfg, &info, &st_kernel, &st_ramdisk, &lt);
+        rc = load_image(ctx, shell, cfg, any ? room : chaos_config_cmdline(cfg),
+                        &info, &st_kernel, &st_ramdisk, &lt);
     const char *rd = chaos_config_ramdisk(cfg);
     if (!rc) {
         shell->image =
             shell_image_new(cfg, &st_kernel, rd && rd[0] ? &st_ramdisk : NULL,
-                            devices_wanted(cfg));
+                            devices_wanted(cfg), any);
         if (!shell->image)
             rc = chaos__fail(ctx, -ENOMEM, "out of memory");
     }

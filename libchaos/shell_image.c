@@ -26,7 +26,8 @@ static int file_set(struct image_file *f, const char *path,
 
 struct shell_image *shell_image_new(const chaos_config *cfg,
                                     const struct stat *kernel_st,
-                                    const struct stat *ramdisk_st, bool devices)
+                                    const struct stat *ramdisk_st, bool devices,
+                                    bool cmdline_any)
 {
     struct shell_image *img = calloc(1, sizeof(*img));
     if (!img)
@@ -35,6 +36,7 @@ struct shell_image *shell_image_new(const chaos_config *cfg,
     img->cmdline = strdup(cmdline ? cmdline : "");
     img->xenstore = chaos_config_xenstore(cfg);
     img->devices = devices;
+    img->cmdline_any = cmdline_any;
     if (!img->cmdline ||
         file_set(&img->kernel, chaos_config_kernel(cfg), kernel_st) < 0 ||
         file_set(&img->ramdisk, chaos_config_ramdisk(cfg), ramdisk_st) < 0) {
@@ -91,7 +93,15 @@ int shell_image_fits(const struct shell_image *img, const chaos_config *cfg,
                        len);
     if (rc)
         return rc;
-    if (strcmp(cmdline ? cmdline : "", img->cmdline) != 0)
+    if (!cmdline)
+        cmdline = "";
+    if (img->cmdline_any && strlen(cmdline) >= img->info.cmdline_room)
+        snprintf(buf, len,
+                 "the command line (%zu bytes) is longer than the image "
+                 "has room for (%u)",
+                 strlen(cmdline),
+                 img->info.cmdline_room ? img->info.cmdline_room - 1 : 0);
+    else if (!img->cmdline_any && strcmp(cmdline, img->cmdline) != 0)
         snprintf(buf, len,
                  "the command line differs from the one the shell "
                  "loaded");

@@ -25,6 +25,7 @@ struct image_file {
 struct shell_image {
     struct image_file kernel, ramdisk;
     char *cmdline;
+    bool cmdline_any; /* CHAOS_LOAD_ANY_CMDLINE: each execute's own */
     enum chaos_xenstore_mode xenstore;
     bool devices;
     struct hv_boot_info info; /* the build's result (elf is NULL) */
@@ -33,14 +34,16 @@ struct shell_image {
 };
 
 /* A new record of cfg's image; kernel_st and ramdisk_st are the files'
- * (ramdisk_st NULL: no ramdisk).  NULL when out of memory. */
+ * (ramdisk_st NULL: no ramdisk); cmdline_any: any command line fits.
+ * NULL when out of memory. */
 struct shell_image *shell_image_new(const chaos_config *cfg,
                                     const struct stat *kernel_st,
-                                    const struct stat *ramdisk_st,
-                                    bool devices);
+                                    const struct stat *ramdisk_st, bool devices,
+                                    bool cmdline_any);
 void shell_image_free(struct shell_image *img);
 
-/* 0 when cfg asks for img's image and its files are unchanged; else why
+/* 0 when cfg asks for img's image and its files are unchanged (with
+ * cmdline_any, any command line that fits the room img->info has); else why
  * in buf and -EINVAL (cfg asks for another image) or -ESTALE (a file
  * changed since it was loaded: the shell is stale). */
 int shell_image_fits(const struct shell_image *img, const chaos_config *cfg,

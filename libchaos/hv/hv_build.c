@@ -19,11 +19,16 @@
  * of its owner (chaosd destroys such orphans and prepares new ones).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hv_build_int.h"
+
+#include <xen/arch-x86/hvm/start_info.h>
+
+#include "hv_dev.h"
 
 /* The only PV guest type Debian's Xen runs (no CONFIG_PV32). */
 static const char PV64_GUEST_TYPE[] = "xen-3.0-x86_64";
@@ -304,7 +309,40 @@ int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
         if (info->xenstore || info->noxs)
             info->store_frame = xc_dom_p2m(dom, dom->xenstore_pfn);
     }
+    /* Where bootlate_pv/bootlate_hvm (libxenguest) put the command line:
+     * start_info.cmd_line (PV), or just after hvm_start_info in its
+     * segment's first page, dom->cmdline_size bytes (PVH). */
+    if (shell->pvh) {
+        info->cmdline_frame = dom->start_info_seg.pfn;
+        info->cmdline_offset = sizeof(struct hvm_start_info);
+        info->cmdline_room = (uint32_t)dom->cmdline_size;
+    } else {
+        info->cmdline_frame = xc_dom_p2m(dom, dom->start_info_pfn);
+        info->cmdline_offset = offsetof(start_info_t, cmd_line);
+        info->cmdline_room = MAX_GUEST_CMDLINE;
+    }
     xc_dom_release(dom);
     shell->dom = NULL;
+    return 0;
+}
+
+int hv_cmdline_patch(struct chaos_hv *hv, chaos_domid domid,
+                     const struct hv_boot_info *info, const char *cmdline)
+{
+    size_t len = strlen(cmdline);
+    if (len >= info->cmdline_room ||
+        info->cmdline_offset + info->cmdline_room > XC_PAGE_SIZE)
+        return hv_error(hv, -E2BIG,
+                        "the command line (%zu bytes) does not fit the %u "
+                        "the image has room for",
+                        len, info->cmdline_room ? info->cmdline_room - 1 : 0);
+    struct hv_page *pg;
+    int rc = hv_page_map(hv, domid, info->cmdline_frame, &pg);
+    if (rc)
+        return rc;
+    char *line = (char *)hv_page_addr(pg) + info->cmdline_offset;
+    memcpy(line, cmdline, len);
+    memset(line + len, 0, info->cmdline_room - len);
+    hv_page_unmap(pg);
     return 0;
 }

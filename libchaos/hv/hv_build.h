@@ -54,6 +54,15 @@ struct hv_boot_info {
                           caller serves it (store_frame, store_port) */
     bool noxs;         /* not Linux (see hv_boot_spec.devices):
                           store_frame is the noxs device page */
+    /* Where the guest will read its command line (hv_cmdline_patch):
+     * the frame (PV: the start_info page's MFN; PVH: the GFN of the page
+     * holding hvm_start_info, the line just after it), the line's offset
+     * in it, and its room in bytes, the final NUL included (PV: start
+     * info's fixed field; PVH: what libxenguest reserved for the line it
+     * was given). */
+    uint64_t cmdline_frame;
+    uint32_t cmdline_offset;
+    uint32_t cmdline_room;
 };
 
 struct hv_shell;
@@ -76,6 +85,15 @@ chaos_domid hv_shell_domid(const struct hv_shell *shell);
 int hv_shell_execute(struct chaos_hv *hv, struct hv_shell *shell,
                      const struct hv_boot_spec *boot,
                      struct hv_boot_info *info);
+
+/*
+ * Replaces the command line of a built guest that has not run yet (an
+ * image shell's, chaosd's per-request command lines): cmdline is written
+ * where info says, the rest of the room zeroed.  -E2BIG with a message
+ * when it does not fit.
+ */
+int hv_cmdline_patch(struct chaos_hv *hv, chaos_domid domid,
+                     const struct hv_boot_info *info, const char *cmdline);
 
 /* Frees the builder's state.  The domain itself is left as it is. */
 void hv_shell_release(struct hv_shell *shell);

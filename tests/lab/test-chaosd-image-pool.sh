@@ -10,6 +10,9 @@
 # - the kernel file rewritten: the next create does not take the stale
 #   image (path "pool"), the stale shells are given back and rebuilt, and
 #   the create after that is "image" again and runs the new file;
+# - a PVH flavor with cmdline_per_request: creates with their own command
+#   lines take its shells (path "image") and each guest runs with its own
+#   line (hello names a bad one on its console, runs with a good one);
 # - SIGTERM destroys the idle shells; nothing is left.
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
@@ -25,7 +28,8 @@ snapshot
 fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
 log_of() { echo "/var/log/chaos/console/$1.log"; }
 pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
-pools_full() { [ "$(pool_col img 6)" = 2 ] && [ "$(pool_col plain 6)" = 1 ]; }
+pools_full() { [ "$(pool_col img 6)" = 2 ] && [ "$(pool_col plain 6)" = 1 ] &&
+    [ "$(pool_col any 6)" = 1 ]; }
 HOLD=sleep_ms=600000
 # A copy of the kernel: the test rewrites it.
 cp $UK/hello $DIR/hello
@@ -42,21 +46,29 @@ pool = 2
 type = "pv"
 memory = 4
 pool = 1
+[flavor any]
+type = "pvh"
+memory = 4
+kernel = "$DIR/hello-any"
+cmdline_per_request = "yes"
+pool = 1
 CONF
+cp $UK/hello $DIR/hello-any
 chaosd --check-config --config $DIR/chaosd.conf || fail "config refused"
 chaosd --config $DIR/chaosd.conf >$LOG 2>&1 &
 PID=$!
 wait_for 120 pools_full || fail_log "pools did not fill: $(chaos pool 2>&1)"
 chaos pool
-echo "ok: pools filled (2 image shells with hello built in, 1 plain)"
+echo "ok: pools filled (2 image shells with hello built in, 1 plain, 1 PVH for any command line)"
 
 # create NAME CMDLINE PATH: created through chaosd, the reply's path is
-# PATH, the guest prints its first line.
+# PATH, the guest prints its first line.  TYPE and KERNEL (default pv and
+# $DIR/hello) pick the guest.
 create() {
     cat >$DIR/"$1".cfg <<CFG
 name = "$1"
-type = "pv"
-kernel = "$DIR/hello"
+type = "${TYPE:-pv}"
+kernel = "${KERNEL:-$DIR/hello}"
 memory = 4
 cmdline = "$2"
 CFG
@@ -87,12 +99,27 @@ wait_for 60 pools_full || fail_log "the image pool was not rebuilt: $(chaos pool
 create ip-4 "$HOLD" image
 echo "ok: a rewritten kernel was not started from stale shells; the pool was rebuilt from the new file"
 
-for g in ip-1 ip-2 ip-3 ip-4; do chaos destroy $g || fail_log "destroy $g"; done
+# Any command line: each guest reads its own (the shell was built with
+# room for 1023 bytes, written over before the guest first ran).
+TYPE=pvh KERNEL=$DIR/hello-any create ip-5 "sleep_ms=bad-ip-5" image
+# (the whole line: nothing of the room's placeholder after it)
+wait_for 30 "tr -d '\r' <$(log_of ip-5) | grep -q 'hello: bad command line: sleep_ms=bad-ip-5\$'" ||
+    fail_log "ip-5 did not run with its own command line: $(cat "$(log_of ip-5)")"
+wait_for 30 "! chaos domid ip-5 >/dev/null 2>&1" || fail_log "ip-5 did not end (exit 2)"
+wait_for 60 pools_full || fail_log "the any pool did not refill: $(chaos pool)"
+TYPE=pvh KERNEL=$DIR/hello-any create ip-6 "$HOLD" image
+sleep 1
+grep -q 'bad command line' "$(log_of ip-6)" && fail_log "ip-6: $(cat "$(log_of ip-6)")"
+chaos domid ip-6 >/dev/null || fail_log "ip-6 is not running with sleep_ms=600000"
+grep -q 'created ip-6 .* from image pool any' $LOG || fail_log "ip-6: chaosd's log does not say image pool any"
+echo "ok: cmdline_per_request: two creates with their own command lines, each guest ran with its own"
+
+for g in ip-1 ip-2 ip-3 ip-4 ip-6; do chaos destroy $g || fail_log "destroy $g"; done
 kill -TERM $PID
 wait $PID
 st=$?
 [ $st = 0 ] || fail_log "chaosd exited with $st on SIGTERM"
 rm -rf $DIR
-for g in ip-1 ip-2 ip-3 ip-4; do rm -f "$(log_of $g)"; done
+for g in ip-1 ip-2 ip-3 ip-4 ip-5 ip-6; do rm -f "$(log_of $g)"; done
 expect_nothing_left
 echo "ok: SIGTERM destroyed the idle image shells; nothing left"

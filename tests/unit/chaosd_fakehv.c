@@ -23,6 +23,7 @@ struct fake_shell {
     chaos_domid domid;
     bool in_place;      /* a restore shell with its RAM populated */
     char *image;        /* shell_load's "kernel|ramdisk|cmdline"; NULL: none */
+    bool any_cmdline;   /* loaded with CHAOS_LOAD_ANY_CMDLINE: "*" */
     unsigned image_gen; /* fakehv.image_gen when it was loaded */
 };
 
@@ -34,10 +35,10 @@ static void free_shell(struct fake_shell *sh)
 }
 
 /* What an image shell for cfg holds: its files and command line. */
-static char *image_key(const chaos_config *cfg)
+static char *image_key(const chaos_config *cfg, bool any_cmdline)
 {
     const char *k = chaos_config_kernel(cfg), *r = chaos_config_ramdisk(cfg),
-               *c = chaos_config_cmdline(cfg);
+               *c = any_cmdline ? "*" : chaos_config_cmdline(cfg);
     size_t len =
         strlen(k ? k : "") + strlen(r ? r : "") + strlen(c ? c : "") + 3;
     char *key = malloc(len);
@@ -222,6 +223,8 @@ static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
     } else {
         dom->built = true;
         fakehv.executes_image += sh->image != NULL;
+        const char *line = chaos_config_cmdline(cfg);
+        snprintf(dom->cmdline, sizeof(dom->cmdline), "%s", line ? line : "");
         snprintf(dom->name, sizeof(dom->name), "%s", chaos_config_name(cfg));
         if (timings)
             memset(timings, 0, sizeof(*timings));
@@ -233,11 +236,11 @@ static int f_shell_execute(chaos_ctx *ctx, chaos_shell *shell,
 
 /* Keeps libchaos's contract: on failure the shell is discarded. */
 static int f_shell_load(chaos_ctx *ctx, chaos_shell *shell,
-                        const chaos_config *cfg,
+                        const chaos_config *cfg, unsigned flags,
                         struct chaos_create_timings *timings)
 {
     struct fake_shell *sh = (struct fake_shell *)shell;
-    char *key = image_key(cfg);
+    char *key = image_key(cfg, flags & CHAOS_LOAD_ANY_CMDLINE);
     pthread_mutex_lock(&lock);
     int rc = 0;
     if (fakehv.fail_load || !key || sh->image) {
@@ -252,6 +255,7 @@ static int f_shell_load(chaos_ctx *ctx, chaos_shell *shell,
     } else {
         fakehv.loads++;
         sh->image = key;
+        sh->any_cmdline = flags & CHAOS_LOAD_ANY_CMDLINE;
         key = NULL;
         sh->image_gen = fakehv.image_gen;
         if (timings)
@@ -268,7 +272,7 @@ static int f_shell_image_fits(const chaos_shell *shell, const chaos_config *cfg,
                               char *why, size_t len)
 {
     const struct fake_shell *sh = (const struct fake_shell *)shell;
-    char *key = image_key(cfg);
+    char *key = image_key(cfg, sh->any_cmdline);
     pthread_mutex_lock(&lock);
     int rc = !sh->image                          ? -ENOENT
              : !key || strcmp(key, sh->image)    ? -EINVAL

@@ -29,7 +29,8 @@ struct fakehv_dom {
      * ones; else the config's) and addresses (chaos_domain_readdress) */
     unsigned n_vifs;
     uint8_t macs[8][6];
-    char ips[8][20]; /* "A.B.C.D" or "A.B.C.D/LEN"; "": none */
+    char ips[8][20];   /* "A.B.C.D" or "A.B.C.D/LEN"; "": none */
+    char cmdline[128]; /* the command line it was started with */
 };
 
 struct fakehv {

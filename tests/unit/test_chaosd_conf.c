@@ -124,8 +124,16 @@ START_TEST(image_flavor)
     ck_assert_str_eq(f->kernel, "/usr/libexec/chaos/unikernel/hello");
     ck_assert_str_eq(f->ramdisk, "/boot/initrd");
     ck_assert_str_eq(f->cmdline, "sleep_ms=1000 x=");
+    ck_assert(!f->cmdline_per_request);
     f = chaosd_conf_flavor(&conf, "plain");
     ck_assert_str_eq(f->kernel, "");
+    ck_assert_str_eq(f->cmdline, "");
+    ck_parse_ok("[flavor any]\n"
+                "memory = 4\n"
+                "kernel = \"/k\"\n"
+                "cmdline_per_request = \"yes\"\n");
+    f = chaosd_conf_flavor(&conf, "any");
+    ck_assert(f->cmdline_per_request);
     ck_assert_str_eq(f->cmdline, "");
 }
 END_TEST
@@ -234,13 +242,24 @@ START_TEST(errors)
     ck_parse_err("[flavor a]\nmemory=8\nsockets=\"/x\"\n",
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
                  "maxmem, vcpus, pool, vif, restore, kernel, ramdisk, "
-                 "cmdline, template, template_ready, template_timeout_s)");
+                 "cmdline, cmdline_per_request, template, template_ready, "
+                 "template_timeout_s)");
     ck_parse_err("[flavor a]\nmemory=8\nkernel=\"hello\"\n",
                  "c.conf:3: kernel must be an absolute path");
     ck_parse_err("[flavor a]\nmemory=8\nramdisk=4\n",
                  "c.conf:3: ramdisk must be a quoted string");
     ck_parse_err("[flavor a]\nmemory=8\ncmdline=\"x\"\npool=1\n",
                  "c.conf:3: flavor 'a': ramdisk and cmdline need a kernel");
+    ck_parse_err("[flavor a]\nmemory=8\ncmdline_per_request=\"yes\"\n",
+                 "c.conf:3: flavor 'a': cmdline_per_request needs a kernel");
+    ck_parse_err("[flavor a]\nmemory=8\nkernel=\"/k\"\ncmdline=\"x\"\n"
+                 "cmdline_per_request=\"yes\"\n",
+                 "c.conf:5: flavor 'a': with cmdline_per_request each create "
+                 "brings its command line; the flavor's cmdline would never "
+                 "be used");
+    ck_parse_err("[flavor a]\nmemory=8\nkernel=\"/k\"\n"
+                 "cmdline_per_request=1\n",
+                 "c.conf:4: cmdline_per_request must be \"yes\" or \"no\"");
     ck_parse_err("[flavor a]\nmemory=8\nrestore=\"yes\"\n"
                  "kernel=\"/k\"\n",
                  "c.conf:4: flavor 'a': a restore flavor has no kernel (the "

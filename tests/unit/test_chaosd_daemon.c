@@ -493,6 +493,39 @@ START_TEST(create_from_image_pool)
 }
 END_TEST
 
+/* cmdline_per_request: any command line takes the image's shells and
+ * the guest starts with its own; one too long for the room goes to the
+ * plain pool. */
+START_TEST(image_pool_with_per_request_cmdlines)
+{
+    add_image_flavor("");
+    d->conf.flavors[d->conf.n_flavors - 1].cmdline_per_request = true;
+    start();
+    fill();
+    ck_assert_uint_eq(idle("img"), 2);
+    struct outcome o = create_cmdline("g1", "x=1 mine");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_str_eq(fakehv_find(o.domid)->cmdline, "x=1 mine");
+    o = create_cmdline("g2", "");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_str_eq(fakehv_find(o.domid)->cmdline, "");
+    ck_assert_uint_eq(fakehv.executes_image, 2);
+    char line[CHAOS_CMDLINE_MAX + 2];
+    memset(line, 'x', sizeof(line) - 1);
+    line[sizeof(line) - 1] = '\0';
+    ck_assert_int_eq(
+        pool_match_image(&d->pool, false, 4, 4, 1, "", "/boot/k", NULL, line),
+        -1);
+    line[CHAOS_CMDLINE_MAX] = '\0'; /* the longest that fits */
+    ck_assert_int_ge(
+        pool_match_image(&d->pool, false, 4, 4, 1, "", "/boot/k", NULL, line),
+        0);
+    finish();
+}
+END_TEST
+
 START_TEST(stale_image_pool_is_rebuilt)
 {
     add_image_flavor("");
@@ -1019,6 +1052,7 @@ int main(void)
     tcase_add_test(tc, refill_waits_for_a_quiet_moment);
     tcase_add_test(tc, create_direct_when_no_flavor_fits);
     tcase_add_test(tc, create_from_image_pool);
+    tcase_add_test(tc, image_pool_with_per_request_cmdlines);
     tcase_add_test(tc, stale_image_pool_is_rebuilt);
     tcase_add_test(tc, failed_image_load_leaves_nothing);
     tcase_add_test(tc, execute_failing_half_way);
