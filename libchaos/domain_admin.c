@@ -39,6 +39,28 @@ static int guest_record(chaos_ctx *ctx, chaos_domid domid, const char *what,
     return 0;
 }
 
+/* The registry's lock, held while *fd is open (close it to release):
+ * what rename and readdress change is decided and written under it.
+ * With no registry at all, the error guest_record gives (no guest of
+ * chaos to act on). */
+static int registry_lock(chaos_ctx *ctx, chaos_domid domid, const char *verb,
+                         int *fd)
+{
+    const char *dir = registry_dir();
+    int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock >= 0 && flock(lock, LOCK_EX) == 0) {
+        *fd = lock;
+        return 0;
+    }
+    int rc = -errno;
+    if (lock >= 0)
+        close(lock);
+    struct registry_record none;
+    if (rc == -ENOENT)
+        return guest_record(ctx, domid, verb, &none);
+    return chaos__fail(ctx, rc, "cannot lock %s: %s", dir, strerror(-rc));
+}
+
 int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text)
 {
     int rc = chaos__need_hv(ctx);
@@ -183,19 +205,9 @@ int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
         return rc;
     /* One rename at a time on the host: two renames of one guest would
      * each claim a name and only one record would keep it. */
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s", registry_dir());
-    int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        rc = -errno;
-        if (lock >= 0)
-            close(lock);
-        /* No registry at all: no guest of chaos to rename. */
-        struct registry_record none;
-        if (rc == -ENOENT)
-            return guest_record(ctx, domid, "rename", &none);
-        return chaos__fail(ctx, rc, "cannot lock %s: %s", dir, strerror(-rc));
-    }
+    int lock;
+    if ((rc = registry_lock(ctx, domid, "rename", &lock)))
+        return rc;
     struct registry_record rec;
     rc = guest_record(ctx, domid, "rename", &rec);
     if (!rc && strcmp(rec.name, new_name) != 0)
@@ -244,17 +256,9 @@ int chaos_domain_readdress(chaos_ctx *ctx, chaos_domid domid,
         return rc;
     /* Under the registry's lock, as renames: two guests readdressed at
      * once cannot both take one MAC. */
-    int lock = open(registry_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
-        rc = -errno;
-        if (lock >= 0)
-            close(lock);
-        struct registry_record none;
-        if (rc == -ENOENT)
-            return guest_record(ctx, domid, "readdress", &none);
-        return chaos__fail(ctx, rc, "cannot lock %s: %s", registry_dir(),
-                           strerror(-rc));
-    }
+    int lock;
+    if ((rc = registry_lock(ctx, domid, "readdress", &lock)))
+        return rc;
     struct registry_record rec;
     struct chaos_dominfo info;
     rc = guest_record(ctx, domid, "readdress", &rec);
