@@ -154,8 +154,8 @@ bool rootfs_env_ok(const char *assignment);
  *                      once, which the config turns into destroy;
  *   cryptomgr.notests  Linux does not run the self-tests of its crypto
  *                      algorithms as each one registers (Debian's kernel
- *                      runs them: 0.9 s of a boot under QEMU TCG,
- *                      docs/tinyx.md); the algorithms themselves are
+ *                      runs them: 0.4-0.7 s of a PV boot under QEMU
+ *                      TCG, docs/tinyx.md); the algorithms themselves are
  *                      unchanged, and fips=1 runs the tests anyway.
  * Words a kernel does not know are harmless: Linux ignores an unknown
  * a.b parameter.
