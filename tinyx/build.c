@@ -592,10 +592,10 @@ static int write_outputs(struct bstate *s, const char *tmp, const char *final,
     char *rcfg =
         here ? strdup(TINYX_OUT_INITRD) : tx_path_join(dir, TINYX_OUT_INITRD);
     /* ip= before --cmdline: /init takes the last one, as Linux would. */
-    char *extra = tx_asprintf("console=hvc0 quiet panic=-1%s%s%s%s",
-                              s->o->ip ? " ip=" : "", s->o->ip ? s->o->ip : "",
-                              s->o->cmdline ? " " : "",
-                              s->o->cmdline ? s->o->cmdline : "");
+    char *extra =
+        tx_asprintf(TINYX_CMDLINE "%s%s%s%s", s->o->ip ? " ip=" : "",
+                    s->o->ip ? s->o->ip : "", s->o->cmdline ? " " : "",
+                    s->o->cmdline ? s->o->cmdline : "");
     char *text = NULL, *cfgpath = tx_path_join(tmp, TINYX_OUT_CONFIG);
     if (r == 0 && (!kcfg || !rcfg || !extra || !cfgpath))
         r = tx_fail(err, -ENOMEM, "out of memory");

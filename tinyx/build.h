@@ -144,6 +144,24 @@ bool rootfs_env_ok(const char *assignment);
 
 /* ---------------------------------------------------------------- guest config */
 
+/*
+ * The kernel command line of every tinyx image, and of every chaos-oci
+ * container (which boots with tinyx's /init): ip= and --cmdline (tinyx),
+ * loglevel=1 (chaos-oci) come after it.
+ *   console=hvc0       the Xen console: where /init and the program write;
+ *   quiet              only warnings and worse on the console;
+ *   panic=-1           a panic (out of memory, a broken /init) reboots at
+ *                      once, which the config turns into destroy;
+ *   cryptomgr.notests  Linux does not run the self-tests of its crypto
+ *                      algorithms as each one registers (Debian's kernel
+ *                      runs them: 0.4-0.7 s of a PV boot under QEMU
+ *                      TCG, docs/tinyx.md); the algorithms themselves are
+ *                      unchanged, and fips=1 runs the tests anyway.
+ * Words a kernel does not know are harmless: Linux ignores an unknown
+ * a.b parameter.
+ */
+#define TINYX_CMDLINE "console=hvc0 quiet panic=-1 cryptomgr.notests"
+
 struct guestcfg {
     const char *name;
     enum tinyx_target target;

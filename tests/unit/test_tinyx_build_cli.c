@@ -535,7 +535,7 @@ START_TEST(test_devices)
           "type     = \"pv\"\n"
           "kernel   = \"/img/vmlinuz\"\n"
           "ramdisk  = \"/img/initrd.gz\"\n"
-          "extra    = \"console=hvc0 quiet panic=-1 "
+          "extra    = \"console=hvc0 quiet panic=-1 cryptomgr.notests "
           "ip=10.0.0.2/24 debug\"\n"
           "memory   = %s\n"
           "vcpus    = 1\n"

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "build.h"
 #include "chaos.h"
 #include "oci_state.h"
 
@@ -17,7 +18,9 @@
 /* The guest's kernel without the org.chaos.kernel annotation or
  * $CHAOS_OCI_KERNEL. */
 #define OCI_DEFAULT_KERNEL "/var/lib/chaos-oci/vmlinuz"
-#define OCI_CMDLINE "console=hvc0 quiet loglevel=1 panic=-1"
+/* tinyx's (build.h), and nothing but emergencies on the console, which
+ * is the container's stdout. */
+#define OCI_CMDLINE TINYX_CMDLINE " loglevel=1"
 
 struct oci_global {
     const char *root;
