@@ -20,6 +20,7 @@
 # marker only defines (the unit tests source it with a fake busybox).
 bb=/bin/busybox
 etc=/etc
+run=/run
 # How long a device may take to appear once its front end is loaded (the
 # back end connects it); generous, for emulated labs.
 TINYX_WAIT=60
@@ -120,7 +121,7 @@ END
 # a chaosd template pool): the new address replaces the old (the default
 # route of ip= again), and once netfront has reconnected (its carrier is
 # up) a gratuitous ARP tells the bridge and the neighbours where the
-# address is now, at the MAC netfront read again.  /run/tinyx-net.ready
+# address is now, at the MAC netfront read again.  $run/tinyx-net.ready
 # says the first line was handled.
 tinyx_follow() {
     first=1
@@ -141,7 +142,7 @@ tinyx_follow() {
         if [ -n "$first" ]; then
             first=
             [ -z "$a" ] || echo "tinyx: $TINYX_DEV is $TINYX_ADDR (the vif's ip=)"
-            : >/run/tinyx-net.ready
+            : >"$run/tinyx-net.ready"
             continue
         fi
         n=$((TINYX_WAIT * 10))
@@ -151,7 +152,8 @@ tinyx_follow() {
             $bb usleep 100000
         done
         [ -z "$TINYX_ADDR" ] ||
-            $bb arping -U -c 1 -I "$TINYX_DEV" "${TINYX_ADDR%/*}" >/dev/null 2>&1
+            $bb arping -q -U -c 1 -I "$TINYX_DEV" "${TINYX_ADDR%/*}" ||
+            echo "tinyx: no gratuitous ARP for ${TINYX_ADDR%/*}"
         echo "tinyx: resumed: $TINYX_DEV is ${TINYX_ADDR:-without an address}, mac $($bb cat "/sys/class/net/$TINYX_DEV/address" 2>/dev/null)"
     done
 }
@@ -162,9 +164,9 @@ tinyx_follow() {
 # command line's address stays).
 tinyx_netwatch() {
     [ -x /bin/tinyx-netwatch ] || return 0
-    { /bin/tinyx-netwatch | tinyx_follow; : >/run/tinyx-net.ready; } &
+    { /bin/tinyx-netwatch | tinyx_follow; : >"$run/tinyx-net.ready"; } &
     n=50
-    while [ ! -e /run/tinyx-net.ready ] && [ "$n" -gt 0 ]; do
+    while [ ! -e "$run/tinyx-net.ready" ] && [ "$n" -gt 0 ]; do
         n=$((n - 1))
         $bb usleep 100000
     done

@@ -24,8 +24,8 @@ static uint32_t get32(const uint8_t *p)
 START_TEST(test_request)
 {
     uint8_t buf[64];
-    size_t n = nw_request(buf, sizeof(buf), NW_XS_WATCH, 7, "device/vif/0",
-                          "tok");
+    size_t n =
+        nw_request(buf, sizeof(buf), NW_XS_WATCH, 7, "device/vif/0", "tok");
     ck_assert_uint_eq(n, 16 + 13 + 4);
     ck_assert_uint_eq(get32(buf), NW_XS_WATCH);
     ck_assert_uint_eq(get32(buf + 4), 7);
@@ -40,8 +40,8 @@ START_TEST(test_request)
     static uint8_t big[8192];
     static char path[4200];
     memset(path, 'a', sizeof(path) - 1);
-    ck_assert_uint_eq(
-        nw_request(big, sizeof(big), NW_XS_READ, 1, path, NULL), 0);
+    ck_assert_uint_eq(nw_request(big, sizeof(big), NW_XS_READ, 1, path, NULL),
+                      0);
 }
 END_TEST
 
@@ -75,14 +75,15 @@ START_TEST(test_ip)
         { "10.0.0.2 10.0.0.3", "10.0.0.2" }, /* libxl: several */
     };
     static const char *const bad[] = {
-        "", "10.0.0", "10.0.0.256", "10.0.0.1/33", "10.0.0.1/0", "10.0.0.1/",
-        "10.0.0.01", "1.2.3.4.5", "a.b.c.d", "10.0.0.1;reboot", "10.0.0.1/24x",
-        "-1.0.0.0", "1000.0.0.1", "10..0.1", " 10.0.0.1", "10.0.0.1/024",
+        "",           "10.0.0",          "10.0.0.256",   "10.0.0.1/33",
+        "10.0.0.1/0", "10.0.0.1/",       "10.0.0.01",    "1.2.3.4.5",
+        "a.b.c.d",    "10.0.0.1;reboot", "10.0.0.1/24x", "-1.0.0.0",
+        "1000.0.0.1", "10..0.1",         " 10.0.0.1",    "10.0.0.1/024",
     };
     char out[24];
     for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
-        ck_assert_msg(nw_ip(good[i].in, strlen(good[i].in), out,
-                            sizeof(out)) == 0,
+        ck_assert_msg(nw_ip(good[i].in, strlen(good[i].in), out, sizeof(out)) ==
+                          0,
                       "%s refused", good[i].in);
         ck_assert_str_eq(out, good[i].out);
     }
