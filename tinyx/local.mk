@@ -105,9 +105,9 @@ tests_unit_test_tinyx_devices_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_devices_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
 
 tests_unit_test_tinyx_netwatch_SOURCES = tests/unit/test_tinyx_netwatch.c \
-	tinyx/netwatch_msg.c tinyx/netwatch_msg.h
+	tinyx/netwatch_msg.c tinyx/netwatch_msg.h $(TINYX_TEST_COMMON)
 tests_unit_test_tinyx_netwatch_CFLAGS = $(TINYX_TEST_FLAGS)
-tests_unit_test_tinyx_netwatch_LDADD = $(CHECK_LIBS)
+tests_unit_test_tinyx_netwatch_LDADD = $(TINYX_TEST_LIBS) -lutil
 # The --net builds of the build tests put the helper in their images.
 $(TINYX_TESTS): tinyx/tinyx-netwatch
 
