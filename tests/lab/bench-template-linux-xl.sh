@@ -20,8 +20,8 @@ trap 'xl destroy $NAME 2>/dev/null; ip link set chaosbr0 down 2>/dev/null; brctl
 if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
     fail "cannot set up the bridge"
 fi
-# The same memory as the test's template (64 MiB), xl's hotplug script.
-sed -e "s|^memory *=.*|memory = 64|" \
+# The same memory as the test's template (128 MiB), xl's hotplug script.
+sed -e "s|^memory *=.*|memory = 128|" \
     -e "s|'bridge=\([^',]*\)'|'bridge=\1,script=/lab/bench/xl-vif-script'|" \
     $IMG/guest.cfg >/tmp/bench-xl-httpd.cfg
 for i in $(seq 1 "$N"); do

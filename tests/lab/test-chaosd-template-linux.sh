@@ -22,7 +22,7 @@ DIR=/tmp/chaosd-template-linux
 LOG=$DIR/chaosd.log
 RUN=${CHAOS_RUN_DIR:-/run/chaos}
 TPL_LOG=/var/log/chaos/console/chaosd-template-web.log
-MEM=64
+MEM=128
 [ -f $IMG/guest.cfg ] || fail "no $IMG/guest.cfg (make lab-tinyx-images on the host)"
 command -v chaosd >/dev/null || fail "chaosd not installed"
 rm -rf $DIR
@@ -62,7 +62,7 @@ guest_cfg() {
 guest_cfg tl-template bridge=chaosbr0 >$DIR/template.cfg
 
 cat >$DIR/chaosd.conf <<CONF
-idle_memory_mib = 256
+idle_memory_mib = 512
 [flavor web]
 type = "pv"
 memory = $MEM
