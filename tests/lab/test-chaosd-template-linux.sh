@@ -53,7 +53,8 @@ fds() { find /proc/"$PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
 fdlist() { for f in /proc/"$PID"/fd/*; do echo "${f##*/} $(readlink "$f")"; done | sort; }
 
 # guest_cfg NAME VIFSPEC: the image's config under another name, with
-# another vif, in less memory than tinyx's rule gives it.
+# another vif, in 128 MiB (as the lab's other Linux guests; 64 is too
+# small for Debian's PV kernel to load).
 guest_cfg() {
     sed -e "s|^name *=.*|name = \"$1\"|" -e "s|^vif *=.*|vif = [ '$2' ]|" \
         -e "s|^memory *=.*|memory = $MEM|" -e "s|/lab/tinyx/httpd-pv/|$IMG/|" \
