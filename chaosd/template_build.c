@@ -13,6 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,6 +120,59 @@ static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
     return rc;
 }
 
+/* The save, on a thread and a context of its own: a Linux guest is asked
+ * to suspend through its private store, which the build's supervisor
+ * serves on the calling thread, so that thread goes on serving it while
+ * the save runs (a unikernel is asked through its noxs control device). */
+struct save_job {
+    chaos_domid domid;
+    const char *path;
+    int rc;
+    char err[400];
+    atomic_bool done;
+};
+
+static void *save_thread(void *arg)
+{
+    struct save_job *j = arg;
+    chaos_ctx *c = NULL;
+    j->rc = chaos_open(&c);
+    if (j->rc < 0)
+        snprintf(j->err, sizeof(j->err), "cannot open Xen: %s",
+                 c ? chaos_errmsg(c) : "out of memory");
+    else if ((j->rc = chaos_domain_save(c, j->domid, j->path, 0)) < 0)
+        snprintf(j->err, sizeof(j->err), "%s", chaos_errmsg(c));
+    chaos_close(c);
+    atomic_store(&j->done, true);
+    return NULL;
+}
+
+static int save_served(chaos_ctx *ctx, chaos_supervisor *sup, chaos_domid domid,
+                       const char *path, char *err, size_t len)
+{
+    struct save_job j = { .domid = domid, .path = path };
+    pthread_t t;
+    if (pthread_create(&t, NULL, save_thread, &j) != 0)
+        return say(err, len, -EAGAIN, "saving it: cannot start a thread");
+    while (!atomic_load(&j.done)) {
+        struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
+        unsigned n =
+            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
+        int wait = chaos_supervisor_timeout_ms(sup);
+        if (wait < 0 || wait > TEMPLATE_POLL_MS)
+            wait = TEMPLATE_POLL_MS;
+        if (poll(fds, n, wait) < 0 && errno != EINTR)
+            usleep(TEMPLATE_POLL_MS * 1000);
+        chaos_supervisor_handle(ctx, sup, fds, n);
+        while (chaos_supervisor_take_message(sup))
+            ;
+    }
+    pthread_join(t, NULL);
+    if (j.rc < 0)
+        say(err, len, j.rc, "saving it: %s", j.err);
+    return j.rc;
+}
+
 int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
                          char *err, size_t len)
 {
@@ -137,8 +192,8 @@ int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
     }
     rc = wait_ready(ctx, sup, b, err, len);
     /* The image; the save destroys the domain once it is written. */
-    if (!rc && (rc = chaos_domain_save(ctx, domid, b->image_path, 0)) < 0)
-        say(err, len, rc, "saving it: %s", chaos_errmsg(ctx));
+    if (!rc)
+        rc = save_served(ctx, sup, domid, b->image_path, err, len);
     if (rc < 0 && chaos_supervisor_destroy_domain(ctx, sup) < 0)
         chaos_domain_destroy(ctx, domid);
     chaos_supervisor_close(ctx, sup);

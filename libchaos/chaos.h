@@ -285,17 +285,21 @@ int chaos_domain_console(chaos_ctx *ctx, chaos_domid domid, uint64_t *frame,
 /* ------------------------------------------------------------------ */
 
 /*
- * Gives domid, a paused guest of chaos that has not run since its noxs
- * page was written (restored with CHAOS_RESTORE_PAUSED, or created with
+ * Gives domid, a paused guest of chaos that has not run since its devices
+ * were set up (restored with CHAOS_RESTORE_PAUSED, or created with
  * CHAOS_CREATE_PAUSED), the MACs and IPv4 addresses of cfg's vifs: a vif
  * that gives a MAC gets it (-EADDRINUSE when another guest of chaos has it
  * on that bridge), one that gives none keeps the guest's; each vif's ip=
- * (or none) goes into the page (docs/noxs.md), where the guest reads it
- * when it first runs.  cfg's vifs must be the guest's (their number and
- * bridges: -EINVAL).  The device page, the device record and the kept
- * configuration's vifs are rewritten; on failure nothing changed.
- * -EBUSY when the guest runs or has read its page already, -ENOTSUP for a
- * guest that finds its devices in XenStore or that chaos did not create.
+ * (or none) is where the guest reads it when it first runs: a noxs guest
+ * in its page (docs/noxs.md), a Linux guest in its private store (the vif
+ * back end's `ip` key, as libxl writes it; the store is built from the
+ * device record and the configuration when its supervisor starts).
+ * cfg's vifs must be the guest's (their number and bridges: -EINVAL).  The
+ * device page (noxs), the device record and the kept configuration's vifs
+ * are rewritten; on failure nothing changed.  -EBUSY when the guest runs
+ * or has read its page already, or (Linux) its store is served already or
+ * has been used since it was reset; -ENOTSUP for a guest chaos did not
+ * create.
  * Serialised host-wide with renames.  chaosd gives each guest it takes
  * from a template pool the request's addresses this way.
  */

@@ -20,6 +20,7 @@
 #include "internal.h"
 #include "registry.h"
 #include "store/store_ring.h"
+#include "store_serve.h"
 
 bool devices_wanted(const chaos_config *cfg)
 {
@@ -464,12 +465,57 @@ int devices_find(const struct devices *devs, enum noxs_dev_type type)
 }
 
 /*
- * The vifs of a guest that has not read its page since it was written
- * (fe.version still 0: built or restored, paused, never run since) take
- * cfg's MACs and addresses: checked (apply_vifs), the page written again
- * whole with the same generation (the guest has seen none of it), the
- * record rewritten.  The caller holds the registry lock (MACs in use are
- * read from the records).
+ * Whether a guest may still take new MACs and addresses: it has not read
+ * what it was given.  A noxs guest reads its page (fe.version still 0:
+ * built or restored, paused, never run since).  A Linux guest reads its
+ * private store, which its supervisor builds from the device record and
+ * the configuration when it starts (devices_xs.c): the store must not be
+ * served yet, and the ring, reset to zero indices by the build or the
+ * restore, must be untouched (Linux's first act after a resume is to
+ * register its watches again, so a guest that ran has written requests).
+ * 0, or -EBUSY with a message.
+ */
+static int not_read_yet(chaos_ctx *ctx, chaos_domid domid,
+                        const struct devices *devs, const void *page)
+{
+    if (!devs->via_store) {
+        const struct noxs_page *p = page;
+        if (__atomic_load_n(&p->fe.version, __ATOMIC_ACQUIRE) == 0)
+            return 0;
+        return chaos__fail(ctx, -EBUSY,
+                           "domain %u has read its device page already: its "
+                           "MACs and addresses can change only before it "
+                           "first runs",
+                           domid);
+    }
+    struct store_ring_pos pos;
+    char name[8];
+    char path[48];
+    snprintf(path, sizeof(path), "/local/domain/%u/name", domid);
+    int rc = store_serve_read(ctx, domid, path, name, sizeof(name));
+    if (rc != -ESRCH)
+        return chaos__fail(ctx, -EBUSY,
+                           "domain %u: its private store is served already: "
+                           "its MACs and addresses can change only before "
+                           "its supervisor starts",
+                           domid);
+    store_ring_position(page, &pos);
+    if (pos.req_prod == 0 && pos.req_cons == 0 && pos.rsp_prod == 0)
+        return 0;
+    return chaos__fail(ctx, -EBUSY,
+                       "domain %u has used its store already: its MACs and "
+                       "addresses can change only before it first runs",
+                       domid);
+}
+
+/*
+ * The vifs of a guest that has not read them since they were written
+ * (not_read_yet) take cfg's MACs and addresses: checked (apply_vifs);
+ * a noxs guest's page written again whole with the same generation (the
+ * guest has seen none of it); the record rewritten (a Linux guest's
+ * supervisor makes its store's mac keys from it, and its ip keys from
+ * the configuration, which the caller rewrites).  The caller holds the
+ * registry lock (MACs in use are read from the records).
  */
 int devices_readdress(chaos_ctx *ctx, chaos_domid domid,
                       const chaos_config *cfg)
@@ -481,28 +527,15 @@ int devices_readdress(chaos_ctx *ctx, chaos_domid domid,
         return chaos__fail(ctx, rc == -ENOENT ? -EINVAL : rc,
                            "domain %u has no devices of chaos's (%s)", domid,
                            strerror(-rc));
-    if (devs->via_store) {
-        rc = chaos__fail(ctx, -ENOTSUP,
-                         "domain %u finds its devices in XenStore: its MACs "
-                         "cannot change while it runs",
-                         domid);
-        goto out;
-    }
     if ((rc = hv_page_map(ctx->hv, domid, devs->page_frame, &pg)) != 0)
         goto out;
-    const struct noxs_page *p = hv_page_addr(pg);
-    if (__atomic_load_n(&p->fe.version, __ATOMIC_ACQUIRE) != 0) {
-        rc = chaos__fail(ctx, -EBUSY,
-                         "domain %u has read its device page already: its "
-                         "MACs and addresses can change only before it "
-                         "first runs",
-                         domid);
+    if ((rc = not_read_yet(ctx, domid, devs, hv_page_addr(pg))) != 0)
         goto out;
-    }
     if ((rc = apply_vifs(ctx, devs, cfg, domid)) != 0)
         goto out;
     char why[NOXS_ERR_MAX];
-    if ((rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why))) != 0) {
+    if (!devs->via_store &&
+        (rc = devices_page(devs, hv_page_addr(pg), why, sizeof(why))) != 0) {
         chaos__fail(ctx, rc, "device page: %s", why);
         goto out;
     }

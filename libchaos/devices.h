@@ -94,9 +94,11 @@ void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
                       char *out, size_t len);
 
 /* chaos_domain_readdress's device part (the caller holds the registry's
- * lock): the guest must not have read its page yet (-EBUSY), cfg's vifs
- * must be the guest's (count, bridges), a MAC it gives must be free on
- * its bridge (-EADDRINUSE); then the page is rewritten and recorded. */
+ * lock): the guest must not have read its page yet, or for a Linux guest
+ * its store must be neither served nor used since it was reset (-EBUSY),
+ * cfg's vifs must be the guest's (count, bridges), a MAC it gives must be
+ * free on its bridge (-EADDRINUSE); then the page is rewritten (noxs) and
+ * the record too. */
 int devices_readdress(chaos_ctx *ctx, chaos_domid domid,
                       const chaos_config *cfg);
 

@@ -147,13 +147,27 @@ static int put_domain(struct devices_server *s, const chaos_config *cfg,
     return rc ? -ENOMEM : 0;
 }
 
-static int put_net(struct devices_server *s, unsigned i, const char *fe,
-                   const char *be)
+static int put_net(struct devices_server *s, const chaos_config *cfg,
+                   unsigned i, const char *fe, const char *be)
 {
     const struct noxs_device *d = &s->devs->host.devices[i];
     const uint8_t *m = d->u.net.mac;
+    struct chaos_vif_config v;
     char mac[18];
     int rc = 0;
+
+    /* The vif's ip= where libxl writes it (the back end's ip key, with
+     * its /LEN when it has one): the kernel reads none of it, tinyx's
+     * /init takes it as the guest's address, at boot and after a
+     * resume (a template pool's guest gets its own: docs/chaosd.md). */
+    if (chaos_config_vif(cfg, d->devid, &v) == 0 && v.ip[0]) {
+        char ip[24];
+        if (v.ip_prefix)
+            snprintf(ip, sizeof(ip), "%s/%u", v.ip, v.ip_prefix);
+        else
+            snprintf(ip, sizeof(ip), "%s", v.ip);
+        rc |= put(s, STORE_GUEST_READ, ip, "%s/ip", be);
+    }
 
     snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
              m[2], m[3], m[4], m[5]);
@@ -206,7 +220,8 @@ static int put_blk(struct devices_server *s, unsigned i, const char *fe,
     return rc;
 }
 
-static int put_device(struct devices_server *s, unsigned i)
+static int put_device(struct devices_server *s, const chaos_config *cfg,
+                      unsigned i)
 {
     char fe[PATH_LEN], be[PATH_LEN], id[12];
     const struct noxs_device *d = &s->devs->host.devices[i];
@@ -221,8 +236,8 @@ static int put_device(struct devices_server *s, unsigned i)
     rc |= put(s, STORE_GUEST_READ, fe, "%s/frontend", be);
     rc |= put(s, STORE_GUEST_READ, id, "%s/frontend-id", be);
     rc |= put(s, STORE_GUEST_READ, "1", "%s/online", be);
-    rc |=
-        d->type == NOXS_DEV_NET ? put_net(s, i, fe, be) : put_blk(s, i, fe, be);
+    rc |= d->type == NOXS_DEV_NET ? put_net(s, cfg, i, fe, be)
+                                  : put_blk(s, i, fe, be);
     /* States last: the front end acts on them. */
     rc |= put_u64(s, STORE_GUEST_OWNS, NOXS_STATE_INITIALISING, fe, "state");
     if (!rc)
@@ -279,7 +294,7 @@ int devices_xs_open(struct devices_server *s, const chaos_config *cfg,
         rc = put_domain(s, cfg, uuid);
         for (unsigned i = 0; !rc && i < s->devs->host.nr_devices; i++)
             if (s->devs->host.devices[i].type != NOXS_DEV_CONTROL)
-                rc = put_device(s, i);
+                rc = put_device(s, cfg, i);
         if (rc)
             return chaos__fail(s->ctx, rc, "cannot fill the guest's store");
     }

@@ -31,6 +31,9 @@
 #ifndef TINYX_DATADIR
 #define TINYX_DATADIR "/usr/local/share/chaos/tinyx"
 #endif
+#ifndef TINYX_LIBEXECDIR
+#define TINYX_LIBEXECDIR "/usr/local/libexec/chaos/tinyx"
+#endif
 #define DEFAULT_CACHE "/var/cache/tinyx"
 #define MAX_TEMPLATE (1u << 20)
 
@@ -184,10 +187,29 @@ static int read_template(const struct tinyx_build_opts *o, char **tmpl,
     return r;
 }
 
+/* --net: the guest-side helper that follows the vif's address after a
+ * resume (tinyx/netwatch.c), a static program installed with tinyx. */
+static int find_netwatch(const struct tinyx_build_opts *o, char **out,
+                         struct tx_error *err)
+{
+    const char *dir = o->libexecdir ? o->libexecdir : TINYX_LIBEXECDIR;
+    if (!(*out = tx_path_join(dir, "tinyx-netwatch")))
+        return tx_fail(err, -ENOMEM, "out of memory");
+    if (is_static_elf(*out))
+        return 0;
+    int r = tx_fail(err, -ENOENT,
+                    "%s: not a static program (is tinyx installed? "
+                    "TINYX_LIBEXECDIR names another folder)",
+                    *out);
+    free(*out);
+    *out = NULL;
+    return r;
+}
+
 static int pack_image(struct bstate *s, const char *tmp, const char *final,
                       const char *name, struct tx_error *err)
 {
-    char *tmpl = NULL, *busybox = NULL,
+    char *tmpl = NULL, *busybox = NULL, *netwatch = NULL,
          *builddir = tx_path_join(tmp, TINYX_OUT_BUILD);
     char *gendir = builddir ? tx_path_join(builddir, ROOTFS_GEN_DIR) : NULL;
     struct rootfs_plan plan = { 0 };
@@ -201,6 +223,8 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final,
         r = read_template(s->o, &tmpl, err);
     if (r == 0)
         r = find_busybox(s, &busybox, err);
+    if (r == 0 && s->net)
+        r = find_netwatch(s->o, &netwatch, err);
     if (r < 0)
         goto out;
     const char **libs = malloc((s->o->nlibs + 1) * sizeof(*libs));
@@ -223,6 +247,7 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final,
         .nenv = s->o->nenv,
         .workdir = s->o->workdir,
         .busybox = busybox,
+        .netwatch = netwatch,
         .extras = s->extras,
         .nextras = s->nextras,
         .libs = libs,
@@ -302,6 +327,7 @@ out:
     rootfs_plan_free(&plan);
     free(tmpl);
     free(busybox);
+    free(netwatch);
     free(builddir);
     free(gendir);
     return r;

@@ -83,8 +83,9 @@ struct rootfs_input {
     size_t nargs;
     const char *const *env; /* NAME=VALUE, after the defaults */
     size_t nenv;
-    const char *workdir; /* NULL: "/" */
-    const char *busybox; /* host path of a static busybox */
+    const char *workdir;  /* NULL: "/" */
+    const char *busybox;  /* host path of a static busybox */
+    const char *netwatch; /* host path of tinyx-netwatch (net only) */
     const struct rootfs_extra *extras;
     size_t nextras;
     const char *const *libs; /* libraries to add by name (dlopen()ed) */

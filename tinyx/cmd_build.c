@@ -179,6 +179,8 @@ void help_build(FILE *f)
         "    TINYX_DATADIR      folder of the init template init.sh (default: "
         "where\n"
         "                       it was installed)\n"
+        "    TINYX_LIBEXECDIR   folder of tinyx-netwatch, the --net images'\n"
+        "                       helper (default: where it was installed)\n"
         "    SOURCE_DATE_EPOCH  mtime of every archive entry (default 0)\n"
         "\n"
         "EXIT STATUS\n"
@@ -274,6 +276,7 @@ int cmd_build(int argc, char **argv)
     o.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
     o.cache = getenv("TINYX_CACHE");
     o.datadir = getenv("TINYX_DATADIR");
+    o.libexecdir = getenv("TINYX_LIBEXECDIR");
 
     /* '+': options end at PROGRAM, whose own options are its business. */
     while ((c = getopt_long(argc, argv, "+o:p:t:e:f:i:l:C:n:k:M:m:j:qh", opts,

@@ -4,7 +4,8 @@
 # below with the application's settings and writes the result as /init).
 #
 # It mounts what a program usually expects, loads the kernel modules, sets
-# up the devices (--net: the interface of ip= on the kernel command line;
+# up the devices (--net: the interface of ip= on the kernel command line,
+# or of the vif's ip= in the store, followed after a resume;
 # --disk: waits for the disks, mounts those with a mount point), runs the
 # application with its arguments and environment on the console, reports
 # its exit status as
@@ -19,6 +20,7 @@
 # marker only defines (the unit tests source it with a fake busybox).
 bb=/bin/busybox
 etc=/etc
+run=/run
 # How long a device may take to appear once its front end is loaded (the
 # back end connects it); generous, for emulated labs.
 TINYX_WAIT=60
@@ -103,6 +105,7 @@ END
             return 1
         }
     fi
+    TINYX_DEV=$dev TINYX_ADDR=$addr TINYX_GW=$gw
     [ -z "$host" ] || $bb hostname "$host"
     if [ -n "$dns0$dns1" ]; then
         for d in $dns0 $dns1; do echo "nameserver $d"; done >"$etc/resolv.conf"
@@ -110,8 +113,68 @@ END
     echo "tinyx: $dev is $addr${gw:+ via $gw}"
 }
 
+# tinyx_follow: applies each address tinyx-netwatch prints (one a line:
+# A.B.C.D or A.B.C.D/LEN, "-" for none) to TINYX_DEV.  The first line
+# comes at start: the vif's ip= in the guest's config (its store's ip
+# key), when it has one, replaces the command line's.  Every later line
+# follows a resume (a guest restored from a saved image, e.g. a clone in
+# a chaosd template pool): the new address replaces the old (the default
+# route of ip= again), and once netfront has reconnected (its carrier is
+# up) a gratuitous ARP tells the bridge and the neighbours where the
+# address is now, at the MAC netfront read again.  $run/tinyx-net.ready
+# says the first line was handled.
+tinyx_follow() {
+    first=1
+    while read -r a; do
+        case $a in -) a= ;; */*) ;; *) a=$a/$(tinyx_prefix "" "$a") ;; esac
+        if [ -n "$a" ] && [ "$a" != "$TINYX_ADDR" ]; then
+            if $bb ip -f inet addr flush dev "$TINYX_DEV" &&
+                $bb ip link set "$TINYX_DEV" up &&
+                $bb ip addr add "$a" dev "$TINYX_DEV"; then
+                TINYX_ADDR=$a
+                [ -z "$TINYX_GW" ] ||
+                    $bb ip route replace default via "$TINYX_GW" dev "$TINYX_DEV" ||
+                    echo "tinyx: cannot route through $TINYX_GW"
+            else
+                echo "tinyx: cannot give $TINYX_DEV the address $a"
+            fi
+        fi
+        if [ -n "$first" ]; then
+            first=
+            [ -z "$a" ] || echo "tinyx: $TINYX_DEV is $TINYX_ADDR (the vif's ip=)"
+            : >"$run/tinyx-net.ready"
+            continue
+        fi
+        n=$((TINYX_WAIT * 10))
+        until [ "$($bb cat "/sys/class/net/$TINYX_DEV/carrier" 2>/dev/null)" = 1 ]; do
+            [ "$n" -le 0 ] && break
+            n=$((n - 1))
+            $bb usleep 100000
+        done
+        [ -z "$TINYX_ADDR" ] ||
+            $bb arping -q -U -c 1 -I "$TINYX_DEV" "${TINYX_ADDR%/*}" ||
+            echo "tinyx: no gratuitous ARP for ${TINYX_ADDR%/*}"
+        echo "tinyx: resumed: $TINYX_DEV is ${TINYX_ADDR:-without an address}, mac $($bb cat "/sys/class/net/$TINYX_DEV/address" 2>/dev/null)"
+    done
+}
+
+# tinyx_netwatch: starts tinyx-netwatch and tinyx_follow in the
+# background, and waits (up to 5 s) until the first address was handled
+# (a kernel without /dev/xen/xenbus: the helper says so and ends, and the
+# command line's address stays).
+tinyx_netwatch() {
+    [ -x /bin/tinyx-netwatch ] || return 0
+    { /bin/tinyx-netwatch | tinyx_follow; : >"$run/tinyx-net.ready"; } &
+    n=50
+    while [ ! -e "$run/tinyx-net.ready" ] && [ "$n" -gt 0 ]; do
+        n=$((n - 1))
+        $bb usleep 100000
+    done
+}
+
 # tinyx_net: the interface of the last ip= on the kernel command line (none:
 # eth0 is brought up without an address).
+TINYX_DEV=eth0 TINYX_ADDR='' TINYX_GW=''
 tinyx_net() {
     ip=
     set -f
@@ -177,6 +240,7 @@ done
 setup_ok=1
 if [ -n "$TINYX_NET" ]; then
     tinyx_net || setup_ok=
+    [ -z "$setup_ok" ] || tinyx_netwatch
 fi
 [ -z "$setup_ok" ] || tinyx_disks || setup_ok=
 

@@ -37,7 +37,8 @@ TINYX_LIB_HDRS = \
 	tinyx/build_int.h
 tinyx_libtinyx_la_SOURCES = $(TINYX_LIB_SRCS) $(TINYX_LIB_HDRS)
 # build.c finds the init template where `make install` puts it.
-tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) -DTINYX_DATADIR='"$(tinyxdatadir)"'
+tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) -DTINYX_DATADIR='"$(tinyxdatadir)"' \
+	-DTINYX_LIBEXECDIR='"$(tinyxlibexecdir)"'
 tinyx_libtinyx_la_LIBADD = $(ZLIB_LIBS)
 
 bin_PROGRAMS += tinyx/tinyx
@@ -49,6 +50,17 @@ tinyx_tinyx_LDADD = tinyx/libtinyx.la
 tinyxdatadir = $(pkgdatadir)/tinyx
 dist_tinyxdata_DATA = tinyx/init.sh
 
+# tinyx-netwatch: guest code, put into --net images (tinyx/netwatch.c
+# says why).  A static program, so that it runs in any image; its own
+# flags, as the unikernel's: AM_CFLAGS and AM_LDFLAGS carry -fsanitize
+# under --enable-sanitizers, and a guest has no sanitizer runtime.
+tinyxlibexecdir = $(pkglibexecdir)/tinyx
+tinyxlibexec_PROGRAMS = tinyx/tinyx-netwatch
+tinyx_tinyx_netwatch_SOURCES = tinyx/netwatch.c tinyx/netwatch_msg.c \
+	tinyx/netwatch_msg.h
+tinyx_tinyx_netwatch_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
+tinyx_tinyx_netwatch_LDFLAGS = -all-static
+
 # ---------------------------------------------------------------- unit tests
 # The tests build small ELF files with $(CC) at run time, read archives back
 # with cpio(1) and gzip(1), and run the tinyx command itself.
@@ -59,12 +71,14 @@ TINYX_TESTS = \
 	tests/unit/test_tinyx_build \
 	tests/unit/test_tinyx_build_cli \
 	tests/unit/test_tinyx_kmod \
-	tests/unit/test_tinyx_devices
+	tests/unit/test_tinyx_devices \
+	tests/unit/test_tinyx_netwatch
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
 	-DTEST_CC='"$(CC)"' -DTINYX_BIN='"$(abs_top_builddir)/tinyx/tinyx"' \
-	-DTINYX_SRCDIR='"$(abs_top_srcdir)/tinyx"'
+	-DTINYX_SRCDIR='"$(abs_top_srcdir)/tinyx"' \
+	-DTINYX_BUILDDIR='"$(abs_top_builddir)/tinyx"'
 TINYX_TEST_LIBS = tinyx/libtinyx.la $(CHECK_LIBS)
 TINYX_TEST_COMMON = tests/unit/tinyx_testlib.h tests/unit/tinyx_testlib.c
 
@@ -90,8 +104,15 @@ tests_unit_test_tinyx_devices_SOURCES = tests/unit/test_tinyx_devices.c $(TINYX_
 tests_unit_test_tinyx_devices_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_devices_LDADD = $(TINYX_TEST_LIBS) libchaos/libchaos.la
 
+tests_unit_test_tinyx_netwatch_SOURCES = tests/unit/test_tinyx_netwatch.c \
+	tinyx/netwatch_msg.c tinyx/netwatch_msg.h $(TINYX_TEST_COMMON)
+tests_unit_test_tinyx_netwatch_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_netwatch_LDADD = $(TINYX_TEST_LIBS) -lutil
+# The --net builds of the build tests put the helper in their images.
+$(TINYX_TESTS): tinyx/tinyx-netwatch
+
 # Only tinyx's tests (the CLI test needs the tinyx command built).
-check-tinyx: tinyx/tinyx $(TINYX_TESTS)
+check-tinyx: tinyx/tinyx tinyx/tinyx-netwatch $(TINYX_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TINYX_TESTS)'
 .PHONY: check-tinyx
 
@@ -141,10 +162,11 @@ fuzz-tinyx:
 # And --module: Debian's xen-netfront (a module there) in a PV image whose
 # program, the host's cat, prints /proc/modules.
 TINYX_LAB_DIR = tinyx/lab-images
-TINYX_LAB_TINYX = TINYX_DATADIR=$(abs_top_srcdir)/tinyx ./tinyx/tinyx build -q --force
+TINYX_LAB_TINYX = TINYX_DATADIR=$(abs_top_srcdir)/tinyx \
+	TINYX_LIBEXECDIR=$(abs_top_builddir)/tinyx ./tinyx/tinyx build -q --force
 TINYX_LAB_BUILD = $(TINYX_LAB_TINYX) --package sqlite3
 TINYX_LAB_APP = -- sqlite3 :memory: 'select 6*7 as answer;'
-$(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
+$(TINYX_LAB_DIR)/.stamp: tinyx/tinyx tinyx/tinyx-netwatch $(top_srcdir)/tinyx/init.sh
 	@$(MKDIR_P) $(TINYX_LAB_DIR)
 	$(TINYX_LAB_BUILD) -t xen-pv -n tinyx-sqlite3-pv \
 		--image-dir /lab/tinyx/sqlite3-pv -o $(TINYX_LAB_DIR)/sqlite3-pv $(TINYX_LAB_APP)
@@ -164,7 +186,7 @@ $(TINYX_LAB_DIR)/.stamp: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
 # release against dom0's).  disk.img is made with mkfs.ext4 -d (e2fsprogs),
 # which needs no root.
 TINYX_LAB_SRC = $(TINYX_LAB_DIR)/src
-$(TINYX_LAB_DIR)/.stamp-devices: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
+$(TINYX_LAB_DIR)/.stamp-devices: tinyx/tinyx tinyx/tinyx-netwatch $(top_srcdir)/tinyx/init.sh
 	@$(MKDIR_P) $(TINYX_LAB_SRC)/www $(TINYX_LAB_SRC)/disk
 	@echo 'tinyx lab page: lighttpd on --net' >$(TINYX_LAB_SRC)/www/index.html
 	@printf '%s\n' 'server.document-root = "/www"' 'server.port = 80' \
@@ -191,7 +213,23 @@ $(TINYX_LAB_DIR)/.stamp-devices: tinyx/tinyx $(top_srcdir)/tinyx/init.sh
 		"$$kdir/kernel/drivers/block/xen-blkback/xen-blkback.ko" \
 		$(TINYX_LAB_DIR)/dom0-modules/$$rel/
 	@touch $@
-lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp $(TINYX_LAB_DIR)/.stamp-devices
+# A template pool's service (tests/lab/test-chaosd-template-linux.sh):
+# busybox's httpd on chaosbr0 at ip=10.0.0.2/24, which says "tinyx-httpd:
+# serving" once it answers (the template's ready line).  Small and fast
+# to boot: no package, the image's own busybox.
+$(TINYX_LAB_DIR)/.stamp-httpd: tinyx/tinyx tinyx/tinyx-netwatch $(top_srcdir)/tinyx/init.sh
+	@$(MKDIR_P) $(TINYX_LAB_SRC)/httpd
+	@echo 'tinyx lab page: busybox httpd' >$(TINYX_LAB_SRC)/httpd/index.html
+	@printf '%s\n' 'busybox httpd -f -p 80 -h /www &' \
+		'until busybox wget -q -O /dev/null http://127.0.0.1/ 2>/dev/null; do busybox usleep 100000; done' \
+		'echo "tinyx-httpd: serving"' 'wait' >$(TINYX_LAB_SRC)/httpd.sh
+	$(TINYX_LAB_TINYX) -t xen-pv -n tinyx-httpd-pv --bridge chaosbr0 \
+		--ip 10.0.0.2/24 --image-dir /lab/tinyx/httpd-pv \
+		-o $(TINYX_LAB_DIR)/httpd-pv -f $(TINYX_LAB_SRC)/httpd:/www \
+		-f $(TINYX_LAB_SRC)/httpd.sh:/httpd.sh -- /bin/busybox sh /httpd.sh
+	@touch $@
+lab-tinyx-images: $(TINYX_LAB_DIR)/.stamp $(TINYX_LAB_DIR)/.stamp-devices \
+	$(TINYX_LAB_DIR)/.stamp-httpd
 .PHONY: lab-tinyx-images
 clean-local: clean-tinyx-lab
 clean-tinyx-lab:

@@ -333,6 +333,9 @@ int rootfs_make(const char *tmpl, const struct rootfs_input *in,
     sb_line(&b, "nod", "/dev/console", "c", "5", "1", "0600", (char *)NULL);
     sb_line(&b, "elf", "/bin/busybox", in->busybox, "0755", (char *)NULL);
     sb_line(&b, "slink", "/bin/sh", "busybox", (char *)NULL);
+    if (in->net && in->netwatch)
+        sb_line(&b, "elf", "/bin/tinyx-netwatch", in->netwatch, "0755",
+                (char *)NULL);
     sb_line(&b, "file", "/init", ROOTFS_GEN_DIR "/init", "0755", (char *)NULL);
     sb_line(&b, "elf", in->app_dest, in->app_src, (char *)NULL);
     if (in->glibc) {

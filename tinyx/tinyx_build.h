@@ -39,16 +39,17 @@ struct tinyx_build_opts {
     const char *const *disks; /* IMAGE[:MOUNTPOINT[:FSTYPE]]: blkfront, the
                                      * disk list, mounts */
     size_t ndisks;
-    unsigned memory_mib;   /* 0: computed */
-    const char *cache;     /* NULL: /var/cache/tinyx */
-    const char *datadir;   /* where init.sh is (NULL: installed) */
-    const char *busybox;   /* NULL: /bin/busybox if static, else
+    unsigned memory_mib;    /* 0: computed */
+    const char *cache;      /* NULL: /var/cache/tinyx */
+    const char *datadir;    /* where init.sh is (NULL: installed) */
+    const char *libexecdir; /* where tinyx-netwatch is (NULL: installed) */
+    const char *busybox;    /* NULL: /bin/busybox if static, else
                                      * Debian's busybox-static, fetched */
-    const char *image_dir; /* what the config's paths start with
+    const char *image_dir;  /* what the config's paths start with
                                      * (NULL: the output folder, absolute) */
-    const char *cmdline;   /* appended to the kernel command line */
-    bool force;            /* replace an existing output folder */
-    unsigned jobs;         /* for a kernel build */
+    const char *cmdline;    /* appended to the kernel command line */
+    bool force;             /* replace an existing output folder */
+    unsigned jobs;          /* for a kernel build */
     tinyx_progress_fn progress;
     void *progress_ctx;
 };

@@ -26,6 +26,7 @@ static void setup(void)
     D = tt_tmpdir();
     unsetenv("SOURCE_DATE_EPOCH");
     setenv("TINYX_DATADIR", TINYX_SRCDIR, 1);
+    setenv("TINYX_LIBEXECDIR", TINYX_BUILDDIR, 1);
     /* A static "busybox" and a "kernel": the test boots nothing. */
     tt_write_str(S("%s/bb.c", D), "int main(void) { return 0; }\n");
     tt_cc(D, "-static -o bb bb.c");
@@ -563,9 +564,20 @@ START_TEST(test_devices)
     free(init);
     char *list = initrd_list("out");
     ck_assert_msg(strstr(list, "kernel/fs/ext4/ext4.ko\n") &&
-                      strstr(list, "kernel/drivers/net/xen-netfront.ko\n"),
+                      strstr(list, "kernel/drivers/net/xen-netfront.ko\n") &&
+                      strstr(list, "bin/tinyx-netwatch\n"),
                   "%s", list);
     free(list);
+    /* Without its helper, a --net image is refused, naming it. */
+    setenv("TINYX_LIBEXECDIR", D, 1);
+    err = tt_capture(&st,
+                     "cd '%s' && PATH='%s' %s build -q --busybox bb --cache "
+                     "cache -o out2 --net /bin/true 2>&1",
+                     D, path, TINYX_BIN);
+    ck_assert_msg(st != 0 &&
+                      strstr(err, "tinyx-netwatch: not a static program"),
+                  "%s", err);
+    free(err);
 }
 END_TEST
 
