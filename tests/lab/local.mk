@@ -77,7 +77,7 @@ tests_lab_lab_xs_flood_SOURCES = tests/lab/lab-xs-flood.c
 tests_lab_lab_xs_flood_LDFLAGS = $(AM_LDFLAGS) -all-static
 
 EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
-	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh \
+	tools/lab/xl-up tests/lab/run-all tests/lab/lib.sh tests/lab/template-vif-lib.sh \
 	tests/lab/test-xen-probe.sh tests/lab/test-xl-pv.sh \
 	tests/lab/test-chaos-create-pv.sh tests/lab/test-chaos-create-pvh.sh tests/lab/test-chaos-bad-input.sh \
 	tests/lab/test-xl-unikernel.sh tests/lab/test-chaos-xenstore.sh tests/lab/test-tinyx.sh \

@@ -14,8 +14,8 @@
 #   its own;
 # - destroyed, then chaosd stopped: no domain, no TAP, no template image,
 #   and chaosd's descriptors are back to their count before the creates.
-# shellcheck source=lib.sh
-. /lab/tests/lib.sh
+# shellcheck source=template-vif-lib.sh
+. /lab/tests/template-vif-lib.sh
 IMG=/lab/tinyx/httpd-pv
 [ -d $IMG ] || IMG=/lab/share/files/tinyx/httpd-pv
 DIR=/tmp/chaosd-template-linux
@@ -29,28 +29,8 @@ rm -rf $DIR
 mkdir -p $DIR
 T0=$(now_ms)
 
-brctl addbr chaosbr0 || fail "cannot create the bridge"
-trap 'ip link set chaosbr0 down 2>/dev/null; brctl delbr chaosbr0 2>/dev/null' EXIT
-if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
-    fail "cannot set up the bridge"
-fi
-snapshot
-LINKS=$(links)
+tpl_bridge_up
 
-fail_log() {
-    echo "--- chaosd log:"
-    tail -n 40 $LOG
-    echo "--- template console:"
-    tail -n 15 $TPL_LOG 2>/dev/null | tr -d '\r'
-    fail "$*"
-}
-log_of() { echo "/var/log/chaos/console/$1.log"; }
-pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
-pool_full() { [ "$(pool_col web 6)" = 2 ] && [ "$(pool_col web 7)" = 0 ]; }
-ports() { find /sys/class/net/chaosbr0/brif -mindepth 1 -maxdepth 1 -name 'vif*' | wc -l; }
-macs() { cat "$RUN"/domains/*.dev 2>/dev/null | awk '$1 == "net" { print $5 }' | sort; }
-fds() { find /proc/"$PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
-fdlist() { for f in /proc/"$PID"/fd/*; do echo "${f##*/} $(readlink "$f")"; done | sort; }
 
 # guest_cfg NAME VIFSPEC: the image's config under another name, with
 # another vif, in 128 MiB (as the lab's other Linux guests; 64 is too
@@ -133,28 +113,7 @@ wait_for 120 pool_full || fail_log "the template pool did not refill: $(chaos po
 [ "$(grep -c 'template pool web: template built' $LOG)" = 1 ] || fail_log "refilling booted the template again"
 
 # tl-1's MAC again: refused, nothing of that request left.
-doms=$(domain_count)
-n_ports=$(ports)
-guest_cfg tl-bad bridge=chaosbr0,mac=00:16:3e:5b:00:01,ip=10.0.0.13/24 >$DIR/tl-bad.cfg
-out=$(chaos create --daemon $DIR/tl-bad.cfg 2>&1) && fail_log "a MAC in use was accepted: $out"
-echo "$out" | grep -q "MAC 00:16:3e:5b:00:01 is already used on bridge chaosbr0" ||
-    fail_log "the refusal does not name the MAC: $out"
-chaos list | grep -q tl-bad && fail_log "tl-bad exists: $(chaos list)"
-wait_for 120 "pool_full && [ \$(domain_count) = $doms ] && [ \$(ports) = $n_ports ]" ||
-    fail_log "after the refusal: $(domain_count) domains (not $doms), $(ports) ports (not $n_ports)"
-echo "ok: a MAC in use was refused ($out); the pool refilled, nothing else left"
+tpl_refuses_mac tl-bad bridge=chaosbr0,mac=00:16:3e:5b:00:01,ip=10.0.0.13/24 00:16:3e:5b:00:01 120
 
-for g in tl-1 tl-2; do chaos destroy $g || fail_log "destroy $g"; done
-wait_for 20 "[ \$(ports) = 2 ]" || fail_log "$(ports) TAP ports after the destroys, not the pool's 2"
-wait_for 20 "[ \$(fds) = $FDS0 ]" ||
-    fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates; new: $(fdlist | grep -vxF -f $DIR/fds0 | tr '\n' ' ')"
-echo "ok: destroyed; chaosd's descriptors back to $FDS0"
-kill -TERM $PID
-wait $PID
-st=$?
-[ $st = 0 ] || fail_log "chaosd exited with $st on SIGTERM"
-ls "$RUN"/chaosd/templates/* >/dev/null 2>&1 && fail_log "template files left: $(ls "$RUN"/chaosd/templates)"
-[ "$(ports)" = 0 ] || fail "$(ports) TAP ports left on chaosbr0 after chaosd stopped"
-expect_nothing_left
-[ "$(links)" = "$LINKS" ] || fail "interfaces left: before '$LINKS', after '$(links)'"
+tpl_end tl-1 tl-2
 echo "ok: nothing left (domains, memory, TAPs, template image) in $(($(now_ms) - T0)) ms"
