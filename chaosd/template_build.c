@@ -69,6 +69,25 @@ static bool ready_seen(struct reader *r, const char *ready)
 
 /* Serves the guest until it is ready (0), stops, times out or is
  * cancelled (negative, err says why). */
+/* One round of serving the guest (console, store, devices): waits up to
+ * TEMPLATE_POLL_MS for its descriptors.  0, or poll's -errno.  Its
+ * failures show in its state (a console that broke). */
+static int serve_once(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
+    unsigned n =
+        chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
+    int wait = chaos_supervisor_timeout_ms(sup);
+    if (wait < 0 || wait > TEMPLATE_POLL_MS)
+        wait = TEMPLATE_POLL_MS;
+    if (poll(fds, n, wait) < 0 && errno != EINTR)
+        return -errno;
+    chaos_supervisor_handle(ctx, sup, fds, n);
+    while (chaos_supervisor_take_message(sup))
+        ;
+    return 0;
+}
+
 static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
                       const struct chaosd_template_boot *b, char *err,
                       size_t len)
@@ -100,20 +119,11 @@ static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
                      b->ready, b->timeout_ms / 1000, b->log_path);
             break;
         }
-        struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
-        unsigned n =
-            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
-        int wait = chaos_supervisor_timeout_ms(sup);
-        if (wait < 0 || wait > TEMPLATE_POLL_MS)
-            wait = TEMPLATE_POLL_MS;
-        if (poll(fds, n, wait) < 0 && errno != EINTR) {
-            rc = say(err, len, -errno, "poll: %s", strerror(errno));
+        int prc = serve_once(ctx, sup);
+        if (prc < 0) {
+            rc = say(err, len, prc, "poll: %s", strerror(-prc));
             break;
         }
-        /* Its failures show in its state (a console that broke). */
-        chaos_supervisor_handle(ctx, sup, fds, n);
-        while (chaos_supervisor_take_message(sup))
-            ;
     }
     if (r.fd >= 0)
         close(r.fd);
@@ -154,19 +164,9 @@ static int save_served(chaos_ctx *ctx, chaos_supervisor *sup, chaos_domid domid,
     pthread_t t;
     if (pthread_create(&t, NULL, save_thread, &j) != 0)
         return say(err, len, -EAGAIN, "saving it: cannot start a thread");
-    while (!atomic_load(&j.done)) {
-        struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS];
-        unsigned n =
-            chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
-        int wait = chaos_supervisor_timeout_ms(sup);
-        if (wait < 0 || wait > TEMPLATE_POLL_MS)
-            wait = TEMPLATE_POLL_MS;
-        if (poll(fds, n, wait) < 0 && errno != EINTR)
+    while (!atomic_load(&j.done))
+        if (serve_once(ctx, sup) < 0)
             usleep(TEMPLATE_POLL_MS * 1000);
-        chaos_supervisor_handle(ctx, sup, fds, n);
-        while (chaos_supervisor_take_message(sup))
-            ;
-    }
     pthread_join(t, NULL);
     if (j.rc < 0)
         say(err, len, j.rc, "saving it: %s", j.err);
