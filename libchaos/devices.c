@@ -387,6 +387,14 @@ static int apply_vifs(chaos_ctx *ctx, struct devices *devs,
     return 0;
 }
 
+void devices_vif_ip(const struct chaos_vif_config *v, char *out, size_t len)
+{
+    if (v->ip[0] && v->ip_prefix)
+        snprintf(out, len, "%s/%u", v->ip, v->ip_prefix);
+    else
+        snprintf(out, len, "%s", v->ip);
+}
+
 void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
                       char *out, size_t len)
 {
@@ -397,10 +405,10 @@ void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
                       mac[2], mac[3], mac[4], mac[5]);
     if (v->vifname[0] && n > 0 && (size_t)n < len)
         n += snprintf(out + n, len - (size_t)n, ",vifname=%s", v->vifname);
-    if (v->ip[0] && n > 0 && (size_t)n < len)
-        n += snprintf(out + n, len - (size_t)n, ",ip=%s", v->ip);
-    if (v->ip[0] && v->ip_prefix && n > 0 && (size_t)n < len)
-        snprintf(out + n, len - (size_t)n, "/%u", v->ip_prefix);
+    char ip[24];
+    devices_vif_ip(v, ip, sizeof(ip));
+    if (ip[0] && n > 0 && (size_t)n < len)
+        snprintf(out + n, len - (size_t)n, ",ip=%s", ip);
 }
 
 struct devices *devices_none(void)

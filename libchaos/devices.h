@@ -89,6 +89,9 @@ int devices_page(const struct devices *devs, void *page, char *err,
  * errno with a message. */
 int devices_new_mac(chaos_ctx *ctx, const char *bridge, uint8_t mac[6]);
 
+/* A vif's ip= as xl writes it, "A.B.C.D" or "A.B.C.D/LEN" ("" for none):
+ * in its spec and in the store's ip key. */
+void devices_vif_ip(const struct chaos_vif_config *v, char *out, size_t len);
 /* The spec of vif v for chaos_config_add_vif, with mac (NULL: none). */
 void devices_vif_spec(const struct chaos_vif_config *v, const uint8_t *mac,
                       char *out, size_t len);

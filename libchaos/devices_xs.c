@@ -162,10 +162,7 @@ static int put_net(struct devices_server *s, const chaos_config *cfg,
      * resume (a template pool's guest gets its own: docs/chaosd.md). */
     if (chaos_config_vif(cfg, d->devid, &v) == 0 && v.ip[0]) {
         char ip[24];
-        if (v.ip_prefix)
-            snprintf(ip, sizeof(ip), "%s/%u", v.ip, v.ip_prefix);
-        else
-            snprintf(ip, sizeof(ip), "%s", v.ip);
+        devices_vif_ip(&v, ip, sizeof(ip));
         rc |= put(s, STORE_GUEST_READ, ip, "%s/ip", be);
     }
 

@@ -47,7 +47,7 @@ enum config_key {
 #define CONFIG_MAX_NAME 63                    /* fits chaos_dominfo.name */
 #define CONFIG_MAX_MEMORY (UINT64_C(1) << 30) /* MiB: 1 PiB */
 #define CONFIG_MAX_VCPUS 8192                 /* Xen's MAX_VIRT_CPUS */
-#define CONFIG_PV_CMDLINE 1023                /* start_info.cmd_line */
+#define CONFIG_PV_CMDLINE CHAOS_CMDLINE_MAX   /* start_info.cmd_line */
 #define CONFIG_DEFAULT_MEMORY 32              /* MiB, libxl's default */
 
 /* One vif or disk, and where it was written (for validation's messages). */
