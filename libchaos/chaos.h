@@ -598,6 +598,22 @@ const char *chaos_events_source(const chaos_events *ev);
 int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
                       struct chaos_domain_event *out, unsigned max);
 
+/*
+ * Looks at one domain now, as the next look at every domain would: for a
+ * caller that has just created or taken domid (Xen announces no new
+ * domain, so the periodic look would find it only later, and a guest
+ * that ends before then would give no event).  Queues the events that
+ * domain gives against the last snapshot (NEW if it was not in it, its
+ * SHUTDOWN, CRASH or DEATH) and puts it in the snapshot, so that its
+ * later changes are reported, whatever looks at it next.  Costs one
+ * hypercall and one record read, where chaos_events_read() looks at
+ * every domain.  Returns the number of events queued (the descriptor is
+ * readable while any wait; chaos_events_read() then hands them out
+ * without a look of its own unless Xen or the timer also fired), or a
+ * negative error.
+ */
+int chaos_events_look_at(chaos_ctx *ctx, chaos_events *ev, chaos_domid domid);
+
 /* Ends the subscription (releases the VIRQ).  NULL is accepted. */
 void chaos_events_close(chaos_events *ev);
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "events_diff.h"
+#include "hv/hv_build.h"
 #include "hv/hv_events.h"
 #include "internal.h"
 
@@ -166,12 +167,26 @@ const char *chaos_events_source(const chaos_events *ev)
     return "poll";
 }
 
-/* Empties a timerfd or eventfd (both are read as one 8-byte counter). */
-static void drain_counter(int fd)
+/* Empties a timerfd or eventfd (both are read as one 8-byte counter);
+ * what it counted. */
+static uint64_t drain_counter(int fd)
 {
-    uint64_t count;
+    uint64_t count, total = 0;
     while (read(fd, &count, sizeof(count)) == (ssize_t)sizeof(count))
-        ;
+        total += count;
+    return total;
+}
+
+/* Keeps the descriptor readable while events wait in the queue. */
+static void signal_pending(const chaos_events *ev)
+{
+    if (ev->queue.len > 0) {
+        /* Fails only when the counter would overflow: then it is
+         * readable already, which is all that is wanted. */
+        uint64_t one = 1;
+        if (write(ev->pendfd, &one, sizeof(one)) < 0)
+            (void)0;
+    }
 }
 
 int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
@@ -180,16 +195,24 @@ int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
     chaos__clear_error(ctx);
     /* Quiet every descriptor before looking, so that a change from now
      * on makes the fd readable again rather than being lost. */
-    int rc = hv_events_drain(ctx->hv, ev->hv);
-    if (rc < 0)
-        return rc;
-    drain_counter(ev->timerfd);
-    drain_counter(ev->pendfd);
+    int fired = hv_events_drain(ctx->hv, ev->hv);
+    if (fired < 0)
+        return fired;
+    uint64_t ticks = drain_counter(ev->timerfd);
+    uint64_t pending = drain_counter(ev->pendfd);
+    /* Only events already queued (left over, or from a look at one
+     * domain): hand them out without a look at every domain, which costs
+     * one hypercall per 256 domains and a directory read. */
+    if (!fired && !ticks && pending && ev->queue.len > 0) {
+        size_t got = events_queue_pop(&ev->queue, out, max);
+        signal_pending(ev);
+        return (int)got;
+    }
     struct chaos_dominfo *cur;
     int n = look(ctx, ev, &cur);
     if (n < 0)
         return n;
-    rc = events_diff(ev->snap, ev->n_snap, cur, (size_t)n, &ev->queue);
+    int rc = events_diff(ev->snap, ev->n_snap, cur, (size_t)n, &ev->queue);
     if (rc < 0) {
         /* Keep the old snapshot: the next read finds the same changes
          * (the ones queued before memory ran out may come twice). */
@@ -200,14 +223,35 @@ int chaos_events_read(chaos_ctx *ctx, chaos_events *ev,
     ev->snap = cur;
     ev->n_snap = (size_t)n;
     size_t got = events_queue_pop(&ev->queue, out, max);
-    if (ev->queue.len > 0) {
-        /* Fails only when the counter would overflow: then it is
-         * readable already, which is all that is wanted. */
-        uint64_t one = 1;
-        if (write(ev->pendfd, &one, sizeof(one)) < 0)
-            (void)0;
-    }
+    signal_pending(ev);
     return (int)got;
+}
+
+int chaos_events_look_at(chaos_ctx *ctx, chaos_events *ev, chaos_domid domid)
+{
+    chaos__clear_error(ctx);
+    struct chaos_dominfo cur;
+    int rc = hv_domain_info(ctx->hv, domid, &cur);
+    if (rc && rc != -ESRCH)
+        return rc;
+    size_t n_cur = rc ? 0 : 1;
+    size_t i = events_snap_index(ev->snap, ev->n_snap, domid);
+    size_t n_old = i < ev->n_snap && ev->snap[i].domid == domid ? 1 : 0;
+    const struct chaos_dominfo *old = n_old ? &ev->snap[i] : NULL;
+    if (n_cur) {
+        events_carry_names(old, n_old, &cur, 1);
+        chaos__fill_names(ctx, &cur, 1, true);
+    }
+    size_t before = ev->queue.len;
+    /* The same comparison as a look's, over this one domain. */
+    rc = events_diff(old, n_old, &cur, n_cur, &ev->queue);
+    if (rc >= 0)
+        rc =
+            events_snap_put(&ev->snap, &ev->n_snap, domid, n_cur ? &cur : NULL);
+    if (rc < 0)
+        return chaos__fail(ctx, rc, "out of memory");
+    signal_pending(ev);
+    return (int)(ev->queue.len - before);
 }
 
 void chaos_events_close(chaos_events *ev)

@@ -165,3 +165,39 @@ int events_diff(const struct chaos_dominfo *old, size_t n_old,
     }
     return total;
 }
+
+size_t events_snap_index(const struct chaos_dominfo *snap, size_t n,
+                         chaos_domid domid)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (snap[mid].domid < domid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int events_snap_put(struct chaos_dominfo **snap, size_t *n, chaos_domid domid,
+                    const struct chaos_dominfo *d)
+{
+    size_t i = events_snap_index(*snap, *n, domid);
+    bool have = i < *n && (*snap)[i].domid == domid;
+    if (have && d) {
+        (*snap)[i] = *d;
+    } else if (have) {
+        memmove(*snap + i, *snap + i + 1, (*n - i - 1) * sizeof(**snap));
+        (*n)--;
+    } else if (d) {
+        struct chaos_dominfo *grown = realloc(*snap, (*n + 1) * sizeof(**snap));
+        if (!grown)
+            return -ENOMEM;
+        *snap = grown;
+        memmove(grown + i + 1, grown + i, (*n - i) * sizeof(*grown));
+        grown[i] = *d;
+        (*n)++;
+    }
+    return 0;
+}

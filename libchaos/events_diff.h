@@ -53,4 +53,17 @@ int events_diff(const struct chaos_dominfo *old, size_t n_old,
                 const struct chaos_dominfo *cur, size_t n_cur,
                 struct events_queue *q);
 
+/* Where domid is, or would go, in a snapshot ordered by domid (the index
+ * of the first entry whose id is not below it). */
+size_t events_snap_index(const struct chaos_dominfo *snap, size_t n,
+                         chaos_domid domid);
+
+/*
+ * One domain's entry in a snapshot of *n domains ordered by domid: d
+ * replaces domid's entry or goes in its place; d NULL removes it.  The
+ * order is kept.  0, or -ENOMEM (the snapshot unchanged).
+ */
+int events_snap_put(struct chaos_dominfo **snap, size_t *n, chaos_domid domid,
+                    const struct chaos_dominfo *d);
+
 #endif /* CHAOS_EVENTS_DIFF_H */

@@ -182,6 +182,83 @@ START_TEST(carry_names)
 }
 END_TEST
 
+static void ck_ids(const struct chaos_dominfo *snap, size_t n,
+                   const chaos_domid *ids, size_t n_ids)
+{
+    ck_assert_uint_eq(n, n_ids);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(snap[i].domid, ids[i]);
+}
+
+/* One domain put in, replaced, taken out: the order by id is kept. */
+START_TEST(snapshot_put)
+{
+    struct chaos_dominfo *snap = NULL;
+    size_t n = 0;
+    struct chaos_dominfo d5 = dom(5, 5, RUN, 0, "five");
+    struct chaos_dominfo d2 = dom(2, 2, RUN, 0, "two");
+    struct chaos_dominfo d9 = dom(9, 9, RUN, 0, "nine");
+    struct chaos_dominfo d7 = dom(7, 7, RUN, 0, "seven");
+    ck_assert_int_eq(events_snap_put(&snap, &n, 5, &d5), 0);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 2, &d2), 0);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 9, &d9), 0);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 7, &d7), 0);
+    ck_ids(snap, n, (chaos_domid[]){ 2, 5, 7, 9 }, 4);
+    ck_assert_uint_eq(events_snap_index(snap, n, 7), 2);
+    ck_assert_uint_eq(events_snap_index(snap, n, 6), 2);
+    ck_assert_uint_eq(events_snap_index(snap, n, 10), 4);
+    struct chaos_dominfo shut = dom(5, 5, SHUT, POWEROFF, "five");
+    ck_assert_int_eq(events_snap_put(&snap, &n, 5, &shut), 0);
+    ck_ids(snap, n, (chaos_domid[]){ 2, 5, 7, 9 }, 4);
+    ck_assert_int_eq(snap[1].state, SHUT);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 2, NULL), 0);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 9, NULL), 0);
+    ck_assert_int_eq(events_snap_put(&snap, &n, 3, NULL), 0); /* absent */
+    ck_ids(snap, n, (chaos_domid[]){ 5, 7 }, 2);
+    ck_assert_str_eq(snap[1].name, "seven");
+    free(snap);
+}
+END_TEST
+
+/*
+ * What chaos_events_look_at() does (the diff over one domain's slice,
+ * then the put) leaves the snapshot a full look would: the next look
+ * repeats nothing, and still reports the domain's later changes.
+ */
+START_TEST(look_at_one_then_all)
+{
+    struct chaos_dominfo *snap = malloc(2 * sizeof(*snap));
+    ck_assert_ptr_nonnull(snap);
+    snap[0] = dom(1, 1, RUN, 0, "one");
+    snap[1] = dom(4, 4, RUN, 0, "four");
+    size_t n = 2;
+    /* Domain 3 was created: looked at alone, it is NEW. */
+    struct chaos_dominfo d3 = dom(3, 3, RUN, 0, "three");
+    size_t i = events_snap_index(snap, n, 3);
+    ck_assert_uint_eq(i, 1);
+    ck_assert_uint_eq(diff(NULL, 0, &d3, 1), 1);
+    ck_event(0, CHAOS_EVENT_NEW, 3, "three");
+    ck_assert_int_eq(events_snap_put(&snap, &n, 3, &d3), 0);
+    /* The next look at all: the same three, nothing new. */
+    struct chaos_dominfo all[] = { dom(1, 1, RUN, 0, "one"),
+                                   dom(3, 3, RUN, 0, "three"),
+                                   dom(4, 4, RUN, 0, "four") };
+    ck_assert_uint_eq(diff(snap, n, all, 3), 0);
+    /* Looked at again once it shut down: SHUTDOWN, once. */
+    struct chaos_dominfo off = dom(3, 3, SHUT, POWEROFF, "three");
+    i = events_snap_index(snap, n, 3);
+    ck_assert_uint_eq(diff(&snap[i], 1, &off, 1), 1);
+    ck_event(0, CHAOS_EVENT_SHUTDOWN, 3, "three");
+    ck_assert_int_eq(events_snap_put(&snap, &n, 3, &off), 0);
+    /* Gone when the look comes: DEATH with its name. */
+    struct chaos_dominfo later[] = { dom(1, 1, RUN, 0, "one"),
+                                     dom(4, 4, RUN, 0, "four") };
+    ck_assert_uint_eq(diff(snap, n, later, 2), 1);
+    ck_event(0, CHAOS_EVENT_DEATH, 3, "three");
+    free(snap);
+}
+END_TEST
+
 START_TEST(queue_order_and_partial_reads)
 {
     struct chaos_domain_event e = { .kind = CHAOS_EVENT_NEW };
@@ -231,6 +308,8 @@ static Suite *events_suite(void)
     tcase_add_test(tc, reused_id);
     tcase_add_test(tc, resumed_then_shut_down_again);
     tcase_add_test(tc, carry_names);
+    tcase_add_test(tc, snapshot_put);
+    tcase_add_test(tc, look_at_one_then_all);
     tcase_add_test(tc, queue_order_and_partial_reads);
     tcase_add_test(tc, long_names_stay_terminated);
     suite_add_tcase(s, tc);
