@@ -66,6 +66,7 @@ struct guest {
     chaos_config *restart_cfg; /* handed to create_start for a restart */
     uint64_t restart_id;       /* that restart's, for its completion */
     bool busy;                 /* inside a supervisor call: do not free */
+    bool events_unseen;        /* its domain not yet looked at for events */
     struct guest *next;
 };
 
@@ -98,9 +99,7 @@ struct chaosd {
     struct guest *guests;
     chaos_events *events;
     uv_poll_t events_poll;
-    bool events_stale; /* a guest was added since the last read: read
-                          before any supervisor looks (guests.c) */
-    uv_timer_t tick;   /* consoles' periodic drain, liveness */
+    uv_timer_t tick; /* consoles' periodic drain, liveness */
     unsigned ticks;
 
     uv_signal_t sig_term, sig_int;

@@ -48,6 +48,32 @@ static void close_watches(struct guest *g)
 }
 
 /*
+ * A domain chaosd has just started enters its event snapshot before its
+ * supervisor first looks at it: a domain that is born and ends between
+ * two looks of the event source never shows up in it (Xen raises no
+ * VIRQ_DOM_EXC for a new domain), so subscribers would get neither its
+ * shutdown nor its death (seen in the lab: a pooled `hello` that powered
+ * off before the next 2 s look, destroyed by its supervisor's first
+ * look, was never reported).  So before a supervisor's first call for a
+ * domain (pause_watches: a new guest, or a restart's new domain), a look
+ * at that one domain, and what it queued (the domain's NEW, a shutdown
+ * already) goes out before the supervisor acts.  A look at every domain
+ * there grew with the guests chaosd serves: ~20 ms of the loop per create
+ * with 1000 guests up under TCG (docs/benchmarks.md, "N = 1000").
+ */
+static void events_look_at(struct chaosd *d, chaos_domid domid)
+{
+    if (!d->events)
+        return;
+    int n = chaos_events_look_at(d->ctx, d->events, domid);
+    if (n > 0)
+        read_events(d);
+    else if (n < 0)
+        log_warn("looking at domain %u for events: %s", domid,
+                 chaos_errmsg(d->ctx));
+}
+
+/*
  * Before every call into a supervisor: stop watching its fds.  A call may
  * close them (a console that stops, a restart) and open others that get
  * the same numbers, and libuv must never poll an fd that was closed under
@@ -57,15 +83,10 @@ static void close_watches(struct guest *g)
  */
 static void pause_watches(struct guest *g)
 {
-    /* And before a supervisor's look may act on a guest chaosd just
-     * started, chaosd's own look at Xen: a domain that is born and ends
-     * between two looks of the event source never shows up in it (Xen
-     * raises no VIRQ_DOM_EXC for a new domain), so subscribers would get
-     * neither its shutdown nor its death (seen in the lab: a pooled
-     * `hello` that powered off before the next 2 s look, destroyed by
-     * its supervisor's first look, was never reported). */
-    if (g->d->events_stale)
-        read_events(g->d);
+    if (g->events_unseen && g->sup) {
+        g->events_unseen = false;
+        events_look_at(g->d, chaos_supervisor_domid(g->sup));
+    }
     g->busy = true;
     for (unsigned k = 0; k < CHAOS_SUPERVISOR_MAX_POLLFDS; k++) {
         struct guest_watch *w = g->watches[k];
@@ -238,6 +259,7 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
         return rc;
     }
     g->domid = domid;
+    g->events_unseen = true;
     chaos_supervisor_uuid(g->sup, g->uuid);
     snprintf(g->name, sizeof(g->name), "%s", chaos_supervisor_name(g->sup));
     g->next = d->guests;
@@ -249,10 +271,6 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
 
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
 {
-    /* Its domain enters chaosd's event snapshot before its supervisor's
-     * first look (pause_watches), taken when the loop next looks rather
-     * than here, where every create pays for it. */
-    d->events_stale = true;
     for (struct guest *g = d->guests; g; g = g->next) {
         if (g->restart_cfg != cfg)
             continue;
@@ -260,6 +278,7 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
         chaos_config_free(cfg);
         pause_watches(g);
         int rc = chaos_supervisor_restarted(d->ctx, g->sup, domid);
+        g->events_unseen = true;
         g->busy = false;
         guest_sync(d, g);
         arm_timer(d);
@@ -346,7 +365,6 @@ static void read_events(struct chaosd *d)
 {
     struct chaos_domain_event ev[32];
     int n;
-    d->events_stale = false;
     if (!d->events)
         return;
     while ((n = chaos_events_read(d->ctx, d->events, ev, 32)) > 0) {

@@ -118,7 +118,7 @@ RESTART="" stop_fg --daemon fg-d-term
 RESTART=1 stop_fg --daemon fg-d-restart
 grep -q 'restarted as domain' /tmp/fg.out || fail "create -F did not say it follows the restart: $(cat /tmp/fg.out)"
 # Subscribers got Xen's events of these short-lived pooled guests too
-# (chaosd reads its events before a new guest's supervisor first looks:
+# (chaosd looks at a new guest's domain for events before its supervisor first looks:
 # a guest that ended between two looks was once never reported).
 saw() {
     wait_for 10 "grep -q '\"event\":\"$1\",\"domid\":[0-9]*,\"name\":\"$2\"$3' /tmp/fg-events.json" ||
