@@ -209,18 +209,17 @@ tinyx_disk() {
 
 # tinyx_run PROGRAM ARG...: runs the program.  Its stdin is the console,
 # except when the image says TINYX_STDIN (tinyx-stdin's path: chaos-oci's
-# containers without a terminal): then it is a pipe that carries what
-# dom0 sends framed on the console (tinyx/stdin.c), and ends when the
-# container's stdin does.  The helper makes the console raw and says so
-# ("tinyx: stdin ready"; dom0 sends nothing before); when it cannot, it
-# says why, and the program reads /dev/null.
+# containers without a terminal): then the helper runs it (execs it),
+# with a pipe as its stdin that carries what dom0 sends framed on the
+# console (tinyx/stdin.c) and ends when the container's stdin does.  The
+# helper makes the console raw and says so ("tinyx: stdin ready"; dom0
+# sends nothing before); when it cannot, it says why, and the program
+# reads /dev/null.
 tinyx_run() {
-    if [ -z "$TINYX_STDIN" ]; then
-        "$@"
-    elif "$TINYX_STDIN" "$run/tinyx-stdin"; then
-        "$@" <"$run/tinyx-stdin"
+    if [ -n "$TINYX_STDIN" ]; then
+        "$TINYX_STDIN" "$@"
     else
-        "$@" </dev/null
+        "$@"
     fi
 }
 

@@ -497,22 +497,24 @@ START_TEST(test_init_disks)
 }
 END_TEST
 
-/* tinyx_run: the program's stdin is the console without TINYX_STDIN;
- * with it, what the helper makes of $run/tinyx-stdin, or /dev/null when
- * the helper fails (it says why); the program's status either way. */
+/* tinyx_run: the program with the console as stdin without
+ * TINYX_STDIN; with it, run by the helper (fakes here: one gives it a
+ * pipe, one says it cannot and gives it /dev/null); the program's status
+ * either way. */
 START_TEST(test_init_stdin)
 {
-    tt_write_str(S("%s/helper-ok", D), "#!/bin/sh\necho from-helper >\"$1\"\n");
+    tt_write_str(S("%s/helper-ok", D),
+                 "#!/bin/sh\necho from-helper | \"$@\"\n");
     tt_write_str(S("%s/helper-fail", D),
-                 "#!/bin/sh\necho 'tinyx-stdin: no console' >&2\nexit 1\n");
+                 "#!/bin/sh\necho 'tinyx-stdin: no console' >&2\n"
+                 "\"$@\" </dev/null\n");
     ck_assert_int_eq(tt_sh("chmod +x %s/helper-ok %s/helper-fail", D, D), 0);
     for (size_t s = 0; s < 2; s++) {
         if (!have_shell(shells[s]))
             continue;
         char *got =
             run_init_fn(shells[s], "",
-                        S("run='%s'\n"
-                          "echo console | tinyx_run cat\n"
+                        S("echo console | tinyx_run cat\n"
                           "TINYX_STDIN='%s/helper-ok'\n"
                           "echo console | tinyx_run sh -c 'cat; exit 6'\n"
                           "echo \"status $?\"\n"
@@ -522,7 +524,7 @@ START_TEST(test_init_stdin)
                           "TINYX_STDIN=\n"
                           "tinyx_run sh -c 'exit 4'\n"
                           "echo \"status $?\"",
-                          D, D, D));
+                          D, D));
         ck_assert_msg(strcmp(got, "console\nfrom-helper\nstatus 6\n"
                                   "tinyx-stdin: no console\nstatus 0\n"
                                   "status 4\nrc=0\n") == 0,

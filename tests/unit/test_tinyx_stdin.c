@@ -6,9 +6,11 @@
  * broken or truncated stream; hostile input never overruns.  And the
  * guest's helper itself (tinyx/tinyx-stdin), run on a pseudo-terminal in
  * place of hvc0, this test playing dom0: the ready line on a raw
- * terminal, no echo, every byte value into the FIFO, end of file at the
- * end frame, the decoder gone; a broken frame said and ending stdin; no
- * console at all refused.
+ * terminal, no echo, every byte value into the program's stdin (a pipe,
+ * not a tty), end of file at the end frame, the program's status, the
+ * decoder gone; a broken frame said and ending stdin; a program that
+ * does not read (the decoder ends on EPIPE); one that cannot be run
+ * (127); no console (the program reads /dev/null).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -196,142 +198,186 @@ static size_t read_line(int fd, char *buf, size_t cap)
     return n;
 }
 
-/* Reads fd to its end (waiting up to 10 s for each read). */
-static size_t read_to_end(int fd, uint8_t *buf, size_t cap, bool *ended)
-{
-    size_t n = 0;
-    *ended = false;
-    for (;;) {
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        if (poll(&p, 1, 10000) <= 0)
-            return n;
-        ssize_t r = read(fd, buf + n, cap - n);
-        if (r == 0)
-            *ended = true;
-        if (r <= 0)
-            return n;
-        n += (size_t)r;
-    }
-}
-
 struct run {
-    char dir[64], fifo[96];
+    char dir[64], out[96];
     int master, slave; /* the slave kept open: no hang-up on the master */
-    pid_t pid;
+    pid_t pid;         /* tinyx-stdin, then the program */
 };
 
-/* Starts tinyx-stdin FIFO on a new pseudo-terminal (cooked, as a
- * console starts), this process the subreaper that gets its decoder. */
-static void start(struct run *r)
+/* Starts tinyx-stdin running argv (NULL-terminated) on a new
+ * pseudo-terminal (cooked, as a console starts), this process the
+ * subreaper that gets its decoder; r->out is a file in a new folder. */
+static void start(struct run *r, const char *const *argv)
 {
     strcpy(r->dir, "/tmp/test-tinyx-stdin-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    snprintf(r->fifo, sizeof(r->fifo), "%s/in", r->dir);
+    snprintf(r->out, sizeof(r->out), "%s/out", r->dir);
     ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
-    int slave;
-    ck_assert_int_eq(openpty(&r->master, &slave, NULL, NULL, NULL), 0);
-    r->slave = slave;
+    ck_assert_int_eq(openpty(&r->master, &r->slave, NULL, NULL, NULL), 0);
     r->pid = fork();
     ck_assert_int_ge(r->pid, 0);
     if (r->pid == 0) {
         for (int fd = 0; fd < 3; fd++)
-            dup2(slave, fd);
-        close(slave);
+            dup2(r->slave, fd);
+        close(r->slave);
         close(r->master);
-        execl(HELPER, "tinyx-stdin", r->fifo, (char *)NULL);
-        _exit(127);
+        execv(HELPER, (char *const *)argv);
+        _exit(99);
     }
-    int st;
-    ck_assert_int_eq(waitpid(r->pid, &st, 0), r->pid);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d", st);
-    /* The console is raw now. */
+}
+
+/* The ready line comes, after the console was made raw. */
+static void expect_ready(struct run *r)
+{
+    char line[128];
+    read_line(r->master, line, sizeof(line));
+    /* "\n" alone, not the tty's "\r\n": output is raw too. */
+    ck_assert_str_eq(line, TX_STDIN_READY "\n");
     struct termios t;
-    ck_assert_int_eq(tcgetattr(slave, &t), 0);
+    ck_assert_int_eq(tcgetattr(r->slave, &t), 0);
     ck_assert(!(t.c_lflag & (ECHO | ICANON | ISIG | IEXTEN)));
     ck_assert(!(t.c_oflag & OPOST));
     ck_assert(!(t.c_iflag & (ICRNL | INLCR | IGNCR | IXON | ISTRIP | PARMRK)));
-    char line[128];
-    read_line(r->master, line, sizeof(line));
-    /* After the raw mode: "\n" alone, not the tty's "\r\n". */
-    ck_assert_str_eq(line, TX_STDIN_READY "\n");
 }
 
-/* The decoder ends with status want; the folder goes. */
-static void finish(struct run *r, int want)
+/* Waits for pid: its exit status (-1 if it did not exit). */
+static int status_of(pid_t pid)
 {
     int st;
-    pid_t pid = waitpid(-1, &st, 0);
-    ck_assert_int_gt(pid, 0);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == want, "status %d", st);
+    pid_t got = waitpid(pid, &st, 0);
+    ck_assert_int_eq(got, pid < 0 ? got : pid);
+    ck_assert_int_gt(got, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* The whole file (NUL-free or not), its length in *len. */
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    static uint8_t buf[4096];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_msg(fd >= 0, "%s: %s", path, strerror(errno));
+    ssize_t n = read(fd, buf, sizeof(buf));
+    close(fd);
+    ck_assert_int_ge(n, 0);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void cleanup(struct run *r)
+{
+    char path[128];
     close(r->master);
     close(r->slave);
-    unlink(r->fifo);
+    snprintf(path, sizeof(path), "%s.tty", r->out);
+    unlink(path);
+    unlink(r->out);
     rmdir(r->dir);
 }
+
+/* The program copies its stdin to r->out and says if it is a tty. */
+#define COPY_ARGV(r)                                                       \
+    (const char *const[])                                                  \
+    {                                                                      \
+        "tinyx-stdin", "/bin/sh", "-c",                                    \
+            "[ -t 0 ] && echo tty >\"$0.tty\"; cat >\"$0\"", (r).out, NULL \
+    }
 
 START_TEST(test_program)
 {
     struct run r;
-    start(&r);
-    int in = open(r.fifo, O_RDONLY | O_CLOEXEC);
-    ck_assert_int_ge(in, 0);
-    struct stat st;
-    ck_assert_int_eq(fstat(in, &st), 0);
-    ck_assert(S_ISFIFO(st.st_mode));
-    uint8_t data[512], w[1100], got[1100];
+    strcpy(r.out, "");
+    start(&r, COPY_ARGV(r));
+    expect_ready(&r);
+    uint8_t data[512], w[1100];
     size_t n = sample(data), wn = wire(data, n, w);
     ck_assert_int_eq(write(r.master, w, wn), (ssize_t)wn);
-    bool ended;
-    size_t m = read_to_end(in, got, sizeof(got), &ended);
-    ck_assert_msg(ended, "no end of file after %zu bytes", m);
-    ck_assert_uint_eq(m, n);
+    /* The program reads every byte, then end of file, and ends. */
+    ck_assert_int_eq(status_of(r.pid), 0);
+    size_t len;
+    uint8_t *got = slurp(r.out, &len);
+    ck_assert_uint_eq(len, n);
     ck_assert(memcmp(got, data, n) == 0);
-    /* Nothing echoed back to dom0. */
+    char tty[128];
+    snprintf(tty, sizeof(tty), "%s.tty", r.out);
+    ck_assert_msg(access(tty, F_OK) < 0, "the program's stdin is a tty");
+    /* Nothing echoed back to dom0; the decoder ended. */
     struct pollfd p = { .fd = r.master, .events = POLLIN };
     ck_assert_int_eq(poll(&p, 1, 200), 0);
-    close(in);
-    finish(&r, 0);
+    ck_assert_int_eq(status_of(-1), 0);
+    cleanup(&r);
 }
 END_TEST
 
 START_TEST(test_program_broken)
 {
     struct run r;
-    start(&r);
-    int in = open(r.fifo, O_RDONLY | O_CLOEXEC);
-    ck_assert_int_ge(in, 0);
+    strcpy(r.out, "");
+    start(&r, COPY_ARGV(r));
+    expect_ready(&r);
     ck_assert_int_eq(write(r.master, "ok\xff\x01more", 8), 8);
-    uint8_t got[64];
-    bool ended;
-    size_t m = read_to_end(in, got, sizeof(got), &ended);
-    ck_assert(ended);
-    ck_assert_uint_eq(m, 2);
+    ck_assert_int_eq(status_of(r.pid), 0);
+    size_t len;
+    uint8_t *got = slurp(r.out, &len);
+    ck_assert_uint_eq(len, 2);
     ck_assert(memcmp(got, "ok", 2) == 0);
     char line[256];
     read_line(r.master, line, sizeof(line));
     ck_assert_msg(strstr(line, "tinyx-stdin: a broken frame"), "%s", line);
-    close(in);
-    finish(&r, 1);
+    ck_assert_int_eq(status_of(-1), 1);
+    cleanup(&r);
 }
 END_TEST
 
-/* No console (stdin not a terminal): refused, no FIFO, no ready line. */
+/* The program ends without reading: its status; the decoder's next
+ * write meets EPIPE and it ends too, quietly. */
+START_TEST(test_program_no_reader)
+{
+    struct run r;
+    static const char *const argv[] = { "tinyx-stdin", "/bin/sh", "-c",
+                                        "exit 3", NULL };
+    start(&r, argv);
+    expect_ready(&r);
+    ck_assert_int_eq(status_of(r.pid), 3);
+    ck_assert_int_eq(write(r.master, "late", 4), 4);
+    ck_assert_int_eq(status_of(-1), 0);
+    cleanup(&r);
+}
+END_TEST
+
+/* A program that cannot be run: 127 and the reason, as a shell. */
+START_TEST(test_program_not_found)
+{
+    struct run r;
+    static const char *const argv[] = { "tinyx-stdin", "/nonexistent/prog",
+                                        NULL };
+    start(&r, argv);
+    expect_ready(&r);
+    ck_assert_int_eq(status_of(r.pid), 127);
+    char line[256];
+    read_line(r.master, line, sizeof(line));
+    ck_assert_msg(strstr(line, "tinyx-stdin: /nonexistent/prog: "), "%s", line);
+    ck_assert_int_eq(write(r.master, "x", 1), 1);
+    ck_assert_int_eq(status_of(-1), 0);
+    cleanup(&r);
+}
+END_TEST
+
+/* No console (stdin not a terminal): said, no ready line, the program
+ * reads /dev/null. */
 START_TEST(test_program_no_console)
 {
-    char dir[] = "/tmp/test-tinyx-stdin-XXXXXX", fifo[64];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    snprintf(fifo, sizeof(fifo), "%s/in", dir);
     int out[2];
     ck_assert_int_eq(pipe(out), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
-        dup2(null, 0);
+        int fd = open("/dev/zero", O_RDONLY);
+        dup2(fd, 0);
         dup2(out[1], 1);
         dup2(out[1], 2);
-        execl(HELPER, "tinyx-stdin", fifo, (char *)NULL);
-        _exit(127);
+        execl(HELPER, "tinyx-stdin", "/bin/sh", "-c",
+              "head -c 4 | wc -c; echo rc=$?", (char *)NULL);
+        _exit(99);
     }
     close(out[1]);
     char text[512];
@@ -342,14 +388,13 @@ START_TEST(test_program_no_console)
         n += (size_t)k;
     text[n] = '\0';
     close(out[0]);
-    int st;
-    ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 1, "status %d", st);
-    ck_assert_msg(strstr(text, "tinyx-stdin: the console") &&
+    ck_assert_int_eq(status_of(pid), 0);
+    /* /dev/zero was stdin: 4 bytes would have come from it. */
+    ck_assert_msg(strstr(text, "tinyx-stdin: the console (stdin): ") &&
+                      strstr(text, "the program reads /dev/null") &&
+                      strstr(text, "0\nrc=0\n") &&
                       !strstr(text, TX_STDIN_READY),
                   "%s", text);
-    ck_assert_int_eq(access(fifo, F_OK), -1);
-    rmdir(dir);
 }
 END_TEST
 
@@ -364,6 +409,8 @@ int main(void)
     TCase *prog = tcase_create("program");
     tcase_add_test(prog, test_program);
     tcase_add_test(prog, test_program_broken);
+    tcase_add_test(prog, test_program_no_reader);
+    tcase_add_test(prog, test_program_not_found);
     tcase_add_test(prog, test_program_no_console);
     tcase_set_timeout(prog, 60);
     suite_add_tcase(s, prog);
