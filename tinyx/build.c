@@ -187,13 +187,10 @@ static int read_template(const struct tinyx_build_opts *o, char **tmpl,
     return r;
 }
 
-/* --net: the guest-side helper that follows the vif's address after a
- * resume (tinyx/netwatch.c), a static program installed with tinyx. */
-static int find_netwatch(const struct tinyx_build_opts *o, char **out,
-                         struct tx_error *err)
+int tinyx_helper_path(const char *dir, const char *name, char **out,
+                      struct tx_error *err)
 {
-    const char *dir = o->libexecdir ? o->libexecdir : TINYX_LIBEXECDIR;
-    if (!(*out = tx_path_join(dir, "tinyx-netwatch")))
+    if (!(*out = tx_path_join(dir ? dir : TINYX_LIBEXECDIR, name)))
         return tx_fail(err, -ENOMEM, "out of memory");
     if (is_static_elf(*out))
         return 0;
@@ -224,7 +221,8 @@ static int pack_image(struct bstate *s, const char *tmp, const char *final,
     if (r == 0)
         r = find_busybox(s, &busybox, err);
     if (r == 0 && s->net)
-        r = find_netwatch(s->o, &netwatch, err);
+        r = tinyx_helper_path(s->o->libexecdir, "tinyx-netwatch", &netwatch,
+                              err);
     if (r < 0)
         goto out;
     const char **libs = malloc((s->o->nlibs + 1) * sizeof(*libs));

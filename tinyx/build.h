@@ -101,6 +101,11 @@ struct rootfs_input {
     bool net; /* /init brings up the interface of ip= (kernel command line) */
     const struct tinyx_disk *disks; /* /init waits for them, mounts some */
     size_t ndisks;
+    /* The image path of tinyx-stdin (tinyx/stdin.c): the program reads
+     * the console's framed input as a pipe (chaos-oci's containers
+     * without a terminal, which pack it themselves); NULL: the program's
+     * stdin is the console, as in tinyx's images. */
+    const char *stdin_helper;
 };
 
 /* A file the build writes itself (init, /etc files). */
@@ -129,6 +134,13 @@ struct rootfs_plan {
  * malloc'ed string, grown).  0 or -ENOMEM.
  */
 int rootfs_sh_quote(char **buf, const char *s);
+
+/* The host path of a guest-side helper tinyx installs (a static program:
+ * tinyx-netwatch, tinyx-stdin) in dir (NULL: where tinyx installs them),
+ * malloc'ed in *out.  0, or -ENOENT when there is no static program of
+ * that name there. */
+int tinyx_helper_path(const char *dir, const char *name, char **out,
+                      struct tx_error *err);
 
 /* The init script: TEMPLATE with its marker line replaced by the
  * application block.  Errors: no marker, a bad NAME=VALUE. */

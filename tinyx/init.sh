@@ -207,9 +207,25 @@ tinyx_disk() {
     tinyx_mounted="$2 $tinyx_mounted"
 }
 
+# tinyx_run PROGRAM ARG...: runs the program.  Its stdin is the console,
+# except when the image says TINYX_STDIN (tinyx-stdin's path: chaos-oci's
+# containers without a terminal): then the helper runs it (execs it),
+# with a pipe as its stdin that carries what dom0 sends framed on the
+# console (tinyx/stdin.c) and ends when the container's stdin does.  The
+# helper makes the console raw and says so ("tinyx: stdin ready"; dom0
+# sends nothing before); when it cannot, it says why, and the program
+# reads /dev/null.
+tinyx_run() {
+    if [ -n "$TINYX_STDIN" ]; then
+        "$TINYX_STDIN" "$@"
+    else
+        "$@"
+    fi
+}
+
 # What the build wrote for the application: TINYX_HOSTNAME, TINYX_WORKDIR,
-# TINYX_MODULES, TINYX_NET, tinyx_disks(), the exported environment, and
-# "set -- PROGRAM ARG...".
+# TINYX_MODULES, TINYX_NET, tinyx_disks(), TINYX_STDIN, the exported
+# environment, and "set -- PROGRAM ARG...".
 # @TINYX_APP@
 
 $bb mount -t proc proc /proc
@@ -246,7 +262,7 @@ fi
 
 if [ -n "$setup_ok" ]; then
     cd "$TINYX_WORKDIR" || echo "tinyx: cannot enter $TINYX_WORKDIR"
-    "$@"
+    tinyx_run "$@"
     status=$?
     echo "tinyx: exit status $status"
 else

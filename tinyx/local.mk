@@ -21,7 +21,8 @@ TINYX_LIB_SRCS = \
 	tinyx/kernel.c \
 	tinyx/kmod.c \
 	tinyx/resolve.c \
-	tinyx/build.c
+	tinyx/build.c \
+	tinyx/stdin_frame.c
 TINYX_LIB_HDRS = \
 	tinyx/txutil.h \
 	tinyx/sysroot.h \
@@ -34,7 +35,8 @@ TINYX_LIB_HDRS = \
 	tinyx/kernel.h \
 	tinyx/kmod.h \
 	tinyx/tinyx_build.h \
-	tinyx/build_int.h
+	tinyx/build_int.h \
+	tinyx/stdin_frame.h
 tinyx_libtinyx_la_SOURCES = $(TINYX_LIB_SRCS) $(TINYX_LIB_HDRS)
 # build.c finds the init template where `make install` puts it.
 tinyx_libtinyx_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) -DTINYX_DATADIR='"$(tinyxdatadir)"' \
@@ -54,12 +56,18 @@ dist_tinyxdata_DATA = tinyx/init.sh
 # says why).  A static program, so that it runs in any image; its own
 # flags, as the unikernel's: AM_CFLAGS and AM_LDFLAGS carry -fsanitize
 # under --enable-sanitizers, and a guest has no sanitizer runtime.
+# tinyx-stdin: guest code too, the same way, put by chaos-oci into
+# containers without a terminal (tinyx/stdin.c says why).
 tinyxlibexecdir = $(pkglibexecdir)/tinyx
-tinyxlibexec_PROGRAMS = tinyx/tinyx-netwatch
+tinyxlibexec_PROGRAMS = tinyx/tinyx-netwatch tinyx/tinyx-stdin
 tinyx_tinyx_netwatch_SOURCES = tinyx/netwatch.c tinyx/netwatch_msg.c \
 	tinyx/netwatch_msg.h
 tinyx_tinyx_netwatch_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
 tinyx_tinyx_netwatch_LDFLAGS = -all-static
+tinyx_tinyx_stdin_SOURCES = tinyx/stdin.c tinyx/stdin_frame.c \
+	tinyx/stdin_frame.h
+tinyx_tinyx_stdin_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
+tinyx_tinyx_stdin_LDFLAGS = -all-static
 
 # ---------------------------------------------------------------- unit tests
 # The tests build small ELF files with $(CC) at run time, read archives back
@@ -72,7 +80,8 @@ TINYX_TESTS = \
 	tests/unit/test_tinyx_build_cli \
 	tests/unit/test_tinyx_kmod \
 	tests/unit/test_tinyx_devices \
-	tests/unit/test_tinyx_netwatch
+	tests/unit/test_tinyx_netwatch \
+	tests/unit/test_tinyx_stdin
 check_PROGRAMS += $(TINYX_TESTS)
 TESTS += $(TINYX_TESTS)
 TINYX_TEST_FLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tinyx \
@@ -108,11 +117,16 @@ tests_unit_test_tinyx_netwatch_SOURCES = tests/unit/test_tinyx_netwatch.c \
 	tinyx/netwatch_msg.c tinyx/netwatch_msg.h $(TINYX_TEST_COMMON)
 tests_unit_test_tinyx_netwatch_CFLAGS = $(TINYX_TEST_FLAGS)
 tests_unit_test_tinyx_netwatch_LDADD = $(TINYX_TEST_LIBS) -lutil
-# The --net builds of the build tests put the helper in their images.
-$(TINYX_TESTS): tinyx/tinyx-netwatch
+tests_unit_test_tinyx_stdin_SOURCES = tests/unit/test_tinyx_stdin.c \
+	tinyx/stdin_frame.c tinyx/stdin_frame.h
+tests_unit_test_tinyx_stdin_CFLAGS = $(TINYX_TEST_FLAGS)
+tests_unit_test_tinyx_stdin_LDADD = $(CHECK_LIBS) -lutil
+# The --net builds of the build tests put the helper in their images;
+# test_tinyx_stdin runs tinyx-stdin.
+$(TINYX_TESTS): tinyx/tinyx-netwatch tinyx/tinyx-stdin
 
 # Only tinyx's tests (the CLI test needs the tinyx command built).
-check-tinyx: tinyx/tinyx tinyx/tinyx-netwatch $(TINYX_TESTS)
+check-tinyx: tinyx/tinyx tinyx/tinyx-netwatch tinyx/tinyx-stdin $(TINYX_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(TINYX_TESTS)'
 .PHONY: check-tinyx
 
@@ -120,29 +134,35 @@ check-tinyx: tinyx/tinyx tinyx/tinyx-netwatch $(TINYX_TESTS)
 # `make fuzz-tinyx [FUZZ_SECONDS=N]` builds the libFuzzer targets with clang
 # and runs each for N seconds (0: build only; default: FUZZ_SECONDS of the
 # other fuzz fragments, else 10).  Not part of all or check.
-TINYX_FUZZ_TARGETS = tests/fuzz/fuzz_elfdeps tests/fuzz/fuzz_spec tests/fuzz/fuzz_kmod
+TINYX_FUZZ_TARGETS = tests/fuzz/fuzz_elfdeps tests/fuzz/fuzz_spec tests/fuzz/fuzz_kmod \
+	tests/fuzz/fuzz_stdin_frame
 TINYX_FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -std=c11 -D_GNU_SOURCE \
 	-include $(top_builddir)/config.h -I$(top_srcdir)/tinyx $(ZLIB_CFLAGS)
 TINYX_FUZZ_SRC = $(TINYX_LIB_SRCS:%=$(top_srcdir)/%)
-EXTRA_DIST += tests/fuzz/fuzz_elfdeps.c tests/fuzz/fuzz_spec.c tests/fuzz/fuzz_kmod.c
+EXTRA_DIST += tests/fuzz/fuzz_elfdeps.c tests/fuzz/fuzz_spec.c tests/fuzz/fuzz_kmod.c \
+	tests/fuzz/fuzz_stdin_frame.c
 CLEANFILES += $(TINYX_FUZZ_TARGETS)
 
 fuzz-tinyx:
 	@test -n "$(FUZZ_CC)" || { echo "fuzz-tinyx: no clang (apt-get install clang, then re-run configure)" >&2; exit 1; }
-	@$(MKDIR_P) tests/fuzz/corpus-elfdeps tests/fuzz/corpus-spec tests/fuzz/corpus-kmod
+	@$(MKDIR_P) tests/fuzz/corpus-elfdeps tests/fuzz/corpus-spec tests/fuzz/corpus-kmod \
+		tests/fuzz/corpus-stdin_frame
 	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_elfdeps \
 		$(top_srcdir)/tests/fuzz/fuzz_elfdeps.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
 	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_spec \
 		$(top_srcdir)/tests/fuzz/fuzz_spec.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
 	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_kmod \
 		$(top_srcdir)/tests/fuzz/fuzz_kmod.c $(TINYX_FUZZ_SRC) $(ZLIB_LIBS)
+	$(FUZZ_CC) $(TINYX_FUZZ_FLAGS) -o tests/fuzz/fuzz_stdin_frame \
+		$(top_srcdir)/tests/fuzz/fuzz_stdin_frame.c $(top_srcdir)/tinyx/stdin_frame.c
 	@for f in /bin/true /bin/ls /usr/lib/x86_64-linux-gnu/libz.so.1; do \
 		test -f $$f && cp -L $$f tests/fuzz/corpus-elfdeps/seed-$$(basename $$f) || :; done
 	@printf 'dir /a 0700\nfile "/b c" ./x 0644\nelf /bin/x /bin/true\nlib libc.so.6\ntree / ./t\nslink /l ../x\nnod /dev/console c 5 1 0600\n' \
 		>tests/fuzz/corpus-spec/seed-spec
 	@printf 'k/9p.ko.xz: k/9pnet.ko k/a-b.ko\nk/9pnet.ko: k/a-b.ko\nk/a-b.ko:\n\nk/b.ko:\0k/x_y-z.ko\n' \
 		>tests/fuzz/corpus-kmod/seed-kmod
+	@printf 'a\nb\377\377c\017\000\377\004tail' >tests/fuzz/corpus-stdin_frame/seed-frames
 	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
 	if test "$$secs" != 0; then \
 		for t in $(TINYX_FUZZ_TARGETS); do \

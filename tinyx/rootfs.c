@@ -209,7 +209,9 @@ static int app_block(const struct rootfs_input *in, struct sbuf *b,
         sb_sh_quote(b, d->mountpoint && d->fstype ? d->fstype : "");
         sb_puts(b, " || return 1\n");
     }
-    sb_puts(b, "}\n");
+    sb_puts(b, "}\nTINYX_STDIN=");
+    sb_sh_quote(b, in->stdin_helper ? in->stdin_helper : "");
+    sb_puts(b, "\n");
     sb_export(b, "PATH", 4, DEFAULT_PATH);
     sb_export(b, "HOME", 4, "/root");
     if (in->nlibdirs) {

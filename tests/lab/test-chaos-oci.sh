@@ -6,6 +6,11 @@
 #  - `echo hello`: created (paused) -> start -> running -> the output on
 #    the keeper's stdout, exit status 0 -> stopped -> delete leaves nothing;
 #  - `sh -c 'exit 7'`: exit status 7;
+#  - stdin without a terminal, a pipe in the guest (tinyx-stdin): `echo hi
+#    | cat` prints exactly "hi\n"; `printf 'a\nb' | wc -c` prints 3; every
+#    byte value (^C, ^D, NUL, ^Z, ^O, 0xff, CR) through md5sum and od
+#    unchanged; a script read by sh from stdin (not a tty) with its exit
+#    status; stdin from /dev/null: cat ends at once with 0;
 #  - process.terminal: the terminal through --console-socket, typed input
 #    read by the program, its exit status;
 #  - a long sleep: `kill ID TERM` ends it (the program gets TERM: 143);
@@ -16,7 +21,8 @@
 #  - with chaosd running and a pool of the guests' shape: the guest comes
 #    from a shell (state's org.chaos.path "pool"), the keeper follows it
 #    through chaosd: output, exit status 0 and 7, kill TERM (143) and
-#    KILL (137), delete of a created one; org.chaos.direct builds it
+#    KILL (137), delete of a created one; stdin (hi, wc, every byte
+#    value, /dev/null) as above; org.chaos.direct builds it
 #    here; a guest chaosd cannot build fails create with chaosd's reason;
 #    chaosd's descriptors and chaos's files as before; chaosd stopped and
 #    started again under a running container: the keeper follows the new
@@ -49,7 +55,7 @@ files() { find /run/chaos "$ROOT" ! -type d 2>/dev/null | sort; }
 bundle() {
     mkdir -p "$1/rootfs/bin"
     cp /bin/busybox "$1/rootfs/bin/busybox"
-    for a in sh echo sleep cat; do ln -sf busybox "$1/rootfs/bin/$a"; done
+    for a in sh echo sleep cat wc md5sum od; do ln -sf busybox "$1/rootfs/bin/$a"; done
     cat >"$1/config.json" <<END
 { "ociVersion": "1.0.2-dev",
   "root": { "path": "rootfs" },
@@ -64,13 +70,23 @@ END
 # create ID [OPTION...]: `chaos-oci create [OPTION...] ID` under the
 # reaper, in the background; waits for create's own status and checks it
 # is 0 and the pid file is the keeper's.  The keeper's stdout and stderr
-# go to $W/ID.out and .err.
-create() {
+# go to $W/ID.out and .err; its stdin (the container's) is a pipe from
+# the command IN_CMD when set, else /dev/null.
+IN_CMD=
+reap() {
     c=$1
     shift
     lab-oci-reaper "$W/$c.status" chaos-oci --root "$ROOT" --log "$LOG" \
         create --bundle "$W/$c" --pid-file "$W/$c.pid" "$@" "$c" \
-        >"$W/$c.out" 2>"$W/$c.err" </dev/null &
+        >"$W/$c.out" 2>"$W/$c.err"
+}
+create() {
+    c=$1
+    if [ -n "$IN_CMD" ]; then
+        sh -c "$IN_CMD" | reap "$@" &
+    else
+        reap "$@" </dev/null &
+    fi
     wait_for 300 "grep -q '^create' $W/$c.status 2>/dev/null" ||
         fail "$c: create did not finish in 300 s"
     rc=$(sed -n 's/^create //p' "$W/$c.status")
@@ -128,6 +144,64 @@ rc=$(exit_of seven 300)
 [ "$rc" = 7 ] || fail "seven: exit status $rc, want 7"
 echo "ok: seven exited 7"
 delete seven
+
+# ------------------------------------------------------------ stdin
+# Without a terminal the program's stdin is a pipe in the guest
+# (tinyx-stdin decodes what the keeper sends framed on the console): the
+# bytes of the container's stdin exactly, then end of file.  Sent before
+# the guest runs (create, paused): held by the keeper until tinyx-stdin
+# says the console is raw.
+i=0
+while [ "$i" -lt 256 ]; do
+    # shellcheck disable=SC2059 # the format is the byte
+    printf "\\$(printf %03o "$i")"
+    i=$((i + 1))
+done >"$W/bytes"
+printf '\003\004\000\032\377\377\017\017\r\n\r' >>"$W/bytes"
+# The guest's md5sum and od are this BusyBox (the bundles' own).
+{ /bin/busybox md5sum <"$W/bytes" && /bin/busybox od -An -tx1 -v <"$W/bytes"; } \
+    >"$W/bytes.want" || fail "dom0's BusyBox lacks md5sum or od"
+printf 'hi\n' >"$W/hi.want"
+printf '3\n' >"$W/wc.want"
+printf 'one\n' >"$W/script.want"
+: >"$W/null.want"
+# stdin_case ID ARGS-JSON IN-CMD WANT RC [FAIL]: the container's stdin is
+# what IN-CMD prints ("": /dev/null); its stdout must be the file
+# $W/WANT.want byte for byte, its exit status RC; FAIL reports.
+stdin_case() {
+    id=$1 args=$2 want=$4 wantrc=$5 f=${6:-fail}
+    bundle "$W/$id" "$args"
+    IN_CMD=$3
+    create "$id"
+    IN_CMD=
+    oci start "$id" || $f "start $id: $(tail -n 1 "$LOG")"
+    rc=$(exit_of "$id" 300)
+    [ "$rc" = "$wantrc" ] ||
+        $f "$id: exit status $rc, want $wantrc: $(od -c "$W/$id.out" | head)"
+    cmp -s "$W/$id.out" "$W/$want.want" ||
+        $f "$id: stdout is not $want.want: $(od -c "$W/$id.out" | head -n 20)"
+    [ ! -s "$W/$id.err" ] || $f "$id: stderr: $(cat "$W/$id.err")"
+    grep -q 'tinyx-stdin is ready' "$ROOT/$id/keeper.log" ||
+        $f "$id: the keeper never saw tinyx-stdin ready: $(cat "$ROOT/$id/keeper.log")"
+    case $id in
+        p-*) grep -q 'served by chaosd' "$ROOT/$id/keeper.log" ||
+            $f "$id: the keeper does not follow chaosd: $(cat "$ROOT/$id/keeper.log")" ;;
+    esac
+    echo "ok: $id: stdout as $want.want ($(wc -c <"$W/$id.out") bytes), exit status $rc"
+    delete "$id"
+}
+# stdin_cases PREFIX [FAIL]: the stdin cases, ids PREFIX-...
+stdin_cases() {
+    stdin_case "$1-hi" '[ "cat" ]' 'echo hi' hi 0 "$2"
+    stdin_case "$1-wc" '[ "wc", "-c" ]' "printf 'a\\nb'" wc 0 "$2"
+    stdin_case "$1-bytes" '[ "sh", "-c", "cat >/tmp/in && md5sum </tmp/in && od -An -tx1 -v </tmp/in" ]' \
+        "cat $W/bytes" bytes 0 "$2"
+    stdin_case "$1-null" '[ "cat" ]' '' null 0 "$2"
+}
+stdin_cases s
+# sh reads its script from stdin, which is no terminal.
+stdin_case s-script '[ "sh" ]' \
+    "printf '[ -t 0 ] && echo on-a-tty\\necho one\\nexit 5\\necho never\\n'" script 5
 
 # ------------------------------------------------------------ terminal
 # process.terminal: the pty's master goes through --console-socket to
@@ -280,6 +354,10 @@ for sig in TERM KILL; do
     wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
     kill_case "p-sleep-$sig" "$sig" pool fail_log
 done
+
+# stdin through chaosd's console socket (the keeper follows the guest).
+wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
+stdin_cases p fail_log
 
 wait_for 300 oci_pool_full || fail_log "the pool did not refill: $(chaos pool 2>&1)"
 bundle "$W/p-never" '[ "sleep", "600" ]'

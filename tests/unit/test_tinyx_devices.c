@@ -497,6 +497,43 @@ START_TEST(test_init_disks)
 }
 END_TEST
 
+/* tinyx_run: the program with the console as stdin without
+ * TINYX_STDIN; with it, run by the helper (fakes here: one gives it a
+ * pipe, one says it cannot and gives it /dev/null); the program's status
+ * either way. */
+START_TEST(test_init_stdin)
+{
+    tt_write_str(S("%s/helper-ok", D),
+                 "#!/bin/sh\necho from-helper | \"$@\"\n");
+    tt_write_str(S("%s/helper-fail", D),
+                 "#!/bin/sh\necho 'tinyx-stdin: no console' >&2\n"
+                 "\"$@\" </dev/null\n");
+    ck_assert_int_eq(tt_sh("chmod +x %s/helper-ok %s/helper-fail", D, D), 0);
+    for (size_t s = 0; s < 2; s++) {
+        if (!have_shell(shells[s]))
+            continue;
+        char *got =
+            run_init_fn(shells[s], "",
+                        S("echo console | tinyx_run cat\n"
+                          "TINYX_STDIN='%s/helper-ok'\n"
+                          "echo console | tinyx_run sh -c 'cat; exit 6'\n"
+                          "echo \"status $?\"\n"
+                          "TINYX_STDIN='%s/helper-fail'\n"
+                          "echo console | tinyx_run cat\n"
+                          "echo \"status $?\"\n"
+                          "TINYX_STDIN=\n"
+                          "tinyx_run sh -c 'exit 4'\n"
+                          "echo \"status $?\"",
+                          D, D));
+        ck_assert_msg(strcmp(got, "console\nfrom-helper\nstatus 6\n"
+                                  "tinyx-stdin: no console\nstatus 0\n"
+                                  "status 4\nrc=0\n") == 0,
+                      "%s: %s", shells[s], got);
+        free(got);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("tinyx devices");
@@ -513,6 +550,7 @@ int main(void)
     tcase_add_test(tc, test_init_net);
     tcase_add_test(tc, test_init_follow);
     tcase_add_test(tc, test_init_disks);
+    tcase_add_test(tc, test_init_stdin);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -5,6 +5,15 @@
  * console to its stdout and its stdin to the console, and exits with the
  * program's status.  The runc shim, a subreaper, waits for it as it would
  * for a container's first process.
+ *
+ * Stdin without a terminal is framed (tinyx/stdin_frame.h: tinyx-stdin
+ * decodes it in the guest into the program's stdin, a pipe) and held
+ * until tinyx-stdin's ready line (oci_output.h): before it the console is
+ * a cooked tty that would echo and edit it.  Its end is sent as a frame,
+ * so the program reads end of file.  With a terminal, the bytes go as
+ * they are, at once.  Writes to the console never block (the keeper may
+ * be the very server that must drain them): what the socket does not
+ * take waits in a buffer, and stdin is read only when that is empty.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,11 +23,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "oci.h"
 #include "oci_output.h"
+#include "stdin_frame.h"
+
+#define STDIN_CHUNK 4096
 
 static volatile sig_atomic_t stop_signal;
 
@@ -32,8 +45,13 @@ struct keeper {
     chaos_domid domid;
     FILE *log; /* ROOT/ID/keeper.log: stderr is the container's */
     int console;
+    bool console_open; /* no end of stream or error on it yet */
+    bool framed;       /* no terminal: stdin framed, after the ready line */
     bool stdin_open;
     struct oci_output out;
+    /* Stdin on its way to the console (encoded), not yet taken by it. */
+    uint8_t pend[TX_STDIN_ENCODED_MAX(STDIN_CHUNK) + 2];
+    size_t pend_off, pend_len;
 };
 
 static void say(struct keeper *k, const char *fmt, ...)
@@ -70,24 +88,90 @@ static bool pump_console(struct keeper *k)
     ssize_t n = read(k->console, in, sizeof(in));
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
-    if (n <= 0)
+    if (n <= 0) {
+        k->console_open = false;
         return false;
+    }
+    bool was_ready = k->out.stdin_ready;
     size_t m = oci_output_feed(&k->out, in, (size_t)n, out);
     write_all(STDOUT_FILENO, out, m);
+    if (!was_ready && k->out.stdin_ready)
+        say(k, "tinyx-stdin is ready: sending stdin");
     return true;
+}
+
+/* Sends what the console takes now of the pending stdin.  A failing
+ * socket keeps it: the console's end of stream follows (after which a
+ * chaosd that adopts the guest may take it). */
+static void flush_pending(struct keeper *k)
+{
+    while (k->pend_len > 0 && k->console_open) {
+        ssize_t n = send(k->console, k->pend + k->pend_off, k->pend_len,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                k->console_open = false;
+            return;
+        }
+        k->pend_off += (size_t)n;
+        k->pend_len -= (size_t)n;
+    }
+    if (k->pend_len == 0)
+        k->pend_off = 0;
+}
+
+/* Whether stdin is read now: it is open, the guest is ready for it, and
+ * what was read before is gone. */
+static bool want_stdin(const struct keeper *k)
+{
+    return k->stdin_open && k->out.stdin_ready && k->pend_len == 0;
 }
 
 static void pump_stdin(struct keeper *k)
 {
-    char buf[4096];
+    uint8_t buf[STDIN_CHUNK];
     ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return;
     if (n <= 0) {
+        /* The end (or an error, or no stdin at all): the program's stdin
+         * ends too.  A terminal has no such frame. */
         k->stdin_open = false;
-        return;
+        if (k->framed)
+            k->pend_len = tx_stdin_encode_eof(k->pend);
+    } else if (k->framed) {
+        k->pend_len = tx_stdin_encode(buf, (size_t)n, k->pend);
+    } else {
+        memcpy(k->pend, buf, (size_t)n);
+        k->pend_len = (size_t)n;
     }
-    write_all(k->console, buf, (size_t)n);
+    k->pend_off = 0;
+    flush_pending(k);
+}
+
+/* The keeper's own descriptors in a poll: the console (its output, and
+ * room for pending stdin) and stdin. */
+static void io_pollfds(const struct keeper *k, struct pollfd fds[2])
+{
+    short ev = POLLIN | (k->pend_len > 0 ? POLLOUT : 0);
+    fds[0] = (struct pollfd){ .fd = k->console_open ? k->console : -1,
+                              .events = ev };
+    fds[1] = (struct pollfd){ .fd = want_stdin(k) ? STDIN_FILENO : -1,
+                              .events = POLLIN };
+}
+
+/* After a poll: false once the console's stream ended. */
+static bool io_handle(struct keeper *k, const struct pollfd fds[2])
+{
+    if ((fds[0].revents & (POLLIN | POLLHUP | POLLERR)) && !pump_console(k))
+        return false;
+    if (fds[0].revents & POLLOUT)
+        flush_pending(k);
+    if (fds[1].revents)
+        pump_stdin(k);
+    return k->console_open;
 }
 
 static void catch_signals(sigset_t *wait_mask)
@@ -130,10 +214,7 @@ static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
         struct pollfd fds[CHAOS_SUPERVISOR_MAX_POLLFDS + 2];
         unsigned n =
             chaos_supervisor_pollfds(sup, fds, CHAOS_SUPERVISOR_MAX_POLLFDS);
-        unsigned ci = n, si = n + 1;
-        fds[ci] = (struct pollfd){ .fd = k->console, .events = POLLIN };
-        fds[si] = (struct pollfd){ .fd = k->stdin_open ? STDIN_FILENO : -1,
-                                   .events = POLLIN };
+        io_pollfds(k, fds + n);
         int wait = chaos_supervisor_timeout_ms(sup);
         struct timespec ts = { .tv_sec = wait / 1000,
                                .tv_nsec = (long)(wait % 1000) * 1000000 };
@@ -142,10 +223,9 @@ static void serve(struct keeper *k, chaos_ctx *ctx, chaos_supervisor *sup)
             say(k, "poll: %s", strerror(errno));
             return;
         }
-        if (ready > 0 && fds[ci].revents)
-            pump_console(k);
-        if (ready > 0 && fds[si].revents)
-            pump_stdin(k);
+        /* The supervisor ends the stream (chaos_supervisor_close). */
+        if (ready > 0)
+            io_handle(k, fds + n);
         if (chaos_supervisor_handle(ctx, sup, fds, ready > 0 ? n : 0) < 0)
             say(k, "%s", chaos_errmsg(ctx));
         const char *msg;
@@ -166,19 +246,15 @@ static void follow(struct keeper *k, chaos_ctx *ctx, const sigset_t *wait_mask)
     for (;;) {
         if (stop_signal)
             stop_guest(k, ctx);
-        struct pollfd fds[2] = {
-            { .fd = k->console, .events = POLLIN },
-            { .fd = k->stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
-        };
+        struct pollfd fds[2];
+        io_pollfds(k, fds);
         int ready = ppoll(fds, 2, NULL, wait_mask);
         if (ready < 0 && errno != EINTR) {
             say(k, "poll: %s", strerror(errno));
             return;
         }
-        if (ready > 0 && fds[0].revents && !pump_console(k))
+        if (ready > 0 && !io_handle(k, fds))
             return;
-        if (ready > 0 && fds[1].revents)
-            pump_stdin(k);
     }
 }
 
@@ -297,6 +373,7 @@ static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
             break;
         close(k->console);
         k->console = fd;
+        k->console_open = true; /* and pending stdin goes to it */
     }
     chaos_close(ctx);
     return finish(k);
@@ -305,7 +382,11 @@ static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
 int oci_keeper_run(const char *dir, chaos_domid domid, bool terminal,
                    bool chaosd, int ready_fd)
 {
-    struct keeper k = { .dir = dir, .domid = domid, .stdin_open = true };
+    struct keeper k = { .dir = dir,
+                        .domid = domid,
+                        .console_open = true,
+                        .framed = !terminal,
+                        .stdin_open = true };
     oci_output_init(&k.out, terminal);
     char path[4096];
     snprintf(path, sizeof(path), "%s/keeper.log", dir);

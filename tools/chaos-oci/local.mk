@@ -33,7 +33,7 @@ OCI_TESTS = tests/unit/test_oci_spec tests/unit/test_oci_state \
 check_PROGRAMS += $(OCI_TESTS)
 TESTS += $(OCI_TESTS)
 OCI_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JSONC_CFLAGS) \
-	-I$(top_srcdir)/tools/chaos-oci \
+	-I$(top_srcdir)/tools/chaos-oci -I$(top_srcdir)/tinyx \
 	-DOCI_CORPUS_DIR='"$(abs_top_srcdir)/tests/fuzz/corpus/oci-spec"'
 OCI_TEST_LIBS = $(CHECK_LIBS) $(JSONC_LIBS)
 tests_unit_test_oci_spec_SOURCES = tests/unit/test_oci_spec.c $(OCI_PURE_SRCS)

@@ -47,7 +47,7 @@ static const char usage[] =
     "\n"
     "Environment: CHAOS_OCI_KERNEL (the default guest kernel, else\n"
     "/var/lib/chaos-oci/vmlinuz), CHAOS_OCI_BUSYBOX, TINYX_DATADIR,\n"
-    "CHAOSD_SOCKET, CHAOS_OCI_DIRECT.\n"
+    "TINYX_LIBEXECDIR, CHAOSD_SOCKET, CHAOS_OCI_DIRECT.\n"
     "Exit status: 0 done, 1 failed.\n";
 
 static void log_line(const struct oci_global *g, const char *level,

@@ -20,6 +20,9 @@
 #include "spawn.h"
 
 #define MAX_TEMPLATE (1u << 20)
+/* Where tinyx-stdin goes in a container without a terminal: next to the
+ * bind mounts' copies, out of the way of the bundle's own files. */
+#define STDIN_HELPER "/.chaos-oci/tinyx-stdin"
 
 static int fail(char *msg, size_t len, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -57,7 +60,7 @@ static void field(FILE *f, const char *s)
 
 static char *make_spec(const struct oci_spec *s, const bool *is_dir,
                        const mode_t *modes, const char *init_path,
-                       const char *busybox)
+                       const char *busybox, const char *stdin_helper)
 {
     static const char *const dirs[][2] = {
         { "/proc", "0555" }, { "/sys", "0555" }, { "/dev", "0755" },
@@ -83,6 +86,11 @@ static char *make_spec(const struct oci_spec *s, const bool *is_dir,
     if (!exists_in(s->root_path, "/bin/busybox")) {
         fputs("elf /bin/busybox", f);
         field(f, busybox);
+        fputs(" 0755\n", f);
+    }
+    if (stdin_helper) {
+        fputs("file " STDIN_HELPER, f);
+        field(f, stdin_helper);
         fputs(" 0755\n", f);
     }
     /* The bind mounts' copies (oci_bind.h). */
@@ -123,6 +131,8 @@ static int render_init(const struct oci_spec *s, char *const *argv, size_t argc,
         .env = (const char *const *)s->env,
         .nenv = s->nenv,
         .workdir = s->cwd,
+        /* Without a terminal the program reads stdin as a pipe. */
+        .stdin_helper = s->terminal ? NULL : STDIN_HELPER,
     };
     struct tx_error err;
     if ((r = rootfs_render_init(tmpl, &in, &init, &err)) < 0) {
@@ -183,6 +193,13 @@ int oci_image_pack(const struct oci_spec *s, const char *hostname,
     const char *busybox = getenv("CHAOS_OCI_BUSYBOX");
     if (!busybox)
         busybox = "/bin/busybox";
+    /* tinyx-stdin: where tinyx installs it, or $TINYX_LIBEXECDIR. */
+    char *stdin_helper = NULL;
+    struct tx_error err;
+    if (!s->terminal &&
+        tinyx_helper_path(getenv("TINYX_LIBEXECDIR"), "tinyx-stdin",
+                          &stdin_helper, &err) < 0)
+        return fail(msg, msglen, -ENOENT, "%s", err.msg);
     bool *is_dir = calloc(s->nbinds + 1, sizeof(*is_dir));
     mode_t *modes = calloc(s->nbinds + 1, sizeof(*modes));
     char *init_path = NULL, **argv = s->args;
@@ -199,11 +216,11 @@ int oci_image_pack(const struct oci_spec *s, const char *hostname,
     if (r == 0)
         r = render_init(s, argv, argc, hostname, init_path, msg, msglen);
     char *text =
-        r == 0 ? make_spec(s, is_dir, modes, init_path, busybox) : NULL;
+        r == 0 ? make_spec(s, is_dir, modes, init_path, busybox, stdin_helper)
+               : NULL;
     if (r == 0 && !text)
         r = fail(msg, msglen, -ENOMEM, "out of memory");
     struct spec spec = { 0 };
-    struct tx_error err;
     struct tx_strv warnings = { 0 };
     if (r == 0 && (r = spec_parse(text, strlen(text), "chaos-oci image",
                                   gen_dir, &spec, &err)) < 0)
@@ -221,6 +238,7 @@ int oci_image_pack(const struct oci_spec *s, const char *hostname,
     tx_strv_free(&warnings);
     free(text);
     free(init_path);
+    free(stdin_helper);
     if (argv != s->args)
         oci_argv_free(argv, argc);
     free(is_dir);

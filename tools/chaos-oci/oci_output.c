@@ -4,41 +4,99 @@
  */
 #include "oci_output.h"
 
-#include <stdio.h>
 #include <string.h>
 
-#define MARKER_LEN (sizeof(OCI_EXIT_MARKER) - 1)
+#include "stdin_frame.h"
 
-void oci_output_init(struct oci_output *o, bool raw)
+/* The keepers' lines (oci_output.h): /init's exit status, tinyx-stdin's
+ * ready line.  No marker is the prefix of another. */
+enum { M_STATUS, M_READY, M_COUNT };
+static const struct {
+    const char *text;
+    bool number; /* N follows the text */
+} markers[M_COUNT] = {
+    [M_STATUS] = { OCI_EXIT_MARKER, true },
+    [M_READY] = { TX_STDIN_READY, false },
+};
+
+void oci_output_init(struct oci_output *o, bool terminal)
 {
     memset(o, 0, sizeof(*o));
-    o->raw = raw;
+    o->raw = terminal;
+    o->stdin_ready = terminal;
     o->status = -1;
 }
 
-/* Gives back what was held as a possible marker line: it was not one. */
+/* The markers a line may begin with now: the ready line only once. */
+static unsigned open_markers(const struct oci_output *o)
+{
+    return 1u << M_STATUS | (o->stdin_ready ? 0 : 1u << M_READY);
+}
+
+static unsigned first_of(unsigned set)
+{
+    unsigned i = 0;
+    while (i < M_COUNT - 1 && !(set & (1u << i)))
+        i++;
+    return i;
+}
+
+static void forget(struct oci_output *o)
+{
+    o->held = 0;
+    o->cand = 0;
+    o->in_which = 0;
+    o->marker_cr = false;
+    o->digits = 0;
+}
+
+/* Gives back what was held as a possible marker line: it was not one.
+ * The held bytes are a prefix of every candidate: any one spells them. */
 static size_t release(struct oci_output *o, char *out)
 {
-    memcpy(out, OCI_EXIT_MARKER, o->held);
-    size_t n = o->held;
-    if (o->in_marker && o->digits) {
-        char num[16];
-        int len = snprintf(num, sizeof(num), "%d", o->value);
-        memcpy(out + n, num, (size_t)len);
-        n += (size_t)len;
+    size_t n = 0;
+    if (o->held) {
+        memcpy(out, markers[first_of(o->cand)].text, o->held);
+        n = o->held;
     }
+    memcpy(out + n, o->num, o->digits);
+    n += o->digits;
     if (o->marker_cr)
         out[n++] = '\r';
-    o->marker_cr = false;
-    o->held = 0;
-    o->in_marker = false;
-    o->digits = 0;
-    o->value = 0;
+    forget(o);
     o->mid_line = n > 0;
     return n;
 }
 
-/* One byte of ordinary output (the marker is handled by the caller). */
+/* A whole marker line: kept, not shown. */
+static void take(struct oci_output *o)
+{
+    if (o->in_which - 1 == M_STATUS) {
+        int v = 0;
+        for (unsigned i = 0; i < o->digits; i++)
+            v = v * 10 + (o->num[i] - '0');
+        o->status = v;
+    } else {
+        /* tinyx-stdin made the console raw before it wrote the line. */
+        o->stdin_ready = true;
+        o->raw = true;
+    }
+    forget(o);
+    o->mid_line = false;
+}
+
+/* The candidates that still match once c follows the held bytes. */
+static unsigned still_matching(const struct oci_output *o, char c)
+{
+    unsigned set = o->held ? o->cand : open_markers(o), next = 0;
+    for (unsigned i = 0; i < M_COUNT; i++)
+        if ((set & (1u << i)) && o->held < strlen(markers[i].text) &&
+            markers[i].text[o->held] == c)
+            next |= 1u << i;
+    return next;
+}
+
+/* One byte of ordinary output (the markers are handled by the caller). */
 static size_t put(struct oci_output *o, char c, char *out)
 {
     size_t n = 0;
@@ -64,33 +122,38 @@ size_t oci_output_feed(struct oci_output *o, const char *in, size_t len,
         char c = in[i];
         if (o->status >= 0)
             break; /* after the status line: Linux's shutdown messages */
-        if (o->in_marker) {
-            if (c >= '0' && c <= '9' && o->digits < 4 && !o->marker_cr) {
-                o->value = o->value * 10 + (c - '0');
-                o->digits++;
+        if (o->in_which) {
+            bool number = markers[o->in_which - 1].number;
+            bool whole = !number || o->digits > 0;
+            if (number && c >= '0' && c <= '9' && o->digits < sizeof(o->num) &&
+                !o->marker_cr) {
+                o->num[o->digits++] = c;
                 continue;
             }
-            if (o->digits && c == '\r' && !o->marker_cr) {
+            if (whole && c == '\r' && !o->marker_cr) {
                 o->marker_cr = true;
                 continue;
             }
-            if (o->digits && c == '\n') {
-                /* The status line: kept, not shown. */
-                o->status = o->value;
-                o->in_marker = o->marker_cr = false;
-                o->held = o->digits = 0;
-                o->value = 0;
-                o->mid_line = false;
+            if (whole && c == '\n') {
+                take(o);
                 continue;
             }
             n += release(o, out + n);
-        } else if (!o->mid_line && !o->cr && o->held < MARKER_LEN &&
-                   c == OCI_EXIT_MARKER[o->held]) {
-            if (++o->held == MARKER_LEN)
-                o->in_marker = true;
-            continue;
-        } else if (o->held) {
-            n += release(o, out + n);
+        } else if (!o->mid_line && !o->cr) {
+            unsigned next = still_matching(o, c);
+            if (next) {
+                o->cand = next;
+                o->held++;
+                for (unsigned m = 0; m < M_COUNT; m++)
+                    if ((next & (1u << m)) &&
+                        strlen(markers[m].text) == o->held) {
+                        o->in_which = m + 1;
+                        o->cand = 1u << m;
+                    }
+                continue;
+            }
+            if (o->held)
+                n += release(o, out + n);
         }
         n += put(o, c, out + n);
     }

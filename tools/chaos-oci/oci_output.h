@@ -1,12 +1,19 @@
 /*
  * oci_output.h - the guest's console output on its way to the container's
- * stdout.  tinyx's /init ends with the line "tinyx: exit status N"; the
- * keeper takes N as the container's exit status and drops that line and
- * everything after it (Linux's shutdown messages: the program has ended),
- * so the container's output is the program's alone.  A program printing
- * that line itself at the start of a line ends its own output there.  Without a terminal the
- * console's "\r\n" (the tty's onlcr) becomes "\n", as a pipe would carry
- * it.  Pure and streaming: any split of the input gives the same output.
+ * stdout.  Two lines are for the keeper, taken out at the start of a
+ * line:
+ *  - "tinyx: exit status N", /init's last: the keeper takes N as the
+ *    container's exit status and drops that line and everything after it
+ *    (Linux's shutdown messages: the program has ended), so the
+ *    container's output is the program's alone.  A program printing that
+ *    line itself at the start of a line ends its own output there.
+ *  - TX_STDIN_READY (tinyx/stdin_frame.h), without a terminal: the
+ *    console is raw from here on and tinyx-stdin reads it, so the keeper
+ *    may send stdin (oci_output.stdin_ready).  Taken once.
+ * While the console is a cooked tty (without a terminal, before the ready
+ * line: /init's own messages) its "\r\n" (the tty's onlcr) becomes "\n",
+ * as a pipe would carry it; once raw, bytes pass as they are.  Pure and
+ * streaming: any split of the input gives the same output.
  */
 #ifndef CHAOS_OCI_OUTPUT_H
 #define CHAOS_OCI_OUTPUT_H
@@ -15,33 +22,39 @@
 #include <stddef.h>
 
 #define OCI_EXIT_MARKER "tinyx: exit status "
-/* What a feed may write beyond its input's length: a held-back marker,
- * up to 4 digits and a '\r'. */
+/* What a feed may write beyond its input's length: a held-back marker
+ * line (the longest marker, 4 digits, a '\r') and a '\r'. */
 #define OCI_OUTPUT_SLACK 32
 
 struct oci_output {
-    bool raw;        /* terminal: pass "\r\n" as it is */
-    bool mid_line;   /* not at the start of a line */
-    bool cr;         /* a '\r' held back */
-    size_t held;     /* bytes of the marker matched at a line's start */
-    bool in_marker;  /* the whole marker matched: reading N */
-    bool marker_cr;  /* a '\r' after N */
-    unsigned digits; /* N's digits read */
-    int value;       /* N so far */
-    int status;      /* the last reported status, -1: none yet */
+    bool raw;         /* the console is raw: pass "\r\n" as it is */
+    bool stdin_ready; /* the ready line came (or a terminal: no framing) */
+    int status;       /* the last reported status, -1: none yet */
+    /* The state of a line being matched against the markers: */
+    bool mid_line;     /* not at the start of a line */
+    bool cr;           /* a '\r' held back */
+    size_t held;       /* bytes of a marker matched at a line's start */
+    unsigned cand;     /* the markers (bits) those bytes still match */
+    unsigned in_which; /* a whole marker matched: its index + 1 */
+    bool marker_cr;    /* a '\r' after it */
+    unsigned digits;   /* N's digits read */
+    char num[4];       /* and N's digits */
 };
 
-void oci_output_init(struct oci_output *o, bool raw);
+/* terminal: the console is the program's terminal, raw in dom0 and
+ * without framed stdin (no ready line expected). */
+void oci_output_init(struct oci_output *o, bool terminal);
 
 /*
  * Filters n bytes of console output into out, which must have room for
- * n + OCI_OUTPUT_SLACK bytes (held-back text may come out with it).  Returns the number of bytes written to out.
+ * n + OCI_OUTPUT_SLACK bytes (held-back text may come out with it).
+ * Returns the number of bytes written to out.
  */
 size_t oci_output_feed(struct oci_output *o, const char *in, size_t n,
                        char *out);
 
 /* At the end of the output: what is still held back (a last line that
- * began like the marker but ended without a newline).  Returns bytes
+ * began like a marker but ended without a newline).  Returns bytes
  * written to out (room: OCI_OUTPUT_SLACK). */
 size_t oci_output_finish(struct oci_output *o, char *out);
 
