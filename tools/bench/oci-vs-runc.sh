@@ -18,14 +18,18 @@
 #   chaos-oci-pool-tiny  the same, same pool, with the tinyconfig kernel
 #                   at $TINY (only when TINY is set: oci-bench
 #                   --tinyconfig), alternating with chaos-oci-pool
+#   runc-pool-phase runc again, alternating with the pooled rows: their
+#                   ratio to runc is taken within the same phase (the
+#                   lab shares a 2-core host whose load changes between
+#                   phases: one run's runc took 8 s in the first phase)
 # runc with --no-pivot (dom0's root is an initramfs, where runc cannot
 # pivot_root); both with PATH=/bin (runc looks the program up in the
 # container's PATH; ctr gives a rootfs without an image none).
 # A first run of each is a warm-up (n=0: binaries read over 9p, caches
 # empty); then N runs of runc and chaos-oci, alternating, without chaosd;
-# then chaosd starts and chaos-oci-pool runs (a warm-up, then N; with
-# TINY, each run followed by one of chaos-oci-pool-tiny).  Prints one CSV
-# line per run:
+# then chaosd starts and runc-pool-phase, chaos-oci-pool and (with TINY)
+# chaos-oci-pool-tiny run, alternating (a warm-up of each, then N).
+# Prints one CSV line per run:
 #   runtime,n,first_ms,exit_ms,hostname,release
 # first_ms: from the start of `ctr run` until its stdout's first line is
 # read; exit_ms: until ctr run has exited (the container gone); hostname:
@@ -77,7 +81,7 @@ one() {
     # runc: --no-pivot, which makes ctr replace the task's runtime options
     # (--runc-binary and --runc-root lost: the shim runs "runc" from its
     # PATH, Debian's, with its default root).  chaos-oci: its options.
-    runc) opts="--no-pivot" ;;
+    runc*) opts="--no-pivot" ;;
     chaos-oci*) opts="--runc-binary $OCI_BIN --runc-root /run/containerd/chaos-oci" ;;
     esac
     case $1 in
@@ -98,7 +102,7 @@ one() {
     host=$(sed -n 1p "$W/rest")
     rel=$(sed -n 2p "$W/rest")
     case $1 in
-    runc) [ "$host" != "$id" ] ;;
+    runc*) [ "$host" != "$id" ] ;;
     chaos-oci*) [ "$host" = "$id" ] ;;
     esac || fail "$1 run $2: the program ran on host '$host': not the runtime asked for"
     case $1 in
@@ -132,7 +136,7 @@ done
 oci_chaosd "$W"
 i=0
 while [ "$i" -le "$N" ]; do
-    for rt in chaos-oci-pool ${TINY:+chaos-oci-pool-tiny}; do
+    for rt in runc-pool-phase chaos-oci-pool ${TINY:+chaos-oci-pool-tiny}; do
         wait_for 300 oci_pool_full || fail "chaosd's pool did not fill: $(tail -n 5 "$W/chaosd.log")"
         one "$rt" "$i"
     done
