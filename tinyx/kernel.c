@@ -224,6 +224,11 @@ int kernel_modules(const struct tinyx_kernel *k, const char *const *names,
  * What a tinyx image needs beyond tinyconfig (which turns off everything it
  * can).  Grouped by why; dependencies are listed too, since kconfig drops an
  * option whose dependencies are off (kernel_config_check catches that).
+ * What tinyconfig leaves off stays off on purpose where Debian's kernel
+ * pays for it at boot (docs/benchmarks.md, chaos-oci's boot under TCG):
+ * SMP (its SMP alternatives, 0.5-0.7 s there; guests default to one vCPU)
+ * and MEMORY_HOTPLUG (with it, XEN_MEMORY_HOTPLUG_LIMIT sizes the PV p2m
+ * tree for 512 GiB, not for the guest's memory: 0.7 s there).
  */
 static const char *const frag_common[] = {
     /* a 64-bit Xen guest */
@@ -246,6 +251,10 @@ static const char *const frag_common[] = {
     /* what /init mounts */
     "CONFIG_PROC_FS",
     "CONFIG_SYSFS",
+    /* /proc/sys: /init sets kernel/poweroff_cmd there, without which a
+     * shutdown request (chaos shutdown, chaos-oci kill TERM) would not
+     * reach the program; and programs read it (kernel/hostname) */
+    "CONFIG_PROC_SYSCTL",
     "CONFIG_DEVTMPFS",
     "CONFIG_TMPFS",
     "CONFIG_SHMEM",

@@ -3,7 +3,8 @@
 # tools/bench/oci-vs-runc.sh (sourced after lib.sh).  Its binaries come
 # from the lab's optional package set "containerd" (lab_extra: containerd,
 # ctr, containerd-shim-runc-v2, runc and runc's libseccomp), read over 9p;
-# its configuration is docs/oci.md's, with the lab's kernel.  Sets CTR_SET
+# its configuration is docs/oci.md's, with the lab's kernel (or
+# $OCI_KERNEL: ctr_start).  Sets CTR_SET
 # (the set's folder), OCI_BIN (chaos-oci) and OCI_ROOT (chaos-oci's --root
 # as the runc shim passes it: the runtime's Root option, then the
 # namespace), or skips the test (77) when the lab has no containerd.
@@ -53,8 +54,10 @@ END
     # lo down, and only some tests before this one bring it up.
     ip link set lo up || fail "cannot bring up lo"
     # The shim passes containerd's environment on to the runtime: the
-    # guests' kernel.
-    CHAOS_OCI_KERNEL=/lab/guest/vmlinuz \
+    # guests' kernel (OCI_KERNEL, else the lab's Debian kernel; chaos-oci
+    # resolves a link at each create, so a caller may point OCI_KERNEL at
+    # a link and switch kernels without restarting containerd).
+    CHAOS_OCI_KERNEL=${OCI_KERNEL:-/lab/guest/vmlinuz} \
         containerd --config "$CTR_DIR/config.toml" >"$CTR_DIR/containerd.log" 2>&1 &
     CTRD_PID=$!
     # Until it answers, or has exited (then at once, with its last words).

@@ -421,8 +421,9 @@ START_TEST(test_kernel_fragment)
     ck_assert_ptr_null(strstr(pv, "CONFIG_XEN_PVH=y"));
     ck_assert_ptr_nonnull(strstr(pvh, "\nCONFIG_XEN_PVH=y\n"));
     const char *common[] = {
-        "CONFIG_HVC_XEN=y",  "CONFIG_BLK_DEV_INITRD=y", "CONFIG_RD_GZIP=y",
-        "CONFIG_DEVTMPFS=y", "CONFIG_BINFMT_SCRIPT=y",  "CONFIG_FUTEX=y"
+        "CONFIG_HVC_XEN=y",    "CONFIG_BLK_DEV_INITRD=y", "CONFIG_RD_GZIP=y",
+        "CONFIG_DEVTMPFS=y",   "CONFIG_BINFMT_SCRIPT=y",  "CONFIG_FUTEX=y",
+        "CONFIG_PROC_SYSCTL=y"
     };
     for (size_t i = 0; i < sizeof(common) / sizeof(*common); i++) {
         ck_assert_ptr_nonnull(strstr(pv, common[i]));
