@@ -43,6 +43,20 @@ expect_nothing_left() {
 }
 # The network interfaces, sorted, on one line.
 links() { ip -o link | sed 's/^[0-9]*: \([^:@]*\).*/\1/' | sort | tr '\n' ' '; }
+
+# bridge_up BRIDGE ADDR/LEN: the test's own bridge, with dom0's address on
+# it, removed when the test exits (an EXIT trap); then snapshot, and LINKS
+# holds the interfaces, for the test's "nothing left" at its end.
+bridge_up() {
+    brctl addbr "$1" || fail "cannot create the bridge"
+    # shellcheck disable=SC2064 # the bridge's name is fixed now
+    trap "ip link set $1 down 2>/dev/null; brctl delbr $1 2>/dev/null" EXIT
+    if ! ip addr add "$2" dev "$1" || ! ip link set "$1" up; then
+        fail "cannot set up the bridge"
+    fi
+    snapshot
+    LINKS=$(links)
+}
 # expect_error LABEL PATTERN ARGS...: `chaos create ARGS` fails with a
 # message holding PATTERN and leaves nothing: no domain, no memory (the
 # snapshot), no interface (compared with $LINKS).

@@ -1,23 +1,12 @@
 # shellcheck shell=sh
 # What the template-pool tests with a vif share (test-chaosd-template-vif.sh,
-# test-chaosd-template-linux.sh): the bridge, chaosd's view of the pool
+# test-chaosd-template-linux.sh): chaosd's view of the pool
 # "web", the refusal of a MAC in use, and the end with nothing left.
 # The test sets LOG, RUN, TPL_LOG and DIR, defines guest_cfg NAME VIFSPEC,
 # starts chaosd as $PID and sets FDS0 (fds before the creates, and
 # fdlist's lines in $DIR/fds0).
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
-
-# chaosbr0 at 10.0.0.1/24, removed when the test exits; then snapshot.
-tpl_bridge_up() {
-    brctl addbr chaosbr0 || fail "cannot create the bridge"
-    trap 'ip link set chaosbr0 down 2>/dev/null; brctl delbr chaosbr0 2>/dev/null' EXIT
-    if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
-        fail "cannot set up the bridge"
-    fi
-    snapshot
-    LINKS=$(links)
-}
 
 fail_log() {
     echo "--- chaosd log:"

@@ -13,13 +13,7 @@
 . /lab/tests/lib.sh
 xenstored_running && fail "this test starts without xenstored"
 
-brctl addbr chaoshx0 || fail "cannot create the bridge"
-trap 'ip link set chaoshx0 down 2>/dev/null; brctl delbr chaoshx0 2>/dev/null' EXIT
-if ! ip addr add 10.3.0.1/24 dev chaoshx0 || ! ip link set chaoshx0 up; then
-    fail "cannot set up the bridge"
-fi
-snapshot
-LINKS=$(links)
+bridge_up chaoshx0 10.3.0.1/24
 D=/tmp/handover
 rm -rf "$D"
 mkdir -p "$D"

@@ -13,13 +13,7 @@
 # (Named to run before the tests that start xl's xenstored: it stays up.)
 xenstored_running && fail "this test starts without xenstored"
 
-brctl addbr chaoslx0 || fail "cannot create the bridge"
-trap 'ip link set chaoslx0 down 2>/dev/null; brctl delbr chaoslx0 2>/dev/null' EXIT
-if ! ip addr add 10.1.0.1/24 dev chaoslx0 || ! ip link set chaoslx0 up; then
-    fail "cannot set up the bridge"
-fi
-snapshot
-LINKS=$(links)
+bridge_up chaoslx0 10.1.0.1/24
 log_of() { echo "/var/log/chaos/console/$1.log"; }
 
 # linux NAME TYPE IP [KEY=VALUE...]: a Linux guest with a vif on chaoslx0

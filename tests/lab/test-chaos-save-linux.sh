@@ -21,13 +21,7 @@ DIR=/tmp/chaos-save-linux
 rm -rf $DIR
 mkdir -p $DIR
 
-brctl addbr chaossl0 || fail "cannot create the bridge"
-trap 'ip link set chaossl0 down 2>/dev/null; brctl delbr chaossl0 2>/dev/null' EXIT
-if ! ip addr add 10.3.0.1/24 dev chaossl0 || ! ip link set chaossl0 up; then
-    fail "cannot set up the bridge"
-fi
-snapshot
-LINKS=$(links)
+bridge_up chaossl0 10.3.0.1/24
 T0=$(now_ms)
 log_of() { echo "/var/log/chaos/console/$1.log"; }
 # last_tick NAME: the number of NAME's last CHAOS-LAB-TICK line.

@@ -29,7 +29,7 @@ rm -rf $DIR
 mkdir -p $DIR
 T0=$(now_ms)
 
-tpl_bridge_up
+bridge_up chaosbr0 10.0.0.1/24
 
 
 # guest_cfg NAME VIFSPEC: the image's config under another name, with

@@ -23,7 +23,7 @@ command -v chaosd >/dev/null || fail "chaosd not installed"
 rm -rf $DIR
 mkdir -p $DIR
 
-tpl_bridge_up
+bridge_up chaosbr0 10.0.0.1/24
 
 
 # guest_cfg NAME VIFSPEC: the template's config under another name.

@@ -19,14 +19,8 @@ no_xenstore_entry() {
 UK=/usr/local/libexec/chaos/unikernel
 [ -x $UK/http ] || fail "unikernel http not installed"
 
-brctl addbr chaosbr0 || fail "cannot create the bridge"
 # The bridge is this test's: later tests (test-tap) make their own.
-trap 'ip link set chaosbr0 down 2>/dev/null; brctl delbr chaosbr0 2>/dev/null' EXIT
-if ! ip addr add 10.0.0.1/24 dev chaosbr0 || ! ip link set chaosbr0 up; then
-    fail "cannot set up the bridge"
-fi
-snapshot
-LINKS=$(links)
+bridge_up chaosbr0 10.0.0.1/24
 echo "interfaces before: $LINKS"
 
 # guest NAME TYPE KERNEL IP [KEY=VALUE...]: creates a networked guest.
