@@ -65,7 +65,7 @@ tinyx_tinyx_netwatch_SOURCES = tinyx/netwatch.c tinyx/netwatch_msg.c \
 tinyx_tinyx_netwatch_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
 tinyx_tinyx_netwatch_LDFLAGS = -all-static
 tinyx_tinyx_stdin_SOURCES = tinyx/stdin.c tinyx/stdin_frame.c \
-	tinyx/stdin_frame.h
+	tinyx/stdin_frame.h tinyx/txutil.c tinyx/txutil.h
 tinyx_tinyx_stdin_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
 tinyx_tinyx_stdin_LDFLAGS = -all-static
 

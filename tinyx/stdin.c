@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "stdin_frame.h"
+#include "txutil.h"
 
 static int fail(const char *what, int err)
 {
@@ -49,20 +50,6 @@ static int broken(const char *what, int err)
 {
     fail(what, err);
     return -1;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* The decoder: the console (fd 0) into the pipe until the stream ends. */
@@ -78,8 +65,9 @@ static int decode(int pipe_w)
         if (n <= 0)
             return fail("reading the console", n < 0 ? errno : EPIPE);
         size_t m = tx_stdin_decode(&d, in, (size_t)n, out);
-        if (write_all(pipe_w, out, m) < 0)
-            return errno == EPIPE ? 0 : fail("the program's stdin", errno);
+        int rc = tx_write_all(pipe_w, out, m);
+        if (rc < 0)
+            return rc == -EPIPE ? 0 : fail("the program's stdin", -rc);
     }
     if (d.state == TX_STDIN_BROKEN) {
         fputs("tinyx-stdin: a broken frame on the console: the program's "
@@ -139,8 +127,9 @@ int main(int argc, char **argv)
     }
     static const char ready[] = TX_STDIN_READY "\n";
     if (set_up() == 0) {
-        if (write_all(1, (const uint8_t *)ready, sizeof(ready) - 1) < 0)
-            fail("the console (stdout)", errno);
+        int rc = tx_write_all(1, ready, sizeof(ready) - 1);
+        if (rc < 0)
+            fail("the console (stdout)", -rc);
     } else {
         fputs("tinyx-stdin: the program reads /dev/null\n", stderr);
         int null = open("/dev/null", O_RDONLY);
