@@ -67,8 +67,6 @@ static bool ready_seen(struct reader *r, const char *ready)
     return strstr(r->line, ready) != NULL;
 }
 
-/* Serves the guest until it is ready (0), stops, times out or is
- * cancelled (negative, err says why). */
 /* One round of serving the guest (console, store, devices): waits up to
  * TEMPLATE_POLL_MS for its descriptors.  0, or poll's -errno.  Its
  * failures show in its state (a console that broke). */
@@ -88,6 +86,8 @@ static int serve_once(chaos_ctx *ctx, chaos_supervisor *sup)
     return 0;
 }
 
+/* Serves the guest until it is ready (0), stops, times out or is
+ * cancelled (negative, err says why). */
 static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
                       const struct chaosd_template_boot *b, char *err,
                       size_t len)
