@@ -113,48 +113,28 @@ END
     echo "tinyx: $dev is $addr${gw:+ via $gw}"
 }
 
-# tinyx_follow: applies each address tinyx-netwatch prints (one a line:
-# A.B.C.D or A.B.C.D/LEN, "-" for none) to TINYX_DEV.  The first line
-# comes at start: the vif's ip= in the guest's config (its store's ip
-# key), when it has one, replaces the command line's.  Every later line
-# follows a resume (a guest restored from a saved image, e.g. a clone in
-# a chaosd template pool): the new address replaces the old (the default
-# route of ip= again), and once netfront has reconnected (its carrier is
-# up) a gratuitous ARP tells the bridge and the neighbours where the
-# address is now, at the MAC netfront read again.  $run/tinyx-net.ready
-# says the first line was handled.
+# tinyx_follow: says what tinyx-netwatch did, one line each (it moves
+# TINYX_DEV to the vif's ip= in the guest's store itself, see
+# tinyx/netwatch.c): "start ADDR" at start (the store's address replaced
+# the command line's; "-": there was none), "resumed ADDR MAC" after each
+# resume (a guest restored from a saved image, e.g. a clone in a chaosd
+# template pool: the new address is on, netfront has reconnected, a
+# gratuitous ARP told the bridge and the neighbours), "error TEXT".
+# $run/tinyx-net.ready says the first line was handled.
 tinyx_follow() {
-    first=1
-    while read -r a; do
-        case $a in -) a= ;; */*) ;; *) a=$a/$(tinyx_prefix "" "$a") ;; esac
-        if [ -n "$a" ] && [ "$a" != "$TINYX_ADDR" ]; then
-            if $bb ip -f inet addr flush dev "$TINYX_DEV" &&
-                $bb ip link set "$TINYX_DEV" up &&
-                $bb ip addr add "$a" dev "$TINYX_DEV"; then
+    while read -r what a mac; do
+        case $what in
+        start)
+            if [ "$a" != - ]; then
                 TINYX_ADDR=$a
-                [ -z "$TINYX_GW" ] ||
-                    $bb ip route replace default via "$TINYX_GW" dev "$TINYX_DEV" ||
-                    echo "tinyx: cannot route through $TINYX_GW"
-            else
-                echo "tinyx: cannot give $TINYX_DEV the address $a"
+                echo "tinyx: $TINYX_DEV is $TINYX_ADDR (the vif's ip=)"
             fi
-        fi
-        if [ -n "$first" ]; then
-            first=
-            [ -z "$a" ] || echo "tinyx: $TINYX_DEV is $TINYX_ADDR (the vif's ip=)"
-            : >"$run/tinyx-net.ready"
-            continue
-        fi
-        n=$((TINYX_WAIT * 10))
-        until [ "$($bb cat "/sys/class/net/$TINYX_DEV/carrier" 2>/dev/null)" = 1 ]; do
-            [ "$n" -le 0 ] && break
-            n=$((n - 1))
-            $bb usleep 100000
-        done
-        [ -z "$TINYX_ADDR" ] ||
-            $bb arping -q -U -c 1 -I "$TINYX_DEV" "${TINYX_ADDR%/*}" ||
-            echo "tinyx: no gratuitous ARP for ${TINYX_ADDR%/*}"
-        echo "tinyx: resumed: $TINYX_DEV is ${TINYX_ADDR:-without an address}, mac $($bb cat "/sys/class/net/$TINYX_DEV/address" 2>/dev/null)"
+            : >"$run/tinyx-net.ready" ;;
+        resumed)
+            if [ "$a" = - ]; then TINYX_ADDR=; else TINYX_ADDR=$a; fi
+            echo "tinyx: resumed: $TINYX_DEV is ${TINYX_ADDR:-without an address}, mac $mac" ;;
+        error) echo "tinyx: $a $mac" ;;
+        esac
     done
 }
 
@@ -164,7 +144,8 @@ tinyx_follow() {
 # command line's address stays).
 tinyx_netwatch() {
     [ -x /bin/tinyx-netwatch ] || return 0
-    { /bin/tinyx-netwatch | tinyx_follow; : >"$run/tinyx-net.ready"; } &
+    { /bin/tinyx-netwatch "$TINYX_DEV" "$TINYX_GW" | tinyx_follow
+      : >"$run/tinyx-net.ready"; } &
     n=50
     while [ ! -e "$run/tinyx-net.ready" ] && [ "$n" -gt 0 ]; do
         n=$((n - 1))

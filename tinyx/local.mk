@@ -61,7 +61,7 @@ dist_tinyxdata_DATA = tinyx/init.sh
 tinyxlibexecdir = $(pkglibexecdir)/tinyx
 tinyxlibexec_PROGRAMS = tinyx/tinyx-netwatch tinyx/tinyx-stdin
 tinyx_tinyx_netwatch_SOURCES = tinyx/netwatch.c tinyx/netwatch_msg.c \
-	tinyx/netwatch_msg.h
+	tinyx/netwatch_msg.h tinyx/netwatch_net.c tinyx/netwatch_net.h
 tinyx_tinyx_netwatch_CFLAGS = $(CHAOS_CFLAGS) -fno-sanitize=all -Os
 tinyx_tinyx_netwatch_LDFLAGS = -all-static
 tinyx_tinyx_stdin_SOURCES = tinyx/stdin.c tinyx/stdin_frame.c \

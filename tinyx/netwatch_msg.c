@@ -2,6 +2,8 @@
  * netwatch_msg.c - XenStore wire messages and the checks on what the
  * store answers, for tinyx-netwatch (see netwatch_msg.h).  Pure code.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "netwatch_msg.h"
@@ -87,4 +89,48 @@ int nw_path(const char *value, size_t len, char *out, size_t outlen)
     memcpy(out, value, len);
     out[len] = '\0';
     return 0;
+}
+
+int nw_addr(const char *s, uint32_t *addr_be, unsigned *prefix)
+{
+    char check[24];
+    unsigned o[4], len = 0;
+    size_t n = strlen(s);
+    /* Only what nw_ip accepts: no sscanf leniency (spaces, signs). */
+    if (nw_ip(s, n, check, sizeof(check)) < 0)
+        return -1;
+    int fields =
+        sscanf(check, "%u.%u.%u.%u/%u", &o[0], &o[1], &o[2], &o[3], &len);
+    if (fields < 4)
+        return -1;
+    if (fields == 4)
+        len = o[0] < 128 ? 8 : o[0] < 192 ? 16 : 24;
+    *addr_be = htonl(o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]);
+    *prefix = len;
+    return 0;
+}
+
+uint32_t nw_mask(unsigned prefix)
+{
+    if (prefix == 0)
+        return 0;
+    if (prefix >= 32)
+        return 0xffffffffu;
+    return htonl(0xffffffffu << (32 - prefix));
+}
+
+void nw_arp_announce(uint8_t out[NW_ARP_LEN], const uint8_t mac[6],
+                     uint32_t addr_be)
+{
+    static const uint8_t head[8] = {
+        0,    1,    /* hardware: Ethernet */
+        0x08, 0x00, /* protocol: IPv4 */
+        6,    4,    /* their lengths */
+        0,    1,    /* a request */
+    };
+    memcpy(out, head, sizeof(head));
+    memcpy(out + 8, mac, 6);
+    memcpy(out + 14, &addr_be, 4);
+    memset(out + 18, 0, 6);
+    memcpy(out + 24, &addr_be, 4);
 }

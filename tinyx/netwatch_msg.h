@@ -45,4 +45,26 @@ int nw_ip(const char *value, size_t len, char *out, size_t outlen);
  * or -1. */
 int nw_path(const char *value, size_t len, char *out, size_t outlen);
 
+/*
+ * An address as nw_ip leaves it (A.B.C.D or A.B.C.D/LEN) as numbers: the
+ * address in network byte order and its prefix length; without /LEN, the
+ * prefix of the address's class, as Linux's ip= and tinyx's /init take
+ * it (8 below 128., 16 below 192., else 24).  0, or -1 if it is not one.
+ */
+int nw_addr(const char *s, uint32_t *addr_be, unsigned *prefix);
+
+/* The netmask of a prefix length (0..32), in network byte order. */
+uint32_t nw_mask(unsigned prefix);
+
+/* ARP's payload for Ethernet and IPv4 (RFC 826): 28 bytes. */
+#define NW_ARP_LEN 28u
+
+/* A gratuitous ARP request announcing that addr_be is at mac (RFC 5227's
+ * announcement, what `arping -U` sends: sender and target address both
+ * addr_be, target hardware address zero), into out; sent to the
+ * broadcast address, it moves the neighbours' and the bridge's idea of
+ * where the address is. */
+void nw_arp_announce(uint8_t out[NW_ARP_LEN], const uint8_t mac[6],
+                     uint32_t addr_be);
+
 #endif /* TINYX_NETWATCH_MSG_H */
