@@ -158,7 +158,8 @@ int nw_net_mac(const char *dev, uint8_t mac[6])
 {
     struct ifreq ifr;
     int s = inet_socket(), rc = -1;
-    if (s >= 0 && ifr_of(&ifr, dev) == 0 && ioctl(s, SIOCGIFHWADDR, &ifr) == 0 &&
+    if (s >= 0 && ifr_of(&ifr, dev) == 0 &&
+        ioctl(s, SIOCGIFHWADDR, &ifr) == 0 &&
         ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER) {
         memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
         rc = 0;
