@@ -33,6 +33,7 @@ static char *run(const char *text, bool terminal, size_t step, int *status,
 }
 
 #define R TX_STDIN_READY
+#define S OCI_EXIT_SEP
 static const struct {
     const char *in;
     bool terminal;
@@ -77,8 +78,23 @@ static const struct {
     { "tinyx: exit status 007x\n", false, "tinyx: exit status 007x\n", -1,
       false },
     { R "\ntinyx: exit status 3\r\n", false, "", 3, true },
+    /* /init's line after OCI_EXIT_SEP: taken anywhere in a line, so a
+     * last line without a newline keeps its text and the status counts. */
+    { "hi" S "tinyx: exit status 0\r\n", false, "hi", 0, false },
+    { "hi\r\n" S "tinyx: exit status 4\r\n", false, "hi\n", 4, false },
+    { S "tinyx: exit status 9\n", false, "", 9, false },
+    { "a\r" S "tinyx: exit status 2\r\n", false, "a\r", 2, false },
+    { "hi" S "tinyx: exit status 5\r\n", true, "hi", 5, true },
+    { R "\nraw" S "tinyx: exit status 0\r\n", false, "raw", 0, true },
+    /* A program's own RS: shown; /init's after it is still found. */
+    { "x" S S "tinyx: exit status 1\n", false, "x" S, 1, false },
+    { "x" S "y\n", false, "x" S "y\n", -1, false },
+    { "x" S "tinyx: exit status 1x\n", false, "x" S "tinyx: exit status 1x\n",
+      -1, false },
+    { "x" S "tinyx: exi", false, "x" S "tinyx: exi", -1, false },
 };
 #undef R
+#undef S
 
 START_TEST(filter)
 {

@@ -139,7 +139,8 @@ START_TEST(test_init_template)
     ck_assert_ptr_nonnull(strstr(out, "TINYX_MODULES='/lib/modules/x/a.ko'\n"));
     ck_assert_ptr_nonnull(
         strstr(out, "export LD_LIBRARY_PATH='/opt/lib:/usr/local/lib'\n"));
-    ck_assert_ptr_nonnull(strstr(out, "echo \"tinyx: exit status $status\""));
+    ck_assert_ptr_nonnull(
+        strstr(out, "printf '\\036tinyx: exit status %s\\n' \"$status\""));
     ck_assert_ptr_nonnull(strstr(out, "poweroff -f"));
     ck_assert_int_eq(strncmp(out, "#!/bin/busybox sh\n", 18), 0);
     /* The whole script is valid sh. */

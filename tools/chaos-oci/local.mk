@@ -53,13 +53,15 @@ check-oci: $(OCI_TESTS)
 	$(MAKE) $(AM_MAKEFLAGS) check-TESTS TESTS='$(OCI_TESTS)'
 .PHONY: check-oci
 
-# `make fuzz-oci [FUZZ_SECONDS=N]`: config.json translation under libFuzzer.
+# `make fuzz-oci [FUZZ_SECONDS=N]`: config.json translation and the
+# console filter (the guest's output) under libFuzzer.
 OCI_FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-include $(top_builddir)/config.h -I$(srcdir)/tools/chaos-oci \
 	$(JSONC_CFLAGS)
-EXTRA_DIST += tests/fuzz/fuzz_oci_spec.c tests/fuzz/corpus/oci-spec
-CLEANFILES += tests/fuzz/fuzz_oci_spec
+EXTRA_DIST += tests/fuzz/fuzz_oci_spec.c tests/fuzz/corpus/oci-spec \
+	tests/fuzz/fuzz_oci_output.c
+CLEANFILES += tests/fuzz/fuzz_oci_spec tests/fuzz/fuzz_oci_output
 tests/fuzz/fuzz_oci_spec: $(srcdir)/tests/fuzz/fuzz_oci_spec.c \
 		$(srcdir)/tools/chaos-oci/oci_spec.c $(srcdir)/tools/chaos-oci/oci_spec.h
 	@test -n "$(FUZZ_CC)" || { echo "fuzz-oci: no clang (apt-get install clang, then re-run configure)" >&2; exit 1; }
@@ -67,13 +69,24 @@ tests/fuzz/fuzz_oci_spec: $(srcdir)/tests/fuzz/fuzz_oci_spec.c \
 	$(AM_V_CC)$(FUZZ_CC) $(OCI_FUZZ_FLAGS) -o $@ \
 		$(srcdir)/tests/fuzz/fuzz_oci_spec.c $(srcdir)/tools/chaos-oci/oci_spec.c \
 		$(JSONC_LIBS)
-fuzz-oci: tests/fuzz/fuzz_oci_spec
+tests/fuzz/fuzz_oci_output: $(srcdir)/tests/fuzz/fuzz_oci_output.c \
+		$(srcdir)/tools/chaos-oci/oci_output.c $(srcdir)/tools/chaos-oci/oci_output.h
+	@test -n "$(FUZZ_CC)" || { echo "fuzz-oci: no clang (apt-get install clang, then re-run configure)" >&2; exit 1; }
+	@$(MKDIR_P) tests/fuzz
+	$(AM_V_CC)$(FUZZ_CC) $(OCI_FUZZ_FLAGS) -I$(srcdir)/tinyx -o $@ \
+		$(srcdir)/tests/fuzz/fuzz_oci_output.c $(srcdir)/tools/chaos-oci/oci_output.c
+fuzz-oci: tests/fuzz/fuzz_oci_spec tests/fuzz/fuzz_oci_output
 	@secs='$(FUZZ_SECONDS)'; test -n "$$secs" || secs=10; \
 	if test "$$secs" != 0; then \
-		$(MKDIR_P) tests/fuzz/work-oci-spec; \
+		$(MKDIR_P) tests/fuzz/work-oci-spec tests/fuzz/work-oci-output; \
 		echo "running fuzz_oci_spec for $$secs s"; \
 		./tests/fuzz/fuzz_oci_spec -max_total_time=$$secs -max_len=16384 \
 			-print_final_stats=1 tests/fuzz/work-oci-spec \
 			$(srcdir)/tests/fuzz/corpus/oci-spec || exit 1; \
+		printf '\001hi\r\ntinyx: stdin ready\nx\036tinyx: exit status 3\r\n' \
+			>tests/fuzz/work-oci-output/seed; \
+		echo "running fuzz_oci_output for $$secs s"; \
+		./tests/fuzz/fuzz_oci_output -max_total_time=$$secs -max_len=4096 \
+			-print_final_stats=1 tests/fuzz/work-oci-output || exit 1; \
 	fi
 .PHONY: fuzz-oci

@@ -8,15 +8,18 @@
 
 #include "stdin_frame.h"
 
-/* The keepers' lines (oci_output.h): /init's exit status, tinyx-stdin's
- * ready line.  No marker is the prefix of another. */
-enum { M_STATUS, M_READY, M_COUNT };
+/* The keepers' lines (oci_output.h): /init's exit status (at the start
+ * of a line, or anywhere after OCI_EXIT_SEP), tinyx-stdin's ready line.
+ * No marker is the prefix of another. */
+enum { M_STATUS, M_STATUS_SEP, M_READY, M_COUNT };
 static const struct {
     const char *text;
-    bool number; /* N follows the text */
+    bool number;   /* N follows the text */
+    bool mid_line; /* also matched in the middle of a line */
 } markers[M_COUNT] = {
-    [M_STATUS] = { OCI_EXIT_MARKER, true },
-    [M_READY] = { TX_STDIN_READY, false },
+    [M_STATUS] = { OCI_EXIT_MARKER, true, false },
+    [M_STATUS_SEP] = { OCI_EXIT_SEP OCI_EXIT_MARKER, true, true },
+    [M_READY] = { TX_STDIN_READY, false, false },
 };
 
 void oci_output_init(struct oci_output *o, bool terminal)
@@ -27,10 +30,14 @@ void oci_output_init(struct oci_output *o, bool terminal)
     o->status = -1;
 }
 
-/* The markers a line may begin with now: the ready line only once. */
+/* The markers that may begin here: at the start of a line all, the
+ * ready line only once; in the middle of one those marked mid_line. */
 static unsigned open_markers(const struct oci_output *o)
 {
-    return 1u << M_STATUS | (o->stdin_ready ? 0 : 1u << M_READY);
+    if (o->mid_line || o->cr)
+        return 1u << M_STATUS_SEP;
+    return 1u << M_STATUS | 1u << M_STATUS_SEP |
+           (o->stdin_ready ? 0 : 1u << M_READY);
 }
 
 static unsigned first_of(unsigned set)
@@ -64,14 +71,15 @@ static size_t release(struct oci_output *o, char *out)
     if (o->marker_cr)
         out[n++] = '\r';
     forget(o);
-    o->mid_line = n > 0;
+    if (n > 0)
+        o->mid_line = true;
     return n;
 }
 
 /* A whole marker line: kept, not shown. */
 static void take(struct oci_output *o)
 {
-    if (o->in_which - 1 == M_STATUS) {
+    if (markers[o->in_which - 1].number) {
         int v = 0;
         for (unsigned i = 0; i < o->digits; i++)
             v = v * 10 + (o->num[i] - '0');
@@ -139,21 +147,26 @@ size_t oci_output_feed(struct oci_output *o, const char *in, size_t len,
                 continue;
             }
             n += release(o, out + n);
-        } else if (!o->mid_line && !o->cr) {
-            unsigned next = still_matching(o, c);
-            if (next) {
-                o->cand = next;
-                o->held++;
-                for (unsigned m = 0; m < M_COUNT; m++)
-                    if ((next & (1u << m)) &&
-                        strlen(markers[m].text) == o->held) {
-                        o->in_which = m + 1;
-                        o->cand = 1u << m;
-                    }
-                continue;
+        }
+        unsigned next = still_matching(o, c);
+        if (!next && o->held) {
+            n += release(o, out + n);
+            next = still_matching(o, c); /* c may begin one itself */
+        }
+        if (next) {
+            if (!o->held && o->cr) {
+                /* A marker after a held '\r' (cooked): the '\r' is text. */
+                out[n++] = '\r';
+                o->cr = false;
             }
-            if (o->held)
-                n += release(o, out + n);
+            o->cand = next;
+            o->held++;
+            for (unsigned m = 0; m < M_COUNT; m++)
+                if ((next & (1u << m)) && strlen(markers[m].text) == o->held) {
+                    o->in_which = m + 1;
+                    o->cand = 1u << m;
+                }
+            continue;
         }
         n += put(o, c, out + n);
     }

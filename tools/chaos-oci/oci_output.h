@@ -7,6 +7,10 @@
  *    (Linux's shutdown messages: the program has ended), so the
  *    container's output is the program's alone.  A program printing that
  *    line itself at the start of a line ends its own output there.
+ *    /init writes it after an ASCII RS (0x1e, OCI_EXIT_SEP), which the
+ *    keeper takes anywhere in a line: a program whose output does not
+ *    end with a newline leaves /init's line in the middle of its last
+ *    one, and the output is then that last line without the marker.
  *  - TX_STDIN_READY (tinyx/stdin_frame.h), without a terminal: the
  *    console is raw from here on and tinyx-stdin reads it, so the keeper
  *    may send stdin (oci_output.stdin_ready).  Taken once.
@@ -22,6 +26,9 @@
 #include <stddef.h>
 
 #define OCI_EXIT_MARKER "tinyx: exit status "
+/* What /init puts before it (tinyx/init.sh): a byte programs rarely
+ * print and terminals do not show. */
+#define OCI_EXIT_SEP "\036"
 /* What a feed may write beyond its input's length: a held-back marker
  * line (the longest marker, 4 digits, a '\r') and a '\r'. */
 #define OCI_OUTPUT_SLACK 32
