@@ -95,6 +95,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-chaosd-template-pool.sh \
 	tests/lab/test-chaosd-template-vif.sh \
 	tests/lab/test-chaosd-template-linux.sh tests/lab/bench-template-linux-xl.sh \
+	tests/lab/bench-template-linux-trace.sh \
 	tests/lab/test-chaos-devices-handover.sh \
 	tests/lab/test-chaos-oci-ctr.sh tests/lab/containerd.sh \
 	tests/lab/repro-busy-fault.sh \
