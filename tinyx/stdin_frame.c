@@ -23,10 +23,12 @@ size_t tx_stdin_encode_eof(uint8_t *out)
     return 2;
 }
 
-void tx_stdin_dec_init(struct tx_stdin_dec *d)
+void tx_stdin_dec_init(struct tx_stdin_dec *d, bool hvc_sysrq)
 {
     d->state = TX_STDIN_OPEN;
     d->esc = false;
+    d->undouble = !hvc_sysrq;
+    d->sysrq = false;
 }
 
 size_t tx_stdin_decode(struct tx_stdin_dec *d, const uint8_t *in, size_t n,
@@ -34,6 +36,18 @@ size_t tx_stdin_decode(struct tx_stdin_dec *d, const uint8_t *in, size_t n,
 {
     size_t m = 0;
     for (size_t i = 0; i < n && d->state == TX_STDIN_OPEN; i++) {
+        if (d->undouble && !d->esc) {
+            if (d->sysrq) {
+                /* The ^O held: one data ^O, whatever follows. */
+                d->sysrq = false;
+                out[m++] = TX_STDIN_SYSRQ;
+                if (in[i] == TX_STDIN_SYSRQ)
+                    continue;
+            } else if (in[i] == TX_STDIN_SYSRQ) {
+                d->sysrq = true;
+                continue;
+            }
+        }
         if (!d->esc) {
             if (in[i] == TX_STDIN_ESC)
                 d->esc = true;

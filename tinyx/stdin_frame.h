@@ -18,7 +18,10 @@
  * driver (drivers/tty/hvc/hvc_console.c, with CONFIG_MAGIC_SYSRQ, as in
  * Debian's kernel) takes a lone ^O (0x0f) on the console as the start of
  * a magic SysRq key and passes ^O^O as one ^O, so the encoder doubles
- * each 0x0f; the decoder never sees the doubling.
+ * each 0x0f.  A kernel without CONFIG_MAGIC_SYSRQ (tinyx's tinyconfig
+ * one) passes both, so there the decoder takes ^O^O back to one ^O
+ * itself (tx_stdin_dec_init's hvc_sysrq false; a lone ^O, which the
+ * encoder never sends, is kept as it is).
  *
  * Pure and streaming: any split of the input decodes the same.
  */
@@ -57,14 +60,20 @@ enum tx_stdin_state {
 
 struct tx_stdin_dec {
     enum tx_stdin_state state;
-    bool esc; /* an ESC ended the last input */
+    bool esc;      /* an ESC ended the last input */
+    bool undouble; /* ^O comes doubled: take ^O^O as one */
+    bool sysrq;    /* a ^O ended the last input (undouble) */
 };
 
-void tx_stdin_dec_init(struct tx_stdin_dec *d);
+/* hvc_sysrq: the guest's hvc driver takes SysRq keys (and so ^O^O to one
+ * ^O) on this console; false: ^O arrives doubled, as the keeper sent it
+ * (tinyx-stdin tells which: tx_stdin_hvc_sysrq in stdin.c). */
+void tx_stdin_dec_init(struct tx_stdin_dec *d, bool hvc_sysrq);
 
 /*
- * Decodes n bytes from the console into out (room: n): returns the data
- * bytes written.  Once the state is no longer TX_STDIN_OPEN (the EOF
+ * Decodes n bytes from the console into out (room: n + 1, for a ^O held
+ * from the last call): returns the data bytes written; over a stream,
+ * never more than came in.  Once the state is no longer TX_STDIN_OPEN (the EOF
  * frame, or a broken one) the rest of the input, and any later input, is
  * ignored.
  */

@@ -34,7 +34,9 @@
 . /lab/tests/lib.sh
 
 command -v chaos-oci >/dev/null || fail "chaos-oci is not installed"
-export CHAOS_OCI_KERNEL=/lab/guest/vmlinuz
+# OCI_TEST_KERNEL: another kernel for the whole test (e.g. tinyx's
+# tinyconfig one, handed in with chaos-lab --file); Debian's by default.
+export CHAOS_OCI_KERNEL="${OCI_TEST_KERNEL:-/lab/guest/vmlinuz}"
 ROOT=/run/chaos-oci-test
 LOG=/tmp/oci-test.log
 W=/tmp/oci-test
