@@ -30,10 +30,11 @@
 # destroyed once it has answered.  dom0's ARP retries every 50 ms on the
 # bridge (retrans_time_ms), for every method alike, so the poll sees an
 # answer within ~0.1 s of the guest's first.
-# Prints CSV lines: guest,method,n,command_ms,answer_ms,path
+# Prints CSV lines: guest,method,n,command_ms,answer_ms,path,t_ms
 #   command_ms: the create command's wall time; answer_ms: from its start
 #   until the first GET answered; path: chaosd's reply (pool, image,
-#   template, direct; empty for xl).
+#   template, direct; empty for xl); t_ms: dom0's uptime at the start
+#   (service-bench places the create on the host's clock with it).
 N=${N:-10}
 LX_N=${LX_N:-5}
 XL_N=${XL_N:-3}
@@ -133,7 +134,7 @@ measure() {
     answered "$ip" 120 || fail "$guest $method $n: $name never answered at $ip"
     t2=$(now_ms)
     path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' $DIR/out)
-    echo "$guest,$method,$n,$((t1 - t0)),$((t2 - t0)),$path"
+    echo "$guest,$method,$n,$((t1 - t0)),$((t2 - t0)),$path,$t0"
     case "$method" in
     xl) xl destroy "$name" >/dev/null 2>&1 || fail "xl destroy $name" ;;
     *) chaos destroy "$name" >/dev/null 2>&1 || fail "chaos destroy $name" ;;
@@ -180,7 +181,7 @@ phase() {
     }
 }
 
-echo "guest,method,n,command_ms,answer_ms,path"
+echo "guest,method,n,command_ms,answer_ms,path,t_ms"
 UK8='type = "pv"
 memory = 8'
 LX128='type = "pv"
