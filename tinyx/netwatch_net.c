@@ -6,8 +6,9 @@
  * Why here and not in /init with busybox's ip and arping: after a
  * template clone resumes, its address is what it answers on, and every
  * busybox command /init runs is a fork and an exec; under emulation the
- * four or five of them (and a carrier poll in 100 ms sleeps) took a
- * third of a clone's time to its first answer (docs/benchmarks.md).
+ * four or five of them (and a carrier poll in 100 ms sleeps) cost ~40 ms
+ * of a clone's 750 ms to its first answer on a quiet host, and seconds
+ * on a loaded one (docs/benchmarks.md).
  * The calls are Linux's classic interface ioctls (SIOCSIFADDR and
  * friends, SIOCADDRT) and one packet socket: a few system calls each, no
  * library (the helper is static and goes into every --net image).
