@@ -110,6 +110,32 @@ static int destroy(const struct oci_global *g, const char *cmd,
     return 0;
 }
 
+/* How long kill waits for a chaosd to serve its guest's store again. */
+#define KILL_STORE_WAIT_MS 15000
+
+/*
+ * Asks the guest to shut down (its /init sends the program TERM).  A
+ * guest chaosd serves has no store served between one chaosd stopping
+ * and the next adopting it (a restart, an upgrade): the request is then
+ * retried until a chaosd serves it, up to KILL_STORE_WAIT_MS, as long as
+ * the guest and its keeper (which waits for that chaosd too) live; the
+ * shim asking for TERM cannot know to wait.  A guest chaos-oci built is
+ * served by its keeper: no wait.
+ */
+static int request_shutdown(struct target *t)
+{
+    bool chaosd = t->rec.path && strcmp(t->rec.path, "chaos-oci") != 0;
+    for (int waited = 0;; waited += 100) {
+        int rc = chaos_domain_shutdown(t->ctx, t->rec.domid,
+                                       CHAOS_SHUTDOWN_POWEROFF);
+        if (rc != -ESRCH || !chaosd || waited >= KILL_STORE_WAIT_MS ||
+            !oci_keeper_alive(&t->rec) ||
+            !oci_domain_exists(t->ctx, &t->rec, NULL))
+            return rc;
+        nanosleep(&(struct timespec){ .tv_nsec = 100000000 }, NULL);
+    }
+}
+
 int cmd_kill(const struct oci_global *g, int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -146,8 +172,7 @@ int cmd_kill(const struct oci_global *g, int argc, char **argv)
      * never started, it just ends. */
     else if (action == OCI_KILL_DESTROY || t.st == OCI_CREATED)
         r = destroy(g, "kill", &t, signo);
-    else if (chaos_domain_shutdown(t.ctx, t.rec.domid,
-                                   CHAOS_SHUTDOWN_POWEROFF) < 0)
+    else if (request_shutdown(&t) < 0)
         r = oci_error(g, "kill %s: %s", id, chaos_errmsg(t.ctx));
     close_target(&t);
     return r;
