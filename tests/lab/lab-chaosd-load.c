@@ -9,10 +9,11 @@
  * config is TEMPLATE's text with every "@NAME@" replaced by PREFIX-i
  * (i = 1..N).  For each create it prints one CSV line, in the order
  * replies come:
- *   PREFIX,i,reply_ms,first_line_ms,path,request_ms
+ *   PREFIX,i,reply_ms,first_line_ms,path,request_ms,exec_ms
  * reply_ms: from sending the request to chaosd's reply; first_line_ms:
  * from sending until /var/log/chaos/console/PREFIX-i.log holds a line
- * (empty after 60 s); path and request_ms: from chaosd's reply.  Exits
+ * (empty after 60 s); path, request_ms and exec_ms: from chaosd's reply
+ * (exec_ms: its timings' total_ms, libchaos's own part of request_ms).  Exits
  * 1 at the first failed create (its reply on stderr).  With
  * $LAB_LOAD_GAP_MS, a connection waits that long after a create's first
  * line before its next create (chaosd's refills done: what a create costs
@@ -42,6 +43,7 @@ struct create {
     double next_at; /* the slot's next create not before (the gap) */
     char path[16];
     char request_ms[32];
+    char exec_ms[32];
 };
 
 static double now_ms(void)
@@ -181,7 +183,7 @@ int main(int argc, char **argv)
                     printf("%s,%ld,%.3f,", prefix, s->n, s->replied - s->sent);
                     if (line)
                         printf("%.3f", t - s->sent);
-                    printf(",%s,%s\n", s->path, s->request_ms);
+                    printf(",%s,%s,%s\n", s->path, s->request_ms, s->exec_ms);
                     fflush(stdout);
                     s->n = 0;
                     s->next_at = t + gap_ms;
@@ -220,6 +222,8 @@ int main(int argc, char **argv)
             field(inbuf[c], "path", slot[c].path, sizeof(slot[c].path));
             field(inbuf[c], "request_ms", slot[c].request_ms,
                   sizeof(slot[c].request_ms));
+            field(inbuf[c], "total_ms", slot[c].exec_ms,
+                  sizeof(slot[c].exec_ms));
             size_t rest = inlen[c] - (size_t)(nl + 1 - inbuf[c]);
             memmove(inbuf[c], nl + 1, rest);
             inlen[c] = rest;

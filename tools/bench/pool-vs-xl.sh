@@ -21,12 +21,14 @@
 #   xl      Debian's `xl create` (xenstored, xenconsoled running)
 # All guests of a method are destroyed before the next method starts.
 # Prints one CSV line per create:
-#   method,n,command_ms,first_line_ms,path,request_ms
+#   method,n,command_ms,first_line_ms,path,request_ms,exec_ms
 # command_ms: wall time of the create command (for the client: from
 # sending the request to chaosd's reply); first_line_ms: from the start of
 # the command (the request) until the guest's first console line is in
 # its log;
-# path and request_ms: chaosd's answer (pool/direct; time in chaosd).
+# path and request_ms: chaosd's answer (pool/direct; time in chaosd);
+# exec_ms: the answer's timings' total_ms, libchaos's own part of
+# request_ms (the rest: waiting for a builder, chaosd's loop).
 # METHODS (default all): the methods to run, e.g. "template template-api".
 N=${N:-20}
 METHODS=${METHODS:-pool api api8 image image-api image-api8 template template-api direct xl}
@@ -145,14 +147,15 @@ run_chaos() {  # run_chaos METHOD COUNT
             fail "$method create $name: $(cat /tmp/bench.err) $(cat /tmp/bench.out)"
         path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' /tmp/bench.out)
         req=$(sed -n 's/.*"request_ms": *\([0-9.]*\).*/\1/p' /tmp/bench.out)
-        echo "$method,$i,$times,$path,$req"
+        exe=$(sed -n 's/.*"total_ms": *\([0-9.]*\).*/\1/p' /tmp/bench.out)
+        echo "$method,$i,$times,$path,$req,$exe"
         rm -f "/tmp/$name.cfg"
         [ "$GAP" = 0 ] || sleep "$(awk -v g="$GAP" 'BEGIN { print g / 1000 }')"
         i=$((i + 1))
     done
 }
 
-echo "method,n,command_ms,first_line_ms,path,request_ms"
+echo "method,n,command_ms,first_line_ms,path,request_ms,exec_ms"
 for m in pool api api8 image image-api image-api8 template template-api; do
     want $m || continue
     wait_for 600 pools_full || fail "the pools did not refill"
@@ -183,7 +186,7 @@ while [ $i -le "$XL_N" ]; do
     times=$(/lab/bin/lab-time-create /var/log/xen/console/guest-$name.log 60 \
             xl create -q /tmp/$name.cfg 2>/tmp/bench.err) ||
         fail "xl create $name: $(cat /tmp/bench.err)"
-    echo "xl,$i,$times,,"
+    echo "xl,$i,$times,,,"
     i=$((i + 1))
 done
 for name in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$name"; done
