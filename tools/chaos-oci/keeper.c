@@ -32,6 +32,9 @@
 #include "stdin_frame.h"
 
 #define STDIN_CHUNK 4096
+/* The last bytes of console output the keeper keeps, to check that the
+ * console log continues what it followed (catch_up_from_log). */
+#define SEEN_TAIL 64
 
 static volatile sig_atomic_t stop_signal;
 
@@ -49,6 +52,12 @@ struct keeper {
     bool framed;       /* no terminal: stdin framed, after the ready line */
     bool stdin_open;
     struct oci_output out;
+    /* Console output followed so far (through chaosd): its byte count and
+     * last bytes; log_path: where chaosd logs it (catch_up_from_log). */
+    uint64_t seen;
+    char seen_tail[SEEN_TAIL];
+    size_t seen_tail_len;
+    char log_path[256];
     /* Stdin on its way to the console (encoded), not yet taken by it. */
     uint8_t pend[TX_STDIN_ENCODED_MAX(STDIN_CHUNK) + 2];
     size_t pend_off, pend_len;
@@ -81,10 +90,34 @@ static void write_all(int fd, const char *p, size_t n)
     }
 }
 
+/* n bytes of console output through the filter to stdout, counted. */
+static void take_output(struct keeper *k, const char *in, size_t n)
+{
+    char out[4096 + OCI_OUTPUT_SLACK];
+    while (n > 0) {
+        size_t chunk = n < 4096 ? n : 4096;
+        bool was_ready = k->out.stdin_ready;
+        size_t m = oci_output_feed(&k->out, in, chunk, out);
+        write_all(STDOUT_FILENO, out, m);
+        if (!was_ready && k->out.stdin_ready)
+            say(k, "tinyx-stdin is ready: sending stdin");
+        /* The tail: the last SEEN_TAIL bytes of everything taken. */
+        size_t keep = chunk < SEEN_TAIL ? chunk : SEEN_TAIL;
+        size_t old = k->seen_tail_len + keep > SEEN_TAIL ? SEEN_TAIL - keep
+                                                         : k->seen_tail_len;
+        memmove(k->seen_tail, k->seen_tail + k->seen_tail_len - old, old);
+        memcpy(k->seen_tail + old, in + chunk - keep, keep);
+        k->seen_tail_len = old + keep;
+        k->seen += chunk;
+        in += chunk;
+        n -= chunk;
+    }
+}
+
 /* Console output to stdout; false at the end of the stream. */
 static bool pump_console(struct keeper *k)
 {
-    char in[4096], out[sizeof(in) + OCI_OUTPUT_SLACK];
+    char in[4096];
     ssize_t n = read(k->console, in, sizeof(in));
     if (n < 0 && (errno == EINTR || errno == EAGAIN))
         return true;
@@ -92,11 +125,7 @@ static bool pump_console(struct keeper *k)
         k->console_open = false;
         return false;
     }
-    bool was_ready = k->out.stdin_ready;
-    size_t m = oci_output_feed(&k->out, in, (size_t)n, out);
-    write_all(STDOUT_FILENO, out, m);
-    if (!was_ready && k->out.stdin_ready)
-        say(k, "tinyx-stdin is ready: sending stdin");
+    take_output(k, in, (size_t)n);
     return true;
 }
 
@@ -312,30 +341,28 @@ static int finish(struct keeper *k)
     return status;
 }
 
-/* The guest still runs (same Xen handle, neither shut down nor dying):
- * its console closed because chaosd stopped, not because it ended. */
-static bool still_runs(chaos_ctx *ctx, chaos_domid domid,
-                       const uint8_t uuid[16])
+/* The guest's domain is still there: the same Xen handle, running,
+ * paused or shut down (a guest that ended is served until its supervisor
+ * carries out its action), not dying. */
+static bool still_there(chaos_ctx *ctx, chaos_domid domid,
+                        const uint8_t uuid[16])
 {
     struct chaos_dominfo info;
     return chaos_domain_info(ctx, domid, &info) == 0 &&
-           !memcmp(info.uuid, uuid, 16) &&
-           (info.state == CHAOS_DOM_RUNNING ||
-            info.state == CHAOS_DOM_BLOCKED || info.state == CHAOS_DOM_PAUSED);
+           !memcmp(info.uuid, uuid, 16) && info.state != CHAOS_DOM_DYING;
 }
 
-/* chaosd stopped and left the guest running (it does): waits for a
- * chaosd to serve it again (a new one adopts it) and attaches, while the
- * guest runs; -1 once it is gone.  Stop signals still reach the guest. */
+/* The console closed: the guest ended, or chaosd stopped and left it
+ * (it does).  Attaches to the console's next server (a chaosd that
+ * adopts the guest) while the domain is there, even once the guest has
+ * ended (that server holds its last output: the status line); -1 once
+ * the domain is gone and nobody serves its console.  Stop signals still
+ * reach the guest. */
 static int reattach(struct keeper *k, chaos_ctx *ctx, const uint8_t uuid[16],
                     const sigset_t *wait_mask)
 {
-    say(k,
-        "chaosd closed the console of domain %u, which still runs: "
-        "waiting for a chaosd to serve it",
-        k->domid);
     struct timespec tick = { .tv_nsec = 500000000 };
-    while (still_runs(ctx, k->domid, uuid)) {
+    for (bool said = false;; said = true) {
         if (stop_signal)
             stop_guest(k, ctx);
         int fd = chaos_console_connect_resume(ctx, k->domid);
@@ -343,9 +370,58 @@ static int reattach(struct keeper *k, chaos_ctx *ctx, const uint8_t uuid[16],
             say(k, "following domain %u again", k->domid);
             return fd;
         }
+        if (!still_there(ctx, k->domid, uuid))
+            return -1;
+        if (!said)
+            say(k,
+                "chaosd closed the console of domain %u, which is still "
+                "there: waiting for a chaosd to serve it",
+                k->domid);
         ppoll(NULL, 0, &tick, wait_mask);
     }
-    return -1;
+}
+
+/*
+ * The guest ended and its console's server is gone, and the keeper has
+ * no status line: it ended while no keeper followed it (a chaosd that
+ * adopted it carried out a shutdown before the keeper attached again).
+ * chaosd's console log holds its output: what follows the bytes the
+ * keeper took is what it missed, if the log is the same stream (it is
+ * the container's own, written by each chaosd that served the guest; a
+ * log that was rotated, or a chaosd that stopped with output its keeper
+ * never got, makes it another: then nothing is taken, and the status
+ * stays unknown).
+ */
+static void catch_up_from_log(struct keeper *k)
+{
+    if (k->out.status >= 0 || !k->log_path[0])
+        return;
+    int fd = open(k->log_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        say(k, "no status line, and no console log %s: %s", k->log_path,
+            strerror(errno));
+        return;
+    }
+    char tail[SEEN_TAIL];
+    off_t at = (off_t)(k->seen - k->seen_tail_len);
+    if (pread(fd, tail, k->seen_tail_len, at) != (ssize_t)k->seen_tail_len ||
+        memcmp(tail, k->seen_tail, k->seen_tail_len) != 0) {
+        say(k,
+            "no status line, and the console log %s does not continue "
+            "the output followed",
+            k->log_path);
+        close(fd);
+        return;
+    }
+    uint64_t before = k->seen;
+    char buf[4096];
+    ssize_t n;
+    while ((n = pread(fd, buf, sizeof(buf), (off_t)k->seen)) > 0)
+        take_output(k, buf, (size_t)n);
+    close(fd);
+    say(k, "took %llu bytes the keeper missed from the console log %s%s",
+        (unsigned long long)(k->seen - before), k->log_path,
+        k->out.status >= 0 ? ", with the status line" : "");
 }
 
 static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
@@ -362,6 +438,8 @@ static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
         chaos_close(ctx);
         return 255;
     }
+    snprintf(k->log_path, sizeof(k->log_path), "%s/%s.log",
+             CHAOS_CONSOLE_LOG_DIR, info.name);
     ready(ready_fd, NULL);
     say(k, "following domain %u, served by chaosd", k->domid);
     sigset_t wait_mask;
@@ -375,6 +453,7 @@ static int keeper_follow(struct keeper *k, chaos_ctx *ctx, int ready_fd)
         k->console = fd;
         k->console_open = true; /* and pending stdin goes to it */
     }
+    catch_up_from_log(k);
     chaos_close(ctx);
     return finish(k);
 }
