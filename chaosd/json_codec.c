@@ -94,11 +94,14 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
         return NULL;
     json_object_object_add(o, "kernel_cached",
                            json_object_new_boolean(r->t->kernel_cached));
+    /* From a pool the shell was prepared before the request: libchaos's
+     * total counts that prepare, the reply only this request's part. */
+    uint64_t ahead = r->flavor ? r->t->prepare_ns : 0;
     add_ms(t, "prepare_ms", r->flavor ? 0 : r->t->prepare_ns);
     add_ms(t, "load_ms", r->t->load_ns);
     add_ms(t, "build_ms", r->t->build_ns);
     add_ms(t, "start_ms", r->t->start_ns);
-    add_ms(t, "total_ms", r->t->total_ns);
+    add_ms(t, "total_ms", r->t->total_ns > ahead ? r->t->total_ns - ahead : 0);
     return result_done(o, t, r->request_ms);
 }
 
