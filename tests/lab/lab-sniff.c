@@ -40,19 +40,25 @@ static long long now_ms(void)
 static const char *dir_of(unsigned char t)
 {
     switch (t) {
-    case PACKET_HOST: return "in";
-    case PACKET_OTHERHOST: return "other";
-    case PACKET_OUTGOING: return "out";
-    case PACKET_BROADCAST: return "bcast";
-    case PACKET_MULTICAST: return "mcast";
-    default: return "?";
+        case PACKET_HOST:
+            return "in";
+        case PACKET_OTHERHOST:
+            return "other";
+        case PACKET_OUTGOING:
+            return "out";
+        case PACKET_BROADCAST:
+            return "bcast";
+        case PACKET_MULTICAST:
+            return "mcast";
+        default:
+            return "?";
     }
 }
 
 static void mac(char *out, const unsigned char *m)
 {
-    sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
-            m[4], m[5]);
+    sprintf(out, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+            m[5]);
 }
 
 static void ip4(char *out, const unsigned char *a)
@@ -82,14 +88,20 @@ static void show(const unsigned char *f, size_t n, unsigned char type)
         if (n < ihl + 14)
             return;
         const unsigned char *t = p + ihl;
-        unsigned sp = (unsigned)t[0] << 8 | t[1], dp = (unsigned)t[2] << 8 | t[3];
+        unsigned sp = (unsigned)t[0] << 8 | t[1],
+                 dp = (unsigned)t[2] << 8 | t[3];
         unsigned fl = t[13];
         char flags[8], *q = flags;
-        if (fl & 0x02) *q++ = 'S';
-        if (fl & 0x10) *q++ = '.';
-        if (fl & 0x08) *q++ = 'P';
-        if (fl & 0x01) *q++ = 'F';
-        if (fl & 0x04) *q++ = 'R';
+        if (fl & 0x02)
+            *q++ = 'S';
+        if (fl & 0x10)
+            *q++ = '.';
+        if (fl & 0x08)
+            *q++ = 'P';
+        if (fl & 0x01)
+            *q++ = 'F';
+        if (fl & 0x04)
+            *q++ = 'R';
         *q = '\0';
         ip4(a, p + 12);
         ip4(b, p + 16);
@@ -113,7 +125,8 @@ int main(int argc, char **argv)
     struct sockaddr_ll sll = { .sll_family = AF_PACKET,
                                .sll_protocol = htons(ETH_P_ALL),
                                .sll_ifindex = (int)if_nametoindex(argv[1]) };
-    if (sll.sll_ifindex == 0 || bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
+    if (sll.sll_ifindex == 0 ||
+        bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
         perror("lab-sniff: bind");
         return 1;
     }
@@ -129,8 +142,8 @@ int main(int argc, char **argv)
             continue;
         struct sockaddr_ll from;
         socklen_t fl = sizeof(from);
-        ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-                             &fl);
+        ssize_t n =
+            recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
         if (n < 0)
             continue;
         seen++;
