@@ -18,6 +18,17 @@
  * is complete, checksummed frames of the MTU, as a guest without rx
  * offload wants them.  IFF_VNET_HDR is set by the attaching TUNSETIFF;
  * the persistent device is created without it.
+ *
+ * The device's own MAC address is FE:FF:FF:FF:FF:FF, as Xen's netback
+ * gives its vifs, set before it joins the bridge: a Linux bridge whose
+ * address nobody set takes the lowest of its ports', so TAPs with the
+ * kernel's random addresses would change dom0's address on the bridge
+ * now and then as guests come and go (a pool's refill right after a
+ * create, a guest destroyed); what a guest then sends to the old one (a
+ * TCP peer's MAC, kept for its connection) is dropped by dom0's IP as
+ * another host's.  The guest never sees this address: it talks to dom0's
+ * (the bridge's), and the bridge hands its frames to the TAP whatever the
+ * TAP's own address is.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,13 +39,19 @@
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 
 #include "backend.h"
 
 #define TUN_DEV "/dev/net/tun"
+
+/* The largest unicast address: never below another port's (above). */
+static const unsigned char tap_mac[ETH_ALEN] = { 0xfe, 0xff, 0xff,
+                                                 0xff, 0xff, 0xff };
 
 /* ---- rtnetlink -------------------------------------------------------- */
 
@@ -234,6 +251,17 @@ int tap_create(const char *name, const char *bridge, char *err, size_t errlen)
         rc = -errno;
         snprintf(err, errlen, "cannot make TAP device '%s' persistent: %s",
                  name, strerror(-rc));
+        goto out;
+    }
+    /* Before the bridge sees the device (above). */
+    struct ifreq hw = { .ifr_hwaddr.sa_family = ARPHRD_ETHER };
+    memcpy(hw.ifr_hwaddr.sa_data, tap_mac, ETH_ALEN);
+    if (ioctl(fd, SIOCSIFHWADDR, &hw) < 0) {
+        rc = -errno;
+        snprintf(err, errlen,
+                 "cannot set the MAC address of TAP device '%s': %s", name,
+                 strerror(-rc));
+        (void)ioctl(fd, TUNSETPERSIST, 0);
         goto out;
     }
     int ifindex = (int)if_nametoindex(name);

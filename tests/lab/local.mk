@@ -8,7 +8,7 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
 	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
 	tests/lab/lab-snap-image tests/lab/lab-uk-save tests/lab/lab-oci-reaper \
-	tests/lab/lab-console-socket tests/lab/lab-chaosd-load
+	tests/lab/lab-console-socket tests/lab/lab-chaosd-load tests/lab/lab-sniff
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -57,6 +57,9 @@ tests_lab_lab_tap_SOURCES = tests/lab/lab-tap.c libchaos/backend/tap.c \
 	libchaos/backend/netback_csum.c
 tests_lab_lab_tap_CFLAGS = $(AM_CFLAGS) $(MNL_CFLAGS)
 tests_lab_lab_tap_LDADD = $(MNL_LIBS)
+# ARP and TCP frames an interface sees, as lines (dom0 has no tcpdump;
+# libc only).
+tests_lab_lab_sniff_SOURCES = tests/lab/lab-sniff.c
 # The bytes blk-test writes (test-noxs.sh), from the unikernel's header.
 tests_lab_lab_blk_pattern_SOURCES = tests/lab/lab-blk-pattern.c \
 	unikernel/blkpattern.h
