@@ -466,12 +466,15 @@ void console_server_close(struct console_server *s)
 {
     if (!s)
         return;
-    for (unsigned i = 0; i < s->nclients; i++)
-        drop_client(&s->clients[i]);
+    /* The socket first: a client that sees its connection end and
+     * connects again at once (a keeper following the guest's next
+     * server) must find none, not this one's listener still open. */
     if (s->listen_fd >= 0) {
         close(s->listen_fd);
         console_socket_unlink(s->socket_path, s->socket_dev, s->socket_ino);
     }
+    for (unsigned i = 0; i < s->nclients; i++)
+        drop_client(&s->clients[i]);
     console_log_close(s->log);
     console_fifo_free(&s->backlog);
     console_fifo_free(&s->input);

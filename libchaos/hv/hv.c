@@ -317,14 +317,15 @@ int hv_domain_info(struct chaos_hv *hv, chaos_domid domid,
         return hv_fail(hv, errno, "XEN_DOMCTL_getdomaininfo failed");
     if (n == 0 || d.domid != domid)
         return hv_error(hv, -ESRCH, "no domain with id %u", domid);
-    enum chaos_dom_state st =
-        d.dying ? CHAOS_DOM_DYING
-        : d.shutdown
-            ? (d.shutdown_reason == SHUTDOWN_crash ? CHAOS_DOM_CRASHED
-                                                   : CHAOS_DOM_SHUTDOWN)
-        : d.paused  ? CHAOS_DOM_PAUSED
-        : d.blocked ? CHAOS_DOM_BLOCKED
-                    : CHAOS_DOM_RUNNING;
+    /* Xen's flags again, for state_of's one rule (libxenctrl reports a
+     * crash as crashed with shutdown cleared). */
+    uint32_t flags = (d.dying ? XEN_DOMINF_dying : 0) |
+                     (d.shutdown || d.crashed ? XEN_DOMINF_shutdown : 0) |
+                     (d.paused ? XEN_DOMINF_paused : 0) |
+                     (d.blocked ? XEN_DOMINF_blocked : 0) |
+                     (d.shutdown_reason & XEN_DOMINF_shutdownmask)
+                         << XEN_DOMINF_shutdownshift;
+    enum chaos_dom_state st = state_of(flags);
     *out = (struct chaos_dominfo){
         .domid = d.domid,
         .state = st,

@@ -414,6 +414,9 @@ expect_status p-adopt running
 oci_chaosd "$D"
 wait_for 60 "grep -q 'following domain .* again' $ROOT/p-adopt/keeper.log" ||
     fail_log "p-adopt: the keeper did not follow the new chaosd: $(cat "$ROOT/p-adopt/keeper.log")"
+# (chaosd takes SIGTERM once it has started: it serves the adopted
+# guest's console, which the keeper follows, a moment before.)
+wait_for 300 oci_pool_full || fail_log "p-adopt: the new chaosd's pool did not fill"
 echo "ok: p-adopt: chaosd restarted under a running container; the keeper follows the new one"
 # chaosd stops a second time, and a kill TERM is sent while no chaosd
 # serves the guest: kill waits (up to 15 s) for the next chaosd, which
