@@ -28,5 +28,7 @@ wait_for 180 "grep -q CHAOS-LAB-GUEST-OK $log" ||
 echo "marker seen after $(( $(now_ms) - t0 )) ms: $(grep -a CHAOS-LAB-GUEST-OK $log | tr -d '\r')"
 wait_for 60 "! xl domid $name >/dev/null 2>&1" ||
     fail "guest did not go away after powering off: $(xl list); $(cat /var/log/xen/xl-$name.log 2>&1)"
-[ "$(domain_count)" = "$before" ] || fail "domain count changed: $before -> $(domain_count)"
+# Xen may hold the domain a moment longer, dying, after xl forgot its name.
+wait_for 30 "[ \"\$(domain_count)\" = $before ]" ||
+    fail "domain count changed: $before -> $(domain_count)"
 echo "guest powered off and was destroyed; domain list back to $before"
