@@ -317,28 +317,24 @@ int hv_domain_info(struct chaos_hv *hv, chaos_domid domid,
         return hv_fail(hv, errno, "XEN_DOMCTL_getdomaininfo failed");
     if (n == 0 || d.domid != domid)
         return hv_error(hv, -ESRCH, "no domain with id %u", domid);
-    /* Xen's flags again, for state_of's one rule (libxenctrl reports a
-     * crash as crashed with shutdown cleared). */
-    uint32_t flags = (d.dying ? XEN_DOMINF_dying : 0) |
-                     (d.shutdown || d.crashed ? XEN_DOMINF_shutdown : 0) |
-                     (d.paused ? XEN_DOMINF_paused : 0) |
-                     (d.blocked ? XEN_DOMINF_blocked : 0) |
-                     (d.shutdown_reason & XEN_DOMINF_shutdownmask)
-                         << XEN_DOMINF_shutdownshift;
-    enum chaos_dom_state st = state_of(flags);
-    *out = (struct chaos_dominfo){
-        .domid = d.domid,
-        .state = st,
-        .pvh_or_hvm = d.hvm,
-        .vcpus = d.nr_online_vcpus,
-        .mem_bytes = (uint64_t)d.nr_pages * XC_PAGE_SIZE,
-        .maxmem_bytes = (uint64_t)d.max_memkb * 1024,
-        .cpu_time_ns = d.cpu_time,
-        .shutdown_reason = d.shutdown_reason,
+    /* Back into Xen's own record, for fill_dominfo's one mapping
+     * (libxenctrl reports a crash as crashed with shutdown cleared). */
+    xc_domaininfo_t raw = {
+        .domain = (domid_t)d.domid,
+        .flags = (d.dying ? XEN_DOMINF_dying : 0) |
+                 (d.shutdown || d.crashed ? XEN_DOMINF_shutdown : 0) |
+                 (d.paused ? XEN_DOMINF_paused : 0) |
+                 (d.blocked ? XEN_DOMINF_blocked : 0) |
+                 (d.hvm ? XEN_DOMINF_hvm_guest : 0) |
+                 (d.shutdown_reason & XEN_DOMINF_shutdownmask)
+                     << XEN_DOMINF_shutdownshift,
+        .tot_pages = d.nr_pages,
+        .max_pages = d.max_memkb / (XC_PAGE_SIZE / 1024),
+        .cpu_time = d.cpu_time,
+        .nr_online_vcpus = d.nr_online_vcpus,
     };
-    memcpy(out->uuid, d.handle, sizeof(out->uuid));
-    if (d.domid == 0)
-        snprintf(out->name, sizeof(out->name), "Domain-0");
+    memcpy(raw.handle, d.handle, sizeof(raw.handle));
+    fill_dominfo(&raw, out);
     return 0;
 }
 #endif
