@@ -138,8 +138,11 @@ static void create_after(uv_work_t *req, int status)
         log_guest_warn(-1, w->rec.name, "create of %s failed: %s", w->rec.name,
                        w->err);
     } else {
-        w->rec.domid = w->domid;
-        state_guest_write(&w->rec, NULL);
+        /* A pool shell's record named its domain from the start. */
+        if (w->rec.domid != w->domid) {
+            w->rec.domid = w->domid;
+            state_guest_write(&w->rec);
+        }
         result = result_json(w);
         /* The reply first: what follows (event, log, serving the guest's
          * console) is chaosd's bookkeeping, and took ~30 ms of the
@@ -237,7 +240,6 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
                   create_done_fn done, void *opaque)
 {
     struct create_work *w = calloc(1, sizeof(*w));
-    char *text = NULL;
     if (!w) {
         chaos_config_free(cfg);
         done(d, opaque, -ENOMEM, NULL, "out of memory");
@@ -292,17 +294,14 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     memcpy(w->rec.shell_uuid, w->from_pool ? shell_uuid : w->rec.uuid, 16);
     const char *name = chaos_config_name(cfg);
     snprintf(w->rec.name, sizeof(w->rec.name), "%s", name ? name : "");
-    text = chaos_config_to_text(cfg);
-    if (!text || state_guest_write(&w->rec, text) < 0)
+    if (state_guest_write(&w->rec) < 0)
         goto fail;
-    free(text);
     d->builders[w->builder].queued++;
     d->work_in_flight++;
     uv_queue_work(d->loop, &w->req, create_thread, create_after);
     return;
 
 fail:
-    free(text);
     if (w->from_pool && pool_put_back(&d->pool, i, &w->item) < 0) {
         /* Cannot happen (nothing ran since pool_take()); never leak it. */
         refill_discard(d, &w->item);

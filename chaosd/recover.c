@@ -85,7 +85,7 @@ static void recover_guest(void *opaque, const struct state_guest *g)
     }
     struct state_guest rec = *g;
     rec.domid = dom->domid;
-    state_guest_write(&rec, NULL);
+    state_guest_write(&rec);
     state_shell_remove(g->shell_uuid); /* built: not a shell any more */
     adopt(r, dom);
 }

@@ -127,8 +127,10 @@ static void give_back(struct chaosd *d, struct restore_work *w)
 static void restored(struct chaosd *d, struct restore_work *w)
 {
     uint64_t t_loop = util_now_ns(); /* the work queue's result is here */
-    w->rec.domid = w->domid;
-    state_guest_write(&w->rec, NULL);
+    if (w->rec.domid != w->domid) {
+        w->rec.domid = w->domid;
+        state_guest_write(&w->rec);
+    }
     const char *name = chaos_config_name(w->cfg);
     const char *path = w->in_place    ? "in-place"
                        : w->from_pool ? "pool"
@@ -268,7 +270,6 @@ void restore_start(struct chaosd *d, const char *path,
                    create_done_fn done, void *opaque)
 {
     struct restore_work *w = calloc(1, sizeof(*w));
-    char *text = NULL;
     if (!w || n > CHAOSD_MAX_OVERRIDES) {
         free(w);
         done(d, opaque, -ENOMEM, NULL, "out of memory");
@@ -319,17 +320,14 @@ void restore_start(struct chaosd *d, const char *path,
     memcpy(w->rec.shell_uuid, w->from_pool ? w->item.uuid : w->rec.uuid, 16);
     const char *name = chaos_config_name(w->cfg);
     snprintf(w->rec.name, sizeof(w->rec.name), "%s", name ? name : "");
-    text = chaos_config_to_text(w->cfg);
-    if (!text || state_guest_write(&w->rec, text) < 0)
+    if (state_guest_write(&w->rec) < 0)
         goto fail;
-    free(text);
     d->builders[w->builder].queued++;
     d->work_in_flight++;
     uv_queue_work(d->loop, &w->req, restore_thread, restore_after);
     return;
 
 fail:
-    free(text);
     if (w->from_pool) {
         w->unused = w->item.shell;
         give_back(d, w);

@@ -133,15 +133,9 @@ int state_shell_remove(const uint8_t uuid[16])
     return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
 }
 
-int state_guest_write(const struct state_guest *g, const char *cfg_text)
+int state_guest_write(const struct state_guest *g)
 {
     char path[640], text[512], su[37];
-    if (cfg_text) {
-        record_path(path, sizeof(path), "guests", g->uuid, ".cfg");
-        int rc = write_file(path, cfg_text);
-        if (rc)
-            return rc;
-    }
     state_uuid_text(g->shell_uuid, su);
     record_path(path, sizeof(path), "guests", g->uuid, "");
     snprintf(text, sizeof(text), "domid=%" PRId64 "\nshell_uuid=%s\nname=%s\n",
@@ -152,28 +146,11 @@ int state_guest_write(const struct state_guest *g, const char *cfg_text)
 int state_guest_remove(const uint8_t uuid[16])
 {
     char path[640];
+    /* chaosd before 2026-12 kept the config beside the record too. */
     record_path(path, sizeof(path), "guests", uuid, ".cfg");
     unlink(path);
     record_path(path, sizeof(path), "guests", uuid, "");
     return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
-}
-
-char *state_guest_config(const uint8_t uuid[16])
-{
-    char path[640];
-    record_path(path, sizeof(path), "guests", uuid, ".cfg");
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    size_t cap = 0;
-    ssize_t n = getdelim(&text, &cap, '\0', f);
-    fclose(f);
-    if (n < 0) {
-        free(text);
-        return NULL;
-    }
-    return text;
 }
 
 /* Reads "key=value" lines of one record into g (guests) or domid. */

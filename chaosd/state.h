@@ -48,11 +48,10 @@ struct state_guest {
     int64_t domid;          /* STATE_NO_DOMID while being created */
     char name[64];
 };
-/* cfg_text may be NULL (keeps the existing .cfg file). */
-int state_guest_write(const struct state_guest *g, const char *cfg_text);
+/* The guest's config is not recorded here: libchaos's registry keeps the
+ * one each domain was built from, and recovery reads that. */
+int state_guest_write(const struct state_guest *g);
 int state_guest_remove(const uint8_t uuid[16]);
-/* The saved configuration text (malloc'd), or NULL. */
-char *state_guest_config(const uint8_t uuid[16]);
 
 /* Calls fn for every record of one kind; records that cannot be read are
  * removed.  fn returns nothing; iteration order is unspecified. */

@@ -61,6 +61,9 @@ struct registry_record;
 /* The record of a live domain chaos created; -ENOENT if none or stale. */
 int chaos__live_record(chaos_ctx *ctx, chaos_domid domid,
                        struct registry_record *rec);
+/* The same, with Xen's look at the domain already made (info). */
+int chaos__record_of(const struct chaos_dominfo *info,
+                     struct registry_record *rec);
 /* Removes what chaos kept of a domain that is gone (devices, record). */
 void chaos__forget(chaos_domid domid);
 /* Takes name for the domain domid with its final handle uuid (released
@@ -81,6 +84,7 @@ struct shell_image;
 struct chaos_shell {
     struct hv_shell *hv;   /* NULL: a restore shell */
     chaos_domid domid;     /* a restore shell's domain */
+    uint8_t uuid[16];      /* a create shell's handle, as prepared */
     uint32_t console_port; /* a restore shell's: the guest's ports */
     uint32_t store_port;
     struct hv_inplace_shell *inplace; /* a restore shell with its RAM

@@ -28,6 +28,9 @@ struct shell_image {
     bool cmdline_any; /* CHAOS_LOAD_ANY_CMDLINE: each execute's own */
     enum chaos_xenstore_mode xenstore;
     bool devices;
+    /* Its device page and record written at load: with no vif or disk
+     * (devices false) nothing in them depends on the request. */
+    bool devices_installed;
     struct hv_boot_info info; /* the build's result (elf is NULL) */
     bool kernel_cached;
     uint64_t load_ns, build_ns; /* what loading it ahead took */
