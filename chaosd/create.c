@@ -65,13 +65,11 @@ static void take_guest(struct create_work *w, chaos_ctx *ctx)
     w->t.start_ns = w->t.total_ns = util_now_ns() - t0;
 }
 
-static void create_thread(uv_work_t *req)
+/* The create's work on its builder, whose lock the caller holds. */
+static void create_locked(struct create_work *w, struct builder *b)
 {
-    struct create_work *w = req->data;
-    struct builder *b = &w->d->builders[w->builder];
     unsigned flags = w->paused ? CHAOS_CREATE_PAUSED : 0;
     const struct chaosd_hv_ops *hv = w->d->hv;
-    uv_mutex_lock(&b->lock);
     if (w->from_template) {
         take_guest(w, b->ctx);
     } else if (w->from_pool) {
@@ -82,6 +80,14 @@ static void create_thread(uv_work_t *req)
     }
     if (w->rc < 0 && !w->from_template)
         snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
+}
+
+static void create_thread(uv_work_t *req)
+{
+    struct create_work *w = req->data;
+    struct builder *b = &w->d->builders[w->builder];
+    uv_mutex_lock(&b->lock);
+    create_locked(w, b);
     uv_mutex_unlock(&b->lock);
 }
 
@@ -236,7 +242,7 @@ static int take_image(struct chaosd *d, const chaos_config *cfg,
     return -1;
 }
 
-void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
+void create_start(struct chaosd *d, chaos_config *cfg, unsigned flags,
                   create_done_fn done, void *opaque)
 {
     struct create_work *w = calloc(1, sizeof(*w));
@@ -247,7 +253,7 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     }
     w->d = d;
     w->cfg = cfg;
-    w->paused = paused;
+    w->paused = flags & CREATE_PAUSED;
     w->done = done;
     w->opaque = opaque;
     w->t0 = d->last_request_ns = util_now_ns();
@@ -296,8 +302,22 @@ void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
     snprintf(w->rec.name, sizeof(w->rec.name), "%s", name ? name : "");
     if (state_guest_write(&w->rec) < 0)
         goto fail;
-    d->builders[w->builder].queued++;
+    struct builder *b = &d->builders[w->builder];
+    b->queued++;
     d->work_in_flight++;
+    /* A ready guest (an image or a template pool's) whose builder is free
+     * is started here, on the loop: its execute takes a few ms, and the
+     * hand-over to a worker thread and back cost ~3 ms under emulation
+     * (the worker's and then the loop's vCPU woken: docs/benchmarks.md).
+     * A plain shell's execute builds the kernel (~10 ms and more), and a
+     * busy builder would block the loop: those go to the work queue. */
+    if ((flags & CREATE_MAY_FINISH) && (w->image || w->from_template) &&
+        uv_mutex_trylock(&b->lock) == 0) {
+        create_locked(w, b);
+        uv_mutex_unlock(&b->lock);
+        create_after(&w->req, 0);
+        return;
+    }
     uv_queue_work(d->loop, &w->req, create_thread, create_after);
     return;
 

@@ -180,9 +180,16 @@ void guests_stop(struct chaosd *d);
 /* create.c: creating guests, for requests and restarts. */
 typedef void (*create_done_fn)(struct chaosd *d, void *opaque, int rc,
                                json_object *result, const char *errmsg);
+enum create_flags {
+    CREATE_PAUSED = 1u << 0, /* the guest stays paused */
+    /* done may be called before create_start() returns (a ready guest
+     * started on the loop at once): a request's create.  Not a restart's,
+     * whose caller is inside its supervisor's call. */
+    CREATE_MAY_FINISH = 1u << 1,
+};
 /* Creates a guest from cfg (validated; taken), from a pool shell when one
- * fits, else directly; calls done on the loop thread. */
-void create_start(struct chaosd *d, chaos_config *cfg, bool paused,
+ * fits, else directly; calls done on the loop thread.  flags: create_flags. */
+void create_start(struct chaosd *d, chaos_config *cfg, unsigned flags,
                   create_done_fn done, void *opaque);
 
 /* restore.c: restores a chaos image (path absolute; overrides copied)

@@ -236,8 +236,7 @@ static void restart_hook(void *opaque, chaos_supervisor *sup, chaos_config *cfg)
     state_guest_remove(g->uuid);
     g->restart_cfg = cfg;
     g->restart_id = ++restarts;
-    create_start(g->d, cfg, false, restart_done,
-                 (void *)(uintptr_t)g->restart_id);
+    create_start(g->d, cfg, 0, restart_done, (void *)(uintptr_t)g->restart_id);
 }
 
 /* ------------------------------------------------------ the guest list */

@@ -90,7 +90,8 @@ static void handle_create(struct client *c, struct chaosd_request *req)
     r->c = c;
     r->id = req->id ? json_object_get(req->id) : NULL;
     client_ref(c);
-    create_start(d, cfg, cr->paused, create_replied, r);
+    create_start(d, cfg, (cr->paused ? CREATE_PAUSED : 0u) | CREATE_MAY_FINISH,
+                 create_replied, r);
 }
 
 /* --------------------------------------------------------------- restore */

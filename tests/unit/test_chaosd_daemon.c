@@ -275,7 +275,8 @@ static void create_done(struct chaosd *dd, void *opaque, int rc,
 static struct outcome create(const char *name, unsigned memory)
 {
     struct outcome o = { 0 };
-    create_start(d, guest_config(name, memory), false, create_done, &o);
+    create_start(d, guest_config(name, memory), CREATE_MAY_FINISH, create_done,
+                 &o);
     run();
     ck_assert(o.called);
     return o;
@@ -390,7 +391,8 @@ END_TEST
 static struct outcome create_now(const char *name, unsigned memory)
 {
     struct outcome o = { 0 };
-    create_start(d, guest_config(name, memory), false, create_done, &o);
+    create_start(d, guest_config(name, memory), CREATE_MAY_FINISH, create_done,
+                 &o);
     while (!o.called || d->work_in_flight)
         uv_run(d->loop, UV_RUN_ONCE);
     return o;
@@ -457,7 +459,7 @@ static struct outcome create_cmdline(const char *name, const char *cmdline)
     chaos_config *cfg = guest_config(name, 4);
     ck_assert_int_eq(chaos_config_set_cmdline(cfg, cmdline), 0);
     struct outcome o = { 0 };
-    create_start(d, cfg, false, create_done, &o);
+    create_start(d, cfg, CREATE_MAY_FINISH, create_done, &o);
     run();
     ck_assert(o.called);
     return o;
@@ -489,6 +491,36 @@ START_TEST(create_from_image_pool)
     ck_assert_str_eq(o.flavor, "small");
     ck_assert_uint_eq(fakehv.executes_image, 1);
     ck_assert_uint_eq(idle("img"), 2);
+    finish();
+}
+END_TEST
+
+/* A ready guest whose builder is free starts on the loop: the reply comes
+ * before create_start() returns.  Without CREATE_MAY_FINISH (a restart,
+ * inside its supervisor's call) it goes through the work queue. */
+START_TEST(image_create_finishes_on_the_loop)
+{
+    add_image_flavor("x=1");
+    start();
+    fill();
+    chaos_config *cfg = guest_config("g1", 4);
+    ck_assert_int_eq(chaos_config_set_cmdline(cfg, "x=1"), 0);
+    struct outcome o = { 0 };
+    create_start(d, cfg, CREATE_MAY_FINISH, create_done, &o);
+    ck_assert(o.called);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    run();
+    cfg = guest_config("g2", 4);
+    ck_assert_int_eq(chaos_config_set_cmdline(cfg, "x=1"), 0);
+    o = (struct outcome){ 0 };
+    create_start(d, cfg, 0, create_done, &o);
+    ck_assert(!o.called);
+    run();
+    ck_assert(o.called);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_uint_eq(count_records("guests"), 2);
     finish();
 }
 END_TEST
@@ -1049,6 +1081,7 @@ int main(void)
     tcase_add_test(tc, refill_waits_for_a_quiet_moment);
     tcase_add_test(tc, create_direct_when_no_flavor_fits);
     tcase_add_test(tc, create_from_image_pool);
+    tcase_add_test(tc, image_create_finishes_on_the_loop);
     tcase_add_test(tc, image_pool_with_per_request_cmdlines);
     tcase_add_test(tc, stale_image_pool_is_rebuilt);
     tcase_add_test(tc, failed_image_load_leaves_nothing);

@@ -276,7 +276,7 @@ static struct outcome create_text(const char *text)
     ck_assert_int_eq(chaos_config_parse(cfg, text, strlen(text), "test"), 0);
     ck_assert_int_eq(chaos_config_validate(cfg), 0);
     struct outcome o = { 0 };
-    create_start(d, cfg, false, create_done, &o);
+    create_start(d, cfg, CREATE_MAY_FINISH, create_done, &o);
     run();
     ck_assert(o.called);
     return o;
