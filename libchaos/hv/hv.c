@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <xenctrl.h>
+#include <xenforeignmemory.h>
 #include <xentoollog.h>
 
 #include "hv_build.h"
@@ -57,6 +58,7 @@ static void capture_destroy(xentoollog_logger *logger)
 struct chaos_hv {
     struct capture_logger log;
     xc_interface *xch;
+    xenforeignmemory_handle *fmem; /* hv_fmem()'s */
     struct chaos_hv_xs xs;
     char *errbuf; /* where failures are written (hv_open's caller's) */
     size_t errlen;
@@ -70,6 +72,11 @@ struct chaos_hv_xs *hv_xs_slot(struct chaos_hv *hv)
 xc_interface *hv_xch(struct chaos_hv *hv)
 {
     return hv->xch;
+}
+
+xenforeignmemory_handle *hv_fmem(struct chaos_hv *hv)
+{
+    return hv->fmem;
 }
 
 xentoollog_logger *hv_logger(struct chaos_hv *hv)
@@ -159,6 +166,17 @@ int hv_open(struct chaos_hv **out, char *errbuf, size_t errlen)
             "and are you root?",
             strerror(err));
     }
+    /* With the handle, not at first use: a process's descriptors stay
+     * what they were after it opened Xen (chaosd's tests count them). */
+    hv->fmem = xenforeignmemory_open(logger, 0);
+    if (!hv->fmem) {
+        int err = errno ? errno : ENODEV;
+        xc_interface_close(hv->xch);
+        free(hv);
+        return report(errbuf, errlen, -err,
+                      "cannot open xenforeignmemory (/dev/xen/privcmd): %s",
+                      strerror(err));
+    }
     *out = hv;
     return 0;
 }
@@ -168,6 +186,8 @@ void hv_close(struct chaos_hv *hv)
     if (!hv)
         return;
     hv_xs_close(hv);
+    if (hv->fmem)
+        xenforeignmemory_close(hv->fmem);
     xc_interface_close(hv->xch);
     free(hv);
 }

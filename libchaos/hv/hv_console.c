@@ -68,7 +68,7 @@ static xentoollog_logger silent_logger = {
 };
 
 struct hv_console {
-    xenforeignmemory_handle *fmem;
+    xenforeignmemory_handle *fmem; /* hv_fmem()'s: not ours to close */
     xenevtchn_handle *xce;
     void *ring;
     evtchn_port_t local_port;
@@ -83,14 +83,7 @@ int hv_console_open(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
         return hv_error(hv, -ENOMEM, "out of memory");
     int rc;
 
-    c->fmem = xenforeignmemory_open(&silent_logger, 0);
-    if (!c->fmem) {
-        rc = hv_error(hv, -errno,
-                      "cannot open xenforeignmemory "
-                      "(/dev/xen/privcmd): %s",
-                      strerror(errno));
-        goto fail;
-    }
+    c->fmem = hv_fmem(hv);
     xen_pfn_t pfn = (xen_pfn_t)frame;
     if ((uint64_t)pfn != frame) {
         rc = hv_error(hv, -EINVAL, "console frame 0x%llx out of range",
@@ -171,7 +164,5 @@ void hv_console_close(struct hv_console *c)
         xenevtchn_close(c->xce);
     if (c->ring)
         xenforeignmemory_unmap(c->fmem, c->ring, 1);
-    if (c->fmem)
-        xenforeignmemory_close(c->fmem);
     free(c);
 }

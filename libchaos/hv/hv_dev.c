@@ -216,7 +216,7 @@ int hv_gnttab_copy(struct hv_gnttab *gt, chaos_domid domid,
 /* ---- A guest page mapped by dom0 ----------------------------------------- */
 
 struct hv_page {
-    xenforeignmemory_handle *fmem;
+    xenforeignmemory_handle *fmem; /* hv_fmem()'s: not ours to close */
     void *addr;
 };
 
@@ -225,30 +225,21 @@ int hv_page_map(struct chaos_hv *hv, chaos_domid domid, uint64_t frame,
 {
     struct hv_page *pg = calloc(1, sizeof(*pg));
     xen_pfn_t pfn = (xen_pfn_t)frame;
-    int rc;
 
     *out = NULL;
     if (!pg)
         return hv_error(hv, -ENOMEM, "out of memory");
-    pg->fmem = xenforeignmemory_open(hv_logger(hv), 0);
-    if (!pg->fmem) {
-        rc = hv_fail(hv, errno, "cannot open /dev/xen/privcmd");
-        goto fail;
-    }
+    pg->fmem = hv_fmem(hv);
     pg->addr = xenforeignmemory_map(pg->fmem, domid, PROT_READ | PROT_WRITE, 1,
                                     &pfn, NULL);
     if (!pg->addr) {
-        rc = hv_fail(hv, errno, "cannot map frame 0x%llx of domain %u",
-                     (unsigned long long)frame, domid);
-        goto fail;
+        int rc = hv_fail(hv, errno, "cannot map frame 0x%llx of domain %u",
+                         (unsigned long long)frame, domid);
+        free(pg);
+        return rc;
     }
     *out = pg;
     return 0;
-fail:
-    if (pg->fmem)
-        xenforeignmemory_close(pg->fmem);
-    free(pg);
-    return rc;
 }
 
 void *hv_page_addr(struct hv_page *pg)
@@ -261,6 +252,5 @@ void hv_page_unmap(struct hv_page *pg)
     if (!pg)
         return;
     xenforeignmemory_unmap(pg->fmem, pg->addr, 1);
-    xenforeignmemory_close(pg->fmem);
     free(pg);
 }
