@@ -5,7 +5,8 @@
  * way; this file is only its libuv glue:
  *
  *  - uv_poll handles matching the supervisor's pollfds, one shared timer
- *    for the soonest chaos_supervisor_timeout_ms();
+ *    for the soonest chaos_supervisor_timeout_ms() of the guests on
+ *    d->due (those with one), guests found by domid in d->by_domid;
  *  - Xen's domain events (one subscription for chaosd) fed to the
  *    supervisor of the domain they name;
  *  - the restart hook: an asynchronous create_start (pool or direct), so
@@ -25,6 +26,60 @@
 static void guest_sync(struct chaosd *d, struct guest *g);
 static void arm_timer(struct chaosd *d);
 static void read_events(struct chaosd *d);
+
+static struct guest **bucket(struct chaosd *d, chaos_domid domid)
+{
+    return &d->by_domid[domid % CHAOSD_GUEST_BUCKETS];
+}
+
+static void hash_add(struct chaosd *d, struct guest *g)
+{
+    struct guest **b = bucket(d, g->domid);
+    g->hash_next = *b;
+    *b = g;
+}
+
+static void hash_remove(struct chaosd *d, struct guest *g)
+{
+    for (struct guest **p = bucket(d, g->domid); *p; p = &(*p)->hash_next) {
+        if (*p == g) {
+            *p = g->hash_next;
+            break;
+        }
+    }
+    g->hash_next = NULL;
+}
+
+static void due_remove(struct chaosd *d, struct guest *g)
+{
+    if (!g->on_due)
+        return;
+    if (g->due_prev)
+        g->due_prev->due_next = g->due_next;
+    else
+        d->due = g->due_next;
+    if (g->due_next)
+        g->due_next->due_prev = g->due_prev;
+    g->due_prev = g->due_next = NULL;
+    g->on_due = false;
+}
+
+/* Puts g on d->due or takes it off, by its supervisor's timeout now:
+ * after every call that may change it. */
+static void due_update(struct chaosd *d, struct guest *g)
+{
+    bool due = g->sup && chaos_supervisor_timeout_ms(g->sup) >= 0;
+    if (!due) {
+        due_remove(d, g);
+    } else if (!g->on_due) {
+        g->due_prev = NULL;
+        g->due_next = d->due;
+        if (d->due)
+            d->due->due_prev = g;
+        d->due = g;
+        g->on_due = true;
+    }
+}
 
 static void on_watch_closed(uv_handle_t *h)
 {
@@ -184,7 +239,9 @@ static void guest_sync(struct chaosd *d, struct guest *g)
         log_guest_info(g->domid, g->name, "%s", msg);
     chaos_domid domid = chaos_supervisor_domid(g->sup);
     if (domid != g->domid) {
+        hash_remove(d, g);
         g->domid = domid;
+        hash_add(d, g);
         chaos_supervisor_uuid(g->sup, g->uuid);
     }
     enum chaos_supervisor_state st = chaos_supervisor_state(g->sup);
@@ -200,8 +257,10 @@ static void guest_sync(struct chaosd *d, struct guest *g)
                                     ? "destroyed"
                                     : chaos_shutdown_reason_name(reason)));
         guest_remove(d, g);
-    } else
+    } else {
         sync_watches(d, g);
+        due_update(d, g);
+    }
 }
 
 /* ------------------------------------------------------------- restart */
@@ -263,6 +322,7 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
     snprintf(g->name, sizeof(g->name), "%s", chaos_supervisor_name(g->sup));
     g->next = d->guests;
     d->guests = g;
+    hash_add(d, g);
     guest_sync(d, g);
     arm_timer(d); /* its first look is due at once */
     return 0;
@@ -296,7 +356,7 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
 
 struct guest *guest_find(struct chaosd *d, chaos_domid domid)
 {
-    for (struct guest *g = d->guests; g; g = g->next)
+    for (struct guest *g = *bucket(d, domid); g; g = g->hash_next)
         if (g->domid == domid)
             return g;
     return NULL;
@@ -313,6 +373,8 @@ void guests_console_close(struct chaosd *d, struct guest *g)
 
 static void guest_free(struct chaosd *d, struct guest *g)
 {
+    hash_remove(d, g);
+    due_remove(d, g);
     guests_console_close(d, g);
     free(g);
 }
@@ -370,8 +432,10 @@ static void read_events(struct chaosd *d)
         for (int i = 0; i < n; i++) {
             server_broadcast(d, event_message(&ev[i]));
             struct guest *g = guest_find(d, ev[i].domid);
-            if (g && g->sup)
+            if (g && g->sup) {
                 chaos_supervisor_domain_event(d->ctx, g->sup, &ev[i]);
+                due_update(d, g);
+            }
         }
         if (n < 32)
             break;
@@ -391,8 +455,10 @@ static void on_events(uv_poll_t *h, int status, int events)
 static void on_tick(uv_timer_t *t)
 {
     struct chaosd *d = t->data;
-    for (struct guest *g = d->guests, *next; g; g = next) {
-        next = g->next;
+    /* A call may take g off the list (or free it), never another guest:
+     * next is safe. */
+    for (struct guest *g = d->due, *next; g; g = next) {
+        next = g->due_next;
         if (!g->sup || chaos_supervisor_timeout_ms(g->sup) != 0)
             continue;
         pause_watches(g);
@@ -411,9 +477,12 @@ static void arm_timer(struct chaosd *d)
     if (d->stopping || uv_is_closing((uv_handle_t *)&d->tick))
         return;
     int soonest = -1;
-    for (struct guest *g = d->guests; g; g = g->next) {
+    for (struct guest *g = d->due, *next; g; g = next) {
+        next = g->due_next;
         int t = g->sup ? chaos_supervisor_timeout_ms(g->sup) : -1;
-        if (t >= 0 && (soonest < 0 || t < soonest))
+        if (t < 0)
+            due_remove(d, g); /* its call came and went elsewhere */
+        else if (soonest < 0 || t < soonest)
             soonest = t;
     }
     if (soonest < 0)
