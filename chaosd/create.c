@@ -65,21 +65,23 @@ static void take_guest(struct create_work *w, chaos_ctx *ctx)
     w->t.start_ns = w->t.total_ns = util_now_ns() - t0;
 }
 
-/* The create's work on its builder, whose lock the caller holds. */
-static void create_locked(struct create_work *w, struct builder *b)
+/* The create's work, on a context nobody else uses meanwhile: its
+ * builder's, under the builder's lock, or (a template's guest) the
+ * loop's. */
+static void create_on(struct create_work *w, chaos_ctx *ctx)
 {
     unsigned flags = w->paused ? CHAOS_CREATE_PAUSED : 0;
     const struct chaosd_hv_ops *hv = w->d->hv;
     if (w->from_template) {
-        take_guest(w, b->ctx);
+        take_guest(w, ctx);
     } else if (w->from_pool) {
-        w->rc = hv->shell_execute(b->ctx, w->item.shell, w->cfg, flags, &w->t);
+        w->rc = hv->shell_execute(ctx, w->item.shell, w->cfg, flags, &w->t);
         w->domid = w->item.domid;
     } else {
-        w->rc = hv->domain_create(b->ctx, w->cfg, flags, &w->domid, &w->t);
+        w->rc = hv->domain_create(ctx, w->cfg, flags, &w->domid, &w->t);
     }
     if (w->rc < 0 && !w->from_template)
-        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(b->ctx));
+        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(ctx));
 }
 
 static void create_thread(uv_work_t *req)
@@ -87,7 +89,7 @@ static void create_thread(uv_work_t *req)
     struct create_work *w = req->data;
     struct builder *b = &w->d->builders[w->builder];
     uv_mutex_lock(&b->lock);
-    create_locked(w, b);
+    create_on(w, b->ctx);
     uv_mutex_unlock(&b->lock);
 }
 
@@ -305,15 +307,23 @@ void create_start(struct chaosd *d, chaos_config *cfg, unsigned flags,
     struct builder *b = &d->builders[w->builder];
     b->queued++;
     d->work_in_flight++;
-    /* A ready guest (an image or a template pool's) whose builder is free
-     * is started here, on the loop: its execute takes a few ms, and the
-     * hand-over to a worker thread and back cost ~3 ms under emulation
-     * (the worker's and then the loop's vCPU woken: docs/benchmarks.md).
-     * A plain shell's execute builds the kernel (~10 ms and more), and a
-     * busy builder would block the loop: those go to the work queue. */
-    if ((flags & CREATE_MAY_FINISH) && (w->image || w->from_template) &&
+    /* A ready guest is started here, on the loop: its execute takes a
+     * few ms, and the hand-over to a worker thread and back cost ~3 ms
+     * under emulation (probably a dom0 vCPU woken each way:
+     * docs/benchmarks.md).  A template's guest is a restored domain with
+     * no builder state: the loop's own context serves, and the take never
+     * waits for a restore its builder is busy with.  An image shell holds
+     * its builder's state: only when that builder is free.  A plain
+     * shell's execute builds the kernel (~10 ms and more), and a busy
+     * builder would block the loop: those go to the work queue. */
+    if ((flags & CREATE_MAY_FINISH) && w->from_template) {
+        create_on(w, d->ctx);
+        create_after(&w->req, 0);
+        return;
+    }
+    if ((flags & CREATE_MAY_FINISH) && w->image &&
         uv_mutex_trylock(&b->lock) == 0) {
-        create_locked(w, b);
+        create_on(w, b->ctx);
         uv_mutex_unlock(&b->lock);
         create_after(&w->req, 0);
         return;

@@ -356,6 +356,29 @@ START_TEST(create_takes_a_template_guest)
 }
 END_TEST
 
+/* A template's guest is a restored domain, not a shell: its take runs
+ * on the loop's own context at once, even while every builder is busy
+ * (their locks held, as during restores). */
+START_TEST(take_does_not_wait_for_builders)
+{
+    start();
+    fill();
+    for (unsigned b = 0; b < d->n_builders; b++)
+        uv_mutex_lock(&d->builders[b].lock);
+    chaos_config *cfg = parsed(config_text("g1", NULL));
+    ck_assert_int_eq(chaos_config_validate(cfg), 0);
+    struct outcome o = { 0 };
+    create_start(d, cfg, CREATE_MAY_FINISH, create_done, &o);
+    ck_assert(o.called);
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "template");
+    for (unsigned b = 0; b < d->n_builders; b++)
+        uv_mutex_unlock(&d->builders[b].lock);
+    run();
+    finish();
+}
+END_TEST
+
 START_TEST(other_configs_fall_back)
 {
     start();
@@ -583,6 +606,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, template_built_once_and_pool_filled_paused);
     tcase_add_test(tc, create_takes_a_template_guest);
+    tcase_add_test(tc, take_does_not_wait_for_builders);
     tcase_add_test(tc, other_configs_fall_back);
     tcase_add_test(tc, changed_kernel_makes_the_template_stale);
     tcase_add_test(tc, changed_config_makes_the_template_stale);
