@@ -38,6 +38,7 @@ API_N=${API_N:-$N}
 GAP=${GAP:-0} # ms between creates (`chaos create` and the client)
 POOL=${POOL:-32}
 PROBE=${PROBE:-0} # 1: probe() before and after each method's creates
+REFILL_WORKERS=${REFILL_WORKERS:-1} # chaosd.conf's refill_workers
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -66,7 +67,7 @@ CFG
 cat >/tmp/bench-chaosd.conf <<CONF
 socket = "/run/chaos/chaosd.sock"
 idle_memory_mib = $((POOL * 12 + 64))
-refill_workers = 1
+refill_workers = $REFILL_WORKERS
 ready_timeout_s = 600
 [flavor hello]
 type = "pv"
