@@ -178,6 +178,17 @@ static int serve(chaos_ctx *ctx, chaos_supervisor *sup, uint64_t frame,
     return rc;
 }
 
+/* The record of the domain info describes (ids are reused: its handle
+ * must be the record's), with the message chaos_domain_console() gives. */
+static int record_of(chaos_ctx *ctx, const struct chaos_dominfo *info,
+                     struct registry_record *rec)
+{
+    if (chaos__record_of(info, rec) != 0)
+        return chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
+                           info->domid);
+    return 0;
+}
+
 /* serve(), the record read first. */
 static int open_console(chaos_ctx *ctx, chaos_supervisor *sup)
 {
@@ -260,12 +271,9 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
      * lock's) is the record's.  One look at Xen for both: each costs
      * ~0.5 ms under emulation, and chaosd starts a supervisor per create. */
     struct registry_record rec;
-    if (chaos__record_of(&info, &rec) != 0) {
-        rc = chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
-                         domid);
-        goto fail;
-    }
-    rc = load_config(ctx, domid, &sup->cfg);
+    rc = record_of(ctx, &info, &rec);
+    if (rc == 0)
+        rc = load_config(ctx, domid, &sup->cfg);
     if (rc < 0)
         goto fail;
     if (opts && opts->log_path) {
@@ -520,6 +528,7 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
 {
     chaos__clear_error(ctx);
     struct chaos_dominfo info;
+    struct registry_record rec;
     long holder;
     int rc = chaos_domain_info(ctx, domid, &info);
     if (rc == 0) {
@@ -542,8 +551,11 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
                         strerror(-rc));
         }
     }
+    /* As at start: the look above checks the record too. */
     if (rc == 0)
-        rc = open_console(ctx, sup);
+        rc = record_of(ctx, &info, &rec);
+    if (rc == 0)
+        rc = serve(ctx, sup, rec.console_frame, rec.console_port);
     if (rc < 0) {
         say(sup, "'%s' restarted as domain %u, but cannot serve it: %s",
             name_of(sup), domid, chaos_errmsg(ctx));
