@@ -140,7 +140,10 @@ static void create_after(uv_work_t *req, int status)
     if (w->from_pool)
         state_shell_remove(w->item.uuid);
     json_object *result = NULL;
+    chaos_supervisor *sup = w->item.sup; /* a ready item's, prepared */
     if (w->rc < 0) {
+        if (sup)
+            d->hv->supervisor_close(d->ctx, sup);
         state_guest_remove(w->rec.uuid);
         metrics_failed(&d->metrics, METRICS_FAIL_CREATE);
         log_guest_warn(-1, w->rec.name, "create of %s failed: %s", w->rec.name,
@@ -170,18 +173,21 @@ static void create_after(uv_work_t *req, int status)
                         : w->from_pool   ? METRICS_PATH_POOL
                                          : METRICS_PATH_DIRECT,
                         util_now_ns() - w->t0);
-        log_guest_info(w->domid, w->rec.name, "created %s (%u) %s%s in %.1f ms",
-                       w->rec.name, w->domid,
+        log_guest_info(w->domid, w->rec.name,
+                       "created %s (%u) %s%s in %.1f ms%s", w->rec.name,
+                       w->domid,
                        w->from_template ? "from template pool "
                        : w->image       ? "from image pool "
                        : w->from_pool   ? "from pool "
                                         : "directly",
-                       w->from_pool ? w->flavor : "",
-                       ms(util_now_ns() - w->t0));
+                       w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0),
+                       sup ? ", its supervisor prepared ahead" : "");
         if (!d->stopping) {
             /* The guest is ours now (console, on_* actions). */
-            guest_add(d, w->domid, w->cfg);
+            guest_add(d, w->domid, w->cfg, sup);
             w->cfg = NULL;
+        } else if (sup) {
+            d->hv->supervisor_close(d->ctx, sup);
         }
     }
     if (w->done)

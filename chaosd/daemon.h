@@ -173,8 +173,10 @@ void refill_trim(struct chaosd *d, bool drain);
 int guest_serve(struct chaosd *d, chaos_domid domid);
 /* What create.c calls when a create finished: serves the new guest, or,
  * when cfg is the one a restarting guest handed to create_start, hands
- * the new domain to that guest's supervisor.  Takes cfg.  0 or -1. */
-int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg);
+ * the new domain to that guest's supervisor.  Takes cfg, and sup (its
+ * supervisor prepared ahead, begun here; may be NULL).  0 or -1. */
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
+              chaos_supervisor *sup);
 struct guest *guest_find(struct chaosd *d, chaos_domid domid);
 /* Destroys a guest chaosd serves, through its supervisor (console
  * unmapped first, lock released), and forgets it.  0 or a negative error

@@ -300,18 +300,33 @@ static void restart_hook(void *opaque, chaos_supervisor *sup, chaos_config *cfg)
 
 /* ------------------------------------------------------ the guest list */
 
-int guest_serve(struct chaosd *d, chaos_domid domid)
+/* guest_serve(), with the supervisor prepared ahead (NULL: none), which
+ * is taken: begun, or closed if it cannot begin (a start serves then). */
+static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup)
 {
     struct guest *g = calloc(1, sizeof(*g));
-    if (!g)
+    if (!g) {
+        chaos_supervisor_close(d->ctx, sup);
         return -ENOMEM;
+    }
     g->d = d;
     struct chaos_supervisor_options opts = {
         .domain_events = d->events != NULL,
         .restart = restart_hook,
         .opaque = g,
     };
-    int rc = chaos_supervisor_start(d->ctx, domid, &opts, &g->sup);
+    int rc = -1;
+    if (sup && (rc = chaos_supervisor_begin(d->ctx, sup, &opts)) == 0) {
+        g->sup = sup;
+    } else {
+        if (sup)
+            log_guest_warn(domid, NULL,
+                           "domain %u: its prepared supervisor did not "
+                           "begin (starting one): %s",
+                           domid, chaos_errmsg(d->ctx));
+        chaos_supervisor_close(d->ctx, sup);
+        rc = chaos_supervisor_start(d->ctx, domid, &opts, &g->sup);
+    }
     if (rc < 0) {
         free(g);
         return rc;
@@ -328,13 +343,22 @@ int guest_serve(struct chaosd *d, chaos_domid domid)
     return 0;
 }
 
-int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
+int guest_serve(struct chaosd *d, chaos_domid domid)
+{
+    return serve(d, domid, NULL);
+}
+
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
+              chaos_supervisor *sup)
 {
     for (struct guest *g = d->guests; g; g = g->next) {
         if (g->restart_cfg != cfg)
             continue;
         g->restart_cfg = NULL;
         chaos_config_free(cfg);
+        /* The guest's own supervisor goes on serving it (one log, one
+         * restart count): one prepared for the shell is not needed. */
+        chaos_supervisor_close(d->ctx, sup);
         pause_watches(g);
         int rc = chaos_supervisor_restarted(d->ctx, g->sup, domid);
         g->events_unseen = true;
@@ -345,7 +369,7 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
     }
     /* A new guest: its supervisor reads the config the registry kept. */
     chaos_config_free(cfg);
-    int rc = guest_serve(d, domid);
+    int rc = serve(d, domid, sup);
     if (rc < 0) {
         log_guest_warn(domid, NULL, "cannot serve domain %u: %s", domid,
                        chaos_errmsg(d->ctx));

@@ -50,6 +50,12 @@ struct chaosd_hv_ops {
                       struct chaos_create_timings *timings);
     int (*shell_image_fits)(const chaos_shell *shell, const chaos_config *cfg,
                             char *why, size_t len);
+    /* a ready item's supervisor (an image shell's, a template pool's
+     * guest's), prepared ahead on the loop (refill.c) and begun by the
+     * create (guests.c); closed if the item is given back */
+    int (*supervisor_prepare)(chaos_ctx *ctx, chaos_domid domid,
+                              const chaos_shell *shell, chaos_supervisor **out);
+    void (*supervisor_close)(chaos_ctx *ctx, chaos_supervisor *sup);
     /* restores (restore.c) and the images kept open (images.c) */
     int (*restore_shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
                                  unsigned flags, chaos_shell **shellp);

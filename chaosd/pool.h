@@ -26,6 +26,8 @@ struct pool_item {
     unsigned builder; /* which builder (context) prepared it */
     bool guest;       /* a template pool's guest (restored, paused; shell
                          NULL): given back by destroying its domain */
+    void *sup;        /* its supervisor, prepared ahead (a ready item:
+                         image shell or template guest), or NULL */
 };
 
 struct pool_flavor {

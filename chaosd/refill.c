@@ -138,6 +138,9 @@ static void discard_done(uv_work_t *req, int status)
 
 void refill_discard(struct chaosd *d, const struct pool_item *item)
 {
+    /* Its ring unmapped first: the domain could not finish dying. */
+    if (item->sup)
+        d->hv->supervisor_close(d->ctx, item->sup);
     struct discard_work *w = calloc(1, sizeof(*w));
     if (!w) {
         log_warn("out of memory: shell of domain %u kept", item->domid);
@@ -145,10 +148,33 @@ void refill_discard(struct chaosd *d, const struct pool_item *item)
     }
     w->d = d;
     w->item = *item;
+    w->item.sup = NULL;
     w->req.data = w;
     d->builders[item->builder].queued++;
     d->work_in_flight++;
     uv_queue_work(d->loop, &w->req, discard_thread, discard_done);
+}
+
+/*
+ * A ready item's supervisor, prepared on the loop's context: its console
+ * ring and device page mapped and bound now, so that the create that
+ * takes the item only opens its log and socket (guests.c).  Serving the
+ * new guest was ~10 ms of the loop after each reply under emulation,
+ * before its first console line reached the log (docs/benchmarks.md).
+ * Best effort: without one, the create starts a supervisor as for any
+ * guest.
+ */
+static void prepare_supervisor(struct chaosd *d, struct pool_item *item)
+{
+    chaos_supervisor *sup = NULL;
+    if (d->hv->supervisor_prepare(d->ctx, item->domid,
+                                  item->guest ? NULL : item->shell, &sup) < 0) {
+        log_warn("domain %u: its supervisor is not prepared ahead (its "
+                 "create will start one): %s",
+                 item->domid, d->hv->errmsg(d->ctx));
+        return;
+    }
+    item->sup = sup;
 }
 
 static void refill_done(uv_work_t *req, int status)
@@ -178,6 +204,8 @@ static void refill_done(uv_work_t *req, int status)
                                                : d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
         state_shell_write(w->uuid, item.domid, w->flavor);
+        if ((w->image || w->tpl) && !d->stopping)
+            prepare_supervisor(d, &item);
         /* A guest of a template that went stale meanwhile goes too. */
         if (i < 0 || d->stopping ||
             (w->tpl && !template_current(d, w->flavor_id, w->tpl_gen)) ||

@@ -159,7 +159,7 @@ static void restored(struct chaosd *d, struct restore_work *w)
                                  : METRICS_PATH_RESTORE_DIRECT,
                     t_reply - w->t0);
     if (!d->stopping) {
-        guest_add(d, w->domid, w->cfg); /* served as a created guest */
+        guest_add(d, w->domid, w->cfg, NULL); /* served as created */
         w->cfg = NULL;
     }
     uint64_t t_served = util_now_ns();

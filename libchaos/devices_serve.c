@@ -200,20 +200,12 @@ static int open_device(struct devices_server *s, unsigned i)
     return 0;
 }
 
-int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
-                  const uint8_t uuid[16], struct devices_server **out)
+/* Serves devs (taken, freed on failure); see devices_serve. */
+static int serve_record(chaos_ctx *ctx, chaos_domid domid, struct devices *devs,
+                        const chaos_config *cfg, const uint8_t uuid[16],
+                        struct devices_server **out)
 {
-    struct devices *devs;
-    int rc = devices_record_read(domid, &devs);
-
-    *out = NULL;
-    if (rc == -ENOENT)
-        return 0; /* no devices */
-    if (rc)
-        return chaos__fail(ctx, rc,
-                           "domain %u: its device record is "
-                           "unreadable: %s",
-                           domid, strerror(-rc));
+    int rc = 0;
     struct devices_server *s = calloc(1, sizeof(*s));
     if (!s) {
         devices_free(devs);
@@ -253,6 +245,60 @@ int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
         scan(s);
     *out = s;
     return 0;
+}
+
+/* domid's device record: 0 and *devs, -ENOENT (none), or another error
+ * with a message on ctx. */
+static int read_record(chaos_ctx *ctx, chaos_domid domid, struct devices **devs)
+{
+    int rc = devices_record_read(domid, devs);
+    if (rc && rc != -ENOENT)
+        return chaos__fail(ctx, rc,
+                           "domain %u: its device record is "
+                           "unreadable: %s",
+                           domid, strerror(-rc));
+    return rc;
+}
+
+int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
+                  const uint8_t uuid[16], struct devices_server **out)
+{
+    struct devices *devs;
+    *out = NULL;
+    int rc = read_record(ctx, domid, &devs);
+    if (rc == -ENOENT)
+        return 0; /* no devices */
+    return rc ? rc : serve_record(ctx, domid, devs, cfg, uuid, out);
+}
+
+/* Nothing a create or a take changes: a noxs page with the control
+ * device only (a vif's MAC and address are the request's, and a private
+ * store's keys name the guest). */
+static bool fixed(const struct devices *devs)
+{
+    if (devs->via_store)
+        return false;
+    for (unsigned i = 0; i < devs->host.nr_devices; i++)
+        if (devs->host.devices[i].type != NOXS_DEV_CONTROL)
+            return false;
+    return true;
+}
+
+int devices_serve_ahead(chaos_ctx *ctx, chaos_domid domid,
+                        struct devices_server **out)
+{
+    struct devices *devs;
+    *out = NULL;
+    int rc = read_record(ctx, domid, &devs);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc)
+        return rc;
+    if (!fixed(devs)) {
+        devices_free(devs);
+        return 0;
+    }
+    return serve_record(ctx, domid, devs, NULL, NULL, out);
 }
 
 unsigned devices_server_pollfds(const struct devices_server *s,

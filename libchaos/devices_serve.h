@@ -21,6 +21,12 @@ struct devices_server;
  * open).  ctx must outlive the server. */
 int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
                   const uint8_t uuid[16], struct devices_server **out);
+/* devices_serve() ahead of a create, for a domain that has not run yet:
+ * only when nothing in its devices depends on the request (a noxs page
+ * with no vif or disk); else 0 and *out NULL, for devices_serve() once
+ * the guest is created. */
+int devices_serve_ahead(chaos_ctx *ctx, chaos_domid domid,
+                        struct devices_server **out);
 unsigned devices_server_pollfds(const struct devices_server *s,
                                 struct pollfd *fds, unsigned max);
 /* Handles the entries of fds that are the server's (others are skipped). */

@@ -343,6 +343,16 @@ chaos_domid chaos_shell_domid(const chaos_shell *shell)
     return shell->hv ? hv_shell_domid(shell->hv) : shell->domid;
 }
 
+int chaos__shell_console(const chaos_shell *shell, uint64_t *frame,
+                         uint32_t *port)
+{
+    if (!shell->image)
+        return -EINVAL;
+    *frame = shell->image->info.console_frame;
+    *port = shell->image->info.console_port;
+    return 0;
+}
+
 void chaos_shell_discard(chaos_ctx *ctx, chaos_shell *shell)
 {
     if (!shell)

@@ -41,6 +41,7 @@
 #include <time.h>
 
 #include "devices_serve.h"
+#include "hv/hv_console.h"
 #include "internal.h"
 #include "registry.h"
 #include "supervisor.h"
@@ -66,6 +67,9 @@ struct chaos_supervisor {
     uint8_t uuid[16];
     int lock_fd;                    /* -1: not held */
     chaos_console_server *console;  /* NULL: none (failed, or gone) */
+    struct hv_console *ring;        /* prepared: the console's ring, mapped
+                                       and bound ahead (console serves it
+                                       from begin on) */
     struct devices_server *devices; /* NULL: none */
     bool acted;                     /* this domain's stop was handled */
     int end_reason; /* Xen's reason of the last stop acted on; -1: none */
@@ -99,7 +103,7 @@ static void say(chaos_supervisor *sup, const char *fmt, ...)
 
 static const char *name_of(const chaos_supervisor *sup)
 {
-    const char *name = chaos_config_name(sup->cfg);
+    const char *name = sup->cfg ? chaos_config_name(sup->cfg) : NULL;
     return name ? name : "";
 }
 
@@ -162,18 +166,32 @@ static int load_config(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
 static int serve(chaos_ctx *ctx, chaos_supervisor *sup, uint64_t frame,
                  uint32_t port)
 {
-    int rc = devices_serve(ctx, sup->domid, sup->cfg, sup->uuid, &sup->devices);
+    /* Prepared (chaos_supervisor_prepare): the device page may be served
+     * already, and the ring is mapped and bound. */
+    bool ahead = sup->devices != NULL;
+    int rc = ahead ? 0
+                   : devices_serve(ctx, sup->domid, sup->cfg, sup->uuid,
+                                   &sup->devices);
     if (rc < 0) {
         sup->devices = NULL;
         return rc;
     }
     struct chaos_console_options copts = { .log_path = sup->log_path };
-    rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
-                             &sup->console);
+    if (sup->ring) {
+        rc = chaos__console_serve_mapped(ctx, sup->domid, sup->ring, &copts,
+                                         &sup->console);
+        if (rc == 0)
+            sup->ring = NULL; /* the console server's now */
+    } else {
+        rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
+                                 &sup->console);
+    }
     if (rc < 0) {
         sup->console = NULL;
-        devices_server_close(sup->devices);
-        sup->devices = NULL;
+        if (!ahead) {
+            devices_server_close(sup->devices);
+            sup->devices = NULL;
+        }
     }
     return rc;
 }
@@ -216,6 +234,8 @@ static void close_console(chaos_ctx *ctx, chaos_supervisor *sup)
         devices_server_close(sup->devices);
         sup->devices = NULL;
     }
+    hv_console_close(sup->ring);
+    sup->ring = NULL;
     if (!sup->console)
         return;
     chaos_console_server_handle(ctx, sup->console, NULL, 0);
@@ -236,44 +256,31 @@ static void finish(chaos_ctx *ctx, chaos_supervisor *sup,
     sup->state = state;
 }
 
-int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
-                           const struct chaos_supervisor_options *opts,
-                           chaos_supervisor **out)
+/*
+ * What a start and a begin share: sup's options, the lock of the domain
+ * rec describes (its handle, checked by the caller), its configuration,
+ * its log, and serving it.  On failure everything taken here is given
+ * back; what was prepared ahead stays for chaos_supervisor_close().
+ */
+static int begin_serving(chaos_ctx *ctx, chaos_supervisor *sup,
+                         const struct chaos_supervisor_options *opts,
+                         const struct registry_record *rec)
 {
-    chaos__clear_error(ctx);
-    struct chaos_dominfo info;
-    int rc = chaos_domain_info(ctx, domid, &info);
-    if (rc < 0)
-        return rc;
-    chaos_supervisor *sup = calloc(1, sizeof(*sup));
-    if (!sup)
-        return chaos__fail(ctx, -ENOMEM, "out of memory");
     if (opts)
         sup->opts = *opts;
     sup->opts.log_path = NULL; /* ours is sup->log_path */
-    sup->end_reason = -1;
-    sup->domid = domid;
-    memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
+    memcpy(sup->uuid, rec->uuid, sizeof(sup->uuid));
     long holder;
-    rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
+    int rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
     if (rc < 0) {
         sup->lock_fd = -1;
         if (rc == -EBUSY && holder > 0)
-            chaos__fail(ctx, rc, "domain %u is served by process %ld", domid,
-                        holder);
-        else
-            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s", domid,
-                        strerror(-rc));
-        goto fail;
+            return chaos__fail(ctx, rc, "domain %u is served by process %ld",
+                               sup->domid, holder);
+        return chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
+                           sup->domid, strerror(-rc));
     }
-    /* The record must still describe this domain (ids are reused) before
-     * its configuration is trusted: the handle Xen gave above (the
-     * lock's) is the record's.  One look at Xen for both: each costs
-     * ~0.5 ms under emulation, and chaosd starts a supervisor per create. */
-    struct registry_record rec;
-    rc = record_of(ctx, &info, &rec);
-    if (rc == 0)
-        rc = load_config(ctx, domid, &sup->cfg);
+    rc = load_config(ctx, sup->domid, &sup->cfg);
     if (rc < 0)
         goto fail;
     if (opts && opts->log_path) {
@@ -290,22 +297,122 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
         goto fail;
     }
     make_parent_dirs(sup->log_path);
-    rc = serve(ctx, sup, rec.console_frame, rec.console_port);
+    rc = serve(ctx, sup, rec->console_frame, rec->console_port);
     if (rc < 0)
         goto fail;
     sup->state = CHAOS_SUPERVISOR_SERVING;
     sup->look_now = true; /* it may have stopped already */
     sup->sweep_now = true;
     sup->next_look_ms = util_now_ms() + LOOK_MS;
-    *out = sup;
     return 0;
 
 fail:
     supervisor_unlock(sup->uuid, sup->lock_fd, false);
+    sup->lock_fd = -1;
     chaos_config_free(sup->cfg);
+    sup->cfg = NULL;
     free(sup->log_path);
-    free(sup);
+    sup->log_path = NULL;
     return rc;
+}
+
+static chaos_supervisor *supervisor_new(chaos_ctx *ctx, chaos_domid domid,
+                                        enum chaos_supervisor_state state)
+{
+    chaos_supervisor *sup = calloc(1, sizeof(*sup));
+    if (!sup) {
+        chaos__fail(ctx, -ENOMEM, "out of memory");
+        return NULL;
+    }
+    sup->state = state;
+    sup->domid = domid;
+    sup->lock_fd = -1;
+    sup->end_reason = -1;
+    return sup;
+}
+
+int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
+                           const struct chaos_supervisor_options *opts,
+                           chaos_supervisor **out)
+{
+    chaos__clear_error(ctx);
+    struct chaos_dominfo info;
+    int rc = chaos_domain_info(ctx, domid, &info);
+    if (rc < 0)
+        return rc;
+    /* The record must still describe this domain (ids are reused) before
+     * its configuration is trusted: the handle Xen gave above (the
+     * lock's) is the record's.  One look at Xen for both: each costs
+     * ~0.5 ms under emulation, and chaosd starts a supervisor per create. */
+    struct registry_record rec;
+    rc = record_of(ctx, &info, &rec);
+    if (rc < 0)
+        return rc;
+    chaos_supervisor *sup =
+        supervisor_new(ctx, domid, CHAOS_SUPERVISOR_SERVING);
+    if (!sup)
+        return -ENOMEM;
+    rc = begin_serving(ctx, sup, opts, &rec);
+    if (rc < 0) {
+        free(sup);
+        return rc;
+    }
+    *out = sup;
+    return 0;
+}
+
+int chaos_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
+                             const chaos_shell *shell, chaos_supervisor **out)
+{
+    int rc = chaos__need_hv(ctx);
+    if (rc)
+        return rc;
+    uint64_t frame;
+    uint32_t port;
+    if (shell) {
+        if (chaos_shell_domid(shell) != domid ||
+            chaos__shell_console(shell, &frame, &port) < 0)
+            return chaos__fail(ctx, -EINVAL,
+                               "domain %u: not the domain of a loaded shell",
+                               domid);
+    } else if ((rc = chaos_domain_console(ctx, domid, &frame, &port)) < 0) {
+        return rc;
+    }
+    chaos_supervisor *sup =
+        supervisor_new(ctx, domid, CHAOS_SUPERVISOR_PREPARED);
+    if (!sup)
+        return -ENOMEM;
+    rc = hv_console_open(ctx->hv, domid, frame, port, &sup->ring);
+    if (rc == 0)
+        rc = devices_serve_ahead(ctx, domid, &sup->devices);
+    if (rc < 0) {
+        sup->devices = NULL;
+        close_console(ctx, sup);
+        free(sup);
+        return rc;
+    }
+    *out = sup;
+    return 0;
+}
+
+int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
+                           const struct chaos_supervisor_options *opts)
+{
+    chaos__clear_error(ctx);
+    if (sup->state != CHAOS_SUPERVISOR_PREPARED)
+        return chaos__fail(ctx, -EINVAL,
+                           "domain %u: its supervisor is "
+                           "not a prepared one",
+                           sup->domid);
+    /* No look at Xen: the guest was created from this domain just now,
+     * and the mapped ring keeps its id from being reused.  The first
+     * handle() looks, as after a start. */
+    struct registry_record rec;
+    int rc = registry_read(sup->domid, &rec);
+    if (rc < 0 || rec.domid != sup->domid)
+        return chaos__fail(ctx, rc < 0 ? rc : -ESTALE,
+                           "domain %u was not created by chaos", sup->domid);
+    return begin_serving(ctx, sup, opts, &rec);
 }
 
 static void default_restart(void *opaque, chaos_supervisor *sup,

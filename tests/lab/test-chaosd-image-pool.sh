@@ -13,7 +13,11 @@
 # - a PVH flavor with cmdline_per_request: creates with their own command
 #   lines take its shells (path "image") and each guest runs with its own
 #   line (hello names a bad one on its console, runs with a good one);
-# - SIGTERM destroys the idle shells; nothing is left.
+# - each image shell's supervisor was prepared ahead (its console ring
+#   and device page mapped when it was loaded) and begun by its create:
+#   chaosd's log has no word of a fallback to an ordinary start;
+# - SIGTERM destroys the idle shells; nothing is left (a prepared
+#   supervisor not closed would keep its shell's domain dying).
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -113,6 +117,13 @@ grep -q 'bad command line' "$(log_of ip-6)" && fail_log "ip-6: $(cat "$(log_of i
 chaos domid ip-6 >/dev/null || fail_log "ip-6 is not running with sleep_ms=600000"
 grep -q 'created ip-6 .* from image pool any' $LOG || fail_log "ip-6: chaosd's log does not say image pool any"
 echo "ok: cmdline_per_request: two creates with their own command lines, each guest ran with its own"
+
+grep -q 'created ip-1 .* from image pool img .*, its supervisor prepared ahead' $LOG ||
+    fail_log "ip-1: no supervisor was prepared with its shell"
+if grep -E 'not prepared ahead|prepared supervisor did not begin' $LOG; then
+    fail_log "an image shell's supervisor was not prepared, or did not begin"
+fi
+echo "ok: every image guest was served by the supervisor prepared with its shell"
 
 for g in ip-1 ip-2 ip-3 ip-4 ip-6; do chaos destroy $g || fail_log "destroy $g"; done
 kill -TERM $PID

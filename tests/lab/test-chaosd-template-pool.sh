@@ -11,6 +11,9 @@
 # - the kernel file rewritten: the next create is not served from the
 #   stale template ("direct"), the template is built again from the new
 #   file, and the create after that is "template" again;
+# - each pool guest's supervisor was prepared when it was restored (its
+#   console ring and device page mapped) and begun by its create: no
+#   word in chaosd's log of a fallback to an ordinary start;
 # - SIGTERM destroys the idle guests and removes the template's image;
 # - a flavor whose guest never prints its ready line: the build times out
 #   and leaves no domain and no image;
@@ -121,6 +124,13 @@ create tp-4 $CMD template
 wait_for 60 "grep -q 'resumed in a new domain' $(log_of tp-4) 2>/dev/null" ||
     fail_log "tp-4 did not resume: $(cat "$(log_of tp-4)" 2>&1)"
 echo "ok: a rewritten kernel made the template stale; it was built again from the new file"
+
+grep -q 'created tp-1 .* from template pool ctr .*, its supervisor prepared ahead' $LOG ||
+    fail_log "tp-1: no supervisor was prepared when it was restored"
+if grep -E 'not prepared ahead|prepared supervisor did not begin' $LOG; then
+    fail_log "a template guest's supervisor was not prepared, or did not begin"
+fi
+echo "ok: the template guests were served by supervisors prepared when they were restored"
 
 for g in tp-1 tp-2 tp-3 tp-4; do chaos destroy $g || fail_log "destroy $g"; done
 kill -TERM $PID

@@ -1,6 +1,7 @@
 #!/bin/sh
 # chaosd under valgrind's memcheck on real Xen: its pools fill, it serves
-# every kind of request (pool and direct creates, a console, lifecycle
+# every kind of request (pool, image pool and direct creates, a console
+# (an image shell's supervisor prepared ahead and begun), lifecycle
 # actions restart and preserve, a subscriber, list, info, pool resizes,
 # restores in place from an in-place restore flavor, the image kept open
 # between them, malformed, unknown and oversized requests), then stops on
@@ -45,6 +46,12 @@ type = "pvh"
 memory = 4
 pool = 1
 restore = "in-place"
+[flavor vg-image]
+type = "pv"
+memory = 4
+kernel = "$UK/hello"
+cmdline = "sleep_ms=1000"
+pool = 1
 EOF
 fail_log() {
     echo "--- chaosd log:"; tail -n 30 $LOG
@@ -55,7 +62,7 @@ fail_log() {
 pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
 pools_full() {
     [ "$(pool_col unikernel-pv 6)" = 2 ] && [ "$(pool_col unikernel-pvh 6)" = 1 ] &&
-        [ "$(pool_col vg-inplace 6)" = 1 ]
+        [ "$(pool_col vg-inplace 6)" = 1 ] && [ "$(pool_col vg-image 6)" = 1 ]
 }
 gone() { [ -z "$(dom_field "$1" state)" ]; }
 # request LINE: one raw request, chaosd's first reply line.
@@ -89,7 +96,18 @@ wait_for 120 "gone $(domid_of "$out")" || fail_log "vg-hello-pvh not destroyed"
 out=$(chaos create --daemon hello-pv.cfg name=vg-direct memory=8) || fail_log "direct: $out"
 echo "$out" | grep -q 'by chaosd directly' || fail_log "expected the direct path: $out"
 wait_for 120 "gone $(domid_of "$out")" || fail_log "vg-direct not destroyed"
-echo "ok: pool creates (PV, PVH) and a direct create; on_poweroff=destroy carried out"
+# An image shell's create: its supervisor, prepared with the shell,
+# serves the guest (its first line, then its poweroff: destroyed).
+rm -f /var/log/chaos/console/vg-image.log
+out=$(chaos create --daemon hello-pv.cfg name=vg-image kernel=$UK/hello cmdline=sleep_ms=1000) ||
+    fail_log "image create: $out"
+echo "$out" | grep -q 'from the image pool' || fail_log "not from the image pool: $out"
+wait_for 120 "grep -q 'hello from chaos unikernel' /var/log/chaos/console/vg-image.log" ||
+    fail_log "vg-image printed nothing"
+wait_for 120 "gone $(domid_of "$out")" || fail_log "vg-image not destroyed after poweroff"
+grep -q 'created vg-image .*, its supervisor prepared ahead' $LOG ||
+    fail_log "vg-image's supervisor was not prepared with its shell"
+echo "ok: pool creates (PV, PVH, image) and a direct create; on_poweroff=destroy carried out"
 
 # The console chaosd serves, attached and left.
 out=$(chaos create --daemon echo-pv.cfg name=vg-echo) || fail_log "echo: $out"

@@ -760,6 +760,48 @@ static int f_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
     return 0;
 }
 
+/* A supervisor prepared ahead: only its domain, and that it is open. */
+struct fake_sup {
+    chaos_domid domid;
+};
+
+static int f_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
+                                const chaos_shell *shell,
+                                chaos_supervisor **out)
+{
+    (void)shell;
+    int rc = 0;
+    pthread_mutex_lock(&lock);
+    if (fakehv.fail_sup_prepare) {
+        fakehv.fail_sup_prepare--;
+        rc = fail(ctx, -EIO, "injected: mapping the console ring failed");
+    } else if (!find(domid)) {
+        rc = fail(ctx, -ESRCH, "no domain %u", domid);
+    }
+    struct fake_sup *sup = rc ? NULL : calloc(1, sizeof(*sup));
+    if (!rc && !sup)
+        rc = fail(ctx, -ENOMEM, "out of memory");
+    if (!rc) {
+        sup->domid = domid;
+        fakehv.sups_prepared++;
+        fakehv.sups_live++;
+        *out = (chaos_supervisor *)sup;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static void f_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    (void)ctx;
+    if (!sup)
+        return;
+    pthread_mutex_lock(&lock);
+    fakehv.sups_live--;
+    pthread_mutex_unlock(&lock);
+    free(sup);
+}
+
 const struct chaosd_hv_ops fakehv_ops = {
     .open = f_open,
     .close = f_close,
@@ -772,6 +814,8 @@ const struct chaosd_hv_ops fakehv_ops = {
     .shell_discard = f_shell_discard,
     .shell_load = f_shell_load,
     .shell_image_fits = f_shell_image_fits,
+    .supervisor_prepare = f_supervisor_prepare,
+    .supervisor_close = f_supervisor_close,
     .restore_shell_prepare = f_restore_shell_prepare,
     .image_config = f_image_config,
     .image_open = f_image_open,

@@ -62,6 +62,9 @@ struct fakehv {
     unsigned image_opens, images_live; /* images opened, open now */
     unsigned ctxs_open;                /* contexts open now */
     unsigned shells_live; /* prepared and neither executed nor discarded */
+    /* supervisors prepared ahead: how many, open now (closed ones go),
+     * and how many of the next prepares fail */
+    unsigned sups_prepared, sups_live, fail_sup_prepare;
 };
 
 extern struct fakehv fakehv;

@@ -29,6 +29,9 @@
 #define MAX_ADOPTED 16
 static chaos_domid adopted[MAX_ADOPTED]; /* guest_add() calls */
 static unsigned n_adopted, n_broadcasts;
+/* Supervisors prepared ahead that reached guest_add() (chaosd begins
+ * them there; the stub closes them). */
+static unsigned n_sups_given;
 static bool listened, guests_started, guests_stopped, server_closed;
 /* Called by the server_listen() stand-in: the test's way into the loop
  * chaosd_run() drives. */
@@ -40,8 +43,11 @@ void server_broadcast(struct chaosd *d, json_object *msg)
     json_object_put(msg);
 }
 
-int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
+              chaos_supervisor *sup)
 {
+    n_sups_given += sup != NULL;
+    d->hv->supervisor_close(d->ctx, sup);
     ck_assert_uint_lt(n_adopted, MAX_ADOPTED);
     adopted[n_adopted++] = domid;
     chaos_config_free(cfg);
@@ -133,7 +139,7 @@ static void add_flavor(const char *name, uint64_t mib, unsigned target)
 static void setup(void)
 {
     fakehv_reset();
-    n_adopted = n_broadcasts = 0;
+    n_adopted = n_broadcasts = n_sups_given = 0;
     listened = guests_started = guests_stopped = server_closed = false;
     on_listen = NULL;
     snprintf(run_dir, sizeof(run_dir), "/tmp/chaosd-test-XXXXXX");
@@ -199,6 +205,7 @@ static void finish(void)
     ck_assert_uint_eq(fakehv.images_live, 0);
     ck_assert_uint_eq(fakehv.shells_live, 0);
     ck_assert_uint_eq(fakehv.ctxs_open, 0);
+    ck_assert_uint_eq(fakehv.sups_live, 0);
 }
 
 static unsigned count_records(const char *kind)
@@ -528,6 +535,48 @@ END_TEST
 /* cmdline_per_request: any command line takes the image's shells and
  * the guest starts with its own; one too long for the room goes to the
  * plain pool. */
+/* An image shell's supervisor is prepared when the shell enters its
+ * pool, handed to the guest its create makes, closed when the create
+ * fails; a shell whose prepare failed still serves (its guest's
+ * supervisor starts then).  Plain shells get none: their console is
+ * built with the kernel, per request. */
+START_TEST(ready_shells_get_their_supervisor_ahead)
+{
+    add_image_flavor("x=1");
+    start();
+    fill();
+    ck_assert_uint_eq(idle("img"), 2);
+    ck_assert_uint_eq(fakehv.sups_prepared, 2);
+    ck_assert_uint_eq(fakehv.sups_live, 2);
+    const struct pool_flavor *img =
+        &d->pool.flavors[pool_find_name(&d->pool, "img")];
+    for (unsigned k = 0; k < img->n_idle; k++)
+        ck_assert_ptr_nonnull(img->idle[k].sup);
+    struct outcome o = create_cmdline("g1", "x=1");
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_uint_eq(n_sups_given, 1);
+    ck_assert_uint_eq(fakehv.sups_live, idle("img")); /* refilled: 2 */
+    /* A failed execute closes it (the shell's domain is gone). */
+    fakehv.fail_execute = 1;
+    o = create_cmdline("g2", "x=1");
+    ck_assert_int_lt(o.rc, 0);
+    ck_assert_uint_eq(n_sups_given, 1);
+    ck_assert_uint_eq(fakehv.sups_live, idle("img"));
+    /* Shells whose supervisor could not be prepared serve all the same. */
+    fakehv.fail_sup_prepare = 100;
+    ck_assert_int_eq(create_cmdline("g3", "x=1").rc, 0);
+    ck_assert_int_eq(create_cmdline("g4", "x=1").rc, 0);
+    ck_assert_uint_eq(fakehv.sups_live, 0);
+    unsigned given = n_sups_given;
+    o = create_cmdline("g5", "x=1");
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "image");
+    ck_assert_uint_eq(n_sups_given, given);
+    fakehv.fail_sup_prepare = 0;
+    finish();
+}
+END_TEST
+
 START_TEST(image_pool_with_per_request_cmdlines)
 {
     add_image_flavor("");
@@ -1082,6 +1131,7 @@ int main(void)
     tcase_add_test(tc, create_direct_when_no_flavor_fits);
     tcase_add_test(tc, create_from_image_pool);
     tcase_add_test(tc, image_create_finishes_on_the_loop);
+    tcase_add_test(tc, ready_shells_get_their_supervisor_ahead);
     tcase_add_test(tc, image_pool_with_per_request_cmdlines);
     tcase_add_test(tc, stale_image_pool_is_rebuilt);
     tcase_add_test(tc, failed_image_load_leaves_nothing);

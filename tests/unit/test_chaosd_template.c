@@ -35,8 +35,15 @@ void server_broadcast(struct chaosd *d, json_object *msg)
     json_object_put(msg);
 }
 
-int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg)
+/* Supervisors prepared ahead that reached guest_add() (chaosd begins
+ * them there; the stub closes them). */
+static unsigned n_sups_given;
+
+int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
+              chaos_supervisor *sup)
 {
+    n_sups_given += sup != NULL;
+    d->hv->supervisor_close(d->ctx, sup);
     n_added++;
     chaos_config_free(cfg);
     return 0;
@@ -150,6 +157,7 @@ static void setup(void)
 {
     fakehv_reset();
     n_added = 0;
+    n_sups_given = 0;
     snprintf(run_dir, sizeof(run_dir), "/tmp/chaosd-tpl-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(run_dir));
     setenv("CHAOS_RUN_DIR", run_dir, 1);
@@ -234,6 +242,7 @@ static void finish(void)
     ck_assert_uint_eq(fakehv.images_live, 0);
     ck_assert_uint_eq(fakehv.shells_live, 0);
     ck_assert_uint_eq(fakehv.ctxs_open, 0);
+    ck_assert_uint_eq(fakehv.sups_live, 0);
     ck_assert_uint_eq(count_files("shells"), 0);
     ck_assert_uint_eq(count_files("templates"), 0);
     ck_assert_uint_eq(fakehv.n_doms, n_added);
@@ -321,7 +330,12 @@ START_TEST(template_built_once_and_pool_filled_paused)
         ck_assert_ptr_nonnull(dom);
         ck_assert(dom->paused);
         ck_assert_int_eq(strncmp(dom->name, "chaosd-tpl-", 11), 0);
+        ck_assert_ptr_nonnull(it->sup); /* its supervisor, ahead */
     }
+    /* The plain flavor's shell has none (its console comes with the
+     * kernel, per request). */
+    ck_assert_ptr_null(flavor("small")->idle[0].sup);
+    ck_assert_uint_eq(fakehv.sups_live, 2);
     /* Their memory counts against the budget; one image file is kept. */
     ck_assert_uint_eq(pool_used_mib(&d->pool), 12);
     ck_assert_uint_eq(count_files("templates"), 1);
@@ -347,6 +361,7 @@ START_TEST(create_takes_a_template_guest)
     ck_assert_uint_eq(fakehv.unpauses, 1);
     ck_assert_uint_eq(fakehv.executes + fakehv.creates, 0);
     ck_assert_uint_eq(n_added, 1);
+    ck_assert_uint_eq(n_sups_given, 1);
     ck_assert_uint_eq(d->metrics.creates[METRICS_PATH_TEMPLATE], 1);
     /* Refilled from the same template: no second boot. */
     ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
@@ -483,6 +498,7 @@ START_TEST(failed_rename_destroys_the_guest)
     ck_assert_ptr_null(fakehv_find(guest));
     ck_assert_uint_eq(count_files("guests"), 0);
     ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.sups_live, 2); /* its own was closed */
     finish();
 }
 END_TEST
