@@ -300,13 +300,17 @@ static void restart_hook(void *opaque, chaos_supervisor *sup, chaos_config *cfg)
 
 /* ------------------------------------------------------ the guest list */
 
-/* guest_serve(), with the supervisor prepared ahead (NULL: none), which
- * is taken: begun, or closed if it cannot begin (a start serves then). */
-static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup)
+/* guest_serve(), with the supervisor prepared ahead (NULL: none) and the
+ * config the guest was created with (NULL: the registry's), both taken:
+ * the supervisor begun, or closed if it cannot begin (a start serves
+ * then, from the registry's config). */
+static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup,
+                 chaos_config *cfg)
 {
     struct guest *g = calloc(1, sizeof(*g));
     if (!g) {
         chaos_supervisor_close(d->ctx, sup);
+        chaos_config_free(cfg);
         return -ENOMEM;
     }
     g->d = d;
@@ -316,7 +320,9 @@ static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup)
         .opaque = g,
     };
     int rc = -1;
-    if (sup && (rc = chaos_supervisor_begin(d->ctx, sup, &opts)) == 0) {
+    if (!sup)
+        chaos_config_free(cfg);
+    if (sup && (rc = chaos_supervisor_begin(d->ctx, sup, cfg, &opts)) == 0) {
         g->sup = sup;
     } else {
         if (sup)
@@ -345,7 +351,7 @@ static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup)
 
 int guest_serve(struct chaosd *d, chaos_domid domid)
 {
-    return serve(d, domid, NULL);
+    return serve(d, domid, NULL, NULL);
 }
 
 int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
@@ -367,9 +373,9 @@ int guest_add(struct chaosd *d, chaos_domid domid, chaos_config *cfg,
         arm_timer(d);
         return rc < 0 ? -1 : 0;
     }
-    /* A new guest: its supervisor reads the config the registry kept. */
-    chaos_config_free(cfg);
-    int rc = serve(d, domid, sup);
+    /* A new guest: its prepared supervisor takes the config it was created
+     * with; one started now reads the config the registry kept. */
+    int rc = serve(d, domid, sup, cfg);
     if (rc < 0) {
         log_guest_warn(domid, NULL, "cannot serve domain %u: %s", domid,
                        chaos_errmsg(d->ctx));

@@ -42,7 +42,29 @@ struct refill_work {
     chaos_domid domid;
     int rc;
     char err[256];
+    /* a ready item's supervisor, prepared ahead, or why not */
+    chaos_supervisor *sup;
+    char sup_err[256];
 };
+
+/*
+ * A ready item's supervisor (an image shell's, a template guest's),
+ * prepared on the builder beside the item: its lock taken, console ring
+ * and device page mapped and bound, console socket listening, so that
+ * the create that takes the item only opens its log (guests.c).  Serving
+ * a new guest was ~10 ms of the loop after each reply under emulation,
+ * before its first console line reached the log (docs/benchmarks.md);
+ * on the loop, the prepare itself took ~9 ms between creates.  Best
+ * effort: without one, the create starts a supervisor as for any guest.
+ */
+static void prepare_supervisor(struct refill_work *w, chaos_ctx *ctx,
+                               chaos_domid domid)
+{
+    if (w->d->hv->supervisor_prepare(ctx, domid, w->shell, &w->sup) < 0) {
+        w->sup = NULL;
+        snprintf(w->sup_err, sizeof(w->sup_err), "%s", w->d->hv->errmsg(ctx));
+    }
+}
 
 /* A template pool's guest: restored from the template, paused, under a
  * name of chaosd's (a create renames it), the handle recorded for it (a
@@ -77,6 +99,8 @@ static void refill_thread(uv_work_t *req)
     uv_mutex_lock(&b->lock);
     if (w->tpl) {
         restore_guest(w, b->ctx);
+        if (w->rc == 0)
+            prepare_supervisor(w, b->ctx, w->domid);
         uv_mutex_unlock(&b->lock);
         return;
     }
@@ -94,6 +118,8 @@ static void refill_thread(uv_work_t *req)
             w->d->hv->shell_load(b->ctx, w->shell, w->cfg, w->load_flags, NULL);
         if (w->rc < 0)
             w->shell = NULL;
+        else
+            prepare_supervisor(w, b->ctx, w->d->hv->shell_domid(w->shell));
     }
     if (w->rc < 0)
         snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(b->ctx));
@@ -155,28 +181,6 @@ void refill_discard(struct chaosd *d, const struct pool_item *item)
     uv_queue_work(d->loop, &w->req, discard_thread, discard_done);
 }
 
-/*
- * A ready item's supervisor, prepared on the loop's context: its console
- * ring and device page mapped and bound now, so that the create that
- * takes the item only opens its log and socket (guests.c).  Serving the
- * new guest was ~10 ms of the loop after each reply under emulation,
- * before its first console line reached the log (docs/benchmarks.md).
- * Best effort: without one, the create starts a supervisor as for any
- * guest.
- */
-static void prepare_supervisor(struct chaosd *d, struct pool_item *item)
-{
-    chaos_supervisor *sup = NULL;
-    if (d->hv->supervisor_prepare(d->ctx, item->domid,
-                                  item->guest ? NULL : item->shell, &sup) < 0) {
-        log_warn("domain %u: its supervisor is not prepared ahead (its "
-                 "create will start one): %s",
-                 item->domid, d->hv->errmsg(d->ctx));
-        return;
-    }
-    item->sup = sup;
-}
-
 static void refill_done(uv_work_t *req, int status)
 {
     struct refill_work *w = req->data;
@@ -204,8 +208,12 @@ static void refill_done(uv_work_t *req, int status)
                                                : d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
         state_shell_write(w->uuid, item.domid, w->flavor);
-        if ((w->image || w->tpl) && !d->stopping)
-            prepare_supervisor(d, &item);
+        item.sup = w->sup;
+        w->sup = NULL;
+        if (w->sup_err[0])
+            log_warn("domain %u: its supervisor is not prepared ahead (its "
+                     "create will start one): %s",
+                     item.domid, w->sup_err);
         /* A guest of a template that went stale meanwhile goes too. */
         if (i < 0 || d->stopping ||
             (w->tpl && !template_current(d, w->flavor_id, w->tpl_gen)) ||

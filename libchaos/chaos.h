@@ -841,27 +841,32 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
 /*
  * A supervisor started ahead, for a domain that has not run yet: a pool's
  * loaded shell (shell, whose domain is domid) or a paused domain libchaos
- * restored (shell NULL: its record names its console).  Maps its console
- * ring and binds its channel now, and serves its device page if nothing
- * in it depends on the request (no vif, no disk): the Xen work of a
- * start, done before the request comes (under emulation ~5 ms of a
- * start's ~10).  It serves nothing until chaos_supervisor_begin(); its
- * pollfds are none and its timeout -1.  On success *out is the caller's:
- * begin it once the guest is created from that domain
- * (chaos_shell_execute, or a restored domain renamed), or close it
- * (before or after destroying the domain, which stays dying until then).
+ * restored (shell NULL: its record names its console).  Takes the
+ * domain's lock, maps its console ring, binds its channel and listens on
+ * its console socket, and serves its device page if nothing in it
+ * depends on the request (no vif, no disk): most of a start, done before
+ * the request comes (under emulation ~8 ms of a start's ~10).  It serves
+ * nothing until chaos_supervisor_begin(): its pollfds are none, its
+ * timeout -1.  On success *out is the caller's: begin it once the guest
+ * is created from that domain (chaos_shell_execute, or a restored domain
+ * renamed), or close it (before or after destroying the domain, which
+ * stays dying until then; the lock's file goes).  Any context may serve
+ * it later (one thread at a time), but the one given here must stay open
+ * as long as it does: its ring is mapped through it.
  */
 int chaos_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
                              const chaos_shell *shell, chaos_supervisor **out);
 /*
  * chaos_supervisor_start() for a prepared supervisor, right after its
- * guest was created: takes the lock, reads the configuration, opens the
- * log and the console's socket, and serves.  It trusts the domain's
- * record without a look at Xen (the first handle() looks).  On failure
+ * guest was created from its domain: opens the log and serves.  cfg is
+ * the configuration the guest was created with, taken (freed on failure
+ * too), or NULL: the one libchaos kept is read.  The domain's record is
+ * trusted without a look at Xen (the first handle() looks).  On failure
  * (a negative errno, the reason on ctx) sup is still the caller's, to
  * close; chaos_supervisor_start() may then serve the guest.
  */
 int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
+                           chaos_config *cfg,
                            const struct chaos_supervisor_options *opts);
 
 unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,

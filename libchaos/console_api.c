@@ -36,53 +36,53 @@ static int guest_notify(void *opaque)
     return hv_console_notify(opaque);
 }
 
-/* The socket's path: opts' or RUNDIR/console/DOMID (the run dir made if
- * missing). */
-static int socket_path(chaos_ctx *ctx, chaos_domid domid,
-                       const struct chaos_console_options *opts, char *path,
-                       size_t len)
-{
-    if (opts->socket_path) {
-        if (strlen(opts->socket_path) >= len)
-            return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long: %s",
-                               opts->socket_path);
-        strcpy(path, opts->socket_path);
-        return 0;
-    }
-    const char *run_dir = chaos_run_dir();
-    if (console_socket_default_path(run_dir, domid, path, len) < 0)
-        return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
-    /* The run dir may hold other things: create it if missing, but leave
-     * its mode to whoever owns it.  The server makes RUNDIR/console
-     * itself private. */
-    if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
-        return chaos__fail(ctx, -errno, "cannot create %s: %s", run_dir,
-                           strerror(errno));
-    return 0;
-}
-
-int chaos__console_serve_mapped(chaos_ctx *ctx, chaos_domid domid,
-                                struct hv_console *hv,
-                                const struct chaos_console_options *opts,
-                                chaos_console_server **out)
+int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
+                        uint32_t port, const struct chaos_console_options *opts,
+                        chaos_console_server **out)
 {
     static const struct chaos_console_options defaults;
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     char err[256];
-    if (!opts)
-        opts = &defaults;
-    int rc = socket_path(ctx, domid, opts, path, sizeof(path));
+    int rc;
+
+    /* A context whose chaos_open() failed has no hypervisor handle to map
+     * the ring with (nor to report through). */
+    rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
+    if (!opts)
+        opts = &defaults;
+    if (opts->socket_path) {
+        if (strlen(opts->socket_path) >= sizeof(path))
+            return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long: %s",
+                               opts->socket_path);
+        strcpy(path, opts->socket_path);
+    } else {
+        const char *run_dir = chaos_run_dir();
+        if (console_socket_default_path(run_dir, domid, path, sizeof(path)) < 0)
+            return chaos__fail(ctx, -ENAMETOOLONG, "socket path too long");
+        /* The run dir may hold other things: create it if missing, but
+         * leave its mode to whoever owns it.  The server makes RUNDIR/console
+         * itself private. */
+        if (mkdir(run_dir, 0755) < 0 && errno != EEXIST)
+            return chaos__fail(ctx, -errno, "cannot create %s: %s", run_dir,
+                               strerror(errno));
+    }
+
     chaos_console_server *srv = calloc(1, sizeof(*srv));
     if (!srv)
         return chaos__fail(ctx, -ENOMEM, "out of memory");
+    rc = hv_console_open(ctx->hv, domid, frame, port, &srv->hv);
+    if (rc < 0) {
+        free(srv);
+        return rc;
+    }
     struct console_guest guest = {
-        .ring = hv_console_ring(hv),
-        .fd = hv_console_fd(hv),
+        .ring = hv_console_ring(srv->hv),
+        .fd = hv_console_fd(srv->hv),
         .ack = guest_ack,
         .notify = guest_notify,
-        .opaque = hv,
+        .opaque = srv->hv,
     };
     struct console_server_config cfg = {
         .socket_path = path,
@@ -93,31 +93,21 @@ int chaos__console_serve_mapped(chaos_ctx *ctx, chaos_domid domid,
     };
     rc = console_server_open(&guest, &cfg, &srv->server, err, sizeof(err));
     if (rc < 0) {
+        hv_console_close(srv->hv);
         free(srv);
         return chaos__fail(ctx, rc, "console of domain %u: %s", domid, err);
     }
-    srv->hv = hv;
     *out = srv;
     return 0;
 }
 
-int chaos_console_serve(chaos_ctx *ctx, chaos_domid domid, uint64_t frame,
-                        uint32_t port, const struct chaos_console_options *opts,
-                        chaos_console_server **out)
+int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
+                                    const char *log_path)
 {
-    /* A context whose chaos_open() failed has no hypervisor handle to map
-     * the ring with (nor to report through). */
-    int rc = chaos__need_hv(ctx);
-    if (rc)
-        return rc;
-    struct hv_console *hv;
-    rc = hv_console_open(ctx->hv, domid, frame, port, &hv);
-    if (rc < 0)
-        return rc;
-    rc = chaos__console_serve_mapped(ctx, domid, hv, opts, out);
-    if (rc < 0)
-        hv_console_close(hv);
-    return rc;
+    char err[256];
+    int rc = console_server_start_log(
+        srv->server, log_path, CONSOLE_LOG_DEFAULT_CAP, err, sizeof(err));
+    return rc < 0 ? chaos__fail(ctx, rc, "%s", err) : 0;
 }
 
 unsigned chaos_console_server_pollfds(const chaos_console_server *srv,

@@ -284,6 +284,16 @@ static bool fixed(const struct devices *devs)
     return true;
 }
 
+void devices_server_rebind(struct devices_server *s, chaos_ctx *ctx)
+{
+    if (!s)
+        return;
+    s->ctx = ctx;
+    s->env.hv = ctx->hv;
+    s->env.err = ctx->errmsg;
+    s->env.errlen = sizeof(ctx->errmsg);
+}
+
 int devices_serve_ahead(chaos_ctx *ctx, chaos_domid domid,
                         struct devices_server **out)
 {

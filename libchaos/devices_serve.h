@@ -27,6 +27,11 @@ int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
  * the guest is created. */
 int devices_serve_ahead(chaos_ctx *ctx, chaos_domid domid,
                         struct devices_server **out);
+/* From now on s reports on ctx, and its back ends use ctx's Xen handle
+ * (a server served ahead on a builder's context, then on the caller's
+ * loop).  Mappings made on the old context stay: it must stay open.
+ * NULL ok. */
+void devices_server_rebind(struct devices_server *s, chaos_ctx *ctx);
 unsigned devices_server_pollfds(const struct devices_server *s,
                                 struct pollfd *fds, unsigned max);
 /* Handles the entries of fds that are the server's (others are skipped). */

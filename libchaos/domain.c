@@ -344,12 +344,13 @@ chaos_domid chaos_shell_domid(const chaos_shell *shell)
 }
 
 int chaos__shell_console(const chaos_shell *shell, uint64_t *frame,
-                         uint32_t *port)
+                         uint32_t *port, uint8_t uuid[16])
 {
-    if (!shell->image)
+    if (!shell->image || !shell->hv)
         return -EINVAL;
     *frame = shell->image->info.console_frame;
     *port = shell->image->info.console_port;
+    memcpy(uuid, shell->uuid, 16);
     return 0;
 }
 

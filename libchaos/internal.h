@@ -71,14 +71,10 @@ void chaos__forget(chaos_domid domid);
 int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
                       const uint8_t uuid[16]);
 
-/* chaos_console_serve() on a ring already mapped and bound (hv_console.h):
- * a supervisor prepared ahead maps it before its guest runs.  On success
- * the server owns hv; on failure it is still the caller's. */
-struct hv_console;
-int chaos__console_serve_mapped(chaos_ctx *ctx, chaos_domid domid,
-                                struct hv_console *hv,
-                                const struct chaos_console_options *opts,
-                                chaos_console_server **out);
+/* Starts the log of a console server served without one (a supervisor
+ * prepared before its guest had a name): console_server_start_log. */
+int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
+                                    const char *log_path);
 
 /*
  * A shell (chaos.h), prepared ahead for a create (hv: libxenguest's
@@ -110,9 +106,9 @@ struct chaos_shell {
                                   it (shell_image.h); NULL: none */
 };
 /* A loaded shell's console ring and event channel (the guest's), as its
- * build made them; -EINVAL if no image was loaded into it. */
+ * build made them, and its handle; -EINVAL if no image was loaded. */
 int chaos__shell_console(const chaos_shell *shell, uint64_t *frame,
-                         uint32_t *port);
+                         uint32_t *port, uint8_t uuid[16]);
 /* The devices and the description every shell gets once its domain
  * exists (domain.c); on failure the shell is discarded. */
 int chaos__shell_finish(chaos_ctx *ctx, chaos_shell *shell,

@@ -41,7 +41,6 @@
 #include <time.h>
 
 #include "devices_serve.h"
-#include "hv/hv_console.h"
 #include "internal.h"
 #include "registry.h"
 #include "supervisor.h"
@@ -66,10 +65,8 @@ struct chaos_supervisor {
     chaos_domid domid;
     uint8_t uuid[16];
     int lock_fd;                    /* -1: not held */
-    chaos_console_server *console;  /* NULL: none (failed, or gone) */
-    struct hv_console *ring;        /* prepared: the console's ring, mapped
-                                       and bound ahead (console serves it
-                                       from begin on) */
+    chaos_console_server *console;  /* NULL: none (failed, or gone);
+                                       prepared: served without a log */
     struct devices_server *devices; /* NULL: none */
     bool acted;                     /* this domain's stop was handled */
     int end_reason; /* Xen's reason of the last stop acted on; -1: none */
@@ -166,32 +163,32 @@ static int load_config(chaos_ctx *ctx, chaos_domid domid, chaos_config **out)
 static int serve(chaos_ctx *ctx, chaos_supervisor *sup, uint64_t frame,
                  uint32_t port)
 {
-    /* Prepared (chaos_supervisor_prepare): the device page may be served
-     * already, and the ring is mapped and bound. */
-    bool ahead = sup->devices != NULL;
-    int rc = ahead ? 0
-                   : devices_serve(ctx, sup->domid, sup->cfg, sup->uuid,
-                                   &sup->devices);
+    /* Prepared (chaos_supervisor_prepare): the console is served without
+     * a log, and the device page may be served.  On failure they stay,
+     * for chaos_supervisor_close(). */
+    if (sup->state == CHAOS_SUPERVISOR_PREPARED) {
+        int rc = sup->devices ? 0
+                              : devices_serve(ctx, sup->domid, sup->cfg,
+                                              sup->uuid, &sup->devices);
+        if (rc < 0) {
+            sup->devices = NULL;
+            return rc;
+        }
+        return chaos__console_server_start_log(ctx, sup->console,
+                                               sup->log_path);
+    }
+    int rc = devices_serve(ctx, sup->domid, sup->cfg, sup->uuid, &sup->devices);
     if (rc < 0) {
         sup->devices = NULL;
         return rc;
     }
     struct chaos_console_options copts = { .log_path = sup->log_path };
-    if (sup->ring) {
-        rc = chaos__console_serve_mapped(ctx, sup->domid, sup->ring, &copts,
-                                         &sup->console);
-        if (rc == 0)
-            sup->ring = NULL; /* the console server's now */
-    } else {
-        rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
-                                 &sup->console);
-    }
+    rc = chaos_console_serve(ctx, sup->domid, frame, port, &copts,
+                             &sup->console);
     if (rc < 0) {
         sup->console = NULL;
-        if (!ahead) {
-            devices_server_close(sup->devices);
-            sup->devices = NULL;
-        }
+        devices_server_close(sup->devices);
+        sup->devices = NULL;
     }
     return rc;
 }
@@ -234,8 +231,6 @@ static void close_console(chaos_ctx *ctx, chaos_supervisor *sup)
         devices_server_close(sup->devices);
         sup->devices = NULL;
     }
-    hv_console_close(sup->ring);
-    sup->ring = NULL;
     if (!sup->console)
         return;
     chaos_console_server_handle(ctx, sup->console, NULL, 0);
@@ -256,32 +251,59 @@ static void finish(chaos_ctx *ctx, chaos_supervisor *sup,
     sup->state = state;
 }
 
+/* Takes the lock of the domain with handle uuid into sup (-EBUSY: another
+ * supervisor holds it), with the message a caller shows. */
+static int take_lock(chaos_ctx *ctx, chaos_supervisor *sup,
+                     const uint8_t uuid[16])
+{
+    long holder;
+    memcpy(sup->uuid, uuid, sizeof(sup->uuid));
+    int rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
+    if (rc == 0)
+        return 0;
+    sup->lock_fd = -1;
+    if (rc == -EBUSY && holder > 0)
+        return chaos__fail(ctx, rc, "domain %u is served by process %ld",
+                           sup->domid, holder);
+    return chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
+                       sup->domid, strerror(-rc));
+}
+
 /*
  * What a start and a begin share: sup's options, the lock of the domain
- * rec describes (its handle, checked by the caller), its configuration,
- * its log, and serving it.  On failure everything taken here is given
- * back; what was prepared ahead stays for chaos_supervisor_close().
+ * rec describes (its handle, checked by the caller; a prepared
+ * supervisor holds its shell's already), its configuration (cfg, taken,
+ * else the one libchaos kept), its log, and serving it.  On failure
+ * everything taken here is given back; what was prepared ahead stays
+ * for chaos_supervisor_close().
  */
 static int begin_serving(chaos_ctx *ctx, chaos_supervisor *sup,
+                         chaos_config *cfg,
                          const struct chaos_supervisor_options *opts,
                          const struct registry_record *rec)
 {
     if (opts)
         sup->opts = *opts;
     sup->opts.log_path = NULL; /* ours is sup->log_path */
-    memcpy(sup->uuid, rec->uuid, sizeof(sup->uuid));
-    long holder;
-    int rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
-    if (rc < 0) {
+    int rc = 0;
+    bool locked_here = false;
+    /* Prepared on another context, perhaps (a builder thread's). */
+    devices_server_rebind(sup->devices, ctx);
+    if (sup->lock_fd < 0 || memcmp(sup->uuid, rec->uuid, 16) != 0) {
+        /* The guest got a handle of its own (its config named one): the
+         * shell's lock goes with the shell's handle. */
+        supervisor_unlock(sup->uuid, sup->lock_fd, true);
         sup->lock_fd = -1;
-        if (rc == -EBUSY && holder > 0)
-            return chaos__fail(ctx, rc, "domain %u is served by process %ld",
-                               sup->domid, holder);
-        return chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
-                           sup->domid, strerror(-rc));
+        rc = take_lock(ctx, sup, rec->uuid);
+        locked_here = rc == 0;
     }
-    rc = load_config(ctx, sup->domid, &sup->cfg);
-    if (rc < 0)
+    if (rc < 0) {
+        chaos_config_free(cfg);
+        return rc;
+    }
+    if (cfg)
+        sup->cfg = cfg;
+    else if ((rc = load_config(ctx, sup->domid, &sup->cfg)) < 0)
         goto fail;
     if (opts && opts->log_path) {
         sup->log_path = strdup(opts->log_path);
@@ -307,8 +329,10 @@ static int begin_serving(chaos_ctx *ctx, chaos_supervisor *sup,
     return 0;
 
 fail:
-    supervisor_unlock(sup->uuid, sup->lock_fd, false);
-    sup->lock_fd = -1;
+    if (locked_here) {
+        supervisor_unlock(sup->uuid, sup->lock_fd, false);
+        sup->lock_fd = -1;
+    }
     chaos_config_free(sup->cfg);
     sup->cfg = NULL;
     free(sup->log_path);
@@ -352,7 +376,7 @@ int chaos_supervisor_start(chaos_ctx *ctx, chaos_domid domid,
         supervisor_new(ctx, domid, CHAOS_SUPERVISOR_SERVING);
     if (!sup)
         return -ENOMEM;
-    rc = begin_serving(ctx, sup, opts, &rec);
+    rc = begin_serving(ctx, sup, NULL, opts, &rec);
     if (rc < 0) {
         free(sup);
         return rc;
@@ -367,28 +391,33 @@ int chaos_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
     int rc = chaos__need_hv(ctx);
     if (rc)
         return rc;
-    uint64_t frame;
-    uint32_t port;
+    struct registry_record rec = { .domid = domid };
     if (shell) {
         if (chaos_shell_domid(shell) != domid ||
-            chaos__shell_console(shell, &frame, &port) < 0)
+            chaos__shell_console(shell, &rec.console_frame, &rec.console_port,
+                                 rec.uuid) < 0)
             return chaos__fail(ctx, -EINVAL,
                                "domain %u: not the domain of a loaded shell",
                                domid);
-    } else if ((rc = chaos_domain_console(ctx, domid, &frame, &port)) < 0) {
-        return rc;
+    } else if (chaos__live_record(ctx, domid, &rec) != 0) {
+        return chaos__fail(ctx, -ENOENT, "domain %u was not created by chaos",
+                           domid);
     }
     chaos_supervisor *sup =
         supervisor_new(ctx, domid, CHAOS_SUPERVISOR_PREPARED);
     if (!sup)
         return -ENOMEM;
-    rc = hv_console_open(ctx->hv, domid, frame, port, &sup->ring);
+    /* The console without a log (its name is the guest's, not known yet):
+     * the ring mapped and bound, the socket listening. */
+    static const struct chaos_console_options no_log;
+    rc = take_lock(ctx, sup, rec.uuid);
+    if (rc == 0)
+        rc = chaos_console_serve(ctx, domid, rec.console_frame,
+                                 rec.console_port, &no_log, &sup->console);
     if (rc == 0)
         rc = devices_serve_ahead(ctx, domid, &sup->devices);
     if (rc < 0) {
-        sup->devices = NULL;
-        close_console(ctx, sup);
-        free(sup);
+        chaos_supervisor_close(ctx, sup);
         return rc;
     }
     *out = sup;
@@ -396,23 +425,27 @@ int chaos_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
 }
 
 int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
+                           chaos_config *cfg,
                            const struct chaos_supervisor_options *opts)
 {
     chaos__clear_error(ctx);
-    if (sup->state != CHAOS_SUPERVISOR_PREPARED)
+    if (sup->state != CHAOS_SUPERVISOR_PREPARED) {
+        chaos_config_free(cfg);
         return chaos__fail(ctx, -EINVAL,
-                           "domain %u: its supervisor is "
-                           "not a prepared one",
+                           "domain %u: its supervisor is not a prepared one",
                            sup->domid);
+    }
     /* No look at Xen: the guest was created from this domain just now,
      * and the mapped ring keeps its id from being reused.  The first
      * handle() looks, as after a start. */
     struct registry_record rec;
     int rc = registry_read(sup->domid, &rec);
-    if (rc < 0 || rec.domid != sup->domid)
+    if (rc < 0 || rec.domid != sup->domid) {
+        chaos_config_free(cfg);
         return chaos__fail(ctx, rc < 0 ? rc : -ESTALE,
                            "domain %u was not created by chaos", sup->domid);
-    return begin_serving(ctx, sup, opts, &rec);
+    }
+    return begin_serving(ctx, sup, cfg, opts, &rec);
 }
 
 static void default_restart(void *opaque, chaos_supervisor *sup,
@@ -757,15 +790,22 @@ void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
 {
     if (!sup)
         return;
+    devices_server_rebind(sup->devices, ctx); /* see begin_serving() */
     close_console(ctx, sup);
     /* A domain that ended before this server looked (destroyed just
      * before chaosd stopped) takes its lock file with it, as finish()
      * does; a live one's stays for whoever serves it next. */
     struct chaos_dominfo info;
-    int rc = sup->lock_fd >= 0 ? chaos_domain_info(ctx, sup->domid, &info) : 0;
-    bool gone = rc == -ESRCH || (rc == 0 && sup->lock_fd >= 0 &&
-                                 (memcmp(info.uuid, sup->uuid, 16) != 0 ||
-                                  info.state == CHAOS_DOM_DYING));
+    bool prepared = sup->state == CHAOS_SUPERVISOR_PREPARED;
+    int rc = sup->lock_fd >= 0 && !prepared
+                 ? chaos_domain_info(ctx, sup->domid, &info)
+                 : 0;
+    /* A prepared one's domain never ran as a guest: the pool that held
+     * it is giving it back. */
+    bool gone = prepared || rc == -ESRCH ||
+                (rc == 0 && sup->lock_fd >= 0 &&
+                 (memcmp(info.uuid, sup->uuid, 16) != 0 ||
+                  info.state == CHAOS_DOM_DYING));
     supervisor_unlock(sup->uuid, sup->lock_fd, gone);
     chaos_config_free(sup->cfg);
     free(sup->log_path);

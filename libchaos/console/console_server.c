@@ -481,3 +481,24 @@ void console_server_close(struct console_server *s)
     free(s->socket_path);
     free(s);
 }
+
+int console_server_start_log(struct console_server *s, const char *log_path,
+                             uint64_t cap_bytes, char *err, size_t errlen)
+{
+    if (s->log) {
+        snprintf(err, errlen, "the console log is open already");
+        return -EALREADY;
+    }
+    /* Older output seeds the backlog only if there is none of the
+     * guest's yet, or the order would be wrong. */
+    if (s->backlog.len == 0)
+        seed_backlog(s, log_path);
+    int rc = console_log_open(log_path, cap_bytes, &s->log);
+    if (rc < 0) {
+        snprintf(err, errlen, "cannot open the console log %s: %s", log_path,
+                 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+        return rc;
+    }
+    drain_output(s); /* printed since the server opened */
+    return 0;
+}

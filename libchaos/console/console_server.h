@@ -70,6 +70,17 @@ int console_server_open(const struct console_guest *guest,
                         struct console_server **out, char *err, size_t errlen);
 
 /*
+ * Starts the log of a server opened without one (log_path NULL), as open
+ * would have: the backlog seeded from the log's tail (when the guest has
+ * printed nothing yet), then what the guest printed since drained into
+ * it.  A supervisor prepared before its guest has a name opens its
+ * server then, and its log once the name is known.  0, or a negative
+ * errno value with the reason in err (the server goes on without a log).
+ */
+int console_server_start_log(struct console_server *s, const char *log_path,
+                             uint64_t cap_bytes, char *err, size_t errlen);
+
+/*
  * Fills fds (fd, events; revents cleared) with what to watch now and
  * returns how many were filled.  The set changes as clients come and go:
  * ask again before every poll.  max >= CONSOLE_SERVER_MAX_POLLFDS always

@@ -28,6 +28,9 @@ command -v chaosd >/dev/null || fail "chaosd not installed"
 rm -rf $DIR
 mkdir -p $DIR
 snapshot
+# Supervisors' lock files: a prepared one takes its shell's.
+locks() { find "${CHAOS_RUN_DIR:-/run/chaos}/supervisors" -type f 2>/dev/null | sort | tr '\n' ' '; }
+LOCKS=$(locks)
 
 fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
 log_of() { echo "/var/log/chaos/console/$1.log"; }
@@ -133,4 +136,5 @@ st=$?
 rm -rf $DIR
 for g in ip-1 ip-2 ip-3 ip-4 ip-5 ip-6; do rm -f "$(log_of $g)"; done
 expect_nothing_left
-echo "ok: SIGTERM destroyed the idle image shells; nothing left"
+[ "$(locks)" = "$LOCKS" ] || fail "supervisors' lock files left: $(locks) (before: $LOCKS)"
+echo "ok: SIGTERM destroyed the idle image shells; nothing left (domains, memory, lock files)"

@@ -486,6 +486,35 @@ START_TEST(works_without_a_log)
 }
 END_TEST
 
+/* A server opened before its guest had a name (a supervisor prepared
+ * ahead) starts its log later: what the guest printed meanwhile is in
+ * it, and a client attached before sees the same; a second start is
+ * refused. */
+START_TEST(log_started_after_open)
+{
+    struct console_server_config cfg = config();
+    cfg.log_path = NULL;
+    start(&cfg);
+    int c = console_socket_connect(sock_path);
+    ck_assert_int_ge(c, 0);
+    guest_print("first line\r\n");
+    char err[256] = "";
+    ck_assert_int_eq(
+        console_server_start_log(srv, log_path, 0, err, sizeof(err)), 0);
+    ck_assert_str_eq(slurp(log_path), "first line\r\n");
+    ck_assert_int_eq(page->out_cons, page->out_prod);
+    turns(3); /* accepts the client: the backlog is its first output */
+    expect(c, "first line\r\n");
+    guest_print("second\r\n");
+    expect(c, "second\r\n");
+    ck_assert_str_eq(slurp(log_path), "first line\r\nsecond\r\n");
+    ck_assert_int_eq(
+        console_server_start_log(srv, log_path, 0, err, sizeof(err)),
+        -EALREADY);
+    close(c);
+}
+END_TEST
+
 START_TEST(bad_paths_are_refused)
 {
     struct console_server_config cfg = config();
@@ -523,6 +552,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, hostile_indices_are_survived);
     tcase_add_test(tc, stale_socket_replaced_live_one_kept);
     tcase_add_test(tc, works_without_a_log);
+    tcase_add_test(tc, log_started_after_open);
     tcase_add_test(tc, bad_paths_are_refused);
     suite_add_tcase(s, tc);
     return s;
