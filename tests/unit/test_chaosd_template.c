@@ -409,8 +409,16 @@ START_TEST(other_configs_fall_back)
     run();
     o = create("g2", "x=3");
     ck_assert_str_eq(o.path, "direct");
+    /* Another kernel (its key is not even made: the template was not
+     * built from that file). */
+    o = create_text("name = \"g3\"\nkernel = \"/boot/other\"\nmemory = 4\n"
+                    "type = \"pv\"\ncmdline = \"x=1\"\n");
+    ck_assert_str_eq(o.path, "direct");
     ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
     ck_assert_uint_eq(fakehv.renames, 0);
+    /* The template's own kernel and line still take one. */
+    o = create("g4", NULL);
+    ck_assert_str_eq(o.path, "template");
     finish();
 }
 END_TEST
