@@ -66,6 +66,8 @@ struct guest {
     chaos_config *restart_cfg; /* handed to create_start for a restart */
     uint64_t restart_id;       /* that restart's, for its completion */
     bool busy;                 /* inside a supervisor call: do not free */
+    unsigned fds_gen;          /* chaos_supervisor_fds_generation() when
+                                  its watches were last known good */
     bool events_unseen;        /* its domain not yet looked at for events */
     struct guest *next;
     /* On d->due: its supervisor wants a call at some time (a timeout of

@@ -871,6 +871,16 @@ int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
 
 unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
                                   struct pollfd *fds, unsigned max);
+/*
+ * A number that changes whenever the supervisor closed a descriptor that
+ * pollfds() had returned (a console client gone, a console or back end
+ * closed, a restart).  A caller that keeps its watches (epoll, libuv)
+ * across calls renews them only when it changed: a descriptor opened
+ * since may have a closed one's number, and a registration of the old
+ * file would not see the new one.  Unchanged: every descriptor it watches
+ * is still the file it was.
+ */
+unsigned chaos_supervisor_fds_generation(const chaos_supervisor *sup);
 /* Milliseconds until handle() wants to be called even without events
  * (0: now; -1: not until something else happens: it waits for the
  * restart hook, or it is DONE or FAILED).  A handle() call consumes a 0. */

@@ -110,6 +110,11 @@ int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
     return rc < 0 ? chaos__fail(ctx, rc, "%s", err) : 0;
 }
 
+unsigned chaos__console_server_closes(const chaos_console_server *srv)
+{
+    return console_server_closes(srv->server);
+}
+
 unsigned chaos_console_server_pollfds(const chaos_console_server *srv,
                                       struct pollfd *fds, unsigned max)
 {

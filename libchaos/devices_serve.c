@@ -284,6 +284,13 @@ static bool fixed(const struct devices *devs)
     return true;
 }
 
+unsigned devices_server_closes(const struct devices_server *s)
+{
+    /* The channel handle and TAP devices are closed with the server only;
+     * the private store's clients come and go. */
+    return s ? store_server_closes(s->store_srv) : 0;
+}
+
 void devices_server_rebind(struct devices_server *s, chaos_ctx *ctx)
 {
     if (!s)

@@ -27,6 +27,9 @@ int devices_serve(chaos_ctx *ctx, chaos_domid domid, const chaos_config *cfg,
  * the guest is created. */
 int devices_serve_ahead(chaos_ctx *ctx, chaos_domid domid,
                         struct devices_server **out);
+/* How many of the fds pollfds() returned were closed while the server
+ * went on (see console_server_closes).  NULL: 0. */
+unsigned devices_server_closes(const struct devices_server *s);
 /* From now on s reports on ctx, and its back ends use ctx's Xen handle
  * (a server served ahead on a builder's context, then on the caller's
  * loop).  Mappings made on the old context stay: it must stay open.

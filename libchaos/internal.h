@@ -75,6 +75,8 @@ int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
  * prepared before its guest had a name): console_server_start_log. */
 int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
                                     const char *log_path);
+/* console_server_closes() of the server inside srv. */
+unsigned chaos__console_server_closes(const chaos_console_server *srv);
 
 /*
  * A shell (chaos.h), prepared ahead for a create (hv: libxenguest's

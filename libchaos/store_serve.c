@@ -62,6 +62,7 @@ struct store_server {
     dev_t sock_dev;
     ino_t sock_ino;
     struct client clients[MAX_CLIENTS];
+    unsigned closes; /* clients' fds closed (store_server_closes) */
     char msg[MSG_LEN];
     bool has_msg;
 };
@@ -117,18 +118,20 @@ static bool push_guest(struct store_server *s)
     return moved;
 }
 
-static void close_client(struct client *c)
+static void close_client(struct store_server *s, struct client *c)
 {
     store_disconnect(c->conn);
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
         close(c->fd);
+        s->closes++;
+    }
     c->fd = -1;
     c->conn = NULL;
 }
 
 /* Writes what a socket client's connection queued, as far as the socket
  * takes it now (the rest when it polls writable). */
-static void push_client(struct client *c)
+static void push_client(struct store_server *s, struct client *c)
 {
     const void *data;
     size_t len;
@@ -138,7 +141,7 @@ static void push_client(struct client *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n <= 0) {
-            close_client(c);
+            close_client(s, c);
             return;
         }
         store_conn_consume(c->conn, (size_t)n);
@@ -246,7 +249,7 @@ void store_server_flush(struct store_server *s)
     if (push_guest(s))
         hv_evtchn_notify(s->ev, s->local_port);
     for (unsigned i = 0; i < MAX_CLIENTS; i++)
-        push_client(&s->clients[i]);
+        push_client(s, &s->clients[i]);
 }
 
 /* After input from a socket client (dom0): settle, then send everything. */
@@ -343,13 +346,13 @@ static void read_client(struct store_server *s, struct client *c)
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return;
     if (n <= 0) {
-        close_client(c);
+        close_client(s, c);
         return;
     }
     /* A dom0 tool reads its replies as it goes: input it did not take
      * yet (back-pressure) is a client that does not read; drop it. */
     if (store_conn_input(c->conn, buf, (size_t)n) != n)
-        close_client(c);
+        close_client(s, c);
     after_input(s);
 }
 
@@ -391,7 +394,7 @@ void store_server_handle(struct store_server *s, const struct pollfd *fds,
             if (fds[k].revents & (POLLIN | POLLERR | POLLHUP))
                 read_client(s, c);
             if (c->fd >= 0 && (fds[k].revents & POLLOUT))
-                push_client(c);
+                push_client(s, c);
         }
     }
 }
@@ -518,7 +521,7 @@ void store_server_close(struct store_server *s)
     if (!s)
         return;
     for (unsigned i = 0; i < MAX_CLIENTS; i++)
-        close_client(&s->clients[i]);
+        close_client(s, &s->clients[i]);
     if (s->listen_fd >= 0) {
         close(s->listen_fd);
         console_socket_unlink(s->sock_path, s->sock_dev, s->sock_ino);
@@ -640,4 +643,9 @@ int store_serve_swap(chaos_ctx *ctx, chaos_domid domid, const char *path,
         return chaos__fail(ctx, rc, "domain %u: replacing %s: %s", domid, path,
                            why);
     return rc;
+}
+
+unsigned store_server_closes(const struct store_server *s)
+{
+    return s ? s->closes : 0;
 }

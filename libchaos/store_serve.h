@@ -75,6 +75,9 @@ void store_server_flush(struct store_server *s);
 const char *store_server_take_message(struct store_server *s);
 /* Closes the clients and the socket, unbinds and unmaps.  NULL ok. */
 void store_server_close(struct store_server *s);
+/* How many of the fds pollfds() returned were closed so far (clients
+ * gone; console_server_closes says why it matters).  NULL: 0. */
+unsigned store_server_closes(const struct store_server *s);
 
 /* RUNDIR/domains/DOMID.xs, the store snapshot's path: 0 or -ENAMETOOLONG. */
 int store_snap_path(chaos_domid domid, char *out, size_t len);

@@ -68,9 +68,10 @@ struct chaos_supervisor {
     chaos_console_server *console;  /* NULL: none (failed, or gone);
                                        prepared: served without a log */
     struct devices_server *devices; /* NULL: none */
-    bool acted;                     /* this domain's stop was handled */
-    int end_reason; /* Xen's reason of the last stop acted on; -1: none */
-    bool suspended; /* seen suspended: being saved (no action) */
+    unsigned fds_closed; /* of servers closed since: fds_generation */
+    bool acted;          /* this domain's stop was handled */
+    int end_reason;      /* Xen's reason of the last stop acted on; -1: none */
+    bool suspended;      /* seen suspended: being saved (no action) */
     bool look_now;
     bool sweep_now;        /* serve the console and devices without a
                           notification: once when serving starts */
@@ -187,6 +188,7 @@ static int serve(chaos_ctx *ctx, chaos_supervisor *sup, uint64_t frame,
                              &sup->console);
     if (rc < 0) {
         sup->console = NULL;
+        sup->fds_closed++;
         devices_server_close(sup->devices);
         sup->devices = NULL;
     }
@@ -228,11 +230,13 @@ static void close_console(chaos_ctx *ctx, chaos_supervisor *sup)
      * a destroyed domain dying as the console ring's mapping does. */
     if (sup->devices) {
         take_device_messages(sup);
+        sup->fds_closed += devices_server_closes(sup->devices) + 1;
         devices_server_close(sup->devices);
         sup->devices = NULL;
     }
     if (!sup->console)
         return;
+    sup->fds_closed += chaos__console_server_closes(sup->console) + 1;
     chaos_console_server_handle(ctx, sup->console, NULL, 0);
     const char *warning = chaos_console_server_take_warning(sup->console);
     if (warning)
@@ -810,4 +814,10 @@ void chaos_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
     chaos_config_free(sup->cfg);
     free(sup->log_path);
     free(sup);
+}
+
+unsigned chaos_supervisor_fds_generation(const chaos_supervisor *sup)
+{
+    return sup->fds_closed + devices_server_closes(sup->devices) +
+           (sup->console ? chaos__console_server_closes(sup->console) : 0);
 }

@@ -53,6 +53,7 @@ struct console_server {
     unsigned max_clients;
     unsigned nclients;
     struct client clients[CONSOLE_SERVER_MAX_CLIENTS];
+    unsigned closes; /* clients' fds closed (console_server_closes) */
     char errmsg[256];
     char warning[256];
     unsigned warnings; /* since the last take_warning */
@@ -84,10 +85,12 @@ static void warn(struct console_server *s, const char *fmt, ...)
     va_end(ap);
 }
 
-static void drop_client(struct client *c)
+static void drop_client(struct console_server *s, struct client *c)
 {
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
         close(c->fd);
+        s->closes++;
+    }
     c->fd = -1;
     console_fifo_free(&c->queue);
 }
@@ -122,7 +125,7 @@ static void flush_client(struct console_server *s, struct client *c)
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return;
         if (n <= 0) {
-            drop_client(c); /* EPIPE, ECONNRESET: it went away */
+            drop_client(s, c); /* EPIPE, ECONNRESET: it went away */
             return;
         }
         console_fifo_drop(&c->queue, (size_t)n);
@@ -154,7 +157,7 @@ static void deliver(struct console_server *s, const char *buf, size_t n)
                  "disconnected a console client that did not keep up "
                  "(%zu bytes queued)",
                  c->queue.len);
-            drop_client(c);
+            drop_client(s, c);
         }
     }
 }
@@ -220,7 +223,7 @@ static void read_client(struct console_server *s, struct client *c)
     else if (n == 0)
         c->input_closed = true; /* it may still want the output */
     else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-        drop_client(c);
+        drop_client(s, c);
 }
 
 static void service_client(struct console_server *s, struct client *c,
@@ -232,7 +235,7 @@ static void service_client(struct console_server *s, struct client *c,
         flush_client(s, c);
     /* Hang-up: both directions are closed (read what it sent first). */
     if (c->fd >= 0 && (revents & (POLLHUP | POLLERR | POLLNVAL)))
-        drop_client(c);
+        drop_client(s, c);
 }
 
 /* Attaches a new client: it gets the backlog, then live output.  A
@@ -474,7 +477,7 @@ void console_server_close(struct console_server *s)
         console_socket_unlink(s->socket_path, s->socket_dev, s->socket_ino);
     }
     for (unsigned i = 0; i < s->nclients; i++)
-        drop_client(&s->clients[i]);
+        drop_client(s, &s->clients[i]);
     console_log_close(s->log);
     console_fifo_free(&s->backlog);
     console_fifo_free(&s->input);
@@ -501,4 +504,9 @@ int console_server_start_log(struct console_server *s, const char *log_path,
     }
     drain_output(s); /* printed since the server opened */
     return 0;
+}
+
+unsigned console_server_closes(const struct console_server *s)
+{
+    return s->closes;
 }

@@ -69,6 +69,12 @@ int console_server_open(const struct console_guest *guest,
                         const struct console_server_config *cfg,
                         struct console_server **out, char *err, size_t errlen);
 
+/* How many of the fds pollfds() returned the server has closed so far
+ * (clients gone): an owner that keeps its watches across calls must
+ * renew them when this changes, since a new fd may reuse a closed one's
+ * number. */
+unsigned console_server_closes(const struct console_server *s);
+
 /*
  * Starts the log of a server opened without one (log_path NULL), as open
  * would have: the backlog seeded from the log's tail (when the guest has

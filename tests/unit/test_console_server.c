@@ -515,6 +515,27 @@ START_TEST(log_started_after_open)
 }
 END_TEST
 
+/* A client gone is an fd closed: the count its owner's watches follow
+ * (chaos_supervisor_fds_generation).  Clients that come do not count. */
+START_TEST(closed_client_fds_are_counted)
+{
+    struct console_server_config cfg = config();
+    start(&cfg);
+    int a = attach(), b = attach();
+    ck_assert_uint_eq(console_server_closes(srv), 0);
+    close(a);
+    for (int i = 0; i < 50 && console_server_closes(srv) == 0; i++) {
+        guest_print("x");
+        turns(1);
+    }
+    ck_assert_uint_eq(console_server_closes(srv), 1);
+    guest_print("still here\r\n");
+    expect(b, "still here\r\n");
+    ck_assert_uint_eq(console_server_closes(srv), 1);
+    close(b);
+}
+END_TEST
+
 START_TEST(bad_paths_are_refused)
 {
     struct console_server_config cfg = config();
@@ -553,6 +574,7 @@ static Suite *server_suite(void)
     tcase_add_test(tc, stale_socket_replaced_live_one_kept);
     tcase_add_test(tc, works_without_a_log);
     tcase_add_test(tc, log_started_after_open);
+    tcase_add_test(tc, closed_client_fds_are_counted);
     tcase_add_test(tc, bad_paths_are_refused);
     suite_add_tcase(s, tc);
     return s;
