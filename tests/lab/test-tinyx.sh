@@ -63,21 +63,41 @@ expect_nothing_left
 in_chaos_list() {
     chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep -q "\"name\":\"$1\""
 }
+# Xen's word that domain $id triple-faulted (docs/lab.md, "A known defect
+# of the emulated SVM"): tsc_mode = "native" makes it rarer, not gone (a CI
+# run on 2026-12-05 met it here, RIP in Xen's svm_asm_do_resume).  A PVH
+# boot that ends so is booted again, up to 3 times in all, and said so.
+triple_faulted() { xl dmesg 2>/dev/null | grep -aq "d${id}v[0-9]* Triple fault"; }
 for t in pv pvh; do
     name=tinyx-sqlite3-$t
     log=/var/log/chaos/console/$name.log
-    rm -f "$log"
-    t0=$(now_ms)
-    if ! out=$(chaos create --timings "$(config sqlite3-$t)" 2>&1); then
-        if [ $t = pvh ] && echo "$out" | grep -qi 'pvh'; then
-            echo "chaos $t: not available in this build: $out"
-            continue
+    attempt=1
+    while :; do
+        rm -f "$log"
+        t0=$(now_ms)
+        if ! out=$(chaos create --timings "$(config sqlite3-$t)" 2>&1); then
+            if [ $t = pvh ] && echo "$out" | grep -qi 'pvh'; then
+                echo "chaos $t: not available in this build: $out"
+                out=""
+                break
+            fi
+            fail "chaos create ($t): $out"
         fi
-        fail "chaos create ($t): $out"
-    fi
-    echo "$out"
-    wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
-        fail "chaos $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null); $(chaos list)"
+        echo "$out"
+        id=$(domid_of "$out")
+        [ -n "$id" ] || fail "chaos $t: no domain id in: $out"
+        wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null || triple_faulted" ||
+            fail "chaos $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null); $(chaos list)"
+        grep -q 'tinyx: exit status' "$log" 2>/dev/null && break
+        if [ $t != pvh ] || [ $attempt -ge 3 ]; then
+            fail "chaos $t: domain $id triple-faulted, attempt $attempt: $(xl dmesg | grep -a "d${id}v" | head -n 1)"
+        fi
+        echo "KNOWN PROBLEM (the emulator's, docs/lab.md): attempt $attempt" \
+             "triple-faulted; Xen: $(xl dmesg | grep -a "d${id}v" | head -n 1); booting it again"
+        wait_for 60 "! in_chaos_list $name" || fail "chaos $t: the triple-faulted guest stayed: $(chaos list)"
+        attempt=$((attempt + 1))
+    done
+    [ -n "$out" ] || continue
     echo "chaos $t: application done $(( $(now_ms) - t0 )) ms after chaos create began"
     check_console "$log" "chaos $t"
     wait_for 60 "! in_chaos_list $name" ||
