@@ -335,20 +335,20 @@ static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup,
         .restart = restart_hook,
         .opaque = g,
     };
-    int rc = -1;
-    if (!sup)
+    int rc = 0;
+    if (!sup) {
         chaos_config_free(cfg);
-    if (sup && (rc = chaos_supervisor_begin(d->ctx, sup, cfg, &opts)) == 0) {
+    } else if ((rc = chaos_supervisor_begin(d->ctx, sup, cfg, &opts)) == 0) {
         g->sup = sup;
     } else {
-        if (sup)
-            log_guest_warn(domid, NULL,
-                           "domain %u: its prepared supervisor did not "
-                           "begin (starting one): %s",
-                           domid, chaos_errmsg(d->ctx));
+        log_guest_warn(domid, NULL,
+                       "domain %u: its prepared supervisor did not begin "
+                       "(starting one): %s",
+                       domid, chaos_errmsg(d->ctx));
         chaos_supervisor_close(d->ctx, sup);
-        rc = chaos_supervisor_start(d->ctx, domid, &opts, &g->sup);
     }
+    if (!g->sup)
+        rc = chaos_supervisor_start(d->ctx, domid, &opts, &g->sup);
     if (rc < 0) {
         free(g);
         return rc;

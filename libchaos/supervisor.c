@@ -256,19 +256,19 @@ static void finish(chaos_ctx *ctx, chaos_supervisor *sup,
 }
 
 /* Takes the lock of the domain with handle uuid into sup (-EBUSY: another
- * supervisor holds it), with the message a caller shows. */
+ * supervisor holds it, *holder its pid when known), with the message a
+ * caller shows. */
 static int take_lock(chaos_ctx *ctx, chaos_supervisor *sup,
-                     const uint8_t uuid[16])
+                     const uint8_t uuid[16], long *holder)
 {
-    long holder;
     memcpy(sup->uuid, uuid, sizeof(sup->uuid));
-    int rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
+    int rc = supervisor_lock(sup->uuid, &sup->lock_fd, holder);
     if (rc == 0)
         return 0;
     sup->lock_fd = -1;
-    if (rc == -EBUSY && holder > 0)
+    if (rc == -EBUSY && *holder > 0)
         return chaos__fail(ctx, rc, "domain %u is served by process %ld",
-                           sup->domid, holder);
+                           sup->domid, *holder);
     return chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s",
                        sup->domid, strerror(-rc));
 }
@@ -298,7 +298,8 @@ static int begin_serving(chaos_ctx *ctx, chaos_supervisor *sup,
          * shell's lock goes with the shell's handle. */
         supervisor_unlock(sup->uuid, sup->lock_fd, true);
         sup->lock_fd = -1;
-        rc = take_lock(ctx, sup, rec->uuid);
+        long holder;
+        rc = take_lock(ctx, sup, rec->uuid, &holder);
         locked_here = rc == 0;
     }
     if (rc < 0) {
@@ -414,7 +415,8 @@ int chaos_supervisor_prepare(chaos_ctx *ctx, chaos_domid domid,
     /* The console without a log (its name is the guest's, not known yet):
      * the ring mapped and bound, the socket listening. */
     static const struct chaos_console_options no_log;
-    rc = take_lock(ctx, sup, rec.uuid);
+    long holder;
+    rc = take_lock(ctx, sup, rec.uuid, &holder);
     if (rc == 0)
         rc = chaos_console_serve(ctx, domid, rec.console_frame,
                                  rec.console_port, &no_log, &sup->console);
@@ -677,22 +679,17 @@ int chaos_supervisor_restarted(chaos_ctx *ctx, chaos_supervisor *sup,
     int rc = chaos_domain_info(ctx, domid, &info);
     if (rc == 0) {
         sup->domid = domid;
-        memcpy(sup->uuid, info.uuid, sizeof(sup->uuid));
-        rc = supervisor_lock(sup->uuid, &sup->lock_fd, &holder);
-        if (rc < 0) {
-            sup->lock_fd = -1;
-            /* Taken over between its creation and now (a starting chaosd
-             * adopting it): served, just not by us. */
-            if (rc == -EBUSY) {
-                say(sup,
-                    "'%s' restarted as domain %u, now served by "
-                    "process %ld",
-                    name_of(sup), domid, holder);
-                sup->state = CHAOS_SUPERVISOR_DONE;
-                return 0;
-            }
-            chaos__fail(ctx, rc, "cannot take the lock of domain %u: %s", domid,
-                        strerror(-rc));
+        rc = take_lock(ctx, sup, info.uuid, &holder);
+        /* Taken over between its creation and now (a starting chaosd
+         * adopting it): served, just not by us. */
+        if (rc == -EBUSY) {
+            chaos__clear_error(ctx);
+            say(sup,
+                "'%s' restarted as domain %u, now served by "
+                "process %ld",
+                name_of(sup), domid, holder);
+            sup->state = CHAOS_SUPERVISOR_DONE;
+            return 0;
         }
     }
     /* As at start: the look above checks the record too. */
