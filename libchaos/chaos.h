@@ -869,6 +869,28 @@ int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
                            chaos_config *cfg,
                            const struct chaos_supervisor_options *opts);
 
+/*
+ * Renames a served guest while it runs (chaos_domain_rename, all or
+ * nothing), and its console log with it when the log has the default
+ * path: CHAOS_CONSOLE_LOG_DIR/OLD.log becomes NEW.log (replacing a file of
+ * that name), written on without a gap.  chaosd hands out guests of a
+ * warm template pool this way: resumed under a name of its own, then
+ * given the request's.  A log that cannot move stays where it was (the
+ * guest is renamed all the same; take_message() says so).  -EINVAL unless
+ * the supervisor serves its guest.
+ */
+int chaos_supervisor_rename(chaos_ctx *ctx, chaos_supervisor *sup,
+                            const char *new_name);
+/*
+ * Replaces the options a supervisor was started or begun with (restart
+ * hook, opaque, domain_events; log_path is ignored): for a caller that
+ * takes over a supervisor another part of the program started, such as
+ * chaosd's loop taking one its builder thread served.  Its next handle()
+ * moves what is pending and looks at the domain, as after a start.
+ */
+void chaos_supervisor_set_options(chaos_supervisor *sup,
+                                  const struct chaos_supervisor_options *opts);
+
 unsigned chaos_supervisor_pollfds(const chaos_supervisor *sup,
                                   struct pollfd *fds, unsigned max);
 /*

@@ -110,6 +110,14 @@ int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
     return rc < 0 ? chaos__fail(ctx, rc, "%s", err) : 0;
 }
 
+int chaos__console_server_move_log(chaos_ctx *ctx, chaos_console_server *srv,
+                                   const char *log_path)
+{
+    char err[256];
+    int rc = console_server_move_log(srv->server, log_path, err, sizeof(err));
+    return rc < 0 ? chaos__fail(ctx, rc, "%s", err) : 0;
+}
+
 unsigned chaos__console_server_closes(const chaos_console_server *srv)
 {
     return console_server_closes(srv->server);

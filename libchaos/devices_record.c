@@ -5,10 +5,12 @@
  * shutdown`.  Written at execute, before the record (the commit point);
  * removed when the domain is destroyed, with the TAP devices it names.
  *
+ * A net device's address (noxs's ipv4 field) is kept too: a supervisor
+ * that serves the page again must not take it from the guest.
  * Text, one device a line, so that an operator can read it:
  *   page FRAME PORT GENERATION      (a noxs guest's device page)
  *   store FRAME PORT                 (or: a guest's XenStore ring)
- *   net DEVID PORT FEATURES MAC TAP BRIDGE
+ *   net DEVID PORT FEATURES MAC TAP BRIDGE [A.B.C.D[/LEN]]
  *   blk DEVID PORT FEATURES SECTORS RO PATH      (PATH: the rest of the line)
  *   control DEVID PORT FEATURES
  * Trusted like the record (root's run directory), but still parsed with
@@ -37,10 +39,15 @@ static void put_device(FILE *f, const struct noxs_device *d,
 {
     switch (d->type) {
         case NOXS_DEV_NET: {
-            const uint8_t *m = d->u.net.mac;
-            fprintf(f, "net %u %u %u %02x:%02x:%02x:%02x:%02x:%02x %s %s\n",
+            const uint8_t *m = d->u.net.mac, *a = d->u.net.ipv4;
+            fprintf(f, "net %u %u %u %02x:%02x:%02x:%02x:%02x:%02x %s %s",
                     d->devid, d->evtchn, d->features, m[0], m[1], m[2], m[3],
                     m[4], m[5], x->tap, x->bridge);
+            if (a[0] | a[1] | a[2] | a[3])
+                fprintf(f, " %u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+            if ((a[0] | a[1] | a[2] | a[3]) && d->u.net.ipv4_prefix)
+                fprintf(f, "/%u", d->u.net.ipv4_prefix);
+            fputc('\n', f);
             break;
         }
         case NOXS_DEV_BLK:
@@ -100,6 +107,22 @@ int devices_record_write(chaos_domid domid, const struct devices *devs)
     return 0;
 }
 
+/* A net line's " A.B.C.D[/LEN]" into d's address; false if malformed. */
+static bool net_address(const char *rest, struct noxs_device *d)
+{
+    unsigned a[4], len = 0;
+    int used = 0, used_len = 0;
+    if (sscanf(rest, " %u.%u.%u.%u%n/%u%n", &a[0], &a[1], &a[2], &a[3], &used,
+               &len, &used_len) < 4 ||
+        (used_len ? rest[used_len] || len < 1 || len > 32 : rest[used] != 0) ||
+        a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+        return false;
+    for (int i = 0; i < 4; i++)
+        d->u.net.ipv4[i] = (uint8_t)a[i];
+    d->u.net.ipv4_prefix = (uint8_t)len;
+    return true;
+}
+
 /* One line into the next device of devs; false if it is malformed. */
 static bool parse_line(char *line, struct devices *devs)
 {
@@ -131,7 +154,7 @@ static bool parse_line(char *line, struct devices *devs)
     if (sscanf(line, "net %u %u %u %x:%x:%x:%x:%x:%x %15s %15s%n", &devid,
                &port, &features, &m[0], &m[1], &m[2], &m[3], &m[4], &m[5],
                x->tap, x->bridge, &used) == 11 &&
-        !line[used]) {
+        (!line[used] || net_address(line + used, d))) {
         d->type = NOXS_DEV_NET;
         for (int i = 0; i < 6; i++)
             d->u.net.mac[i] = (uint8_t)m[i];

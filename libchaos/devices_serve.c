@@ -291,6 +291,13 @@ unsigned devices_server_closes(const struct devices_server *s)
     return s ? store_server_closes(s->store_srv) : 0;
 }
 
+int devices_server_store_put(struct devices_server *s, const char *path,
+                             const char *value)
+{
+    return s && s->store_srv ? store_server_put(s->store_srv, path, value)
+                             : -ENOENT;
+}
+
 void devices_server_rebind(struct devices_server *s, chaos_ctx *ctx)
 {
     if (!s)

@@ -35,6 +35,10 @@ unsigned devices_server_closes(const struct devices_server *s);
  * loop).  Mappings made on the old context stay: it must stay open.
  * NULL ok. */
 void devices_server_rebind(struct devices_server *s, chaos_ctx *ctx);
+/* store_server_put() into the guest's private store; -ENOENT without
+ * one. */
+int devices_server_store_put(struct devices_server *s, const char *path,
+                             const char *value);
 unsigned devices_server_pollfds(const struct devices_server *s,
                                 struct pollfd *fds, unsigned max);
 /* Handles the entries of fds that are the server's (others are skipped). */

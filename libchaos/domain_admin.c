@@ -83,19 +83,27 @@ int chaos_domain_config_text(chaos_ctx *ctx, chaos_domid domid, char **text)
 
 /* Writes name into the guest's private store, where libxl keeps it:
  * /local/domain/N/name and /vm/UUID/name.  0 when it has no store. */
+/* Writes one key through the store's socket (its supervisor answers). */
+static int socket_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                        const char *value, void *opaque)
+{
+    (void)opaque;
+    return store_serve_write(ctx, domid, path, value);
+}
+
 static int store_names(chaos_ctx *ctx, const struct registry_record *rec,
-                       const char *name)
+                       const char *name, const struct chaos__store_writer *w)
 {
     char path[128], uuid[37];
     snprintf(path, sizeof(path), "/local/domain/%u/name", rec->domid);
-    int rc = store_serve_write(ctx, rec->domid, path, name);
+    int rc = w->write(ctx, rec->domid, path, name, w->opaque);
     if (rc == -ENOENT)
         return 0; /* no store (chaos's unikernel), nothing to update */
     if (rc)
         return rc;
     registry_uuid_format(rec->uuid, uuid);
     snprintf(path, sizeof(path), "/vm/%s/name", uuid);
-    return store_serve_write(ctx, rec->domid, path, name);
+    return w->write(ctx, rec->domid, path, name, w->opaque);
 }
 
 /* The kept configuration of domid, parsed into *out (the caller frees
@@ -151,7 +159,7 @@ static int config_rename(chaos_ctx *ctx, chaos_domid domid, const char *name)
 
 /* The rename itself, under the lock; rec is the domain's live record. */
 static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
-                         const char *name)
+                         const char *name, const struct chaos__store_writer *w)
 {
     char old[sizeof(rec->name)];
     snprintf(old, sizeof(old), "%s", rec->name);
@@ -160,7 +168,7 @@ static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
         return rc;
     /* The store first: the step most likely to fail (its supervisor may
      * be busy or gone); the registry's own writes are local files. */
-    rc = store_names(ctx, rec, name);
+    rc = store_names(ctx, rec, name, w);
     if (!rc)
         rc = config_rename(ctx, rec->domid, name);
     if (!rc) {
@@ -176,7 +184,7 @@ static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
         char msg[CHAOS_ERRMSG_MAX];
         snprintf(msg, sizeof(msg), "%s", ctx->errmsg);
         snprintf(rec->name, sizeof(rec->name), "%s", old);
-        store_names(ctx, rec, old);
+        store_names(ctx, rec, old, w);
         registry_release_name(name, rec->domid, rec->uuid);
         snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", msg);
         return rc;
@@ -187,6 +195,15 @@ static int rename_locked(chaos_ctx *ctx, struct registry_record *rec,
 }
 
 int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
+{
+    static const struct chaos__store_writer through_socket = { socket_write,
+                                                               NULL };
+    return chaos__domain_rename(ctx, domid, new_name, &through_socket);
+}
+
+int chaos__domain_rename(chaos_ctx *ctx, chaos_domid domid,
+                         const char *new_name,
+                         const struct chaos__store_writer *w)
 {
     int rc = chaos__need_hv(ctx);
     if (rc)
@@ -211,7 +228,7 @@ int chaos_domain_rename(chaos_ctx *ctx, chaos_domid domid, const char *new_name)
     struct registry_record rec;
     rc = guest_record(ctx, domid, "rename", &rec);
     if (!rc && strcmp(rec.name, new_name) != 0)
-        rc = rename_locked(ctx, &rec, new_name);
+        rc = rename_locked(ctx, &rec, new_name, w);
     close(lock); /* releases the flock */
     return rc;
 }

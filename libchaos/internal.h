@@ -71,10 +71,28 @@ void chaos__forget(chaos_domid domid);
 int chaos__claim_name(chaos_ctx *ctx, const char *name, chaos_domid domid,
                       const uint8_t uuid[16]);
 
+/* How a rename writes the guest's name keys into its private store:
+ * -ENOENT when it has none. */
+struct chaos__store_writer {
+    int (*write)(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                 const char *value, void *opaque);
+    void *opaque;
+};
+/* chaos_domain_rename(), the store written by w: a supervisor renaming
+ * the guest it serves writes into its own store, in process (its socket
+ * would wait for the very thread that asks). */
+int chaos__domain_rename(chaos_ctx *ctx, chaos_domid domid,
+                         const char *new_name,
+                         const struct chaos__store_writer *w);
+
 /* Starts the log of a console server served without one (a supervisor
  * prepared before its guest had a name): console_server_start_log. */
 int chaos__console_server_start_log(chaos_ctx *ctx, chaos_console_server *srv,
                                     const char *log_path);
+/* Moves its log to log_path (a guest renamed while it runs):
+ * console_server_move_log. */
+int chaos__console_server_move_log(chaos_ctx *ctx, chaos_console_server *srv,
+                                   const char *log_path);
 /* console_server_closes() of the server inside srv. */
 unsigned chaos__console_server_closes(const chaos_console_server *srv);
 

@@ -645,6 +645,15 @@ int store_serve_swap(chaos_ctx *ctx, chaos_domid domid, const char *path,
     return rc;
 }
 
+int store_server_put(struct store_server *s, const char *path,
+                     const char *value)
+{
+    int rc = store_put(s->st, path, value, STORE_GUEST_READ);
+    if (rc == 0)
+        after_input(s); /* kept, and the guest's watches told */
+    return rc;
+}
+
 unsigned store_server_closes(const struct store_server *s)
 {
     return s ? s->closes : 0;

@@ -75,6 +75,12 @@ void store_server_flush(struct store_server *s);
 const char *store_server_take_message(struct store_server *s);
 /* Closes the clients and the socket, unbinds and unmaps.  NULL ok. */
 void store_server_close(struct store_server *s);
+/* dom0 writes path = value in the served tree, in this process (a node
+ * it creates is the guest's to read), as a socket client's write would:
+ * watches fire, the state is kept.  For the supervisor's own changes,
+ * which cannot go through its socket: it is the one serving it. */
+int store_server_put(struct store_server *s, const char *path,
+                     const char *value);
 /* How many of the fds pollfds() returned were closed so far (clients
  * gone; console_server_closes says why it matters).  NULL: 0. */
 unsigned store_server_closes(const struct store_server *s);

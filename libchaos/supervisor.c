@@ -273,6 +273,17 @@ static int take_lock(chaos_ctx *ctx, chaos_supervisor *sup,
                        sup->domid, strerror(-rc));
 }
 
+/* CHAOS_CONSOLE_LOG_DIR/NAME.log, or NULL (out of memory). */
+static char *default_log_path(const char *name)
+{
+    size_t len = strlen(CHAOS_CONSOLE_LOG_DIR) + strlen(name) + 16;
+    char *path = malloc(len);
+    if (path)
+        snprintf(path, len, CHAOS_CONSOLE_LOG_DIR "/%s.log",
+                 name[0] ? name : "unnamed");
+    return path;
+}
+
 /*
  * What a start and a begin share: sup's options, the lock of the domain
  * rec describes (its handle, checked by the caller; a prepared
@@ -313,11 +324,7 @@ static int begin_serving(chaos_ctx *ctx, chaos_supervisor *sup,
     if (opts && opts->log_path) {
         sup->log_path = strdup(opts->log_path);
     } else {
-        const char *name = name_of(sup);
-        size_t len = strlen(CHAOS_CONSOLE_LOG_DIR) + strlen(name) + 16;
-        if ((sup->log_path = malloc(len)))
-            snprintf(sup->log_path, len, CHAOS_CONSOLE_LOG_DIR "/%s.log",
-                     name[0] ? name : "unnamed");
+        sup->log_path = default_log_path(name_of(sup));
     }
     if (!sup->log_path) {
         rc = chaos__fail(ctx, -ENOMEM, "out of memory");
@@ -452,6 +459,65 @@ int chaos_supervisor_begin(chaos_ctx *ctx, chaos_supervisor *sup,
                            "domain %u was not created by chaos", sup->domid);
     }
     return begin_serving(ctx, sup, cfg, opts, &rec);
+}
+
+/* The rename's store writes, into the store this supervisor serves. */
+static int own_store_write(chaos_ctx *ctx, chaos_domid domid, const char *path,
+                           const char *value, void *opaque)
+{
+    chaos_supervisor *sup = opaque;
+    (void)domid;
+    int rc = devices_server_store_put(sup->devices, path, value);
+    if (rc < 0 && rc != -ENOENT)
+        return chaos__fail(ctx, rc, "domain %u: writing %s: %s", sup->domid,
+                           path, strerror(-rc));
+    return rc;
+}
+
+int chaos_supervisor_rename(chaos_ctx *ctx, chaos_supervisor *sup,
+                            const char *new_name)
+{
+    chaos__clear_error(ctx);
+    if (sup->state != CHAOS_SUPERVISOR_SERVING)
+        return chaos__fail(ctx, -EINVAL,
+                           "domain %u: its supervisor does not serve it",
+                           sup->domid);
+    devices_server_rebind(sup->devices, ctx); /* see handle() */
+    char *old_default = default_log_path(name_of(sup));
+    char *new_path = default_log_path(new_name);
+    int rc = old_default && new_path
+                 ? 0
+                 : chaos__fail(ctx, -ENOMEM, "out of memory");
+    const struct chaos__store_writer own = { own_store_write, sup };
+    if (rc == 0)
+        rc = chaos__domain_rename(ctx, sup->domid, new_name, &own);
+    if (rc == 0)
+        rc = chaos_config_set_name(sup->cfg, new_name);
+    /* A log the caller placed itself stays where it was put. */
+    if (rc == 0 && sup->console && !strcmp(sup->log_path, old_default)) {
+        if (chaos__console_server_move_log(ctx, sup->console, new_path) < 0) {
+            say(sup, "'%s': console log not renamed: %s", new_name,
+                chaos_errmsg(ctx));
+            chaos__clear_error(ctx);
+        } else {
+            free(sup->log_path);
+            sup->log_path = new_path;
+            new_path = NULL;
+        }
+    }
+    free(old_default);
+    free(new_path);
+    return rc;
+}
+
+void chaos_supervisor_set_options(chaos_supervisor *sup,
+                                  const struct chaos_supervisor_options *opts)
+{
+    sup->opts = *opts;
+    sup->opts.log_path = NULL; /* ours is sup->log_path */
+    /* Its new server may have missed notifications: as after a start. */
+    sup->look_now = true;
+    sup->sweep_now = true;
 }
 
 static void default_restart(void *opaque, chaos_supervisor *sup,
@@ -616,6 +682,9 @@ int chaos_supervisor_handle(chaos_ctx *ctx, chaos_supervisor *sup,
         sup->look_now = false;
         return 0;
     }
+    /* Served on another context before, perhaps (a builder thread's):
+     * the back ends report through this one from now on. */
+    devices_server_rebind(sup->devices, ctx);
     int rc = 0;
     bool sweep = sup->sweep_now;
     sup->sweep_now = false;
@@ -772,6 +841,7 @@ int chaos_supervisor_destroy_domain(chaos_ctx *ctx, chaos_supervisor *sup)
     chaos__clear_error(ctx);
     if (sup->state != CHAOS_SUPERVISOR_SERVING)
         return chaos__fail(ctx, -ESRCH, "'%s' is not running", name_of(sup));
+    devices_server_rebind(sup->devices, ctx); /* see handle() */
     close_console(ctx, sup);
     int rc = chaos_domain_destroy(ctx, sup->domid);
     if (rc < 0) {

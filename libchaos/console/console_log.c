@@ -160,6 +160,33 @@ int console_log_write(struct console_log *log, const void *buf, size_t len)
     return rc < 0 ? rc : problem;
 }
 
+int console_log_move(struct console_log *log, const char *new_path)
+{
+    char *path = strdup(new_path), *rotated = NULL;
+    if (!path || asprintf(&rotated, "%s.1", new_path) < 0) {
+        free(path);
+        return log_fail(log, -ENOMEM, "out of memory");
+    }
+    /* The open descriptor follows the file: no output is lost or doubled,
+     * and nothing is reopened. */
+    if (rename(log->path, new_path) < 0) {
+        int err = errno;
+        free(path);
+        free(rotated);
+        return log_fail(log, -err, "cannot rename %s to %s: %s", log->path,
+                        new_path, strerror(err));
+    }
+    /* An older rotated copy goes with it, or would be left behind under a
+     * name nobody writes any more. */
+    if (rename(log->rotated_path, rotated) < 0 && errno != ENOENT)
+        unlink(log->rotated_path);
+    free(log->path);
+    free(log->rotated_path);
+    log->path = path;
+    log->rotated_path = rotated;
+    return 0;
+}
+
 const char *console_log_errmsg(const struct console_log *log)
 {
     return log->errmsg;

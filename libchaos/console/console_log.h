@@ -40,6 +40,14 @@ int console_log_open(const char *path, uint64_t cap_bytes,
  */
 int console_log_write(struct console_log *log, const void *buf, size_t len);
 
+/*
+ * Renames the log file (and its rotated copy, if any) to new_path, which
+ * replaces a file of that name, and goes on writing there.  For a guest
+ * renamed while it runs.  Returns 0, or a negative errno value with
+ * console_log_errmsg() set; the log is unchanged then.
+ */
+int console_log_move(struct console_log *log, const char *new_path);
+
 /* What the last failure was (""), owned by log until its next call. */
 const char *console_log_errmsg(const struct console_log *log);
 

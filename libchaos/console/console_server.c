@@ -506,6 +506,19 @@ int console_server_start_log(struct console_server *s, const char *log_path,
     return 0;
 }
 
+int console_server_move_log(struct console_server *s, const char *log_path,
+                            char *err, size_t errlen)
+{
+    if (!s->log) {
+        snprintf(err, errlen, "the console has no log");
+        return -ENOENT;
+    }
+    int rc = console_log_move(s->log, log_path);
+    if (rc < 0)
+        snprintf(err, errlen, "%s", console_log_errmsg(s->log));
+    return rc;
+}
+
 unsigned console_server_closes(const struct console_server *s)
 {
     return s->closes;

@@ -86,6 +86,12 @@ unsigned console_server_closes(const struct console_server *s);
 int console_server_start_log(struct console_server *s, const char *log_path,
                              uint64_t cap_bytes, char *err, size_t errlen);
 
+/* Moves the open log to log_path (console_log_move: a guest renamed while
+ * it runs).  -ENOENT without a log; 0, or a negative errno value with the
+ * reason in err (the log stays where it was). */
+int console_server_move_log(struct console_server *s, const char *log_path,
+                            char *err, size_t errlen);
+
 /*
  * Fills fds (fd, events; revents cleared) with what to watch now and
  * returns how many were filled.  The set changes as clients come and go:

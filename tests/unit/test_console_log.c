@@ -90,6 +90,36 @@ START_TEST(rotates_at_the_cap_without_splitting)
 }
 END_TEST
 
+/* A guest renamed while it runs: the file (and its rotated copy) move,
+ * writes go on into the new name, rotation too; a move that cannot be
+ * made leaves the log where it was, still written. */
+START_TEST(moves_with_its_guest)
+{
+    struct console_log *log;
+    size_t len;
+    char moved[300], moved_rot[300], nowhere[300];
+    snprintf(moved, sizeof(moved), "%s/renamed.log", dir);
+    snprintf(moved_rot, sizeof(moved_rot), "%s/renamed.log.1", dir);
+    snprintf(nowhere, sizeof(nowhere), "%s/no-dir/x.log", dir);
+    ck_assert_int_eq(console_log_open(path, 10, &log), 0);
+    ck_assert_int_eq(console_log_write(log, "12345678", 8), 0);
+    ck_assert_int_eq(console_log_write(log, "ab", 2), 0);
+    ck_assert_int_eq(console_log_write(log, "c", 1), 0); /* rotated */
+    ck_assert_int_eq(console_log_move(log, moved), 0);
+    ck_assert_int_eq(file_size(path), -1);
+    ck_assert_int_eq(file_size(rotated), -1);
+    ck_assert_str_eq(slurp(moved_rot, &len), "12345678ab");
+    ck_assert_int_eq(console_log_write(log, "d", 1), 0);
+    ck_assert_str_eq(slurp(moved, &len), "cd");
+    ck_assert_int_lt(console_log_move(log, nowhere), 0);
+    ck_assert_ptr_nonnull(strstr(console_log_errmsg(log), "cannot rename"));
+    ck_assert_int_eq(console_log_write(log, "efghijklm", 9), 0); /* rotates */
+    ck_assert_str_eq(slurp(moved_rot, &len), "cd");
+    ck_assert_str_eq(slurp(moved, &len), "efghijklm");
+    console_log_close(log);
+}
+END_TEST
+
 START_TEST(oversized_chunk_keeps_its_newest_bytes)
 {
     struct console_log *log;
@@ -179,6 +209,7 @@ static Suite *log_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, appends_chunks);
     tcase_add_test(tc, rotates_at_the_cap_without_splitting);
+    tcase_add_test(tc, moves_with_its_guest);
     tcase_add_test(tc, oversized_chunk_keeps_its_newest_bytes);
     tcase_add_test(tc, disk_use_stays_bounded);
     tcase_add_test(tc, continues_an_existing_log);
