@@ -54,6 +54,7 @@ struct parser {
     unsigned per_request_line;    /* its cmdline_per_request line, or 0 */
     unsigned template_line;       /* its template setting's line, or 0 */
     unsigned ready_line;          /* its template_ready's line, or 0 */
+    unsigned warm_line;           /* its template_warm(_ip) line, or 0 */
     char *err;
     size_t errlen;
 };
@@ -361,6 +362,36 @@ static int set_image(struct parser *p, struct chaosd_flavor *f, const char *key,
     return 0;
 }
 
+/* The largest domain id Xen gives a guest (DOMID_FIRST_RESERVED - 1). */
+#define WARM_MAX_DOMID 32751u
+
+/* template_warm_ip = "A.B.C.D/LEN": the first address warm guests count
+ * from (their domain id added) and their prefix length. */
+static int set_warm_ip(struct parser *p, struct chaosd_flavor *f,
+                       const struct value *v)
+{
+    unsigned a, b, c, e, len;
+    char end;
+    if (!v->is_string ||
+        sscanf(v->text, "%u.%u.%u.%u/%u%c", &a, &b, &c, &e, &len, &end) != 5 ||
+        a > 255 || b > 255 || c > 255 || e > 255 || len < 1 || len > 30)
+        return perr(p, "template_warm_ip must be \"A.B.C.D/LEN\" (an IPv4 "
+                       "address, LEN 1-30)");
+    f->warm_ip_base = a << 24 | b << 16 | c << 8 | e;
+    f->warm_ip_len = len;
+    /* Every domain id must have its address in the prefix (the guests'
+     * ids climb as domains come and go). */
+    uint32_t mask = ~0u << (32 - len), last = f->warm_ip_base + WARM_MAX_DOMID;
+    if (last < f->warm_ip_base || (last & mask) != (f->warm_ip_base & mask) ||
+        (last | mask) == ~0u)
+        return perr(p,
+                    "template_warm_ip %s: A.B.C.D plus a domain id (up to "
+                    "%u) must stay inside its /%u (a /17 or wider, e.g. "
+                    "\"10.0.128.0/16\")",
+                    v->text, WARM_MAX_DOMID, len);
+    return 0;
+}
+
 /* A template flavor's guest config (absolute path), its ready line (the
  * text a console line must hold) and how long its boot may take. */
 static int set_template(struct parser *p, struct chaosd_flavor *f,
@@ -381,6 +412,17 @@ static int set_template(struct parser *p, struct chaosd_flavor *f,
             rc = perr(p, "template_ready must not be empty");
         p->ready_line = p->line;
         return rc;
+    }
+    if (!strcmp(key, "template_warm")) {
+        rc = want_string(p, key, v, f->template_warm, sizeof(f->template_warm));
+        if (!rc && !f->template_warm[0])
+            rc = perr(p, "template_warm must not be empty");
+        p->warm_line = p->line;
+        return rc;
+    }
+    if (!strcmp(key, "template_warm_ip")) {
+        p->warm_line = p->line;
+        return set_warm_ip(p, f, v);
     }
     rc = want_string(p, key, v, f->template_cfg, sizeof(f->template_cfg));
     if (!rc && f->template_cfg[0] != '/')
@@ -444,6 +486,10 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
         return set_template(p, f, key, v);
     if (!strcmp(key, "template_timeout_s"))
         return set_template(p, f, key, v);
+    if (!strcmp(key, "template_warm"))
+        return set_template(p, f, key, v);
+    if (!strcmp(key, "template_warm_ip"))
+        return set_template(p, f, key, v);
     if (is_global_key(key))
         return perr(p,
                     "'%s' is a global setting: put it before the first "
@@ -453,7 +499,7 @@ static int set_flavor(struct parser *p, const char *key, const struct value *v)
                 "unknown flavor setting '%s' (type, memory, maxmem, "
                 "vcpus, pool, vif, restore, kernel, ramdisk, cmdline, "
                 "cmdline_per_request, template, template_ready, "
-                "template_timeout_s)",
+                "template_timeout_s, template_warm, template_warm_ip)",
                 key);
 }
 
@@ -470,6 +516,16 @@ static int finish_template(struct parser *p, struct chaosd_flavor *f)
         return perr_at(p, p->ready_line ? p->ready_line : p->flavor_line,
                        "flavor '%s': template_ready and template_timeout_s "
                        "need a template",
+                       f->name);
+    if (!f->template_cfg[0] && (f->template_warm[0] || f->warm_ip_len))
+        return perr_at(p, p->warm_line,
+                       "flavor '%s': template_warm and template_warm_ip "
+                       "need a template",
+                       f->name);
+    if (f->warm_ip_len && !f->template_warm[0])
+        return perr_at(p, p->warm_line,
+                       "flavor '%s': template_warm_ip needs template_warm "
+                       "(the console line a resumed guest prints)",
                        f->name);
     if (!f->template_cfg[0])
         return 0;

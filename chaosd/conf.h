@@ -65,6 +65,15 @@ struct chaosd_flavor {
     char template_cfg[256];
     char template_ready[256];
     unsigned template_timeout_s; /* default 60 */
+    /* template_warm (a template flavor's): its guests are resumed ahead,
+     * each at an address of its own, until a console line holds this
+     * text, and paused again; "" : kept paused as restored.  Their first
+     * vif's IPv4 address is warm_ip_base + the guest's domain id, with
+     * prefix warm_ip_len (template_warm_ip = "A.B.C.D/LEN"; len 0: none
+     * given). */
+    char template_warm[256];
+    uint32_t warm_ip_base; /* host order */
+    unsigned warm_ip_len;
 };
 
 struct chaosd_conf {

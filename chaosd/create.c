@@ -45,10 +45,62 @@ struct create_work {
  * request's MACs and addresses (before it first runs: it reads them from
  * its page when it resumes), its name, and runs.  Consumed either way:
  * on failure (a MAC in use, say) its domain is destroyed. */
+/* A warm guest's vifs in the request's config: what chaosd gave it (the
+ * supervisor serves from the kept config; this one is the reply's and
+ * the log's). */
+static int warm_vifs(struct create_work *w)
+{
+    unsigned n = chaos_config_vif_count(w->cfg);
+    struct chaos_vif_config *v = n ? calloc(n, sizeof(*v)) : NULL;
+    if (n && !v)
+        return -ENOMEM;
+    for (unsigned i = 0; i < n; i++)
+        chaos_config_vif(w->cfg, i, &v[i]);
+    chaos_config_clear_vifs(w->cfg);
+    int rc = 0;
+    for (unsigned i = 0; i < n && !rc; i++) {
+        char spec[128];
+        snprintf(spec, sizeof(spec), "bridge=%s%s%s%s%s", v[i].bridge,
+                 i || !w->item.mac[0] ? "" : ",mac=", i ? "" : w->item.mac,
+                 i || !w->item.ip[0] ? "" : ",ip=", i ? "" : w->item.ip);
+        rc = chaos_config_add_vif(w->cfg, spec);
+    }
+    free(v);
+    return rc;
+}
+
+/* A warm template pool's guest, resumed ahead and paused under its
+ * supervisor: renamed (its log with it) and let run.  Nothing else: it
+ * has its MAC and address already. */
+static void take_warm(struct create_work *w, chaos_ctx *ctx)
+{
+    const struct chaosd_hv_ops *hv = w->d->hv;
+    uint64_t t0 = util_now_ns();
+    w->domid = w->item.domid;
+    w->rc = hv->supervisor_rename(ctx, w->item.sup, chaos_config_name(w->cfg));
+    if (!w->rc && !w->paused)
+        w->rc = hv->domain_unpause(ctx, w->domid);
+    if (w->rc < 0) {
+        snprintf(w->err, sizeof(w->err), "%s", hv->errmsg(ctx));
+        if (hv->supervisor_destroy_domain(ctx, w->item.sup) < 0)
+            hv->domain_destroy(ctx, w->domid);
+        return;
+    }
+    if (warm_vifs(w) < 0)
+        log_warn("%s: out of memory: its vifs' addresses left out of the "
+                 "reply",
+                 chaos_config_name(w->cfg));
+    w->t.start_ns = w->t.total_ns = util_now_ns() - t0;
+}
+
 static void take_guest(struct create_work *w, chaos_ctx *ctx)
 {
     const struct chaosd_hv_ops *hv = w->d->hv;
     uint64_t t0 = util_now_ns();
+    if (w->item.warm) {
+        take_warm(w, ctx);
+        return;
+    }
     w->domid = w->item.domid;
     w->rc = chaos_config_vif_count(w->cfg)
                 ? hv->domain_readdress(ctx, w->domid, w->cfg)
@@ -107,6 +159,9 @@ static json_object *result_json(struct create_work *w)
         .flavor = w->from_pool ? w->flavor : NULL,
         .image = w->image,
         .from_template = w->from_template,
+        .warm = w->item.warm,
+        .mac = w->item.mac,
+        .ip = w->item.ip,
         .t = &w->t,
         /* From the request's arrival to now: queueing included. */
         .request_ms = ms(util_now_ns() - w->t0)
@@ -178,7 +233,9 @@ static void create_after(uv_work_t *req, int status)
                        : w->from_pool   ? "from pool "
                                         : "directly",
                        w->from_pool ? w->flavor : "", ms(util_now_ns() - w->t0),
-                       sup ? ", its supervisor prepared ahead" : "");
+                       w->item.warm ? ", resumed ahead"
+                       : sup        ? ", its supervisor prepared ahead"
+                                    : "");
         if (!d->stopping) {
             /* The guest is ours now (console, on_* actions). */
             guest_add(d, w->domid, w->cfg, sup);

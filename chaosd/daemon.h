@@ -15,6 +15,7 @@
 #ifndef CHAOSD_DAEMON_H
 #define CHAOSD_DAEMON_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -121,6 +122,7 @@ struct chaosd {
     uv_timer_t ready_timer;
     bool ready;
     bool stopping;
+    atomic_bool refills_cancel; /* set with stopping: warm-ups give up */
     int exit_status;
     uint64_t creates_pool, creates_direct;
     uint64_t restores_pool, restores_direct, restores_in_place;

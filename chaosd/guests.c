@@ -338,6 +338,12 @@ static int serve(struct chaosd *d, chaos_domid domid, chaos_supervisor *sup,
     int rc = 0;
     if (!sup) {
         chaos_config_free(cfg);
+    } else if (chaos_supervisor_state(sup) == CHAOS_SUPERVISOR_SERVING) {
+        /* A warm guest's: serving it since its resume, from the config
+         * libchaos kept (its addresses in it). */
+        chaos_config_free(cfg);
+        chaos_supervisor_set_options(sup, &opts);
+        g->sup = sup;
     } else if ((rc = chaos_supervisor_begin(d->ctx, sup, cfg, &opts)) == 0) {
         g->sup = sup;
     } else {

@@ -18,6 +18,8 @@ const struct chaosd_hv_ops chaosd_hv_libchaos = {
     .shell_image_fits = chaos_shell_image_fits,
     .supervisor_prepare = chaos_supervisor_prepare,
     .supervisor_close = chaos_supervisor_close,
+    .supervisor_rename = chaos_supervisor_rename,
+    .supervisor_destroy_domain = chaos_supervisor_destroy_domain,
     .restore_shell_prepare = chaos_restore_shell_prepare,
     .image_config = chaos_image_config,
     .image_open = chaos_image_open,
@@ -39,4 +41,5 @@ const struct chaosd_hv_ops chaosd_hv_libchaos = {
     .domain_unpause = chaos_domain_unpause,
     .domain_readdress = chaos_domain_readdress,
     .template_boot = chaosd_template_boot,
+    .template_warm = chaosd_template_warm,
 };

@@ -28,6 +28,17 @@ struct chaosd_template_boot {
     const atomic_bool *cancel; /* set: give up (chaosd is stopping) */
 };
 
+/* What template_warm needs (template_build.c). */
+struct chaosd_template_warm {
+    chaos_domid domid;         /* a template's guest, restored paused */
+    const chaos_config *addrs; /* its vifs' new addresses
+                                  (chaos_domain_readdress), or NULL */
+    const char *ready;         /* the text a console line must hold */
+    const char *log_path;      /* its console log (replaced) */
+    unsigned timeout_ms;       /* from the unpause to the line */
+    const atomic_bool *cancel; /* set: give up (chaosd is stopping) */
+};
+
 struct chaosd_hv_ops {
     /* contexts: one for the loop thread, one per builder */
     int (*open)(chaos_ctx **ctxp);
@@ -56,6 +67,11 @@ struct chaosd_hv_ops {
     int (*supervisor_prepare)(chaos_ctx *ctx, chaos_domid domid,
                               const chaos_shell *shell, chaos_supervisor **out);
     void (*supervisor_close)(chaos_ctx *ctx, chaos_supervisor *sup);
+    /* a warm template pool's guest: renamed for the request that takes
+     * it, its log with it (create.c); destroyed when given back */
+    int (*supervisor_rename)(chaos_ctx *ctx, chaos_supervisor *sup,
+                             const char *new_name);
+    int (*supervisor_destroy_domain)(chaos_ctx *ctx, chaos_supervisor *sup);
     /* restores (restore.c) and the images kept open (images.c) */
     int (*restore_shell_prepare)(chaos_ctx *ctx, const chaos_config *cfg,
                                  unsigned flags, chaos_shell **shellp);
@@ -107,10 +123,27 @@ struct chaosd_hv_ops {
      */
     int (*template_boot)(chaos_ctx *ctx, const struct chaosd_template_boot *b,
                          char *err, size_t len);
+    /*
+     * A warm template pool's guest (template_build.c): w->addrs given to
+     * it, a supervisor started for it (*sup, the caller's), unpaused until
+     * a console line holds w->ready, paused again; its first vif's MAC in
+     * mac (maclen bytes; "" without one).  0, or a negative errno with
+     * why in err (len bytes); on failure the supervisor is closed, the
+     * guest destroyed if it was served (else the caller destroys it) and
+     * its log removed.  Blocks: a builder calls it.
+     */
+    int (*template_warm)(chaos_ctx *ctx, const struct chaosd_template_warm *w,
+                         chaos_supervisor **sup, char *mac, size_t maclen,
+                         char *err, size_t len);
 };
 
 /* template_build.c: the real template_boot (libchaos, Xen). */
 int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
+                         char *err, size_t len);
+
+/* template_build.c: the real template_warm. */
+int chaosd_template_warm(chaos_ctx *ctx, const struct chaosd_template_warm *w,
+                         chaos_supervisor **sup, char *mac, size_t maclen,
                          char *err, size_t len);
 
 /* The real one: libchaos, Xen. */

@@ -92,6 +92,20 @@ json_object *chaosd_json_create_result(const struct chaosd_create_result *r)
                                 r->flavor, &t);
     if (!o)
         return NULL;
+    if (r->warm) {
+        json_object_object_add(o, "warm", json_object_new_boolean(true));
+        json_object *vifs = json_object_new_array();
+        json_object *vif =
+            r->mac && r->mac[0] ? json_object_new_object() : NULL;
+        if (vif) {
+            json_object_object_add(vif, "mac", json_object_new_string(r->mac));
+            if (r->ip && r->ip[0])
+                json_object_object_add(vif, "ip",
+                                       json_object_new_string(r->ip));
+            json_object_array_add(vifs, vif);
+        }
+        json_object_object_add(o, "vifs", vifs);
+    }
     json_object_object_add(o, "kernel_cached",
                            json_object_new_boolean(r->t->kernel_cached));
     /* From a pool the shell was prepared before the request: libchaos's

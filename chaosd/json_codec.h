@@ -34,6 +34,9 @@ struct chaosd_create_result {
     const char *flavor; /* the pool's flavor, or NULL: built directly */
     bool image;         /* the flavor's shell held the image: path "image" */
     bool from_template; /* a template pool's guest: path "template" */
+    bool warm;          /* ... resumed ahead: "warm", and its "vifs" */
+    const char *mac;    /* a warm guest's first vif ("": none) */
+    const char *ip;     /* its address, "A.B.C.D/LEN" ("": none) */
     const struct chaos_create_timings *t;
     double request_ms; /* chaosd: arrival to reply; < 0: not sent */
 };
@@ -41,7 +44,9 @@ struct chaosd_create_result {
 /*
  * A create result: domid, name, paused, path ("template": a template
  * pool's restored guest, "image": an image pool's
- * shell, "pool", "direct"), flavor (image and pool only), kernel_cached, timings (prepare_ms (0 from a pool: the
+ * shell, "pool", "direct"), flavor (image and pool only), warm and vifs
+ * ([{"mac", "ip"}], a warm template pool's guest only: chaosd gave it
+ * those), kernel_cached, timings (prepare_ms (0 from a pool: the
  * shell was prepared before), load_ms, build_ms, start_ms, total_ms, and
  * request_ms when given).
  */

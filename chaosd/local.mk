@@ -39,6 +39,8 @@ CHAOSD_LOGIC_SRCS = $(CHAOSD_CORE_SRCS) \
 	chaosd/template.h \
 	chaosd/template.c \
 	chaosd/template_build.c \
+	chaosd/warm.h \
+	chaosd/warm.c \
 	chaosd/recover.c \
 	chaosd/state.h \
 	chaosd/state.c

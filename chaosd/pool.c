@@ -32,7 +32,10 @@ static bool same_shape(const struct chaosd_flavor *a,
            a->cmdline_per_request == b->cmdline_per_request &&
            !strcmp(a->template_cfg, b->template_cfg) &&
            !strcmp(a->template_ready, b->template_ready) &&
-           a->template_timeout_s == b->template_timeout_s;
+           a->template_timeout_s == b->template_timeout_s &&
+           !strcmp(a->template_warm, b->template_warm) &&
+           a->warm_ip_base == b->warm_ip_base &&
+           a->warm_ip_len == b->warm_ip_len;
 }
 
 enum pool_kind pool_flavor_kind(const struct chaosd_flavor *f)

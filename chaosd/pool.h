@@ -28,6 +28,12 @@ struct pool_item {
                          NULL): given back by destroying its domain */
     void *sup;        /* its supervisor, prepared ahead (a ready item:
                          image shell or template guest), or NULL */
+    /* A warm template pool's guest: resumed ahead and paused again, its
+     * supervisor serving it (sup), its first vif's MAC and address (""
+     * without a vif) what the create's reply gives. */
+    bool warm;
+    char mac[18];
+    char ip[20];
 };
 
 struct pool_flavor {

@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "state.h"
 #include "util.h"
+#include "warm.h"
 
 /* After a failed prepare, wait this long before trying again (a full
  * host would otherwise be asked again at once, forever). */
@@ -45,6 +47,11 @@ struct refill_work {
     /* a ready item's supervisor, prepared ahead, or why not */
     chaos_supervisor *sup;
     char sup_err[256];
+    /* a warm template flavor's (template_warm): its guest resumed ahead */
+    char warm[256];
+    uint32_t warm_ip_base;
+    unsigned warm_ip_len, warm_timeout_ms;
+    char mac[WARM_MAC_LEN], ip[WARM_IP_LEN];
 };
 
 /*
@@ -74,11 +81,7 @@ static void restore_guest(struct refill_work *w, chaos_ctx *ctx)
 {
     char uuid[37], name[64], name_arg[80], uuid_arg[48];
     state_uuid_text(w->uuid, uuid);
-    snprintf(name, sizeof(name), "chaosd-tpl-");
-    for (const char *c = uuid; *c; c++)
-        if (*c != '-')
-            snprintf(name + strlen(name), sizeof(name) - strlen(name), "%c",
-                     *c);
+    warm_guest_name(w->uuid, name, sizeof(name));
     snprintf(name_arg, sizeof(name_arg), "name=%s", name);
     snprintf(uuid_arg, sizeof(uuid_arg), "uuid=%s", uuid);
     const char *const ov[] = { name_arg, uuid_arg };
@@ -92,6 +95,16 @@ static void restore_guest(struct refill_work *w, chaos_ctx *ctx)
         snprintf(w->err, sizeof(w->err), "%s", w->d->hv->errmsg(ctx));
 }
 
+/* A warm template flavor's guest, restored: warmed up (warm.c), or
+ * destroyed. */
+static void warm_guest(struct refill_work *w, chaos_ctx *ctx)
+{
+    const struct warm_spec spec = { w->warm, w->warm_ip_base, w->warm_ip_len,
+                                    w->warm_timeout_ms };
+    w->rc = warm_up(w->d, ctx, w->tpl, w->uuid, w->domid, &spec, &w->sup,
+                    w->mac, w->ip, w->err, sizeof(w->err));
+}
+
 static void refill_thread(uv_work_t *req)
 {
     struct refill_work *w = req->data;
@@ -99,7 +112,9 @@ static void refill_thread(uv_work_t *req)
     uv_mutex_lock(&b->lock);
     if (w->tpl) {
         restore_guest(w, b->ctx);
-        if (w->rc == 0)
+        if (w->rc == 0 && w->warm[0])
+            warm_guest(w, b->ctx);
+        else if (w->rc == 0)
             prepare_supervisor(w, b->ctx, w->domid);
         uv_mutex_unlock(&b->lock);
         return;
@@ -145,9 +160,13 @@ static void discard_thread(uv_work_t *req)
     struct discard_work *w = req->data;
     struct builder *b = &w->d->builders[w->item.builder];
     uv_mutex_lock(&b->lock);
-    if (w->item.guest) /* a template pool's paused guest */
+    if (w->item.warm) { /* destroyed already; its log goes too */
+        char log[300];
+        warm_guest_log(w->item.uuid, log, sizeof(log));
+        unlink(log);
+    } else if (w->item.guest) { /* a template pool's paused guest */
         w->d->hv->domain_destroy(b->ctx, w->item.domid);
-    else
+    } else
         w->d->hv->shell_discard(b->ctx, w->item.shell);
     uv_mutex_unlock(&b->lock);
 }
@@ -164,7 +183,11 @@ static void discard_done(uv_work_t *req, int status)
 
 void refill_discard(struct chaosd *d, const struct pool_item *item)
 {
-    /* Its ring unmapped first: the domain could not finish dying. */
+    /* A warm guest runs (paused) under its supervisor, which destroys
+     * it (its lock file goes with it).  Others' rings are unmapped
+     * first: the domain could not finish dying. */
+    if (item->warm && d->hv->supervisor_destroy_domain(d->ctx, item->sup) < 0)
+        d->hv->domain_destroy(d->ctx, item->domid);
     if (item->sup)
         d->hv->supervisor_close(d->ctx, item->sup);
     struct discard_work *w = calloc(1, sizeof(*w));
@@ -207,6 +230,9 @@ static void refill_done(uv_work_t *req, int status)
                                                ? w->domid
                                                : d->hv->shell_domid(w->shell) };
         memcpy(item.uuid, w->uuid, sizeof(item.uuid));
+        item.warm = w->warm[0] != 0;
+        memcpy(item.mac, w->mac, sizeof(item.mac));
+        memcpy(item.ip, w->ip, sizeof(item.ip));
         state_shell_write(w->uuid, item.domid, w->flavor);
         item.sup = w->sup;
         w->sup = NULL;
@@ -296,6 +322,7 @@ void refill_kick(struct chaosd *d)
         d->refill_retry_ready = true;
     }
     if (d->stopping) {
+        atomic_store(&d->refills_cancel, true);
         if (!uv_is_closing((uv_handle_t *)&d->refill_retry)) {
             uv_close((uv_handle_t *)&d->refill_retry, NULL);
             uv_close((uv_handle_t *)&d->refill_quiet, NULL);
@@ -335,6 +362,12 @@ void refill_kick(struct chaosd *d)
         }
         w->tpl = tpl;
         w->tpl_gen = tpl_gen;
+        if (tpl && pf->f.template_warm[0]) {
+            snprintf(w->warm, sizeof(w->warm), "%s", pf->f.template_warm);
+            w->warm_ip_base = pf->f.warm_ip_base;
+            w->warm_ip_len = pf->f.warm_ip_len;
+            w->warm_timeout_ms = pf->f.template_timeout_s * 1000;
+        }
         w->d = d;
         w->flavor_id = pf->id;
         w->restore = pf->f.restore;

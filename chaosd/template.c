@@ -516,18 +516,30 @@ int template_take(struct chaosd *d, const chaos_config *cfg,
         !chaos_config_name(cfg))
         return -1;
     char *key = template_key(cfg);
-    int found = -1;
-    for (unsigned k = 0; key && k < CHAOSD_MAX_FLAVORS && found < 0; k++) {
-        struct template *t = &d->templates.t[k];
-        int i = t->image ? pool_index(&d->pool, t->flavor_id) : -1;
-        char why[600];
-        if (i < 0 || strcmp(t->key, key))
-            continue;
-        if (stale(t, why, sizeof(why)))
-            drop(d, t, i, why);
-        else if (pool_take(&d->pool, i, builder_busy, d, item))
-            found = i;
+    /* A warm guest has read its MAC and address already: only a request
+     * that names none takes one (and is told them). */
+    bool addressed = false;
+    for (unsigned v = 0; v < chaos_config_vif_count(cfg); v++) {
+        struct chaos_vif_config vif;
+        addressed |=
+            chaos_config_vif(cfg, v, &vif) == 0 && (vif.mac_given || vif.ip[0]);
     }
+    int found = -1;
+    /* A request with no address of its own prefers a warm guest (an
+     * unaddressed paused one would answer at the template's address). */
+    for (int pass = addressed; key && pass < 2 && found < 0; pass++)
+        for (unsigned k = 0; k < CHAOSD_MAX_FLAVORS && found < 0; k++) {
+            struct template *t = &d->templates.t[k];
+            int i = t->image ? pool_index(&d->pool, t->flavor_id) : -1;
+            char why[600];
+            if (i < 0 || strcmp(t->key, key) ||
+                (d->pool.flavors[i].f.template_warm[0] != 0) != (pass == 0))
+                continue;
+            if (stale(t, why, sizeof(why)))
+                drop(d, t, i, why);
+            else if (pool_take(&d->pool, i, builder_busy, d, item))
+                found = i;
+        }
     free(key);
     return found;
 }

@@ -17,6 +17,7 @@
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -88,9 +89,14 @@ static int serve_once(chaos_ctx *ctx, chaos_supervisor *sup)
 
 /* Serves the guest until it is ready (0), stops, times out or is
  * cancelled (negative, err says why). */
+struct wait {
+    const char *ready, *log_path;
+    unsigned timeout_ms;
+    const atomic_bool *cancel;
+};
+
 static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
-                      const struct chaosd_template_boot *b, char *err,
-                      size_t len)
+                      const struct wait *b, char *err, size_t len)
 {
     struct reader r = { .fd = -1 };
     uint64_t deadline = util_now_ns() + (uint64_t)b->timeout_ms * 1000000;
@@ -190,7 +196,8 @@ int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
         chaos_domain_destroy(ctx, domid);
         return rc;
     }
-    rc = wait_ready(ctx, sup, b, err, len);
+    struct wait wt = { b->ready, b->log_path, b->timeout_ms, b->cancel };
+    rc = wait_ready(ctx, sup, &wt, err, len);
     /* The image; the save destroys the domain once it is written. */
     if (!rc)
         rc = save_served(ctx, sup, domid, b->image_path, err, len);
@@ -198,4 +205,62 @@ int chaosd_template_boot(chaos_ctx *ctx, const struct chaosd_template_boot *b,
         chaos_domain_destroy(ctx, domid);
     chaos_supervisor_close(ctx, sup);
     return rc;
+}
+
+/* The MAC of domid's first vif as libchaos kept it (after a readdress:
+ * the guest's own), "" without one. */
+static void first_mac(chaos_ctx *ctx, chaos_domid domid, char *mac, size_t len)
+{
+    char *text = NULL;
+    chaos_config *cfg = chaos_config_new();
+    struct chaos_vif_config v;
+    mac[0] = '\0';
+    if (cfg && chaos_domain_config_text(ctx, domid, &text) == 0 &&
+        chaos_config_parse(cfg, text, strlen(text), "kept") == 0 &&
+        chaos_config_vif_count(cfg) > 0 && chaos_config_vif(cfg, 0, &v) == 0)
+        snprintf(mac, len, "%s", v.mac);
+    free(text);
+    chaos_config_free(cfg);
+}
+
+/*
+ * A warm template pool's guest: resumed on this thread, served by a
+ * supervisor of its own until its console says it is up again (a Linux
+ * guest's store and back ends answer its resume here), then paused with
+ * that supervisor kept: the create that takes it renames and unpauses it,
+ * and chaosd's loop serves it from then on.
+ */
+int chaosd_template_warm(chaos_ctx *ctx, const struct chaosd_template_warm *w,
+                         chaos_supervisor **out, char *mac, size_t maclen,
+                         char *err, size_t len)
+{
+    chaos_supervisor *sup = NULL;
+    unlink(w->log_path); /* a line of an earlier guest's must not count */
+    int rc = w->addrs ? chaos_domain_readdress(ctx, w->domid, w->addrs) : 0;
+    if (rc < 0)
+        return say(err, len, rc, "giving it its address: %s",
+                   chaos_errmsg(ctx));
+    struct chaos_supervisor_options o = { .log_path = NULL };
+    rc = chaos_supervisor_start(ctx, w->domid, &o, &sup);
+    if (rc < 0)
+        return say(err, len, rc, "serving it: %s", chaos_errmsg(ctx));
+    rc = chaos_domain_unpause(ctx, w->domid);
+    if (rc < 0)
+        say(err, len, rc, "unpausing it: %s", chaos_errmsg(ctx));
+    struct wait wt = { w->ready, w->log_path, w->timeout_ms, w->cancel };
+    if (!rc)
+        rc = wait_ready(ctx, sup, &wt, err, len);
+    if (!rc && (rc = chaos_domain_pause(ctx, w->domid)) < 0)
+        say(err, len, rc, "pausing it: %s", chaos_errmsg(ctx));
+    if (rc < 0) {
+        chaos_supervisor_destroy_domain(ctx, sup); /* its lock file too */
+        chaos_supervisor_close(ctx, sup);
+        unlink(w->log_path);
+        return rc;
+    }
+    /* Served once more: what the guest said last is in its log. */
+    serve_once(ctx, sup);
+    first_mac(ctx, w->domid, mac, maclen);
+    *out = sup;
+    return 0;
 }

@@ -802,6 +802,59 @@ static void f_supervisor_close(chaos_ctx *ctx, chaos_supervisor *sup)
     free(sup);
 }
 
+/* A warm-up: readdressed (libchaos's rules, above), "resumed" and
+ * "paused" again at once, a supervisor kept for it. */
+static int f_template_warm(chaos_ctx *ctx, const struct chaosd_template_warm *w,
+                           chaos_supervisor **out, char *mac, size_t maclen,
+                           char *err, size_t len)
+{
+    int rc = w->addrs ? f_domain_readdress(ctx, w->domid, w->addrs) : 0;
+    if (rc < 0) {
+        snprintf(err, len, "giving it its address: %s", f_errmsg(ctx));
+        return rc;
+    }
+    pthread_mutex_lock(&lock);
+    struct fakehv_dom *dom = find(w->domid);
+    if (fakehv.fail_warm) {
+        fakehv.fail_warm--;
+        rc = -ETIMEDOUT;
+        snprintf(err, len, "injected: no console line holding \"%s\"",
+                 w->ready);
+    } else if (!dom) {
+        rc = -ESRCH;
+        snprintf(err, len, "no domain %u", w->domid);
+    }
+    struct fake_sup *sup = rc ? NULL : calloc(1, sizeof(*sup));
+    if (!rc && !sup) {
+        rc = -ENOMEM;
+        snprintf(err, len, "out of memory");
+    }
+    if (!rc) {
+        sup->domid = w->domid;
+        fakehv.warms++;
+        fakehv.sups_live++;
+        const uint8_t *m = dom->macs[0];
+        snprintf(mac, maclen, "%s", "");
+        if (dom->n_vifs)
+            snprintf(mac, maclen, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1],
+                     m[2], m[3], m[4], m[5]);
+        *out = (chaos_supervisor *)sup;
+    }
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+static int f_supervisor_rename(chaos_ctx *ctx, chaos_supervisor *sup,
+                               const char *new_name)
+{
+    return f_domain_rename(ctx, ((struct fake_sup *)sup)->domid, new_name);
+}
+
+static int f_supervisor_destroy_domain(chaos_ctx *ctx, chaos_supervisor *sup)
+{
+    return f_domain_destroy(ctx, ((struct fake_sup *)sup)->domid);
+}
+
 const struct chaosd_hv_ops fakehv_ops = {
     .open = f_open,
     .close = f_close,
@@ -816,6 +869,8 @@ const struct chaosd_hv_ops fakehv_ops = {
     .shell_image_fits = f_shell_image_fits,
     .supervisor_prepare = f_supervisor_prepare,
     .supervisor_close = f_supervisor_close,
+    .supervisor_rename = f_supervisor_rename,
+    .supervisor_destroy_domain = f_supervisor_destroy_domain,
     .restore_shell_prepare = f_restore_shell_prepare,
     .image_config = f_image_config,
     .image_open = f_image_open,
@@ -837,4 +892,5 @@ const struct chaosd_hv_ops fakehv_ops = {
     .domain_unpause = f_domain_unpause,
     .domain_readdress = f_domain_readdress,
     .template_boot = f_template_boot,
+    .template_warm = f_template_warm,
 };

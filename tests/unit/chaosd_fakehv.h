@@ -65,6 +65,9 @@ struct fakehv {
     /* supervisors prepared ahead: how many, open now (closed ones go),
      * and how many of the next prepares fail */
     unsigned sups_prepared, sups_live, fail_sup_prepare;
+    /* warm template guests resumed (a supervisor each, counted live
+     * above), and how many of the next warm-ups fail */
+    unsigned warms, fail_warm;
 };
 
 extern struct fakehv fakehv;

@@ -149,14 +149,20 @@ START_TEST(template_flavor)
                 "memory = 4\n"
                 "template = \"/etc/chaos/q.cfg\"\n"
                 "template_ready = \"up\"\n"
-                "template_timeout_s = 5\n");
+                "template_timeout_s = 5\n"
+                "template_warm = \"resumed\"\n"
+                "template_warm_ip = \"10.0.128.0/16\"\n");
     const struct chaosd_flavor *f = chaosd_conf_flavor(&conf, "web");
     ck_assert_str_eq(f->template_cfg, "/etc/chaos/web.cfg");
     ck_assert_str_eq(f->template_ready, "listening on port 80");
     ck_assert_uint_eq(f->template_timeout_s, 60);
     ck_assert_uint_eq(f->pool, 4);
+    ck_assert_str_eq(f->template_warm, "");
     f = chaosd_conf_flavor(&conf, "quick");
     ck_assert_uint_eq(f->template_timeout_s, 5);
+    ck_assert_str_eq(f->template_warm, "resumed");
+    ck_assert_uint_eq(f->warm_ip_base, 10u << 24 | 128u << 8);
+    ck_assert_uint_eq(f->warm_ip_len, 16);
 }
 END_TEST
 
@@ -190,6 +196,20 @@ START_TEST(template_errors)
                  "template_ready=\"up\"\nvif=\"bridge=br0\"\n",
                  "c.conf:3: flavor 'a': template flavors have no vifs yet "
                  "(each clone would need its own MAC)");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate_warm=\"up\"\n",
+                 "c.conf:3: flavor 'a': template_warm and template_warm_ip "
+                 "need a template");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\ntemplate_warm_ip=\"10.0.0.0/8\"\n",
+                 "c.conf:5: flavor 'a': template_warm_ip needs template_warm "
+                 "(the console line a resumed guest prints)");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\ntemplate_warm_ip=\"10.0.0/8\"\n",
+                 "c.conf:5: template_warm_ip must be \"A.B.C.D/LEN\" (an IPv4 "
+                 "address, LEN 1-30)");
+    ck_parse_err("[flavor a]\nmemory=4\ntemplate=\"/w.cfg\"\n"
+                 "template_ready=\"up\"\ntemplate_warm=\"\"\n",
+                 "c.conf:5: template_warm must not be empty");
 }
 END_TEST
 
@@ -243,7 +263,7 @@ START_TEST(errors)
                  "c.conf:3: unknown flavor setting 'sockets' (type, memory, "
                  "maxmem, vcpus, pool, vif, restore, kernel, ramdisk, "
                  "cmdline, cmdline_per_request, template, template_ready, "
-                 "template_timeout_s)");
+                 "template_timeout_s, template_warm, template_warm_ip)");
     ck_parse_err("[flavor a]\nmemory=8\nkernel=\"hello\"\n",
                  "c.conf:3: kernel must be an absolute path");
     ck_parse_err("[flavor a]\nmemory=8\nramdisk=4\n",

@@ -260,6 +260,8 @@ struct outcome {
     int rc;
     char path[16], flavor[40], err[256];
     chaos_domid domid;
+    bool warm;
+    char ip[20]; /* a warm guest's first vif's, from the reply */
 };
 
 static void create_done(struct chaosd *dd, void *opaque, int rc,
@@ -276,6 +278,13 @@ static void create_done(struct chaosd *dd, void *opaque, int rc,
         snprintf(o->flavor, sizeof(o->flavor), "%s", json_object_get_string(v));
     if (result && json_object_object_get_ex(result, "domid", &v))
         o->domid = (chaos_domid)json_object_get_int64(v);
+    o->warm = result && json_object_object_get_ex(result, "warm", &v) &&
+              json_object_get_boolean(v);
+    json_object *ip;
+    if (result && json_object_object_get_ex(result, "vifs", &v) &&
+        json_object_array_length(v) > 0 &&
+        json_object_object_get_ex(json_object_array_get_idx(v, 0), "ip", &ip))
+        snprintf(o->ip, sizeof(o->ip), "%s", json_object_get_string(ip));
     json_object_put(result);
 }
 
@@ -597,6 +606,64 @@ START_TEST(vif_template_guests_take_the_request_addresses)
 }
 END_TEST
 
+/* A warm flavor's guests are resumed ahead at base + domid and paused;
+ * a create naming no address takes one (renamed, unpaused, told its
+ * address), one naming an address does not. */
+START_TEST(warm_template_guests_are_resumed_ahead)
+{
+    write_file(tcfg, config_text_vif("web", "bridge=br0,ip=10.0.0.2/24"));
+    struct chaosd_flavor *f = &d->conf.flavors[1];
+    snprintf(f->template_warm, sizeof(f->template_warm), "resumed");
+    f->warm_ip_base = 10u << 24 | 128u << 8; /* 10.0.128.0 */
+    f->warm_ip_len = 16;
+    start();
+    fill();
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.warms, 2);
+    ck_assert_uint_eq(fakehv.sups_live, 2);
+    const struct pool_item *it = &flavor("tpl")->idle[0];
+    char want[20];
+    snprintf(want, sizeof(want), "10.0.128.%u/16", it->domid);
+    ck_assert(it->warm);
+    ck_assert_str_eq(it->ip, want);
+    ck_assert_str_eq(fakehv_find(it->domid)->ips[0], want);
+    ck_assert(fakehv_find(it->domid)->paused);
+
+    chaos_domid first = it->domid;
+    unsigned renames = fakehv.renames;
+    struct outcome o = create_text(config_text_vif("g1", "bridge=br0"));
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_eq(o.path, "template");
+    ck_assert(o.warm);
+    ck_assert_uint_eq(o.domid, first);
+    ck_assert_str_eq(o.ip, want);
+    ck_assert_str_eq(fakehv_find(first)->name, "g1");
+    ck_assert(!fakehv_find(first)->paused);
+    ck_assert_uint_eq(fakehv.renames, renames + 1);
+    ck_assert_uint_eq(n_sups_given, 1);
+
+    /* An address of its own: a warm guest cannot take it. */
+    o = create_text(config_text_vif("g2", "bridge=br0,ip=10.0.0.9/24"));
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_str_ne(o.path, "template");
+    ck_assert(!o.warm);
+
+    /* A warm-up that fails leaves no domain; the next one fills. */
+    unsigned doms = fakehv.n_doms;
+    chaos_domid taken = flavor("tpl")->idle[0].domid;
+    fakehv.fail_warm = 1;
+    o = create_text(config_text_vif("g3", "bridge=br0"));
+    ck_assert_int_eq(o.rc, 0);
+    ck_assert_uint_eq(o.domid, taken);
+    ck_assert_uint_eq(fakehv.fail_warm, 0);
+    /* g3 came from the pool, which is full again: one domain more. */
+    ck_assert_uint_eq(flavor("tpl")->n_idle, 2);
+    ck_assert_uint_eq(fakehv.warms, 4);
+    ck_assert_uint_eq(fakehv.n_doms, doms + 1);
+    finish();
+}
+END_TEST
+
 START_TEST(template_with_a_disk_or_vifname_is_refused)
 {
     char text[800];
@@ -639,6 +706,7 @@ int main(void)
     tcase_add_test(tc, failed_rename_destroys_the_guest);
     tcase_add_test(tc, template_key_ignores_names_macs_and_addresses);
     tcase_add_test(tc, vif_template_guests_take_the_request_addresses);
+    tcase_add_test(tc, warm_template_guests_are_resumed_ahead);
     tcase_add_test(tc, template_with_a_disk_or_vifname_is_refused);
     suite_add_tcase(s, tc);
     return check_run(s);

@@ -105,6 +105,14 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
                : !strcmp(how, "template") ? "from the template pool of flavor "
                                           : "by chaosd directly",
                strcmp(how, "direct") ? daemon_str(reply, "flavor", "?") : "");
+        /* A warm template guest: its address is chaosd's choice. */
+        json_object *vifs, *vif;
+        if (json_object_object_get_ex(reply, "vifs", &vifs) &&
+            json_object_is_type(vifs, json_type_array) &&
+            (vif = json_object_array_get_idx(vifs, 0)) &&
+            json_object_is_type(vif, json_type_object))
+            printf("resumed ahead: address %s, mac %s\n",
+                   daemon_str(vif, "ip", "none"), daemon_str(vif, "mac", "?"));
     }
     json_object *t;
     if (o->timings && !o->json &&
