@@ -8,7 +8,8 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-events tests/lab/lab-kernel-cache tests/lab/lab-tap \
 	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
 	tests/lab/lab-snap-image tests/lab/lab-uk-save tests/lab/lab-oci-reaper \
-	tests/lab/lab-console-socket tests/lab/lab-chaosd-load tests/lab/lab-sniff
+	tests/lab/lab-console-socket tests/lab/lab-chaosd-load tests/lab/lab-sniff \
+	tests/lab/lab-time-answer
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -33,6 +34,8 @@ tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
+# ... and to a service's first answered GET (service-bench; libc only).
+tests_lab_lab_time_answer_SOURCES = tests/lab/lab-time-answer.c
 # containerd's runc shim played for chaos-oci: a subreaper (libc only).
 tests_lab_lab_oci_reaper_SOURCES = tests/lab/lab-oci-reaper.c
 # ... and the --console-socket end of it (libc only).
@@ -98,6 +101,7 @@ EXTRA_DIST += tools/lab/chaos-lab tools/lab/dom0-init tools/lab/guest-init \
 	tests/lab/test-chaosd-template-pool.sh \
 	tests/lab/test-chaosd-template-vif.sh \
 	tests/lab/test-chaosd-template-linux.sh tests/lab/bench-template-linux-xl.sh \
+	tests/lab/test-chaosd-template-warm.sh \
 	tests/lab/bench-template-linux-trace.sh \
 	tests/lab/test-chaos-devices-handover.sh \
 	tests/lab/test-chaos-oci-ctr.sh tests/lab/containerd.sh \

@@ -42,12 +42,13 @@ tpl_refuses_mac() {
     echo "ok: a MAC in use was refused ($out); the pool refilled, nothing else left"
 }
 
-# tpl_end GUEST...: the guests destroyed (chaosd's descriptors back to
+# tpl_end GUEST...: the guests destroyed (the pools' TAPs left: POOL_PORTS,
+# default 2; chaosd's descriptors back to
 # FDS0), chaosd stopped by SIGTERM: no domain, memory, TAP, interface or
 # template image left.
 tpl_end() {
     for g in "$@"; do chaos destroy "$g" || fail_log "destroy $g"; done
-    wait_for 20 "[ \$(ports) = 2 ]" || fail_log "$(ports) TAP ports after the destroys, not the pool's 2"
+    wait_for 20 "[ \$(ports) = ${POOL_PORTS:-2} ]" || fail_log "$(ports) TAP ports after the destroys, not the pools' ${POOL_PORTS:-2}"
     wait_for 20 "[ \$(fds) = $FDS0 ]" ||
         fail_log "chaosd holds $(fds) descriptors, $FDS0 before the creates; new: $(fdlist | grep -vxF -f "$DIR/fds0" | tr '\n' ' ')"
     echo "ok: destroyed; chaosd's descriptors back to $FDS0"

@@ -17,28 +17,39 @@
 #   template  a template pool: the service booted once until it serves,
 #             saved, clones restored paused ahead; the request's vif
 #             gives the clone its MAC and address
+#   warm      a warm template pool (template_warm): the clones also
+#             resumed ahead, each at an address of chaosd's (10.0.128.0 +
+#             its domain id, template_warm_ip) and paused again; the
+#             request names no address and the reply says the clone's
+#   warm-api  (lx only) the same requests from a client connected to
+#             chaosd's socket before the create (an orchestrator): no
+#             process start timed
 #   xl        (lx only) Debian's `xl create` of the same Linux image
 #             (xenstored, the kernel's netback, a busybox hotplug script)
-# in nine phases, run in this order (PHASES, default all, picks some:
+# in twelve phases, run in this order (PHASES, default all, picks some:
 # "1 4" runs the unikernel direct and template phases alone):
 #   1-4  uk direct, pool, image, template
 #   5-8  lx direct, pool, image, template
-#   9    lx xl
+#   10   uk warm; 11, 12 lx warm, warm-api
+#   9    lx xl (last: xenstored takes Xen's domain-event interrupt)
 # Each phase runs its own chaosd with only that flavor; before each
 # create the pool is full again (what is timed is the create, not the
 # refill).  Every guest gets an address of its own (10.0.1.N/16) and is
 # destroyed once it has answered.  dom0's ARP retries every 50 ms on the
-# bridge (retrans_time_ms), for every method alike, so the poll sees an
-# answer within ~0.1 s of the guest's first.
+# bridge (retrans_time_ms), for every method alike.  The time to the
+# answer is lab-time-answer's (tests/lab/lab-time-answer.c): a TCP
+# connect and GET in one process, tried again every 5 ms, for every
+# method alike (a busybox wget per try cost ~60 ms of process start).
 # Prints CSV lines: guest,method,n,command_ms,answer_ms,path,t_ms
-#   command_ms: the create command's wall time; answer_ms: from its start
-#   until the first GET answered; path: chaosd's reply (pool, image,
+#   command_ms: the create command's wall time (warm-api: from sending the
+#   request to chaosd's reply); answer_ms: from its start until the first
+#   GET answered; path: chaosd's reply (pool, image,
 #   template, direct; empty for xl); t_ms: dom0's uptime at the start
 #   (service-bench places the create on the host's clock with it).
 N=${N:-10}
 LX_N=${LX_N:-5}
 XL_N=${XL_N:-3}
-PHASES=${PHASES:-1 2 3 4 5 6 7 8 9}
+PHASES=${PHASES:-1 2 3 4 5 6 7 8 10 11 12 9}
 # shellcheck source=../../tests/lab/lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -112,29 +123,25 @@ pool_full() {
     [ "$(chaos pool 2>/dev/null | awk '$1 == "svc" { print $6 }')" = "$POOL" ]
 }
 
-# answered IP SECONDS: polls http://IP/ until a GET is answered.
-answered() {
-    end=$(($(now_ms) + $2 * 1000))
-    until timeout 2 wget -q -O /dev/null "http://$1/" 2>/dev/null; do
-        [ "$(now_ms)" -ge $end ] && return 1
-        sleep 0.02
-    done
-}
-
 # measure GUEST METHOD N CFG IP CMD...: one create by CMD (its config
-# CFG), timed to its answer at IP; prints the CSV line; destroys it.
+# CFG; CMD "--chaosd": a request on chaosd's socket), timed by
+# lab-time-answer to its answer at IP ("-": the address in the reply);
+# prints the CSV line; destroys it.
 measure() {
     guest=$1 method=$2 n=$3 cfg=$4 ip=$5
     shift 5
     name=$(sed -n 's/^name *= *"\(.*\)"/\1/p' "$cfg")
     doms=$(domain_count)
     t0=$(now_ms)
-    "$@" "$cfg" >$DIR/out 2>$DIR/err || fail "$guest $method $n: $* $cfg: $(cat $DIR/err $DIR/out)"
-    t1=$(now_ms)
-    answered "$ip" 120 || fail "$guest $method $n: $name never answered at $ip"
-    t2=$(now_ms)
-    path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' $DIR/out)
-    echo "$guest,$method,$n,$((t1 - t0)),$((t2 - t0)),$path,$t0"
+    if [ "$ip" = - ]; then
+        set -- /lab/bin/lab-time-answer 120 "$@"
+    else
+        set -- /lab/bin/lab-time-answer --ip "$ip" 120 "$@"
+    fi
+    times=$(LAB_TIME_STDOUT=$DIR/out "$@" "$cfg" 2>$DIR/err) ||
+        fail "$guest $method $n: $* $cfg: $(cat $DIR/err $DIR/out 2>/dev/null)"
+    path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' $DIR/out $DIR/err | head -n 1)
+    echo "$guest,$method,$n,$times,$path,$t0"
     case "$method" in
     xl) xl destroy "$name" >/dev/null 2>&1 || fail "xl destroy $name" ;;
     *) chaos destroy "$name" >/dev/null 2>&1 || fail "chaos destroy $name" ;;
@@ -162,13 +169,23 @@ phase() {
         while [ $i -le "$count" ]; do
             wait_for 600 pool_full || fail "the pool did not refill"
             ip=$(ip_of "$p" $i)
+            how="chaos create -q --json --daemon"
             case "$g-$m" in
+            *-warm*) ip=- ;;
+            esac
+            case "$m" in
+            warm-api) how=--chaosd ;;
+            esac
+            case "$g-$m" in
+            uk-warm*) uk_cfg "s$i" "$TPL_UK_CMD" "bridge=chaosbr0" >$DIR/g.cfg ;;
+            lx-warm*) lx_cfg "s$i" "" "bridge=chaosbr0" >$DIR/g.cfg ;;
             uk-template) uk_cfg "s$i" "$TPL_UK_CMD" "bridge=chaosbr0,ip=$ip/16" >$DIR/g.cfg ;;
             uk-*) uk_cfg "s$i" "ip=$ip/16 name=s$i" "bridge=chaosbr0" >$DIR/g.cfg ;;
             lx-template) lx_cfg "s$i" "" "bridge=chaosbr0,ip=$ip/16" >$DIR/g.cfg ;;
             lx-*) lx_cfg "s$i" "$ip" "bridge=chaosbr0" >$DIR/g.cfg ;;
             esac
-            measure "$g" "$m" "$i" $DIR/g.cfg "$ip" chaos create -q --json --daemon
+            # shellcheck disable=SC2086 # $how is split into words
+            measure "$g" "$m" "$i" $DIR/g.cfg "$ip" $how
             i=$((i + 1))
         done
         kill -TERM "$CHAOSD"
@@ -176,8 +193,12 @@ phase() {
     ) || {
         echo "service-bench: $g $m failed" >&2
         tail -n 5 $DIR/chaosd.log >&2
-        pkill -TERM -x chaosd
-        wait_for 60 "! pgrep -x chaosd >/dev/null" || pkill -KILL -x chaosd
+        # No pkill in dom0's busybox; a chaosd left running would hold
+        # the socket and every later phase would fail.
+        # shellcheck disable=SC2046 # one pid a word
+        kill -TERM $(pidof chaosd) 2>/dev/null
+        # shellcheck disable=SC2046
+        wait_for 60 "! pidof chaosd >/dev/null" || kill -KILL $(pidof chaosd) 2>/dev/null
         for id in $(chaos list --json 2>/dev/null | sed -n 's/.*"domid": *\([0-9]*\).*/\1/p'); do
             [ "$id" = 0 ] || chaos destroy "$id" >/dev/null 2>&1
         done
@@ -202,6 +223,16 @@ phase 7 lx image "$LX_N" "$LX128" "kernel = \"$IMG/vmlinuz\"" \
     "ramdisk = \"$IMG/initrd.gz\"" 'cmdline_per_request = "yes"' "$VIF" 'pool = 1'
 phase 8 lx template "$N" "$LX128" "template = \"$DIR/lx-template.cfg\"" \
     'template_ready = "tinyx-httpd: serving"' 'template_timeout_s = 180' 'pool = 2'
+WARM_IP='template_warm_ip = "10.0.128.0/16"'
+phase 10 uk warm "$N" "$UK8" "template = \"$DIR/uk-template.cfg\"" \
+    'template_ready = "http: listening on"' 'template_timeout_s = 120' \
+    'template_warm = "resumed as"' "$WARM_IP" 'pool = 2'
+phase 11 lx warm "$N" "$LX128" "template = \"$DIR/lx-template.cfg\"" \
+    'template_ready = "tinyx-httpd: serving"' 'template_timeout_s = 180' \
+    'template_warm = "tinyx: resumed"' "$WARM_IP" 'pool = 2'
+phase 12 lx warm-api "$N" "$LX128" "template = \"$DIR/lx-template.cfg\"" \
+    'template_ready = "tinyx-httpd: serving"' 'template_timeout_s = 180' \
+    'template_warm = "tinyx: resumed"' "$WARM_IP" 'pool = 2'
 
 # ---- phase 9: xl, the same Linux image ----
 want 9 || exit 0
