@@ -4,8 +4,10 @@
 # (an image shell's supervisor prepared ahead and begun), lifecycle
 # actions restart and preserve, a subscriber, list, info, pool resizes,
 # restores in place from an in-place restore flavor, the image kept open
-# between them, malformed, unknown and oversized requests), then stops on
-# SIGTERM.
+# between them, a warm template pool's guest (the counter unikernel, built,
+# saved, restored and resumed ahead on a builder thread, then renamed and
+# served on the loop), malformed, unknown and oversized requests), then
+# stops on SIGTERM.
 # memcheck must report no error (invalid access, uninitialised value,
 # leak: definite, indirect or possible) and chaosd must leave no
 # descriptor open.  Nothing is left on the host.
@@ -29,6 +31,15 @@ command -v valgrind >/dev/null || skip "no valgrind in dom0 (the host had none w
 [ -f $SHIM ] || skip "no $SHIM (valgrind's headers were missing at configure time: apt-get install valgrind)"
 snapshot
 
+# The warm pool's template: counter, saved once it counts.
+cat >/tmp/vg-warm.cfg <<EOF
+name = "vg-warm-template"
+type = "pv"
+kernel = "$UK/counter"
+memory = 4
+cmdline = "interval_ms=500"
+on_poweroff = "destroy"
+EOF
 cat >$CONF <<EOF
 socket = "/run/chaos/chaosd.sock"
 idle_memory_mib = 64
@@ -52,6 +63,14 @@ memory = 4
 kernel = "$UK/hello"
 cmdline = "sleep_ms=1000"
 pool = 1
+[flavor vg-warm]
+type = "pv"
+memory = 4
+template = "/tmp/vg-warm.cfg"
+template_ready = "counter 2"
+template_timeout_s = 600
+template_warm = "resumed in a new domain"
+pool = 1
 EOF
 fail_log() {
     echo "--- chaosd log:"; tail -n 30 $LOG
@@ -62,7 +81,8 @@ fail_log() {
 pool_col() { chaos pool 2>/dev/null | awk -v f="$1" -v c="$2" '$1 == f { print $c }'; }
 pools_full() {
     [ "$(pool_col unikernel-pv 6)" = 2 ] && [ "$(pool_col unikernel-pvh 6)" = 1 ] &&
-        [ "$(pool_col vg-inplace 6)" = 1 ] && [ "$(pool_col vg-image 6)" = 1 ]
+        [ "$(pool_col vg-inplace 6)" = 1 ] && [ "$(pool_col vg-image 6)" = 1 ] &&
+        [ "$(pool_col vg-warm 6)" = 1 ]
 }
 gone() { [ -z "$(dom_field "$1" state)" ]; }
 # request LINE: one raw request, chaosd's first reply line.
@@ -108,6 +128,18 @@ wait_for 120 "gone $(domid_of "$out")" || fail_log "vg-image not destroyed after
 grep -q 'created vg-image .*, its supervisor prepared ahead' $LOG ||
     fail_log "vg-image's supervisor was not prepared with its shell"
 echo "ok: pool creates (PV, PVH, image) and a direct create; on_poweroff=destroy carried out"
+
+# A warm template pool's guest: renamed (its log with it), unpaused,
+# counting on, served by chaosd's loop; then destroyed.
+sed 's/^name = .*/name = "vg-warm-1"/' /tmp/vg-warm.cfg >/tmp/vg-warm-1.cfg
+rm -f /var/log/chaos/console/vg-warm-1.log
+out=$(chaos create --daemon --json /tmp/vg-warm-1.cfg) || fail_log "warm create: $out"
+echo "$out" | grep -q '"warm": *true' || fail_log "not a warm guest: $out"
+wait_for 120 "grep -Eq '^counter ([3-9]|[1-9][0-9]+)' /var/log/chaos/console/vg-warm-1.log" ||
+    fail_log "vg-warm-1 does not count on: $(tail -n 5 /var/log/chaos/console/vg-warm-1.log)"
+chaos destroy vg-warm-1 || fail_log "destroy vg-warm-1"
+rm -f /tmp/vg-warm-1.cfg
+echo "ok: a warm template guest taken, counting on under chaosd's loop, destroyed"
 
 # The console chaosd serves, attached and left.
 out=$(chaos create --daemon echo-pv.cfg name=vg-echo) || fail_log "echo: $out"
@@ -226,4 +258,5 @@ echo "ok: memcheck: no errors, no leaks, no descriptors left open"
 wait_for 60 "[ \"\$(chaos list --json | grep -c '\"state\": *\"paused\"')\" = 0 ]" ||
     fail "idle shells left after SIGTERM: $(chaos list)"
 expect_nothing_left
+rm -f /tmp/vg-warm.cfg
 echo "nothing left behind"
