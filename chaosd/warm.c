@@ -72,8 +72,8 @@ static int addresses(struct chaosd *d, chaos_ctx *ctx,
         struct chaos_vif_config v;
         char vif[80];
         chaos_config_vif(img, i, &v);
-        snprintf(vif, sizeof(vif), "bridge=%s%s%s", v.bridge, i ? "" : ",ip=",
-                 i ? "" : ip);
+        snprintf(vif, sizeof(vif), "bridge=%s%s%s", v.bridge,
+                 i ? "" : ",ip=", i ? "" : ip);
         if (chaos_config_add_vif(cfg, vif) < 0) {
             rc = -EINVAL;
             snprintf(err, errlen, "vif '%s' refused", vif);
@@ -107,8 +107,8 @@ int warm_up(struct chaosd *d, chaos_ctx *ctx, struct template_image *tpl,
             .timeout_ms = spec->timeout_ms,
             .cancel = &d->refills_cancel,
         };
-        rc = d->hv->template_warm(ctx, &tw, sup, mac, WARM_MAC_LEN, err,
-                                  errlen);
+        rc =
+            d->hv->template_warm(ctx, &tw, sup, mac, WARM_MAC_LEN, err, errlen);
     }
     chaos_config_free(addrs);
     if (rc < 0) {

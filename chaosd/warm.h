@@ -21,10 +21,10 @@ struct template_image;
 
 /* What a warm flavor says (struct chaosd_flavor's template_warm*). */
 struct warm_spec {
-    const char *ready;     /* the console text that says it is up */
-    uint32_t ip_base;      /* host order; the guest's is + its domid */
-    unsigned ip_len;       /* prefix length; 0: none given */
-    unsigned timeout_ms;   /* from its unpause to the text */
+    const char *ready;   /* the console text that says it is up */
+    uint32_t ip_base;    /* host order; the guest's is + its domid */
+    unsigned ip_len;     /* prefix length; 0: none given */
+    unsigned timeout_ms; /* from its unpause to the text */
 };
 
 /*

@@ -147,8 +147,7 @@ static int chaosd_create(const char *config, const char *sock, char *out,
     }
     size_t n = 0;
     ssize_t r;
-    while (!memchr(out, '\n', n) &&
-           (r = read(fd, out + n, size - 1 - n)) > 0)
+    while (!memchr(out, '\n', n) && (r = read(fd, out + n, size - 1 - n)) > 0)
         n += (size_t)r;
     out[n] = '\0';
     close(fd);
@@ -174,11 +173,11 @@ int main(int argc, char **argv)
     double t0 = now_ms();
     int rc;
     if (!strcmp(argv[2], "--chaosd"))
-        rc = argc > 3 ? chaosd_create(argv[3],
-                                      argc > 4 ? argv[4]
-                                               : "/run/chaos/chaosd.sock",
-                                      out, sizeof(out), &t0)
-                      : -1;
+        rc = argc > 3
+                 ? chaosd_create(argv[3],
+                                 argc > 4 ? argv[4] : "/run/chaos/chaosd.sock",
+                                 out, sizeof(out), &t0)
+                 : -1;
     else
         rc = run(argv + 2, out, sizeof(out));
     double t1 = now_ms();
