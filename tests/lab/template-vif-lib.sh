@@ -26,6 +26,31 @@ fds() { find /proc/"$PID"/fd -mindepth 1 -maxdepth 1 | wc -l; }
 # chaosd's descriptors, "FD TARGET" per line (what a failure names).
 fdlist() { for f in /proc/"$PID"/fd/*; do echo "${f##*/} $(readlink "$f")"; done | sort; }
 
+# tinyx_service_setup: what the tests of the lab's tinyx Linux service
+# (httpd-pv: test-chaosd-template-linux.sh, -warm.sh) start with, once they
+# set DIR: IMG, RUN, TPL_LOG (the template "web"'s console) and T0 set, DIR
+# made afresh, chaosd and the image checked.
+tinyx_service_setup() {
+    IMG=/lab/tinyx/httpd-pv
+    [ -d $IMG ] || IMG=/lab/share/files/tinyx/httpd-pv
+    RUN=${CHAOS_RUN_DIR:-/run/chaos}
+    TPL_LOG=/var/log/chaos/console/chaosd-template-web.log
+    [ -f $IMG/guest.cfg ] || fail "no $IMG/guest.cfg (make lab-tinyx-images on the host)"
+    command -v chaosd >/dev/null || fail "chaosd not installed"
+    rm -rf "$DIR"
+    mkdir -p "$DIR"
+    # shellcheck disable=SC2034 # the test's
+    T0=$(now_ms)
+}
+# tinyx_cfg NAME VIFSPEC: the image's config under another name, with
+# another vif, in 128 MiB (as the lab's other Linux guests; 64 is too
+# small for Debian's PV kernel to load).
+tinyx_cfg() {
+    sed -e "s|^name *=.*|name = \"$1\"|" -e "s|^vif *=.*|vif = [ '$2' ]|" \
+        -e "s|^memory *=.*|memory = 128|" -e "s|/lab/tinyx/httpd-pv/|$IMG/|" \
+        "$IMG/guest.cfg"
+}
+
 # tpl_refuses_mac NAME VIFSPEC MAC SECONDS: a create of NAME with VIFSPEC,
 # whose MAC is a running guest's, is refused naming MAC, and within
 # SECONDS the pool is full again with no domain or TAP of its own left.

@@ -16,37 +16,20 @@
 #   and chaosd's descriptors are back to their count before the creates.
 # shellcheck source=template-vif-lib.sh
 . /lab/tests/template-vif-lib.sh
-IMG=/lab/tinyx/httpd-pv
-[ -d $IMG ] || IMG=/lab/share/files/tinyx/httpd-pv
 DIR=/tmp/chaosd-template-linux
 LOG=$DIR/chaosd.log
-RUN=${CHAOS_RUN_DIR:-/run/chaos}
-TPL_LOG=/var/log/chaos/console/chaosd-template-web.log
-MEM=128
-[ -f $IMG/guest.cfg ] || fail "no $IMG/guest.cfg (make lab-tinyx-images on the host)"
-command -v chaosd >/dev/null || fail "chaosd not installed"
-rm -rf $DIR
-mkdir -p $DIR
-T0=$(now_ms)
+tinyx_service_setup
 
 bridge_up chaosbr0 10.0.0.1/24
 
-
-# guest_cfg NAME VIFSPEC: the image's config under another name, with
-# another vif, in 128 MiB (as the lab's other Linux guests; 64 is too
-# small for Debian's PV kernel to load).
-guest_cfg() {
-    sed -e "s|^name *=.*|name = \"$1\"|" -e "s|^vif *=.*|vif = [ '$2' ]|" \
-        -e "s|^memory *=.*|memory = $MEM|" -e "s|/lab/tinyx/httpd-pv/|$IMG/|" \
-        $IMG/guest.cfg
-}
+guest_cfg() { tinyx_cfg "$@"; }
 guest_cfg tl-template bridge=chaosbr0 >$DIR/template.cfg
 
 cat >$DIR/chaosd.conf <<CONF
 idle_memory_mib = 512
 [flavor web]
 type = "pv"
-memory = $MEM
+memory = 128
 template = "$DIR/template.cfg"
 template_ready = "tinyx-httpd: serving"
 template_timeout_s = 120

@@ -17,18 +17,10 @@
 #   count before the creates.
 # shellcheck source=template-vif-lib.sh
 . /lab/tests/template-vif-lib.sh
-IMG=/lab/tinyx/httpd-pv
-[ -d $IMG ] || IMG=/lab/share/files/tinyx/httpd-pv
 DIR=/tmp/chaosd-template-warm
 LOG=$DIR/chaosd.log
-RUN=${CHAOS_RUN_DIR:-/run/chaos}
-TPL_LOG=/var/log/chaos/console/chaosd-template-web.log
+tinyx_service_setup
 CONSOLE=/var/log/chaos/console
-[ -f $IMG/guest.cfg ] || fail "no $IMG/guest.cfg (make lab-tinyx-images on the host)"
-command -v chaosd >/dev/null || fail "chaosd not installed"
-rm -rf $DIR
-mkdir -p $DIR
-T0=$(now_ms)
 
 # dom0 on the warm guests' /16 (the template's own 10.0.0.2 is in it too).
 bridge_up chaosbr0 10.0.0.1/16
@@ -36,11 +28,7 @@ echo 50 >/proc/sys/net/ipv4/neigh/chaosbr0/retrans_time_ms
 LOGS0=$(find $CONSOLE -name 'chaosd-tpl-*' 2>/dev/null | wc -l)
 LOCKS0=$(find "$RUN"/supervisors -type f 2>/dev/null | wc -l)
 
-guest_cfg() {
-    sed -e "s|^name *=.*|name = \"$1\"|" -e "s|^vif *=.*|vif = [ '$2' ]|" \
-        -e "s|^memory *=.*|memory = 128|" -e "s|/lab/tinyx/httpd-pv/|$IMG/|" \
-        $IMG/guest.cfg
-}
+guest_cfg() { tinyx_cfg "$@"; }
 guest_cfg tw-template bridge=chaosbr0 >$DIR/template.cfg
 # The unikernel http, warm as well: its address comes in its noxs page.
 uk_cfg() {
