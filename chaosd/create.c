@@ -41,10 +41,6 @@ struct create_work {
     char err[512];
 };
 
-/* A template pool's guest, restored and paused ahead: it takes the
- * request's MACs and addresses (before it first runs: it reads them from
- * its page when it resumes), its name, and runs.  Consumed either way:
- * on failure (a MAC in use, say) its domain is destroyed. */
 /* A warm guest's vifs in the request's config: what chaosd gave it (the
  * supervisor serves from the kept config; this one is the reply's and
  * the log's). */
@@ -93,6 +89,10 @@ static void take_warm(struct create_work *w, chaos_ctx *ctx)
     w->t.start_ns = w->t.total_ns = util_now_ns() - t0;
 }
 
+/* A template pool's guest, restored and paused ahead: it takes the
+ * request's MACs and addresses (before it first runs: it reads them from
+ * its page when it resumes), its name, and runs.  Consumed either way:
+ * on failure (a MAC in use, say) its domain is destroyed. */
 static void take_guest(struct create_work *w, chaos_ctx *ctx)
 {
     const struct chaosd_hv_ops *hv = w->d->hv;

@@ -87,14 +87,16 @@ static int serve_once(chaos_ctx *ctx, chaos_supervisor *sup)
     return 0;
 }
 
-/* Serves the guest until it is ready (0), stops, times out or is
- * cancelled (negative, err says why). */
+/* What wait_ready() waits for: a console line holding ready in the log
+ * at log_path, within timeout_ms, unless cancel is set. */
 struct wait {
     const char *ready, *log_path;
     unsigned timeout_ms;
     const atomic_bool *cancel;
 };
 
+/* Serves the guest until it is ready (0), stops, times out or is
+ * cancelled (negative, err says why). */
 static int wait_ready(chaos_ctx *ctx, chaos_supervisor *sup,
                       const struct wait *b, char *err, size_t len)
 {
