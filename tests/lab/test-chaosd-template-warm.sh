@@ -140,9 +140,16 @@ create tw-uk uk_cfg
 tr -d '\r' <"$(log_of tw-uk)" | grep -q "http: resumed as $IP/16, mac $MAC" ||
     fail_log "tw-uk's log lacks its resume as $IP ($MAC): $(tr -d '\r' <"$(log_of tw-uk)" | tail -n 5)"
 wait_for 60 "[ \"\$(pool_col ukw 6)\" = 1 ]" || fail_log "the unikernel's warm pool did not refill"
+# What `chaos create` says without --json: the pool, and the address.
+uk_cfg tw-uk2 >"$DIR/tw-uk2.cfg"
+out=$(chaos create --daemon "$DIR/tw-uk2.cfg" 2>&1) || fail_log "create tw-uk2: $out"
+echo "$out" | grep -q "from the template pool of flavor ukw" || fail_log "tw-uk2: $out"
+echo "$out" | grep -Eq "^resumed ahead: address 10\.0\.128\.[0-9]+/16, mac 00:16:3e:" ||
+    fail_log "tw-uk2: no address in the output: $out"
+echo "ok: chaos create says: $(echo "$out" | tr '\n' ' ')"
 
 POOL_PORTS=3
-tpl_end tw-1 tw-2 tw-uk
+tpl_end tw-1 tw-2 tw-uk tw-uk2
 n=$(find $CONSOLE -name 'chaosd-tpl-*' | wc -l)
 [ "$n" = "$LOGS0" ] || fail "pooled guests' console logs left: $(ls $CONSOLE)"
 n=$(find "$RUN"/supervisors -type f 2>/dev/null | wc -l)
