@@ -23,9 +23,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "state.h"
+#include "warm.h"
 
 struct recovery {
     struct chaosd *d;
@@ -105,6 +107,11 @@ static void recover_shell(void *opaque, const uint8_t uuid[16], int64_t domid)
             dom->domid = 0; /* gone: not a guest to adopt below */
         }
     }
+    /* A warm template guest's log, under its pool name (none for other
+     * shells): nobody else would ever remove it. */
+    char log[300];
+    warm_guest_log(uuid, log, sizeof(log));
+    unlink(log);
     state_shell_remove(uuid);
 }
 

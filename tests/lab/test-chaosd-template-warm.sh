@@ -14,7 +14,9 @@
 #   chaosd-tpl name's; once taken that log is the guest's own name's;
 # - destroyed, then chaosd stopped: no domain, TAP, template image, pool
 #   guest's log or lock file left, and chaosd's descriptors back to their
-#   count before the creates.
+#   count before the creates;
+# - a chaosd killed with a warm guest in its pool: the next one destroys
+#   it as an idle shell, with its TAP and its pool log.
 # shellcheck source=template-vif-lib.sh
 . /lab/tests/template-vif-lib.sh
 DIR=/tmp/chaosd-template-warm
@@ -155,3 +157,29 @@ n=$(find $CONSOLE -name 'chaosd-tpl-*' | wc -l)
 n=$(find "$RUN"/supervisors -type f 2>/dev/null | wc -l)
 [ "$n" = "$LOCKS0" ] || fail "supervisor lock files left: $(ls "$RUN"/supervisors)"
 echo "ok: nothing left (domains, memory, TAPs, template image, pool logs, locks) in $(($(now_ms) - T0)) ms"
+
+# A chaosd killed with a warm guest in its pool: the next one (no flavors)
+# destroys that guest as an idle shell, and its pool log goes with it.
+sed -n '1,/^pool = 2$/p' $DIR/chaosd.conf | sed '/^\[flavor web\]/,$d' >$DIR/none.conf
+cp $DIR/none.conf $DIR/ukw.conf
+sed -n '/^\[flavor ukw\]/,$p' $DIR/chaosd.conf >>$DIR/ukw.conf
+chaosd --config $DIR/ukw.conf >$DIR/chaosd2.log 2>&1 &
+PID=$!
+wait_for 120 "[ \"\$(pool_col ukw 6)\" = 1 ]" || fail "the warm pool did not fill again: $(tail -n 5 $DIR/chaosd2.log)"
+[ "$(find $CONSOLE -name 'chaosd-tpl-*' | wc -l)" = $((LOGS0 + 1)) ] || fail "no pool log for the warm guest: $(ls $CONSOLE)"
+kill -KILL $PID
+wait $PID 2>/dev/null
+chaosd --config $DIR/none.conf >$DIR/chaosd3.log 2>&1 &
+PID=$!
+# Its log says "ready" once its loop (and its SIGTERM handler) runs.
+wait_for 60 "grep -q 'chaosd: ready' $DIR/chaosd3.log" || fail "chaosd not ready: $(cat $DIR/chaosd3.log)"
+grep -q 'recovered: .* 1 idle shells' $DIR/chaosd3.log ||
+    fail "the killed chaosd's warm guest was not recovered: $(cat $DIR/chaosd3.log)"
+kill -TERM $PID
+wait $PID || fail "chaosd exited with $? on SIGTERM"
+n=$(find $CONSOLE -name 'chaosd-tpl-*' | wc -l)
+[ "$n" = "$LOGS0" ] || fail "a killed chaosd's warm guest left its log: $(ls $CONSOLE)"
+ls "$RUN"/chaosd/templates/* >/dev/null 2>&1 && fail "template files left: $(ls "$RUN"/chaosd/templates)"
+expect_nothing_left
+[ "$(links)" = "$LINKS" ] || fail "interfaces left: before '$LINKS', after '$(links)'"
+echo "ok: a killed chaosd's warm guest destroyed by the next one, its TAP and log removed"
