@@ -39,16 +39,42 @@ check_console() {
     echo "$2: console shows: $(grep -a -m1 '^42' "$1" | tr -d '\r'), $(grep -a -m1 'tinyx: exit' "$1" | tr -d '\r')"
 }
 
+# Xen's word that domain $id triple-faulted (docs/lab.md, "A known defect
+# of the emulated SVM"): tsc_mode = "native" makes it rarer, not gone (CI
+# runs on 2026-12-05 met it with chaos's guest and with xl's, RIP in Xen's
+# svm_asm_do_resume).  A PVH boot that ends so, by either toolstack, is
+# booted again, up to 3 times in all, and said so.
+triple_faulted() { xl dmesg 2>/dev/null | grep -aq "d${id}v[0-9]* Triple fault"; }
+# known_fault WHO T ATTEMPT: fails unless T is pvh and ATTEMPT < 3; else
+# says so (the guest is booted again).
+known_fault() {
+    if [ "$2" != pvh ] || [ "$3" -ge 3 ]; then
+        fail "$1 $2: domain $id triple-faulted, attempt $3: $(xl dmesg | grep -a "d${id}v" | head -n 1)"
+    fi
+    echo "KNOWN PROBLEM (the emulator's, docs/lab.md): $1's attempt $3" \
+         "triple-faulted; Xen: $(xl dmesg | grep -a "d${id}v" | head -n 1); booting it again"
+}
+
 # ------------------------------------------------------------ xl create
 /lab/bin/xl-up || fail "xl-up could not start xenstored/xenconsoled"
 snapshot
 for t in pv pvh; do
     name=tinyx-sqlite3-$t
     log=/var/log/xen/console/guest-$name.log
-    t0=$(now_ms)
-    xl create "$(config sqlite3-$t)" || fail "xl create ($t) failed"
-    wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null" ||
-        fail "xl $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null)"
+    attempt=1
+    while :; do
+        rm -f "$log"
+        t0=$(now_ms)
+        xl create "$(config sqlite3-$t)" || fail "xl create ($t) failed"
+        id=$(xl domid $name 2>/dev/null)
+        wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null || triple_faulted" ||
+            fail "xl $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null)"
+        grep -q 'tinyx: exit status' "$log" 2>/dev/null && break
+        known_fault xl $t $attempt
+        xl destroy $name >/dev/null 2>&1
+        wait_for 60 "! xl domid $name >/dev/null 2>&1" || fail "xl $t: the triple-faulted guest stayed: $(xl list)"
+        attempt=$((attempt + 1))
+    done
     echo "xl $t: application done $(( $(now_ms) - t0 )) ms after xl create began"
     check_console "$log" "xl $t"
     wait_for 60 "! xl domid $name >/dev/null 2>&1" ||
@@ -63,11 +89,6 @@ expect_nothing_left
 in_chaos_list() {
     chaos list --json | tr -d '\n ' | sed 's/},{/}\n{/g' | grep -q "\"name\":\"$1\""
 }
-# Xen's word that domain $id triple-faulted (docs/lab.md, "A known defect
-# of the emulated SVM"): tsc_mode = "native" makes it rarer, not gone (a CI
-# run on 2026-12-05 met it here, RIP in Xen's svm_asm_do_resume).  A PVH
-# boot that ends so is booted again, up to 3 times in all, and said so.
-triple_faulted() { xl dmesg 2>/dev/null | grep -aq "d${id}v[0-9]* Triple fault"; }
 for t in pv pvh; do
     name=tinyx-sqlite3-$t
     log=/var/log/chaos/console/$name.log
@@ -89,11 +110,7 @@ for t in pv pvh; do
         wait_for 300 "grep -q 'tinyx: exit status' $log 2>/dev/null || triple_faulted" ||
             fail "chaos $t: no exit status in $log after 300 s: $(tail -n 20 $log 2>/dev/null); $(chaos list)"
         grep -q 'tinyx: exit status' "$log" 2>/dev/null && break
-        if [ $t != pvh ] || [ $attempt -ge 3 ]; then
-            fail "chaos $t: domain $id triple-faulted, attempt $attempt: $(xl dmesg | grep -a "d${id}v" | head -n 1)"
-        fi
-        echo "KNOWN PROBLEM (the emulator's, docs/lab.md): attempt $attempt" \
-             "triple-faulted; Xen: $(xl dmesg | grep -a "d${id}v" | head -n 1); booting it again"
+        known_fault chaos $t $attempt
         wait_for 60 "! in_chaos_list $name" || fail "chaos $t: the triple-faulted guest stayed: $(chaos list)"
         attempt=$((attempt + 1))
     done
