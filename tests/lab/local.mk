@@ -9,7 +9,7 @@ LAB_TEST_BINARIES = tests/lab/xen-probe tests/lab/lab-time-create \
 	tests/lab/lab-blk-pattern tests/lab/lab-udp-echo tests/lab/lab-xs-flood \
 	tests/lab/lab-snap-image tests/lab/lab-uk-save tests/lab/lab-oci-reaper \
 	tests/lab/lab-console-socket tests/lab/lab-chaosd-load tests/lab/lab-sniff \
-	tests/lab/lab-time-answer
+	tests/lab/lab-time-answer tests/lab/lab-floor tests/lab/lab-unpause
 EXTRA_PROGRAMS += $(LAB_TEST_BINARIES)
 
 # The LD_PRELOAD shim that lets valgrind run chaosd on Xen 4.17
@@ -36,6 +36,14 @@ tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
 # ... and to a service's first answered GET (service-bench; libc only).
 tests_lab_lab_time_answer_SOURCES = tests/lab/lab-time-answer.c
+# The cheapest pieces of a create, timed (pool-bench's floor): a process,
+# a round trip on chaosd's socket (libc only) and an unpause to the first
+# console line (libchaos).
+tests_lab_lab_floor_SOURCES = tests/lab/lab-floor.c
+tests_lab_lab_floor_LDFLAGS = $(AM_LDFLAGS) -all-static
+tests_lab_lab_unpause_SOURCES = tests/lab/lab-unpause.c
+tests_lab_lab_unpause_LDADD = libchaos/libchaos.la
+tests_lab_lab_unpause_LDFLAGS = $(AM_LDFLAGS) -no-install
 # containerd's runc shim played for chaos-oci: a subreaper (libc only).
 tests_lab_lab_oci_reaper_SOURCES = tests/lab/lab-oci-reaper.c
 # ... and the --console-socket end of it (libc only).

@@ -19,6 +19,17 @@
 #   direct  `chaos create` through chaosd with the pools emptied (size 0):
 #           chaosd builds each guest (prepare + execute)
 #   xl      Debian's `xl create` (xenstored, xenconsoled running)
+#   floor   not a create: the cheapest pieces one is made of, each N
+#           times (tests/lab/lab-floor, lab-unpause), as rows floor-*:
+#           floor-true (a process: /bin/true), floor-thin (the thin
+#           `chaos create` failing on a bad config: its start and exit),
+#           floor-client (a libc process that connects to chaosd, pings
+#           it once and exits), floor-ping (a ping on a long-lived
+#           connection), floor-unpause (an image pool guest created
+#           paused, then one unpause: command_ms the call,
+#           first_line_ms its first console line), and with xl:
+#           floor-unpause-xl (`xl create -p`, then the same unpause; its
+#           console served by xenconsoled)
 # All guests of a method are destroyed before the next method starts.
 # Prints one CSV line per create:
 #   method,n,command_ms,first_line_ms,path,request_ms,exec_ms
@@ -31,7 +42,7 @@
 # request_ms (the rest: waiting for a builder, chaosd's loop).
 # METHODS (default all): the methods to run, e.g. "template template-api".
 N=${N:-20}
-METHODS=${METHODS:-pool api api8 image image-api image-api8 template template-api direct xl}
+METHODS=${METHODS:-pool api api8 image image-api image-api8 template template-api floor direct xl}
 want() { case " $METHODS " in *" $1 "*) return 0 ;; esac; return 1; }
 XL_N=${XL_N:-10}
 API_N=${API_N:-$N}
@@ -192,6 +203,39 @@ for m in pool api api8 image image-api image-api8 template template-api; do
     probe "$m, all its guests up"
     destroy_all "b$m-"
 done
+# floor_rows NAME CMD...: CMD prints "i,MS" lines; as CSV rows.
+floor_rows() {
+    name=$1
+    shift
+    "$@" 2>/tmp/bench.err | sed "s/^/$name,/; s/\$/,,,,/"
+    # (the pipe's status is sed's)
+    [ ! -s /tmp/bench.err ] || fail "$name: $(cat /tmp/bench.err)"
+}
+if want floor; then
+    wait_for 600 pools_full || fail "the pools did not refill"
+    floor_rows floor-true /lab/bin/lab-floor exec "$N" /bin/true
+    printf 'name = "bad"\nmemory = "lots"\n' >/tmp/bench-bad.cfg
+    floor_rows floor-thin /lab/bin/lab-floor exec "$N" chaos create -q --daemon /tmp/bench-bad.cfg
+    floor_rows floor-client /lab/bin/lab-floor exec "$N" /lab/bin/lab-floor ping 1
+    floor_rows floor-ping /lab/bin/lab-floor ping "$API_N"
+    i=1
+    while [ $i -le "$N" ]; do
+        name=bfloor-$i
+        write_cfg "/tmp/$name.cfg" "$name" "$IMAGE_HOLD"
+        chaos create -q -p --json --daemon "/tmp/$name.cfg" >/tmp/bench.out 2>/tmp/bench.err ||
+            fail "floor create $name: $(cat /tmp/bench.err)"
+        domid=$(sed -n 's/.*"domid": *\([0-9]*\).*/\1/p' /tmp/bench.out)
+        path=$(sed -n 's/.*"path": *"\([a-z]*\)".*/\1/p' /tmp/bench.out)
+        # A quiet moment: the image pool's refill done, as a floor wants.
+        wait_for 600 pools_full || fail "the pools did not refill"
+        times=$(/lab/bin/lab-unpause "$domid" "/var/log/chaos/console/$name.log" 60 \
+                2>/tmp/bench.err) || fail "unpause $name: $(cat /tmp/bench.err)"
+        echo "floor-unpause,$i,$times,$path,,"
+        rm -f "/tmp/$name.cfg"
+        i=$((i + 1))
+    done
+    destroy_all bfloor-
+fi
 chaos pool set hello 0 >/dev/null
 chaos pool set hello-image 0 >/dev/null
 chaos pool set counter-template 0 >/dev/null
@@ -215,4 +259,20 @@ while [ $i -le "$XL_N" ]; do
     echo "xl,$i,$times,,,"
     i=$((i + 1))
 done
+if want floor; then
+    # The same unpause of a built guest, its console served by xenconsoled.
+    i=1
+    while [ $i -le "$XL_N" ]; do
+        name=bxlfloor-$i
+        write_cfg /tmp/$name.cfg $name
+        xl create -q -p /tmp/$name.cfg 2>/tmp/bench.err ||
+            fail "xl create -p $name: $(cat /tmp/bench.err)"
+        sleep 1 # xenconsoled attached to the new console
+        times=$(/lab/bin/lab-unpause "$(xl domid $name)" \
+                /var/log/xen/console/guest-$name.log 60 2>/tmp/bench.err) ||
+            fail "unpause $name: $(cat /tmp/bench.err)"
+        echo "floor-unpause-xl,$i,$times,xl,,"
+        i=$((i + 1))
+    done
+fi
 for name in $(xl list | awk 'NR > 2 { print $1 }'); do xl destroy "$name"; done
