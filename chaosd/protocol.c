@@ -416,9 +416,10 @@ char *chaosd_message_line(json_object *msg, size_t *len)
     if (!msg)
         return NULL;
     size_t n;
-    /* PLAIN: json-c never emits a raw newline inside it (strings escape it). */
-    const char *s =
-        json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN, &n);
+    /* PLAIN: json-c never emits a raw newline inside it (strings escape it);
+     * NOSLASHESCAPE: paths read as they are ("/", not "\/"). */
+    const char *s = json_object_to_json_string_length(
+        msg, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     char *line = s ? malloc(n + 2) : NULL;
     if (line) {
         memcpy(line, s, n);

@@ -235,8 +235,12 @@ START_TEST(reply_round_trip)
 {
     json_object *r = chaosd_reply_ok(NULL);
     json_object_object_add(r, "domid", json_object_new_int(5));
+    json_object_object_add(r, "log",
+                           json_object_new_string("/var/log/chaos/x.log"));
     size_t len;
     char *text = chaosd_message_line(r, &len);
+    /* Paths read as they are: "/" is not escaped. */
+    ck_assert_ptr_nonnull(strstr(text, "\"log\":\"/var/log/chaos/x.log\""));
     bool ok = false;
     json_object *back = chaosd_reply_decode(text, len, &ok, err, sizeof(err));
     ck_assert(ok);

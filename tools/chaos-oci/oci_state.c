@@ -71,9 +71,12 @@ static json_object *state_annotations(const struct oci_record *r)
     return a;
 }
 
+/* "/" unescaped, as runc (Go's encoding/json) writes paths. */
 static char *to_text(json_object *o, int flags)
 {
-    char *s = o ? strdup(json_object_to_json_string_ext(o, flags)) : NULL;
+    char *s = o ? strdup(json_object_to_json_string_ext(
+                      o, flags | JSON_C_TO_STRING_NOSLASHESCAPE))
+                : NULL;
     json_object_put(o);
     return s;
 }

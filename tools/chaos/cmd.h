@@ -97,6 +97,10 @@ extern const char cmd_top_help[];
 void cmd_list_long(chaos_ctx *ctx, const struct chaos_dominfo *doms, int n,
                    int json);
 
+/* Prints o as one line of JSON (pretty: indented, over several lines) on
+ * stdout.  "/" is not escaped: paths read as they are, as in docs/json.md. */
+void cmd_put_json(struct json_object *o, int pretty);
+
 /* Prints "chaos: " + message to stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

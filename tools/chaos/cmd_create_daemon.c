@@ -95,7 +95,7 @@ int create_via_daemon(int fd, chaos_config *cfg, const char *source,
     if (o->json) {
         json_object_object_del(reply, "v");
         json_object_object_del(reply, "ok");
-        puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+        cmd_put_json(reply, 0);
     } else if (!o->quiet) {
         printf("created domain %s (id %lld)%s, %s%s\n",
                daemon_str(reply, "name", "?"), domid,

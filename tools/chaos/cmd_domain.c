@@ -113,7 +113,7 @@ int cmd_create_direct(chaos_config *cfg, const struct create_opts *o, int argc,
                                           .t = &t,
                                           .request_ms = -1 };
         json_object *res = chaosd_json_create_result(&r);
-        puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+        cmd_put_json(res, 0);
         json_object_put(res);
     } else if (!o->quiet) {
         printf("created domain %s (id %u)%s\n", name, domid,

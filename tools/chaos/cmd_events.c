@@ -97,8 +97,10 @@ static void print_event(struct events_opts *o, const char *kind,
     if (o->json) {
         json_object *m =
             chaosd_event_new(kind, domid, name, detail_key, detail);
-        puts(m ? json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN)
-               : "{}");
+        if (m)
+            cmd_put_json(m, 0);
+        else
+            puts("{}");
         json_object_put(m);
     } else {
         printf("%-8s %6lld %s%s%s\n", kind, domid, name && name[0] ? name : "-",

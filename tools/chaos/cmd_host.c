@@ -84,7 +84,7 @@ int cmd_info(int argc, char **argv)
              pi.cap_shadow ? "shadow " : "");
     if (json) {
         json_object *o = chaosd_json_host(NULL, &pi);
-        puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY));
+        cmd_put_json(o, 1);
         json_object_put(o);
         return EXIT_OK;
     }
@@ -134,7 +134,7 @@ int cmd_list(int argc, char **argv)
         json_object *a = json_object_new_array();
         for (int i = 0; i < n; i++)
             json_object_array_add(a, chaosd_json_domain(&doms[i], NULL, NULL));
-        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
+        cmd_put_json(a, 1);
         json_object_put(a);
     } else {
         printf("%-32s %5s %7s %5s %-8s %9s\n", "Name", "ID", "Mem", "VCPUs",

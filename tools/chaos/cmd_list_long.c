@@ -54,7 +54,7 @@ void cmd_list_long(chaos_ctx *ctx, const struct chaos_dominfo *doms, int n,
         free(text);
     }
     if (json) {
-        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
+        cmd_put_json(a, 1);
         json_object_put(a);
     }
 }

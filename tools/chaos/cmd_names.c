@@ -84,7 +84,7 @@ static void print_pair(int json, chaos_domid domid, const char *name,
     json_object *o = json_object_new_object();
     json_object_object_add(o, "domid", json_object_new_int64(domid));
     json_object_object_add(o, "name", json_object_new_string(name));
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    cmd_put_json(o, 0);
     json_object_put(o);
 }
 

@@ -119,7 +119,7 @@ int cmd_pool(int argc, char **argv)
     if (json) {
         json_object_object_del(reply, "v");
         json_object_object_del(reply, "ok");
-        puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY));
+        cmd_put_json(reply, 1);
     } else {
         print_pools(reply);
     }

@@ -129,7 +129,7 @@ static int restore_via_daemon(int fd, const char *file, char **overrides,
         json_object_object_del(reply, "ok");
         json_object_object_add(reply, "restore_ms",
                                json_object_new_double(took));
-        puts(json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN));
+        cmd_put_json(reply, 0);
     } else if (!o->quiet) {
         printf("restored domain %s (id %lld) in %.1f ms%s, %s%s\n",
                daemon_str(reply, "name", "?"), daemon_int(reply, "domid", -1),

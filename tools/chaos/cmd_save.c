@@ -122,7 +122,7 @@ int cmd_restore_direct(const char *file, char **overrides, unsigned n,
     json_object *res = chaosd_json_restore_result(&r);
     if (o->json && res) {
         json_object_object_add(res, "restore_ms", json_object_new_double(took));
-        puts(json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN));
+        cmd_put_json(res, 0);
     } else if (!o->quiet) {
         printf("restored domain %s (id %u) in %.1f ms%s\n", info.name, domid,
                took, o->paused ? ", paused" : "");

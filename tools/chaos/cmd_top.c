@@ -207,7 +207,7 @@ static void print_json(const struct top *t, const struct chaos_dominfo *doms,
                                json_object_new_int64((int64_t)d->maxmem_bytes));
         json_object_array_add(a, o);
     }
-    puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN));
+    cmd_put_json(a, 0);
     json_object_put(a);
 }
 

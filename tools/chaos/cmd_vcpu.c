@@ -167,7 +167,7 @@ int cmd_vcpu_list(int argc, char **argv)
                 print_text(&doms[i], &doms[i].v[v], pi.nr_cpus);
         }
     if (json) {
-        puts(json_object_to_json_string_ext(a, JSON_C_TO_STRING_PRETTY));
+        cmd_put_json(a, 1);
         json_object_put(a);
     }
     free_doms(doms, n);
