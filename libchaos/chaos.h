@@ -250,7 +250,9 @@ int chaos_domain_create(chaos_ctx *ctx, const chaos_config *cfg, unsigned flags,
                         chaos_domid *domid,
                         struct chaos_create_timings *timings);
 
-/* Destroys a domain at once (like `xl destroy`), and forgets its name. */
+/* Destroys a domain at once (like `xl destroy`), and forgets its name and
+ * what a server of it that died left in the run directory (its records,
+ * a lock file nobody holds, sockets nobody listens on). */
 int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid);
 
 int chaos_domain_pause(chaos_ctx *ctx, chaos_domid domid);

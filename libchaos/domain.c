@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "console/console_socket.h"
 #include "devices.h"
 #include "hv/hv_build.h"
 #include "hv/hv_inplace.h"
@@ -22,25 +23,41 @@
 #include "kernel_cache.h"
 #include "registry.h"
 #include "shell_image.h"
+#include "store_serve.h"
 #include "supervisor.h"
 #include "util.h"
 
 /* Removes what chaos kept of a domain that is gone: its devices (and the
  * TAP devices they name) and its record. */
+/*
+ * What a supervisor of the domain (domid, and uuid when known) leaves in
+ * RUNDIR when its process goes without seeing the domain end (chaosd or
+ * a monitor killed): the device record, the console's and the store's
+ * sockets, its lock file.  The domain is gone (or destroyed) now, so they
+ * go too; but a socket somebody still listens on, or a lock somebody
+ * holds, is a live server's, which removes them when it sees the end.
+ */
+static void forget_server_files(chaos_domid domid, const uint8_t *uuid)
+{
+    devices_record_remove(domid);
+    char path[640], err[300];
+    if (console_socket_default_path(chaos_run_dir(), domid, path,
+                                    sizeof(path)) == 0)
+        console_socket_remove_stale(path, err, sizeof(err));
+    if (store_serve_socket_path(domid, path, sizeof(path)) == 0)
+        console_socket_remove_stale(path, err, sizeof(err));
+    int fd;
+    long holder;
+    if (uuid && supervisor_lock(uuid, &fd, &holder) == 0)
+        supervisor_unlock(uuid, fd, true);
+}
+
 void chaos__forget(chaos_domid domid)
 {
     struct registry_record rec;
     bool known = registry_read(domid, &rec) == 0;
-    devices_record_remove(domid);
+    forget_server_files(domid, known ? rec.uuid : NULL);
     registry_remove(domid);
-    /* A supervisor lock nobody holds belongs to a server that went
-     * without seeing its domain end (chaosd stopped, a monitor killed):
-     * the domain is gone now, so its file goes too.  A held one is left
-     * to its server, which removes it when it sees the end. */
-    int fd;
-    long holder;
-    if (known && supervisor_lock(rec.uuid, &fd, &holder) == 0)
-        supervisor_unlock(rec.uuid, fd, true);
 }
 
 /* The record of a live domain chaos created; -ENOENT if none or stale. */
@@ -762,11 +779,18 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
         return chaos__fail(ctx, -EPERM, "refusing to destroy Domain-0");
     struct registry_record rec;
     int known = chaos__live_record(ctx, domid, &rec) == 0;
+    /* Not recorded: a shell, whose supervisor (chaosd prepares one with
+     * an image shell) may have left files keyed by its handle. */
+    struct chaos_dominfo info;
+    bool shell = !known && hv_domain_info(ctx->hv, domid, &info) == 0;
+    chaos__clear_error(ctx);
     rc = hv_domain_destroy(ctx->hv, domid);
     if (rc == 0) {
         hv_xs_forget(ctx->hv, domid);
         if (known)
             chaos__forget(domid);
+        else if (shell)
+            forget_server_files(domid, info.uuid);
     }
     return rc;
 }

@@ -79,7 +79,7 @@ static void say(struct store_server *s, const char *fmt, ...)
     s->has_msg = true;
 }
 
-static int socket_path(chaos_domid domid, char *out, size_t len)
+int store_serve_socket_path(chaos_domid domid, char *out, size_t len)
 {
     char dir[200];
     int rc = registry_run_path("store", dir, sizeof(dir));
@@ -469,7 +469,7 @@ int store_server_open(chaos_ctx *ctx, chaos_domid domid, struct store *st,
     if (!rc)
         rc = hv_evtchn_bind(ev, domid, port, &s->local_port);
     if (!rc) {
-        rc = socket_path(domid, s->sock_path, sizeof(s->sock_path));
+        rc = store_serve_socket_path(domid, s->sock_path, sizeof(s->sock_path));
         if (rc)
             chaos__fail(ctx, rc, "the store socket's path is too long");
     }
@@ -582,7 +582,7 @@ int store_serve_load(chaos_domid domid, struct store **out,
 static int connect_store(chaos_ctx *ctx, chaos_domid domid)
 {
     char sock[256];
-    if (socket_path(domid, sock, sizeof(sock)) != 0)
+    if (store_serve_socket_path(domid, sock, sizeof(sock)) != 0)
         return -ENOENT;
     int fd = console_socket_connect(sock);
     if (fd == -ENOENT || fd == -ECONNREFUSED)

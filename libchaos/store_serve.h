@@ -88,6 +88,10 @@ unsigned store_server_closes(const struct store_server *s);
 /* RUNDIR/domains/DOMID.xs, the store snapshot's path: 0 or -ENAMETOOLONG. */
 int store_snap_path(chaos_domid domid, char *out, size_t len);
 
+/* RUNDIR/store/DOMID.sock: where domid's supervisor serves its store to
+ * dom0's own clients (store_serve_write and the others below). */
+int store_serve_socket_path(chaos_domid domid, char *out, size_t len);
+
 /*
  * The store the last supervisor of domid kept (its snapshot, validated):
  * 0, *out and *ring; -ENOENT (none), or another -errno; why says why.

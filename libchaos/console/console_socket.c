@@ -92,9 +92,10 @@ int console_socket_connect(const char *path)
 
 /*
  * A socket file already at path: if nobody answers on it, its server died
- * without cleaning up and the file can go.  Returns 0 when it was removed.
+ * without cleaning up and the file can go.  Returns 0 when it was removed
+ * (or there was none).
  */
-static int remove_stale(const char *path, char *err, size_t errlen)
+int console_socket_remove_stale(const char *path, char *err, size_t errlen)
 {
     struct stat st;
     if (lstat(path, &st) < 0)
@@ -158,7 +159,7 @@ int console_socket_listen(const char *path, dev_t *dev, ino_t *ino, char *err,
     int rc = console_socket_ensure_dir(dir, 0700, err, errlen);
     if (rc < 0)
         return rc;
-    if ((rc = remove_stale(path, err, errlen)) < 0)
+    if ((rc = console_socket_remove_stale(path, err, errlen)) < 0)
         return rc;
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -40,6 +40,11 @@ int console_socket_ensure_dir(const char *path, mode_t mode, char *err,
 int console_socket_listen(const char *path, dev_t *dev, ino_t *ino, char *err,
                           size_t errlen);
 
+/* Removes the socket file at path if nobody listens on it (its server
+ * died): 0, also when there is none; else a negative errno value with a
+ * message (-EADDRINUSE: it is served; -EEXIST: not a socket). */
+int console_socket_remove_stale(const char *path, char *err, size_t errlen);
+
 /* Removes path if it is still the socket file (dev, ino) we created. */
 void console_socket_unlink(const char *path, dev_t dev, ino_t ino);
 

@@ -17,7 +17,10 @@
 #   and device page mapped when it was loaded) and begun by its create:
 #   chaosd's log has no word of a fallback to an ordinary start;
 # - SIGTERM destroys the idle shells; nothing is left (a prepared
-#   supervisor not closed would keep its shell's domain dying).
+#   supervisor not closed would keep its shell's domain dying);
+# - SIGKILL with the pools full: the next chaosd destroys the shells and
+#   the files their prepared supervisors kept in RUNDIR (lock files,
+#   console sockets, device records).
 # shellcheck source=lib.sh
 . /lab/tests/lib.sh
 UK=/usr/local/libexec/chaos/unikernel
@@ -31,6 +34,14 @@ snapshot
 # Supervisors' lock files: a prepared one takes its shell's.
 locks() { find "${CHAOS_RUN_DIR:-/run/chaos}/supervisors" -type f 2>/dev/null | sort | tr '\n' ' '; }
 LOCKS=$(locks)
+# ... and everything else a supervisor keeps in RUNDIR: device records,
+# console and store sockets.
+server_files() {
+    r=${CHAOS_RUN_DIR:-/run/chaos}
+    find "$r/supervisors" "$r/console" "$r/store" "$r/domains" \( -type f -o -type s \) \
+        2>/dev/null | grep -v '/domains/[0-9]*$' | sort | tr '\n' ' '
+}
+FILES=$(server_files)
 
 fail_log() { echo "--- chaosd log:"; tail -n 40 $LOG; fail "$*"; }
 log_of() { echo "/var/log/chaos/console/$1.log"; }
@@ -133,8 +144,28 @@ kill -TERM $PID
 wait $PID
 st=$?
 [ $st = 0 ] || fail_log "chaosd exited with $st on SIGTERM"
-rm -rf $DIR
 for g in ip-1 ip-2 ip-3 ip-4 ip-5 ip-6; do rm -f "$(log_of $g)"; done
 expect_nothing_left
 [ "$(locks)" = "$LOCKS" ] || fail "supervisors' lock files left: $(locks) (before: $LOCKS)"
 echo "ok: SIGTERM destroyed the idle image shells; nothing left (domains, memory, lock files)"
+
+# SIGKILL with the pools full: the next chaosd (no flavors) destroys the
+# shells, and with them what their prepared supervisors kept in RUNDIR.
+chaosd --config $DIR/chaosd.conf >$LOG 2>&1 &
+PID=$!
+wait_for 180 pools_full || fail_log "the pools did not fill again"
+kill -KILL $PID
+wait $PID 2>/dev/null
+[ "$(server_files)" != "$FILES" ] || fail "the killed chaosd's shells kept no files: the check below proves nothing"
+printf 'idle_memory_mib = 64\n' >$DIR/none.conf
+chaosd --config $DIR/none.conf >$LOG 2>&1 &
+PID=$!
+wait_for 60 "grep -q 'chaosd: ready' $LOG" || fail_log "chaosd not ready"
+grep -q 'recovered: .* 4 idle shells' $LOG || fail_log "the killed chaosd's 4 shells were not recovered"
+kill -TERM $PID
+wait $PID || fail_log "chaosd exited with $? on SIGTERM"
+rm -rf $DIR
+expect_nothing_left
+[ "$(server_files)" = "$FILES" ] ||
+    fail "a killed chaosd's shells left files: $(server_files) (before: $FILES)"
+echo "ok: SIGKILL with full pools: the next chaosd destroyed the 4 shells and their supervisors' files (locks, sockets, device records)"
