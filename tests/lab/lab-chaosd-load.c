@@ -33,6 +33,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-util.h"
+
 #define MAX_CONNS 16 /* chaosd serves at most 16 connections */
 #define LINE_WAIT_MS 60e3
 
@@ -45,13 +47,6 @@ struct create {
     char request_ms[32];
     char exec_ms[32];
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static int connect_to(const char *path)
 {
@@ -126,13 +121,7 @@ static int has_line(const char *prefix, long n)
     char path[256];
     snprintf(path, sizeof(path), "/var/log/chaos/console/%s-%ld.log", prefix,
              n);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return 0;
-    char buf[4096];
-    ssize_t r = read(fd, buf, sizeof(buf));
-    close(fd);
-    return r > 0 && memchr(buf, '\n', (size_t)r) != NULL;
+    return lab_log_has_line(path);
 }
 
 int main(int argc, char **argv)
@@ -165,19 +154,19 @@ int main(int argc, char **argv)
     while (done < total) {
         for (long c = 0; c < conns; c++) {
             struct create *s = &slot[c];
-            if (s->n == 0 && next <= total && now_ms() >= s->next_at) {
+            if (s->n == 0 && next <= total && lab_now_ms() >= s->next_at) {
                 /* A free connection: its next create. */
                 static char req[65536], name[128];
                 snprintf(name, sizeof(name), "%s-%ld", prefix, next);
                 size_t len = request(req, sizeof(req), tmpl, name, next);
-                *s = (struct create){ .n = next++, .sent = now_ms() };
+                *s = (struct create){ .n = next++, .sent = lab_now_ms() };
                 if (write(pfd[c].fd, req, len) != (ssize_t)len) {
                     perror("write");
                     return 1;
                 }
             } else if (s->n != 0 && s->replied > 0) {
                 /* Replied: waiting for the guest's first console line. */
-                double t = now_ms();
+                double t = lab_now_ms();
                 int line = has_line(prefix, s->n);
                 if (line || t - s->sent > LINE_WAIT_MS) {
                     printf("%s,%ld,%.3f,", prefix, s->n, s->replied - s->sent);
@@ -218,7 +207,7 @@ int main(int argc, char **argv)
                         slot[c].n, inbuf[c]);
                 return 1;
             }
-            slot[c].replied = now_ms();
+            slot[c].replied = lab_now_ms();
             field(inbuf[c], "path", slot[c].path, sizeof(slot[c].path));
             field(inbuf[c], "request_ms", slot[c].request_ms,
                   sizeof(slot[c].request_ms));

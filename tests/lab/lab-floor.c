@@ -32,17 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "lab-util.h"
 
 static int run_exec(long n, char **argv)
 {
     for (long i = 1; i <= n; i++) {
-        double t0 = now_ms();
+        double t0 = lab_now_ms();
         pid_t pid = fork();
         if (pid < 0) {
             perror("fork");
@@ -63,7 +58,7 @@ static int run_exec(long n, char **argv)
             perror("waitpid");
             return 1;
         }
-        double t1 = now_ms();
+        double t1 = lab_now_ms();
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
             fprintf(stderr, "lab-floor: cannot run %s\n", argv[0]);
             return 1;
@@ -84,7 +79,7 @@ static int run_ping(long n, const char *path)
     }
     static const char req[] = "{\"v\":1,\"op\":\"ping\"}\n";
     for (long i = 1; i <= n; i++) {
-        double t0 = now_ms();
+        double t0 = lab_now_ms();
         if (write(fd, req, sizeof(req) - 1) != (ssize_t)(sizeof(req) - 1)) {
             perror("write");
             return 1;
@@ -99,7 +94,7 @@ static int run_ping(long n, const char *path)
                 return 1;
             }
         }
-        double t1 = now_ms();
+        double t1 = lab_now_ms();
         buf[len] = '\0';
         if (!strstr(buf, "\"ok\":true")) {
             fprintf(stderr, "lab-floor: %s", buf);
@@ -115,9 +110,9 @@ static int run_sleep(long n)
 {
     struct timespec tick = { 0, 1000000 };
     for (long i = 1; i <= n; i++) {
-        double t0 = now_ms();
+        double t0 = lab_now_ms();
         nanosleep(&tick, NULL);
-        printf("%ld,%.3f\n", i, now_ms() - t0);
+        printf("%ld,%.3f\n", i, lab_now_ms() - t0);
     }
     return 0;
 }

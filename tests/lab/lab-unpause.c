@@ -13,32 +13,12 @@
  * the call; FIRST_LINE_MS is empty if no line came within TIMEOUT_S.
  * Exits 1 if the unpause failed (the message on stderr).
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "chaos.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static int has_line(const char *path)
-{
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return 0;
-    char buf[4096];
-    ssize_t r = read(fd, buf, sizeof(buf));
-    close(fd);
-    return r > 0 && memchr(buf, '\n', (size_t)r) != NULL;
-}
+#include "lab-util.h"
 
 int main(int argc, char **argv)
 {
@@ -56,9 +36,9 @@ int main(int argc, char **argv)
         chaos_close(ctx);
         return 1;
     }
-    double t0 = now_ms();
+    double t0 = lab_now_ms();
     rc = chaos_domain_unpause(ctx, domid);
-    double t1 = now_ms();
+    double t1 = lab_now_ms();
     if (rc < 0) {
         fprintf(stderr, "lab-unpause: %s\n", chaos_errmsg(ctx));
         chaos_close(ctx);
@@ -66,9 +46,9 @@ int main(int argc, char **argv)
     }
     double first = -1;
     struct timespec tick = { 0, 1000000 }; /* 1 ms */
-    while (now_ms() - t0 < timeout_ms) {
-        if (has_line(argv[2])) {
-            first = now_ms();
+    while (lab_now_ms() - t0 < timeout_ms) {
+        if (lab_log_has_line(argv[2])) {
+            first = lab_now_ms();
             break;
         }
         nanosleep(&tick, NULL);

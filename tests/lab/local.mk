@@ -39,9 +39,9 @@ tests_lab_lab_time_answer_SOURCES = tests/lab/lab-time-answer.c
 # The cheapest pieces of a create, timed (pool-bench's floor): a process,
 # a round trip on chaosd's socket (libc only) and an unpause to the first
 # console line (libchaos).
-tests_lab_lab_floor_SOURCES = tests/lab/lab-floor.c
+tests_lab_lab_floor_SOURCES = tests/lab/lab-floor.c tests/lab/lab-util.h
 tests_lab_lab_floor_LDFLAGS = $(AM_LDFLAGS) -all-static
-tests_lab_lab_unpause_SOURCES = tests/lab/lab-unpause.c
+tests_lab_lab_unpause_SOURCES = tests/lab/lab-unpause.c tests/lab/lab-util.h
 tests_lab_lab_unpause_LDADD = libchaos/libchaos.la
 tests_lab_lab_unpause_LDFLAGS = $(AM_LDFLAGS) -no-install
 # containerd's runc shim played for chaos-oci: a subreaper (libc only).
@@ -51,7 +51,8 @@ tests_lab_lab_console_socket_SOURCES = tests/lab/lab-console-socket.c
 # chaosd's create request without the `chaos` command (pool-bench).
 tests_lab_lab_chaosd_create_SOURCES = tests/lab/lab-chaosd-create.c
 # ... and N of them from one long-lived client, some at once (pool-bench).
-tests_lab_lab_chaosd_load_SOURCES = tests/lab/lab-chaosd-load.c
+tests_lab_lab_chaosd_load_SOURCES = tests/lab/lab-chaosd-load.c \
+	tests/lab/lab-util.h
 # systemd for chaosd.socket + chaosd.service (dom0 has no systemd; libc only).
 tests_lab_lab_sd_activate_SOURCES = tests/lab/lab-sd-activate.c
 # Domain events as lines, and the kernel cache shown twice (libchaos).
