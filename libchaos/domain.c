@@ -777,19 +777,22 @@ int chaos_domain_destroy(chaos_ctx *ctx, chaos_domid domid)
         return rc;
     if (domid == 0)
         return chaos__fail(ctx, -EPERM, "refusing to destroy Domain-0");
-    struct registry_record rec;
-    int known = chaos__live_record(ctx, domid, &rec) == 0;
-    /* Not recorded: a shell, whose supervisor (chaosd prepares one with
-     * an image shell) may have left files keyed by its handle. */
+    /* One look: whether chaos recorded the domain, and else its handle,
+     * for what a supervisor of a shell (chaosd prepares one with an image
+     * shell) may have left keyed by it. */
     struct chaos_dominfo info;
-    bool shell = !known && hv_domain_info(ctx->hv, domid, &info) == 0;
-    chaos__clear_error(ctx);
+    struct registry_record rec;
+    if (hv_domain_info(ctx->hv, domid, &info) != 0) {
+        chaos__forget(domid); /* a record describes a domain that is gone */
+        return hv_domain_destroy(ctx->hv, domid); /* and says why */
+    }
+    bool known = chaos__record_of(&info, &rec) == 0;
     rc = hv_domain_destroy(ctx->hv, domid);
     if (rc == 0) {
         hv_xs_forget(ctx->hv, domid);
         if (known)
             chaos__forget(domid);
-        else if (shell)
+        else
             forget_server_files(domid, info.uuid);
     }
     return rc;
