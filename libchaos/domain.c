@@ -27,8 +27,6 @@
 #include "supervisor.h"
 #include "util.h"
 
-/* Removes what chaos kept of a domain that is gone: its devices (and the
- * TAP devices they name) and its record. */
 /*
  * What a supervisor of the domain (domid, and uuid when known) leaves in
  * RUNDIR when its process goes without seeing the domain end (chaosd or
@@ -52,6 +50,8 @@ static void forget_server_files(chaos_domid domid, const uint8_t *uuid)
         supervisor_unlock(uuid, fd, true);
 }
 
+/* Removes what chaos kept of a domain that is gone: its devices (and the
+ * TAP devices they name), its record and its supervisor's files. */
 void chaos__forget(chaos_domid domid)
 {
     struct registry_record rec;

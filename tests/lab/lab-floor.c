@@ -14,8 +14,9 @@
  *                                    which look for a first line every
  *                                    millisecond, see it
  *
- * Prints one line per run, "i,MS".  PROG's output goes to /dev/null.  `lab-floor exec N lab-floor ping 1`
- * is a client process's floor: start, connect, one round trip, exit.
+ * Prints one line per run, "i,MS".  PROG's output goes to /dev/null.
+ * `lab-floor exec N lab-floor ping 1` is a client process's floor:
+ * start, connect, one round trip, exit.
  * PROG's exit status is not looked at (a run that fails on purpose is a
  * floor too); one that cannot be started ends the program with 1.
  *

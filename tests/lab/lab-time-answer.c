@@ -38,16 +38,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab-util.h"
+
 #define RETRY_MS 5
 #define CONNECT_WAIT_MS 1000 /* an ARP or SYN lost: try anew */
 #define REPLY_WAIT_MS 2000
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* Waits up to ms for events on fd; true when they came. */
 static bool wait_fd(int fd, short events, int ms)
@@ -139,7 +134,7 @@ static int chaosd_create(const char *config, const char *sock, char *out,
     int len = snprintf(req, sizeof(req),
                        "{\"v\":1,\"op\":\"create\",\"id\":1,\"path\":\"%s\"}\n",
                        config);
-    *t0 = now_ms();
+    *t0 = lab_now_ms();
     if (len < 0 || (size_t)len >= sizeof(req) ||
         write(fd, req, (size_t)len) != len) {
         close(fd);
@@ -170,7 +165,7 @@ int main(int argc, char **argv)
     }
     double limit = atof(argv[1]) * 1e3;
     static char out[65536];
-    double t0 = now_ms();
+    double t0 = lab_now_ms();
     int rc;
     if (!strcmp(argv[2], "--chaosd"))
         rc = argc > 3
@@ -180,7 +175,7 @@ int main(int argc, char **argv)
                  : -1;
     else
         rc = run(argv + 2, out, sizeof(out));
-    double t1 = now_ms();
+    double t1 = lab_now_ms();
     const char *keep = getenv("LAB_TIME_STDOUT");
     FILE *f = keep ? fopen(keep, "w") : NULL;
     if (f) {
@@ -202,13 +197,13 @@ int main(int argc, char **argv)
         return 1;
     }
     while (!answered(&sa)) {
-        if (now_ms() - t0 > limit) {
+        if (lab_now_ms() - t0 > limit) {
             fprintf(stderr, "lab-time-answer: %s did not answer in %.0f s\n",
                     ip, limit / 1e3);
             return 1;
         }
         usleep(RETRY_MS * 1000);
     }
-    printf("%.1f,%.1f\n", t1 - t0, now_ms() - t0);
+    printf("%.1f,%.1f\n", t1 - t0, lab_now_ms() - t0);
     return 0;
 }

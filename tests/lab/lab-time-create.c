@@ -22,12 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
+#include "lab-util.h"
 
 /* True once the file exists and holds a newline; with UNTIL, a
  * complete line holding UNTIL (looked for in the first 1 MiB). */
@@ -57,7 +52,7 @@ int main(int argc, char **argv)
     }
     const char *log = argv[1];
     double timeout_ms = atof(argv[2]) * 1e3;
-    double t0 = now_ms();
+    double t0 = lab_now_ms();
     pid_t pid = fork();
     if (pid < 0) {
         perror("fork");
@@ -82,7 +77,7 @@ int main(int argc, char **argv)
         perror("waitpid");
         return 1;
     }
-    double t1 = now_ms();
+    double t1 = lab_now_ms();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     const char *until = getenv("LAB_TIME_UNTIL");
@@ -90,9 +85,9 @@ int main(int argc, char **argv)
         until = NULL;
     double first = -1;
     struct timespec tick = { 0, 1000000 }; /* 1 ms */
-    while (now_ms() - t0 < timeout_ms) {
+    while (lab_now_ms() - t0 < timeout_ms) {
         if (has_line(log, until)) {
-            first = now_ms();
+            first = lab_now_ms();
             break;
         }
         nanosleep(&tick, NULL);

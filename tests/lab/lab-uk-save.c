@@ -29,6 +29,7 @@
 #include <xenforeignmemory.h>
 #include <xenguest.h>
 
+#include "lab-util.h"
 #include "noxs_abi.h"
 
 struct ctx {
@@ -37,13 +38,6 @@ struct ctx {
     struct noxs_dev *control;
     double suspend_ms;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* The domain's shutdown reason, or -1 while it runs. */
 static int shutdown_reason(xc_interface *xch, uint32_t domid)
@@ -64,7 +58,7 @@ static int suspend(void *data)
 {
     struct ctx *c = data;
     struct noxs_dev *d = c->control;
-    double t0 = now_ms();
+    double t0 = lab_now_ms();
     uint32_t seq =
         __atomic_load_n(&d->be.u.control.request_seq, __ATOMIC_ACQUIRE) + 1;
 
@@ -85,7 +79,7 @@ static int suspend(void *data)
     xenevtchn_notify(xce, (evtchn_port_t)local);
     xenevtchn_unbind(xce, (evtchn_port_t)local);
     xenevtchn_close(xce);
-    while (now_ms() - t0 < 30000) {
+    while (lab_now_ms() - t0 < 30000) {
         int reason = shutdown_reason(c->xch, c->domid);
         uint32_t ack_seq =
             __atomic_load_n(&d->fe.u.control.ack_seq, __ATOMIC_ACQUIRE);
@@ -96,7 +90,7 @@ static int suspend(void *data)
             return 0;
         }
         if (reason == SHUTDOWN_suspend) {
-            c->suspend_ms = now_ms() - t0;
+            c->suspend_ms = lab_now_ms() - t0;
             return 1;
         }
         if (reason >= 0 || reason == -2) {
@@ -167,9 +161,9 @@ int main(int argc, char **argv)
         .switch_qemu_logdirty = no_logdirty,
         .data = &c,
     };
-    double t0 = now_ms();
+    double t0 = lab_now_ms();
     int rc = xc_domain_save(c.xch, fd, c.domid, 0, &cb, XC_STREAM_PLAIN, -1);
-    double t1 = now_ms();
+    double t1 = lab_now_ms();
     off_t size = lseek(fd, 0, SEEK_END);
     close(fd);
     if (rc)

@@ -33,9 +33,11 @@ tests_lab_xen_probe_SOURCES = tests/lab/xen-probe.c
 tests_lab_xen_probe_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS)
 tests_lab_xen_probe_LDADD = $(XENCTRL_LIBS)
 
-tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c
+tests_lab_lab_time_create_SOURCES = tests/lab/lab-time-create.c \
+	tests/lab/lab-util.h
 # ... and to a service's first answered GET (service-bench; libc only).
-tests_lab_lab_time_answer_SOURCES = tests/lab/lab-time-answer.c
+tests_lab_lab_time_answer_SOURCES = tests/lab/lab-time-answer.c \
+	tests/lab/lab-util.h
 # The cheapest pieces of a create, timed (pool-bench's floor): a process,
 # a round trip on chaosd's socket (libc only) and an unpause to the first
 # console line (libchaos).
@@ -80,7 +82,8 @@ tests_lab_lab_blk_pattern_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/unikernel
 tests_lab_lab_udp_echo_SOURCES = tests/lab/lab-udp-echo.c
 # The guest side of save without chaos's save (test-uk-suspend.sh):
 # libxenguest's xc_domain_save and xc_domain_resume, directly.
-tests_lab_lab_uk_save_SOURCES = tests/lab/lab-uk-save.c noxs/noxs_abi.h
+tests_lab_lab_uk_save_SOURCES = tests/lab/lab-uk-save.c noxs/noxs_abi.h \
+	tests/lab/lab-util.h
 tests_lab_lab_uk_save_CPPFLAGS = $(AM_CPPFLAGS) -I$(srcdir)/noxs
 tests_lab_lab_uk_save_CFLAGS = $(AM_CFLAGS) -std=gnu11 $(XENCTRL_CFLAGS) \
 	$(XENGUEST_CFLAGS) $(XENFMEM_CFLAGS) $(XENEVTCHN_CFLAGS)
