@@ -39,26 +39,11 @@ static int run_exec(long n, char **argv)
 {
     for (long i = 1; i <= n; i++) {
         double t0 = lab_now_ms();
-        pid_t pid = fork();
-        if (pid < 0) {
-            perror("fork");
-            return 1;
-        }
-        if (pid == 0) {
-            /* Its output is not the measure (and a failure on purpose
-             * says so on stderr). */
-            int null = open("/dev/null", O_WRONLY);
-            if (null < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-                _exit(127);
-            execvp(argv[0], argv);
-            perror(argv[0]);
-            _exit(127);
-        }
+        /* Its output is not the measure (and a failure on purpose says
+         * so on stderr). */
         int status;
-        if (waitpid(pid, &status, 0) < 0) {
-            perror("waitpid");
+        if (lab_run(argv, "/dev/null", 1, &status) < 0)
             return 1;
-        }
         double t1 = lab_now_ms();
         if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
             fprintf(stderr, "lab-floor: cannot run %s\n", argv[0]);

@@ -52,31 +52,11 @@ int main(int argc, char **argv)
     }
     const char *log = argv[1];
     double timeout_ms = atof(argv[2]) * 1e3;
+    const char *out = getenv("LAB_TIME_STDOUT");
     double t0 = lab_now_ms();
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("fork");
-        return 1;
-    }
-    if (pid == 0) {
-        const char *out = getenv("LAB_TIME_STDOUT");
-        if (out && out[0]) {
-            int fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd < 0 || dup2(fd, 1) < 0) {
-                perror(out);
-                _exit(127);
-            }
-            close(fd);
-        }
-        execvp(argv[3], argv + 3);
-        perror(argv[3]);
-        _exit(127);
-    }
     int status;
-    if (waitpid(pid, &status, 0) < 0) {
-        perror("waitpid");
+    if (lab_run(argv + 3, out && out[0] ? out : NULL, 0, &status) < 0)
         return 1;
-    }
     double t1 = lab_now_ms();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
